@@ -1,0 +1,44 @@
+/**
+ * The kubelive command line: one entry point, subcommands filled in by their own modules.
+ */
+const usage = `kubelive — keeps a Kubernetes dashboard's data fresh
+
+Usage: kubelive <command> [options]
+
+Commands:
+  serve           start the backend and dashboard (default: on the embedded demo cluster)
+  demo-cluster    run the embedded Kubernetes-API-compatible demo cluster on its own
+  watch           print a domain's rows, then every change (headless engine)
+  diagnostics     print the diagnostics rows the dashboard shows (headless engine)
+
+Run 'kubelive <command> --help' for a command's options.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const notBuiltYet =
+  (name: string): Command =>
+  async () => {
+    console.log(`kubelive ${name}: not built yet`);
+    return 0;
+  };
+
+const commands: Record<string, Command> = {
+  serve: notBuiltYet('serve'),
+  'demo-cluster': notBuiltYet('demo-cluster'),
+  watch: notBuiltYet('watch'),
+  diagnostics: notBuiltYet('diagnostics'),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`kubelive: unknown command "${name}"\n\n${usage}`);
+    return 2;
+  }
+  return command(rest);
+}
