@@ -1,0 +1,170 @@
+/**
+ * Projections from whole Kubernetes objects to the view rows of adapters/rows.ts. Each runs once,
+ * when an object arrives from a list or a watch event; the backend keeps only the row.
+ * Objects come from the network, so every field is read defensively: a missing field becomes a
+ * neutral value, never an exception.
+ */
+import type {
+  ConditionSummary,
+  EventRow,
+  NamespaceRow,
+  NodeRow,
+  OwnerRef,
+  PodRow,
+  Resources,
+  RowBase,
+  Taint,
+  WorkloadKind,
+  WorkloadRow,
+} from '../rows.js';
+import { cpuMillicores, memoryBytes } from './quantity.js';
+
+/** A Kubernetes object as JSON: only metadata is typed, the rest is read with care. */
+export interface KubeObject {
+  readonly kind?: string;
+  readonly metadata?: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly uid?: string;
+    readonly resourceVersion?: string;
+    readonly creationTimestamp?: string;
+    readonly deletionTimestamp?: string;
+    readonly labels?: Record<string, string>;
+    readonly ownerReferences?: readonly { kind?: string; name?: string; uid?: string; controller?: boolean }[];
+  };
+  // Spec and status differ per kind and arrive from the network: read field by field.
+  readonly spec?: any;
+  readonly status?: any;
+  readonly [field: string]: unknown;
+}
+
+const str = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value : fallback);
+const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+const arr = (value: unknown): any[] => (Array.isArray(value) ? value : []);
+
+function base(object: KubeObject): RowBase {
+  const meta = object.metadata ?? {};
+  return { uid: str(meta.uid), resourceVersion: str(meta.resourceVersion), name: str(meta.name) };
+}
+
+function createdAt(object: KubeObject): string | null {
+  return object.metadata?.creationTimestamp ?? null;
+}
+
+function controllerOf(object: KubeObject): OwnerRef | null {
+  const refs = arr(object.metadata?.ownerReferences);
+  const ref = refs.find((r) => r?.controller === true) ?? refs[0];
+  if (!ref) return null;
+  return { kind: str(ref.kind), name: str(ref.name), uid: str(ref.uid) };
+}
+
+function resources(list: unknown): Resources {
+  const r = (list ?? {}) as Record<string, unknown>;
+  return { cpuMillicores: cpuMillicores(r.cpu), memoryBytes: memoryBytes(r.memory) };
+}
+
+const rolePrefix = 'node-role.kubernetes.io/';
+
+export function nodeRow(object: KubeObject): NodeRow {
+  const labels = object.metadata?.labels ?? {};
+  const roles = Object.keys(labels)
+    .filter((k) => k.startsWith(rolePrefix) && k.length > rolePrefix.length)
+    .map((k) => k.slice(rolePrefix.length))
+    .sort();
+  const conditions: ConditionSummary[] = arr(object.status?.conditions).map((c) => ({
+    type: str(c?.type),
+    status: str(c?.status, 'Unknown'),
+    ...(typeof c?.reason === 'string' ? { reason: c.reason } : {}),
+  }));
+  const taints: Taint[] = arr(object.spec?.taints).map((t) => ({
+    key: str(t?.key),
+    ...(typeof t?.value === 'string' ? { value: t.value } : {}),
+    effect: str(t?.effect),
+  }));
+  return {
+    ...base(object),
+    roles,
+    ready: conditions.find((c) => c.type === 'Ready')?.status ?? 'Unknown',
+    unschedulable: object.spec?.unschedulable === true,
+    taints,
+    kubeletVersion: str(object.status?.nodeInfo?.kubeletVersion),
+    createdAt: createdAt(object),
+    conditions,
+    capacity: resources(object.status?.capacity),
+    allocatable: resources(object.status?.allocatable),
+  };
+}
+
+export function podRow(object: KubeObject): PodRow {
+  const statuses = arr(object.status?.containerStatuses);
+  const containers = arr(object.spec?.containers).map((c) => str(c?.name));
+  const readyCount = statuses.filter((s) => s?.ready === true).length;
+  const restarts = statuses.reduce((sum, s) => sum + num(s?.restartCount), 0);
+  return {
+    ...base(object),
+    namespace: str(object.metadata?.namespace),
+    phase: str(object.status?.phase, 'Unknown'),
+    ready: `${readyCount}/${containers.length || statuses.length}`,
+    restarts,
+    nodeName: typeof object.spec?.nodeName === 'string' ? object.spec.nodeName : null,
+    owner: controllerOf(object),
+    createdAt: createdAt(object),
+    deleting: typeof object.metadata?.deletionTimestamp === 'string',
+    containers,
+  };
+}
+
+/** Desired / ready / available per workload kind, as `kubectl get` columns show them. */
+function workloadCounts(kind: WorkloadKind, spec: any, status: any): Pick<WorkloadRow, 'desired' | 'ready' | 'available'> {
+  switch (kind) {
+    case 'DaemonSet':
+      return { desired: num(status?.desiredNumberScheduled), ready: num(status?.numberReady), available: num(status?.numberAvailable) };
+    case 'Job':
+      return { desired: spec?.completions === undefined ? 1 : num(spec.completions), ready: num(status?.succeeded), available: num(status?.active) };
+    case 'CronJob': {
+      const active = arr(status?.active).length;
+      return { desired: active, ready: active, available: active };
+    }
+    default:
+      return {
+        desired: spec?.replicas === undefined ? 1 : num(spec.replicas),
+        ready: num(status?.readyReplicas),
+        available: num(status?.availableReplicas),
+      };
+  }
+}
+
+export function workloadRow(kind: WorkloadKind) {
+  return (object: KubeObject): WorkloadRow => ({
+    ...base(object),
+    kind,
+    namespace: str(object.metadata?.namespace),
+    ...workloadCounts(kind, object.spec, object.status),
+    owner: kind === 'ReplicaSet' || kind === 'Job' ? controllerOf(object) : null,
+    createdAt: createdAt(object),
+  });
+}
+
+export function namespaceRow(object: KubeObject): NamespaceRow {
+  return { ...base(object), phase: str(object.status?.phase, 'Active'), createdAt: createdAt(object) };
+}
+
+export function eventRow(object: KubeObject): EventRow {
+  const o = object as any;
+  const involved = o.involvedObject ?? o.regarding ?? {};
+  return {
+    ...base(object),
+    namespace: str(object.metadata?.namespace),
+    type: str(o.type, 'Normal'),
+    reason: str(o.reason),
+    message: str(o.message ?? o.note),
+    involvedObject: {
+      kind: str(involved.kind),
+      name: str(involved.name),
+      ...(typeof involved.namespace === 'string' ? { namespace: involved.namespace } : {}),
+      ...(typeof involved.uid === 'string' ? { uid: involved.uid } : {}),
+    },
+    count: typeof o.count === 'number' ? o.count : num(o.series?.count) || 1,
+    lastTimestamp: o.lastTimestamp ?? o.eventTime ?? o.metadata?.creationTimestamp ?? null,
+  };
+}

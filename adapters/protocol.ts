@@ -1,0 +1,300 @@
+/**
+ * The wire protocol between the backend and the engine: HTTP snapshot bodies and the frames of
+ * the one multiplexed WebSocket stream (`GET /api/v1/stream`). docs/protocol.md explains every
+ * frame with examples; this file is the source of truth for their shapes and the validation of
+ * what arrives.
+ *
+ * Ordering: every frame of a subscription carries `seq`, one more than the previous frame of
+ * that subscription (error frames stand outside the sequence). Every snapshot and every frame
+ * carries `generation`, the backend's monotonic counter for the data behind a domain and scope:
+ * a snapshot whose generation is below what the store already applied is stale.
+ */
+import { domainSpecs, isDomain, scopeProblem, type Domain } from '../machines/domains.js';
+import type { UpstreamReport } from '../machines/types.js';
+import { isStreamDomain, type MetricsRow, type Row, type StreamDomain } from './rows.js';
+
+export type { UpstreamReport } from '../machines/types.js';
+export * from './rows.js';
+
+/** A change inside an `update` frame. Changes to one uid inside a batch are coalesced to the last. */
+export type RowChange<R extends Row = Row> =
+  | { readonly op: 'upsert'; readonly row: R }
+  | { readonly op: 'delete'; readonly uid: string };
+
+/** `GET /api/v1/snapshot/:domain?scope=` body, for streamed domains. */
+export interface SnapshotBody<R extends Row = Row> {
+  readonly domain: StreamDomain;
+  readonly scope: string;
+  readonly resourceVersion: string;
+  readonly generation: number;
+  readonly generatedAt: string;
+  readonly items: readonly R[];
+  readonly count: number;
+  readonly digest: string;
+  readonly upstream: UpstreamReport;
+  /** `cache`: from the backend's healthy list-watch. `api`: read fresh from the API server because the cache was not healthy. */
+  readonly source: 'cache' | 'api';
+}
+
+/** `GET /api/v1/metrics/:domain?scope=` body (also served as the snapshot of `node-metrics` / `pod-metrics`). */
+export interface MetricsBody {
+  readonly domain: 'node-metrics' | 'pod-metrics';
+  readonly scope: string;
+  readonly generatedAt: string;
+  /** When the backend fetched these samples from metrics.k8s.io (they are cached for the metrics interval). */
+  readonly fetchedAt: string;
+  readonly items: readonly MetricsRow[];
+  readonly count: number;
+}
+
+/** Where a resumed subscription picks up: the last frame it applied and the generation that left its store at. */
+export interface ResumePoint {
+  readonly seq: number;
+  readonly generation: number;
+}
+
+// ---- client → server -------------------------------------------------------------------------
+
+export interface SubscribeFrame {
+  readonly type: 'subscribe';
+  readonly id: string;
+  readonly domain: StreamDomain;
+  readonly scope: string;
+  readonly resumeFrom?: ResumePoint;
+}
+
+export interface UnsubscribeFrame {
+  readonly type: 'unsubscribe';
+  readonly id: string;
+}
+
+export interface ResyncFrame {
+  readonly type: 'resync';
+  readonly id: string;
+}
+
+export type ClientFrame = SubscribeFrame | UnsubscribeFrame | ResyncFrame;
+
+// ---- server → client -------------------------------------------------------------------------
+
+interface SequencedFrame {
+  readonly id: string;
+  readonly seq: number;
+  readonly generation: number;
+}
+
+/** The whole state of a subscription: replaces whatever the client held for it. */
+export interface ResetFrame<R extends Row = Row> extends SequencedFrame {
+  readonly type: 'reset';
+  readonly resourceVersion: string;
+  readonly items: readonly R[];
+  readonly count: number;
+  readonly digest: string;
+  readonly upstream: UpstreamReport;
+}
+
+/** Changes since the previous frame, coalesced over `updateBatchMs`. */
+export interface UpdateFrame<R extends Row = Row> extends SequencedFrame {
+  readonly type: 'update';
+  readonly resourceVersion: string;
+  readonly changes: readonly RowChange<R>[];
+}
+
+/**
+ * Every `heartbeatIntervalMs`: the backend's state for the subscription after every earlier
+ * frame. The client's store, having applied every frame up to this `seq`, must have the same
+ * `resourceVersion`, `count` and `digest`; otherwise it has drifted.
+ */
+export interface HeartbeatFrame extends SequencedFrame {
+  readonly type: 'heartbeat';
+  readonly resourceVersion: string;
+  readonly count: number;
+  readonly digest: string;
+  readonly upstream: UpstreamReport;
+}
+
+/** The backend's upstream list-watch for this subscription changed state (e.g. it stalled, or got 403). */
+export interface StatusFrame extends SequencedFrame {
+  readonly type: 'status';
+  readonly upstream: UpstreamReport;
+}
+
+export type ErrorCode =
+  | 'malformed-frame'
+  | 'frame-too-large'
+  | 'unknown-domain'
+  | 'bad-scope'
+  | 'not-streamable'
+  | 'duplicate-id'
+  | 'unknown-id'
+  | 'too-many-subscriptions'
+  | 'upstream-failed';
+
+/**
+ * Something the backend refuses or could not do. Outside the `seq` sequence. `fatal: true` means
+ * the subscription `id` does not exist (any more); the connection always stays up.
+ */
+export interface ErrorFrame {
+  readonly type: 'error';
+  readonly id: string | null;
+  readonly code: ErrorCode;
+  readonly reason: string;
+  readonly fatal: boolean;
+}
+
+export type ServerFrame = ResetFrame | UpdateFrame | HeartbeatFrame | StatusFrame | ErrorFrame;
+
+// ---- limits ----------------------------------------------------------------------------------
+
+/** A client frame is a few short strings; anything longer is a mistake or an attack. */
+export const maxClientFrameBytes = 4096;
+/** Subscription ids are chosen by the client; short and printable so they log cleanly. */
+const idPattern = /^[A-Za-z0-9_.:\-/]{1,128}$/;
+
+// ---- parsing ---------------------------------------------------------------------------------
+
+export type Parsed<T> =
+  | { readonly ok: true; readonly frame: T }
+  | { readonly ok: false; readonly error: ErrorFrame };
+
+function refuse(code: ErrorCode, reason: string, id: string | null = null): { ok: false; error: ErrorFrame } {
+  return { ok: false, error: { type: 'error', id, code, reason, fatal: id !== null } };
+}
+
+/** UTF-8 byte length without Buffer, so this module also loads in a browser. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4; // a surrogate pair is one 4-byte character
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Validates a frame from a client. Never throws: anything wrong comes back as the error frame to
+ * send, with the subscription id when one could be read (so the client knows which one failed).
+ */
+export function parseClientFrame(text: unknown): Parsed<ClientFrame> {
+  if (typeof text !== 'string') return refuse('malformed-frame', 'frames must be text');
+  // Length in UTF-16 units is at most the UTF-8 byte count, so check cheaply first.
+  if (text.length > maxClientFrameBytes || utf8Length(text) > maxClientFrameBytes) {
+    return refuse('frame-too-large', `frames are limited to ${maxClientFrameBytes} bytes`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return refuse('malformed-frame', 'frame is not JSON');
+  }
+  if (!isRecord(data)) return refuse('malformed-frame', 'frame must be a JSON object');
+  const { type, id } = data;
+  if (type !== 'subscribe' && type !== 'unsubscribe' && type !== 'resync') {
+    return refuse('malformed-frame', 'type must be subscribe, unsubscribe or resync');
+  }
+  if (typeof id !== 'string' || !idPattern.test(id)) {
+    return refuse('malformed-frame', 'id must be 1-128 characters of A-Z a-z 0-9 _ . : - /');
+  }
+  if (type !== 'subscribe') return { ok: true, frame: { type, id } };
+  const { domain, scope, resumeFrom } = data;
+  if (!isDomain(domain)) return refuse('unknown-domain', `unknown domain ${JSON.stringify(domain)}`, id);
+  if (!isStreamDomain(domain)) {
+    return refuse('not-streamable', `${domain} is ${domainSpecs[domain].retrieval}-only: poll /api/v1/metrics/${domain}`, id);
+  }
+  const scopeText = scope === undefined ? '' : scope;
+  if (typeof scopeText !== 'string') return refuse('bad-scope', 'scope must be a string', id);
+  const problem = scopeProblem(domain as Domain, scopeText);
+  if (problem !== null) return refuse('bad-scope', problem, id);
+  if (resumeFrom !== undefined) {
+    if (!isRecord(resumeFrom) || !isCount(resumeFrom.seq) || !isCount(resumeFrom.generation)) {
+      return refuse('malformed-frame', 'resumeFrom must be {seq, generation} with whole numbers', id);
+    }
+    return {
+      ok: true,
+      frame: { type, id, domain, scope: scopeText, resumeFrom: { seq: resumeFrom.seq, generation: resumeFrom.generation } },
+    };
+  }
+  return { ok: true, frame: { type, id, domain, scope: scopeText } };
+}
+
+function hasSequence(data: Record<string, unknown>): boolean {
+  return typeof data.id === 'string' && isCount(data.seq) && isCount(data.generation);
+}
+
+function isUpstream(value: unknown): value is UpstreamReport {
+  return isRecord(value) && typeof value.state === 'string' && typeof value.healthy === 'boolean';
+}
+
+function isRowArray(value: unknown): value is Row[] {
+  return Array.isArray(value) && value.every((row) => isRecord(row) && typeof row.uid === 'string' && typeof row.resourceVersion === 'string');
+}
+
+function isChangeArray(value: unknown): value is RowChange[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (c) =>
+        isRecord(c) &&
+        ((c.op === 'upsert' && isRowArray([c.row])) || (c.op === 'delete' && typeof c.uid === 'string')),
+    )
+  );
+}
+
+/**
+ * Validates a frame from the backend, for the engine. Checks the envelope and the fields the
+ * drift check relies on; rows are checked for `uid` and `resourceVersion` only.
+ */
+export function parseServerFrame(text: unknown): { ok: true; frame: ServerFrame } | { ok: false; reason: string } {
+  if (typeof text !== 'string') return { ok: false, reason: 'frames must be text' };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'frame is not JSON' };
+  }
+  if (!isRecord(data)) return { ok: false, reason: 'frame must be a JSON object' };
+  const bad = (what: string) => ({ ok: false as const, reason: `${String(data.type)} frame: ${what}` });
+  switch (data.type) {
+    case 'reset':
+      if (!hasSequence(data)) return bad('id, seq and generation required');
+      if (typeof data.resourceVersion !== 'string' || !isRowArray(data.items) || !isCount(data.count) || typeof data.digest !== 'string' || !isUpstream(data.upstream)) {
+        return bad('resourceVersion, items, count, digest and upstream required');
+      }
+      break;
+    case 'update':
+      if (!hasSequence(data)) return bad('id, seq and generation required');
+      if (typeof data.resourceVersion !== 'string' || !isChangeArray(data.changes)) return bad('resourceVersion and changes required');
+      break;
+    case 'heartbeat':
+      if (!hasSequence(data)) return bad('id, seq and generation required');
+      if (typeof data.resourceVersion !== 'string' || !isCount(data.count) || typeof data.digest !== 'string' || !isUpstream(data.upstream)) {
+        return bad('resourceVersion, count, digest and upstream required');
+      }
+      break;
+    case 'status':
+      if (!hasSequence(data)) return bad('id, seq and generation required');
+      if (!isUpstream(data.upstream)) return bad('upstream required');
+      break;
+    case 'error':
+      if ((data.id !== null && typeof data.id !== 'string') || typeof data.code !== 'string' || typeof data.reason !== 'string' || typeof data.fatal !== 'boolean') {
+        return bad('id, code, reason and fatal required');
+      }
+      break;
+    default:
+      return { ok: false, reason: `unknown frame type ${JSON.stringify(data.type)}` };
+  }
+  return { ok: true, frame: data as unknown as ServerFrame };
+}

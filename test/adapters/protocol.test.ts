@@ -1,0 +1,55 @@
+import { maxClientFrameBytes, parseClientFrame, parseServerFrame } from '../../adapters/protocol.js';
+
+describe('parseClientFrame', () => {
+  test('accepts a subscribe with a resume point and defaults a missing scope to all', () => {
+    expect(parseClientFrame(JSON.stringify({ type: 'subscribe', id: 's1', domain: 'pods', scope: 'default', resumeFrom: { seq: 4, generation: 17 } }))).toEqual({
+      ok: true,
+      frame: { type: 'subscribe', id: 's1', domain: 'pods', scope: 'default', resumeFrom: { seq: 4, generation: 17 } },
+    });
+    expect(parseClientFrame('{"type":"subscribe","id":"n","domain":"nodes"}')).toEqual({
+      ok: true,
+      frame: { type: 'subscribe', id: 'n', domain: 'nodes', scope: '' },
+    });
+    expect(parseClientFrame('{"type":"resync","id":"n"}')).toEqual({ ok: true, frame: { type: 'resync', id: 'n' } });
+  });
+
+  test.each([
+    ['not json', 'malformed-frame', null],
+    ['[1,2]', 'malformed-frame', null],
+    ['{"type":"hello","id":"a"}', 'malformed-frame', null],
+    ['{"type":"subscribe","id":""}', 'malformed-frame', null],
+    ['{"type":"subscribe","id":"a","domain":"secrets"}', 'unknown-domain', 'a'],
+    ['{"type":"subscribe","id":"a","domain":"pod-metrics"}', 'not-streamable', 'a'],
+    ['{"type":"subscribe","id":"a","domain":"nodes","scope":"kube-system"}', 'bad-scope', 'a'],
+    ['{"type":"subscribe","id":"a","domain":"pods","scope":"Not A Namespace"}', 'bad-scope', 'a'],
+    ['{"type":"subscribe","id":"a","domain":"pod-logs","scope":""}', 'bad-scope', 'a'],
+    ['{"type":"subscribe","id":"a","domain":"pods","resumeFrom":{"seq":-1,"generation":0}}', 'malformed-frame', 'a'],
+  ])('refuses %s with %s', (text, code, id) => {
+    const parsed = parseClientFrame(text);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) {
+      expect(parsed.error.code).toBe(code);
+      expect(parsed.error.id).toBe(id);
+      expect(parsed.error.reason.length).toBeGreaterThan(5);
+    }
+  });
+
+  test('refuses frames over the size limit before parsing them', () => {
+    const parsed = parseClientFrame(JSON.stringify({ type: 'resync', id: 'a', pad: 'x'.repeat(maxClientFrameBytes) }));
+    expect(parsed.ok || parsed.error.code).toBe('frame-too-large');
+    const wide = parseClientFrame('"' + '€'.repeat(Math.ceil(maxClientFrameBytes / 3) + 1) + '"');
+    expect(wide.ok || wide.error.code).toBe('frame-too-large');
+  });
+});
+
+describe('parseServerFrame', () => {
+  const upstream = { state: 'watching', healthy: true };
+  test('accepts each frame type and rejects missing sequence fields', () => {
+    expect(parseServerFrame(JSON.stringify({ type: 'heartbeat', id: 'a', seq: 3, generation: 9, resourceVersion: '12', count: 0, digest: '0', upstream })).ok).toBe(true);
+    expect(parseServerFrame(JSON.stringify({ type: 'update', id: 'a', seq: 3, generation: 9, resourceVersion: '12', changes: [{ op: 'delete', uid: 'u' }] })).ok).toBe(true);
+    expect(parseServerFrame(JSON.stringify({ type: 'error', id: null, code: 'malformed-frame', reason: 'x', fatal: false })).ok).toBe(true);
+    expect(parseServerFrame(JSON.stringify({ type: 'heartbeat', id: 'a', generation: 9, resourceVersion: '12', count: 0, digest: '0', upstream })).ok).toBe(false);
+    expect(parseServerFrame(JSON.stringify({ type: 'update', id: 'a', seq: 1, generation: 1, resourceVersion: '1', changes: [{ op: 'upsert', row: {} }] })).ok).toBe(false);
+    expect(parseServerFrame('{"type":"nope"}').ok).toBe(false);
+  });
+});
