@@ -1,0 +1,85 @@
+/**
+ * Words the machines share: why a subscription is not healthy, what the backend said about its
+ * own upstream list-watch, what a fetch returned, and the log of recent transitions.
+ */
+
+/** Why a subscription is not `healthy`, in the words diagnostics show an operator. */
+export type Reason =
+  | 'starting'
+  | 'disconnect'
+  | 'drift'
+  | 'stalled'
+  | 'errors'
+  | 'no delivery'
+  | 'no scope'
+  | 'permissions'
+  | 'upstream';
+
+export type Health = 'healthy' | 'degraded' | 'unhealthy';
+
+/** How a domain's data is being kept fresh right now. */
+export type RetrievalMode = 'snapshot' | 'streaming' | 'watch' | 'polling' | 'metrics-only';
+
+/**
+ * The backend's report on its own list-watch for a resource, carried on heartbeats and status
+ * frames. `healthy` is the backend's verdict; `state` is its upstream machine's state name.
+ */
+export interface UpstreamReport {
+  readonly state: string;
+  readonly healthy: boolean;
+  readonly lastEventAgeMs?: number | null;
+  readonly relists?: number;
+  readonly errors?: number;
+  readonly reason?: string | null;
+}
+
+/** What a snapshot or metrics fetch actor resolves with: enough for counters and diagnostics. */
+export interface FetchResult {
+  readonly count: number;
+  /** false for a 304: nothing changed since the last poll. */
+  readonly changed: boolean;
+  readonly upstream?: UpstreamReport | null;
+}
+
+/** A fetch failure as the machines see it; adapters map HTTP and socket errors onto this. */
+export interface FetchFailure {
+  readonly status?: number;
+  readonly message: string;
+}
+
+export interface TransitionRecord {
+  readonly at: number;
+  readonly from: string;
+  readonly to: string;
+  readonly reason: Reason | null;
+}
+
+/** How many transitions each actor remembers for diagnostics. */
+export const transitionLogSize = 20;
+
+export function appendTransition(
+  log: readonly TransitionRecord[],
+  record: TransitionRecord,
+): TransitionRecord[] {
+  const next = log.length >= transitionLogSize ? log.slice(log.length - transitionLogSize + 1) : log.slice();
+  next.push(record);
+  return next;
+}
+
+/** Reads an HTTP-ish status off whatever a fetch actor threw. */
+export function failureStatus(error: unknown): number | undefined {
+  if (error && typeof error === 'object' && 'status' in error) {
+    const status = (error as { status: unknown }).status;
+    if (typeof status === 'number') return status;
+  }
+  return undefined;
+}
+
+export function failureMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
+  return String(error);
+}
+
+/** A clock reading, injected so machines stay pure and tests run on simulated time. */
+export type Now = () => number;

@@ -1,0 +1,256 @@
+import { diagnoseSubscription } from '../../machines/diagnostics.js';
+import { flush } from '../support/clock.js';
+import { FetchControl, HttpError } from '../support/fetchControl.js';
+import { startSubscription, testConfig } from '../support/subscriptionHarness.js';
+
+const heartbeat = { type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true } as const;
+
+async function healthy() {
+  const h = startSubscription({});
+  await flush();
+  expect(h.state()).toBe('streamingPending');
+  h.actor.send(heartbeat);
+  expect(h.state()).toBe('streamingHealthy');
+  return h;
+}
+
+describe('subscription machine', () => {
+  test('loadsSnapshotThenSubscribes', async () => {
+    const h = startSubscription({});
+    expect(h.state()).toBe('snapshotting');
+    expect(h.fetch.calls).toHaveLength(1);
+    expect(h.fetch.calls[0]?.input).toEqual({ domain: 'pods', scope: 'default' });
+    await flush();
+    expect(h.state()).toBe('streamingPending');
+    expect(h.effects).toEqual(['subscribeToStream']);
+    expect(h.actor.getSnapshot().context.itemCount).toBe(3);
+  });
+
+  test('pausesPollingOnlyAfterFirstDelivery', async () => {
+    const h = startSubscription({});
+    await flush();
+    // Pending: polling stays on, a poll happens after one interval.
+    h.clock.advance(testConfig.pendingTimeoutMs - 1);
+    expect(h.state()).toBe('streamingPending');
+    h.actor.send({ type: 'STREAM.DELIVERED', kind: 'update' });
+    expect(h.state()).toBe('streamingHealthy');
+    const before = h.fetch.calls.length;
+    h.clock.advance(testConfig.snapshotPollIntervalMs.pods * 3);
+    // stall timeout passes first and polling resumes, but not while healthy:
+    expect(h.fetch.calls.length).toBeGreaterThan(before);
+    expect(h.state()).not.toBe('streamingHealthy');
+  });
+
+  test('healthyStreamIsNotPolled', async () => {
+    const h = await healthy();
+    const before = h.fetch.calls.length;
+    for (let i = 0; i < 20; i++) {
+      h.clock.advance(testConfig.heartbeatIntervalMs);
+      h.actor.send(heartbeat);
+    }
+    expect(h.state()).toBe('streamingHealthy');
+    expect(h.fetch.calls.length).toBe(before);
+  });
+
+  test('fallsBackWhenNothingIsDeliveredInTime', async () => {
+    const h = startSubscription({});
+    await flush();
+    h.clock.advance(testConfig.pendingTimeoutMs);
+    expect(h.state()).toBe('fallbackPolling');
+    expect(h.actor.getSnapshot().context.reason).toBe('no delivery');
+    expect(h.effects).toContain('unsubscribeFromStream');
+  });
+
+  test('fallsBackWhenSocketCloses', async () => {
+    const h = await healthy();
+    const before = h.fetch.calls.length;
+    h.actor.send({ type: 'SOCKET.CLOSED' });
+    expect(h.state()).toBe('fallbackPolling');
+    expect(h.actor.getSnapshot().context.reason).toBe('disconnect');
+    // Immediate snapshot, no waiting for a poll interval.
+    expect(h.fetch.calls.length).toBe(before + 1);
+  });
+
+  test('resubscribesWhenSocketReopensAndStaysPollingUntilProven', async () => {
+    const h = await healthy();
+    h.actor.send({ type: 'SOCKET.CLOSED' });
+    await flush();
+    h.actor.send({ type: 'SOCKET.OPENED' });
+    expect(h.state()).toBe('streamingPending');
+    expect(h.effects.filter((e) => e === 'subscribeToStream')).toHaveLength(2);
+    const row = diagnoseSubscription(h.actor.getSnapshot(), h.clock.now());
+    expect(row.polling.enabled).toBe(true);
+    expect(row.reason).toBe('disconnect');
+    h.actor.send(heartbeat);
+    expect(h.state()).toBe('streamingHealthy');
+  });
+
+  test('stallMakesItDegradedAndPollsAtOnce', async () => {
+    const h = await healthy();
+    const before = h.fetch.calls.length;
+    h.clock.advance(testConfig.stallTimeoutMs - 1);
+    expect(h.state()).toBe('streamingHealthy');
+    h.clock.advance(1);
+    expect(h.state()).toBe('degraded');
+    expect(h.actor.getSnapshot().context.reason).toBe('stalled');
+    expect(h.fetch.calls.length).toBe(before + 1);
+  });
+
+  test('eachDeliveryRestartsTheStallTimer', async () => {
+    const h = await healthy();
+    for (let i = 0; i < 5; i++) {
+      h.clock.advance(testConfig.stallTimeoutMs - 1);
+      h.actor.send({ type: 'STREAM.DELIVERED', kind: 'update' });
+    }
+    expect(h.state()).toBe('streamingHealthy');
+  });
+
+  test('driftResyncsAndDegrades', async () => {
+    const h = await healthy();
+    h.actor.send({ type: 'STREAM.DRIFT', detail: 'seq gap 4..6' });
+    expect(h.state()).toBe('degraded');
+    expect(h.actor.getSnapshot().context.reason).toBe('drift');
+    expect(h.effects).toContain('requestResync');
+  });
+
+  test('hysteresisNeedsKGoodDeliveriesAndAnAgreeingDigest', async () => {
+    const h = await healthy();
+    h.actor.send({ type: 'STREAM.DRIFT', detail: 'digest' });
+    await flush();
+    // Updates alone do not prove the digest agrees.
+    for (let i = 0; i < testConfig.hysteresisCount + 2; i++) h.actor.send({ type: 'STREAM.DELIVERED', kind: 'update' });
+    expect(h.state()).toBe('degraded');
+    h.actor.send({ type: 'STREAM.DRIFT', detail: 'again' });
+    h.actor.send(heartbeat);
+    h.actor.send(heartbeat);
+    expect(h.state()).toBe('degraded');
+    h.actor.send(heartbeat);
+    expect(h.state()).toBe('streamingHealthy');
+    expect(h.actor.getSnapshot().context.reason).toBeNull();
+  });
+
+  test('degradedTooLongFallsBackToPolling', async () => {
+    const h = await healthy();
+    h.clock.advance(testConfig.stallTimeoutMs);
+    expect(h.state()).toBe('degraded');
+    await flush();
+    h.clock.advance(testConfig.degradeTimeoutMs);
+    expect(h.state()).toBe('fallbackPolling');
+    expect(h.actor.getSnapshot().context.reason).toBe('stalled');
+  });
+
+  test('upstreamTroubleReportedOnHeartbeatDegrades', async () => {
+    const h = await healthy();
+    h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false } });
+    expect(h.state()).toBe('degraded');
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream');
+    // Good heartbeats do not count while the upstream is unhealthy.
+    for (let i = 0; i < 5; i++) h.actor.send({ ...heartbeat, upstream: { state: 'backoff', healthy: false } });
+    expect(h.state()).toBe('degraded');
+    for (let i = 0; i < 3; i++) h.actor.send({ ...heartbeat, upstream: { state: 'watching', healthy: true } });
+    expect(h.state()).toBe('streamingHealthy');
+  });
+
+  test('snapshotFailureRetriesWithBackoffBoundedByCap', async () => {
+    const fetch = new FetchControl<{ domain: 'pods'; scope: string }, never>({ error: new HttpError(500, 'boom') });
+    const h = startSubscription({ fetch: fetch as never });
+    await flush();
+    expect(h.state()).toBe('snapshotting');
+    expect(h.actor.getSnapshot().context.reason).toBe('errors');
+    const delays: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const [delay] = h.clock.pendingDelays();
+      delays.push(delay ?? -1);
+      h.clock.advance(delay ?? 0);
+      await flush();
+    }
+    expect(delays.slice(0, 4)).toEqual([300, 600, 1200, 2400]); // 0.75 × base × 2^n with random = 0.5
+    expect(Math.max(...delays)).toBeLessThanOrEqual(testConfig.backoffCapMs);
+    expect(delays.at(-1)).toBe(6000); // cap 8000 with equal jitter at 0.5
+    expect(fetch.calls.length).toBe(11);
+  });
+
+  test('forbiddenSnapshotBlocksWithoutHotLoop', async () => {
+    const fetch = new FetchControl<{ domain: 'pods'; scope: string }, never>({ error: new HttpError(403, 'pods is forbidden') });
+    const h = startSubscription({ fetch: fetch as never });
+    await flush();
+    expect(h.state()).toBe('blocked');
+    expect(h.actor.getSnapshot().context.reason).toBe('permissions');
+    h.clock.advance(testConfig.backoffCapMs - 1);
+    await flush();
+    expect(fetch.calls).toHaveLength(1);
+    h.clock.advance(1);
+    await flush();
+    expect(fetch.calls).toHaveLength(2);
+  });
+
+  test('scopedDomainWithoutScopeIsBlockedAndFetchesNothing', async () => {
+    const h = startSubscription({ domain: 'pod-logs', scope: '' });
+    await flush();
+    expect(h.state()).toBe('blocked');
+    expect(h.fetch.calls).toHaveLength(0);
+    const row = diagnoseSubscription(h.actor.getSnapshot(), h.clock.now());
+    expect(row).toMatchObject({ health: 'unhealthy', reason: 'no scope', polling: { enabled: false } });
+    h.clock.advance(60_000);
+    expect(h.fetch.calls).toHaveLength(0);
+    h.actor.send({ type: 'SCOPE.CHANGED', scope: 'default/web-1' });
+    await flush();
+    expect(h.fetch.calls[0]?.input).toEqual({ domain: 'pod-logs', scope: 'default/web-1' });
+    expect(h.state()).toBe('streamingPending');
+  });
+
+  test('scopeChangeDropsOldDataAndAbortsTheFetchInFlight', async () => {
+    const fetch = new FetchControl<{ domain: 'pods'; scope: string }, { count: number; changed: boolean }>();
+    const h = startSubscription({ fetch: fetch as never });
+    expect(fetch.calls).toHaveLength(1);
+    h.actor.send({ type: 'SCOPE.CHANGED', scope: 'kube-system' });
+    expect(fetch.calls[0]?.aborted).toBe(true);
+    expect(fetch.calls[1]?.input).toEqual({ domain: 'pods', scope: 'kube-system' });
+    expect(h.effects).toEqual(['unsubscribeFromStream', 'dropScopeData']);
+    expect(h.actor.getSnapshot().context.scope).toBe('kube-system');
+  });
+
+  test('manualRefreshWhileHealthyAsksTheStreamToResync', async () => {
+    const h = await healthy();
+    const before = h.fetch.calls.length;
+    h.actor.send({ type: 'REFRESH' });
+    expect(h.effects.at(-1)).toBe('requestResync');
+    expect(h.fetch.calls.length).toBe(before);
+    expect(h.state()).toBe('streamingHealthy');
+  });
+
+  test('manualRefreshWhilePollingFetchesNowAndRestartsTheTimer', async () => {
+    const h = await healthy();
+    h.actor.send({ type: 'SOCKET.CLOSED' });
+    await flush();
+    const before = h.fetch.calls.length;
+    h.clock.advance(testConfig.snapshotPollIntervalMs.pods - 100);
+    h.actor.send({ type: 'REFRESH' });
+    expect(h.fetch.calls.length).toBe(before + 1);
+    await flush();
+    h.clock.advance(200); // the old timer would have fired here
+    expect(h.fetch.calls.length).toBe(before + 1);
+    h.clock.advance(testConfig.snapshotPollIntervalMs.pods);
+    expect(h.fetch.calls.length).toBe(before + 2);
+  });
+
+  test('stopLeavesNoTimerRunning', async () => {
+    const h = await healthy();
+    h.actor.send({ type: 'SOCKET.CLOSED' });
+    await flush();
+    expect(h.clock.pendingCount).toBeGreaterThan(0);
+    h.actor.send({ type: 'STOP' });
+    expect(h.actor.getSnapshot().status).toBe('done');
+    expect(h.clock.pendingCount).toBe(0);
+    expect(h.effects.at(-1)).toBe('unsubscribeFromStream');
+  });
+
+  test('unknownEventsAreIgnored', async () => {
+    const h = await healthy();
+    const before = h.actor.getSnapshot();
+    h.actor.send({ type: 'NOT.A.THING' } as never);
+    h.actor.send({ type: 'SCOPE.CHANGED', scope: 42 } as never);
+    expect(h.state()).toBe('streamingHealthy');
+    expect(h.actor.getSnapshot().context).toEqual(before.context);
+  });
+});
