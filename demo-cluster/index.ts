@@ -1,0 +1,175 @@
+/**
+ * The embedded demo cluster, in process: `startDemoCluster` builds a simulated cluster, serves the
+ * Kubernetes API for it over HTTPS on loopback with a fresh CA and bearer token, and writes a
+ * kubeconfig that reaches it. Everything else in kubelive reaches it through that kubeconfig,
+ * exactly as it reaches a real cluster; only the backend's composition root may call this.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ActiveFault, FaultName } from './faults.js';
+import { Faults } from './faults.js';
+import { kubeconfigYaml } from './kubeconfig.js';
+import { ApiServer } from './server.js';
+import { Simulation } from './simulation.js';
+import { Stores } from './stores.js';
+import { makeServingCertificates } from './tls.js';
+
+export type { ActiveFault, FaultName } from './faults.js';
+export { faultNames } from './faults.js';
+
+export interface DemoClusterOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  nodes?: number;
+  pods?: number;
+  namespaces?: number;
+  /** Simulated changes per second; 0 (the default) = none, for exact tests. */
+  churn?: number;
+  seed?: number;
+  /** How often metrics take a new sample; default 15 s, as metrics-server's standard manifests. */
+  metricsResolutionMs?: number;
+  /** Where to write the kubeconfig; default a new temporary folder, removed on stop. */
+  kubeconfigOut?: string;
+  /** How often watches that allow bookmarks get one; default 5 s. */
+  bookmarkIntervalMs?: number;
+  /** How many recent changes per resource a watch may resume from; default 20,000. */
+  watchWindow?: number;
+}
+
+export interface DemoCluster {
+  url: string;
+  kubeconfigPath: string;
+  kubeconfigYaml: string;
+  token: string;
+  caPem: string;
+  faults: {
+    set(f: { fault: FaultName; resource?: string; ms?: number }): void;
+    clear(): void;
+    list(): ActiveFault[];
+  };
+  /** The objects of a resource (plural, e.g. `pods` or `deployments`) as stored now, for tests that compare state. */
+  listObjects(resource: string, namespace?: string): unknown[];
+  /** Watches open right now. */
+  openWatches(): number;
+  /** Simulated changes: `count` at once (useful with churn 0 for exact tests). */
+  churn(count: number): void;
+  stop(): Promise<void>;
+}
+
+export const defaults = {
+  nodes: 4,
+  pods: 200,
+  namespaces: 7,
+  churn: 0,
+  seed: 1,
+  metricsResolutionMs: 15_000,
+  bookmarkIntervalMs: 5_000,
+} as const;
+
+/** Largest sizes accepted; generation stays within a few seconds up to these. */
+export const limits = { nodes: 5_000, pods: 100_000, namespaces: 1_000, churn: 10_000 } as const;
+
+function checkCount(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+export async function startDemoCluster(options: DemoClusterOptions = {}): Promise<DemoCluster> {
+  const nodes = checkCount('nodes', options.nodes ?? defaults.nodes, 1, limits.nodes);
+  const pods = checkCount('pods', options.pods ?? defaults.pods, 0, limits.pods);
+  const namespaces = checkCount('namespaces', options.namespaces ?? defaults.namespaces, 2, limits.namespaces);
+  const churn = options.churn ?? defaults.churn;
+  if (!Number.isFinite(churn) || churn < 0 || churn > limits.churn) throw new RangeError(`churn must be from 0 to ${limits.churn} changes per second, got ${churn}`);
+  const metricsResolutionMs = options.metricsResolutionMs ?? defaults.metricsResolutionMs;
+  if (!Number.isFinite(metricsResolutionMs) || metricsResolutionMs < 1000) throw new RangeError(`metrics resolution must be at least 1s, got ${metricsResolutionMs} ms`);
+
+  const stores = new Stores(options.watchWindow);
+  const simulation = new Simulation(stores, { nodes, pods, namespaces, seed: options.seed ?? defaults.seed, churn });
+  simulation.generate();
+
+  const certificates = makeServingCertificates();
+  const token = randomBytes(24).toString('base64url');
+  let address = '';
+  let api: ApiServer | undefined;
+  const faults = new Faults({
+    dropWatches: (resource) => api?.dropWatches(resource),
+    expireHistory: (resource) => {
+      for (const store of stores.all()) if (resource === undefined || store.resource.split('.')[0] === resource) store.compact();
+    },
+  });
+  api = new ApiServer({
+    stores,
+    simulation,
+    faults,
+    metrics: { now: Date.now, resolutionMs: metricsResolutionMs },
+    token,
+    serverAddress: () => address,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? defaults.bookmarkIntervalMs,
+  });
+  const server = createServer({ key: certificates.keyPem, cert: certificates.certPem }, api.handle);
+  // A client that sends garbage instead of TLS or HTTP is dropped without disturbing anyone else.
+  server.on('clientError', (_error, socket) => socket.destroy());
+  server.on('tlsClientError', () => undefined);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  address = `${urlHost}:${port}`;
+  const url = `https://${address}`;
+  const yaml = kubeconfigYaml(url, certificates.caPem, token);
+  let tempDir: string | undefined;
+  let kubeconfigPath = options.kubeconfigOut;
+  if (!kubeconfigPath) {
+    tempDir = await mkdtemp(join(tmpdir(), 'kubelive-demo-'));
+    kubeconfigPath = join(tempDir, 'kubeconfig');
+  }
+  await writeFile(kubeconfigPath, yaml, { mode: 0o600 });
+  simulation.start();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    kubeconfigPath,
+    kubeconfigYaml: yaml,
+    token,
+    caPem: certificates.caPem,
+    faults: {
+      set: (f) => faults.set(f),
+      clear: () => faults.clear(),
+      list: () => faults.list(),
+    },
+    listObjects(resource, namespace) {
+      const store = stores.all().find((s) => s.resource === resource || s.resource.split('.')[0] === resource);
+      if (!store) throw new Error(`unknown resource ${resource}`);
+      return [...store.values(namespace)].map((o) => structuredClone(o));
+    },
+    openWatches: () => api?.openWatchCount ?? 0,
+    churn(count) {
+      for (let i = 0; i < count; i++) simulation.churnOnce();
+    },
+    stop() {
+      stopped ??= (async () => {
+        simulation.stop();
+        api?.dropWatches();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        if (tempDir) await rm(tempDir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,598 @@
+/**
+ * The demo cluster's API server: routes Kubernetes REST paths to the stores, the simulation's
+ * controllers, metrics and logs; speaks discovery, lists (with paging, selectors and Tables),
+ * watches, patches and Status errors; and hosts the loopback-only fault control surface under
+ * `/_demo/`. Every request is authenticated with the bearer token but that one.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { Faults } from './faults.js';
+import { parseFaultRequest } from './faults.js';
+import { containerLog, formatLine, linesToPrint, linesWritten, logLine } from './logs.js';
+import type { MetricsClock } from './metrics.js';
+import { hasPodMetrics, nodeMetrics, podMetrics } from './metrics.js';
+import { applyPatch } from './patch.js';
+import type { ResourceInfo } from './resources.js';
+import { apiGroupDocument, apiGroupList, apiResourceList, apiVersionOf, apiVersions, findResource, resourceKey } from './resources.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import type { Simulation } from './simulation.js';
+import { ApiError, badRequest, forbidden, notFound } from './status.js';
+import type { KubeObject, ListPage, ObjectStore } from './store.js';
+import type { Stores } from './stores.js';
+import type { IncludeObject } from './table.js';
+import { toTable } from './table.js';
+import { WatchStream } from './watch.js';
+import { checkedUpdate, isReplicas } from './writes.js';
+
+export interface ApiServerContext {
+  stores: Stores;
+  simulation: Simulation;
+  faults: Faults;
+  metrics: MetricsClock;
+  token: string;
+  /** host:port as clients reach it, for /api's serverAddressByClientCIDRs. */
+  serverAddress: () => string;
+  bookmarkIntervalMs: number;
+}
+
+/** Largest request body accepted; a real API server's limit is larger, but nothing here needs more. */
+export const maxBodyBytes = 1024 * 1024;
+/** A watch with no timeoutSeconds ends after this long, like kube-apiserver's min-request-timeout. */
+const defaultWatchTimeoutMs = 30 * 60_000;
+const tableMediaType = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+
+const namePattern = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+interface ResourceRequest {
+  info: ResourceInfo;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, error: ApiError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, error.code, error.toStatus());
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Reads a request body up to `maxBodyBytes`; a larger one is a 413 and the rest is discarded. */
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBodyBytes) {
+    req.resume();
+    throw new ApiError(413, 'RequestEntityTooLarge', `the request body is ${declared} bytes; the limit is ${maxBodyBytes}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBodyBytes) {
+      req.resume();
+      throw new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than the limit of ${maxBodyBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) throw badRequest('the request body is empty');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function wantsTable(req: IncomingMessage): boolean {
+  const accept = String(req.headers.accept ?? '');
+  return accept.split(',').some((part) => {
+    const params = part.split(';').map((p) => p.trim());
+    return params.includes('as=Table') && params.includes('g=meta.k8s.io');
+  });
+}
+
+function parseRevision(text: string, what = 'resourceVersion'): number {
+  if (!/^\d{1,15}$/.test(text)) throw badRequest(`${what}: Invalid value: "${text}": must be a decimal resourceVersion`);
+  return Number(text);
+}
+
+function intParam(q: URLSearchParams, name: string, min: number, max: number): number | undefined {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^-?\d+$/.test(raw)) throw badRequest(`${name}: Invalid value: "${raw}": must be a whole number`);
+  const n = Number(raw);
+  if (n < min || n > max) throw badRequest(`${name}: Invalid value: ${n}: must be between ${min} and ${max}`);
+  return n;
+}
+
+function boolParam(q: URLSearchParams, name: string): boolean {
+  const raw = q.get(name);
+  return raw === 'true' || raw === '1';
+}
+
+export class ApiServer {
+  private readonly watches = new Set<WatchStream>();
+
+  constructor(private readonly ctx: ApiServerContext) {
+    ctx.faults.onChange(() => {
+      for (const w of this.watches) w.resume();
+    });
+  }
+
+  /** Closes every open watch (of one resource plural, or all): the `drop-watches` fault and shutdown. */
+  dropWatches(resource?: string): void {
+    for (const w of [...this.watches]) {
+      if (resource === undefined || w.resource === resource) {
+        w.close();
+        this.watches.delete(w);
+      }
+    }
+  }
+
+  get openWatchCount(): number {
+    return this.watches.size;
+  }
+
+  /** The request handler for node:https. Never throws; every failure becomes a Status. */
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.route(req, res).catch((error: unknown) => {
+      if (error instanceof ApiError) sendError(res, error);
+      else {
+        console.error('demo-cluster: internal error:', error);
+        sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error)?.message ?? String(error)}`));
+      }
+    });
+  };
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'https://demo.invalid');
+    } catch {
+      throw badRequest('the request path is not a valid URL');
+    }
+    let segments: string[];
+    try {
+      segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    } catch {
+      throw badRequest('the request path is not validly percent-encoded');
+    }
+    if (segments[0] === '_demo') return this.control(req, res, segments);
+
+    const auth = String(req.headers.authorization ?? '');
+    if (!auth.startsWith('Bearer ') || !sameToken(auth.slice('Bearer '.length).trim(), this.ctx.token)) {
+      throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    }
+    const method = req.method ?? 'GET';
+    if (segments[0] === 'api' || segments[0] === 'apis') {
+      const request = this.parseResourcePath(segments);
+      if (request === 'discovery') {
+        await this.slowDown(undefined);
+        return this.discovery(method, segments, res);
+      }
+      return this.resource(req, res, url.searchParams, request);
+    }
+    if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    const path = '/' + segments.join('/');
+    if (path === '/version') return sendJson(res, 200, versionInfo);
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  private discovery(method: string, segments: string[], res: ServerResponse): void {
+    if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'discovery documents are read-only');
+    const [root, group, version] = segments;
+    let body: object | undefined;
+    if (root === 'api') body = segments.length === 1 ? apiVersions(this.ctx.serverAddress()) : segments.length === 2 ? apiResourceList('', group ?? '') : undefined;
+    else if (segments.length === 1) body = apiGroupList();
+    else if (segments.length === 2) body = apiGroupDocument(group ?? '');
+    else if (segments.length === 3) body = apiResourceList(group ?? '', version ?? '');
+    if (!body) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    sendJson(res, 200, body);
+  }
+
+  /** Parses /api/v1/... and /apis/group/version/... into a resource request, or 'discovery'. */
+  private parseResourcePath(segments: string[]): ResourceRequest | 'discovery' {
+    const coreGroup = segments[0] === 'api';
+    const prefix = coreGroup ? 2 : 3;
+    if (segments.length <= prefix) return 'discovery';
+    const group = coreGroup ? '' : (segments[1] as string);
+    const version = segments[prefix - 1] as string;
+    let rest = segments.slice(prefix);
+    // The legacy /watch/ path prefix means ?watch=true.
+    if (rest[0] === 'watch') rest = rest.slice(1);
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+    const [plural = '', name, subresource, ...extra] = rest;
+    const info = findResource(group, version, plural);
+    if (!info || extra.length > 0) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    if (namespace !== undefined && !info.namespaced) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    for (const n of [namespace, name]) {
+      if (n !== undefined && !namePattern.test(n)) throw notFound(info.plural, n, info.group);
+    }
+    return { info, namespace, name, subresource };
+  }
+
+  private async slowDown(resource: string | undefined): Promise<void> {
+    const slow = resource === undefined ? this.ctx.faults.list().find((f) => f.fault === 'slow' && f.resource === undefined) : this.ctx.faults.find('slow', resource);
+    if (slow?.ms) await delay(slow.ms);
+  }
+
+  private async resource(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
+    const { info } = r;
+    const method = req.method ?? 'GET';
+    const isWatch = method === 'GET' && r.name === undefined && (q.get('watch') === 'true' || q.get('watch') === '1' || req.url?.includes('/watch/') === true);
+    const verb = method === 'GET' ? (r.name === undefined ? (isWatch ? 'watch' : 'list') : 'get') : method === 'PATCH' ? 'patch' : method === 'PUT' ? 'update' : method === 'DELETE' ? 'delete' : 'create';
+    await this.slowDown(info.plural);
+    const faults = this.ctx.faults;
+    if (faults.find('forbid', info.plural)) throw forbidden(info.plural, info.group, verb, r.namespace);
+    if (info.computed && faults.find('stop-metrics', info.plural)) {
+      throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request (get ' + info.plural + '.metrics.k8s.io)');
+    }
+    if (verb === 'list' && faults.find('fail-lists', info.plural)) throw new ApiError(500, 'InternalError', `Internal error occurred: injected fault: listing ${info.plural} failed`);
+
+    if (r.subresource !== undefined) return this.subresource(req, res, q, r, method);
+    if (info.computed) {
+      if (method !== 'GET' || isWatch) throw new ApiError(405, 'MethodNotAllowed', `${info.plural}.${info.group} supports only get and list`);
+      return this.metrics(req, res, q, r);
+    }
+    const store = this.ctx.stores.byName(resourceKey(info));
+    switch (verb) {
+      case 'list':
+        return this.list(req, res, q, r, store);
+      case 'watch':
+        return this.watch(req, res, q, r, store);
+      case 'get': {
+        const object = this.mustGet(store, r);
+        return wantsTable(req) ? this.sendTable(res, info, [object], String(object.metadata.resourceVersion), q) : sendJson(res, 200, object);
+      }
+      case 'patch':
+      case 'update':
+        return this.write(req, res, r, store, verb);
+      case 'delete':
+        return this.remove(res, r);
+      default:
+        throw new ApiError(405, 'MethodNotAllowed', `the demo cluster does not allow ${method} on ${info.plural}`);
+    }
+  }
+
+  private mustGet(store: ObjectStore, r: ResourceRequest): KubeObject {
+    if (r.info.namespaced && r.namespace === undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    return store.mustGet(r.namespace, r.name ?? '', r.info.group);
+  }
+
+  private filterFor(q: URLSearchParams, r: ResourceRequest): (o: KubeObject) => boolean {
+    const labels = parseLabelSelector(q.get('labelSelector'));
+    const fields = parseFieldSelector(q.get('fieldSelector'), r.info.fields);
+    return (o) => labels(o.metadata.labels) && fields(o);
+  }
+
+  private list(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, store: ObjectStore): Promise<void> {
+    const limit = intParam(q, 'limit', 0, Number.MAX_SAFE_INTEGER);
+    const rv = q.get('resourceVersion') ?? '';
+    const match = q.get('resourceVersionMatch') ?? '';
+    if (match && !['Exact', 'NotOlderThan'].includes(match)) throw badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+    if (match && !rv) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    const continueToken = q.get('continue') || undefined;
+    if (continueToken && rv && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
+    const revision = rv && rv !== '0' ? parseRevision(rv) : undefined;
+    const page = store.list({
+      namespace: r.namespace,
+      filter: this.filterFor(q, r),
+      limit,
+      continueToken,
+      atRevision: match === 'Exact' ? revision : undefined,
+    });
+    if (wantsTable(req)) {
+      this.sendTable(res, r.info, page.items, String(page.revision), q, page.continueToken);
+      return Promise.resolve();
+    }
+    return writeList(res, r.info, page);
+  }
+
+  private sendTable(res: ServerResponse, info: ResourceInfo, items: Iterable<KubeObject>, revision: string, q: URLSearchParams, continueToken?: string): void {
+    const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
+    if (!['None', 'Metadata', 'Object'].includes(include)) throw badRequest(`includeObject: Unsupported value: "${include}"`);
+    sendJson(res, 200, toTable(info.kind, items, { includeObject: include, resourceVersion: revision, continueToken }), tableMediaType);
+  }
+
+  private watch(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, store: ObjectStore): void {
+    const rv = q.get('resourceVersion') ?? '';
+    const sendInitialEvents = boolParam(q, 'sendInitialEvents');
+    const allowBookmarks = boolParam(q, 'allowWatchBookmarks');
+    const timeoutSeconds = intParam(q, 'timeoutSeconds', 0, 24 * 3600);
+    const match = q.get('resourceVersionMatch') ?? '';
+    if (sendInitialEvents && match !== 'NotOlderThan') throw new ApiError(422, 'Invalid', 'sendInitialEvents=true requires resourceVersionMatch=NotOlderThan');
+    const filter = this.filterFor(q, r);
+    let fromRevision: number | undefined;
+    if (!sendInitialEvents && rv !== '' && rv !== '0') fromRevision = parseRevision(rv);
+    const expiredError = fromRevision !== undefined && !store.canReplayFrom(fromRevision) ? new ApiError(410, 'Expired', `too old resource version: ${fromRevision} (${store.currentRevision()})`) : undefined;
+    const table = wantsTable(req);
+    const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
+    let firstRow = true;
+    const encode = table
+      ? (o: KubeObject): unknown => {
+          const t = toTable(r.info.kind, [o], { includeObject: include, resourceVersion: String(o.metadata.resourceVersion) }) as { columnDefinitions?: unknown };
+          // Only the first row carries the column definitions, as a real server does for watches.
+          if (!firstRow) delete t.columnDefinitions;
+          firstRow = false;
+          return t;
+        }
+      : (o: KubeObject): unknown => o;
+    const faults = this.ctx.faults;
+    const stream = new WatchStream(res, {
+      store,
+      resource: r.info.plural,
+      kind: r.info.kind,
+      apiVersion: apiVersionOf(r.info),
+      namespace: r.namespace,
+      matches: filter,
+      fromRevision,
+      sendInitialEvents,
+      allowBookmarks,
+      timeoutMs: timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : defaultWatchTimeoutMs,
+      bookmarkIntervalMs: this.ctx.bookmarkIntervalMs,
+      encode,
+      isStalled: () => faults.find('stall-watches', r.info.plural) !== undefined,
+    });
+    if (table) res.setHeader('Content-Type', tableMediaType);
+    this.watches.add(stream);
+    res.on('close', () => this.watches.delete(stream));
+    stream.start(expiredError);
+    if (!stream.isOpen) this.watches.delete(stream);
+  }
+
+  private async write(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, store: ObjectStore, verb: 'patch' | 'update'): Promise<void> {
+    if (!r.info.verbs.includes(verb)) {
+      req.resume();
+      throw new ApiError(405, 'MethodNotAllowed', `the demo cluster does not allow ${verb} on ${r.info.plural}`);
+    }
+    const body = parseJson(await readBody(req));
+    const current = this.mustGet(store, r);
+    const proposed = verb === 'patch' ? applyPatch(String(req.headers['content-type'] ?? ''), current, body) : body;
+    const preconditionRv = (proposed as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+    if (preconditionRv !== undefined && preconditionRv !== current.metadata.resourceVersion) {
+      store.replace(current, String(preconditionRv), r.info.group); // throws 409 Conflict
+    }
+    if (verb === 'update') checkIdentity(r, current, proposed);
+    const next = checkedUpdate(current, proposed);
+    const stored = this.storeUpdate(r, store, current, next);
+    sendJson(res, 200, stored);
+  }
+
+  /** Stores a checked update, then lets the controllers react to what changed. */
+  private storeUpdate(r: ResourceRequest, store: ObjectStore, current: KubeObject, next: KubeObject): KubeObject {
+    if (JSON.stringify(next) === JSON.stringify(current)) return current;
+    if (r.info.kind === 'Deployment') {
+      const replicasChanged = (next.spec as { replicas?: number }).replicas !== (current.spec as { replicas?: number }).replicas;
+      const templateChanged = JSON.stringify((next.spec as { template?: unknown }).template) !== JSON.stringify((current.spec as { template?: unknown }).template);
+      if (replicasChanged || templateChanged) next.metadata.generation = Number(current.metadata.generation ?? 1) + 1;
+      store.replace(next);
+      const ns = r.namespace ?? 'default';
+      if (templateChanged) this.ctx.simulation.rollDeployment(ns, next.metadata.name, false);
+      else if (replicasChanged) this.ctx.simulation.reconcileDeployment(ns, next.metadata.name);
+      return store.mustGet(ns, next.metadata.name);
+    }
+    return store.replace(next);
+  }
+
+  private remove(res: ServerResponse, r: ResourceRequest): void {
+    if (!r.info.verbs.includes('delete')) throw new ApiError(405, 'MethodNotAllowed', `the demo cluster does not allow delete on ${r.info.plural}`);
+    const store = this.ctx.stores.byName(resourceKey(r.info));
+    const current = this.mustGet(store, r);
+    const deleted = this.ctx.simulation.deletePod(r.namespace ?? 'default', current.metadata.name);
+    sendJson(res, 200, deleted ?? current);
+  }
+
+  private async subresource(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, method: string): Promise<void> {
+    if (r.info.plural === 'pods' && r.info.group === '' && r.subresource === 'log') {
+      if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'pods/log supports only get');
+      return this.logs(req, res, q, r);
+    }
+    if (r.info.plural === 'deployments' && r.subresource === 'scale') return this.scale(req, res, r, method);
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  private async scale(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, method: string): Promise<void> {
+    const store = this.ctx.stores.deployments;
+    const current = this.mustGet(store, r);
+    if (method === 'GET') return sendJson(res, 200, scaleOf(current));
+    if (method !== 'PUT' && method !== 'PATCH') throw new ApiError(405, 'MethodNotAllowed', 'deployments/scale supports get, update and patch');
+    const body = parseJson(await readBody(req));
+    const scale = scaleOf(current);
+    const proposed = method === 'PATCH' ? applyPatch(String(req.headers['content-type'] ?? ''), scale, body) : body;
+    const p = proposed as { metadata?: { resourceVersion?: unknown }; spec?: { replicas?: unknown } } | null;
+    if (p?.metadata?.resourceVersion !== undefined && p.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      store.replace(current, String(p.metadata.resourceVersion), 'apps');
+    }
+    const replicas = p?.spec?.replicas;
+    const problem = isReplicas(replicas);
+    if (problem) throw new ApiError(422, 'Invalid', `Scale.autoscaling "${current.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: ${problem}`);
+    const updated = this.ctx.simulation.scaleDeployment(r.namespace ?? 'default', current.metadata.name, replicas as number) ?? current;
+    sendJson(res, 200, scaleOf(updated));
+  }
+
+  private metrics(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): void {
+    const clock = this.ctx.metrics;
+    const filter = this.filterFor(q, r);
+    const isNodes = r.info.kind === 'NodeMetrics';
+    const source = isNodes ? this.ctx.stores.nodes : this.ctx.stores.pods;
+    const toMetrics = (o: KubeObject): object => (isNodes ? nodeMetrics(o, clock) : podMetrics(o, clock));
+    if (r.name !== undefined) {
+      const object = source.get(r.namespace, r.name);
+      if (!object || (!isNodes && !hasPodMetrics(object))) throw notFound(r.info.plural, r.name, r.info.group);
+      return sendJson(res, 200, toMetrics(object));
+    }
+    const items: object[] = [];
+    for (const o of source.values(r.namespace)) {
+      if ((isNodes || hasPodMetrics(o)) && filter(o)) items.push(toMetrics(o));
+    }
+    void req;
+    sendJson(res, 200, { kind: `${r.info.kind}List`, apiVersion: 'metrics.k8s.io/v1beta1', metadata: {}, items });
+  }
+
+  private logs(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): void {
+    const store = this.ctx.stores.pods;
+    const pod = this.mustGet(store, r);
+    const log = containerLog(pod, q.get('container') ?? undefined);
+    if (boolParam(q, 'previous')) throw badRequest(`previous terminated container "${log.container}" in pod "${pod.metadata.name}" not found`);
+    const timestamps = boolParam(q, 'timestamps');
+    const tailLines = intParam(q, 'tailLines', 0, Number.MAX_SAFE_INTEGER);
+    const sinceSeconds = intParam(q, 'sinceSeconds', 1, Number.MAX_SAFE_INTEGER);
+    const limitBytes = intParam(q, 'limitBytes', 1, Number.MAX_SAFE_INTEGER);
+    const follow = boolParam(q, 'follow');
+    let sent = 0;
+    const write = (text: string): boolean => {
+      if (limitBytes !== undefined && sent + Buffer.byteLength(text) > limitBytes) {
+        res.end(text.slice(0, Math.max(0, limitBytes - sent)));
+        return false;
+      }
+      sent += Buffer.byteLength(text);
+      res.write(text);
+      return true;
+    };
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    const [start, end] = linesToPrint(log, { tailLines, sinceSeconds, now: Date.now() });
+    for (let n = start; n < end; n++) if (!write(formatLine(logLine(log, n), timestamps))) return;
+    if (!follow) {
+      res.end();
+      return;
+    }
+    // Follow: print each new line as it is written, until the pod goes away or the client leaves.
+    let next = end;
+    const uid = pod.metadata.uid;
+    const timer = setInterval(() => {
+      const still = store.get(r.namespace, pod.metadata.name);
+      if (!still || still.metadata.uid !== uid) {
+        clearInterval(timer);
+        res.end();
+        return;
+      }
+      const upTo = linesWritten(log, Date.now());
+      for (; next < upTo; next++) {
+        if (!write(formatLine(logLine(log, next), timestamps))) {
+          clearInterval(timer);
+          return;
+        }
+      }
+    }, 250);
+    res.on('close', () => clearInterval(timer));
+    req.on('close', () => clearInterval(timer));
+  }
+
+  /** The loopback-only control surface: GET lists faults, POST sets one, DELETE clears all. */
+  private async control(req: IncomingMessage, res: ServerResponse, segments: string[]): Promise<void> {
+    if (!isLoopback(req.socket.remoteAddress)) throw new ApiError(403, 'Forbidden', 'the /_demo control surface answers only loopback clients');
+    if (segments.length !== 2 || segments[1] !== 'faults') throw new ApiError(404, 'NotFound', 'known control paths: /_demo/faults');
+    const faults = this.ctx.faults;
+    switch (req.method) {
+      case 'GET':
+        return sendJson(res, 200, { faults: faults.list() });
+      case 'POST':
+        faults.set(parseFaultRequest(parseJson(await readBody(req))));
+        return sendJson(res, 200, { faults: faults.list() });
+      case 'DELETE':
+        faults.clear();
+        return sendJson(res, 200, { faults: faults.list() });
+      default:
+        throw new ApiError(405, 'MethodNotAllowed', '/_demo/faults supports GET, POST and DELETE');
+    }
+  }
+}
+
+function checkIdentity(r: ResourceRequest, current: KubeObject, proposed: unknown): void {
+  const p = proposed as { kind?: unknown; apiVersion?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) throw badRequest('the request body must be an object');
+  if (p.kind !== undefined && p.kind !== current.kind) throw badRequest(`the body's kind ${JSON.stringify(p.kind)} does not match ${current.kind}`);
+  if (p.metadata?.name !== undefined && p.metadata.name !== current.metadata.name) {
+    throw badRequest(`the name of the object (${String(p.metadata.name)}) does not match the name on the URL (${current.metadata.name})`);
+  }
+  void r;
+}
+
+function scaleOf(deployment: KubeObject): object {
+  const spec = deployment.spec as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: deployment.metadata.name,
+      namespace: deployment.metadata.namespace,
+      uid: deployment.metadata.uid,
+      resourceVersion: deployment.metadata.resourceVersion,
+      creationTimestamp: deployment.metadata.creationTimestamp,
+    },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: {
+      replicas: Number((deployment.status as { replicas?: number } | undefined)?.replicas ?? 0),
+      selector: Object.entries(spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+    },
+  };
+}
+
+/** Writes a list in slices, waiting for the socket to drain, so 100,000 pods never become one giant string. */
+async function writeList(res: ServerResponse, info: ResourceInfo, page: ListPage): Promise<void> {
+  const metadata: Record<string, unknown> = { resourceVersion: String(page.revision) };
+  if (page.continueToken) metadata.continue = page.continueToken;
+  const head = JSON.stringify({ kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata }).slice(0, -1);
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  res.write(`${head},"items":[`);
+  const slice = 500;
+  for (let i = 0; i < page.items.length; i += slice) {
+    const part = page.items.slice(i, i + slice).map((o) => JSON.stringify(o)).join(',');
+    const ok = res.write(i === 0 ? part : `,${part}`);
+    if (!ok && !res.destroyed) await new Promise<void>((resolve) => {
+      const done = (): void => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+    if (res.destroyed) return;
+  }
+  res.end(']}');
+}
+
+const versionInfo = {
+  major: '1',
+  minor: '31',
+  gitVersion: 'v1.31.4-kubelive-demo',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z',
+  goVersion: 'go1.22.0',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};

@@ -1,0 +1,196 @@
+/**
+ * Server-side printing: the meta.k8s.io/v1 Table a client gets when it asks for `as=Table`, with
+ * the columns kubectl shows for each kind, so `kubectl get` prints what it prints on a real
+ * cluster. Priority-1 columns are the ones `-o wide` adds.
+ */
+import type { KubeObject } from './store.js';
+
+interface Column {
+  name: string;
+  type: 'string' | 'integer' | 'date';
+  format?: string;
+  priority?: number;
+  description: string;
+  cell: (o: KubeObject, now: number) => unknown;
+}
+
+/** Kubernetes' short human durations: 45s, 5m30s, 45m, 5h30m, 10h, 3d5h, 45d, 3y. */
+export function humanAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (d < 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  if (d < 730) return `${d}d`;
+  return `${Math.floor(d / 365)}y`;
+}
+
+const age = (o: KubeObject, now: number): string => humanAge(now - Date.parse(o.metadata.creationTimestamp));
+
+type Any = Record<string, any>; // printers read loosely typed objects
+
+const spec = (o: KubeObject): Any => (o.spec ?? {}) as Any;
+const status = (o: KubeObject): Any => (o.status ?? {}) as Any;
+
+const nameColumn: Column = { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', cell: (o) => o.metadata.name };
+const ageColumn: Column = { name: 'Age', type: 'string', description: 'Time since the object was created.', cell: age };
+
+function podStatusReason(o: KubeObject): string {
+  if (o.metadata.deletionTimestamp) return 'Terminating';
+  const st = status(o);
+  let reason: string = st.reason ?? st.phase ?? 'Unknown';
+  for (const c of (st.containerStatuses ?? []) as Any[]) {
+    if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
+    else if (c.state?.terminated?.reason && st.phase !== 'Running') reason = c.state.terminated.reason;
+  }
+  return reason;
+}
+
+function containerCounts(o: KubeObject): { ready: number; total: number; restarts: number } {
+  const statuses = (status(o).containerStatuses ?? []) as Any[];
+  const total = ((spec(o).containers ?? []) as Any[]).length;
+  return { ready: statuses.filter((c) => c.ready).length, total, restarts: statuses.reduce((n, c) => n + Number(c.restartCount ?? 0), 0) };
+}
+
+function nodeStatus(o: KubeObject): string {
+  const ready = ((status(o).conditions ?? []) as Any[]).find((c) => c.type === 'Ready');
+  const parts = [ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown'];
+  if (spec(o).unschedulable === true) parts.push('SchedulingDisabled');
+  return parts.join(',');
+}
+
+function nodeRoles(o: KubeObject): string {
+  const roles = Object.keys(o.metadata.labels ?? {})
+    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+    .map((k) => k.slice('node-role.kubernetes.io/'.length))
+    .sort();
+  return roles.length > 0 ? roles.join(',') : '<none>';
+}
+
+function address(o: KubeObject, type: string): string {
+  return ((status(o).addresses ?? []) as Any[]).find((a) => a.type === type)?.address ?? '<none>';
+}
+
+const containersOf = (o: KubeObject): Any[] => (spec(o).template?.spec?.containers ?? []) as Any[];
+const containerNames: Column = { name: 'Containers', type: 'string', priority: 1, description: 'Names of each container in the template.', cell: (o) => containersOf(o).map((c) => c.name).join(',') };
+const containerImages: Column = { name: 'Images', type: 'string', priority: 1, description: 'Images referenced by each container in the template.', cell: (o) => containersOf(o).map((c) => c.image).join(',') };
+const selectorColumn: Column = {
+  name: 'Selector',
+  type: 'string',
+  priority: 1,
+  description: 'Label selector for pods.',
+  cell: (o) => Object.entries((spec(o).selector?.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(','),
+};
+
+/** What `-o wide` adds after the age of any pod-template controller. */
+const ageThenTemplate = [ageColumn, containerNames, containerImages, selectorColumn];
+
+const columnsByKind: Record<string, Column[]> = {
+  Pod: [
+    nameColumn,
+    { name: 'Ready', type: 'string', description: 'The aggregate readiness state of this pod for accepting traffic.', cell: (o) => `${containerCounts(o).ready}/${containerCounts(o).total}` },
+    { name: 'Status', type: 'string', description: 'The aggregate status of the containers in this pod.', cell: podStatusReason },
+    { name: 'Restarts', type: 'string', description: 'The number of times the containers in this pod have been restarted.', cell: (o) => String(containerCounts(o).restarts) },
+    ageColumn,
+    { name: 'IP', type: 'string', priority: 1, description: 'IP address allocated to the pod.', cell: (o) => status(o).podIP ?? '<none>' },
+    { name: 'Node', type: 'string', priority: 1, description: 'Name of the Node the Pod is assigned to.', cell: (o) => spec(o).nodeName ?? '<none>' },
+    { name: 'Nominated Node', type: 'string', priority: 1, description: 'Node the Pod is nominated to.', cell: () => '<none>' },
+    { name: 'Readiness Gates', type: 'string', priority: 1, description: 'Pod readiness gates.', cell: () => '<none>' },
+  ],
+  Node: [
+    nameColumn,
+    { name: 'Status', type: 'string', description: 'The status of the node.', cell: nodeStatus },
+    { name: 'Roles', type: 'string', description: 'The roles of the node.', cell: nodeRoles },
+    ageColumn,
+    { name: 'Version', type: 'string', description: 'Kubelet version reported by the node.', cell: (o) => status(o).nodeInfo?.kubeletVersion ?? '' },
+    { name: 'Internal-IP', type: 'string', priority: 1, description: 'The node internal IP.', cell: (o) => address(o, 'InternalIP') },
+    { name: 'External-IP', type: 'string', priority: 1, description: 'The node external IP.', cell: (o) => address(o, 'ExternalIP') },
+    { name: 'OS-Image', type: 'string', priority: 1, description: 'OS image reported by the node.', cell: (o) => status(o).nodeInfo?.osImage ?? '' },
+    { name: 'Kernel-Version', type: 'string', priority: 1, description: 'Kernel version reported by the node.', cell: (o) => status(o).nodeInfo?.kernelVersion ?? '' },
+    { name: 'Container-Runtime', type: 'string', priority: 1, description: 'Container runtime reported by the node.', cell: (o) => status(o).nodeInfo?.containerRuntimeVersion ?? '' },
+  ],
+  Namespace: [nameColumn, { name: 'Status', type: 'string', description: 'The status of the namespace.', cell: (o) => status(o).phase ?? '' }, ageColumn],
+  Event: [
+    { name: 'Last Seen', type: 'string', description: 'Time since the event was last seen.', cell: (o, now) => humanAge(now - Date.parse(String((o as Any).lastTimestamp ?? o.metadata.creationTimestamp))) },
+    { name: 'Type', type: 'string', description: 'Type of this event.', cell: (o) => (o as Any).type },
+    { name: 'Reason', type: 'string', description: 'Why the event happened.', cell: (o) => (o as Any).reason },
+    { name: 'Object', type: 'string', description: 'The object this event is about.', cell: (o) => `${String((o as Any).involvedObject?.kind ?? '').toLowerCase()}/${(o as Any).involvedObject?.name ?? ''}` },
+    { name: 'Message', type: 'string', description: 'A human-readable description of the event.', cell: (o) => (o as Any).message },
+  ],
+  Deployment: [
+    nameColumn,
+    { name: 'Ready', type: 'string', description: 'Number of ready replicas out of desired.', cell: (o) => `${status(o).readyReplicas ?? 0}/${spec(o).replicas ?? 0}` },
+    { name: 'Up-to-date', type: 'integer', description: 'Replicas updated to the desired template.', cell: (o) => status(o).updatedReplicas ?? 0 },
+    { name: 'Available', type: 'integer', description: 'Replicas available to users.', cell: (o) => status(o).availableReplicas ?? 0 },
+    ...ageThenTemplate,
+  ],
+  StatefulSet: [nameColumn, { name: 'Ready', type: 'string', description: 'Ready replicas out of desired.', cell: (o) => `${status(o).readyReplicas ?? 0}/${spec(o).replicas ?? 0}` }, ageColumn, containerNames, containerImages],
+  DaemonSet: [
+    nameColumn,
+    { name: 'Desired', type: 'integer', description: 'Nodes that should run the daemon pod.', cell: (o) => status(o).desiredNumberScheduled ?? 0 },
+    { name: 'Current', type: 'integer', description: 'Nodes running at least one daemon pod.', cell: (o) => status(o).currentNumberScheduled ?? 0 },
+    { name: 'Ready', type: 'integer', description: 'Nodes whose daemon pod is ready.', cell: (o) => status(o).numberReady ?? 0 },
+    { name: 'Up-to-date', type: 'integer', description: 'Nodes running the updated daemon pod.', cell: (o) => status(o).updatedNumberScheduled ?? 0 },
+    { name: 'Available', type: 'integer', description: 'Nodes whose daemon pod is available.', cell: (o) => status(o).numberAvailable ?? 0 },
+    { name: 'Node Selector', type: 'string', description: 'Node selector of the daemon pods.', cell: () => '<none>' },
+    ...ageThenTemplate,
+  ],
+  ReplicaSet: [
+    nameColumn,
+    { name: 'Desired', type: 'integer', description: 'Desired replicas.', cell: (o) => spec(o).replicas ?? 0 },
+    { name: 'Current', type: 'integer', description: 'Current replicas.', cell: (o) => status(o).replicas ?? 0 },
+    { name: 'Ready', type: 'integer', description: 'Ready replicas.', cell: (o) => status(o).readyReplicas ?? 0 },
+    ...ageThenTemplate,
+  ],
+  Job: [
+    nameColumn,
+    { name: 'Status', type: 'string', description: 'Status of the job.', cell: (o) => (status(o).succeeded ? 'Complete' : 'Running') },
+    { name: 'Completions', type: 'string', description: 'Desired and successful completions.', cell: (o) => `${status(o).succeeded ?? 0}/${spec(o).completions ?? 1}` },
+    { name: 'Duration', type: 'string', description: 'Time the job took.', cell: (o) => (status(o).completionTime ? humanAge(Date.parse(status(o).completionTime) - Date.parse(status(o).startTime)) : '') },
+    ageColumn,
+  ],
+  CronJob: [
+    nameColumn,
+    { name: 'Schedule', type: 'string', description: 'The cron schedule.', cell: (o) => spec(o).schedule },
+    { name: 'Timezone', type: 'string', description: 'The time zone of the schedule.', cell: (o) => spec(o).timeZone ?? '<none>' },
+    { name: 'Suspend', type: 'string', description: 'Whether the cron job is suspended.', cell: (o) => String(spec(o).suspend ?? false) },
+    { name: 'Active', type: 'integer', description: 'Jobs running now.', cell: (o) => ((status(o).active ?? []) as unknown[]).length },
+    { name: 'Last Schedule', type: 'string', description: 'When a job was last scheduled.', cell: (o, now) => (status(o).lastScheduleTime ? humanAge(now - Date.parse(status(o).lastScheduleTime)) : '<none>') },
+    ageColumn,
+  ],
+};
+
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+export interface TableOptions {
+  includeObject: IncludeObject;
+  resourceVersion: string;
+  continueToken?: string | undefined;
+}
+
+function rowObject(o: KubeObject, include: IncludeObject): unknown {
+  if (include === 'None') return undefined;
+  if (include === 'Object') return o;
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
+}
+
+export function toTable(kind: string, objects: Iterable<KubeObject>, options: TableOptions, now = Date.now()): object {
+  const columns = columnsByKind[kind] ?? [nameColumn, ageColumn];
+  const rows: object[] = [];
+  for (const o of objects) {
+    const object = rowObject(o, options.includeObject);
+    rows.push({ cells: columns.map((c) => c.cell(o, now) ?? ''), ...(object !== undefined ? { object } : {}) });
+  }
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: { resourceVersion: options.resourceVersion, ...(options.continueToken ? { continue: options.continueToken } : {}) },
+    columnDefinitions: columns.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description, priority: c.priority ?? 0 })),
+    rows,
+  };
+}

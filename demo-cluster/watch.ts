@@ -1,0 +1,143 @@
+/**
+ * WatchStream serves one watch request: it replays what the client asked for (the current
+ * objects, or the changes after its resourceVersion), then relays every change to the store as
+ * one JSON line per event, with periodic bookmarks when allowed, until the client leaves, the
+ * timeout ends it, or a fault drops it.
+ *
+ * Selector semantics follow a real server: an object that stops matching arrives as DELETED, one
+ * that starts matching as ADDED.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Change, KubeObject, ObjectStore } from './store.js';
+import type { ApiError } from './status.js';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchOptions {
+  store: ObjectStore;
+  /** Plural of the resource, for scoping faults. */
+  resource: string;
+  kind: string;
+  apiVersion: string;
+  namespace?: string | undefined;
+  matches: (object: KubeObject) => boolean;
+  /** undefined: start with the current objects as ADDED; a number: replay changes after it. */
+  fromRevision: number | undefined;
+  sendInitialEvents: boolean;
+  allowBookmarks: boolean;
+  timeoutMs: number;
+  bookmarkIntervalMs: number;
+  /** Turns an object into what goes on the wire (the object itself, or a one-row Table). */
+  encode: (object: KubeObject) => unknown;
+  isStalled: () => boolean;
+}
+
+/** Past this much unsent data a client is not keeping up; a real server drops such watchers too. */
+const maxBufferedBytes = 32 * 1024 * 1024;
+/** While stalled, events wait; past this many the watch is closed rather than grow without bound. */
+const maxStalledEvents = 50_000;
+
+export class WatchStream {
+  private closed = false;
+  private held: string[] = [];
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly options: WatchOptions,
+  ) {}
+
+  /** Starts the stream; an expired starting point ends it with an in-stream 410 ERROR, as real servers do. */
+  start(expiredError: ApiError | undefined): void {
+    const { response, options } = this;
+    response.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    response.flushHeaders();
+    if (expiredError) {
+      this.writeLine('ERROR', expiredError.toStatus());
+      this.close();
+      return;
+    }
+    const { store } = options;
+    if (options.fromRevision === undefined) {
+      for (const object of store.values(options.namespace)) {
+        if (options.matches(object)) this.send('ADDED', object);
+      }
+      if (options.sendInitialEvents && options.allowBookmarks) this.bookmark(true);
+    } else {
+      for (const change of store.changesSince(options.fromRevision)) this.relay(change);
+    }
+    this.cleanups.push(store.subscribe((change) => this.relay(change)));
+    if (options.allowBookmarks) {
+      const timer = setInterval(() => this.bookmark(false), options.bookmarkIntervalMs);
+      timer.unref();
+      this.cleanups.push(() => clearInterval(timer));
+    }
+    const timeout = setTimeout(() => this.close(), options.timeoutMs);
+    timeout.unref();
+    this.cleanups.push(() => clearTimeout(timeout));
+    response.on('close', () => this.close());
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  get resource(): string {
+    return this.options.resource;
+  }
+
+  /** Sends what a stall held back, once the stall is over. */
+  resume(): void {
+    if (this.closed || this.options.isStalled() || this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
+    for (const line of held) this.write(line);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.held = [];
+    if (!this.response.writableEnded) this.response.end();
+  }
+
+  private relay(change: Change): void {
+    if (this.closed) return;
+    const { matches, namespace } = this.options;
+    if (namespace && change.object.metadata.namespace !== namespace) return;
+    const now = change.type !== 'DELETED' && matches(change.object);
+    const before = change.previous !== undefined && matches(change.previous);
+    if (change.type === 'DELETED') {
+      if (before) this.send('DELETED', change.object);
+    } else if (now && before) this.send('MODIFIED', change.object);
+    else if (now) this.send('ADDED', change.object);
+    else if (before) this.send('DELETED', change.object);
+  }
+
+  private send(type: WatchEventType, object: KubeObject): void {
+    this.writeLine(type, this.options.encode(object));
+  }
+
+  private bookmark(initialEventsEnd: boolean): void {
+    if (this.closed || this.options.isStalled()) return;
+    const metadata: Record<string, unknown> = { resourceVersion: String(this.options.store.currentRevision()) };
+    if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
+    this.writeLine('BOOKMARK', { kind: this.options.kind, apiVersion: this.options.apiVersion, metadata });
+  }
+
+  private writeLine(type: WatchEventType, object: unknown): void {
+    if (this.closed) return;
+    const line = `${JSON.stringify({ type, object })}\n`;
+    if (this.options.isStalled() && type !== 'ERROR') {
+      if (this.held.push(line) > maxStalledEvents) this.close();
+      return;
+    }
+    this.write(line);
+  }
+
+  private write(line: string): void {
+    this.response.write(line);
+    if (this.response.writableLength > maxBufferedBytes) this.close();
+  }
+}
