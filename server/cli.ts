@@ -24,7 +24,7 @@ const notBuiltYet =
 
 const commands: Record<string, Command> = {
   serve: notBuiltYet('serve'),
-  'demo-cluster': notBuiltYet('demo-cluster'),
+  'demo-cluster': async (argv) => (await import('../demo-cluster/cli.js')).runDemoCluster(argv),
   watch: notBuiltYet('watch'),
   diagnostics: notBuiltYet('diagnostics'),
 };

@@ -1,0 +1,210 @@
+/**
+ * `kubelive demo-cluster`: runs the demo cluster until SIGINT or SIGTERM, or switches its faults
+ * from another terminal (`kubelive demo-cluster fault NAME --server URL`, `fault clear`, `fault list`).
+ */
+import { request } from 'node:https';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../machines/config.js';
+import { faultNames, isFaultName } from './faults.js';
+import { defaults, limits, startDemoCluster } from './index.js';
+import type { DemoClusterOptions } from './index.js';
+
+const usage = `Usage:
+  kubelive demo-cluster [--port P] [--host H] [--kubeconfig-out FILE] [--nodes N] [--pods N]
+                        [--namespaces N] [--churn EVENTS_PER_S] [--seed S] [--metrics-resolution 15s]
+  kubelive demo-cluster fault NAME [--resource PLURAL] [--ms N] --server URL [--kubeconfig FILE]
+  kubelive demo-cluster fault clear --server URL
+  kubelive demo-cluster fault list --server URL
+
+Serves a Kubernetes-API-compatible cluster with simulated workloads over HTTPS on loopback, writes
+a kubeconfig for it, and runs until interrupted. Defaults: port 0 (any free port), ${defaults.nodes} nodes,
+${defaults.pods} pods, ${defaults.namespaces} namespaces, churn ${defaults.churn}, seed ${defaults.seed}, metrics resolution 15s.
+
+Faults: ${faultNames.join(', ')}.`;
+
+class UsageError extends Error {}
+
+function count(name: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${name}: "${text}" is not a whole number`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UsageError(`--${name}: ${n} is out of range (${min} to ${max})`);
+  return n;
+}
+
+function parseServeOptions(argv: string[]): DemoClusterOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'kubeconfig-out': { type: 'string' },
+      nodes: { type: 'string' },
+      pods: { type: 'string' },
+      namespaces: { type: 'string' },
+      churn: { type: 'string' },
+      seed: { type: 'string' },
+      'metrics-resolution': { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const options: DemoClusterOptions = {};
+  const port = count('port', values.port, 0, 65535);
+  if (port !== undefined) options.port = port;
+  if (values.host !== undefined) {
+    if (!['127.0.0.1', '::1', 'localhost'].includes(values.host)) throw new UsageError('--host must be a loopback address (127.0.0.1, ::1 or localhost): the demo cluster is for this machine only');
+    options.host = values.host;
+  }
+  if (values['kubeconfig-out'] !== undefined) {
+    if (values['kubeconfig-out'] === '') throw new UsageError('--kubeconfig-out needs a file path');
+    options.kubeconfigOut = values['kubeconfig-out'];
+  }
+  const nodes = count('nodes', values.nodes, 1, limits.nodes);
+  if (nodes !== undefined) options.nodes = nodes;
+  const pods = count('pods', values.pods, 0, limits.pods);
+  if (pods !== undefined) options.pods = pods;
+  const namespaces = count('namespaces', values.namespaces, 2, limits.namespaces);
+  if (namespaces !== undefined) options.namespaces = namespaces;
+  if (values.churn !== undefined) {
+    const churn = Number(values.churn);
+    if (!/^\d+(\.\d+)?$/.test(values.churn) || churn > limits.churn) throw new UsageError(`--churn: "${values.churn}" must be a number of changes per second from 0 to ${limits.churn}`);
+    options.churn = churn;
+  }
+  const seed = count('seed', values.seed, 0, 2 ** 32 - 1);
+  if (seed !== undefined) options.seed = seed;
+  if (values['metrics-resolution'] !== undefined) {
+    try {
+      options.metricsResolutionMs = parseDuration(values['metrics-resolution'], '--metrics-resolution');
+    } catch (e) {
+      throw new UsageError((e as Error).message.replace(/^invalid kubelive configuration: /, ''));
+    }
+    if (options.metricsResolutionMs < 1000) throw new UsageError('--metrics-resolution must be at least 1s');
+  }
+  return options;
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const options = parseServeOptions(argv);
+  const started = Date.now();
+  const cluster = await startDemoCluster(options);
+  console.log(`kubelive demo cluster serving at ${cluster.url} (built in ${Date.now() - started} ms)`);
+  console.log(`kubeconfig: ${cluster.kubeconfigPath}`);
+  console.log(`try:        kubectl --kubeconfig ${cluster.kubeconfigPath} get pods -A`);
+  console.log(`faults:     kubelive demo-cluster fault fail-lists --resource pods --server ${cluster.url}`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await cluster.stop();
+  console.log('kubelive demo cluster stopped');
+  return 0;
+}
+
+function loopbackServer(text: string | undefined): URL {
+  if (!text) throw new UsageError('--server URL is required, e.g. --server https://127.0.0.1:6443');
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--server: "${text}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' || !['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) {
+    throw new UsageError('--server must be https:// on a loopback address: the fault control surface answers only loopback clients');
+  }
+  return url;
+}
+
+/** Reads the CA from a kubeconfig, so the control call verifies the server like any client. */
+async function caFrom(kubeconfig: string | undefined): Promise<string | undefined> {
+  if (!kubeconfig) return undefined;
+  const text = await readFile(kubeconfig, 'utf8');
+  const match = /certificate-authority-data:\s*"?([A-Za-z0-9+/=]+)"?/.exec(text);
+  if (!match?.[1]) throw new UsageError(`--kubeconfig: no certificate-authority-data in ${kubeconfig}`);
+  return Buffer.from(match[1], 'base64').toString('utf8');
+}
+
+function control(server: URL, method: string, ca: string | undefined, body?: unknown): Promise<{ status: number; text: string }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL('/_demo/faults', server),
+      {
+        method,
+        // Without a kubeconfig there is no CA to check against; the call carries no credentials
+        // and goes to loopback only, so an unverified connection risks nothing.
+        ...(ca ? { ca } : { rejectUnauthorized: false }),
+        headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {},
+        timeout: 10_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out after 10 s')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function fault(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: { resource: { type: 'string' }, ms: { type: 'string' }, server: { type: 'string' }, kubeconfig: { type: 'string' } },
+  });
+  const [name, ...extra] = positionals;
+  if (!name) throw new UsageError(`fault needs a name: ${faultNames.join(', ')}, clear or list`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  const server = loopbackServer(values.server);
+  const ca = await caFrom(values.kubeconfig);
+  let result: { status: number; text: string };
+  if (name === 'clear' || name === 'list') {
+    if (values.resource !== undefined || values.ms !== undefined) throw new UsageError(`fault ${name} takes no --resource or --ms`);
+    result = await control(server, name === 'clear' ? 'DELETE' : 'GET', ca);
+  } else {
+    if (!isFaultName(name)) throw new UsageError(`unknown fault "${name}"; known: ${faultNames.join(', ')}`);
+    const ms = count('ms', values.ms, 0, 60_000);
+    if (name === 'slow' && ms === undefined) throw new UsageError('the slow fault needs --ms N');
+    result = await control(server, 'POST', ca, { fault: name, ...(values.resource ? { resource: values.resource } : {}), ...(ms !== undefined ? { ms } : {}) });
+  }
+  if (result.status !== 200) {
+    let message = result.text;
+    try {
+      message = (JSON.parse(result.text) as { message?: string }).message ?? message;
+    } catch {
+      // not JSON: print as is
+    }
+    console.error(`kubelive demo-cluster fault: ${result.status} ${message}`);
+    return 1;
+  }
+  const active = (JSON.parse(result.text) as { faults: { fault: string; resource?: string; ms?: number }[] }).faults;
+  console.log(active.length === 0 ? 'no faults active' : active.map((f) => `${f.fault}${f.resource ? ` (${f.resource})` : ''}${f.ms !== undefined ? ` ${f.ms} ms` : ''}`).join('\n'));
+  return 0;
+}
+
+export async function runDemoCluster(argv: string[]): Promise<number> {
+  try {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log(usage);
+      return 0;
+    }
+    return argv[0] === 'fault' ? await fault(argv.slice(1)) : await serve(argv);
+  } catch (e) {
+    const usageProblem = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    if (!usageProblem) throw e;
+    console.error(`kubelive demo-cluster: ${(e as Error).message}\n\n${usage}`);
+    return 2;
+  }
+}
