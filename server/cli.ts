@@ -23,7 +23,7 @@ const notBuiltYet =
   };
 
 const commands: Record<string, Command> = {
-  serve: notBuiltYet('serve'),
+  serve: async (argv) => (await import('./serve.js')).runServe(argv),
   'demo-cluster': async (argv) => (await import('../demo-cluster/cli.js')).runDemoCluster(argv),
   watch: notBuiltYet('watch'),
   diagnostics: notBuiltYet('diagnostics'),

@@ -1,0 +1,145 @@
+/**
+ * The list and watch effects of a `pod-logs` upstream: "list" reads the tail of one container's
+ * log, "watch" follows it from the last line's timestamp. Lines are keyed by
+ * `container@timestamp#k` (k counts lines sharing a timestamp), so a re-follow that repeats lines
+ * (the API server's sinceTime is coarse) produces the same keys and changes nothing.
+ */
+import { fromCallback, fromPromise, type EventObject } from 'xstate';
+import type { ListInput, ListOutput, UpstreamEvent, WatchInput } from '../../machines/upstreamMachine.js';
+import type { LogLineRow } from '../rows.js';
+import { KubeApiError, type KubeClient } from './client.js';
+import type { CacheSink } from './listWatch.js';
+import type { KubeObject } from './rows.js';
+
+/** Lines a pod-logs subscription holds: the tail a reset carries, and the window kept after. */
+export const logTailLines = 500;
+
+export interface LogTarget {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container?: string;
+}
+
+export function parseLogScope(scope: string): LogTarget {
+  const [namespace = '', pod = '', container] = scope.split('/');
+  return container ? { namespace, pod, container } : { namespace, pod };
+}
+
+function podPath(target: LogTarget): string {
+  return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}`;
+}
+
+/** Turns log lines (with kubelet timestamps) into rows, numbering lines that share a timestamp. */
+export class LogLineNumbering {
+  private lastTime: string | null = null;
+  private sameTime = 0;
+
+  constructor(private readonly container: string) {}
+
+  row(text: string): LogLineRow {
+    const space = text.indexOf(' ');
+    const stamp = space > 0 ? text.slice(0, space) : '';
+    const time = /^\d{4}-\d\d-\d\dT/.test(stamp) ? stamp : null;
+    const line = time === null ? text : text.slice(space + 1);
+    if (time !== null && time === this.lastTime) this.sameTime++;
+    else this.sameTime = 0;
+    this.lastTime = time;
+    const uid = `${this.container}@${time ?? 'unknown'}#${this.sameTime}`;
+    return { uid, resourceVersion: '1', name: uid, container: this.container, time, line };
+  }
+}
+
+/** Resolves the container: the one named in the scope, else the pod's first. */
+async function resolveContainer(client: KubeClient, target: LogTarget, signal?: AbortSignal): Promise<string> {
+  if (target.container) return target.container;
+  const pod = await client.requestJson<KubeObject>('GET', podPath(target), signal ? { signal } : {});
+  const first = Array.isArray(pod.spec?.containers) ? pod.spec.containers[0]?.name : undefined;
+  if (typeof first !== 'string') throw new KubeApiError(`pod ${target.namespace}/${target.pod} has no containers`, 404, 'GET', podPath(target));
+  return first;
+}
+
+/** The last `logTailLines` lines of the target's container, as rows. */
+export async function fetchLogTail(client: KubeClient, target: LogTarget, signal?: AbortSignal): Promise<LogLineRow[]> {
+  const container = await resolveContainer(client, target, signal);
+  const text = await client.requestText(`${podPath(target)}/log`, {
+    query: { container, tailLines: logTailLines, timestamps: 'true' },
+    ...(signal ? { signal } : {}),
+    maxBytes: 16 * 1024 * 1024,
+  });
+  const numbering = new LogLineNumbering(container);
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => numbering.row(line));
+}
+
+export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheSink) {
+  let container = target.container;
+  return {
+    listResource: fromPromise<ListOutput, ListInput>(async ({ signal }) => {
+      const rows = await fetchLogTail(client, target, signal);
+      container = rows[0]?.container ?? (await resolveContainer(client, target, signal));
+      const last = rows[rows.length - 1];
+      // The "resourceVersion" of a log is the timestamp of its last line: where a follow resumes.
+      const resourceVersion = last?.time ?? new Date().toISOString();
+      sink.replace(rows, resourceVersion);
+      return { resourceVersion };
+    }),
+    watchResource: fromCallback<EventObject, WatchInput>(({ input, sendBack }) => {
+      const send = (event: UpstreamEvent) => sendBack(event);
+      const numbering = new LogLineNumbering(container ?? '');
+      const request = new AbortController();
+      let finished = false;
+      let abort: (() => void) | undefined;
+      const finish = (event: UpstreamEvent) => {
+        if (finished) return;
+        finished = true;
+        abort?.();
+        send(event);
+      };
+      client
+        .openStream(`${podPath(target)}/log`, {
+          query: {
+            container,
+            follow: 'true',
+            timestamps: 'true',
+            ...(input.resourceVersion ? { sinceTime: input.resourceVersion } : { tailLines: 0 }),
+          },
+          signal: request.signal,
+        })
+        .then(
+          (stream) => {
+            if (finished) return stream.abort();
+            abort = () => stream.abort();
+            stream.read(
+              (line) => {
+                if (finished) return;
+                const row = numbering.row(line);
+                // Lines at or before where we resume were delivered by the previous follow.
+                if (row.time !== null && input.resourceVersion && row.time < input.resourceVersion && sameLength(row.time, input.resourceVersion)) return;
+                sink.apply('ADDED', row, row.time ?? '');
+                send({ type: 'WATCH.PROGRESS', ...(row.time ? { resourceVersion: row.time } : {}) });
+              },
+              (error) => finish(error ? { type: 'WATCH.FAILED', message: error.message } : { type: 'WATCH.ENDED' }),
+            );
+          },
+          (error: unknown) =>
+            finish({
+              type: 'WATCH.FAILED',
+              ...(error instanceof KubeApiError && error.status !== undefined ? { status: error.status } : {}),
+              message: error instanceof Error ? error.message : String(error),
+            }),
+        );
+      return () => {
+        finished = true;
+        abort?.();
+        request.abort();
+      };
+    }),
+  };
+}
+
+/** RFC 3339 stamps compare as text only when written to the same precision. */
+function sameLength(a: string, b: string): boolean {
+  return a.length === b.length;
+}

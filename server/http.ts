@@ -1,0 +1,295 @@
+/**
+ * The backend's HTTP API (docs/protocol.md): snapshots with ETags, metrics, cordon/uncordon,
+ * whole objects on demand, diagnostics, health, the debug fault switch and a placeholder page.
+ * Every handler answers JSON errors as `{error, reason}` with a 4xx/5xx status and never lets an
+ * exception escape to the server.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { digestOf } from '../adapters/digest.js';
+import { KubeApiError, type KubeClient } from '../adapters/kube/client.js';
+import { listAll } from '../adapters/kube/listWatch.js';
+import { fetchLogTail, parseLogScope } from '../adapters/kube/logs.js';
+import { isResourceName, objectPath, collectionPath, resourceSpecs } from '../adapters/kube/resources.js';
+import { isStreamDomain, type Row, type SnapshotBody, type StreamDomain, type UpstreamReport } from '../adapters/protocol.js';
+import { isDomain, scopeProblem } from '../machines/domains.js';
+import type { KubeliveConfig } from '../machines/config.js';
+import type { GenerationCounter } from './cache.js';
+import { parseFaultRequest, type StreamFaults } from './faults.js';
+import type { MetricsCache } from './metricsCache.js';
+import type { StreamHub } from './stream.js';
+import type { Upstreams } from './upstreams.js';
+import { combinedReport, viewRows, viewSpec, viewState } from './views.js';
+
+export interface HttpContext {
+  readonly client: KubeClient;
+  readonly config: KubeliveConfig;
+  readonly upstreams: Upstreams;
+  readonly generations: GenerationCounter;
+  readonly hub: StreamHub;
+  readonly metrics: MetricsCache;
+  readonly faults: StreamFaults | null;
+  readonly startedAt: number;
+  readonly describe: () => Record<string, unknown>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const maxRequestBodyBytes = 16 * 1024;
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache', ...headers });
+  response.end(text);
+}
+
+function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxRequestBodyBytes) {
+        reject(new HttpError(413, 'too-large', `request bodies are limited to ${maxRequestBodyBytes} bytes`));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') return resolve({});
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(new HttpError(400, 'malformed-body', 'request body is not JSON'));
+      }
+    });
+    request.on('error', reject);
+  });
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
+
+const placeholderPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>kubelive</title></head>
+<body style="font-family: system-ui, sans-serif; margin: 3rem; max-width: 40rem">
+<h1>kubelive</h1>
+<p>The backend is running. The dashboard is coming (it is another issue); meanwhile the API is here:</p>
+<ul>
+<li><a href="/api/v1/diagnostics">/api/v1/diagnostics</a></li>
+<li><a href="/api/v1/snapshot/nodes">/api/v1/snapshot/nodes</a></li>
+<li><a href="/api/v1/snapshot/pods">/api/v1/snapshot/pods</a></li>
+<li><a href="/api/v1/metrics/node-metrics">/api/v1/metrics/node-metrics</a></li>
+<li><a href="/healthz">/healthz</a></li>
+</ul>
+</body></html>
+`;
+
+/** Maps an API server failure to what our client sees: its status when it is a client error, else 502. */
+function upstreamFailure(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof KubeApiError) {
+    const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 502;
+    const code = status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'upstream-error';
+    return new HttpError(status, code, error.message);
+  }
+  return new HttpError(500, 'internal', error instanceof Error ? error.message : String(error));
+}
+
+export function createRequestHandler(context: HttpContext) {
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    route(context, request, response).catch((error: unknown) => {
+      const failure = upstreamFailure(error);
+      if (!response.headersSent) sendJson(response, failure.status, { error: failure.code, reason: failure.message });
+      else response.destroy();
+    });
+  };
+}
+
+async function route(context: HttpContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://backend.invalid');
+  const path = url.pathname;
+  const method = request.method ?? 'GET';
+  const segments = path.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+
+  if (path === '/_debug/faults') return debugFaults(context, request, response, method);
+  if (method === 'GET' && (path === '/' || path === '/index.html')) {
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    response.end(placeholderPage);
+    return;
+  }
+  if (method === 'GET' && path === '/healthz') return sendJson(response, 200, { ok: true, uptimeMs: Date.now() - context.startedAt });
+  if (segments[0] !== 'api' || segments[1] !== 'v1') throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
+  const [, , area, ...rest] = segments;
+
+  if (method === 'GET' && area === 'snapshot' && rest.length === 1) {
+    return snapshot(context, request, response, rest[0]!, url.searchParams.get('scope') ?? '');
+  }
+  if (method === 'GET' && area === 'metrics' && rest.length === 1) {
+    const domain = metricsDomain(rest[0]!);
+    return sendJson(response, 200, await metrics(context, domain, url.searchParams.get('scope') ?? ''));
+  }
+  if (method === 'POST' && area === 'nodes' && rest.length === 2 && (rest[1] === 'cordon' || rest[1] === 'uncordon')) {
+    return cordon(context, response, rest[0]!, rest[1] === 'cordon');
+  }
+  if (method === 'GET' && area === 'object' && (rest.length === 2 || rest.length === 3)) {
+    return wholeObject(context, response, rest);
+  }
+  if (method === 'GET' && area === 'diagnostics' && rest.length === 0) {
+    const now = Date.now();
+    return sendJson(response, 200, {
+      generatedAt: new Date(now).toISOString(),
+      ...context.describe(),
+      upstreams: context.upstreams.diagnostics(now),
+      clients: context.hub.diagnostics(now),
+      metricsFetches: context.metrics.fetches,
+      faults: context.faults?.active() ?? null,
+      memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
+    });
+  }
+  throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
+}
+
+function metricsDomain(name: string): 'node-metrics' | 'pod-metrics' {
+  if (name === 'node-metrics' || name === 'nodes') return 'node-metrics';
+  if (name === 'pod-metrics' || name === 'pods') return 'pod-metrics';
+  throw new HttpError(404, 'unknown-domain', `no metrics for "${name}": use node-metrics or pod-metrics`);
+}
+
+async function metrics(context: HttpContext, domain: 'node-metrics' | 'pod-metrics', scope: string) {
+  const problem = scopeProblem(domain, scope);
+  if (problem !== null) throw new HttpError(400, 'bad-scope', problem);
+  return context.metrics.get(domain, scope);
+}
+
+async function snapshot(context: HttpContext, request: IncomingMessage, response: ServerResponse, domain: string, scope: string): Promise<void> {
+  if (!isDomain(domain)) throw new HttpError(404, 'unknown-domain', `unknown domain "${domain}"`);
+  const problem = scopeProblem(domain, scope);
+  if (problem !== null) throw new HttpError(400, 'bad-scope', problem);
+  if (!isStreamDomain(domain)) {
+    const body = await metrics(context, domain === 'node-metrics' ? 'node-metrics' : 'pod-metrics', scope);
+    return sendJson(response, 200, body);
+  }
+  const body = await snapshotBody(context, domain, scope);
+  // A cache snapshot changes with its generation; a fresh API read (which gets a new generation
+  // each time) is the same as long as its rows and the upstream's state are.
+  const etag =
+    body.source === 'cache'
+      ? `"cache-${body.generation}-${body.digest}-${body.count}"`
+      : `"api-${body.digest}-${body.count}-${body.upstream.state}"`;
+  if (request.headers['if-none-match'] === etag) {
+    response.writeHead(304, { ETag: etag, 'Cache-Control': 'no-cache' });
+    response.end();
+    return;
+  }
+  sendJson(response, 200, body, { ETag: etag });
+}
+
+/**
+ * From the cache when its upstream is listed and healthy; otherwise read fresh from the API
+ * server (and say so with `source: 'api'`), because a cache that is relisting, stalled or
+ * backing off may be behind. Asking for a snapshot also keeps the upstream running for the idle
+ * grace period, so a client that polls is served from the cache from its second poll on.
+ */
+async function snapshotBody(context: HttpContext, domain: StreamDomain, scope: string): Promise<SnapshotBody> {
+  const view = viewSpec(domain, scope);
+  const upstreams = view.keys.map((key) => context.upstreams.acquire(key));
+  try {
+    const upstream = combinedReport(upstreams);
+    if (upstreams.every((u) => u.healthy)) {
+      const caches = upstreams.map((u) => u.cache);
+      const state = viewState(caches, view.namespace);
+      const items = viewRows(caches, view.namespace);
+      return { domain, scope, ...state, generatedAt: new Date().toISOString(), items, upstream, source: 'cache' };
+    }
+    // Stamped with the view's generation as the read starts: the read is at least that new, and
+    // every frame the stream sends afterwards has a higher generation and applies on top of it.
+    // (Were it stamped newer, frames from a cache catching up would be refused as stale.)
+    const { generation } = viewState(upstreams.map((u) => u.cache), view.namespace);
+    const fresh = await readFromApi(context, domain, scope, view.namespace);
+    return {
+      domain,
+      scope,
+      resourceVersion: fresh.resourceVersion,
+      generation,
+      generatedAt: new Date().toISOString(),
+      items: fresh.rows,
+      count: fresh.rows.length,
+      digest: digestOf(fresh.rows),
+      upstream: withReason(upstream),
+      source: 'api',
+    };
+  } finally {
+    for (const key of view.keys) context.upstreams.release(key);
+  }
+}
+
+function withReason(report: UpstreamReport): UpstreamReport {
+  return { ...report, reason: report.reason ?? report.state };
+}
+
+async function readFromApi(context: HttpContext, domain: StreamDomain, scope: string, namespace: string | null): Promise<{ rows: Row[]; resourceVersion: string }> {
+  if (domain === 'pod-logs') {
+    const rows = await fetchLogTail(context.client, parseLogScope(scope));
+    return { rows, resourceVersion: rows[rows.length - 1]?.time ?? '' };
+  }
+  const rows: Row[] = [];
+  const versions: string[] = [];
+  for (const key of viewSpec(domain, scope).keys) {
+    if (!isResourceName(key)) continue;
+    const spec = resourceSpecs[key];
+    const list = await listAll(context.client, collectionPath(spec, namespace ?? ''), spec.project);
+    rows.push(...list.rows);
+    versions.push(list.resourceVersion);
+  }
+  return { rows, resourceVersion: versions.join(',') };
+}
+
+async function cordon(context: HttpContext, response: ServerResponse, name: string, unschedulable: boolean): Promise<void> {
+  const node = await context.client.requestJson<{ metadata?: { resourceVersion?: string }; spec?: { unschedulable?: boolean } }>(
+    'PATCH',
+    objectPath(resourceSpecs.nodes, name),
+    // The same patch `kubectl cordon` sends.
+    { body: { spec: { unschedulable } }, contentType: 'application/strategic-merge-patch+json' },
+  );
+  sendJson(response, 200, { name, unschedulable: node.spec?.unschedulable === true, resourceVersion: node.metadata?.resourceVersion ?? '' });
+}
+
+/** `GET /api/v1/object/:resource/:name` or `/api/v1/object/:resource/:namespace/:name`: one whole object. */
+async function wholeObject(context: HttpContext, response: ServerResponse, rest: string[]): Promise<void> {
+  const [resource, a, b] = rest as [string, string, string | undefined];
+  if (!isResourceName(resource)) throw new HttpError(404, 'unknown-resource', `"${resource}" is not one of ${Object.keys(resourceSpecs).join(', ')}`);
+  const spec = resourceSpecs[resource];
+  const [namespace, name] = b === undefined ? ['', a] : [a, b];
+  if (spec.namespaced && namespace === '') throw new HttpError(400, 'bad-scope', `${resource} are namespaced: /api/v1/object/${resource}/<namespace>/<name>`);
+  if (!spec.namespaced && namespace !== '') throw new HttpError(400, 'bad-scope', `${resource} are cluster-wide: /api/v1/object/${resource}/<name>`);
+  const object = await context.client.requestJson<{ metadata?: Record<string, unknown> }>('GET', objectPath(spec, name, namespace), { maxBytes: 8 * 1024 * 1024 });
+  // managedFields are bookkeeping for server-side apply, as long as the object and of no use to a reader.
+  if (object.metadata) delete object.metadata.managedFields;
+  sendJson(response, 200, object);
+}
+
+async function debugFaults(context: HttpContext, request: IncomingMessage, response: ServerResponse, method: string): Promise<void> {
+  if (!context.faults) throw new HttpError(404, 'not-found', 'debug faults are off (start with --demo or --allow-faults)');
+  if (!isLoopback(request.socket.remoteAddress)) throw new HttpError(403, 'forbidden', 'debug faults are for loopback clients only');
+  if (method === 'DELETE') {
+    context.faults.clear();
+    return sendJson(response, 200, { active: context.faults.active() });
+  }
+  if (method === 'GET') return sendJson(response, 200, { active: context.faults.active() });
+  if (method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'use POST, DELETE or GET');
+  const parsed = parseFaultRequest(await readJsonBody(request));
+  if (typeof parsed === 'string') throw new HttpError(400, 'bad-fault', parsed);
+  context.faults.set(parsed);
+  sendJson(response, 200, { active: context.faults.active() });
+}

@@ -1,0 +1,196 @@
+/**
+ * `kubelive serve`: parses flags and environment, starts the backend (on the kubeconfig's
+ * cluster, or on the embedded demo cluster with `--demo` or when no kubeconfig exists), prints
+ * the URL as its first line, and runs until SIGINT/SIGTERM.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, defaultConfig, parseDuration, resolveConfig, type ConfigOverrides, type KubeliveConfig } from '../machines/config.js';
+import { domainNames, type Domain } from '../machines/domains.js';
+import { defaultPort, startBackend, type BackendOptions } from './backend.js';
+import type { DemoOptions } from './demo.js';
+
+export { startBackend, defaultPort, type Backend, type BackendOptions } from './backend.js';
+
+type IntervalKey = {
+  [K in keyof KubeliveConfig]: KubeliveConfig[K] extends number ? K : never;
+}[keyof KubeliveConfig];
+
+const intervalKeys = (Object.keys(defaultConfig) as (keyof KubeliveConfig)[]).filter(
+  (k): k is IntervalKey => typeof defaultConfig[k] === 'number' && k.endsWith('Ms'),
+);
+
+/** `metricsIntervalMs` → `metrics-interval`; its environment variable is KUBELIVE_METRICS_INTERVAL. */
+function flagName(key: string): string {
+  return key.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function envName(flag: string): string {
+  return `KUBELIVE_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+export class UsageError extends Error {}
+
+export const serveUsage = (): string => {
+  const intervals = intervalKeys
+    .map((k) => `  --${flagName(k).padEnd(26)} ${formatMs(defaultConfig[k]).padEnd(7)} env ${envName(flagName(k))}`)
+    .join('\n');
+  const polls = domainNames
+    .map((d) => `  --snapshot-poll-interval-${d.padEnd(12)} ${formatMs(defaultConfig.snapshotPollIntervalMs[d]).padEnd(7)} env ${envName(`snapshot-poll-interval-${d}`)}`)
+    .join('\n');
+  return `Usage: kubelive serve [options]
+
+Starts the kubelive backend and prints its URL (first line). Without a kubeconfig
+(--kubeconfig, then KUBECONFIG, then ~/.kube/config) it runs on the embedded demo cluster.
+
+Cluster:
+  --kubeconfig PATH            kubeconfig file (default: KUBECONFIG, then ~/.kube/config)
+  --context NAME               kubeconfig context (default: its current context)
+  --demo                       run on the embedded demo cluster, in-process
+  --nodes N --pods N           demo cluster size (with --demo)
+  --churn N                    demo changes per second, 0 = still (with --demo)
+  --seed N                     demo random seed (with --demo)
+
+Server:
+  --port N                     default ${defaultPort}; 0 picks a free port
+  --host HOST                  default 127.0.0.1 (loopback only)
+  --allow-origin URL           also accept stream connections from this origin (repeatable)
+  --allow-faults               enable POST/DELETE /_debug/faults (always on with --demo)
+
+Intervals (durations like 500ms, 5s, 1m; flag beats environment beats default):
+${intervals}
+  --snapshot-poll-interval     (all domains)
+${polls}
+
+Counts:
+  --hysteresis-count N         ${defaultConfig.hysteresisCount}  env KUBELIVE_HYSTERESIS_COUNT
+
+  -h, --help                   this text`;
+};
+
+export interface ServeArgs {
+  readonly backend: BackendOptions;
+  readonly help: boolean;
+}
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${flag}: "${text}" must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** Parses `serve` arguments and the KUBELIVE_* environment into backend options; throws UsageError or ConfigError. */
+export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServeArgs {
+  const overrides: Record<string, unknown> = {};
+  const poll: Partial<Record<Domain, number>> = {};
+  const fromEnv = (flag: string) => env[envName(flag)];
+
+  // Environment first, so flags parsed below override it.
+  for (const key of intervalKeys) {
+    const value = fromEnv(flagName(key));
+    if (value !== undefined && value !== '') overrides[key] = parseDuration(value, envName(flagName(key)));
+  }
+  const allPoll = fromEnv('snapshot-poll-interval');
+  if (allPoll) for (const d of domainNames) poll[d] = parseDuration(allPoll, envName('snapshot-poll-interval'));
+  for (const d of domainNames) {
+    const value = fromEnv(`snapshot-poll-interval-${d}`);
+    if (value) poll[d] = parseDuration(value, envName(`snapshot-poll-interval-${d}`));
+  }
+  const hysteresis = env.KUBELIVE_HYSTERESIS_COUNT;
+  if (hysteresis) overrides.hysteresisCount = wholeNumber('KUBELIVE_HYSTERESIS_COUNT', hysteresis, 1, 1000);
+
+  let help = false;
+  let demo = false;
+  const demoOptions: { -readonly [K in keyof DemoOptions]: DemoOptions[K] } = {};
+  const backend: { -readonly [K in keyof BackendOptions]: BackendOptions[K] } = {};
+  const origins: string[] = [];
+  const byFlag = new Map(intervalKeys.map((k) => [flagName(k), k]));
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[++i];
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    const name = flag.replace(/^--/, '');
+    if (flag === '-h' || flag === '--help') help = true;
+    else if (flag === '--demo') demo = true;
+    else if (flag === '--allow-faults') backend.allowFaults = true;
+    else if (flag === '--kubeconfig') backend.kubeconfigPath = value();
+    else if (flag === '--context') backend.context = value();
+    else if (flag === '--host') backend.host = value();
+    else if (flag === '--port') backend.port = wholeNumber(flag, value(), 0, 65535);
+    else if (flag === '--allow-origin') origins.push(value());
+    else if (flag === '--nodes') demoOptions.nodes = wholeNumber(flag, value(), 1, 5000);
+    else if (flag === '--pods') demoOptions.pods = wholeNumber(flag, value(), 0, 100_000);
+    else if (flag === '--churn') demoOptions.churn = wholeNumber(flag, value(), 0, 10_000);
+    else if (flag === '--seed') demoOptions.seed = wholeNumber(flag, value(), 0, 2 ** 31);
+    else if (flag === '--hysteresis-count') overrides.hysteresisCount = wholeNumber(flag, value(), 1, 1000);
+    else if (flag === '--snapshot-poll-interval') {
+      const ms = parseDuration(value(), flag);
+      for (const d of domainNames) poll[d] = ms;
+    } else if (name.startsWith('snapshot-poll-interval-') && (domainNames as readonly string[]).includes(name.slice('snapshot-poll-interval-'.length))) {
+      poll[name.slice('snapshot-poll-interval-'.length) as Domain] = parseDuration(value(), flag);
+    } else if (flag.startsWith('--') && byFlag.has(name)) overrides[byFlag.get(name)!] = parseDuration(value(), flag);
+    else throw new UsageError(`unknown option "${arg}" (see kubelive serve --help)`);
+  }
+
+  if (Object.keys(poll).length > 0) overrides.snapshotPollIntervalMs = poll;
+  const config = overrides as ConfigOverrides;
+  resolveConfig(config); // validate now, with the setting's name in the message
+  const demoFlags = Object.keys(demoOptions).length > 0;
+  if (demoFlags && !demo && (backend.kubeconfigPath || backend.context)) {
+    throw new UsageError('--nodes, --pods, --churn and --seed apply to the demo cluster; add --demo');
+  }
+  if (demo || (demoFlags && !backend.kubeconfigPath) || (!backend.kubeconfigPath && !kubeconfigExists(env))) {
+    backend.demo = demoOptions;
+  }
+  if (origins.length > 0) backend.allowedOrigins = origins;
+  backend.config = config;
+  return { backend, help };
+}
+
+/** Whether kubeconfig loading would find a file: KUBECONFIG's paths, then ~/.kube/config. */
+function kubeconfigExists(env: NodeJS.ProcessEnv): boolean {
+  const paths = env.KUBECONFIG ? env.KUBECONFIG.split(process.platform === 'win32' ? ';' : ':').filter(Boolean) : [join(homedir(), '.kube', 'config')];
+  return paths.some((p) => existsSync(p));
+}
+
+export async function runServe(argv: string[]): Promise<number> {
+  let args: ServeArgs;
+  try {
+    args = parseServeArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      console.error(`kubelive serve: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (args.help) {
+    console.log(serveUsage());
+    return 0;
+  }
+  const backend = await startBackend(args.backend);
+  console.log(backend.url);
+  console.log(`watching ${backend.kube.server} (context ${backend.kube.context})${backend.demo ? ' — the embedded demo cluster' : ''}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await backend.stop();
+  return 0;
+}

@@ -1,0 +1,177 @@
+/**
+ * Shared by the backend's integration tests: a demo cluster plus a backend connected to it
+ * through its kubeconfig, a WebSocket client that records frames, and a tiny client-side store
+ * that applies frames and computes the digest the same way the engine does.
+ */
+import WebSocket from 'ws';
+import { digestOf } from '../../adapters/digest.js';
+import { parseServerFrame, type Row, type ServerFrame } from '../../adapters/protocol.js';
+import { startDemoCluster, type DemoCluster, type DemoClusterOptions } from '../../demo-cluster/index.js';
+import type { ConfigOverrides } from '../../machines/config.js';
+import { startBackend, type Backend, type BackendOptions } from '../../server/serve.js';
+
+export interface Stack {
+  readonly demo: DemoCluster;
+  readonly backend: Backend;
+  readonly base: string;
+  stop(): Promise<void>;
+}
+
+/** Short intervals so tests see heartbeats, stalls and retries quickly; nothing relies on exact timing. */
+export const testConfig: ConfigOverrides = {
+  heartbeatIntervalMs: 300,
+  stallTimeoutMs: 1200,
+  pendingTimeoutMs: 1500,
+  backoffBaseMs: 100,
+  backoffCapMs: 1000,
+  upstreamStallTimeoutMs: 2000,
+  upstreamIdleGraceMs: 500,
+  updateBatchMs: 20,
+  metricsIntervalMs: 1000,
+};
+
+export async function startStack(
+  options: { demo?: DemoClusterOptions; config?: ConfigOverrides; backend?: Partial<BackendOptions> } = {},
+): Promise<Stack> {
+  const demo = await startDemoCluster({ port: 0, nodes: 3, pods: 30, churn: 0, seed: 7, bookmarkIntervalMs: 500, ...options.demo });
+  const backend = await startBackend({
+    kubeconfigYaml: demo.kubeconfigYaml,
+    port: 0,
+    allowFaults: true,
+    config: { ...testConfig, ...options.config },
+    ...options.backend,
+  });
+  return {
+    demo,
+    backend,
+    base: backend.url.replace(/\/$/, ''),
+    async stop() {
+      await backend.stop();
+      await demo.stop();
+    },
+  };
+}
+
+/** Waits until `check` returns something other than undefined/false, polling; fails after `timeoutMs` with `what`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export class StreamClient {
+  readonly frames: ServerFrame[] = [];
+  readonly raw: string[] = [];
+  closed: { code: number; reason: string } | null = null;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const text = data.toString();
+      this.raw.push(text);
+      const parsed = parseServerFrame(text);
+      if (!parsed.ok) throw new Error(`backend sent a bad frame: ${parsed.reason}`);
+      this.frames.push(parsed.frame);
+    });
+    socket.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+    });
+  }
+
+  static async connect(base: string, headers: Record<string, string> = {}): Promise<StreamClient> {
+    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/api/v1/stream`, { headers });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return new StreamClient(socket);
+  }
+
+  send(frame: unknown): void {
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  framesFor(id: string): ServerFrame[] {
+    return this.frames.filter((f) => f.type !== 'error' && f.id === id);
+  }
+
+  errors() {
+    return this.frames.filter((f) => f.type === 'error');
+  }
+
+  async next<K extends ServerFrame['type']>(id: string | null, type: K, after = 0, timeoutMs = 20_000): Promise<Extract<ServerFrame, { type: K }>> {
+    return waitFor(`a ${type} frame for ${id}`, () =>
+      this.frames.slice(after).find((f): f is Extract<ServerFrame, { type: K }> => f.type === type && (id === null || f.id === id)),
+      timeoutMs,
+    );
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/**
+ * What the engine's store does with frames, reduced to the checks the tests need: apply reset
+ * and update, and on every heartbeat compare count, digest and resourceVersion.
+ */
+export class MiniStore {
+  readonly rows = new Map<string, Row>();
+  resourceVersion = '';
+  generation = 0;
+  lastSeq = 0;
+  gaps: string[] = [];
+  disagreements: string[] = [];
+  heartbeatsAgreeing = 0;
+
+  apply(frame: ServerFrame): void {
+    if (frame.type === 'error') return;
+    if (frame.type !== 'reset' && frame.seq !== this.lastSeq + 1) this.gaps.push(`seq ${this.lastSeq} → ${frame.seq}`);
+    this.lastSeq = frame.seq;
+    if (frame.type === 'reset') {
+      this.rows.clear();
+      for (const row of frame.items) this.rows.set(row.uid, row);
+      this.resourceVersion = frame.resourceVersion;
+      this.generation = frame.generation;
+      if (frame.count !== this.rows.size || frame.digest !== digestOf(this.rows.values())) this.disagreements.push(`reset ${frame.seq} disagrees with its own items`);
+    } else if (frame.type === 'update') {
+      for (const change of frame.changes) {
+        if (change.op === 'delete') this.rows.delete(change.uid);
+        else this.rows.set(change.row.uid, change.row);
+      }
+      this.resourceVersion = frame.resourceVersion;
+      this.generation = frame.generation;
+    } else if (frame.type === 'heartbeat') {
+      const digest = digestOf(this.rows.values());
+      if (frame.count !== this.rows.size || frame.digest !== digest || frame.resourceVersion !== this.resourceVersion) {
+        this.disagreements.push(`heartbeat ${frame.seq}: backend ${frame.count}/${frame.digest}/${frame.resourceVersion}, store ${this.rows.size}/${digest}/${this.resourceVersion}`);
+      } else this.heartbeatsAgreeing++;
+    }
+  }
+
+  digest(): string {
+    return digestOf(this.rows.values());
+  }
+}
+
+/** Feeds every frame of `id` the client has received, from `from`, into a store; returns the next index. */
+export function feed(store: MiniStore, client: StreamClient, id: string, from: number): number {
+  const frames = client.framesFor(id);
+  for (let i = from; i < frames.length; i++) store.apply(frames[i]!);
+  return frames.length;
+}
+
+export async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+}
+
+/** Uids and resourceVersions of what the demo cluster holds, for comparing with a store. */
+export function demoDigest(demo: DemoCluster, resource: string, namespace?: string): { count: number; digest: string } {
+  const objects = demo.listObjects(resource, namespace) as { metadata: { uid: string; resourceVersion: string } }[];
+  return { count: objects.length, digest: digestOf(objects.map((o) => ({ uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion }))) };
+}
