@@ -220,10 +220,14 @@ export class ObjectStore {
     return object;
   }
 
-  /** Forgets all history, as etcd compaction does: watches and continues from before now get 410. */
+  /**
+   * Forgets all history, as etcd compaction does: every resourceVersion handed out so far is too
+   * old to watch or continue from (410). The revision moves on by one so that lists made after
+   * this return a version that is not expired, and a relisting client recovers.
+   */
   compact(): void {
     this.history = [];
-    this.compactedRevision = this.revision.current();
+    this.compactedRevision = this.revision.next();
   }
 
   /** True when a watch or list may start from `revision` (all later changes are still known). */
