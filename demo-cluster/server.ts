@@ -64,7 +64,7 @@ export function sendError(res: ServerResponse, error: ApiError): void {
   sendJson(res, error.code, error.toStatus());
 }
 
-function isLoopback(address: string | undefined): boolean {
+export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }

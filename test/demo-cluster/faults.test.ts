@@ -1,0 +1,137 @@
+/**
+ * Every fault, seen from a client's side of the wire, switched through the HTTP control surface
+ * (`/_demo/faults`) or the in-process API, scoped to one resource, and cleared.
+ */
+import { isLoopback } from '../../demo-cluster/server.js';
+import { startDemoCluster } from '../../demo-cluster/index.js';
+import type { DemoCluster } from '../../demo-cluster/index.js';
+import { call, watch, waitUntil } from './client.js';
+
+let cluster: DemoCluster;
+
+beforeAll(async () => {
+  cluster = await startDemoCluster({ seed: 3 });
+});
+afterAll(() => cluster.stop());
+afterEach(() => cluster.faults.clear());
+
+async function setFault(body: object): Promise<void> {
+  const r = await call(cluster, '/_demo/faults', { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' }, token: null });
+  expect(r.status).toBe(200);
+}
+
+function aReplicaSetPod(): { metadata: { name: string; namespace: string } } {
+  return (cluster.listObjects('pods', 'shop') as { metadata: { name: string; namespace: string; ownerReferences?: { kind: string }[] } }[]).find(
+    (p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet',
+  )!;
+}
+
+test('controlSurfaceListsSetsAndClearsFaults', async () => {
+  await setFault({ fault: 'slow', resource: 'pods', ms: 10 });
+  const listed = await call(cluster, '/_demo/faults', { token: null });
+  expect(listed.json().faults).toEqual([expect.objectContaining({ fault: 'slow', resource: 'pods', ms: 10 })]);
+  const cleared = await call(cluster, '/_demo/faults', { method: 'DELETE', token: null });
+  expect(cleared.json().faults).toEqual([]);
+  const bad = await call(cluster, '/_demo/faults', { method: 'POST', body: '{"fault":"melt-cpu"}', token: null });
+  expect(bad.status).toBe(400);
+  expect(bad.json().message).toContain('unknown fault');
+});
+
+test('controlSurfaceAnswersOnlyLoopbackPeers', () => {
+  expect(isLoopback('127.0.0.1')).toBe(true);
+  expect(isLoopback('::1')).toBe(true);
+  expect(isLoopback('::ffff:127.0.0.1')).toBe(true);
+  expect(isLoopback('10.1.2.3')).toBe(false);
+  expect(isLoopback('::ffff:192.168.1.4')).toBe(false);
+  expect(isLoopback(undefined)).toBe(false);
+});
+
+test('dropWatchesClosesOpenWatchesOfTheScopedResourceOnly', async () => {
+  const pods = await watch(cluster, '/api/v1/pods?watch=true&resourceVersion=' + (await call(cluster, '/api/v1/pods?limit=1')).json().metadata.resourceVersion);
+  const nodes = await watch(cluster, '/api/v1/nodes?watch=true&resourceVersion=' + (await call(cluster, '/api/v1/nodes')).json().metadata.resourceVersion);
+  await setFault({ fault: 'drop-watches', resource: 'pods' });
+  await pods.ended;
+  expect(nodes.isEnded()).toBe(false);
+  // The nodes watch still delivers.
+  await call(cluster, '/api/v1/nodes/demo-worker-1', { method: 'PATCH', body: '{"metadata":{"labels":{"after":"drop"}}}', headers: { 'Content-Type': 'application/merge-patch+json' } });
+  await nodes.waitFor((e) => e.type === 'MODIFIED' && e.object.metadata.labels.after === 'drop');
+  nodes.close();
+});
+
+test('stallWatchesKeepsTheConnectionOpenButSendsNothingUntilCleared', async () => {
+  const rv = (await call(cluster, '/api/v1/pods?limit=1')).json().metadata.resourceVersion;
+  const pods = await watch(cluster, `/api/v1/pods?watch=true&resourceVersion=${rv}`);
+  const nodes = await watch(cluster, `/api/v1/nodes?watch=true&resourceVersion=${rv}`);
+  cluster.faults.set({ fault: 'stall-watches', resource: 'pods' });
+  const victim = aReplicaSetPod();
+  expect((await call(cluster, `/api/v1/namespaces/shop/pods/${victim.metadata.name}`, { method: 'DELETE' })).status).toBe(200);
+  // A node change made after the pod change arrives on the unstalled watch ...
+  await call(cluster, '/api/v1/nodes/demo-worker-2', { method: 'PATCH', body: '{"metadata":{"labels":{"stall":"probe"}}}', headers: { 'Content-Type': 'application/merge-patch+json' } });
+  await nodes.waitFor((e) => e.object.metadata.labels?.stall === 'probe');
+  await call(cluster, '/version');
+  // ... while the stalled pods watch, still open, has received nothing.
+  expect(pods.events).toEqual([]);
+  expect(pods.isEnded()).toBe(false);
+  cluster.faults.clear();
+  const deleted = await pods.waitFor((e) => e.type === 'DELETED');
+  expect(deleted.object.metadata.name).toBe(victim.metadata.name);
+  pods.close();
+  nodes.close();
+});
+
+test('expireMakesTheNextWatchAndContinueFromAnOlderVersionGet410', async () => {
+  const page = (await call(cluster, '/api/v1/pods?limit=10')).json();
+  await setFault({ fault: 'expire', resource: 'pods' });
+  const w = await watch(cluster, `/api/v1/pods?watch=true&resourceVersion=${page.metadata.resourceVersion}`);
+  await w.ended;
+  expect(w.events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) }]);
+  const next = await call(cluster, `/api/v1/pods?limit=10&continue=${encodeURIComponent(page.metadata.continue)}`);
+  expect(next.status).toBe(410);
+  expect(next.json().reason).toBe('Expired');
+  // A fresh list gives a version that can be watched again.
+  const fresh = (await call(cluster, '/api/v1/pods?limit=1')).json().metadata.resourceVersion;
+  const again = await watch(cluster, `/api/v1/pods?watch=true&resourceVersion=${fresh}&allowWatchBookmarks=true`);
+  expect(again.status).toBe(200);
+  expect(again.isEnded()).toBe(false);
+  again.close();
+});
+
+test('failListsAnswersListsWith500AndLeavesGetsAndOtherResourcesAlone', async () => {
+  await setFault({ fault: 'fail-lists', resource: 'pods' });
+  const list = await call(cluster, '/api/v1/pods');
+  expect(list.status).toBe(500);
+  expect(list.json()).toMatchObject({ kind: 'Status', code: 500, reason: 'InternalError' });
+  const pod = aReplicaSetPod();
+  expect((await call(cluster, `/api/v1/namespaces/shop/pods/${pod.metadata.name}`)).status).toBe(200);
+  expect((await call(cluster, '/api/v1/nodes')).status).toBe(200);
+});
+
+test('forbidAnswers403ForTheScopedResource', async () => {
+  await setFault({ fault: 'forbid', resource: 'nodes' });
+  const r = await call(cluster, '/api/v1/nodes');
+  expect(r.status).toBe(403);
+  expect(r.json()).toMatchObject({ kind: 'Status', code: 403, reason: 'Forbidden' });
+  expect(r.json().message).toContain('cannot list resource "nodes"');
+  expect((await call(cluster, '/api/v1/namespaces')).status).toBe(200);
+});
+
+test('slowDelaysResponsesByAtLeastTheGivenMilliseconds', async () => {
+  await setFault({ fault: 'slow', resource: 'namespaces', ms: 400 });
+  const started = Date.now();
+  const r = await call(cluster, '/api/v1/namespaces');
+  expect(r.status).toBe(200);
+  // A lower bound only: the server sleeps this long before it answers, so this cannot flake.
+  expect(Date.now() - started).toBeGreaterThanOrEqual(395);
+});
+
+test('stopMetricsMakesMetricsUnavailableUntilCleared', async () => {
+  cluster.faults.set({ fault: 'stop-metrics' });
+  const r = await call(cluster, '/apis/metrics.k8s.io/v1beta1/nodes');
+  expect(r.status).toBe(503);
+  expect(r.json().reason).toBe('ServiceUnavailable');
+  expect((await call(cluster, '/api/v1/nodes')).status).toBe(200);
+  cluster.faults.clear();
+  const back = await call(cluster, '/apis/metrics.k8s.io/v1beta1/nodes');
+  expect(back.status).toBe(200);
+  expect(back.json().items.length).toBe(cluster.listObjects('nodes').length);
+});
