@@ -122,8 +122,6 @@ export class Upstream {
     }
     if (!this.running) {
       this.running = true;
-      this.cache = this.makeCache();
-      this.unsubscribeCache = this.forward(this.cache);
       this.actor.send({ type: 'START' });
     }
   }
@@ -145,7 +143,10 @@ export class Upstream {
     if (!this.running) return;
     this.running = false;
     this.actor.send({ type: 'STOP' });
+    // A fresh, empty cache (with a new generation) waits for the next start; the old rows go.
     this.unsubscribeCache();
+    this.cache = this.makeCache();
+    this.unsubscribeCache = this.forward(this.cache);
   }
 
   dispose(): void {

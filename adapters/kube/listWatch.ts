@@ -63,6 +63,8 @@ export function listWatchActors(client: KubeClient, resource: ResourceSpec, sink
   return {
     listResource: fromPromise<ListOutput, ListInput>(async ({ signal }) => {
       const { rows, resourceVersion } = await listAll(client, resource.path, resource.project, signal);
+      // The machine may have moved on (stopped) while the last page was in flight.
+      if (signal.aborted) throw new Error('list abandoned');
       sink.replace(rows, resourceVersion);
       return { resourceVersion };
     }),

@@ -82,6 +82,7 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
       const last = rows[rows.length - 1];
       // The "resourceVersion" of a log is the timestamp of its last line: where a follow resumes.
       const resourceVersion = last?.time ?? new Date().toISOString();
+      if (signal.aborted) throw new Error('log tail abandoned');
       sink.replace(rows, resourceVersion);
       return { resourceVersion };
     }),

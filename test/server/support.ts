@@ -175,3 +175,9 @@ export function demoDigest(demo: DemoCluster, resource: string, namespace?: stri
   const objects = demo.listObjects(resource, namespace) as { metadata: { uid: string; resourceVersion: string } }[];
   return { count: objects.length, digest: digestOf(objects.map((o) => ({ uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion }))) };
 }
+
+/** One upstream's diagnostics row (state, report, counters), by key. */
+export async function upstreamOf(stack: Stack, key: string) {
+  const diagnostics = await getJson(`${stack.base}/api/v1/diagnostics`);
+  return diagnostics.body.upstreams.find((u: { key: string }) => u.key === key);
+}

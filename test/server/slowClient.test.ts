@@ -1,0 +1,60 @@
+/**
+ * A client that stops reading must not make the backend buffer without bound: past the bound it
+ * gets nothing more queued, and one reset per subscription once its socket drains.
+ */
+import { MiniStore, StreamClient, demoDigest, feed, getJson, startStack, waitFor, type Stack } from './support.js';
+
+const bound = 256 * 1024;
+
+describe('a slow client', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ demo: { pods: 3000, churn: 0 }, backend: { limits: { maxBufferedBytes: bound } } });
+  });
+  afterAll(() => stack.stop());
+
+  test('never grows the backend send buffer past the bound plus one frame, then gets a reset once it reads again', async () => {
+    const snapshot = await fetch(`${stack.base}/api/v1/snapshot/pods`);
+    const frameBytes = (await snapshot.text()).length; // a reset of every pod is about one snapshot
+    const healthy = await StreamClient.connect(stack.base);
+    healthy.send({ type: 'subscribe', id: 'n', domain: 'namespaces' });
+
+    const slow = await StreamClient.connect(stack.base);
+    slow.send({ type: 'subscribe', id: 'p', domain: 'pods' });
+    await slow.next('p', 'reset');
+    slow.socket.pause(); // stop reading: the kernel buffers fill, then the backend's would
+    // Each resync asks for a full reset (~1 MB): 60 of them would be 60 MB without backpressure.
+    for (let i = 0; i < 60; i++) slow.send({ type: 'resync', id: 'p' });
+    stack.demo.churn(200);
+
+    const congested = await waitFor('the slow client to be marked congested', async () => {
+      const d = await getJson(`${stack.base}/api/v1/diagnostics`);
+      return d.body.clients.find((c: { congested: boolean }) => c.congested);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // churn and heartbeats keep coming meanwhile
+    const later = (await getJson(`${stack.base}/api/v1/diagnostics`)).body.clients.find((c: { id: number }) => c.id === congested.id);
+    console.log(`slow client: peak send buffer ${later.peakBufferedBytes} bytes, bound ${bound}, reset frame ~${frameBytes} bytes, rss ${(await getJson(`${stack.base}/api/v1/diagnostics`)).body.memory.rssBytes}`);
+    expect(later.peakBufferedBytes).toBeLessThanOrEqual(bound + frameBytes * 1.2);
+    expect(later.subscriptions[0].pendingChanges).toBe(0);
+    expect(later.subscriptions[0].owesReset).toBe(true);
+
+    // The healthy client on its own socket is unaffected.
+    const mark = healthy.frames.length;
+    await healthy.next('n', 'heartbeat', mark);
+
+    const framesBefore = slow.frames.length;
+    slow.socket.resume();
+    const store = new MiniStore();
+    let fed = 0;
+    await waitFor('the slow client to get a reset after draining and agree with the cluster', () => {
+      fed = feed(store, slow, 'p', fed);
+      const truth = demoDigest(stack.demo, 'pods');
+      return slow.frames.length > framesBefore && store.digest() === truth.digest && store.heartbeatsAgreeing > 0;
+    }, 40_000);
+    expect(store.disagreements).toEqual([]);
+    const d = await getJson(`${stack.base}/api/v1/diagnostics`);
+    expect(d.body.clients.find((c: { id: number }) => c.id === congested.id).congested).toBe(false);
+    slow.close();
+    healthy.close();
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * The upstream list-watch under the demo cluster's faults: 410 makes it relist and clients stay
+ * consistent; a stalled watch is detected, restarted and reported; 403 shows as `forbidden`.
+ */
+import type { StatusFrame } from '../../adapters/protocol.js';
+import { MiniStore, StreamClient, demoDigest, feed, getJson, startStack, upstreamOf, waitFor, type Stack } from './support.js';
+
+
+describe('upstream faults', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ demo: { pods: 50, churn: 0 } });
+  });
+  afterAll(() => stack.stop());
+  afterEach(() => stack.demo.faults.clear());
+
+  test('a forced 410 makes the upstream relist, and the client digest agrees with the cluster after', async () => {
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'p', domain: 'pods', scope: '' });
+    await client.next('p', 'reset');
+    const store = new MiniStore();
+    let fed = feed(store, client, 'p', 0);
+    const before = (await upstreamOf(stack, 'pods')).report.relists;
+
+    // Hold the watch's events back, change things, forget the history, then cut the watch:
+    // its resourceVersion is now too old to resume from, and only a relist brings the changes.
+    stack.demo.faults.set({ fault: 'stall-watches', resource: 'pods' });
+    stack.demo.churn(30);
+    stack.demo.faults.set({ fault: 'expire', resource: 'pods' });
+    stack.demo.faults.set({ fault: 'drop-watches', resource: 'pods' });
+    await waitFor('the pods upstream to relist', async () => (await upstreamOf(stack, 'pods')).report.relists > before);
+    stack.demo.faults.clear();
+    stack.demo.churn(10);
+
+    await waitFor('the client store to equal the cluster, confirmed by a heartbeat', () => {
+      fed = feed(store, client, 'p', fed);
+      const truth = demoDigest(stack.demo, 'pods');
+      const agreeing = store.heartbeatsAgreeing;
+      return store.rows.size === truth.count && store.digest() === truth.digest && agreeing > 0 && store.disagreements.length === 0;
+    });
+    // The relist reached the client as updates in sequence, not as a gap.
+    expect(store.gaps).toEqual([]);
+    expect(store.disagreements).toEqual([]);
+    expect((await upstreamOf(stack, 'pods')).state).toBe('watching');
+    client.close();
+  });
+
+  test('a stalled upstream watch is detected and restarted within its stall timeout, and clients get status', async () => {
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'e', domain: 'events', scope: '' });
+    await client.next('e', 'reset');
+    await waitFor('the events upstream to be healthy', async () => (await upstreamOf(stack, 'events')).report.healthy);
+    const watchesBefore = (await upstreamOf(stack, 'events')).watches;
+
+    stack.demo.faults.set({ fault: 'stall-watches', resource: 'events' });
+    const stalled = await waitFor('a status frame saying the upstream stalled', () =>
+      client.framesFor('e').find((f): f is StatusFrame => f.type === 'status' && !f.upstream.healthy && f.upstream.reason === 'stalled'),
+    );
+    expect(stalled.upstream.healthy).toBe(false);
+    const diagnostics = await waitFor('the watch to be restarted', async () => {
+      const u = await upstreamOf(stack, 'events');
+      return u.stalls >= 1 && u.watches > watchesBefore ? u : undefined;
+    });
+    expect(diagnostics.lastError).toMatch(/no event or bookmark/);
+    // Heartbeats tell the same story while it lasts.
+    const mark = client.frames.length;
+    const heartbeat = await client.next('e', 'heartbeat', mark);
+    expect(heartbeat.upstream.healthy).toBe(false);
+
+    const seen = client.frames.length;
+    stack.demo.faults.clear();
+    const healthy = await waitFor('a status frame saying the upstream is healthy again', () =>
+      client.frames.slice(seen).find((f): f is StatusFrame => f.type === 'status' && f.id === 'e' && f.upstream.healthy),
+    );
+    expect(healthy.upstream.state).toBe('watching');
+    client.close();
+  });
+
+  test('403 shows as forbidden on the stream, in diagnostics and on snapshots, and recovers when allowed', async () => {
+    stack.demo.faults.set({ fault: 'forbid', resource: 'nodes' });
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'n', domain: 'nodes', scope: '' });
+    const status = await waitFor('a status frame saying forbidden', () =>
+      client.framesFor('n').find((f): f is StatusFrame => f.type === 'status' && f.upstream.state === 'forbidden'),
+    );
+    expect(status.upstream).toMatchObject({ healthy: false, reason: 'forbidden' });
+    expect((await upstreamOf(stack, 'nodes')).state).toBe('forbidden');
+    const snapshot = await getJson(`${stack.base}/api/v1/snapshot/nodes`);
+    expect(snapshot.status).toBe(403);
+    expect(snapshot.body.error).toBe('forbidden');
+    expect(client.framesFor('n').some((f) => f.type === 'reset')).toBe(false);
+
+    stack.demo.faults.clear();
+    const reset = await client.next('n', 'reset'); // after the slow forbidden retry
+    expect(reset.count).toBe(3);
+    client.close();
+  });
+});
