@@ -1,0 +1,113 @@
+/**
+ * Watch semantics as a real API server has them: replay from a resourceVersion, bookmarks,
+ * sendInitialEvents with the initial-events-end bookmark, timeoutSeconds, selectors that turn
+ * changes into ADDED/DELETED, and a window beyond which a resourceVersion is expired.
+ */
+import { startDemoCluster } from '../../demo-cluster/index.js';
+import type { DemoCluster } from '../../demo-cluster/index.js';
+import { call, watch } from './client.js';
+
+let cluster: DemoCluster;
+const merge = { 'Content-Type': 'application/merge-patch+json' };
+
+beforeAll(async () => {
+  cluster = await startDemoCluster({ seed: 13, bookmarkIntervalMs: 300, watchWindow: 50 });
+});
+afterAll(() => cluster.stop());
+
+const label = (node: string, value: string): ReturnType<typeof call> =>
+  call(cluster, `/api/v1/nodes/${node}`, { method: 'PATCH', body: JSON.stringify({ metadata: { labels: { step: value } } }), headers: merge });
+
+test('watchFromAResourceVersionReplaysLaterChangesInOrder', async () => {
+  const rv = (await call(cluster, '/api/v1/nodes')).json().metadata.resourceVersion;
+  await label('demo-worker-1', 'one');
+  await label('demo-worker-2', 'two');
+  const w = await watch(cluster, `/api/v1/nodes?watch=1&resourceVersion=${rv}`);
+  await w.waitFor((e) => e.object.metadata.labels?.step === 'two');
+  expect(w.events.map((e) => [e.type, e.object.metadata.name, e.object.metadata.labels.step])).toEqual([
+    ['MODIFIED', 'demo-worker-1', 'one'],
+    ['MODIFIED', 'demo-worker-2', 'two'],
+  ]);
+  const versions = w.events.map((e) => Number(e.object.metadata.resourceVersion));
+  expect(versions[0]).toBeGreaterThan(Number(rv));
+  expect(versions[1]).toBeGreaterThan(versions[0]!);
+  w.close();
+});
+
+test('watchWithoutAResourceVersionStartsWithEveryObjectAsAdded', async () => {
+  const w = await watch(cluster, '/api/v1/namespaces?watch=true');
+  const count = cluster.listObjects('namespaces').length;
+  await w.waitFor(() => w.events.length >= count);
+  expect(w.events.every((e) => e.type === 'ADDED')).toBe(true);
+  w.close();
+});
+
+test('sendInitialEventsEndsTheInitialObjectsWithAnAnnotatedBookmark', async () => {
+  const w = await watch(cluster, '/api/v1/nodes?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true');
+  const end = await w.waitFor((e) => e.type === 'BOOKMARK');
+  expect(end.object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+  expect(end.object.kind).toBe('Node');
+  const before = w.events.slice(0, w.events.indexOf(end));
+  expect(before.map((e) => e.object.metadata.name).sort()).toEqual((cluster.listObjects('nodes') as { metadata: { name: string } }[]).map((n) => n.metadata.name).sort());
+  expect(before.every((e) => e.type === 'ADDED')).toBe(true);
+  w.close();
+});
+
+test('allowWatchBookmarksSendsPeriodicBookmarksWithTheCurrentVersion', async () => {
+  const rv = (await call(cluster, '/api/v1/nodes')).json().metadata.resourceVersion;
+  const w = await watch(cluster, `/api/v1/nodes?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`);
+  const bookmark = await w.waitFor((e) => e.type === 'BOOKMARK');
+  expect(Number(bookmark.object.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(rv));
+  expect(bookmark.object.metadata.annotations).toBeUndefined();
+  w.close();
+  const plain = await watch(cluster, `/api/v1/nodes?watch=true&resourceVersion=${rv}`);
+  await label('demo-worker-3', 'no-bookmarks');
+  await plain.waitFor((e) => e.type === 'MODIFIED');
+  // Several bookmark intervals pass while we wait for this change on the bookmarking watch ...
+  const again = await watch(cluster, `/api/v1/nodes?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`);
+  await again.waitFor((e) => e.type === 'BOOKMARK');
+  await again.waitFor(() => again.events.filter((e) => e.type === 'BOOKMARK').length >= 2);
+  again.close();
+  // ... and the watch that did not ask for bookmarks got none.
+  expect(plain.events.some((e) => e.type === 'BOOKMARK')).toBe(false);
+  plain.close();
+});
+
+test('timeoutSecondsEndsTheWatch', async () => {
+  const w = await watch(cluster, '/api/v1/nodes?watch=true&timeoutSeconds=1&resourceVersion=' + (await call(cluster, '/api/v1/nodes')).json().metadata.resourceVersion);
+  await w.ended;
+  expect(w.isEnded()).toBe(true);
+});
+
+test('aFieldSelectorTurnsLeavingAndEnteringIntoDeletedAndAdded', async () => {
+  const rv = (await call(cluster, '/api/v1/nodes')).json().metadata.resourceVersion;
+  const w = await watch(cluster, `/api/v1/nodes?watch=true&resourceVersion=${rv}&labelSelector=step%3Dselected`);
+  await label('demo-worker-1', 'selected');
+  await label('demo-worker-1', 'unselected');
+  await w.waitFor((e) => e.type === 'DELETED');
+  expect(w.events.map((e) => [e.type, e.object.metadata.name])).toEqual([
+    ['ADDED', 'demo-worker-1'],
+    ['DELETED', 'demo-worker-1'],
+  ]);
+  w.close();
+});
+
+test('aResourceVersionOlderThanTheWindowIsExpired', async () => {
+  const rv = (await call(cluster, '/api/v1/nodes')).json().metadata.resourceVersion;
+  // The window here is 50 changes per resource; make many more.
+  for (let i = 0; i < 80; i++) await label('demo-worker-2', `w${i}`);
+  const w = await watch(cluster, `/api/v1/nodes?watch=true&resourceVersion=${rv}`);
+  await w.ended;
+  expect(w.events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) }]);
+});
+
+test('listAtAnExactPastVersionShowsTheObjectAsItWasThen', async () => {
+  await label('demo-worker-3', 'earlier');
+  const rv = (await call(cluster, '/api/v1/nodes')).json().metadata.resourceVersion;
+  await label('demo-worker-3', 'later');
+  const past = (await call(cluster, `/api/v1/nodes?resourceVersion=${rv}&resourceVersionMatch=Exact&fieldSelector=metadata.name%3Ddemo-worker-3`)).json();
+  expect(past.metadata.resourceVersion).toBe(rv);
+  expect(past.items[0].metadata.labels.step).toBe('earlier');
+  const now = (await call(cluster, '/api/v1/nodes?fieldSelector=metadata.name%3Ddemo-worker-3')).json();
+  expect(now.items[0].metadata.labels.step).toBe('later');
+});
