@@ -134,7 +134,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       }
       handle(request, response);
     });
-    const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const refuse = (status: number, reason: string) => {
         socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

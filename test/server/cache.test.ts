@@ -1,0 +1,65 @@
+import { digestOf } from '../../adapters/digest.js';
+import type { PodRow } from '../../adapters/protocol.js';
+import { GenerationCounter, ResourceCache, type CacheChange } from '../../server/cache.js';
+import { viewState } from '../../server/views.js';
+
+function pod(uid: string, namespace: string, resourceVersion: string): PodRow {
+  return { uid, name: uid, namespace, resourceVersion, phase: 'Running', ready: '1/1', restarts: 0, nodeName: null, owner: null, createdAt: null, deleting: false, containers: ['c'] };
+}
+
+function setup(ringSize = 100, maxRows?: number) {
+  const cache = new ResourceCache('pods', new GenerationCounter(), { ringSize, ...(maxRows !== undefined ? { maxRows } : {}) });
+  const seen: CacheChange[] = [];
+  cache.subscribe((changes) => seen.push(...changes));
+  return { cache, seen };
+}
+
+describe('ResourceCache', () => {
+  test('a relist emits only the difference, and the per-namespace digests stay equal to a recomputation', () => {
+    const { cache, seen } = setup();
+    cache.replace([pod('a', 'x', '1'), pod('b', 'x', '1'), pod('c', 'y', '1')], '10');
+    expect(seen).toHaveLength(3);
+    seen.length = 0;
+    cache.replace([pod('a', 'x', '1'), pod('b', 'x', '2'), pod('d', 'y', '3')], '20');
+    expect(seen.map((c) => (c.change.op === 'delete' ? `-${c.change.uid}` : `+${c.change.row.uid}`)).sort()).toEqual(['+b', '+d', '-c']);
+    const x = viewState([cache], 'x');
+    expect(x.count).toBe(2);
+    expect(x.digest).toBe(digestOf([...cache.rowsIn('x')]));
+    expect(viewState([cache], null).digest).toBe(digestOf([...cache.rowsIn(null)]));
+    expect(viewState([cache], null).resourceVersion).toBe('20');
+  });
+
+  test('generations only grow, and a view generation moves only when its own rows change', () => {
+    const { cache } = setup();
+    cache.replace([pod('a', 'x', '1'), pod('c', 'y', '1')], '10');
+    const x = viewState([cache], 'x').generation;
+    const y = viewState([cache], 'y').generation;
+    cache.apply('MODIFIED', pod('c', 'y', '2'), '11');
+    expect(viewState([cache], 'x').generation).toBe(x);
+    expect(viewState([cache], 'y').generation).toBeGreaterThan(y);
+    cache.apply('MODIFIED', pod('c', 'y', '2'), '11'); // same resourceVersion: not a change
+    expect(viewState([cache], 'y').resourceVersion).toBe('11');
+  });
+
+  test('the ring replays what a client missed, and refuses once it no longer holds it all', () => {
+    const { cache } = setup(3);
+    cache.replace([pod('a', 'x', '1')], '1');
+    const mark = viewState([cache], null).generation;
+    cache.apply('MODIFIED', pod('a', 'x', '2'), '2');
+    cache.apply('ADDED', pod('b', 'y', '3'), '3');
+    const replay = cache.changesSince(mark, 'x');
+    expect(replay.ok && replay.changes.map((c) => c.resourceVersion)).toEqual(['2']);
+    cache.apply('MODIFIED', pod('a', 'x', '4'), '4');
+    cache.apply('MODIFIED', pod('a', 'x', '5'), '5');
+    expect(cache.changesSince(mark, null).ok).toBe(false);
+    expect(cache.changesSince(viewState([cache], null).generation, null)).toEqual({ ok: true, changes: [] });
+  });
+
+  test('a bounded cache (a log tail) drops its oldest rows as deletes', () => {
+    const { cache, seen } = setup(100, 2);
+    cache.replace([], '');
+    for (const uid of ['l1', 'l2', 'l3']) cache.apply('ADDED', pod(uid, '', '1'), '');
+    expect([...cache.rowsIn(null)].map((r) => r.uid)).toEqual(['l2', 'l3']);
+    expect(seen.some((c) => c.change.op === 'delete' && c.change.uid === 'l1')).toBe(true);
+  });
+});
