@@ -128,6 +128,12 @@ function intParam(q: URLSearchParams, name: string, min: number, max: number): n
   return n;
 }
 
+function includeObjectParam(q: URLSearchParams): IncludeObject {
+  const include = q.get('includeObject') ?? 'Metadata';
+  if (include !== 'None' && include !== 'Metadata' && include !== 'Object') throw badRequest(`includeObject: Unsupported value: "${include}": supported values: "None", "Metadata", "Object"`);
+  return include;
+}
+
 function boolParam(q: URLSearchParams, name: string): boolean {
   const raw = q.get(name);
   return raw === 'true' || raw === '1';
@@ -321,8 +327,7 @@ export class ApiServer {
   }
 
   private sendTable(res: ServerResponse, info: ResourceInfo, items: Iterable<KubeObject>, revision: string, q: URLSearchParams, continueToken?: string): void {
-    const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
-    if (!['None', 'Metadata', 'Object'].includes(include)) throw badRequest(`includeObject: Unsupported value: "${include}"`);
+    const include = includeObjectParam(q);
     sendJson(res, 200, toTable(info.kind, items, { includeObject: include, resourceVersion: revision, continueToken }), tableMediaType);
   }
 
@@ -338,7 +343,7 @@ export class ApiServer {
     if (!sendInitialEvents && rv !== '' && rv !== '0') fromRevision = parseRevision(rv);
     const expiredError = fromRevision !== undefined && !store.canReplayFrom(fromRevision) ? new ApiError(410, 'Expired', `too old resource version: ${fromRevision} (${store.currentRevision()})`) : undefined;
     const table = wantsTable(req);
-    const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
+    const include = includeObjectParam(q);
     let firstRow = true;
     const encode = table
       ? (o: KubeObject): unknown => {
@@ -496,6 +501,10 @@ export class ApiServer {
       if (!still || still.metadata.uid !== uid) {
         clearInterval(timer);
         res.end();
+        return;
+      }
+      if (res.destroyed || res.writableEnded) {
+        clearInterval(timer);
         return;
       }
       const upTo = linesWritten(log, Date.now());

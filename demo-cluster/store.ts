@@ -216,7 +216,14 @@ export class ObjectStore {
       const dropped = this.history.splice(0, this.history.length - this.windowSize);
       this.compactedRevision = (dropped[dropped.length - 1] as Change).revision;
     }
-    for (const listener of this.listeners) listener(change);
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        // One broken watcher must not undo a write that has happened, nor starve the others.
+        console.error(`demo-cluster: a ${this.resource} change listener failed:`, error);
+      }
+    }
     return object;
   }
 

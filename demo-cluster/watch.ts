@@ -76,6 +76,8 @@ export class WatchStream {
     timeout.unref();
     this.cleanups.push(() => clearTimeout(timeout));
     response.on('close', () => this.close());
+    // A client that vanishes mid-write must end this watch, never the process.
+    response.on('error', () => this.close());
   }
 
   get isOpen(): boolean {
@@ -137,6 +139,10 @@ export class WatchStream {
   }
 
   private write(line: string): void {
+    if (this.response.destroyed || this.response.writableEnded) {
+      this.close();
+      return;
+    }
     this.response.write(line);
     if (this.response.writableLength > maxBufferedBytes) this.close();
   }
