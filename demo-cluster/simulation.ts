@@ -146,7 +146,7 @@ export class Simulation {
 
   private template(name: string, image: string, extraLabels: Record<string, string> = {}, tolerateControlPlane = false): PodTemplate {
     const r = this.random;
-    const containers = [{ name, image, cpuMilli: r.pick([50, 100, 250, 500]), memoryMi: r.pick([64, 128, 256, 512]) }];
+    const containers = [{ name, image, cpuMilli: r.pick([20, 50, 100, 200]), memoryMi: r.pick([64, 128, 256]) }];
     if (r.chance(0.15)) containers.push({ name: 'sidecar', image: 'registry.local/demo/proxy:2.1.0', cpuMilli: 20, memoryMi: 32 });
     return { labels: { app: name, ...extraLabels }, containers, restartPolicy: 'Always', tolerateControlPlane };
   }

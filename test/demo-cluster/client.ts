@@ -4,7 +4,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { request } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DemoCluster } from '../../demo-cluster/index.js';
@@ -141,6 +142,16 @@ export async function waitUntil<T>(condition: () => T | Promise<T>, what: string
 const kubectlCandidates = [process.env.KUBECTL, '/usr/bin/kubectl', '/usr/local/bin/kubectl'].filter((p): p is string => !!p);
 export const kubectlPath: string | undefined = kubectlCandidates.find((p) => existsSync(p));
 
+/** The versioned kubectl binaries (kubectl.1.27 ...) installed beside the real one, oldest first. */
+export function versionedKubectls(): string[] {
+  if (!kubectlPath) return [];
+  const dir = dirname(realpathSync(kubectlPath));
+  return readdirSync(dir)
+    .filter((f) => /^kubectl\.1\.\d+$/.test(f))
+    .sort((a, b) => Number(a.split('.')[2]) - Number(b.split('.')[2]))
+    .map((f) => join(dir, f));
+}
+
 /** kubectl missing: say so; in CI that is a failure, elsewhere the kubectl tests are skipped. */
 export function requireKubectlInCi(): void {
   if (kubectlPath) return;
@@ -155,9 +166,9 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export function kubectl(kubeconfig: string, args: string[], timeoutMs = 60_000): Promise<KubectlResult> {
+export function kubectl(kubeconfig: string, args: string[], timeoutMs = 60_000, binary = kubectlPath ?? 'kubectl'): Promise<KubectlResult> {
   return new Promise((resolve) => {
-    execFile(kubectlPath ?? 'kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(binary, ['--kubeconfig', kubeconfig, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

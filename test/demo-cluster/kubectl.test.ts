@@ -5,7 +5,7 @@
  */
 import { startDemoCluster } from '../../demo-cluster/index.js';
 import type { DemoCluster } from '../../demo-cluster/index.js';
-import { call, kubectl, kubectlPath, kubectlStream, requireKubectlInCi, waitUntil } from './client.js';
+import { call, kubectl, kubectlPath, kubectlStream, requireKubectlInCi, versionedKubectls, waitUntil } from './client.js';
 
 const describeWithKubectl = kubectlPath ? describe : describe.skip;
 
@@ -120,5 +120,18 @@ describeWithKubectl('kubectl against the demo cluster', () => {
     await waitUntil(() => count() === 9, 'the deployment has 9 pods');
     await kubectl(kc, ['scale', 'deployment', '-n', 'shop', 'frontend', '--replicas', '2']);
     await waitUntil(() => count() === 2, 'the deployment has 2 pods');
+  });
+
+  test('theOldestAndNewestInstalledKubectlVersionsBothReadTheCluster', async () => {
+    const versions = versionedKubectls();
+    const ends = [...new Set([versions[0], versions[versions.length - 1]])].filter((v): v is string => !!v);
+    for (const binary of ends) {
+      const r = await kubectl(kc, ['get', 'pods', '-n', 'data'], 60_000, binary);
+      expect({ binary, code: r.code, stderr: r.stderr }).toEqual({ binary, code: 0, stderr: '' });
+      expect(r.stdout).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
+      expect(r.stdout).toContain('postgres-0');
+    }
+    if (ends.length === 0) console.warn('no versioned kubectl binaries found beside kubectl; only the default one was tested');
+    expect(ends.length === 0 || ends.every((e) => e.includes('kubectl.1.'))).toBe(true);
   });
 });
