@@ -57,6 +57,9 @@ export class Simulation {
   private readonly podSlot = new Map<string, number>();
   private readonly podsByOwner = new Map<string, Set<string>>();
   private readonly eventKeys: string[] = [];
+  /** Pod names handed out while generating, before any is in the store. */
+  private readonly namesTaken = new Set<string>();
+  private generating = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private churnTimer: NodeJS.Timeout | undefined;
   private churnBudget = 0;
@@ -83,10 +86,11 @@ export class Simulation {
 
   /** Builds the whole cluster in memory and loads each store in one go, before anyone watches. */
   generate(): void {
+    this.generating = true;
     const r = this.random;
     const clusterAgeMs = 3 * 24 * 3600_000;
     const nsNames = ['default', 'kube-system', ...appNamespaces];
-    for (let i = nsNames.length; i < this.options.namespaces; i++) nsNames.push(`team-${String(i - nsNames.length + 1).padStart(3, '0')}`);
+    for (let team = 1; nsNames.length < this.options.namespaces; team++) nsNames.push(`team-${String(team).padStart(3, '0')}`);
     const namespaces = nsNames.slice(0, Math.max(2, this.options.namespaces));
     const apps = namespaces.filter((n) => n !== 'kube-system');
     this.stores.namespaces.bulkLoad(namespaces.map((n) => makeNamespace(n, r.uid(), this.iso(clusterAgeMs))));
@@ -140,6 +144,8 @@ export class Simulation {
     }
 
     for (const [resource, objects] of built.byResource) this.stores.byName(resource).bulkLoad(objects);
+    this.namesTaken.clear();
+    this.generating = false;
     for (const pod of built.byResource.get('pods') ?? []) this.indexPod({ type: 'ADDED', key: keyOf(pod), object: pod, previous: undefined, revision: 0 });
     for (const pod of (built.byResource.get('pods') ?? []).slice(0, 20)) this.recordEvent(pod, 'Normal', 'Started', `Started container ${this.firstContainer(pod)}`, 'kubelet');
   }
@@ -167,7 +173,7 @@ export class Simulation {
     built.add('deployments.apps', deployment);
     built.add('replicasets.apps', rs);
     const pods: KubeObject[] = [];
-    for (let i = 0; i < replicas; i++) pods.push(this.runningPod(ns, `${rs.metadata.name}-${r.suffix(5)}`, rs, rsTemplate(rs), this.randomWorker(), ageMs));
+    for (let i = 0; i < replicas; i++) pods.push(this.runningPod(ns, this.uniquePodName(ns, rs.metadata.name), rs, rsTemplate(rs), this.randomWorker(), ageMs));
     built.addAll('pods', pods);
     rs.status = replicaStatus(pods, replicas);
     deployment.status = deploymentStatus(deployment, pods, replicas);
@@ -215,7 +221,7 @@ export class Simulation {
       spec: { selector: { matchLabels: { app: name } }, template: templateSpec(template), updateStrategy: { type: 'RollingUpdate' } },
       status: {},
     };
-    const pods = nodeNames.slice(0, count).map((node) => this.runningPod(ns, `${name}-${this.random.suffix(5)}`, ds, template, node, ageMs));
+    const pods = nodeNames.slice(0, count).map((node) => this.runningPod(ns, this.uniquePodName(ns, name), ds, template, node, ageMs));
     built.add('daemonsets.apps', ds);
     built.addAll('pods', pods);
     const ready = pods.filter(isPodReady).length;
@@ -241,7 +247,7 @@ export class Simulation {
         spec: { completions: 1, parallelism: 1, backoffLimit: 6, template: templateSpec(template) },
         status: { succeeded: 1, startTime: this.iso(runAge), completionTime: this.iso(runAge - 95_000), conditions: [{ type: 'Complete', status: 'True', lastProbeTime: this.iso(runAge - 95_000), lastTransitionTime: this.iso(runAge - 95_000) }] },
       };
-      const pod = this.runningPod(ns, `${job.metadata.name}-${this.random.suffix(5)}`, job, template, this.randomWorker(), runAge);
+      const pod = this.runningPod(ns, this.uniquePodName(ns, job.metadata.name), job, template, this.randomWorker(), runAge);
       completePod(pod, this.iso(runAge - 95_000));
       built.add('jobs.batch', job);
       built.add('pods', pod);
@@ -261,6 +267,22 @@ export class Simulation {
     }
     if (r.chance(0.01)) restartContainer(pod, 0, this.iso(30_000), true);
     return pod;
+  }
+
+  /**
+   * `<owner>-<5 random chars>`, never one already taken: 5,000 daemon pods in one namespace
+   * would otherwise collide about once (27^5 suffixes, the birthday bound).
+   */
+  private uniquePodName(ns: string, owner: string): string {
+    for (;;) {
+      const name = `${owner}-${this.random.suffix(5)}`;
+      const key = objectKey(ns, name);
+      if (!this.namesTaken.has(key) && !this.stores.pods.get(ns, name)) {
+        // Only generation needs the set; afterwards the store itself says what is taken.
+        if (this.generating) this.namesTaken.add(key);
+        return name;
+      }
+    }
   }
 
   private randomWorker(): string {
@@ -370,8 +392,8 @@ export class Simulation {
     if (pods.length < want) {
       const taken = new Set(pods.map((p) => p.metadata.name));
       for (let i = 0, made = 0; made < want - pods.length; i++) {
-        const name = controller.kind === 'StatefulSet' ? `${controller.name}-${i}` : `${controller.name}-${this.random.suffix(5)}`;
-        if (taken.has(name)) continue;
+        const name = controller.kind === 'StatefulSet' ? `${controller.name}-${i}` : this.uniquePodName(controller.namespace, controller.name);
+        if (taken.has(name) || this.stores.pods.get(controller.namespace, name)) continue;
         this.createPod(owner, name);
         made++;
       }

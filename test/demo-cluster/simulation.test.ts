@@ -1,0 +1,69 @@
+/**
+ * The simulation on its own: a seed fixes the cluster, the default cluster has the shape a
+ * dashboard expects, large sizes come out exact, and churn changes what it should while keeping
+ * every ownership chain whole.
+ */
+import { Simulation } from '../../demo-cluster/simulation.js';
+import { Stores } from '../../demo-cluster/stores.js';
+import type { KubeObject } from '../../demo-cluster/store.js';
+
+function build(options: Partial<ConstructorParameters<typeof Simulation>[1]> = {}): { stores: Stores; sim: Simulation } {
+  const stores = new Stores();
+  const sim = new Simulation(stores, { nodes: 4, pods: 200, namespaces: 7, seed: 1, churn: 0, ...options });
+  sim.generate();
+  return { stores, sim };
+}
+
+const ids = (stores: Stores): string[] => [...stores.pods.values()].map((p) => `${p.metadata.namespace}/${p.metadata.name}/${p.metadata.uid}`);
+
+function owner(stores: Stores, o: KubeObject): KubeObject | undefined {
+  const ref = o.metadata.ownerReferences?.[0];
+  if (!ref) return undefined;
+  const store = { ReplicaSet: stores.replicasets, Deployment: stores.deployments, StatefulSet: stores.statefulsets, DaemonSet: stores.daemonsets, Job: stores.jobs, CronJob: stores.cronjobs }[ref.kind];
+  const found = store?.get(o.metadata.namespace, ref.name);
+  return found?.metadata.uid === ref.uid ? found : undefined;
+}
+
+test('theSameSeedBuildsTheSameClusterAndAnotherSeedADifferentOne', () => {
+  expect(ids(build().stores)).toEqual(ids(build().stores));
+  expect(ids(build({ seed: 2 }).stores)).not.toEqual(ids(build().stores));
+});
+
+test('theDefaultClusterHasNodesNamespacesAndOwnedPods', () => {
+  const { stores } = build();
+  expect(stores.nodes.size).toBe(4);
+  expect(stores.namespaces.size).toBe(7);
+  expect(stores.pods.size).toBe(200);
+  const controlPlane = stores.nodes.get(undefined, 'demo-control-plane')!;
+  expect(controlPlane.metadata.labels).toHaveProperty(['node-role.kubernetes.io/control-plane']);
+  expect((controlPlane.spec as { taints: unknown[] }).taints).toEqual([{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]);
+  expect((controlPlane.status as { nodeInfo: { kubeletVersion: string } }).nodeInfo.kubeletVersion).toBe('v1.31.4');
+  for (const kind of ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'cronjobs'] as const) expect(stores[kind].size).toBeGreaterThan(0);
+  // Every pod has a live owner; a ReplicaSet's pods lead on to a Deployment.
+  for (const pod of stores.pods.values()) {
+    const o = owner(stores, pod);
+    expect(o).toBeDefined();
+    if (o?.kind === 'ReplicaSet') expect(owner(stores, o)?.kind).toBe('Deployment');
+  }
+});
+
+test('largeSizesComeOutExact', () => {
+  const { stores } = build({ nodes: 1000, pods: 20_000, namespaces: 30 });
+  expect(stores.nodes.size).toBe(1000);
+  expect(stores.pods.size).toBe(20_000);
+  expect(stores.namespaces.size).toBe(30);
+});
+
+test('churnReplacesPodsRestartsContainersAndRecordsEventsWithoutBreakingOwnership', () => {
+  const { stores, sim } = build({ seed: 4 });
+  const restarts = (): number =>
+    [...stores.pods.values()].reduce((n, p) => n + ((p.status as { containerStatuses?: { restartCount: number }[] }).containerStatuses ?? []).reduce((m, c) => m + c.restartCount, 0), 0);
+  const before = { restarts: restarts(), events: stores.events.size, revision: stores.revision.current(), names: new Set(ids(stores)) };
+  for (let i = 0; i < 300; i++) sim.churnOnce();
+  sim.stop();
+  expect(stores.revision.current()).toBeGreaterThan(before.revision + 300);
+  expect(restarts()).toBeGreaterThan(before.restarts);
+  expect(stores.events.size).toBeGreaterThan(before.events);
+  expect(ids(stores).filter((id) => !before.names.has(id)).length).toBeGreaterThan(0);
+  for (const pod of stores.pods.values()) expect(owner(stores, pod)).toBeDefined();
+});
