@@ -40,6 +40,8 @@ const images: Record<string, string> = { default: 'registry.local/demo/app:1.4.2
 /** Events kept at most; older ones are deleted, as the event TTL does on a real cluster. */
 const maxEventsFloor = 500;
 const tickMs = 100;
+/** Empty old ReplicaSets kept per deployment (a real cluster keeps revisionHistoryLimit, 10). */
+const revisionHistoryKept = 3;
 
 interface Controller {
   kind: 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job';
@@ -60,6 +62,8 @@ export class Simulation {
   /** Pod names handed out while generating, before any is in the store. */
   private readonly namesTaken = new Set<string>();
   private generating = false;
+  /** Deployments with a rollout step already scheduled. */
+  private readonly rolling = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private churnTimer: NodeJS.Timeout | undefined;
   private churnBudget = 0;
@@ -67,6 +71,8 @@ export class Simulation {
   private eventCounter = 0;
   private stopped = false;
   private readonly maxEvents: number;
+  /** Churn scales deployments up to this many replicas at most. */
+  private readonly churnReplicaCap: number;
 
   constructor(
     private readonly stores: Stores,
@@ -75,6 +81,7 @@ export class Simulation {
   ) {
     this.random = new Random(options.seed);
     this.maxEvents = Math.max(maxEventsFloor, Math.min(5000, Math.floor(options.pods / 4)));
+    this.churnReplicaCap = Math.max(12, Math.ceil(options.pods / 400) * 4);
     stores.pods.subscribe((change) => this.indexPod(change));
   }
 
@@ -366,20 +373,65 @@ export class Simulation {
     return best;
   }
 
-  /** Brings a deployment's current ReplicaSet (and its pods) to the deployment's replicas. */
-  reconcileDeployment(namespace: string, name: string): void {
-    const deployment = this.stores.deployments.get(namespace, name);
-    if (!deployment) return;
-    const rs = this.currentReplicaSet(deployment);
-    if (!rs) return;
-    const replicas = Number((deployment.spec as { replicas?: number }).replicas ?? 1);
+  private replicaSetsOf(deployment: KubeObject): KubeObject[] {
+    const owned: KubeObject[] = [];
+    for (const rs of this.stores.replicasets.values(deployment.metadata.namespace)) {
+      if (rs.metadata.ownerReferences?.[0]?.uid === deployment.metadata.uid) owned.push(rs);
+    }
+    return owned;
+  }
+
+  private setReplicaSetReplicas(rs: KubeObject, replicas: number): void {
+    const ns = rs.metadata.namespace ?? 'default';
     if ((rs.spec as { replicas: number }).replicas !== replicas) {
-      this.stores.replicasets.mutate(namespace, rs.metadata.name, (draft) => {
+      this.stores.replicasets.mutate(ns, rs.metadata.name, (draft) => {
         (draft.spec as { replicas: number }).replicas = replicas;
         (draft.metadata.annotations ??= {})['deployment.kubernetes.io/desired-replicas'] = String(replicas);
       });
     }
-    this.reconcilePods({ kind: 'ReplicaSet', namespace, name: rs.metadata.name });
+    this.reconcilePods({ kind: 'ReplicaSet', namespace: ns, name: rs.metadata.name });
+  }
+
+  /**
+   * The deployment controller: while older ReplicaSets still have replicas, each step moves one
+   * replica from an old ReplicaSet to the current one (a rolling update, one pod at a time) and
+   * schedules the next step; once they are all at zero, the current one simply follows
+   * `spec.replicas`, and ReplicaSets past the history limit are deleted. Every step reads the
+   * state afresh, so overlapping rollouts and scaling converge instead of racing.
+   */
+  reconcileDeployment(namespace: string, name: string): void {
+    const deployment = this.stores.deployments.get(namespace, name);
+    if (!deployment) return;
+    const current = this.currentReplicaSet(deployment);
+    if (!current) return;
+    const desired = Number((deployment.spec as { replicas?: number }).replicas ?? 1);
+    const old = this.replicaSetsOf(deployment).filter((rs) => rs !== current);
+    const draining = old.filter((rs) => Number((rs.spec as { replicas?: number }).replicas ?? 0) > 0);
+    const have = Number((current.spec as { replicas?: number }).replicas ?? 0);
+    if (draining.length === 0) {
+      this.setReplicaSetReplicas(current, desired);
+      this.pruneHistory(old);
+      return;
+    }
+    this.setReplicaSetReplicas(current, Math.min(desired, have + 1));
+    const victim = draining[0] as KubeObject;
+    this.setReplicaSetReplicas(victim, Number((victim.spec as { replicas: number }).replicas) - 1);
+    const key = objectKey(namespace, name);
+    if (!this.rolling.has(key)) {
+      this.rolling.add(key);
+      this.later(this.random.int(300, 900), () => {
+        this.rolling.delete(key);
+        this.reconcileDeployment(namespace, name);
+      });
+    }
+  }
+
+  /** Keeps the newest few empty ReplicaSets for history, as revisionHistoryLimit does. */
+  private pruneHistory(old: KubeObject[]): void {
+    const empty = old
+      .filter((rs) => Number((rs.spec as { replicas?: number }).replicas ?? 0) === 0 && this.podsOf(rs).length === 0)
+      .sort((a, b) => Number(b.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0) - Number(a.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0));
+    for (const rs of empty.slice(revisionHistoryKept)) this.stores.replicasets.delete(rs.metadata.namespace, rs.metadata.name);
   }
 
   /** Creates or deletes pods until a controller has as many as it wants. */
@@ -602,33 +654,11 @@ export class Simulation {
       annotations['deployment.kubernetes.io/revision'] = String(Number(annotations['deployment.kubernetes.io/revision'] ?? 1) + 1);
     });
     if (!deployment) return;
-    const old = this.currentReplicaSet(deployment);
-    const replicas = Number((deployment.spec as { replicas?: number }).replicas ?? 1);
     const revision = deployment.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '2';
     const rs = this.makeReplicaSet(deployment, this.random.suffix(10), 0, this.iso(), revision);
     this.stores.replicasets.create(rs);
     this.recordEvent(deployment, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${rs.metadata.name} from 0 to 1`, 'deployment-controller');
-    const step = (): void => {
-      const newRs = this.stores.replicasets.get(ns, rs.metadata.name);
-      if (!newRs) return;
-      const have = Number((newRs.spec as { replicas: number }).replicas);
-      if (have < replicas) {
-        this.stores.replicasets.mutate(ns, rs.metadata.name, (d) => void ((d.spec as { replicas: number }).replicas = have + 1));
-        this.reconcilePods({ kind: 'ReplicaSet', namespace: ns, name: rs.metadata.name });
-      }
-      if (old) {
-        const oldNow = this.stores.replicasets.get(ns, old.metadata.name);
-        const left = Number((oldNow?.spec as { replicas?: number } | undefined)?.replicas ?? 0);
-        if (oldNow && left > 0) {
-          this.stores.replicasets.mutate(ns, old.metadata.name, (d) => void ((d.spec as { replicas: number }).replicas = left - 1));
-          this.reconcilePods({ kind: 'ReplicaSet', namespace: ns, name: old.metadata.name });
-        }
-      }
-      if (have + 1 < replicas || (old && Number((this.stores.replicasets.get(ns, old.metadata.name)?.spec as { replicas?: number } | undefined)?.replicas ?? 0) > 0)) {
-        this.later(this.random.int(300, 900), step);
-      }
-    };
-    this.later(200, step);
+    this.reconcileDeployment(ns, name);
   }
 
   private flipRandomNode(): void {
@@ -652,7 +682,9 @@ export class Simulation {
     const deployment = this.randomDeployment();
     if (!deployment) return;
     const replicas = Number((deployment.spec as { replicas?: number }).replicas ?? 1);
-    const next = Math.max(1, replicas + (this.random.chance(0.5) ? 1 : -1));
+    // A random walk would drift without bound over a long run; past the cap it only steps down.
+    const up = replicas < this.churnReplicaCap && this.random.chance(0.5);
+    const next = Math.max(1, replicas + (up ? 1 : -1));
     this.scaleDeployment(deployment.metadata.namespace ?? 'default', deployment.metadata.name, next);
   }
 

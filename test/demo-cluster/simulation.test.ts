@@ -67,3 +67,22 @@ test('churnReplacesPodsRestartsContainersAndRecordsEventsWithoutBreakingOwnershi
   expect(ids(stores).filter((id) => !before.names.has(id)).length).toBeGreaterThan(0);
   for (const pod of stores.pods.values()) expect(owner(stores, pod)).toBeDefined();
 });
+
+test('afterChurnStopsEveryDeploymentConvergesToItsReplicasWithBoundedHistory', async () => {
+  const { stores, sim } = build({ seed: 8 });
+  for (let i = 0; i < 150; i++) sim.churnOnce();
+  const podsOfDeployment = (d: KubeObject): number =>
+    [...stores.pods.values(d.metadata.namespace)].filter((p) => {
+      const rs = owner(stores, p);
+      return rs?.kind === 'ReplicaSet' && owner(stores, rs)?.metadata.uid === d.metadata.uid;
+    }).length;
+  const converged = (): boolean => [...stores.deployments.values()].every((d) => podsOfDeployment(d) === (d.spec as { replicas: number }).replicas);
+  const deadline = Date.now() + 40_000;
+  while (!converged() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  sim.stop();
+  for (const d of stores.deployments.values()) {
+    expect({ deployment: d.metadata.name, pods: podsOfDeployment(d) }).toEqual({ deployment: d.metadata.name, pods: (d.spec as { replicas: number }).replicas });
+    const history = [...stores.replicasets.values(d.metadata.namespace)].filter((rs) => owner(stores, rs)?.metadata.uid === d.metadata.uid);
+    expect(history.length).toBeLessThanOrEqual(5);
+  }
+}, 60_000);
