@@ -52,6 +52,8 @@ export interface Backend {
   /** The in-process demo cluster, when `demo` started one. */
   readonly demo: DemoHandle | null;
   readonly faults: StreamFaults | null;
+  /** The stream limits in force (backpressure bound, subscriptions per socket, ...). */
+  readonly limits: StreamLimits;
   stop(): Promise<void>;
 }
 
@@ -166,6 +168,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       kube: { server: client.server, context: client.contextName },
       demo,
       faults,
+      limits,
       stop() {
         stopping ??= (async () => {
           hub!.close();

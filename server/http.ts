@@ -180,44 +180,50 @@ async function snapshot(context: HttpContext, request: IncomingMessage, response
     const body = await metrics(context, domain === 'node-metrics' ? 'node-metrics' : 'pod-metrics', scope);
     return sendJson(response, 200, body);
   }
-  const body = await snapshotBody(context, domain, scope);
-  // A cache snapshot changes with its generation; a fresh API read (which gets a new generation
-  // each time) is the same as long as its rows and the upstream's state are.
-  const etag =
-    body.source === 'cache'
-      ? `"cache-${body.generation}-${body.digest}-${body.count}"`
-      : `"api-${body.digest}-${body.count}-${body.upstream.state}"`;
-  if (request.headers['if-none-match'] === etag) {
-    response.writeHead(304, { ETag: etag, 'Cache-Control': 'no-cache' });
-    response.end();
-    return;
-  }
-  sendJson(response, 200, body, { ETag: etag });
+  await sendSnapshot(context, request, response, domain, scope);
 }
+
+/** A first list in progress is worth waiting for: reading the same list beside it doubles the load. */
+const firstListWaitMs = 30_000;
 
 /**
  * From the cache when its upstream is listed and healthy; otherwise read fresh from the API
  * server (and say so with `source: 'api'`), because a cache that is relisting, stalled or
  * backing off may be behind. Asking for a snapshot also keeps the upstream running for the idle
- * grace period, so a client that polls is served from the cache from its second poll on.
+ * grace period, so a client that polls is served from the cache from then on. The ETag is
+ * checked before any row is serialised, so an unchanged poll costs almost nothing.
  */
-async function snapshotBody(context: HttpContext, domain: StreamDomain, scope: string): Promise<SnapshotBody> {
+async function sendSnapshot(context: HttpContext, request: IncomingMessage, response: ServerResponse, domain: StreamDomain, scope: string): Promise<void> {
   const view = viewSpec(domain, scope);
   const upstreams = view.keys.map((key) => context.upstreams.acquire(key));
+  const ifNoneMatch = request.headers['if-none-match'];
+  const notModified = (etag: string) => {
+    response.writeHead(304, { ETag: etag, 'Cache-Control': 'no-cache' });
+    response.end();
+  };
   try {
+    await Promise.all(upstreams.map((u) => u.firstList(firstListWaitMs)));
     const upstream = combinedReport(upstreams);
+    const caches = upstreams.map((u) => u.cache);
     if (upstreams.every((u) => u.healthy)) {
-      const caches = upstreams.map((u) => u.cache);
       const state = viewState(caches, view.namespace);
+      // A cache snapshot changes exactly when its generation does.
+      const etag = `"cache-${state.generation}-${state.digest}-${state.count}"`;
+      if (ifNoneMatch === etag) return notModified(etag);
       const items = viewRows(caches, view.namespace);
-      return { domain, scope, ...state, generatedAt: new Date().toISOString(), items, upstream, source: 'cache' };
+      const body: SnapshotBody = { domain, scope, ...state, generatedAt: new Date().toISOString(), items, upstream, source: 'cache' };
+      return sendJson(response, 200, body, { ETag: etag });
     }
     // Stamped with the view's generation as the read starts: the read is at least that new, and
     // every frame the stream sends afterwards has a higher generation and applies on top of it.
     // (Were it stamped newer, frames from a cache catching up would be refused as stale.)
-    const { generation } = viewState(upstreams.map((u) => u.cache), view.namespace);
+    const { generation } = viewState(caches, view.namespace);
     const fresh = await readFromApi(context, domain, scope, view.namespace);
-    return {
+    const digest = digestOf(fresh.rows);
+    // A fresh read is the same answer as long as its rows and the upstream's state are.
+    const etag = `"api-${digest}-${fresh.rows.length}-${upstream.state}"`;
+    if (ifNoneMatch === etag) return notModified(etag);
+    const body: SnapshotBody = {
       domain,
       scope,
       resourceVersion: fresh.resourceVersion,
@@ -225,10 +231,11 @@ async function snapshotBody(context: HttpContext, domain: StreamDomain, scope: s
       generatedAt: new Date().toISOString(),
       items: fresh.rows,
       count: fresh.rows.length,
-      digest: digestOf(fresh.rows),
+      digest,
       upstream: withReason(upstream),
       source: 'api',
     };
+    sendJson(response, 200, body, { ETag: etag });
   } finally {
     for (const key of view.keys) context.upstreams.release(key);
   }

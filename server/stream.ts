@@ -5,9 +5,12 @@
  * upstream changes state. Every frame of a subscription carries the next `seq`.
  *
  * Backpressure: before anything is queued on a socket, its buffered amount is checked; above
- * the bound the client is "congested": its pending changes are dropped and nothing more is
- * queued until the buffer drains, and then each subscription gets a `reset`. So what the backend
- * holds for a client is at most the bound plus one frame, whatever the client does.
+ * the bound the client is "congested" and nothing more is queued until the buffer drains. Its
+ * changes meanwhile coalesce per uid (one entry per changed row, pointing at rows the cache holds
+ * anyway), and go out as one update after the drain; past `maxPendingChanges` they are dropped
+ * and the subscription gets a `reset` instead. So what the backend holds for a client is at most
+ * the bound plus one frame plus that many map entries, whatever the client does. (Dropping
+ * straight to a reset would loop on a big cluster: a 37 MB reset alone passes the bound.)
  */
 import type { WebSocket } from 'ws';
 import {
@@ -31,6 +34,8 @@ export interface StreamLimits {
   readonly maxBufferedBytes: number;
   readonly maxSubscriptionsPerSocket: number;
   readonly maxConnections: number;
+  /** Coalesced changes kept for a congested subscription before it is given a reset instead. */
+  readonly maxPendingChanges: number;
 }
 
 /** 4 MiB: a few seconds of heavy churn for a healthy client, far below what hurts the backend. */
@@ -38,6 +43,7 @@ export const defaultStreamLimits: StreamLimits = {
   maxBufferedBytes: 4 * 1024 * 1024,
   maxSubscriptionsPerSocket: 64,
   maxConnections: 256,
+  maxPendingChanges: 10_000,
 };
 
 export interface StreamHubOptions {
@@ -147,7 +153,8 @@ export class StreamHub {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.drainTimer) clearInterval(this.drainTimer);
     for (const connection of this.connections) {
-      connection.socket.close(1001, 'backend stopping');
+      // Not a polite close: a client that stopped reading would hold it open for ws's 30 s.
+      connection.socket.terminate();
       this.detach(connection);
     }
   }
@@ -199,8 +206,12 @@ export class StreamHub {
       case 'resync': {
         const subscription = connection.subscriptions.get(frame.id);
         if (!subscription) return this.refuse(connection, frame.id, 'unknown-id', `no subscription "${frame.id}"`);
-        // Not started yet, or congested: the reset it asks for is already on its way.
-        if (subscription.started && !connection.congested) this.sendReset(subscription);
+        if (!subscription.started) return; // its first reset is on its way
+        if (connection.congested) {
+          // Sent once the socket drains.
+          subscription.pending.clear();
+          subscription.owesReset = true;
+        } else this.sendReset(subscription);
         break;
       }
     }
@@ -283,6 +294,14 @@ export class StreamHub {
       touched = true;
     }
     if (!touched) return;
+    if (subscription.pending.size > this.options.limits.maxPendingChanges) {
+      // Too far behind to catch up change by change: a reset is cheaper and bounded.
+      subscription.pending.clear();
+      subscription.owesReset = true;
+      this.dirty.delete(subscription);
+      return;
+    }
+    if (subscription.connection.congested) return; // the drain flushes it
     this.dirty.add(subscription);
     if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => this.flushAll(), this.options.config.updateBatchMs);
@@ -301,6 +320,7 @@ export class StreamHub {
   private flush(subscription: Subscription): void {
     this.dirty.delete(subscription);
     if (subscription.pending.size === 0 || this.options.faults.stalled) return;
+    if (this.congested(subscription.connection)) return; // kept, coalescing, until the drain
     const changes = [...subscription.pending.values()];
     subscription.pending.clear();
     this.sendUpdate(subscription, changes);
@@ -343,6 +363,7 @@ export class StreamHub {
     }
     const caches = subscription.caches();
     const state = viewState(caches, subscription.view.namespace);
+    subscription.owesReset = true; // until it is actually queued
     const sent = this.sendSequenced(subscription, (seq): ResetFrame => ({
       type: 'reset',
       id: subscription.id,
@@ -387,15 +408,13 @@ export class StreamHub {
 
   /**
    * Queues one sequenced frame, built only if it can be sent. Returns false when the client is
-   * congested (the frame is not built, and a reset is owed instead).
+   * congested: the frame is not built and its seq not used. A reset is then owed (sendReset);
+   * a heartbeat or status is simply skipped, the next heartbeat says the same.
    */
   private sendSequenced(subscription: Subscription, build: (seq: number) => ServerFrame): boolean {
     const { connection } = subscription;
     if (!connection.subscriptions.has(subscription.id)) return false;
-    if (this.congested(connection)) {
-      subscription.owesReset = true;
-      return false;
-    }
+    if (this.congested(connection)) return false;
     const frame = build(++subscription.seq);
     subscription.frames++;
     if (this.options.faults.dropNext) {
@@ -425,11 +444,6 @@ export class StreamHub {
     if (connection.socket.bufferedAmount <= this.options.limits.maxBufferedBytes) return false;
     connection.congested = true;
     connection.congestions++;
-    for (const subscription of connection.subscriptions.values()) {
-      subscription.pending.clear();
-      this.dirty.delete(subscription);
-      if (subscription.started) subscription.owesReset = true;
-    }
     this.watchDrains();
     return true;
   }
@@ -452,7 +466,7 @@ export class StreamHub {
     this.drainTimer.unref();
   }
 
-  /** Once a congested client's buffer has drained to a quarter of the bound, it gets its resets. */
+  /** Once a congested client's buffer has drained to a quarter of the bound, it gets what it is owed. */
   private drain(connection: Connection): void {
     if (this.options.faults.stalled) return;
     if (connection.congested) {
@@ -461,6 +475,7 @@ export class StreamHub {
     }
     for (const subscription of connection.subscriptions.values()) {
       if (subscription.owesReset) this.sendReset(subscription);
+      else if (subscription.started) this.flush(subscription);
     }
   }
 }

@@ -103,6 +103,27 @@ export class Upstream {
     return this.cache.listed && this.report().healthy;
   }
 
+  /**
+   * Resolves once the first list is in the cache: at once when it already is, or when the
+   * machine is doing something other than its first list; after `timeoutMs` at the latest.
+   */
+  firstList(timeoutMs: number): Promise<void> {
+    if (this.cache.listed || this.state !== 'listing') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        offChanges();
+        offState();
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      const offChanges = this.onChanges(() => done());
+      const offState = this.onStateChange(() => {
+        if (this.state !== 'listing') done();
+      });
+    });
+  }
+
   onChanges(listener: (changes: readonly CacheChange[]) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
