@@ -46,6 +46,8 @@ export interface UpstreamTimings {
   readonly backoffCapMs: number;
   /** A watch silent this long (no event, no bookmark) is presumed dead and restarted. */
   readonly stallTimeoutMs: number;
+  /** A list (all its pages) taking longer than this is abandoned and retried: a hung request must not hang the upstream. */
+  readonly listTimeoutMs: number;
   /** How long `forbidden` waits before trying again: permissions rarely change by the second. */
   readonly forbiddenRetryMs: number;
   /** Server-side watch timeout range in seconds; each watch picks at random inside it. */
@@ -105,6 +107,7 @@ export const upstreamMachine = setup({
   },
   delays: {
     upstreamStallTimeout: ({ context }) => context.timings.stallTimeoutMs,
+    listTimeout: ({ context }) => context.timings.listTimeoutMs,
     retryBackoff: ({ context }) =>
       backoffDelay(context.attempt - 1, context.timings.backoffBaseMs, context.timings.backoffCapMs, context.random),
     forbiddenRetry: ({ context }) => context.timings.forbiddenRetryMs,
@@ -181,6 +184,18 @@ export const upstreamMachine = setup({
   },
   states: {
     listing: {
+      after: {
+        listTimeout: {
+          target: 'backoff',
+          actions: [
+            {
+              type: 'recordFailure',
+              params: ({ context }) => ({ message: `list took longer than ${context.timings.listTimeoutMs} ms`, reason: 'errors' }),
+            },
+            'forgetResourceVersion',
+          ],
+        },
+      },
       invoke: {
         src: 'listResource',
         input: ({ context }) => ({ resource: context.resource }),

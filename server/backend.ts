@@ -134,6 +134,22 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
         response.end(JSON.stringify({ error: 'bad-host', reason: 'this backend answers to loopback host names only' }));
         return;
       }
+      const origin = request.headers.origin;
+      if (origin !== undefined && options.allowedOrigins?.includes(origin)) {
+        // A UI dev server on another port (--allow-origin) may call the API from the browser.
+        response.setHeader('Access-Control-Allow-Origin', origin);
+        response.setHeader('Access-Control-Expose-Headers', 'ETag');
+        response.setHeader('Vary', 'Origin');
+        if (request.method === 'OPTIONS') {
+          response.writeHead(204, {
+            'Access-Control-Allow-Methods': 'GET, POST, DELETE',
+            'Access-Control-Allow-Headers': 'If-None-Match, Content-Type',
+            'Access-Control-Max-Age': '600',
+          });
+          response.end();
+          return;
+        }
+      }
       handle(request, response);
     });
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });

@@ -219,6 +219,9 @@ export class Upstreams {
       backoffBaseMs: config.backoffBaseMs,
       backoffCapMs: config.backoffCapMs,
       stallTimeoutMs,
+      // Pages of 500 arrive well within a second each; twice the stall timeout (3 min by default)
+      // lists a few hundred thousand objects and still unsticks a request that never answers.
+      listTimeoutMs: config.upstreamStallTimeoutMs * 2,
       // Permissions change by hand, not by the second: retry at twice the backoff cap.
       forbiddenRetryMs: config.backoffCapMs * 2,
       watchTimeoutSeconds: this.options.watchTimeoutSeconds ?? defaultWatchTimeoutSeconds,

@@ -13,6 +13,7 @@ const timings: UpstreamTimings = {
   backoffBaseMs: 500,
   backoffCapMs: 8_000,
   stallTimeoutMs: 10_000,
+  listTimeoutMs: 20_000,
   forbiddenRetryMs: 30_000,
   watchTimeoutSeconds: [300, 600],
 };
@@ -175,5 +176,18 @@ describe('upstreamMachine', () => {
     h.actor.send({ type: 'START' });
     await flush();
     expect(h.lastWatch().input.resourceVersion).toBe('9');
+  });
+
+  test('a list that never answers is abandoned after the list timeout and retried', async () => {
+    const h = harness([() => new Promise<ListOutput>(() => {}), listAt('3')]);
+    h.clock.increment(timings.listTimeoutMs - 1);
+    expect(h.state()).toBe('listing');
+    h.clock.increment(1);
+    expect(h.state()).toBe('backoff');
+    expect(h.report()).toMatchObject({ healthy: false, reason: 'errors', errors: 1 });
+    h.clock.increment(250);
+    await flush();
+    expect(h.listCount()).toBe(2);
+    expect(h.state()).toBe('watching');
   });
 });

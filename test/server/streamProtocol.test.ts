@@ -119,10 +119,22 @@ describe('stream', () => {
     expect((await fault(stack, { fault: 'explode' })).status).toBe(400);
   });
 
-  test('a browser from another origin cannot open the stream; the backend\'s own origin can', async () => {
+  test('a browser from another origin cannot open the stream; the backend\'s own origin and --allow-origin ones can', async () => {
     await expect(StreamClient.connect(stack.base, { Origin: 'http://evil.example' })).rejects.toThrow(/403/);
     const own = await StreamClient.connect(stack.base, { Origin: stack.base });
     own.close();
+    const dev = await startStack({ demo: { pods: 1 }, backend: { allowedOrigins: ['http://localhost:5173'] } });
+    try {
+      const viaDev = await StreamClient.connect(dev.base, { Origin: 'http://localhost:5173' });
+      viaDev.close();
+      const preflight = await fetch(`${dev.base}/api/v1/snapshot/nodes`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:5173' } });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+      const foreign = await fetch(`${dev.base}/healthz`, { headers: { Origin: 'http://evil.example' } });
+      expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await dev.stop();
+    }
   });
 
   test('limits and mistakes are error frames; the connection and its other subscriptions carry on', async () => {
