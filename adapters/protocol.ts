@@ -128,7 +128,9 @@ export type ErrorCode =
   | 'duplicate-id'
   | 'unknown-id'
   | 'too-many-subscriptions'
-  | 'upstream-failed';
+  | 'upstream-failed'
+  /** A bug in the backend, confined to this frame. */
+  | 'internal-error';
 
 /**
  * Something the backend refuses or could not do. Outside the `seq` sequence. `fatal: true` means

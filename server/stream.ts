@@ -131,7 +131,13 @@ export class StreamHub {
       connection.framesIn++;
       // Text frames only; binary is answered like any malformed frame.
       const text = isBinary ? null : data.toString();
-      this.receive(connection, text);
+      try {
+        this.receive(connection, text);
+      } catch (error) {
+        // A bug on our side must cost this frame, never the process (an exception escaping a
+        // socket handler would end every client's stream).
+        this.sendError(connection, { type: 'error', id: null, code: 'internal-error', reason: describe(error), fatal: false });
+      }
     });
     socket.on('close', () => this.detach(connection));
     socket.on('error', () => socket.terminate());
@@ -313,7 +319,7 @@ export class StreamHub {
     this.flushTimer = null;
     const subscriptions = [...this.dirty];
     this.dirty.clear();
-    for (const subscription of subscriptions) this.flush(subscription);
+    for (const subscription of subscriptions) guarded(() => this.flush(subscription));
   }
 
   /** Sends the subscription's pending changes as one update, if it has any. */
@@ -331,25 +337,29 @@ export class StreamHub {
     const now = Date.now();
     for (const connection of this.connections) {
       if (connection.congested) {
-        this.drain(connection);
+        guarded(() => this.drain(connection));
         continue;
       }
       for (const subscription of connection.subscriptions.values()) {
         if (!subscription.started || subscription.owesReset) continue;
-        this.flush(subscription);
-        const state = viewState(subscription.caches(), subscription.view.namespace);
-        this.sendSequenced(subscription, (seq) => ({
-          type: 'heartbeat',
-          id: subscription.id,
-          seq,
-          generation: state.generation,
-          resourceVersion: state.resourceVersion,
-          count: state.count,
-          digest: state.digest,
-          upstream: combinedReport(subscription.upstreams, now),
-        }));
+        guarded(() => this.heartbeat(subscription, now));
       }
     }
+  }
+
+  private heartbeat(subscription: Subscription, now: number): void {
+    this.flush(subscription);
+    const state = viewState(subscription.caches(), subscription.view.namespace);
+    this.sendSequenced(subscription, (seq) => ({
+      type: 'heartbeat',
+      id: subscription.id,
+      seq,
+      generation: state.generation,
+      resourceVersion: state.resourceVersion,
+      count: state.count,
+      digest: state.digest,
+      upstream: combinedReport(subscription.upstreams, now),
+    }));
   }
 
   // ---- outgoing frames -------------------------------------------------------------------------
@@ -455,7 +465,7 @@ export class StreamHub {
     this.drainTimer = setInterval(() => {
       let stillCongested = false;
       for (const connection of this.connections) {
-        if (connection.congested) this.drain(connection);
+        if (connection.congested) guarded(() => this.drain(connection));
         if (connection.congested) stillCongested = true;
       }
       if (!stillCongested && this.drainTimer) {
@@ -477,6 +487,19 @@ export class StreamHub {
       if (subscription.owesReset) this.sendReset(subscription);
       else if (subscription.started) this.flush(subscription);
     }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Timer work per subscription: one failing must not stop the others, nor escape the timer. */
+function guarded(work: () => void): void {
+  try {
+    work();
+  } catch (error) {
+    console.error(`kubelive stream: ${describe(error)}`);
   }
 }
 

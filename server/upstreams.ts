@@ -195,7 +195,7 @@ export class Upstream {
 
   private forward(cache: ResourceCache): () => void {
     return cache.subscribe((changes) => {
-      for (const listener of this.changeListeners) listener(changes);
+      for (const listener of this.changeListeners) isolate(listener, changes);
     });
   }
 
@@ -204,7 +204,19 @@ export class Upstream {
     const key = `${report.state}|${report.healthy}|${report.reason ?? ''}`;
     if (key === this.lastStateKey) return;
     this.lastStateKey = key;
-    for (const listener of this.stateListeners) listener();
+    for (const listener of this.stateListeners) isolate(listener, undefined);
+  }
+}
+
+/**
+ * Runs one listener so that its failure stays its own: a client whose frame cannot be built must
+ * not fail the list or watch that feeds every other client.
+ */
+function isolate<T>(listener: (value: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch (error) {
+    console.error(`kubelive: a listener failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
