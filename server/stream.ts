@@ -301,10 +301,12 @@ export class StreamHub {
     }
     if (!touched) return;
     if (subscription.pending.size > this.options.limits.maxPendingChanges) {
-      // Too far behind to catch up change by change: a reset is cheaper and bounded.
+      // Too far behind to catch up change by change (a congested client, or one huge relist
+      // diff): a reset is cheaper and bounded. Sent now, or by the drain if congested.
       subscription.pending.clear();
       subscription.owesReset = true;
       this.dirty.delete(subscription);
+      if (!subscription.connection.congested) this.sendReset(subscription);
       return;
     }
     if (subscription.connection.congested) return; // the drain flushes it

@@ -92,4 +92,26 @@ describe('a slow client', () => {
     }
     client.close();
   });
+
+  test('a healthy client that falls too far behind in one batch gets a reset at once', async () => {
+    const small = await startStack({ demo: { pods: 30 }, backend: { limits: { maxPendingChanges: 3 } } });
+    try {
+      const client = await StreamClient.connect(small.base);
+      client.send({ type: 'subscribe', id: 'p', domain: 'pods' });
+      await client.next('p', 'reset');
+      small.demo.churn(40); // far more than 3 changed pods inside one batch window
+      const store = new MiniStore();
+      let fed = 0;
+      await waitFor('a second reset and a store that agrees with the cluster', () => {
+        fed = feed(store, client, 'p', fed);
+        const resets = client.framesFor('p').filter((f) => f.type === 'reset').length;
+        return resets >= 2 && store.digest() === demoDigest(small.demo, 'pods').digest && store.heartbeatsAgreeing > 0;
+      });
+      expect(store.gaps).toEqual([]);
+      expect(store.disagreements).toEqual([]);
+      client.close();
+    } finally {
+      await small.stop();
+    }
+  });
 });
