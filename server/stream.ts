@@ -257,7 +257,6 @@ export class StreamHub {
   /** Sends what a resumed client missed, from the caches' rings; false when they no longer hold it. */
   private replay(subscription: Subscription, generation: number): boolean {
     if (!subscription.ready || generation > this.options.generations.current()) return false;
-    const merged = new Map<string, RowChange>();
     const all: CacheChange[] = [];
     for (const cache of subscription.caches()) {
       const replay = cache.changesSince(generation, subscription.view.namespace);
@@ -265,9 +264,10 @@ export class StreamHub {
       all.push(...replay.changes);
     }
     all.sort((a, b) => a.generation - b.generation);
-    for (const entry of all) merged.set(changeUid(entry.change), entry.change);
     subscription.started = true;
-    if (merged.size > 0) this.sendUpdate(subscription, [...merged.values()]);
+    // Through the pending map, so a stalled or congested socket keeps them like any change.
+    for (const entry of all) subscription.pending.set(changeUid(entry.change), entry.change);
+    this.flush(subscription);
     return true;
   }
 
@@ -420,12 +420,12 @@ export class StreamHub {
 
   /**
    * Queues one sequenced frame, built only if it can be sent. Returns false when the client is
-   * congested: the frame is not built and its seq not used. A reset is then owed (sendReset);
+   * congested or streams are stalled: the frame is not built and its seq not used. A reset is then owed (sendReset);
    * a heartbeat or status is simply skipped, the next heartbeat says the same.
    */
   private sendSequenced(subscription: Subscription, build: (seq: number) => ServerFrame): boolean {
     const { connection } = subscription;
-    if (!connection.subscriptions.has(subscription.id)) return false;
+    if (!connection.subscriptions.has(subscription.id) || this.options.faults.stalled) return false;
     if (this.congested(connection)) return false;
     const frame = build(++subscription.seq);
     subscription.frames++;
