@@ -24,7 +24,9 @@ export class MetricsCache {
   get(domain: 'node-metrics' | 'pod-metrics', scope: string, now = Date.now()): Promise<MetricsBody> {
     const key = `${domain}:${scope}`;
     const entry = this.entries.get(key);
-    if (entry && now - entry.fetchedAt < this.intervalMs()) return entry.body;
+    // Reused for 90% of the interval: clients (tabs, views) polling at the interval share one
+    // fetch, yet a client whose timer fires a few ms early still gets a new one each interval.
+    if (entry && now - entry.fetchedAt < this.intervalMs() * 0.9) return entry.body;
     this.fetches++;
     const fetchedAt = now;
     const body = (domain === 'node-metrics' ? fetchNodeMetrics(this.client) : fetchPodMetrics(this.client, scope)).then(
