@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { digestOf } from '../../adapters/digest.js';
 import type { PodRow } from '../../adapters/protocol.js';
 import { GenerationCounter, ResourceCache, type CacheChange } from '../../server/cache.js';
@@ -61,5 +62,55 @@ describe('ResourceCache', () => {
     for (const uid of ['l1', 'l2', 'l3']) cache.apply('ADDED', pod(uid, '', '1'), '');
     expect([...cache.rowsIn(null)].map((r) => r.uid)).toEqual(['l2', 'l3']);
     expect(seen.some((c) => c.change.op === 'delete' && c.change.uid === 'l1')).toBe(true);
+  });
+});
+
+describe('ResourceCache, generated histories', () => {
+  const uid = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f');
+  const namespace = fc.constantFrom('x', 'y', 'z');
+  const version = fc.integer({ min: 1, max: 9 }).map(String);
+  const step = fc.oneof(
+    fc.record({ kind: fc.constant('apply' as const), type: fc.constantFrom('ADDED' as const, 'MODIFIED' as const, 'DELETED' as const), uid, namespace, version }),
+    fc.record({ kind: fc.constant('relist' as const), rows: fc.uniqueArray(fc.record({ uid, namespace, version }), { selector: (r) => r.uid, maxLength: 6 }) }),
+  );
+
+  test('digests, counts and resumes always equal a recomputation from the rows', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), fc.nat(), (steps, cut) => {
+        const { cache, seen } = setup(1000);
+        cache.replace([], '0');
+        // A client that stops listening at some point and later resumes from where it was.
+        const client = new Map<string, PodRow>();
+        let clientGeneration = viewState([cache], 'x').generation;
+        const stopAt = cut % (steps.length + 1);
+        steps.forEach((s, i) => {
+          if (s.kind === 'apply') cache.apply(s.type, pod(s.uid, s.namespace, s.version), s.version);
+          else cache.replace(s.rows.map((r) => pod(r.uid, r.namespace, r.version)), 'list');
+          if (i < stopAt) {
+            for (const c of seen.splice(0)) {
+              if (c.namespace !== 'x') continue;
+              if (c.change.op === 'delete') client.delete(c.change.uid);
+              else client.set(c.change.row.uid, c.change.row as PodRow);
+            }
+            clientGeneration = viewState([cache], 'x').generation;
+          }
+        });
+        for (const ns of ['x', 'y', 'z', null]) {
+          const state = viewState([cache], ns);
+          const rows = [...cache.rowsIn(ns)];
+          expect(state.count).toBe(rows.length);
+          expect(state.digest).toBe(digestOf(rows));
+        }
+        const replay = cache.changesSince(clientGeneration, 'x');
+        expect(replay.ok).toBe(true);
+        if (replay.ok) {
+          for (const c of replay.changes) {
+            if (c.change.op === 'delete') client.delete(c.change.uid);
+            else client.set(c.change.row.uid, c.change.row as PodRow);
+          }
+        }
+        expect(digestOf(client.values())).toBe(viewState([cache], 'x').digest);
+      }),
+    );
   });
 });

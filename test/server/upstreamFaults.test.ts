@@ -95,4 +95,15 @@ describe('upstream faults', () => {
     expect(reset.count).toBe(3);
     client.close();
   });
+
+  test('in a domain over several resources, one forbidden resource makes the whole view report it by name', async () => {
+    stack.demo.faults.set({ fault: 'forbid', resource: 'replicasets' });
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'w', domain: 'workloads', scope: '' });
+    const status = await waitFor('a status naming replicasets as forbidden', () =>
+      client.framesFor('w').find((f): f is StatusFrame => f.type === 'status' && f.upstream.reason === 'replicasets: forbidden'),
+    );
+    expect(status.upstream).toMatchObject({ state: 'forbidden', healthy: false });
+    client.close();
+  });
 });
