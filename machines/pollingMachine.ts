@@ -139,7 +139,6 @@ export function createPollingMachine(options: PollingMachineOptions) {
         }
       },
       scopeGiven: ({ event }) => event.type === 'SCOPE.CHANGED' && typeof event.scope === 'string',
-      blockedForPermissions: ({ context }) => context.reason === 'permissions',
     },
     delays: {
       pollInterval: ({ context }) => options.intervalMs(context.config, context.domain),
@@ -176,7 +175,11 @@ export function createPollingMachine(options: PollingMachineOptions) {
     states: {
       polling: {
         entry: { type: 'enter', params: { state: 'polling' } },
-        always: { guard: 'scopeMissing', target: 'blocked', actions: { type: 'because', params: { reason: 'no scope' } } },
+        always: {
+          guard: 'scopeMissing',
+          target: 'blocked.noScope',
+          actions: { type: 'because', params: { reason: 'no scope' } },
+        },
         initial: 'fetching',
         states: {
           fetching: {
@@ -186,7 +189,7 @@ export function createPollingMachine(options: PollingMachineOptions) {
               input: ({ context }) => ({ domain: context.domain, scope: context.scope }),
               onDone: { target: 'waiting', actions: 'recordPoll' },
               onError: [
-                { guard: 'forbidden', target: '#' + options.id + '.blocked', actions: 'recordError' },
+                { guard: 'forbidden', target: '#' + options.id + '.blocked.permissions', actions: 'recordError' },
                 { target: '#' + options.id + '.backingOff', actions: 'recordError' },
               ],
             },
@@ -204,8 +207,12 @@ export function createPollingMachine(options: PollingMachineOptions) {
       },
       blocked: {
         entry: { type: 'enter', params: { state: 'blocked' } },
-        after: { permissionRecheck: { guard: 'blockedForPermissions', target: 'polling' } },
         on: { REFRESH: 'polling' },
+        initial: 'permissions',
+        states: {
+          permissions: { after: { permissionRecheck: '#' + options.id + '.polling' } },
+          noScope: {},
+        },
       },
       stopped: {
         entry: { type: 'enter', params: { state: 'stopped' } },

@@ -114,7 +114,7 @@ function pollingRegion(initial: 'fetching' | 'waiting') {
           input: ({ context }: { context: SubscriptionContext }) => ({ domain: context.domain, scope: context.scope }),
           onDone: { target: 'waiting', actions: 'recordSnapshot' as const },
           onError: [
-            { guard: 'forbidden' as const, target: '#subscription.blocked', actions: 'recordForbidden' as const },
+            { guard: 'forbidden' as const, target: '#subscription.blocked.permissions', actions: 'recordForbidden' as const },
             { target: 'waiting', actions: 'recordSnapshotError' as const },
           ],
         },
@@ -242,7 +242,6 @@ export const subscriptionMachine = setup({
     scopeMissing: ({ context }) => needsScope(context.domain) && context.scope === '',
     scopeGiven: ({ event }) => event.type === 'SCOPE.CHANGED' && typeof event.scope === 'string',
     forbidden: ({ event }) => failureStatus((event as unknown as { error: unknown }).error) === forbiddenStatus,
-    blockedForPermissions: ({ context }) => context.reason === 'permissions',
     upstreamUnhealthy: ({ event }) =>
       (event.type === 'STREAM.STATUS' || event.type === 'STREAM.DELIVERED') && event.upstream?.healthy === false,
     provenAgain: ({ context }) =>
@@ -259,7 +258,6 @@ export const subscriptionMachine = setup({
     pendingTimeout: ({ context }) => context.config.pendingTimeoutMs,
     stallTimeout: ({ context }) => context.config.stallTimeoutMs,
     degradeTimeout: ({ context }) => context.config.degradeTimeoutMs,
-    // A forbidden resource may be granted later; check again, but only as often as the backoff cap.
     permissionRecheck: ({ context }) => context.config.backoffCapMs,
   },
 }).createMachine({
@@ -300,7 +298,11 @@ export const subscriptionMachine = setup({
   states: {
     snapshotting: {
       entry: { type: 'enter', params: { state: 'snapshotting' } },
-      always: { guard: 'scopeMissing', target: 'blocked', actions: { type: 'because', params: { reason: 'no scope' } } },
+      always: {
+        guard: 'scopeMissing',
+        target: 'blocked.noScope',
+        actions: { type: 'because', params: { reason: 'no scope' } },
+      },
       initial: 'loading',
       states: {
         loading: {
@@ -317,7 +319,7 @@ export const subscriptionMachine = setup({
               { target: '#subscription.streamingPending', actions: ['recordSnapshot', 'countSubscribe', 'subscribeToStream'] },
             ],
             onError: [
-              { guard: 'forbidden', target: '#subscription.blocked', actions: 'recordForbidden' },
+              { guard: 'forbidden', target: '#subscription.blocked.permissions', actions: 'recordForbidden' },
               { target: 'retrying', actions: ['recordSnapshotError', { type: 'because', params: { reason: 'errors' } }] },
             ],
           },
@@ -442,8 +444,14 @@ export const subscriptionMachine = setup({
 
     blocked: {
       entry: { type: 'enter', params: { state: 'blocked' } },
-      after: { permissionRecheck: { guard: 'blockedForPermissions', target: 'snapshotting' } },
       on: { REFRESH: { target: 'snapshotting' } },
+      initial: 'permissions',
+      states: {
+        // Permission may be granted later: check again, but only as often as the backoff cap.
+        permissions: { after: { permissionRecheck: '#subscription.snapshotting' } },
+        // Nothing to fetch until a scope arrives (SCOPE.CHANGED).
+        noScope: {},
+      },
     },
 
     stopped: {
