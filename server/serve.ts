@@ -179,7 +179,16 @@ export async function runServe(argv: string[]): Promise<number> {
     console.log(serveUsage());
     return 0;
   }
-  const backend = await startBackend(args.backend);
+  let backend;
+  try {
+    backend = await startBackend(args.backend);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EADDRINUSE') {
+      console.error(`kubelive serve: port ${args.backend.port ?? defaultPort} is in use; pick another with --port (0 = any free port)`);
+      return 1;
+    }
+    throw error;
+  }
   console.log(backend.url);
   console.log(`watching ${backend.kube.server} (context ${backend.kube.context})${backend.demo ? ' — the embedded demo cluster' : ''}`);
   await new Promise<void>((resolve) => {
