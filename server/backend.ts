@@ -190,6 +190,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           hub!.close();
           wss.close();
           upstreams.dispose();
+          client.close();
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
           await demo?.stop();

@@ -70,6 +70,9 @@ const defaultMaxBytes = 256 * 1024 * 1024;
 export class KubeClient {
   readonly server: string;
   readonly contextName: string;
+  /** One keep-alive agent for the context's TLS material, so list pages and polls reuse connections. */
+  private agent: https.Agent | null = null;
+  private agentMaterial = '';
 
   constructor(private readonly kc: KubeConfig) {
     const cluster = kc.getCurrentCluster();
@@ -166,12 +169,44 @@ export class KubeClient {
     await this.kc.applyToHTTPSOptions(requestOptions);
     const transport = url.protocol === 'http:' ? http : https;
     if (transport === http) delete requestOptions.agent; // the agent it built speaks TLS only
+    else requestOptions.agent = this.sharedAgent(requestOptions);
     return new Promise((resolve, reject) => {
       const request = transport.request(url, { ...requestOptions, ...(options.signal ? { signal: options.signal } : {}) }, resolve);
       request.on('error', (error) => reject(new KubeApiError(`${method} ${url.pathname}: ${error.message}`, undefined, method, path)));
       if (body !== undefined) request.write(body);
       request.end();
     });
+  }
+
+  /** Closes idle keep-alive connections (the backend is stopping). */
+  close(): void {
+    this.agent?.destroy();
+    this.agent = null;
+  }
+
+  /**
+   * KubeConfig builds a fresh agent per request, which costs a TLS handshake per list page and
+   * per metrics poll. We keep one keep-alive agent instead, rebuilt only if the TLS material it
+   * was made from changes (an exec plugin rotating a client certificate).
+   */
+  private sharedAgent(options: https.RequestOptions): https.Agent {
+    const text = (value: unknown) => (value === undefined ? '' : Buffer.isBuffer(value) ? value.toString('base64') : String(value));
+    const material = [options.ca, options.cert, options.key, options.pfx, options.passphrase, options.rejectUnauthorized, options.servername].map(text).join('|');
+    if (!this.agent || material !== this.agentMaterial) {
+      this.agent?.destroy();
+      this.agent = new https.Agent({
+        keepAlive: true,
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+        ...(options.cert !== undefined ? { cert: options.cert } : {}),
+        ...(options.key !== undefined ? { key: options.key } : {}),
+        ...(options.pfx !== undefined ? { pfx: options.pfx } : {}),
+        ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
+        ...(options.rejectUnauthorized !== undefined ? { rejectUnauthorized: options.rejectUnauthorized } : {}),
+        ...(options.servername !== undefined ? { servername: options.servername } : {}),
+      });
+      this.agentMaterial = material;
+    }
+    return this.agent;
   }
 }
 
