@@ -109,4 +109,42 @@ describe('upstream faults', () => {
     expect(status.upstream).toMatchObject({ state: 'forbidden', healthy: false });
     client.close();
   });
+
+  test('while the upstream is stalled, snapshots are read fresh from the API server and say so', async () => {
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'p', domain: 'pods' });
+    await client.next('p', 'reset');
+    stack.demo.faults.set({ fault: 'stall-watches', resource: 'pods' });
+    await waitFor('the pods upstream to be unhealthy', async () => !(await upstreamOf(stack, 'pods')).report.healthy);
+    stack.demo.churn(10); // the stalled cache cannot see these; a fresh read does
+    const snapshot = await getJson(`${stack.base}/api/v1/snapshot/pods`);
+    expect(snapshot.body.source).toBe('api');
+    expect(snapshot.body.upstream.healthy).toBe(false);
+    expect(snapshot.body.upstream.reason).toMatch(/stalled|errors/);
+    expect(snapshot.body.digest).toBe(demoDigest(stack.demo, 'pods').digest);
+    client.close();
+  });
+
+  test('failing lists back off with reason errors and recover once lists work again', async () => {
+    stack.demo.faults.set({ fault: 'fail-lists', resource: 'namespaces' });
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'ns', domain: 'namespaces' });
+    await waitFor('a status saying the upstream backs off after errors', () =>
+      client.framesFor('ns').find((f): f is StatusFrame => f.type === 'status' && f.upstream.state === 'backoff' && f.upstream.reason === 'errors'),
+    );
+    stack.demo.faults.clear();
+    const reset = await client.next('ns', 'reset');
+    expect(reset.count).toBe(demoDigest(stack.demo, 'namespaces').count);
+    client.close();
+  });
+
+  test('metrics.k8s.io going away is a clear 5xx for metrics, and nothing else is affected', async () => {
+    stack.demo.faults.set({ fault: 'stop-metrics' });
+    const metrics = await getJson(`${stack.base}/api/v1/metrics/pod-metrics?scope=`);
+    expect(metrics.status).toBeGreaterThanOrEqual(500);
+    expect(metrics.body.error).toBe('upstream-error');
+    expect((await getJson(`${stack.base}/api/v1/snapshot/nodes`)).status).toBe(200);
+    stack.demo.faults.clear();
+    expect((await getJson(`${stack.base}/api/v1/metrics/pod-metrics?scope=`)).status).toBe(200);
+  });
 });
