@@ -147,14 +147,18 @@ export class Upstream {
     }
   }
 
-  letGo(graceMs: number): void {
+  /** Stops after `graceMs` unless someone holds it again; `onIdle` runs after such a stop. */
+  letGo(graceMs: number, onIdle?: () => void): void {
     this.users = Math.max(0, this.users - 1);
     if (this.users > 0 || this.stopTimer) return;
     this.stopAt = Date.now() + graceMs;
     this.stopTimer = setTimeout(() => {
       this.stopTimer = null;
       this.stopAt = null;
-      if (this.users === 0) this.stop();
+      if (this.users === 0) {
+        this.stop();
+        onIdle?.();
+      }
     }, graceMs);
     this.stopTimer.unref();
   }
@@ -254,7 +258,17 @@ export class Upstreams {
   release(key: string): void {
     const upstream = this.upstreams.get(key);
     if (!upstream) return;
-    upstream.letGo(this.options.config.upstreamIdleGraceMs);
+    // Resources are few and keep their counters for diagnostics; a log follower per pod ever
+    // viewed would pile up, so those are forgotten once idle.
+    const forget = isResourceName(key)
+      ? undefined
+      : () => {
+          if (this.upstreams.get(key) === upstream && upstream.users === 0) {
+            upstream.dispose();
+            this.upstreams.delete(key);
+          }
+        };
+    upstream.letGo(this.options.config.upstreamIdleGraceMs, forget);
   }
 
   get(key: string): Upstream | undefined {

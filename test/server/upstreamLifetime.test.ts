@@ -38,4 +38,17 @@ describe('upstream lifetime', () => {
     expect((await upstreamOf(stack, 'deployments')).state).toBe('watching');
     client.close();
   });
+
+  test('a log follower is forgotten once idle, so viewing many pods does not pile them up', async () => {
+    const pods = await getJson(`${stack.base}/api/v1/snapshot/pods`);
+    const pod = pods.body.items.find((p: { phase: string }) => p.phase === 'Running');
+    const scope = `${pod.namespace}/${pod.name}`;
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'log', domain: 'pod-logs', scope });
+    await client.next('log', 'reset');
+    expect(await upstreamOf(stack, `pod-logs:${scope}`)).toBeDefined();
+    client.send({ type: 'unsubscribe', id: 'log' });
+    await waitFor('the log follower to be gone from diagnostics', async () => (await upstreamOf(stack, `pod-logs:${scope}`)) === undefined);
+    client.close();
+  });
 });
