@@ -3,28 +3,16 @@
  * exists). Only server/ may know it exists; the backend still reaches it through its generated
  * kubeconfig, exactly as it reaches a real cluster.
  */
-export interface DemoOptions {
-  readonly nodes?: number;
-  readonly pods?: number;
-  /** Simulated changes per second; 0 keeps the cluster still. */
-  readonly churn?: number;
-  readonly seed?: number;
-}
+import type { DemoCluster, DemoClusterOptions } from '../demo-cluster/index.js';
 
-/** The part of the demo cluster's in-process API the backend uses. */
-export interface DemoHandle {
-  readonly url: string;
-  readonly kubeconfigPath: string;
-  readonly kubeconfigYaml: string;
-  stop(): Promise<void>;
-}
+/** What `serve` passes through to the demo cluster (`--nodes --pods --churn --seed`). */
+export type DemoOptions = Pick<DemoClusterOptions, 'nodes' | 'pods' | 'churn' | 'seed'>;
 
-interface DemoModule {
-  startDemoCluster(options: DemoOptions & { port: number }): Promise<DemoHandle>;
-}
+/** The running demo cluster: its URL and kubeconfig, its faults, its state, `stop()`. */
+export type DemoHandle = DemoCluster;
 
 export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
   // Imported on demand: a backend pointed at a real cluster never loads the simulation.
-  const module = (await import('../demo-cluster/index.js')) as unknown as DemoModule;
-  return module.startDemoCluster({ ...options, port: 0 });
+  const { startDemoCluster } = await import('../demo-cluster/index.js');
+  return startDemoCluster({ ...options, port: 0 });
 }
