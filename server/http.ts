@@ -120,7 +120,7 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
   const url = new URL(request.url ?? '/', 'http://backend.invalid');
   const path = url.pathname;
   const method = request.method ?? 'GET';
-  const segments = path.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+  const segments = path.split('/').filter((s) => s.length > 0).map(decodeSegment);
 
   if (path === '/_debug/faults') return debugFaults(context, request, response, method);
   if (method === 'GET' && (path === '/' || path === '/index.html')) {
@@ -158,6 +158,14 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
     });
   }
   throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'bad-path', `"${segment}" is not a valid URL path segment`);
+  }
 }
 
 function metricsDomain(name: string): 'node-metrics' | 'pod-metrics' {

@@ -107,6 +107,7 @@ describe('HTTP API', () => {
     const noScope = await getJson(`${stack.base}/api/v1/snapshot/pod-logs`);
     expect(noScope.status).toBe(400);
     expect((await getJson(`${stack.base}/api/v1/nope`)).status).toBe(404);
+    expect((await getJson(`${stack.base}/api/v1/object/nodes/%E0%A4%A`)).status).toBe(400);
     expect((await getJson(`${stack.base}/healthz`)).body.ok).toBe(true);
     const page = await fetch(`${stack.base}/`);
     expect(await page.text()).toMatch(/dashboard is coming/);
