@@ -16,7 +16,7 @@ import type { ResourceInfo } from './resources.js';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersionOf, apiVersions, findResource, resourceKey } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { Simulation } from './simulation.js';
-import { ApiError, badRequest, forbidden, notFound } from './status.js';
+import { ApiError, badRequest, conflict, forbidden, notFound } from './status.js';
 import type { KubeObject, ListPage, ObjectStore } from './store.js';
 import type { Stores } from './stores.js';
 import type { IncludeObject } from './table.js';
@@ -270,7 +270,7 @@ export class ApiServer {
     if (r.subresource !== undefined) return this.subresource(req, res, q, r, method);
     if (info.computed) {
       if (method !== 'GET' || isWatch) throw new ApiError(405, 'MethodNotAllowed', `${info.plural}.${info.group} supports only get and list`);
-      return this.metrics(req, res, q, r);
+      return this.metrics(res, q, r);
     }
     const store = this.ctx.stores.byName(resourceKey(info));
     switch (verb) {
@@ -386,10 +386,9 @@ export class ApiServer {
     const current = this.mustGet(store, r);
     const proposed = verb === 'patch' ? applyPatch(String(req.headers['content-type'] ?? ''), current, body) : body;
     const preconditionRv = (proposed as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
-    if (preconditionRv !== undefined && preconditionRv !== current.metadata.resourceVersion) {
-      store.replace(current, String(preconditionRv), r.info.group); // throws 409 Conflict
-    }
-    if (verb === 'update') checkIdentity(r, current, proposed);
+    // A resourceVersion in the body is a precondition, as on a real server: stale means 409.
+    if (preconditionRv !== undefined && preconditionRv !== current.metadata.resourceVersion) throw conflict(r.info.plural, current.metadata.name, r.info.group);
+    if (verb === 'update') checkIdentity(current, proposed);
     const next = checkedUpdate(current, proposed);
     const stored = this.storeUpdate(r, store, current, next);
     sendJson(res, 200, stored);
@@ -437,9 +436,7 @@ export class ApiServer {
     const scale = scaleOf(current);
     const proposed = method === 'PATCH' ? applyPatch(String(req.headers['content-type'] ?? ''), scale, body) : body;
     const p = proposed as { metadata?: { resourceVersion?: unknown }; spec?: { replicas?: unknown } } | null;
-    if (p?.metadata?.resourceVersion !== undefined && p.metadata.resourceVersion !== current.metadata.resourceVersion) {
-      store.replace(current, String(p.metadata.resourceVersion), 'apps');
-    }
+    if (p?.metadata?.resourceVersion !== undefined && p.metadata.resourceVersion !== current.metadata.resourceVersion) throw conflict('deployments', current.metadata.name, 'apps');
     const replicas = p?.spec?.replicas;
     const problem = isReplicas(replicas);
     if (problem) throw new ApiError(422, 'Invalid', `Scale.autoscaling "${current.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: ${problem}`);
@@ -447,7 +444,7 @@ export class ApiServer {
     sendJson(res, 200, scaleOf(updated));
   }
 
-  private metrics(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): void {
+  private metrics(res: ServerResponse, q: URLSearchParams, r: ResourceRequest): void {
     const clock = this.ctx.metrics;
     const filter = this.filterFor(q, r);
     const isNodes = r.info.kind === 'NodeMetrics';
@@ -462,7 +459,6 @@ export class ApiServer {
     for (const o of source.values(r.namespace)) {
       if ((isNodes || hasPodMetrics(o)) && filter(o)) items.push(toMetrics(o));
     }
-    void req;
     sendJson(res, 200, { kind: `${r.info.kind}List`, apiVersion: 'metrics.k8s.io/v1beta1', metadata: {}, items });
   }
 
@@ -539,14 +535,13 @@ export class ApiServer {
   }
 }
 
-function checkIdentity(r: ResourceRequest, current: KubeObject, proposed: unknown): void {
+function checkIdentity(current: KubeObject, proposed: unknown): void {
   const p = proposed as { kind?: unknown; apiVersion?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
   if (p === null || typeof p !== 'object' || Array.isArray(p)) throw badRequest('the request body must be an object');
   if (p.kind !== undefined && p.kind !== current.kind) throw badRequest(`the body's kind ${JSON.stringify(p.kind)} does not match ${current.kind}`);
   if (p.metadata?.name !== undefined && p.metadata.name !== current.metadata.name) {
     throw badRequest(`the name of the object (${String(p.metadata.name)}) does not match the name on the URL (${current.metadata.name})`);
   }
-  void r;
 }
 
 function scaleOf(deployment: KubeObject): object {
