@@ -12,7 +12,7 @@ import { resolveConfig, type ConfigOverrides, type KubeliveConfig } from '../mac
 import { GenerationCounter } from './cache.js';
 import { startDemo, type DemoHandle, type DemoOptions } from './demo.js';
 import { StreamFaults } from './faults.js';
-import { createRequestHandler } from './http.js';
+import { createRequestHandler, requestUrl } from './http.js';
 import { MetricsCache } from './metricsCache.js';
 import { defaultStreamLimits, StreamHub, type StreamLimits } from './stream.js';
 import { Upstreams } from './upstreams.js';
@@ -157,8 +157,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       const refuse = (status: number, reason: string) => {
         socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       };
-      const path = new URL(request.url ?? '/', 'http://backend.invalid').pathname;
-      if (path !== '/api/v1/stream') return refuse(404, 'Not Found');
+      if (requestUrl(request)?.pathname !== '/api/v1/stream') return refuse(404, 'Not Found');
       if (!allowedHost(request)) return refuse(421, 'Misdirected Request');
       if (!allowedOrigin(request)) return refuse(403, 'Forbidden');
       const refusal = hub!.refusal();

@@ -117,7 +117,8 @@ export function createRequestHandler(context: HttpContext) {
 }
 
 async function route(context: HttpContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://backend.invalid');
+  const url = requestUrl(request);
+  if (!url) throw new HttpError(400, 'bad-path', 'the request target is not a path');
   const path = url.pathname;
   const method = request.method ?? 'GET';
   const segments = path.split('/').filter((s) => s.length > 0).map(decodeSegment);
@@ -158,6 +159,20 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
     });
   }
   throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
+}
+
+/**
+ * The request's path and query. Read as a path appended to a dummy origin, never resolved
+ * against one: `//x` is a path here, not a host. Null for targets that are no path at all.
+ */
+export function requestUrl(request: IncomingMessage): URL | null {
+  const target = request.url ?? '/';
+  if (!target.startsWith('/')) return null;
+  try {
+    return new URL(`http://backend.invalid${target}`);
+  } catch {
+    return null;
+  }
 }
 
 function decodeSegment(segment: string): string {

@@ -3,6 +3,7 @@
  * the backend answers with well-formed frames or nothing, keeps the connection and itself up,
  * and other clients' subscriptions carry on.
  */
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { domainNames } from '../../machines/domains.js';
 import { parseServerFrame } from '../../adapters/protocol.js';
@@ -72,5 +73,42 @@ describe('hostile frames', () => {
     expect(store.disagreements).toEqual([]);
     attacker.close();
     bystander.close();
+  });
+
+  test('hostile HTTP paths and queries get a 4xx, never a 5xx of our own, and the server stays up', async () => {
+    const segment = fc.oneof(
+      fc.constantFrom('api', 'v1', 'snapshot', 'metrics', 'object', 'nodes', 'pods', 'cordon', 'pod-logs', 'diagnostics', '..', '%', '%E0%A4%A', '%00'),
+      fc.string({ maxLength: 20 }).map(encodeURIComponent),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(segment, { maxLength: 6 }), fc.string({ maxLength: 40 }), fc.constantFrom('GET', 'POST', 'DELETE', 'PUT'), async (segments, scope, method) => {
+        const path = `/${segments.join('/')}?scope=${encodeURIComponent(scope)}`;
+        const response = await fetch(`${stack.base}${path}`, { method });
+        await response.arrayBuffer();
+        // 502 is the API server's own failure passed on; anything else 5xx would be ours.
+        expect(response.status === 502 || response.status < 500).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+    expect((await getJson(`${stack.base}/healthz`)).status).toBe(200);
+  });
+
+  test('a WebSocket upgrade to a target that is no path is refused, not a crash', async () => {
+    for (const target of ['//', '//evil.example/api/v1/stream', 'http://x/api/v1/stream', '*']) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(stack.backend.port, '127.0.0.1', () => {
+          socket.write(
+            `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${stack.backend.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+              'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+          );
+        });
+        let text = '';
+        socket.on('data', (d) => (text += d.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 404/);
+    }
+    expect((await getJson(`${stack.base}/healthz`)).status).toBe(200);
   });
 });
