@@ -189,6 +189,10 @@ export async function runServe(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  // Last line of defence for a long-running dashboard backend: a promise nobody awaited must
+  // not take every client's stream down with it. (Uncaught exceptions still end the process.)
+  const logRejection = (reason: unknown) => console.error(`kubelive serve: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+  process.on('unhandledRejection', logRejection);
   console.log(backend.url);
   console.log(`watching ${backend.kube.server} (context ${backend.kube.context})${backend.demo ? ' — the embedded demo cluster' : ''}`);
   await new Promise<void>((resolve) => {
@@ -201,5 +205,6 @@ export async function runServe(argv: string[]): Promise<number> {
     process.on('SIGTERM', stop);
   });
   await backend.stop();
+  process.off('unhandledRejection', logRejection);
   return 0;
 }

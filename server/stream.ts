@@ -150,7 +150,8 @@ export class StreamHub {
       for (const connection of this.connections) connection.socket.close(1012, 'closed by debug fault');
     }
     if (!faults.stalled) {
-      for (const connection of this.connections) this.drain(connection);
+      // Also runs from a fault's own timer, where nothing else would catch a failure.
+      for (const connection of this.connections) guarded(() => this.drain(connection));
     }
   }
 
