@@ -1,0 +1,43 @@
+/**
+ * The drift check compares every frame of a subscription with the store at that point of the
+ * sequence: a `seq` that is not one more than the last is a gap; a heartbeat whose
+ * resourceVersion, count or digest differs from the store's (once the store holds exactly the
+ * heartbeat's generation) is a disagreement. Either is drift for that subscription.
+ */
+import type { HeartbeatFrame } from '../protocol.js';
+
+export type DriftVerdict =
+  | { readonly drift: false; readonly digestAgrees: boolean | undefined }
+  | { readonly drift: true; readonly detail: string };
+
+export interface StoreSummary {
+  readonly count: number;
+  readonly digest: string;
+  readonly resourceVersion: string;
+  readonly generation: number;
+  readonly seq: number;
+}
+
+/** Checks one frame's seq against the last applied one. `expected` is lastSeq + 1. */
+export function checkSequence(lastSeq: number, seq: number, isReset: boolean): string | null {
+  // A reset starts the numbering afresh only at the first frame of a subscription; after that
+  // it carries on like any frame.
+  if (isReset && lastSeq === 0) return null;
+  return seq === lastSeq + 1 ? null : `seq gap: expected ${lastSeq + 1}, got ${seq}`;
+}
+
+/** Compares a heartbeat with the store after every earlier frame was applied. */
+export function checkHeartbeat(store: StoreSummary | null, heartbeat: HeartbeatFrame): DriftVerdict {
+  if (!store) return { drift: true, detail: 'heartbeat for a subscription the store does not hold' };
+  // A snapshot polled while pending can put the store ahead of the stream: nothing to compare yet.
+  if (store.generation > heartbeat.generation) return { drift: false, digestAgrees: undefined };
+  if (store.generation < heartbeat.generation) {
+    return { drift: true, detail: `store at generation ${store.generation}, stream at ${heartbeat.generation}` };
+  }
+  if (store.count !== heartbeat.count) return { drift: true, detail: `count ${store.count}, backend ${heartbeat.count}` };
+  if (store.digest !== heartbeat.digest) return { drift: true, detail: `digest ${store.digest}, backend ${heartbeat.digest}` };
+  if (store.resourceVersion !== heartbeat.resourceVersion) {
+    return { drift: true, detail: `resourceVersion ${store.resourceVersion}, backend ${heartbeat.resourceVersion}` };
+  }
+  return { drift: false, digestAgrees: true };
+}

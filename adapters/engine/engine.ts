@@ -1,0 +1,305 @@
+/**
+ * The engine joins the machines to a kubelive backend: it supplies the orchestrator's effects
+ * (snapshot and metrics fetches, the WebSocket, subscribe/unsubscribe/resync frames) and turns
+ * every frame that arrives into store writes and machine events. It runs the same in a browser
+ * (global WebSocket and fetch) and in Node (`ws`).
+ *
+ * One WebSocket per backend is shared by every subscription. The subscription id on the wire is
+ * the subscription key, `domain:scope`. A re-subscription after a reconnect or a fallback carries
+ * `resumeFrom` with the last `seq` the store applied and its generation, so a short cut costs a
+ * few frames rather than a full reset.
+ */
+import type { Actor, InspectionEvent, Observer } from 'xstate';
+import { createActor, fromCallback, fromPromise } from 'xstate';
+import type { ConfigOverrides, KubeliveConfig } from '../../machines/config.js';
+import { resolveConfig } from '../../machines/config.js';
+import type { ConnectionEvent } from '../../machines/connectionMachine.js';
+import { connectionMachine } from '../../machines/connectionMachine.js';
+import type { Diagnostics } from '../../machines/diagnostics.js';
+import { diagnose } from '../../machines/diagnostics.js';
+import type { Domain } from '../../machines/domains.js';
+import { subscriptionKey } from '../../machines/domains.js';
+import { metricsMachine } from '../../machines/metricsMachine.js';
+import type { OrchestratorMachine, RoutedEvent } from '../../machines/orchestratorMachine.js';
+import { orchestratorMachine } from '../../machines/orchestratorMachine.js';
+import { snapshotOnlyMachine } from '../../machines/snapshotOnlyMachine.js';
+import { subscriptionMachine } from '../../machines/subscriptionMachine.js';
+import type { ClientFrame, ServerFrame } from '../protocol.js';
+import { isStreamDomain, parseServerFrame } from '../protocol.js';
+import type { CountingClock } from './clock.js';
+import { rxjsClock } from './clock.js';
+import { checkHeartbeat, checkSequence } from './drift.js';
+import type { FetchLike } from './snapshots.js';
+import { createSnapshotSource } from './snapshots.js';
+import { RowStore } from './store.js';
+
+/** The part of the WebSocket API shared by browsers and the `ws` package. */
+export interface SocketLike {
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onclose: ((event: { code?: number; reason?: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type SocketFactory = (url: string) => SocketLike;
+
+const socketOpenState = 1;
+
+export interface EngineOptions {
+  /** The backend's URL, e.g. `http://127.0.0.1:7654/`. */
+  readonly server: string;
+  readonly config?: ConfigOverrides;
+  readonly socket?: SocketFactory;
+  readonly fetch?: FetchLike;
+  readonly clock?: CountingClock;
+  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+export interface EngineCounters {
+  framesReceived: number;
+  framesRejected: number;
+  framesIgnored: number;
+  drifts: number;
+  lastFrameError: string | null;
+}
+
+export interface Engine {
+  readonly store: RowStore;
+  readonly actor: Actor<OrchestratorMachine>;
+  readonly clock: CountingClock;
+  readonly counters: Readonly<EngineCounters>;
+  /** Holds a subscription until the returned function is called. */
+  subscribe(domain: Domain, scope?: string): () => void;
+  /** Manual refresh, for one subscription or all. */
+  refresh(domain?: Domain, scope?: string): void;
+  setConfig(overrides: ConfigOverrides): void;
+  diagnostics(): Diagnostics;
+  config(): KubeliveConfig;
+  stop(): void;
+}
+
+function streamUrl(server: string): string {
+  const url = new URL('api/v1/stream', server.endsWith('/') ? server : `${server}/`);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
+
+function splitKey(key: string): { domain: Domain; scope: string } {
+  const at = key.indexOf(':');
+  return { domain: key.slice(0, at) as Domain, scope: key.slice(at + 1) };
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const clock = options.clock ?? rxjsClock();
+  const now = () => clock.now();
+  const config = resolveConfig(options.config ?? {});
+  const store = new RowStore(now);
+  const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch });
+  const counters: EngineCounters = { framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, lastFrameError: null };
+  const makeSocket: SocketFactory =
+    options.socket ??
+    ((url) => {
+      const WebSocketCtor = (globalThis as { WebSocket?: new (url: string) => SocketLike }).WebSocket;
+      if (!WebSocketCtor) throw new Error('no WebSocket implementation: pass `socket` (e.g. from the ws package)');
+      return new WebSocketCtor(url);
+    });
+
+  let socket: SocketLike | null = null;
+  /** Subscriptions the backend is streaming to us on the current socket. */
+  const streaming = new Set<string>();
+
+  function send(frame: ClientFrame): void {
+    if (socket && socket.readyState === socketOpenState) socket.send(JSON.stringify(frame));
+  }
+
+  function route(key: string, event: RoutedEvent): void {
+    actor.send({ type: 'ROUTE', key, event });
+  }
+
+  function subscribeOnStream(domain: Domain, scope: string): void {
+    if (!isStreamDomain(domain)) return;
+    const key = subscriptionKey(domain, scope);
+    const held = store.summary(key);
+    // Resume only from a store that applied stream frames; otherwise start afresh.
+    const resumeFrom = held && held.seq > 0 && held.generation >= 0 ? { seq: held.seq, generation: held.generation } : undefined;
+    if (streaming.has(key)) send({ type: 'unsubscribe', id: key });
+    streaming.add(key);
+    send({ type: 'subscribe', id: key, domain, scope, ...(resumeFrom ? { resumeFrom } : {}) });
+  }
+
+  function unsubscribeFromStream(key: string): void {
+    if (!streaming.delete(key)) return;
+    send({ type: 'unsubscribe', id: key });
+  }
+
+  function handleFrame(frame: ServerFrame): void {
+    if (frame.type === 'error') {
+      counters.lastFrameError = `${frame.code}: ${frame.reason}`;
+      if (frame.id !== null && frame.fatal && streaming.delete(frame.id)) {
+        route(frame.id, { type: 'STREAM.ERROR', message: frame.reason, fatal: true });
+      }
+      return;
+    }
+    const key = frame.id;
+    if (!streaming.has(key)) {
+      counters.framesIgnored++; // in flight when we unsubscribed
+      return;
+    }
+    const held = store.summary(key);
+    const gap = checkSequence(held?.seq ?? 0, frame.seq, frame.type === 'reset');
+    switch (frame.type) {
+      case 'reset':
+        store.applyReset(key, frame);
+        route(key, { type: 'STREAM.DELIVERED', kind: 'reset', upstream: frame.upstream });
+        return;
+      case 'update':
+        store.applyUpdate(key, frame);
+        if (gap) return drift(key, gap);
+        route(key, { type: 'STREAM.DELIVERED', kind: 'update' });
+        return;
+      case 'heartbeat': {
+        if (gap) {
+          store.advanceSeq(key, frame.seq);
+          return drift(key, gap);
+        }
+        const verdict = checkHeartbeat(store.summary(key), frame);
+        store.advanceSeq(key, frame.seq);
+        if (verdict.drift) return drift(key, verdict.detail);
+        if (verdict.digestAgrees) store.touch(key);
+        route(key, { type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: verdict.digestAgrees, upstream: frame.upstream });
+        return;
+      }
+      case 'status':
+        store.advanceSeq(key, frame.seq);
+        if (gap) return drift(key, gap);
+        route(key, { type: 'STREAM.STATUS', upstream: frame.upstream });
+        return;
+    }
+  }
+
+  function drift(key: string, detail: string): void {
+    counters.drifts++;
+    route(key, { type: 'STREAM.DRIFT', detail });
+  }
+
+  const socketActor = fromCallback<ConnectionEvent>(({ sendBack }) => {
+    let ws: SocketLike;
+    try {
+      ws = makeSocket(streamUrl(options.server));
+    } catch (error) {
+      queueMicrotask(() => sendBack({ type: 'SOCKET.CLOSED', reason: error instanceof Error ? error.message : String(error) }));
+      return () => {};
+    }
+    socket = ws;
+    let closed = false;
+    ws.onopen = () => sendBack({ type: 'SOCKET.OPENED' });
+    ws.onclose = (event) => {
+      if (closed) return;
+      closed = true;
+      if (socket === ws) socket = null;
+      streaming.clear();
+      sendBack({ type: 'SOCKET.CLOSED', code: event?.code, reason: event?.reason || undefined });
+    };
+    ws.onerror = () => {
+      // 'close' follows every error; the reconnect is decided there.
+    };
+    ws.onmessage = (event) => {
+      counters.framesReceived++;
+      const text = typeof event.data === 'string' ? event.data : String(event.data);
+      const parsed = parseServerFrame(text);
+      if (!parsed.ok) {
+        counters.framesRejected++;
+        counters.lastFrameError = parsed.reason;
+        return;
+      }
+      try {
+        handleFrame(parsed.frame);
+      } catch (error) {
+        counters.framesRejected++;
+        counters.lastFrameError = error instanceof Error ? error.message : String(error);
+      }
+    };
+    return () => {
+      closed = true;
+      streaming.clear();
+      if (socket === ws) socket = null;
+      ws.onopen = ws.onmessage = ws.onerror = null;
+      ws.onclose = null;
+      try {
+        ws.close(1000, 'engine stopped');
+      } catch {
+        // already closed
+      }
+    };
+  });
+
+  const machine = orchestratorMachine.provide({
+    actors: {
+      connection: connectionMachine.provide({ actors: { socket: socketActor } }),
+      subscription: subscriptionMachine.provide({
+        actors: { fetchSnapshot: fromPromise(({ input, signal }) => source.fetchSnapshot(input.domain, input.scope, signal)) },
+        actions: {
+          subscribeToStream: ({ context }) => subscribeOnStream(context.domain, context.scope),
+          unsubscribeFromStream: ({ context }) => unsubscribeFromStream(subscriptionKey(context.domain, context.scope)),
+          requestResync: ({ context }) => send({ type: 'resync', id: subscriptionKey(context.domain, context.scope) }),
+          dropScopeData: ({ context }) => store.drop(subscriptionKey(context.domain, context.scope)),
+        },
+      }),
+      metrics: metricsMachine.provide({
+        actors: { fetch: fromPromise(({ input, signal }) => source.fetchMetrics(input.domain, input.scope, signal)) },
+      }),
+      snapshotOnly: snapshotOnlyMachine.provide({
+        actors: { fetch: fromPromise(({ input, signal }) => source.fetchSnapshot(input.domain, input.scope, signal)) },
+      }),
+    },
+    actions: {
+      releaseSubscription: (_, params: { key: string }) => {
+        unsubscribeFromStream(params.key);
+        store.drop(params.key);
+      },
+    },
+  });
+
+  const actor = createActor(machine, {
+    clock,
+    inspect: options.inspect as Observer<InspectionEvent> | undefined,
+    input: { config, now },
+  });
+  actor.start();
+
+  return {
+    store,
+    actor,
+    clock,
+    counters,
+    subscribe(domain, scope = '') {
+      actor.send({ type: 'SUBSCRIBE', domain, scope });
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        actor.send({ type: 'UNSUBSCRIBE', domain, scope });
+      };
+    },
+    refresh(domain, scope = '') {
+      actor.send(domain === undefined ? { type: 'REFRESH' } : { type: 'REFRESH', key: subscriptionKey(domain, scope) });
+    },
+    setConfig(overrides) {
+      actor.send({ type: 'CONFIG.SET', overrides });
+    },
+    diagnostics() {
+      return diagnose(actor.getSnapshot(), now());
+    },
+    config() {
+      return actor.getSnapshot().context.config;
+    },
+    stop() {
+      actor.stop();
+    },
+  };
+}
+
+export { splitKey };

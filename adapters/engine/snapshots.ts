@@ -1,0 +1,106 @@
+/**
+ * The snapshot adapter fetches a domain's snapshot or metrics over HTTP with ETag /
+ * If-None-Match, applies it to the store, and resolves with the summary the machines count.
+ * A 304 is a successful poll that changed nothing. Every fetch takes the actor's abort signal,
+ * so a scope change or a stop cancels it.
+ */
+import type { Domain } from '../../machines/domains.js';
+import type { FetchResult, UpstreamReport } from '../../machines/types.js';
+import type { MetricsBody, SnapshotBody } from '../protocol.js';
+import type { MetricsKind, RowStore } from './store.js';
+
+/** One error type for every failed request, carrying what is known about it. */
+export class EngineHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly context: { domain?: string; scope?: string; url?: string } = {},
+  ) {
+    super(message);
+    this.name = 'EngineHttpError';
+  }
+}
+
+export type FetchLike = (url: string, init?: { headers?: Record<string, string>; signal?: AbortSignal; method?: string }) => Promise<{
+  status: number;
+  ok: boolean;
+  headers: { get(name: string): string | null };
+  json(): Promise<unknown>;
+  text(): Promise<string>;
+}>;
+
+export interface SnapshotSource {
+  fetchSnapshot(domain: Domain, scope: string, signal?: AbortSignal): Promise<FetchResult>;
+  fetchMetrics(domain: Domain, scope: string, signal?: AbortSignal): Promise<FetchResult & { sampleTime: number | null }>;
+}
+
+export function subscriptionKeyOf(domain: Domain, scope: string): string {
+  return `${domain}:${scope}`;
+}
+
+async function errorFrom(response: Awaited<ReturnType<FetchLike>>, domain: string, scope: string, url: string): Promise<EngineHttpError> {
+  let reason = `HTTP ${response.status}`;
+  try {
+    const body = (await response.json()) as { reason?: unknown; error?: unknown };
+    if (typeof body.reason === 'string') reason = body.reason;
+    else if (typeof body.error === 'string') reason = body.error;
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new EngineHttpError(response.status, reason, { domain, scope, url });
+}
+
+export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike }): SnapshotSource {
+  const fetchImpl: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const etags = new Map<string, string>();
+
+  async function get(path: string, key: string, domain: string, scope: string, signal?: AbortSignal) {
+    const url = `${base}${path}?scope=${encodeURIComponent(scope)}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const etag = etags.get(key);
+    if (etag && options.store.collection(key)) headers['if-none-match'] = etag;
+    let response;
+    try {
+      response = await fetchImpl(url, { headers, signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new EngineHttpError(0, `cannot reach the backend: ${error instanceof Error ? error.message : String(error)}`, { domain, scope, url });
+    }
+    if (response.status === 304) return { response, body: null as unknown };
+    if (!response.ok) throw await errorFrom(response, domain, scope, url);
+    const newTag = response.headers.get('etag');
+    const body = await response.json();
+    if (newTag) etags.set(key, newTag);
+    return { response, body };
+  }
+
+  return {
+    async fetchSnapshot(domain, scope, signal) {
+      const key = subscriptionKeyOf(domain, scope);
+      const { body } = await get(`/api/v1/snapshot/${domain}`, key, domain, scope, signal);
+      if (body === null) {
+        options.store.confirm(key);
+        return { count: options.store.collection(key)?.rows.size ?? 0, changed: false };
+      }
+      const snapshot = body as SnapshotBody;
+      if (!snapshot || !Array.isArray(snapshot.items) || typeof snapshot.generation !== 'number') {
+        throw new EngineHttpError(502, 'snapshot body is malformed', { domain, scope });
+      }
+      if (signal?.aborted) throw new EngineHttpError(0, 'aborted', { domain, scope });
+      const result = options.store.applySnapshot(key, snapshot);
+      return { count: result.count, changed: result.applied, upstream: (snapshot.upstream as UpstreamReport) ?? null };
+    },
+
+    async fetchMetrics(domain, scope, signal) {
+      const key = subscriptionKeyOf(domain, scope);
+      const { body } = await get(`/api/v1/metrics/${domain}`, key, domain, scope, signal);
+      if (body === null) return { count: 0, changed: false, sampleTime: null };
+      const metrics = body as MetricsBody;
+      if (!metrics || !Array.isArray(metrics.items)) throw new EngineHttpError(502, 'metrics body is malformed', { domain, scope });
+      const kind: MetricsKind = domain === 'node-metrics' ? 'node' : 'pod';
+      const result = options.store.applyMetrics(kind, metrics.items);
+      return { count: result.count, changed: result.changed > 0, sampleTime: result.newestSampleTime };
+    },
+  };
+}

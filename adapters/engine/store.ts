@@ -1,0 +1,271 @@
+/**
+ * RowStore holds what the engine knows: for each subscription (domain + scope) its rows keyed by
+ * uid, the generation, stream `seq` and resourceVersion they correspond to, and a running digest;
+ * and, beside the rows, the newest metrics sample per object.
+ *
+ * Metrics live in their own map and are joined to rows when read, so a metrics update cannot
+ * touch `status`, readiness, taints, `unschedulable` or any other field: it has no way to reach
+ * them. A sample for an object that has no row yet simply waits there until the row arrives.
+ *
+ * Ordering comes from the backend's `generation`, never from resourceVersion (opaque, compared
+ * for equality only): a snapshot older than what the store already applied is ignored.
+ *
+ * The store is subscribable for React's useSyncExternalStore: `subscribe(listener)` and a
+ * per-key `version` that changes exactly when that key's rows or metrics change.
+ */
+import type { DigestSum } from '../digest.js';
+import { addItem, emptyDigest, formatDigest, removeItem } from '../digest.js';
+import type { MetricsRow, Resources, Row, RowChange } from '../protocol.js';
+
+export interface Collection {
+  readonly rows: ReadonlyMap<string, Row>;
+  /** The backend generation the rows correspond to; -1 before anything was applied. */
+  readonly generation: number;
+  /** The last stream frame applied (0: none on this subscription yet). */
+  readonly seq: number;
+  readonly resourceVersion: string;
+  /** When rows last changed, by the engine's clock. */
+  readonly updatedAt: number | null;
+  readonly version: number;
+}
+
+interface MutableCollection {
+  rows: Map<string, Row>;
+  generation: number;
+  seq: number;
+  resourceVersion: string;
+  updatedAt: number | null;
+  version: number;
+  digest: DigestSum;
+}
+
+export interface MetricsSample {
+  readonly usage: Resources;
+  /** The sample's own time from metrics.k8s.io (ms), which only moves when the sample is new. */
+  readonly sampleTime: number | null;
+  readonly window: string | null;
+  /** Recent usage for sparklines, oldest first, one entry per new sample. */
+  readonly history: readonly Resources[];
+}
+
+export type MetricsKind = 'node' | 'pod';
+
+/** How many samples a sparkline keeps. */
+export const metricsHistoryLength = 30;
+
+export interface ApplyResult {
+  readonly applied: boolean;
+  readonly count: number;
+}
+
+export interface MetricsApplyResult {
+  /** Samples whose timestamp moved (or that are new). */
+  readonly changed: number;
+  readonly count: number;
+  readonly newestSampleTime: number | null;
+}
+
+export function metricsKey(kind: MetricsKind, name: string, namespace?: string): string {
+  return kind === 'node' ? `node/${name}` : `pod/${namespace ?? ''}/${name}`;
+}
+
+export class RowStore {
+  private readonly collections = new Map<string, MutableCollection>();
+  private readonly metrics = new Map<string, MetricsSample>();
+  private readonly listeners = new Set<() => void>();
+  private metricsVersionValue = 0;
+  private notifyScheduled = false;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  // ---- reading ------------------------------------------------------------------------------
+
+  collection(key: string): Collection | undefined {
+    return this.collections.get(key);
+  }
+
+  rows<R extends Row = Row>(key: string): R[] {
+    const c = this.collections.get(key);
+    return c ? ([...c.rows.values()] as R[]) : [];
+  }
+
+  /** Items, count, digest and resourceVersion as the drift check compares them to a heartbeat. */
+  summary(key: string): { count: number; digest: string; resourceVersion: string; generation: number; seq: number } | null {
+    const c = this.collections.get(key);
+    if (!c) return null;
+    return { count: c.rows.size, digest: formatDigest(c.digest), resourceVersion: c.resourceVersion, generation: c.generation, seq: c.seq };
+  }
+
+  metricsFor(kind: MetricsKind, name: string, namespace?: string): MetricsSample | undefined {
+    return this.metrics.get(metricsKey(kind, name, namespace));
+  }
+
+  get metricsVersion(): number {
+    return this.metricsVersionValue;
+  }
+
+  version(key: string): number {
+    return this.collections.get(key)?.version ?? 0;
+  }
+
+  keys(): string[] {
+    return [...this.collections.keys()];
+  }
+
+  // ---- subscribing (useSyncExternalStore) ------------------------------------------------------
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(): void {
+    // Many frames can land in one tick; listeners hear once, after the tick.
+    if (this.notifyScheduled || this.listeners.size === 0) return;
+    this.notifyScheduled = true;
+    queueMicrotask(() => {
+      this.notifyScheduled = false;
+      for (const listener of [...this.listeners]) {
+        try {
+          listener();
+        } catch {
+          // A failing listener must not stop the others or the store.
+        }
+      }
+    });
+  }
+
+  // ---- writing --------------------------------------------------------------------------------
+
+  private ensure(key: string): MutableCollection {
+    let c = this.collections.get(key);
+    if (!c) {
+      c = { rows: new Map(), generation: -1, seq: 0, resourceVersion: '', updatedAt: null, version: 0, digest: emptyDigest() };
+      this.collections.set(key, c);
+    }
+    return c;
+  }
+
+  private replaceRows(c: MutableCollection, items: readonly Row[]): void {
+    c.rows = new Map();
+    c.digest = emptyDigest();
+    for (const row of items) {
+      const previous = c.rows.get(row.uid);
+      if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
+      c.rows.set(row.uid, row);
+      addItem(c.digest, row.uid, row.resourceVersion);
+    }
+    c.updatedAt = this.now();
+    c.version++;
+  }
+
+  /**
+   * A snapshot from HTTP. Ignored when older than what the store holds: a slow poll must never
+   * roll back what the stream already applied.
+   */
+  applySnapshot(
+    key: string,
+    snapshot: { items: readonly Row[]; generation: number; resourceVersion: string; digest?: string },
+  ): ApplyResult {
+    const c = this.ensure(key);
+    if (snapshot.generation < c.generation) return { applied: false, count: c.rows.size };
+    // Same generation and the same digest: nothing to do. A different digest at the same
+    // generation means the store drifted (a lost frame), and the snapshot repairs it.
+    const sameDigest = snapshot.digest === undefined || snapshot.digest === formatDigest(c.digest);
+    if (snapshot.generation === c.generation && c.version > 0 && sameDigest) {
+      c.updatedAt = this.now(); // confirmed current: the data is fresh even though nothing changed
+      return { applied: false, count: c.rows.size };
+    }
+    this.replaceRows(c, snapshot.items);
+    c.generation = snapshot.generation;
+    c.resourceVersion = snapshot.resourceVersion;
+    this.notify();
+    return { applied: true, count: c.rows.size };
+  }
+
+  /** A 304 or an equal snapshot: nothing changed, but the data is confirmed current now. */
+  confirm(key: string): void {
+    const c = this.collections.get(key);
+    if (c) c.updatedAt = this.now();
+  }
+
+  /** A `reset` frame: the whole state of the subscription at `seq`. */
+  applyReset(key: string, frame: { items: readonly Row[]; generation: number; seq: number; resourceVersion: string }): void {
+    const c = this.ensure(key);
+    this.replaceRows(c, frame.items);
+    c.generation = frame.generation;
+    c.seq = frame.seq;
+    c.resourceVersion = frame.resourceVersion;
+    this.notify();
+  }
+
+  /** An `update` frame: changes since the previous frame. */
+  applyUpdate(key: string, frame: { changes: readonly RowChange[]; generation: number; seq: number; resourceVersion: string }): void {
+    const c = this.ensure(key);
+    c.seq = frame.seq;
+    // A snapshot polled while the stream was still proving itself can be ahead of this frame:
+    // its changes are already in the store, and applying them again would roll rows back.
+    if (frame.generation <= c.generation) return;
+    for (const change of frame.changes) {
+      if (change.op === 'upsert') {
+        const previous = c.rows.get(change.row.uid);
+        if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
+        c.rows.set(change.row.uid, change.row);
+        addItem(c.digest, change.row.uid, change.row.resourceVersion);
+      } else {
+        const previous = c.rows.get(change.uid);
+        if (previous) {
+          removeItem(c.digest, previous.uid, previous.resourceVersion);
+          c.rows.delete(change.uid);
+        }
+      }
+    }
+    c.generation = frame.generation;
+    c.resourceVersion = frame.resourceVersion;
+    c.updatedAt = this.now();
+    c.version++;
+    this.notify();
+  }
+
+  /** A heartbeat or status frame moved the sequence without changing rows. */
+  advanceSeq(key: string, seq: number): void {
+    const c = this.collections.get(key);
+    if (c) c.seq = seq;
+  }
+
+  /** The stream confirmed the data is current (a heartbeat that agreed). */
+  touch(key: string): void {
+    const c = this.collections.get(key);
+    if (c) c.updatedAt = this.now();
+  }
+
+  /** Forgets a subscription's rows (scope changed, or the last view left). */
+  drop(key: string): void {
+    if (this.collections.delete(key)) this.notify();
+  }
+
+  /**
+   * Metrics samples: only the metric fields of the sample map are written. A sample whose
+   * timestamp did not move writes nothing and notifies nobody.
+   */
+  applyMetrics(kind: MetricsKind, items: readonly MetricsRow[]): MetricsApplyResult {
+    let changed = 0;
+    let newest: number | null = null;
+    for (const item of items) {
+      const key = metricsKey(kind, item.name, item.namespace);
+      const sampleTime = item.timestamp ? Date.parse(item.timestamp) : null;
+      const time = sampleTime !== null && Number.isFinite(sampleTime) ? sampleTime : null;
+      if (time !== null && (newest === null || time > newest)) newest = time;
+      const previous = this.metrics.get(key);
+      if (previous && previous.sampleTime !== null && previous.sampleTime === time) continue;
+      const history = [...(previous?.history ?? []), item.usage].slice(-metricsHistoryLength);
+      this.metrics.set(key, { usage: item.usage, sampleTime: time, window: item.window, history });
+      changed++;
+    }
+    if (changed > 0) {
+      this.metricsVersionValue++;
+      this.notify();
+    }
+    return { changed, count: items.length, newestSampleTime: newest };
+  }
+}

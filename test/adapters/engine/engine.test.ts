@@ -1,0 +1,197 @@
+/**
+ * The engine end to end: demo cluster → backend (list-watch, HTTP, WebSocket) → engine (machines,
+ * adapters, store), over real sockets. Nothing of ours is mocked; faults come from the demo
+ * cluster's and the backend's own fault surfaces.
+ */
+import WebSocket from 'ws';
+import type { Engine, SocketLike } from '../../../adapters/engine/engine.js';
+import { createEngine } from '../../../adapters/engine/engine.js';
+import type { NodeRow } from '../../../adapters/protocol.js';
+import type { DiagnosticsRow } from '../../../machines/diagnostics.js';
+import type { Stack } from '../../server/support.js';
+import { startStack, testConfig, waitFor } from '../../server/support.js';
+
+const nodeSocket = (url: string) => new WebSocket(url) as unknown as SocketLike;
+
+let stack: Stack;
+let engine: Engine | null = null;
+
+afterEach(async () => {
+  engine?.stop();
+  engine = null;
+  await fetch(`${stack.base}/_debug/faults`, { method: 'DELETE' }).catch(() => undefined);
+  stack.demo.faults.clear();
+});
+
+beforeAll(async () => {
+  stack = await startStack({ demo: { nodes: 3, pods: 40, churn: 0, seed: 11 } });
+});
+
+afterAll(async () => {
+  await stack.stop();
+});
+
+function start(): Engine {
+  engine = createEngine({ server: stack.backend.url, config: testConfig, socket: nodeSocket });
+  return engine;
+}
+
+function row(e: Engine, key: string): DiagnosticsRow | undefined {
+  return e.diagnostics().rows.find((r) => r.key === key);
+}
+
+function inState(e: Engine, key: string, state: string, reason?: string) {
+  return () => {
+    const r = row(e, key);
+    return r && r.state === state && (reason === undefined || r.reason === reason) ? r : undefined;
+  };
+}
+
+async function debugFault(body: object | null): Promise<void> {
+  const response = await fetch(`${stack.base}/_debug/faults`, {
+    method: body ? 'POST' : 'DELETE',
+    headers: { 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  expect(response.status).toBeLessThan(300);
+}
+
+/** The store equals the cluster, object by object: same uids at the same resourceVersions. */
+function expectStoreMatchesCluster(e: Engine, key: string, resource: string) {
+  const cluster = (stack.demo.listObjects(resource) as Array<{ metadata: { uid: string; resourceVersion: string } }>)
+    .map((o) => `${o.metadata.uid}@${o.metadata.resourceVersion}`)
+    .sort();
+  const held = e.store
+    .rows(key)
+    .map((r) => `${r.uid}@${r.resourceVersion}`)
+    .sort();
+  expect(held).toEqual(cluster);
+}
+
+async function healthyPods(): Promise<Engine> {
+  const e = start();
+  e.subscribe('pods', '');
+  await waitFor('pods streamingHealthy', inState(e, 'pods:', 'streamingHealthy'));
+  return e;
+}
+
+test('firstDataComesFromASnapshotAndPollingPausesOnlyAfterADelivery', async () => {
+  const e = start();
+  e.subscribe('pods', '');
+  const first = await waitFor('first rows', () => (e.store.rows('pods:').length > 0 ? row(e, 'pods:') : undefined));
+  // Rows arrived while the machine had not yet seen the stream deliver anything.
+  expect(['snapshotting', 'streamingPending']).toContain(first.state);
+  expect(first.counters.deliveries ?? 0).toBe(0);
+  const healthy = await waitFor('healthy', inState(e, 'pods:', 'streamingHealthy'));
+  expect(healthy).toMatchObject({ mode: 'streaming', health: 'healthy', polling: { enabled: false } });
+  expect(healthy.stream).toMatchObject({ connected: true, delivering: true });
+  // The machine's own log: snapshot, then pending with polling on, then healthy.
+  expect(healthy.transitions.map((t) => t.to).slice(0, 3)).toEqual(['snapshotting', 'streamingPending', 'streamingHealthy']);
+  expectStoreMatchesCluster(e, 'pods:', 'pods');
+});
+
+test('aStreamThatNeverDeliversStaysOnSnapshotsAndFallsBackWithNoDelivery', async () => {
+  const e = start();
+  await debugFault({ fault: 'stall-streams' });
+  e.subscribe('nodes', '');
+  const fallback = await waitFor('fallbackPolling (no delivery)', inState(e, 'nodes:', 'fallbackPolling', 'no delivery'));
+  expect(fallback.polling.enabled).toBe(true);
+  expect(fallback.counters.deliveries).toBe(0);
+  expect(e.store.rows('nodes:').length).toBe(3); // data came from snapshots
+  await debugFault(null);
+  await waitFor('healthy once the stream delivers', inState(e, 'nodes:', 'streamingHealthy'));
+});
+
+test('killedSocketFallsBackAtOnceAndRecovers', async () => {
+  const e = await healthyPods();
+  const snapshotsBefore = row(e, 'pods:')!.counters.snapshots! + row(e, 'pods:')!.counters.unchangedPolls!;
+  await debugFault({ fault: 'close-streams' });
+  const killedAt = Date.now();
+  const fallback = await waitFor('fallbackPolling (disconnect)', inState(e, 'pods:', 'fallbackPolling', 'disconnect'));
+  expect(fallback).toMatchObject({ mode: 'polling', health: 'degraded', polling: { enabled: true } });
+  const polled = await waitFor('a fallback snapshot', () => {
+    const r = row(e, 'pods:')!;
+    return r.counters.snapshots! + r.counters.unchangedPolls! > snapshotsBefore ? Date.now() : undefined;
+  });
+  expect(polled - killedAt).toBeLessThan(5000); // generous: the design bound is one second
+  expect(e.diagnostics().connection?.open).toBe(false);
+  await debugFault(null);
+  await waitFor('streamingPending after reconnect', () => {
+    const r = row(e, 'pods:');
+    return r && (r.state === 'streamingPending' || r.state === 'streamingHealthy');
+  });
+  const back = await waitFor('healthy again', inState(e, 'pods:', 'streamingHealthy'));
+  expect(back.polling.enabled).toBe(false);
+  expectStoreMatchesCluster(e, 'pods:', 'pods');
+});
+
+test('aDroppedFrameIsDriftThatResyncsBackToHealthy', async () => {
+  const e = await healthyPods();
+  await debugFault({ fault: 'drop-next-frame' });
+  await waitFor('drift seen', () => (row(e, 'pods:')!.counters.drifts! > 0 ? true : undefined));
+  await waitFor('healthy after resync', inState(e, 'pods:', 'streamingHealthy'));
+  const r = row(e, 'pods:')!;
+  expect(r.counters.resyncs).toBeGreaterThan(0);
+  expect(r.transitions.map((t) => `${t.to}:${t.reason ?? ''}`)).toContain('degraded:drift');
+  expectStoreMatchesCluster(e, 'pods:', 'pods');
+});
+
+test('aStalledUpstreamWatchIsReportedAndPollingResumes', async () => {
+  const e = await healthyPods();
+  stack.demo.faults.set({ fault: 'stall-watches', resource: 'pods' });
+  const degraded = await waitFor(
+    'degraded (upstream or stalled)',
+    () => {
+      const r = row(e, 'pods:');
+      return r && (r.state === 'degraded' || r.state === 'fallbackPolling') && (r.reason === 'upstream' || r.reason === 'stalled') ? r : undefined;
+    },
+    30_000,
+  );
+  expect(degraded.polling.enabled).toBe(true);
+  stack.demo.faults.clear();
+  await waitFor('healthy after the upstream recovers', inState(e, 'pods:', 'streamingHealthy'), 30_000);
+  expectStoreMatchesCluster(e, 'pods:', 'pods');
+});
+
+test('forbiddenResourceIsBlockedForPermissionsAndMissingScopeIsNoScope', async () => {
+  stack.demo.faults.set({ fault: 'forbid', resource: 'namespaces' });
+  const e = start();
+  e.subscribe('namespaces', '');
+  e.subscribe('pod-logs', '');
+  const blocked = await waitFor('blocked (permissions)', inState(e, 'namespaces:', 'blocked', 'permissions'));
+  expect(blocked.health).toBe('unhealthy');
+  expect(row(e, 'pod-logs:')).toMatchObject({ health: 'unhealthy', reason: 'no scope', polling: { enabled: false } });
+});
+
+test('metricsArriveOnTheIntervalAndNeverTouchRows', async () => {
+  const e = await healthyPods();
+  e.subscribe('nodes', '');
+  e.subscribe('node-metrics', '');
+  await waitFor('nodes healthy', inState(e, 'nodes:', 'streamingHealthy'));
+  const before = JSON.stringify(e.store.rows('nodes:'));
+  await waitFor('three metrics polls', () => ((row(e, 'node-metrics:')?.counters.polls ?? 0) >= 3 ? true : undefined));
+  const r = row(e, 'node-metrics:')!;
+  expect(r).toMatchObject({ mode: 'metrics-only', health: 'healthy', polling: { enabled: true, intervalMs: testConfig.metricsIntervalMs } });
+  const node = e.store.rows<NodeRow>('nodes:')[0]!;
+  expect(e.store.metricsFor('node', node.name)?.usage.cpuMillicores).toEqual(expect.any(Number));
+  expect(JSON.stringify(e.store.rows('nodes:'))).toBe(before);
+});
+
+test('manualRefreshWhileHealthyResyncsOverTheStream', async () => {
+  const e = await healthyPods();
+  const before = row(e, 'pods:')!;
+  e.refresh('pods', '');
+  await waitFor('a resync reset', () => (row(e, 'pods:')!.counters.resyncs! > before.counters.resyncs! ? true : undefined));
+  const after = row(e, 'pods:')!;
+  expect(after.state).toBe('streamingHealthy');
+  expect(after.counters.snapshots).toBe(before.counters.snapshots);
+});
+
+test('stoppingTheEngineLeavesNoTimerRunning', async () => {
+  const e = await healthyPods();
+  e.subscribe('node-metrics', '');
+  expect(e.clock.active).toBeGreaterThan(0);
+  e.stop();
+  engine = null;
+  expect(e.clock.active).toBe(0);
+});
