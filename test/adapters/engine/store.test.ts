@@ -1,0 +1,156 @@
+import fc from 'fast-check';
+import { digestOf } from '../../../adapters/digest.js';
+import { RowStore } from '../../../adapters/engine/store.js';
+import { workloadUsage } from '../../../adapters/engine/workloadMetrics.js';
+import type { MetricsRow, NodeRow, PodRow, WorkloadRow } from '../../../adapters/protocol.js';
+
+function node(name: string, rv: string, extra: Partial<NodeRow> = {}): NodeRow {
+  return {
+    uid: `uid-${name}`,
+    resourceVersion: rv,
+    name,
+    roles: ['worker'],
+    ready: 'True',
+    unschedulable: false,
+    taints: [],
+    kubeletVersion: 'v1.31.0',
+    createdAt: null,
+    conditions: [{ type: 'Ready', status: 'True' }],
+    capacity: { cpuMillicores: 4000, memoryBytes: 8e9 },
+    allocatable: { cpuMillicores: 3800, memoryBytes: 7e9 },
+    ...extra,
+  };
+}
+
+const sample = (name: string, time: string, cpu: number, namespace?: string): MetricsRow => ({
+  name,
+  ...(namespace ? { namespace } : {}),
+  timestamp: time,
+  window: '15s',
+  usage: { cpuMillicores: cpu, memoryBytes: cpu * 1e6 },
+});
+
+describe('row store', () => {
+  test('aStaleSnapshotNeverRollsBackWhatTheStreamApplied', () => {
+    const store = new RowStore(() => 0);
+    store.applyReset('nodes:', { items: [node('a', '5')], generation: 10, seq: 1, resourceVersion: '5' });
+    store.applyUpdate('nodes:', { changes: [{ op: 'upsert', row: node('a', '7', { unschedulable: true }) }], generation: 12, seq: 2, resourceVersion: '7' });
+    const stale = store.applySnapshot('nodes:', { items: [node('a', '5')], generation: 11, resourceVersion: '5' });
+    expect(stale.applied).toBe(false);
+    expect(store.rows<NodeRow>('nodes:')[0]).toMatchObject({ resourceVersion: '7', unschedulable: true });
+  });
+
+  test('anUpdateOlderThanAPolledSnapshotIsSkippedButCountsItsSeq', () => {
+    const store = new RowStore(() => 0);
+    store.applySnapshot('nodes:', { items: [node('a', '9')], generation: 20, resourceVersion: '9' });
+    store.applyUpdate('nodes:', { changes: [{ op: 'upsert', row: node('a', '8') }], generation: 19, seq: 4, resourceVersion: '8' });
+    expect(store.rows('nodes:')[0]?.resourceVersion).toBe('9');
+    expect(store.summary('nodes:')?.seq).toBe(4);
+  });
+
+  test('aSnapshotAtTheSameGenerationRepairsADriftedStore', () => {
+    const store = new RowStore(() => 0);
+    store.applyReset('nodes:', { items: [node('a', '1'), node('b', '1')], generation: 5, seq: 1, resourceVersion: '1' });
+    store.applyUpdate('nodes:', { changes: [{ op: 'delete', uid: 'uid-b' }], generation: 6, seq: 2, resourceVersion: '2' });
+    // The backend says generation 6 holds both nodes (the delete above was a lost frame's doing).
+    const items = [node('a', '1'), node('b', '1')];
+    const repaired = store.applySnapshot('nodes:', { items, generation: 6, resourceVersion: '2', digest: digestOf(items) });
+    expect(repaired.applied).toBe(true);
+    expect(store.rows('nodes:')).toHaveLength(2);
+  });
+
+  test('theRunningDigestEqualsARecomputationAfterAnyUpdates', () => {
+    const change = fc.oneof(
+      fc.record({ op: fc.constant('upsert' as const), name: fc.constantFrom('a', 'b', 'c', 'd'), rv: fc.integer({ min: 1, max: 50 }) }),
+      fc.record({ op: fc.constant('delete' as const), name: fc.constantFrom('a', 'b', 'c', 'd') }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.array(change, { maxLength: 5 }), { maxLength: 20 }), (batches) => {
+        const store = new RowStore(() => 0);
+        store.applyReset('nodes:', { items: [node('a', '1')], generation: 1, seq: 1, resourceVersion: '1' });
+        batches.forEach((batch, i) => {
+          store.applyUpdate('nodes:', {
+            changes: batch.map((c) => (c.op === 'upsert' ? { op: 'upsert' as const, row: node(c.name, String(c.rv)) } : { op: 'delete' as const, uid: `uid-${c.name}` })),
+            generation: 2 + i,
+            seq: 2 + i,
+            resourceVersion: String(i),
+          });
+        });
+        expect(store.summary('nodes:')?.digest).toBe(digestOf(store.rows('nodes:')));
+        expect(store.summary('nodes:')?.count).toBe(store.rows('nodes:').length);
+      }),
+      { numRuns: 200, seed: 7 },
+    );
+  });
+
+  test('noMetricsUpdateEverChangesANonMetricField', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ name: fc.constantFrom('a', 'b', 'ghost'), second: fc.integer({ min: 0, max: 59 }), cpu: fc.integer({ min: 0, max: 5000 }) }),
+          { maxLength: 30 },
+        ),
+        (samples) => {
+          const store = new RowStore(() => 0);
+          const rows = [node('a', '3', { unschedulable: true, taints: [{ key: 'k', effect: 'NoSchedule' }] }), node('b', '4', { ready: 'False' })];
+          store.applyReset('nodes:', { items: rows, generation: 1, seq: 1, resourceVersion: '4' });
+          const before = JSON.stringify(store.rows('nodes:'));
+          const summary = JSON.stringify(store.summary('nodes:'));
+          for (const s of samples) store.applyMetrics('node', [sample(s.name, `2026-11-26T10:00:${String(s.second).padStart(2, '0')}Z`, s.cpu)]);
+          expect(JSON.stringify(store.rows('nodes:'))).toBe(before);
+          expect(JSON.stringify(store.summary('nodes:'))).toBe(summary);
+        },
+      ),
+      { numRuns: 200, seed: 11 },
+    );
+  });
+
+  test('aRepeatedSampleWritesNothingAndNotifiesNobody', async () => {
+    const store = new RowStore(() => 0);
+    let notified = 0;
+    store.subscribe(() => notified++);
+    expect(store.applyMetrics('node', [sample('a', '2026-11-26T10:00:00Z', 100)]).changed).toBe(1);
+    await Promise.resolve();
+    const version = store.metricsVersion;
+    const again = store.applyMetrics('node', [sample('a', '2026-11-26T10:00:00Z', 999)]);
+    await Promise.resolve();
+    expect(again.changed).toBe(0);
+    expect(store.metricsVersion).toBe(version);
+    expect(notified).toBe(1);
+    expect(store.metricsFor('node', 'a')?.usage.cpuMillicores).toBe(100);
+  });
+
+  test('metricsForAnObjectNotYetPresentWaitAndApplyWhenItArrives', () => {
+    const store = new RowStore(() => 0);
+    store.applyMetrics('pod', [sample('web-1', '2026-11-26T10:00:00Z', 250, 'shop')]);
+    expect(store.rows('pods:')).toHaveLength(0);
+    const pod: PodRow = {
+      uid: 'p1', resourceVersion: '1', name: 'web-1', namespace: 'shop', phase: 'Running', ready: '1/1', restarts: 0,
+      nodeName: 'n1', owner: null, createdAt: null, deleting: false, containers: ['web'],
+    };
+    store.applyReset('pods:', { items: [pod], generation: 1, seq: 1, resourceVersion: '1' });
+    expect(store.metricsFor('pod', 'web-1', 'shop')?.usage.cpuMillicores).toBe(250);
+  });
+
+  test('workloadUsageSumsPodsThroughReplicaSetsToDeployments', () => {
+    const store = new RowStore(() => 0);
+    const wl = (uid: string, kind: WorkloadRow['kind'], owner: WorkloadRow['owner'] = null): WorkloadRow => ({
+      uid, resourceVersion: '1', name: uid, kind, namespace: 'shop', desired: 2, ready: 2, available: 2, owner, createdAt: null,
+    });
+    store.applyReset('workloads:', {
+      items: [wl('dep', 'Deployment'), wl('rs', 'ReplicaSet', { kind: 'Deployment', name: 'dep', uid: 'dep' }), wl('sts', 'StatefulSet')],
+      generation: 1, seq: 1, resourceVersion: '1',
+    });
+    const pod = (name: string, owner: PodRow['owner']): PodRow => ({
+      uid: name, resourceVersion: '1', name, namespace: 'shop', phase: 'Running', ready: '1/1', restarts: 0, nodeName: 'n', owner, createdAt: null, deleting: false, containers: ['c'],
+    });
+    store.applyReset('pods:', {
+      items: [pod('w1', { kind: 'ReplicaSet', name: 'rs', uid: 'rs' }), pod('w2', { kind: 'ReplicaSet', name: 'rs', uid: 'rs' }), pod('s1', { kind: 'StatefulSet', name: 'sts', uid: 'sts' })],
+      generation: 1, seq: 1, resourceVersion: '1',
+    });
+    store.applyMetrics('pod', [sample('w1', '2026-11-26T10:00:00Z', 100, 'shop'), sample('w2', '2026-11-26T10:00:00Z', 50, 'shop'), sample('s1', '2026-11-26T10:00:00Z', 7, 'shop')]);
+    const usage = workloadUsage(store, 'pods:', 'workloads:');
+    expect(usage.get('dep')).toEqual({ cpuMillicores: 150, memoryBytes: 150e6, pods: 2 });
+    expect(usage.get('sts')).toEqual({ cpuMillicores: 7, memoryBytes: 7e6, pods: 1 });
+  });
+});
