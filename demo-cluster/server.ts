@@ -353,7 +353,7 @@ export class ApiServer {
           firstRow = false;
           return t;
         }
-      : (o: KubeObject): unknown => o;
+      : undefined;
     const faults = this.ctx.faults;
     const stream = new WatchStream(res, {
       store,

@@ -62,6 +62,8 @@ export class Simulation {
   /** Pod names handed out while generating, before any is in the store. */
   private readonly namesTaken = new Set<string>();
   private generating = false;
+  private readonly staleOwners = new Map<string, { kind: string; namespace: string; name: string }>();
+  private statusFlush: NodeJS.Immediate | undefined;
   /** Deployments with a rollout step already scheduled. */
   private readonly rolling = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -338,8 +340,7 @@ export class Simulation {
     const keys = this.podsByOwner.get(owner.metadata.uid) ?? new Set<string>();
     const pods: KubeObject[] = [];
     for (const key of keys) {
-      const [ns = '', name = ''] = key.split('/');
-      const pod = this.stores.pods.get(ns, name);
+      const pod = this.stores.pods.getByKey(key);
       if (pod) pods.push(pod);
     }
     return pods;
@@ -499,7 +500,26 @@ export class Simulation {
   }
 
   /** Recomputes a controller's status from its pods (and a deployment's from its replicasets). */
+  /**
+   * Marks a controller's status as stale; statuses are recomputed once per turn of the event
+   * loop, however many of its pods changed in it (under heavy churn, hundreds).
+   */
   private refreshStatus(owner: KubeObject): void {
+    this.staleOwners.set(owner.metadata.uid, { kind: owner.kind, namespace: owner.metadata.namespace ?? 'default', name: owner.metadata.name });
+    this.statusFlush ??= setImmediate(() => {
+      this.statusFlush = undefined;
+      const stale = [...this.staleOwners.values()];
+      this.staleOwners.clear();
+      if (this.stopped) return;
+      for (const ref of stale) {
+        const store = { ReplicaSet: this.stores.replicasets, StatefulSet: this.stores.statefulsets, DaemonSet: this.stores.daemonsets }[ref.kind];
+        const current = store?.get(ref.namespace, ref.name);
+        if (current) this.recomputeStatus(current);
+      }
+    });
+  }
+
+  private recomputeStatus(owner: KubeObject): void {
     const ns = owner.metadata.namespace;
     const pods = this.podsOf(owner);
     const ready = pods.filter(isPodReady).length;
@@ -568,6 +588,8 @@ export class Simulation {
     this.stopped = true;
     if (this.churnTimer) clearInterval(this.churnTimer);
     this.churnTimer = undefined;
+    if (this.statusFlush) clearImmediate(this.statusFlush);
+    this.statusFlush = undefined;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
@@ -585,9 +607,7 @@ export class Simulation {
 
   private randomPod(): KubeObject | undefined {
     if (this.podKeys.length === 0) return undefined;
-    const key = this.random.pick(this.podKeys);
-    const [ns = '', name = ''] = key.split('/');
-    return this.stores.pods.get(ns, name);
+    return this.stores.pods.getByKey(this.random.pick(this.podKeys));
   }
 
   private replaceRandomPod(): void {

@@ -146,6 +146,11 @@ export class ObjectStore {
     return this.objects.get(objectKey(namespace, name));
   }
 
+  /** By the key `objectKey` makes (`namespace/name`, or `name` for cluster-scoped objects). */
+  getByKey(key: string): KubeObject | undefined {
+    return this.objects.get(key);
+  }
+
   mustGet(namespace: string | undefined, name: string, group = ''): KubeObject {
     const object = this.get(namespace, name);
     if (!object) throw notFound(this.resource.split('.')[0] ?? this.resource, name, group);

@@ -27,9 +27,24 @@ export interface WatchOptions {
   allowBookmarks: boolean;
   timeoutMs: number;
   bookmarkIntervalMs: number;
-  /** Turns an object into what goes on the wire (the object itself, or a one-row Table). */
-  encode: (object: KubeObject) => unknown;
+  /** Turns an object into what goes on the wire instead of the object itself (a one-row Table). */
+  encode?: ((object: KubeObject) => unknown) | undefined;
   isStalled: () => boolean;
+}
+
+/**
+ * Each stored object's JSON, made once however many watches send it: stored objects never change
+ * (a write stores a new one), so the text stays right for as long as the object lives.
+ */
+const jsonOf = new WeakMap<KubeObject, string>();
+
+function objectJson(object: KubeObject): string {
+  let text = jsonOf.get(object);
+  if (text === undefined) {
+    text = JSON.stringify(object);
+    jsonOf.set(object, text);
+  }
+  return text;
 }
 
 /** Past this much unsent data a client is not keeping up; a real server drops such watchers too. */
@@ -118,7 +133,8 @@ export class WatchStream {
   }
 
   private send(type: WatchEventType, object: KubeObject): void {
-    this.writeLine(type, this.options.encode(object));
+    if (this.options.encode) this.writeLine(type, this.options.encode(object));
+    else this.writeRaw(type, objectJson(object));
   }
 
   private bookmark(initialEventsEnd: boolean): void {
@@ -129,8 +145,12 @@ export class WatchStream {
   }
 
   private writeLine(type: WatchEventType, object: unknown): void {
+    this.writeRaw(type, JSON.stringify(object));
+  }
+
+  private writeRaw(type: WatchEventType, objectText: string): void {
     if (this.closed) return;
-    const line = `${JSON.stringify({ type, object })}\n`;
+    const line = `{"type":"${type}","object":${objectText}}\n`;
     if (this.options.isStalled() && type !== 'ERROR') {
       if (this.held.push(line) > maxStalledEvents) this.close();
       return;
