@@ -59,6 +59,10 @@ export interface EngineOptions {
 }
 
 export interface EngineCounters {
+  subscribes: number;
+  /** Subscriptions sent with `resumeFrom`. */
+  resumes: number;
+  resetsReceived: number;
   framesReceived: number;
   framesRejected: number;
   framesIgnored: number;
@@ -98,7 +102,7 @@ export function createEngine(options: EngineOptions): Engine {
   const config = resolveConfig(options.config ?? {});
   const store = new RowStore(now);
   const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch });
-  const counters: EngineCounters = { framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, lastFrameError: null };
+  const counters: EngineCounters = { subscribes: 0, resumes: 0, resetsReceived: 0, framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, lastFrameError: null };
   const makeSocket: SocketFactory =
     options.socket ??
     ((url) => {
@@ -123,10 +127,14 @@ export function createEngine(options: EngineOptions): Engine {
     if (!isStreamDomain(domain)) return;
     const key = subscriptionKey(domain, scope);
     const held = store.summary(key);
-    // Resume only from a store that applied stream frames; otherwise start afresh.
-    const resumeFrom = held && held.seq > 0 && held.generation >= 0 ? { seq: held.seq, generation: held.generation } : undefined;
+    // Resume only from a store the stream itself built: rows last written by a snapshot (maybe
+    // read straight from the API server) are not what the backend's change ring starts from.
+    const resumeFrom =
+      held && held.seq > 0 && held.source === 'stream' ? { seq: held.seq, generation: held.generation } : undefined;
     if (streaming.has(key)) send({ type: 'unsubscribe', id: key });
     streaming.add(key);
+    counters.subscribes++;
+    if (resumeFrom) counters.resumes++;
     send({ type: 'subscribe', id: key, domain, scope, ...(resumeFrom ? { resumeFrom } : {}) });
   }
 
@@ -152,6 +160,7 @@ export function createEngine(options: EngineOptions): Engine {
     const gap = checkSequence(held?.seq ?? 0, frame.seq, frame.type === 'reset');
     switch (frame.type) {
       case 'reset':
+        counters.resetsReceived++;
         store.applyReset(key, frame);
         route(key, { type: 'STREAM.DELIVERED', kind: 'reset', upstream: frame.upstream });
         return;

@@ -27,6 +27,8 @@ export interface Collection {
   /** When rows last changed, by the engine's clock. */
   readonly updatedAt: number | null;
   readonly version: number;
+  /** What last wrote the rows. Only a store the stream built may resume the stream. */
+  readonly source: 'stream' | 'snapshot' | null;
 }
 
 interface MutableCollection {
@@ -37,6 +39,7 @@ interface MutableCollection {
   updatedAt: number | null;
   version: number;
   digest: DigestSum;
+  source: 'stream' | 'snapshot' | null;
 }
 
 export interface MetricsSample {
@@ -90,10 +93,24 @@ export class RowStore {
   }
 
   /** Items, count, digest and resourceVersion as the drift check compares them to a heartbeat. */
-  summary(key: string): { count: number; digest: string; resourceVersion: string; generation: number; seq: number } | null {
+  summary(key: string): {
+    count: number;
+    digest: string;
+    resourceVersion: string;
+    generation: number;
+    seq: number;
+    source: 'stream' | 'snapshot' | null;
+  } | null {
     const c = this.collections.get(key);
     if (!c) return null;
-    return { count: c.rows.size, digest: formatDigest(c.digest), resourceVersion: c.resourceVersion, generation: c.generation, seq: c.seq };
+    return {
+      count: c.rows.size,
+      digest: formatDigest(c.digest),
+      resourceVersion: c.resourceVersion,
+      generation: c.generation,
+      seq: c.seq,
+      source: c.source,
+    };
   }
 
   metricsFor(kind: MetricsKind, name: string, namespace?: string): MetricsSample | undefined {
@@ -140,7 +157,7 @@ export class RowStore {
   private ensure(key: string): MutableCollection {
     let c = this.collections.get(key);
     if (!c) {
-      c = { rows: new Map(), generation: -1, seq: 0, resourceVersion: '', updatedAt: null, version: 0, digest: emptyDigest() };
+      c = { rows: new Map(), generation: -1, seq: 0, resourceVersion: '', updatedAt: null, version: 0, digest: emptyDigest(), source: null };
       this.collections.set(key, c);
     }
     return c;
@@ -179,6 +196,7 @@ export class RowStore {
     this.replaceRows(c, snapshot.items);
     c.generation = snapshot.generation;
     c.resourceVersion = snapshot.resourceVersion;
+    c.source = 'snapshot';
     this.notify();
     return { applied: true, count: c.rows.size };
   }
@@ -196,6 +214,7 @@ export class RowStore {
     c.generation = frame.generation;
     c.seq = frame.seq;
     c.resourceVersion = frame.resourceVersion;
+    c.source = 'stream';
     this.notify();
   }
 
@@ -222,6 +241,7 @@ export class RowStore {
     }
     c.generation = frame.generation;
     c.resourceVersion = frame.resourceVersion;
+    c.source = 'stream';
     c.updatedAt = this.now();
     c.version++;
     this.notify();

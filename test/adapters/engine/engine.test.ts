@@ -125,6 +125,18 @@ test('killedSocketFallsBackAtOnceAndRecovers', async () => {
   expectStoreMatchesCluster(e, 'pods:', 'pods');
 });
 
+test('aShortCutResumesFromTheLastSeqInsteadOfAFullReset', async () => {
+  const e = await healthyPods();
+  const resetsBefore = e.counters.resetsReceived;
+  await debugFault({ fault: 'close-streams' });
+  await waitFor('fallbackPolling (disconnect)', inState(e, 'pods:', 'fallbackPolling', 'disconnect'));
+  await debugFault(null);
+  await waitFor('healthy again', inState(e, 'pods:', 'streamingHealthy'));
+  expect(e.counters.resumes).toBeGreaterThan(0);
+  expect(e.counters.resetsReceived).toBe(resetsBefore);
+  expectStoreMatchesCluster(e, 'pods:', 'pods');
+});
+
 test('aDroppedFrameIsDriftThatResyncsBackToHealthy', async () => {
   const e = await healthyPods();
   await debugFault({ fault: 'drop-next-frame' });
