@@ -1,7 +1,8 @@
 /**
- * Generated hostile writes: arbitrary JSON sent as every patch type (and as PUT bodies) to a node
+ * Generated hostile input. Writes: arbitrary JSON sent as every patch type (and as PUT bodies) to a node
  * and a deployment. Whatever arrives, the answer is a proper status code, the objects keep a
- * shape every printer and client can read, and the server keeps serving.
+ * shape every printer and client can read, and the server keeps serving. Reads: arbitrary paths and
+ * query parameters (watches and log follows left out, as they do not end) get a Status, never a crash.
  */
 import fc from 'fast-check';
 import { startDemoCluster } from '../../demo-cluster/index.js';
@@ -78,4 +79,25 @@ test('arbitraryPatchesAndPutsGetAProperAnswerAndNeverCorruptState', async () => 
   expect(table.status).toBe(200);
   expect(table.json().rows).toHaveLength(cluster.listObjects('nodes').length);
   expect((await call(cluster, '/api/v1/pods?limit=5')).status).toBe(200);
+}, 90_000);
+
+test('arbitraryReadPathsAndQueriesGetAStatusNeverACrash', async () => {
+  const segment = fc.oneof(
+    fc.constantFrom('api', 'apis', 'v1', 'apps', 'batch', 'metrics.k8s.io', 'v1beta1', 'namespaces', 'shop', 'pods', 'nodes', 'deployments', 'log', 'scale', 'demo-worker-1', '..', '%2F', '%00', '_demo'),
+    fc.string({ maxLength: 12 }).map(encodeURIComponent),
+  );
+  const param = fc.tuple(
+    fc.constantFrom('limit', 'continue', 'labelSelector', 'fieldSelector', 'resourceVersion', 'resourceVersionMatch', 'includeObject', 'tailLines', 'container', 'timestamps', 'sinceSeconds', 'limitBytes', 'x'),
+    fc.oneof(fc.string({ maxLength: 20 }), fc.integer({ min: -10, max: 1e9 }).map(String), fc.constantFrom('Exact', 'NotOlderThan', '0', 'true', 'app in (a', 'spec.nodeName=demo-worker-1')),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 7 }), fc.array(param, { maxLength: 4 }), fc.boolean(), async (segments, params, table) => {
+      const query = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+      const r = await call(cluster, `/${segments.join('/')}${query ? `?${query}` : ''}`, { headers: table ? { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } : {} });
+      expect([200, 400, 404, 405, 410, 422, 504]).toContain(r.status);
+      if (r.status !== 200) expect(r.json()).toMatchObject({ kind: 'Status', code: r.status });
+    }),
+    { numRuns: 400, seed: 7 },
+  );
+  expect((await call(cluster, '/version')).status).toBe(200);
 }, 90_000);
