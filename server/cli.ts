@@ -15,18 +15,11 @@ Run 'kubelive <command> --help' for a command's options.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
-const notBuiltYet =
-  (name: string): Command =>
-  async () => {
-    console.log(`kubelive ${name}: not built yet`);
-    return 0;
-  };
-
 const commands: Record<string, Command> = {
   serve: async (argv) => (await import('./serve.js')).runServe(argv),
   'demo-cluster': async (argv) => (await import('../demo-cluster/cli.js')).runDemoCluster(argv),
-  watch: notBuiltYet('watch'),
-  diagnostics: notBuiltYet('diagnostics'),
+  watch: async (argv) => (await import('./headless.js')).runWatch(argv),
+  diagnostics: async (argv) => (await import('./headless.js')).runDiagnostics(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {
