@@ -122,6 +122,19 @@ describeWithKubectl('kubectl against the demo cluster', () => {
     await waitUntil(() => count() === 2, 'the deployment has 2 pods');
   });
 
+  test('rolloutRestartMovesEveryPodToANewReplicaSetAndRolloutStatusSeesItFinish', async () => {
+    expect((await kubectl(kc, ['scale', 'deployment', '-n', 'payments', 'cart', '--replicas', '2'])).code).toBe(0);
+    await waitUntil(async () => (await kubectl(kc, ['rollout', 'status', 'deployment', '-n', 'payments', 'cart', '--timeout', '1s'])).code === 0, 'the scale settled', 30_000);
+    const restart = await kubectl(kc, ['rollout', 'restart', 'deployment', '-n', 'payments', 'cart']);
+    expect(restart.stdout).toContain('restarted');
+    const status = await kubectl(kc, ['rollout', 'status', 'deployment', '-n', 'payments', 'cart', '--timeout', '60s'], 90_000);
+    expect(status.stdout).toContain('successfully rolled out');
+    const replicaSets = (cluster.listObjects('replicasets', 'payments') as { metadata: { name: string; annotations: Record<string, string> }; spec: { replicas: number } }[])
+      .filter((rs) => rs.metadata.name.startsWith('cart-'))
+      .sort((a, b) => Number(b.metadata.annotations['deployment.kubernetes.io/revision']) - Number(a.metadata.annotations['deployment.kubernetes.io/revision']));
+    expect(replicaSets.map((rs) => rs.spec.replicas)).toEqual([2, 0]);
+  }, 120_000);
+
   test('theOldestAndNewestInstalledKubectlVersionsBothReadTheCluster', async () => {
     const versions = versionedKubectls();
     const ends = [...new Set([versions[0], versions[versions.length - 1]])].filter((v): v is string => !!v);
