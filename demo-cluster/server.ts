@@ -312,6 +312,10 @@ export class ApiServer {
     const continueToken = q.get('continue') || undefined;
     if (continueToken && rv && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
     const revision = rv && rv !== '0' ? parseRevision(rv) : undefined;
+    if (revision !== undefined && revision > store.currentRevision()) {
+      // A real server waits briefly for its cache to catch up, then gives up the same way.
+      throw new ApiError(504, 'Timeout', `Too large resource version: ${revision}, current: ${store.currentRevision()}`);
+    }
     const page = store.list({
       namespace: r.namespace,
       filter: this.filterFor(q, r),

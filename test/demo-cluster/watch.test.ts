@@ -111,3 +111,11 @@ test('listAtAnExactPastVersionShowsTheObjectAsItWasThen', async () => {
   const now = (await call(cluster, '/api/v1/nodes?fieldSelector=metadata.name%3Ddemo-worker-3')).json();
   expect(now.items[0].metadata.labels.step).toBe('later');
 });
+
+test('aListNotOlderThanAFutureVersionTimesOutAsARealServerDoes', async () => {
+  const rv = Number((await call(cluster, '/api/v1/nodes')).json().metadata.resourceVersion);
+  const r = await call(cluster, `/api/v1/nodes?resourceVersion=${rv + 1000}&resourceVersionMatch=NotOlderThan`);
+  expect(r.status).toBe(504);
+  expect(r.json()).toMatchObject({ kind: 'Status', reason: 'Timeout' });
+  expect((await call(cluster, `/api/v1/nodes?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`)).status).toBe(200);
+});
