@@ -12,6 +12,7 @@ import type { DiagnosticsRow } from '../machines/diagnostics.js';
 import type { Domain } from '../machines/domains.js';
 import { domainNames, isDomain, scopeProblem, subscriptionKey } from '../machines/domains.js';
 import { startBackend } from './backend.js';
+import { untilSignal } from './signals.js';
 
 export class HeadlessUsageError extends Error {}
 
@@ -56,18 +57,6 @@ async function backendFor(server: string | null): Promise<{ url: string; stop():
   if (server) return { url: server, stop: async () => {} };
   const backend = await startBackend({ demo: true, port: 0 });
   return { url: backend.url, stop: () => backend.stop() };
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

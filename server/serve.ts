@@ -3,6 +3,7 @@
  * cluster, or on the embedded demo cluster with `--demo` or when no kubeconfig exists), prints
  * the URL as its first line, and runs until SIGINT/SIGTERM.
  */
+import { untilSignal } from './signals.js';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -195,15 +196,7 @@ export async function runServe(argv: string[]): Promise<number> {
   process.on('unhandledRejection', logRejection);
   console.log(backend.url);
   console.log(`watching ${backend.kube.server} (context ${backend.kube.context})${backend.demo ? ' — the embedded demo cluster' : ''}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal();
   await backend.stop();
   process.off('unhandledRejection', logRejection);
   return 0;
