@@ -3,7 +3,6 @@
  * cluster, or on the embedded demo cluster with `--demo` or when no kubeconfig exists), prints
  * the URL as its first line, and runs until SIGINT/SIGTERM.
  */
-import { untilSignal } from './signals.js';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { ConfigError, defaultConfig, parseDuration, resolveConfig, type ConfigOv
 import { domainNames, type Domain } from '../machines/domains.js';
 import { defaultPort, startBackend, type BackendOptions } from './backend.js';
 import type { DemoOptions } from './demo.js';
+import { untilSignal } from './signals.js';
 
 export { startBackend, defaultPort, type Backend, type BackendOptions } from './backend.js';
 
