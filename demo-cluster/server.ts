@@ -5,7 +5,6 @@
  * `/_demo/`. Every request is authenticated with the bearer token but that one.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { Faults } from './faults.js';
 import { parseFaultRequest } from './faults.js';
 import { containerLog, formatLine, linesToPrint, linesWritten, logLine } from './logs.js';
@@ -17,11 +16,11 @@ import { apiGroupDocument, apiGroupList, apiResourceList, apiVersionOf, apiVersi
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { Simulation } from './simulation.js';
 import { ApiError, badRequest, conflict, forbidden, notFound } from './status.js';
-import type { KubeObject, ListPage, ObjectStore } from './store.js';
+import type { KubeObject, ObjectStore } from './store.js';
 import type { Stores } from './stores.js';
-import type { IncludeObject } from './table.js';
 import { toTable } from './table.js';
 import { WatchStream } from './watch.js';
+import { boolParam, includeObjectParam, intParam, isLoopback, parseJson, parseRevision, readBody, sameToken, sendError, sendJson, tableMediaType, wantsTable, writeList } from './http.js';
 import { checkedUpdate, isReplicas } from './writes.js';
 
 export interface ApiServerContext {
@@ -35,11 +34,10 @@ export interface ApiServerContext {
   bookmarkIntervalMs: number;
 }
 
-/** Largest request body accepted; a real API server's limit is larger, but nothing here needs more. */
-export const maxBodyBytes = 1024 * 1024;
 /** A watch with no timeoutSeconds ends after this long, like kube-apiserver's min-request-timeout. */
 const defaultWatchTimeoutMs = 30 * 60_000;
-const tableMediaType = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const namePattern = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
@@ -48,95 +46,6 @@ interface ResourceRequest {
   namespace: string | undefined;
   name: string | undefined;
   subresource: string | undefined;
-}
-
-function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
-  res.end(text);
-}
-
-export function sendError(res: ServerResponse, error: ApiError): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  sendJson(res, error.code, error.toStatus());
-}
-
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-}
-
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Reads a request body up to `maxBodyBytes`; a larger one is a 413 and the rest is discarded. */
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBodyBytes) {
-    req.resume();
-    throw new ApiError(413, 'RequestEntityTooLarge', `the request body is ${declared} bytes; the limit is ${maxBodyBytes}`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBodyBytes) {
-      req.resume();
-      throw new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than the limit of ${maxBodyBytes} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-function parseJson(body: Buffer): unknown {
-  if (body.length === 0) throw badRequest('the request body is empty');
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (e) {
-    throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-function wantsTable(req: IncomingMessage): boolean {
-  const accept = String(req.headers.accept ?? '');
-  return accept.split(',').some((part) => {
-    const params = part.split(';').map((p) => p.trim());
-    return params.includes('as=Table') && params.includes('g=meta.k8s.io');
-  });
-}
-
-function parseRevision(text: string, what = 'resourceVersion'): number {
-  if (!/^\d{1,15}$/.test(text)) throw badRequest(`${what}: Invalid value: "${text}": must be a decimal resourceVersion`);
-  return Number(text);
-}
-
-function intParam(q: URLSearchParams, name: string, min: number, max: number): number | undefined {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return undefined;
-  if (!/^-?\d+$/.test(raw)) throw badRequest(`${name}: Invalid value: "${raw}": must be a whole number`);
-  const n = Number(raw);
-  if (n < min || n > max) throw badRequest(`${name}: Invalid value: ${n}: must be between ${min} and ${max}`);
-  return n;
-}
-
-function includeObjectParam(q: URLSearchParams): IncludeObject {
-  const include = q.get('includeObject') ?? 'Metadata';
-  if (include !== 'None' && include !== 'Metadata' && include !== 'Object') throw badRequest(`includeObject: Unsupported value: "${include}": supported values: "None", "Metadata", "Object"`);
-  return include;
-}
-
-function boolParam(q: URLSearchParams, name: string): boolean {
-  const raw = q.get(name);
-  return raw === 'true' || raw === '1';
 }
 
 export class ApiServer {
@@ -566,31 +475,6 @@ function scaleOf(deployment: KubeObject): object {
       selector: Object.entries(spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
     },
   };
-}
-
-/** Writes a list in slices, waiting for the socket to drain, so 100,000 pods never become one giant string. */
-async function writeList(res: ServerResponse, info: ResourceInfo, page: ListPage): Promise<void> {
-  const metadata: Record<string, unknown> = { resourceVersion: String(page.revision) };
-  if (page.continueToken) metadata.continue = page.continueToken;
-  const head = JSON.stringify({ kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata }).slice(0, -1);
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-  res.write(`${head},"items":[`);
-  const slice = 500;
-  for (let i = 0; i < page.items.length; i += slice) {
-    const part = page.items.slice(i, i + slice).map((o) => JSON.stringify(o)).join(',');
-    const ok = res.write(i === 0 ? part : `,${part}`);
-    if (!ok && !res.destroyed) await new Promise<void>((resolve) => {
-      const done = (): void => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
-    if (res.destroyed) return;
-  }
-  res.end(']}');
 }
 
 const versionInfo = {

@@ -2,7 +2,7 @@
  * Every fault, seen from a client's side of the wire, switched through the HTTP control surface
  * (`/_demo/faults`) or the in-process API, scoped to one resource, and cleared.
  */
-import { isLoopback } from '../../demo-cluster/server.js';
+import { isLoopback } from '../../demo-cluster/http.js';
 import { startDemoCluster } from '../../demo-cluster/index.js';
 import type { DemoCluster } from '../../demo-cluster/index.js';
 import { call, watch, waitUntil } from './client.js';
