@@ -181,7 +181,14 @@ test('metricsArriveOnTheIntervalAndNeverTouchRows', async () => {
   e.subscribe('node-metrics', '');
   await waitFor('nodes healthy', inState(e, 'nodes:', 'streamingHealthy'));
   const before = JSON.stringify(e.store.rows('nodes:'));
+  await waitFor('first metrics poll', () => ((row(e, 'node-metrics:')?.counters.polls ?? 0) >= 1 ? true : undefined));
+  const firstPollAt = Date.now();
   await waitFor('three metrics polls', () => ((row(e, 'node-metrics:')?.counters.polls ?? 0) >= 3 ? true : undefined));
+  // Real clock, deliberately wide bound: two more polls took about two intervals, neither a
+  // burst (much less) nor a stalled cadence (much more).
+  const elapsed = Date.now() - firstPollAt;
+  expect(elapsed).toBeGreaterThanOrEqual(testConfig.metricsIntervalMs! * 2 - 100);
+  expect(elapsed).toBeLessThan(testConfig.metricsIntervalMs! * 2 + 5000);
   const r = row(e, 'node-metrics:')!;
   expect(r).toMatchObject({ mode: 'metrics-only', health: 'healthy', polling: { enabled: true, intervalMs: testConfig.metricsIntervalMs } });
   const node = e.store.rows<NodeRow>('nodes:')[0]!;
