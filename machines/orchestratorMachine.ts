@@ -194,11 +194,9 @@ export const orchestratorMachine = setup({
         return;
       }
       enqueue.assign({ config });
-      // Only polling machines take a new cadence live; streaming subscriptions read the config
-      // they were started with, and pick up the new one when next created.
-      for (const entry of Object.values(context.subscriptions)) {
-        if (entry.retrieval !== 'stream') enqueue.sendTo(entry.ref, { type: 'CONFIG.CHANGED', config });
-      }
+      // Every actor takes the new config: polling machines restart their wait at the new
+      // cadence, streaming subscriptions use it for their next timers and report it.
+      for (const entry of Object.values(context.subscriptions)) enqueue.sendTo(entry.ref, { type: 'CONFIG.CHANGED', config });
     }),
 
     relaySocket: enqueueActions(({ context, event, enqueue }) => {

@@ -7,7 +7,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { backoffDelay } from './backoff.js';
 import type { KubeliveConfig } from './config.js';
-import { defaultConfig, resolveConfig } from './config.js';
+import { configProblems, defaultConfig } from './config.js';
 import type { Domain } from './domains.js';
 import { needsScope } from './domains.js';
 import type { FetchResult, Now, Reason, RetrievalMode, TransitionRecord } from './types.js';
@@ -129,15 +129,7 @@ export function createPollingMachine(options: PollingMachineOptions) {
     guards: {
       scopeMissing: ({ context }) => needsScope(context.domain) && context.scope === '',
       forbidden: ({ event }) => failureStatus((event as unknown as { error: unknown }).error) === forbiddenStatus,
-      validConfig: ({ event }) => {
-        if (event.type !== 'CONFIG.CHANGED') return false;
-        try {
-          resolveConfig({}, event.config);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      validConfig: ({ event }) => event.type === 'CONFIG.CHANGED' && configProblems(event.config).length === 0,
       scopeGiven: ({ event }) => event.type === 'SCOPE.CHANGED' && typeof event.scope === 'string',
     },
     delays: {

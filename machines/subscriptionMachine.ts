@@ -14,7 +14,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { backoffDelay } from './backoff.js';
 import type { KubeliveConfig } from './config.js';
-import { defaultConfig } from './config.js';
+import { configProblems, defaultConfig } from './config.js';
 import type { Domain } from './domains.js';
 import { needsScope } from './domains.js';
 import type { FetchResult, Now, Reason, TransitionRecord, UpstreamReport } from './types.js';
@@ -33,6 +33,8 @@ export type SubscriptionEvent =
   /** The drift check found a sequence gap or a heartbeat that disagrees with the store. */
   | { type: 'STREAM.DRIFT'; detail: string }
   | { type: 'SCOPE.CHANGED'; scope: string }
+  /** New intervals; running timers keep theirs, the next ones use the new values. */
+  | { type: 'CONFIG.CHANGED'; config: KubeliveConfig }
   | { type: 'REFRESH' }
   | { type: 'STOP' };
 
@@ -226,6 +228,7 @@ export const subscriptionMachine = setup({
     socketClosed: assign({ socketOpen: false }),
     recordStreamError: assign(({ event }) => (event.type === 'STREAM.ERROR' ? { lastError: event.message } : {})),
     takeScope: assign(({ event }) => (event.type === 'SCOPE.CHANGED' ? { scope: event.scope } : {})),
+    takeConfig: assign(({ event }) => (event.type === 'CONFIG.CHANGED' ? { config: event.config } : {})),
     forgetScopeData: assign({
       itemCount: null,
       lastSnapshotAt: null,
@@ -241,6 +244,7 @@ export const subscriptionMachine = setup({
     socketClosed: ({ context }) => !context.socketOpen,
     scopeMissing: ({ context }) => needsScope(context.domain) && context.scope === '',
     scopeGiven: ({ event }) => event.type === 'SCOPE.CHANGED' && typeof event.scope === 'string',
+    validConfig: ({ event }) => event.type === 'CONFIG.CHANGED' && configProblems(event.config).length === 0,
     forbidden: ({ event }) => failureStatus((event as unknown as { error: unknown }).error) === forbiddenStatus,
     upstreamUnhealthy: ({ event }) =>
       (event.type === 'STREAM.STATUS' || event.type === 'STREAM.DELIVERED') && event.upstream?.healthy === false,
@@ -293,6 +297,7 @@ export const subscriptionMachine = setup({
       reenter: true,
       actions: ['unsubscribeFromStream', 'dropScopeData', 'takeScope', 'forgetScopeData'],
     },
+    'CONFIG.CHANGED': { guard: 'validConfig', actions: 'takeConfig' },
     STOP: { target: '.stopped' },
   },
   states: {

@@ -146,6 +146,7 @@ describe('orchestrator', () => {
 
   test('changingTheMetricsIntervalReachesMetricsActorsAndDiagnostics', async () => {
     const h = startOrchestrator();
+    h.actor.send({ type: 'SUBSCRIBE', domain: 'pods', scope: '' });
     h.actor.send({ type: 'SUBSCRIBE', domain: 'pod-metrics', scope: '' });
     await flush();
     h.actor.send({ type: 'CONFIG.SET', overrides: { metricsIntervalMs: 2000 } });
@@ -155,7 +156,9 @@ describe('orchestrator', () => {
     expect(h.fetch.calls.length).toBe(fetchesBefore + 1);
     const d = diagnose(h.actor.getSnapshot(), now(h));
     expect(d.metricsIntervalMs).toBe(2000);
-    expect(d.rows[0]).toMatchObject({ metricsIntervalMs: 2000, polling: { enabled: true, intervalMs: 2000 } });
+    expect(d.rows.find((r) => r.key === 'pod-metrics:')).toMatchObject({ metricsIntervalMs: 2000, polling: { enabled: true, intervalMs: 2000 } });
+    // Streaming rows report the same cadence: no row of the Diagnostics tab shows a stale one.
+    expect(d.rows.map((r) => r.metricsIntervalMs)).toEqual([2000, 2000]);
   });
 
   test('forcedSnapshotOnlyDomainPolls', async () => {

@@ -57,6 +57,7 @@ const sampleEvents: AnyEventObject[] = [
   { type: 'SCOPE.CHANGED', scope: '' },
   { type: 'SCOPE.CHANGED', scope: 'default/web-2' },
   { type: 'REFRESH' },
+  { type: 'CONFIG.CHANGED', config: testConfig },
   { type: 'STOP' },
   ...timerEvents,
 ];
