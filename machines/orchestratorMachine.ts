@@ -8,7 +8,7 @@
  * `metrics` → metrics machine, `snapshot` → snapshot-only machine.
  */
 import type { ActorRefFrom } from 'xstate';
-import { enqueueActions, setup } from 'xstate';
+import { enqueueActions, sendTo, setup } from 'xstate';
 import type { ConfigOverrides, KubeliveConfig } from './config.js';
 import { defaultConfig, resolveConfig } from './config.js';
 import { connectionMachine } from './connectionMachine.js';
@@ -48,6 +48,8 @@ export type OrchestratorEvent =
   | { type: 'REFRESH'; key?: string }
   | { type: 'CONFIG.SET'; overrides: ConfigOverrides }
   | { type: 'LINGER.EXPIRED'; key: string }
+  /** The page became visible or the network came back: reconnect now, without backoff. */
+  | { type: 'RECONNECT' }
   | { type: 'SOCKET.OPENED' }
   | { type: 'SOCKET.CLOSED' };
 
@@ -180,7 +182,9 @@ export const orchestratorMachine = setup({
         event.key === undefined
           ? Object.values(context.subscriptions)
           : [context.subscriptions[event.key]].filter((e): e is SubscriptionEntry => e !== undefined);
-      if (targets.length === 0) enqueue.assign(reject(context, `refresh: no subscription ${JSON.stringify(event.key)}`));
+      if (event.key !== undefined && targets.length === 0) {
+        enqueue.assign(reject(context, `refresh: no subscription ${JSON.stringify(event.key)}`));
+      }
       for (const entry of targets) enqueue.sendTo(entry.ref, { type: 'REFRESH' });
     }),
 
@@ -239,6 +243,7 @@ export const orchestratorMachine = setup({
     'CONFIG.SET': { actions: 'configure' },
     'SOCKET.OPENED': { actions: 'relaySocket' },
     'SOCKET.CLOSED': { actions: 'relaySocket' },
+    RECONNECT: { actions: sendTo('connection', { type: 'RECONNECT' }) },
   },
 });
 

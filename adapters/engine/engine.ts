@@ -29,6 +29,8 @@ import { isStreamDomain, parseServerFrame } from '../protocol.js';
 import type { CountingClock } from './clock.js';
 import { rxjsClock } from './clock.js';
 import { checkHeartbeat, checkSequence } from './drift.js';
+import type { Signal } from './environment.js';
+import { onlineSignal, visibilitySignal } from './environment.js';
 import type { FetchLike } from './snapshots.js';
 import { createSnapshotSource } from './snapshots.js';
 import { RowStore } from './store.js';
@@ -56,6 +58,9 @@ export interface EngineOptions {
   readonly fetch?: FetchLike;
   readonly clock?: CountingClock;
   readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** Page visibility and network status; default: the browser's, none in Node. */
+  readonly visibility?: Signal<boolean>;
+  readonly online?: Signal<boolean>;
 }
 
 export interface EngineCounters {
@@ -279,6 +284,18 @@ export function createEngine(options: EngineOptions): Engine {
   });
   actor.start();
 
+  // Back from hidden or offline: reconnect without waiting out the backoff, and refresh every
+  // subscription (a healthy stream resyncs, the rest poll at once) before trusting the data.
+  const wake = (yes: boolean) => {
+    if (!yes) return;
+    actor.send({ type: 'RECONNECT' });
+    actor.send({ type: 'REFRESH' });
+  };
+  const unwatchEnvironment = [
+    (options.visibility ?? visibilitySignal()).subscribe(wake),
+    (options.online ?? onlineSignal()).subscribe(wake),
+  ];
+
   return {
     store,
     actor,
@@ -306,6 +323,7 @@ export function createEngine(options: EngineOptions): Engine {
       return actor.getSnapshot().context.config;
     },
     stop() {
+      for (const unwatch of unwatchEnvironment) unwatch();
       actor.stop();
     },
   };

@@ -100,6 +100,19 @@ describe('orchestrator', () => {
     expect(h.clock.pendingDelays()[0]).toBe(300); // an open socket resets the backoff
   });
 
+  test('reconnectSkipsTheBackoffWait', async () => {
+    const h = startOrchestrator();
+    h.socket.open();
+    h.socket.close();
+    expect(h.socket.opened).toBe(1);
+    expect(h.clock.pendingDelays()).toEqual([300]);
+    h.actor.send({ type: 'RECONNECT' });
+    expect(h.socket.opened).toBe(2);
+    expect(h.clock.pendingDelays()).not.toContain(300);
+    h.actor.send({ type: 'REFRESH' }); // nothing subscribed: not an error
+    expect(h.actor.getSnapshot().context.rejected).toEqual([]);
+  });
+
   test('newSubscriptionStartsWithTheCurrentSocketState', async () => {
     const h = startOrchestrator();
     h.socket.open();

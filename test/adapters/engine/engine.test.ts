@@ -206,6 +206,23 @@ test('manualRefreshWhileHealthyResyncsOverTheStream', async () => {
   expect(after.counters.snapshots).toBe(before.counters.snapshots);
 });
 
+test('becomingVisibleAgainResyncsBeforeTrustingTheData', async () => {
+  const listeners = new Set<(visible: boolean) => void>();
+  const visibility = { subscribe: (l: (v: boolean) => void) => (listeners.add(l), () => listeners.delete(l)) };
+  engine = createEngine({ server: stack.backend.url, config: testConfig, socket: nodeSocket, visibility });
+  const e = engine;
+  e.subscribe('pods', '');
+  await waitFor('healthy', inState(e, 'pods:', 'streamingHealthy'));
+  const resyncs = row(e, 'pods:')!.counters.resyncs!;
+  for (const l of listeners) l(false);
+  expect(row(e, 'pods:')!.counters.resyncs).toBe(resyncs);
+  for (const l of listeners) l(true);
+  await waitFor('a resync', () => (row(e, 'pods:')!.counters.resyncs! > resyncs ? true : undefined));
+  e.stop();
+  engine = null;
+  expect(listeners.size).toBe(0);
+});
+
 test('stoppingTheEngineLeavesNoTimerRunning', async () => {
   const e = await healthyPods();
   e.subscribe('node-metrics', '');
