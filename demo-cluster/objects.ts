@@ -319,3 +319,19 @@ export function makeWorkloadMeta(name: string, namespace: string, uid: string, c
 export function templateSpec(template: PodTemplate, extraLabels: Record<string, string> = {}): object {
   return { metadata: { labels: { ...template.labels, ...extraLabels } }, spec: podSpec(template) };
 }
+
+/** A Deployment's ReplicaSet for one revision of its template (`hash` names it, as pod-template-hash does). */
+export function makeReplicaSet(deployment: KubeObject, hash: string, replicas: number, created: string, revision: string, uid: string): KubeObject {
+  const spec = deployment.spec as { template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> }; selector: { matchLabels: Record<string, string> } };
+  const labels = { ...spec.template.metadata.labels, 'pod-template-hash': hash };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: makeWorkloadMeta(`${deployment.metadata.name}-${hash}`, deployment.metadata.namespace ?? 'default', uid, created, labels, deployment, {
+      'deployment.kubernetes.io/desired-replicas': String(replicas),
+      'deployment.kubernetes.io/revision': revision,
+    }),
+    spec: { replicas, selector: { matchLabels: { ...spec.selector.matchLabels, 'pod-template-hash': hash } }, template: { metadata: { labels }, spec: structuredClone(spec.template.spec) } },
+    status: { replicas: 0, readyReplicas: 0, availableReplicas: 0, fullyLabeledReplicas: 0, observedGeneration: 1 },
+  };
+}

@@ -5,25 +5,13 @@
  * nodes going NotReady and back). With churn 0 nothing changes unless a client writes, so tests
  * can be exact; the controllers still react to writes (scaling, deleting a pod).
  */
-import {
-  completePod,
-  containerStatuses,
-  makeEvent,
-  makeNamespace,
-  makeNode,
-  makePendingPod,
-  makeWorkloadMeta,
-  nodeCondition,
-  restartContainer,
-  schedulePod,
-  startPod,
-  templateSpec,
-} from './objects.js';
-import type { PodTemplate } from './objects.js';
+import { ClusterBuilder, isoAt } from './generate.js';
+import { containerStatuses, makeEvent, makePendingPod, makeReplicaSet, nodeCondition, restartContainer, schedulePod, startPod } from './objects.js';
 import { Random } from './random.js';
 import type { Change, KubeObject } from './store.js';
 import { keyOf, objectKey } from './store.js';
 import type { Stores } from './stores.js';
+import { deploymentStatus, isPodReady, podTemplateOf, replicaStatus } from './workloadStatus.js';
 
 export interface SimulationOptions {
   nodes: number;
@@ -34,9 +22,6 @@ export interface SimulationOptions {
   churn: number;
 }
 
-const appNamespaces = ['shop', 'payments', 'monitoring', 'data', 'batch', 'search', 'auth', 'media', 'analytics', 'edge'];
-const appNames = ['frontend', 'cart', 'checkout', 'catalog', 'api', 'worker', 'gateway', 'orders', 'inventory', 'recommender', 'notifier', 'billing', 'profile', 'reviews', 'shipping'];
-const images: Record<string, string> = { default: 'registry.local/demo/app:1.4.2' };
 /** Events kept at most; older ones are deleted, as the event TTL does on a real cluster. */
 const maxEventsFloor = 500;
 const tickMs = 100;
@@ -53,15 +38,11 @@ export class Simulation {
   readonly random: Random;
   private readonly nodeIPs = new Map<string, string>();
   private workerNames: string[] = [];
-  private allNodeNames: string[] = [];
   /** Every pod key, for picking one at random in constant time. */
   private readonly podKeys: string[] = [];
   private readonly podSlot = new Map<string, number>();
   private readonly podsByOwner = new Map<string, Set<string>>();
   private readonly eventKeys: string[] = [];
-  /** Pod names handed out while generating, before any is in the store. */
-  private readonly namesTaken = new Set<string>();
-  private generating = false;
   private readonly staleOwners = new Map<string, { kind: string; namespace: string; name: string }>();
   private statusFlush: NodeJS.Immediate | undefined;
   /** Deployments with a rollout step already scheduled. */
@@ -88,209 +69,27 @@ export class Simulation {
   }
 
   private iso(offsetMs = 0): string {
-    return new Date(this.now() - offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return isoAt(this.now() - offsetMs);
   }
 
-  // --- building the initial cluster ------------------------------------------------------
-
-  /** Builds the whole cluster in memory and loads each store in one go, before anyone watches. */
+  /** Builds the cluster from the seed and loads each store in one go, before anyone watches. */
   generate(): void {
-    this.generating = true;
-    const r = this.random;
-    const clusterAgeMs = 3 * 24 * 3600_000;
-    const nsNames = ['default', 'kube-system', ...appNamespaces];
-    for (let team = 1; nsNames.length < this.options.namespaces; team++) nsNames.push(`team-${String(team).padStart(3, '0')}`);
-    const namespaces = nsNames.slice(0, Math.max(2, this.options.namespaces));
-    const apps = namespaces.filter((n) => n !== 'kube-system');
-    this.stores.namespaces.bulkLoad(namespaces.map((n) => makeNamespace(n, r.uid(), this.iso(clusterAgeMs))));
-
-    const nodes: KubeObject[] = [];
-    const width = String(this.options.nodes).length;
-    for (let i = 0; i < this.options.nodes; i++) {
-      const controlPlane = i === 0;
-      const name = controlPlane ? 'demo-control-plane' : `demo-worker-${String(i).padStart(width, '0')}`;
-      const ip = `10.0.${Math.floor(i / 250)}.${(i % 250) + 2}`;
-      this.nodeIPs.set(name, ip);
-      nodes.push(
-        makeNode({ name, uid: r.uid(), created: this.iso(clusterAgeMs - i * 1000), controlPlane, cpuCores: controlPlane ? 4 : r.pick([4, 8, 16]), memoryGi: controlPlane ? 8 : r.pick([16, 32, 64]), internalIP: ip, zone: `zone-${'abc'[i % 3]}` }),
-      );
-    }
-    this.stores.nodes.bulkLoad(nodes);
-    this.allNodeNames = nodes.map((n) => n.metadata.name);
-    this.workerNames = this.allNodeNames.length > 1 ? this.allNodeNames.slice(1) : this.allNodeNames;
-
-    const built = new Built();
-    let budget = this.options.pods;
-    const take = (n: number): number => {
-      const granted = Math.max(0, Math.min(n, budget));
-      budget -= granted;
-      return granted;
-    };
-    const age = (): number => r.int(60_000, clusterAgeMs - 60_000);
-
-    // Per-node agents come first, as on a real cluster, if the pod budget allows.
-    if (this.options.pods >= this.allNodeNames.length * 2) {
-      this.buildDaemonSet(built, 'kube-system', 'kube-proxy', 'registry.k8s.io/kube-proxy:v1.31.4', this.allNodeNames, age(), take(this.allNodeNames.length));
-    }
-    if (namespaces.includes('monitoring') && this.options.pods >= this.allNodeNames.length * 4) {
-      this.buildDaemonSet(built, 'monitoring', 'node-exporter', 'quay.io/prometheus/node-exporter:v1.8.2', this.allNodeNames, age(), take(this.allNodeNames.length));
-    }
-    this.buildDeployment(built, 'kube-system', 'coredns', take(2), age());
-    if (namespaces.includes('data')) {
-      this.buildStatefulSet(built, 'data', 'postgres', take(3), age());
-      this.buildStatefulSet(built, 'data', 'redis', take(3), age());
-    }
-    if (namespaces.includes('batch')) this.buildCronJob(built, 'batch', 'nightly-report', take(2), age());
-
-    // The rest are app deployments: about eight replicas each, more for big clusters.
-    const perDeployment = Math.max(4, Math.ceil(this.options.pods / 400));
-    for (let i = 0; budget > 0; i++) {
-      const ns = apps[i % apps.length] as string;
-      const base = appNames[Math.floor(i / apps.length) % appNames.length] as string;
-      const round = Math.floor(i / (apps.length * appNames.length));
-      const name = round === 0 ? base : `${base}-${round + 1}`;
-      this.buildDeployment(built, ns, name, take(r.int(Math.max(1, perDeployment / 2), perDeployment * 2)), age());
-    }
-
+    const builder = new ClusterBuilder(this.options, this.random, this.now);
+    const built = builder.build();
     for (const [resource, objects] of built.byResource) this.stores.byName(resource).bulkLoad(objects);
-    this.namesTaken.clear();
-    this.generating = false;
-    for (const pod of built.byResource.get('pods') ?? []) this.indexPod({ type: 'ADDED', key: keyOf(pod), object: pod, previous: undefined, revision: 0 });
-    for (const pod of (built.byResource.get('pods') ?? []).slice(0, 20)) this.recordEvent(pod, 'Normal', 'Started', `Started container ${this.firstContainer(pod)}`, 'kubelet');
+    for (const [name, ip] of builder.nodeIPs) this.nodeIPs.set(name, ip);
+    this.workerNames = builder.workerNames;
+    this.ipCounter = builder.podIPsUsed;
+    const pods = built.byResource.get('pods') ?? [];
+    for (const pod of pods) this.indexPod({ type: 'ADDED', key: keyOf(pod), object: pod, previous: undefined, revision: 0 });
+    for (const pod of pods.slice(0, 20)) this.recordEvent(pod, 'Normal', 'Started', `Started container ${this.firstContainer(pod)}`, 'kubelet');
   }
 
-  private template(name: string, image: string, extraLabels: Record<string, string> = {}, tolerateControlPlane = false): PodTemplate {
-    const r = this.random;
-    const containers = [{ name, image, cpuMilli: r.pick([20, 50, 100, 200]), memoryMi: r.pick([64, 128, 256]) }];
-    if (r.chance(0.15)) containers.push({ name: 'sidecar', image: 'registry.local/demo/proxy:2.1.0', cpuMilli: 20, memoryMi: 32 });
-    return { labels: { app: name, ...extraLabels }, containers, restartPolicy: 'Always', tolerateControlPlane };
-  }
-
-  private buildDeployment(built: Built, ns: string, name: string, replicas: number, ageMs: number): void {
-    const r = this.random;
-    const template = this.template(name, images.default ?? '', { tier: r.pick(['web', 'backend', 'cache']) });
-    const hash = r.suffix(10);
-    const created = this.iso(ageMs);
-    const deployment: KubeObject = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: makeWorkloadMeta(name, ns, r.uid(), created, { app: name }, undefined, { 'deployment.kubernetes.io/revision': '1' }),
-      spec: { replicas, selector: { matchLabels: { app: name } }, template: templateSpec(template), strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 },
-      status: {},
-    };
-    const rs = this.makeReplicaSet(deployment, hash, replicas, created, '1');
-    built.add('deployments.apps', deployment);
-    built.add('replicasets.apps', rs);
-    const pods: KubeObject[] = [];
-    for (let i = 0; i < replicas; i++) pods.push(this.runningPod(ns, this.uniquePodName(ns, rs.metadata.name), rs, rsTemplate(rs), this.randomWorker(), ageMs));
-    built.addAll('pods', pods);
-    rs.status = replicaStatus(pods, replicas);
-    deployment.status = deploymentStatus(deployment, pods, replicas);
-  }
-
-  private makeReplicaSet(deployment: KubeObject, hash: string, replicas: number, created: string, revision: string): KubeObject {
-    const spec = deployment.spec as { template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> }; selector: { matchLabels: Record<string, string> } };
-    const labels = { ...spec.template.metadata.labels, 'pod-template-hash': hash };
-    return {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: makeWorkloadMeta(`${deployment.metadata.name}-${hash}`, deployment.metadata.namespace ?? 'default', this.random.uid(), created, labels, deployment, {
-        'deployment.kubernetes.io/desired-replicas': String(replicas),
-        'deployment.kubernetes.io/revision': revision,
-      }),
-      spec: { replicas, selector: { matchLabels: { ...spec.selector.matchLabels, 'pod-template-hash': hash } }, template: { metadata: { labels }, spec: structuredClone(spec.template.spec) } },
-      status: { replicas: 0, readyReplicas: 0, availableReplicas: 0, fullyLabeledReplicas: 0, observedGeneration: 1 },
-    };
-  }
-
-  private buildStatefulSet(built: Built, ns: string, name: string, replicas: number, ageMs: number): void {
-    const template = this.template(name, `registry.local/demo/${name}:16.4`);
-    const sts: KubeObject = {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: makeWorkloadMeta(name, ns, this.random.uid(), this.iso(ageMs), { app: name }),
-      spec: { replicas, serviceName: name, selector: { matchLabels: { app: name } }, template: templateSpec(template), podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'RollingUpdate' } },
-      status: {},
-    };
-    const pods: KubeObject[] = [];
-    for (let i = 0; i < replicas; i++) {
-      pods.push(this.runningPod(ns, `${name}-${i}`, sts, { ...template, labels: { ...template.labels, 'statefulset.kubernetes.io/pod-name': `${name}-${i}` } }, this.randomWorker(), ageMs));
-    }
-    built.add('statefulsets.apps', sts);
-    built.addAll('pods', pods);
-    sts.status = { ...replicaStatus(pods, replicas), currentReplicas: replicas, updatedReplicas: replicas, observedGeneration: 1, collisionCount: 0 };
-  }
-
-  private buildDaemonSet(built: Built, ns: string, name: string, image: string, nodeNames: string[], ageMs: number, count: number): void {
-    const template = this.template(name, image, {}, true);
-    const ds: KubeObject = {
-      apiVersion: 'apps/v1',
-      kind: 'DaemonSet',
-      metadata: makeWorkloadMeta(name, ns, this.random.uid(), this.iso(ageMs), { app: name }),
-      spec: { selector: { matchLabels: { app: name } }, template: templateSpec(template), updateStrategy: { type: 'RollingUpdate' } },
-      status: {},
-    };
-    const pods = nodeNames.slice(0, count).map((node) => this.runningPod(ns, this.uniquePodName(ns, name), ds, template, node, ageMs));
-    built.add('daemonsets.apps', ds);
-    built.addAll('pods', pods);
-    const ready = pods.filter(isPodReady).length;
-    ds.status = { currentNumberScheduled: pods.length, desiredNumberScheduled: pods.length, numberAvailable: ready, numberReady: ready, numberMisscheduled: 0, updatedNumberScheduled: pods.length, observedGeneration: 1 };
-  }
-
-  private buildCronJob(built: Built, ns: string, name: string, runs: number, ageMs: number): void {
-    const template: PodTemplate = { ...this.template(name, 'registry.local/demo/report:3.0'), restartPolicy: 'OnFailure' };
-    const cron: KubeObject = {
-      apiVersion: 'batch/v1',
-      kind: 'CronJob',
-      metadata: makeWorkloadMeta(name, ns, this.random.uid(), this.iso(ageMs), { app: name }),
-      spec: { schedule: '0 2 * * *', concurrencyPolicy: 'Forbid', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1, jobTemplate: { spec: { template: templateSpec(template) } } },
-      status: { lastScheduleTime: this.iso(3600_000), lastSuccessfulTime: this.iso(3500_000) },
-    };
-    built.add('cronjobs.batch', cron);
-    for (let i = 0; i < runs; i++) {
-      const runAge = (i + 1) * 24 * 3600_000 - 7200_000;
-      const job: KubeObject = {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: makeWorkloadMeta(`${name}-${29_000_000 - i * 1440}`, ns, this.random.uid(), this.iso(runAge), { app: name }, cron),
-        spec: { completions: 1, parallelism: 1, backoffLimit: 6, template: templateSpec(template) },
-        status: { succeeded: 1, startTime: this.iso(runAge), completionTime: this.iso(runAge - 95_000), conditions: [{ type: 'Complete', status: 'True', lastProbeTime: this.iso(runAge - 95_000), lastTransitionTime: this.iso(runAge - 95_000) }] },
-      };
-      const pod = this.runningPod(ns, this.uniquePodName(ns, job.metadata.name), job, template, this.randomWorker(), runAge);
-      completePod(pod, this.iso(runAge - 95_000));
-      built.add('jobs.batch', job);
-      built.add('pods', pod);
-    }
-  }
-
-  /** A pod as it is after a while on a healthy node; a few restarted, a rare one crash-looping. */
-  private runningPod(ns: string, name: string, owner: KubeObject, template: PodTemplate, nodeName: string, ageMs: number): KubeObject {
-    const r = this.random;
-    const created = this.iso(ageMs);
-    const pod = makePendingPod({ name, namespace: ns, uid: r.uid(), created, owner, template });
-    schedulePod(pod, nodeName, this.nodeIPs.get(nodeName) ?? '10.0.0.2', created);
-    startPod(pod, this.nextPodIP(), created);
-    if (r.chance(0.08)) {
-      const times = r.int(1, 4);
-      for (let i = 0; i < times; i++) restartContainer(pod, 0, this.iso(r.int(1000, ageMs)), false);
-    }
-    if (r.chance(0.01)) restartContainer(pod, 0, this.iso(30_000), true);
-    return pod;
-  }
-
-  /**
-   * `<owner>-<5 random chars>`, never one already taken: 5,000 daemon pods in one namespace
-   * would otherwise collide about once (27^5 suffixes, the birthday bound).
-   */
-  private uniquePodName(ns: string, owner: string): string {
+  /** `<owner>-<5 random chars>` that no pod in the namespace has. */
+  private freePodName(ns: string, owner: string): string {
     for (;;) {
       const name = `${owner}-${this.random.suffix(5)}`;
-      const key = objectKey(ns, name);
-      if (!this.namesTaken.has(key) && !this.stores.pods.get(ns, name)) {
-        // Only generation needs the set; afterwards the store itself says what is taken.
-        if (this.generating) this.namesTaken.add(key);
-        return name;
-      }
+      if (!this.stores.pods.get(ns, name)) return name;
     }
   }
 
@@ -445,7 +244,7 @@ export class Simulation {
     if (pods.length < want) {
       const taken = new Set(pods.map((p) => p.metadata.name));
       for (let i = 0, made = 0; made < want - pods.length; i++) {
-        const name = controller.kind === 'StatefulSet' ? `${controller.name}-${i}` : this.uniquePodName(controller.namespace, controller.name);
+        const name = controller.kind === 'StatefulSet' ? `${controller.name}-${i}` : this.freePodName(controller.namespace, controller.name);
         if (taken.has(name) || this.stores.pods.get(controller.namespace, name)) continue;
         this.createPod(owner, name);
         made++;
@@ -463,12 +262,7 @@ export class Simulation {
 
   private createPod(owner: KubeObject, name: string): void {
     const ns = owner.metadata.namespace ?? 'default';
-    const spec = owner.spec as { template: { metadata: { labels: Record<string, string> }; spec: { containers: { name: string; image: string; resources: { requests: { cpu: string; memory: string } } }[]; restartPolicy: PodTemplate['restartPolicy'] } } };
-    const template: PodTemplate = {
-      labels: spec.template.metadata.labels,
-      containers: spec.template.spec.containers.map((c) => ({ name: c.name, image: c.image, cpuMilli: parseInt(c.resources.requests.cpu, 10), memoryMi: parseInt(c.resources.requests.memory, 10) })),
-      restartPolicy: spec.template.spec.restartPolicy,
-    };
+    const template = podTemplateOf(owner);
     const pod = makePendingPod({ name, namespace: ns, uid: this.random.uid(), created: this.iso(), owner, template });
     this.stores.pods.create(pod);
     this.recordEvent(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${name}`, `${owner.kind.toLowerCase()}-controller`);
@@ -524,8 +318,7 @@ export class Simulation {
     const pods = this.podsOf(owner);
     const ready = pods.filter(isPodReady).length;
     if (owner.kind === 'ReplicaSet') {
-      const replicas = Number((owner.spec as { replicas?: number }).replicas ?? 0);
-      const next = replicaStatus(pods, replicas);
+      const next = replicaStatus(pods);
       if (!sameJson(owner.status, next)) this.stores.replicasets.mutate(ns, owner.metadata.name, (d) => void (d.status = next));
       const depRef = owner.metadata.ownerReferences?.[0];
       const deployment = depRef ? this.stores.deployments.get(ns, depRef.name) : undefined;
@@ -675,7 +468,7 @@ export class Simulation {
     });
     if (!deployment) return;
     const revision = deployment.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '2';
-    const rs = this.makeReplicaSet(deployment, this.random.suffix(10), 0, this.iso(), revision);
+    const rs = makeReplicaSet(deployment, this.random.suffix(10), 0, this.iso(), revision, this.random.uid());
     this.stores.replicasets.create(rs);
     this.recordEvent(deployment, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${rs.metadata.name} from 0 to 1`, 'deployment-controller');
     this.reconcileDeployment(ns, name);
@@ -721,55 +514,6 @@ export class Simulation {
     this.reconcileDeployment(ns, name);
     return this.stores.deployments.get(ns, name);
   }
-}
-
-/** Objects built before loading, grouped by store. */
-class Built {
-  readonly byResource = new Map<string, KubeObject[]>();
-  add(resource: string, object: KubeObject): void {
-    let list = this.byResource.get(resource);
-    if (!list) this.byResource.set(resource, (list = []));
-    list.push(object);
-  }
-  addAll(resource: string, objects: KubeObject[]): void {
-    for (const o of objects) this.add(resource, o);
-  }
-}
-
-function rsTemplate(rs: KubeObject): PodTemplate {
-  const spec = rs.spec as { template: { metadata: { labels: Record<string, string> }; spec: { containers: { name: string; image: string; resources: { requests: { cpu: string; memory: string } } }[] } } };
-  return {
-    labels: spec.template.metadata.labels,
-    containers: spec.template.spec.containers.map((c) => ({ name: c.name, image: c.image, cpuMilli: parseInt(c.resources.requests.cpu, 10), memoryMi: parseInt(c.resources.requests.memory, 10) })),
-    restartPolicy: 'Always',
-  };
-}
-
-export function isPodReady(pod: KubeObject): boolean {
-  const conditions = (pod.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-function replicaStatus(pods: KubeObject[], _replicas: number): Record<string, unknown> {
-  const ready = pods.filter(isPodReady).length;
-  return { replicas: pods.length, fullyLabeledReplicas: pods.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: 1 };
-}
-
-function deploymentStatus(deployment: KubeObject, pods: KubeObject[], replicas: number, updated = pods.length): Record<string, unknown> {
-  const ready = pods.filter(isPodReady).length;
-  const at = deployment.metadata.creationTimestamp;
-  return {
-    observedGeneration: deployment.metadata.generation ?? 1,
-    replicas: pods.length,
-    updatedReplicas: updated,
-    readyReplicas: ready,
-    availableReplicas: ready,
-    ...(pods.length - ready > 0 ? { unavailableReplicas: pods.length - ready } : {}),
-    conditions: [
-      { type: 'Available', status: ready >= Math.max(1, Math.floor(replicas * 0.75)) || replicas === 0 ? 'True' : 'False', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: at, lastTransitionTime: at },
-      { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet has successfully progressed.`, lastUpdateTime: at, lastTransitionTime: at },
-    ],
-  };
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

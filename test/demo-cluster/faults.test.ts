@@ -5,7 +5,7 @@
 import { isLoopback } from '../../demo-cluster/http.js';
 import { startDemoCluster } from '../../demo-cluster/index.js';
 import type { DemoCluster } from '../../demo-cluster/index.js';
-import { call, watch, waitUntil } from './client.js';
+import { call, watch } from './client.js';
 
 let cluster: DemoCluster;
 
