@@ -36,7 +36,7 @@ export interface DemoClusterOptions {
   metricsResolutionMs?: number;
   /** Where to write the kubeconfig; default a new temporary folder, removed on stop. */
   kubeconfigOut?: string;
-  /** How often watches that allow bookmarks get one; default 5 s. */
+  /** How often watches that allow bookmarks get one; default 5 s, at least 1 s (as real servers pace them). */
   bookmarkIntervalMs?: number;
   /** How many recent changes per resource a watch may resume from; default 20,000. */
   watchWindow?: number;
@@ -89,6 +89,8 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
   const metricsResolutionMs = options.metricsResolutionMs ?? defaults.metricsResolutionMs;
   if (!Number.isFinite(metricsResolutionMs) || metricsResolutionMs < 1000) throw new RangeError(`metrics resolution must be at least 1s, got ${metricsResolutionMs} ms`);
 
+  const bookmarkIntervalMs = options.bookmarkIntervalMs ?? defaults.bookmarkIntervalMs;
+  if (!Number.isFinite(bookmarkIntervalMs) || bookmarkIntervalMs < 1000) throw new RangeError(`bookmarks come at most once a second; got an interval of ${bookmarkIntervalMs} ms`);
   const stores = new Stores(options.watchWindow);
   const simulation = new Simulation(stores, { nodes, pods, namespaces, seed: options.seed ?? defaults.seed, churn });
   simulation.generate();
@@ -110,7 +112,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     metrics: { now: Date.now, resolutionMs: metricsResolutionMs },
     token,
     serverAddress: () => address,
-    bookmarkIntervalMs: options.bookmarkIntervalMs ?? defaults.bookmarkIntervalMs,
+    bookmarkIntervalMs,
   });
   const server = createServer({ key: certificates.keyPem, cert: certificates.certPem }, api.handle);
   // A client that sends garbage instead of TLS or HTTP is dropped without disturbing anyone else.

@@ -11,7 +11,7 @@ let cluster: DemoCluster;
 const merge = { 'Content-Type': 'application/merge-patch+json' };
 
 beforeAll(async () => {
-  cluster = await startDemoCluster({ seed: 13, bookmarkIntervalMs: 300, watchWindow: 50 });
+  cluster = await startDemoCluster({ seed: 13, bookmarkIntervalMs: 1000, watchWindow: 50 });
 });
 afterAll(() => cluster.stop());
 
