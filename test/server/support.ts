@@ -33,7 +33,7 @@ export const testConfig: ConfigOverrides = {
 export async function startStack(
   options: { demo?: DemoClusterOptions; config?: ConfigOverrides; backend?: Partial<BackendOptions> } = {},
 ): Promise<Stack> {
-  const demo = await startDemoCluster({ port: 0, nodes: 3, pods: 30, churn: 0, seed: 7, bookmarkIntervalMs: 500, ...options.demo });
+  const demo = await startDemoCluster({ port: 0, nodes: 3, pods: 30, churn: 0, seed: 7, bookmarkIntervalMs: 1000, ...options.demo });
   const backend = await startBackend({
     kubeconfigYaml: demo.kubeconfigYaml,
     port: 0,
