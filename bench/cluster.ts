@@ -1,0 +1,90 @@
+/**
+ * ChildCluster is the parent's handle on the demo cluster running in `clusterProcess.ts`: the
+ * same things a test reaches in-process (faults, churn, `listObjects`), over IPC.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { domainResources } from '../adapters/kube/resources.js';
+import type { DemoClusterOptions, FaultName } from '../demo-cluster/index.js';
+import type { ClusterRequest, ClusterStats, PodRef } from './clusterProcess.js';
+
+export type { PodRef, ClusterStats } from './clusterProcess.js';
+
+export class ChildCluster {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  url = '';
+  kubeconfigYaml = '';
+  token = '';
+  caPem = '';
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (message: { id: number; ok: boolean; result?: unknown; error?: string }) => {
+      const waiter = this.pending.get(message.id);
+      if (!waiter) return;
+      this.pending.delete(message.id);
+      if (message.ok) waiter.resolve(message.result);
+      else waiter.reject(new Error(message.error));
+    });
+    child.on('exit', () => {
+      for (const waiter of this.pending.values()) waiter.reject(new Error('the demo cluster process exited'));
+      this.pending.clear();
+    });
+  }
+
+  static async start(options: DemoClusterOptions): Promise<ChildCluster> {
+    const path = fileURLToPath(new URL('./clusterProcess.js', import.meta.url));
+    const child = fork(path, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const cluster = new ChildCluster(child);
+    const started = (await cluster.call({ op: 'start', options })) as { url: string; kubeconfigYaml: string; token: string; caPem: string };
+    Object.assign(cluster, started);
+    return cluster;
+  }
+
+  private call(request: ClusterRequest): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.send({ id, request });
+    });
+  }
+
+  setChurn(perSecond: number): Promise<unknown> {
+    return this.call({ op: 'setChurn', perSecond });
+  }
+
+  fault(fault: FaultName, resource?: string, ms?: number): Promise<unknown> {
+    return this.call({ op: 'fault', fault, ...(resource ? { resource } : {}), ...(ms !== undefined ? { ms } : {}) });
+  }
+
+  clearFaults(): Promise<unknown> {
+    return this.call({ op: 'clearFaults' });
+  }
+
+  /** `uid@resourceVersion` of every object behind a domain, narrowed to a namespace when scoped. */
+  versions(domain: string, namespace?: string): Promise<string[]> {
+    // The same resources the backend's view of the domain is made of.
+    const resources = (domainResources as Record<string, readonly string[] | undefined>)[domain];
+    if (!resources) throw new Error(`no resources known for ${domain}`);
+    return this.call({ op: 'versions', resources, ...(namespace ? { namespace } : {}) }) as Promise<string[]>;
+  }
+
+  names(resource: string): Promise<string[]> {
+    return this.call({ op: 'names', resource }) as Promise<string[]>;
+  }
+
+  pickPods(count: number): Promise<PodRef[]> {
+    return this.call({ op: 'pickPods', count }) as Promise<PodRef[]>;
+  }
+
+  stats(): Promise<ClusterStats> {
+    return this.call({ op: 'stats' }) as Promise<ClusterStats>;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    await this.call({ op: 'stop' }).catch(() => undefined);
+    await exited;
+  }
+}

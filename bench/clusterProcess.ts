@@ -1,0 +1,136 @@
+/**
+ * The demo cluster in a child process, for the benchmarks and the soak. The API server gets its
+ * own event loop (and, on two cores, mostly its own core), so what we measure in the parent is
+ * kubelive (backend + engine) or the baseline client, not the simulated API server competing
+ * with them for one thread.
+ *
+ * The parent drives it over IPC (`cluster.ts` is the other side): churn at a rate it sets and
+ * can pause (the simulation's own `--churn` is fixed at start), faults, and the cluster's state
+ * as `uid@resourceVersion` sets read from `listObjects`, for object-by-object comparisons.
+ */
+import { startDemoCluster, type DemoCluster, type DemoClusterOptions, type FaultName } from '../demo-cluster/index.js';
+
+export type ClusterRequest =
+  | { op: 'start'; options: DemoClusterOptions }
+  | { op: 'setChurn'; perSecond: number }
+  | { op: 'fault'; fault: FaultName; resource?: string; ms?: number }
+  | { op: 'clearFaults' }
+  | { op: 'versions'; resources: readonly string[]; namespace?: string }
+  | { op: 'names'; resource: string }
+  | { op: 'pickPods'; count: number }
+  | { op: 'stats' }
+  | { op: 'stop' };
+
+export interface PodRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+export interface ClusterStats {
+  readonly churnOps: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  readonly openWatches: number;
+  readonly cpuMicros: number;
+}
+
+interface ObjectMeta {
+  metadata: { uid: string; resourceVersion: string; name: string; namespace?: string; ownerReferences?: { kind: string }[] };
+  status?: { phase?: string };
+}
+
+/** Churn driven from here at a settable rate, on a 10 ms tick, capped at one second's worth. */
+class ChurnDriver {
+  private timer: NodeJS.Timeout | undefined;
+  private budget = 0;
+  private last = 0;
+  ops = 0;
+
+  constructor(private readonly cluster: DemoCluster) {}
+
+  set(perSecond: number): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.budget = 0;
+    if (perSecond <= 0) return;
+    this.last = performance.now();
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      this.budget = Math.min(this.budget + ((now - this.last) * perSecond) / 1000, perSecond);
+      this.last = now;
+      const n = Math.floor(this.budget);
+      if (n <= 0) return;
+      this.budget -= n;
+      this.cluster.churn(n);
+      this.ops += n;
+    }, 10);
+  }
+}
+
+let cluster: DemoCluster | null = null;
+let churn: ChurnDriver | null = null;
+
+function objects(resource: string, namespace?: string): ObjectMeta[] {
+  return cluster!.listObjects(resource, namespace) as ObjectMeta[];
+}
+
+async function handle(request: ClusterRequest): Promise<unknown> {
+  switch (request.op) {
+    case 'start': {
+      cluster = await startDemoCluster({ ...request.options, churn: 0 });
+      churn = new ChurnDriver(cluster);
+      return { url: cluster.url, kubeconfigYaml: cluster.kubeconfigYaml, token: cluster.token, caPem: cluster.caPem };
+    }
+    case 'setChurn':
+      churn!.set(request.perSecond);
+      return null;
+    case 'fault':
+      cluster!.faults.set({ fault: request.fault, ...(request.resource ? { resource: request.resource } : {}), ...(request.ms !== undefined ? { ms: request.ms } : {}) });
+      return null;
+    case 'clearFaults':
+      cluster!.faults.clear();
+      return null;
+    case 'versions': {
+      const out: string[] = [];
+      for (const resource of request.resources) for (const o of objects(resource, request.namespace)) out.push(`${o.metadata.uid}@${o.metadata.resourceVersion}`);
+      return out;
+    }
+    case 'names':
+      return objects(request.resource).map((o) => o.metadata.name);
+    case 'pickPods': {
+      // Pods a ReplicaSet will replace, so deleting them keeps the cluster's size.
+      const candidates = objects('pods').filter((o) => o.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' && o.status?.phase === 'Running');
+      const picked: PodRef[] = [];
+      for (let i = 0; i < request.count && candidates.length > 0; i++) {
+        const [o] = candidates.splice(Math.floor(Math.random() * candidates.length), 1);
+        picked.push({ namespace: o!.metadata.namespace ?? '', name: o!.metadata.name, uid: o!.metadata.uid });
+      }
+      return picked;
+    }
+    case 'stats': {
+      const cpu = process.cpuUsage();
+      return {
+        churnOps: churn?.ops ?? 0,
+        rssBytes: process.memoryUsage().rss,
+        heapUsedBytes: process.memoryUsage().heapUsed,
+        openWatches: cluster?.openWatches() ?? 0,
+        cpuMicros: cpu.user + cpu.system,
+      } satisfies ClusterStats;
+    }
+    case 'stop':
+      churn?.set(0);
+      await cluster?.stop();
+      setImmediate(() => process.exit(0));
+      return null;
+  }
+}
+
+process.on('message', (message: { id: number; request: ClusterRequest }) => {
+  handle(message.request).then(
+    (result) => process.send!({ id: message.id, ok: true, result }),
+    (error: unknown) => process.send!({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+  );
+});
+// The parent going away must not leave an API server running.
+process.on('disconnect', () => process.exit(0));

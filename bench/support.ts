@@ -1,0 +1,84 @@
+/**
+ * Small things the benchmarks and the soak share: a counting WebSocket factory for the Node
+ * engine, waiting, seeded randomness, GC and heap readings, and reading a store as
+ * `uid@resourceVersion`.
+ */
+import WebSocket from 'ws';
+import type { SocketLike } from '../adapters/engine/engine.js';
+import type { RowStore } from '../adapters/engine/store.js';
+
+export interface CountingSockets {
+  readonly factory: (url: string) => SocketLike;
+  readonly opened: number;
+  readonly closed: number;
+  /** Bytes of every frame received, on every socket so far. */
+  readonly bytesIn: number;
+}
+
+/** `(url) => new WebSocket(url)` from `ws`, counting sockets and received bytes. */
+export function countingSockets(): CountingSockets {
+  const counts = { opened: 0, closed: 0, bytesIn: 0 };
+  return {
+    factory(url) {
+      const ws = new WebSocket(url);
+      counts.opened++;
+      ws.on('message', (data: Buffer) => (counts.bytesIn += data.length));
+      ws.on('close', () => counts.closed++);
+      return ws as unknown as SocketLike;
+    },
+    get opened() {
+      return counts.opened;
+    },
+    get closed() {
+      return counts.closed;
+    },
+    get bytesIn() {
+      return counts.bytesIn;
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns something other than undefined/false; null after `timeoutMs`. */
+export async function waitUntil<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 20): Promise<T | null> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (performance.now() > deadline) return null;
+    await sleep(everyMs);
+  }
+}
+
+/** mulberry32: small, fast and good enough to make a fault schedule repeatable from a seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+export const canCollect = typeof gc === 'function';
+
+/** Heap in use after two full collections (needs `node --expose-gc`; otherwise as it is). */
+export async function settledHeap(): Promise<number> {
+  if (gc) {
+    gc();
+    await sleep(20);
+    gc();
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+export function storeVersions(store: RowStore, key: string): string[] {
+  return store.rows(key).map((r) => `${r.uid}@${r.resourceVersion}`);
+}
+
+export const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
