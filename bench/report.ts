@@ -1,0 +1,62 @@
+/**
+ * A benchmark result is a ratio to a baseline measured in the same run (absolute numbers on a
+ * shared machine are noise), its target, whether the target was met, and the raw numbers behind
+ * it. The report prints them as a table and writes them to bench/results.json.
+ */
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+
+export interface BenchResult {
+  readonly row: string;
+  readonly what: string;
+  /** kubelive's number and its unit, as printed. */
+  readonly kubelive: string;
+  readonly baseline: string;
+  /** kubelive / baseline (what "better" means depends on the row; see `target`). */
+  readonly ratio: number | null;
+  readonly target: string;
+  /** null: no target for this row. */
+  readonly met: boolean | null;
+  readonly raw: Readonly<Record<string, number | string | null>>;
+  readonly note?: string;
+}
+
+export const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
+export const kb = (bytes: number) => (bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`);
+
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** Nearest-rank percentile; NaN for no values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function ratioOf(a: number, b: number): number | null {
+  return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : null;
+}
+
+export function printResults(results: readonly BenchResult[]): void {
+  const header = ['row', 'what', 'kubelive', 'baseline', 'ratio', 'target', ''];
+  const lines = results.map((r) => [r.row, r.what, r.kubelive, r.baseline, r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`, r.target, r.met === null ? '' : r.met ? 'met' : 'MISSED']);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(format(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const line of lines) console.log(format(line));
+  for (const r of results) if (r.note) console.log(`  ${r.row}: ${r.note}`);
+}
+
+export async function writeResults(path: string, results: readonly BenchResult[], mode: { quick: boolean; sizes: Record<string, number> }): Promise<void> {
+  const body = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), node: process.version, platform: process.platform },
+    quick: mode.quick,
+    sizes: mode.sizes,
+    results,
+  };
+  await writeFile(path, `${JSON.stringify(body, null, 2)}\n`);
+}
