@@ -98,7 +98,7 @@ function certificate(spec: CertSpec): Buffer {
   const notBefore = new Date(now - 3600_000);
   const notAfter = new Date(now + 365 * 24 * 3600_000);
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40; // positive, and never a leading zero byte (DER wants the shortest form)
   const spki = spec.publicKey.export({ type: 'spki', format: 'der' });
   const extensions: Buffer[] = [
     extension('2.5.29.19', true, spec.isCa ? sequence(boolean(true)) : sequence()),
