@@ -132,10 +132,10 @@ export function createEngine(options: EngineOptions): Engine {
     if (!isStreamDomain(domain)) return;
     const key = subscriptionKey(domain, scope);
     const held = store.summary(key);
-    // Resume only from a store the stream itself built: rows last written by a snapshot (maybe
-    // read straight from the API server) are not what the backend's change ring starts from.
+    // Resume from frames or from a snapshot of the backend's cache; rows read straight from the
+    // API server are not what the backend's change ring starts from, so those start afresh.
     const resumeFrom =
-      held && held.seq > 0 && held.source === 'stream' ? { seq: held.seq, generation: held.generation } : undefined;
+      held && held.seq > 0 && held.source !== 'api' ? { seq: held.seq, generation: held.generation } : undefined;
     if (streaming.has(key)) send({ type: 'unsubscribe', id: key });
     streaming.add(key);
     counters.subscribes++;

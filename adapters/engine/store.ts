@@ -27,8 +27,8 @@ export interface Collection {
   /** When rows last changed, by the engine's clock. */
   readonly updatedAt: number | null;
   readonly version: number;
-  /** What last wrote the rows. Only a store the stream built may resume the stream. */
-  readonly source: 'stream' | 'snapshot' | null;
+  /** What last wrote the rows; a store last written from the API server cannot resume the stream. */
+  readonly source: RowSource | null;
 }
 
 interface MutableCollection {
@@ -39,8 +39,15 @@ interface MutableCollection {
   updatedAt: number | null;
   version: number;
   digest: DigestSum;
-  source: 'stream' | 'snapshot' | null;
+  source: RowSource | null;
 }
+
+/**
+ * `stream`: frames. `cache`: a snapshot the backend served from its list-watch, exactly the view
+ * at its generation, so as good a resume point as a frame. `api`: a snapshot read straight from
+ * the API server while the cache was unhealthy, which the backend's change ring does not start from.
+ */
+export type RowSource = 'stream' | 'cache' | 'api';
 
 export interface MetricsSample {
   readonly usage: Resources;
@@ -99,7 +106,7 @@ export class RowStore {
     resourceVersion: string;
     generation: number;
     seq: number;
-    source: 'stream' | 'snapshot' | null;
+    source: RowSource | null;
   } | null {
     const c = this.collections.get(key);
     if (!c) return null;
@@ -182,7 +189,7 @@ export class RowStore {
    */
   applySnapshot(
     key: string,
-    snapshot: { items: readonly Row[]; generation: number; resourceVersion: string; digest?: string },
+    snapshot: { items: readonly Row[]; generation: number; resourceVersion: string; digest?: string; source?: 'cache' | 'api' },
   ): ApplyResult {
     const c = this.ensure(key);
     if (snapshot.generation < c.generation) return { applied: false, count: c.rows.size };
@@ -196,7 +203,7 @@ export class RowStore {
     this.replaceRows(c, snapshot.items);
     c.generation = snapshot.generation;
     c.resourceVersion = snapshot.resourceVersion;
-    c.source = 'snapshot';
+    c.source = snapshot.source ?? 'api';
     this.notify();
     return { applied: true, count: c.rows.size };
   }
