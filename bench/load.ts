@@ -99,7 +99,9 @@ export async function loadRows(api: ApiAccess, pods: number, config: ConfigOverr
   const tickMs: number[] = [];
   const unchangedMs: number[] = [];
   // Each tick a new sample for every pod (timestamps move on), as after metrics-server's resolution.
-  for (let tick = 0; tick < 6; tick++) {
+  // 35 ticks, so the sparkline history (30 samples) is full for the last ones we time.
+  const ticks = 35;
+  for (let tick = 0; tick < ticks; tick++) {
     const items = metrics.items.map((m) => ({ ...m, timestamp: new Date(Date.parse(m.timestamp ?? '2026-01-01T00:00:00Z') + tick * 15_000).toISOString() }));
     t = performance.now();
     store.applyMetrics('pod', items);
@@ -108,7 +110,8 @@ export async function loadRows(api: ApiAccess, pods: number, config: ConfigOverr
     store.applyMetrics('pod', items);
     unchangedMs.push(performance.now() - t);
   }
-  const mergeMs = median(tickMs.slice(1));
+  const steady = tickMs.slice(-5);
+  const mergeMs = median(steady);
   results.push({
     row: '5',
     what: `metrics merge, ${metrics.items.length} pod samples per tick`,
@@ -117,8 +120,8 @@ export async function loadRows(api: ApiAccess, pods: number, config: ConfigOverr
     ratio: ratioOf(mergeMs, parseMs),
     target: '≤ 25 ms',
     met: mergeMs <= 25,
-    raw: { mergeMedianMs: mergeMs, mergeMaxMs: Math.max(...tickMs.slice(1)), firstTickMs: tickMs[0]!, unchangedTickMs: median(unchangedMs), parseMs, samples: metrics.items.length, bodyBytes: body.length },
-    note: `every sample new (median of 5 ticks after the first; the first, filling the map, took ${ms(tickMs[0]!)}); a tick whose samples did not move takes ${ms(median(unchangedMs))}`,
+    raw: { mergeMedianMs: mergeMs, mergeMaxMs: Math.max(...steady), firstTickMs: tickMs[0]!, secondTickMs: tickMs[1]!, unchangedTickMs: median(unchangedMs), parseMs, samples: metrics.items.length, bodyBytes: body.length },
+    note: `every sample new, history full (median of the last 5 of ${ticks} ticks; the first took ${ms(tickMs[0]!)}, the second ${ms(tickMs[1]!)}); a tick whose samples did not move takes ${ms(median(unchangedMs))}`,
   });
 
   // ---- 7. cost when idle: ETag poll of an unchanged domain against a full snapshot -----------

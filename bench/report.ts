@@ -41,7 +41,7 @@ export function ratioOf(a: number, b: number): number | null {
 
 export function printResults(results: readonly BenchResult[]): void {
   const header = ['row', 'what', 'kubelive', 'baseline', 'ratio', 'target', ''];
-  const lines = results.map((r) => [r.row, r.what, r.kubelive, r.baseline, r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`, r.target, r.met === null ? '' : r.met ? 'met' : 'MISSED']);
+  const lines = results.map((r) => [r.row, r.what, r.kubelive, r.baseline, r.ratio === null ? '—' : `${r.ratio < 0.1 ? r.ratio.toPrecision(2) : r.ratio.toFixed(2)}×`, r.target, r.met === null ? '' : r.met ? 'met' : 'MISSED']);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   console.log(format(header));
