@@ -1,8 +1,9 @@
 /**
- * Found by bench row 8: under churn the engine never resumes a stream after a short cut.
+ * Found by bench row 8: under churn the engine used to take a full reset after a short cut.
  *
  * On `SOCKET.CLOSED` the subscription falls back and polls a snapshot at once. Under churn that
- * snapshot is newer than the store, so it is applied and marks the store `source: 'snapshot'`;
+ * snapshot is usually newer than the store (whenever anything changed since the last frame), so
+ * it is applied and marks the store `source: 'snapshot'`;
  * the re-subscription then goes out without `resumeFrom` (engine.ts, subscribeOnStream) and the
  * backend sends a full reset. With churn 0 (the engine test) the snapshot is equal, not applied,
  * and the resume works, which is why nothing failed before.
@@ -13,6 +14,11 @@
  * Fixed in adapters/engine: the store remembers the snapshot body's `source`, and the engine
  * resumes when the store was built by the stream or by a cache snapshot; a `source: "api"`
  * snapshot still starts afresh.
+ *
+ * With churn alone the old rule failed only when something changed between the last frame and
+ * the fallback poll (bench row 8 saw one resume in two). The test makes that certain: it holds
+ * the stream (`stall-streams`, shorter than the stall timeout), makes changes, then cuts it, so
+ * the fallback snapshot is always applied and the resume must come from it.
  */
 import WebSocket from 'ws';
 import { createEngine, type Engine, type SocketLike } from '../../adapters/engine/engine.js';
@@ -33,6 +39,10 @@ afterAll(async () => {
   await stack.stop();
 });
 
+async function fault(body: object): Promise<void> {
+  await fetch(`${stack.base}/_debug/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
 const healthy = (e: Engine) => e.diagnostics().rows.find((r) => r.key === 'pods:')?.state === 'streamingHealthy';
 
 test('aShortCutUnderChurnResumesInsteadOfAFullReset', async () => {
@@ -41,9 +51,17 @@ test('aShortCutUnderChurnResumesInsteadOfAFullReset', async () => {
   e.subscribe('pods', '');
   await waitFor('pods healthy', () => healthy(e));
   const resetsBefore = e.counters.resetsReceived;
-  await fetch(`${stack.base}/_debug/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: 'close-streams', ms: 1500 }) });
+  const snapshotsBefore = e.diagnostics().rows[0]!.counters.snapshots ?? 0;
+  await fault({ fault: 'stall-streams' });
+  stack.demo.churn(40); // pods are replaced and restarted: the backend's cache moves past the store
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await fault({ fault: 'close-streams' });
   await waitFor('fallback', () => !healthy(e));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await fetch(`${stack.base}/_debug/faults`, { method: 'DELETE' });
   await waitFor('healthy again', () => healthy(e));
+  // The fallback snapshot was newer than the store and applied: the resume came from it.
+  expect(e.diagnostics().rows[0]!.counters.snapshots).toBeGreaterThan(snapshotsBefore);
   expect(e.counters.resumes).toBeGreaterThan(0);
   expect(e.counters.resetsReceived).toBe(resetsBefore);
 });
