@@ -419,7 +419,7 @@ async function main(): Promise<number> {
     convergenceMs: { max: Math.max(0, ...stats.convergenceMs), bound: convergenceBoundMs },
     leaks: { timers: timersLeft, actors: actorsLeft, sockets: sockets.opened - sockets.closed, backendClients: clientsLeft, upstreamWatches: watchesLeft },
     socketsOpened: sockets.opened,
-    heap: { startBytes: startHeap, endBytes: endHeap, maxBytes: Math.max(...stats.heap), measured: canCollect },
+    heap: { startBytes: startHeap, endBytes: endHeap, maxBytes: Math.max(...stats.heap), measured: canCollect, afterEachBurstMb: stats.heap.map((b) => Math.round(b / 104857.6) / 10) },
     engineCounters: { ...engine.counters },
     problems,
   };
@@ -434,6 +434,7 @@ async function main(): Promise<number> {
     console.log(`  convergence: worst ${report.convergenceMs.max} ms (bound ${convergenceBoundMs} ms), divergences ${stats.divergences.length}`);
     console.log(`  leaks: timers ${timersLeft}, actors ${actorsLeft}, engine sockets ${sockets.opened - sockets.closed} (of ${sockets.opened} opened), backend clients ${clientsLeft}, upstream watches ${watchesLeft}`);
     console.log(`  heap after GC: start ${mb(startHeap)}, end ${mb(endHeap)}, max ${mb(report.heap.maxBytes)}${canCollect ? '' : ' (no --expose-gc: not judged)'}`);
+    console.log(`  heap after each burst (MB): ${report.heap.afterEachBurstMb.join(' ')}`);
     console.log(`  engine: ${JSON.stringify(engine.counters)}`);
     console.log(problems.length === 0 ? '  PASS' : `  FAIL:\n    ${problems.join('\n    ')}`);
   }
