@@ -75,13 +75,23 @@ export interface MetricsApplyResult {
   readonly newestSampleTime: number | null;
 }
 
-export function metricsKey(kind: MetricsKind, name: string, namespace?: string): string {
-  return kind === 'node' ? `node/${name}` : `pod/${namespace ?? ''}/${name}`;
+/** Samples per kind and namespace, then per name: no key string is built per sample per tick. */
+function metricsGroup(kind: MetricsKind, namespace: string | undefined): string {
+  return kind === 'node' ? 'node' : `pod/${namespace ?? ''}`;
+}
+
+interface MutableSample {
+  usage: Resources;
+  sampleTime: number | null;
+  window: string | null;
+  history: Resources[];
+  /** The timestamp as the API wrote it: compared before anything is parsed or allocated. */
+  timestampText: string | null;
 }
 
 export class RowStore {
   private readonly collections = new Map<string, MutableCollection>();
-  private readonly metrics = new Map<string, MetricsSample>();
+  private readonly metrics = new Map<string, Map<string, MutableSample>>();
   private readonly listeners = new Set<() => void>();
   private metricsVersionValue = 0;
   private notifyScheduled = false;
@@ -120,8 +130,9 @@ export class RowStore {
     };
   }
 
+  /** The newest sample, updated in place when a new one arrives; read it while rendering. */
   metricsFor(kind: MetricsKind, name: string, namespace?: string): MetricsSample | undefined {
-    return this.metrics.get(metricsKey(kind, name, namespace));
+    return this.metrics.get(metricsGroup(kind, namespace))?.get(name);
   }
 
   get metricsVersion(): number {
@@ -276,17 +287,37 @@ export class RowStore {
    * timestamp did not move writes nothing and notifies nobody.
    */
   applyMetrics(kind: MetricsKind, items: readonly MetricsRow[]): MetricsApplyResult {
+    // Runs every metrics tick over every object (50,000 pods), and most ticks repeat the last
+    // sample: the unchanged path is a map lookup and a string comparison, nothing allocated.
     let changed = 0;
     let newest: number | null = null;
+    let group: Map<string, MutableSample> | undefined;
+    let groupKey = '';
     for (const item of items) {
-      const key = metricsKey(kind, item.name, item.namespace);
-      const sampleTime = item.timestamp ? Date.parse(item.timestamp) : null;
-      const time = sampleTime !== null && Number.isFinite(sampleTime) ? sampleTime : null;
+      const key = metricsGroup(kind, item.namespace);
+      if (!group || key !== groupKey) {
+        groupKey = key;
+        group = this.metrics.get(key);
+        if (!group) this.metrics.set(key, (group = new Map()));
+      }
+      const previous = group.get(item.name);
+      if (previous && previous.timestampText !== null && previous.timestampText === item.timestamp) {
+        if (previous.sampleTime !== null && (newest === null || previous.sampleTime > newest)) newest = previous.sampleTime;
+        continue;
+      }
+      const parsed = item.timestamp ? Date.parse(item.timestamp) : Number.NaN;
+      const time = Number.isFinite(parsed) ? parsed : null;
       if (time !== null && (newest === null || time > newest)) newest = time;
-      const previous = this.metrics.get(key);
-      if (previous && previous.sampleTime !== null && previous.sampleTime === time) continue;
-      const history = [...(previous?.history ?? []), item.usage].slice(-metricsHistoryLength);
-      this.metrics.set(key, { usage: item.usage, sampleTime: time, window: item.window, history });
+      if (previous) {
+        previous.usage = item.usage;
+        previous.sampleTime = time;
+        previous.window = item.window;
+        previous.timestampText = item.timestamp;
+        previous.history.push(item.usage);
+        if (previous.history.length > metricsHistoryLength) previous.history.shift();
+      } else {
+        group.set(item.name, { usage: item.usage, sampleTime: time, window: item.window, history: [item.usage], timestampText: item.timestamp });
+      }
       changed++;
     }
     if (changed > 0) {
