@@ -1,8 +1,8 @@
 /**
  * The backend's HTTP API (docs/protocol.md): snapshots with ETags, metrics, cordon/uncordon,
- * whole objects on demand, diagnostics, health, the debug fault switch and a placeholder page.
+ * whole objects on demand, diagnostics, health, the debug fault switch and the dashboard.
  * Every handler answers JSON errors as `{error, reason}` with a 4xx/5xx status and never lets an
- * exception escape to the server.
+ * exception escape to the server. Paths outside `/api` are the dashboard's files (staticFiles.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { digestOf } from '../adapters/digest.js';
@@ -15,6 +15,7 @@ import { isDomain, scopeProblem } from '../machines/domains.js';
 import type { KubeliveConfig } from '../machines/config.js';
 import type { GenerationCounter } from './cache.js';
 import { parseFaultRequest, type StreamFaults } from './faults.js';
+import { serveStatic } from './staticFiles.js';
 import type { MetricsCache } from './metricsCache.js';
 import type { StreamHub } from './stream.js';
 import type { Upstreams } from './upstreams.js';
@@ -80,21 +81,6 @@ function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
-const placeholderPage = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>kubelive</title></head>
-<body style="font-family: system-ui, sans-serif; margin: 3rem; max-width: 40rem">
-<h1>kubelive</h1>
-<p>The backend is running. The dashboard is coming (it is another issue); meanwhile the API is here:</p>
-<ul>
-<li><a href="/api/v1/diagnostics">/api/v1/diagnostics</a></li>
-<li><a href="/api/v1/snapshot/nodes">/api/v1/snapshot/nodes</a></li>
-<li><a href="/api/v1/snapshot/pods">/api/v1/snapshot/pods</a></li>
-<li><a href="/api/v1/metrics/node-metrics">/api/v1/metrics/node-metrics</a></li>
-<li><a href="/healthz">/healthz</a></li>
-</ul>
-</body></html>
-`;
-
 /** Maps an API server failure to what our client sees: its status when it is a client error, else 502. */
 function upstreamFailure(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
@@ -124,13 +110,13 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
   const segments = path.split('/').filter((s) => s.length > 0).map(decodeSegment);
 
   if (path === '/_debug/faults') return debugFaults(context, request, response, method);
-  if (method === 'GET' && (path === '/' || path === '/index.html')) {
-    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    response.end(placeholderPage);
-    return;
-  }
   if (method === 'GET' && path === '/healthz') return sendJson(response, 200, { ok: true, uptimeMs: Date.now() - context.startedAt });
-  if (segments[0] !== 'api' || segments[1] !== 'v1') throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
+  if (segments[0] !== 'api') {
+    // Everything outside the API is the dashboard's files (dist/ui).
+    if ((method === 'GET' || method === 'HEAD') && (await serveStatic(request, response, path))) return;
+    throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
+  }
+  if (segments[1] !== 'v1') throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
   const [, , area, ...rest] = segments;
 
   if (method === 'GET' && area === 'snapshot' && rest.length === 1) {

@@ -110,7 +110,14 @@ describe('HTTP API', () => {
     expect((await getJson(`${stack.base}/api/v1/object/nodes/%E0%A4%A`)).status).toBe(400);
     expect((await getJson(`${stack.base}/healthz`)).body.ok).toBe(true);
     const page = await fetch(`${stack.base}/`);
-    expect(await page.text()).toMatch(/dashboard is coming/);
+    // The dashboard (dist/ui, built by npm run build) is served at /, and its assets beside it.
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toMatch(/<div id="root">/);
+    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    expect((await fetch(new URL(asset!, page.url))).status).toBe(200);
+    expect((await fetch(new URL('../../etc/passwd', page.url).toString().replace('/etc', '/%2e%2e/etc'))).status).toBe(404);
   });
 
   test('a request for a foreign Host name is refused (DNS rebinding)', async () => {

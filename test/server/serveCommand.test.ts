@@ -52,7 +52,14 @@ test('serveWithoutKubeconfigRunsOnTheDemoClusterPrintsItsUrlFirstAndStopsOnSigte
   expect(firstLine).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
   await waitFor('the line saying which cluster it watches', () => /demo cluster/.test(out));
   const page = await fetch(firstLine!);
-  expect(await page.text()).toMatch(/dashboard is coming/);
+  // The dashboard (dist/ui, built by npm run build) is served at /, and its assets beside it.
+  expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  const html = await page.text();
+  expect(html).toMatch(/<div id="root">/);
+  const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+  expect(asset).toBeDefined();
+  expect((await fetch(new URL(asset!, page.url))).status).toBe(200);
+  expect((await fetch(new URL('../../etc/passwd', page.url).toString().replace('/etc', '/%2e%2e/etc'))).status).toBe(404);
   const nodes = (await (await fetch(`${firstLine}api/v1/snapshot/nodes`)).json()) as { count: number; items: unknown[] };
   expect(nodes.count).toBe(2);
 

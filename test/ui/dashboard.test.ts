@@ -1,0 +1,237 @@
+/**
+ * The dashboard in a real Chromium against a real backend on the demo cluster: views show the
+ * cluster's rows, Cordon/Uncordon round-trips through the stream, Diagnostics tells the truth
+ * about every active domain before, during and after a stream outage, and the metrics interval
+ * setting reaches the machines. Screenshots of each view go to test-artifacts/.
+ *
+ * Nothing here asserts on time: every wait is for a condition, with a generous deadline.
+ */
+import { jest } from '@jest/globals';
+import type { Page } from 'playwright-core';
+import type { NodeRow } from '../../adapters/rows.js';
+import { startBackend, type Backend } from '../../server/serve.js';
+import { collectPageErrors, ensureUiBuilt, launchChromium, screenshot, type LaunchedBrowser } from './browser.js';
+
+/** Short intervals so heartbeats, fallbacks and recoveries show quickly; nothing relies on exact timing. */
+const config = {
+  heartbeatIntervalMs: 300,
+  stallTimeoutMs: 1500,
+  pendingTimeoutMs: 2000,
+  backoffBaseMs: 100,
+  backoffCapMs: 1000,
+  upstreamIdleGraceMs: 2000,
+  updateBatchMs: 20,
+};
+
+const wait = { timeout: 30_000 };
+
+let backend: Backend;
+let chromium: LaunchedBrowser;
+let page: Page;
+let errors: string[];
+
+jest.setTimeout(120_000);
+
+beforeAll(async () => {
+  ensureUiBuilt();
+  // One after the other, so a failed launch still leaves `backend` set for afterAll to stop.
+  backend = await startBackend({ demo: { nodes: 4, pods: 150, churn: 2, seed: 5 }, port: 0, allowFaults: true, config });
+  chromium = await launchChromium();
+  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  errors = collectPageErrors(page);
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await backend?.stop();
+});
+
+afterEach(async () => {
+  await fetch(`${backend.url}_debug/faults`, { method: 'DELETE' }).catch(() => undefined);
+});
+
+async function open(hash: string): Promise<void> {
+  await page.goto(`${backend.url}${hash}`);
+}
+
+async function clickTab(name: 'nodes' | 'workloads' | 'pods' | 'diagnostics'): Promise<void> {
+  await page.getByTestId(`tab-${name}`).click();
+}
+
+/** Table rows that carry data (the header row has no data-key). */
+function dataRows(label: string) {
+  return page.locator(`[role=table][aria-label="${label}"] [role=row][data-key]`);
+}
+
+function clusterNodes(): NodeRow[] {
+  return backend.demo!.listObjects('nodes') as unknown as NodeRow[];
+}
+
+async function badgeLevel(label: string): Promise<string | null> {
+  return page.getByTestId(`freshness-${label}`).first().getAttribute('data-level');
+}
+
+/** The Diagnostics tab's rows as data, read from the attributes each row carries. */
+async function diagnosticsRows(): Promise<Array<{ key: string; mode: string; health: string; reason: string; polling: string; metricsInterval: string }>> {
+  return page.locator('[data-testid=diag-domains] tbody tr[data-key]').evaluateAll((rows) =>
+    rows.map((r) => ({
+      key: r.getAttribute('data-key') ?? '',
+      mode: r.getAttribute('data-mode') ?? '',
+      health: r.getAttribute('data-health') ?? '',
+      reason: r.getAttribute('data-reason') ?? '',
+      polling: r.getAttribute('data-polling') ?? '',
+      metricsInterval: r.getAttribute('data-metrics-interval') ?? '',
+    })),
+  );
+}
+
+const streamed = (key: string) => !key.startsWith('node-metrics:') && !key.startsWith('pod-metrics:');
+
+async function waitForDiagnostics(
+  what: string,
+  check: (rows: Awaited<ReturnType<typeof diagnosticsRows>>) => boolean,
+  timeoutMs = 30_000,
+): Promise<Awaited<ReturnType<typeof diagnosticsRows>>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await diagnosticsRows();
+    if (rows.length > 0 && check(rows)) return rows;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for Diagnostics to show ${what}; it shows ${JSON.stringify(rows)}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+test('nodesViewShowsEveryDemoNodeWithUsage', async () => {
+  await open('#/nodes');
+  const nodes = clusterNodes();
+  await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Nodes"] [role=row][data-key]').length === n, nodes.length, wait);
+  const names = await dataRows('Nodes').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
+  expect(names.sort()).toEqual((nodes as unknown as Array<{ metadata: { name: string } }>).map((n) => n.metadata.name).sort());
+  // Usage arrives from node-metrics: a number, not a dash.
+  await page.waitForFunction(() => /\d+m/.test(document.querySelector('[aria-label="Nodes"] [role=row][data-key] [data-col=cpu]')?.textContent ?? ''), null, wait);
+  await page.waitForFunction(() => document.querySelector('[data-testid=freshness-nodes]')?.getAttribute('data-level') === 'live', null, wait);
+  // Sparklines need two samples; the demo's metrics resolution is 15 s, so wait for a path to be drawn.
+  await page.waitForSelector('[aria-label="Nodes"] [data-col=cpu] svg path', { timeout: 45_000 });
+  await screenshot(page, 'nodes');
+});
+
+test('cordonFromTheUiArrivesBackThroughTheStreamThenUncordon', async () => {
+  await open('#/nodes');
+  const name = clusterNodes().map((n) => (n as unknown as { metadata: { name: string } }).metadata.name).sort()[0]!;
+  const row = page.locator(`[aria-label="Nodes"] [role=row][data-key="${name}"]`);
+  await row.waitFor(wait);
+  await expect(row.locator('[data-col=scheduling]').textContent()).resolves.toBe('Schedulable');
+  await page.getByTestId(`cordon-${name}`).click();
+  await row.locator('[data-col=scheduling]', { hasText: 'Cordoned' }).waitFor(wait);
+  const cordoned = backend.demo!.listObjects('nodes').find((n) => (n as { metadata: { name: string } }).metadata.name === name) as { spec?: { unschedulable?: boolean } };
+  expect(cordoned.spec?.unschedulable).toBe(true);
+  await expect(page.getByTestId(`cordon-${name}`).textContent()).resolves.toBe('Uncordon');
+  await screenshot(page, 'nodes-cordoned');
+  await page.getByTestId(`cordon-${name}`).click();
+  await row.locator('[data-col=scheduling]', { hasText: 'Schedulable' }).waitFor(wait);
+  await expect(page.getByTestId(`cordon-${name}`).textContent()).resolves.toBe('Cordon');
+});
+
+test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {
+  await open('#/pods');
+  await dataRows('Pods').first().waitFor(wait);
+  const pods = backend.demo!.listObjects('pods') as Array<{ metadata: { name: string; namespace: string }; status?: { phase?: string } }>;
+  // The header says how many the store holds: every pod of the cluster.
+  await page.locator('.toolbar .count', { hasText: `of ${pods.length}` }).first().waitFor(wait);
+
+  const running = pods.find((p) => p.status?.phase === 'Running' && p.metadata.namespace !== 'kube-system') ?? pods[0]!;
+  await page.getByTestId('namespace-select').selectOption(running.metadata.namespace);
+  const inNamespace = pods.filter((p) => p.metadata.namespace === running.metadata.namespace).length;
+  await page.locator('.toolbar .count', { hasText: `of ${inNamespace}` }).first().waitFor(wait);
+  expect(page.url()).toContain(`ns=${running.metadata.namespace}`);
+
+  await page.locator(`[aria-label="Pods"] [role=row][data-key="${running.metadata.namespace}/${running.metadata.name}"]`).click();
+  const logs = page.getByTestId('logs-panel');
+  await logs.waitFor(wait);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=log-lines] .log-line').length > 0, null, wait);
+  const before = await page.locator('[data-testid=log-lines] .log-line').count();
+  // The demo's containers keep logging: following shows new lines without a reload.
+  await page.waitForFunction(
+    (n) => {
+      const lines = document.querySelectorAll('[data-testid=log-lines] .log-line');
+      return lines.length > n || (lines.length >= 500 && lines[lines.length - 1]?.textContent !== null);
+    },
+    before,
+    { timeout: 45_000 },
+  );
+  await page.waitForFunction(() => document.querySelector('[data-testid=freshness-logs]')?.getAttribute('data-level') === 'live', null, wait);
+  await screenshot(page, 'pods-logs');
+});
+
+test('workloadsViewListsControllersWithSummedUsageButNoReplicaSets', async () => {
+  await open('#/workloads');
+  await dataRows('Workloads').first().waitFor(wait);
+  const kinds = await page.locator('[aria-label="Workloads"] [role=row][data-key] [data-col=kind]').allTextContents();
+  expect(kinds).toContain('Deployment');
+  expect(kinds).not.toContain('ReplicaSet');
+  // Some Deployment sums its pods' usage (pod → ReplicaSet → Deployment).
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('[aria-label="Workloads"] [role=row][data-key]')].some(
+        (r) => r.querySelector('[data-col=kind]')?.textContent === 'Deployment' && /\d+m/.test(r.querySelector('[data-col=cpu]')?.textContent ?? ''),
+      ),
+    null,
+    wait,
+  );
+  await page.waitForFunction(() => document.querySelector('[data-testid=freshness-workloads]')?.getAttribute('data-level') === 'live', null, wait);
+  await screenshot(page, 'workloads');
+});
+
+test('diagnosticsShowStreamingThenPollingOnDisconnectThenHealthyAgain', async () => {
+  await open('#/pods');
+  await dataRows('Pods').first().waitFor(wait);
+  await clickTab('diagnostics');
+  const healthy = await waitForDiagnostics('every streamed domain streaming, healthy, polling paused', (rows) =>
+    rows.every((r) => (streamed(r.key) ? r.mode === 'streaming' && r.health === 'healthy' && r.polling === 'paused' : r.mode === 'metrics-only' && r.health === 'healthy')),
+  );
+  // What the Pods view mounts is there (earlier tests may leave a namespace or a log panel open).
+  expect(healthy.map((r) => r.key)).toEqual(expect.arrayContaining(['namespaces:', 'pod-metrics:', 'pods:']));
+  await page.getByTestId('backend-upstreams').locator('tbody tr').first().waitFor(wait);
+  await screenshot(page, 'diagnostics');
+
+  const closed = await fetch(`${backend.url}_debug/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: 'close-streams' }) });
+  expect(closed.status).toBe(200);
+  await waitForDiagnostics(
+    'polling with reason disconnect',
+    (rows) => rows.filter((r) => streamed(r.key)).every((r) => r.mode === 'polling' && r.reason === 'disconnect' && r.polling === 'enabled'),
+    10_000,
+  );
+  await page.getByTestId('disconnected').waitFor(wait);
+  await screenshot(page, 'diagnostics-disconnected');
+  await clickTab('pods');
+  await page.locator('.problem', { hasText: 'Disconnected' }).first().waitFor(wait);
+  await page.waitForFunction(() => document.querySelector('[data-testid=freshness-pods]')?.getAttribute('data-mode') === 'polling', null, wait);
+  await screenshot(page, 'pods-disconnected');
+  await clickTab('diagnostics');
+
+  await fetch(`${backend.url}_debug/faults`, { method: 'DELETE' });
+  await waitForDiagnostics('healthy again after the stream is restored', (rows) =>
+    rows.filter((r) => streamed(r.key)).every((r) => r.mode === 'streaming' && r.health === 'healthy' && r.polling === 'paused'),
+  );
+  await page.getByTestId('disconnected').waitFor({ state: 'detached', timeout: 30_000 });
+});
+
+test('theMetricsIntervalSettingReachesTheMachinesAndSurvivesAReload', async () => {
+  await open('#/nodes');
+  await dataRows('Nodes').first().waitFor(wait);
+  await clickTab('diagnostics');
+  await waitForDiagnostics('the default metrics interval', (rows) => rows.some((r) => r.key === 'node-metrics:' && r.metricsInterval === '5000'));
+  await page.getByTestId('metrics-interval').selectOption('2000');
+  await waitForDiagnostics('the new metrics interval', (rows) => rows.some((r) => r.key === 'node-metrics:' && r.metricsInterval === '2000'));
+  await page.reload();
+  await expect(page.getByTestId('metrics-interval').inputValue()).resolves.toBe('2000');
+  await clickTab('nodes');
+  await dataRows('Nodes').first().waitFor(wait);
+  await clickTab('diagnostics');
+  await waitForDiagnostics('the kept metrics interval after a reload', (rows) => rows.some((r) => r.key === 'node-metrics:' && r.metricsInterval === '2000'));
+  await page.evaluate(() => window.localStorage.clear());
+});
+
+test('thePageThrewNothing', () => {
+  expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
+});

@@ -1,0 +1,35 @@
+/** The namespace scope of a view: '' is all namespaces. Options come from the `namespaces` domain. */
+import { useMemo } from 'react';
+import type { NamespaceRow } from '../../adapters/rows.js';
+import { useDomain } from '../hooks/useDomain.js';
+import { useRows } from '../hooks/useStore.js';
+
+export function NamespaceSelect({ value, onChange }: { value: string; onChange: (namespace: string) => void }) {
+  const { key } = useDomain('namespaces', '');
+  const rows = useRows<NamespaceRow>(key);
+  const names = useMemo(() => rows.map((r) => r.name).sort(), [rows]);
+  // A namespace chosen before the list arrived (a deep link) stays selectable.
+  const options = value !== '' && !names.includes(value) ? [value, ...names] : names;
+  return (
+    <label className="field">
+      <span>Namespace</span>
+      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid="namespace-select">
+        <option value="">All namespaces</option>
+        {options.map((n) => (
+          <option key={n} value={n}>
+            {n}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function FilterBox({ value, onChange, placeholder }: { value: string; onChange: (text: string) => void; placeholder: string }) {
+  return (
+    <label className="field grow">
+      <span>Filter</span>
+      <input type="search" value={value} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} data-testid="filter" />
+    </label>
+  );
+}

@@ -1,0 +1,21 @@
+/**
+ * Rows and metrics from the engine's RowStore through useSyncExternalStore. The sources cache by
+ * collection identity and version, so a component re-renders only when its own rows change (or,
+ * for metrics, when any sample does).
+ */
+import { useMemo, useSyncExternalStore } from 'react';
+import type { Row } from '../../adapters/rows.js';
+import { metricsVersionSource, rowsSource } from '../state/storeSources.js';
+import { useEngine } from './engine.js';
+
+export function useRows<R extends Row>(key: string): readonly R[] {
+  const { store } = useEngine();
+  const source = useMemo(() => rowsSource<R>(store, key), [store, key]);
+  return useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
+}
+
+export function useMetricsVersion(): number {
+  const { store } = useEngine();
+  const source = useMemo(() => metricsVersionSource(store), [store]);
+  return useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
+}

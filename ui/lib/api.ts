@@ -1,0 +1,58 @@
+/**
+ * Calls to the backend that are not data subscriptions: cordon/uncordon and the backend's own
+ * diagnostics. Relative URLs, so the dashboard works wherever the backend serves it.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function call<T>(method: string, path: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers: { accept: 'application/json' } });
+  } catch {
+    throw new ApiError(0, 'the kubelive backend cannot be reached');
+  }
+  const body = (await response.json().catch(() => ({}))) as { reason?: string; error?: string };
+  if (!response.ok) {
+    const reason = body.reason ?? body.error ?? `HTTP ${response.status}`;
+    throw new ApiError(response.status, response.status === 403 ? `forbidden: ${reason}` : reason);
+  }
+  return body as T;
+}
+
+export function setCordoned(node: string, cordoned: boolean): Promise<{ name: string; unschedulable: boolean }> {
+  return call('POST', `api/v1/nodes/${encodeURIComponent(node)}/${cordoned ? 'cordon' : 'uncordon'}`);
+}
+
+export interface BackendUpstream {
+  readonly key: string;
+  readonly state: string;
+  readonly report: { state: string; healthy: boolean; reason?: string | null; lastEventAgeMs?: number | null };
+  readonly users: number;
+  readonly rows: number;
+  readonly lists: number;
+  readonly stalls: number;
+  readonly watches: number;
+  readonly lastError: string | null;
+  readonly stopsInMs: number | null;
+}
+
+export interface BackendDiagnostics {
+  readonly generatedAt: string;
+  readonly kube: { server: string; context: string; demo: boolean };
+  readonly config: Record<string, unknown>;
+  readonly upstreams: readonly BackendUpstream[];
+  readonly clients: readonly unknown[];
+  readonly faults: readonly { fault: string }[] | null;
+}
+
+export function backendDiagnostics(): Promise<BackendDiagnostics> {
+  return call('GET', 'api/v1/diagnostics');
+}

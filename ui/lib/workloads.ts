@@ -1,0 +1,70 @@
+/**
+ * What the Workloads view lists: the workloads an operator manages (Deployments, StatefulSets,
+ * DaemonSets, Jobs, CronJobs), each with its pods' summed usage. ReplicaSets stay out of the
+ * list: they are a Deployment's machinery, and their pods' usage is already counted on it.
+ */
+import type { WorkloadKind, WorkloadRow } from '../../adapters/rows.js';
+
+export interface WorkloadUsage {
+  readonly cpuMillicores: number;
+  readonly memoryBytes: number;
+  /** Pods that contributed a sample. */
+  readonly pods: number;
+}
+
+export interface WorkloadListRow {
+  readonly workload: WorkloadRow;
+  readonly usage: WorkloadUsage | null;
+}
+
+export const listedKinds: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+
+const kindOrder = new Map<WorkloadKind, number>(listedKinds.map((kind, i) => [kind, i]));
+
+export function isListed(row: WorkloadRow): boolean {
+  return kindOrder.has(row.kind);
+}
+
+/** Listed workloads with usage, sorted by namespace, kind (as above), then name. */
+export function workloadList(
+  rows: readonly WorkloadRow[],
+  usage: ReadonlyMap<string, WorkloadUsage>,
+  kind: WorkloadKind | 'all' = 'all',
+): WorkloadListRow[] {
+  return rows
+    .filter((w) => isListed(w) && (kind === 'all' || w.kind === kind))
+    .sort(
+      (a, b) =>
+        a.namespace.localeCompare(b.namespace) ||
+        (kindOrder.get(a.kind) ?? 9) - (kindOrder.get(b.kind) ?? 9) ||
+        a.name.localeCompare(b.name),
+    )
+    .map((workload) => ({ workload, usage: usage.get(workload.uid) ?? null }));
+}
+
+/** How many of each listed kind, for the kind filter. */
+export function countByKind(rows: readonly WorkloadRow[]): Record<WorkloadKind | 'all', number> {
+  const counts = { all: 0, Deployment: 0, StatefulSet: 0, DaemonSet: 0, ReplicaSet: 0, Job: 0, CronJob: 0 };
+  for (const w of rows) {
+    if (!isListed(w)) continue;
+    counts[w.kind]++;
+    counts.all++;
+  }
+  return counts;
+}
+
+/**
+ * Ready over desired, as an operator reads it. A CronJob's `desired` is its active Jobs, so it
+ * shows "n active"; a Job's is its completions.
+ */
+export function readyText(w: WorkloadRow): string {
+  if (w.kind === 'CronJob') return `${w.desired} active`;
+  if (w.kind === 'Job') return `${w.ready}/${w.desired} done`;
+  return `${w.ready}/${w.desired}`;
+}
+
+/** Fewer ready than desired (a Job still running is not short). */
+export function isShort(w: WorkloadRow): boolean {
+  if (w.kind === 'CronJob' || w.kind === 'Job') return false;
+  return w.ready < w.desired;
+}

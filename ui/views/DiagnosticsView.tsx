@@ -1,0 +1,253 @@
+/**
+ * Diagnostics: for every active domain and scope, what its machine says right now — retrieval
+ * mode, health and reason, stream connected/delivering and the last delivery's age, polling
+ * enabled or paused and its interval, the metrics interval, the backend's upstream report,
+ * counters and the last transitions — plus the connection and the backend's own view of its
+ * upstream list-watches. Everything is derived from machine snapshots at render time
+ * (engine.diagnostics()), re-rendered every second and on every orchestrator change.
+ */
+import { useSelector } from '@xstate/react';
+import { useEffect, useState } from 'react';
+import type { DiagnosticsRow } from '../../machines/diagnostics.js';
+import { useEngine, useNow } from '../hooks/engine.js';
+import { backendDiagnostics, type BackendDiagnostics } from '../lib/api.js';
+import { formatAgo, formatClock, formatInterval } from '../lib/format.js';
+import { freshnessOf } from '../lib/freshness.js';
+
+/** The backend's diagnostics are a request: every two seconds is live enough and cheap. */
+const backendPollMs = 2000;
+
+function useBackendDiagnostics(): { data: BackendDiagnostics | null; error: string | null } {
+  const [state, setState] = useState<{ data: BackendDiagnostics | null; error: string | null }>({ data: null, error: null });
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const data = await backendDiagnostics();
+        if (live) setState({ data, error: null });
+      } catch (error) {
+        if (live) setState((s) => ({ data: s.data, error: error instanceof Error ? error.message : String(error) }));
+      }
+      if (live) timer = setTimeout(poll, backendPollMs);
+    };
+    void poll();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, []);
+  return state;
+}
+
+function Yes({ value, yes, no }: { value: boolean; yes: string; no: string }) {
+  return <span className={value ? 'ok' : 'warn'}>{value ? yes : no}</span>;
+}
+
+function DomainRow({ row, stallTimeoutMs }: { row: DiagnosticsRow; stallTimeoutMs: number }) {
+  const freshness = freshnessOf(row, stallTimeoutMs);
+  const recent = row.transitions.slice(-4).reverse();
+  const counters = Object.entries(row.counters).filter(([, n]) => n > 0);
+  return (
+    <tr
+      data-testid={`diag-${row.key}`}
+      data-key={row.key}
+      data-mode={row.mode}
+      data-health={row.health}
+      data-reason={row.reason ?? ''}
+      data-polling={row.polling.enabled ? 'enabled' : 'paused'}
+      data-metrics-interval={row.metricsIntervalMs}
+    >
+      <td>
+        <div className="mono strong">{row.domain}</div>
+        <div className="muted">{row.scope === '' ? (row.domain === 'nodes' || row.domain === 'namespaces' || row.domain === 'node-metrics' ? 'cluster' : 'all namespaces') : row.scope}</div>
+        <div className="muted small">{row.holders} view{row.holders === 1 ? '' : 's'}</div>
+      </td>
+      <td>
+        <div className={`mode mode-${row.mode}`}>{row.mode}</div>
+        <div className="muted small">{row.state}</div>
+      </td>
+      <td>
+        <div className={`health health-${row.health}`}>{row.health}</div>
+        {row.reason ? <div className="reason">{row.reason}</div> : null}
+        {row.lastError ? <div className="muted small clip" title={row.lastError}>{row.lastError}</div> : null}
+      </td>
+      <td>
+        {row.stream ? (
+          <>
+            <div>
+              <Yes value={row.stream.connected} yes="connected" no="not connected" />
+            </div>
+            <div>
+              <Yes value={row.stream.delivering} yes="delivering" no="not delivering" />
+            </div>
+            <div className="muted small">last {formatAgo(row.stream.lastDeliveryAgeMs)}</div>
+          </>
+        ) : (
+          <span className="muted">no stream</span>
+        )}
+      </td>
+      <td>
+        {row.polling.enabled ? (
+          <>
+            <div className="warn">enabled</div>
+            <div className="muted small">every {formatInterval(row.polling.intervalMs)}</div>
+          </>
+        ) : (
+          <div className="ok">paused</div>
+        )}
+      </td>
+      <td className="metrics-interval">{formatInterval(row.metricsIntervalMs)}</td>
+      <td>
+        {row.upstream ? (
+          <>
+            <div className={row.upstream.healthy ? 'ok' : 'warn'}>{row.upstream.state}</div>
+            {row.upstream.reason ? <div className="muted small">{row.upstream.reason}</div> : null}
+          </>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+      <td>
+        <div>{row.itemCount === null ? '—' : row.itemCount.toLocaleString()} items</div>
+        <div className={`small badge-inline badge-${freshness.level}`}>data {formatAgo(row.dataAgeMs)}</div>
+        {row.sampleAgeMs !== null ? <div className="muted small">sample {formatAgo(row.sampleAgeMs)}</div> : null}
+      </td>
+      <td className="counters small">
+        {counters.length === 0 ? <span className="muted">—</span> : counters.map(([name, n]) => <div key={name}>{name} {n}</div>)}
+      </td>
+      <td className="transitions small">
+        {recent.map((t, i) => (
+          <div key={`${t.at}-${i}`}>
+            <span className="mono muted">{formatClock(t.at)}</span> {t.from} → <strong>{t.to}</strong>
+            {t.reason ? <span className="reason"> ({t.reason})</span> : null}
+          </div>
+        ))}
+      </td>
+    </tr>
+  );
+}
+
+export function DiagnosticsView() {
+  const engine = useEngine();
+  useNow(); // re-render every tick: ages move even when no machine does
+  useSelector(engine.actor, (s) => s.context.subscriptions); // and whenever subscriptions come or go
+  const diagnostics = engine.diagnostics();
+  const config = engine.config();
+  const backend = useBackendDiagnostics();
+  const connection = diagnostics.connection;
+  const counters = engine.counters;
+
+  return (
+    <section className="view diagnostics" aria-label="Diagnostics">
+      <div className="toolbar">
+        <h2>Diagnostics</h2>
+        <span className="muted">Every active domain and scope, from its state machine. Updates every second.</span>
+      </div>
+      <div className="diag-scroll">
+        <div className="cards">
+          <div className="card" data-testid="diag-connection" data-state={connection?.state ?? 'none'}>
+            <h3>Stream connection</h3>
+            <div className={connection?.open ? 'ok strong' : 'warn strong'}>{connection?.state ?? 'not started'}</div>
+            <div className="muted small">
+              {connection ? `${connection.connects} connects, ${connection.disconnects} disconnects, attempt ${connection.attempts}` : ''}
+            </div>
+            {connection?.lastCloseReason ? <div className="muted small">last close: {connection.lastCloseReason}</div> : null}
+          </div>
+          <div className="card">
+            <h3>Engine</h3>
+            <div className="small">metrics every {formatInterval(diagnostics.metricsIntervalMs)}</div>
+            <div className="small muted">
+              heartbeat {formatInterval(config.heartbeatIntervalMs)}, stall after {formatInterval(config.stallTimeoutMs)}, pending {formatInterval(config.pendingTimeoutMs)}
+            </div>
+            <div className="small muted">
+              frames {counters.framesReceived}, resets {counters.resetsReceived}, drifts {counters.drifts}, resumes {counters.resumes}
+            </div>
+            {diagnostics.rejected.length > 0 ? <div className="small warn">rejected: {diagnostics.rejected[diagnostics.rejected.length - 1]}</div> : null}
+          </div>
+          <div className="card">
+            <h3>Backend</h3>
+            {backend.data ? (
+              <>
+                <div className="small">
+                  {backend.data.kube.demo ? 'demo cluster' : backend.data.kube.context} · <span className="mono">{backend.data.kube.server}</span>
+                </div>
+                <div className="small muted">
+                  {backend.data.clients.length} client{backend.data.clients.length === 1 ? '' : 's'}
+                  {backend.data.faults && backend.data.faults.length > 0 ? ` · faults: ${backend.data.faults.map((f) => f.fault).join(', ')}` : ''}
+                </div>
+              </>
+            ) : null}
+            {backend.error ? <div className="small warn">cannot read the backend's diagnostics: {backend.error}</div> : null}
+          </div>
+        </div>
+
+        <table className="diag-table" data-testid="diag-domains">
+          <thead>
+            <tr>
+              <th>Domain / scope</th>
+              <th>Mode</th>
+              <th>Health</th>
+              <th>Stream</th>
+              <th>Polling</th>
+              <th>Metrics</th>
+              <th>Upstream</th>
+              <th>Data</th>
+              <th>Counters</th>
+              <th>Last transitions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {diagnostics.rows.length === 0 ? (
+              <tr>
+                <td colSpan={10} className="muted">
+                  No active subscriptions: open Nodes, Workloads or Pods.
+                </td>
+              </tr>
+            ) : (
+              diagnostics.rows.map((row) => <DomainRow key={row.key} row={row} stallTimeoutMs={config.stallTimeoutMs} />)
+            )}
+          </tbody>
+        </table>
+
+        <h3 className="section">Backend upstream list-watches</h3>
+        <table className="diag-table" data-testid="backend-upstreams">
+          <thead>
+            <tr>
+              <th>Resource</th>
+              <th>State</th>
+              <th>Report</th>
+              <th>Rows</th>
+              <th>Users</th>
+              <th>Lists / watches / stalls</th>
+              <th>Last error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(backend.data?.upstreams ?? []).map((u) => (
+              <tr key={u.key} data-testid={`upstream-${u.key}`}>
+                <td className="mono">{u.key}</td>
+                <td className={u.report.healthy ? 'ok' : 'warn'}>{u.state}</td>
+                <td>
+                  {u.report.healthy ? 'healthy' : `unhealthy${u.report.reason ? `: ${u.report.reason}` : ''}`}
+                  {u.report.lastEventAgeMs != null ? <div className="muted small">last event {formatAgo(u.report.lastEventAgeMs)}</div> : null}
+                </td>
+                <td>{u.rows.toLocaleString()}</td>
+                <td>
+                  {u.users}
+                  {u.stopsInMs !== null ? <div className="muted small">stops in {formatInterval(u.stopsInMs)}</div> : null}
+                </td>
+                <td>
+                  {u.lists} / {u.watches} / {u.stalls}
+                </td>
+                <td className="muted small clip" title={u.lastError ?? ''}>
+                  {u.lastError ?? '—'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * Nodes: readiness, scheduling, taints, version and age from the `nodes` stream, usage from
+ * `node-metrics` with a sparkline of recent samples, and Cordon/Uncordon. The button only sends
+ * the request: the row changes when the change comes back through the stream, like any other.
+ */
+import { useDeferredValue, useMemo, useState } from 'react';
+import type { NodeRow } from '../../adapters/rows.js';
+import { Sparkline } from '../components/Sparkline.js';
+import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
+import { FilterBox } from '../components/NamespaceSelect.js';
+import { VirtualTable, type Column } from '../components/VirtualTable.js';
+import { useEngine, useNow } from '../hooks/engine.js';
+import { useDomain } from '../hooks/useDomain.js';
+import { useMetricsVersion, useRows } from '../hooks/useStore.js';
+import { setCordoned } from '../lib/api.js';
+import { ageSince, formatBytes, formatCpu, formatShare, formatTaint } from '../lib/format.js';
+import { isLoading } from '../lib/freshness.js';
+import { byName, rolesText, troubleConditions } from '../lib/nodes.js';
+
+export function NodesView() {
+  const engine = useEngine();
+  const now = useNow();
+  const nodes = useDomain('nodes', '');
+  const metrics = useDomain('node-metrics', '');
+  const rows = useRows<NodeRow>(nodes.key);
+  const metricsVersion = useMetricsVersion();
+  const [filter, setFilter] = useState('');
+  const deferredFilter = useDeferredValue(filter);
+  /** Nodes with a cordon/uncordon in flight, and the state asked for. */
+  const [pending, setPending] = useState<ReadonlyMap<string, boolean>>(new Map());
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  const sorted = useMemo(() => {
+    const needle = deferredFilter.trim().toLowerCase();
+    return rows.filter((n) => needle === '' || n.name.toLowerCase().includes(needle)).sort(byName);
+  }, [rows, deferredFilter]);
+
+  // A request is done when the stream shows the state it asked for.
+  const settled = [...pending].filter(([name, want]) => rows.find((n) => n.name === name)?.unschedulable === want);
+  if (settled.length > 0) {
+    const next = new Map(pending);
+    for (const [name] of settled) next.delete(name);
+    setPending(next);
+  }
+
+  async function toggle(node: NodeRow) {
+    const want = !node.unschedulable;
+    setActionError(null);
+    setPending((p) => new Map(p).set(node.name, want));
+    try {
+      await setCordoned(node.name, want);
+    } catch (error) {
+      setPending((p) => {
+        const next = new Map(p);
+        next.delete(node.name);
+        return next;
+      });
+      setActionError(`Could not ${want ? 'cordon' : 'uncordon'} ${node.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  const columns: Column<NodeRow>[] = useMemo(
+    () => [
+      { id: 'name', header: 'Name', width: 'minmax(11rem, 2fr)', render: (n) => <span className="mono">{n.name}</span>, title: (n) => n.name },
+      { id: 'roles', header: 'Roles', width: 'minmax(6rem, 1fr)', render: (n) => rolesText(n), title: (n) => rolesText(n) },
+      {
+        id: 'ready',
+        header: 'Ready',
+        width: '6.5rem',
+        render: (n) => {
+          const trouble = troubleConditions(n);
+          return (
+            <span className={n.ready === 'True' ? 'ok' : 'bad'} title={trouble.length ? trouble.join(', ') : undefined}>
+              {n.ready === 'True' ? 'Ready' : n.ready === 'False' ? 'NotReady' : 'Unknown'}
+              {trouble.length ? ' ⚠' : ''}
+            </span>
+          );
+        },
+      },
+      {
+        id: 'scheduling',
+        header: 'Scheduling',
+        width: '7rem',
+        render: (n) => (n.unschedulable ? <span className="pill pill-warn">Cordoned</span> : <span className="muted">Schedulable</span>),
+      },
+      {
+        id: 'taints',
+        header: 'Taints',
+        width: 'minmax(8rem, 2fr)',
+        render: (n) => (n.taints.length === 0 ? <span className="muted">none</span> : n.taints.map(formatTaint).join(', ')),
+        title: (n) => n.taints.map(formatTaint).join('\n'),
+      },
+      { id: 'version', header: 'Version', width: '6.5rem', render: (n) => n.kubeletVersion },
+      { id: 'age', header: 'Age', width: '4.5rem', align: 'right', render: (n) => ageSince(n.createdAt, now) },
+      {
+        id: 'cpu',
+        header: 'CPU',
+        width: '11rem',
+        align: 'right',
+        render: (n) => {
+          const sample = engine.store.metricsFor('node', n.name);
+          return (
+            <span className="usage">
+              <Sparkline values={sample?.history.map((h) => h.cpuMillicores) ?? []} label={`CPU of ${n.name}`} />
+              <span>{formatCpu(sample?.usage.cpuMillicores)}</span>
+              <span className="share">{formatShare(sample?.usage.cpuMillicores, n.allocatable.cpuMillicores)}</span>
+            </span>
+          );
+        },
+      },
+      {
+        id: 'memory',
+        header: 'Memory',
+        width: '11rem',
+        align: 'right',
+        render: (n) => {
+          const sample = engine.store.metricsFor('node', n.name);
+          return (
+            <span className="usage">
+              <Sparkline values={sample?.history.map((h) => h.memoryBytes) ?? []} label={`memory of ${n.name}`} />
+              <span>{formatBytes(sample?.usage.memoryBytes)}</span>
+              <span className="share">{formatShare(sample?.usage.memoryBytes, n.allocatable.memoryBytes)}</span>
+            </span>
+          );
+        },
+      },
+      {
+        id: 'action',
+        header: '',
+        width: '7rem',
+        render: (n) => {
+          const inFlight = pending.has(n.name);
+          const label = inFlight ? (pending.get(n.name) ? 'Cordoning…' : 'Uncordoning…') : n.unschedulable ? 'Uncordon' : 'Cordon';
+          return (
+            <button type="button" className="small" disabled={inFlight} onClick={() => void toggle(n)} data-testid={`cordon-${n.name}`}>
+              {label}
+            </button>
+          );
+        },
+      },
+    ],
+    // metricsVersion: the cells read samples from the store when metrics move.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [engine, now, pending, metricsVersion],
+  );
+
+  return (
+    <section className="view" aria-label="Nodes">
+      <div className="toolbar">
+        <h2>Nodes</h2>
+        <span className="count">{rows.length > 0 ? `${sorted.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
+        <FilterBox value={filter} onChange={setFilter} placeholder="node name" />
+        <div className="badges">
+          <FreshnessBadge label="nodes" status={nodes.status} />
+          <FreshnessBadge label="metrics" status={metrics.status} />
+        </div>
+      </div>
+      <Problems statuses={[nodes.status, metrics.status]} />
+      {actionError ? <div className="problem problem-error" role="alert">{actionError}</div> : null}
+      {isLoading(nodes.status, rows.length) ? (
+        <Loading what="nodes" status={nodes.status} count={rows.length} />
+      ) : (
+        <VirtualTable rows={sorted} columns={columns} rowKey={(n) => n.name} rowHeight={34} label="Nodes" empty="No nodes match." />
+      )}
+    </section>
+  );
+}

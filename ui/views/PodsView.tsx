@@ -1,0 +1,97 @@
+/**
+ * Pods in the chosen namespace (the scope of the `pods` and `pod-metrics` subscriptions): phase,
+ * readiness, restarts, node, age and usage. Clicking a pod opens its Logs below the list.
+ */
+import { useDeferredValue, useMemo, useState } from 'react';
+import type { PodRow } from '../../adapters/rows.js';
+import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
+import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
+import { VirtualTable, type Column } from '../components/VirtualTable.js';
+import { useEngine, useNow } from '../hooks/engine.js';
+import { useDomain } from '../hooks/useDomain.js';
+import { useMetricsVersion, useRows } from '../hooks/useStore.js';
+import { ageSince, formatBytes, formatCpu } from '../lib/format.js';
+import { isLoading } from '../lib/freshness.js';
+import { phaseClass, phaseText, podOrder } from '../lib/pods.js';
+import { LogsPanel } from './LogsPanel.js';
+
+export function PodsView({ namespace, onNamespace }: { namespace: string; onNamespace: (ns: string) => void }) {
+  const engine = useEngine();
+  const now = useNow();
+  const pods = useDomain('pods', namespace);
+  const metrics = useDomain('pod-metrics', namespace);
+  const rows = useRows<PodRow>(pods.key);
+  const metricsVersion = useMetricsVersion();
+  const [filter, setFilter] = useState('');
+  const deferredFilter = useDeferredValue(filter);
+  const [selected, setSelected] = useState<{ namespace: string; name: string; containers: readonly string[] } | null>(null);
+
+  const sorted = useMemo(() => {
+    const needle = deferredFilter.trim().toLowerCase();
+    const matching = needle === '' ? rows.slice() : rows.filter((p) => p.name.includes(needle) || p.namespace.includes(needle) || (p.nodeName ?? '').includes(needle));
+    return matching.sort(podOrder);
+  }, [rows, deferredFilter]);
+
+  const columns: Column<PodRow>[] = useMemo(
+    () => [
+      { id: 'name', header: 'Name', width: 'minmax(14rem, 3fr)', render: (p) => <span className="mono">{p.name}</span>, title: (p) => p.name },
+      ...(namespace === ''
+        ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (p: PodRow) => p.namespace, title: (p: PodRow) => p.namespace }]
+        : []),
+      { id: 'phase', header: 'Status', width: '8rem', render: (p) => <span className={phaseClass(p)}>{phaseText(p)}</span> },
+      { id: 'ready', header: 'Ready', width: '4rem', align: 'right', render: (p) => p.ready },
+      {
+        id: 'restarts',
+        header: 'Restarts',
+        width: '5rem',
+        align: 'right',
+        render: (p) => <span className={p.restarts > 0 ? 'warn' : undefined}>{p.restarts}</span>,
+      },
+      { id: 'node', header: 'Node', width: 'minmax(8rem, 1.5fr)', render: (p) => p.nodeName ?? <span className="muted">unscheduled</span>, title: (p) => p.nodeName ?? '' },
+      { id: 'age', header: 'Age', width: '4.5rem', align: 'right', render: (p) => ageSince(p.createdAt, now) },
+      { id: 'cpu', header: 'CPU', width: '5.5rem', align: 'right', render: (p) => formatCpu(engine.store.metricsFor('pod', p.name, p.namespace)?.usage.cpuMillicores) },
+      { id: 'memory', header: 'Memory', width: '6rem', align: 'right', render: (p) => formatBytes(engine.store.metricsFor('pod', p.name, p.namespace)?.usage.memoryBytes) },
+    ],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [engine, now, namespace, metricsVersion],
+  );
+
+  const selectedKey = selected ? `${selected.namespace}/${selected.name}` : null;
+  return (
+    <section className={`view ${selected ? 'with-logs' : ''}`} aria-label="Pods">
+      <div className="toolbar">
+        <h2>Pods</h2>
+        <span className="count">{rows.length > 0 ? `${sorted.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
+        <NamespaceSelect
+          value={namespace}
+          onChange={(ns) => {
+            setSelected(null);
+            onNamespace(ns);
+          }}
+        />
+        <FilterBox value={filter} onChange={setFilter} placeholder="pod, namespace or node" />
+        <div className="badges">
+          <FreshnessBadge label="pods" status={pods.status} />
+          <FreshnessBadge label="metrics" status={metrics.status} />
+        </div>
+      </div>
+      <Problems statuses={[pods.status, metrics.status]} />
+      <div className="split">
+        {isLoading(pods.status, rows.length) ? (
+          <Loading what={namespace === '' ? 'pods in all namespaces' : `pods in ${namespace}`} status={pods.status} count={rows.length} />
+        ) : (
+          <VirtualTable
+            rows={sorted}
+            columns={columns}
+            rowKey={(p) => `${p.namespace}/${p.name}`}
+            selectedKey={selectedKey}
+            onRowClick={(p) => setSelected({ namespace: p.namespace, name: p.name, containers: p.containers })}
+            label="Pods"
+            empty="No pods match."
+          />
+        )}
+        {selected ? <LogsPanel pod={selected} onClose={() => setSelected(null)} /> : null}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * Workloads in the chosen namespace: Deployments, StatefulSets, DaemonSets, Jobs and CronJobs
+ * with ready/desired and their pods' summed usage. The sum follows owner references through
+ * rows the store holds (pod → ReplicaSet → Deployment, pod → Job → CronJob), so this view also
+ * holds the `pods` and `pod-metrics` subscriptions of its namespace.
+ */
+import { useDeferredValue, useMemo, useState } from 'react';
+import { workloadUsage } from '../../adapters/engine/workloadMetrics.js';
+import type { PodRow, WorkloadKind, WorkloadRow } from '../../adapters/rows.js';
+import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
+import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
+import { VirtualTable, type Column } from '../components/VirtualTable.js';
+import { useEngine, useNow } from '../hooks/engine.js';
+import { useDomain } from '../hooks/useDomain.js';
+import { useMetricsVersion, useRows } from '../hooks/useStore.js';
+import { ageSince, formatBytes, formatCpu } from '../lib/format.js';
+import { isLoading } from '../lib/freshness.js';
+import { countByKind, isShort, listedKinds, readyText, workloadList, type WorkloadListRow } from '../lib/workloads.js';
+
+export function WorkloadsView({ namespace, onNamespace }: { namespace: string; onNamespace: (ns: string) => void }) {
+  const engine = useEngine();
+  const now = useNow();
+  const workloads = useDomain('workloads', namespace);
+  const pods = useDomain('pods', namespace);
+  const metrics = useDomain('pod-metrics', namespace);
+  const workloadRows = useRows<WorkloadRow>(workloads.key);
+  const podRows = useRows<PodRow>(pods.key);
+  const metricsVersion = useMetricsVersion();
+  const [kind, setKind] = useState<WorkloadKind | 'all'>('all');
+  const [filter, setFilter] = useState('');
+  const deferredFilter = useDeferredValue(filter);
+
+  const usage = useMemo(
+    () => workloadUsage(engine.store, pods.key, workloads.key),
+    // The inputs are the rows and the samples; the store is read through them.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [engine, pods.key, workloads.key, workloadRows, podRows, metricsVersion],
+  );
+  const counts = useMemo(() => countByKind(workloadRows), [workloadRows]);
+  const list = useMemo(() => {
+    const needle = deferredFilter.trim().toLowerCase();
+    return workloadList(workloadRows, usage, kind).filter((r) => needle === '' || r.workload.name.includes(needle) || r.workload.namespace.includes(needle));
+  }, [workloadRows, usage, kind, deferredFilter]);
+
+  const columns: Column<WorkloadListRow>[] = useMemo(
+    () => [
+      { id: 'name', header: 'Name', width: 'minmax(12rem, 3fr)', render: (r) => <span className="mono">{r.workload.name}</span>, title: (r) => r.workload.name },
+      ...(namespace === ''
+        ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (r: WorkloadListRow) => r.workload.namespace }]
+        : []),
+      { id: 'kind', header: 'Kind', width: '7rem', render: (r) => r.workload.kind },
+      {
+        id: 'ready',
+        header: 'Ready',
+        width: '6rem',
+        align: 'right',
+        render: (r) => <span className={isShort(r.workload) ? 'warn' : undefined}>{readyText(r.workload)}</span>,
+      },
+      { id: 'pods', header: 'Pods with metrics', width: '8rem', align: 'right', render: (r) => r.usage?.pods ?? 0 },
+      { id: 'cpu', header: 'CPU', width: '6rem', align: 'right', render: (r) => formatCpu(r.usage?.cpuMillicores) },
+      { id: 'memory', header: 'Memory', width: '6.5rem', align: 'right', render: (r) => formatBytes(r.usage?.memoryBytes) },
+      { id: 'age', header: 'Age', width: '4.5rem', align: 'right', render: (r) => ageSince(r.workload.createdAt, now) },
+    ],
+    [now, namespace],
+  );
+
+  return (
+    <section className="view" aria-label="Workloads">
+      <div className="toolbar">
+        <h2>Workloads</h2>
+        <span className="count">{counts.all > 0 ? `${list.length.toLocaleString()} of ${counts.all.toLocaleString()}` : ''}</span>
+        <NamespaceSelect value={namespace} onChange={onNamespace} />
+        <div className="kinds" role="group" aria-label="Kind">
+          {(['all', ...listedKinds] as const).map((k) => (
+            <button key={k} type="button" className={`chip ${k === kind ? 'active' : ''}`} aria-pressed={k === kind} onClick={() => setKind(k)}>
+              {k === 'all' ? 'All' : `${k}s`} <span className="chip-count">{counts[k]}</span>
+            </button>
+          ))}
+        </div>
+        <FilterBox value={filter} onChange={setFilter} placeholder="workload or namespace" />
+        <div className="badges">
+          <FreshnessBadge label="workloads" status={workloads.status} />
+          <FreshnessBadge label="pods" status={pods.status} />
+          <FreshnessBadge label="metrics" status={metrics.status} />
+        </div>
+      </div>
+      <Problems statuses={[workloads.status, pods.status, metrics.status]} />
+      {isLoading(workloads.status, workloadRows.length) ? (
+        <Loading what={namespace === '' ? 'workloads in all namespaces' : `workloads in ${namespace}`} status={workloads.status} count={workloadRows.length} />
+      ) : (
+        <VirtualTable rows={list} columns={columns} rowKey={(r) => r.workload.uid} label="Workloads" empty="No workloads match." />
+      )}
+    </section>
+  );
+}

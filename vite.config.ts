@@ -1,0 +1,19 @@
+/**
+ * Vite builds the dashboard (ui/) into dist/ui, which the backend serves at `/`. Relative asset
+ * URLs (`base: './'`) keep the page working wherever the backend is mounted. JSX uses React's
+ * automatic runtime through Vite's own transformer; no plugin is needed for a production build.
+ */
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: 'ui',
+  base: './',
+  logLevel: 'warn',
+  build: {
+    outDir: '../dist/ui',
+    emptyOutDir: true,
+    sourcemap: true,
+    chunkSizeWarningLimit: 1024,
+  },
+  oxc: { jsx: { runtime: 'automatic' } },
+});
