@@ -80,7 +80,7 @@ export function NodesView() {
       {
         id: 'scheduling',
         header: 'Scheduling',
-        width: '7rem',
+        width: '8.5rem',
         render: (n) => (n.unschedulable ? <span className="pill pill-warn">Cordoned</span> : <span className="muted">Schedulable</span>),
       },
       {
@@ -95,7 +95,7 @@ export function NodesView() {
       {
         id: 'cpu',
         header: 'CPU',
-        width: '11rem',
+        width: '12.5rem',
         align: 'right',
         render: (n) => {
           const sample = engine.store.metricsFor('node', n.name);
@@ -111,7 +111,7 @@ export function NodesView() {
       {
         id: 'memory',
         header: 'Memory',
-        width: '11rem',
+        width: '12.5rem',
         align: 'right',
         render: (n) => {
           const sample = engine.store.metricsFor('node', n.name);
