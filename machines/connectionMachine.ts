@@ -12,7 +12,7 @@ import { backoffDelay } from './backoff.js';
 import type { KubeliveConfig } from './config.js';
 import { defaultConfig } from './config.js';
 import type { Now, TransitionRecord } from './types.js';
-import { appendTransition } from './types.js';
+import { enteredState } from './types.js';
 
 export type ConnectionEvent =
   | { type: 'SOCKET.OPENED' }
@@ -57,18 +57,7 @@ export const connectionMachine = setup({
   actions: {
     tellParentOpened: sendParent({ type: 'SOCKET.OPENED' }),
     tellParentClosed: sendParent({ type: 'SOCKET.CLOSED' }),
-    enter: assign(({ context }, params: { state: string }) => {
-      if (context.current === params.state) return {};
-      return {
-        current: params.state,
-        transitions: appendTransition(context.transitions, {
-          at: context.now(),
-          from: context.current,
-          to: params.state,
-          reason: params.state === 'reconnecting' ? ('disconnect' as const) : null,
-        }),
-      };
-    }),
+    enter: assign(({ context }, params: { state: string }) => enteredState(context, params.state, params.state === 'reconnecting' ? ('disconnect' as const) : null)),
     recordOpened: assign(({ context }) => ({ attempts: 0, connects: context.connects + 1, lastOpenedAt: context.now() })),
     recordClosed: assign(({ context, event }) => ({
       attempts: context.attempts + 1,

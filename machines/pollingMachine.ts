@@ -11,7 +11,7 @@ import { configProblems, defaultConfig } from './config.js';
 import type { Domain } from './domains.js';
 import { needsScope } from './domains.js';
 import type { FetchResult, Now, Reason, RetrievalMode, TransitionRecord } from './types.js';
-import { appendTransition, failureMessage, failureStatus } from './types.js';
+import { enteredState, failureMessage, failureStatus } from './types.js';
 
 export interface PollResult extends FetchResult {
   /** For metrics: the newest sample's time (ms since epoch); a repeat of the last one is not new. */
@@ -80,18 +80,7 @@ export function createPollingMachine(options: PollingMachineOptions) {
     },
     actions: {
       dropScopeData: () => {},
-      enter: assign(({ context }, params: { state: string }) => {
-        if (context.current === params.state) return {};
-        return {
-          current: params.state,
-          transitions: appendTransition(context.transitions, {
-            at: context.now(),
-            from: context.current,
-            to: params.state,
-            reason: context.reason,
-          }),
-        };
-      }),
+      enter: assign(({ context }, params: { state: string }) => enteredState(context, params.state, context.reason)),
       because: assign((_, params: { reason: Reason | null }) => ({ reason: params.reason })),
       recordPoll: assign(({ context, event }) => {
         const result = (event as unknown as { output: PollResult }).output;

@@ -18,7 +18,7 @@ import { configProblems, defaultConfig } from './config.js';
 import type { Domain } from './domains.js';
 import { needsScope } from './domains.js';
 import type { FetchResult, Now, Reason, TransitionRecord, UpstreamReport } from './types.js';
-import { appendTransition, failureMessage, failureStatus } from './types.js';
+import { enteredState, failureMessage, failureStatus } from './types.js';
 
 export type DeliveryKind = 'heartbeat' | 'update' | 'reset';
 
@@ -128,6 +128,18 @@ function pollingRegion(initial: 'fetching' | 'waiting') {
   };
 }
 
+/** While subscribed, losing the socket or the stream falls back to polling at once, with the reason. */
+const streamLost = {
+  'SOCKET.CLOSED': {
+    target: 'fallbackPolling',
+    actions: ['socketClosed', { type: 'because', params: { reason: 'disconnect' } }],
+  },
+  'STREAM.ERROR': {
+    target: 'fallbackPolling',
+    actions: ['recordStreamError', { type: 'because', params: { reason: 'errors' } }],
+  },
+} as const;
+
 export const subscriptionMachine = setup({
   types: {
     context: {} as SubscriptionContext,
@@ -147,18 +159,7 @@ export const subscriptionMachine = setup({
     requestResync: () => {},
     dropScopeData: () => {},
 
-    enter: assign(({ context }, params: { state: string }) => {
-      if (context.current === params.state) return {};
-      return {
-        current: params.state,
-        transitions: appendTransition(context.transitions, {
-          at: context.now(),
-          from: context.current,
-          to: params.state,
-          reason: context.reason,
-        }),
-      };
-    }),
+    enter: assign(({ context }, params: { state: string }) => enteredState(context, params.state, context.reason)),
     because: assign((_, params: { reason: Reason | null }) => ({ reason: params.reason })),
     countFallback: assign(({ context }) => ({
       streamAttempts: context.streamAttempts + 1,
@@ -352,14 +353,7 @@ export const subscriptionMachine = setup({
         ],
         'STREAM.STATUS': { actions: 'recordUpstream' },
         'STREAM.DRIFT': { actions: ['recordDrift', 'countResync', 'requestResync'] },
-        'SOCKET.CLOSED': {
-          target: 'fallbackPolling',
-          actions: ['socketClosed', { type: 'because', params: { reason: 'disconnect' } }],
-        },
-        'STREAM.ERROR': {
-          target: 'fallbackPolling',
-          actions: ['recordStreamError', { type: 'because', params: { reason: 'errors' } }],
-        },
+        ...streamLost,
         REFRESH: { target: '.fetching', reenter: true },
       },
       ...pollingRegion('waiting'),
@@ -400,14 +394,7 @@ export const subscriptionMachine = setup({
           target: 'degraded',
           actions: ['recordDrift', 'startHysteresis', 'countResync', 'requestResync', { type: 'because', params: { reason: 'drift' } }],
         },
-        'SOCKET.CLOSED': {
-          target: 'fallbackPolling',
-          actions: ['socketClosed', { type: 'because', params: { reason: 'disconnect' } }],
-        },
-        'STREAM.ERROR': {
-          target: 'fallbackPolling',
-          actions: ['recordStreamError', { type: 'because', params: { reason: 'errors' } }],
-        },
+        ...streamLost,
         REFRESH: { actions: ['countResync', 'requestResync'] },
       },
     },
@@ -419,14 +406,7 @@ export const subscriptionMachine = setup({
         'STREAM.DELIVERED': { actions: ['recordDelivery', 'countGoodDelivery'] },
         'STREAM.STATUS': { actions: 'recordUpstream' },
         'STREAM.DRIFT': { actions: ['recordDrift', 'countResync', 'requestResync', { type: 'because', params: { reason: 'drift' } }] },
-        'SOCKET.CLOSED': {
-          target: 'fallbackPolling',
-          actions: ['socketClosed', { type: 'because', params: { reason: 'disconnect' } }],
-        },
-        'STREAM.ERROR': {
-          target: 'fallbackPolling',
-          actions: ['recordStreamError', { type: 'because', params: { reason: 'errors' } }],
-        },
+        ...streamLost,
         REFRESH: { target: '.fetching', reenter: true },
       },
       // Checked after every event: enough good deliveries with an agreeing digest end the episode.

@@ -66,6 +66,22 @@ export function appendTransition(
   return next;
 }
 
+/**
+ * The context change for entering a top-level state: remember it and log the transition with its
+ * reason. Re-entering the state it is already in logs nothing.
+ */
+export function enteredState(
+  context: { current: string; transitions: readonly TransitionRecord[]; now: Now },
+  state: string,
+  reason: Reason | null,
+): { current?: string; transitions?: TransitionRecord[] } {
+  if (context.current === state) return {};
+  return {
+    current: state,
+    transitions: appendTransition(context.transitions, { at: context.now(), from: context.current, to: state, reason }),
+  };
+}
+
 /** Reads an HTTP-ish status off whatever a fetch actor threw. */
 export function failureStatus(error: unknown): number | undefined {
   if (error && typeof error === 'object' && 'status' in error) {
