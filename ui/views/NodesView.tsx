@@ -9,6 +9,7 @@ import { Sparkline } from '../components/Sparkline.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { FilterBox } from '../components/NamespaceSelect.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
+import type { Engine } from '../../adapters/engine/engine.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useMetricsVersion, useRows } from '../hooks/useStore.js';
@@ -16,6 +17,32 @@ import { setCordoned } from '../lib/api.js';
 import { ageSince, formatBytes, formatCpu, formatShare, formatTaint } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
 import { byName, rolesText, troubleConditions } from '../lib/nodes.js';
+
+/** A usage column: sparkline of recent samples, the newest value, and its share of allocatable. */
+function usageColumn(
+  engine: Engine,
+  id: string,
+  header: string,
+  field: 'cpuMillicores' | 'memoryBytes',
+  format: (v: number | null | undefined) => string,
+): Column<NodeRow> {
+  return {
+    id,
+    header,
+    width: '12.5rem',
+    align: 'right',
+    render: (n) => {
+      const sample = engine.store.metricsFor('node', n.name);
+      return (
+        <span className="usage">
+          <Sparkline values={sample?.history.map((h) => h[field]) ?? []} label={`${header} of ${n.name}`} />
+          <span>{format(sample?.usage[field])}</span>
+          <span className="share">{formatShare(sample?.usage[field], n.allocatable[field])}</span>
+        </span>
+      );
+    },
+  };
+}
 
 export function NodesView() {
   const engine = useEngine();
@@ -92,38 +119,8 @@ export function NodesView() {
       },
       { id: 'version', header: 'Version', width: '6.5rem', render: (n) => n.kubeletVersion },
       { id: 'age', header: 'Age', width: '4.5rem', align: 'right', render: (n) => ageSince(n.createdAt, now) },
-      {
-        id: 'cpu',
-        header: 'CPU',
-        width: '12.5rem',
-        align: 'right',
-        render: (n) => {
-          const sample = engine.store.metricsFor('node', n.name);
-          return (
-            <span className="usage">
-              <Sparkline values={sample?.history.map((h) => h.cpuMillicores) ?? []} label={`CPU of ${n.name}`} />
-              <span>{formatCpu(sample?.usage.cpuMillicores)}</span>
-              <span className="share">{formatShare(sample?.usage.cpuMillicores, n.allocatable.cpuMillicores)}</span>
-            </span>
-          );
-        },
-      },
-      {
-        id: 'memory',
-        header: 'Memory',
-        width: '12.5rem',
-        align: 'right',
-        render: (n) => {
-          const sample = engine.store.metricsFor('node', n.name);
-          return (
-            <span className="usage">
-              <Sparkline values={sample?.history.map((h) => h.memoryBytes) ?? []} label={`memory of ${n.name}`} />
-              <span>{formatBytes(sample?.usage.memoryBytes)}</span>
-              <span className="share">{formatShare(sample?.usage.memoryBytes, n.allocatable.memoryBytes)}</span>
-            </span>
-          );
-        },
-      },
+      usageColumn(engine, 'cpu', 'CPU', 'cpuMillicores', formatCpu),
+      usageColumn(engine, 'memory', 'Memory', 'memoryBytes', formatBytes),
       {
         id: 'action',
         header: '',
