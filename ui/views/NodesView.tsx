@@ -29,7 +29,7 @@ function usageColumn(
   return {
     id,
     header,
-    width: '12.5rem',
+    width: '14rem',
     align: 'right',
     render: (n) => {
       const sample = engine.store.metricsFor('node', n.name);

@@ -39,7 +39,7 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
         ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (p: PodRow) => p.namespace, title: (p: PodRow) => p.namespace }]
         : []),
       { id: 'phase', header: 'Status', width: '8rem', render: (p) => <span className={phaseClass(p)}>{phaseText(p)}</span> },
-      { id: 'ready', header: 'Ready', width: '4.5rem', align: 'right', render: (p) => p.ready },
+      { id: 'ready', header: 'Ready', width: '5.5rem', align: 'right', render: (p) => p.ready },
       {
         id: 'restarts',
         header: 'Restarts',

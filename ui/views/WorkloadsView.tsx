@@ -56,7 +56,7 @@ export function WorkloadsView({ namespace, onNamespace }: { namespace: string; o
         align: 'right',
         render: (r) => <span className={isShort(r.workload) ? 'warn' : undefined}>{readyText(r.workload)}</span>,
       },
-      { id: 'pods', header: 'Pods measured', width: '8.5rem', align: 'right', render: (r) => r.usage?.pods ?? 0 },
+      { id: 'pods', header: 'Pods measured', width: '10rem', align: 'right', render: (r) => r.usage?.pods ?? 0 },
       { id: 'cpu', header: 'CPU', width: '6rem', align: 'right', render: (r) => formatCpu(r.usage?.cpuMillicores) },
       { id: 'memory', header: 'Memory', width: '6.5rem', align: 'right', render: (r) => formatBytes(r.usage?.memoryBytes) },
       { id: 'age', header: 'Age', width: '5.5rem', align: 'right', render: (r) => ageSince(r.workload.createdAt, now) },
