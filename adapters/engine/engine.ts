@@ -240,8 +240,11 @@ export function createEngine(options: EngineOptions): Engine {
       closed = true;
       streaming.clear();
       if (socket === ws) socket = null;
-      ws.onopen = ws.onmessage = ws.onerror = null;
+      ws.onopen = ws.onmessage = null;
       ws.onclose = null;
+      // Closing a socket that is still connecting makes the `ws` package emit 'error'; with no
+      // listener Node would throw it and end the process, so a quiet one stays.
+      ws.onerror = () => {};
       try {
         ws.close(1000, 'engine stopped');
       } catch {

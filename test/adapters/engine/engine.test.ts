@@ -227,6 +227,23 @@ test('becomingVisibleAgainResyncsBeforeTrustingTheData', async () => {
   expect(listeners.size).toBe(0);
 });
 
+test('stoppingWhileTheSocketIsStillConnectingDoesNotCrash', async () => {
+  // A stalled accept: the TCP connection opens but the upgrade never answers.
+  const { createServer } = await import('node:net');
+  const sockets: import('node:net').Socket[] = [];
+  const silent = createServer((s) => sockets.push(s));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = (silent.address() as { port: number }).port;
+  const e = createEngine({ server: `http://127.0.0.1:${port}/`, config: testConfig, socket: nodeSocket });
+  await waitFor('a connection attempt', () => sockets.length > 0);
+  expect(e.diagnostics().connection?.state).toBe('connecting');
+  e.stop(); // closes a socket that is still connecting: 'error' must not reach the process
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const s of sockets) s.destroy();
+  await new Promise<void>((resolve) => silent.close(() => resolve()));
+  expect(e.clock.active).toBe(0);
+});
+
 test('stoppingTheEngineLeavesNoTimerRunning', async () => {
   const e = await healthyPods();
   e.subscribe('node-metrics', '');
