@@ -5,7 +5,7 @@
 import { request } from 'node:http';
 import { digestOf } from '../../adapters/digest.js';
 import type { NodeRow } from '../../adapters/protocol.js';
-import { StreamClient, getJson, startStack, waitFor, type Stack } from './support.js';
+import { StreamClient, expectDashboardServed, getJson, startStack, waitFor, type Stack } from './support.js';
 
 describe('HTTP API', () => {
   let stack: Stack;
@@ -109,15 +109,7 @@ describe('HTTP API', () => {
     expect((await getJson(`${stack.base}/api/v1/nope`)).status).toBe(404);
     expect((await getJson(`${stack.base}/api/v1/object/nodes/%E0%A4%A`)).status).toBe(400);
     expect((await getJson(`${stack.base}/healthz`)).body.ok).toBe(true);
-    const page = await fetch(`${stack.base}/`);
-    // The dashboard (dist/ui, built by npm run build) is served at /, and its assets beside it.
-    expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    const html = await page.text();
-    expect(html).toMatch(/<div id="root">/);
-    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
-    expect(asset).toBeDefined();
-    expect((await fetch(new URL(asset!, page.url))).status).toBe(200);
-    expect((await fetch(new URL('../../etc/passwd', page.url).toString().replace('/etc', '/%2e%2e/etc'))).status).toBe(404);
+    await expectDashboardServed(`${stack.base}/`);
   });
 
   test('a request for a foreign Host name is refused (DNS rebinding)', async () => {

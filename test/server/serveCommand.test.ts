@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from './support.js';
+import { expectDashboardServed, waitFor } from './support.js';
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
 const bin = join(root, 'bin', 'kubelive');
@@ -51,15 +51,7 @@ test('serveWithoutKubeconfigRunsOnTheDemoClusterPrintsItsUrlFirstAndStopsOnSigte
   const firstLine = await waitFor('the first line of output', () => (out.includes('\n') ? out.split('\n')[0] : undefined), 30_000);
   expect(firstLine).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
   await waitFor('the line saying which cluster it watches', () => /demo cluster/.test(out));
-  const page = await fetch(firstLine!);
-  // The dashboard (dist/ui, built by npm run build) is served at /, and its assets beside it.
-  expect(page.headers.get('content-type')).toMatch(/text\/html/);
-  const html = await page.text();
-  expect(html).toMatch(/<div id="root">/);
-  const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
-  expect(asset).toBeDefined();
-  expect((await fetch(new URL(asset!, page.url))).status).toBe(200);
-  expect((await fetch(new URL('../../etc/passwd', page.url).toString().replace('/etc', '/%2e%2e/etc'))).status).toBe(404);
+  await expectDashboardServed(firstLine!);
   const nodes = (await (await fetch(`${firstLine}api/v1/snapshot/nodes`)).json()) as { count: number; items: unknown[] };
   expect(nodes.count).toBe(2);
 

@@ -181,3 +181,15 @@ export async function upstreamOf(stack: Stack, key: string) {
   const diagnostics = await getJson(`${stack.base}/api/v1/diagnostics`);
   return diagnostics.body.upstreams.find((u: { key: string }) => u.key === key);
 }
+
+/** The dashboard (dist/ui, built by npm run build) is served at `url`, its assets beside it, and nothing outside it. */
+export async function expectDashboardServed(url: string): Promise<void> {
+  const page = await fetch(url);
+  expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  const html = await page.text();
+  expect(html).toMatch(/<div id="root">/);
+  const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+  expect(asset).toBeDefined();
+  expect((await fetch(new URL(asset!, page.url))).status).toBe(200);
+  expect((await fetch(new URL('../../etc/passwd', page.url).toString().replace('/etc', '/%2e%2e/etc'))).status).toBe(404);
+}
