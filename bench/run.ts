@@ -21,6 +21,7 @@ import { ChildCluster } from './cluster.js';
 import { engineReconnect, failoverTimes, protocolReconnect, type ReconnectCost } from './failover.js';
 import { loadRows } from './load.js';
 import { kb, median, ms, printResults, ratioOf, writeResults, type BenchResult } from './report.js';
+import { uiRows } from './ui.js';
 import { sustained, updateRuns, type RateResult } from './updates.js';
 
 const { values } = parseArgs({
@@ -29,13 +30,15 @@ const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
 });
 const quick = values.quick!;
-/** `--only load,updates,failover`: a subset of the row groups, e.g. while working on one. */
-const groups = new Set((values.only ?? 'load,updates,failover').split(','));
+/** `--only load,ui,updates,failover`: a subset of the row groups, e.g. while working on one. */
+const groups = new Set((values.only ?? 'load,ui,updates,failover').split(','));
 
 const sizes = quick
-  ? { loadPods: 2_000, loadNodes: 20, churnPods: 1_000, churnNodes: 10, updateSeconds: 2, failoverRepeats: 1, reconnectRepeats: 1 }
-  : { loadPods: 50_000, loadNodes: 200, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2 };
+  ? { loadPods: 2_000, loadNodes: 20, churnPods: 1_000, churnNodes: 10, updateSeconds: 2, failoverRepeats: 1, reconnectRepeats: 1, scrollFrames: 120 }
+  : { loadPods: 50_000, loadNodes: 200, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2, scrollFrames: 600 };
 const rates = quick ? [200, 1000] : [250, 500, 1000, 2000, 5000, 10_000];
+/** Changes a second while the Pods view scrolls: a busy cluster, then a very busy one. */
+const uiRates = [20, 200];
 const reconnectChurn = 100;
 const cutMs = 2000;
 
@@ -139,11 +142,17 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   log(`${quick ? 'quick' : 'full'} run: load cluster ${sizes.loadPods} pods, churn cluster ${sizes.churnPods} pods`);
 
-  if (groups.has('load')) {
+  if (groups.has('load') || groups.has('ui')) {
     const large = await ChildCluster.start({ nodes: sizes.loadNodes, pods: sizes.loadPods, namespaces: 20, seed: 7 });
     try {
-      log('rows 1, 5, 6, 7');
-      results.push(...(await loadRows(large, sizes.loadPods, config)));
+      if (groups.has('load')) {
+        log('rows 1, 5, 6, 7');
+        results.push(...(await loadRows(large, sizes.loadPods, config)));
+      }
+      if (groups.has('ui')) {
+        log('row 9');
+        results.push(...(await uiRows(large, sizes.loadPods, config, uiRates, sizes.scrollFrames)));
+      }
     } finally {
       await large.stop();
     }

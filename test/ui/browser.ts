@@ -1,74 +1,15 @@
 /**
- * Browser tests' support: the dashboard built (dist/ui), a demo backend, and Debian's Chromium
- * driven by playwright-core. `npx playwright install` cannot work here (no downloads), so the
- * browser is the system's /usr/bin/chromium, with a fresh profile per launch.
+ * Browser tests' support: Chromium and the built dashboard (scripts/chromium.ts, shared with the
+ * browser benchmark), screenshots kept as test artifacts, and the errors a page reports.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { repoRoot } from '../../scripts/chromium.js';
 
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export { ensureUiBuilt, launchChromium, repoRoot, type LaunchedBrowser } from '../../scripts/chromium.js';
+
 export const artifactsDir = join(repoRoot, 'test-artifacts');
-export const chromiumPath = process.env.KUBELIVE_CHROMIUM ?? '/usr/bin/chromium';
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * dist/ui as the backend serves it. Built when missing (`npm ci` builds it through `prepare`)
- * or older than the ui/ sources, so a test never passes against a stale bundle.
- */
-export function ensureUiBuilt(): void {
-  const index = join(repoRoot, 'dist', 'ui', 'index.html');
-  const sources = Math.max(newestMtime(join(repoRoot, 'ui')), statSync(join(repoRoot, 'vite.config.ts')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  try {
-    execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: repoRoot, stdio: 'pipe' });
-  } catch (error) {
-    const output = (error as { stderr?: Buffer; stdout?: Buffer }).stderr?.toString() ?? String(error);
-    throw new Error(`the dashboard (dist/ui) could not be built with \`npx vite build\`:\n${output}`);
-  }
-}
-
-export interface LaunchedBrowser {
-  readonly browser: Browser;
-  close(): Promise<void>;
-}
-
-export async function launchChromium(): Promise<LaunchedBrowser> {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(`no Chromium at ${chromiumPath}: install Debian's package (apt-get install -y chromium), as .ci/run does`);
-  }
-  // Playwright refuses --user-data-dir in `args` and gives every launch a fresh temporary
-  // profile of its own, which is what the flag was for.
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  return {
-    browser,
-    async close() {
-      await browser.close().catch(() => undefined);
-    },
-  };
-}
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(artifactsDir, { recursive: true });
