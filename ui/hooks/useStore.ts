@@ -5,12 +5,22 @@
  */
 import { useMemo, useSyncExternalStore } from 'react';
 import type { Row } from '../../adapters/rows.js';
-import { metricsVersionSource, rowsSource } from '../state/storeSources.js';
+import { metricsVersionSource, orderedRowsSource, rowsSource } from '../state/storeSources.js';
 import { useEngine } from './engine.js';
 
 export function useRows<R extends Row>(key: string): readonly R[] {
   const { store } = useEngine();
   const source = useMemo(() => rowsSource<R>(store, key), [store, key]);
+  return useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
+}
+
+/**
+ * The rows of one key in `order`, which must be a stable function (module-level) depending only
+ * on fields that never change for a uid: the rows are kept in order without re-sorting them.
+ */
+export function useOrderedRows<R extends Row>(key: string, order: (a: R, b: R) => number): readonly R[] {
+  const { store } = useEngine();
+  const source = useMemo(() => orderedRowsSource<R>(store, key, order), [store, key, order]);
   return useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
 }
 

@@ -26,6 +26,15 @@ export function isFullyReady(pod: PodRow): boolean {
   return ready !== undefined && total !== undefined && ready === total;
 }
 
+/**
+ * By namespace, then name; a pod re-created under a name its predecessor still holds (a
+ * StatefulSet's while the old one terminates) is told apart by uid, so the order is total.
+ * Only fields that never change for a uid, as OrderedRows requires.
+ */
 export function podOrder(a: PodRow, b: PodRow): number {
-  return a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return compareText(a.namespace, b.namespace) || compareText(a.name, b.name) || compareText(a.uid, b.uid);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -5,7 +5,8 @@
  * re-created collection is a new object, so its restarted version numbers cannot fool it).
  */
 import type { Row } from '../../adapters/rows.js';
-import type { RowStore } from '../../adapters/engine/store.js';
+import type { Collection, RowStore } from '../../adapters/engine/store.js';
+import { OrderedRows } from '../lib/order.js';
 
 export interface ExternalSource<T> {
   subscribe(listener: () => void): () => void;
@@ -14,26 +15,45 @@ export interface ExternalSource<T> {
 
 const none: readonly never[] = Object.freeze([]);
 
-/** The rows of one subscription key, as a stable array that changes only when they do. */
-export function rowsSource<R extends Row>(store: RowStore, key: string): ExternalSource<readonly R[]> {
-  let seen: { collection: unknown; version: number } | null = null;
-  let rows: readonly R[] = none;
+/**
+ * `read(collection, fresh)`, cached until the collection's version moves; `fresh` says the
+ * collection is one this source has not read before (first read, or dropped and re-created).
+ */
+function collectionSource<T>(store: RowStore, key: string, empty: T, read: (collection: Collection, fresh: boolean) => T): ExternalSource<T> {
+  let seen: { collection: Collection; version: number } | null = null;
+  let value = empty;
   return {
     subscribe: (listener) => store.subscribe(listener),
     getSnapshot() {
       const collection = store.collection(key);
       if (!collection) {
         seen = null;
-        rows = none;
-        return rows;
-      }
-      if (!seen || seen.collection !== collection || seen.version !== collection.version) {
+        value = empty;
+      } else if (!seen || seen.collection !== collection || seen.version !== collection.version) {
+        const fresh = seen?.collection !== collection;
         seen = { collection, version: collection.version };
-        rows = store.rows<R>(key);
+        value = read(collection, fresh);
       }
-      return rows;
+      return value;
     },
   };
+}
+
+/** The rows of one subscription key, as a stable array that changes only when they do. */
+export function rowsSource<R extends Row>(store: RowStore, key: string): ExternalSource<readonly R[]> {
+  return collectionSource<readonly R[]>(store, key, none, () => store.rows<R>(key));
+}
+
+/**
+ * The rows of one subscription key in `order`, kept in order incrementally (see lib/order.ts):
+ * the order must depend only on what never changes for a uid.
+ */
+export function orderedRowsSource<R extends Row>(store: RowStore, key: string, order: (a: R, b: R) => number): ExternalSource<readonly R[]> {
+  let ordered = new OrderedRows<R>(order);
+  return collectionSource<readonly R[]>(store, key, none, (collection, fresh) => {
+    if (fresh) ordered = new OrderedRows<R>(order);
+    return ordered.update(collection.rows as ReadonlyMap<string, R>);
+  });
 }
 
 /** A number that moves whenever any metrics sample changes. */
