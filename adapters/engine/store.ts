@@ -49,6 +49,16 @@ interface MutableCollection {
  */
 export type RowSource = 'stream' | 'cache' | 'api';
 
+/**
+ * One write to a key's rows, told synchronously as it happens: `all` when the rows were replaced
+ * (a reset, a snapshot, a drop), else the uids upserted or deleted. What derives from the rows
+ * (a workload's summed usage) follows these instead of reading every row again.
+ */
+export interface RowsChanged {
+  readonly key: string;
+  readonly uids: readonly string[] | 'all';
+}
+
 export interface MetricsSample {
   readonly usage: Resources;
   /** The sample's own time from metrics.k8s.io (ms), which only moves when the sample is new. */
@@ -93,6 +103,7 @@ export class RowStore {
   private readonly collections = new Map<string, MutableCollection>();
   private readonly metrics = new Map<string, Map<string, MutableSample>>();
   private readonly listeners = new Set<() => void>();
+  private readonly rowsListeners = new Set<(change: RowsChanged) => void>();
   private metricsVersionValue = 0;
   private notifyScheduled = false;
 
@@ -154,6 +165,22 @@ export class RowStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** Every write to any key's rows, as it happens (see RowsChanged). */
+  onRowsChanged(listener: (change: RowsChanged) => void): () => void {
+    this.rowsListeners.add(listener);
+    return () => this.rowsListeners.delete(listener);
+  }
+
+  private rowsChanged(key: string, uids: readonly string[] | 'all'): void {
+    for (const listener of [...this.rowsListeners]) {
+      try {
+        listener({ key, uids });
+      } catch {
+        // As with notify: one failing listener must not stop the others or the write.
+      }
+    }
+  }
+
   private notify(): void {
     // Many frames can land in one tick; listeners hear once, after the tick.
     if (this.notifyScheduled || this.listeners.size === 0) return;
@@ -181,7 +208,7 @@ export class RowStore {
     return c;
   }
 
-  private replaceRows(c: MutableCollection, items: readonly Row[]): void {
+  private replaceRows(key: string, c: MutableCollection, items: readonly Row[]): void {
     c.rows = new Map();
     c.digest = emptyDigest();
     for (const row of items) {
@@ -192,6 +219,7 @@ export class RowStore {
     }
     c.updatedAt = this.now();
     c.version++;
+    this.rowsChanged(key, 'all');
   }
 
   /**
@@ -211,7 +239,7 @@ export class RowStore {
       c.updatedAt = this.now(); // confirmed current: the data is fresh even though nothing changed
       return { applied: false, count: c.rows.size };
     }
-    this.replaceRows(c, snapshot.items);
+    this.replaceRows(key, c, snapshot.items);
     c.generation = snapshot.generation;
     c.resourceVersion = snapshot.resourceVersion;
     c.source = snapshot.source ?? 'api';
@@ -228,7 +256,7 @@ export class RowStore {
   /** A `reset` frame: the whole state of the subscription at `seq`. */
   applyReset(key: string, frame: { items: readonly Row[]; generation: number; seq: number; resourceVersion: string }): void {
     const c = this.ensure(key);
-    this.replaceRows(c, frame.items);
+    this.replaceRows(key, c, frame.items);
     c.generation = frame.generation;
     c.seq = frame.seq;
     c.resourceVersion = frame.resourceVersion;
@@ -243,7 +271,9 @@ export class RowStore {
     // A snapshot polled while the stream was still proving itself can be ahead of this frame:
     // its changes are already in the store, and applying them again would roll rows back.
     if (frame.generation <= c.generation) return;
+    const uids: string[] = [];
     for (const change of frame.changes) {
+      uids.push(change.op === 'upsert' ? change.row.uid : change.uid);
       if (change.op === 'upsert') {
         const previous = c.rows.get(change.row.uid);
         if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
@@ -262,6 +292,7 @@ export class RowStore {
     c.source = 'stream';
     c.updatedAt = this.now();
     c.version++;
+    this.rowsChanged(key, uids);
     this.notify();
   }
 
@@ -279,7 +310,9 @@ export class RowStore {
 
   /** Forgets a subscription's rows (scope changed, or the last view left). */
   drop(key: string): void {
-    if (this.collections.delete(key)) this.notify();
+    if (!this.collections.delete(key)) return;
+    this.rowsChanged(key, 'all');
+    this.notify();
   }
 
   /**

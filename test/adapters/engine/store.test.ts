@@ -132,6 +132,21 @@ describe('row store', () => {
     expect(store.metricsFor('pod', 'web-1', 'shop')?.usage.cpuMillicores).toBe(250);
   });
 
+  test('everyWriteToRowsIsToldAsItHappensAndAnIgnoredOneIsNot', () => {
+    const store = new RowStore(() => 0);
+    const told: string[] = [];
+    const stop = store.onRowsChanged((c) => told.push(`${c.key} ${c.uids === 'all' ? 'all' : c.uids.join(',')}`));
+    store.applyReset('nodes:', { items: [node('a', '1')], generation: 1, seq: 1, resourceVersion: '1' });
+    store.applyUpdate('nodes:', { changes: [{ op: 'upsert', row: node('b', '2') }, { op: 'delete', uid: 'uid-a' }], generation: 2, seq: 2, resourceVersion: '2' });
+    store.applyUpdate('nodes:', { changes: [{ op: 'upsert', row: node('c', '1') }], generation: 2, seq: 3, resourceVersion: '2' }); // not newer: ignored
+    store.applySnapshot('nodes:', { items: [node('b', '2')], generation: 1, resourceVersion: '1' }); // stale: ignored
+    store.applySnapshot('nodes:', { items: [node('b', '3')], generation: 3, resourceVersion: '3' });
+    store.drop('nodes:');
+    stop();
+    store.applyReset('nodes:', { items: [], generation: 1, seq: 1, resourceVersion: '1' });
+    expect(told).toEqual(['nodes: all', 'nodes: uid-b,uid-a', 'nodes: all', 'nodes: all']);
+  });
+
   test('workloadUsageSumsPodsThroughReplicaSetsToDeployments', () => {
     const store = new RowStore(() => 0);
     const wl = (uid: string, kind: WorkloadRow['kind'], owner: WorkloadRow['owner'] = null): WorkloadRow => ({
