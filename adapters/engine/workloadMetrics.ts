@@ -39,3 +39,172 @@ export function workloadUsage(store: RowStore, podsKey: string, workloadsKey: st
   }
   return totals;
 }
+
+interface Contribution {
+  /** The workloads credited: the pod's owner and, one hop up, the owner's owner. */
+  readonly owner: string;
+  readonly parent: string | undefined;
+  cpu: number;
+  memory: number;
+  /** False for a pod without a sample (yet): it credits nothing. */
+  measured: boolean;
+}
+
+/**
+ * workloadUsage kept current without summing every pod on every change. On a churning cluster
+ * the pods change many times a second while samples change once per metrics interval, and
+ * summing 50,000 pods per change kept a browser busy (bench row 9w); even a pass that only
+ * compared every pod cost most of a full sum. So while attached, the tracker follows the store's
+ * RowsChanged feed and re-credits only the pods written, and the pods of a workload whose own
+ * owner changed. A new metrics sample set, replaced rows, or a read while detached sums
+ * everything again. The totals always equal workloadUsage's.
+ */
+export class WorkloadUsageTracker {
+  private readonly contributions = new Map<string, Contribution>();
+  private readonly podsByOwner = new Map<string, Set<string>>();
+  private readonly totals = new Map<string, Usage>();
+  private parents = new Map<string, string>();
+  private readonly dirtyPods = new Set<string>();
+  private readonly dirtyWorkloads = new Set<string>();
+  private everything = true;
+  private attachments = 0;
+  private stopFollowing: (() => void) | null = null;
+  private seen = { pods: -1, workloads: -1, metrics: -1, podsCollection: undefined as unknown, workloadsCollection: undefined as unknown };
+  private snapshot: ReadonlyMap<string, Usage> = new Map();
+
+  constructor(
+    private readonly store: RowStore,
+    private readonly podsKey: string,
+    private readonly workloadsKey: string,
+  ) {}
+
+  /** Follows the store's writes until the returned function is called (counted: attach twice, detach twice). */
+  attach(): () => void {
+    if (this.attachments++ === 0) {
+      this.everything = true; // whatever was written while detached went unseen
+      this.stopFollowing = this.store.onRowsChanged((change) => {
+        if (change.key !== this.podsKey && change.key !== this.workloadsKey) return;
+        if (change.uids === 'all') this.everything = true;
+        else for (const uid of change.uids) (change.key === this.podsKey ? this.dirtyPods : this.dirtyWorkloads).add(uid);
+      });
+    }
+    let detached = false;
+    return () => {
+      if (detached) return;
+      detached = true;
+      if (--this.attachments > 0) return;
+      this.stopFollowing?.();
+      this.stopFollowing = null;
+    };
+  }
+
+  /** The totals by workload uid; the same map until something in them changed. */
+  read(): ReadonlyMap<string, Usage> {
+    const pods = this.store.collection(this.podsKey);
+    const workloads = this.store.collection(this.workloadsKey);
+    const seen = this.seen;
+    const metricsMoved = this.store.metricsVersion !== seen.metrics;
+    const workloadsMoved = workloads !== seen.workloadsCollection || (workloads?.version ?? -1) !== seen.workloads;
+    const podsMoved = pods !== seen.podsCollection || (pods?.version ?? -1) !== seen.pods;
+    if (!metricsMoved && !workloadsMoved && !podsMoved) return this.snapshot;
+    this.seen = { pods: pods?.version ?? -1, workloads: workloads?.version ?? -1, metrics: this.store.metricsVersion, podsCollection: pods, workloadsCollection: workloads };
+
+    const changed = this.attachments === 0 || this.everything ? this.sumEverything() : this.recreditWritten(metricsMoved);
+    this.everything = false;
+    this.dirtyPods.clear();
+    this.dirtyWorkloads.clear();
+    if (changed) this.snapshot = new Map([...this.totals].map(([uid, t]) => [uid, { ...t }]));
+    return this.snapshot;
+  }
+
+  private sumEverything(): boolean {
+    this.contributions.clear();
+    this.podsByOwner.clear();
+    this.totals.clear();
+    this.parents = new Map();
+    for (const w of (this.store.collection(this.workloadsKey)?.rows.values() ?? []) as Iterable<WorkloadRow>) if (w.owner) this.parents.set(w.uid, w.owner.uid);
+    for (const [uid, row] of (this.store.collection(this.podsKey)?.rows ?? new Map()) as ReadonlyMap<string, PodRow>) this.recredit(uid, row);
+    return true;
+  }
+
+  /** The pods written since the last read, or all of them when the samples moved (new samples, same pods). */
+  private recreditWritten(metricsMoved: boolean): boolean {
+    const workloads = this.store.collection(this.workloadsKey)?.rows as ReadonlyMap<string, WorkloadRow> | undefined;
+    for (const uid of this.dirtyWorkloads) {
+      const parent = workloads?.get(uid)?.owner?.uid;
+      if (parent === this.parents.get(uid)) continue;
+      if (parent) this.parents.set(uid, parent);
+      else this.parents.delete(uid);
+      for (const pod of this.podsByOwner.get(uid) ?? []) this.dirtyPods.add(pod);
+    }
+    const pods = (this.store.collection(this.podsKey)?.rows ?? new Map()) as ReadonlyMap<string, PodRow>;
+    let changed = false;
+    if (metricsMoved) for (const [uid, row] of pods) changed = this.recredit(uid, row) || changed;
+    // Pods deleted are among the written ones, whether or not every pod was just visited.
+    for (const uid of this.dirtyPods) changed = this.recredit(uid, pods.get(uid)) || changed;
+    return changed;
+  }
+
+  /** Brings one pod's credit up to date with its row (undefined: the pod is gone); true if a total moved. */
+  private recredit(uid: string, row: PodRow | undefined): boolean {
+    const before = this.contributions.get(uid);
+    if (!row) {
+      if (!before) return false;
+      this.remove(uid, before);
+      return before.measured;
+    }
+    const owner = row.owner?.uid ?? '';
+    const parent = owner ? this.parents.get(owner) : undefined;
+    const sample = owner ? this.store.metricsFor('pod', row.name, row.namespace) : undefined;
+    const cpu = sample?.usage.cpuMillicores ?? 0;
+    const memory = sample?.usage.memoryBytes ?? 0;
+    const measured = sample !== undefined;
+    if (before && before.owner === owner && before.parent === parent) {
+      // The common case, every pod on every metrics tick: new numbers in place, no allocation.
+      if (before.cpu === cpu && before.memory === memory && before.measured === measured) return false;
+      const pods = Number(measured) - Number(before.measured);
+      this.shift(owner, cpu - before.cpu, memory - before.memory, pods);
+      if (parent) this.shift(parent, cpu - before.cpu, memory - before.memory, pods);
+      before.cpu = cpu;
+      before.memory = memory;
+      before.measured = measured;
+      return true;
+    }
+    if (before) this.remove(uid, before);
+    this.add(uid, { owner, parent, cpu, memory, measured });
+    return measured || before?.measured === true;
+  }
+
+  private add(uid: string, c: Contribution): void {
+    this.contributions.set(uid, c);
+    if (c.owner) {
+      let owned = this.podsByOwner.get(c.owner);
+      if (!owned) this.podsByOwner.set(c.owner, (owned = new Set()));
+      owned.add(uid);
+    }
+    this.credit(c, 1);
+  }
+
+  private remove(uid: string, c: Contribution): void {
+    this.contributions.delete(uid);
+    const owned = this.podsByOwner.get(c.owner);
+    owned?.delete(uid);
+    if (owned?.size === 0) this.podsByOwner.delete(c.owner);
+    this.credit(c, -1);
+  }
+
+  private credit(c: Contribution, sign: 1 | -1): void {
+    if (!c.measured) return;
+    this.shift(c.owner, sign * c.cpu, sign * c.memory, sign);
+    if (c.parent) this.shift(c.parent, sign * c.cpu, sign * c.memory, sign);
+  }
+
+  private shift(uid: string, cpu: number, memory: number, pods: number): void {
+    let t = this.totals.get(uid);
+    if (!t) this.totals.set(uid, (t = { cpuMillicores: 0, memoryBytes: 0, pods: 0 }));
+    t.cpuMillicores += cpu;
+    t.memoryBytes += memory;
+    t.pods += pods;
+    if (t.pods === 0) this.totals.delete(uid);
+  }
+}

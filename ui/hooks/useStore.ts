@@ -5,7 +5,8 @@
  */
 import { useMemo, useSyncExternalStore } from 'react';
 import type { Row } from '../../adapters/rows.js';
-import { metricsVersionSource, orderedRowsSource, rowsSource } from '../state/storeSources.js';
+import type { Usage } from '../../adapters/engine/workloadMetrics.js';
+import { metricsVersionSource, orderedRowsSource, rowsSource, workloadUsageSource } from '../state/storeSources.js';
 import { useEngine } from './engine.js';
 
 export function useRows<R extends Row>(key: string): readonly R[] {
@@ -27,5 +28,12 @@ export function useOrderedRows<R extends Row>(key: string, order: (a: R, b: R) =
 export function useMetricsVersion(): number {
   const { store } = useEngine();
   const source = useMemo(() => metricsVersionSource(store), [store]);
+  return useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
+}
+
+/** Each workload's pods' summed usage by workload uid, kept current without re-summing every pod. */
+export function useWorkloadUsage(podsKey: string, workloadsKey: string): ReadonlyMap<string, Usage> {
+  const { store } = useEngine();
+  const source = useMemo(() => workloadUsageSource(store, podsKey, workloadsKey), [store, podsKey, workloadsKey]);
   return useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
 }

@@ -1,5 +1,6 @@
 /** What the Nodes view shows about a node beyond its raw row. */
 import type { NodeRow } from '../../adapters/rows.js';
+import { compareText } from './order.js';
 
 /** Roles from the node-role labels; a node with none is a worker as far as kubectl is concerned. */
 export function rolesText(node: NodeRow): string {
@@ -18,5 +19,5 @@ export function troubleConditions(node: NodeRow): string[] {
 }
 
 export function byName<T extends { name: string }>(a: T, b: T): number {
-  return a.name.localeCompare(b.name);
+  return compareText(a.name, b.name);
 }

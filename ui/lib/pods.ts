@@ -1,5 +1,6 @@
 /** What the Pods view shows about a pod beyond its raw row. */
 import type { PodRow } from '../../adapters/rows.js';
+import { compareText } from './order.js';
 
 /** kubectl shows a pod being deleted as Terminating, whatever its phase. */
 export function phaseText(pod: PodRow): string {
@@ -33,8 +34,4 @@ export function isFullyReady(pod: PodRow): boolean {
  */
 export function podOrder(a: PodRow, b: PodRow): number {
   return compareText(a.namespace, b.namespace) || compareText(a.name, b.name) || compareText(a.uid, b.uid);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  * list: they are a Deployment's machinery, and their pods' usage is already counted on it.
  */
 import type { WorkloadKind, WorkloadRow } from '../../adapters/rows.js';
+import { compareText } from './order.js';
 
 export interface WorkloadUsage {
   readonly cpuMillicores: number;
@@ -35,9 +36,7 @@ export function workloadList(
     .filter((w) => isListed(w) && (kind === 'all' || w.kind === kind))
     .sort(
       (a, b) =>
-        a.namespace.localeCompare(b.namespace) ||
-        (kindOrder.get(a.kind) ?? 9) - (kindOrder.get(b.kind) ?? 9) ||
-        a.name.localeCompare(b.name),
+        compareText(a.namespace, b.namespace) || (kindOrder.get(a.kind) ?? 9) - (kindOrder.get(b.kind) ?? 9) || compareText(a.name, b.name),
     )
     .map((workload) => ({ workload, usage: usage.get(workload.uid) ?? null }));
 }

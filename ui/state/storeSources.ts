@@ -6,6 +6,7 @@
  */
 import type { Row } from '../../adapters/rows.js';
 import type { Collection, RowStore } from '../../adapters/engine/store.js';
+import { WorkloadUsageTracker, type Usage } from '../../adapters/engine/workloadMetrics.js';
 import { OrderedRows } from '../lib/order.js';
 
 export interface ExternalSource<T> {
@@ -54,6 +55,24 @@ export function orderedRowsSource<R extends Row>(store: RowStore, key: string, o
     if (fresh) ordered = new OrderedRows<R>(order);
     return ordered.update(collection.rows as ReadonlyMap<string, R>);
   });
+}
+
+/** Each workload's summed pod usage, by uid: a new map only when a total moved. */
+export function workloadUsageSource(store: RowStore, podsKey: string, workloadsKey: string): ExternalSource<ReadonlyMap<string, Usage>> {
+  const tracker = new WorkloadUsageTracker(store, podsKey, workloadsKey);
+  return {
+    subscribe(listener) {
+      // Following the store's writes only while someone listens: a source React dropped must not
+      // stay subscribed to every write for the life of the page.
+      const detach = tracker.attach();
+      const unsubscribe = store.subscribe(listener);
+      return () => {
+        unsubscribe();
+        detach();
+      };
+    },
+    getSnapshot: () => tracker.read(),
+  };
 }
 
 /** A number that moves whenever any metrics sample changes. */

@@ -5,37 +5,30 @@
  * holds the `pods` and `pod-metrics` subscriptions of its namespace.
  */
 import { useDeferredValue, useMemo, useState } from 'react';
-import { workloadUsage } from '../../adapters/engine/workloadMetrics.js';
-import type { PodRow, WorkloadKind, WorkloadRow } from '../../adapters/rows.js';
+import type { WorkloadKind, WorkloadRow } from '../../adapters/rows.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
-import { useEngine, useNow } from '../hooks/engine.js';
+import { useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
-import { useMetricsVersion, useRows } from '../hooks/useStore.js';
+import { useRows, useWorkloadUsage } from '../hooks/useStore.js';
 import { ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
 import { countByKind, isShort, listedKinds, readyText, workloadList, type WorkloadListRow } from '../lib/workloads.js';
 
 export function WorkloadsView({ namespace, onNamespace }: { namespace: string; onNamespace: (ns: string) => void }) {
-  const engine = useEngine();
   const now = useNow();
   const workloads = useDomain('workloads', namespace);
   const pods = useDomain('pods', namespace);
   const metrics = useDomain('pod-metrics', namespace);
   const workloadRows = useRows<WorkloadRow>(workloads.key);
-  const podRows = useRows<PodRow>(pods.key);
-  const metricsVersion = useMetricsVersion();
+  // Kept current pod by pod: summing 50,000 pods on every change of a churning cluster kept the
+  // browser busy (bench row 9w).
+  const usage = useWorkloadUsage(pods.key, workloads.key);
   const [kind, setKind] = useState<WorkloadKind | 'all'>('all');
   const [filter, setFilter] = useState('');
   const deferredFilter = useDeferredValue(filter);
 
-  const usage = useMemo(
-    () => workloadUsage(engine.store, pods.key, workloads.key),
-    // The inputs are the rows and the samples; the store is read through them.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [engine, pods.key, workloads.key, workloadRows, podRows, metricsVersion],
-  );
   const counts = useMemo(() => countByKind(workloadRows), [workloadRows]);
   const list = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
