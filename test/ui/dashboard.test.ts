@@ -232,6 +232,50 @@ test('theMetricsIntervalSettingReachesTheMachinesAndSurvivesAReload', async () =
   await page.evaluate(() => window.localStorage.clear());
 });
 
+/**
+ * `?inspect` through the real @statelyai/inspect: it opens the Stately inspector in a new window
+ * and posts inspection events there once that window says it is connected. stately.ai cannot be
+ * reached from here, so the context serves a receiver page of ours at its address; the page does
+ * what the inspector does first (post `@statelyai.connected` to its opener) and keeps what
+ * arrives.
+ */
+test('inspectConnectsTheStatelyInspectorToTheLiveActors', async () => {
+  const context = await chromium.browser.newContext({ viewport: { width: 1200, height: 800 } });
+  try {
+    await context.route('https://stately.ai/inspect**', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><title>inspector stand-in</title><script>
+          window.received = [];
+          window.addEventListener('message', (e) => window.received.push(e.data));
+          window.opener.postMessage({ type: '@statelyai.connected' }, '*');
+        </script>`,
+      }),
+    );
+    const dashboard = await context.newPage();
+    const inspectorOpened = context.waitForEvent('page', wait);
+    await dashboard.goto(`${backend.url}?inspect#/nodes`);
+    const inspector = await inspectorOpened;
+    expect(inspector.url()).toMatch(/^https:\/\/stately\.ai\/inspect/);
+    await dashboard.locator('[role=table][aria-label="Nodes"] [role=row][data-key]').first().waitFor(wait);
+    // The subscription actors reach the inspector, with their state as it moves: a nodes
+    // subscription is seen streaming and healthy.
+    const healthy = await inspector.waitForFunction(
+      () =>
+        (window as unknown as { received: Array<{ type?: string; _version?: string; snapshot?: { value?: unknown } }> }).received.some(
+          (e) => typeof e._version === 'string' && e.type === '@xstate.snapshot' && JSON.stringify(e.snapshot?.value ?? null).includes('streamingHealthy'),
+        ),
+      undefined,
+      wait,
+    );
+    await healthy.dispose();
+    const kinds = await inspector.evaluate(() => [...new Set((window as unknown as { received: Array<{ type?: string }> }).received.map((e) => e.type))]);
+    expect(kinds).toEqual(expect.arrayContaining(['@xstate.actor', '@xstate.event', '@xstate.snapshot']));
+  } finally {
+    await context.close();
+  }
+});
+
 test('thePageThrewNothing', () => {
   expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
 });
