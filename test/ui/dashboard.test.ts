@@ -132,6 +132,36 @@ test('cordonFromTheUiArrivesBackThroughTheStreamThenUncordon', async () => {
   await expect(page.getByTestId(`cordon-${name}`).textContent()).resolves.toBe('Cordon');
 });
 
+/** The object panel's YAML once it satisfies `ready` (it re-fetches as the row's resourceVersion moves). */
+async function objectYaml(ready: (yaml: string) => boolean, what: string): Promise<string> {
+  const deadline = Date.now() + wait.timeout;
+  for (;;) {
+    const yaml = (await page.getByTestId('object-yaml').textContent().catch(() => null)) ?? '';
+    if (ready(yaml)) return yaml;
+    if (Date.now() > deadline) throw new Error(`the object panel never showed ${what}; it shows:\n${yaml.slice(0, 2000)}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+test('aNodesYamlOpensFromItsRowAndFollowsACordon', async () => {
+  await open('#/nodes');
+  const name = clusterNodes().map((n) => (n as unknown as { metadata: { name: string } }).metadata.name).sort()[1]!;
+  const row = page.locator(`[aria-label="Nodes"] [role=row][data-key="${name}"]`);
+  await row.locator('[data-col=name]').click();
+  await objectYaml((y) => y.includes('kind: Node') && y.includes(`name: ${name}`) && !y.includes('unschedulable: true'), `node ${name}, schedulable`);
+  const before = await page.getByTestId('object-panel').getAttribute('data-resource-version');
+  // The cordon button does not open the panel (it stops the row's click); the panel follows the
+  // change because the row's resourceVersion moves, with no refresh asked for.
+  await page.getByTestId(`cordon-${name}`).click();
+  await objectYaml((y) => y.includes('unschedulable: true'), 'spec.unschedulable: true after the cordon');
+  expect(await page.getByTestId('object-panel').getAttribute('data-resource-version')).not.toBe(before);
+  await screenshot(page, 'nodes-yaml');
+  await page.getByTestId(`cordon-${name}`).click();
+  await objectYaml((y) => !y.includes('unschedulable: true') && y.includes(`name: ${name}`), 'the node schedulable again');
+  await page.getByRole('button', { name: 'Close YAML' }).click();
+  await expect(page.getByTestId('object-panel').count()).resolves.toBe(0);
+});
+
 test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {
   await open('#/pods');
   await dataRows('Pods').first().waitFor(wait);
@@ -161,6 +191,13 @@ test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {
   );
   await page.waitForFunction(() => document.querySelector('[data-testid=freshness-logs]')?.getAttribute('data-level') === 'live', null, wait);
   await screenshot(page, 'pods-logs');
+
+  // Beside the logs, the pod's whole object.
+  await page.getByTestId('panel-yaml').click();
+  await objectYaml((y) => y.includes('kind: Pod') && y.includes(`name: ${running.metadata.name}`) && y.includes(`namespace: ${running.metadata.namespace}`), `pod ${running.metadata.name}`);
+  await screenshot(page, 'pods-yaml');
+  await page.getByTestId('panel-logs').click();
+  await logs.waitFor(wait);
 });
 
 test('workloadsViewListsControllersWithSummedUsageButNoReplicaSets', async () => {
@@ -180,6 +217,12 @@ test('workloadsViewListsControllersWithSummedUsageButNoReplicaSets', async () =>
   );
   await page.waitForFunction(() => document.querySelector('[data-testid=freshness-workloads]')?.getAttribute('data-level') === 'live', null, wait);
   await screenshot(page, 'workloads');
+
+  // A workload's row opens its whole object, fetched from its own API group.
+  const deployment = page.locator('[aria-label="Workloads"] [role=row][data-key]', { has: page.locator('[data-col=kind]', { hasText: 'Deployment' }) }).first();
+  const deploymentName = (await deployment.locator('[data-col=name]').textContent())!;
+  await deployment.click();
+  await objectYaml((y) => y.includes('kind: Deployment') && y.includes('apiVersion: apps/v1') && y.includes(`name: ${deploymentName}`), `deployment ${deploymentName}`);
 });
 
 test('diagnosticsShowStreamingThenPollingOnDisconnectThenHealthyAgain', async () => {

@@ -10,6 +10,8 @@ import { formatAge, formatBytes, formatCpu, formatInterval } from '../../ui/lib/
 import { freshnessOf, isLoading } from '../../ui/lib/freshness.js';
 import { describeProblem } from '../../ui/lib/operatorWords.js';
 import { visibleWindow } from '../../ui/lib/windowing.js';
+import { listedKinds, resourceOfKind } from '../../ui/lib/workloads.js';
+import { isResourceName } from '../../adapters/kube/resources.js';
 
 test('quantitiesReadAsKubectlPrintsThem', () => {
   expect(formatCpu(250)).toBe('250m');
@@ -58,4 +60,9 @@ test('forbiddenAndNoScopeAreSaidInOperatorWords', async () => {
   const logs = startSubscription({ domain: 'pod-logs', scope: '' });
   await flush();
   expect(describeProblem(diagnoseSubscription(logs.actor.getSnapshot(), 0))?.text).toBe('No pod selected: click a pod to see its logs.');
+});
+
+test('everyListedWorkloadKindOpensAResourceTheBackendServesWhole', () => {
+  expect(listedKinds.map(resourceOfKind)).toEqual(['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs']);
+  for (const kind of [...listedKinds, 'ReplicaSet' as const]) expect(isResourceName(resourceOfKind(kind))).toBe(true);
 });

@@ -1,6 +1,6 @@
 /**
- * Calls to the backend that are not data subscriptions: cordon/uncordon and the backend's own
- * diagnostics. Relative URLs, so the dashboard works wherever the backend serves it.
+ * Calls to the backend that are not data subscriptions: cordon/uncordon, one whole object, and
+ * the backend's own diagnostics. Relative URLs, so the dashboard works wherever the backend serves it.
  */
 export class ApiError extends Error {
   constructor(
@@ -12,11 +12,12 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string): Promise<T> {
+async function call<T>(method: string, path: string, signal?: AbortSignal): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(path, { method, headers: { accept: 'application/json' } });
-  } catch {
+    response = await fetch(path, { method, headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+  } catch (error) {
+    if (signal?.aborted) throw error;
     throw new ApiError(0, 'the kubelive backend cannot be reached');
   }
   const body = (await response.json().catch(() => ({}))) as { reason?: string; error?: string };
@@ -29,6 +30,21 @@ async function call<T>(method: string, path: string): Promise<T> {
 
 export function setCordoned(node: string, cordoned: boolean): Promise<{ name: string; unschedulable: boolean }> {
   return call('POST', `api/v1/nodes/${encodeURIComponent(node)}/${cordoned ? 'cordon' : 'uncordon'}`);
+}
+
+/** What the object panel shows: a resource the backend serves whole, and where it is. */
+export interface ObjectRef {
+  /** The backend's resource name: `nodes`, `pods`, `deployments`, ... */
+  readonly resource: string;
+  /** '' for a cluster-wide resource (nodes). */
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** The whole object, as the API server has it now (without managedFields). */
+export function fetchObject(ref: ObjectRef, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  const parts = [ref.resource, ...(ref.namespace ? [ref.namespace] : []), ref.name].map(encodeURIComponent);
+  return call('GET', `api/v1/object/${parts.join('/')}`, signal);
 }
 
 export interface BackendUpstream {

@@ -41,6 +41,11 @@ export function workloadList(
     .map((workload) => ({ workload, usage: usage.get(workload.uid) ?? null }));
 }
 
+/** The backend's resource name for a kind, as `GET /api/v1/object/:resource/...` takes it. */
+export function resourceOfKind(kind: WorkloadKind): string {
+  return `${kind.toLowerCase()}s`;
+}
+
 /** How many of each listed kind, for the kind filter. */
 export function countByKind(rows: readonly WorkloadRow[]): Record<WorkloadKind | 'all', number> {
   const counts = { all: 0, Deployment: 0, StatefulSet: 0, DaemonSet: 0, ReplicaSet: 0, Job: 0, CronJob: 0 };

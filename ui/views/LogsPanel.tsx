@@ -3,7 +3,7 @@
  * the backend's tail (the last 500 lines) and updates follow; the panel keeps the newest line
  * in view unless the reader has scrolled up to read something.
  */
-import { useLayoutEffect, useRef, useState } from 'react';
+import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import type { LogLineRow } from '../../adapters/rows.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { useDomain } from '../hooks/useDomain.js';
@@ -19,7 +19,8 @@ export interface LogTarget {
 /** Within this many pixels of the bottom counts as "at the bottom": keep following. */
 const followSlackPx = 24;
 
-export function LogsPanel({ pod, onClose }: { pod: LogTarget; onClose: () => void }) {
+/** `switcher`: controls the parent places in the toolbar (the Pods view's Logs | YAML). */
+export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose: () => void; switcher?: ReactNode }) {
   const [container, setContainer] = useState<string>(pod.containers[0] ?? '');
   const scope = container ? `${pod.namespace}/${pod.name}/${container}` : `${pod.namespace}/${pod.name}`;
   const logs = useDomain('pod-logs', scope);
@@ -38,6 +39,7 @@ export function LogsPanel({ pod, onClose }: { pod: LogTarget; onClose: () => voi
         <h3>
           Logs <span className="mono">{pod.namespace}/{pod.name}</span>
         </h3>
+        {switcher}
         {pod.containers.length > 1 ? (
           <label className="field">
             <span>Container</span>

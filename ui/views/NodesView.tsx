@@ -2,6 +2,7 @@
  * Nodes: readiness, scheduling, taints, version and age from the `nodes` stream, usage from
  * `node-metrics` with a sparkline of recent samples, and Cordon/Uncordon. The button only sends
  * the request: the row changes when the change comes back through the stream, like any other.
+ * Clicking a row opens the node's whole object as YAML below the list.
  */
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { NodeRow } from '../../adapters/rows.js';
@@ -17,6 +18,7 @@ import { setCordoned } from '../lib/api.js';
 import { ageSince, formatBytes, formatCpu, formatShare, formatTaint } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
 import { byName, rolesText, troubleConditions } from '../lib/nodes.js';
+import { ObjectPanel } from './ObjectPanel.js';
 
 /** A usage column: sparkline of recent samples, the newest value, and its share of allocatable. */
 function usageColumn(
@@ -52,6 +54,8 @@ export function NodesView() {
   const rows = useRows<NodeRow>(nodes.key);
   const metricsVersion = useMetricsVersion();
   const [filter, setFilter] = useState('');
+  /** The node whose YAML is open below the list. */
+  const [selected, setSelected] = useState<{ uid: string; name: string } | null>(null);
   const deferredFilter = useDeferredValue(filter);
   /** Nodes with a cordon/uncordon in flight, and the state asked for. */
   const [pending, setPending] = useState<ReadonlyMap<string, boolean>>(new Map());
@@ -129,7 +133,16 @@ export function NodesView() {
           const inFlight = pending.has(n.name);
           const label = inFlight ? (pending.get(n.name) ? 'Cordoning…' : 'Uncordoning…') : n.unschedulable ? 'Uncordon' : 'Cordon';
           return (
-            <button type="button" className="small" disabled={inFlight} onClick={() => void toggle(n)} data-testid={`cordon-${n.name}`}>
+            <button
+              type="button"
+              className="small"
+              disabled={inFlight}
+              onClick={(e) => {
+                e.stopPropagation(); // the row's own click opens the node's YAML
+                void toggle(n);
+              }}
+              data-testid={`cordon-${n.name}`}
+            >
               {label}
             </button>
           );
@@ -142,7 +155,7 @@ export function NodesView() {
   );
 
   return (
-    <section className="view" aria-label="Nodes">
+    <section className={`view ${selected ? 'with-panel' : ''}`} aria-label="Nodes">
       <div className="toolbar">
         <h2>Nodes</h2>
         <span className="count">{rows.length > 0 ? `${sorted.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
@@ -154,11 +167,30 @@ export function NodesView() {
       </div>
       <Problems statuses={[nodes.status, metrics.status]} />
       {actionError ? <div className="problem problem-error" role="alert">{actionError}</div> : null}
-      {isLoading(nodes.status, rows.length) ? (
-        <Loading what="nodes" status={nodes.status} count={rows.length} />
-      ) : (
-        <VirtualTable rows={sorted} columns={columns} rowKey={(n) => n.name} rowHeight={34} label="Nodes" empty="No nodes match." />
-      )}
+      <div className="split">
+        {isLoading(nodes.status, rows.length) ? (
+          <Loading what="nodes" status={nodes.status} count={rows.length} />
+        ) : (
+          <VirtualTable
+            rows={sorted}
+            columns={columns}
+            rowKey={(n) => n.name}
+            rowHeight={34}
+            label="Nodes"
+            empty="No nodes match."
+            selectedKey={selected?.name ?? null}
+            onRowClick={(n) => setSelected({ uid: n.uid, name: n.name })}
+          />
+        )}
+        {selected ? (
+          <ObjectPanel
+            key={selected.uid}
+            target={{ resource: 'nodes', namespace: '', name: selected.name }}
+            resourceVersion={engine.store.collection(nodes.key)?.rows.get(selected.uid)?.resourceVersion ?? null}
+            onClose={() => setSelected(null)}
+          />
+        ) : null}
+      </div>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * Pods in the chosen namespace (the scope of the `pods` and `pod-metrics` subscriptions): phase,
- * readiness, restarts, node, age and usage. Clicking a pod opens its Logs below the list.
+ * readiness, restarts, node, age and usage. Clicking a pod opens its Logs below the list, and
+ * beside them its whole object as YAML.
  */
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { PodRow } from '../../adapters/rows.js';
@@ -14,6 +15,7 @@ import { ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
 import { phaseClass, phaseText, podOrder } from '../lib/pods.js';
 import { LogsPanel } from './LogsPanel.js';
+import { ObjectPanel } from './ObjectPanel.js';
 
 export function PodsView({ namespace, onNamespace }: { namespace: string; onNamespace: (ns: string) => void }) {
   const engine = useEngine();
@@ -26,7 +28,8 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
   const metricsVersion = useMetricsVersion();
   const [filter, setFilter] = useState('');
   const deferredFilter = useDeferredValue(filter);
-  const [selected, setSelected] = useState<{ namespace: string; name: string; containers: readonly string[] } | null>(null);
+  const [selected, setSelected] = useState<{ uid: string; namespace: string; name: string; containers: readonly string[] } | null>(null);
+  const [panel, setPanel] = useState<'logs' | 'yaml'>('logs');
 
   const sorted = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
@@ -58,8 +61,20 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
   );
 
   const selectedKey = selected ? `${selected.namespace}/${selected.name}` : null;
+  // The selected pod's row as the stream keeps it: its resourceVersion moves the YAML along; no
+  // row means the pod was deleted.
+  const selectedRow = selected ? (engine.store.collection(pods.key)?.rows.get(selected.uid) ?? null) : null;
+  const switcher = (
+    <span className="panel-switch" role="group" aria-label="Show">
+      {(['logs', 'yaml'] as const).map((p) => (
+        <button key={p} type="button" className={`chip ${panel === p ? 'active' : ''}`} aria-pressed={panel === p} onClick={() => setPanel(p)} data-testid={`panel-${p}`}>
+          {p === 'logs' ? 'Logs' : 'YAML'}
+        </button>
+      ))}
+    </span>
+  );
   return (
-    <section className={`view ${selected ? 'with-logs' : ''}`} aria-label="Pods">
+    <section className={`view ${selected ? 'with-panel' : ''}`} aria-label="Pods">
       <div className="toolbar">
         <h2>Pods</h2>
         <span className="count">{rows.length > 0 ? `${sorted.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
@@ -86,12 +101,21 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
             columns={columns}
             rowKey={(p) => `${p.namespace}/${p.name}`}
             selectedKey={selectedKey}
-            onRowClick={(p) => setSelected({ namespace: p.namespace, name: p.name, containers: p.containers })}
+            onRowClick={(p) => setSelected({ uid: p.uid, namespace: p.namespace, name: p.name, containers: p.containers })}
             label="Pods"
             empty="No pods match."
           />
         )}
-        {selected ? <LogsPanel pod={selected} onClose={() => setSelected(null)} /> : null}
+        {selected && panel === 'logs' ? <LogsPanel key={selectedKey} pod={selected} onClose={() => setSelected(null)} switcher={switcher} /> : null}
+        {selected && panel === 'yaml' ? (
+          <ObjectPanel
+            key={selectedKey}
+            target={{ resource: 'pods', namespace: selected.namespace, name: selected.name }}
+            resourceVersion={selectedRow?.resourceVersion ?? null}
+            onClose={() => setSelected(null)}
+            switcher={switcher}
+          />
+        ) : null}
       </div>
     </section>
   );

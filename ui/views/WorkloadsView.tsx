@@ -9,14 +9,16 @@ import type { WorkloadKind, WorkloadRow } from '../../adapters/rows.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
-import { useNow } from '../hooks/engine.js';
+import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useRows, useWorkloadUsage } from '../hooks/useStore.js';
 import { ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
-import { countByKind, isShort, listedKinds, readyText, workloadList, type WorkloadListRow } from '../lib/workloads.js';
+import { countByKind, isShort, listedKinds, readyText, resourceOfKind, workloadList, type WorkloadListRow } from '../lib/workloads.js';
+import { ObjectPanel } from './ObjectPanel.js';
 
 export function WorkloadsView({ namespace, onNamespace }: { namespace: string; onNamespace: (ns: string) => void }) {
+  const engine = useEngine();
   const now = useNow();
   const workloads = useDomain('workloads', namespace);
   const pods = useDomain('pods', namespace);
@@ -27,6 +29,8 @@ export function WorkloadsView({ namespace, onNamespace }: { namespace: string; o
   const usage = useWorkloadUsage(pods.key, workloads.key);
   const [kind, setKind] = useState<WorkloadKind | 'all'>('all');
   const [filter, setFilter] = useState('');
+  /** The workload whose YAML is open below the list. */
+  const [selected, setSelected] = useState<WorkloadRow | null>(null);
   const deferredFilter = useDeferredValue(filter);
 
   const counts = useMemo(() => countByKind(workloadRows), [workloadRows]);
@@ -58,7 +62,7 @@ export function WorkloadsView({ namespace, onNamespace }: { namespace: string; o
   );
 
   return (
-    <section className="view" aria-label="Workloads">
+    <section className={`view ${selected ? 'with-panel' : ''}`} aria-label="Workloads">
       <div className="toolbar">
         <h2>Workloads</h2>
         <span className="count">{counts.all > 0 ? `${list.length.toLocaleString()} of ${counts.all.toLocaleString()}` : ''}</span>
@@ -78,11 +82,29 @@ export function WorkloadsView({ namespace, onNamespace }: { namespace: string; o
         </div>
       </div>
       <Problems statuses={[workloads.status, pods.status, metrics.status]} />
-      {isLoading(workloads.status, workloadRows.length) ? (
-        <Loading what={namespace === '' ? 'workloads in all namespaces' : `workloads in ${namespace}`} status={workloads.status} count={workloadRows.length} />
-      ) : (
-        <VirtualTable rows={list} columns={columns} rowKey={(r) => r.workload.uid} label="Workloads" empty="No workloads match." />
-      )}
+      <div className="split">
+        {isLoading(workloads.status, workloadRows.length) ? (
+          <Loading what={namespace === '' ? 'workloads in all namespaces' : `workloads in ${namespace}`} status={workloads.status} count={workloadRows.length} />
+        ) : (
+          <VirtualTable
+            rows={list}
+            columns={columns}
+            rowKey={(r) => r.workload.uid}
+            label="Workloads"
+            empty="No workloads match."
+            selectedKey={selected?.uid ?? null}
+            onRowClick={(r) => setSelected(r.workload)}
+          />
+        )}
+        {selected ? (
+          <ObjectPanel
+            key={selected.uid}
+            target={{ resource: resourceOfKind(selected.kind), namespace: selected.namespace, name: selected.name }}
+            resourceVersion={engine.store.collection(workloads.key)?.rows.get(selected.uid)?.resourceVersion ?? null}
+            onClose={() => setSelected(null)}
+          />
+        ) : null}
+      </div>
     </section>
   );
 }
