@@ -61,6 +61,7 @@ class Subscription {
   /** A reset is owed (after congestion or a stall); nothing else is sent until it goes out. */
   owesReset = false;
   readonly pending = new Map<string, RowChange>();
+  /** Frames queued on the socket (or swallowed by drop-next-frame): what the backend sent, not what the client read. */
   frames = 0;
   readonly upstreams: Upstream[];
   readonly cleanups: (() => void)[] = [];
