@@ -6,6 +6,7 @@
  * Usage is read from the one metrics map, refreshed on the one metrics interval.
  */
 import type { PodRow, WorkloadRow } from '../protocol.js';
+import { ChangeLog } from './changeLog.js';
 import type { RowStore } from './store.js';
 
 export interface Usage {
@@ -64,11 +65,8 @@ export class WorkloadUsageTracker {
   private readonly podsByOwner = new Map<string, Set<string>>();
   private readonly totals = new Map<string, Usage>();
   private parents = new Map<string, string>();
-  private readonly dirtyPods = new Set<string>();
-  private readonly dirtyWorkloads = new Set<string>();
-  private everything = true;
-  private attachments = 0;
-  private stopFollowing: (() => void) | null = null;
+  private readonly podWrites: ChangeLog;
+  private readonly workloadWrites: ChangeLog;
   private seen = { pods: -1, workloads: -1, metrics: -1, podsCollection: undefined as unknown, workloadsCollection: undefined as unknown };
   private snapshot: ReadonlyMap<string, Usage> = new Map();
 
@@ -76,26 +74,15 @@ export class WorkloadUsageTracker {
     private readonly store: RowStore,
     private readonly podsKey: string,
     private readonly workloadsKey: string,
-  ) {}
+  ) {
+    this.podWrites = new ChangeLog(store, podsKey);
+    this.workloadWrites = new ChangeLog(store, workloadsKey);
+  }
 
   /** Follows the store's writes until the returned function is called (counted: attach twice, detach twice). */
   attach(): () => void {
-    if (this.attachments++ === 0) {
-      this.everything = true; // whatever was written while detached went unseen
-      this.stopFollowing = this.store.onRowsChanged((change) => {
-        if (change.key !== this.podsKey && change.key !== this.workloadsKey) return;
-        if (change.uids === 'all') this.everything = true;
-        else for (const uid of change.uids) (change.key === this.podsKey ? this.dirtyPods : this.dirtyWorkloads).add(uid);
-      });
-    }
-    let detached = false;
-    return () => {
-      if (detached) return;
-      detached = true;
-      if (--this.attachments > 0) return;
-      this.stopFollowing?.();
-      this.stopFollowing = null;
-    };
+    const detach = [this.podWrites.attach(), this.workloadWrites.attach()];
+    return () => detach.forEach((d) => d());
   }
 
   /** The totals by workload uid; the same map until something in them changed. */
@@ -109,10 +96,10 @@ export class WorkloadUsageTracker {
     if (!metricsMoved && !workloadsMoved && !podsMoved) return this.snapshot;
     this.seen = { pods: pods?.version ?? -1, workloads: workloads?.version ?? -1, metrics: this.store.metricsVersion, podsCollection: pods, workloadsCollection: workloads };
 
-    const changed = this.attachments === 0 || this.everything ? this.sumEverything() : this.recreditWritten(metricsMoved);
-    this.everything = false;
-    this.dirtyPods.clear();
-    this.dirtyWorkloads.clear();
+    const podsWritten = this.podWrites.take();
+    const workloadsWritten = this.workloadWrites.take();
+    const changed =
+      podsWritten === 'all' || workloadsWritten === 'all' ? this.sumEverything() : this.recreditWritten(podsWritten, workloadsWritten, metricsMoved);
     if (changed) this.snapshot = new Map([...this.totals].map(([uid, t]) => [uid, { ...t }]));
     return this.snapshot;
   }
@@ -128,20 +115,21 @@ export class WorkloadUsageTracker {
   }
 
   /** The pods written since the last read, or all of them when the samples moved (new samples, same pods). */
-  private recreditWritten(metricsMoved: boolean): boolean {
+  private recreditWritten(podsWritten: ReadonlySet<string>, workloadsWritten: ReadonlySet<string>, metricsMoved: boolean): boolean {
+    const dirtyPods = new Set(podsWritten);
     const workloads = this.store.collection(this.workloadsKey)?.rows as ReadonlyMap<string, WorkloadRow> | undefined;
-    for (const uid of this.dirtyWorkloads) {
+    for (const uid of workloadsWritten) {
       const parent = workloads?.get(uid)?.owner?.uid;
       if (parent === this.parents.get(uid)) continue;
       if (parent) this.parents.set(uid, parent);
       else this.parents.delete(uid);
-      for (const pod of this.podsByOwner.get(uid) ?? []) this.dirtyPods.add(pod);
+      for (const pod of this.podsByOwner.get(uid) ?? []) dirtyPods.add(pod);
     }
     const pods = (this.store.collection(this.podsKey)?.rows ?? new Map()) as ReadonlyMap<string, PodRow>;
     let changed = false;
     if (metricsMoved) for (const [uid, row] of pods) changed = this.recredit(uid, row) || changed;
     // Pods deleted are among the written ones, whether or not every pod was just visited.
-    for (const uid of this.dirtyPods) changed = this.recredit(uid, pods.get(uid)) || changed;
+    for (const uid of dirtyPods) changed = this.recredit(uid, pods.get(uid)) || changed;
     return changed;
   }
 
