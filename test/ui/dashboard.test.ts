@@ -87,18 +87,23 @@ async function diagnosticsRows(): Promise<Array<{ key: string; mode: string; hea
 
 const streamed = (key: string) => !key.startsWith('node-metrics:') && !key.startsWith('pod-metrics:');
 
-async function waitForDiagnostics(
+/** Reads until `ready` holds for what was read; fails saying `what` and the last reading. */
+async function until<T>(what: string, read: () => Promise<T>, ready: (value: T) => boolean, timeoutMs = wait.timeout): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ready(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(value).slice(0, 3000)}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+function waitForDiagnostics(
   what: string,
   check: (rows: Awaited<ReturnType<typeof diagnosticsRows>>) => boolean,
   timeoutMs = 30_000,
 ): Promise<Awaited<ReturnType<typeof diagnosticsRows>>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await diagnosticsRows();
-    if (rows.length > 0 && check(rows)) return rows;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for Diagnostics to show ${what}; it shows ${JSON.stringify(rows)}`);
-    await page.waitForTimeout(200);
-  }
+  return until(`Diagnostics to show ${what}`, diagnosticsRows, (rows) => rows.length > 0 && check(rows), timeoutMs);
 }
 
 test('nodesViewShowsEveryDemoNodeWithUsage', async () => {
@@ -133,14 +138,8 @@ test('cordonFromTheUiArrivesBackThroughTheStreamThenUncordon', async () => {
 });
 
 /** The object panel's YAML once it satisfies `ready` (it re-fetches as the row's resourceVersion moves). */
-async function objectYaml(ready: (yaml: string) => boolean, what: string): Promise<string> {
-  const deadline = Date.now() + wait.timeout;
-  for (;;) {
-    const yaml = (await page.getByTestId('object-yaml').textContent().catch(() => null)) ?? '';
-    if (ready(yaml)) return yaml;
-    if (Date.now() > deadline) throw new Error(`the object panel never showed ${what}; it shows:\n${yaml.slice(0, 2000)}`);
-    await page.waitForTimeout(100);
-  }
+function objectYaml(ready: (yaml: string) => boolean, what: string): Promise<string> {
+  return until(`the object panel to show ${what}`, async () => (await page.getByTestId('object-yaml').textContent().catch(() => null)) ?? '', ready);
 }
 
 test('aNodesYamlOpensFromItsRowAndFollowsACordon', async () => {
@@ -198,6 +197,34 @@ test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {
   await screenshot(page, 'pods-yaml');
   await page.getByTestId('panel-logs').click();
   await logs.waitFor(wait);
+});
+
+test('podsSortByAColumnFromItsHeader', async () => {
+  await open('#/pods');
+  await dataRows('Pods').first().waitFor(wait);
+  const header = page.locator('[aria-label="Pods"] [role=columnheader][data-col=restarts]');
+  await expect(header.getAttribute('aria-sort')).resolves.toBe('none');
+  // Restarts read biggest first: the crash-looping pods on top.
+  await header.getByRole('button').click();
+  await expect(header.getAttribute('aria-sort')).resolves.toBe('descending');
+  const restartsShown = () => page.locator('[aria-label="Pods"] [role=row][data-key] [data-col=restarts]').allTextContents().then((cells) => cells.map(Number));
+  const mostRestarts = () =>
+    Math.max(
+      ...(backend.demo!.listObjects('pods') as Array<{ status?: { containerStatuses?: Array<{ restartCount?: number }> } }>).map((p) =>
+        (p.status?.containerStatuses ?? []).reduce((sum, c) => sum + (c.restartCount ?? 0), 0),
+      ),
+    );
+  // The cluster churns; the order catches up within the sort budget (a second), so wait for it.
+  await until('the pod with the most restarts first, and the rows in view in descending order', restartsShown, (shown) => shown[0] === mostRestarts() && shown.every((n, i) => i === 0 || n <= shown[i - 1]!));
+  await screenshot(page, 'pods-by-restarts');
+  await header.getByRole('button').click();
+  await expect(header.getAttribute('aria-sort')).resolves.toBe('ascending');
+  await until('the rows in view in ascending order of restarts', restartsShown, (shown) => shown.length > 0 && shown.every((n, i) => i === 0 || n >= shown[i - 1]!));
+  // Name sorted descending is the list's own order reversed.
+  await page.locator('[aria-label="Pods"] [role=columnheader][data-col=name]').getByRole('button').click();
+  await page.locator('[aria-label="Pods"] [role=columnheader][data-col=name]').getByRole('button').click();
+  const names = await page.locator('[aria-label="Pods"] [role=row][data-key]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')!));
+  expect(names).toEqual([...names].sort().reverse());
 });
 
 test('workloadsViewListsControllersWithSummedUsageButNoReplicaSets', async () => {

@@ -4,6 +4,7 @@
  * and every row, so they line up without measuring anything.
  */
 import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type ReactNode } from 'react';
+import type { SortKey, SortSpec } from '../lib/order.js';
 import { visibleWindow } from '../lib/windowing.js';
 
 export interface Column<T> {
@@ -15,6 +16,12 @@ export interface Column<T> {
   readonly render: (row: T) => ReactNode;
   /** Full text for a tooltip when the cell may be truncated. */
   readonly title?: (row: T) => string;
+  /**
+   * Sortable from its header. `key` orders by a value; without one the column follows the list's
+   * own order (namespace, name), reversed when descending. `descendingFirst` for the columns
+   * read biggest-first (restarts, CPU).
+   */
+  readonly sort?: { readonly key?: SortKey<T>; readonly descendingFirst?: boolean };
 }
 
 export interface VirtualTableProps<T> {
@@ -27,10 +34,12 @@ export interface VirtualTableProps<T> {
   readonly rowClassName?: (row: T) => string;
   readonly label: string;
   readonly empty?: ReactNode;
+  readonly sort?: SortSpec | null;
+  readonly onSort?: (sort: SortSpec) => void;
 }
 
 export function VirtualTable<T>(props: VirtualTableProps<T>) {
-  const { rows, columns, rowKey, rowHeight = 30, onRowClick, selectedKey, rowClassName, label, empty } = props;
+  const { rows, columns, rowKey, rowHeight = 30, onRowClick, selectedKey, rowClassName, label, empty, sort, onSort } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
@@ -86,11 +95,28 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   return (
     <div className="vt" role="table" aria-label={label} aria-rowcount={rows.length + 1}>
       <div className="vt-header" role="row" style={gridStyle}>
-        {columns.map((c) => (
-          <div key={c.id} role="columnheader" className={`vt-cell ${c.align === 'right' ? 'right' : ''}`}>
-            {c.header}
-          </div>
-        ))}
+        {columns.map((c) => {
+          const sorted = sort?.column === c.id ? (sort.descending ? 'descending' : 'ascending') : undefined;
+          return (
+            <div key={c.id} role="columnheader" aria-sort={c.sort && onSort ? (sorted ?? 'none') : undefined} className={`vt-cell ${c.align === 'right' ? 'right' : ''}`} data-col={c.id}>
+              {c.sort && onSort && c.header ? (
+                <button
+                  type="button"
+                  className="vt-sort"
+                  title={`Sort by ${c.header.toLowerCase()}`}
+                  onClick={() => onSort({ column: c.id, descending: sorted ? sorted === 'ascending' : (c.sort?.descendingFirst ?? false) })}
+                >
+                  {c.header}
+                  <span className="vt-sort-mark" aria-hidden="true">
+                    {sorted === 'ascending' ? ' ▲' : sorted === 'descending' ? ' ▼' : ''}
+                  </span>
+                </button>
+              ) : (
+                c.header
+              )}
+            </div>
+          );
+        })}
       </div>
       <div className="vt-body" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="vt-body">
         {rows.length === 0 && empty ? <div className="vt-empty">{empty}</div> : null}

@@ -36,6 +36,12 @@ export function ageSince(createdAt: string | null, now: number): string {
   return Number.isFinite(at) ? formatAge(now - at) : '—';
 }
 
+/** Age for sorting: younger is smaller; an object without a creation time sorts as oldest. */
+export function ageKey(object: { createdAt: string | null }): number {
+  const at = object.createdAt ? Date.parse(object.createdAt) : Number.NaN;
+  return Number.isFinite(at) ? -at : Number.POSITIVE_INFINITY;
+}
+
 /** CPU as `kubectl top` prints it: millicores, switching to cores past ten of them. */
 export function formatCpu(millicores: number | null | undefined): string {
   if (millicores === null || millicores === undefined || !Number.isFinite(millicores)) return '—';

@@ -27,6 +27,12 @@ export function isFullyReady(pod: PodRow): boolean {
   return ready !== undefined && total !== undefined && ready === total;
 }
 
+/** Ready containers as a share of all, for sorting: 0/2 before 1/2 before 2/2. */
+export function readyShare(pod: PodRow): number {
+  const [ready, total] = pod.ready.split('/').map(Number);
+  return ready !== undefined && total ? ready / total : 0;
+}
+
 /**
  * By namespace, then name; a pod re-created under a name its predecessor still holds (a
  * StatefulSet's while the old one terminates) is told apart by uid, so the order is total.

@@ -7,6 +7,7 @@
 import type { Row } from '../../adapters/rows.js';
 import type { Collection, RowStore } from '../../adapters/engine/store.js';
 import { WorkloadUsageTracker, type Usage } from '../../adapters/engine/workloadMetrics.js';
+import { ChangeLog } from '../../adapters/engine/changeLog.js';
 import { OrderedRows } from '../lib/order.js';
 
 export interface ExternalSource<T> {
@@ -47,32 +48,39 @@ export function rowsSource<R extends Row>(store: RowStore, key: string): Externa
 
 /**
  * The rows of one subscription key in `order`, kept in order incrementally (see lib/order.ts):
- * the order must depend only on what never changes for a uid.
+ * the order must depend only on what never changes for a uid. While React listens, the source
+ * follows the store's writes and re-places only the rows written.
  */
 export function orderedRowsSource<R extends Row>(store: RowStore, key: string, order: (a: R, b: R) => number): ExternalSource<readonly R[]> {
+  const log = new ChangeLog(store, key);
   let ordered = new OrderedRows<R>(order);
-  return collectionSource<readonly R[]>(store, key, none, (collection, fresh) => {
+  const source = collectionSource<readonly R[]>(store, key, none, (collection, fresh) => {
+    const changed = log.take();
     if (fresh) ordered = new OrderedRows<R>(order);
-    return ordered.update(collection.rows as ReadonlyMap<string, R>);
+    return ordered.update(collection.rows as ReadonlyMap<string, R>, fresh ? 'all' : changed);
   });
+  return { subscribe: followingWrites([log], source.subscribe), getSnapshot: source.getSnapshot };
+}
+
+/**
+ * A subscribe that also attaches `logs` to the store's writes while someone listens: a source
+ * React dropped must not stay subscribed to every write for the life of the page.
+ */
+function followingWrites(logs: readonly { attach(): () => void }[], subscribe: (listener: () => void) => () => void): (listener: () => void) => () => void {
+  return (listener) => {
+    const detach = logs.map((log) => log.attach());
+    const unsubscribe = subscribe(listener);
+    return () => {
+      unsubscribe();
+      for (const d of detach) d();
+    };
+  };
 }
 
 /** Each workload's summed pod usage, by uid: a new map only when a total moved. */
 export function workloadUsageSource(store: RowStore, podsKey: string, workloadsKey: string): ExternalSource<ReadonlyMap<string, Usage>> {
   const tracker = new WorkloadUsageTracker(store, podsKey, workloadsKey);
-  return {
-    subscribe(listener) {
-      // Following the store's writes only while someone listens: a source React dropped must not
-      // stay subscribed to every write for the life of the page.
-      const detach = tracker.attach();
-      const unsubscribe = store.subscribe(listener);
-      return () => {
-        unsubscribe();
-        detach();
-      };
-    },
-    getSnapshot: () => tracker.read(),
-  };
+  return { subscribe: followingWrites([tracker], (listener) => store.subscribe(listener)), getSnapshot: () => tracker.read() };
 }
 
 /** A number that moves whenever any metrics sample changes. */

@@ -15,9 +15,11 @@ import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useMetricsVersion, useRows } from '../hooks/useStore.js';
 import { setCordoned } from '../lib/api.js';
-import { ageSince, formatBytes, formatCpu, formatShare, formatTaint } from '../lib/format.js';
+import { ageKey, ageSince, formatBytes, formatCpu, formatShare, formatTaint } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
 import { byName, rolesText, troubleConditions } from '../lib/nodes.js';
+import type { SortSpec } from '../lib/order.js';
+import { useSortedRows } from '../hooks/useSortedRows.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
 /** A usage column: sparkline of recent samples, the newest value, and its share of allocatable. */
@@ -33,6 +35,7 @@ function usageColumn(
     header,
     width: '14rem',
     align: 'right',
+    sort: { key: (n) => engine.store.metricsFor('node', n.name)?.usage[field] ?? -1, descendingFirst: true },
     render: (n) => {
       const sample = engine.store.metricsFor('node', n.name);
       return (
@@ -61,7 +64,8 @@ export function NodesView() {
   const [pending, setPending] = useState<ReadonlyMap<string, boolean>>(new Map());
   const [actionError, setActionError] = useState<string | null>(null);
 
-  const sorted = useMemo(() => {
+  const [sort, setSort] = useState<SortSpec | null>(null);
+  const listed = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
     return rows.filter((n) => needle === '' || n.name.toLowerCase().includes(needle)).sort(byName);
   }, [rows, deferredFilter]);
@@ -92,12 +96,13 @@ export function NodesView() {
 
   const columns: Column<NodeRow>[] = useMemo(
     () => [
-      { id: 'name', header: 'Name', width: 'minmax(11rem, 2fr)', render: (n) => <span className="mono">{n.name}</span>, title: (n) => n.name },
-      { id: 'roles', header: 'Roles', width: 'minmax(6rem, 1fr)', render: (n) => rolesText(n), title: (n) => rolesText(n) },
+      { id: 'name', header: 'Name', width: 'minmax(11rem, 2fr)', render: (n) => <span className="mono">{n.name}</span>, title: (n) => n.name, sort: {} },
+      { id: 'roles', header: 'Roles', width: 'minmax(6rem, 1fr)', render: (n) => rolesText(n), title: (n) => rolesText(n), sort: { key: rolesText } },
       {
         id: 'ready',
         header: 'Ready',
         width: '6.5rem',
+        sort: { key: (n) => (n.ready === 'True' ? 1 : 0) },
         render: (n) => {
           const trouble = troubleConditions(n);
           return (
@@ -112,17 +117,19 @@ export function NodesView() {
         id: 'scheduling',
         header: 'Scheduling',
         width: '8.5rem',
+        sort: { key: (n) => (n.unschedulable ? 1 : 0), descendingFirst: true },
         render: (n) => (n.unschedulable ? <span className="pill pill-warn">Cordoned</span> : <span className="muted">Schedulable</span>),
       },
       {
         id: 'taints',
         header: 'Taints',
         width: 'minmax(8rem, 2fr)',
+        sort: { key: (n) => n.taints.length, descendingFirst: true },
         render: (n) => (n.taints.length === 0 ? <span className="muted">none</span> : n.taints.map(formatTaint).join(', ')),
         title: (n) => n.taints.map(formatTaint).join('\n'),
       },
-      { id: 'version', header: 'Version', width: '6.5rem', render: (n) => n.kubeletVersion },
-      { id: 'age', header: 'Age', width: '4.5rem', align: 'right', render: (n) => ageSince(n.createdAt, now) },
+      { id: 'version', header: 'Version', width: '6.5rem', render: (n) => n.kubeletVersion, sort: { key: (n) => n.kubeletVersion } },
+      { id: 'age', header: 'Age', width: '4.5rem', align: 'right', render: (n) => ageSince(n.createdAt, now), sort: { key: ageKey } },
       usageColumn(engine, 'cpu', 'CPU', 'cpuMillicores', formatCpu),
       usageColumn(engine, 'memory', 'Memory', 'memoryBytes', formatBytes),
       {
@@ -153,12 +160,13 @@ export function NodesView() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [engine, now, pending, metricsVersion],
   );
+  const shown = useSortedRows(listed, columns, sort, metricsVersion);
 
   return (
     <section className={`view ${selected ? 'with-panel' : ''}`} aria-label="Nodes">
       <div className="toolbar">
         <h2>Nodes</h2>
-        <span className="count">{rows.length > 0 ? `${sorted.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
+        <span className="count">{rows.length > 0 ? `${listed.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
         <FilterBox value={filter} onChange={setFilter} placeholder="node name" />
         <div className="badges">
           <FreshnessBadge label="nodes" status={nodes.status} />
@@ -172,12 +180,14 @@ export function NodesView() {
           <Loading what="nodes" status={nodes.status} count={rows.length} />
         ) : (
           <VirtualTable
-            rows={sorted}
+            rows={shown}
             columns={columns}
             rowKey={(n) => n.name}
             rowHeight={34}
             label="Nodes"
             empty="No nodes match."
+            sort={sort}
+            onSort={setSort}
             selectedKey={selected?.name ?? null}
             onRowClick={(n) => setSelected({ uid: n.uid, name: n.name })}
           />

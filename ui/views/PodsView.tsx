@@ -4,6 +4,7 @@
  * beside them its whole object as YAML.
  */
 import { useDeferredValue, useMemo, useState } from 'react';
+import { ChangeLog } from '../../adapters/engine/changeLog.js';
 import type { PodRow } from '../../adapters/rows.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
@@ -11,9 +12,11 @@ import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useMetricsVersion, useOrderedRows } from '../hooks/useStore.js';
-import { ageSince, formatBytes, formatCpu } from '../lib/format.js';
+import { ageKey, ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
-import { phaseClass, phaseText, podOrder } from '../lib/pods.js';
+import type { SortSpec } from '../lib/order.js';
+import { phaseClass, phaseText, podOrder, readyShare } from '../lib/pods.js';
+import { useSortedRows } from '../hooks/useSortedRows.js';
 import { LogsPanel } from './LogsPanel.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
@@ -31,34 +34,50 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
   const [selected, setSelected] = useState<{ uid: string; namespace: string; name: string; containers: readonly string[] } | null>(null);
   const [panel, setPanel] = useState<'logs' | 'yaml'>('logs');
 
-  const sorted = useMemo(() => {
-    const needle = deferredFilter.trim().toLowerCase();
-    return needle === '' ? rows : rows.filter((p) => p.name.includes(needle) || p.namespace.includes(needle) || (p.nodeName ?? '').includes(needle));
-  }, [rows, deferredFilter]);
+  const [sort, setSort] = useState<SortSpec | null>(null);
 
-  const columns: Column<PodRow>[] = useMemo(
-    () => [
-      { id: 'name', header: 'Name', width: 'minmax(14rem, 3fr)', render: (p) => <span className="mono">{p.name}</span>, title: (p) => p.name },
+  const columns: Column<PodRow>[] = useMemo(() => {
+    const usage = (p: PodRow) => engine.store.metricsFor('pod', p.name, p.namespace)?.usage;
+    return [
+      { id: 'name', header: 'Name', width: 'minmax(14rem, 3fr)', render: (p) => <span className="mono">{p.name}</span>, title: (p) => p.name, sort: {} },
       ...(namespace === ''
-        ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (p: PodRow) => p.namespace, title: (p: PodRow) => p.namespace }]
+        ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (p: PodRow) => p.namespace, title: (p: PodRow) => p.namespace, sort: {} }]
         : []),
-      { id: 'phase', header: 'Status', width: '8rem', render: (p) => <span className={phaseClass(p)}>{phaseText(p)}</span> },
-      { id: 'ready', header: 'Ready', width: '5.5rem', align: 'right', render: (p) => p.ready },
+      { id: 'phase', header: 'Status', width: '8rem', render: (p) => <span className={phaseClass(p)}>{phaseText(p)}</span>, sort: { key: phaseText } },
+      { id: 'ready', header: 'Ready', width: '5.5rem', align: 'right', render: (p) => p.ready, sort: { key: readyShare } },
       {
         id: 'restarts',
         header: 'Restarts',
         width: '6rem',
         align: 'right',
         render: (p) => <span className={p.restarts > 0 ? 'warn' : undefined}>{p.restarts}</span>,
+        sort: { key: (p) => p.restarts, descendingFirst: true },
       },
-      { id: 'node', header: 'Node', width: 'minmax(8rem, 1.5fr)', render: (p) => p.nodeName ?? <span className="muted">unscheduled</span>, title: (p) => p.nodeName ?? '' },
-      { id: 'age', header: 'Age', width: '5.5rem', align: 'right', render: (p) => ageSince(p.createdAt, now) },
-      { id: 'cpu', header: 'CPU', width: '5.5rem', align: 'right', render: (p) => formatCpu(engine.store.metricsFor('pod', p.name, p.namespace)?.usage.cpuMillicores) },
-      { id: 'memory', header: 'Memory', width: '6rem', align: 'right', render: (p) => formatBytes(engine.store.metricsFor('pod', p.name, p.namespace)?.usage.memoryBytes) },
-    ],
+      {
+        id: 'node',
+        header: 'Node',
+        width: 'minmax(8rem, 1.5fr)',
+        render: (p) => p.nodeName ?? <span className="muted">unscheduled</span>,
+        title: (p) => p.nodeName ?? '',
+        sort: { key: (p) => p.nodeName ?? '' },
+      },
+      { id: 'age', header: 'Age', width: '5.5rem', align: 'right', render: (p) => ageSince(p.createdAt, now), sort: { key: ageKey } },
+      { id: 'cpu', header: 'CPU', width: '5.5rem', align: 'right', render: (p) => formatCpu(usage(p)?.cpuMillicores), sort: { key: (p) => usage(p)?.cpuMillicores ?? -1, descendingFirst: true } },
+      { id: 'memory', header: 'Memory', width: '6rem', align: 'right', render: (p) => formatBytes(usage(p)?.memoryBytes), sort: { key: (p) => usage(p)?.memoryBytes ?? -1, descendingFirst: true } },
+    ];
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [engine, now, namespace, metricsVersion],
+  }, [engine, now, namespace, metricsVersion]);
+
+  // Sorting 50,000 pods by a value that changes costs tens of milliseconds: at most once a second.
+  const budget = useMemo(
+    () => ({ ms: 1000, byUid: () => (engine.store.collection(pods.key)?.rows ?? new Map()) as ReadonlyMap<string, PodRow>, writes: new ChangeLog(engine.store, pods.key) }),
+    [engine, pods.key],
   );
+  const ordered = useSortedRows(rows, columns, sort, metricsVersion, budget);
+  const sorted = useMemo(() => {
+    const needle = deferredFilter.trim().toLowerCase();
+    return needle === '' ? ordered : ordered.filter((p) => p.name.includes(needle) || p.namespace.includes(needle) || (p.nodeName ?? '').includes(needle));
+  }, [ordered, deferredFilter]);
 
   const selectedKey = selected ? `${selected.namespace}/${selected.name}` : null;
   // The selected pod's row as the stream keeps it: its resourceVersion moves the YAML along; no
@@ -104,6 +123,8 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
             onRowClick={(p) => setSelected({ uid: p.uid, namespace: p.namespace, name: p.name, containers: p.containers })}
             label="Pods"
             empty="No pods match."
+            sort={sort}
+            onSort={setSort}
           />
         )}
         {selected && panel === 'logs' ? <LogsPanel key={selectedKey} pod={selected} onClose={() => setSelected(null)} switcher={switcher} /> : null}

@@ -12,7 +12,9 @@ import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useRows, useWorkloadUsage } from '../hooks/useStore.js';
-import { ageSince, formatBytes, formatCpu } from '../lib/format.js';
+import { ageKey, ageSince, formatBytes, formatCpu } from '../lib/format.js';
+import type { SortSpec } from '../lib/order.js';
+import { useSortedRows } from '../hooks/useSortedRows.js';
 import { isLoading } from '../lib/freshness.js';
 import { countByKind, isShort, listedKinds, readyText, resourceOfKind, workloadList, type WorkloadListRow } from '../lib/workloads.js';
 import { ObjectPanel } from './ObjectPanel.js';
@@ -29,6 +31,7 @@ export function WorkloadsView({ namespace, onNamespace }: { namespace: string; o
   const usage = useWorkloadUsage(pods.key, workloads.key);
   const [kind, setKind] = useState<WorkloadKind | 'all'>('all');
   const [filter, setFilter] = useState('');
+  const [sort, setSort] = useState<SortSpec | null>(null);
   /** The workload whose YAML is open below the list. */
   const [selected, setSelected] = useState<WorkloadRow | null>(null);
   const deferredFilter = useDeferredValue(filter);
@@ -41,25 +44,29 @@ export function WorkloadsView({ namespace, onNamespace }: { namespace: string; o
 
   const columns: Column<WorkloadListRow>[] = useMemo(
     () => [
-      { id: 'name', header: 'Name', width: 'minmax(12rem, 3fr)', render: (r) => <span className="mono">{r.workload.name}</span>, title: (r) => r.workload.name },
+      { id: 'name', header: 'Name', width: 'minmax(12rem, 3fr)', render: (r) => <span className="mono">{r.workload.name}</span>, title: (r) => r.workload.name, sort: { key: (r) => r.workload.name } },
       ...(namespace === ''
-        ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (r: WorkloadListRow) => r.workload.namespace }]
+        ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (r: WorkloadListRow) => r.workload.namespace, sort: {} }]
         : []),
-      { id: 'kind', header: 'Kind', width: '8.5rem', render: (r) => r.workload.kind },
+      { id: 'kind', header: 'Kind', width: '8.5rem', render: (r) => r.workload.kind, sort: { key: (r) => r.workload.kind } },
       {
         id: 'ready',
         header: 'Ready',
         width: '6rem',
         align: 'right',
         render: (r) => <span className={isShort(r.workload) ? 'warn' : undefined}>{readyText(r.workload)}</span>,
+        // Short workloads first when ascending: the ones an operator looks for.
+        sort: { key: (r) => (r.workload.desired > 0 ? r.workload.ready / r.workload.desired : 1) },
       },
-      { id: 'pods', header: 'Pods measured', width: '10rem', align: 'right', render: (r) => r.usage?.pods ?? 0 },
-      { id: 'cpu', header: 'CPU', width: '6rem', align: 'right', render: (r) => formatCpu(r.usage?.cpuMillicores) },
-      { id: 'memory', header: 'Memory', width: '6.5rem', align: 'right', render: (r) => formatBytes(r.usage?.memoryBytes) },
-      { id: 'age', header: 'Age', width: '5.5rem', align: 'right', render: (r) => ageSince(r.workload.createdAt, now) },
+      { id: 'pods', header: 'Pods measured', width: '10rem', align: 'right', render: (r) => r.usage?.pods ?? 0, sort: { key: (r) => r.usage?.pods ?? 0, descendingFirst: true } },
+      { id: 'cpu', header: 'CPU', width: '6rem', align: 'right', render: (r) => formatCpu(r.usage?.cpuMillicores), sort: { key: (r) => r.usage?.cpuMillicores ?? -1, descendingFirst: true } },
+      { id: 'memory', header: 'Memory', width: '6.5rem', align: 'right', render: (r) => formatBytes(r.usage?.memoryBytes), sort: { key: (r) => r.usage?.memoryBytes ?? -1, descendingFirst: true } },
+      { id: 'age', header: 'Age', width: '5.5rem', align: 'right', render: (r) => ageSince(r.workload.createdAt, now), sort: { key: (r) => ageKey(r.workload) } },
     ],
     [now, namespace],
   );
+  // The list is a few thousand rows at most: sorted whole on every change.
+  const shown = useSortedRows(list, columns, sort, 0);
 
   return (
     <section className={`view ${selected ? 'with-panel' : ''}`} aria-label="Workloads">
@@ -87,11 +94,13 @@ export function WorkloadsView({ namespace, onNamespace }: { namespace: string; o
           <Loading what={namespace === '' ? 'workloads in all namespaces' : `workloads in ${namespace}`} status={workloads.status} count={workloadRows.length} />
         ) : (
           <VirtualTable
-            rows={list}
+            rows={shown}
             columns={columns}
             rowKey={(r) => r.workload.uid}
             label="Workloads"
             empty="No workloads match."
+            sort={sort}
+            onSort={setSort}
             selectedKey={selected?.uid ?? null}
             onRowClick={(r) => setSelected(r.workload)}
           />
