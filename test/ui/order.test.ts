@@ -86,24 +86,6 @@ test('listsStayExactlyInOrderWhateverTheClusterDoesBetweenUpdates', () => {
   );
 });
 
-test('aChangeLogSaysAllWhenItMayHaveMissedSomething', () => {
-  const store = new RowStore(() => 0);
-  const log = new ChangeLog(store, 'pods:');
-  store.applyReset('pods:', { items: [pod('1', 'a', 'web')], generation: 1, seq: 1, resourceVersion: '1' });
-  expect(log.take()).toBe('all'); // never attached
-  const detach = log.attach();
-  expect(log.take()).toBe('all'); // attached after writes it did not see
-  store.applyUpdate('pods:', { changes: [{ op: 'upsert', row: pod('2', 'a', 'api') }], generation: 2, seq: 2, resourceVersion: '2' });
-  store.applyUpdate('nodes:', { changes: [{ op: 'upsert', row: pod('9', 'a', 'other key') }], generation: 2, seq: 2, resourceVersion: '2' });
-  expect([...(log.take() as ReadonlySet<string>)]).toEqual(['2']);
-  expect([...(log.take() as ReadonlySet<string>)]).toEqual([]);
-  store.applySnapshot('pods:', { items: [pod('3', 'b', 'db')], generation: 3, resourceVersion: '3' });
-  expect(log.take()).toBe('all'); // rows replaced
-  detach();
-  store.applyUpdate('pods:', { changes: [{ op: 'delete', uid: '3' }], generation: 4, seq: 4, resourceVersion: '4' });
-  expect(log.take()).toBe('all'); // detached: unseen
-});
-
 test('theStoreSourceGivesOneArrayPerVersionInOrderAndStartsAfreshForARecreatedCollection', () => {
   const store = new RowStore(() => 0);
   const source = orderedRowsSource<PodRow>(store, 'pods:', podOrder);
