@@ -159,6 +159,11 @@ test('aNodesYamlOpensFromItsRowAndFollowsACordon', async () => {
   await objectYaml((y) => !y.includes('unschedulable: true') && y.includes(`name: ${name}`), 'the node schedulable again');
   await page.getByRole('button', { name: 'Close YAML' }).click();
   await expect(page.getByTestId('object-panel').count()).resolves.toBe(0);
+  // From the keyboard: focus the row, Enter opens the same panel.
+  await row.focus();
+  await page.keyboard.press('Enter');
+  await objectYaml((y) => y.includes(`name: ${name}`), `node ${name} opened with Enter`);
+  await page.getByRole('button', { name: 'Close YAML' }).click();
 });
 
 test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {

@@ -82,6 +82,17 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
         className={classes}
         style={{ ...gridStyle, height: rowHeight, transform: `translateY(${i * rowHeight}px)` }}
         onClick={onRowClick ? () => onRowClick(row) : undefined}
+        // Clickable rows are reachable from the keyboard too: Tab to a row, Enter or Space opens it.
+        tabIndex={onRowClick ? 0 : undefined}
+        onKeyDown={
+          onRowClick
+            ? (e) => {
+                if (e.target !== e.currentTarget || (e.key !== 'Enter' && e.key !== ' ')) return;
+                e.preventDefault();
+                onRowClick(row);
+              }
+            : undefined
+        }
       >
         {columns.map((c) => (
           <div key={c.id} role="cell" data-col={c.id} className={`vt-cell ${c.align === 'right' ? 'right' : ''}`} title={c.title?.(row)}>
