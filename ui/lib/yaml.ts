@@ -14,7 +14,7 @@
 const plainText = /^(?:[A-Za-z0-9_/]|-(?=[A-Za-z0-9_./=@+-]))[A-Za-z0-9_./:=@+-]*(?: [A-Za-z0-9_./=@+()-]+)*$/;
 /** What a YAML 1.1 or 1.2 reader would take for a boolean, null, number or date. */
 const looksTyped = new RegExp(
-  [
+  `^(?:${[
     'y|n|yes|no|on|off|true|false|null|~',
     '[-+]?(?:\\.inf|\\.nan)',
     // Numbers in every spelling either version reads: 1_000, 1e3, e0 (1.1), ".", "-." and
@@ -23,11 +23,7 @@ const looksTyped = new RegExp(
     '[-+0-9_.:eE]+',
     '0x[0-9a-f_]+|0o[0-7_]+|0b[01_]+',
     '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*', // dates and timestamps
-  ]
-    .map((p) => `(?:${p})`)
-    .join('|')
-    .replace(/^/, '^(?:')
-    .concat(')$'),
+  ].join('|')})$`,
   'i',
 );
 
