@@ -31,6 +31,12 @@ export interface KubeliveConfig {
   readonly upstreamIdleGraceMs: number;
   /** Backend: coalescing window for stream updates. */
   readonly updateBatchMs: number;
+  /**
+   * The one freshness bound, end to end: a view is `healthy` only while every hop from the
+   * cluster to the store (the backend's upstream watch, the stream, the store's digest) has
+   * proven itself within this long. Backend and client both read it.
+   */
+  readonly freshnessBoundMs: number;
 }
 
 const minute = 60_000;
@@ -60,6 +66,9 @@ export const defaultConfig: KubeliveConfig = {
   upstreamStallTimeoutMs: 90_000,
   upstreamIdleGraceMs: 30_000,
   updateBatchMs: 25,
+  // Ten seconds: long enough for a proof round trip (a short probe watch answers within about
+  // two seconds) to run three times, short enough that an operator never acts on data older.
+  freshnessBoundMs: 10_000,
 };
 
 export type ConfigOverrides = Partial<Omit<KubeliveConfig, 'snapshotPollIntervalMs'>> & {
@@ -104,6 +113,7 @@ export function configProblems(config: KubeliveConfig): string[] {
     'upstreamStallTimeoutMs',
     'upstreamIdleGraceMs',
     'updateBatchMs',
+    'freshnessBoundMs',
   ] as const;
   for (const name of intervals) checkInterval(name, config[name], problems);
   if (!Number.isInteger(config.hysteresisCount) || config.hysteresisCount < 1 || config.hysteresisCount > 1000) {
@@ -118,6 +128,11 @@ export function configProblems(config: KubeliveConfig): string[] {
   if (config.pendingTimeoutMs <= config.heartbeatIntervalMs) {
     problems.push(
       `pendingTimeoutMs (${config.pendingTimeoutMs}) must be above heartbeatIntervalMs (${config.heartbeatIntervalMs}), or a new stream falls back before its first heartbeat`,
+    );
+  }
+  if (config.freshnessBoundMs <= config.heartbeatIntervalMs) {
+    problems.push(
+      `freshnessBoundMs (${config.freshnessBoundMs}) must be above heartbeatIntervalMs (${config.heartbeatIntervalMs}), or no heartbeat can carry a proof in time`,
     );
   }
   if (config.backoffCapMs < config.backoffBaseMs) {

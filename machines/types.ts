@@ -13,7 +13,9 @@ export type Reason =
   | 'no delivery'
   | 'no scope'
   | 'permissions'
-  | 'upstream';
+  | 'upstream'
+  /** The backend's own watch has not proven itself within the freshness bound. */
+  | 'upstream stalled';
 
 export type Health = 'healthy' | 'degraded' | 'unhealthy';
 
@@ -31,6 +33,12 @@ export interface UpstreamReport {
   readonly relists?: number;
   readonly errors?: number;
   readonly reason?: string | null;
+  /**
+   * How old, when the frame was built, the backend's last proof is that its cache held
+   * everything the API server had (a probe, or the list itself). `null`: nothing proven yet,
+   * or no proof applies (a log follower). Past `freshnessBoundMs` the upstream is `lapsed`.
+   */
+  readonly proofAgeMs?: number | null;
 }
 
 /** What a snapshot or metrics fetch actor resolves with: enough for counters and diagnostics. */

@@ -65,6 +65,11 @@ export function describeProblem(row: DiagnosticsRow): Problem | null {
         text: `The backend's watch on the cluster for ${what(row)} is unhealthy${detail}: data is read fresh from the API server ${polling}.`,
       };
     }
+    case 'upstream stalled':
+      return {
+        severity: 'warning',
+        text: `The backend's watch on the cluster for ${what(row)} has not proven itself within the freshness bound: data is read fresh from the API server ${polling} until it does.`,
+      };
     case 'errors':
       return {
         severity: row.health === 'unhealthy' ? 'error' : 'warning',
