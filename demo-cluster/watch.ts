@@ -47,6 +47,9 @@ function objectJson(object: KubeObject): string {
   return text;
 }
 
+/** How long before its deadline a watch gets its last bookmark, as kube-apiserver's watch cache does. */
+const preDeadlineBookmarkMs = 2_000;
+
 /** Past this much unsent data a client is not keeping up; a real server drops such watchers too. */
 const maxBufferedBytes = 32 * 1024 * 1024;
 /** While stalled, events wait; past this many the watch is closed rather than grow without bound. */
@@ -86,6 +89,15 @@ export class WatchStream {
       const timer = setInterval(() => this.bookmark(false), options.bookmarkIntervalMs);
       timer.unref();
       this.cleanups.push(() => clearInterval(timer));
+    }
+    if (options.allowBookmarks && options.timeoutMs > preDeadlineBookmarkMs) {
+      // A real API server's watch cache sends a bookmark 2 s before a watch's deadline as well as
+      // about once a minute (cacheWatcher.nextBookmarkTime), so a client can resume as close to
+      // now as possible. kubelive's upstream proof relies on it: a 3 s probe watch gets its
+      // bookmark after about 1 s.
+      const preDeadline = setTimeout(() => this.bookmark(false), options.timeoutMs - preDeadlineBookmarkMs);
+      preDeadline.unref();
+      this.cleanups.push(() => clearTimeout(preDeadline));
     }
     const timeout = setTimeout(() => this.close(), options.timeoutMs);
     timeout.unref();
