@@ -119,3 +119,34 @@ test('aListNotOlderThanAFutureVersionTimesOutAsARealServerDoes', async () => {
   expect(r.json()).toMatchObject({ kind: 'Status', reason: 'Timeout' });
   expect((await call(cluster, `/api/v1/nodes?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`)).status).toBe(200);
 });
+
+test('aShortWatchGetsABookmarkTwoSecondsBeforeItsDeadlineAfterEveryChangeSinceItsStart', async () => {
+  // Periodic bookmarks at the default pace cannot arrive inside a 3 s watch, so any bookmark here
+  // is the one before the deadline, which kubelive's upstream freshness proof waits for.
+  const quiet = await startDemoCluster({ seed: 13 });
+  try {
+    const patch = (node: string, value: string): ReturnType<typeof call> =>
+      call(quiet, `/api/v1/nodes/${node}`, { method: 'PATCH', body: JSON.stringify({ metadata: { labels: { step: value } } }), headers: merge });
+    const rv = (await call(quiet, '/api/v1/nodes')).json().metadata.resourceVersion;
+    await patch('demo-worker-1', 'before');
+    const started = Date.now();
+    const w = await watch(quiet, `/api/v1/nodes?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true&timeoutSeconds=3`);
+    await patch('demo-worker-2', 'during');
+    const bookmark = await w.waitFor((e) => e.type === 'BOOKMARK');
+    const bookmarkAfterMs = Date.now() - started;
+    const current = (await call(quiet, '/api/v1/nodes')).json().metadata.resourceVersion;
+    await w.ended;
+    expect(bookmark.object.metadata.resourceVersion).toBe(current);
+    const before = w.events.slice(0, w.events.indexOf(bookmark));
+    expect(before.map((e) => [e.type, e.object.metadata.name, e.object.metadata.labels.step])).toEqual([
+      ['MODIFIED', 'demo-worker-1', 'before'],
+      ['MODIFIED', 'demo-worker-2', 'during'],
+    ]);
+    // It is the pre-deadline bookmark, not an early one, and the only one: the watch ends after it.
+    expect(bookmarkAfterMs).toBeGreaterThanOrEqual(900);
+    expect(w.events.filter((e) => e.type === 'BOOKMARK')).toHaveLength(1);
+    expect(w.events[w.events.length - 1]).toBe(bookmark);
+  } finally {
+    await quiet.stop();
+  }
+});
