@@ -223,10 +223,12 @@ async function sendSnapshot(context: HttpContext, request: IncomingMessage, resp
       const body: SnapshotBody = { domain, scope, ...state, generatedAt: new Date().toISOString(), items, upstream, source: 'cache' };
       return sendJson(response, 200, body, { ETag: etag });
     }
-    // Stamped with the view's generation as the read starts: the read is at least that new, and
-    // every frame the stream sends afterwards has a higher generation and applies on top of it.
-    // (Were it stamped newer, frames from a cache catching up would be refused as stale.)
-    const { generation } = viewState(caches, view.namespace);
+    // Fresh reads win: stamped with a new generation taken as the read starts, so it orders after
+    // everything the (unhealthy, maybe stalled) cache held then. A reset or update built from that
+    // cache's older state carries a lower generation and the store refuses it; whatever the cache
+    // applies after the read began (its relist's diff, new events) carries a higher one and
+    // applies on top. Ordered by what each one saw, never by resourceVersion.
+    const generation = context.generations.next();
     const fresh = await readFromApi(context, domain, scope, view.namespace);
     const digest = digestOf(fresh.rows);
     // A fresh read is the same answer as long as its rows and the upstream's state are.
