@@ -9,8 +9,13 @@
  * resolve with the list's resourceVersion) and `watchResource` (a callback actor: open a watch,
  * send WATCH.* events back, abort on cleanup) are provided by adapters/kube with `.provide`.
  *
- * It counts as healthy only in `watching` with no open problem: after a stall or an error the
- * new watch must deliver something (an event or a bookmark) before the upstream is trusted again.
+ * It counts as healthy only in `watching` with no open problem and a proof younger than the
+ * freshness bound. The proof (`proveResource`, adapters/kube/proof.ts) is gathered on our own
+ * schedule while watching: a short probe watch whose events the main watch must have delivered
+ * too. The list itself proves the cache as of the moment it began. A proof older than the bound
+ * means the cache may be missing changes the API server has: the upstream has *lapsed*, drops
+ * its watch and relists (reason `upstream stalled`), because a cache that may be behind must
+ * catch up from the API server before it serves anyone again.
  */
 import { assign, fromCallback, fromPromise, setup, type EventObject } from 'xstate';
 import { backoffDelay } from './backoff.js';
@@ -24,6 +29,10 @@ export type UpstreamEvent =
   /** 410 Gone: the resourceVersion we watch from is too old; only a relist helps. */
   | { type: 'WATCH.GONE' }
   | { type: 'WATCH.FAILED'; status?: number; message: string }
+  /** A probe found every change the API server has since the last proof in the cache. `provenAt`: when the probe began. */
+  | { type: 'PROOF.PASSED'; provenAt: number; events?: number }
+  /** A probe could not prove the cache complete (no bookmark, missed changes, an error). */
+  | { type: 'PROOF.FAILED'; status?: number; message: string }
   | { type: 'STOP' }
   | { type: 'START' };
 
@@ -41,6 +50,16 @@ export interface WatchInput {
   readonly timeoutSeconds: number;
 }
 
+export interface ProofInput {
+  readonly resource: string;
+  /** Time between the end of one probe and the start of the next. */
+  readonly intervalMs: number;
+  /** Before the first probe of a watch: long enough for the watch itself to connect. */
+  readonly firstDelayMs: number;
+  /** How long the main watch may lag the probe on the same server before the proof fails. */
+  readonly graceMs: number;
+}
+
 export interface UpstreamTimings {
   readonly backoffBaseMs: number;
   readonly backoffCapMs: number;
@@ -52,6 +71,20 @@ export interface UpstreamTimings {
   readonly forbiddenRetryMs: number;
   /** Server-side watch timeout range in seconds; each watch picks at random inside it. */
   readonly watchTimeoutSeconds: readonly [number, number];
+  /**
+   * The freshness bound: a proof older than this is no proof. Null: this upstream cannot be
+   * proven (a log follower has no resourceVersions) and its health is its watch's alone.
+   */
+  readonly freshnessBoundMs: number | null;
+}
+
+/** Probes run about four times per bound, so three can fail before the proof lapses. */
+export function proofTimings(freshnessBoundMs: number): Omit<ProofInput, 'resource'> {
+  return {
+    intervalMs: Math.max(500, Math.round(freshnessBoundMs / 4)),
+    firstDelayMs: Math.min(500, Math.round(freshnessBoundMs / 10)),
+    graceMs: Math.max(250, Math.min(2_000, Math.round(freshnessBoundMs / 5))),
+  };
 }
 
 export interface UpstreamInput {
@@ -82,6 +115,17 @@ export interface UpstreamContext {
   /** The open problem, or null: `starting`, `relisting`, `stalled`, `errors`, `forbidden`, `stopped`. */
   readonly reason: string | null;
   readonly lastError: string | null;
+  readonly listStartedAt: number | null;
+  /** When the current run of watches began (after a list or a backoff): the start of its allowance to prove itself. */
+  readonly proofAllowanceFrom: number | null;
+  /** When the cache was last proven to hold everything the API server had (a probe's or a list's start). */
+  readonly provenAt: number | null;
+  readonly proofs: number;
+  readonly proofFailures: number;
+  readonly lapses: number;
+  /** Lapses since the last passed probe: backs the relists off when a server keeps stalling. */
+  readonly lapseStreak: number;
+  readonly lastProofError: string | null;
 }
 
 /**
@@ -104,19 +148,30 @@ export const upstreamMachine = setup({
   actors: {
     listResource: fromPromise<ListOutput, ListInput>(notProvided('listResource')),
     watchResource: fromCallback<EventObject, WatchInput>(notProvided('watchResource')),
+    proveResource: fromCallback<EventObject, ProofInput>(notProvided('proveResource')),
   },
   delays: {
     upstreamStallTimeout: ({ context }) => context.timings.stallTimeoutMs,
     listTimeout: ({ context }) => context.timings.listTimeoutMs,
     retryBackoff: ({ context }) =>
-      backoffDelay(context.attempt - 1, context.timings.backoffBaseMs, context.timings.backoffCapMs, context.random),
+      backoffDelay(Math.max(context.attempt, context.lapseStreak) - 1, context.timings.backoffBaseMs, context.timings.backoffCapMs, context.random),
     forbiddenRetry: ({ context }) => context.timings.forbiddenRetryMs,
+    /** When the current proof stops being one. */
+    proofExpiry: ({ context }) => Math.max(0, (context.provenAt ?? 0) + (context.timings.freshnessBoundMs ?? 0) - context.now()),
+    /**
+     * A watch after a list or a backoff gets a whole bound to prove itself, however old the last
+     * proof (a list of 150,000 pods takes longer than the bound). A watch that merely ended and
+     * was reopened keeps the allowance it had, so reconnecting cannot put off a lapse for ever.
+     */
+    proofDeadline: ({ context }) => Math.max(0, (context.proofAllowanceFrom ?? 0) + (context.timings.freshnessBoundMs ?? 0) - context.now()),
   },
   guards: {
     isForbidden: (_, params: { status?: number }) => params.status === 403,
     isGone: (_, params: { status?: number }) => params.status === 410,
     hasResourceVersion: ({ context }) => context.resourceVersion !== null,
     watchDeliveredNothing: ({ context }) => context.watchProgress === 0,
+    cannotBeProven: ({ context }) => context.timings.freshnessBoundMs === null,
+    proofStale: ({ context }) => !proofFresh(context, context.now()),
   },
   actions: {
     recordList: assign(({ context }, params: { resourceVersion: string }) => ({
@@ -125,6 +180,25 @@ export const upstreamMachine = setup({
       attempt: 0,
       lastEventAt: context.now(),
       reason: null,
+      // A list is a consistent read: the cache held the server's state as of the list's start.
+      provenAt: context.listStartedAt,
+    })),
+    recordListStart: assign(({ context }) => ({ listStartedAt: context.now() })),
+    grantProofAllowance: assign(({ context }) => ({ proofAllowanceFrom: context.now() })),
+    recordProof: assign(({ context, event }) => ({
+      provenAt: event.type === 'PROOF.PASSED' ? Math.max(event.provenAt, context.provenAt ?? 0) : context.provenAt,
+      proofs: context.proofs + 1,
+      lapseStreak: 0,
+    })),
+    recordProofFailure: assign(({ context, event }) => ({
+      proofFailures: context.proofFailures + 1,
+      lastProofError: event.type === 'PROOF.FAILED' ? event.message : context.lastProofError,
+    })),
+    recordLapse: assign(({ context }) => ({
+      lapses: context.lapses + 1,
+      lapseStreak: context.lapseStreak + 1,
+      lastError: `no proof within the freshness bound of ${context.timings.freshnessBoundMs} ms${context.lastProofError ? ` (last probe: ${context.lastProofError})` : ''}`,
+      reason: 'upstream stalled',
     })),
     startWatchAttempt: assign(({ context }) => {
       const [min, max] = context.timings.watchTimeoutSeconds;
@@ -155,7 +229,7 @@ export const upstreamMachine = setup({
       reason: 'stalled',
     })),
     forgetResourceVersion: assign({ resourceVersion: null }),
-    markStopped: assign({ reason: 'stopped', resourceVersion: null, attempt: 0 }),
+    markStopped: assign({ reason: 'stopped', resourceVersion: null, attempt: 0, provenAt: null, lapseStreak: 0 }),
     markStarting: assign({ reason: 'starting' }),
   },
 }).createMachine({
@@ -177,6 +251,14 @@ export const upstreamMachine = setup({
     timeoutSeconds: 0,
     reason: 'starting',
     lastError: null,
+    provenAt: null,
+    listStartedAt: null,
+    proofAllowanceFrom: null,
+    proofs: 0,
+    proofFailures: 0,
+    lapses: 0,
+    lapseStreak: 0,
+    lastProofError: null,
   }),
   initial: 'listing',
   on: {
@@ -184,6 +266,7 @@ export const upstreamMachine = setup({
   },
   states: {
     listing: {
+      entry: 'recordListStart',
       after: {
         listTimeout: {
           target: 'backoff',
@@ -201,7 +284,7 @@ export const upstreamMachine = setup({
         input: ({ context }) => ({ resource: context.resource }),
         onDone: {
           target: 'watching',
-          actions: { type: 'recordList', params: ({ event }) => ({ resourceVersion: event.output.resourceVersion }) },
+          actions: [{ type: 'recordList', params: ({ event }) => ({ resourceVersion: event.output.resourceVersion }) }, 'grantProofAllowance'],
         },
         onError: [
           {
@@ -221,21 +304,66 @@ export const upstreamMachine = setup({
     },
     watching: {
       entry: 'startWatchAttempt',
-      invoke: {
-        src: 'watchResource',
-        input: ({ context }) => ({
-          resource: context.resource,
-          resourceVersion: context.resourceVersion ?? '',
-          timeoutSeconds: context.timeoutSeconds,
-        }),
-      },
-      initial: 'live',
+      invoke: [
+        {
+          src: 'watchResource',
+          input: ({ context }) => ({
+            resource: context.resource,
+            resourceVersion: context.resourceVersion ?? '',
+            timeoutSeconds: context.timeoutSeconds,
+          }),
+        },
+        {
+          src: 'proveResource',
+          input: ({ context }) => ({ resource: context.resource, ...proofTimings(context.timings.freshnessBoundMs ?? 0) }),
+        },
+      ],
+      type: 'parallel',
       states: {
-        // Re-entered on every sign of life, which restarts the stall timer. (The transition
-        // lives here, not on `watching`: re-entering `watching` would restart the watch itself.)
-        live: {
-          after: { upstreamStallTimeout: { target: '#upstream.backoff', actions: 'recordStall' } },
-          on: { 'WATCH.PROGRESS': { target: 'live', reenter: true, actions: 'recordProgress' } },
+        liveness: {
+          initial: 'live',
+          states: {
+            // Re-entered on every sign of life, which restarts the stall timer. (The transition
+            // lives here, not on `watching`: re-entering `watching` would restart the watch itself.)
+            live: {
+              after: { upstreamStallTimeout: { target: '#upstream.backoff', actions: 'recordStall' } },
+              on: { 'WATCH.PROGRESS': { target: 'live', reenter: true, actions: 'recordProgress' } },
+            },
+          },
+        },
+        proof: {
+          initial: 'proving',
+          states: {
+            // A new watch: the last proof (the list's, or one from before a reconnect) may still
+            // be fresh; if it goes stale first, the upstream says so but keeps probing for the
+            // rest of one bound before it gives up on this watch.
+            proving: {
+              always: { guard: 'cannotBeProven', target: 'exempt' },
+              after: { proofDeadline: { target: '#upstream.backoff', actions: ['recordLapse', 'forgetResourceVersion'] } },
+              initial: 'fresh',
+              states: {
+                fresh: {
+                  always: { guard: 'proofStale', target: 'stale' },
+                  after: { proofExpiry: 'stale' },
+                },
+                stale: {},
+              },
+              on: {
+                'PROOF.PASSED': { target: 'proven', actions: 'recordProof' },
+                'PROOF.FAILED': { actions: 'recordProofFailure' },
+              },
+            },
+            // Each passed probe re-enters, restarting the bound; past it the upstream has lapsed.
+            proven: {
+              after: { proofExpiry: { target: '#upstream.backoff', actions: ['recordLapse', 'forgetResourceVersion'] } },
+              on: {
+                'PROOF.PASSED': { target: 'proven', reenter: true, actions: 'recordProof' },
+                'PROOF.FAILED': { actions: 'recordProofFailure' },
+              },
+            },
+            // Log followers: nothing to prove against; the watch's own health is all there is.
+            exempt: {},
+          },
         },
       },
       on: {
@@ -268,7 +396,7 @@ export const upstreamMachine = setup({
     },
     backoff: {
       after: {
-        retryBackoff: [{ guard: 'hasResourceVersion', target: 'watching' }, { target: 'listing' }],
+        retryBackoff: [{ guard: 'hasResourceVersion', target: 'watching', actions: 'grantProofAllowance' }, { target: 'listing' }],
       },
     },
     forbidden: {
@@ -308,12 +436,25 @@ export function upstreamStateName(snapshot: UpstreamSnapshotLike): string {
 export function upstreamReport(snapshot: UpstreamSnapshotLike, now: number): UpstreamReport {
   const state = upstreamStateName(snapshot);
   const { context } = snapshot;
+  const provable = context.timings.freshnessBoundMs !== null;
+  const watchingWell = state === 'watching' && context.reason === null;
+  const fresh = proofFresh(context, now);
   return {
     state,
-    healthy: state === 'watching' && context.reason === null,
+    healthy: watchingWell && fresh,
     lastEventAgeMs: context.lastEventAt === null ? null : Math.max(0, now - context.lastEventAt),
     relists: context.relists,
     errors: context.errors,
-    reason: state === 'watching' && context.reason === null ? null : (context.reason ?? state),
+    // A watch whose proof went stale before a probe could renew it is `proving`; one that gave up
+    // waiting has lapsed and says `upstream stalled` until its relist.
+    reason: watchingWell ? (fresh ? null : 'proving') : (context.reason ?? state),
+    proofAgeMs: provable && context.provenAt !== null ? Math.max(0, now - context.provenAt) : null,
   };
+}
+
+/** Whether the cache's last proof is younger than the bound (always, for what cannot be proven). */
+function proofFresh(context: UpstreamContext, now: number): boolean {
+  const bound = context.timings.freshnessBoundMs;
+  if (bound === null) return true;
+  return context.provenAt !== null && now - context.provenAt <= bound;
 }

@@ -4,10 +4,11 @@
  * `acquire` starts it, the last `release` stops it after the idle grace period, and the cache
  * is dropped with it.
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, fromCallback, type Actor } from 'xstate';
 import type { KubeClient } from '../adapters/kube/client.js';
 import { listWatchActors, type CacheSink } from '../adapters/kube/listWatch.js';
 import { parseLogScope, podLogActors, logTailLines } from '../adapters/kube/logs.js';
+import { proofActor, WatchWitness } from '../adapters/kube/proof.js';
 import { isResourceName, resourceSpecs } from '../adapters/kube/resources.js';
 import type { UpstreamReport } from '../adapters/protocol.js';
 import type { KubeliveConfig } from '../machines/config.js';
@@ -51,6 +52,15 @@ export interface UpstreamDiagnostics {
   readonly watches: number;
   readonly lastError: string | null;
   readonly stopsInMs: number | null;
+  /** The upstream proof: how many probes passed and failed, how often it lapsed, the last failure. */
+  readonly proof: {
+    readonly ageMs: number | null;
+    readonly boundMs: number | null;
+    readonly passed: number;
+    readonly failed: number;
+    readonly lapses: number;
+    readonly lastFailure: string | null;
+  };
 }
 
 type UpstreamActor = Actor<typeof upstreamMachine>;
@@ -71,18 +81,29 @@ export class Upstream {
   constructor(
     readonly key: string,
     private readonly makeCache: () => ResourceCache,
-    actors: (sink: CacheSink) => Parameters<typeof upstreamMachine.provide>[0]['actors'],
+    actors: (sink: CacheSink, witness: WatchWitness) => Parameters<typeof upstreamMachine.provide>[0]['actors'],
     timings: UpstreamTimings,
   ) {
     this.cache = makeCache();
     this.unsubscribeCache = this.forward(this.cache);
-    // The sink goes through `this.cache`, so a restart's fresh cache is what the next list fills.
+    const witness = new WatchWitness();
+    // The sink goes through `this.cache`, so a restart's fresh cache is what the next list fills;
+    // the witness remembers what the watch delivered, for the probes that prove it complete.
     const sink: CacheSink = {
-      replace: (rows, rv) => this.cache.replace(rows, rv),
-      apply: (type, row, rv) => this.cache.apply(type, row, rv),
-      bookmark: (rv) => this.cache.bookmark(rv),
+      replace: (rows, rv) => {
+        this.cache.replace(rows, rv);
+        witness.listed(rv);
+      },
+      apply: (type, row, rv) => {
+        this.cache.apply(type, row, rv);
+        witness.delivered(rv);
+      },
+      bookmark: (rv) => {
+        this.cache.bookmark(rv);
+        witness.delivered(rv);
+      },
     };
-    this.actor = createActor(upstreamMachine.provide({ actors: actors(sink) }), { input: { resource: key, timings } });
+    this.actor = createActor(upstreamMachine.provide({ actors: actors(sink, witness) }), { input: { resource: key, timings } });
     this.actor.subscribe({
       next: () => this.noticeState(),
       error: () => this.noticeState(),
@@ -194,6 +215,14 @@ export class Upstream {
       watches: context.watches,
       lastError: context.lastError,
       stopsInMs: this.stopAt === null ? null : Math.max(0, this.stopAt - now),
+      proof: {
+        ageMs: this.report(now).proofAgeMs ?? null,
+        boundMs: context.timings.freshnessBoundMs,
+        passed: context.proofs,
+        failed: context.proofFailures,
+        lapses: context.lapses,
+        lastFailure: context.lastProofError,
+      },
     };
   }
 
@@ -229,7 +258,7 @@ export class Upstreams {
 
   constructor(private readonly options: UpstreamsOptions) {}
 
-  private timings(stallTimeoutMs: number): UpstreamTimings {
+  private timings(stallTimeoutMs: number, freshnessBoundMs: number | null): UpstreamTimings {
     const { config } = this.options;
     return {
       backoffBaseMs: config.backoffBaseMs,
@@ -241,6 +270,7 @@ export class Upstreams {
       // Permissions change by hand, not by the second: retry at twice the backoff cap.
       forbiddenRetryMs: config.backoffCapMs * 2,
       watchTimeoutSeconds: this.options.watchTimeoutSeconds ?? defaultWatchTimeoutSeconds,
+      freshnessBoundMs,
     };
   }
 
@@ -292,8 +322,8 @@ export class Upstreams {
       return new Upstream(
         key,
         () => new ResourceCache(key, generations, { ringSize }),
-        (sink) => listWatchActors(client, spec, sink),
-        this.timings(config.upstreamStallTimeoutMs),
+        (sink, witness) => ({ ...listWatchActors(client, spec, sink), proveResource: proofActor(client, spec.path, witness) }),
+        this.timings(config.upstreamStallTimeoutMs, config.freshnessBoundMs),
       );
     }
     if (key.startsWith('pod-logs:')) {
@@ -301,8 +331,9 @@ export class Upstreams {
       return new Upstream(
         key,
         () => new ResourceCache(key, generations, { ringSize: logTailLines * 2, maxRows: logTailLines }),
-        (sink) => podLogActors(client, target, sink),
-        this.timings(logStallTimeoutMs),
+        // A log has no resourceVersions to probe with: its follow is its own proof.
+        (sink) => ({ ...podLogActors(client, target, sink), proveResource: fromCallback(() => {}) }),
+        this.timings(logStallTimeoutMs, null),
       );
     }
     throw new Error(`no upstream for "${key}"`);

@@ -64,5 +64,9 @@ export function combinedReport(upstreams: readonly Upstream[], now = Date.now())
     relists: reports.reduce((n, r) => n + (r.report.relists ?? 0), 0),
     errors: reports.reduce((n, r) => n + (r.report.errors ?? 0), 0),
     reason: sick ? `${sick.key}: ${sick.report.reason ?? sick.report.state}` : null,
+    // The view is as freshly proven as its least freshly proven resource.
+    proofAgeMs: reports.some((r) => r.report.proofAgeMs === null || r.report.proofAgeMs === undefined)
+      ? null
+      : Math.max(...reports.map((r) => r.report.proofAgeMs as number)),
   };
 }

@@ -4,6 +4,7 @@ import {
   upstreamReport,
   upstreamStateName,
   type ListOutput,
+  type ProofInput,
   type UpstreamEvent,
   type UpstreamTimings,
   type WatchInput,
@@ -16,14 +17,20 @@ const timings: UpstreamTimings = {
   listTimeoutMs: 20_000,
   forbiddenRetryMs: 30_000,
   watchTimeoutSeconds: [300, 600],
+  // These tests are about the watch; the proof has its own below.
+  freshnessBoundMs: null,
 };
+
+const bound = 10_000;
+const provable: UpstreamTimings = { ...timings, freshnessBoundMs: bound };
 
 type ListBehaviour = () => Promise<ListOutput>;
 
 /** Runs the machine on a simulated clock with a scripted list and a recorded watch. */
-function harness(list: ListBehaviour[]) {
+export function harness(list: ListBehaviour[], withTimings: UpstreamTimings = timings) {
   const clock = new SimulatedClock();
   const watches: { input: WatchInput; send: (event: UpstreamEvent) => void; closed: boolean }[] = [];
+  const provers: { input: ProofInput; send: (event: UpstreamEvent) => void; closed: boolean }[] = [];
   let lists = 0;
   const machine = upstreamMachine.provide({
     actors: {
@@ -39,17 +46,25 @@ function harness(list: ListBehaviour[]) {
           watch.closed = true;
         };
       }),
+      proveResource: fromCallback<EventObject, ProofInput>(({ input, sendBack }) => {
+        const prover = { input, send: (event: UpstreamEvent) => sendBack(event), closed: false };
+        provers.push(prover);
+        return () => {
+          prover.closed = true;
+        };
+      }),
     },
   });
   const actor = createActor(machine, {
     clock,
-    input: { resource: 'pods', timings, now: () => clock.now(), random: () => 0 },
+    input: { resource: 'pods', timings: withTimings, now: () => clock.now(), random: () => 0 },
   });
   actor.start();
   const state = () => upstreamStateName(actor.getSnapshot());
   const report = () => upstreamReport(actor.getSnapshot(), clock.now());
   const lastWatch = () => watches[watches.length - 1]!;
-  return { clock, actor, watches, state, report, lastWatch, listCount: () => lists };
+  const lastProver = () => provers[provers.length - 1]!;
+  return { clock, actor, watches, provers, state, report, lastWatch, lastProver, listCount: () => lists };
 }
 
 const listAt = (resourceVersion: string): ListBehaviour => () => Promise.resolve({ resourceVersion });
@@ -189,5 +204,108 @@ describe('upstreamMachine', () => {
     await flush();
     expect(h.listCount()).toBe(2);
     expect(h.state()).toBe('watching');
+  });
+});
+
+describe('upstreamMachine: the proof', () => {
+  test('a list proves the cache as of its start; passed probes keep it proven and report their age', async () => {
+    const h = harness([listAt('100')], provable);
+    await flush();
+    expect(h.report()).toMatchObject({ healthy: true, reason: null, proofAgeMs: 0 });
+    expect(h.lastProver().closed).toBe(false);
+    h.clock.increment(3_000);
+    h.lastProver().send({ type: 'PROOF.PASSED', provenAt: h.clock.now() - 1_000 });
+    expect(h.report()).toMatchObject({ healthy: true, proofAgeMs: 1_000 });
+    // A later probe keeps renewing it, well past the bound since the list.
+    for (let i = 0; i < 5; i++) {
+      h.clock.increment(3_000);
+      h.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: `${101 + i}` });
+      h.lastProver().send({ type: 'PROOF.PASSED', provenAt: h.clock.now() });
+    }
+    expect(h.state()).toBe('watching');
+    expect(h.report()).toMatchObject({ healthy: true, proofAgeMs: 0 });
+    expect(h.actor.getSnapshot().context.proofs).toBe(6);
+  });
+
+  test('without a passed probe the proof lapses at exactly the bound: the watch is dropped and the cache relists', async () => {
+    const h = harness([listAt('100'), listAt('200')], provable);
+    await flush();
+    h.clock.increment(2_000);
+    h.lastProver().send({ type: 'PROOF.PASSED', provenAt: h.clock.now() });
+    h.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: '150' });
+    h.lastProver().send({ type: 'PROOF.FAILED', message: 'the watch has not delivered 3 of 3 changes the API server has' });
+    h.clock.increment(bound - 1);
+    expect(h.state()).toBe('watching');
+    expect(h.report()).toMatchObject({ healthy: true, proofAgeMs: bound - 1 });
+    h.clock.increment(1);
+    expect(h.state()).toBe('backoff');
+    expect(h.lastWatch().closed).toBe(true);
+    expect(h.lastProver().closed).toBe(true);
+    expect(h.report()).toMatchObject({ healthy: false, reason: 'upstream stalled' });
+    expect(h.actor.getSnapshot().context.lastError).toContain('the watch has not delivered 3 of 3');
+    h.clock.increment(250);
+    await flush();
+    // Relisted, not re-watched from 150: a cache that may be behind catches up from a list.
+    expect(h.listCount()).toBe(2);
+    expect(h.lastWatch().input.resourceVersion).toBe('200');
+    expect(h.report()).toMatchObject({ healthy: true, reason: null });
+    expect(h.actor.getSnapshot().context.lapses).toBe(1);
+  });
+
+  test('a new watch whose last proof went stale says `proving`, and gets one whole bound to prove itself', async () => {
+    let now = 0;
+    const slowList: ListBehaviour = () => new Promise((resolve) => setTimeout(() => resolve({ resourceVersion: '9' }), 0));
+    const h = harness([slowList], provable);
+    // The list takes longer than the bound (150,000 pods): its proof is stale when it lands.
+    h.clock.increment(bound + 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    now = h.clock.now();
+    expect(h.state()).toBe('watching');
+    expect(h.report()).toMatchObject({ healthy: false, reason: 'proving', proofAgeMs: bound + 5_000 });
+    h.clock.increment(bound - 1);
+    expect(h.state()).toBe('watching');
+    h.lastProver().send({ type: 'PROOF.PASSED', provenAt: now + 1_000 });
+    expect(h.report()).toMatchObject({ healthy: true, reason: null });
+  });
+
+  test('repeated lapses back off further each time, until a probe passes', async () => {
+    const h = harness([listAt('1')], provable);
+    await flush();
+    const waits: number[] = [];
+    for (let lapse = 0; lapse < 4; lapse++) {
+      h.clock.increment(bound);
+      expect(h.state()).toBe('backoff');
+      let waited = 0;
+      while (h.state() === 'backoff') {
+        h.clock.increment(50);
+        waited += 50;
+      }
+      waits.push(waited);
+      await flush();
+      expect(h.state()).toBe('watching');
+    }
+    expect(waits).toEqual([250, 500, 1000, 2000]);
+    h.lastProver().send({ type: 'PROOF.PASSED', provenAt: h.clock.now() });
+    expect(h.actor.getSnapshot().context.lapseStreak).toBe(0);
+  });
+
+  test('an upstream that cannot be proven (a log follower) reports no proof age and is healthy on its watch alone', async () => {
+    const h = harness([listAt('1')], timings);
+    await flush();
+    for (let i = 0; i < 5; i++) {
+      h.clock.increment(bound - 1);
+      h.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: `${2 + i}` });
+    }
+    expect(h.state()).toBe('watching');
+    expect(h.report()).toMatchObject({ healthy: true, proofAgeMs: null });
+  });
+
+  test('a probe passing after the watch restarted does not move the proof backwards', async () => {
+    const h = harness([listAt('1')], provable);
+    await flush();
+    h.clock.increment(4_000);
+    h.lastProver().send({ type: 'PROOF.PASSED', provenAt: h.clock.now() });
+    h.lastProver().send({ type: 'PROOF.PASSED', provenAt: h.clock.now() - 3_000 });
+    expect(h.report().proofAgeMs).toBe(0);
   });
 });

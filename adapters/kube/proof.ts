@@ -1,0 +1,184 @@
+/**
+ * The upstream proof: evidence, gathered on our own schedule, that a list-watch's cache holds
+ * everything the API server has, without waiting for the server's once-a-minute bookmarks.
+ *
+ * A probe is a second, short watch of the same collection from the point the cache is known to
+ * have reached (`probeFrom`), with bookmarks allowed and `timeoutSeconds` of 3. The API server's
+ * watch cache sends a bookmark two seconds before a watch's deadline (kube-apiserver's
+ * cacheWatcher.nextBookmarkTime), so after about a second the probe holds every event since
+ * `probeFrom` followed by a bookmark carrying the server's current resourceVersion. The proof
+ * holds when our long-running watch has delivered each of those events too: resourceVersions
+ * are compared for equality only, never ordered. Then everything up to the bookmark is in the
+ * cache, and the next probe starts from the bookmark.
+ *
+ * What it catches: a half-open main watch (the probe, on a new request, sees events the main
+ * watch never delivers); a server whose watches went quiet (no bookmark ever arrives); a cache
+ * that fell out of the server's history window (410). What it costs the API server: one watch
+ * request served from its watch cache every few seconds, carrying only the events of the last
+ * few seconds, whatever the size of the collection.
+ */
+import { fromCallback, type EventObject } from 'xstate';
+import type { ProofInput, UpstreamEvent } from '../../machines/upstreamMachine.js';
+import { KubeApiError, type KubeClient } from './client.js';
+
+/** The probe's server-side timeout: the bookmark comes 2 s before it, so 3 s gets one after ~1 s. */
+export const probeTimeoutSeconds = 3;
+
+/**
+ * Remembers which resourceVersions the main watch delivered, for the probes to check against.
+ * Two generations of sets, rotated at each probe's start: an event a probe sees happened after
+ * the previous probe began, so the main watch delivered it after that point too.
+ */
+export class WatchWitness {
+  /** The last resourceVersion the main watch (or its list) reached; where a first probe starts. */
+  lastResourceVersion = '';
+  private current = new Set<string>();
+  private previous = new Set<string>();
+  /** Past this many remembered versions a generation is cut short: memory stays bounded at any churn. */
+  static readonly maxRemembered = 500_000;
+
+  /** The list reached `resourceVersion`: nothing before it needs remembering. */
+  listed(resourceVersion: string): void {
+    this.lastResourceVersion = resourceVersion;
+    this.current = new Set();
+    this.previous = new Set();
+  }
+
+  /** The main watch delivered an event or bookmark at `resourceVersion`. */
+  delivered(resourceVersion: string): void {
+    if (!resourceVersion) return;
+    this.lastResourceVersion = resourceVersion;
+    if (this.current.size < WatchWitness.maxRemembered) this.current.add(resourceVersion);
+  }
+
+  /** A probe begins: versions from before the previous probe began can be forgotten. */
+  rotate(): void {
+    this.previous = this.current;
+    this.current = new Set();
+  }
+
+  has(resourceVersion: string): boolean {
+    return this.current.has(resourceVersion) || this.previous.has(resourceVersion);
+  }
+}
+
+interface ProbeLine {
+  type?: string;
+  object?: { metadata?: { resourceVersion?: string }; code?: number; message?: string; reason?: string };
+}
+
+export type ProbeOutcome =
+  | { readonly ok: true; readonly bookmark: string; readonly events: number }
+  | { readonly ok: false; readonly status?: number; readonly message: string };
+
+export interface ProbeOptions {
+  readonly client: KubeClient;
+  readonly path: string;
+  readonly witness: WatchWitness;
+  readonly from: string;
+  /** How long the main watch may take to deliver what the probe saw: both read the same server. */
+  readonly graceMs: number;
+  readonly signal: AbortSignal;
+}
+
+/** One probe: the events since `from` up to the server's bookmark, each checked against the witness. */
+export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
+  const { client, path, witness, from, graceMs, signal } = options;
+  let seen: string[] = [];
+  let bookmark: string | null = null;
+  try {
+    const stream = await client.openStream(path, {
+      query: { watch: 'true', allowWatchBookmarks: 'true', resourceVersion: from || undefined, timeoutSeconds: probeTimeoutSeconds },
+      signal,
+    });
+    const failure = await new Promise<ProbeOutcome | null>((resolve) => {
+      stream.read(
+        (text) => {
+          if (bookmark !== null) return;
+          let line: ProbeLine;
+          try {
+            line = JSON.parse(text) as ProbeLine;
+          } catch {
+            stream.abort();
+            resolve({ ok: false, message: 'probe watch sent a line that is not JSON' });
+            return;
+          }
+          const rv = line.object?.metadata?.resourceVersion ?? '';
+          if (line.type === 'BOOKMARK') {
+            bookmark = rv;
+            stream.abort();
+            resolve(null);
+          } else if (line.type === 'ERROR') {
+            stream.abort();
+            const code = line.object?.code;
+            resolve({ ok: false, ...(code !== undefined ? { status: code } : {}), message: line.object?.message ?? 'probe watch error' });
+          } else if (rv) seen.push(rv);
+        },
+        (error) => {
+          if (bookmark !== null) return;
+          resolve({ ok: false, message: error ? `probe watch failed: ${error.message}` : `probe watch ended after ${probeTimeoutSeconds} s without a bookmark` });
+        },
+      );
+    });
+    if (failure) return failure;
+  } catch (error) {
+    const status = error instanceof KubeApiError ? error.status : undefined;
+    return { ok: false, ...(status !== undefined ? { status } : {}), message: error instanceof Error ? error.message : String(error) };
+  }
+  const events = seen.length;
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    seen = seen.filter((rv) => !witness.has(rv));
+    if (seen.length === 0) return { ok: true, bookmark: bookmark as unknown as string, events };
+    if (Date.now() >= deadline || signal.aborted) {
+      return { ok: false, message: `the watch has not delivered ${seen.length} of ${events} changes the API server has` };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * The upstream machine's `proveResource` actor: probes every `intervalMs` while the machine
+ * watches, and reports each outcome. The first probe waits for the main watch to connect.
+ */
+export function proofActor(client: KubeClient, path: string, witness: WatchWitness) {
+  return fromCallback<EventObject, ProofInput>(({ input, sendBack }) => {
+    const send = (event: UpstreamEvent) => sendBack(event);
+    const controller = new AbortController();
+    let from = '';
+    let timer: NodeJS.Timeout | null = null;
+    const schedule = (delayMs: number) => {
+      timer = setTimeout(() => void probe(), delayMs);
+      timer.unref?.();
+    };
+    const probe = async () => {
+      if (controller.signal.aborted) return;
+      if (!from) from = witness.lastResourceVersion;
+      if (!from) {
+        // A watch from no resourceVersion would replay the whole collection: never a probe.
+        send({ type: 'PROOF.FAILED', message: 'no resourceVersion to probe from yet' });
+        schedule(input.intervalMs);
+        return;
+      }
+      witness.rotate();
+      const startedAt = Date.now();
+      const outcome = await probeOnce({ client, path, witness, from, graceMs: input.graceMs, signal: controller.signal });
+      if (controller.signal.aborted) return;
+      if (outcome.ok) {
+        // Everything up to the bookmark is in the cache: the next probe need only look past it.
+        from = outcome.bookmark || from;
+        send({ type: 'PROOF.PASSED', provenAt: startedAt, events: outcome.events });
+      } else {
+        // Start the next one from what the main watch has reached since.
+        from = '';
+        send({ type: 'PROOF.FAILED', message: outcome.message, ...(outcome.status !== undefined ? { status: outcome.status } : {}) });
+      }
+      schedule(input.intervalMs);
+    };
+    schedule(input.firstDelayMs);
+    return () => {
+      controller.abort();
+      if (timer) clearTimeout(timer);
+    };
+  });
+}
