@@ -154,14 +154,16 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     });
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const refuse = (status: number, reason: string) => {
-        socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const refuse = (status: number, reason: string, detail?: string) => {
+        // The stream hub's refusals say why in a body, as every other refusal of ours does.
+        const body = detail === undefined ? '' : JSON.stringify({ error: 'unavailable', reason: detail });
+        socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       };
       if (requestUrl(request)?.pathname !== '/api/v1/stream') return refuse(404, 'Not Found');
       if (!allowedHost(request)) return refuse(421, 'Misdirected Request');
       if (!allowedOrigin(request)) return refuse(403, 'Forbidden');
-      const refusal = hub!.refusal();
-      if (refusal) return refuse(503, 'Service Unavailable');
+      const refusal = hub!.refusal(request.socket.remoteAddress ?? '');
+      if (refusal) return refuse(503, 'Service Unavailable', refusal);
       wss.handleUpgrade(request, socket, head, (ws) => hub!.attach(ws, request.socket.remoteAddress ?? ''));
     });
 

@@ -1,31 +1,38 @@
 /**
  * StreamHub serves `GET /api/v1/stream`: one WebSocket per client, many subscriptions on it.
- * Each subscription gets a `reset` once its upstream caches are listed, then coalesced `update`s,
- * a `heartbeat` with count and digest every heartbeat interval, and a `status` whenever its
- * upstream changes state. Every frame of a subscription carries the next `seq`.
+ * Each subscription's lifecycle is a streamSubscriptionMachine actor (machines/): it decides when
+ * the subscription gets its `reset`, coalesced `update`s, `heartbeat`s and `status` frames, and
+ * numbers them; the hub feeds it events (upstream and cache changes, the client's resyncs, the
+ * socket blocking and draining) and builds the frames it names. Sockets are written through
+ * StreamSocket (server/streamSocket.ts), which applies backpressure and the debug faults.
  *
- * Backpressure: before anything is queued on a socket, its buffered amount is checked; above
- * the bound the client is "congested" and nothing more is queued until the buffer drains. Its
- * changes meanwhile coalesce per uid (one entry per changed row, pointing at rows the cache holds
- * anyway), and go out as one update after the drain; past `maxPendingChanges` they are dropped
- * and the subscription gets a `reset` instead. So what the backend holds for a client is at most
- * the bound plus one frame plus that many map entries, whatever the client does. (Dropping
- * straight to a reset would loop on a big cluster: a 37 MB reset alone passes the bound.)
+ * Backpressure: a socket whose send buffer passes the bound stops taking frames until it drains;
+ * its subscriptions' changes meanwhile coalesce per uid in their pending maps (entries point at
+ * rows the cache holds anyway) and go out as one update after the drain; past
+ * `maxPendingChanges` they are dropped and a reset is owed instead. So what the backend holds for
+ * a client is at most the bound plus a frame plus that many map entries, whatever the client
+ * does. (Dropping straight to a reset would loop on a big cluster: a 37 MB reset alone passes
+ * the bound.)
+ *
+ * Bounds on what one client can hold: connections in all and per peer address (refused at the
+ * upgrade), subscriptions and log follows per connection (refused with an error frame), and a
+ * connection with no subscriptions and no frames in for `idleConnectionMs` is closed.
  */
+import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import type { WebSocket } from 'ws';
 import {
   parseClientFrame,
   type ClientFrame,
   type ErrorCode,
   type ErrorFrame,
-  type ResetFrame,
   type RowChange,
-  type ServerFrame,
   type SubscribeFrame,
 } from '../adapters/protocol.js';
 import type { KubeliveConfig } from '../machines/config.js';
-import type { GenerationCounter, CacheChange } from './cache.js';
+import { streamSubscriptionMachine, type FrameParams } from '../machines/streamSubscriptionMachine.js';
+import type { CacheChange, GenerationCounter } from './cache.js';
 import type { StreamFaults } from './faults.js';
+import { StreamSocket } from './streamSocket.js';
 import type { Upstream, Upstreams } from './upstreams.js';
 import { combinedReport, viewRows, viewSpec, viewState, type ViewSpec } from './views.js';
 
@@ -34,6 +41,12 @@ export interface StreamLimits {
   readonly maxBufferedBytes: number;
   readonly maxSubscriptionsPerSocket: number;
   readonly maxConnections: number;
+  /** Connections from one remote address: one local client must not hold every slot. */
+  readonly maxConnectionsPerPeer: number;
+  /** `pod-logs` subscriptions per connection: each follows a container's log on the API server. */
+  readonly maxLogFollowsPerSocket: number;
+  /** A connection with no subscriptions and no frames in for this long is closed. */
+  readonly idleConnectionMs: number;
   /** Coalesced changes kept for a congested subscription before it is given a reset instead. */
   readonly maxPendingChanges: number;
 }
@@ -43,8 +56,17 @@ export const defaultStreamLimits: StreamLimits = {
   maxBufferedBytes: 4 * 1024 * 1024,
   maxSubscriptionsPerSocket: 64,
   maxConnections: 256,
+  // A dashboard opens one stream per tab: 32 tabs of one browser, and an eighth of the slots.
+  maxConnectionsPerPeer: 32,
+  // A view follows one container's log; eight is a wall of log panes, not a scan of the cluster.
+  maxLogFollowsPerSocket: 8,
+  // A minute: a client between views keeps its socket; an abandoned one gives its slot back.
+  idleConnectionMs: 60_000,
   maxPendingChanges: 10_000,
 };
+
+/** The close code of a connection reclaimed for idleness (private use range: not a protocol error). */
+export const idleCloseCode = 4000;
 
 export interface StreamHubOptions {
   readonly config: KubeliveConfig;
@@ -54,33 +76,42 @@ export interface StreamHubOptions {
   readonly limits: StreamLimits;
 }
 
+type SubscriptionActor = Actor<typeof streamSubscriptionMachine>;
+
+/** What the machine needs to know of the view's upstreams. */
+interface UpstreamFacts {
+  readonly listed: boolean;
+  readonly healthy: boolean;
+}
+
 class Subscription {
-  seq = 0;
-  /** A reset has been sent: updates and heartbeats may follow. */
-  started = false;
-  /** A reset is owed (after congestion or a stall); nothing else is sent until it goes out. */
-  owesReset = false;
+  /** Changes not yet sent, one per uid (the last one wins). */
   readonly pending = new Map<string, RowChange>();
   /** Frames queued on the socket (or swallowed by drop-next-frame): what the backend sent, not what the client read. */
   frames = 0;
-  readonly upstreams: Upstream[];
   readonly cleanups: (() => void)[] = [];
+  actor: SubscriptionActor | null = null;
 
   constructor(
     readonly id: string,
     readonly view: ViewSpec,
     readonly connection: Connection,
-    upstreams: Upstream[],
-  ) {
-    this.upstreams = upstreams;
-  }
+    readonly upstreams: readonly Upstream[],
+  ) {}
 
-  get ready(): boolean {
-    return this.upstreams.every((u) => u.cache.listed);
+  facts(now = Date.now()): UpstreamFacts {
+    return {
+      listed: this.upstreams.every((u) => u.cache.listed),
+      healthy: this.upstreams.every((u) => u.report(now).healthy),
+    };
   }
 
   caches() {
     return this.upstreams.map((u) => u.cache);
+  }
+
+  send(event: Parameters<SubscriptionActor['send']>[0]): void {
+    this.actor?.send(event);
   }
 }
 
@@ -90,46 +121,83 @@ class Connection {
   readonly id = ++connectionCounter;
   readonly subscriptions = new Map<string, Subscription>();
   readonly openedAt = Date.now();
-  congested = false;
-  congestions = 0;
   framesIn = 0;
-  errorsSent = 0;
-  peakBufferedBytes = 0;
+  /** When it last had a subscription or a frame in: the idle reclaim counts from here. */
+  lastActiveAt = Date.now();
+  idleTimer: NodeJS.Timeout | null = null;
+  socket!: StreamSocket;
 
   constructor(
-    readonly socket: WebSocket,
+    readonly ws: WebSocket,
     readonly remote: string,
   ) {}
+
+  get logFollows(): number {
+    let n = 0;
+    for (const s of this.subscriptions.values()) if (s.view.domain === 'pod-logs') n++;
+    return n;
+  }
 }
+
+/** Machine timers must not keep the process alive, as none of the backend's do. */
+const unrefClock = {
+  setTimeout(fn: (...args: unknown[]) => void, ms: number) {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    return timer;
+  },
+  clearTimeout(timer: unknown) {
+    clearTimeout(timer as NodeJS.Timeout);
+  },
+};
 
 export class StreamHub {
   private readonly connections = new Set<Connection>();
-  private readonly dirty = new Set<Subscription>();
-  private flushTimer: NodeJS.Timeout | null = null;
-  private readonly heartbeatTimer: NodeJS.Timeout;
-  private drainTimer: NodeJS.Timeout | null = null;
+  private readonly subscriptionOf = new WeakMap<AnyActorRef, Subscription>();
+  private readonly machine: typeof streamSubscriptionMachine;
 
   constructor(private readonly options: StreamHubOptions) {
-    this.heartbeatTimer = setInterval(() => this.heartbeatAll(), options.config.heartbeatIntervalMs);
-    this.heartbeatTimer.unref();
+    // One implementation for every actor: each finds its subscription through `self`.
+    const on = (work: (subscription: Subscription, seq: number) => void) => ({ self }: { self: AnyActorRef }, params: FrameParams) => {
+      const subscription = this.subscriptionOf.get(self);
+      if (subscription) guarded(() => work(subscription, params.seq));
+    };
+    this.machine = streamSubscriptionMachine.provide({
+      actions: {
+        sendReset: on((s, seq) => this.sendReset(s, seq)),
+        sendUpdate: on((s, seq) => this.sendUpdate(s, seq)),
+        sendHeartbeat: on((s, seq) => this.sendHeartbeat(s, seq)),
+        sendStatus: on((s, seq) => this.sendStatus(s, seq)),
+        clearPending: ({ self }) => this.subscriptionOf.get(self)?.pending.clear(),
+      },
+    });
   }
 
   get connectionCount(): number {
     return this.connections.size;
   }
 
-  /** Whether a new socket may be accepted right now (the upgrade handler asks before upgrading). */
-  refusal(): string | null {
+  /** Why a new socket from `remote` may not be accepted right now, or null (the upgrade handler asks first). */
+  refusal(remote?: string): string | null {
+    const { limits } = this.options;
     if (this.options.faults.closing) return 'streams are being closed (debug fault close-streams)';
-    if (this.connections.size >= this.options.limits.maxConnections) return 'too many stream connections';
+    if (this.connections.size >= limits.maxConnections) return `too many stream connections (at most ${limits.maxConnections})`;
+    if (remote !== undefined && this.connectionsFrom(remote) >= limits.maxConnectionsPerPeer) {
+      return `too many stream connections from ${remote} (at most ${limits.maxConnectionsPerPeer} per address)`;
+    }
     return null;
   }
 
-  attach(socket: WebSocket, remote: string): void {
-    const connection = new Connection(socket, remote);
+  attach(ws: WebSocket, remote: string): void {
+    const connection = new Connection(ws, remote);
+    connection.socket = new StreamSocket(ws, this.options.faults, this.options.limits.maxBufferedBytes, (writable) => {
+      for (const subscription of [...connection.subscriptions.values()]) subscription.send({ type: writable ? 'SOCKET.WRITABLE' : 'SOCKET.BLOCKED' });
+    });
     this.connections.add(connection);
-    socket.on('message', (data, isBinary) => {
+    this.watchIdle(connection);
+    ws.on('message', (data, isBinary) => {
       connection.framesIn++;
+      connection.lastActiveAt = Date.now();
       // Text frames only; binary is answered like any malformed frame.
       const text = isBinary ? null : data.toString();
       try {
@@ -140,28 +208,18 @@ export class StreamHub {
         this.sendError(connection, { type: 'error', id: null, code: 'internal-error', reason: describe(error), fatal: false });
       }
     });
-    socket.on('close', () => this.detach(connection));
-    socket.on('error', () => socket.terminate());
+    ws.on('close', () => this.detach(connection));
+    ws.on('error', () => ws.terminate());
   }
 
-  /** The debug fault changed: close sockets, or send owed resets once a stall is lifted. */
+  /** A debug fault was set or lifted: each socket closes, stops, or takes frames again. */
   faultChanged(): void {
-    const { faults } = this.options;
-    if (faults.closing) {
-      for (const connection of this.connections) connection.socket.close(1012, 'closed by debug fault');
-    }
-    if (!faults.stalled) {
-      // Also runs from a fault's own timer, where nothing else would catch a failure.
-      for (const connection of this.connections) guarded(() => this.drain(connection));
-    }
+    // Also runs from a fault's own timer, where nothing else would catch a failure.
+    for (const connection of [...this.connections]) guarded(() => connection.socket.faultsChanged());
   }
 
   close(): void {
-    clearInterval(this.heartbeatTimer);
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.drainTimer) clearInterval(this.drainTimer);
-    for (const connection of this.connections) {
-      // Not a polite close: a client that stopped reading would hold it open for ws's 30 s.
+    for (const connection of [...this.connections]) {
       connection.socket.terminate();
       this.detach(connection);
     }
@@ -173,23 +231,42 @@ export class StreamHub {
       remote: c.remote,
       connectedForMs: now - c.openedAt,
       bufferedBytes: c.socket.bufferedAmount,
-      peakBufferedBytes: c.peakBufferedBytes,
-      congested: c.congested,
-      congestions: c.congestions,
+      peakBufferedBytes: c.socket.peakBufferedBytes,
+      congested: c.socket.congested,
+      congestions: c.socket.congestions,
+      writable: c.socket.writable,
       framesIn: c.framesIn,
-      errorsSent: c.errorsSent,
-      subscriptions: [...c.subscriptions.values()].map((s) => ({
-        id: s.id,
-        domain: s.view.domain,
-        scope: s.view.scope,
-        seq: s.seq,
-        frames: s.frames,
-        started: s.started,
-        owesReset: s.owesReset,
-        pendingChanges: s.pending.size,
-        upstream: combinedReport(s.upstreams, now),
-      })),
+      errorsSent: c.socket.errorsSent,
+      /** This peer's connections, against `limits.maxConnectionsPerPeer`. */
+      peerConnections: this.connectionsFrom(c.remote),
+      /** Against `limits.maxLogFollowsPerSocket`. */
+      logFollows: c.logFollows,
+      /** When this connection will be closed for idleness, or null while it has subscriptions. */
+      idleCloseInMs: c.subscriptions.size > 0 ? null : Math.max(0, c.lastActiveAt + this.options.limits.idleConnectionMs - now),
+      subscriptions: [...c.subscriptions.values()].map((s) => {
+        const snapshot = s.actor?.getSnapshot();
+        const state = snapshot ? stateName(snapshot.value) : 'starting';
+        return {
+          id: s.id,
+          domain: s.view.domain,
+          scope: s.view.scope,
+          state,
+          seq: snapshot?.context.seq ?? 0,
+          frames: s.frames,
+          started: (snapshot?.context.resets ?? 0) > 0 || (snapshot?.context.resumed ?? false),
+          owesReset: state.startsWith('owesReset'),
+          resetsHeldForUpstream: snapshot?.context.resetsHeldForUpstream ?? 0,
+          pendingChanges: s.pending.size,
+          upstream: combinedReport(s.upstreams, now),
+        };
+      }),
     }));
+  }
+
+  private connectionsFrom(remote: string): number {
+    let n = 0;
+    for (const c of this.connections) if (c.remote === remote) n++;
+    return n;
   }
 
   // ---- client frames ---------------------------------------------------------------------------
@@ -214,24 +291,29 @@ export class StreamHub {
       case 'resync': {
         const subscription = connection.subscriptions.get(frame.id);
         if (!subscription) return this.refuse(connection, frame.id, 'unknown-id', `no subscription "${frame.id}"`);
-        if (!subscription.started) return; // its first reset is on its way
-        if (connection.congested) {
-          // Sent once the socket drains.
-          subscription.pending.clear();
-          subscription.owesReset = true;
-        } else this.sendReset(subscription);
+        subscription.send({ type: 'CLIENT.RESYNC' });
         break;
       }
     }
   }
 
   private subscribe(connection: Connection, frame: SubscribeFrame): void {
+    const { limits } = this.options;
     if (connection.subscriptions.has(frame.id)) {
       this.sendError(connection, { type: 'error', id: frame.id, code: 'duplicate-id', reason: `subscription "${frame.id}" already exists`, fatal: false });
       return;
     }
-    if (connection.subscriptions.size >= this.options.limits.maxSubscriptionsPerSocket) {
-      this.refuse(connection, frame.id, 'too-many-subscriptions', `at most ${this.options.limits.maxSubscriptionsPerSocket} subscriptions per connection`);
+    if (connection.subscriptions.size >= limits.maxSubscriptionsPerSocket) {
+      this.refuse(connection, frame.id, 'too-many-subscriptions', `at most ${limits.maxSubscriptionsPerSocket} subscriptions per connection`);
+      return;
+    }
+    if (frame.domain === 'pod-logs' && connection.logFollows >= limits.maxLogFollowsPerSocket) {
+      this.refuse(
+        connection,
+        frame.id,
+        'too-many-subscriptions',
+        `at most ${limits.maxLogFollowsPerSocket} pod-logs subscriptions per connection (each follows a log on the API server); unsubscribe one first`,
+      );
       return;
     }
     const view = viewSpec(frame.domain, frame.scope);
@@ -239,26 +321,40 @@ export class StreamHub {
     try {
       upstreams = view.keys.map((key) => this.options.upstreams.acquire(key));
     } catch (error) {
-      this.refuse(connection, frame.id, 'upstream-failed', error instanceof Error ? error.message : String(error));
+      this.refuse(connection, frame.id, 'upstream-failed', describe(error));
       return;
     }
     const subscription = new Subscription(frame.id, view, connection, upstreams);
     connection.subscriptions.set(frame.id, subscription);
+    this.watchIdle(connection);
+
+    let resumedWith: number | null = null;
+    if (frame.resumeFrom && this.replay(subscription, frame.resumeFrom.generation)) resumedWith = subscription.pending.size;
+    const { config } = this.options;
+    const actor = createActor(this.machine, {
+      clock: unrefClock,
+      input: {
+        timings: { heartbeatIntervalMs: config.heartbeatIntervalMs, updateBatchMs: config.updateBatchMs, maxPendingChanges: limits.maxPendingChanges },
+        seq: frame.resumeFrom?.seq ?? 0,
+        ...subscription.facts(),
+        writable: connection.socket.writable,
+        resumedWith,
+      },
+    });
+    this.subscriptionOf.set(actor, subscription);
+    subscription.actor = actor;
+    // An action that throws is caught where it runs; this only keeps a machine bug from escaping.
+    actor.subscribe({ error: (error) => console.error(`kubelive stream: subscription ${frame.id}: ${describe(error)}`) });
+    actor.start();
     for (const upstream of upstreams) {
       subscription.cleanups.push(upstream.onChanges((changes) => this.changed(subscription, changes)));
-      subscription.cleanups.push(upstream.onStateChange(() => this.sendStatus(subscription)));
+      subscription.cleanups.push(upstream.onStateChange(() => subscription.send({ type: 'UPSTREAM.CHANGED', ...subscription.facts() })));
     }
-    if (frame.resumeFrom) {
-      subscription.seq = frame.resumeFrom.seq;
-      if (this.replay(subscription, frame.resumeFrom.generation)) return;
-    }
-    if (subscription.ready) this.sendReset(subscription);
-    else this.sendStatus(subscription); // tells the client what it is waiting for
   }
 
-  /** Sends what a resumed client missed, from the caches' rings; false when they no longer hold it. */
+  /** Puts what a resumed client missed, from the caches' rings, in its pending map; false when they no longer hold it. */
   private replay(subscription: Subscription, generation: number): boolean {
-    if (!subscription.ready || generation > this.options.generations.current()) return false;
+    if (!subscription.facts().listed || generation > this.options.generations.current()) return false;
     const all: CacheChange[] = [];
     for (const cache of subscription.caches()) {
       const replay = cache.changesSince(generation, subscription.view.namespace);
@@ -266,34 +362,57 @@ export class StreamHub {
       all.push(...replay.changes);
     }
     all.sort((a, b) => a.generation - b.generation);
-    subscription.started = true;
-    // Through the pending map, so a stalled or congested socket keeps them like any change.
     for (const entry of all) subscription.pending.set(changeUid(entry.change), entry.change);
-    this.flush(subscription);
     return true;
   }
 
   private unsubscribe(subscription: Subscription): void {
-    subscription.connection.subscriptions.delete(subscription.id);
-    this.dirty.delete(subscription);
+    const { connection } = subscription;
+    if (connection.subscriptions.get(subscription.id) !== subscription) return;
+    connection.subscriptions.delete(subscription.id);
     for (const cleanup of subscription.cleanups) cleanup();
+    subscription.send({ type: 'CLOSE' });
+    subscription.actor?.stop();
     for (const key of subscription.view.keys) this.options.upstreams.release(key);
+    this.watchIdle(connection);
   }
 
   private detach(connection: Connection): void {
     if (!this.connections.delete(connection)) return;
+    if (connection.idleTimer) clearTimeout(connection.idleTimer);
+    connection.socket.dispose();
     for (const subscription of [...connection.subscriptions.values()]) this.unsubscribe(subscription);
+  }
+
+  /**
+   * A connection without subscriptions holds a slot for nothing: once it has had none, and sent
+   * no frame, for `idleConnectionMs`, it is closed. Checked again whenever the count changes.
+   */
+  private watchIdle(connection: Connection): void {
+    if (connection.idleTimer) clearTimeout(connection.idleTimer);
+    connection.idleTimer = null;
+    if (connection.subscriptions.size > 0 || !this.connections.has(connection)) return;
+    connection.lastActiveAt = Math.max(connection.lastActiveAt, Date.now());
+    const check = () => {
+      connection.idleTimer = null;
+      if (connection.subscriptions.size > 0 || !this.connections.has(connection)) return;
+      const idleFor = Date.now() - connection.lastActiveAt;
+      const { idleConnectionMs } = this.options.limits;
+      if (idleFor < idleConnectionMs) {
+        // A frame came in meanwhile: count again from it.
+        connection.idleTimer = setTimeout(check, idleConnectionMs - idleFor);
+        connection.idleTimer.unref();
+        return;
+      }
+      connection.socket.close(idleCloseCode, `idle: no subscriptions and no frames for ${idleConnectionMs} ms`);
+    };
+    connection.idleTimer = setTimeout(check, this.options.limits.idleConnectionMs);
+    connection.idleTimer.unref();
   }
 
   // ---- upstream changes ------------------------------------------------------------------------
 
   private changed(subscription: Subscription, changes: readonly CacheChange[]): void {
-    if (!subscription.started) {
-      // The first list just completed (or a change raced it): now there is something to reset to.
-      if (subscription.ready && !subscription.owesReset) this.sendReset(subscription);
-      return;
-    }
-    if (subscription.owesReset) return;
     const namespace = subscription.view.namespace;
     let touched = false;
     for (const entry of changes) {
@@ -301,204 +420,83 @@ export class StreamHub {
       subscription.pending.set(changeUid(entry.change), entry.change);
       touched = true;
     }
-    if (!touched) return;
-    if (subscription.pending.size > this.options.limits.maxPendingChanges) {
-      // Too far behind to catch up change by change (a congested client, or one huge relist
-      // diff): a reset is cheaper and bounded. Sent now, or by the drain if congested.
-      subscription.pending.clear();
-      subscription.owesReset = true;
-      this.dirty.delete(subscription);
-      if (!subscription.connection.congested) this.sendReset(subscription);
-      return;
-    }
-    if (subscription.connection.congested) return; // the drain flushes it
-    this.dirty.add(subscription);
-    if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => this.flushAll(), this.options.config.updateBatchMs);
-      this.flushTimer.unref();
-    }
+    const known = subscription.actor?.getSnapshot().context;
+    const facts = subscription.facts();
+    // A first list completes before its upstream says so; the machine hears it from either.
+    if (known && (known.listed !== facts.listed || known.healthy !== facts.healthy)) subscription.send({ type: 'UPSTREAM.CHANGED', ...facts });
+    // The machine keeps them (live, congested) or drops them at once (a reset is owed).
+    if (touched) subscription.send({ type: 'CACHE.CHANGED', pending: subscription.pending.size });
   }
 
-  private flushAll(): void {
-    this.flushTimer = null;
-    const subscriptions = [...this.dirty];
-    this.dirty.clear();
-    for (const subscription of subscriptions) guarded(() => this.flush(subscription));
-  }
+  // ---- outgoing frames: built only when the machine names them, with the seq it gives ---------
 
-  /** Sends the subscription's pending changes as one update, if it has any. */
-  private flush(subscription: Subscription): void {
-    this.dirty.delete(subscription);
-    if (subscription.pending.size === 0 || this.options.faults.stalled) return;
-    if (this.congested(subscription.connection)) return; // kept, coalescing, until the drain
-    const changes = [...subscription.pending.values()];
-    subscription.pending.clear();
-    this.sendUpdate(subscription, changes);
-  }
-
-  private heartbeatAll(): void {
-    if (this.options.faults.stalled) return;
-    const now = Date.now();
-    for (const connection of this.connections) {
-      if (connection.congested) {
-        guarded(() => this.drain(connection));
-        continue;
-      }
-      for (const subscription of connection.subscriptions.values()) {
-        if (!subscription.started || subscription.owesReset) continue;
-        guarded(() => this.heartbeat(subscription, now));
-      }
-    }
-  }
-
-  private heartbeat(subscription: Subscription, now: number): void {
-    this.flush(subscription);
-    const state = viewState(subscription.caches(), subscription.view.namespace);
-    this.sendSequenced(subscription, (seq) => ({
-      type: 'heartbeat',
-      id: subscription.id,
-      seq,
-      generation: state.generation,
-      resourceVersion: state.resourceVersion,
-      count: state.count,
-      digest: state.digest,
-      upstream: combinedReport(subscription.upstreams, now),
-    }));
-  }
-
-  // ---- outgoing frames -------------------------------------------------------------------------
-
-  private sendReset(subscription: Subscription): void {
-    subscription.pending.clear();
-    this.dirty.delete(subscription);
-    if (this.options.faults.stalled) {
-      subscription.owesReset = true;
-      return;
-    }
-    const caches = subscription.caches();
-    const state = viewState(caches, subscription.view.namespace);
-    subscription.owesReset = true; // until it is actually queued
-    const sent = this.sendSequenced(subscription, (seq): ResetFrame => ({
+  private sendReset(subscription: Subscription, seq: number): void {
+    const { state, head } = viewHead(subscription, seq);
+    this.sendFrame(subscription, {
       type: 'reset',
-      id: subscription.id,
-      seq,
-      generation: state.generation,
+      ...head,
       resourceVersion: state.resourceVersion,
-      items: viewRows(caches, subscription.view.namespace),
+      items: viewRows(subscription.caches(), subscription.view.namespace),
       count: state.count,
       digest: state.digest,
       upstream: combinedReport(subscription.upstreams),
-    }));
-    if (sent) {
-      subscription.started = true;
-      subscription.owesReset = false;
-    }
+    });
   }
 
-  private sendUpdate(subscription: Subscription, changes: RowChange[]): void {
-    const state = viewState(subscription.caches(), subscription.view.namespace);
-    this.sendSequenced(subscription, (seq) => ({
-      type: 'update',
-      id: subscription.id,
-      seq,
-      generation: state.generation,
-      resourceVersion: state.resourceVersion,
-      changes,
-    }));
-  }
-
-  private sendStatus(subscription: Subscription): void {
-    if (this.options.faults.stalled || subscription.owesReset) return;
-    if (subscription.started) this.flush(subscription);
-    const state = viewState(subscription.caches(), subscription.view.namespace);
-    this.sendSequenced(subscription, (seq) => ({
-      type: 'status',
-      id: subscription.id,
-      seq,
-      generation: state.generation,
-      upstream: combinedReport(subscription.upstreams),
-    }));
+  private sendUpdate(subscription: Subscription, seq: number): void {
+    const { state, head } = viewHead(subscription, seq);
+    this.sendFrame(subscription, { type: 'update', ...head, resourceVersion: state.resourceVersion, changes: [...subscription.pending.values()] });
   }
 
   /**
-   * Queues one sequenced frame, built only if it can be sent. Returns false when the client is
-   * congested or streams are stalled: the frame is not built and its seq not used. A reset is then owed (sendReset);
-   * a heartbeat or status is simply skipped, the next heartbeat says the same.
+   * Count and digest are the cache's, always: after every frame up to this seq, a store holds
+   * exactly this. While the upstream is unhealthy the cache itself may be behind the cluster, and
+   * the `upstream` report says so; a client must not call a mismatch then drift (its store may
+   * rightly hold a fresher read), and a subscription that owes a reset gets none from such a
+   * cache until its upstream has relisted.
    */
-  private sendSequenced(subscription: Subscription, build: (seq: number) => ServerFrame): boolean {
-    const { connection } = subscription;
-    if (!connection.subscriptions.has(subscription.id) || this.options.faults.stalled) return false;
-    if (this.congested(connection)) return false;
-    const frame = build(++subscription.seq);
+  private sendHeartbeat(subscription: Subscription, seq: number): void {
+    const { state, head } = viewHead(subscription, seq);
+    this.sendFrame(subscription, {
+      type: 'heartbeat',
+      ...head,
+      resourceVersion: state.resourceVersion,
+      count: state.count,
+      digest: state.digest,
+      upstream: combinedReport(subscription.upstreams),
+    });
+  }
+
+  private sendStatus(subscription: Subscription, seq: number): void {
+    const { head } = viewHead(subscription, seq);
+    this.sendFrame(subscription, { type: 'status', ...head, upstream: combinedReport(subscription.upstreams) });
+  }
+
+  private sendFrame(subscription: Subscription, frame: Parameters<StreamSocket['sendFrame']>[0]): void {
     subscription.frames++;
-    if (this.options.faults.dropNext) {
-      // Counted, not delivered: the client sees a gap in seq.
-      this.options.faults.dropNext = false;
-      return true;
-    }
-    connection.socket.send(JSON.stringify(frame));
-    connection.peakBufferedBytes = Math.max(connection.peakBufferedBytes, connection.socket.bufferedAmount);
-    return true;
+    subscription.connection.socket.sendFrame(frame);
   }
 
   private sendError(connection: Connection, frame: ErrorFrame): void {
-    // Errors are dropped, not queued, for a client that does not read: it cannot make us buffer.
-    if (this.congested(connection)) return;
-    connection.errorsSent++;
-    connection.socket.send(JSON.stringify(frame));
+    connection.socket.sendError(frame);
   }
 
   private refuse(connection: Connection, id: string, code: ErrorCode, reason: string): void {
     this.sendError(connection, { type: 'error', id, code, reason, fatal: true });
   }
+}
 
-  /** Checks the socket's buffer; past the bound the client becomes congested until it drains. */
-  private congested(connection: Connection): boolean {
-    if (connection.congested) return true;
-    if (connection.socket.bufferedAmount <= this.options.limits.maxBufferedBytes) return false;
-    connection.congested = true;
-    connection.congestions++;
-    this.watchDrains();
-    return true;
-  }
-
-  private watchDrains(): void {
-    if (this.drainTimer) return;
-    // Polled rather than hooked on the socket's 'drain', which ws does not expose; a tenth of the
-    // batch window is plenty, and the timer exists only while someone is congested.
-    this.drainTimer = setInterval(() => {
-      let stillCongested = false;
-      for (const connection of this.connections) {
-        if (connection.congested) guarded(() => this.drain(connection));
-        if (connection.congested) stillCongested = true;
-      }
-      if (!stillCongested && this.drainTimer) {
-        clearInterval(this.drainTimer);
-        this.drainTimer = null;
-      }
-    }, 50);
-    this.drainTimer.unref();
-  }
-
-  /** Once a congested client's buffer has drained to a quarter of the bound, it gets what it is owed. */
-  private drain(connection: Connection): void {
-    if (this.options.faults.stalled) return;
-    if (connection.congested) {
-      if (connection.socket.bufferedAmount > this.options.limits.maxBufferedBytes / 4) return;
-      connection.congested = false;
-    }
-    for (const subscription of connection.subscriptions.values()) {
-      if (subscription.owesReset) this.sendReset(subscription);
-      else if (subscription.started) this.flush(subscription);
-    }
-  }
+/** The view's state now, and the fields every sequenced frame starts with. */
+function viewHead(subscription: Subscription, seq: number) {
+  const state = viewState(subscription.caches(), subscription.view.namespace);
+  return { state, head: { id: subscription.id, seq, generation: state.generation } };
 }
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Timer work per subscription: one failing must not stop the others, nor escape the timer. */
+/** One subscription's frame: if building it fails, that costs this frame (a seq gap the client repairs), nothing else. */
 function guarded(work: () => void): void {
   try {
     work();
@@ -509,4 +507,11 @@ function guarded(work: () => void): void {
 
 function changeUid(change: RowChange): string {
   return change.op === 'delete' ? change.uid : change.row.uid;
+}
+
+/** `live.batching` → `live.batching`; the machine's state as one dotted name for diagnostics. */
+function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? ['unknown', null];
+  return child === null || child === undefined ? key : `${key}.${stateName(child)}`;
 }

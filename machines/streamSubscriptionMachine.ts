@@ -1,0 +1,262 @@
+/**
+ * The stream subscription machine governs one client subscription on the backend's stream: what
+ * it may be sent, and when. The backend's StreamHub (server/stream.ts) runs one actor per
+ * subscription, tells it what happened (the upstream changed, the cache changed, the client
+ * asked for a resync, the socket stopped or started taking frames) and performs the frames it
+ * names. It performs no I/O itself: `sendReset`, `sendUpdate`, `sendHeartbeat`, `sendStatus` and
+ * `dropPending` are actions the hub provides; the heartbeat and batching timers are named delays,
+ * so they run on whatever clock the actor is given.
+ *
+ * - `awaitingList`: no reset sent yet. Only `status` frames, until the view's caches are listed,
+ *   its upstream is healthy, and the socket takes frames; then the first `reset`.
+ * - `live`: updates (coalesced over `updateBatch`), heartbeats every `heartbeatInterval`,
+ *   statuses as the upstream changes.
+ * - `congested`: the socket's buffer is past its bound (or streams are stalled by a debug fault):
+ *   nothing is queued; changes coalesce; past `maxPendingChanges` a reset is owed instead.
+ * - `owesReset`: a reset is owed (a `resync`, a congestion that overflowed, a change batch too
+ *   big to send as changes). It goes out as soon as the socket takes frames and the upstream is
+ *   healthy. While the upstream is not (`untilUpstreamProven`), heartbeats and statuses keep
+ *   flowing but no reset is served from a cache that may be behind the API server: the upstream
+ *   relists, and the reset follows its recovery. Pending changes are dropped: the reset carries them.
+ * - `closed`: unsubscribed, or the socket closed.
+ *
+ * `seq` is the machine's: each frame action first takes the next number, so numbering is a
+ * decision made here, one per frame, never skipped.
+ */
+import { and, assign, not, or, setup } from 'xstate';
+
+export type StreamSubscriptionEvent =
+  /** The view's upstreams changed state: are all of them listed, and are all of them healthy? */
+  | { type: 'UPSTREAM.CHANGED'; listed: boolean; healthy: boolean }
+  /** The hub merged changes for this view into its pending map, which now holds `pending` rows. */
+  | { type: 'CACHE.CHANGED'; pending: number }
+  | { type: 'CLIENT.RESYNC' }
+  /** The socket stopped taking frames (its buffer passed the bound, or streams are stalled). */
+  | { type: 'SOCKET.BLOCKED' }
+  | { type: 'SOCKET.WRITABLE' }
+  /** Unsubscribed, or the socket closed. */
+  | { type: 'CLOSE' };
+
+export interface StreamSubscriptionTimings {
+  readonly heartbeatIntervalMs: number;
+  readonly updateBatchMs: number;
+  /** Coalesced changes kept for one subscription before it is given a reset instead. */
+  readonly maxPendingChanges: number;
+}
+
+export interface StreamSubscriptionInput {
+  readonly timings: StreamSubscriptionTimings;
+  /** The seq of the last frame the client applied (a resume), or 0. The next frame is one more. */
+  readonly seq?: number;
+  readonly listed: boolean;
+  readonly healthy: boolean;
+  readonly writable: boolean;
+  /**
+   * Resumed from the caches' rings: the client's store is the stream's, so this subscription
+   * starts `live` with the replayed changes pending (the hub put them in its map), no reset.
+   */
+  readonly resumedWith?: number | null;
+}
+
+export interface StreamSubscriptionContext {
+  readonly timings: StreamSubscriptionTimings;
+  /** The seq of the last frame sent (or the resume point). */
+  readonly seq: number;
+  /** Rows in the hub's pending map, as last reported. */
+  readonly pending: number;
+  readonly listed: boolean;
+  readonly healthy: boolean;
+  readonly writable: boolean;
+  /** Started from a resume point the rings could replay: no reset is owed. */
+  readonly resumed: boolean;
+  readonly resets: number;
+  /** Resets that waited for the upstream to be healthy again (a resync or subscribe while it was not). */
+  readonly resetsHeldForUpstream: number;
+}
+
+/** What each frame action is given: the seq the frame must carry. */
+export interface FrameParams {
+  readonly seq: number;
+}
+
+type Frame = 'sendReset' | 'sendUpdate' | 'sendHeartbeat' | 'sendStatus';
+
+/** Takes the next seq, then names the frame with it: the pair every frame goes out as. */
+function frame(kind: Frame) {
+  return [
+    { type: 'takeSeq' as const },
+    { type: kind, params: ({ context }: { context: StreamSubscriptionContext }): FrameParams => ({ seq: context.seq }) },
+  ];
+}
+
+/** The hub forgets its pending changes, and so does the machine's count of them. */
+const dropPending = [{ type: 'clearPending' as const }, { type: 'notePending' as const, params: { pending: 0 } }];
+/** The pending changes as one update. */
+const flush = [...frame('sendUpdate'), ...dropPending];
+/** A reset carries everything, pending changes included. */
+const reset = [...dropPending, ...frame('sendReset'), { type: 'countReset' as const }];
+
+export const streamSubscriptionMachine = setup({
+  types: {
+    context: {} as StreamSubscriptionContext,
+    events: {} as StreamSubscriptionEvent,
+    input: {} as StreamSubscriptionInput,
+  },
+  delays: {
+    heartbeatInterval: ({ context }) => context.timings.heartbeatIntervalMs,
+    updateBatch: ({ context }) => context.timings.updateBatchMs,
+  },
+  guards: {
+    socketBlocked: ({ context }) => !context.writable,
+    /** Listed and healthy: a reset from these caches is the truth as far as anyone can tell. */
+    upstreamProven: ({ context }) => context.listed && context.healthy,
+    resumed: ({ context }) => context.resumed,
+    eventProvesUpstream: ({ event }) => event.type === 'UPSTREAM.CHANGED' && event.listed && event.healthy,
+    hasPending: ({ context }) => context.pending > 0,
+    tooManyPending: ({ context, event }) => event.type === 'CACHE.CHANGED' && event.pending > context.timings.maxPendingChanges,
+  },
+  actions: {
+    takeSeq: assign(({ context }) => ({ seq: context.seq + 1 })),
+    countReset: assign(({ context }) => ({ resets: context.resets + 1 })),
+    countHeldReset: assign(({ context }) => ({ resetsHeldForUpstream: context.resetsHeldForUpstream + 1 })),
+    noteUpstream: assign(({ context, event }) =>
+      event.type === 'UPSTREAM.CHANGED' ? { listed: event.listed, healthy: event.healthy } : { listed: context.listed, healthy: context.healthy },
+    ),
+    noteCacheChanged: assign(({ context, event }) => ({ pending: event.type === 'CACHE.CHANGED' ? event.pending : context.pending })),
+    notePending: assign((_, params: { pending: number }) => ({ pending: params.pending })),
+    noteBlocked: assign({ writable: false }),
+    noteWritable: assign({ writable: true }),
+    // Effects the hub provides. Each frame action gets the seq its frame carries.
+    sendReset: (_, _params: FrameParams) => {},
+    sendUpdate: (_, _params: FrameParams) => {},
+    sendHeartbeat: (_, _params: FrameParams) => {},
+    sendStatus: (_, _params: FrameParams) => {},
+    /** Forget the pending changes (a reset will carry them, or they were just sent). */
+    clearPending: () => {},
+  },
+}).createMachine({
+  id: 'streamSubscription',
+  context: ({ input }) => ({
+    timings: input.timings,
+    seq: input.seq ?? 0,
+    pending: input.resumedWith ?? 0,
+    listed: input.listed,
+    healthy: input.healthy,
+    writable: input.writable,
+    resumed: input.resumedWith != null,
+    resets: 0,
+    resetsHeldForUpstream: 0,
+  }),
+  initial: 'starting',
+  on: {
+    CLOSE: { target: '.closed' },
+  },
+  states: {
+    starting: {
+      always: [
+        // A resumed subscription's replay waits in the pending map like any change.
+        { guard: and(['resumed', 'socketBlocked']), target: 'congested' },
+        { guard: 'resumed', target: 'live' },
+        { guard: or(['upstreamProven', 'socketBlocked']), target: 'awaitingList' },
+        // Tells the client what it is waiting for.
+        { target: 'awaitingList', actions: frame('sendStatus') },
+      ],
+    },
+    awaitingList: {
+      entry: dropPending,
+      always: { guard: and(['upstreamProven', not('socketBlocked')]), target: 'live', actions: reset },
+      on: {
+        'UPSTREAM.CHANGED': [
+          // Tell the client what it waits for; the reset itself comes from `always` when it can.
+          { guard: or(['socketBlocked', 'eventProvesUpstream']), actions: 'noteUpstream' },
+          { actions: ['noteUpstream', ...frame('sendStatus')] },
+        ],
+        'CACHE.CHANGED': { actions: dropPending },
+        'SOCKET.BLOCKED': { actions: 'noteBlocked' },
+        'SOCKET.WRITABLE': { actions: 'noteWritable' },
+      },
+    },
+    live: {
+      initial: 'idle',
+      after: {
+        heartbeatInterval: [
+          // Flushed first, so the heartbeat's count and digest describe exactly what was sent.
+          { guard: 'hasPending', target: 'live', reenter: true, actions: [...flush, ...frame('sendHeartbeat')] },
+          { target: 'live', reenter: true, actions: frame('sendHeartbeat') },
+        ],
+      },
+      states: {
+        idle: {
+          always: { guard: 'hasPending', target: 'batching' },
+        },
+        batching: {
+          after: {
+            updateBatch: { target: 'idle', actions: flush },
+          },
+        },
+      },
+      on: {
+        'CACHE.CHANGED': [
+          // Too far behind to catch up change by change (one huge relist diff): a reset is cheaper.
+          { guard: 'tooManyPending', target: 'owesReset' },
+          { actions: 'noteCacheChanged' },
+        ],
+        'CLIENT.RESYNC': { target: 'owesReset' },
+        'SOCKET.BLOCKED': { target: 'congested', actions: 'noteBlocked' },
+        'UPSTREAM.CHANGED': [
+          // What was sent before the status is what the status is about.
+          { guard: 'hasPending', target: '.idle', actions: ['noteUpstream', ...flush, ...frame('sendStatus')] },
+          { actions: ['noteUpstream', ...frame('sendStatus')] },
+        ],
+      },
+    },
+    congested: {
+      on: {
+        'CACHE.CHANGED': [{ guard: 'tooManyPending', target: 'owesReset' }, { actions: 'noteCacheChanged' }],
+        'CLIENT.RESYNC': { target: 'owesReset' },
+        // The pending changes go out as one update from `live` (its `idle` moves straight to batching).
+        'SOCKET.WRITABLE': { target: 'live', actions: 'noteWritable' },
+        'UPSTREAM.CHANGED': { actions: 'noteUpstream' },
+      },
+    },
+    owesReset: {
+      entry: dropPending,
+      initial: 'choosing',
+      states: {
+        choosing: {
+          always: [
+            { guard: and(['upstreamProven', not('socketBlocked')]), target: '#streamSubscription.live', actions: reset },
+            { guard: 'socketBlocked', target: 'untilDrained' },
+            { target: 'untilUpstreamProven', actions: 'countHeldReset' },
+          ],
+        },
+        untilDrained: {
+          on: { 'SOCKET.WRITABLE': { target: 'choosing', actions: 'noteWritable' } },
+        },
+        // The stream hop still proves itself (heartbeats carry the upstream report and its proof
+        // age), but no reset is served from a cache that may be behind the API server.
+        untilUpstreamProven: {
+          after: {
+            heartbeatInterval: { target: 'untilUpstreamProven', reenter: true, actions: frame('sendHeartbeat') },
+          },
+          on: {
+            'SOCKET.BLOCKED': { target: 'untilDrained', actions: 'noteBlocked' },
+            'UPSTREAM.CHANGED': [
+              { guard: 'eventProvesUpstream', target: 'choosing', actions: 'noteUpstream' },
+              { actions: ['noteUpstream', ...frame('sendStatus')] },
+            ],
+          },
+        },
+      },
+      on: {
+        'CACHE.CHANGED': { actions: dropPending },
+        'UPSTREAM.CHANGED': { actions: 'noteUpstream' },
+      },
+    },
+    closed: {
+      type: 'final',
+      entry: dropPending,
+    },
+  },
+});
+
