@@ -29,7 +29,7 @@ export type UpstreamEvent =
   /** 410 Gone: the resourceVersion we watch from is too old; only a relist helps. */
   | { type: 'WATCH.GONE' }
   | { type: 'WATCH.FAILED'; status?: number; message: string }
-  /** A probe found every change the API server has since the last proof in the cache. `provenAt`: when the probe began. */
+  /** A probe found every change the API server has since the last proof in the cache. `provenAt`: as of when. */
   | { type: 'PROOF.PASSED'; provenAt: number; events?: number }
   /** A probe could not prove the cache complete (no bookmark, missed changes, an error). */
   | { type: 'PROOF.FAILED'; status?: number; message: string }
@@ -325,8 +325,10 @@ export const upstreamMachine = setup({
           states: {
             // Re-entered on every sign of life, which restarts the stall timer. (The transition
             // lives here, not on `watching`: re-entering `watching` would restart the watch itself.)
+            // The silence timer is for what cannot be proven (log followers); a provable watch that
+            // goes silent fails its probes and lapses within the freshness bound instead.
             live: {
-              after: { upstreamStallTimeout: { target: '#upstream.backoff', actions: 'recordStall' } },
+              after: { upstreamStallTimeout: { guard: 'cannotBeProven', target: '#upstream.backoff', actions: 'recordStall' } },
               on: { 'WATCH.PROGRESS': { target: 'live', reenter: true, actions: 'recordProgress' } },
             },
           },

@@ -68,7 +68,7 @@ interface ProbeLine {
 }
 
 export type ProbeOutcome =
-  | { readonly ok: true; readonly bookmark: string; readonly events: number }
+  | { readonly ok: true; readonly bookmark: string; readonly bookmarkAt: number; readonly events: number }
   | { readonly ok: false; readonly status?: number; readonly message: string };
 
 export interface ProbeOptions {
@@ -86,6 +86,7 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
   const { client, path, witness, from, graceMs, signal } = options;
   let seen: string[] = [];
   let bookmark: string | null = null;
+  let bookmarkAt = 0;
   try {
     const stream = await client.openStream(path, {
       query: { watch: 'true', allowWatchBookmarks: 'true', resourceVersion: from || undefined, timeoutSeconds: probeTimeoutSeconds },
@@ -106,6 +107,7 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
           const rv = line.object?.metadata?.resourceVersion ?? '';
           if (line.type === 'BOOKMARK') {
             bookmark = rv;
+            bookmarkAt = Date.now();
             stream.abort();
             resolve(null);
           } else if (line.type === 'ERROR') {
@@ -129,7 +131,7 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
   const deadline = Date.now() + graceMs;
   for (;;) {
     seen = seen.filter((rv) => !witness.has(rv));
-    if (seen.length === 0) return { ok: true, bookmark: bookmark as unknown as string, events };
+    if (seen.length === 0) return { ok: true, bookmark: bookmark as unknown as string, bookmarkAt, events };
     if (Date.now() >= deadline || signal.aborted) {
       return { ok: false, message: `the watch has not delivered ${seen.length} of ${events} changes the API server has` };
     }
@@ -161,13 +163,14 @@ export function proofActor(client: KubeClient, path: string, witness: WatchWitne
         return;
       }
       witness.rotate();
-      const startedAt = Date.now();
       const outcome = await probeOnce({ client, path, witness, from, graceMs: input.graceMs, signal: controller.signal });
       if (controller.signal.aborted) return;
       if (outcome.ok) {
         // Everything up to the bookmark is in the cache: the next probe need only look past it.
         from = outcome.bookmark || from;
-        send({ type: 'PROOF.PASSED', provenAt: startedAt, events: outcome.events });
+        // The server sent the bookmark once it had sent every change before it, and all of those
+        // are in the cache: the cache held the server's state as of the bookmark's arrival.
+        send({ type: 'PROOF.PASSED', provenAt: outcome.bookmarkAt, events: outcome.events });
       } else {
         // Start the next one from what the main watch has reached since.
         from = '';

@@ -28,6 +28,8 @@ export const testConfig: ConfigOverrides = {
   upstreamIdleGraceMs: 500,
   updateBatchMs: 20,
   metricsIntervalMs: 1000,
+  // Probes every 1.25 s, each about a second: room for a busy test machine before a proof lapses.
+  freshnessBoundMs: 5000,
 };
 
 export async function startStack(
