@@ -4,7 +4,9 @@
  * A demo cluster with churn (in a child process), a backend and an engine holding several views,
  * scoped and unscoped. A seeded schedule deals bursts of faults from both fault surfaces. All
  * the while a checker asks, four times a second, whether any view is older than its staleness
- * bound while its diagnostics still call it healthy. After each burst the faults are cleared,
+ * bound while its diagnostics still call it healthy, and a second checker, every second, compares
+ * what each view holds with the cluster's own objects (never the backend's cache): a view that
+ * disagrees with the cluster for longer than the freshness bound while it says healthy fails. After each burst the faults are cleared,
  * churn pauses, and every view must equal the cluster object by object within the convergence
  * bound. At the end: leaks (timers, actors, sockets, backend clients, upstream watches) and heap
  * growth. Exits 1 on any stale-but-healthy view, divergence, leak or heap growth.
@@ -14,6 +16,7 @@ import WebSocket from 'ws';
 import { createEngine, type Engine } from '../adapters/engine/engine.js';
 import { resolveConfig, type ConfigOverrides } from '../machines/config.js';
 import type { FaultName } from '../demo-cluster/index.js';
+import { faultNames } from '../demo-cluster/faults.js';
 import type { Domain } from '../machines/domains.js';
 import { startBackend, type Backend } from '../server/backend.js';
 import { ChildCluster } from './cluster.js';
@@ -23,6 +26,8 @@ import {
   heapGrowthProblem,
   leakProblems,
   staleButHealthy,
+  TruthTracker,
+  truthBound,
   viewAges,
   type Divergence,
 } from './soakChecks.js';
@@ -44,6 +49,7 @@ export const soakConfig: ConfigOverrides = {
   upstreamStallTimeoutMs: 3000,
   upstreamIdleGraceMs: 1000,
   updateBatchMs: 25,
+  freshnessBoundMs: 3000,
   snapshotPollIntervalMs: { nodes: 2000, pods: 2000, workloads: 2000, namespaces: 2000, events: 2000 },
 };
 const config = resolveConfig(soakConfig);
@@ -55,6 +61,15 @@ const config = resolveConfig(soakConfig);
  */
 const convergenceBoundMs = 2 * (2 * config.backoffCapMs + config.snapshotPollIntervalMs.pods) + 5000;
 const checkEveryMs = 250;
+/** The truth check reads every view's objects from the cluster process: once a second is plenty. */
+const truthEveryMs = 1000;
+
+/**
+ * An upstream watch that goes quiet (held events, or a black-holed connection) is only caught by
+ * the freshness proof, after the bound: such a fault lasts longer than the bound, or the soak
+ * would never see a view live through one.
+ */
+const upstreamSilences: readonly FaultKind[] = ['stall-watches', 'blackhole-watches'];
 
 type FaultKind =
   | 'kill-sockets'
@@ -62,6 +77,7 @@ type FaultKind =
   | 'drop-frame'
   | 'drop-watches'
   | 'stall-watches'
+  | 'blackhole-watches'
   | 'expire-410'
   | 'fail-lists-500'
   | 'forbid-403'
@@ -77,6 +93,8 @@ const faultKinds: readonly FaultKind[] = [
   'drop-frame',
   'drop-watches',
   'stall-watches',
+  // Only where the demo cluster has the fault (it arrived with issue 11).
+  ...((faultNames as readonly string[]).includes('blackhole-watches') ? (['blackhole-watches'] as const) : []),
   'expire-410',
   'fail-lists-500',
   'forbid-403',
@@ -94,6 +112,7 @@ const faultKinds: readonly FaultKind[] = [
 const clusterFaults: Partial<Record<FaultKind, readonly FaultName[]>> = {
   'drop-watches': ['drop-watches'],
   'stall-watches': ['stall-watches'],
+  'blackhole-watches': ['blackhole-watches' as FaultName],
   'expire-410': ['expire', 'drop-watches'],
   // Lists fail while a forced 410 makes the upstream relist: it must back off and say so.
   'fail-lists-500': ['fail-lists', 'expire', 'drop-watches'],
@@ -180,6 +199,10 @@ interface Stats {
   bursts: number;
   checks: number;
   staleButHealthy: string[];
+  /** Healthy views that disagreed with the cluster past the freshness bound. */
+  wrongButHealthy: string[];
+  worstDisagreementWhileHealthyMs: number;
+  truthChecks: number;
   divergences: string[];
   worstAgeMs: number;
   worstHealthyAgeMs: number;
@@ -226,6 +249,9 @@ async function main(): Promise<number> {
     bursts: 0,
     checks: 0,
     staleButHealthy: [],
+    wrongButHealthy: [],
+    worstDisagreementWhileHealthyMs: 0,
+    truthChecks: 0,
     divergences: [],
     worstAgeMs: 0,
     worstHealthyAgeMs: 0,
@@ -261,6 +287,39 @@ async function main(): Promise<number> {
       log(`STALE BUT HEALTHY: ${line}`);
     }
   }, checkEveryMs);
+
+  // The truth checker: each view against the cluster's own objects, never against the backend.
+  const truth = new TruthTracker();
+  let truthRunning = true;
+  const truthLoop = (async () => {
+    while (truthRunning) {
+      const startedAt = performance.now();
+      for (const [domain, scope] of views) {
+        if (domain === 'node-metrics') continue;
+        const key = `${domain}:${scope}`;
+        let clusterVersions: string[];
+        try {
+          clusterVersions = await cluster.versions(domain, scope || undefined);
+        } catch {
+          continue; // the cluster process is busy or restarting a fault: no verdict this round
+        }
+        const row = engine.diagnostics().rows.find((r) => r.key === key);
+        const seen = truth.observe(key, clusterVersions, storeVersions(engine.store, key), Date.now());
+        stats.truthChecks++;
+        if (row?.health !== 'healthy') continue;
+        stats.worstDisagreementWhileHealthyMs = Math.max(stats.worstDisagreementWhileHealthyMs, seen.oldestMs);
+        const lateMs = performance.now() - startedAt;
+        const bound = truthBound(config, truthEveryMs, lateMs);
+        if (seen.oldestMs > bound) {
+          staleDuringBurst++;
+          const line = `${key} has disagreed with the cluster for ${seen.oldestMs} ms (${seen.disagreeing} objects; bound ${Math.round(bound)} ms) and says healthy`;
+          stats.wrongButHealthy.push(line);
+          log(`WRONG BUT HEALTHY: ${line}`);
+        }
+      }
+      await sleep(Math.max(0, truthEveryMs - (performance.now() - startedAt)));
+    }
+  })();
 
   async function converge(label: string): Promise<Divergence[]> {
     await cluster.setChurn(0);
@@ -369,7 +428,8 @@ async function main(): Promise<number> {
       stats.injected[kind] = (stats.injected[kind] ?? 0) + 1;
       enders.push(await inject(kind));
     }
-    await sleep(schedule.between(1000, 5000));
+    const silences = burst.some((kind) => upstreamSilences.includes(kind));
+    await sleep(silences ? schedule.between(config.freshnessBoundMs + 2000, config.freshnessBoundMs + 5000) : schedule.between(1000, 5000));
     for (const end of enders) await end();
     const diverged = await converge(`after ${burst.join(' + ')}`);
     if (diverged.length === 0 && staleDuringBurst === 0) for (const kind of burst) stats.survived[kind] = (stats.survived[kind] ?? 0) + 1;
@@ -378,6 +438,8 @@ async function main(): Promise<number> {
   }
 
   clearInterval(checker);
+  truthRunning = false;
+  await truthLoop;
   const endHeap = stats.heap.at(-1)!;
 
   // Leaks: release every view, let the linger pass, then stop.
@@ -400,7 +462,10 @@ async function main(): Promise<number> {
 
   const leaks = leakProblems({ timers: timersLeft, actors: actorsLeft, sockets: sockets.opened - sockets.closed, backendClients: clientsLeft, upstreamWatches: watchesLeft });
   const heapProblem = canCollect ? heapGrowthProblem(startHeap, endHeap) : null;
-  const problems = [...stats.staleButHealthy.map((s) => `stale but healthy: ${s}`), ...stats.divergences.map((d) => `diverged: ${d}`), ...leaks, ...(heapProblem ? [heapProblem] : [])];
+  const problems = [
+    ...stats.staleButHealthy.map((s) => `stale but healthy: ${s}`),
+    ...stats.wrongButHealthy.map((s) => `wrong but healthy: ${s}`),
+    ...stats.divergences.map((d) => `diverged: ${d}`), ...leaks, ...(heapProblem ? [heapProblem] : [])];
 
   const report = {
     seed: args.seed,
@@ -415,6 +480,9 @@ async function main(): Promise<number> {
     worstStalenessWhileHealthyMs: Math.round(stats.worstHealthyAgeMs),
     worstCheckerLateMs: Math.round(stats.worstLateMs),
     staleButHealthy: stats.staleButHealthy.length,
+    truthChecks: stats.truthChecks,
+    wrongButHealthy: stats.wrongButHealthy.length,
+    worstDisagreementWhileHealthyMs: Math.round(stats.worstDisagreementWhileHealthyMs),
     divergences: stats.divergences.length,
     convergenceMs: { max: Math.max(0, ...stats.convergenceMs), bound: convergenceBoundMs },
     leaks: { timers: timersLeft, actors: actorsLeft, sockets: sockets.opened - sockets.closed, backendClients: clientsLeft, upstreamWatches: watchesLeft },
@@ -431,6 +499,7 @@ async function main(): Promise<number> {
       if (stats.injected[kind]) console.log(`  ${kind.padEnd(16)} injected ${stats.injected[kind]}, survived ${stats.survived[kind] ?? 0}`);
     }
     console.log(`  staleness: worst ${report.worstStalenessMs} ms (while healthy ${report.worstStalenessWhileHealthyMs} ms), ${stats.checks} checks, stale-but-healthy ${stats.staleButHealthy.length}`);
+    console.log(`  truth: ${stats.truthChecks} checks against the cluster, worst disagreement while healthy ${report.worstDisagreementWhileHealthyMs} ms (bound ${config.freshnessBoundMs} ms + ${truthEveryMs} ms), wrong-but-healthy ${stats.wrongButHealthy.length}`);
     console.log(`  convergence: worst ${report.convergenceMs.max} ms (bound ${convergenceBoundMs} ms), divergences ${stats.divergences.length}`);
     console.log(`  leaks: timers ${timersLeft}, actors ${actorsLeft}, engine sockets ${sockets.opened - sockets.closed} (of ${sockets.opened} opened), backend clients ${clientsLeft}, upstream watches ${watchesLeft}`);
     console.log(`  heap after GC: start ${mb(startHeap)}, end ${mb(endHeap)}, max ${mb(report.heap.maxBytes)}${canCollect ? '' : ' (no --expose-gc: not judged)'}`);

@@ -2,6 +2,10 @@
  * The soak's verdicts, kept pure so tests can hand them a diverged store or a stale-but-healthy
  * view and see them fail.
  *
+ * - Truth: what a view holds is compared with the cluster's own objects, never with the
+ *   backend's cache; a disagreement may outlive the freshness bound only while the view does
+ *   not call itself `healthy` (a stalled upstream watch keeps every heartbeat agreeing with a
+ *   store that is wrong: only the cluster can tell).
  * - Staleness: a view may be old only while its diagnostics say it is not `healthy`. Its bound
  *   is the timeout after which its own machine must stop calling it healthy (the stall timeout
  *   for a stream, the interval for a poller), plus an allowance for the request in flight and
@@ -138,4 +142,47 @@ export function heapGrowthProblem(startBytes: number, endBytes: number, fraction
   const allowed = Math.max(floorBytes, startBytes * fraction);
   const growth = endBytes - startBytes;
   return growth > allowed ? `heap grew by ${(growth / 1048576).toFixed(1)} MB (allowed ${(allowed / 1048576).toFixed(1)} MB)` : null;
+}
+
+/**
+ * Tracks, per view, since when each object has disagreed with the cluster (missing, extra or at
+ * another resourceVersion), so that a check can ask how old the oldest open disagreement is.
+ * An object that agrees again is forgotten; one that disagrees again starts over.
+ */
+export class TruthTracker {
+  private readonly openSince = new Map<string, Map<string, number>>();
+
+  /** Compares one view with the cluster at `now`; returns its oldest open disagreement's age (0 when none). */
+  observe(key: string, cluster: Iterable<string>, store: Iterable<string>, now: number): { oldestMs: number; disagreeing: number } {
+    const uid = (v: string) => v.slice(0, v.lastIndexOf('@'));
+    const want = new Map<string, string>();
+    for (const v of cluster) want.set(uid(v), v);
+    const held = new Map<string, string>();
+    for (const v of store) held.set(uid(v), v);
+    const wrong = new Set<string>();
+    for (const [id, v] of want) if (held.get(id) !== v) wrong.add(id);
+    for (const id of held.keys()) if (!want.has(id)) wrong.add(id);
+    let open = this.openSince.get(key);
+    if (!open) this.openSince.set(key, (open = new Map()));
+    for (const id of [...open.keys()]) if (!wrong.has(id)) open.delete(id);
+    let oldest = now;
+    for (const id of wrong) {
+      const since = open.get(id) ?? now;
+      if (!open.has(id)) open.set(id, now);
+      oldest = Math.min(oldest, since);
+    }
+    return { oldestMs: now - oldest, disagreeing: wrong.size };
+  }
+
+  forget(key: string): void {
+    this.openSince.delete(key);
+  }
+}
+
+/**
+ * How long a disagreement with the cluster may last while a view says `healthy`: the freshness
+ * bound, plus the time between two truth checks and the checker's own lateness.
+ */
+export function truthBound(config: KubeliveConfig, checkEveryMs: number, lateMs: number): number {
+  return config.freshnessBoundMs + checkEveryMs + Math.max(0, lateMs);
 }

@@ -14,6 +14,8 @@ import {
   leakProblems,
   requestAllowanceMs,
   staleButHealthy,
+  TruthTracker,
+  truthBound,
   viewAges,
   type ViewedEngine,
 } from '../../bench/soakChecks.js';
@@ -35,6 +37,9 @@ function diagnosticsRow(key: string, health: Health, machine: DiagnosticsRow['ma
     polling: { enabled: health !== 'healthy', intervalMs: null },
     metricsIntervalMs: config.metricsIntervalMs,
     upstream: null,
+    freshnessBoundMs: config.freshnessBoundMs,
+    upstreamProofAgeMs: null,
+    proofAgeMs: null,
     itemCount: null,
     dataAgeMs,
     sampleAgeMs: null,
@@ -116,4 +121,25 @@ test('heapGrowthPastTheAllowanceIsAProblem', () => {
   const start = 100 * 1048576;
   expect(heapGrowthProblem(start, start + 10 * 1048576)).toBeNull();
   expect(heapGrowthProblem(start, start + 40 * 1048576)).toMatch(/heap grew by 40\.0 MB/);
+});
+
+describe('TruthTracker: disagreements with the cluster, by age', () => {
+  test('an object that keeps disagreeing ages; one that agrees again is forgotten; a store that equals the cluster has none', () => {
+    const tracker = new TruthTracker();
+    expect(tracker.observe('pods:', ['a@1', 'b@1'], ['a@1', 'b@1'], 0)).toEqual({ oldestMs: 0, disagreeing: 0 });
+    // The cluster moves on; the store (a stalled cache's view) does not.
+    expect(tracker.observe('pods:', ['a@2', 'b@1', 'c@1'], ['a@1', 'b@1'], 1_000)).toEqual({ oldestMs: 0, disagreeing: 2 });
+    expect(tracker.observe('pods:', ['a@2', 'b@1', 'c@1'], ['a@1', 'b@1', 'c@1'], 4_000)).toEqual({ oldestMs: 3_000, disagreeing: 1 });
+    // A deleted object still held is a disagreement too.
+    expect(tracker.observe('pods:', ['a@2', 'c@1'], ['a@2', 'b@1', 'c@1'], 5_000)).toEqual({ oldestMs: 0, disagreeing: 1 });
+    expect(tracker.observe('pods:', ['a@2', 'c@1'], ['a@2', 'b@1', 'c@1'], 12_000)).toEqual({ oldestMs: 7_000, disagreeing: 1 });
+    expect(tracker.observe('pods:', ['a@2', 'c@1'], ['a@2', 'c@1'], 13_000)).toEqual({ oldestMs: 0, disagreeing: 0 });
+    // Views are tracked apart.
+    expect(tracker.observe('nodes:', ['n@1'], [], 13_000)).toEqual({ oldestMs: 0, disagreeing: 1 });
+  });
+
+  test('the truth bound is the freshness bound plus the check period and the checker lateness', () => {
+    expect(truthBound(config, 1_000, 0)).toBe(config.freshnessBoundMs + 1_000);
+    expect(truthBound(config, 1_000, 400)).toBe(config.freshnessBoundMs + 1_400);
+  });
 });
