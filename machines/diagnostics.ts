@@ -9,6 +9,7 @@ import type { Domain, RetrievalKind } from './domains.js';
 import type { OrchestratorMachine, SubscriptionEntry } from './orchestratorMachine.js';
 import type { PollingContext } from './pollingMachine.js';
 import type { SubscriptionContext } from './subscriptionMachine.js';
+import { subscriptionStateName } from './subscriptionMachine.js';
 import type { Health, Reason, RetrievalMode, TransitionRecord, UpstreamReport } from './types.js';
 
 export interface StreamDiagnostics {
@@ -39,6 +40,19 @@ export interface DiagnosticsRow {
   readonly polling: PollingDiagnostics;
   readonly metricsIntervalMs: number;
   readonly upstream: UpstreamReport | null;
+  /** The one freshness bound, end to end (config.freshnessBoundMs). */
+  readonly freshnessBoundMs: number;
+  /**
+   * Age of the backend's last proof that its upstream cache held everything the API server had,
+   * now, on this clock. null: nothing proven, or no proof applies (logs, polling-only domains).
+   */
+  readonly upstreamProofAgeMs: number | null;
+  /**
+   * Age of the end-to-end proof: the oldest of its links (the upstream proof where one applies,
+   * the last stream delivery, the last time the store agreed with the backend). null until every
+   * link has proven itself once, and for domains with no stream.
+   */
+  readonly proofAgeMs: number | null;
   readonly itemCount: number | null;
   /** Age of the data: the newest snapshot, poll or delivery. */
   readonly dataAgeMs: number | null;
@@ -90,6 +104,17 @@ function newest(...times: Array<number | null>): number | null {
   return known.length === 0 ? null : Math.max(...known);
 }
 
+/**
+ * When the end-to-end proof was made: the oldest of its links. The upstream link counts only
+ * where a proof applies; the stream and store links must each have proven themselves once.
+ */
+export function endToEndProvenAt(c: Pick<SubscriptionContext, 'upstreamProvenAt' | 'lastDeliveryAt' | 'lastAgreedAt'>): number | null {
+  if (c.lastDeliveryAt === null || c.lastAgreedAt === null) return null;
+  const links = [c.lastDeliveryAt, c.lastAgreedAt];
+  if (c.upstreamProvenAt !== null) links.push(c.upstreamProvenAt);
+  return Math.min(...links);
+}
+
 /** One row for a streaming subscription, from its machine snapshot. */
 export function diagnoseSubscription(
   snapshot: SnapshotLike<SubscriptionContext>,
@@ -97,7 +122,7 @@ export function diagnoseSubscription(
   holders = 1,
 ): DiagnosticsRow {
   const c = snapshot.context;
-  const state = snapshot.status === 'done' ? 'stopped' : topState(snapshot.value);
+  const state = subscriptionStateName(snapshot);
   const subscribed = state === 'streamingPending' || state === 'streamingHealthy' || state === 'degraded';
   const connected = subscribed && c.socketOpen;
   const lastDeliveryAgeMs = age(now, c.lastDeliveryAt);
@@ -151,6 +176,9 @@ export function diagnoseSubscription(
     polling,
     metricsIntervalMs: c.config.metricsIntervalMs,
     upstream: c.upstream,
+    freshnessBoundMs: c.config.freshnessBoundMs,
+    upstreamProofAgeMs: age(now, c.upstreamProvenAt),
+    proofAgeMs: age(now, endToEndProvenAt(c)),
     itemCount: c.itemCount,
     dataAgeMs: age(now, newest(c.lastSnapshotAt, c.lastDeliveryAt)),
     sampleAgeMs: null,
@@ -202,6 +230,9 @@ export function diagnosePolling(
     polling,
     metricsIntervalMs: c.config.metricsIntervalMs,
     upstream: null,
+    freshnessBoundMs: c.config.freshnessBoundMs,
+    upstreamProofAgeMs: null,
+    proofAgeMs: null,
     itemCount: c.itemCount,
     dataAgeMs: age(now, c.lastFetchAt),
     sampleAgeMs: age(now, c.lastSampleTime),

@@ -7,11 +7,21 @@
  * `streamingHealthy`. The two exceptions have nothing to poll: `blocked` for want of a scope,
  * and `stopped`.
  *
- * Effects are named, never performed here: `fetchSnapshot` is an actor and `subscribeToStream`,
- * `unsubscribeFromStream`, `requestResync` and `dropScopeData` are actions, all supplied by the
- * engine with `.provide(...)`. Every timer is a named delay, so it runs on the actor's clock.
+ * Effects are named, never performed here: `fetchSnapshot` and `streamSubscription` are actors,
+ * `requestResync` and `dropScopeData` are actions, all supplied by the engine with
+ * `.provide(...)`. The stream subscription has one owner: the `subscribed` state, over the three
+ * states that stream (`streamingPending`, `streamingHealthy`, `degraded`), invokes
+ * `streamSubscription`, which subscribes when it starts and unsubscribes when it stops. Whatever
+ * way the machine leaves those states (a fallback, a 403, a scope change, STOP) the backend is
+ * told. Every timer is a named delay, so it runs on the actor's clock.
+ *
+ * Freshness is proven end to end: every upstream report may carry `proofAgeMs`, the age of the
+ * backend's last proof that its cache held everything the API server had. The machine keeps
+ * `upstreamProvenAt = now - proofAgeMs` and, in `streamingHealthy`, a timer that fires when that
+ * proof passes `freshnessBoundMs` (reason `upstream stalled`, polling at once).
  */
-import { assign, fromPromise, setup } from 'xstate';
+import type { EventObject } from 'xstate';
+import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import { backoffDelay } from './backoff.js';
 import type { KubeliveConfig } from './config.js';
 import { configProblems, defaultConfig } from './config.js';
@@ -59,6 +69,12 @@ export interface SubscriptionCounters {
   streamSubscribes: number;
 }
 
+/** What the engine's `streamSubscription` actor needs to subscribe on the stream. */
+export interface StreamSubscriptionInput {
+  domain: Domain;
+  scope: string;
+}
+
 export interface SubscriptionContext {
   domain: Domain;
   scope: string;
@@ -76,6 +92,13 @@ export interface SubscriptionContext {
   /** Whether a heartbeat's digest agreed with the store since entering `degraded`. */
   digestAgreed: boolean;
   lastDeliveryAt: number | null;
+  /**
+   * When the backend last proved its upstream cache complete, on our clock (`now - proofAgeMs`
+   * of the newest report that carried one). null: nothing proven, or no proof applies (logs).
+   */
+  upstreamProvenAt: number | null;
+  /** When a delivery last showed the store equal to the backend's view (an agreeing heartbeat, an applied reset). */
+  lastAgreedAt: number | null;
   lastSnapshotAt: number | null;
   lastError: string | null;
   itemCount: number | null;
@@ -100,6 +123,58 @@ const zeroCounters: SubscriptionCounters = {
 
 /** The HTTP status that means "you may not": the machine stops retrying in a hot loop. */
 const forbiddenStatus = 403;
+
+/**
+ * Where the upstream proof stands once `upstream` is taken into account: a report with a number
+ * moves it to `now - proofAgeMs`, a report with `null` says no proof applies (or none yet), a
+ * report without the field (an older backend) or no report leaves it as it was. The age was
+ * measured when the backend built the frame; the frame's time in transit is not counted, since
+ * the two clocks are not shared.
+ */
+export function provenAtAfter(
+  context: Pick<SubscriptionContext, 'upstreamProvenAt' | 'now'>,
+  upstream: UpstreamReport | null | undefined,
+): number | null {
+  if (!upstream || upstream.proofAgeMs === undefined) return context.upstreamProvenAt;
+  if (upstream.proofAgeMs === null || !Number.isFinite(upstream.proofAgeMs)) return null;
+  return context.now() - Math.max(0, upstream.proofAgeMs);
+}
+
+/** A proof within the bound, or none that applies. */
+function proofFresh(provenAt: number | null, context: Pick<SubscriptionContext, 'config' | 'now'>): boolean {
+  return provenAt === null || context.now() - provenAt <= context.config.freshnessBoundMs;
+}
+
+/** The reason an unhealthy upstream report gives: its own stall of proof, or any other trouble. */
+export function upstreamReason(upstream: UpstreamReport | null | undefined): Reason {
+  return typeof upstream?.reason === 'string' && upstream.reason.includes('upstream stalled') ? 'upstream stalled' : 'upstream';
+}
+
+function upstreamOf(event: SubscriptionEvent): UpstreamReport | null | undefined {
+  return event.type === 'STREAM.DELIVERED' || event.type === 'STREAM.STATUS' ? event.upstream : undefined;
+}
+
+/** The states that stream sit inside `subscribed`; everything else is top level. */
+export type SubscriptionStateName =
+  | 'snapshotting'
+  | 'streamingPending'
+  | 'streamingHealthy'
+  | 'degraded'
+  | 'fallbackPolling'
+  | 'blocked'
+  | 'stopped';
+
+/**
+ * The named state a subscription snapshot is in, as diagnostics, the UI and tests speak of it:
+ * `{subscribed: {streamingHealthy: 'listening'}}` reads `streamingHealthy`.
+ */
+export function subscriptionStateName(snapshot: { readonly value: unknown; readonly status: string }): SubscriptionStateName {
+  if (snapshot.status === 'done') return 'stopped';
+  let value = snapshot.value;
+  if (value && typeof value === 'object' && 'subscribed' in value) value = (value as { subscribed: unknown }).subscribed;
+  if (typeof value === 'string') return value as SubscriptionStateName;
+  return (value && typeof value === 'object' ? Object.keys(value)[0] : 'stopped') as SubscriptionStateName;
+}
 
 /**
  * The polling region shared by every state in which snapshot polling is on: fetch, wait one
@@ -128,17 +203,22 @@ function pollingRegion(initial: 'fetching' | 'waiting') {
   };
 }
 
-/** While subscribed, losing the socket or the stream falls back to polling at once, with the reason. */
-const streamLost = {
-  'SOCKET.CLOSED': {
-    target: 'fallbackPolling',
-    actions: ['socketClosed', { type: 'because', params: { reason: 'disconnect' } }],
+/**
+ * An unhealthy upstream, or a proof the backend itself reports past the bound: stop trusting the
+ * stream. For deliveries and status frames alike (each record action ignores the other's event).
+ */
+const upstreamTrouble = [
+  {
+    guard: 'upstreamUnhealthy',
+    target: '#subscription.subscribed.degraded',
+    actions: ['recordDelivery', 'recordUpstream', 'startHysteresis', 'becauseOfUpstream'],
   },
-  'STREAM.ERROR': {
-    target: 'fallbackPolling',
-    actions: ['recordStreamError', { type: 'because', params: { reason: 'errors' } }],
+  {
+    guard: 'upstreamProofLapsed',
+    target: '#subscription.subscribed.degraded',
+    actions: ['recordDelivery', 'recordUpstream', 'startHysteresis', { type: 'because', params: { reason: 'upstream stalled' } }],
   },
-} as const;
+] as const;
 
 export const subscriptionMachine = setup({
   types: {
@@ -151,16 +231,17 @@ export const subscriptionMachine = setup({
     fetchSnapshot: fromPromise<FetchResult, { domain: Domain; scope: string }>(async () => {
       throw new Error('fetchSnapshot is not provided');
     }),
+    /** Supplied by the engine: subscribe on the stream when started, unsubscribe in the cleanup. */
+    streamSubscription: fromCallback<EventObject, StreamSubscriptionInput>(() => () => {}),
   },
   actions: {
     // Effects the engine supplies. Here they are named and do nothing.
-    subscribeToStream: () => {},
-    unsubscribeFromStream: () => {},
     requestResync: () => {},
     dropScopeData: () => {},
 
     enter: assign(({ context }, params: { state: string }) => enteredState(context, params.state, context.reason)),
     because: assign((_, params: { reason: Reason | null }) => ({ reason: params.reason })),
+    becauseOfUpstream: assign(({ event }) => ({ reason: upstreamReason(upstreamOf(event)) })),
     countFallback: assign(({ context }) => ({
       streamAttempts: context.streamAttempts + 1,
       counters: { ...context.counters, fallbacks: context.counters.fallbacks + 1 },
@@ -181,6 +262,7 @@ export const subscriptionMachine = setup({
         lastError: null,
         itemCount: typeof result?.count === 'number' ? result.count : context.itemCount,
         upstream: result?.upstream ?? context.upstream,
+        upstreamProvenAt: provenAtAfter(context, result?.upstream),
         counters: {
           ...context.counters,
           snapshots: context.counters.snapshots + (result?.changed === false ? 0 : 1),
@@ -202,7 +284,9 @@ export const subscriptionMachine = setup({
       if (event.type !== 'STREAM.DELIVERED') return {};
       return {
         lastDeliveryAt: context.now(),
+        lastAgreedAt: event.digestAgrees === true ? context.now() : context.lastAgreedAt,
         upstream: event.upstream ?? context.upstream,
+        upstreamProvenAt: provenAtAfter(context, event.upstream),
         counters: {
           ...context.counters,
           deliveries: context.counters.deliveries + 1,
@@ -210,11 +294,14 @@ export const subscriptionMachine = setup({
         },
       };
     }),
-    recordUpstream: assign(({ event }) => (event.type === 'STREAM.STATUS' ? { upstream: event.upstream } : {})),
+    recordUpstream: assign(({ context, event }) =>
+      event.type === 'STREAM.STATUS' ? { upstream: event.upstream, upstreamProvenAt: provenAtAfter(context, event.upstream) } : {},
+    ),
+    /** Runs after recordDelivery: a delivery counts only with a healthy upstream and a fresh proof. */
     countGoodDelivery: assign(({ context, event }) => {
       if (event.type !== 'STREAM.DELIVERED') return {};
-      const upstreamHealthy = (event.upstream ?? context.upstream)?.healthy !== false;
-      if (!upstreamHealthy) return { goodDeliveries: 0 };
+      const upstreamHealthy = context.upstream?.healthy !== false;
+      if (!upstreamHealthy || !proofFresh(context.upstreamProvenAt, context)) return { goodDeliveries: 0 };
       return {
         goodDeliveries: context.goodDeliveries + 1,
         digestAgreed: context.digestAgreed || (event.kind === 'heartbeat' && event.digestAgrees === true),
@@ -234,6 +321,8 @@ export const subscriptionMachine = setup({
       itemCount: null,
       lastSnapshotAt: null,
       lastDeliveryAt: null,
+      upstreamProvenAt: null,
+      lastAgreedAt: null,
       snapshotFailures: 0,
       streamAttempts: 0,
       upstream: null,
@@ -247,12 +336,23 @@ export const subscriptionMachine = setup({
     scopeGiven: ({ event }) => event.type === 'SCOPE.CHANGED' && typeof event.scope === 'string',
     validConfig: ({ event }) => event.type === 'CONFIG.CHANGED' && configProblems(event.config).length === 0,
     forbidden: ({ event }) => failureStatus((event as unknown as { error: unknown }).error) === forbiddenStatus,
-    upstreamUnhealthy: ({ event }) =>
-      (event.type === 'STREAM.STATUS' || event.type === 'STREAM.DELIVERED') && event.upstream?.healthy === false,
+    upstreamUnhealthy: ({ event }) => upstreamOf(event)?.healthy === false,
+    /** The report itself carries a proof older than the bound (however the backend judged it). */
+    upstreamProofLapsed: ({ context, event }) => {
+      const age = upstreamOf(event)?.proofAgeMs;
+      return typeof age === 'number' && age > context.config.freshnessBoundMs;
+    },
+    /** May a first delivery make the stream healthy: an open socket, and no proof we know to be old. */
+    socketOpenAndProofFresh: ({ context, event }) => context.socketOpen && proofFresh(provenAtAfter(context, upstreamOf(event)), context),
+    /** A proof applies, so `streamingHealthy` runs its lapse timer. */
+    upstreamProven: ({ context }) => context.upstreamProvenAt !== null,
+    /** Once this event is taken into account, a proof applies. */
+    proofAppliesAfterEvent: ({ context, event }) => provenAtAfter(context, upstreamOf(event)) !== null,
     provenAgain: ({ context }) =>
       context.goodDeliveries >= context.config.hysteresisCount &&
       context.digestAgreed &&
-      context.upstream?.healthy !== false,
+      context.upstream?.healthy !== false &&
+      proofFresh(context.upstreamProvenAt, context),
   },
   delays: {
     snapshotPollInterval: ({ context }) => context.config.snapshotPollIntervalMs[context.domain],
@@ -262,6 +362,9 @@ export const subscriptionMachine = setup({
       backoffDelay(context.streamAttempts - 1, context.config.backoffBaseMs, context.config.backoffCapMs, context.random),
     pendingTimeout: ({ context }) => context.config.pendingTimeoutMs,
     stallTimeout: ({ context }) => context.config.stallTimeoutMs,
+    /** Until the upstream proof passes the freshness bound; entered only while a proof applies. */
+    upstreamProofLapse: ({ context }) =>
+      Math.max(0, (context.upstreamProvenAt ?? context.now()) + context.config.freshnessBoundMs - context.now()),
     degradeTimeout: ({ context }) => context.config.degradeTimeoutMs,
     permissionRecheck: ({ context }) => context.config.backoffCapMs,
   },
@@ -279,6 +382,8 @@ export const subscriptionMachine = setup({
     goodDeliveries: 0,
     digestAgreed: false,
     lastDeliveryAt: null,
+    upstreamProvenAt: null,
+    lastAgreedAt: null,
     lastSnapshotAt: null,
     lastError: null,
     itemCount: null,
@@ -296,7 +401,7 @@ export const subscriptionMachine = setup({
       guard: 'scopeGiven',
       target: '.snapshotting',
       reenter: true,
-      actions: ['unsubscribeFromStream', 'dropScopeData', 'takeScope', 'forgetScopeData'],
+      actions: ['dropScopeData', 'takeScope', 'forgetScopeData'],
     },
     'CONFIG.CHANGED': { guard: 'validConfig', actions: 'takeConfig' },
     STOP: { target: '.stopped' },
@@ -322,7 +427,7 @@ export const subscriptionMachine = setup({
                 target: '#subscription.fallbackPolling',
                 actions: ['recordSnapshot', { type: 'because', params: { reason: 'disconnect' } }],
               },
-              { target: '#subscription.streamingPending', actions: ['recordSnapshot', 'countSubscribe', 'subscribeToStream'] },
+              { target: '#subscription.subscribed', actions: 'recordSnapshot' },
             ],
             onError: [
               { guard: 'forbidden', target: '#subscription.blocked.permissions', actions: 'recordForbidden' },
@@ -337,91 +442,132 @@ export const subscriptionMachine = setup({
       },
     },
 
-    streamingPending: {
-      entry: { type: 'enter', params: { state: 'streamingPending' } },
-      after: {
-        pendingTimeout: { target: 'fallbackPolling', actions: { type: 'because', params: { reason: 'no delivery' } } },
+    // The one owner of the stream subscription: subscribed on entry, unsubscribed on exit, by
+    // whatever transition leaves (fallback, 403, scope change, STOP).
+    subscribed: {
+      entry: 'countSubscribe',
+      invoke: {
+        id: 'stream',
+        src: 'streamSubscription',
+        input: ({ context }) => ({ domain: context.domain, scope: context.scope }),
       },
       on: {
-        'STREAM.DELIVERED': [
-          {
-            guard: 'upstreamUnhealthy',
-            target: 'degraded',
-            actions: ['recordDelivery', 'startHysteresis', { type: 'because', params: { reason: 'upstream' } }],
-          },
-          { guard: 'socketOpen', target: 'streamingHealthy', actions: 'recordDelivery' },
-        ],
-        'STREAM.STATUS': { actions: 'recordUpstream' },
-        'STREAM.DRIFT': { actions: ['recordDrift', 'countResync', 'requestResync'] },
-        ...streamLost,
-        REFRESH: { target: '.fetching', reenter: true },
+        // Losing the socket or the stream falls back to polling at once, with the reason.
+        'SOCKET.CLOSED': {
+          target: 'fallbackPolling',
+          actions: ['socketClosed', { type: 'because', params: { reason: 'disconnect' } }],
+        },
+        'STREAM.ERROR': {
+          target: 'fallbackPolling',
+          actions: ['recordStreamError', { type: 'because', params: { reason: 'errors' } }],
+        },
       },
-      ...pollingRegion('waiting'),
-    },
-
-    streamingHealthy: {
-      entry: ['markHealthy', { type: 'enter', params: { state: 'streamingHealthy' } }],
-      initial: 'listening',
+      initial: 'streamingPending',
       states: {
-        // Re-entered on every delivery, which restarts the stall timer.
-        listening: {
+        streamingPending: {
+          entry: { type: 'enter', params: { state: 'streamingPending' } },
           after: {
-            stallTimeout: {
-              target: '#subscription.degraded',
-              actions: ['startHysteresis', { type: 'because', params: { reason: 'stalled' } }],
+            pendingTimeout: {
+              target: '#subscription.fallbackPolling',
+              actions: { type: 'because', params: { reason: 'no delivery' } },
             },
           },
-        },
-      },
-      on: {
-        'STREAM.DELIVERED': [
-          {
-            guard: 'upstreamUnhealthy',
-            target: 'degraded',
-            actions: ['recordDelivery', 'startHysteresis', { type: 'because', params: { reason: 'upstream' } }],
+          on: {
+            'STREAM.DELIVERED': [
+              ...upstreamTrouble,
+              { guard: 'socketOpenAndProofFresh', target: 'streamingHealthy', actions: 'recordDelivery' },
+              // A delivery while we only know an old proof: wait for one that carries a fresh proof.
+              { actions: 'recordDelivery' },
+            ],
+            'STREAM.STATUS': { actions: 'recordUpstream' },
+            'STREAM.DRIFT': { actions: ['recordDrift', 'countResync', 'requestResync'] },
+            REFRESH: { target: '.fetching', reenter: true },
           },
-          { target: '.listening', reenter: true, actions: 'recordDelivery' },
-        ],
-        'STREAM.STATUS': [
-          {
-            guard: 'upstreamUnhealthy',
-            target: 'degraded',
-            actions: ['recordUpstream', 'startHysteresis', { type: 'because', params: { reason: 'upstream' } }],
-          },
-          { actions: 'recordUpstream' },
-        ],
-        'STREAM.DRIFT': {
-          target: 'degraded',
-          actions: ['recordDrift', 'startHysteresis', 'countResync', 'requestResync', { type: 'because', params: { reason: 'drift' } }],
+          ...pollingRegion('waiting'),
         },
-        ...streamLost,
-        REFRESH: { actions: ['countResync', 'requestResync'] },
-      },
-    },
 
-    degraded: {
-      entry: { type: 'enter', params: { state: 'degraded' } },
-      after: { degradeTimeout: 'fallbackPolling' },
-      on: {
-        'STREAM.DELIVERED': { actions: ['recordDelivery', 'countGoodDelivery'] },
-        'STREAM.STATUS': { actions: 'recordUpstream' },
-        'STREAM.DRIFT': { actions: ['recordDrift', 'countResync', 'requestResync', { type: 'because', params: { reason: 'drift' } }] },
-        ...streamLost,
-        REFRESH: { target: '.fetching', reenter: true },
+        streamingHealthy: {
+          entry: ['markHealthy', { type: 'enter', params: { state: 'streamingHealthy' } }],
+          initial: 'listening',
+          states: {
+            // No proof applies (a log follower): only the stall timer. Re-entered on every delivery.
+            listening: {
+              always: { guard: 'upstreamProven', target: 'proven' },
+              after: {
+                stallTimeout: {
+                  target: '#subscription.subscribed.degraded',
+                  actions: ['startHysteresis', { type: 'because', params: { reason: 'stalled' } }],
+                },
+              },
+            },
+            // A proof applies: the stall timer, and the proof's own deadline. Re-entered on every
+            // delivery and status, so both timers are re-armed from what is known now.
+            proven: {
+              after: {
+                stallTimeout: {
+                  target: '#subscription.subscribed.degraded',
+                  actions: ['startHysteresis', { type: 'because', params: { reason: 'stalled' } }],
+                },
+                upstreamProofLapse: {
+                  target: '#subscription.subscribed.degraded',
+                  actions: ['startHysteresis', { type: 'because', params: { reason: 'upstream stalled' } }],
+                },
+              },
+            },
+          },
+          on: {
+            'STREAM.DELIVERED': [
+              ...upstreamTrouble,
+              { guard: 'proofAppliesAfterEvent', target: '.proven', reenter: true, actions: 'recordDelivery' },
+              { target: '.listening', reenter: true, actions: 'recordDelivery' },
+            ],
+            'STREAM.STATUS': [
+              ...upstreamTrouble,
+              { guard: 'proofAppliesAfterEvent', target: '.proven', reenter: true, actions: 'recordUpstream' },
+              { target: '.listening', reenter: true, actions: 'recordUpstream' },
+            ],
+            'STREAM.DRIFT': {
+              target: 'degraded',
+              actions: ['recordDrift', 'startHysteresis', 'countResync', 'requestResync', { type: 'because', params: { reason: 'drift' } }],
+            },
+            REFRESH: { actions: ['countResync', 'requestResync'] },
+          },
+        },
+
+        degraded: {
+          entry: { type: 'enter', params: { state: 'degraded' } },
+          after: { degradeTimeout: '#subscription.fallbackPolling' },
+          on: {
+            'STREAM.DELIVERED': [
+              // The upstream's trouble is what keeps the episode going now: say so.
+              { guard: 'upstreamUnhealthy', actions: ['recordDelivery', 'countGoodDelivery', 'becauseOfUpstream'] },
+              { actions: ['recordDelivery', 'countGoodDelivery'] },
+            ],
+            'STREAM.STATUS': [
+              { guard: 'upstreamUnhealthy', actions: ['recordUpstream', 'becauseOfUpstream'] },
+              { actions: 'recordUpstream' },
+            ],
+            'STREAM.DRIFT': {
+              actions: ['recordDrift', 'countResync', 'requestResync', { type: 'because', params: { reason: 'drift' } }],
+            },
+            REFRESH: { target: '.fetching', reenter: true },
+          },
+          // Checked after every event: enough good deliveries with an agreeing digest and a fresh
+          // upstream proof end the episode.
+          always: { guard: 'provenAgain', target: 'streamingHealthy' },
+          ...pollingRegion('fetching'),
+        },
       },
-      // Checked after every event: enough good deliveries with an agreeing digest end the episode.
-      always: { guard: 'provenAgain', target: 'streamingHealthy' },
-      ...pollingRegion('fetching'),
     },
 
     fallbackPolling: {
-      entry: ['countFallback', 'unsubscribeFromStream', { type: 'enter', params: { state: 'fallbackPolling' } }],
+      entry: ['countFallback', { type: 'enter', params: { state: 'fallbackPolling' } }],
       after: {
-        streamRetry: { guard: 'socketOpen', target: 'streamingPending', actions: ['countSubscribe', 'subscribeToStream'] },
+        streamRetry: { guard: 'socketOpen', target: 'subscribed' },
       },
       on: {
         // The connection paid its own reconnect backoff; subscribe again at once.
-        'SOCKET.OPENED': { target: 'streamingPending', actions: ['socketOpened', 'countSubscribe', 'subscribeToStream'] },
+        'SOCKET.OPENED': { target: 'subscribed', actions: 'socketOpened' },
         REFRESH: { target: '.fetching', reenter: true },
       },
       ...pollingRegion('fetching'),
@@ -440,7 +586,7 @@ export const subscriptionMachine = setup({
     },
 
     stopped: {
-      entry: ['unsubscribeFromStream', { type: 'enter', params: { state: 'stopped' } }],
+      entry: { type: 'enter', params: { state: 'stopped' } },
       type: 'final',
     },
   },

@@ -9,7 +9,7 @@
  * `resumeFrom` with the last `seq` the store applied and its generation, so a short cut costs a
  * few frames rather than a full reset.
  */
-import type { Actor, InspectionEvent, Observer } from 'xstate';
+import type { Actor, EventObject, InspectionEvent, Observer } from 'xstate';
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import type { ConfigOverrides, KubeliveConfig } from '../../machines/config.js';
 import { resolveConfig } from '../../machines/config.js';
@@ -23,6 +23,7 @@ import { metricsMachine } from '../../machines/metricsMachine.js';
 import type { OrchestratorMachine, RoutedEvent } from '../../machines/orchestratorMachine.js';
 import { orchestratorMachine } from '../../machines/orchestratorMachine.js';
 import { snapshotOnlyMachine } from '../../machines/snapshotOnlyMachine.js';
+import type { StreamSubscriptionInput } from '../../machines/subscriptionMachine.js';
 import { subscriptionMachine } from '../../machines/subscriptionMachine.js';
 import type { ClientFrame, ServerFrame } from '../protocol.js';
 import { isStreamDomain, parseServerFrame } from '../protocol.js';
@@ -257,10 +258,15 @@ export function createEngine(options: EngineOptions): Engine {
     actors: {
       connection: connectionMachine.provide({ actors: { socket: socketActor } }),
       subscription: subscriptionMachine.provide({
-        actors: { fetchSnapshot: fromPromise(({ input, signal }) => source.fetchSnapshot(input.domain, input.scope, signal)) },
+        actors: {
+          fetchSnapshot: fromPromise(({ input, signal }) => source.fetchSnapshot(input.domain, input.scope, signal)),
+          // Invoked by the machine's `subscribed` state: subscribed for exactly as long as it is in it.
+          streamSubscription: fromCallback<EventObject, StreamSubscriptionInput>(({ input }) => {
+            subscribeOnStream(input.domain, input.scope);
+            return () => unsubscribeFromStream(subscriptionKey(input.domain, input.scope));
+          }),
+        },
         actions: {
-          subscribeToStream: ({ context }) => subscribeOnStream(context.domain, context.scope),
-          unsubscribeFromStream: ({ context }) => unsubscribeFromStream(subscriptionKey(context.domain, context.scope)),
           requestResync: ({ context }) => send({ type: 'resync', id: subscriptionKey(context.domain, context.scope) }),
           dropScopeData: ({ context }) => store.drop(subscriptionKey(context.domain, context.scope)),
         },

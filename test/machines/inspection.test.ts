@@ -50,6 +50,6 @@ test('inspectionEventsArriveForEveryLiveActor', async () => {
   const podStates = raw
     .filter((e) => e.type === '@xstate.snapshot' && e.actorRef === podRef)
     .map((e) => JSON.stringify((e as { snapshot: { value?: unknown } }).snapshot.value));
-  expect(podStates.at(-1)).toBe(JSON.stringify({ streamingHealthy: 'listening' }));
+  expect(podStates.at(-1)).toBe(JSON.stringify({ subscribed: { streamingHealthy: 'listening' } }));
   h.actor.stop();
 });

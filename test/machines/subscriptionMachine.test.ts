@@ -4,6 +4,12 @@ import { FetchControl, HttpError } from '../support/fetchControl.js';
 import { startSubscription, testConfig } from '../support/subscriptionHarness.js';
 
 const heartbeat = { type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true } as const;
+const update = { type: 'STREAM.DELIVERED', kind: 'update' } as const;
+const bound = testConfig.freshnessBoundMs;
+
+/** A healthy upstream whose last proof is `proofAgeMs` old. */
+const proven = (proofAgeMs: number | null) => ({ state: 'watching', healthy: true, reason: null, proofAgeMs });
+const provenHeartbeat = (proofAgeMs: number | null) => ({ ...heartbeat, upstream: proven(proofAgeMs) });
 
 async function healthy() {
   const h = startSubscription({});
@@ -12,6 +18,17 @@ async function healthy() {
   h.actor.send(heartbeat);
   expect(h.state()).toBe('streamingHealthy');
   return h;
+}
+
+/** Healthy until `ms` more pass, then degraded for `reason`, polling at once. */
+function expectDegradesAfter(h: Awaited<ReturnType<typeof healthy>>, ms: number, reason: string) {
+  const before = h.fetch.calls.length;
+  h.clock.advance(ms - 1);
+  expect(h.state()).toBe('streamingHealthy');
+  h.clock.advance(1);
+  expect(h.state()).toBe('degraded');
+  expect(h.actor.getSnapshot().context.reason).toBe(reason);
+  expect(h.fetch.calls.length).toBe(before + 1);
 }
 
 describe('subscription machine', () => {
@@ -86,14 +103,7 @@ describe('subscription machine', () => {
   });
 
   test('stallMakesItDegradedAndPollsAtOnce', async () => {
-    const h = await healthy();
-    const before = h.fetch.calls.length;
-    h.clock.advance(testConfig.stallTimeoutMs - 1);
-    expect(h.state()).toBe('streamingHealthy');
-    h.clock.advance(1);
-    expect(h.state()).toBe('degraded');
-    expect(h.actor.getSnapshot().context.reason).toBe('stalled');
-    expect(h.fetch.calls.length).toBe(before + 1);
+    expectDegradesAfter(await healthy(), testConfig.stallTimeoutMs, 'stalled');
   });
 
   test('eachDeliveryRestartsTheStallTimer', async () => {
@@ -206,7 +216,8 @@ describe('subscription machine', () => {
     h.actor.send({ type: 'SCOPE.CHANGED', scope: 'kube-system' });
     expect(fetch.calls[0]?.aborted).toBe(true);
     expect(fetch.calls[1]?.input).toEqual({ domain: 'pods', scope: 'kube-system' });
-    expect(h.effects).toEqual(['unsubscribeFromStream', 'dropScopeData']);
+    // Nothing was subscribed yet (the first snapshot was in flight), so nothing to unsubscribe.
+    expect(h.effects).toEqual(['dropScopeData']);
     expect(h.actor.getSnapshot().context.scope).toBe('kube-system');
   });
 
@@ -252,5 +263,172 @@ describe('subscription machine', () => {
     h.actor.send({ type: 'SCOPE.CHANGED', scope: 42 } as never);
     expect(h.state()).toBe('streamingHealthy');
     expect(h.actor.getSnapshot().context).toEqual(before.context);
+  });
+
+  test('forbiddenPollWhileDegradedUnsubscribes', async () => {
+    const h = await healthy();
+    h.fetch.auto = { error: new HttpError(403, 'pods is forbidden') };
+    h.clock.advance(testConfig.stallTimeoutMs); // degraded, polling at once: the poll answers 403
+    await flush();
+    expect(h.state()).toBe('blocked');
+    expect(h.actor.getSnapshot().context.reason).toBe('permissions');
+    // The old machine left the backend streaming to a blocked subscription.
+    expect(h.effects).toEqual(['subscribeToStream', 'unsubscribeFromStream']);
+  });
+
+  test('forbiddenPollWhileStreamingPendingUnsubscribes', async () => {
+    // A pending timeout longer than the poll interval, so the first pending poll comes first.
+    const config = { ...testConfig, pendingTimeoutMs: testConfig.snapshotPollIntervalMs.pods + 1_000 };
+    const h = startSubscription({ config });
+    await flush();
+    h.fetch.auto = { error: new HttpError(403, 'pods is forbidden') };
+    h.clock.advance(testConfig.snapshotPollIntervalMs.pods); // the first pending poll
+    await flush();
+    expect(h.state()).toBe('blocked');
+    expect(h.effects).toEqual(['subscribeToStream', 'unsubscribeFromStream']);
+  });
+
+  test('anUpstreamProofPastTheBoundDegradesWithUpstreamStalledAndPollsAtOnce', async () => {
+    const h = startSubscription({});
+    await flush();
+    h.actor.send(provenHeartbeat(1_000)); // proven one second before now
+    expect(h.state()).toBe('streamingHealthy');
+    // Updates keep the stream itself alive but prove nothing about the upstream.
+    const lapseIn = bound - 1_000;
+    let elapsed = 0;
+    while (elapsed + 1_000 < lapseIn) {
+      h.clock.advance(1_000);
+      elapsed += 1_000;
+      h.actor.send(update);
+    }
+    expectDegradesAfter(h, lapseIn - elapsed, 'upstream stalled');
+  });
+
+  test('eachFreshProofRearmsTheLapseTimer', async () => {
+    const h = await healthy();
+    for (let t = 0; t < 3 * bound; t += testConfig.heartbeatIntervalMs) {
+      h.actor.send(provenHeartbeat(300));
+      h.clock.advance(testConfig.heartbeatIntervalMs);
+    }
+    expect(h.state()).toBe('streamingHealthy');
+  });
+
+  test('heartbeatsWhoseProofGrowsOldDegradeAtTheBound', async () => {
+    // The backend keeps heartbeating, but its upstream proof is not renewed: the age grows.
+    const h = startSubscription({});
+    await flush();
+    let age = 0;
+    h.actor.send(provenHeartbeat(age));
+    while (h.state() === 'streamingHealthy' && age < 2 * bound) {
+      h.clock.advance(testConfig.heartbeatIntervalMs);
+      age += testConfig.heartbeatIntervalMs;
+      h.actor.send(provenHeartbeat(age));
+    }
+    expect(h.state()).toBe('degraded');
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+    expect(age).toBeLessThanOrEqual(bound + testConfig.heartbeatIntervalMs);
+  });
+
+  test('aStatusSayingUpstreamStalledDegradesWithThatReason', async () => {
+    for (const reason of ['upstream stalled', 'deployments: upstream stalled']) {
+      const h = await healthy();
+      h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason, proofAgeMs: bound + 1 } });
+      expect(h.state()).toBe('degraded');
+      expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+    }
+    const other = await healthy();
+    other.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'errors' } });
+    expect(other.actor.getSnapshot().context.reason).toBe('upstream');
+  });
+
+  test('degradedForAnotherReasonSaysUpstreamStalledOnceTheBackendDoes', async () => {
+    const h = await healthy();
+    h.clock.advance(testConfig.stallTimeoutMs);
+    expect(h.actor.getSnapshot().context.reason).toBe('stalled');
+    h.actor.send({ ...heartbeat, upstream: { state: 'watching', healthy: false, reason: 'upstream stalled', proofAgeMs: bound + 5 } });
+    expect(h.state()).toBe('degraded');
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+  });
+
+  test('aPendingStreamDoesNotClaimHealthyOnAProofKnownToBeOld', async () => {
+    const h = startSubscription({});
+    await flush();
+    h.actor.send(provenHeartbeat(bound + 1)); // the backend's own report, past the bound
+    expect(h.state()).toBe('degraded');
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+
+    // Through fallbackPolling back to pending, with the old proof still the last one known.
+    const g = startSubscription({});
+    await flush();
+    g.actor.send({ type: 'STREAM.STATUS', upstream: proven(0) });
+    g.clock.advance(testConfig.pendingTimeoutMs);
+    expect(g.state()).toBe('fallbackPolling');
+    g.clock.advance(bound);
+    await flush();
+    g.actor.send({ type: 'SOCKET.OPENED' });
+    expect(g.state()).toBe('streamingPending');
+    g.actor.send(update); // a resumed stream's first frame: no word on the upstream yet
+    expect(g.state()).toBe('streamingPending');
+    g.actor.send(provenHeartbeat(200));
+    expect(g.state()).toBe('streamingHealthy');
+  });
+
+  test('leavingDegradedNeedsAFreshProof', async () => {
+    const h = await healthy();
+    h.actor.send({ type: 'STREAM.DRIFT', detail: 'digest' });
+    await flush();
+    // Agreeing heartbeats on a healthy upstream, but its proof is past the bound: not good.
+    for (let i = 0; i < testConfig.hysteresisCount + 2; i++) h.actor.send(provenHeartbeat(bound + 100));
+    expect(h.state()).toBe('degraded');
+    for (let i = 0; i < testConfig.hysteresisCount - 1; i++) h.actor.send(provenHeartbeat(100));
+    expect(h.state()).toBe('degraded');
+    h.actor.send(provenHeartbeat(100));
+    expect(h.state()).toBe('streamingHealthy');
+  });
+
+  test('hysteresisDoesNotEndOnAProofThatAgedMeanwhile', async () => {
+    const h = await healthy();
+    h.actor.send({ type: 'STREAM.DRIFT', detail: 'digest' });
+    h.actor.send(provenHeartbeat(0));
+    h.clock.advance(bound + 1);
+    await flush();
+    // Agreeing, healthy, but the last proof is now older than the bound.
+    for (let i = 0; i < testConfig.hysteresisCount; i++) h.actor.send(heartbeat);
+    expect(h.state()).toBe('degraded');
+  });
+
+  test('aLogFollowerWithNoProofRunsNoProofTimer', async () => {
+    const h = startSubscription({ domain: 'pod-logs', scope: 'default/web-1' });
+    await flush();
+    h.actor.send(provenHeartbeat(null));
+    expect(h.state()).toBe('streamingHealthy');
+    expect(h.clock.pendingDelays()).toEqual([testConfig.stallTimeoutMs]);
+    for (let i = 0; i < 20; i++) {
+      h.clock.advance(testConfig.heartbeatIntervalMs);
+      h.actor.send(provenHeartbeat(null));
+    }
+    expect(h.state()).toBe('streamingHealthy');
+  });
+
+  test('aProvenStreamRunsTheStallAndTheLapseTimersOnly', async () => {
+    const h = startSubscription({});
+    await flush();
+    h.actor.send(provenHeartbeat(1_200));
+    expect(h.clock.pendingDelays()).toEqual([bound - 1_200, testConfig.stallTimeoutMs].sort((a, b) => a - b));
+  });
+
+  test('diagnosticsShowTheBoundTheUpstreamProofAndTheEndToEndProof', async () => {
+    const h = startSubscription({});
+    await flush();
+    h.actor.send(provenHeartbeat(700)); // upstream proven 700 ms ago, digest agrees now
+    h.clock.advance(500);
+    h.actor.send(update);
+    h.clock.advance(250);
+    const row = diagnoseSubscription(h.actor.getSnapshot(), h.clock.now());
+    expect(row.freshnessBoundMs).toBe(bound);
+    expect(row.upstreamProofAgeMs).toBe(700 + 750);
+    // The oldest link: the upstream proof (1450) is older than the agreeing heartbeat (750) and the update (250).
+    expect(row.proofAgeMs).toBe(1_450);
+    expect(row.stream?.lastDeliveryAgeMs).toBe(250);
   });
 });

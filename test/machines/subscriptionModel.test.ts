@@ -12,19 +12,21 @@
  * Transitions actually taken are collected from the inspection API, and the test fails unless
  * every state and every transition of the machine was exercised.
  */
-import type { AnyEventObject, InspectionEvent, SnapshotFrom } from 'xstate';
-import { createActor, initialTransition, transition } from 'xstate';
+import type { AnyEventObject, EventObject, InspectionEvent, SnapshotFrom } from 'xstate';
+import { createActor, fromCallback, initialTransition, transition } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, getSimplePaths } from 'xstate/graph';
 import { diagnoseSubscription } from '../../machines/diagnostics.js';
 import { machineTransitions, stateNodes, takenTransitionId } from '../../machines/introspect.js';
-import type { SubscriptionEvent } from '../../machines/subscriptionMachine.js';
-import { subscriptionMachine } from '../../machines/subscriptionMachine.js';
+import type { StreamSubscriptionInput, SubscriptionEvent } from '../../machines/subscriptionMachine.js';
+import { subscriptionMachine, subscriptionStateName } from '../../machines/subscriptionMachine.js';
 import { flush, TestClock } from '../support/clock.js';
 import { FetchControl, HttpError } from '../support/fetchControl.js';
 import { testConfig } from '../support/subscriptionHarness.js';
 
 type Snapshot = SnapshotFrom<typeof subscriptionMachine>;
 
+// pod-logs, so that SCOPE.CHANGED to '' reaches blocked.noScope; the upstream reports below
+// carry proofs anyway, since the machine does not look at the domain to judge them.
 const input = {
   domain: 'pod-logs' as const,
   scope: 'default/web-1',
@@ -33,8 +35,12 @@ const input = {
   random: () => 0.5,
 };
 
+const bound = testConfig.freshnessBoundMs;
 const upstreamDown = { state: 'backoff', healthy: false };
-const upstreamUp = { state: 'watching', healthy: true };
+const upstreamStalled = { state: 'watching', healthy: false, reason: 'upstream stalled', proofAgeMs: bound + 1 };
+const upstreamUp = { state: 'watching', healthy: true, proofAgeMs: 0 };
+const upstreamUnproven = { state: 'watching', healthy: true, proofAgeMs: null };
+const upstreamLapsed = { state: 'watching', healthy: true, proofAgeMs: bound + 1 };
 
 /** Timer events, read from the machine definition: one per `after` of every state. */
 const timerEvents: AnyEventObject[] = stateNodes(subscriptionMachine).flatMap((node) =>
@@ -48,10 +54,15 @@ const sampleEvents: AnyEventObject[] = [
   { type: 'SOCKET.OPENED' },
   { type: 'SOCKET.CLOSED' },
   { type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true, upstream: upstreamUp },
+  { type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true, upstream: upstreamUnproven },
+  { type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true, upstream: upstreamLapsed },
   { type: 'STREAM.DELIVERED', kind: 'update' },
   { type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true, upstream: upstreamDown },
   { type: 'STREAM.STATUS', upstream: upstreamDown },
+  { type: 'STREAM.STATUS', upstream: upstreamStalled },
   { type: 'STREAM.STATUS', upstream: upstreamUp },
+  { type: 'STREAM.STATUS', upstream: upstreamUnproven },
+  { type: 'STREAM.STATUS', upstream: upstreamLapsed },
   { type: 'STREAM.ERROR', message: 'stream error' },
   { type: 'STREAM.DRIFT', detail: 'seq gap' },
   { type: 'SCOPE.CHANGED', scope: '' },
@@ -77,18 +88,29 @@ function serializeState(snapshot: Snapshot): string {
     good: Math.min(c.goodDeliveries, c.config.hysteresisCount),
     digestAgreed: c.digestAgreed,
     upstreamHealthy: c.upstream?.healthy ?? null,
+    upstreamProvenAt: c.upstreamProvenAt,
     hasScope: c.scope !== '',
   });
 }
 
+/** Whether the upstream proof applies, and if so whether it is within the bound now. */
+function proofClass(snapshot: Snapshot): 'none' | 'fresh' | 'lapsed' {
+  const c = snapshot.context;
+  if (c.upstreamProvenAt === null) return 'none';
+  return c.now() - c.upstreamProvenAt <= c.config.freshnessBoundMs ? 'fresh' : 'lapsed';
+}
+
 /**
- * The states paths are generated over: nested state, reason, socket, and inside `degraded` the
- * hysteresis progress (elsewhere it is reset on the way in, so it does not matter).
+ * The states paths are generated over: nested state, socket, whether the upstream proof applies
+ * and is fresh, and inside `degraded` the hysteresis progress (elsewhere it is reset on the way
+ * in, so it does not matter). The reason is left out: it changes what diagnostics say, not what
+ * the machine does, and with it the model has four times the edges; every replayed step still
+ * checks the reason against the model's.
  */
 function serializeModelState(snapshot: Snapshot): string {
   const c = snapshot.context;
   const hysteresis = topState(snapshot) === 'degraded' ? { good: Math.min(c.goodDeliveries, c.config.hysteresisCount), agreed: c.digestAgreed } : {};
-  return JSON.stringify({ value: snapshot.value, status: snapshot.status, reason: c.reason, socketOpen: c.socketOpen, ...hysteresis });
+  return JSON.stringify({ value: snapshot.value, status: snapshot.status, socketOpen: c.socketOpen, proof: proofClass(snapshot), ...hysteresis });
 }
 
 /** Top-level state only: simple paths over anything finer are too many to enumerate. */
@@ -101,9 +123,11 @@ function serializeEvent(event: AnyEventObject): string {
 }
 
 // createTestModel refuses machines with invocations and delays, so the path generators are
-// called directly; the replay below is the test model's "exec" for every event.
+// called directly; the replay below is the test model's "exec" for every event. Paths are
+// generated with the clock standing still (time passes only when a timer fires, which the
+// generator cannot know); each replay recomputes the model's states on the replay's own clock.
 const traversal = {
-  input,
+  input: { ...input, now: () => 0 },
   // A fetch can only finish while one is in flight: offer its done and error events only then.
   // A stopped actor takes no events at all.
   // A timer event only where its state is active.
@@ -120,9 +144,7 @@ const traversal = {
 };
 
 function topState(snapshot: Snapshot): string {
-  if (snapshot.status === 'done') return 'stopped';
-  const value = snapshot.value;
-  return typeof value === 'string' ? value : (Object.keys(value)[0] ?? '');
+  return subscriptionStateName(snapshot);
 }
 
 const pollDelay = testConfig.snapshotPollIntervalMs['pod-logs'];
@@ -131,30 +153,42 @@ type Step = { event: AnyEventObject };
 
 /**
  * What the model says a sequence of events leads to: the machine's pure transition function
- * applied to the exact sequence, or null where the model offers the event nowhere on the way
- * (a path generated over coarse states may ask for a fetch to finish when none is in flight).
+ * applied to the exact sequence on the given clock, one step at a time as the replay reaches it;
+ * null where the model offers the event nowhere on the way (a path generated over coarse states
+ * may ask for a fetch to finish when none is in flight).
  */
-function modelStates(steps: readonly Step[]): Snapshot[] | null {
-  let [snapshot] = initialTransition(subscriptionMachine, input);
-  const states: Snapshot[] = [];
-  for (const step of steps) {
+function checkOffered(steps: readonly Step[]): boolean {
+  const next = modelOf(traversal.input.now);
+  return steps.every((step) => next(step) !== null);
+}
+
+function modelOf(now: () => number) {
+  let [snapshot] = initialTransition(subscriptionMachine, { ...input, now });
+  return (step: Step): Snapshot | null => {
     if (step.event.type !== 'xstate.init') {
       const offered = traversal.events(snapshot).some((e) => serializeEvent(e) === serializeEvent(step.event));
       if (!offered) return null;
       [snapshot] = transition(subscriptionMachine, snapshot, step.event as SubscriptionEvent);
     }
-    states.push(snapshot);
-  }
-  return states;
+    return snapshot;
+  };
 }
 
 /** Replays one generated path on a real actor and checks every step against the model. */
 async function replay(steps: readonly Step[], taken: Set<string>): Promise<boolean> {
-  const expected = modelStates(steps);
-  if (!expected) return false;
   const clock = new TestClock();
+  const model = modelOf(() => clock.now());
+  // A path infeasible from the start is not replayed (checked again at each step below).
+  if (!checkOffered(steps)) return false;
   const fetch = new FetchControl<{ domain: string; scope: string }, unknown>();
-  const machine = subscriptionMachine.provide({ actors: { fetchSnapshot: fetch.logic as never } });
+  const stream = { subscriptions: 0 };
+  const streamSubscription = fromCallback<EventObject, StreamSubscriptionInput>(() => {
+    stream.subscriptions++;
+    return () => {
+      stream.subscriptions--;
+    };
+  });
+  const machine = subscriptionMachine.provide({ actors: { fetchSnapshot: fetch.logic as never, streamSubscription } });
   const actor = createActor(machine, {
     clock,
     input: { ...input, now: () => clock.now() },
@@ -168,6 +202,12 @@ async function replay(steps: readonly Step[], taken: Set<string>): Promise<boole
   for (const [index, step] of steps.entries()) {
     const event = step.event;
     const where = `step ${index} (${event.type}) from ${JSON.stringify(actor.getSnapshot().value)}`;
+    const offered = event.type === 'xstate.init' || traversal.events(actor.getSnapshot()).some((e) => serializeEvent(e) === serializeEvent(event));
+    if (!offered) {
+      // Time moved on the replay's clock where the generator's stood still, and a guard that
+      // reads the proof's age decided otherwise: the path is not feasible on a real clock.
+      throw new Error(`${where}: not offered on the replay's clock (time-dependent guard)`);
+    }
     if (event.type === 'xstate.init') {
       // the initial state: nothing to do
     } else if (event.type === 'xstate.done.actor.snapshot') {
@@ -189,9 +229,15 @@ async function replay(steps: readonly Step[], taken: Set<string>): Promise<boole
     }
     await flush();
 
+    const expected = model(step);
+    if (!expected) throw new Error(`${where}: the real actor took an event the model does not offer`);
     const real = actor.getSnapshot();
-    expect({ where, state: serializeState(real) }).toEqual({ where, state: serializeState(expected[index]!) });
+    expect({ where, state: serializeState(real) }).toEqual({ where, state: serializeState(expected) });
     checkInvariants(real, clock, fetch, where, machine);
+    expect({ where, subscribed: stream.subscriptions }).toEqual({
+      where,
+      subscribed: ['streamingPending', 'streamingHealthy', 'degraded'].includes(topState(real)) ? 1 : 0,
+    });
   }
   actor.stop();
   expect(clock.pendingCount).toBe(0);
@@ -218,7 +264,12 @@ function checkInvariants(
 
   // The core invariant, from behaviour: paused if and only if streamingHealthy.
   expect({ where, actuallyPolling }).toEqual({ where, actuallyPolling: state !== 'streamingHealthy' && !nothingToPoll });
-  if (state === 'streamingHealthy') expect({ where, pending }).toEqual({ where, pending: [testConfig.stallTimeoutMs] });
+  if (state === 'streamingHealthy') {
+    // The stall timer, and where a proof applies its lapse timer, due when the proof passes the bound.
+    const provenAt = snapshot.context.upstreamProvenAt;
+    const timers = clock.pendingTimers().map((t) => (provenAt !== null && t.due === provenAt + bound ? 'lapse' : t.delay));
+    expect({ where, timers: timers.sort() }).toEqual({ where, timers: (provenAt === null ? [testConfig.stallTimeoutMs] : [testConfig.stallTimeoutMs, 'lapse']).sort() });
+  }
 
   // And diagnostics say the same.
   expect({ where, pollingEnabled: row.polling.enabled }).toEqual({

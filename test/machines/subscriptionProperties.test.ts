@@ -1,24 +1,41 @@
 /**
- * Property test: random histories of socket, stream, fetch, scope and timer events (including
- * time passing) never make the subscription machine throw, and keep the core invariant: polling
- * is paused if and only if the machine is in `streamingHealthy`, judged from what it does.
+ * Property tests: random histories of socket, stream, fetch, scope and timer events (including
+ * time passing on the fake clock) never make the subscription machine throw, and keep
+ *
+ * - the core invariant: polling is paused if and only if the machine is in `streamingHealthy`,
+ *   judged from what it does (a fetch in flight or a poll timer pending);
+ * - the freshness bound: never `streamingHealthy` with an upstream proof older than the bound;
+ * - one stream subscription at most, held exactly while in the states that stream.
  */
 import fc from 'fast-check';
-import { createActor } from 'xstate';
+import type { EventObject } from 'xstate';
+import { createActor, fromCallback } from 'xstate';
 import { diagnoseSubscription } from '../../machines/diagnostics.js';
-import type { SubscriptionEvent } from '../../machines/subscriptionMachine.js';
-import { subscriptionMachine } from '../../machines/subscriptionMachine.js';
+import type { StreamSubscriptionInput, SubscriptionEvent } from '../../machines/subscriptionMachine.js';
+import { subscriptionMachine, subscriptionStateName } from '../../machines/subscriptionMachine.js';
+import type { UpstreamReport } from '../../machines/types.js';
 import { flush, TestClock } from '../support/clock.js';
 import { FetchControl, HttpError } from '../support/fetchControl.js';
 import { testConfig } from '../support/subscriptionHarness.js';
 
 type Action =
   | { kind: 'send'; event: SubscriptionEvent }
-  | { kind: 'resolve' }
+  | { kind: 'resolve'; upstream?: UpstreamReport }
   | { kind: 'reject'; status: number }
   | { kind: 'wait'; ms: number };
 
-const upstream = fc.record({ state: fc.constantFrom('watching', 'backoff', 'listing'), healthy: fc.boolean() });
+const bound = testConfig.freshnessBoundMs;
+
+const upstream: fc.Arbitrary<UpstreamReport> = fc.record(
+  {
+    state: fc.constantFrom('watching', 'backoff', 'listing'),
+    healthy: fc.boolean(),
+    reason: fc.constantFrom(null, 'stalled', 'upstream stalled', 'deployments: upstream stalled'),
+    // Fresh, near the bound, past it, none applies; or absent (an older backend).
+    proofAgeMs: fc.oneof(fc.integer({ min: 0, max: 2 * bound }), fc.constantFrom(null, 0, bound, bound + 1)),
+  },
+  { requiredKeys: ['state', 'healthy'] },
+);
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.constantFrom<Action>(
@@ -29,8 +46,8 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     { kind: 'send', event: { type: 'REFRESH' } },
     { kind: 'send', event: { type: 'SCOPE.CHANGED', scope: '' } },
     { kind: 'send', event: { type: 'SCOPE.CHANGED', scope: 'default/web-2' } },
-    { kind: 'resolve' },
   ),
+  fc.record({ kind: fc.constant('resolve' as const), upstream: fc.option(upstream, { nil: undefined }) }),
   fc.record({
     kind: fc.constant('send' as const),
     event: fc.record({
@@ -45,17 +62,25 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 20_000 }) }),
 );
 
-function topState(value: unknown): string {
-  return typeof value === 'string' ? value : Object.keys(value as object)[0]!;
-}
+const streamingStates = new Set(['streamingPending', 'streamingHealthy', 'degraded']);
 
-test('randomHistoriesKeepPollingPausedIffStreamingHealthy', async () => {
+test('randomHistoriesKeepPollingPausedIffStreamingHealthyAndNeverHealthyOnALapsedProof', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 60 }), async (actions) => {
       const clock = new TestClock();
       const fetch = new FetchControl<{ domain: string; scope: string }, unknown>();
       const errors: unknown[] = [];
-      const actor = createActor(subscriptionMachine.provide({ actors: { fetchSnapshot: fetch.logic as never } }), {
+      let subscriptions = 0;
+      let subscribes = 0;
+      const streamSubscription = fromCallback<EventObject, StreamSubscriptionInput>(() => {
+        subscriptions++;
+        subscribes++;
+        return () => {
+          subscriptions--;
+        };
+      });
+      const machine = subscriptionMachine.provide({ actors: { fetchSnapshot: fetch.logic as never, streamSubscription } });
+      const actor = createActor(machine, {
         clock,
         input: { domain: 'pod-logs', scope: 'default/web-1', config: testConfig, socketOpen: true, now: () => clock.now() },
       });
@@ -63,27 +88,40 @@ test('randomHistoriesKeepPollingPausedIffStreamingHealthy', async () => {
       actor.start();
       for (const a of actions) {
         if (a.kind === 'send') actor.send(a.event);
-        else if (a.kind === 'resolve') fetch.open?.resolve({ count: 1, changed: true });
+        else if (a.kind === 'resolve') fetch.open?.resolve({ count: 1, changed: true, upstream: a.upstream });
         else if (a.kind === 'reject') fetch.open?.reject(new HttpError(a.status, 'failed'));
         else clock.advance(a.ms);
         await flush(2);
 
         const snapshot = actor.getSnapshot();
         expect(snapshot.status).not.toBe('error');
-        const state = topState(snapshot.value);
+        const state = subscriptionStateName(snapshot);
+        const c = snapshot.context;
         const pending = clock.pendingDelays();
         const polling = fetch.open !== undefined || pending.includes(testConfig.snapshotPollIntervalMs['pod-logs']);
         if (state === 'streamingHealthy') {
           expect(polling).toBe(false);
-          expect(pending).toEqual([testConfig.stallTimeoutMs]);
+          // The stall timer, and the proof's lapse timer, due when the proof passes the bound,
+          // exactly when a proof applies.
+          const timers = clock.pendingTimers();
+          const lapse = c.upstreamProvenAt === null ? -1 : timers.findIndex((t) => t.due === c.upstreamProvenAt! + bound);
+          if (c.upstreamProvenAt !== null) expect(lapse).toBeGreaterThanOrEqual(0);
+          expect(timers.filter((_, i) => i !== lapse).map((t) => t.delay)).toEqual([testConfig.stallTimeoutMs]);
+          // Never healthy on a proof older than the bound.
+          if (c.upstreamProvenAt !== null) expect(clock.now() - c.upstreamProvenAt).toBeLessThanOrEqual(bound);
         }
         if (state === 'fallbackPolling' || state === 'degraded' || state === 'streamingPending') expect(polling).toBe(true);
+        // Subscribed on the stream exactly while in a state that streams, never twice.
+        expect(subscriptions).toBe(streamingStates.has(state) ? 1 : 0);
         const row = diagnoseSubscription(snapshot, clock.now());
-        expect(row.polling.enabled).toBe(state !== 'streamingHealthy' && !(state === 'blocked' && snapshot.context.reason === 'no scope'));
+        expect(row.polling.enabled).toBe(state !== 'streamingHealthy' && !(state === 'blocked' && c.reason === 'no scope'));
         expect(row.health === 'healthy').toBe(state === 'streamingHealthy');
+        if (state === 'streamingHealthy' && row.upstreamProofAgeMs !== null) expect(row.upstreamProofAgeMs).toBeLessThanOrEqual(bound);
       }
       expect(errors).toEqual([]);
+      expect(actor.getSnapshot().context.counters.streamSubscribes).toBe(subscribes);
       actor.stop();
+      expect(subscriptions).toBe(0);
       expect(clock.pendingCount).toBe(0);
     }),
     { numRuns: 300, seed: 20261126 },

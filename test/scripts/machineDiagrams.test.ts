@@ -16,7 +16,7 @@ test('diagramShowsEveryTargetedTransition', () => {
   const targeted = machineTransitions(subscriptionMachine).filter((t) => t.targets.length > 0 && t.source !== 'subscription');
   const arrows = diagram.split('\n').filter((l) => l.includes(' --> ') && !l.includes('[*]'));
   expect(arrows.length).toBe(targeted.reduce((n, t) => n + t.targets.length, 0));
-  expect(diagram).toContain('subscription_streamingHealthy_listening --> subscription_degraded : after stallTimeout');
+  expect(diagram).toContain('subscription_subscribed_streamingHealthy_listening --> subscription_subscribed_degraded : after stallTimeout');
   expect(diagram).toContain('from any state — SCOPE.CHANGED [scopeGiven] → snapshotting; STOP → stopped');
 });
 

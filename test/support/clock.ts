@@ -39,6 +39,11 @@ export class TestClock {
     return [...this.pending.values()].map((p) => p.delay).sort((a, b) => a - b);
   }
 
+  /** Each pending timer's delay and the time it falls due, earliest first. */
+  pendingTimers(): Array<{ delay: number; due: number }> {
+    return [...this.pending.values()].map(({ delay, due }) => ({ delay, due })).sort((a, b) => a.due - b.due || a.delay - b.delay);
+  }
+
   /** Lets `ms` pass, firing every timer that falls due, earliest first. */
   advance(ms: number): void {
     const until = this.nowMs + ms;

@@ -1,12 +1,16 @@
 /**
  * Starts a real subscription actor on a TestClock with a controllable snapshot fetch, and
- * records the effects the machine asks for (subscribe, unsubscribe, resync, drop data).
+ * records the effects the machine asks for (subscribe, unsubscribe, resync, drop data). The
+ * stream subscription is the machine's invoked `streamSubscription` actor: starting it records a
+ * subscribe, its cleanup an unsubscribe, as the engine's does on the wire.
  */
-import { createActor } from 'xstate';
+import type { EventObject } from 'xstate';
+import { createActor, fromCallback } from 'xstate';
 import type { KubeliveConfig } from '../../machines/config.js';
 import { resolveConfig } from '../../machines/config.js';
 import type { Domain } from '../../machines/domains.js';
-import { subscriptionMachine } from '../../machines/subscriptionMachine.js';
+import type { StreamSubscriptionInput } from '../../machines/subscriptionMachine.js';
+import { subscriptionMachine, subscriptionStateName } from '../../machines/subscriptionMachine.js';
 import type { FetchResult } from '../../machines/types.js';
 import { TestClock } from './clock.js';
 import { FetchControl } from './fetchControl.js';
@@ -22,6 +26,8 @@ export const testConfig: KubeliveConfig = resolveConfig({
   backoffBaseMs: 400,
   backoffCapMs: 8_000,
   metricsIntervalMs: 5_000,
+  // Above the stall timeout, as the defaults are (10 s over 6 s), and unlike any other delay.
+  freshnessBoundMs: 4_200,
 });
 
 export type Effect = 'subscribeToStream' | 'unsubscribeFromStream' | 'requestResync' | 'dropScopeData';
@@ -40,11 +46,15 @@ export function startSubscription(options: {
   const record = (name: Effect) => () => {
     effects.push(name);
   };
+  const streamSubscription = fromCallback<EventObject, StreamSubscriptionInput>(() => {
+    effects.push('subscribeToStream');
+    return () => {
+      effects.push('unsubscribeFromStream');
+    };
+  });
   const machine = subscriptionMachine.provide({
-    actors: { fetchSnapshot: fetch.logic },
+    actors: { fetchSnapshot: fetch.logic, streamSubscription },
     actions: {
-      subscribeToStream: record('subscribeToStream'),
-      unsubscribeFromStream: record('unsubscribeFromStream'),
       requestResync: record('requestResync'),
       dropScopeData: record('dropScopeData'),
     },
@@ -61,9 +71,6 @@ export function startSubscription(options: {
     },
   });
   if (options.start !== false) actor.start();
-  const state = () => {
-    const value = actor.getSnapshot().value;
-    return typeof value === 'string' ? value : Object.keys(value)[0];
-  };
+  const state = () => subscriptionStateName(actor.getSnapshot());
   return { actor, clock, fetch, effects, machine, state };
 }
