@@ -13,13 +13,16 @@ import type { DemoClusterOptions } from './index.js';
 const usage = `Usage:
   kubelive demo-cluster [--port P] [--host H] [--kubeconfig-out FILE] [--nodes N] [--pods N]
                         [--namespaces N] [--churn EVENTS_PER_S] [--seed S] [--metrics-resolution 15s]
+                        [--bookmark-interval 60s] [--history-window 75s] [--no-metrics]
   kubelive demo-cluster fault NAME [--resource PLURAL] [--ms N] --server URL [--kubeconfig FILE]
   kubelive demo-cluster fault clear --server URL
   kubelive demo-cluster fault list --server URL
 
 Serves a Kubernetes-API-compatible cluster with simulated workloads over HTTPS on loopback, writes
 a kubeconfig for it, and runs until interrupted. Defaults: port 0 (any free port), ${defaults.nodes} nodes,
-${defaults.pods} pods, ${defaults.namespaces} namespaces, churn ${defaults.churn}, seed ${defaults.seed}, metrics resolution 15s.
+${defaults.pods} pods, ${defaults.namespaces} namespaces, churn ${defaults.churn}, seed ${defaults.seed}, metrics resolution 15s,
+a bookmark every 60s and 75s of watch history (as kube-apiserver's watch cache). --no-metrics serves
+no metrics.k8s.io at all, as a cluster without metrics-server.
 
 Faults: ${faultNames.join(', ')}.`;
 
@@ -31,6 +34,19 @@ function count(name: string, text: string | undefined, min: number, max: number)
   const n = Number(text);
   if (n < min || n > max) throw new UsageError(`--${name}: ${n} is out of range (${min} to ${max})`);
   return n;
+}
+
+/** A duration flag (`500ms`, `15s`, `1m`) of at least one second, in ms. */
+function durationFlag(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = parseDuration(text, `--${name}`);
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^invalid kubelive configuration: /, ''));
+  }
+  if (ms < 1000) throw new UsageError(`--${name} must be at least 1s`);
+  return ms;
 }
 
 function parseServeOptions(argv: string[]): DemoClusterOptions {
@@ -48,6 +64,9 @@ function parseServeOptions(argv: string[]): DemoClusterOptions {
       churn: { type: 'string' },
       seed: { type: 'string' },
       'metrics-resolution': { type: 'string' },
+      'bookmark-interval': { type: 'string' },
+      'history-window': { type: 'string' },
+      'no-metrics': { type: 'boolean' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -75,14 +94,13 @@ function parseServeOptions(argv: string[]): DemoClusterOptions {
   }
   const seed = count('seed', values.seed, 0, 2 ** 32 - 1);
   if (seed !== undefined) options.seed = seed;
-  if (values['metrics-resolution'] !== undefined) {
-    try {
-      options.metricsResolutionMs = parseDuration(values['metrics-resolution'], '--metrics-resolution');
-    } catch (e) {
-      throw new UsageError((e as Error).message.replace(/^invalid kubelive configuration: /, ''));
-    }
-    if (options.metricsResolutionMs < 1000) throw new UsageError('--metrics-resolution must be at least 1s');
-  }
+  const metricsResolutionMs = durationFlag('metrics-resolution', values['metrics-resolution']);
+  if (metricsResolutionMs !== undefined) options.metricsResolutionMs = metricsResolutionMs;
+  const bookmarkIntervalMs = durationFlag('bookmark-interval', values['bookmark-interval']);
+  if (bookmarkIntervalMs !== undefined) options.bookmarkIntervalMs = bookmarkIntervalMs;
+  const historyWindowMs = durationFlag('history-window', values['history-window']);
+  if (historyWindowMs !== undefined) options.historyWindowMs = historyWindowMs;
+  if (values['no-metrics']) options.metrics = false;
   return options;
 }
 

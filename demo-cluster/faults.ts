@@ -6,11 +6,12 @@
  * Two of them act once, at the moment they are set, and stay listed until cleared so a caller
  * can see what it did: `drop-watches` closes every open watch, `expire` forgets the change history
  * (as etcd compaction does) so the next watch or continue from an older resourceVersion gets 410.
- * The others hold while they are on.
+ * The others hold while they are on, except that a watch `blackhole-watches` has caught stays dead
+ * after it is cleared, as a half-open connection never recovers.
  */
 import { badRequest } from './status.js';
 
-export const faultNames = ['drop-watches', 'stall-watches', 'expire', 'fail-lists', 'forbid', 'slow', 'stop-metrics'] as const;
+export const faultNames = ['drop-watches', 'stall-watches', 'blackhole-watches', 'expire', 'fail-lists', 'forbid', 'slow', 'stop-metrics'] as const;
 export type FaultName = (typeof faultNames)[number];
 
 export interface FaultRequest {

@@ -218,11 +218,21 @@ export class ClusterBuilder {
     const pod = makePendingPod({ name, namespace: ns, uid: r.uid(), created, owner, template });
     schedulePod(pod, nodeName, this.nodeIPs.get(nodeName) ?? '10.0.0.2', created);
     startPod(pod, this.nextPodIP(), created);
+    // Restarts happen in order, and before the crash 30 s ago, so that every run a log request
+    // can read starts before it finishes.
+    const crashAgoMs = 30_000;
     if (r.chance(0.08)) {
       const times = r.int(1, 4);
-      for (let i = 0; i < times; i++) restartContainer(pod, 0, this.iso(r.int(1000, ageMs)), false);
+      const agos: number[] = [];
+      for (let i = 0; i < times; i++) agos.push(r.int(1000, ageMs));
+      for (const ago of agos.sort((a, b) => b - a)) restartContainer(pod, 0, this.iso(ago), false);
     }
-    if (r.chance(0.01)) restartContainer(pod, 0, this.iso(30_000), true);
+    if (r.chance(0.01)) {
+      const running = (pod.status as { containerStatuses: { state: { running?: { startedAt: string } } }[] }).containerStatuses[0]?.state.running;
+      // The run that crashed started at least a second before it crashed.
+      if (running && Date.parse(running.startedAt) > this.now() - crashAgoMs - 1000) running.startedAt = this.iso(Math.min(ageMs, crashAgoMs + 60_000));
+      restartContainer(pod, 0, this.iso(crashAgoMs), true);
+    }
     return pod;
   }
 

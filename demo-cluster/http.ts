@@ -96,9 +96,34 @@ export function includeObjectParam(q: URLSearchParams): IncludeObject {
   return include;
 }
 
+/**
+ * A boolean query parameter as kube-apiserver reads one (apimachinery's
+ * Convert_Slice_string_To_bool): absent, "0" or "false" in any case is false; anything else,
+ * the empty string and "f" included, is true. So nothing here is a 400, as on a real server.
+ */
 export function boolParam(q: URLSearchParams, name: string): boolean {
   const raw = q.get(name);
-  return raw === 'true' || raw === '1';
+  if (raw === null) return false;
+  return raw !== '0' && raw.toLowerCase() !== 'false';
+}
+
+/**
+ * `dryRun`: absent, or `All` (the only value a real server accepts); true when the write must not
+ * be stored. Anything else is a 422 naming the options kind (`PatchOptions`, `DeleteOptions`, ...),
+ * as kube-apiserver's ValidatePatchOptions and friends answer.
+ */
+export function dryRunParam(q: URLSearchParams, optionsKind: 'PatchOptions' | 'UpdateOptions' | 'DeleteOptions' | 'CreateOptions'): boolean {
+  const values = q.getAll('dryRun');
+  const bad = values.filter((v) => v !== 'All');
+  if (bad.length > 0) {
+    const given = `[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`;
+    throw new ApiError(422, 'Invalid', `${optionsKind}.meta.k8s.io "" is invalid: dryRun: Unsupported value: ${given}: supported values: "All"`, {
+      group: 'meta.k8s.io',
+      kind: optionsKind,
+      causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: ${given}: supported values: "All"`, field: 'dryRun' }],
+    });
+  }
+  return values.length > 0;
 }
 
 /** Writes a list in slices, waiting for the socket to drain, so 100,000 pods never become one giant string. */

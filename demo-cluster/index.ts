@@ -36,10 +36,14 @@ export interface DemoClusterOptions {
   metricsResolutionMs?: number;
   /** Where to write the kubeconfig; default a new temporary folder, removed on stop. */
   kubeconfigOut?: string;
-  /** How often watches that allow bookmarks get one; default 5 s, at least 1 s (as real servers pace them). */
+  /** How often watches that allow bookmarks get one; default 60 s as kube-apiserver's watch cache, at least 1 s. */
   bookmarkIntervalMs?: number;
   /** How many recent changes per resource a watch may resume from; default 20,000. */
   watchWindow?: number;
+  /** How long a change can be resumed from; default 75 s, as kube-apiserver's watch cache keeps events. */
+  historyWindowMs?: number;
+  /** false: metrics.k8s.io is not served at all (404, and absent from discovery), as on a cluster without metrics-server. */
+  metrics?: boolean;
 }
 
 export interface DemoCluster {
@@ -69,7 +73,10 @@ export const defaults = {
   churn: 0,
   seed: 1,
   metricsResolutionMs: 15_000,
-  bookmarkIntervalMs: 5_000,
+  // kube-apiserver's watch cache: a bookmark about once a minute (defaultBookmarkFrequency) and
+  // events kept for 75 s (eventFreshDuration: the bookmark period plus a margin).
+  bookmarkIntervalMs: 60_000,
+  historyWindowMs: 75_000,
 } as const;
 
 /** Largest sizes accepted; generation stays within a few seconds up to these. */
@@ -91,7 +98,9 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
 
   const bookmarkIntervalMs = options.bookmarkIntervalMs ?? defaults.bookmarkIntervalMs;
   if (!Number.isFinite(bookmarkIntervalMs) || bookmarkIntervalMs < 1000) throw new RangeError(`bookmarks come at most once a second; got an interval of ${bookmarkIntervalMs} ms`);
-  const stores = new Stores(options.watchWindow);
+  const historyWindowMs = options.historyWindowMs ?? defaults.historyWindowMs;
+  if (!Number.isFinite(historyWindowMs) || historyWindowMs < 1000) throw new RangeError(`the history window must be at least 1s; got ${historyWindowMs} ms`);
+  const stores = new Stores(options.watchWindow, historyWindowMs);
   const simulation = new Simulation(stores, { nodes, pods, namespaces, seed: options.seed ?? defaults.seed, churn });
   simulation.generate();
 
@@ -113,6 +122,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     token,
     serverAddress: () => address,
     bookmarkIntervalMs,
+    servesMetrics: options.metrics ?? true,
   });
   const server = createServer({ key: certificates.keyPem, cert: certificates.certPem }, api.handle);
   // A client that sends garbage instead of TLS or HTTP is dropped without disturbing anyone else.
@@ -164,7 +174,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     stop() {
       stopped ??= (async () => {
         simulation.stop();
-        api?.dropWatches();
+        api?.dropWatches(undefined, true);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -260,7 +260,8 @@ export function completePod(pod: KubeObject, at: string): void {
   const status = statusOf(pod);
   status.phase = 'Succeeded';
   for (const c of containerStatuses(pod)) {
-    c.state = { terminated: { exitCode: 0, reason: 'Completed', startedAt: at, finishedAt: at } };
+    const startedAt = (c.state as { running?: { startedAt?: string } }).running?.startedAt ?? at;
+    c.state = { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt: at } };
     c.ready = false;
     c.started = false;
   }

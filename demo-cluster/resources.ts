@@ -79,11 +79,14 @@ export function apiVersions(serverAddress: string): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
-export function apiGroupList(): object {
+/** Every served group but the `hidden` ones (e.g. metrics.k8s.io on a cluster without metrics-server). */
+export function apiGroupList(hidden: readonly string[] = []): object {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groups().map((g) => apiGroup(g.name, g.version)),
+    groups: groups()
+      .filter((g) => !hidden.includes(g.name))
+      .map((g) => apiGroup(g.name, g.version)),
   };
 }
 

@@ -6,8 +6,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Faults } from './faults.js';
+import { isoAt } from './generate.js';
 import { parseFaultRequest } from './faults.js';
-import { containerLog, formatLine, linesToPrint, linesWritten, logLine } from './logs.js';
+import { containerLog, finishOfRun, formatLine, isSameRunningRun, linesToPrint, linesWritten, logLine } from './logs.js';
+import type { ContainerLog } from './logs.js';
 import type { MetricsClock } from './metrics.js';
 import { hasPodMetrics, nodeMetrics, podMetrics } from './metrics.js';
 import { applyPatch } from './patch.js';
@@ -20,7 +22,7 @@ import type { KubeObject, ObjectStore } from './store.js';
 import type { Stores } from './stores.js';
 import { toTable } from './table.js';
 import { WatchStream } from './watch.js';
-import { boolParam, includeObjectParam, intParam, isLoopback, parseJson, parseRevision, readBody, sameToken, sendError, sendJson, tableMediaType, wantsTable, writeList } from './http.js';
+import { boolParam, dryRunParam, includeObjectParam, intParam, isLoopback, parseJson, parseRevision, readBody, sameToken, sendError, sendJson, tableMediaType, wantsTable, writeList } from './http.js';
 import { checkedUpdate, isReplicas } from './writes.js';
 
 export interface ApiServerContext {
@@ -32,7 +34,11 @@ export interface ApiServerContext {
   /** host:port as clients reach it, for /api's serverAddressByClientCIDRs. */
   serverAddress: () => string;
   bookmarkIntervalMs: number;
+  /** false: metrics.k8s.io is not served at all, as on a cluster without metrics-server. */
+  servesMetrics: boolean;
 }
+
+const metricsGroup = 'metrics.k8s.io';
 
 /** A watch with no timeoutSeconds ends after this long, like kube-apiserver's min-request-timeout. */
 const defaultWatchTimeoutMs = 30 * 60_000;
@@ -53,13 +59,25 @@ export class ApiServer {
 
   constructor(private readonly ctx: ApiServerContext) {
     ctx.faults.onChange(() => {
-      for (const w of this.watches) w.resume();
+      for (const w of this.watches) {
+        if (this.isBlackholed(w.resource)) w.blackhole();
+        else w.resume();
+      }
     });
   }
 
-  /** Closes every open watch (of one resource plural, or all): the `drop-watches` fault and shutdown. */
-  dropWatches(resource?: string): void {
+  private isBlackholed(resource: string): boolean {
+    return this.ctx.faults.find('blackhole-watches', resource) !== undefined;
+  }
+
+  /**
+   * Closes every open watch (of one resource plural, or all): the `drop-watches` fault and
+   * shutdown. A blackholed watch is dead already and nothing can reach its client, so only
+   * shutdown (`evenBlackholed`) forgets it.
+   */
+  dropWatches(resource?: string, evenBlackholed = false): void {
     for (const w of [...this.watches]) {
+      if (w.isBlackholed && !evenBlackholed) continue;
       if (resource === undefined || w.resource === resource) {
         w.close();
         this.watches.delete(w);
@@ -124,9 +142,11 @@ export class ApiServer {
   private discovery(method: string, segments: string[], res: ServerResponse): void {
     if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'discovery documents are read-only');
     const [root, group, version] = segments;
+    const hidden = this.ctx.servesMetrics ? [] : [metricsGroup];
     let body: object | undefined;
     if (root === 'api') body = segments.length === 1 ? apiVersions(this.ctx.serverAddress()) : segments.length === 2 ? apiResourceList('', group ?? '') : undefined;
-    else if (segments.length === 1) body = apiGroupList();
+    else if (hidden.includes(group ?? '')) body = undefined;
+    else if (segments.length === 1) body = apiGroupList(hidden);
     else if (segments.length === 2) body = apiGroupDocument(group ?? '');
     else if (segments.length === 3) body = apiResourceList(group ?? '', version ?? '');
     if (!body) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -149,7 +169,7 @@ export class ApiServer {
       rest = rest.slice(2);
     }
     const [plural = '', name, subresource, ...extra] = rest;
-    const info = findResource(group, version, plural);
+    const info = group === metricsGroup && !this.ctx.servesMetrics ? undefined : findResource(group, version, plural);
     if (!info || extra.length > 0) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     if (namespace !== undefined && !info.namespaced) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     for (const n of [namespace, name]) {
@@ -166,7 +186,7 @@ export class ApiServer {
   private async resource(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
     const { info } = r;
     const method = req.method ?? 'GET';
-    const isWatch = method === 'GET' && r.name === undefined && (q.get('watch') === 'true' || q.get('watch') === '1' || req.url?.includes('/watch/') === true);
+    const isWatch = method === 'GET' && r.name === undefined && (boolParam(q, 'watch') || req.url?.includes('/watch/') === true);
     const verb = method === 'GET' ? (r.name === undefined ? (isWatch ? 'watch' : 'list') : 'get') : method === 'PATCH' ? 'patch' : method === 'PUT' ? 'update' : method === 'DELETE' ? 'delete' : 'create';
     await this.slowDown(info.plural);
     const faults = this.ctx.faults;
@@ -193,9 +213,9 @@ export class ApiServer {
       }
       case 'patch':
       case 'update':
-        return this.write(req, res, r, store, verb);
+        return this.write(req, res, q, r, store, verb);
       case 'delete':
-        return this.remove(res, r);
+        return this.remove(req, res, q, r);
       default:
         throw new ApiError(405, 'MethodNotAllowed', `the demo cluster does not allow ${method} on ${info.plural}`);
     }
@@ -286,15 +306,18 @@ export class ApiServer {
     if (table) res.setHeader('Content-Type', tableMediaType);
     this.watches.add(stream);
     res.on('close', () => this.watches.delete(stream));
-    stream.start(expiredError);
+    // A watch opened into a blackhole gets no answer at all: not even the response headers.
+    if (this.isBlackholed(r.info.plural)) stream.blackhole();
+    else stream.start(expiredError);
     if (!stream.isOpen) this.watches.delete(stream);
   }
 
-  private async write(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, store: ObjectStore, verb: 'patch' | 'update'): Promise<void> {
+  private async write(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, store: ObjectStore, verb: 'patch' | 'update'): Promise<void> {
     if (!r.info.verbs.includes(verb)) {
       req.resume();
       throw new ApiError(405, 'MethodNotAllowed', `the demo cluster does not allow ${verb} on ${r.info.plural}`);
     }
+    const dryRun = dryRunParam(q, verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
     const body = parseJson(await readBody(req));
     const current = this.mustGet(store, r);
     const proposed = verb === 'patch' ? applyPatch(String(req.headers['content-type'] ?? ''), current, body) : body;
@@ -303,6 +326,8 @@ export class ApiServer {
     if (preconditionRv !== undefined && preconditionRv !== current.metadata.resourceVersion) throw conflict(r.info.plural, current.metadata.name, r.info.group);
     if (verb === 'update') checkIdentity(current, proposed);
     const next = checkedUpdate(current, proposed);
+    // A dry run answers with what would be stored, checked the same way, and stores nothing.
+    if (dryRun) return sendJson(res, 200, next);
     const stored = this.storeUpdate(r, store, current, next);
     sendJson(res, 200, stored);
   }
@@ -323,11 +348,24 @@ export class ApiServer {
     return store.replace(next);
   }
 
-  private remove(res: ServerResponse, r: ResourceRequest): void {
-    if (!r.info.verbs.includes('delete')) throw new ApiError(405, 'MethodNotAllowed', `the demo cluster does not allow delete on ${r.info.plural}`);
+  /** DELETE on a pod: graceful, as on a real cluster (see Simulation.deletePod), or checked only under dryRun. */
+  private async remove(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
+    if (!r.info.verbs.includes('delete')) {
+      req.resume();
+      throw new ApiError(405, 'MethodNotAllowed', `the demo cluster does not allow delete on ${r.info.plural}`);
+    }
+    const options = deleteOptions(q, await readBody(req));
     const store = this.ctx.stores.byName(resourceKey(r.info));
     const current = this.mustGet(store, r);
-    const deleted = this.ctx.simulation.deletePod(r.namespace ?? 'default', current.metadata.name);
+    if (options.dryRun) {
+      const grace = options.gracePeriodSeconds ?? Number((current.spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30);
+      if (grace === 0 || current.metadata.deletionTimestamp !== undefined) return sendJson(res, 200, current);
+      const wouldBe = structuredClone(current);
+      wouldBe.metadata.deletionTimestamp = isoAt(Date.now() + grace * 1000);
+      wouldBe.metadata.deletionGracePeriodSeconds = grace;
+      return sendJson(res, 200, wouldBe);
+    }
+    const deleted = this.ctx.simulation.deletePod(r.namespace ?? 'default', current.metadata.name, options.gracePeriodSeconds);
     sendJson(res, 200, deleted ?? current);
   }
 
@@ -336,15 +374,16 @@ export class ApiServer {
       if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'pods/log supports only get');
       return this.logs(req, res, q, r);
     }
-    if (r.info.plural === 'deployments' && r.subresource === 'scale') return this.scale(req, res, r, method);
+    if (r.info.plural === 'deployments' && r.subresource === 'scale') return this.scale(req, res, q, r, method);
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
 
-  private async scale(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, method: string): Promise<void> {
+  private async scale(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, method: string): Promise<void> {
     const store = this.ctx.stores.deployments;
     const current = this.mustGet(store, r);
     if (method === 'GET') return sendJson(res, 200, scaleOf(current));
     if (method !== 'PUT' && method !== 'PATCH') throw new ApiError(405, 'MethodNotAllowed', 'deployments/scale supports get, update and patch');
+    const dryRun = dryRunParam(q, method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions');
     const body = parseJson(await readBody(req));
     const scale = scaleOf(current);
     const proposed = method === 'PATCH' ? applyPatch(String(req.headers['content-type'] ?? ''), scale, body) : body;
@@ -353,6 +392,7 @@ export class ApiServer {
     const replicas = p?.spec?.replicas;
     const problem = isReplicas(replicas);
     if (problem) throw new ApiError(422, 'Invalid', `Scale.autoscaling "${current.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: ${problem}`);
+    if (dryRun) return sendJson(res, 200, { ...scale, spec: { replicas } });
     const updated = this.ctx.simulation.scaleDeployment(r.namespace ?? 'default', current.metadata.name, replicas as number) ?? current;
     sendJson(res, 200, scaleOf(updated));
   }
@@ -378,8 +418,7 @@ export class ApiServer {
   private logs(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): void {
     const store = this.ctx.stores.pods;
     const pod = this.mustGet(store, r);
-    const log = containerLog(pod, q.get('container') ?? undefined);
-    if (boolParam(q, 'previous')) throw badRequest(`previous terminated container "${log.container}" in pod "${pod.metadata.name}" not found`);
+    const log = containerLog(pod, q.get('container') ?? undefined, boolParam(q, 'previous'));
     const timestamps = boolParam(q, 'timestamps');
     const tailLines = intParam(q, 'tailLines', 0, Number.MAX_SAFE_INTEGER);
     const sinceSeconds = intParam(q, 'sinceSeconds', 1, Number.MAX_SAFE_INTEGER);
@@ -395,34 +434,44 @@ export class ApiServer {
       res.write(text);
       return true;
     };
+    const writeLines = (from: number, to: number): boolean => {
+      for (let n = from; n < to; n++) if (!write(formatLine(logLine(log, n), timestamps))) return false;
+      return true;
+    };
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     const [start, end] = linesToPrint(log, { tailLines, sinceSeconds, now: Date.now() });
-    for (let n = start; n < end; n++) if (!write(formatLine(logLine(log, n), timestamps))) return;
-    if (!follow) {
+    if (!writeLines(start, end)) return;
+    // A run that has finished writes nothing more, so following it ends here, as the kubelet's does.
+    if (!follow || log.finishedAt !== undefined) {
       res.end();
       return;
     }
-    // Follow: print each new line as it is written, until the pod goes away or the client leaves.
-    let next = end;
-    const uid = pod.metadata.uid;
+    this.followLog(req, res, r, pod.metadata.uid, log, end, writeLines);
+  }
+
+  /** Follow: print each new line as it is written, until the run ends, the pod goes away or the client leaves. */
+  private followLog(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, uid: string, log: ContainerLog, from: number, writeLines: (from: number, to: number) => boolean): void {
+    let next = from;
     const timer = setInterval(() => {
-      const still = store.get(r.namespace, pod.metadata.name);
-      if (!still || still.metadata.uid !== uid) {
-        clearInterval(timer);
-        res.end();
-        return;
-      }
       if (res.destroyed || res.writableEnded) {
         clearInterval(timer);
         return;
       }
-      const upTo = linesWritten(log, Date.now());
-      for (; next < upTo; next++) {
-        if (!write(formatLine(logLine(log, next), timestamps))) {
-          clearInterval(timer);
-          return;
-        }
+      const still = this.ctx.stores.pods.get(r.namespace, r.name ?? '');
+      if (!still || still.metadata.uid !== uid || !isSameRunningRun(still, log)) {
+        // The container stopped (or restarted): print what this run wrote up to its end, then end.
+        clearInterval(timer);
+        const finished = still && still.metadata.uid === uid ? finishOfRun(still, log) : undefined;
+        if (finished !== undefined && !writeLines(next, linesWritten({ ...log, finishedAt: finished }, finished))) return;
+        res.end();
+        return;
       }
+      const upTo = linesWritten(log, Date.now());
+      if (!writeLines(next, upTo)) {
+        clearInterval(timer);
+        return;
+      }
+      next = upTo;
     }, 250);
     res.on('close', () => clearInterval(timer));
     req.on('close', () => clearInterval(timer));
@@ -446,6 +495,33 @@ export class ApiServer {
         throw new ApiError(405, 'MethodNotAllowed', '/_demo/faults supports GET, POST and DELETE');
     }
   }
+}
+
+interface DeleteRequest {
+  gracePeriodSeconds: number | undefined;
+  dryRun: boolean;
+}
+
+/** DeleteOptions from the query and the optional body (kubectl sends them in the body). */
+function deleteOptions(q: URLSearchParams, body: Buffer): DeleteRequest {
+  let gracePeriodSeconds = intParam(q, 'gracePeriodSeconds', 0, 10 * 365 * 24 * 3600);
+  let dryRun = dryRunParam(q, 'DeleteOptions');
+  if (body.length > 0) {
+    const parsed = parseJson(body);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('the request body must be a DeleteOptions object');
+    const options = parsed as { gracePeriodSeconds?: unknown; dryRun?: unknown };
+    if (options.gracePeriodSeconds !== undefined && options.gracePeriodSeconds !== null) {
+      const g = options.gracePeriodSeconds;
+      if (typeof g !== 'number' || !Number.isInteger(g) || g < 0) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(g)}: must be a whole number of seconds, 0 or more`);
+      gracePeriodSeconds = g;
+    }
+    if (options.dryRun !== undefined && options.dryRun !== null) {
+      if (!Array.isArray(options.dryRun) || options.dryRun.some((v) => typeof v !== 'string')) throw badRequest('dryRun: must be a list of strings, e.g. ["All"]');
+      const fromBody = new URLSearchParams(options.dryRun.map((v: string) => ['dryRun', v]));
+      dryRun = dryRunParam(fromBody, 'DeleteOptions') || dryRun;
+    }
+  }
+  return { gracePeriodSeconds, dryRun };
 }
 
 function checkIdentity(current: KubeObject, proposed: unknown): void {

@@ -145,6 +145,11 @@ export class Simulation {
     return pods;
   }
 
+  /** An owner's pods that are not being deleted: what its controller counts, as a real one filters out Terminating pods. */
+  private activePodsOf(owner: KubeObject): KubeObject[] {
+    return this.podsOf(owner).filter((pod) => !isTerminating(pod));
+  }
+
   // --- controllers -------------------------------------------------------------------------
 
   /** Runs `fn` after `ms` unless the simulation has stopped; the timer is forgotten when it fires. */
@@ -239,7 +244,7 @@ export class Simulation {
     const store = controller.kind === 'ReplicaSet' ? this.stores.replicasets : controller.kind === 'StatefulSet' ? this.stores.statefulsets : controller.kind === 'DaemonSet' ? this.stores.daemonsets : this.stores.jobs;
     const owner = store.get(controller.namespace, controller.name);
     if (!owner) return;
-    const pods = this.podsOf(owner);
+    const pods = this.activePodsOf(owner);
     const want = controller.kind === 'DaemonSet' ? Number((owner.status as { desiredNumberScheduled?: number }).desiredNumberScheduled ?? pods.length) : controller.kind === 'Job' ? pods.length : Number((owner.spec as { replicas?: number }).replicas ?? 1);
     if (pods.length < want) {
       const taken = new Set(pods.map((p) => p.metadata.name));
@@ -253,7 +258,7 @@ export class Simulation {
       // Scale down removes the youngest pods first, as the ReplicaSet controller prefers.
       const victims = [...pods].sort((a, b) => (a.metadata.creationTimestamp < b.metadata.creationTimestamp ? 1 : -1)).slice(0, pods.length - want);
       for (const pod of victims) {
-        this.stores.pods.delete(pod.metadata.namespace, pod.metadata.name);
+        this.terminatePod(pod, this.churnGraceSeconds());
         this.recordEvent(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, 'replicaset-controller');
       }
     }
@@ -315,7 +320,7 @@ export class Simulation {
 
   private recomputeStatus(owner: KubeObject): void {
     const ns = owner.metadata.namespace;
-    const pods = this.podsOf(owner);
+    const pods = this.activePodsOf(owner);
     const ready = pods.filter(isPodReady).length;
     if (owner.kind === 'ReplicaSet') {
       const next = replicaStatus(pods);
@@ -340,15 +345,46 @@ export class Simulation {
     }
   }
 
-  /** A client deleted a pod: remove it, and let its controller replace it. */
-  deletePod(namespace: string, name: string): KubeObject | undefined {
-    const pod = this.stores.pods.delete(namespace, name);
+  /**
+   * A client deleted a pod. As on a real cluster the deletion is graceful: the pod gets a
+   * deletionTimestamp and stays, Terminating, for its grace period (the request's, else the pod's
+   * terminationGracePeriodSeconds), then goes. Its controller replaces it at once, since it does
+   * not count Terminating pods. A grace period of 0 removes it now. Returns the pod as it is after
+   * the request (the last state, for a removal).
+   */
+  deletePod(namespace: string, name: string, gracePeriodSeconds?: number): KubeObject | undefined {
+    const pod = this.stores.pods.get(namespace, name);
     if (!pod) return undefined;
+    return this.terminatePod(pod, gracePeriodSeconds ?? podGracePeriodSeconds(pod));
+  }
+
+  /** The grace period of the simulation's own deletions: short, so churn keeps moving. */
+  private churnGraceSeconds(): number {
+    return this.random.int(1, 3);
+  }
+
+  private terminatePod(pod: KubeObject, graceSeconds: number): KubeObject | undefined {
+    const namespace = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name;
+    let result: KubeObject | undefined;
+    if (graceSeconds === 0) result = this.stores.pods.delete(namespace, name);
+    else if (isTerminating(pod)) return pod; // already on its way; a second delete changes nothing
+    else {
+      result = this.stores.pods.mutate(namespace, name, (draft) => {
+        draft.metadata.deletionTimestamp = isoAt(this.now() + graceSeconds * 1000);
+        draft.metadata.deletionGracePeriodSeconds = graceSeconds;
+      });
+      const uid = pod.metadata.uid;
+      this.later(graceSeconds * 1000, () => {
+        if (this.stores.pods.get(namespace, name)?.metadata.uid === uid) this.stores.pods.delete(namespace, name);
+        this.refreshOwnerOf(pod);
+      });
+    }
     const ref = pod.metadata.ownerReferences?.[0];
     if (ref && (ref.kind === 'ReplicaSet' || ref.kind === 'StatefulSet' || ref.kind === 'DaemonSet')) {
       this.reconcilePods({ kind: ref.kind, namespace, name: ref.name });
     }
-    return pod;
+    return result;
   }
 
   recordEvent(involved: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, host?: string): void {
@@ -405,14 +441,14 @@ export class Simulation {
 
   private replaceRandomPod(): void {
     const pod = this.randomPod();
-    if (!pod || pod.metadata.ownerReferences?.[0]?.kind !== 'ReplicaSet') return;
+    if (!pod || pod.metadata.ownerReferences?.[0]?.kind !== 'ReplicaSet' || isTerminating(pod)) return;
     this.recordEvent(pod, 'Normal', 'Killing', `Stopping container ${this.firstContainer(pod)}`, 'kubelet');
-    this.deletePod(pod.metadata.namespace ?? 'default', pod.metadata.name);
+    this.terminatePod(pod, this.churnGraceSeconds());
   }
 
   private restartRandomContainer(): void {
     const pod = this.randomPod();
-    if (!pod || (pod.status as { phase?: string }).phase !== 'Running') return;
+    if (!pod || (pod.status as { phase?: string }).phase !== 'Running' || isTerminating(pod)) return;
     const ns = pod.metadata.namespace ?? 'default';
     const crash = this.random.chance(0.3);
     const updated = this.stores.pods.mutate(ns, pod.metadata.name, (d) => restartContainer(d, 0, this.iso(), crash));
@@ -514,6 +550,16 @@ export class Simulation {
     this.reconcileDeployment(ns, name);
     return this.stores.deployments.get(ns, name);
   }
+}
+
+export function isTerminating(pod: KubeObject): boolean {
+  return pod.metadata.deletionTimestamp !== undefined;
+}
+
+/** A pod's own grace period: spec.terminationGracePeriodSeconds, 30 when unset, as the API server defaults it. */
+function podGracePeriodSeconds(pod: KubeObject): number {
+  const seconds = (pod.spec as { terminationGracePeriodSeconds?: unknown }).terminationGracePeriodSeconds;
+  return typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 0 ? seconds : 30;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

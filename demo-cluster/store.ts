@@ -9,6 +9,11 @@
  * once and all of them as they were at one version. A token (or a watch) older than the window
  * gets 410 Expired, exactly when a real server's compaction would refuse it.
  *
+ * The window is bounded twice: by count (`windowSize` changes) and by age (`historyWindowMs`),
+ * as kube-apiserver's watch cache keeps about 75 s of events (eventFreshDuration). A version is
+ * too old once a change made after it has been forgotten; a version with no change after it
+ * stays current however old it is.
+ *
  * Stored objects are never mutated in place: a write stores a new object. Callers that want to
  * change one use `mutate`, which hands them a private copy.
  */
@@ -121,6 +126,8 @@ export class ObjectStore {
   private sortedKeys: string[] = [];
   /** Recent changes, oldest first. */
   private history: Change[] = [];
+  /** When each change in `history` was made (the clock's ms), same order. */
+  private historyTimes: number[] = [];
   /** Watches and continues from a revision below this are expired. */
   private compactedRevision: number;
   private readonly listeners = new Set<(change: Change) => void>();
@@ -130,6 +137,9 @@ export class ObjectStore {
     private readonly revision: Revision,
     /** How many changes a watch may replay; older starting points get 410 Expired. */
     private readonly windowSize = 20_000,
+    /** How long a change can be replayed for; older ones are forgotten. */
+    private readonly historyWindowMs = Infinity,
+    private readonly now: () => number = Date.now,
   ) {
     this.compactedRevision = revision.current();
   }
@@ -165,6 +175,7 @@ export class ObjectStore {
     }
     this.sortedKeys = [...this.objects.keys()].sort();
     this.history = [];
+    this.historyTimes = [];
     this.compactedRevision = this.revision.current();
   }
 
@@ -216,11 +227,10 @@ export class ObjectStore {
     }
     const change: Change = { revision, type, key, object, previous };
     this.history.push(change);
-    if (this.history.length > this.windowSize * 1.25) {
-      // Trim in batches so the window costs an amortised constant per write.
-      const dropped = this.history.splice(0, this.history.length - this.windowSize);
-      this.compactedRevision = (dropped[dropped.length - 1] as Change).revision;
-    }
+    this.historyTimes.push(this.now());
+    // Trim in batches so the window costs an amortised constant per write.
+    if (this.history.length > this.windowSize * 1.25) this.forgetFirst(this.history.length - this.windowSize);
+    else this.forgetStale();
     for (const listener of this.listeners) {
       try {
         listener(change);
@@ -239,11 +249,31 @@ export class ObjectStore {
    */
   compact(): void {
     this.history = [];
+    this.historyTimes = [];
     this.compactedRevision = this.revision.next();
+  }
+
+  /** Forgets the oldest `count` changes: versions before the last of them can no longer be replayed. */
+  private forgetFirst(count: number): void {
+    if (count <= 0) return;
+    const dropped = this.history.splice(0, count);
+    this.historyTimes.splice(0, count);
+    this.compactedRevision = Math.max(this.compactedRevision, (dropped[dropped.length - 1] as Change).revision);
+  }
+
+  /** Forgets changes older than `historyWindowMs`. Called on every write and before every replay, so no timer is needed. */
+  private forgetStale(): void {
+    if (this.historyWindowMs === Infinity || this.history.length === 0) return;
+    const oldestKept = this.now() - this.historyWindowMs;
+    if ((this.historyTimes[0] as number) >= oldestKept) return;
+    let stale = 0;
+    while (stale < this.historyTimes.length && (this.historyTimes[stale] as number) < oldestKept) stale++;
+    this.forgetFirst(stale);
   }
 
   /** True when a watch or list may start from `revision` (all later changes are still known). */
   canReplayFrom(revision: number): boolean {
+    this.forgetStale();
     return revision >= this.compactedRevision;
   }
 

@@ -20,10 +20,10 @@ export class Stores {
   readonly jobs: ObjectStore;
   readonly cronjobs: ObjectStore;
 
-  constructor(watchWindow?: number) {
+  constructor(watchWindow?: number, historyWindowMs?: number, now?: () => number) {
     for (const info of storedResources) {
       const key = resourceKey(info);
-      this.byKey.set(key, new ObjectStore(key, this.revision, watchWindow));
+      this.byKey.set(key, new ObjectStore(key, this.revision, watchWindow, historyWindowMs, now));
     }
     this.namespaces = this.byName('namespaces');
     this.nodes = this.byName('nodes');

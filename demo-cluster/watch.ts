@@ -6,6 +6,9 @@
  *
  * Selector semantics follow a real server: an object that stops matching arrives as DELETED, one
  * that starts matching as ADDED.
+ *
+ * A blackholed stream is a half-open connection: it stays open, nothing more is written to it,
+ * its socket is no longer read, and the server never ends it; only the client can.
  */
 import type { ServerResponse } from 'node:http';
 import type { Change, KubeObject, ObjectStore } from './store.js';
@@ -57,13 +60,18 @@ const maxStalledEvents = 50_000;
 
 export class WatchStream {
   private closed = false;
+  private dead = false;
   private held: string[] = [];
   private readonly cleanups: (() => void)[] = [];
 
   constructor(
     private readonly response: ServerResponse,
     private readonly options: WatchOptions,
-  ) {}
+  ) {
+    response.on('close', () => this.close());
+    // A client that vanishes mid-write must end this watch, never the process.
+    response.on('error', () => this.close());
+  }
 
   /** Starts the stream; an expired starting point ends it with an in-stream 410 ERROR, as real servers do. */
   start(expiredError: ApiError | undefined): void {
@@ -102,13 +110,28 @@ export class WatchStream {
     const timeout = setTimeout(() => this.close(), options.timeoutMs);
     timeout.unref();
     this.cleanups.push(() => clearTimeout(timeout));
-    response.on('close', () => this.close());
-    // A client that vanishes mid-write must end this watch, never the process.
-    response.on('error', () => this.close());
   }
 
   get isOpen(): boolean {
     return !this.closed;
+  }
+
+  get isBlackholed(): boolean {
+    return this.dead;
+  }
+
+  /**
+   * The half-open connection (the `blackhole-watches` fault): from now on no byte moves either
+   * way. Nothing is written, not even a held event or the end of the stream; the timers stop, so
+   * the deadline never closes it; the socket is paused, so the client's writes are never read.
+   * It stays this way until the client gives up and closes it.
+   */
+  blackhole(): void {
+    if (this.closed || this.dead) return;
+    this.dead = true;
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.held = [];
+    this.response.socket?.pause();
   }
 
   get resource(): string {
@@ -117,7 +140,7 @@ export class WatchStream {
 
   /** Sends what a stall held back, once the stall is over. */
   resume(): void {
-    if (this.closed || this.options.isStalled() || this.held.length === 0) return;
+    if (this.closed || this.dead || this.options.isStalled() || this.held.length === 0) return;
     const held = this.held;
     this.held = [];
     for (const line of held) this.write(line);
@@ -128,7 +151,7 @@ export class WatchStream {
     this.closed = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.held = [];
-    if (!this.response.writableEnded) this.response.end();
+    if (!this.dead && !this.response.writableEnded) this.response.end();
   }
 
   private relay(change: Change): void {
@@ -161,7 +184,7 @@ export class WatchStream {
   }
 
   private writeRaw(type: WatchEventType, objectText: string): void {
-    if (this.closed) return;
+    if (this.closed || this.dead) return;
     const line = `{"type":"${type}","object":${objectText}}\n`;
     if (this.options.isStalled() && type !== 'ERROR') {
       if (this.held.push(line) > maxStalledEvents) this.close();

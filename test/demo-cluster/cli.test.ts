@@ -36,7 +36,7 @@ afterAll(() => {
 
 test('demoClusterServesUntilSignalledAndItsKubeconfigWorks', async () => {
   const kubeconfig = join(dir, 'kubeconfig');
-  child = spawn(process.execPath, [bin, 'demo-cluster', '--port', '0', '--kubeconfig-out', kubeconfig, '--nodes', '3', '--pods', '40', '--seed', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, [bin, 'demo-cluster', '--port', '0', '--kubeconfig-out', kubeconfig, '--nodes', '3', '--pods', '40', '--seed', '4', '--bookmark-interval', '1s', '--no-metrics'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -65,6 +65,15 @@ test('demoClusterServesUntilSignalledAndItsKubeconfigWorks', async () => {
   expect((await run(['demo-cluster', 'fault', 'list', '--server', url])).stdout).toContain('fail-lists');
   expect((await run(['demo-cluster', 'fault', 'clear', '--server', url])).stdout).toContain('no faults active');
   expect((await call({ url, caPem: ca, token }, '/api/v1/pods')).status).toBe(200);
+  const blackhole = await run(['demo-cluster', 'fault', 'blackhole-watches', '--resource', 'pods', '--server', url]);
+  expect(blackhole.stdout).toContain('blackhole-watches (pods)');
+  await run(['demo-cluster', 'fault', 'clear', '--server', url]);
+
+  // --no-metrics: no metrics.k8s.io at all; --bookmark-interval 1s: a bookmark within the 3 s watch.
+  expect((await call({ url, caPem: ca, token }, '/apis/metrics.k8s.io/v1beta1/nodes')).status).toBe(404);
+  expect(JSON.stringify((await call({ url, caPem: ca, token }, '/apis')).json())).not.toContain('metrics.k8s.io');
+  const watched = await call({ url, caPem: ca, token }, '/api/v1/namespaces?watch=true&resourceVersion=0&allowWatchBookmarks=true&timeoutSeconds=3');
+  expect(watched.text.split('\n').filter((l) => l.includes('"BOOKMARK"')).length).toBeGreaterThanOrEqual(2);
 
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
@@ -77,6 +86,8 @@ test('badFlagsAreRejectedWithAMessageNamingTheFlag', async () => {
     [['demo-cluster', '--pods', '200000'], /--pods: 200000 is out of range/],
     [['demo-cluster', '--metrics-resolution', 'soon'], /--metrics-resolution: "soon" is not a duration/],
     [['demo-cluster', '--churn', '-1'], /--churn/],
+    [['demo-cluster', '--bookmark-interval', '200ms'], /--bookmark-interval must be at least 1s/],
+    [['demo-cluster', '--history-window', 'long'], /--history-window: "long" is not a duration/],
     [['demo-cluster', '--host', '0.0.0.0'], /--host must be a loopback address/],
     [['demo-cluster', '--bogus'], /Unknown option '--bogus'/],
     [['demo-cluster', 'fault', 'melt', '--server', 'https://127.0.0.1:1'], /unknown fault "melt"/],

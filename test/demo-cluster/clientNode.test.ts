@@ -37,12 +37,18 @@ test('informerFollowsPodsAddedAndDeleted', async () => {
   const deleted: string[] = [];
   informer.on('add', (p: V1Pod) => added.push(p.metadata?.name ?? ''));
   informer.on('delete', (p: V1Pod) => deleted.push(p.metadata?.name ?? ''));
+  const terminating: string[] = [];
+  informer.on('update', (p: V1Pod) => {
+    if (p.metadata?.deletionTimestamp) terminating.push(p.metadata.name ?? '');
+  });
   await informer.start();
   try {
     const shopPods = cluster.listObjects('pods', 'shop') as V1Pod[];
     await waitUntil(() => added.length === shopPods.length, 'the informer listed every shop pod');
     const victim = shopPods.find((p) => p.metadata?.ownerReferences?.[0]?.kind === 'ReplicaSet')!;
-    await core.deleteNamespacedPod({ namespace: 'shop', name: victim.metadata!.name! });
+    // A graceful delete: the pod is first updated with a deletionTimestamp, then removed.
+    await core.deleteNamespacedPod({ namespace: 'shop', name: victim.metadata!.name!, gracePeriodSeconds: 1 });
+    await waitUntil(() => terminating.includes(victim.metadata!.name!), 'the informer saw the pod terminating');
     await waitUntil(() => deleted.includes(victim.metadata!.name!), 'the informer saw the delete');
     // The ReplicaSet's replacement arrives through the same watch.
     await waitUntil(() => added.length === shopPods.length + 1, 'the informer saw the replacement');

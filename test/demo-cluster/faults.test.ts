@@ -2,10 +2,12 @@
  * Every fault, seen from a client's side of the wire, switched through the HTTP control surface
  * (`/_demo/faults`) or the in-process API, scoped to one resource, and cleared.
  */
+import { connect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { isLoopback } from '../../demo-cluster/http.js';
 import { startDemoCluster } from '../../demo-cluster/index.js';
 import type { DemoCluster } from '../../demo-cluster/index.js';
-import { call, watch } from './client.js';
+import { call, waitUntil, watch } from './client.js';
 
 let cluster: DemoCluster;
 
@@ -64,7 +66,7 @@ test('stallWatchesKeepsTheConnectionOpenButSendsNothingUntilCleared', async () =
   const nodes = await watch(cluster, `/api/v1/nodes?watch=true&resourceVersion=${rv}`);
   cluster.faults.set({ fault: 'stall-watches', resource: 'pods' });
   const victim = aReplicaSetPod();
-  expect((await call(cluster, `/api/v1/namespaces/shop/pods/${victim.metadata.name}`, { method: 'DELETE' })).status).toBe(200);
+  expect((await call(cluster, `/api/v1/namespaces/shop/pods/${victim.metadata.name}?gracePeriodSeconds=0`, { method: 'DELETE' })).status).toBe(200);
   // A node change made after the pod change arrives on the unstalled watch ...
   await call(cluster, '/api/v1/nodes/demo-worker-2', { method: 'PATCH', body: '{"metadata":{"labels":{"stall":"probe"}}}', headers: { 'Content-Type': 'application/merge-patch+json' } });
   await nodes.waitFor((e) => e.object.metadata.labels?.stall === 'probe');
@@ -76,6 +78,69 @@ test('stallWatchesKeepsTheConnectionOpenButSendsNothingUntilCleared', async () =
   const deleted = await pods.waitFor((e) => e.type === 'DELETED');
   expect(deleted.object.metadata.name).toBe(victim.metadata.name);
   pods.close();
+  nodes.close();
+});
+
+/** A watch on a raw TLS socket, so a test can see every byte the server sends and write its own. */
+function rawWatch(path: string): Promise<{ socket: TLSSocket; received: () => number; closed: () => boolean }> {
+  const url = new URL(cluster.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port), ca: cluster.caPem, servername: 'localhost' }, () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${cluster.token}\r\nAccept: application/json\r\n\r\n`);
+      resolve({ socket, received: () => received, closed: () => closed });
+    });
+    let received = 0;
+    let closed = false;
+    socket.on('data', (d: Buffer) => (received += d.length));
+    socket.on('close', () => (closed = true));
+    socket.on('error', () => (closed = true));
+    socket.once('error', reject);
+  });
+}
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('blackholeWatchesStopsEveryByteOfOpenAndNewWatchesOfTheResourceForGood', async () => {
+  const rv = (await call(cluster, '/api/v1/pods?limit=1')).json().metadata.resourceVersion;
+  // timeoutSeconds=2: a live watch would be ended by the server long before this test is over.
+  const pods = await rawWatch(`/api/v1/pods?watch=true&resourceVersion=${rv}&timeoutSeconds=2&allowWatchBookmarks=true`);
+  const nodes = await watch(cluster, `/api/v1/nodes?watch=true&resourceVersion=${rv}`);
+  await waitUntil(() => pods.received() > 0, 'the pods watch answered with its headers');
+  const openBefore = cluster.openWatches();
+  await setFault({ fault: 'blackhole-watches', resource: 'pods' });
+  const receivedAtBlackhole = pods.received();
+  const victim = aReplicaSetPod();
+  expect((await call(cluster, `/api/v1/namespaces/shop/pods/${victim.metadata.name}?gracePeriodSeconds=0`, { method: 'DELETE' })).status).toBe(200);
+  // A new pods watch while the fault is on gets no answer at all, not even headers.
+  const late = await rawWatch(`/api/v1/pods?watch=true&resourceVersion=${rv}`);
+  // Writes from the client are never read: 8 MiB of junk would otherwise be parsed as a broken
+  // request and the connection dropped. Here it backs up in the socket buffers and stays there.
+  const junk = Buffer.alloc(8 * 1024 * 1024, 'x');
+  expect(pods.socket.write(junk)).toBe(false);
+  let drained = false;
+  pods.socket.once('drain', () => (drained = true));
+  // Unscoped resources are untouched: the nodes watch still delivers.
+  await call(cluster, '/api/v1/nodes/demo-worker-2', { method: 'PATCH', body: '{"metadata":{"labels":{"blackhole":"probe"}}}', headers: { 'Content-Type': 'application/merge-patch+json' } });
+  await nodes.waitFor((e) => e.object.metadata.labels?.blackhole === 'probe');
+  await pause(2500); // past the blackholed watch's 2 s deadline
+  expect(pods.received()).toBe(receivedAtBlackhole);
+  expect(pods.closed()).toBe(false);
+  expect(drained).toBe(false);
+  expect(late.received()).toBe(0);
+  expect(cluster.openWatches()).toBe(openBefore + 1);
+  // Clearing the fault does not revive them: a half-open connection never recovers.
+  cluster.faults.clear();
+  await call(cluster, '/api/v1/nodes/demo-worker-2', { method: 'PATCH', body: '{"metadata":{"labels":{"blackhole":"cleared"}}}', headers: { 'Content-Type': 'application/merge-patch+json' } });
+  await nodes.waitFor((e) => e.object.metadata.labels?.blackhole === 'cleared');
+  await pause(300);
+  expect(pods.received()).toBe(receivedAtBlackhole);
+  expect(late.received()).toBe(0);
+  // Only the clients can end them; a watch opened after the fault is cleared is served as usual.
+  pods.socket.destroy();
+  late.socket.destroy();
+  const fresh = await watch(cluster, `/api/v1/pods?watch=true&resourceVersion=${rv}`);
+  await fresh.waitFor((e) => e.type === 'DELETED' && e.object.metadata.name === victim.metadata.name);
+  fresh.close();
   nodes.close();
 });
 

@@ -55,3 +55,20 @@ test('podMetricsCoverRunningPodsWithPerContainerUsage', async () => {
   const one = await call(cluster, `/apis/metrics.k8s.io/v1beta1/namespaces/data/pods/${list.items[0]!.metadata.name}`);
   expect(one.json().kind).toBe('PodMetrics');
 });
+
+test('withoutMetricsTheGroupIsAbsentFromDiscoveryAndEveryPathIs404', async () => {
+  const bare = await startDemoCluster({ seed: 4, metrics: false });
+  try {
+    const groups = (await call(bare, '/apis')).json().groups.map((g: { name: string }) => g.name);
+    expect(groups).toEqual(expect.arrayContaining(['apps', 'batch']));
+    expect(groups).not.toContain('metrics.k8s.io');
+    for (const path of ['/apis/metrics.k8s.io', '/apis/metrics.k8s.io/v1beta1', '/apis/metrics.k8s.io/v1beta1/nodes', '/apis/metrics.k8s.io/v1beta1/namespaces/data/pods']) {
+      const r = await call(bare, path);
+      expect({ path, status: r.status }).toEqual({ path, status: 404 });
+      expect(r.json()).toMatchObject({ kind: 'Status', reason: 'NotFound' });
+    }
+    expect((await call(bare, '/api/v1/nodes')).status).toBe(200);
+  } finally {
+    await bare.stop();
+  }
+});

@@ -150,3 +150,51 @@ test('aShortWatchGetsABookmarkTwoSecondsBeforeItsDeadlineAfterEveryChangeSinceIt
     await quiet.stop();
   }
 });
+
+test('changesOlderThanTheHistoryWindowCannotBeResumedFromByWatchOrContinue', async () => {
+  const short = await startDemoCluster({ seed: 13, historyWindowMs: 1000 });
+  try {
+    const patch = (value: string): ReturnType<typeof call> =>
+      call(short, '/api/v1/nodes/demo-worker-1', { method: 'PATCH', body: JSON.stringify({ metadata: { labels: { step: value } } }), headers: merge });
+    const quietRv = (await call(short, '/api/v1/nodes')).json().metadata.resourceVersion;
+    const page = (await call(short, '/api/v1/nodes?limit=1')).json();
+    await new Promise((r) => setTimeout(r, 1200));
+    // Nothing changed since: an old but current version still resumes.
+    const stillCurrent = await watch(short, `/api/v1/nodes?watch=true&resourceVersion=${quietRv}&timeoutSeconds=1`);
+    await stillCurrent.ended;
+    expect(stillCurrent.events).toEqual([]);
+    await patch('first');
+    const rv = (await call(short, '/api/v1/nodes')).json().metadata.resourceVersion;
+    await patch('second');
+    // Within the window, a watch from before 'second' replays it.
+    const recent = await watch(short, `/api/v1/nodes?watch=true&resourceVersion=${rv}`);
+    await recent.waitFor((e) => e.object.metadata?.labels?.step === 'second');
+    recent.close();
+    await new Promise((r) => setTimeout(r, 1200));
+    // 'first' and 'second' are older than the window now: neither version can be resumed from.
+    for (const from of [quietRv, rv]) {
+      const w = await watch(short, `/api/v1/nodes?watch=true&resourceVersion=${from}`);
+      await w.ended;
+      expect(w.events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) }]);
+    }
+    const next = await call(short, `/api/v1/nodes?limit=1&continue=${page.metadata.continue}`);
+    expect(next.status).toBe(410);
+    expect(next.json()).toMatchObject({ kind: 'Status', reason: 'Expired' });
+  } finally {
+    await short.stop();
+  }
+});
+
+test('booleanParametersAreReadAsTheApiServerReadsThem', async () => {
+  // apimachinery's Convert_Slice_string_To_bool: only "0" and "false" (any case) are false.
+  for (const yes of ['true', '1', 'True', 'yes', 'f', '']) {
+    const w = await watch(cluster, `/api/v1/nodes?watch=${yes}&resourceVersion=0&timeoutSeconds=1`);
+    await w.ended;
+    expect(w.events.every((e) => e.type === 'ADDED')).toBe(true);
+    expect(w.events.length).toBe(cluster.listObjects('nodes').length);
+  }
+  for (const no of ['false', 'FALSE', 'False', '0']) {
+    const r = await call(cluster, `/api/v1/nodes?watch=${no}`);
+    expect(r.json().kind).toBe('NodeList');
+  }
+});

@@ -1,0 +1,115 @@
+/**
+ * Graceful pod deletion and dry-run writes, as a real API server has them: a deleted pod stays
+ * Terminating with a deletionTimestamp for its grace period (kubectl prints it so), its
+ * controller replaces it at once, and `dryRun=All` checks and answers but stores nothing.
+ */
+import { startDemoCluster } from '../../demo-cluster/index.js';
+import type { DemoCluster } from '../../demo-cluster/index.js';
+import { call, kubectl, kubectlPath, waitUntil, watch } from './client.js';
+
+let cluster: DemoCluster;
+const itWithKubectl = kubectlPath ? test : test.skip;
+
+beforeAll(async () => {
+  cluster = await startDemoCluster({ seed: 21 });
+});
+afterAll(() => cluster.stop());
+
+interface Pod {
+  status?: { phase?: string };
+  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number; ownerReferences?: { kind: string; name: string }[] };
+}
+
+/** A running ReplicaSet pod no earlier test has touched (a replacement still starting would change under a test). */
+function aLivePod(): Pod {
+  const pods = cluster.listObjects('pods', 'shop') as Pod[];
+  const pod = pods.find((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' && p.metadata.deletionTimestamp === undefined && p.status?.phase === 'Running');
+  if (!pod) throw new Error('no live ReplicaSet pod in shop');
+  return pod;
+}
+
+const podPath = (p: Pod, query = ''): string => `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}${query}`;
+
+test('aDeletedPodStaysTerminatingForItsGracePeriodThenGoes', async () => {
+  const victim = aLivePod();
+  const owner = victim.metadata.ownerReferences?.[0]?.name ?? '';
+  const rv = (await call(cluster, '/api/v1/namespaces/shop/pods?limit=1')).json().metadata.resourceVersion;
+  const w = await watch(cluster, `/api/v1/namespaces/shop/pods?watch=true&resourceVersion=${rv}`);
+  const before = Date.now();
+  const r = await call(cluster, podPath(victim, '?gracePeriodSeconds=2'), { method: 'DELETE' });
+  expect(r.status).toBe(200);
+  const answered = r.json() as Pod;
+  expect(answered.metadata.deletionGracePeriodSeconds).toBe(2);
+  expect(Date.parse(answered.metadata.deletionTimestamp ?? '')).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 1000);
+  const modified = await w.waitFor((e) => e.type === 'MODIFIED' && e.object.metadata.uid === victim.metadata.uid);
+  expect(modified.object.metadata.deletionTimestamp).toBe(answered.metadata.deletionTimestamp);
+  // The ReplicaSet does not count a Terminating pod: its replacement comes before the pod goes.
+  const replacement = await w.waitFor((e) => e.type === 'ADDED' && e.object.metadata.ownerReferences?.[0]?.name === owner);
+  const deleted = await w.waitFor((e) => e.type === 'DELETED' && e.object.metadata.uid === victim.metadata.uid, 10_000);
+  expect(w.events.indexOf(replacement)).toBeLessThan(w.events.indexOf(deleted));
+  expect(w.events.indexOf(modified)).toBeLessThan(w.events.indexOf(deleted));
+  expect((await call(cluster, podPath(victim))).status).toBe(404);
+  w.close();
+});
+
+test('gracePeriodZeroDeletesAtOnceAndASecondDeleteOfATerminatingPodChangesNothing', async () => {
+  const slow = aLivePod();
+  const first = (await call(cluster, podPath(slow), { method: 'DELETE' })).json() as Pod;
+  expect(first.metadata.deletionGracePeriodSeconds).toBe(30);
+  const again = (await call(cluster, podPath(slow), { method: 'DELETE' })).json() as Pod;
+  expect(again.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+  // kubectl sends its options in a DeleteOptions body.
+  const now = await call(cluster, podPath(slow), { method: 'DELETE', body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 }), headers: { 'Content-Type': 'application/json' } });
+  expect(now.status).toBe(200);
+  expect((await call(cluster, podPath(slow))).status).toBe(404);
+});
+
+itWithKubectl('kubectlGetPodsPrintsTerminatingForAPodBeingDeleted', async () => {
+  const victim = aLivePod();
+  expect((await call(cluster, podPath(victim), { method: 'DELETE' })).status).toBe(200);
+  const r = await kubectl(cluster.kubeconfigPath, ['get', 'pod', '-n', 'shop', victim.metadata.name]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(new RegExp(`${victim.metadata.name}\\s+\\d/\\d\\s+Terminating\\s`));
+});
+
+itWithKubectl('kubectlServerSideDryRunChecksButStoresNothing', async () => {
+  const kc = cluster.kubeconfigPath;
+  const victim = aLivePod();
+  const del = await kubectl(kc, ['delete', 'pod', '-n', 'shop', victim.metadata.name, '--dry-run=server']);
+  expect(del.code).toBe(0);
+  expect(del.stdout).toContain('(server dry run)');
+  expect(((await call(cluster, podPath(victim))).json() as Pod).metadata).toEqual(victim.metadata);
+  const nodeBefore = (await call(cluster, '/api/v1/nodes/demo-worker-1')).json();
+  const cordon = await kubectl(kc, ['cordon', 'demo-worker-1', '--dry-run=server']);
+  expect(cordon.code).toBe(0);
+  const label = await kubectl(kc, ['label', 'node', 'demo-worker-1', 'dry=run', '--dry-run=server', '-o', 'json']);
+  expect(label.code).toBe(0);
+  expect(JSON.parse(label.stdout).metadata.labels.dry).toBe('run');
+  const deployment = (cluster.listObjects('deployments', 'shop') as { metadata: { name: string }; spec: { replicas: number } }[])[0]!;
+  const scale = await kubectl(kc, ['scale', 'deployment', '-n', 'shop', deployment.metadata.name, '--replicas', String(deployment.spec.replicas + 3), '--dry-run=server']);
+  expect(scale.code).toBe(0);
+  expect((await call(cluster, '/api/v1/nodes/demo-worker-1')).json()).toEqual(nodeBefore);
+  const after = (cluster.listObjects('deployments', 'shop') as { metadata: { name: string }; spec: { replicas: number } }[]).find((d) => d.metadata.name === deployment.metadata.name)!;
+  expect(after.spec.replicas).toBe(deployment.spec.replicas);
+  // A bad value changes nothing and says why, as a real server's 422 does.
+  const bad = await call(cluster, '/api/v1/nodes/demo-worker-1?dryRun=Some', { method: 'PATCH', body: '{"metadata":{"labels":{"dry":"bad"}}}', headers: { 'Content-Type': 'application/merge-patch+json' } });
+  expect(bad.status).toBe(422);
+  expect(bad.json()).toMatchObject({ kind: 'Status', reason: 'Invalid' });
+  expect(bad.json().message).toContain('dryRun: Unsupported value');
+  expect((await call(cluster, '/api/v1/nodes/demo-worker-1')).json()).toEqual(nodeBefore);
+});
+
+test('theSimulationsOwnDeletionsGoThroughTerminatingToo', async () => {
+  const churning = await startDemoCluster({ seed: 22, churn: 50 });
+  try {
+    const rv = (await call(churning, '/api/v1/pods?limit=1')).json().metadata.resourceVersion;
+    const w = await watch(churning, `/api/v1/pods?watch=true&resourceVersion=${rv}`);
+    const deleted = await w.waitFor((e) => e.type === 'DELETED', 15_000);
+    const terminating = w.events.find((e) => e.type === 'MODIFIED' && e.object.metadata.uid === deleted.object.metadata.uid && e.object.metadata.deletionTimestamp);
+    expect(terminating).toBeDefined();
+    expect(terminating!.object.metadata.deletionGracePeriodSeconds).toBeLessThanOrEqual(3);
+    w.close();
+  } finally {
+    await churning.stop();
+  }
+});
