@@ -57,7 +57,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
     const t0 = performance.now();
     const arrived = new Promise<boolean>((resolve) => consumer.watchFor(victim.uid, () => resolve(true)));
     // Churn may have replaced the pod first: a DELETE that finds nothing is no probe.
-    const deleted = apiRequest(api, agent, 'DELETE', `/api/v1/namespaces/${victim.namespace}/pods/${victim.name}`).then(
+    const deleted = apiRequest(api, agent, 'DELETE', `/api/v1/namespaces/${victim.namespace}/pods/${victim.name}?gracePeriodSeconds=0`).then(
       (r) => r.status === 200,
       () => false,
     );
