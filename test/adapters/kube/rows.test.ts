@@ -60,3 +60,26 @@ describe('row projections', () => {
     ['nonsense', null],
   ])('memory %s is %p bytes', (text, expected) => expect(memoryBytes(text)).toBe(expected));
 });
+
+describe('a pod being deleted, from a real API server', () => {
+  test('itsRowIsDeletingAndShowsTerminatingWhateverItsPhase', async () => {
+    const { startDemoCluster } = await import('../../../demo-cluster/index.js');
+    const { call } = await import('../../demo-cluster/client.js');
+    const { phaseText } = await import('../../../ui/lib/pods.js');
+    const cluster = await startDemoCluster({ seed: 5 });
+    try {
+      const pods = (await call(cluster, '/api/v1/namespaces/shop/pods')).json().items as { metadata: { name: string }; status: { phase: string } }[];
+      const victim = pods.find((p) => p.status.phase === 'Running')!;
+      const live = podRow((await call(cluster, `/api/v1/namespaces/shop/pods/${victim.metadata.name}`)).json());
+      expect(live.deleting).toBe(false);
+      expect(phaseText(live)).toBe('Running');
+      const deleted = await call(cluster, `/api/v1/namespaces/shop/pods/${victim.metadata.name}`, { method: 'DELETE' });
+      const terminating = podRow(deleted.json());
+      expect(terminating.deleting).toBe(true);
+      expect(terminating.phase).toBe('Running');
+      expect(phaseText(terminating)).toBe('Terminating');
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
