@@ -37,6 +37,12 @@ export interface KubeliveConfig {
    * proven itself within this long. Backend and client both read it.
    */
   readonly freshnessBoundMs: number;
+  /** Backend: a read from the API server (a list page, an object, metrics, a log tail) must finish within this. */
+  readonly apiReadTimeoutMs: number;
+  /** Backend: a write to the API server (cordon) must finish within this. */
+  readonly apiWriteTimeoutMs: number;
+  /** Backend: a watch or log follow must get its response headers within this; after that it is long-lived. */
+  readonly watchStartTimeoutMs: number;
 }
 
 const minute = 60_000;
@@ -69,6 +75,13 @@ export const defaultConfig: KubeliveConfig = {
   // Ten seconds: long enough for a proof round trip (a short probe watch answers within about
   // two seconds) to run three times, short enough that an operator never acts on data older.
   freshnessBoundMs: 10_000,
+  // A list page of 500 objects or one object takes well under a second from a healthy API
+  // server (kube-apiserver itself gives up on a request at 60 s); past 30 s a caller waiting on
+  // it is better told the cluster is not answering than left hanging.
+  apiReadTimeoutMs: 30_000,
+  apiWriteTimeoutMs: 30_000,
+  // A watch answers with headers at once; 15 s leaves room for a slow TLS handshake.
+  watchStartTimeoutMs: 15_000,
 };
 
 export type ConfigOverrides = Partial<Omit<KubeliveConfig, 'snapshotPollIntervalMs'>> & {
@@ -114,6 +127,9 @@ export function configProblems(config: KubeliveConfig): string[] {
     'upstreamIdleGraceMs',
     'updateBatchMs',
     'freshnessBoundMs',
+    'apiReadTimeoutMs',
+    'apiWriteTimeoutMs',
+    'watchStartTimeoutMs',
   ] as const;
   for (const name of intervals) checkInterval(name, config[name], problems);
   if (!Number.isInteger(config.hysteresisCount) || config.hysteresisCount < 1 || config.hysteresisCount > 1000) {
@@ -148,7 +164,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, base: KubeliveCon
   const unknown = Object.keys(overrides).filter((k) => !known.has(k));
   if (unknown.length > 0) throw new ConfigError(unknown.map((k) => `unknown setting "${k}"`));
   const poll = overrides.snapshotPollIntervalMs ?? {};
-  const unknownDomains = Object.keys(poll).filter((d) => !(d in base.snapshotPollIntervalMs));
+  const unknownDomains = Object.keys(poll).filter((d) => !Object.hasOwn(base.snapshotPollIntervalMs, d));
   if (unknownDomains.length > 0) throw new ConfigError(unknownDomains.map((d) => `unknown domain "${d}" in snapshotPollIntervalMs`));
   const merged: KubeliveConfig = {
     ...base,

@@ -3,6 +3,11 @@
  * `@kubernetes/client-node`'s KubeConfig for everything about authentication and plain Node
  * http(s) for the requests themselves, so watches can carry `allowWatchBookmarks` and
  * `timeoutSeconds`, stream line by line, and be aborted by us, never by a library timer.
+ *
+ * Every request has a deadline (reads, writes, and the start of a watch each their own), so a
+ * black-holed API server answers our callers with a timeout instead of hanging them. A client
+ * made from a kubeconfig file can re-read it (`reload`), and does so once by itself when the
+ * API server answers 401: credentials rotated under us are picked up without a restart.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -22,6 +27,39 @@ export class KubeApiError extends Error {
     this.name = 'KubeApiError';
   }
 }
+
+/** The API server did not answer (or finish answering) within the request's deadline. */
+export class KubeTimeoutError extends KubeApiError {
+  constructor(
+    message: string,
+    method: string,
+    path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message, undefined, method, path);
+    this.name = 'KubeTimeoutError';
+  }
+}
+
+/**
+ * How long a request may take: a read or a write from sending it to the last byte of its answer,
+ * a watch or log follow until its response headers (after that it is long-lived on purpose and
+ * its owner's stall timer watches it).
+ */
+export interface KubeTimeouts {
+  readonly readMs: number;
+  readonly writeMs: number;
+  readonly watchStartMs: number;
+}
+
+export interface KubeClientOptions {
+  /** Read on every request, so a config change applies to the next one. Default: `defaultKubeTimeouts`. */
+  readonly timeouts?: () => KubeTimeouts;
+  /** Where the kubeconfig came from, when it can be read again (a file: not inline YAML). */
+  readonly reloadFrom?: KubeconfigSource;
+}
+
+export const defaultKubeTimeouts: KubeTimeouts = { readMs: 30_000, writeMs: 30_000, watchStartMs: 15_000 };
 
 export interface KubeconfigSource {
   /** Path to a kubeconfig file; otherwise KUBECONFIG, then ~/.kube/config. */
@@ -68,49 +106,142 @@ export interface LineStream {
 const defaultMaxBytes = 256 * 1024 * 1024;
 
 export class KubeClient {
-  readonly server: string;
-  readonly contextName: string;
+  private kc: KubeConfig;
+  private cluster: { server: string; context: string };
   /** One keep-alive agent for the context's TLS material, so list pages and polls reuse connections. */
   private agent: https.Agent | null = null;
   private agentMaterial = '';
+  private readonly timeouts: () => KubeTimeouts;
+  /** Times the kubeconfig was read again, and why the last attempt failed (null when it worked). */
+  reloads = 0;
+  lastReloadError: string | null = null;
+  /** Requests abandoned at their deadline, by kind. */
+  readonly timedOut = { read: 0, write: 0, watchStart: 0 };
+  /**
+   * Which cluster the kubeconfig names: a reload that changes the server or its CA is another
+   * cluster (recreated, or a different one), whose resourceVersions mean nothing next to the old
+   * one's. The collections watched from a resourceVersion before such a change are `stale`: the
+   * next watch of each is answered 410 here, so its owner lists the new cluster again.
+   */
+  private identity: string;
+  private readonly watched = new Set<string>();
+  private stale = new Set<string>();
 
-  constructor(private readonly kc: KubeConfig) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.server = cluster.server.replace(/\/+$/, '');
-    this.contextName = kc.getCurrentContext();
+  constructor(
+    kc: KubeConfig,
+    private readonly options: KubeClientOptions = {},
+  ) {
+    this.kc = kc;
+    this.cluster = clusterOf(kc);
+    this.identity = clusterIdentity(kc);
+    this.timeouts = options.timeouts ?? (() => defaultKubeTimeouts);
+  }
+
+  /** The API server's URL, without a trailing slash. */
+  get server(): string {
+    return this.cluster.server;
+  }
+
+  get contextName(): string {
+    return this.cluster.context;
+  }
+
+  /**
+   * Reads the kubeconfig again (a new CA, token or server after a cluster was recreated). Keeps
+   * the old one when the file is missing or broken mid-write, and says why in `lastReloadError`.
+   * Answers whether the client now uses a freshly read kubeconfig.
+   */
+  reload(): boolean {
+    if (!this.options.reloadFrom) return false;
+    try {
+      const kc = loadKubeConfig(this.options.reloadFrom);
+      this.kc = kc;
+      this.cluster = clusterOf(kc);
+      const identity = clusterIdentity(kc);
+      if (identity !== this.identity) this.stale = new Set(this.watched);
+      this.identity = identity;
+      // Connections to the old server, or made with the old CA, must not be reused.
+      this.close();
+      this.reloads++;
+      this.lastReloadError = null;
+      return true;
+    } catch (error) {
+      this.lastReloadError = error instanceof Error ? error.message : String(error);
+      return false;
+    }
   }
 
   /** Sends a request and parses the JSON answer; non-2xx becomes a KubeApiError with the server's message. */
   async requestJson<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.send(method, path, options);
-    const text = await readBody(response, options.maxBytes ?? defaultMaxBytes, method, path);
-    const status = response.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw errorFromBody(status, text, method, path);
+    const text = await this.withFreshCredentials(() => this.exchange(method, path, options));
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new KubeApiError(`${method} ${path}: response is not JSON`, status, method, path);
+      throw new KubeApiError(`${method} ${path}: response is not JSON`, 200, method, path);
     }
   }
 
   /** Sends a request and returns the raw text answer (pod logs). */
-  async requestText(path: string, options: RequestOptions = {}): Promise<string> {
-    const response = await this.send('GET', path, options);
-    const text = await readBody(response, options.maxBytes ?? defaultMaxBytes, 'GET', path);
-    const status = response.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw errorFromBody(status, text, 'GET', path);
-    return text;
+  requestText(path: string, options: RequestOptions = {}): Promise<string> {
+    return this.withFreshCredentials(() => this.exchange('GET', path, options));
   }
 
   /**
    * Opens a long-lived GET (a watch, a log follow). A non-2xx answer is read and thrown as a
-   * KubeApiError; a 2xx answer is handed back for line-by-line reading.
+   * KubeApiError; a 2xx answer is handed back for line-by-line reading. Only the wait for the
+   * response headers has a deadline.
    */
-  async openStream(path: string, options: RequestOptions = {}): Promise<LineStream> {
+  openStream(path: string, options: RequestOptions = {}): Promise<LineStream> {
+    return this.withFreshCredentials(() => this.startStream(path, options));
+  }
+
+  /** A 401 may mean the kubeconfig changed under us: read it again and try once more, then report. */
+  private async withFreshCredentials<T>(attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof KubeApiError) || error.status !== 401 || !this.reload()) throw error;
+      return attempt();
+    }
+  }
+
+  /** One request answered in full within its deadline: the body's text, or a KubeApiError. */
+  private async exchange(method: string, path: string, options: RequestOptions): Promise<string> {
+    const write = method !== 'GET' && method !== 'HEAD';
+    const deadline = this.deadline(write ? 'write' : 'read', method, path, options.signal);
+    try {
+      const response = await this.send(method, path, { ...options, signal: deadline.signal });
+      const text = await readBody(response, options.maxBytes ?? defaultMaxBytes, method, path);
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status >= 300) throw errorFromBody(status, text, method, path);
+      return text;
+    } catch (error) {
+      throw deadline.explain(error);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  private async startStream(path: string, options: RequestOptions): Promise<LineStream> {
+    const query = options.query ?? {};
+    if (query.watch && query.resourceVersion !== undefined) {
+      this.watched.add(path);
+      if (this.stale.delete(path)) {
+        // The resourceVersion is the old cluster's: answer as a server that never saw it would.
+        throw new KubeApiError(`GET ${path}: 410 the kubeconfig now names another cluster; list again`, 410, 'GET', path, 'Expired');
+      }
+    }
     const controller = new AbortController();
-    const signals = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
-    const response = await this.send('GET', path, { ...options, signal: signals });
+    const deadline = this.deadline('watchStart', 'GET', path, options.signal);
+    const signals = AbortSignal.any([deadline.signal, controller.signal]);
+    let response: http.IncomingMessage;
+    try {
+      response = await this.send('GET', path, { ...options, signal: signals });
+    } catch (error) {
+      throw deadline.explain(error);
+    } finally {
+      deadline.clear();
+    }
     const status = response.statusCode ?? 0;
     if (status < 200 || status >= 300) {
       const text = await readBody(response, 1024 * 1024, 'GET', path);
@@ -178,6 +309,32 @@ export class KubeClient {
     });
   }
 
+  /**
+   * An abort signal that fires at the request's deadline (or when the caller's own signal does),
+   * and `explain`, which turns the abort it caused into a KubeTimeoutError naming the cluster and
+   * the request.
+   */
+  private deadline(kind: keyof KubeClient['timedOut'], method: string, path: string, callerSignal: AbortSignal | undefined) {
+    const timeouts = this.timeouts();
+    const ms = kind === 'read' ? timeouts.readMs : kind === 'write' ? timeouts.writeMs : timeouts.watchStartMs;
+    const controller = new AbortController();
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      this.timedOut[kind]++;
+      controller.abort();
+    }, ms);
+    const what = kind === 'watchStart' ? 'did not start answering' : 'did not answer';
+    return {
+      signal: callerSignal ? AbortSignal.any([callerSignal, controller.signal]) : controller.signal,
+      clear: () => clearTimeout(timer),
+      explain: (error: unknown): unknown =>
+        expired
+          ? new KubeTimeoutError(`cluster ${this.contextName} (${this.server}): ${method} ${path} ${what} within ${formatSeconds(ms)}`, method, path, ms)
+          : error,
+    };
+  }
+
   /** Closes idle keep-alive connections (the backend is stopping). */
   close(): void {
     this.agent?.destroy();
@@ -210,6 +367,21 @@ export class KubeClient {
   }
 }
 
+function clusterOf(kc: KubeConfig): { server: string; context: string } {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  return { server: cluster.server.replace(/\/+$/, ''), context: kc.getCurrentContext() };
+}
+
+function clusterIdentity(kc: KubeConfig): string {
+  const cluster = kc.getCurrentCluster();
+  return JSON.stringify([cluster?.server, cluster?.caData, cluster?.caFile]);
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
 function readBody(response: http.IncomingMessage, maxBytes: number, method: string, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -225,6 +397,10 @@ function readBody(response: http.IncomingMessage, maxBytes: number, method: stri
     });
     response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     response.on('error', (error) => reject(new KubeApiError(`${method} ${path}: ${error.message}`, response.statusCode, method, path)));
+    // An aborted response may close without 'error'; a settled promise ignores this.
+    response.on('close', () => {
+      if (!response.complete) reject(new KubeApiError(`${method} ${path}: connection closed before the response ended`, response.statusCode, method, path));
+    });
   });
 }
 
