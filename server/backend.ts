@@ -3,19 +3,24 @@
  * cluster's), the upstream list-watches, the stream hub and the HTTP API on one port. The CLI
  * (`kubelive serve`), the engine's CLI and the tests all start it through here.
  */
+import { randomBytes } from 'node:crypto';
+import { unwatchFile, watchFile } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { KubeClient, loadKubeConfig } from '../adapters/kube/client.js';
+import { KubeClient, loadKubeConfig, type KubeconfigSource } from '../adapters/kube/client.js';
 import { resolveConfig, type ConfigOverrides, type KubeliveConfig } from '../machines/config.js';
 import { GenerationCounter } from './cache.js';
 import { startDemo, type DemoHandle, type DemoOptions } from './demo.js';
 import { StreamFaults } from './faults.js';
-import { createRequestHandler, requestUrl } from './http.js';
+import { createRequestHandler, defaultHttpLimits, refuse, requestUrl, type HttpLimits } from './http.js';
 import { MetricsCache } from './metricsCache.js';
 import { defaultStreamLimits, StreamHub, type StreamLimits } from './stream.js';
 import { Upstreams } from './upstreams.js';
+import { corsHeaders, isLoopbackHost, RequestPolicy, securityHeaders } from './requestPolicy.js';
 
 /** The documented default port: unassigned by IANA, easy to remember. */
 export const defaultPort = 7654;
@@ -29,8 +34,21 @@ export interface BackendOptions {
   readonly demo?: boolean | DemoOptions;
   /** Default 7654; 0 picks a free port. */
   readonly port?: number;
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1. Anything but a loopback address needs `allowRemote`. */
   readonly host?: string;
+  /**
+   * Allows binding beyond loopback. Every request from a non-loopback peer must then carry the
+   * token (`token`, or one generated and reported as `Backend.token`).
+   */
+  readonly allowRemote?: boolean;
+  /** The bearer token for non-loopback peers (with `allowRemote`); generated when absent. */
+  readonly token?: string;
+  /** Host names requests may name besides loopback names, IP literals and the bind address. */
+  readonly allowedHosts?: readonly string[];
+  /** Serve `*.map` files from dist/ui (off by default: they publish the sources). */
+  readonly serveSourceMaps?: boolean;
+  /** Bounds on HTTP work (concurrent snapshot builds, requests per peer). */
+  readonly httpLimits?: Partial<HttpLimits>;
   /** Enables `/_debug/faults` (always on with `demo`). */
   readonly allowFaults?: boolean;
   /** Extra origins allowed to open the stream (e.g. a UI dev server), besides the backend's own. */
@@ -54,10 +72,11 @@ export interface Backend {
   readonly faults: StreamFaults | null;
   /** The stream limits in force (backpressure bound, subscriptions per socket, ...). */
   readonly limits: StreamLimits;
+  /** The token non-loopback peers must show (null when loopback only), and the one-time URL that sets it. */
+  readonly token: string | null;
+  readonly loginUrl: string | null;
   stop(): Promise<void>;
 }
-
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
@@ -66,18 +85,28 @@ function hostForUrl(host: string): string {
 export async function startBackend(options: BackendOptions = {}): Promise<Backend> {
   const config = resolveConfig(options.config ?? {});
   const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && !options.allowRemote) {
+    throw new RemoteBindError(
+      `refusing to listen on ${host}: that serves your cluster credentials to the network. ` +
+        'Bind a loopback address, or pass --allow-remote to require a token from every non-loopback client (docs/security.md).',
+    );
+  }
+  const token = options.allowRemote ? (options.token ?? randomBytes(32).toString('base64url')) : null;
+  if (token !== null && token.length < 16) throw new RemoteBindError('the token must be at least 16 characters');
   const demo = options.demo ? await startDemo(options.demo === true ? {} : options.demo) : null;
   try {
-    const kc = loadKubeConfig(
-      demo
-        ? { kubeconfigYaml: demo.kubeconfigYaml }
-        : {
-            ...(options.kubeconfigPath !== undefined ? { kubeconfigPath: options.kubeconfigPath } : {}),
-            ...(options.kubeconfigYaml !== undefined ? { kubeconfigYaml: options.kubeconfigYaml } : {}),
-            ...(options.context !== undefined ? { context: options.context } : {}),
-          },
-    );
-    const client = new KubeClient(kc);
+    const source: KubeconfigSource = demo
+      ? { kubeconfigYaml: demo.kubeconfigYaml }
+      : {
+          ...(options.kubeconfigPath !== undefined ? { kubeconfigPath: options.kubeconfigPath } : {}),
+          ...(options.kubeconfigYaml !== undefined ? { kubeconfigYaml: options.kubeconfigYaml } : {}),
+          ...(options.context !== undefined ? { context: options.context } : {}),
+        };
+    const kubeconfigFile = source.kubeconfigYaml === undefined ? kubeconfigFilePath(source) : null;
+    const client = new KubeClient(loadKubeConfig(source), {
+      timeouts: () => ({ readMs: config.apiReadTimeoutMs, writeMs: config.apiWriteTimeoutMs, watchStartMs: config.watchStartTimeoutMs }),
+      ...(kubeconfigFile !== null ? { reloadFrom: source } : {}),
+    });
     const generations = new GenerationCounter();
     const upstreams = new Upstreams({
       client,
@@ -92,26 +121,12 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     hub = new StreamHub({ config, upstreams, generations, faults: faults ?? new StreamFaults(() => {}), limits });
     const metrics = new MetricsCache(client, () => config.metricsIntervalMs);
     const startedAt = Date.now();
-    let port = 0;
-
-    const allowedHost = (request: IncomingMessage): boolean => {
-      if (!loopbackHosts.has(host)) return true; // bound beyond loopback on purpose: any Host
-      // Refusing foreign Host headers defeats DNS rebinding: a page on evil.example that
-      // resolves to 127.0.0.1 still sends Host: evil.example.
-      const hostHeader = request.headers.host ?? '';
-      const name = hostHeader.replace(/:\d+$/, '');
-      return loopbackHosts.has(name) && hostHeader.endsWith(`:${port}`);
-    };
-    const allowedOrigin = (request: IncomingMessage): boolean => {
-      const origin = request.headers.origin;
-      if (origin === undefined) return true; // not a browser (the Node engine, curl)
-      if (options.allowedOrigins?.includes(origin)) return true;
-      try {
-        return new URL(origin).host === request.headers.host;
-      } catch {
-        return false;
-      }
-    };
+    const policy = new RequestPolicy({
+      bindHost: host,
+      token,
+      allowedHosts: options.allowedHosts ?? [],
+      allowedOrigins: options.allowedOrigins ?? [],
+    });
 
     const handle = createRequestHandler({
       client,
@@ -122,24 +137,33 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       metrics,
       faults,
       startedAt,
+      limits: { ...defaultHttpLimits, ...options.httpLimits },
+      serveSourceMaps: options.serveSourceMaps === true,
       describe: () => ({
-        kube: { server: client.server, context: client.contextName, demo: demo !== null },
+        kube: {
+          server: client.server,
+          context: client.contextName,
+          demo: demo !== null,
+          kubeconfigReloads: client.reloads,
+          kubeconfigReloadError: client.lastReloadError,
+          timedOut: client.timedOut,
+        },
         config,
         limits,
+        security: { remote: token !== null, refused: policy.refused },
       }),
     });
+    const headers = securityHeaders();
     const server = createServer((request, response) => {
-      if (!allowedHost(request)) {
-        response.writeHead(421, { 'Content-Type': 'application/json' });
-        response.end(JSON.stringify({ error: 'bad-host', reason: 'this backend answers to loopback host names only' }));
-        return;
-      }
-      const origin = request.headers.origin;
-      if (origin !== undefined && options.allowedOrigins?.includes(origin)) {
+      for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+      const url = requestUrl(request);
+      if (url && policy.hostAllowed(request) && policy.tokenLogin(request, response, url)) return;
+      const refusal = policy.check(request, url?.pathname ?? '/');
+      if (refusal) return refuse(request, response, refusal);
+      const corsOrigin = policy.corsOrigin(request);
+      if (corsOrigin !== null) {
         // A UI dev server on another port (--allow-origin) may call the API from the browser.
-        response.setHeader('Access-Control-Allow-Origin', origin);
-        response.setHeader('Access-Control-Expose-Headers', 'ETag');
-        response.setHeader('Vary', 'Origin');
+        for (const [name, value] of Object.entries(corsHeaders(corsOrigin))) response.setHeader(name, value);
         if (request.method === 'OPTIONS') {
           response.writeHead(204, {
             'Access-Control-Allow-Methods': 'GET, POST, DELETE',
@@ -149,6 +173,9 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           response.end();
           return;
         }
+      } else if (request.method === 'OPTIONS') {
+        // A preflight from any other origin: no CORS headers, so the browser sends nothing after it.
+        return refuse(request, response, { status: 403, code: 'bad-origin', reason: 'cross-origin requests are not allowed' });
       }
       handle(request, response);
     });
@@ -160,8 +187,9 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
         socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       };
       if (requestUrl(request)?.pathname !== '/api/v1/stream') return refuse(404, 'Not Found');
-      if (!allowedHost(request)) return refuse(421, 'Misdirected Request');
-      if (!allowedOrigin(request)) return refuse(403, 'Forbidden');
+      if (!policy.hostAllowed(request)) return refuse(421, 'Misdirected Request');
+      if (!policy.authenticated(request)) return refuse(401, 'Unauthorized');
+      if (!policy.originAllowed(request)) return refuse(403, 'Forbidden');
       const refusal = hub!.refusal(request.socket.remoteAddress ?? '');
       if (refusal) return refuse(503, 'Service Unavailable', refusal);
       wss.handleUpgrade(request, socket, head, (ws) => hub!.attach(ws, request.socket.remoteAddress ?? ''));
@@ -174,8 +202,10 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
         resolve();
       });
     });
-    port = (server.address() as AddressInfo).port;
+    const port = (server.address() as AddressInfo).port;
+    policy.listeningOn(port);
     const url = `http://${hostForUrl(host)}:${port}/`;
+    const stopWatchingKubeconfig = kubeconfigFile !== null ? watchKubeconfig(kubeconfigFile, client) : () => {};
     let stopping: Promise<void> | null = null;
     return {
       url,
@@ -186,8 +216,11 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       demo,
       faults,
       limits,
+      token,
+      loginUrl: token !== null ? `${url}?token=${encodeURIComponent(token)}` : null,
       stop() {
         stopping ??= (async () => {
+          stopWatchingKubeconfig();
           hub!.close();
           wss.close();
           upstreams.dispose();
@@ -204,3 +237,36 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     throw error;
   }
 }
+
+/** Binding beyond loopback without --allow-remote, or with an unusable token. */
+export class RemoteBindError extends Error {}
+
+/** The kubeconfig file a source reads: its path, else KUBECONFIG's first entry, else ~/.kube/config. */
+function kubeconfigFilePath(source: KubeconfigSource): string | null {
+  if (source.kubeconfigPath !== undefined) return source.kubeconfigPath;
+  const fromEnv = process.env.KUBECONFIG?.split(delimiter).find((p) => p.length > 0);
+  return fromEnv ?? join(homedir(), '.kube', 'config');
+}
+
+/**
+ * Re-reads the kubeconfig when its file changes. Polled (`watchFile`) rather than `fs.watch`,
+ * which loses the file when a tool replaces it by renaming a new one over it, as kubectl and
+ * kind do. A burst of writes is read once, after it settles.
+ */
+function watchKubeconfig(path: string, client: KubeClient): () => void {
+  let settle: NodeJS.Timeout | undefined;
+  const changed = () => {
+    clearTimeout(settle);
+    settle = setTimeout(() => client.reload(), kubeconfigSettleMs);
+  };
+  watchFile(path, { interval: kubeconfigPollMs, persistent: false }, changed);
+  return () => {
+    clearTimeout(settle);
+    unwatchFile(path, changed);
+  };
+}
+
+/** Once a second is cheap (one stat) and quick enough for a cluster that was just recreated. */
+const kubeconfigPollMs = 1000;
+/** Writers often write a kubeconfig in several steps; read it when they have been quiet this long. */
+const kubeconfigSettleMs = 200;

@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const command = commands[name];
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     console.error(`kubelive: unknown command "${name}"\n\n${usage}`);
     return 2;

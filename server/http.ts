@@ -3,16 +3,20 @@
  * whole objects on demand, diagnostics, health, the debug fault switch and the dashboard.
  * Every handler answers JSON errors as `{error, reason}` with a 4xx/5xx status and never lets an
  * exception escape to the server. Paths outside `/api` are the dashboard's files (staticFiles.ts).
+ * Who may call at all (Host, token, Origin, content type) is decided before, in requestPolicy.ts;
+ * here are the bounds on work: concurrent snapshot builds, requests in flight per peer, bodies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { digestOf } from '../adapters/digest.js';
-import { KubeApiError, type KubeClient } from '../adapters/kube/client.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { KubeApiError, KubeTimeoutError, type KubeClient } from '../adapters/kube/client.js';
 import { listAll } from '../adapters/kube/listWatch.js';
 import { fetchLogTail, parseLogScope } from '../adapters/kube/logs.js';
 import { isResourceName, objectPath, collectionPath, resourceSpecs } from '../adapters/kube/resources.js';
 import { isStreamDomain, type Row, type SnapshotBody, type StreamDomain, type UpstreamReport } from '../adapters/protocol.js';
 import { isDomain, scopeProblem } from '../machines/domains.js';
 import type { KubeliveConfig } from '../machines/config.js';
+import { isLoopbackAddress, type Refusal } from './requestPolicy.js';
 import type { GenerationCounter } from './cache.js';
 import { parseFaultRequest, type StreamFaults } from './faults.js';
 import { serveStatic } from './staticFiles.js';
@@ -30,20 +34,48 @@ export interface HttpContext {
   readonly metrics: MetricsCache;
   readonly faults: StreamFaults | null;
   readonly startedAt: number;
+  readonly limits: HttpLimits;
+  /** Serve dist/ui's `*.map` files (they publish the dashboard's sources). */
+  readonly serveSourceMaps: boolean;
   readonly describe: () => Record<string, unknown>;
 }
+
+export interface HttpLimits {
+  /** Snapshot bodies built (or read from the API server) at once; past it, 503 + Retry-After. */
+  readonly maxConcurrentSnapshots: number;
+  /** Requests one peer address may have in flight; past it, 429 + Retry-After. */
+  readonly maxRequestsPerPeer: number;
+  /** A snapshot whose client reads nothing for this long is abandoned, so it cannot hold a slot for good. */
+  readonly snapshotWriteStallMs: number;
+}
+
+export const defaultHttpLimits: HttpLimits = {
+  // Four 100,000-pod snapshots already hold 150 MB of rows in flight; more would only queue behind
+  // them on two cores while stretching every stream's heartbeat.
+  maxConcurrentSnapshots: 4,
+  // A browser opens at most 6 connections to a host; 64 leaves room for scripts and the CLI.
+  maxRequestsPerPeer: 64,
+  // A client reading at a few hundred kB/s drains a socket buffer well within this.
+  snapshotWriteStallMs: 30_000,
+};
 
 class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
+/** Only faults take a body, and it is a few dozen bytes. */
 const maxRequestBodyBytes = 16 * 1024;
+/** Past the limit a body is still read (and dropped) this far, so the client sees our 413 instead of a reset. */
+const maxDiscardBytes = 1024 * 1024;
+/** Rows serialised per piece of a large snapshot; about 0.4 MB and a few ms of the event loop. */
+const rowsPerPiece = 1000;
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -51,15 +83,38 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(text);
 }
 
+/**
+ * Answers a refused request. If the client is still sending a body, the rest is read and dropped
+ * (up to a bound) before the connection closes: closing on unread data makes the kernel reset
+ * the connection, and the client would see a reset instead of our answer.
+ */
+export function refuse(request: IncomingMessage, response: ServerResponse, refusal: Refusal, headers: Record<string, string> = {}): void {
+  if (!request.complete) {
+    response.setHeader('Connection', 'close');
+    let discarded = 0;
+    request.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > maxDiscardBytes) request.destroy();
+    });
+    request.on('error', () => {}); // a client that hangs up mid-body is no error of ours
+    request.resume();
+  }
+  sendJson(response, refusal.status, { error: refusal.code, reason: refusal.reason }, headers);
+}
+
 function readJsonBody(request: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    const tooLarge = () => new HttpError(413, 'too-large', `request bodies are limited to ${maxRequestBodyBytes} bytes`);
+    if (declared > maxRequestBodyBytes) return reject(tooLarge());
     let size = 0;
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxRequestBodyBytes) {
-        reject(new HttpError(413, 'too-large', `request bodies are limited to ${maxRequestBodyBytes} bytes`));
-        request.destroy();
+        chunks.length = 0;
+        request.removeAllListeners('data');
+        reject(tooLarge()); // refuse() reads and drops the rest
         return;
       }
       chunks.push(chunk);
@@ -77,13 +132,10 @@ function readJsonBody(request: IncomingMessage): Promise<unknown> {
   });
 }
 
-function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
-}
-
-/** Maps an API server failure to what our client sees: its status when it is a client error, else 502. */
+/** Maps an API server failure to what our client sees: its status when it is a client error, 504 when it did not answer, else 502. */
 function upstreamFailure(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
+  if (error instanceof KubeTimeoutError) return new HttpError(504, 'upstream-timeout', error.message);
   if (error instanceof KubeApiError) {
     const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 502;
     const code = status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'upstream-error';
@@ -92,17 +144,63 @@ function upstreamFailure(error: unknown): HttpError {
   return new HttpError(500, 'internal', error instanceof Error ? error.message : String(error));
 }
 
+/** Counts work in flight against a bound, and the times the bound said no. */
+class Bound {
+  inFlight = 0;
+  peak = 0;
+  refused = 0;
+  constructor(readonly max: number) {}
+
+  tryEnter(): boolean {
+    if (this.inFlight >= this.max) {
+      this.refused++;
+      return false;
+    }
+    this.inFlight++;
+    this.peak = Math.max(this.peak, this.inFlight);
+    return true;
+  }
+
+  leave(): void {
+    this.inFlight--;
+  }
+
+  report() {
+    return { inFlight: this.inFlight, peak: this.peak, refused: this.refused, max: this.max };
+  }
+}
+
+interface HttpState {
+  readonly snapshots: Bound;
+  readonly perPeer: Map<string, number>;
+  peerRefusals: number;
+}
+
 export function createRequestHandler(context: HttpContext) {
+  const state: HttpState = { snapshots: new Bound(context.limits.maxConcurrentSnapshots), perPeer: new Map(), peerRefusals: 0 };
   return (request: IncomingMessage, response: ServerResponse): void => {
-    route(context, request, response).catch((error: unknown) => {
+    const peer = request.socket.remoteAddress ?? '';
+    const inFlight = state.perPeer.get(peer) ?? 0;
+    if (inFlight >= context.limits.maxRequestsPerPeer) {
+      state.peerRefusals++;
+      const reason = `at most ${context.limits.maxRequestsPerPeer} requests in flight per client`;
+      return refuse(request, response, { status: 429, code: 'too-many-requests', reason }, { 'Retry-After': '1' });
+    }
+    state.perPeer.set(peer, inFlight + 1);
+    response.once('close', () => {
+      const left = (state.perPeer.get(peer) ?? 1) - 1;
+      if (left > 0) state.perPeer.set(peer, left);
+      else state.perPeer.delete(peer);
+    });
+    route(context, state, request, response).catch((error: unknown) => {
       const failure = upstreamFailure(error);
-      if (!response.headersSent) sendJson(response, failure.status, { error: failure.code, reason: failure.message });
+      if (!response.headersSent) refuse(request, response, { status: failure.status, code: failure.code, reason: failure.message }, failure.headers);
       else response.destroy();
     });
   };
 }
 
-async function route(context: HttpContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function route(context: HttpContext, state: HttpState, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = requestUrl(request);
   if (!url) throw new HttpError(400, 'bad-path', 'the request target is not a path');
   const path = url.pathname;
@@ -113,14 +211,14 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
   if (method === 'GET' && path === '/healthz') return sendJson(response, 200, { ok: true, uptimeMs: Date.now() - context.startedAt });
   if (segments[0] !== 'api') {
     // Everything outside the API is the dashboard's files (dist/ui).
-    if ((method === 'GET' || method === 'HEAD') && (await serveStatic(request, response, path))) return;
+    if ((method === 'GET' || method === 'HEAD') && (await serveStatic(request, response, path, { sourceMaps: context.serveSourceMaps }))) return;
     throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
   }
   if (segments[1] !== 'v1') throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
   const [, , area, ...rest] = segments;
 
   if (method === 'GET' && area === 'snapshot' && rest.length === 1) {
-    return snapshot(context, request, response, rest[0]!, url.searchParams.get('scope') ?? '');
+    return snapshot(context, state, request, response, rest[0]!, url.searchParams.get('scope') ?? '');
   }
   if (method === 'GET' && area === 'metrics' && rest.length === 1) {
     const domain = metricsDomain(rest[0]!);
@@ -141,6 +239,7 @@ async function route(context: HttpContext, request: IncomingMessage, response: S
       clients: context.hub.diagnostics(now),
       metricsFetches: context.metrics.fetches,
       faults: context.faults?.active() ?? null,
+      http: { snapshots: state.snapshots.report(), requestsPerPeerRefused: state.peerRefusals, peers: state.perPeer.size },
       memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
     });
   }
@@ -181,7 +280,7 @@ async function metrics(context: HttpContext, domain: 'node-metrics' | 'pod-metri
   return context.metrics.get(domain, scope);
 }
 
-async function snapshot(context: HttpContext, request: IncomingMessage, response: ServerResponse, domain: string, scope: string): Promise<void> {
+async function snapshot(context: HttpContext, state: HttpState, request: IncomingMessage, response: ServerResponse, domain: string, scope: string): Promise<void> {
   if (!isDomain(domain)) throw new HttpError(404, 'unknown-domain', `unknown domain "${domain}"`);
   const problem = scopeProblem(domain, scope);
   if (problem !== null) throw new HttpError(400, 'bad-scope', problem);
@@ -189,7 +288,55 @@ async function snapshot(context: HttpContext, request: IncomingMessage, response
     const body = await metrics(context, domain === 'node-metrics' ? 'node-metrics' : 'pod-metrics', scope);
     return sendJson(response, 200, body);
   }
-  await sendSnapshot(context, request, response, domain, scope);
+  await sendSnapshot(context, state.snapshots, request, response, domain, scope);
+}
+
+/** Runs `build` in one of the bounded snapshot slots, or refuses with 503 when all are taken. */
+async function inSnapshotSlot(bound: Bound, build: () => Promise<void>): Promise<void> {
+  if (!bound.tryEnter()) {
+    throw new HttpError(503, 'busy', `${bound.max} snapshots are being built already; retry in a second`, { 'Retry-After': '1' });
+  }
+  try {
+    await build();
+  } finally {
+    bound.leave();
+  }
+}
+
+/**
+ * Writes `{...head, "items": [...]}` in pieces of `rowsPerPiece` rows, giving the event loop back
+ * between pieces (and waiting for the socket to drain when it is full), so a 37 MB snapshot does
+ * not stop heartbeats for the time one JSON.stringify of it would take.
+ */
+async function sendJsonInPieces(response: ServerResponse, head: Record<string, unknown>, items: readonly unknown[], headers: Record<string, string>, stallMs: number): Promise<void> {
+  if (items.length <= rowsPerPiece) return sendJson(response, 200, { ...head, items }, headers);
+  response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache', ...headers });
+  response.write(`${JSON.stringify(head).slice(0, -1)},"items":[`);
+  for (let start = 0; start < items.length; start += rowsPerPiece) {
+    const piece = JSON.stringify(items.slice(start, start + rowsPerPiece)).slice(1, -1);
+    const roomLeft = response.write(start === 0 ? piece : `,${piece}`);
+    await (roomLeft ? nextTurn() : drained(response, stallMs));
+    if (response.destroyed) return; // the client went away: stop building
+  }
+  response.end(']}');
+}
+
+/** Resolves once the socket drains or closes; a client that reads nothing for `stallMs` is cut off. */
+function drained(response: ServerResponse, stallMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(stalled);
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    const stalled = setTimeout(() => {
+      response.destroy();
+      done();
+    }, stallMs);
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 /** A first list in progress is worth waiting for: reading the same list beside it doubles the load. */
@@ -202,7 +349,7 @@ const firstListWaitMs = 30_000;
  * grace period, so a client that polls is served from the cache from then on. The ETag is
  * checked before any row is serialised, so an unchanged poll costs almost nothing.
  */
-async function sendSnapshot(context: HttpContext, request: IncomingMessage, response: ServerResponse, domain: StreamDomain, scope: string): Promise<void> {
+async function sendSnapshot(context: HttpContext, slots: Bound, request: IncomingMessage, response: ServerResponse, domain: StreamDomain, scope: string): Promise<void> {
   const view = viewSpec(domain, scope);
   const upstreams = view.keys.map((key) => context.upstreams.acquire(key));
   const ifNoneMatch = request.headers['if-none-match'];
@@ -219,34 +366,37 @@ async function sendSnapshot(context: HttpContext, request: IncomingMessage, resp
       // A cache snapshot changes exactly when its generation does.
       const etag = `"cache-${state.generation}-${state.digest}-${state.count}"`;
       if (ifNoneMatch === etag) return notModified(etag);
-      const items = viewRows(caches, view.namespace);
-      const body: SnapshotBody = { domain, scope, ...state, generatedAt: new Date().toISOString(), items, upstream, source: 'cache' };
-      return sendJson(response, 200, body, { ETag: etag });
+      return inSnapshotSlot(slots, async () => {
+        const items = viewRows(caches, view.namespace);
+        const head: Omit<SnapshotBody, 'items'> = { domain, scope, ...state, generatedAt: new Date().toISOString(), upstream, source: 'cache' };
+        await sendJsonInPieces(response, head, items, { ETag: etag }, context.limits.snapshotWriteStallMs);
+      });
     }
     // Fresh reads win: stamped with a new generation taken as the read starts, so it orders after
     // everything the (unhealthy, maybe stalled) cache held then. A reset or update built from that
     // cache's older state carries a lower generation and the store refuses it; whatever the cache
     // applies after the read began (its relist's diff, new events) carries a higher one and
     // applies on top. Ordered by what each one saw, never by resourceVersion.
-    const generation = context.generations.next();
-    const fresh = await readFromApi(context, domain, scope, view.namespace);
-    const digest = digestOf(fresh.rows);
-    // A fresh read is the same answer as long as its rows and the upstream's state are.
-    const etag = `"api-${digest}-${fresh.rows.length}-${upstream.state}"`;
-    if (ifNoneMatch === etag) return notModified(etag);
-    const body: SnapshotBody = {
-      domain,
-      scope,
-      resourceVersion: fresh.resourceVersion,
-      generation,
-      generatedAt: new Date().toISOString(),
-      items: fresh.rows,
-      count: fresh.rows.length,
-      digest,
-      upstream: withReason(upstream),
-      source: 'api',
-    };
-    sendJson(response, 200, body, { ETag: etag });
+    await inSnapshotSlot(slots, async () => {
+      const generation = context.generations.next();
+      const fresh = await readFromApi(context, domain, scope, view.namespace);
+      const digest = digestOf(fresh.rows);
+      // A fresh read is the same answer as long as its rows and the upstream's state are.
+      const etag = `"api-${digest}-${fresh.rows.length}-${upstream.state}"`;
+      if (ifNoneMatch === etag) return notModified(etag);
+      const head: Omit<SnapshotBody, 'items'> = {
+        domain,
+        scope,
+        resourceVersion: fresh.resourceVersion,
+        generation,
+        generatedAt: new Date().toISOString(),
+        count: fresh.rows.length,
+        digest,
+        upstream: withReason(upstream),
+        source: 'api',
+      };
+      await sendJsonInPieces(response, head, fresh.rows, { ETag: etag }, context.limits.snapshotWriteStallMs);
+    });
   } finally {
     for (const key of view.keys) context.upstreams.release(key);
   }
@@ -299,7 +449,7 @@ async function wholeObject(context: HttpContext, response: ServerResponse, rest:
 
 async function debugFaults(context: HttpContext, request: IncomingMessage, response: ServerResponse, method: string): Promise<void> {
   if (!context.faults) throw new HttpError(404, 'not-found', 'debug faults are off (start with --demo or --allow-faults)');
-  if (!isLoopback(request.socket.remoteAddress)) throw new HttpError(403, 'forbidden', 'debug faults are for loopback clients only');
+  if (!isLoopbackAddress(request.socket.remoteAddress)) throw new HttpError(403, 'forbidden', 'debug faults are for loopback clients only');
   if (method === 'DELETE') {
     context.faults.clear();
     return sendJson(response, 200, { active: context.faults.active() });

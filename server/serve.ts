@@ -3,12 +3,12 @@
  * cluster, or on the embedded demo cluster with `--demo` or when no kubeconfig exists), prints
  * the URL as its first line, and runs until SIGINT/SIGTERM.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, defaultConfig, parseDuration, resolveConfig, type ConfigOverrides, type KubeliveConfig } from '../machines/config.js';
 import { domainNames, type Domain } from '../machines/domains.js';
-import { defaultPort, startBackend, type BackendOptions } from './backend.js';
+import { defaultPort, RemoteBindError, startBackend, type BackendOptions } from './backend.js';
 import type { DemoOptions } from './demo.js';
 import { untilSignal } from './signals.js';
 
@@ -59,9 +59,16 @@ Cluster:
 
 Server:
   --port N                     default ${defaultPort}; 0 picks a free port
-  --host HOST                  default 127.0.0.1 (loopback only)
-  --allow-origin URL           also accept stream connections from this origin (repeatable)
+  --host HOST                  default 127.0.0.1; a non-loopback address needs --allow-remote
+  --allow-remote               allow a non-loopback --host: every non-loopback client must then
+                               show a token (printed once as a URL, see docs/security.md)
+  --token-file PATH            the token for --allow-remote (default: generated; env KUBELIVE_TOKEN)
+  --allow-host NAME            also answer requests naming this host (repeatable; e.g. the
+                               machine's DNS name with --allow-remote)
+  --allow-origin URL           also accept API calls and stream connections from pages of this
+                               origin (repeatable; e.g. a UI dev server)
   --allow-faults               enable POST/DELETE /_debug/faults (always on with --demo)
+  --serve-source-maps          serve the dashboard's *.map files (build with KUBELIVE_SOURCEMAP=1)
 
 Intervals (durations like 500ms, 5s, 1m; flag beats environment beats default):
 ${intervals}
@@ -110,6 +117,8 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const demoOptions: { -readonly [K in keyof DemoOptions]: DemoOptions[K] } = {};
   const backend: { -readonly [K in keyof BackendOptions]: BackendOptions[K] } = {};
   const origins: string[] = [];
+  const hosts: string[] = [];
+  let tokenFile: string | undefined;
   const byFlag = new Map(intervalKeys.map((k) => [flagName(k), k]));
 
   for (let i = 0; i < argv.length; i++) {
@@ -130,6 +139,10 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     else if (flag === '--host') backend.host = value();
     else if (flag === '--port') backend.port = wholeNumber(flag, value(), 0, 65535);
     else if (flag === '--allow-origin') origins.push(value());
+    else if (flag === '--allow-host') hosts.push(value());
+    else if (flag === '--allow-remote') backend.allowRemote = true;
+    else if (flag === '--token-file') tokenFile = value();
+    else if (flag === '--serve-source-maps') backend.serveSourceMaps = true;
     else if (flag === '--nodes') demoOptions.nodes = wholeNumber(flag, value(), 1, 5000);
     else if (flag === '--pods') demoOptions.pods = wholeNumber(flag, value(), 0, 100_000);
     else if (flag === '--churn') demoOptions.churn = wholeNumber(flag, value(), 0, 10_000);
@@ -155,8 +168,23 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     backend.demo = demoOptions;
   }
   if (origins.length > 0) backend.allowedOrigins = origins;
+  if (hosts.length > 0) backend.allowedHosts = hosts;
+  const token = tokenFile !== undefined ? readToken(tokenFile) : env.KUBELIVE_TOKEN || undefined;
+  if (token !== undefined) {
+    if (!backend.allowRemote) throw new UsageError('a token (--token-file, KUBELIVE_TOKEN) is only used with --allow-remote');
+    if (token.length < 16) throw new UsageError('the token must be at least 16 characters');
+    backend.token = token;
+  }
   backend.config = config;
   return { backend, help };
+}
+
+function readToken(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new UsageError(`--token-file: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Whether kubeconfig loading would find a file: KUBECONFIG's paths, then ~/.kube/config. */
@@ -184,6 +212,10 @@ export async function runServe(argv: string[]): Promise<number> {
   try {
     backend = await startBackend(args.backend);
   } catch (error) {
+    if (error instanceof RemoteBindError) {
+      console.error(`kubelive serve: ${error.message}`);
+      return 2;
+    }
     if ((error as { code?: unknown }).code === 'EADDRINUSE') {
       console.error(`kubelive serve: port ${args.backend.port ?? defaultPort} is in use; pick another with --port (0 = any free port)`);
       return 1;
@@ -195,6 +227,10 @@ export async function runServe(argv: string[]): Promise<number> {
   const logRejection = (reason: unknown) => console.error(`kubelive serve: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
   process.on('unhandledRejection', logRejection);
   console.log(backend.url);
+  if (backend.loginUrl !== null) {
+    // Printed once: whoever opens this URL gets a cookie that lets their browser in.
+    console.log(`reachable beyond loopback: every non-loopback client needs the token. Open ${backend.loginUrl}`);
+  }
   console.log(`watching ${backend.kube.server} (context ${backend.kube.context})${backend.demo ? ' — the embedded demo cluster' : ''}`);
   await untilSignal();
   await backend.stop();

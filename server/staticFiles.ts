@@ -3,7 +3,8 @@
  * Only files under that folder can be reached: each path segment is decoded once and refused if
  * it could step outside (`..`, separators, NUL), and the joined path is checked to stay inside.
  * `/` is index.html. Vite's hashed assets are cached for good; index.html is revalidated so a
- * rebuilt dashboard is picked up on reload.
+ * rebuilt dashboard is picked up on reload. Source maps (`*.map`) are not served unless asked
+ * for: they publish the sources, and the build makes none unless KUBELIVE_SOURCEMAP=1.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -36,7 +37,7 @@ export function defaultUiDir(): string {
 
 const notBuiltPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>kubelive</title></head>
-<body style="font-family: system-ui, sans-serif; margin: 3rem; max-width: 40rem">
+<body>
 <h1>kubelive</h1>
 <p>The backend is running, but the dashboard has not been built: run <code>npm run build</code>
 (<code>npm ci</code> does it) and reload. Meanwhile the API is here:</p>
@@ -76,10 +77,12 @@ export async function serveStatic(
   request: IncomingMessage,
   response: ServerResponse,
   pathname: string,
-  root: string = defaultUiDir(),
+  options: { readonly sourceMaps?: boolean; readonly root?: string } = {},
 ): Promise<boolean> {
+  const root = options.root ?? defaultUiDir();
   const file = staticPath(root, pathname);
   if (!file) return false;
+  if (!options.sourceMaps && extname(file).toLowerCase() === '.map') return false;
   const info = await stat(file).catch(() => null);
   if (!info || !info.isFile()) {
     if (pathname !== '/' && pathname !== '/index.html') return false;

@@ -48,7 +48,7 @@ export const resourceSpecs: Readonly<Record<ResourceName, ResourceSpec>> = {
 export const resourceNames = Object.keys(resourceSpecs) as ResourceName[];
 
 export function isResourceName(value: unknown): value is ResourceName {
-  return typeof value === 'string' && value in resourceSpecs;
+  return typeof value === 'string' && Object.hasOwn(resourceSpecs, value);
 }
 
 /** The resources behind each list-watched domain (`pod-logs` is followed, not list-watched). */

@@ -86,10 +86,10 @@ test('watchPrintsRowsThenTheChangeACordonMakes', async () => {
   const events = () => run.lines.map((l) => JSON.parse(l) as { type: string; row: { name: string; unschedulable?: boolean } });
   await waitFor('three nodes added', () => events().filter((e) => e.type === 'ADDED').length === 3, 30_000);
   const name = events()[0]!.row.name;
-  const response = await fetch(`${stack.base}/api/v1/nodes/${name}/cordon`, { method: 'POST' });
+  const response = await fetch(`${stack.base}/api/v1/nodes/${name}/cordon`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
   expect(response.status).toBe(200);
   await waitFor('the cordon as a MODIFIED line', () => events().some((e) => e.type === 'MODIFIED' && e.row.name === name && e.row.unschedulable === true));
-  await fetch(`${stack.base}/api/v1/nodes/${name}/uncordon`, { method: 'POST' });
+  await fetch(`${stack.base}/api/v1/nodes/${name}/uncordon`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
   await waitFor('the uncordon too', () => events().some((e) => e.type === 'MODIFIED' && e.row.name === name && e.row.unschedulable === false));
   run.child.kill('SIGTERM');
   expect(await run.exited).toBe(0);

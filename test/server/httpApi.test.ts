@@ -54,18 +54,18 @@ describe('HTTP API', () => {
     const node = reset.items[0] as NodeRow;
     expect(node.unschedulable).toBe(false);
 
-    const cordoned = await getJson(`${stack.base}/api/v1/nodes/${node.name}/cordon`, { method: 'POST' });
+    const cordoned = await getJson(`${stack.base}/api/v1/nodes/${node.name}/cordon`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     expect(cordoned.status).toBe(200);
     expect(cordoned.body).toMatchObject({ name: node.name, unschedulable: true });
     await waitFor('an update with the node unschedulable', () =>
       client.framesFor('nodes').some((f) => f.type === 'update' && f.changes.some((c) => c.op === 'upsert' && c.row.uid === node.uid && (c.row as NodeRow).unschedulable)),
     );
     const mark = client.frames.length;
-    await getJson(`${stack.base}/api/v1/nodes/${node.name}/uncordon`, { method: 'POST' });
+    await getJson(`${stack.base}/api/v1/nodes/${node.name}/uncordon`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     await waitFor('an update with the node schedulable again', () =>
       client.frames.slice(mark).some((f) => f.type === 'update' && f.changes.some((c) => c.op === 'upsert' && c.row.uid === node.uid && !(c.row as NodeRow).unschedulable)),
     );
-    const missing = await getJson(`${stack.base}/api/v1/nodes/no-such-node/cordon`, { method: 'POST' });
+    const missing = await getJson(`${stack.base}/api/v1/nodes/no-such-node/cordon`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     expect(missing.status).toBe(404);
     client.close();
   });

@@ -15,7 +15,11 @@ export class ApiError extends Error {
 async function call<T>(method: string, path: string, signal?: AbortSignal): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(path, { method, headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+    // A change is sent as JSON: the backend refuses any other content type on requests that
+    // change something, since those are what cross-site forms and beacons can send.
+    const init: RequestInit =
+      method === 'GET' ? { method, headers: { accept: 'application/json' } } : { method, headers: { accept: 'application/json', 'content-type': 'application/json' }, body: '{}' };
+    response = await fetch(path, { ...init, ...(signal ? { signal } : {}) });
   } catch (error) {
     if (signal?.aborted) throw error;
     throw new ApiError(0, 'the kubelive backend cannot be reached');
