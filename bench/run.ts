@@ -19,6 +19,7 @@ import { resolveConfig } from '../machines/config.js';
 import { startBackend } from '../server/backend.js';
 import { ChildCluster } from './cluster.js';
 import { engineReconnect, failoverTimes, protocolReconnect, type ReconnectCost } from './failover.js';
+import { proofCost, stallDetection, type ProofCost, type StallDetection } from './freshness.js';
 import { loadRows } from './load.js';
 import { kb, median, ms, printResults, ratioOf, writeResults, type BenchResult } from './report.js';
 import { uiRows } from './ui.js';
@@ -31,11 +32,13 @@ const { values } = parseArgs({
 });
 const quick = values.quick!;
 /** `--only load,ui,updates,failover`: a subset of the row groups, e.g. while working on one. */
-const groups = new Set((values.only ?? 'load,ui,updates,failover').split(','));
+const groups = new Set((values.only ?? 'load,ui,updates,failover,freshness').split(','));
 
 const sizes = quick
-  ? { loadPods: 2_000, loadNodes: 20, churnPods: 1_000, churnNodes: 10, updateSeconds: 2, failoverRepeats: 1, reconnectRepeats: 1, scrollFrames: 120 }
-  : { loadPods: 50_000, loadNodes: 200, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2, scrollFrames: 600 };
+  ? { loadPods: 2_000, loadNodes: 20, churnPods: 1_000, churnNodes: 10, updateSeconds: 2, failoverRepeats: 1, reconnectRepeats: 1, scrollFrames: 120, stallRepeats: 1, proofWindowMs: 5_000, proofRounds: 1 }
+  : { loadPods: 50_000, loadNodes: 200, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2, scrollFrames: 600, stallRepeats: 3, proofWindowMs: 20_000, proofRounds: 2 };
+/** Changes a second on the large cluster while the proof's cost is measured: a busy, not a frantic, cluster. */
+const proofChurn = 50;
 const rates = quick ? [200, 1000] : [250, 500, 1000, 2000, 5000, 10_000];
 /** Changes a second while the Pods view scrolls: a busy cluster, then a very busy one. */
 const uiRates = [20, 200];
@@ -48,7 +51,7 @@ const cutMs = 2000;
  * the failover row takes seconds.
  */
 const config: ConfigOverrides = quick
-  ? { upstreamIdleGraceMs: 600_000, heartbeatIntervalMs: 500, stallTimeoutMs: 2000, pendingTimeoutMs: 2500 }
+  ? { upstreamIdleGraceMs: 600_000, heartbeatIntervalMs: 500, stallTimeoutMs: 2000, pendingTimeoutMs: 2500, freshnessBoundMs: 3000 }
   : { upstreamIdleGraceMs: 600_000 };
 
 function log(line: string): void {
@@ -91,6 +94,50 @@ function updateResults(runs: { kubelive: RateResult[]; clientNode: RateResult[] 
       target: target === 1000 || quick ? 'p99 ≤ 100 ms at 1,000/s' : 'no target',
       met: target === 1000 || (quick && target === rates.at(-1)) ? kr.p99Ms <= 100 : null,
       raw: { kubeliveP50Ms: kr.p50Ms, kubeliveP99Ms: kr.p99Ms, clientNodeP50Ms: cr.p50Ms, clientNodeP99Ms: cr.p99Ms, probes: kr.probes, achievedPerSecond: kr.achievedPerSecond },
+    });
+  }
+  return results;
+}
+
+function freshnessResults(stall: StallDetection | null, cost: ProofCost | null, pods: number, churnPods: number): BenchResult[] {
+  const results: BenchResult[] = [];
+  if (stall) {
+    const worst = Math.max(...stall.saidUpstreamStalledMs);
+    results.push({
+      row: '10',
+      what: `upstream watch silent under churn (${churnPods} pods) → view says "upstream stalled"`,
+      kubelive: Number.isFinite(worst) ? ms(worst) : 'never',
+      baseline: `freshness bound ${ms(stall.boundMs)}`,
+      ratio: Number.isFinite(worst) ? worst / stall.boundMs : null,
+      target: '≤ 1.2×',
+      met: Number.isFinite(worst) && worst <= 1.2 * stall.boundMs,
+      raw: {
+        saidUpstreamStalledMs: stall.saidUpstreamStalledMs.map((x) => Math.round(x)).join(','),
+        leftHealthyMs: stall.leftHealthyMs.map((x) => Math.round(x)).join(','),
+        boundMs: stall.boundMs,
+      },
+      note: `worst of ${stall.saidUpstreamStalledMs.length}; the stream to the engine stayed healthy throughout, only the upstream proof could tell`,
+    });
+  }
+  if (cost) {
+    const withCpu = median(cost.withProbes);
+    const withoutCpu = median(cost.withoutProbes);
+    const share = withCpu > 0 ? Math.max(0, withCpu - withoutCpu) / withCpu : null;
+    results.push({
+      row: '11',
+      what: `upstream proof's share of the backend's CPU, ${pods} pods, churn ${proofChurn}/s`,
+      kubelive: `${withCpu.toFixed(1)} ms CPU/s with probes`,
+      baseline: `${withoutCpu.toFixed(1)} ms CPU/s without`,
+      ratio: share,
+      target: '≤ 0.02 (2 %)',
+      met: share !== null && share <= 0.02,
+      raw: {
+        withProbesCpuMsPerS: cost.withProbes.map((x) => x.toFixed(1)).join(','),
+        withoutProbesCpuMsPerS: cost.withoutProbes.map((x) => x.toFixed(1)).join(','),
+        probesPerWindow: cost.probesPerWindow.join(','),
+        windowMs: cost.windowMs,
+      },
+      note: `ratio is (with − without) / with, medians of ${cost.withProbes.length} alternating windows of ${cost.windowMs / 1000} s; ${median(cost.probesPerWindow)} probes a window`,
     });
   }
   return results;
@@ -153,6 +200,13 @@ async function main(): Promise<void> {
         log('row 9');
         results.push(...(await uiRows(large, sizes.loadPods, config, uiRates, sizes.scrollFrames)));
       }
+      if (groups.has('freshness')) {
+        log('row 11');
+        await large.setChurn(proofChurn);
+        const { freshnessBoundMs: _bound, ...withDefaultBound } = config;
+        results.push(...freshnessResults(null, await proofCost(large, withDefaultBound, sizes.proofWindowMs, sizes.proofRounds), sizes.loadPods, sizes.churnPods));
+        await large.setChurn(0);
+      }
     } finally {
       await large.stop();
     }
@@ -163,6 +217,12 @@ async function main(): Promise<void> {
     if (groups.has('updates')) {
       log('rows 2, 3');
       results.push(...updateResults(await updateRuns(churning, churning, config, sizes.churnPods, rates, sizes.updateSeconds)));
+    }
+    if (groups.has('freshness')) {
+      log('row 10');
+      await churning.setChurn(reconnectChurn);
+      results.push(...freshnessResults(await stallDetection(churning, config, sizes.stallRepeats), null, sizes.loadPods, sizes.churnPods));
+      await churning.setChurn(0);
     }
     if (!groups.has('failover')) return finish(results);
     log('row 4');
