@@ -23,7 +23,7 @@
  * `seq` is the machine's: each frame action first takes the next number, so numbering is a
  * decision made here, one per frame, never skipped.
  */
-import { and, assign, not, or, setup } from 'xstate';
+import { assign, or, setup } from 'xstate';
 
 export type StreamSubscriptionEvent =
   /** The view's upstreams changed state: are all of them listed, and are all of them healthy? */
@@ -108,9 +108,12 @@ export const streamSubscriptionMachine = setup({
   },
   guards: {
     socketBlocked: ({ context }) => !context.writable,
-    /** Listed and healthy: a reset from these caches is the truth as far as anyone can tell. */
-    upstreamProven: ({ context }) => context.listed && context.healthy,
+    /** A reset may go out now: the caches are listed and healthy (as true as anyone can tell), and the socket takes frames. */
+    canSendReset: ({ context }) => context.listed && context.healthy && context.writable,
     resumed: ({ context }) => context.resumed,
+    resumedOnBlockedSocket: ({ context }) => context.resumed && !context.writable,
+    /** A status would say nothing worth a frame: the reset follows at once, or the socket is blocked. */
+    noStatusNeeded: ({ context }) => (context.listed && context.healthy) || !context.writable,
     eventProvesUpstream: ({ event }) => event.type === 'UPSTREAM.CHANGED' && event.listed && event.healthy,
     hasPending: ({ context }) => context.pending > 0,
     tooManyPending: ({ context, event }) => event.type === 'CACHE.CHANGED' && event.pending > context.timings.maxPendingChanges,
@@ -155,16 +158,16 @@ export const streamSubscriptionMachine = setup({
     starting: {
       always: [
         // A resumed subscription's replay waits in the pending map like any change.
-        { guard: and(['resumed', 'socketBlocked']), target: 'congested' },
+        { guard: 'resumedOnBlockedSocket', target: 'congested' },
         { guard: 'resumed', target: 'live' },
-        { guard: or(['upstreamProven', 'socketBlocked']), target: 'awaitingList' },
+        { guard: 'noStatusNeeded', target: 'awaitingList' },
         // Tells the client what it is waiting for.
         { target: 'awaitingList', actions: frame('sendStatus') },
       ],
     },
     awaitingList: {
       entry: dropPending,
-      always: { guard: and(['upstreamProven', not('socketBlocked')]), target: 'live', actions: reset },
+      always: { guard: 'canSendReset', target: 'live', actions: reset },
       on: {
         'UPSTREAM.CHANGED': [
           // Tell the client what it waits for; the reset itself comes from `always` when it can.
@@ -225,7 +228,7 @@ export const streamSubscriptionMachine = setup({
       states: {
         choosing: {
           always: [
-            { guard: and(['upstreamProven', not('socketBlocked')]), target: '#streamSubscription.live', actions: reset },
+            { guard: 'canSendReset', target: '#streamSubscription.live', actions: reset },
             { guard: 'socketBlocked', target: 'untilDrained' },
             { target: 'untilUpstreamProven', actions: 'countHeldReset' },
           ],

@@ -25,7 +25,11 @@ export function parseFaultRequest(body: unknown): StreamFaultRequest | string {
   return ms === undefined ? { fault: fault as StreamFaultName } : { fault: fault as StreamFaultName, ms };
 }
 
-/** The current stream faults. `onChange` lets the stream hub act when one is set or lifted. */
+/**
+ * The current stream faults. `onChange` lets the stream hub act when one is set or lifted; each
+ * socket's StreamSocket (server/streamSocket.ts) applies them, so the code that builds frames
+ * never checks a fault.
+ */
 export class StreamFaults {
   /** While set, every socket is closed and new ones refused. */
   closing = false;

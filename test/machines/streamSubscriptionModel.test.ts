@@ -14,6 +14,8 @@
  * Transitions taken are collected through the inspection API; the test fails unless every state
  * and every transition of the machine was exercised.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { AnyEventObject, SnapshotFrom } from 'xstate';
 import { initialTransition, transition } from 'xstate';
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
@@ -23,6 +25,7 @@ import {
   type StreamSubscriptionEvent,
   type StreamSubscriptionInput,
 } from '../../machines/streamSubscriptionMachine.js';
+import { mermaidFor } from '../../scripts/machineDiagrams.js';
 import { flush } from '../support/clock.js';
 import { StreamSubscriptionHarness, stateName, timings } from '../support/streamSubscriptionHarness.js';
 
@@ -161,6 +164,12 @@ describe('stream subscription machine, generated paths', () => {
       for (const p of shortest) reached.add(p.state.status === 'done' ? 'closed' : stateName(p.state.value).split('.')[0]!);
     }
     expect([...reached].sort()).toEqual(['awaitingList', 'closed', 'congested', 'live', 'owesReset'].sort());
+  });
+
+  test('the diagram in docs/backend.md is the machine', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../docs/backend.md', import.meta.url)), 'utf8');
+    const block = /<!-- generated:streamSubscription -->\n```mermaid\n([\s\S]*?)\n```\n<!-- \/generated:streamSubscription -->/.exec(doc);
+    expect(block?.[1]).toBe(mermaidFor(streamSubscriptionMachine));
   });
 
   afterAll(() => {
