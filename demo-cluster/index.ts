@@ -61,6 +61,12 @@ export interface DemoCluster {
   listObjects(resource: string, namespace?: string): unknown[];
   /** Watches open right now. */
   openWatches(): number;
+  /**
+   * API requests received since the start, by `METHOD /path` without the query (a watch counts
+   * under its collection's path), e.g. `GET /api/v1/namespaces/batch/pods/p/log`. The control
+   * surface (/_demo) is not counted.
+   */
+  requestCounts(): Record<string, number>;
   /** Simulated changes: `count` at once (useful with churn 0 for exact tests). */
   churn(count: number): void;
   stop(): Promise<void>;
@@ -168,6 +174,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
       return [...store.values(namespace)].map((o) => structuredClone(o));
     },
     openWatches: () => api?.openWatchCount ?? 0,
+    requestCounts: () => Object.fromEntries(api?.requestCounts ?? []),
     churn(count) {
       for (let i = 0; i < count; i++) simulation.churnOnce();
     },

@@ -56,6 +56,8 @@ interface ResourceRequest {
 
 export class ApiServer {
   private readonly watches = new Set<WatchStream>();
+  /** Requests received, by `METHOD /path` (no query): lets tests see how often kubelive asks for something. */
+  readonly requestCounts = new Map<string, number>();
 
   constructor(private readonly ctx: ApiServerContext) {
     ctx.faults.onChange(() => {
@@ -114,6 +116,8 @@ export class ApiServer {
       throw badRequest('the request path is not validly percent-encoded');
     }
     if (segments[0] === '_demo') return this.control(req, res, segments);
+    const counted = `${req.method ?? 'GET'} ${url.pathname}`;
+    this.requestCounts.set(counted, (this.requestCounts.get(counted) ?? 0) + 1);
 
     const auth = String(req.headers.authorization ?? '');
     if (!auth.startsWith('Bearer ') || !sameToken(auth.slice('Bearer '.length).trim(), this.ctx.token)) {

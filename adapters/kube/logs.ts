@@ -3,6 +3,12 @@
  * log, "watch" follows it from the last line's timestamp. Lines are keyed by
  * `container@timestamp#k` (k counts lines sharing a timestamp), so a re-follow that repeats lines
  * (the API server's sinceTime is coarse) produces the same keys and changes nothing.
+ *
+ * A follow ends when the container's run ends (the kubelet closes it), and also when the API
+ * server drops it. Only the second is worth reopening, so an ended follow asks the pod which it
+ * was: a container that is not running has written its whole log, and the watch stays put,
+ * reporting progress ("the log is complete") and asking again every `finishedRecheckMs` until
+ * the container runs again, which is a new run to follow.
  */
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { ListInput, ListOutput, UpstreamEvent, WatchInput } from '../../machines/upstreamMachine.js';
@@ -13,6 +19,12 @@ import type { KubeObject } from './rows.js';
 
 /** Lines a pod-logs subscription holds: the tail a reset carries, and the window kept after. */
 export const logTailLines = 500;
+
+/**
+ * How often a finished container's pod is read again, to notice a restart. A GET of one pod is
+ * about the cheapest request an API server answers; the kubelet's own restart backoff starts at 10 s.
+ */
+export const finishedRecheckMs = 5_000;
 
 export interface LogTarget {
   readonly namespace: string;
@@ -47,6 +59,20 @@ export class LogLineNumbering {
     const uid = `${this.container}@${time ?? 'unknown'}#${this.sameTime}`;
     return { uid, resourceVersion: '1', name: uid, container: this.container, time, line };
   }
+}
+
+interface ContainerStatus {
+  name?: unknown;
+  state?: { running?: unknown };
+}
+
+/** Whether the pod's container is running now: while it is not, its log is complete. */
+export function isContainerRunning(pod: KubeObject, container: string): boolean {
+  const phase = (pod.status as { phase?: unknown } | undefined)?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return false;
+  const statuses = (pod.status as { containerStatuses?: unknown } | undefined)?.containerStatuses;
+  const status = Array.isArray(statuses) ? (statuses as ContainerStatus[]).find((s) => s?.name === container) : undefined;
+  return status?.state?.running !== undefined && status.state.running !== null;
 }
 
 /** Resolves the container: the one named in the scope, else the pod's first. */
@@ -92,11 +118,30 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
       const request = new AbortController();
       let finished = false;
       let abort: (() => void) | undefined;
+      let recheck: ReturnType<typeof setTimeout> | undefined;
       const finish = (event: UpstreamEvent) => {
         if (finished) return;
         finished = true;
         abort?.();
         send(event);
+      };
+      const failure = (error: unknown): UpstreamEvent => ({
+        type: 'WATCH.FAILED',
+        ...(error instanceof KubeApiError && error.status !== undefined ? { status: error.status } : {}),
+        message: error instanceof Error ? error.message : String(error),
+      });
+      // The follow ended: reopen it only if the container still runs (or runs again); while it
+      // does not, the log is complete and staying here costs one pod GET per recheck.
+      const followOrWaitForNextRun = () => {
+        client.requestJson<KubeObject>('GET', podPath(target), { signal: request.signal }).then(
+          (pod) => {
+            if (finished) return;
+            if (isContainerRunning(pod, container ?? '')) return finish({ type: 'WATCH.ENDED' });
+            send({ type: 'WATCH.PROGRESS' });
+            recheck = setTimeout(followOrWaitForNextRun, finishedRecheckMs);
+          },
+          (error: unknown) => finish(failure(error)),
+        );
       };
       client
         .openStream(`${podPath(target)}/log`, {
@@ -121,18 +166,18 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
                 sink.apply('ADDED', row, row.time ?? '');
                 send({ type: 'WATCH.PROGRESS', ...(row.time ? { resourceVersion: row.time } : {}) });
               },
-              (error) => finish(error ? { type: 'WATCH.FAILED', message: error.message } : { type: 'WATCH.ENDED' }),
+              (error) => {
+                if (finished) return;
+                if (error) finish({ type: 'WATCH.FAILED', message: error.message });
+                else followOrWaitForNextRun();
+              },
             );
           },
-          (error: unknown) =>
-            finish({
-              type: 'WATCH.FAILED',
-              ...(error instanceof KubeApiError && error.status !== undefined ? { status: error.status } : {}),
-              message: error instanceof Error ? error.message : String(error),
-            }),
+          (error: unknown) => finish(failure(error)),
         );
       return () => {
         finished = true;
+        if (recheck) clearTimeout(recheck);
         abort?.();
         request.abort();
       };
