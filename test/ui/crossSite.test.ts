@@ -106,7 +106,7 @@ test('aPageFromAnotherOriginChangesNothing', async () => {
     // The cluster itself says nothing changed, and no fault was set.
     expect((await clusterNode()).spec?.unschedulable).not.toBe(true);
     expect(backend.faults!.active()).toEqual([]);
-    expect(after.crossSite - before.crossSite).toBeGreaterThanOrEqual(4);
+    expect((after.crossSite ?? 0) - (before.crossSite ?? 0)).toBeGreaterThanOrEqual(4);
   } finally {
     await context.close();
   }
