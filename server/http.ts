@@ -20,7 +20,7 @@ import { isLoopbackAddress, type Refusal } from './requestPolicy.js';
 import type { GenerationCounter } from './cache.js';
 import { parseFaultRequest, type StreamFaults } from './faults.js';
 import { serveStatic } from './staticFiles.js';
-import type { MetricsCache } from './metricsCache.js';
+import { MetricsUnavailableError, type MetricsCache } from './metricsCache.js';
 import type { StreamHub } from './stream.js';
 import type { Upstreams } from './upstreams.js';
 import { combinedReport, viewRows, viewSpec, viewState } from './views.js';
@@ -136,6 +136,10 @@ function readJsonBody(request: IncomingMessage): Promise<unknown> {
 function upstreamFailure(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof KubeTimeoutError) return new HttpError(504, 'upstream-timeout', error.message);
+  // Not a failure of the moment: the cluster has no metrics API. Retry-After says when we look again.
+  if (error instanceof MetricsUnavailableError) {
+    return new HttpError(503, error.code, error.message, { 'Retry-After': String(Math.ceil(error.retryAfterMs / 1000)) });
+  }
   if (error instanceof KubeApiError) {
     const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 502;
     const code = status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'upstream-error';
