@@ -87,8 +87,15 @@ export class ApiServer {
     }
   }
 
+  /**
+   * Watches that can still carry an event. A blackholed one is dead whatever its client did: the
+   * server cannot see the client close a paused socket, just as a real server cannot see the far
+   * end of a half-open connection go away, so it is not counted as open.
+   */
   get openWatchCount(): number {
-    return this.watches.size;
+    let open = 0;
+    for (const w of this.watches) if (!w.isBlackholed) open++;
+    return open;
   }
 
   /** The request handler for node:https. Never throws; every failure becomes a Status. */
