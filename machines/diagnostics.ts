@@ -7,7 +7,7 @@ import type { SnapshotFrom } from 'xstate';
 import type { ConnectionMachine } from './connectionMachine.js';
 import type { Domain, RetrievalKind } from './domains.js';
 import type { OrchestratorMachine, SubscriptionEntry } from './orchestratorMachine.js';
-import type { PollingContext } from './pollingMachine.js';
+import { unavailableRecheckMs, type PollingContext } from './pollingMachine.js';
 import type { SubscriptionContext } from './subscriptionMachine.js';
 import { subscriptionStateName } from './subscriptionMachine.js';
 import type { Health, Reason, RetrievalMode, TransitionRecord, UpstreamReport } from './types.js';
@@ -207,8 +207,10 @@ export function diagnosePolling(
   let polling: PollingDiagnostics = { enabled: true, intervalMs };
   if (state === 'blocked' || state === 'stopped') {
     health = 'unhealthy';
-    if (state === 'stopped' || c.reason !== 'permissions') polling = { enabled: false, intervalMs: null };
-    else polling = { enabled: true, intervalMs: c.config.backoffCapMs };
+    if (state === 'stopped') polling = { enabled: false, intervalMs: null };
+    else if (c.reason === 'permissions') polling = { enabled: true, intervalMs: c.config.backoffCapMs };
+    else if (c.reason === 'metrics unavailable') polling = { enabled: true, intervalMs: unavailableRecheckMs };
+    else polling = { enabled: false, intervalMs: null };
   } else if (c.failures >= unhealthyAfterFailures) {
     health = 'unhealthy';
   } else if (c.failures > 0 || c.lastFetchAt === null) {

@@ -11,7 +11,7 @@ import { configProblems, defaultConfig } from './config.js';
 import type { Domain } from './domains.js';
 import { needsScope } from './domains.js';
 import type { FetchResult, Now, Reason, RetrievalMode, TransitionRecord } from './types.js';
-import { enteredState, failureMessage, failureStatus } from './types.js';
+import { enteredState, failureCode, failureMessage, failureStatus } from './types.js';
 
 export interface PollResult extends FetchResult {
   /** For metrics: the newest sample's time (ms since epoch); a repeat of the last one is not new. */
@@ -57,6 +57,17 @@ export interface PollingContext {
 }
 
 const forbiddenStatus = 403;
+
+/**
+ * How long a domain the cluster does not serve (no metrics-server) waits before asking again:
+ * the backend itself looks at discovery once a minute, so asking sooner only hears its memory.
+ */
+export const unavailableRecheckMs = 60_000;
+
+function failureReason(error: unknown): Reason {
+  if (failureCode(error) === 'metrics-unavailable') return 'metrics unavailable';
+  return failureStatus(error) === forbiddenStatus ? 'permissions' : 'errors';
+}
 
 export interface PollingMachineOptions {
   id: string;
@@ -104,7 +115,7 @@ export function createPollingMachine(options: PollingMachineOptions) {
         return {
           failures: context.failures + 1,
           lastError: failureMessage(error),
-          reason: failureStatus(error) === forbiddenStatus ? ('permissions' as const) : ('errors' as const),
+          reason: failureReason(error),
           counters: { ...context.counters, errors: context.counters.errors + 1 },
         };
       }),
@@ -118,6 +129,7 @@ export function createPollingMachine(options: PollingMachineOptions) {
     guards: {
       scopeMissing: ({ context }) => needsScope(context.domain) && context.scope === '',
       forbidden: ({ event }) => failureStatus((event as unknown as { error: unknown }).error) === forbiddenStatus,
+      notServed: ({ event }) => failureCode((event as unknown as { error: unknown }).error) === 'metrics-unavailable',
       validConfig: ({ event }) => event.type === 'CONFIG.CHANGED' && configProblems(event.config).length === 0,
       scopeGiven: ({ event }) => event.type === 'SCOPE.CHANGED' && typeof event.scope === 'string',
     },
@@ -126,6 +138,7 @@ export function createPollingMachine(options: PollingMachineOptions) {
       errorBackoff: ({ context }) =>
         backoffDelay(context.failures - 1, context.config.backoffBaseMs, context.config.backoffCapMs, context.random),
       permissionRecheck: ({ context }) => context.config.backoffCapMs,
+      unavailableRecheck: unavailableRecheckMs,
     },
   }).createMachine({
     id: options.id,
@@ -171,6 +184,8 @@ export function createPollingMachine(options: PollingMachineOptions) {
               onDone: { target: 'waiting', actions: 'recordPoll' },
               onError: [
                 { guard: 'forbidden', target: '#' + options.id + '.blocked.permissions', actions: 'recordError' },
+                // Not a failure to back off from: the cluster has no such API. Say so and ask rarely.
+                { guard: 'notServed', target: '#' + options.id + '.blocked.unavailable', actions: 'recordError' },
                 { target: '#' + options.id + '.backingOff', actions: 'recordError' },
               ],
             },
@@ -192,6 +207,7 @@ export function createPollingMachine(options: PollingMachineOptions) {
         initial: 'permissions',
         states: {
           permissions: { after: { permissionRecheck: '#' + options.id + '.polling' } },
+          unavailable: { after: { unavailableRecheck: '#' + options.id + '.polling' } },
           noScope: {},
         },
       },

@@ -15,7 +15,9 @@ export type Reason =
   | 'permissions'
   | 'upstream'
   /** The backend's own watch has not proven itself within the freshness bound. */
-  | 'upstream stalled';
+  | 'upstream stalled'
+  /** The cluster serves no metrics.k8s.io (no metrics-server): nothing to poll, not an error. */
+  | 'metrics unavailable';
 
 export type Health = 'healthy' | 'degraded' | 'unhealthy';
 
@@ -95,6 +97,15 @@ export function failureStatus(error: unknown): number | undefined {
   if (error && typeof error === 'object' && 'status' in error) {
     const status = (error as { status: unknown }).status;
     if (typeof status === 'number') return status;
+  }
+  return undefined;
+}
+
+/** Reads the backend's error code (`metrics-unavailable`, ...) off whatever a fetch actor threw. */
+export function failureCode(error: unknown): string | undefined {
+  if (error && typeof error === 'object' && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    if (typeof code === 'string') return code;
   }
   return undefined;
 }

@@ -15,6 +15,8 @@ export class EngineHttpError extends Error {
     readonly status: number,
     message: string,
     readonly context: { domain?: string; scope?: string; url?: string } = {},
+    /** The backend's error code (`metrics-unavailable`, `forbidden`, ...) when it sent one. */
+    readonly code: string | null = null,
   ) {
     super(message);
     this.name = 'EngineHttpError';
@@ -40,14 +42,16 @@ export function subscriptionKeyOf(domain: Domain, scope: string): string {
 
 async function errorFrom(response: Awaited<ReturnType<FetchLike>>, domain: string, scope: string, url: string): Promise<EngineHttpError> {
   let reason = `HTTP ${response.status}`;
+  let code: string | null = null;
   try {
     const body = (await response.json()) as { reason?: unknown; error?: unknown };
+    if (typeof body.error === 'string') code = body.error;
     if (typeof body.reason === 'string') reason = body.reason;
     else if (typeof body.error === 'string') reason = body.error;
   } catch {
     // not JSON: keep the status line
   }
-  return new EngineHttpError(response.status, reason, { domain, scope, url });
+  return new EngineHttpError(response.status, reason, { domain, scope, url }, code);
 }
 
 export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike }): SnapshotSource {

@@ -5,11 +5,9 @@
  */
 import type { DiagnosticsRow } from '../../machines/diagnostics.js';
 import { formatAgo, formatInterval } from '../lib/format.js';
-import { freshnessOf } from '../lib/freshness.js';
+import { badgeText, freshnessOf } from '../lib/freshness.js';
 import { describeProblem } from '../lib/operatorWords.js';
 import { useEngine } from '../hooks/engine.js';
-
-const levelText = { loading: 'loading', live: 'live', polling: 'polling', stale: 'STALE', blocked: 'blocked' } as const;
 
 export function FreshnessBadge({ label, status }: { label: string; status: DiagnosticsRow | undefined }) {
   const engine = useEngine();
@@ -25,7 +23,7 @@ export function FreshnessBadge({ label, status }: { label: string; status: Diagn
       title={`${label}: ${freshness.mode}, data ${age || 'not loaded yet'} (${bound})`}
     >
       <span className="badge-label">{label}</span>
-      <span className="badge-mode">{freshness.level === 'stale' ? `${levelText.stale} · ${freshness.mode}` : freshness.mode}</span>
+      <span className="badge-mode">{badgeText(freshness)}</span>
       {age ? <span className="badge-age">{age}</span> : null}
     </span>
   );

@@ -8,11 +8,12 @@
  * - polling (snapshots or metrics): two poll intervals. One interval is the normal wait; a
  *   second one covers a slow or failed poll before we call the data stale.
  * - no data yet: loading; blocked with nothing to show: blocked.
+ * - a cluster that serves no metrics API (no metrics-server): unavailable, whatever was shown before.
  */
 import type { DiagnosticsRow } from '../../machines/diagnostics.js';
 import type { RetrievalMode } from '../../machines/types.js';
 
-export type FreshnessLevel = 'loading' | 'live' | 'polling' | 'stale' | 'blocked';
+export type FreshnessLevel = 'loading' | 'live' | 'polling' | 'stale' | 'blocked' | 'unavailable';
 
 export interface Freshness {
   readonly level: FreshnessLevel;
@@ -36,11 +37,18 @@ export function freshnessOf(row: DiagnosticsRow | undefined, stallTimeoutMs: num
   if (!row) return { level: 'loading', mode: 'snapshot', ageMs: null, boundMs: null };
   const boundMs = freshnessBound(row, stallTimeoutMs);
   const ageMs = row.dataAgeMs;
+  if (row.reason === 'metrics unavailable') return { level: 'unavailable', mode: row.mode, ageMs, boundMs: null };
   const blocked = row.state === 'blocked' || row.state === 'stopped';
   if (ageMs === null) return { level: blocked ? 'blocked' : 'loading', mode: row.mode, ageMs, boundMs };
   if (boundMs === null || ageMs > boundMs) return { level: 'stale', mode: row.mode, ageMs, boundMs };
   const level = row.mode === 'streaming' ? 'live' : 'polling';
   return { level, mode: row.mode, ageMs, boundMs };
+}
+
+/** The words a freshness badge shows after its label: the mode, or why there is none. */
+export function badgeText(freshness: Freshness): string {
+  if (freshness.level === 'unavailable') return 'metrics unavailable';
+  return freshness.level === 'stale' ? `STALE · ${freshness.mode}` : freshness.mode;
 }
 
 /** Nothing to show yet and still expecting something: the first snapshot is on its way. */

@@ -70,6 +70,11 @@ export function describeProblem(row: DiagnosticsRow): Problem | null {
         severity: 'warning',
         text: `The backend's watch on the cluster for ${what(row)} has not proven itself within the freshness bound: data is read fresh from the API server ${polling} until it does.`,
       };
+    case 'metrics unavailable':
+      return {
+        severity: 'warning',
+        text: `Metrics unavailable: this cluster does not serve metrics.k8s.io (no metrics-server), so CPU and memory are not shown. Everything else is live. Asking again ${polling}.`,
+      };
     case 'errors':
       return {
         severity: row.health === 'unhealthy' ? 'error' : 'warning',
