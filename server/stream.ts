@@ -190,8 +190,13 @@ export class StreamHub {
 
   attach(ws: WebSocket, remote: string): void {
     const connection = new Connection(ws, remote);
-    connection.socket = new StreamSocket(ws, this.options.faults, this.options.limits.maxBufferedBytes, (writable) => {
-      for (const subscription of [...connection.subscriptions.values()]) subscription.send({ type: writable ? 'SOCKET.WRITABLE' : 'SOCKET.BLOCKED' });
+    connection.socket = new StreamSocket(ws, this.options.faults, this.options.limits.maxBufferedBytes, () => {
+      // Told as it is at each subscription's turn, not as it was when the news began: the first
+      // subscription told WRITABLE may send a reset that blocks the socket again, and the rest
+      // must then hear BLOCKED, or every owed reset would go out in one burst past the bound.
+      for (const subscription of [...connection.subscriptions.values()]) {
+        subscription.send({ type: connection.socket.writable ? 'SOCKET.WRITABLE' : 'SOCKET.BLOCKED' });
+      }
     });
     this.connections.add(connection);
     this.watchIdle(connection);
