@@ -97,6 +97,13 @@ export interface SubscriptionContext {
    * of the newest report that carried one). null: nothing proven, or no proof applies (logs).
    */
   upstreamProvenAt: number | null;
+  /**
+   * Distinct upstream proofs seen since the upstream last showed trouble (unhealthy, or a proof
+   * past the bound), up to 2. A cache that relists after a stall is proven by its list; a second,
+   * later proof shows its watch delivers again. Leaving `degraded` needs both, so a watch that
+   * stalls again after every relist cannot flip the view back to its cache (anti-flap).
+   */
+  proofsSinceTrouble: number;
   /** When a delivery last showed the store equal to the backend's view (an agreeing heartbeat, an applied reset). */
   lastAgreedAt: number | null;
   lastSnapshotAt: number | null;
@@ -138,6 +145,31 @@ export function provenAtAfter(
   if (!upstream || upstream.proofAgeMs === undefined) return context.upstreamProvenAt;
   if (upstream.proofAgeMs === null || !Number.isFinite(upstream.proofAgeMs)) return null;
   return context.now() - Math.max(0, upstream.proofAgeMs);
+}
+
+/**
+ * How far a proof must move to count as a new one: the same proof, seen on two frames, moves
+ * only by their difference in transit time (`now - proofAgeMs` is measured on arrival).
+ */
+function renewalMarginMs(config: KubeliveConfig): number {
+  return config.heartbeatIntervalMs / 2;
+}
+
+/**
+ * The proof-related context after an upstream report: where the proof stands, and how many
+ * distinct proofs have come since the upstream last showed trouble.
+ */
+function takeUpstream(
+  context: Pick<SubscriptionContext, 'upstreamProvenAt' | 'proofsSinceTrouble' | 'now' | 'config'>,
+  upstream: UpstreamReport | null | undefined,
+): Pick<SubscriptionContext, 'upstreamProvenAt' | 'proofsSinceTrouble'> {
+  const upstreamProvenAt = provenAtAfter(context, upstream);
+  const lapsed = upstreamProvenAt !== null && context.now() - upstreamProvenAt > context.config.freshnessBoundMs;
+  if (upstream?.healthy === false || lapsed) return { upstreamProvenAt, proofsSinceTrouble: 0 };
+  const renewed =
+    upstreamProvenAt !== null &&
+    (context.upstreamProvenAt === null || upstreamProvenAt - context.upstreamProvenAt > renewalMarginMs(context.config));
+  return { upstreamProvenAt, proofsSinceTrouble: renewed ? Math.min(2, context.proofsSinceTrouble + 1) : context.proofsSinceTrouble };
 }
 
 /** A proof within the bound, or none that applies. */
@@ -252,6 +284,7 @@ export const subscriptionMachine = setup({
     countResync: assign(({ context }) => ({
       counters: { ...context.counters, resyncs: context.counters.resyncs + 1 },
     })),
+    upstreamTroubleSeen: assign({ proofsSinceTrouble: 0 }),
     markHealthy: assign({ reason: null, streamAttempts: 0, goodDeliveries: 0, digestAgreed: false }),
     startHysteresis: assign({ goodDeliveries: 0, digestAgreed: false }),
     recordSnapshot: assign(({ context, event }) => {
@@ -262,7 +295,7 @@ export const subscriptionMachine = setup({
         lastError: null,
         itemCount: typeof result?.count === 'number' ? result.count : context.itemCount,
         upstream: result?.upstream ?? context.upstream,
-        upstreamProvenAt: provenAtAfter(context, result?.upstream),
+        ...takeUpstream(context, result?.upstream),
         counters: {
           ...context.counters,
           snapshots: context.counters.snapshots + (result?.changed === false ? 0 : 1),
@@ -286,7 +319,7 @@ export const subscriptionMachine = setup({
         lastDeliveryAt: context.now(),
         lastAgreedAt: event.digestAgrees === true ? context.now() : context.lastAgreedAt,
         upstream: event.upstream ?? context.upstream,
-        upstreamProvenAt: provenAtAfter(context, event.upstream),
+        ...takeUpstream(context, event.upstream),
         counters: {
           ...context.counters,
           deliveries: context.counters.deliveries + 1,
@@ -295,7 +328,7 @@ export const subscriptionMachine = setup({
       };
     }),
     recordUpstream: assign(({ context, event }) =>
-      event.type === 'STREAM.STATUS' ? { upstream: event.upstream, upstreamProvenAt: provenAtAfter(context, event.upstream) } : {},
+      event.type === 'STREAM.STATUS' ? { upstream: event.upstream, ...takeUpstream(context, event.upstream) } : {},
     ),
     /** Runs after recordDelivery: a delivery counts only with a healthy upstream and a fresh proof. */
     countGoodDelivery: assign(({ context, event }) => {
@@ -322,6 +355,7 @@ export const subscriptionMachine = setup({
       lastSnapshotAt: null,
       lastDeliveryAt: null,
       upstreamProvenAt: null,
+      proofsSinceTrouble: 0,
       lastAgreedAt: null,
       snapshotFailures: 0,
       streamAttempts: 0,
@@ -352,7 +386,8 @@ export const subscriptionMachine = setup({
       context.goodDeliveries >= context.config.hysteresisCount &&
       context.digestAgreed &&
       context.upstream?.healthy !== false &&
-      proofFresh(context.upstreamProvenAt, context),
+      proofFresh(context.upstreamProvenAt, context) &&
+      (context.upstreamProvenAt === null || context.proofsSinceTrouble >= 2),
   },
   delays: {
     snapshotPollInterval: ({ context }) => context.config.snapshotPollIntervalMs[context.domain],
@@ -383,6 +418,7 @@ export const subscriptionMachine = setup({
     digestAgreed: false,
     lastDeliveryAt: null,
     upstreamProvenAt: null,
+    proofsSinceTrouble: 0,
     lastAgreedAt: null,
     lastSnapshotAt: null,
     lastError: null,
@@ -510,7 +546,7 @@ export const subscriptionMachine = setup({
                 },
                 upstreamProofLapse: {
                   target: '#subscription.subscribed.degraded',
-                  actions: ['startHysteresis', { type: 'because', params: { reason: 'upstream stalled' } }],
+                  actions: ['startHysteresis', 'upstreamTroubleSeen', { type: 'because', params: { reason: 'upstream stalled' } }],
                 },
               },
             },

@@ -3,6 +3,10 @@
  * sequence: a `seq` that is not one more than the last is a gap; a heartbeat whose
  * resourceVersion, count or digest differs from the store's (once the store holds exactly the
  * heartbeat's generation) is a disagreement. Either is drift for that subscription.
+ *
+ * A heartbeat whose upstream is unhealthy gives no verdict on the store: its digest describes a
+ * cache known to be behind the cluster, and the fresh reads polling brings in meanwhile differ
+ * from it by design. Calling that drift would only ask the stalled cache for resets.
  */
 import type { HeartbeatFrame } from '../protocol.js';
 
@@ -29,6 +33,7 @@ export function checkSequence(lastSeq: number, seq: number, isReset: boolean): s
 /** Compares a heartbeat with the store after every earlier frame was applied. */
 export function checkHeartbeat(store: StoreSummary | null, heartbeat: HeartbeatFrame): DriftVerdict {
   if (!store) return { drift: true, detail: 'heartbeat for a subscription the store does not hold' };
+  if (heartbeat.upstream?.healthy === false) return { drift: false, digestAgrees: undefined };
   // A snapshot polled while pending can put the store ahead of the stream: nothing to compare yet.
   if (store.generation > heartbeat.generation) return { drift: false, digestAgrees: undefined };
   if (store.generation < heartbeat.generation) {

@@ -73,6 +73,8 @@ export interface EngineCounters {
   framesRejected: number;
   framesIgnored: number;
   drifts: number;
+  /** Resets and updates refused because the store held a newer read from the API server. */
+  framesRefused: number;
   lastFrameError: string | null;
 }
 
@@ -108,7 +110,7 @@ export function createEngine(options: EngineOptions): Engine {
   const config = resolveConfig(options.config ?? {});
   const store = new RowStore(now);
   const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch });
-  const counters: EngineCounters = { subscribes: 0, resumes: 0, resetsReceived: 0, framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, lastFrameError: null };
+  const counters: EngineCounters = { subscribes: 0, resumes: 0, resetsReceived: 0, framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, framesRefused: 0, lastFrameError: null };
   const makeSocket: SocketFactory =
     options.socket ??
     ((url) => {
@@ -165,16 +167,21 @@ export function createEngine(options: EngineOptions): Engine {
     const held = store.summary(key);
     const gap = checkSequence(held?.seq ?? 0, frame.seq, frame.type === 'reset');
     switch (frame.type) {
-      case 'reset':
+      case 'reset': {
         counters.resetsReceived++;
-        store.applyReset(key, frame);
-        route(key, { type: 'STREAM.DELIVERED', kind: 'reset', upstream: frame.upstream });
+        // A reset that is applied makes the store the backend's view exactly: an agreement. One
+        // behind a fresh read from the API server is refused, and proves only that the stream is alive.
+        const { applied, refused } = store.applyReset(key, frame);
+        if (refused) counters.framesRefused++;
+        route(key, { type: 'STREAM.DELIVERED', kind: 'reset', upstream: frame.upstream, ...(applied ? { digestAgrees: true } : {}) });
         return;
-      case 'update':
-        store.applyUpdate(key, frame);
+      }
+      case 'update': {
+        if (store.applyUpdate(key, frame).refused) counters.framesRefused++;
         if (gap) return drift(key, gap);
         route(key, { type: 'STREAM.DELIVERED', kind: 'update' });
         return;
+      }
       case 'heartbeat': {
         if (gap) {
           store.advanceSeq(key, frame.seq);

@@ -3,6 +3,10 @@
  * If-None-Match, applies it to the store, and resolves with the summary the machines count.
  * A 304 is a successful poll that changed nothing. Every fetch takes the actor's abort signal,
  * so a scope change or a stop cancels it.
+ *
+ * A snapshot's ETag speaks for the store only while the store still holds what that answer put
+ * there: once a frame has changed the rows (a stream from a cache that is behind, say), a 304
+ * would confirm rows the API server never sent, so the next poll asks unconditionally.
  */
 import type { Domain } from '../../machines/domains.js';
 import type { FetchResult, UpstreamReport } from '../../machines/types.js';
@@ -57,13 +61,14 @@ async function errorFrom(response: Awaited<ReturnType<FetchLike>>, domain: strin
 export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike }): SnapshotSource {
   const fetchImpl: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const base = options.baseUrl.replace(/\/+$/, '');
-  const etags = new Map<string, string>();
+  const metricsTags = new Map<string, string>();
+  /** Per subscription: the last snapshot's ETag and the store version it left the rows at. */
+  const snapshotTags = new Map<string, { tag: string; version: number }>();
 
-  async function get(path: string, key: string, domain: string, scope: string, signal?: AbortSignal) {
+  async function get(path: string, domain: string, scope: string, etag: string | undefined, signal?: AbortSignal) {
     const url = `${base}${path}?scope=${encodeURIComponent(scope)}`;
     const headers: Record<string, string> = { accept: 'application/json' };
-    const etag = etags.get(key);
-    if (etag && options.store.collection(key)) headers['if-none-match'] = etag;
+    if (etag) headers['if-none-match'] = etag;
     let response;
     try {
       response = await fetchImpl(url, { headers, signal });
@@ -73,16 +78,17 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     }
     if (response.status === 304) return { response, body: null as unknown };
     if (!response.ok) throw await errorFrom(response, domain, scope, url);
-    const newTag = response.headers.get('etag');
+    const tag = response.headers.get('etag');
     const body = await response.json();
-    if (newTag) etags.set(key, newTag);
-    return { response, body };
+    return { response, body, tag };
   }
 
   return {
     async fetchSnapshot(domain, scope, signal) {
       const key = subscriptionKeyOf(domain, scope);
-      const { body } = await get(`/api/v1/snapshot/${domain}`, key, domain, scope, signal);
+      const held = snapshotTags.get(key);
+      const current = held !== undefined && options.store.collection(key)?.version === held.version;
+      const { body, tag } = await get(`/api/v1/snapshot/${domain}`, domain, scope, current ? held.tag : undefined, signal);
       if (body === null) {
         options.store.confirm(key);
         return { count: options.store.collection(key)?.rows.size ?? 0, changed: false };
@@ -93,13 +99,20 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
       }
       if (signal?.aborted) throw new EngineHttpError(0, 'aborted', { domain, scope });
       const result = options.store.applySnapshot(key, snapshot);
+      // The tag stands for the store only if the store now holds exactly this answer.
+      const summary = options.store.summary(key);
+      const holdsIt = result.applied || (summary !== null && summary.generation === snapshot.generation && (snapshot.digest === undefined || summary.digest === snapshot.digest));
+      if (tag && holdsIt) snapshotTags.set(key, { tag, version: options.store.version(key) });
+      else snapshotTags.delete(key);
       return { count: result.count, changed: result.applied, upstream: (snapshot.upstream as UpstreamReport) ?? null };
     },
 
     async fetchMetrics(domain, scope, signal) {
       const key = subscriptionKeyOf(domain, scope);
-      const { body } = await get(`/api/v1/metrics/${domain}`, key, domain, scope, signal);
+      const etag = options.store.collection(key) ? metricsTags.get(key) : undefined;
+      const { body, tag } = await get(`/api/v1/metrics/${domain}`, domain, scope, etag, signal);
       if (body === null) return { count: 0, changed: false, sampleTime: null };
+      if (tag) metricsTags.set(key, tag);
       const metrics = body as MetricsBody;
       if (!metrics || !Array.isArray(metrics.items)) throw new EngineHttpError(502, 'metrics body is malformed', { domain, scope });
       const kind: MetricsKind = domain === 'node-metrics' ? 'node' : 'pod';

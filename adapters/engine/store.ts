@@ -8,7 +8,10 @@
  * them. A sample for an object that has no row yet simply waits there until the row arrives.
  *
  * Ordering comes from the backend's `generation`, never from resourceVersion (opaque, compared
- * for equality only): a snapshot older than what the store already applied is ignored.
+ * for equality only): a snapshot older than what the store already applied is ignored. Fresh
+ * reads win: while the store holds rows read straight from the API server (`source: 'api'`), a
+ * reset or update from the backend's cache that is older than that read is refused and counted,
+ * so a cache that is behind the cluster can never put stale rows back on screen.
  *
  * The store is subscribable for React's useSyncExternalStore: `subscribe(listener)` and a
  * per-key `version` that changes exactly when that key's rows or metrics change.
@@ -29,6 +32,8 @@ export interface Collection {
   readonly version: number;
   /** What last wrote the rows; a store last written from the API server cannot resume the stream. */
   readonly source: RowSource | null;
+  /** Resets and updates refused because a fresh read from the API server was newer. */
+  readonly refused: number;
 }
 
 interface MutableCollection {
@@ -40,6 +45,7 @@ interface MutableCollection {
   version: number;
   digest: DigestSum;
   source: RowSource | null;
+  refused: number;
 }
 
 /**
@@ -76,6 +82,8 @@ export const metricsHistoryLength = 30;
 export interface ApplyResult {
   readonly applied: boolean;
   readonly count: number;
+  /** Not applied because the store holds a newer read from the API server (frames only). */
+  readonly refused?: boolean;
 }
 
 export interface MetricsApplyResult {
@@ -202,7 +210,7 @@ export class RowStore {
   private ensure(key: string): MutableCollection {
     let c = this.collections.get(key);
     if (!c) {
-      c = { rows: new Map(), generation: -1, seq: 0, resourceVersion: '', updatedAt: null, version: 0, digest: emptyDigest(), source: null };
+      c = { rows: new Map(), generation: -1, seq: 0, resourceVersion: '', updatedAt: null, version: 0, digest: emptyDigest(), source: null, refused: 0 };
       this.collections.set(key, c);
     }
     return c;
@@ -253,24 +261,42 @@ export class RowStore {
     if (c) c.updatedAt = this.now();
   }
 
-  /** A `reset` frame: the whole state of the subscription at `seq`. */
-  applyReset(key: string, frame: { items: readonly Row[]; generation: number; seq: number; resourceVersion: string }): void {
+  /**
+   * Whether a frame at `generation` is behind a fresh read the store holds: rows read straight
+   * from the API server outrank a cache that had not seen that far when the read began.
+   */
+  private behindFreshRead(c: MutableCollection, generation: number, orEqual: boolean): boolean {
+    return c.source === 'api' && (generation < c.generation || (orEqual && generation === c.generation));
+  }
+
+  /** A `reset` frame: the whole state of the subscription at `seq`; refused when behind a fresh read. */
+  applyReset(key: string, frame: { items: readonly Row[]; generation: number; seq: number; resourceVersion: string }): ApplyResult {
     const c = this.ensure(key);
+    if (this.behindFreshRead(c, frame.generation, false)) {
+      c.seq = frame.seq; // the sequence moved on; the rows did not
+      c.refused++;
+      return { applied: false, count: c.rows.size, refused: true };
+    }
     this.replaceRows(key, c, frame.items);
     c.generation = frame.generation;
     c.seq = frame.seq;
     c.resourceVersion = frame.resourceVersion;
     c.source = 'stream';
     this.notify();
+    return { applied: true, count: c.rows.size };
   }
 
   /** An `update` frame: changes since the previous frame. */
-  applyUpdate(key: string, frame: { changes: readonly RowChange[]; generation: number; seq: number; resourceVersion: string }): void {
+  applyUpdate(key: string, frame: { changes: readonly RowChange[]; generation: number; seq: number; resourceVersion: string }): ApplyResult {
     const c = this.ensure(key);
     c.seq = frame.seq;
     // A snapshot polled while the stream was still proving itself can be ahead of this frame:
     // its changes are already in the store, and applying them again would roll rows back.
-    if (frame.generation <= c.generation) return;
+    if (frame.generation <= c.generation) {
+      const refused = this.behindFreshRead(c, frame.generation, true);
+      if (refused) c.refused++;
+      return { applied: false, count: c.rows.size, refused };
+    }
     const uids: string[] = [];
     for (const change of frame.changes) {
       uids.push(change.op === 'upsert' ? change.row.uid : change.uid);
@@ -294,6 +320,7 @@ export class RowStore {
     c.version++;
     this.rowsChanged(key, uids);
     this.notify();
+    return { applied: true, count: c.rows.size };
   }
 
   /** A heartbeat or status frame moved the sequence without changing rows. */

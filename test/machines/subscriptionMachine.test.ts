@@ -380,9 +380,32 @@ describe('subscription machine', () => {
     // Agreeing heartbeats on a healthy upstream, but its proof is past the bound: not good.
     for (let i = 0; i < testConfig.hysteresisCount + 2; i++) h.actor.send(provenHeartbeat(bound + 100));
     expect(h.state()).toBe('degraded');
-    for (let i = 0; i < testConfig.hysteresisCount - 1; i++) h.actor.send(provenHeartbeat(100));
+    // Proofs renewed every heartbeat: two distinct proofs since the trouble, and K good deliveries.
+    for (let i = 0; i < testConfig.hysteresisCount - 1; i++) {
+      h.actor.send(provenHeartbeat(100));
+      h.clock.advance(testConfig.heartbeatIntervalMs);
+    }
     expect(h.state()).toBe('degraded');
     h.actor.send(provenHeartbeat(100));
+    expect(h.state()).toBe('streamingHealthy');
+  });
+
+  test('aRelistsProofAloneDoesNotEndAnUpstreamStall', async () => {
+    // The backend relists after its watch stalled: the list proves the cache once, but the new
+    // watch is stalled too, so no later proof comes. The view must keep polling, not flip back.
+    const h = await healthy();
+    h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'upstream stalled', proofAgeMs: bound + 1 } });
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+    let age = 0; // proven by the relist, just now; K + 1 good, agreeing deliveries within the bound
+    expect((testConfig.hysteresisCount + 1) * testConfig.heartbeatIntervalMs).toBeLessThan(bound);
+    for (let i = 0; i < testConfig.hysteresisCount + 1; i++) {
+      h.actor.send(provenHeartbeat(age));
+      h.clock.advance(testConfig.heartbeatIntervalMs);
+      age += testConfig.heartbeatIntervalMs;
+    }
+    expect(h.state()).toBe('degraded');
+    // Once the watch proves itself again after the list, trust returns.
+    h.actor.send(provenHeartbeat(0));
     expect(h.state()).toBe('streamingHealthy');
   });
 

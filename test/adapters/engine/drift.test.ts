@@ -33,3 +33,12 @@ test('aStoreAheadOfTheStreamIsNeitherDriftNorAgreement', () => {
   expect(checkHeartbeat({ ...held, generation: 12 }, heartbeat())).toEqual({ drift: false, digestAgrees: undefined });
   expect(checkHeartbeat(null, heartbeat()).drift).toBe(true);
 });
+
+test('aHeartbeatFromAnUnhealthyUpstreamGivesNoVerdict', () => {
+  // Its digest describes a cache known to be behind: neither drift (no resync storm while
+  // polling covers it) nor agreement (it cannot end a degraded episode).
+  const stalled = { state: 'watching', healthy: false, reason: 'upstream stalled', proofAgeMs: 30_000 };
+  expect(checkHeartbeat(held, heartbeat({ digest: 'zzz', count: 9, upstream: stalled }))).toEqual({ drift: false, digestAgrees: undefined });
+  expect(checkHeartbeat(held, heartbeat({ upstream: stalled }))).toEqual({ drift: false, digestAgrees: undefined });
+  expect(checkHeartbeat(null, heartbeat({ upstream: stalled })).drift).toBe(true);
+});

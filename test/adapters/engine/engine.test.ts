@@ -156,10 +156,10 @@ test('aStalledUpstreamWatchIsReportedAndPollingResumes', async () => {
   const e = await healthyPods();
   stack.demo.faults.set({ fault: 'stall-watches', resource: 'pods' });
   const degraded = await waitFor(
-    'degraded (upstream or stalled)',
+    'degraded for an upstream stall',
     () => {
       const r = row(e, 'pods:');
-      return r && (r.state === 'degraded' || r.state === 'fallbackPolling') && (r.reason === 'upstream' || r.reason === 'stalled') ? r : undefined;
+      return r && (r.state === 'degraded' || r.state === 'fallbackPolling') && r.reason === 'upstream stalled' ? r : undefined;
     },
     30_000,
   );

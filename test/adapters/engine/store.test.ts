@@ -168,4 +168,72 @@ describe('row store', () => {
     expect(usage.get('dep')).toEqual({ cpuMillicores: 150, memoryBytes: 150e6, pods: 2 });
     expect(usage.get('sts')).toEqual({ cpuMillicores: 7, memoryBytes: 7e6, pods: 1 });
   });
+
+  describe('fresh reads win', () => {
+    const fresh = [node('a', '9'), node('c', '9')];
+    const cached = [node('a', '5'), node('b', '5')]; // b was deleted and c created after the cache stalled
+
+    test('aResetBehindAReadFromTheApiServerIsRefusedCountedAndMovesOnlyTheSeq', () => {
+      const store = new RowStore(() => 0);
+      store.applySnapshot('nodes:', { items: fresh, generation: 20, resourceVersion: '9', source: 'api' });
+      const result = store.applyReset('nodes:', { items: cached, generation: 15, seq: 1, resourceVersion: '5' });
+      expect(result).toEqual({ applied: false, count: 2, refused: true });
+      expect(store.rows('nodes:').map((r) => `${r.uid}@${r.resourceVersion}`).sort()).toEqual(['uid-a@9', 'uid-c@9']);
+      expect(store.collection('nodes:')).toMatchObject({ seq: 1, generation: 20, source: 'api', refused: 1 });
+    });
+
+    test('anUpdateBehindAReadFromTheApiServerIsRefusedAndCounted', () => {
+      const store = new RowStore(() => 0);
+      store.applySnapshot('nodes:', { items: fresh, generation: 20, resourceVersion: '9', source: 'api' });
+      const result = store.applyUpdate('nodes:', { changes: [{ op: 'upsert', row: node('b', '6') }], generation: 20, seq: 2, resourceVersion: '6' });
+      expect(result.refused).toBe(true);
+      expect(store.rows('nodes:').some((r) => r.uid === 'uid-b')).toBe(false);
+      expect(store.collection('nodes:')?.refused).toBe(1);
+    });
+
+    test('aResetNewerThanTheReadIsApplied', () => {
+      const store = new RowStore(() => 0);
+      store.applySnapshot('nodes:', { items: fresh, generation: 20, resourceVersion: '9', source: 'api' });
+      expect(store.applyReset('nodes:', { items: [node('a', '10')], generation: 21, seq: 1, resourceVersion: '10' }).applied).toBe(true);
+      expect(store.collection('nodes:')).toMatchObject({ source: 'stream', generation: 21, refused: 0 });
+    });
+
+    test('aResetIsStillAppliedOverTheBackendsOwnCachedSnapshot', () => {
+      // Only a read from the API server outranks the cache; the cache's own snapshot does not.
+      const store = new RowStore(() => 0);
+      store.applySnapshot('nodes:', { items: fresh, generation: 20, resourceVersion: '9', source: 'cache' });
+      expect(store.applyReset('nodes:', { items: cached, generation: 15, seq: 1, resourceVersion: '5' }).applied).toBe(true);
+    });
+
+    test('interleavedPollsAndStaleFramesNeverFlipTheViewBackToTheStaleRows', () => {
+      type Step = { kind: 'poll' } | { kind: 'staleReset' } | { kind: 'staleUpdate' } | { kind: 'churn' };
+      const step = fc.constantFrom<Step>({ kind: 'poll' }, { kind: 'staleReset' }, { kind: 'staleUpdate' }, { kind: 'churn' });
+      fc.assert(
+        fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
+          const store = new RowStore(() => 0);
+          // The cluster moves on; the stalled cache stays at generation 10 with its own rows.
+          let truth = [node('a', '1'), node('b', '1')];
+          let generation = 10;
+          let seq = 0;
+          let lastRead: string[] | null = null;
+          for (const s of steps) {
+            if (s.kind === 'churn') {
+              const rv = String(Number(truth[0]!.resourceVersion) + 1);
+              truth = [node('a', rv), node(`n${rv}`, rv)];
+            } else if (s.kind === 'poll') {
+              generation++; // a read from the API server is stamped newer than anything the cache applied
+              store.applySnapshot('nodes:', { items: truth, generation, resourceVersion: truth[0]!.resourceVersion, digest: digestOf(truth), source: 'api' });
+              lastRead = truth.map((r) => `${r.uid}@${r.resourceVersion}`).sort();
+            } else if (s.kind === 'staleReset') {
+              store.applyReset('nodes:', { items: [node('a', '0'), node('old', '0')], generation: 10, seq: ++seq, resourceVersion: '0' });
+            } else {
+              store.applyUpdate('nodes:', { changes: [{ op: 'upsert', row: node('old', '0') }], generation: 10, seq: ++seq, resourceVersion: '0' });
+            }
+            if (lastRead) expect(store.rows('nodes:').map((r) => `${r.uid}@${r.resourceVersion}`).sort()).toEqual(lastRead);
+          }
+        }),
+        { numRuns: 300, seed: 11 },
+      );
+    });
+  });
 });
