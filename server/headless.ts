@@ -186,7 +186,8 @@ export const diagnosticsUsage = `Usage: kubelive diagnostics [--server URL] [--d
 Runs the engine for the given domains and prints, for each domain and scope, what the
 dashboard's Diagnostics tab shows: state, retrieval mode, health and reason, whether the
 stream is connected and delivering, whether snapshot polling is on and at what interval,
-and the backend's upstream list-watch state. Without --server it starts the demo backend.
+the backend's upstream list-watch state and the age of its proof, and the end-to-end proof's
+age against the freshness bound. Without --server it starts the demo backend.
 
   --domains LIST   domains, each optionally with =scope (default: nodes,pods,workloads,
                    namespaces,events,node-metrics,pod-metrics)
@@ -243,12 +244,16 @@ const age = (ms: number | null) => (ms === null ? '-' : ms < 10_000 ? `${(ms / 1
 export function formatDiagnosticsRow(r: DiagnosticsRow): string[] {
   const stream = r.stream ? `${r.stream.connected ? 'connected' : 'not connected'}${r.stream.delivering ? ', delivering' : ''} (last ${age(r.stream.lastDeliveryAgeMs)})` : 'none';
   const polling = r.polling.enabled ? `on, every ${age(r.polling.intervalMs)}` : 'paused';
-  const upstream = r.upstream ? `${r.upstream.state}${r.upstream.healthy ? '' : ' (unhealthy)'}` : '-';
-  return [r.domain, r.scope || '(all)', r.state, r.mode, r.health, r.reason ?? '-', stream, polling, upstream, age(r.dataAgeMs)];
+  const upstream = r.upstream
+    ? `${r.upstream.state}${r.upstream.healthy ? '' : ' (unhealthy)'}${r.upstreamProofAgeMs === null ? '' : `, proven ${age(r.upstreamProofAgeMs)} ago`}`
+    : '-';
+  // The end-to-end proof (oldest of upstream proof, delivery, agreement) against the bound.
+  const proof = r.stream ? `${r.proofAgeMs === null ? 'none' : age(r.proofAgeMs)} / ${age(r.freshnessBoundMs)}` : '-';
+  return [r.domain, r.scope || '(all)', r.state, r.mode, r.health, r.reason ?? '-', stream, polling, upstream, proof, age(r.dataAgeMs)];
 }
 
 export function formatDiagnosticsTable(rows: readonly DiagnosticsRow[]): string {
-  const header = ['DOMAIN', 'SCOPE', 'STATE', 'MODE', 'HEALTH', 'REASON', 'STREAM', 'POLLING', 'UPSTREAM', 'DATA AGE'];
+  const header = ['DOMAIN', 'SCOPE', 'STATE', 'MODE', 'HEALTH', 'REASON', 'STREAM', 'POLLING', 'UPSTREAM', 'PROOF / BOUND', 'DATA AGE'];
   const lines = [header, ...rows.map(formatDiagnosticsRow)];
   const widths = header.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
   return lines.map((l) => l.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
@@ -283,6 +288,7 @@ export async function runDiagnostics(argv: string[], out: (line: string) => void
       const c = d.connection;
       out(`connection: ${c ? `${c.state} (connects ${c.connects}, disconnects ${c.disconnects})` : 'none'}; metrics every ${age(d.metricsIntervalMs)}`);
       out(formatDiagnosticsTable(d.rows));
+      if (engine.counters.framesRefused > 0) out(`frames refused behind a fresh read from the API server: ${engine.counters.framesRefused}`);
       if (d.rejected.length > 0) out(`refused: ${d.rejected.join('; ')}`);
     }
   };

@@ -7,7 +7,8 @@ import { useSelector } from '@xstate/react';
 import { useEffect, useState } from 'react';
 import { diagnoseConnection } from '../machines/diagnostics.js';
 import { Settings } from './components/Settings.js';
-import { useEngine } from './hooks/engine.js';
+import { useEngine, useNow } from './hooks/engine.js';
+import { headerStatus } from './lib/freshness.js';
 import { describeConnection } from './lib/operatorWords.js';
 import { parseRoute, routeHash, type Route, type Tab } from './lib/route.js';
 import { DiagnosticsView } from './views/DiagnosticsView.js';
@@ -36,15 +37,28 @@ function useRoute(): [Route, (route: Route) => void] {
   return [route, navigate];
 }
 
+/**
+ * The header's dot: green only while the stream is open and every active view is proven fresh
+ * end to end; amber while connected with a view that is not; red with no stream at all.
+ */
 function ConnectionBanner() {
   const engine = useEngine();
+  useNow(); // proofs age even when no machine moves
+  useSelector(engine.actor, (s) => s.context.subscriptions);
   const connectionRef = useSelector(engine.actor, (s) => s.children.connection);
   const connection = useSelector(connectionRef, (s) => (s ? diagnoseConnection(s) : null), (a, b) => JSON.stringify(a) === JSON.stringify(b));
+  const status = headerStatus(connection, engine.diagnostics().rows);
   const problem = describeConnection(connection);
   return (
-    <span className={`conn ${connection?.open ? 'conn-open' : 'conn-closed'}`} data-testid="connection" data-state={connection?.state ?? 'none'} title={problem?.text}>
+    <span
+      className={`conn conn-${status.level}`}
+      data-testid="connection"
+      data-state={connection?.state ?? 'none'}
+      data-level={status.level}
+      title={problem?.text ?? status.title}
+    >
       <span className="dot" aria-hidden="true" />
-      {connection?.open ? 'live' : (connection?.state ?? 'starting')}
+      {status.text}
     </span>
   );
 }

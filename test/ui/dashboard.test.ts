@@ -115,6 +115,10 @@ test('nodesViewShowsEveryDemoNodeWithUsage', async () => {
   // Usage arrives from node-metrics: a number, not a dash.
   await page.waitForFunction(() => /\d+m/.test(document.querySelector('[aria-label="Nodes"] [role=row][data-key] [data-col=cpu]')?.textContent ?? ''), null, wait);
   await page.waitForFunction(() => document.querySelector('[data-testid=freshness-nodes]')?.getAttribute('data-level') === 'live', null, wait);
+  // Live means proven end to end, and the badge says how long ago.
+  const badge = page.getByTestId('freshness-nodes');
+  await expect(badge.getAttribute('data-age-basis')).resolves.toBe('proof');
+  await expect(badge.locator('.badge-age').textContent()).resolves.toMatch(/^proven (just now|\d+s ago)$/);
   // Sparklines need two samples; the demo's metrics resolution is 15 s, so wait for a path to be drawn.
   await page.waitForSelector('[aria-label="Nodes"] [data-col=cpu] svg path', { timeout: 45_000 });
   await screenshot(page, 'nodes');
@@ -277,6 +281,8 @@ test('diagnosticsShowStreamingThenPollingOnDisconnectThenHealthyAgain', async ()
     10_000,
   );
   await page.getByTestId('disconnected').waitFor(wait);
+  // The header's dot is not green while the backend's stream is unreachable.
+  await expect(page.getByTestId('connection').getAttribute('data-level')).resolves.not.toBe('live');
   await screenshot(page, 'diagnostics-disconnected');
   await clickTab('pods');
   await page.locator('.problem', { hasText: 'Disconnected' }).first().waitFor(wait);
@@ -289,6 +295,7 @@ test('diagnosticsShowStreamingThenPollingOnDisconnectThenHealthyAgain', async ()
     rows.filter((r) => streamed(r.key)).every((r) => r.mode === 'streaming' && r.health === 'healthy' && r.polling === 'paused'),
   );
   await page.getByTestId('disconnected').waitFor({ state: 'detached', timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.getAttribute('data-level') === 'live', null, wait);
 });
 
 test('theMetricsIntervalSettingReachesTheMachinesAndSurvivesAReload', async () => {

@@ -7,7 +7,7 @@ import { flush } from '../support/clock.js';
 import { FetchControl, HttpError } from '../support/fetchControl.js';
 import { startSubscription, testConfig } from '../support/subscriptionHarness.js';
 import { formatAge, formatBytes, formatCpu, formatInterval } from '../../ui/lib/format.js';
-import { freshnessOf, isLoading } from '../../ui/lib/freshness.js';
+import { badgeAge, badgeText, freshnessOf, headerStatus, isLoading } from '../../ui/lib/freshness.js';
 import { describeProblem } from '../../ui/lib/operatorWords.js';
 import { visibleWindow } from '../../ui/lib/windowing.js';
 import { listedKinds, resourceOfKind } from '../../ui/lib/workloads.js';
@@ -41,15 +41,16 @@ test('freshnessFollowsTheMachineAndTurnsStaleWhenTheStreamGoesQuiet', async () =
   await flush();
   h.actor.send({ type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true });
   let row = diagnoseSubscription(h.actor.getSnapshot(), h.clock.now());
-  expect(freshnessOf(row, testConfig.stallTimeoutMs)).toMatchObject({ level: 'live', mode: 'streaming', boundMs: testConfig.stallTimeoutMs });
-  // Healthy but nothing arrived for longer than the stall bound: the badge says stale even
-  // before the machine's own timer has fired.
-  row = diagnoseSubscription(h.actor.getSnapshot(), h.clock.now() + testConfig.stallTimeoutMs + 1);
-  expect(freshnessOf(row, testConfig.stallTimeoutMs).level).toBe('stale');
+  expect(freshnessOf(row)).toMatchObject({ level: 'live', mode: 'streaming', basis: 'proof', boundMs: testConfig.freshnessBoundMs });
+  // Healthy but nothing proven for longer than the bound: the badge says stale even before the
+  // machine's own timer has fired.
+  row = diagnoseSubscription(h.actor.getSnapshot(), h.clock.now() + testConfig.freshnessBoundMs + 1);
+  expect(freshnessOf(row).level).toBe('stale');
+  expect(badgeText(freshnessOf(row))).toBe('STALE · streaming');
   h.actor.send({ type: 'SOCKET.CLOSED' });
   await flush();
   row = diagnoseSubscription(h.actor.getSnapshot(), h.clock.now());
-  expect(freshnessOf(row, testConfig.stallTimeoutMs)).toMatchObject({ level: 'polling', mode: 'polling' });
+  expect(freshnessOf(row)).toMatchObject({ level: 'polling', mode: 'polling', basis: 'data' });
   expect(describeProblem(row)?.text).toMatch(/Disconnected from the kubelive backend's live stream/);
 });
 
@@ -65,4 +66,56 @@ test('forbiddenAndNoScopeAreSaidInOperatorWords', async () => {
 test('everyListedWorkloadKindOpensAResourceTheBackendServesWhole', () => {
   expect(listedKinds.map(resourceOfKind)).toEqual(['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs']);
   for (const kind of [...listedKinds, 'ReplicaSet' as const]) expect(isResourceName(resourceOfKind(kind))).toBe(true);
+});
+
+const provenUpstream = (proofAgeMs: number | null) => ({ state: 'watching', healthy: true, reason: null, proofAgeMs });
+
+test('theBadgeShowsTheAgeOfTheEndToEndProofNotJustLive', async () => {
+  const h = startSubscription({});
+  await flush();
+  // The upstream was proven 700 ms before this heartbeat; the heartbeat itself agrees now.
+  h.actor.send({ type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true, upstream: provenUpstream(700) });
+  h.clock.advance(1_300);
+  h.actor.send({ type: 'STREAM.DELIVERED', kind: 'update' });
+  const freshness = freshnessOf(diagnoseSubscription(h.actor.getSnapshot(), h.clock.now()));
+  // The oldest link is the upstream proof: 2 s, though the last delivery is just now.
+  expect(freshness).toMatchObject({ level: 'live', ageMs: 2_000, basis: 'proof' });
+  expect(badgeAge(freshness)).toBe('proven 2s ago');
+});
+
+test('aHealthyStreamNotYetProvenEndToEndSaysProving', async () => {
+  const h = startSubscription({});
+  await flush();
+  // A resumed stream's first frame: healthy, but no agreement with the backend seen yet.
+  h.actor.send({ type: 'STREAM.DELIVERED', kind: 'update' });
+  const freshness = freshnessOf(diagnoseSubscription(h.actor.getSnapshot(), h.clock.now()));
+  expect(freshness.level).toBe('proving');
+  expect(badgeAge(freshness)).toBe('proving…');
+});
+
+test('theHeaderDotIsGreenOnlyWhenConnectedAndEveryStreamedViewIsProven', async () => {
+  const open = { state: 'open', open: true, attempts: 0, connects: 1, disconnects: 0, lastCloseReason: null };
+  const proven = startSubscription({});
+  await flush();
+  proven.actor.send({ type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true, upstream: provenUpstream(100) });
+  const provenRow = diagnoseSubscription(proven.actor.getSnapshot(), proven.clock.now());
+  expect(headerStatus(open, [provenRow])).toMatchObject({ level: 'live', text: 'live' });
+
+  // The same row once its proof is past the bound (the machine's timer not yet fired): not green.
+  const aged = diagnoseSubscription(proven.actor.getSnapshot(), proven.clock.now() + testConfig.freshnessBoundMs);
+  expect(headerStatus(open, [aged]).level).toBe('unproven');
+
+  // Another view polling while its upstream is stalled: connected, but not green.
+  const stalled = startSubscription({ domain: 'nodes', scope: '' });
+  await flush();
+  stalled.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'upstream stalled' } });
+  stalled.actor.send({ type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true, upstream: { state: 'backoff', healthy: false, reason: 'upstream stalled', proofAgeMs: 60_000 } });
+  const stalledRow = diagnoseSubscription(stalled.actor.getSnapshot(), stalled.clock.now());
+  expect(stalledRow.reason).toBe('upstream stalled');
+  expect(headerStatus(open, [provenRow, stalledRow])).toMatchObject({ level: 'unproven', text: 'unproven: nodes' });
+
+  // The backend unreachable: not green whatever the rows say.
+  const reconnecting = { ...open, state: 'reconnecting', open: false, disconnects: 1 };
+  expect(headerStatus(reconnecting, [provenRow])).toMatchObject({ level: 'down', text: 'reconnecting' });
+  expect(headerStatus(null, []).level).toBe('down');
 });

@@ -1,18 +1,17 @@
 /**
- * What every view shows above its table: a freshness badge per domain it holds (mode and data
- * age, visibly stale past the bound), a loading line with a count while the first snapshot
- * arrives, and problems in operator words.
+ * What every view shows above its table: a freshness badge per domain it holds (mode, and the
+ * age of what vouches for the rows: the end-to-end proof while streaming, "proven 2s ago", the
+ * data while polling; visibly stale past the bound), a loading line with a count while the first
+ * snapshot arrives, and problems in operator words.
  */
 import type { DiagnosticsRow } from '../../machines/diagnostics.js';
-import { formatAgo, formatInterval } from '../lib/format.js';
-import { badgeText, freshnessOf } from '../lib/freshness.js';
+import { formatInterval } from '../lib/format.js';
+import { badgeAge, badgeText, freshnessOf } from '../lib/freshness.js';
 import { describeProblem } from '../lib/operatorWords.js';
-import { useEngine } from '../hooks/engine.js';
 
 export function FreshnessBadge({ label, status }: { label: string; status: DiagnosticsRow | undefined }) {
-  const engine = useEngine();
-  const freshness = freshnessOf(status, engine.config().stallTimeoutMs);
-  const age = freshness.ageMs === null ? '' : formatAgo(freshness.ageMs);
+  const freshness = freshnessOf(status);
+  const age = badgeAge(freshness);
   const bound = freshness.boundMs === null ? 'no bound' : `stale after ${formatInterval(freshness.boundMs)}`;
   return (
     <span
@@ -20,7 +19,9 @@ export function FreshnessBadge({ label, status }: { label: string; status: Diagn
       data-testid={`freshness-${label}`}
       data-level={freshness.level}
       data-mode={freshness.mode}
-      title={`${label}: ${freshness.mode}, data ${age || 'not loaded yet'} (${bound})`}
+      data-age-basis={freshness.basis}
+      data-age-ms={freshness.ageMs ?? ''}
+      title={`${label}: ${freshness.mode}, ${age || 'not loaded yet'}${freshness.basis === 'proof' ? ' end to end' : ''} (${bound})`}
     >
       <span className="badge-label">{label}</span>
       <span className="badge-mode">{badgeText(freshness)}</span>

@@ -3,29 +3,35 @@
  * diagnostics row (itself derived from its machine's snapshot) and the clock.
  *
  * The bound is how old the data may get before it is stale:
- * - streaming healthily: the stall timeout. Every heartbeat whose digest agrees renews the data,
- *   and past the stall timeout the machine itself stops trusting the stream.
+ * - streaming healthily: the one freshness bound, measured on the end-to-end proof (the oldest
+ *   of the backend's proof of its upstream cache, the last stream delivery and the last time the
+ *   store agreed with the backend). Healthy but not proven end to end yet: proving.
  * - polling (snapshots or metrics): two poll intervals. One interval is the normal wait; a
  *   second one covers a slow or failed poll before we call the data stale.
  * - no data yet: loading; blocked with nothing to show: blocked.
  * - a cluster that serves no metrics API (no metrics-server): unavailable, whatever was shown before.
  */
-import type { DiagnosticsRow } from '../../machines/diagnostics.js';
+import type { ConnectionDiagnostics, DiagnosticsRow } from '../../machines/diagnostics.js';
 import type { RetrievalMode } from '../../machines/types.js';
+import { formatAgo } from './format.js';
 
-export type FreshnessLevel = 'loading' | 'live' | 'polling' | 'stale' | 'blocked' | 'unavailable';
+export type FreshnessLevel = 'loading' | 'live' | 'proving' | 'polling' | 'stale' | 'blocked' | 'unavailable';
 
 export interface Freshness {
   readonly level: FreshnessLevel;
   readonly mode: RetrievalMode;
+  /** Age of what vouches for the rows: the end-to-end proof while streaming, else the data. */
   readonly ageMs: number | null;
+  readonly basis: 'proof' | 'data';
   /** Older than this is stale; null when nothing bounds it (blocked, stopped). */
   readonly boundMs: number | null;
 }
 
-/** How old this row's data may get before it is stale. */
-export function freshnessBound(row: DiagnosticsRow, stallTimeoutMs: number): number | null {
-  if (row.mode === 'streaming' && !row.polling.enabled) return stallTimeoutMs;
+const streamingHealthily = (row: DiagnosticsRow) => row.mode === 'streaming' && !row.polling.enabled;
+
+/** How old this row's data (or, streaming, its proof) may get before it is stale. */
+export function freshnessBound(row: DiagnosticsRow): number | null {
+  if (streamingHealthily(row)) return row.freshnessBoundMs;
   if (row.polling.enabled && row.polling.intervalMs !== null) {
     const interval = row.machine === 'metrics' ? row.metricsIntervalMs : row.polling.intervalMs;
     return 2 * interval;
@@ -33,22 +39,63 @@ export function freshnessBound(row: DiagnosticsRow, stallTimeoutMs: number): num
   return null;
 }
 
-export function freshnessOf(row: DiagnosticsRow | undefined, stallTimeoutMs: number): Freshness {
-  if (!row) return { level: 'loading', mode: 'snapshot', ageMs: null, boundMs: null };
-  const boundMs = freshnessBound(row, stallTimeoutMs);
+export function freshnessOf(row: DiagnosticsRow | undefined): Freshness {
+  if (!row) return { level: 'loading', mode: 'snapshot', ageMs: null, basis: 'data', boundMs: null };
+  const boundMs = freshnessBound(row);
+  if (row.reason === 'metrics unavailable') return { level: 'unavailable', mode: row.mode, ageMs: row.dataAgeMs, basis: 'data', boundMs: null };
+  if (streamingHealthily(row)) {
+    const ageMs = row.proofAgeMs;
+    if (ageMs === null) return { level: 'proving', mode: row.mode, ageMs, basis: 'proof', boundMs };
+    return { level: boundMs === null || ageMs > boundMs ? 'stale' : 'live', mode: row.mode, ageMs, basis: 'proof', boundMs };
+  }
   const ageMs = row.dataAgeMs;
-  if (row.reason === 'metrics unavailable') return { level: 'unavailable', mode: row.mode, ageMs, boundMs: null };
   const blocked = row.state === 'blocked' || row.state === 'stopped';
-  if (ageMs === null) return { level: blocked ? 'blocked' : 'loading', mode: row.mode, ageMs, boundMs };
-  if (boundMs === null || ageMs > boundMs) return { level: 'stale', mode: row.mode, ageMs, boundMs };
-  const level = row.mode === 'streaming' ? 'live' : 'polling';
-  return { level, mode: row.mode, ageMs, boundMs };
+  if (ageMs === null) return { level: blocked ? 'blocked' : 'loading', mode: row.mode, ageMs, basis: 'data', boundMs };
+  if (boundMs === null || ageMs > boundMs) return { level: 'stale', mode: row.mode, ageMs, basis: 'data', boundMs };
+  return { level: 'polling', mode: row.mode, ageMs, basis: 'data', boundMs };
 }
 
 /** The words a freshness badge shows after its label: the mode, or why there is none. */
 export function badgeText(freshness: Freshness): string {
   if (freshness.level === 'unavailable') return 'metrics unavailable';
   return freshness.level === 'stale' ? `STALE · ${freshness.mode}` : freshness.mode;
+}
+
+/** The age a badge shows: "proven 2s ago" while streaming, "3s ago" for polled data, "proving…". */
+export function badgeAge(freshness: Freshness): string {
+  if (freshness.level === 'proving') return 'proving…';
+  if (freshness.ageMs === null) return '';
+  return freshness.basis === 'proof' ? `proven ${formatAgo(freshness.ageMs)}` : formatAgo(freshness.ageMs);
+}
+
+/**
+ * Whether a row's data is proven end to end now: streaming healthily with a proof within the
+ * bound. Domains that have no stream (metrics, forced snapshots) are polled by design and are not
+ * asked to prove anything.
+ */
+export function isProven(row: DiagnosticsRow): boolean {
+  if (row.stream === null) return true;
+  return row.state === 'streamingHealthy' && row.proofAgeMs !== null && row.proofAgeMs <= row.freshnessBoundMs;
+}
+
+export interface HeaderStatus {
+  /** `live`: connected and every streamed view proven; `unproven`: connected, some view is not; `down`: no stream. */
+  readonly level: 'live' | 'unproven' | 'down';
+  readonly text: string;
+  readonly title: string;
+}
+
+/** What the header's dot says for the whole page: green only when everything on it is proven. */
+export function headerStatus(connection: ConnectionDiagnostics | null, rows: readonly DiagnosticsRow[]): HeaderStatus {
+  if (!connection?.open) {
+    const state = connection?.state ?? 'starting';
+    return { level: 'down', text: state, title: `No stream to the kubelive backend (${state}): views are polled, nothing is live.` };
+  }
+  const unproven = rows.filter((r) => !isProven(r));
+  if (unproven.length === 0) return { level: 'live', text: 'live', title: 'Every view is proven fresh end to end, within its bound.' };
+  const names = [...new Set(unproven.map((r) => r.domain))];
+  const why = unproven.map((r) => `${r.key} ${r.state}${r.reason ? ` (${r.reason})` : ''}`).join(', ');
+  return { level: 'unproven', text: `unproven: ${names.join(', ')}`, title: `Connected, but not proven fresh: ${why}.` };
 }
 
 /** Nothing to show yet and still expecting something: the first snapshot is on its way. */

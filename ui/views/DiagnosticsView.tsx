@@ -1,7 +1,8 @@
 /**
  * Diagnostics: for every active domain and scope, what its machine says right now — retrieval
  * mode, health and reason, stream connected/delivering and the last delivery's age, polling
- * enabled or paused and its interval, the metrics interval, the backend's upstream report,
+ * enabled or paused and its interval, the metrics interval, the backend's upstream report, the
+ * freshness bound with the upstream and end-to-end proof ages, stale frames the store refused,
  * counters and the last transitions — plus the connection and the backend's own view of its
  * upstream list-watches. Everything is derived from machine snapshots at render time
  * (engine.diagnostics()), re-rendered every second and on every orchestrator change.
@@ -12,7 +13,7 @@ import type { DiagnosticsRow } from '../../machines/diagnostics.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { backendDiagnostics, type BackendDiagnostics } from '../lib/api.js';
 import { formatAgo, formatClock, formatInterval } from '../lib/format.js';
-import { freshnessOf } from '../lib/freshness.js';
+import { freshnessOf, isProven } from '../lib/freshness.js';
 
 /** The backend's diagnostics are a request: every two seconds is live enough and cheap. */
 const backendPollMs = 2000;
@@ -44,8 +45,8 @@ function Yes({ value, yes, no }: { value: boolean; yes: string; no: string }) {
   return <span className={value ? 'ok' : 'warn'}>{value ? yes : no}</span>;
 }
 
-function DomainRow({ row, stallTimeoutMs }: { row: DiagnosticsRow; stallTimeoutMs: number }) {
-  const freshness = freshnessOf(row, stallTimeoutMs);
+function DomainRow({ row, refused }: { row: DiagnosticsRow; refused: number }) {
+  const freshness = freshnessOf(row);
   const recent = row.transitions.slice(-4).reverse();
   const counters = Object.entries(row.counters).filter(([, n]) => n > 0);
   return (
@@ -57,6 +58,9 @@ function DomainRow({ row, stallTimeoutMs }: { row: DiagnosticsRow; stallTimeoutM
       data-reason={row.reason ?? ''}
       data-polling={row.polling.enabled ? 'enabled' : 'paused'}
       data-metrics-interval={row.metricsIntervalMs}
+      data-freshness-bound={row.freshnessBoundMs}
+      data-upstream-proof-age={row.upstreamProofAgeMs ?? ''}
+      data-proof-age={row.proofAgeMs ?? ''}
     >
       <td>
         <div className="mono strong">{row.domain}</div>
@@ -108,10 +112,22 @@ function DomainRow({ row, stallTimeoutMs }: { row: DiagnosticsRow; stallTimeoutM
           <span className="muted">—</span>
         )}
       </td>
+      <td className="proof">
+        {row.stream ? (
+          <>
+            <div className={isProven(row) ? 'ok' : 'warn'}>{row.proofAgeMs === null ? 'not proven' : `proven ${formatAgo(row.proofAgeMs)}`}</div>
+            <div className="muted small">upstream {row.upstreamProofAgeMs === null ? 'no proof' : `proven ${formatAgo(row.upstreamProofAgeMs)}`}</div>
+          </>
+        ) : (
+          <span className="muted">no stream</span>
+        )}
+        <div className="muted small">bound {formatInterval(row.freshnessBoundMs)}</div>
+      </td>
       <td>
         <div>{row.itemCount === null ? '—' : row.itemCount.toLocaleString()} items</div>
         <div className={`small badge-inline badge-${freshness.level}`}>data {formatAgo(row.dataAgeMs)}</div>
         {row.sampleAgeMs !== null ? <div className="muted small">sample {formatAgo(row.sampleAgeMs)}</div> : null}
+        {refused > 0 ? <div className="muted small">{refused} stale frame{refused === 1 ? '' : 's'} refused</div> : null}
       </td>
       <td className="counters small">
         {counters.length === 0 ? <span className="muted">—</span> : counters.map(([name, n]) => <div key={name}>{name} {n}</div>)}
@@ -158,10 +174,13 @@ export function DiagnosticsView() {
             <h3>Engine</h3>
             <div className="small">metrics every {formatInterval(diagnostics.metricsIntervalMs)}</div>
             <div className="small muted">
-              heartbeat {formatInterval(config.heartbeatIntervalMs)}, stall after {formatInterval(config.stallTimeoutMs)}, pending {formatInterval(config.pendingTimeoutMs)}
+              heartbeat {formatInterval(config.heartbeatIntervalMs)}, stall after {formatInterval(config.stallTimeoutMs)}, pending {formatInterval(config.pendingTimeoutMs)}, freshness bound {formatInterval(config.freshnessBoundMs)}
             </div>
             <div className="small muted">
               frames {counters.framesReceived}, resets {counters.resetsReceived}, drifts {counters.drifts}, resumes {counters.resumes}
+            </div>
+            <div className="small muted" data-testid="frames-refused">
+              frames refused behind a fresh read {counters.framesRefused}
             </div>
             {diagnostics.rejected.length > 0 ? <div className="small warn">rejected: {diagnostics.rejected[diagnostics.rejected.length - 1]}</div> : null}
           </div>
@@ -192,6 +211,7 @@ export function DiagnosticsView() {
               <th>Polling</th>
               <th>Metrics</th>
               <th>Upstream</th>
+              <th>Proof</th>
               <th>Data</th>
               <th>Counters</th>
               <th>Last transitions</th>
@@ -200,12 +220,12 @@ export function DiagnosticsView() {
           <tbody>
             {diagnostics.rows.length === 0 ? (
               <tr>
-                <td colSpan={10} className="muted">
+                <td colSpan={11} className="muted">
                   No active subscriptions: open Nodes, Workloads or Pods.
                 </td>
               </tr>
             ) : (
-              diagnostics.rows.map((row) => <DomainRow key={row.key} row={row} stallTimeoutMs={config.stallTimeoutMs} />)
+              diagnostics.rows.map((row) => <DomainRow key={row.key} row={row} refused={engine.store.collection(row.key)?.refused ?? 0} />)
             )}
           </tbody>
         </table>
