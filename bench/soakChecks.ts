@@ -145,37 +145,59 @@ export function heapGrowthProblem(startBytes: number, endBytes: number, fraction
 }
 
 /**
- * Tracks, per view, since when each object has disagreed with the cluster (missing, extra or at
- * another resourceVersion), so that a check can ask how old the oldest open disagreement is.
- * An object that agrees again is forgotten; one that disagrees again starts over.
+ * How far behind the cluster a view is, object by object: for each object, the last moment the
+ * view held exactly what the cluster held (the same resourceVersion, or both without it). The
+ * tracker keeps the cluster's recent states it was shown, so an object that changes twice while
+ * the view follows one step behind counts from the last time the view was right about it, not
+ * from its first change: the view is as stale as the oldest such moment.
  */
 export class TruthTracker {
-  private readonly openSince = new Map<string, Map<string, number>>();
+  private readonly history = new Map<string, { at: number; versions: Map<string, string> }[]>();
 
-  /** Compares one view with the cluster at `now`; returns its oldest open disagreement's age (0 when none). */
+  /** How much of the cluster's past is kept to match against. */
+  constructor(private readonly keepMs = 60_000) {}
+
+  /**
+   * Records the cluster's state of one view at `now` and compares the view's store with it and
+   * with the states before it. `oldestMs`: how long ago the most outdated object last matched
+   * (0 when the store equals the cluster now); `disagreeing`: objects that differ now.
+   */
   observe(key: string, cluster: Iterable<string>, store: Iterable<string>, now: number): { oldestMs: number; disagreeing: number } {
-    const uid = (v: string) => v.slice(0, v.lastIndexOf('@'));
-    const want = new Map<string, string>();
-    for (const v of cluster) want.set(uid(v), v);
+    const split = (v: string) => [v.slice(0, v.lastIndexOf('@')), v.slice(v.lastIndexOf('@') + 1)] as const;
+    const versions = new Map<string, string>();
+    for (const v of cluster) versions.set(...split(v));
     const held = new Map<string, string>();
-    for (const v of store) held.set(uid(v), v);
-    const wrong = new Set<string>();
-    for (const [id, v] of want) if (held.get(id) !== v) wrong.add(id);
-    for (const id of held.keys()) if (!want.has(id)) wrong.add(id);
-    let open = this.openSince.get(key);
-    if (!open) this.openSince.set(key, (open = new Map()));
-    for (const id of [...open.keys()]) if (!wrong.has(id)) open.delete(id);
-    let oldest = now;
-    for (const id of wrong) {
-      const since = open.get(id) ?? now;
-      if (!open.has(id)) open.set(id, now);
-      oldest = Math.min(oldest, since);
-    }
-    return { oldestMs: now - oldest, disagreeing: wrong.size };
-  }
-
-  forget(key: string): void {
-    this.openSince.delete(key);
+    for (const v of store) held.set(...split(v));
+    let past = this.history.get(key);
+    if (!past) this.history.set(key, (past = []));
+    past.push({ at: now, versions });
+    while (past.length > 1 && past[0]!.at < now - this.keepMs) past.shift();
+    let oldestMatch = now;
+    let disagreeing = 0;
+    const check = (uid: string) => {
+      const mine = held.get(uid);
+      if (versions.get(uid) === mine) return;
+      disagreeing++;
+      let matched: number | null = null;
+      for (let i = past.length - 2; i >= 0; i--) {
+        if (past[i]!.versions.get(uid) === mine) {
+          matched = past[i]!.at;
+          break;
+        }
+      }
+      if (matched === null) {
+        // The store holds a version the cluster had only between two looks. It was true until
+        // the cluster's present version (or absence) arrived: count from the last look before it.
+        const now = versions.get(uid);
+        let i = past.length - 1;
+        while (i > 0 && past[i - 1]!.versions.get(uid) === now) i--;
+        matched = past[Math.max(0, i - 1)]!.at;
+      }
+      oldestMatch = Math.min(oldestMatch, matched);
+    };
+    for (const uid of versions.keys()) check(uid);
+    for (const uid of held.keys()) if (!versions.has(uid)) check(uid);
+    return { oldestMs: now - oldestMatch, disagreeing };
   }
 }
 

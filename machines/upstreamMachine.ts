@@ -441,15 +441,19 @@ export function upstreamReport(snapshot: UpstreamSnapshotLike, now: number): Ups
   const provable = context.timings.freshnessBoundMs !== null;
   const watchingWell = state === 'watching' && context.reason === null;
   const fresh = proofFresh(context, now);
+  // After a lapse, the relist's own proof is not enough: this server just let a watch go silent,
+  // so the cache is trusted again only once a probe on the new watch has passed. Until then
+  // snapshots come straight from the API server, and stay as fresh as the poll interval.
+  const recovering = context.lapseStreak > 0;
   return {
     state,
-    healthy: watchingWell && fresh,
+    healthy: watchingWell && fresh && !recovering,
     lastEventAgeMs: context.lastEventAt === null ? null : Math.max(0, now - context.lastEventAt),
     relists: context.relists,
     errors: context.errors,
     // A watch whose proof went stale before a probe could renew it is `proving`; one that gave up
     // waiting has lapsed and says `upstream stalled` until its relist.
-    reason: watchingWell ? (fresh ? null : 'proving') : (context.reason ?? state),
+    reason: watchingWell ? (recovering ? 'upstream stalled' : fresh ? null : 'proving') : (context.reason ?? state),
     proofAgeMs: provable && context.provenAt !== null ? Math.max(0, now - context.provenAt) : null,
   };
 }

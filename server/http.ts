@@ -379,8 +379,11 @@ async function sendSnapshot(context: HttpContext, slots: Bound, request: Incomin
     // Fresh reads win: stamped with a new generation taken as the read starts, so it orders after
     // everything the (unhealthy, maybe stalled) cache held then. A reset or update built from that
     // cache's older state carries a lower generation and the store refuses it; whatever the cache
-    // applies after the read began (its relist's diff, new events) carries a higher one and
-    // applies on top. Ordered by what each one saw, never by resourceVersion.
+    // applies after the read began (new events, a relist begun after it) carries a higher one and
+    // applies on top. Ordered by what each one saw, never by resourceVersion. A relist already in
+    // flight saw the cluster before this read would, yet its diff lands after: the read waits for
+    // it, so that the relist's older view orders first and cannot undo a deletion this read saw.
+    await Promise.all(upstreams.map((u) => u.listSettled(firstListWaitMs)));
     await inSnapshotSlot(slots, async () => {
       const generation = context.generations.next();
       const fresh = await readFromApi(context, domain, scope, view.namespace);

@@ -145,6 +145,26 @@ export class Upstream {
     });
   }
 
+  /**
+   * Resolves once no list is in flight (at once when none is), after `timeoutMs` at the latest. A
+   * relist's diff reaches the cache only when the list completes, so whatever reads the cluster
+   * beside it must wait to be ordered after it.
+   */
+  listSettled(timeoutMs: number): Promise<void> {
+    if (this.state !== 'listing') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      const off = this.onStateChange(() => {
+        if (this.state !== 'listing') done();
+      });
+    });
+  }
+
   onChanges(listener: (changes: readonly CacheChange[]) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);

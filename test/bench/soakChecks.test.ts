@@ -123,19 +123,28 @@ test('heapGrowthPastTheAllowanceIsAProblem', () => {
   expect(heapGrowthProblem(start, start + 40 * 1048576)).toMatch(/heap grew by 40\.0 MB/);
 });
 
-describe('TruthTracker: disagreements with the cluster, by age', () => {
-  test('an object that keeps disagreeing ages; one that agrees again is forgotten; a store that equals the cluster has none', () => {
+describe('TruthTracker: how far behind the cluster a view is', () => {
+  test('an object counts from the last moment the store matched the cluster; agreeing again clears it', () => {
     const tracker = new TruthTracker();
     expect(tracker.observe('pods:', ['a@1', 'b@1'], ['a@1', 'b@1'], 0)).toEqual({ oldestMs: 0, disagreeing: 0 });
-    // The cluster moves on; the store (a stalled cache's view) does not.
-    expect(tracker.observe('pods:', ['a@2', 'b@1', 'c@1'], ['a@1', 'b@1'], 1_000)).toEqual({ oldestMs: 0, disagreeing: 2 });
-    expect(tracker.observe('pods:', ['a@2', 'b@1', 'c@1'], ['a@1', 'b@1', 'c@1'], 4_000)).toEqual({ oldestMs: 3_000, disagreeing: 1 });
-    // A deleted object still held is a disagreement too.
-    expect(tracker.observe('pods:', ['a@2', 'c@1'], ['a@2', 'b@1', 'c@1'], 5_000)).toEqual({ oldestMs: 0, disagreeing: 1 });
-    expect(tracker.observe('pods:', ['a@2', 'c@1'], ['a@2', 'b@1', 'c@1'], 12_000)).toEqual({ oldestMs: 7_000, disagreeing: 1 });
-    expect(tracker.observe('pods:', ['a@2', 'c@1'], ['a@2', 'c@1'], 13_000)).toEqual({ oldestMs: 0, disagreeing: 0 });
-    // Views are tracked apart.
+    // The cluster moves on; the store (a stalled cache's view) does not: a@1 was last true at 0.
+    expect(tracker.observe('pods:', ['a@2', 'b@1', 'c@1'], ['a@1', 'b@1'], 1_000)).toEqual({ oldestMs: 1_000, disagreeing: 2 });
+    expect(tracker.observe('pods:', ['a@2', 'b@1', 'c@1'], ['a@1', 'b@1', 'c@1'], 4_000)).toEqual({ oldestMs: 4_000, disagreeing: 1 });
+    // The store catches up to a@2 just as the cluster moves to a@3: it was right as of 4,000.
+    expect(tracker.observe('pods:', ['a@3', 'b@1', 'c@1'], ['a@2', 'b@1', 'c@1'], 5_000)).toEqual({ oldestMs: 1_000, disagreeing: 1 });
+    // A deleted object still held was last true when the cluster last had it.
+    expect(tracker.observe('pods:', ['a@3', 'c@1'], ['a@3', 'b@1', 'c@1'], 6_000)).toEqual({ oldestMs: 1_000, disagreeing: 1 });
+    expect(tracker.observe('pods:', ['a@3', 'c@1'], ['a@3', 'b@1', 'c@1'], 12_000)).toEqual({ oldestMs: 7_000, disagreeing: 1 });
+    expect(tracker.observe('pods:', ['a@3', 'c@1'], ['a@3', 'c@1'], 13_000)).toEqual({ oldestMs: 0, disagreeing: 0 });
+    // Views are tracked apart; an object never seen right counts from the oldest state kept.
     expect(tracker.observe('nodes:', ['n@1'], [], 13_000)).toEqual({ oldestMs: 0, disagreeing: 1 });
+    expect(tracker.observe('nodes:', ['n@1'], [], 15_000)).toEqual({ oldestMs: 2_000, disagreeing: 1 });
+    // A version the cluster had only between two looks (x@2, between x@1 and x@3): true until
+    // x@3 arrived, so it counts from the last look before that.
+    expect(tracker.observe('jobs:', ['x@1'], ['x@1'], 0)).toEqual({ oldestMs: 0, disagreeing: 0 });
+    expect(tracker.observe('jobs:', ['x@1'], ['x@1'], 1_000)).toEqual({ oldestMs: 0, disagreeing: 0 });
+    expect(tracker.observe('jobs:', ['x@3'], ['x@2'], 2_000)).toEqual({ oldestMs: 1_000, disagreeing: 1 });
+    expect(tracker.observe('jobs:', ['x@3'], ['x@2'], 5_000)).toEqual({ oldestMs: 4_000, disagreeing: 1 });
   });
 
   test('the truth bound is the freshness bound plus the check period and the checker lateness', () => {

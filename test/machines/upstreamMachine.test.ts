@@ -248,6 +248,9 @@ describe('upstreamMachine: the proof', () => {
     // Relisted, not re-watched from 150: a cache that may be behind catches up from a list.
     expect(h.listCount()).toBe(2);
     expect(h.lastWatch().input.resourceVersion).toBe('200');
+    // Trusted again only once a probe on the new watch passes, not on the relist alone.
+    expect(h.report()).toMatchObject({ healthy: false, reason: 'upstream stalled' });
+    h.lastProver().send({ type: 'PROOF.PASSED', provenAt: h.clock.now() });
     expect(h.report()).toMatchObject({ healthy: true, reason: null });
     expect(h.actor.getSnapshot().context.lapses).toBe(1);
   });

@@ -16,6 +16,7 @@ import type { ConfigOverrides } from '../../../machines/config.js';
 import type { DiagnosticsRow } from '../../../machines/diagnostics.js';
 import type { Stack } from '../../server/support.js';
 import { startStack, testConfig, waitFor } from '../../server/support.js';
+import { TruthTracker } from '../../../bench/soakChecks.js';
 
 const boundMs = 3_000;
 const pollMs = 1_000;
@@ -59,27 +60,23 @@ function podsRow(): DiagnosticsRow | undefined {
   return engine.diagnostics().rows.find((r) => r.key === 'pods:');
 }
 
-/** Samples store against cluster every 250 ms for `ms`, tracking when each disagreement began. */
+/**
+ * Samples store against cluster every 250 ms for `ms`. An object's disagreement is as old as the
+ * last moment the store held exactly what the cluster held for it (bench/soakChecks.ts).
+ */
 async function watchTruth(ms: number): Promise<Sample[]> {
   const samples: Sample[] = [];
-  const openSince = new Map<string, number>();
+  const truth = new TruthTracker();
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const now = Date.now();
-    const truth = new Map<string, string>();
-    for (const o of stack.demo.listObjects('pods') as Array<{ metadata: { uid: string; resourceVersion: string } }>) {
-      truth.set(o.metadata.uid, o.metadata.resourceVersion);
-    }
-    const held = new Map<string, string>();
-    for (const r of engine.store.rows('pods:')) held.set(r.uid, r.resourceVersion);
-    const wrong = new Set<string>();
-    for (const [uid, rv] of truth) if (held.get(uid) !== rv) wrong.add(uid);
-    for (const uid of held.keys()) if (!truth.has(uid)) wrong.add(uid);
-    for (const uid of [...openSince.keys()]) if (!wrong.has(uid)) openSince.delete(uid);
-    for (const uid of wrong) if (!openSince.has(uid)) openSince.set(uid, now);
-    const oldest = Math.min(now, ...openSince.values());
+    const cluster = (stack.demo.listObjects('pods') as Array<{ metadata: { uid: string; resourceVersion: string } }>).map(
+      (o) => `${o.metadata.uid}@${o.metadata.resourceVersion}`,
+    );
+    const held = engine.store.rows('pods:').map((r) => `${r.uid}@${r.resourceVersion}`);
+    const seen = truth.observe('pods:', cluster, held, now);
     const row = podsRow();
-    samples.push({ at: now, state: row?.state ?? 'none', reason: row?.reason ?? null, oldestDisagreementMs: now - oldest, disagreeing: wrong.size });
+    samples.push({ at: now, state: row?.state ?? 'none', reason: row?.reason ?? null, oldestDisagreementMs: seen.oldestMs, disagreeing: seen.disagreeing });
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return samples;
@@ -116,9 +113,22 @@ test('a stalled upstream watch under churn: honest while healthy, converged to t
   stack.demo.faults.set({ fault: 'stall-watches', resource: 'pods' });
   const faultAt = Date.now();
   const during = await watchTruth(boundMs + 10_000);
-  if (process.env.SHOW_SAMPLES) console.log(describeSamples(during));
   expectHonest(during, faultAt);
 
   stack.demo.faults.clear();
   await waitFor('pods streamingHealthy again', () => podsRow()?.state === 'streamingHealthy', 30_000);
+}, 90_000);
+
+test('a black-holed upstream watch (half-open: no byte either way) under churn: the same two promises', async () => {
+  await waitFor('pods streamingHealthy', () => podsRow()?.state === 'streamingHealthy', 30_000);
+  stack.demo.faults.set({ fault: 'blackhole-watches', resource: 'pods' });
+  const faultAt = Date.now();
+  const during = await watchTruth(boundMs + 10_000);
+  expectHonest(during, faultAt);
+
+  // A half-open connection never comes back; the backend's relist and fresh watch do.
+  stack.demo.faults.clear();
+  await waitFor('pods streamingHealthy again', () => podsRow()?.state === 'streamingHealthy', 30_000);
+  const after = await watchTruth(2_000);
+  expect(after.filter((s) => s.oldestDisagreementMs > boundMs).length).toBe(0);
 }, 90_000);
