@@ -20,6 +20,26 @@ describe('orchestrator', () => {
     expect(h.fetch.calls.filter((c) => c.input.scope === 'default')).toHaveLength(1);
   });
 
+  test('aSubscriptionIsOnTheStreamExactlyWhileItsActorStreams', async () => {
+    const h = startOrchestrator();
+    h.socket.open();
+    h.actor.send({ type: 'SUBSCRIBE', domain: 'pods', scope: 'default' });
+    await flush();
+    expect(h.streams).toEqual(['pods:default']);
+    // The socket drops: every streaming subscription falls back and leaves the stream.
+    h.socket.close();
+    expect(h.streams).toEqual([]);
+    h.clock.advance(testConfig.backoffCapMs); // the connection's reconnect backoff
+    h.socket.open();
+    await flush();
+    expect(h.streams).toEqual(['pods:default']);
+    // The last view leaves: once the linger passes the actor stops, and with it the subscription.
+    h.actor.send({ type: 'UNSUBSCRIBE', domain: 'pods', scope: 'default' });
+    h.clock.advance(testConfig.unsubscribeLingerMs);
+    expect(h.actor.getSnapshot().context.subscriptions['pods:default']).toBeUndefined();
+    expect(h.streams).toEqual([]);
+  });
+
   test('actorStopsAfterTheLastHolderLeavesAndTheLingerPasses', async () => {
     const h = startOrchestrator();
     h.actor.send({ type: 'SUBSCRIBE', domain: 'nodes', scope: '' });

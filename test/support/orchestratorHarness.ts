@@ -1,8 +1,9 @@
 /**
  * Starts a real orchestrator on a TestClock. The socket is a callback actor the test drives
- * (`socket.open()`, `socket.close()`); fetches settle at once with a fixed result.
+ * (`socket.open()`, `socket.close()`); fetches settle at once with a fixed result; `streams`
+ * holds the keys each subscription is subscribed on the stream for, as the engine would.
  */
-import type { InspectionEvent } from 'xstate';
+import type { EventObject, InspectionEvent } from 'xstate';
 import { createActor, fromCallback } from 'xstate';
 import type { ConnectionEvent } from '../../machines/connectionMachine.js';
 import { connectionMachine } from '../../machines/connectionMachine.js';
@@ -10,6 +11,7 @@ import type { KubeliveConfig } from '../../machines/config.js';
 import { metricsMachine } from '../../machines/metricsMachine.js';
 import { orchestratorMachine } from '../../machines/orchestratorMachine.js';
 import { snapshotOnlyMachine } from '../../machines/snapshotOnlyMachine.js';
+import type { StreamSubscriptionInput } from '../../machines/subscriptionMachine.js';
 import { subscriptionMachine } from '../../machines/subscriptionMachine.js';
 import { TestClock } from './clock.js';
 import { FetchControl } from './fetchControl.js';
@@ -30,10 +32,18 @@ export function startOrchestrator(options: { config?: KubeliveConfig; inspect?: 
       sendBack = null;
     };
   });
+  const streams: string[] = [];
+  const streamSubscription = fromCallback<EventObject, StreamSubscriptionInput>(({ input }) => {
+    const key = `${input.domain}:${input.scope}`;
+    streams.push(key);
+    return () => {
+      streams.splice(streams.indexOf(key), 1);
+    };
+  });
   const machine = orchestratorMachine.provide({
     actors: {
       connection: connectionMachine.provide({ actors: { socket: socketLogic } }),
-      subscription: subscriptionMachine.provide({ actors: { fetchSnapshot: fetch.logic as never } }),
+      subscription: subscriptionMachine.provide({ actors: { fetchSnapshot: fetch.logic as never, streamSubscription } }),
       metrics: metricsMachine.provide({ actors: { fetch: fetch.logic as never } }),
       snapshotOnly: snapshotOnlyMachine.provide({ actors: { fetch: fetch.logic as never } }),
     },
@@ -54,6 +64,7 @@ export function startOrchestrator(options: { config?: KubeliveConfig; inspect?: 
     clock,
     fetch,
     released,
+    streams,
     socket: {
       open: () => sendBack?.({ type: 'SOCKET.OPENED' }),
       close: () => sendBack?.({ type: 'SOCKET.CLOSED' }),
