@@ -177,9 +177,14 @@ function proofFresh(provenAt: number | null, context: Pick<SubscriptionContext, 
   return provenAt === null || context.now() - provenAt <= context.config.freshnessBoundMs;
 }
 
-/** The reason an unhealthy upstream report gives: its own stall of proof, or any other trouble. */
+/**
+ * The reason an unhealthy upstream report gives: no proof within the bound (`upstream stalled`,
+ * or `proving`: a new watch whose proof went stale before its first probe passed; either may be
+ * prefixed by the resource, `"deployments: upstream stalled"`), or any other trouble.
+ */
 export function upstreamReason(upstream: UpstreamReport | null | undefined): Reason {
-  return typeof upstream?.reason === 'string' && upstream.reason.includes('upstream stalled') ? 'upstream stalled' : 'upstream';
+  const reason = typeof upstream?.reason === 'string' ? upstream.reason : '';
+  return /(^|: )(upstream stalled|proving)$/.test(reason) ? 'upstream stalled' : 'upstream';
 }
 
 function upstreamOf(event: SubscriptionEvent): UpstreamReport | null | undefined {

@@ -330,7 +330,7 @@ describe('subscription machine', () => {
   });
 
   test('aStatusSayingUpstreamStalledDegradesWithThatReason', async () => {
-    for (const reason of ['upstream stalled', 'deployments: upstream stalled']) {
+    for (const reason of ['upstream stalled', 'deployments: upstream stalled', 'proving', 'pods: proving']) {
       const h = await healthy();
       h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason, proofAgeMs: bound + 1 } });
       expect(h.state()).toBe('degraded');
