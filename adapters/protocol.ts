@@ -128,6 +128,8 @@ export type ErrorCode =
   | 'duplicate-id'
   | 'unknown-id'
   | 'too-many-subscriptions'
+  /** The backend follows as many pod logs as it will, for all clients together, and each has a user. */
+  | 'too-many-upstreams'
   | 'upstream-failed'
   /** A bug in the backend, confined to this frame. */
   | 'internal-error';

@@ -115,6 +115,12 @@ export interface UpstreamContext {
   /** The open problem, or null: `starting`, `relisting`, `stalled`, `errors`, `forbidden`, `stopped`. */
   readonly reason: string | null;
   readonly lastError: string | null;
+  /**
+   * The HTTP status of the last failure (403, 404, ...) while no list or event has succeeded
+   * since; null after any success. Lets an owner tell a scope that does not exist from one that
+   * is merely failing.
+   */
+  readonly lastFailureStatus: number | null;
   readonly listStartedAt: number | null;
   /** When the current run of watches began (after a list or a backoff): the start of its allowance to prove itself. */
   readonly proofAllowanceFrom: number | null;
@@ -180,6 +186,7 @@ export const upstreamMachine = setup({
       attempt: 0,
       lastEventAt: context.now(),
       reason: null,
+      lastFailureStatus: null,
       // A list is a consistent read: the cache held the server's state as of the list's start.
       provenAt: context.listStartedAt,
     })),
@@ -214,12 +221,14 @@ export const upstreamMachine = setup({
       watchProgress: context.watchProgress + 1,
       attempt: 0,
       reason: null,
+      lastFailureStatus: null,
     })),
     recordRelist: assign(({ context }) => ({ relists: context.relists + 1, reason: 'relisting' })),
-    recordFailure: assign(({ context }, params: { message: string; reason: string }) => ({
+    recordFailure: assign(({ context }, params: { message: string; reason: string; status?: number | undefined }) => ({
       errors: context.errors + 1,
       attempt: context.attempt + 1,
       lastError: params.message,
+      lastFailureStatus: params.status ?? null,
       reason: params.reason,
     })),
     recordStall: assign(({ context }) => ({
@@ -251,6 +260,7 @@ export const upstreamMachine = setup({
     timeoutSeconds: 0,
     reason: 'starting',
     lastError: null,
+    lastFailureStatus: null,
     provenAt: null,
     listStartedAt: null,
     proofAllowanceFrom: null,
@@ -290,12 +300,12 @@ export const upstreamMachine = setup({
           {
             guard: { type: 'isForbidden', params: ({ event }) => ({ status: errorStatus(event.error) }) },
             target: 'forbidden',
-            actions: { type: 'recordFailure', params: ({ event }) => ({ message: errorMessage(event.error), reason: 'forbidden' }) },
+            actions: { type: 'recordFailure', params: ({ event }) => ({ message: errorMessage(event.error), reason: 'forbidden', status: 403 }) },
           },
           {
             target: 'backoff',
             actions: [
-              { type: 'recordFailure', params: ({ event }) => ({ message: errorMessage(event.error), reason: 'errors' }) },
+              { type: 'recordFailure', params: ({ event }) => ({ message: errorMessage(event.error), reason: 'errors', status: errorStatus(event.error) }) },
               'forgetResourceVersion',
             ],
           },
@@ -387,11 +397,11 @@ export const upstreamMachine = setup({
           {
             guard: { type: 'isForbidden', params: ({ event }) => ({ status: event.status }) },
             target: 'forbidden',
-            actions: { type: 'recordFailure', params: ({ event }) => ({ message: event.message, reason: 'forbidden' }) },
+            actions: { type: 'recordFailure', params: ({ event }) => ({ message: event.message, reason: 'forbidden', status: 403 }) },
           },
           {
             target: 'backoff',
-            actions: { type: 'recordFailure', params: ({ event }) => ({ message: event.message, reason: 'errors' }) },
+            actions: { type: 'recordFailure', params: ({ event }) => ({ message: event.message, reason: 'errors', status: event.status }) },
           },
         ],
       },

@@ -19,7 +19,7 @@ import { StreamFaults } from './faults.js';
 import { createRequestHandler, defaultHttpLimits, refuse, requestUrl, type HttpLimits } from './http.js';
 import { MetricsCache } from './metricsCache.js';
 import { defaultStreamLimits, StreamHub, type StreamLimits } from './stream.js';
-import { Upstreams } from './upstreams.js';
+import { defaultUpstreamLimits, upstreamSocketBudget, Upstreams, type UpstreamLimits } from './upstreams.js';
 import { corsHeaders, isLoopbackHost, RequestPolicy, securityHeaders } from './requestPolicy.js';
 
 /** The documented default port: unassigned by IANA, easy to remember. */
@@ -55,6 +55,8 @@ export interface BackendOptions {
   readonly allowedOrigins?: readonly string[];
   readonly config?: ConfigOverrides;
   readonly limits?: Partial<StreamLimits>;
+  /** Bounds on upstreams (log followers, and all together). */
+  readonly upstreamLimits?: Partial<UpstreamLimits>;
   /** Server-side watch timeout range in seconds (default 300-600, as client-go). */
   readonly watchTimeoutSeconds?: readonly [number, number];
 }
@@ -103,8 +105,10 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           ...(options.context !== undefined ? { context: options.context } : {}),
         };
     const kubeconfigFile = source.kubeconfigYaml === undefined ? kubeconfigFilePath(source) : null;
+    const upstreamLimits: UpstreamLimits = { ...defaultUpstreamLimits, ...options.upstreamLimits };
     const client = new KubeClient(loadKubeConfig(source), {
       timeouts: () => ({ readMs: config.apiReadTimeoutMs, writeMs: config.apiWriteTimeoutMs, watchStartMs: config.watchStartTimeoutMs }),
+      maxSockets: upstreamSocketBudget(upstreamLimits) + apiSocketHeadroom,
       ...(kubeconfigFile !== null ? { reloadFrom: source } : {}),
     });
     const generations = new GenerationCounter();
@@ -112,6 +116,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       client,
       config,
       generations,
+      limits: upstreamLimits,
       ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
     });
     const limits: StreamLimits = { ...defaultStreamLimits, ...options.limits };
@@ -147,9 +152,11 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           kubeconfigReloads: client.reloads,
           kubeconfigReloadError: client.lastReloadError,
           timedOut: client.timedOut,
+          sockets: client.sockets(),
         },
         config,
         limits,
+        upstreamLimits,
         security: { remote: token !== null, refused: policy.refused },
       }),
     });
@@ -265,6 +272,12 @@ function watchKubeconfig(path: string, client: KubeClient): () => void {
     unwatchFile(path, changed);
   };
 }
+
+/**
+ * API server connections beyond what the upstreams can hold: four snapshot reads, metrics polls,
+ * object reads and cordons. These are short; past the headroom they wait their turn.
+ */
+const apiSocketHeadroom = 32;
 
 /** Once a second is cheap (one stat) and quick enough for a cluster that was just recreated. */
 const kubeconfigPollMs = 1000;

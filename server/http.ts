@@ -22,7 +22,7 @@ import { parseFaultRequest, type StreamFaults } from './faults.js';
 import { serveStatic } from './staticFiles.js';
 import { MetricsUnavailableError, type MetricsCache } from './metricsCache.js';
 import type { StreamHub } from './stream.js';
-import type { Upstreams } from './upstreams.js';
+import { TooManyUpstreamsError, type Upstreams } from './upstreams.js';
 import { combinedReport, viewRows, viewSpec, viewState } from './views.js';
 
 export interface HttpContext {
@@ -76,6 +76,8 @@ const maxRequestBodyBytes = 16 * 1024;
 const maxDiscardBytes = 1024 * 1024;
 /** Rows serialised per piece of a large snapshot; about 0.4 MB and a few ms of the event loop. */
 const rowsPerPiece = 1000;
+/** Log followers are given back when a view closes or after the idle grace; a few seconds is a fair wait. */
+const tooManyUpstreamsRetrySeconds = 5;
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -140,6 +142,7 @@ function upstreamFailure(error: unknown): HttpError {
   if (error instanceof MetricsUnavailableError) {
     return new HttpError(503, error.code, error.message, { 'Retry-After': String(Math.ceil(error.retryAfterMs / 1000)) });
   }
+  if (error instanceof TooManyUpstreamsError) return new HttpError(503, error.code, error.message, { 'Retry-After': String(tooManyUpstreamsRetrySeconds) });
   if (error instanceof KubeApiError) {
     const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 502;
     const code = status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'upstream-error';
@@ -240,6 +243,7 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
       generatedAt: new Date(now).toISOString(),
       ...context.describe(),
       upstreams: context.upstreams.diagnostics(now),
+      upstreamBounds: context.upstreams.bounds(),
       clients: context.hub.diagnostics(now),
       metricsFetches: context.metrics.fetches,
       faults: context.faults?.active() ?? null,
@@ -355,7 +359,7 @@ const firstListWaitMs = 30_000;
  */
 async function sendSnapshot(context: HttpContext, slots: Bound, request: IncomingMessage, response: ServerResponse, domain: StreamDomain, scope: string): Promise<void> {
   const view = viewSpec(domain, scope);
-  const upstreams = view.keys.map((key) => context.upstreams.acquire(key));
+  const upstreams = context.upstreams.acquireAll(view.keys);
   const ifNoneMatch = request.headers['if-none-match'];
   const notModified = (etag: string) => {
     response.writeHead(304, { ETag: etag, 'Cache-Control': 'no-cache' });

@@ -33,7 +33,7 @@ import { streamSubscriptionMachine, type FrameParams } from '../machines/streamS
 import type { CacheChange, GenerationCounter } from './cache.js';
 import type { StreamFaults } from './faults.js';
 import { StreamSocket } from './streamSocket.js';
-import type { Upstream, Upstreams } from './upstreams.js';
+import { TooManyUpstreamsError, type Upstream, type Upstreams } from './upstreams.js';
 import { combinedReport, viewRows, viewSpec, viewState, type ViewSpec } from './views.js';
 
 export interface StreamLimits {
@@ -324,9 +324,9 @@ export class StreamHub {
     const view = viewSpec(frame.domain, frame.scope);
     let upstreams: Upstream[];
     try {
-      upstreams = view.keys.map((key) => this.options.upstreams.acquire(key));
+      upstreams = this.options.upstreams.acquireAll(view.keys);
     } catch (error) {
-      this.refuse(connection, frame.id, 'upstream-failed', describe(error));
+      this.refuse(connection, frame.id, error instanceof TooManyUpstreamsError ? 'too-many-upstreams' : 'upstream-failed', describe(error));
       return;
     }
     const subscription = new Subscription(frame.id, view, connection, upstreams);

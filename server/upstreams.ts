@@ -3,6 +3,12 @@
  * resource, and one log follower per pod-logs scope, only while someone needs it: the first
  * `acquire` starts it, the last `release` stops it after the idle grace period, and the cache
  * is dropped with it.
+ *
+ * Resources are a fixed ten; pod-logs scopes are chosen by clients, so they are bounded
+ * (`UpstreamLimits`): past the bound an idle follower (in its grace period) makes room, and when
+ * none is idle `acquire` refuses with TooManyUpstreamsError. A scope that was refused (403), does
+ * not exist (404) or never listed is forgotten as soon as its last user lets go, rather than
+ * lingering for the grace period and retrying a pod that is not there.
  */
 import { createActor, fromCallback, type Actor } from 'xstate';
 import type { KubeClient } from '../adapters/kube/client.js';
@@ -27,12 +33,70 @@ export const resumeRingSize = 10_000;
 /** Log followers see no bookmarks and may be silent for hours: their stall timer is effectively off. */
 const logStallTimeoutMs = 24 * 60 * 60 * 1000;
 
+export interface UpstreamLimits {
+  /** pod-logs followers at once, across every client: each holds a connection to the API server. */
+  readonly maxLogUpstreams: number;
+  /** Upstreams of any kind at once. */
+  readonly maxUpstreams: number;
+  /**
+   * New pod-logs followers started per second, for every client together (a bucket that holds
+   * a second's worth). Each start costs API requests, and one aborted in flight a new TLS
+   * connection: a client naming new scopes in a loop must not set that pace.
+   */
+  readonly maxNewLogUpstreamsPerSecond: number;
+}
+
+export const defaultUpstreamLimits: UpstreamLimits = {
+  // Eight log panes in each of eight tabs; past this a client is scanning the cluster, not reading logs.
+  maxLogUpstreams: 64,
+  // Room for every resource beside a full set of log followers, so logs can never crowd out a
+  // resource; it bounds any kind of upstream added later that a client's input can name.
+  maxUpstreams: 96,
+  // A person opens a few log views a second at most; a page of them restored at once fits the bucket.
+  maxNewLogUpstreamsPerSecond: 20,
+};
+
+/**
+ * Sockets to the API server that the upstreams may hold at once: each resource a watch and a
+ * probe watch, each log follower one follow or one read (never both). Everything else (snapshots
+ * read from the API, object reads, cordons, metrics) is short and needs a few more.
+ */
+export function upstreamSocketBudget(limits: UpstreamLimits): number {
+  const resources = Object.keys(resourceSpecs).length;
+  return 2 * resources + Math.min(limits.maxLogUpstreams, limits.maxUpstreams - resources);
+}
+
+/** A new upstream was refused: the bound is reached and every upstream under it has a user. */
+export class TooManyUpstreamsError extends Error {
+  readonly code = 'too-many-upstreams';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TooManyUpstreamsError';
+  }
+}
+
 export interface UpstreamsOptions {
   readonly client: KubeClient;
   readonly config: KubeliveConfig;
   readonly generations: GenerationCounter;
   readonly watchTimeoutSeconds?: readonly [number, number];
   readonly ringSize?: number;
+  readonly limits?: UpstreamLimits;
+}
+
+/** How the upstream bounds stand, for diagnostics. */
+export interface UpstreamBoundsReport {
+  readonly upstreams: number;
+  readonly maxUpstreams: number;
+  readonly logUpstreams: number;
+  readonly maxLogUpstreams: number;
+  readonly maxNewLogUpstreamsPerSecond: number;
+  /** New upstreams refused, by the bound that refused them. */
+  readonly refused: { readonly logs: number; readonly total: number; readonly rate: number };
+  /** Idle log followers stopped before their grace ran out, to make room for a new one. */
+  readonly evictedIdle: number;
+  /** Log followers forgotten at their last release because the pod was refused (403), missing (404) or never listed. */
+  readonly forgottenAtRelease: number;
 }
 
 /** The key of an upstream: a resource name (`pods`) or `pod-logs:<namespace/pod[/container]>`. */
@@ -76,6 +140,7 @@ export class Upstream {
   private lastStateKey = '';
   private stopTimer: NodeJS.Timeout | null = null;
   private stopAt: number | null = null;
+  private releasedAt: number | null = null;
   running = true;
 
   constructor(
@@ -113,6 +178,20 @@ export class Upstream {
 
   get state(): string {
     return upstreamStateName(this.actor.getSnapshot());
+  }
+
+  /** When its last user let go (null while held or stopped): the longest idle makes room first. */
+  get idleSince(): number | null {
+    return this.releasedAt;
+  }
+
+  /**
+   * Nothing worth keeping for a next user: it never listed, or its last outcome was a refusal
+   * (403) or a missing object (404). Keeping it would only retry against the API server.
+   */
+  get barren(): boolean {
+    const { context } = this.actor.getSnapshot();
+    return !this.cache.listed || this.state === 'forbidden' || context.lastFailureStatus === 403 || context.lastFailureStatus === 404;
   }
 
   report(now = Date.now()): UpstreamReport {
@@ -177,6 +256,7 @@ export class Upstream {
 
   hold(): void {
     this.users++;
+    this.releasedAt = null;
     if (this.stopTimer) {
       clearTimeout(this.stopTimer);
       this.stopTimer = null;
@@ -192,10 +272,12 @@ export class Upstream {
   letGo(graceMs: number, onIdle?: () => void): void {
     this.users = Math.max(0, this.users - 1);
     if (this.users > 0 || this.stopTimer) return;
-    this.stopAt = Date.now() + graceMs;
+    this.releasedAt = Date.now();
+    this.stopAt = this.releasedAt + graceMs;
     this.stopTimer = setTimeout(() => {
       this.stopTimer = null;
       this.stopAt = null;
+      this.releasedAt = null;
       if (this.users === 0) {
         this.stop();
         onIdle?.();
@@ -275,8 +357,18 @@ function isolate<T>(listener: (value: T) => void, value: T): void {
 
 export class Upstreams {
   private readonly upstreams = new Map<string, Upstream>();
+  private readonly limits: UpstreamLimits;
+  private readonly refused = { logs: 0, total: 0, rate: 0 };
+  /** Log follower starts the bucket allows now, refilled at `maxNewLogUpstreamsPerSecond`. */
+  private startTokens: number;
+  private tokensAt = Date.now();
+  private evictedIdle = 0;
+  private forgottenAtRelease = 0;
 
-  constructor(private readonly options: UpstreamsOptions) {}
+  constructor(private readonly options: UpstreamsOptions) {
+    this.limits = options.limits ?? defaultUpstreamLimits;
+    this.startTokens = this.limits.maxNewLogUpstreamsPerSecond;
+  }
 
   private timings(stallTimeoutMs: number, freshnessBoundMs: number | null): UpstreamTimings {
     const { config } = this.options;
@@ -294,10 +386,14 @@ export class Upstreams {
     };
   }
 
-  /** Starts (or keeps) the upstream for `key`; every acquire needs a release. */
+  /**
+   * Starts (or keeps) the upstream for `key`; every acquire needs a release. Throws
+   * TooManyUpstreamsError when a new one would pass a bound and no idle one can make room.
+   */
   acquire(key: string): Upstream {
     let upstream = this.upstreams.get(key);
     if (!upstream) {
+      this.makeRoomFor(key);
       upstream = this.create(key);
       this.upstreams.set(key, upstream);
     }
@@ -305,20 +401,48 @@ export class Upstreams {
     return upstream;
   }
 
+  /** Acquires every key or none: a refusal releases what this call had already acquired. */
+  acquireAll(keys: readonly string[]): Upstream[] {
+    const acquired: Upstream[] = [];
+    try {
+      for (const key of keys) acquired.push(this.acquire(key));
+    } catch (error) {
+      for (const upstream of acquired) this.release(upstream.key);
+      throw error;
+    }
+    return acquired;
+  }
+
   release(key: string): void {
     const upstream = this.upstreams.get(key);
     if (!upstream) return;
     // Resources are few and keep their counters for diagnostics; a log follower per pod ever
     // viewed would pile up, so those are forgotten once idle.
-    const forget = isResourceName(key)
-      ? undefined
-      : () => {
-          if (this.upstreams.get(key) === upstream && upstream.users === 0) {
-            upstream.dispose();
-            this.upstreams.delete(key);
-          }
-        };
-    upstream.letGo(this.options.config.upstreamIdleGraceMs, forget);
+    if (isResourceName(key)) return upstream.letGo(this.options.config.upstreamIdleGraceMs);
+    if (upstream.users <= 1 && upstream.barren) {
+      // A pod that is not there (or not ours to read) is not worth the grace period: it would
+      // retry the API server until it ran out, once per scope a client made up.
+      upstream.users = 0;
+      this.forget(upstream);
+      this.forgottenAtRelease++;
+      return;
+    }
+    upstream.letGo(this.options.config.upstreamIdleGraceMs, () => {
+      if (upstream.users === 0) this.forget(upstream);
+    });
+  }
+
+  bounds(): UpstreamBoundsReport {
+    return {
+      upstreams: this.upstreams.size,
+      maxUpstreams: this.limits.maxUpstreams,
+      logUpstreams: this.logCount(),
+      maxLogUpstreams: this.limits.maxLogUpstreams,
+      maxNewLogUpstreamsPerSecond: this.limits.maxNewLogUpstreamsPerSecond,
+      refused: { ...this.refused },
+      evictedIdle: this.evictedIdle,
+      forgottenAtRelease: this.forgottenAtRelease,
+    };
   }
 
   get(key: string): Upstream | undefined {
@@ -332,6 +456,61 @@ export class Upstreams {
   dispose(): void {
     for (const upstream of this.upstreams.values()) upstream.dispose();
     this.upstreams.clear();
+  }
+
+  private forget(upstream: Upstream): void {
+    if (this.upstreams.get(upstream.key) !== upstream) return;
+    upstream.dispose();
+    this.upstreams.delete(upstream.key);
+  }
+
+  private logCount(): number {
+    let n = 0;
+    for (const key of this.upstreams.keys()) if (!isResourceName(key)) n++;
+    return n;
+  }
+
+  /**
+   * A new upstream for `key` must fit under the bounds. Resources always fit (there are ten, and
+   * `maxUpstreams` leaves room for them); a log follower past a bound takes the place of the
+   * longest-idle follower, or is refused when every one has a user.
+   */
+  private makeRoomFor(key: string): void {
+    if (isResourceName(key)) return;
+    const { maxLogUpstreams, maxUpstreams, maxNewLogUpstreamsPerSecond: perSecond } = this.limits;
+    const now = Date.now();
+    this.startTokens = Math.min(perSecond, this.startTokens + ((now - this.tokensAt) / 1000) * perSecond);
+    this.tokensAt = now;
+    if (this.startTokens < 1) {
+      this.refused.rate++;
+      throw new TooManyUpstreamsError(`the backend starts at most ${perSecond} new pod log followers a second, for every client together; retry in a second`);
+    }
+    while (this.logCount() >= maxLogUpstreams || this.upstreams.size >= maxUpstreams) {
+      const idlest = this.longestIdleLog();
+      if (idlest) {
+        this.forget(idlest);
+        this.evictedIdle++;
+        continue;
+      }
+      const logsFull = this.logCount() >= maxLogUpstreams;
+      if (logsFull) this.refused.logs++;
+      else this.refused.total++;
+      throw new TooManyUpstreamsError(
+        logsFull
+          ? `the backend follows at most ${maxLogUpstreams} pod logs at once, for every client together, and all are in use; close a log view and retry`
+          : `the backend runs at most ${maxUpstreams} upstreams at once and all are in use; retry later`,
+      );
+    }
+    this.startTokens -= 1;
+  }
+
+  private longestIdleLog(): Upstream | undefined {
+    let idlest: Upstream | undefined;
+    for (const [key, upstream] of this.upstreams) {
+      if (isResourceName(key) || upstream.users > 0 || upstream.idleSince === null) continue;
+      if (!idlest || upstream.idleSince < idlest.idleSince!) idlest = upstream;
+    }
+    return idlest;
   }
 
   private create(key: string): Upstream {
