@@ -7,31 +7,17 @@
  */
 import { startBackend } from '../server/serve.js';
 import { fuzzRequests, runFuzz } from './httpFuzzer.js';
+import { heapAfterGc, option, recordUncaught } from './fuzzSupport.js';
 
 const batchSize = 10_000;
 /** Caches, the resume ring and metrics settle during the first batch; growth past this after it is a leak. */
 const heapGrowthBoundBytes = 64 * 1024 * 1024;
 
-function option(argv: string[], name: string, fallback: number): number {
-  const index = argv.indexOf(name);
-  const value = index === -1 ? fallback : Number(argv[index + 1]);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number`);
-  return value;
-}
-
-function heapAfterGc(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().heapUsed;
-}
-
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const total = option(argv, '--requests', 100_000);
   const seed = option(argv, '--seed', 42);
-  if (!(globalThis as { gc?: unknown }).gc) console.warn('fuzz: run with node --expose-gc for a meaningful heap comparison');
-  const uncaught: string[] = [];
-  process.on('uncaughtException', (error) => uncaught.push(error.stack ?? String(error)));
-  process.on('unhandledRejection', (reason) => uncaught.push(String(reason)));
+  const uncaught = recordUncaught();
 
   const backend = await startBackend({ demo: { nodes: 4, pods: 200, churn: 5, seed }, port: 0, allowFaults: true });
   const statuses: Record<string, number> = {};

@@ -10,22 +10,11 @@
 import WebSocket from 'ws';
 import { startBackend } from '../server/serve.js';
 import { hostileFrames, runStreamFuzz } from './streamFuzzer.js';
+import { heapAfterGc, option, recordUncaught } from './fuzzSupport.js';
 
 const batchSize = 10_000;
 /** Caches and the resume ring settle during the first batch; growth past this after it is a leak. */
 const heapGrowthBoundBytes = 64 * 1024 * 1024;
-
-function option(argv: string[], name: string, fallback: number): number {
-  const index = argv.indexOf(name);
-  const value = index === -1 ? fallback : Number(argv[index + 1]);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number`);
-  return value;
-}
-
-function heapAfterGc(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().heapUsed;
-}
 
 /** A pods subscription that counts its heartbeats. */
 async function bystander(base: string): Promise<{ heartbeats: () => number; errors: () => number; close: () => void }> {
@@ -49,10 +38,7 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const total = option(argv, '--frames', 100_000);
   const seed = option(argv, '--seed', 42);
-  if (!(globalThis as { gc?: unknown }).gc) console.warn('fuzz: run with node --expose-gc for a meaningful heap comparison');
-  const uncaught: string[] = [];
-  process.on('uncaughtException', (error) => uncaught.push(error.stack ?? String(error)));
-  process.on('unhandledRejection', (reason) => uncaught.push(String(reason)));
+  const uncaught = recordUncaught();
 
   const backend = await startBackend({ demo: { nodes: 4, pods: 200, churn: 5, seed }, port: 0, config: { heartbeatIntervalMs: 1000 } });
   const base = backend.url.replace(/\/$/, '');

@@ -7,7 +7,7 @@
  */
 import { jest } from '@jest/globals';
 import { hostileFrames, runStreamFuzz } from '../../bench/streamFuzzer.js';
-import { MiniStore, StreamClient, feed, startStack, waitFor, type Stack } from './support.js';
+import { StreamClient, expectStillAgreeing, startStack, type Stack } from './support.js';
 
 jest.setTimeout(120_000);
 
@@ -29,15 +29,7 @@ test('hostileFramesNeverCrashCloseOrDisturbAnotherClient', async () => {
   expect((report.closes['1009'] ?? 0) + (report.closes['1006'] ?? 0)).toBe(2);
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 
-  const store = new MiniStore();
-  let fed = 0;
-  const mark = bystander.frames.length;
-  await waitFor('fresh agreeing heartbeats for the bystander', () => {
-    fed = feed(store, bystander, 'watch', fed);
-    return bystander.frames.length > mark && store.heartbeatsAgreeing > 1;
-  });
-  expect(store.gaps).toEqual([]);
-  expect(store.disagreements).toEqual([]);
+  await expectStillAgreeing(bystander, 'watch');
   expect(bystander.errors()).toEqual([]);
   bystander.close();
 });

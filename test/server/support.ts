@@ -166,6 +166,19 @@ export function feed(store: MiniStore, client: StreamClient, id: string, from: n
   return frames.length;
 }
 
+/** Waits for fresh heartbeats on subscription `id` that agree with what its frames built, with no seq gap. */
+export async function expectStillAgreeing(client: StreamClient, id: string): Promise<void> {
+  const store = new MiniStore();
+  let fed = 0;
+  const mark = client.frames.length;
+  await waitFor(`fresh agreeing heartbeats for ${id}`, () => {
+    fed = feed(store, client, id, fed);
+    return client.frames.length > mark && store.heartbeatsAgreeing > 1;
+  });
+  expect(store.gaps).toEqual([]);
+  expect(store.disagreements).toEqual([]);
+}
+
 export async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(url, init);
   const text = await response.text();
