@@ -63,22 +63,32 @@ export function fuzzRequests(port: number, count: number, seed: number): FuzzReq
   return fc.sample(requestArbitrary(port), { numRuns: count, seed });
 }
 
+/**
+ * Every body goes with its Content-Length. Node's client frames a body for POST, PUT and PATCH
+ * by itself but not for DELETE, OPTIONS or TRACE: it sends the bytes with no length, which HTTP
+ * reads as a request without a body followed by the start of the next request. The backend
+ * answers that garbage "request" 400 and closes the connection, and when the close overtook our
+ * own answer the client saw ECONNRESET (21 in 100,000 before this): a fault of the fuzzer's
+ * framing, not of the backend.
+ */
 function send(agent: Agent, port: number, fuzz: FuzzRequest): Promise<number> {
+  const body = fuzz.body.length > 0 && fuzz.method !== 'GET' && fuzz.method !== 'HEAD' ? fuzz.body : undefined;
+  const headers = body === undefined ? fuzz.headers : { ...fuzz.headers, 'content-length': String(Buffer.byteLength(body)) };
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: fuzz.method, path: fuzz.path, headers: fuzz.headers, agent, timeout: 30_000 }, (response) => {
+    const req = request({ host: '127.0.0.1', port, method: fuzz.method, path: fuzz.path, headers, agent, timeout: 30_000 }, (response) => {
       response.resume();
       response.on('end', () => resolve(response.statusCode ?? 0));
       response.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
     req.on('error', reject);
-    req.end(fuzz.body.length > 0 && fuzz.method !== 'GET' && fuzz.method !== 'HEAD' ? fuzz.body : undefined);
+    req.end(body);
   });
 }
 
 /**
- * Sends the requests, `concurrency` at a time, and tallies what came back. A connection the
- * backend closed after refusing a body is not a finding; an answer that never came is.
+ * Sends the requests, `concurrency` at a time, and tallies what came back. An answer that never
+ * came (a timeout, a reset) is a finding.
  */
 export async function runFuzz(port: number, requests: readonly FuzzRequest[], concurrency = 8, onProgress?: (done: number) => void): Promise<FuzzReport> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
@@ -97,7 +107,9 @@ export async function runFuzz(port: number, requests: readonly FuzzRequest[], co
       } catch (error) {
         const code = (error as { code?: string }).code ?? '';
         outcome = `error ${code || (error as Error).message}`;
-        if (code !== 'ECONNRESET' && code !== 'EPIPE') findings.push(`${outcome} for ${fuzz.method} ${fuzz.path}`);
+        // A reset is a finding too: bodies are framed and at most 40 KiB, which the backend reads
+        // (and drops, past 16 KiB) before it closes, so every request gets its answer.
+        findings.push(`${outcome} for ${fuzz.method} ${fuzz.path}`);
       }
       statuses[outcome] = (statuses[outcome] ?? 0) + 1;
       if (++done % 1000 === 0) onProgress?.(done);
