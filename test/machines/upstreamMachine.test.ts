@@ -167,6 +167,27 @@ describe('upstreamMachine', () => {
     expect(h.listCount()).toBe(1);
   });
 
+  test('keeps the status of its last failure until a list or an event succeeds (its owner forgets a 404 scope by it)', async () => {
+    const h = harness([failWith(404), listAt('60')]);
+    const status = () => h.actor.getSnapshot().context.lastFailureStatus;
+    expect(status()).toBeNull();
+    await flush();
+    expect(h.state()).toBe('backoff');
+    expect(status()).toBe(404);
+    h.clock.increment(250);
+    await flush();
+    expect(h.state()).toBe('watching');
+    expect(status()).toBeNull();
+    h.lastWatch().send({ type: 'WATCH.FAILED', status: 404, message: 'pod gone' });
+    expect(status()).toBe(404);
+    h.clock.increment(250);
+    h.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: '61' });
+    expect(status()).toBeNull();
+    h.lastWatch().send({ type: 'WATCH.FAILED', status: 403, message: 'no' });
+    expect(h.state()).toBe('forbidden');
+    expect(status()).toBe(403);
+  });
+
   test('a watch that ends after delivering is restarted at once; one that ends empty-handed backs off', async () => {
     const h = harness([listAt('1')]);
     await flush();
