@@ -71,7 +71,7 @@ export interface ProofCost {
 interface UpstreamDiagnostics {
   key: string;
   report: { healthy: boolean };
-  proof: { passed: number; failed: number };
+  proof: { passed: number; failed: number; lapses: number; lastFailure: string | null };
 }
 
 async function podsUpstream(backend: Backend): Promise<UpstreamDiagnostics | undefined> {
@@ -83,7 +83,7 @@ async function podsUpstream(backend: Backend): Promise<UpstreamDiagnostics | und
  * The backend alone (no engine in this process while measuring): a snapshot starts its pods
  * list-watch, which the long idle grace keeps running; then its CPU is read over a window.
  */
-async function measureWindow(cluster: ChildCluster, config: ConfigOverrides, windowMs: number): Promise<{ cpuPerSecond: number; probes: number }> {
+async function measureWindow(cluster: ChildCluster, config: ConfigOverrides, windowMs: number): Promise<{ cpuPerSecond: number; probes: number; failed: number; lapses: number }> {
   const backend = await startBackend({ kubeconfigYaml: cluster.kubeconfigYaml, port: 0, config });
   try {
     const response = await fetch(`${backend.url}api/v1/snapshot/pods`);
@@ -97,7 +97,13 @@ async function measureWindow(cluster: ChildCluster, config: ConfigOverrides, win
     const cpu = process.cpuUsage(cpu0);
     const elapsed = performance.now() - t0;
     const after = (await podsUpstream(backend))!.proof;
-    return { cpuPerSecond: ((cpu.user + cpu.system) / 1000 / elapsed) * 1000, probes: after.passed + after.failed - before.passed - before.failed };
+    if (after.failed > before.failed) console.error(`bench: ${after.failed - before.failed} probes failed in the window (last: ${after.lastFailure}), ${after.lapses - before.lapses} lapses`);
+    return {
+      cpuPerSecond: ((cpu.user + cpu.system) / 1000 / elapsed) * 1000,
+      probes: after.passed + after.failed - before.passed - before.failed,
+      failed: after.failed - before.failed,
+      lapses: after.lapses - before.lapses,
+    };
   } finally {
     await backend.stop();
   }

@@ -2,20 +2,20 @@
  * The upstream proof: evidence, gathered on our own schedule, that a list-watch's cache holds
  * everything the API server has, without waiting for the server's once-a-minute bookmarks.
  *
- * A probe is a second, short watch of the same collection from the point the cache is known to
- * have reached (`probeFrom`), with bookmarks allowed and `timeoutSeconds` of 3. The API server's
+ * A probe is a second, short watch of the same collection from the last resourceVersion the
+ * main watch delivered, with bookmarks allowed and `timeoutSeconds` of 3. The API server's
  * watch cache sends a bookmark two seconds before a watch's deadline (kube-apiserver's
- * cacheWatcher.nextBookmarkTime), so after about a second the probe holds every event since
- * `probeFrom` followed by a bookmark carrying the server's current resourceVersion. The proof
- * holds when our long-running watch has delivered each of those events too: resourceVersions
- * are compared for equality only, never ordered. Then everything up to the bookmark is in the
- * cache, and the next probe starts from the bookmark.
+ * cacheWatcher.nextBookmarkTime), so after about a second the probe holds every event since that
+ * point followed by a bookmark carrying the server's current resourceVersion. The proof holds
+ * when our long-running watch has delivered each of those events too: resourceVersions are
+ * compared for equality only, never ordered. Then everything up to the bookmark is in the cache.
  *
  * What it catches: a half-open main watch (the probe, on a new request, sees events the main
  * watch never delivers); a server whose watches went quiet (no bookmark ever arrives); a cache
  * that fell out of the server's history window (410). What it costs the API server: one watch
- * request served from its watch cache every few seconds, carrying only the events of the last
- * few seconds, whatever the size of the collection.
+ * request served from its watch cache every few seconds, carrying only the events of about the
+ * last second, whatever the size of the collection. Reading them costs little more: each line's
+ * resourceVersion is read without building the object (`watchLineFacts`).
  */
 import { fromCallback, type EventObject } from 'xstate';
 import type { ProofInput, UpstreamEvent } from '../../machines/upstreamMachine.js';
@@ -26,8 +26,11 @@ export const probeTimeoutSeconds = 3;
 
 /**
  * Remembers which resourceVersions the main watch delivered, for the probes to check against.
- * Two generations of sets, rotated at each probe's start: an event a probe sees happened after
- * the previous probe began, so the main watch delivered it after that point too.
+ * A probe starts from the last one the main watch delivered: a watch is an ordered stream
+ * without gaps, so everything before that point is in the cache already, and only what the
+ * server has after it needs checking. Two generations of sets, rotated at each probe's start;
+ * what a probe sees comes after its starting point, so the main watch delivers it after the
+ * rotation.
  */
 export class WatchWitness {
   /** The last resourceVersion the main watch (or its list) reached; where a first probe starts. */
@@ -57,6 +60,16 @@ export class WatchWitness {
     this.current = new Set();
   }
 
+  /**
+   * A probe that began at the last rotation proved the cache holds everything up to `bookmark`.
+   * If the main watch delivered nothing since, that bookmark is where the main watch stands too,
+   * so the next probe starts there: on a quiet resource the starting point keeps up with the
+   * server instead of ageing towards the end of its history window.
+   */
+  provenUpTo(bookmark: string): void {
+    if (bookmark && this.current.size === 0) this.lastResourceVersion = bookmark;
+  }
+
   has(resourceVersion: string): boolean {
     return this.current.has(resourceVersion) || this.previous.has(resourceVersion);
   }
@@ -65,6 +78,41 @@ export class WatchWitness {
 interface ProbeLine {
   type?: string;
   object?: { metadata?: { resourceVersion?: string }; code?: number; message?: string; reason?: string };
+}
+
+const typePrefix = '{"type":"';
+const metadataOpen = '"metadata":{';
+const resourceVersionKey = '"resourceVersion":"';
+
+/**
+ * The type and the object's resourceVersion of one watch line, read without parsing the object
+ * when the line has the shape API servers write (`{"type":…,"object":{"kind":…,"apiVersion":…,
+ * "metadata":{…,"resourceVersion":"…"`): a probe that carries a thousand pods would otherwise
+ * spend most of its time building objects only to read one field. The short cut is taken only
+ * where it cannot be wrong: the metadata object opens at the object's top level (no other brace
+ * before it) and the key comes before any nested object inside it. Anything else is parsed.
+ */
+export function watchLineFacts(text: string): { type: string; resourceVersion: string } | null {
+  if (text.startsWith(typePrefix)) {
+    const typeEnd = text.indexOf('"', typePrefix.length);
+    const type = text.slice(typePrefix.length, typeEnd);
+    const metadata = text.indexOf(metadataOpen);
+    if (type !== 'ERROR' && typeEnd > 0 && metadata > 0 && braces(text, 0, metadata) === 2) {
+      const key = text.indexOf(resourceVersionKey, metadata);
+      const valueStart = key + resourceVersionKey.length;
+      const valueEnd = text.indexOf('"', valueStart);
+      if (key > 0 && valueEnd > 0 && braces(text, metadata + metadataOpen.length, key) === 0 && !text.slice(valueStart, valueEnd).includes('\\')) {
+        return { type, resourceVersion: text.slice(valueStart, valueEnd) };
+      }
+    }
+  }
+  return null;
+}
+
+function braces(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 123) n++;
+  return n;
 }
 
 export type ProbeOutcome =
@@ -96,6 +144,11 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
       stream.read(
         (text) => {
           if (bookmark !== null) return;
+          const facts = watchLineFacts(text);
+          if (facts && facts.type !== 'BOOKMARK') {
+            if (facts.resourceVersion) seen.push(facts.resourceVersion);
+            return;
+          }
           let line: ProbeLine;
           try {
             line = JSON.parse(text) as ProbeLine;
@@ -108,7 +161,8 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
           if (line.type === 'BOOKMARK') {
             bookmark = rv;
             bookmarkAt = Date.now();
-            stream.abort();
+            // Not aborted: the server ends the watch at its deadline two seconds on, and the
+            // connection goes back to the keep-alive pool for the next probe (no TLS handshake).
             resolve(null);
           } else if (line.type === 'ERROR') {
             stream.abort();
@@ -147,7 +201,6 @@ export function proofActor(client: KubeClient, path: string, witness: WatchWitne
   return fromCallback<EventObject, ProofInput>(({ input, sendBack }) => {
     const send = (event: UpstreamEvent) => sendBack(event);
     const controller = new AbortController();
-    let from = '';
     let timer: NodeJS.Timeout | null = null;
     const schedule = (delayMs: number) => {
       timer = setTimeout(() => void probe(), delayMs);
@@ -155,7 +208,7 @@ export function proofActor(client: KubeClient, path: string, witness: WatchWitne
     };
     const probe = async () => {
       if (controller.signal.aborted) return;
-      if (!from) from = witness.lastResourceVersion;
+      const from = witness.lastResourceVersion;
       if (!from) {
         // A watch from no resourceVersion would replay the whole collection: never a probe.
         send({ type: 'PROOF.FAILED', message: 'no resourceVersion to probe from yet' });
@@ -166,14 +219,11 @@ export function proofActor(client: KubeClient, path: string, witness: WatchWitne
       const outcome = await probeOnce({ client, path, witness, from, graceMs: input.graceMs, signal: controller.signal });
       if (controller.signal.aborted) return;
       if (outcome.ok) {
-        // Everything up to the bookmark is in the cache: the next probe need only look past it.
-        from = outcome.bookmark || from;
+        witness.provenUpTo(outcome.bookmark);
         // The server sent the bookmark once it had sent every change before it, and all of those
         // are in the cache: the cache held the server's state as of the bookmark's arrival.
         send({ type: 'PROOF.PASSED', provenAt: outcome.bookmarkAt, events: outcome.events });
       } else {
-        // Start the next one from what the main watch has reached since.
-        from = '';
         send({ type: 'PROOF.FAILED', message: outcome.message, ...(outcome.status !== undefined ? { status: outcome.status } : {}) });
       }
       schedule(input.intervalMs);
