@@ -21,6 +21,8 @@ const config = {
   backoffCapMs: 1000,
   upstreamIdleGraceMs: 2000,
   updateBatchMs: 20,
+  // Short enough that an upstream stall shows within seconds; probes still fit three times over.
+  freshnessBoundMs: 4000,
 };
 
 const wait = { timeout: 30_000 };
@@ -259,6 +261,35 @@ test('workloadsViewListsControllersWithSummedUsageButNoReplicaSets', async () =>
   const deploymentName = (await deployment.locator('[data-col=name]').textContent())!;
   await deployment.click();
   await objectYaml((y) => y.includes('kind: Deployment') && y.includes('apiVersion: apps/v1') && y.includes(`name: ${deploymentName}`), `deployment ${deploymentName}`);
+});
+
+test('anUpstreamWatchGoneSilentShowsUpstreamStalledAndItsProofUntilItIsProvenAgain', async () => {
+  await open('#/pods');
+  await dataRows('Pods').first().waitFor(wait);
+  await clickTab('diagnostics');
+  await waitForDiagnostics('pods streaming and healthy', (rows) => rows.some((r) => r.key === 'pods:' && r.health === 'healthy' && r.polling === 'paused'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.getAttribute('data-level') === 'live', null, wait);
+  // The stream to the browser stays perfectly healthy: only the backend's proof can tell.
+  backend.demo!.faults.set({ fault: 'stall-watches', resource: 'pods' });
+  try {
+    await waitForDiagnostics('pods falling back with reason upstream stalled', (rows) =>
+      rows.some((r) => r.key === 'pods:' && r.reason === 'upstream stalled' && r.polling === 'enabled' && r.health !== 'healthy'),
+    );
+    // The header's dot leaves green (it redraws on its own tick, so wait for it).
+    await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.getAttribute('data-level') === 'unproven', null, wait);
+    const proof = page.getByTestId('upstream-proof-pods');
+    await proof.filter({ hasText: /lapses [1-9]/ }).waitFor(wait);
+    await expect(proof.textContent()).resolves.toMatch(/last failure/);
+    await screenshot(page, 'diagnostics-upstream-stalled');
+    await clickTab('pods');
+    await page.locator('.problem', { hasText: 'freshness bound' }).first().waitFor(wait);
+    await screenshot(page, 'pods-upstream-stalled');
+    await clickTab('diagnostics');
+  } finally {
+    backend.demo!.faults.clear();
+  }
+  await waitForDiagnostics('pods healthy again once a probe passes', (rows) => rows.some((r) => r.key === 'pods:' && r.health === 'healthy' && r.polling === 'paused'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.getAttribute('data-level') === 'live', null, wait);
 });
 
 test('diagnosticsShowStreamingThenPollingOnDisconnectThenHealthyAgain', async () => {

@@ -62,6 +62,15 @@ export interface BackendUpstream {
   readonly watches: number;
   readonly lastError: string | null;
   readonly stopsInMs: number | null;
+  /** The upstream proof (docs/backend.md): its age and bound are null for what cannot be proven (log followers). */
+  readonly proof?: {
+    readonly ageMs: number | null;
+    readonly boundMs: number | null;
+    readonly passed: number;
+    readonly failed: number;
+    readonly lapses: number;
+    readonly lastFailure: string | null;
+  };
 }
 
 export interface BackendDiagnostics {

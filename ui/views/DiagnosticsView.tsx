@@ -237,6 +237,7 @@ export function DiagnosticsView() {
               <th>Resource</th>
               <th>State</th>
               <th>Report</th>
+              <th>Proof</th>
               <th>Rows</th>
               <th>Users</th>
               <th>Lists / watches / stalls</th>
@@ -251,6 +252,21 @@ export function DiagnosticsView() {
                 <td>
                   {u.report.healthy ? 'healthy' : `unhealthy${u.report.reason ? `: ${u.report.reason}` : ''}`}
                   {u.report.lastEventAgeMs != null ? <div className="muted small">last event {formatAgo(u.report.lastEventAgeMs)}</div> : null}
+                </td>
+                <td data-testid={`upstream-proof-${u.key}`}>
+                  {u.proof && u.proof.boundMs !== null ? (
+                    <>
+                      <span className={u.report.healthy ? 'ok' : 'warn'}>
+                        {u.proof.ageMs === null ? 'not proven yet' : `proven ${formatAgo(u.proof.ageMs)}`}
+                      </span>
+                      <div className="muted small">
+                        bound {formatInterval(u.proof.boundMs)} · probes {u.proof.passed} passed, {u.proof.failed} failed · lapses {u.proof.lapses}
+                      </div>
+                      {u.proof.lastFailure ? <div className="muted small clip" title={u.proof.lastFailure}>last failure: {u.proof.lastFailure}</div> : null}
+                    </>
+                  ) : (
+                    <span className="muted">nothing to prove against</span>
+                  )}
                 </td>
                 <td>{u.rows.toLocaleString()}</td>
                 <td>
