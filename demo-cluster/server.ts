@@ -102,6 +102,8 @@ export class ApiServer {
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.route(req, res).catch((error: unknown) => {
       if (error instanceof ApiError) sendError(res, error);
+      // The client went away while its body was being read: nobody is left to answer or to tell.
+      else if (req.aborted || (error as { code?: string })?.code === 'ECONNRESET') res.destroy();
       else {
         console.error('demo-cluster: internal error:', error);
         sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error)?.message ?? String(error)}`));
