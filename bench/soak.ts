@@ -292,7 +292,9 @@ async function main(): Promise<number> {
   }, checkEveryMs);
 
   // The truth checker: each view against the cluster's own objects, never against the backend.
-  const truth = new TruthTracker();
+  // The past kept for matching: a few bounds is enough to tell stale from late, and keeps the
+  // checker's own memory out of the heap verdict.
+  const truth = new TruthTracker(3 * config.freshnessBoundMs);
   let truthRunning = true;
   const truthLoop = (async () => {
     while (truthRunning) {
