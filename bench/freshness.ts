@@ -5,15 +5,20 @@
  *   event) under churn; how long until the view says `upstream stalled`, as a ratio to the
  *   freshness bound. The stream to the engine stays perfectly healthy all the while: only the
  *   upstream proof can notice.
- * - Row 11: the proof's price. The same backend holding the same pods cache on the same
- *   churning cluster, with probes (the default bound) and without (a bound of a day, so no probe
- *   runs in the window), alternately; the backend process's CPU time over each window. The
- *   difference is what the probes cost, as a share of the backend's CPU with them.
+ * - Row 11: the proof's price. The backend holding a pods cache on a churning cluster, its proof
+ *   off, gives its CPU per second; probes run alone in this process, exactly as the backend runs
+ *   them, give the CPU of one probe; at the default bound's probe rate, their share of the
+ *   backend's CPU. (Measuring the backend with and without probes and subtracting was tried
+ *   first: two windows of a busy process differ by more than the probes cost.)
  */
 import { createEngine, type Engine } from '../adapters/engine/engine.js';
 import { resolveConfig, type ConfigOverrides } from '../machines/config.js';
+import { KubeClient, loadKubeConfig } from '../adapters/kube/client.js';
+import { probeOnce, WatchWitness } from '../adapters/kube/proof.js';
+import { proofTimings } from '../machines/upstreamMachine.js';
 import { startBackend, type Backend } from '../server/backend.js';
 import type { ChildCluster } from './cluster.js';
+import { median } from './report.js';
 import { countingSockets, sleep, waitUntil } from './support.js';
 
 const podsRow = (engine: Engine) => engine.diagnostics().rows.find((r) => r.key === 'pods:');
@@ -61,17 +66,20 @@ export async function stallDetection(cluster: ChildCluster, config: ConfigOverri
 }
 
 export interface ProofCost {
-  /** Backend CPU milliseconds per second of wall time, with probes and without, each window. */
-  readonly withProbes: number[];
-  readonly withoutProbes: number[];
-  readonly probesPerWindow: number[];
+  /** The backend's CPU milliseconds per second of wall time holding the cache, without probes. */
+  readonly backendCpuPerSecond: number[];
+  /** One probe's CPU milliseconds in this process (nothing else running in it), and what it carried. */
+  readonly probeCpuMs: number[];
+  readonly probeWallMs: number[];
+  readonly probeEvents: number[];
+  /** Probes a second at the default bound: one per interval plus the probe's own time. */
+  readonly probesPerSecond: number;
   readonly windowMs: number;
 }
 
 interface UpstreamDiagnostics {
   key: string;
   report: { healthy: boolean };
-  proof: { passed: number; failed: number; lapses: number; lastFailure: string | null };
 }
 
 async function podsUpstream(backend: Backend): Promise<UpstreamDiagnostics | undefined> {
@@ -80,49 +88,91 @@ async function podsUpstream(backend: Backend): Promise<UpstreamDiagnostics | und
 }
 
 /**
- * The backend alone (no engine in this process while measuring): a snapshot starts its pods
- * list-watch, which the long idle grace keeps running; then its CPU is read over a window.
+ * The backend alone (no engine in this process while measuring) with its proof switched off (a
+ * bound of a day puts the first probe six hours away): a snapshot starts its pods list-watch,
+ * which the long idle grace keeps running; then this process's CPU is read over a window.
  */
-async function measureWindow(cluster: ChildCluster, config: ConfigOverrides, windowMs: number): Promise<{ cpuPerSecond: number; probes: number; failed: number; lapses: number }> {
-  const backend = await startBackend({ kubeconfigYaml: cluster.kubeconfigYaml, port: 0, config });
+async function backendWindow(cluster: ChildCluster, config: ConfigOverrides, windowMs: number): Promise<number> {
+  const backend = await startBackend({ kubeconfigYaml: cluster.kubeconfigYaml, port: 0, config: { ...config, freshnessBoundMs: 24 * 60 * 60 * 1000 } });
   try {
     const response = await fetch(`${backend.url}api/v1/snapshot/pods`);
     await response.arrayBuffer();
-    if (!(await waitUntil(async () => (await podsUpstream(backend))?.report.healthy === true, 120_000, 100))) throw new Error('pods upstream never healthy');
-    await sleep(2_000); // past the first list's garbage and the first probe's connection
-    const before = (await podsUpstream(backend))!.proof;
+    if (!(await waitUntil(async () => (await podsUpstream(backend))?.report.healthy === true, 180_000, 100))) {
+      throw new Error(`pods upstream never healthy: ${JSON.stringify(await podsUpstream(backend))}`);
+    }
+    await sleep(2_000); // past the first list's garbage
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await sleep(windowMs);
     const cpu = process.cpuUsage(cpu0);
-    const elapsed = performance.now() - t0;
-    const after = (await podsUpstream(backend))!.proof;
-    if (after.failed > before.failed) console.error(`bench: ${after.failed - before.failed} probes failed in the window (last: ${after.lastFailure}), ${after.lapses - before.lapses} lapses`);
-    return {
-      cpuPerSecond: ((cpu.user + cpu.system) / 1000 / elapsed) * 1000,
-      probes: after.passed + after.failed - before.passed - before.failed,
-      failed: after.failed - before.failed,
-      lapses: after.lapses - before.lapses,
-    };
+    return ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 1000;
   } finally {
     await backend.stop();
   }
 }
 
-export async function proofCost(cluster: ChildCluster, config: ConfigOverrides, windowMs: number, rounds: number): Promise<ProofCost> {
-  const cost: ProofCost = { withProbes: [], withoutProbes: [], probesPerWindow: [], windowMs };
-  // A bound of a day puts the first probe six hours away: the same backend, without its proof.
-  const without: ConfigOverrides = { ...config, freshnessBoundMs: 24 * 60 * 60 * 1000 };
-  for (let round = 0; round < rounds; round++) {
-    // Alternating, so a neighbour's burst on this shared machine lands on both sides alike.
-    const order = round % 2 === 0 ? (['with', 'without'] as const) : (['without', 'with'] as const);
-    for (const mode of order) {
-      const m = await measureWindow(cluster, mode === 'with' ? config : without, windowMs);
-      if (mode === 'with') {
-        cost.withProbes.push(m.cpuPerSecond);
-        cost.probesPerWindow.push(m.probes);
-      } else cost.withoutProbes.push(m.cpuPerSecond);
-    }
+/** Everything a probe sees counts as delivered: this measures the probe's own price. */
+class EverythingWitness extends WatchWitness {
+  override has(): boolean {
+    return true;
   }
-  return cost;
+}
+
+/**
+ * Probes as the backend runs them on a busy resource (a watch from a current resourceVersion in
+ * one namespace, to the pre-deadline bookmark, over the keep-alive connection; the whole
+ * collection again when the namespace saw no change), with nothing else running in this process,
+ * each one's CPU read around it. The backend samples the namespace of its last change; here a
+ * namespace is drawn at random, which spreads like the churn does.
+ */
+export async function probeCosts(cluster: ChildCluster, count: number): Promise<{ cpuMs: number[]; wallMs: number[]; events: number[] }> {
+  const client = new KubeClient(loadKubeConfig({ kubeconfigYaml: cluster.kubeconfigYaml }));
+  const namespaces = await cluster.names('namespaces');
+  const out = { cpuMs: [] as number[], wallMs: [] as number[], events: [] as number[] };
+  const controller = new AbortController();
+  const probe = (from: string, fieldSelector: string | null) =>
+    probeOnce({ client, path: '/api/v1/pods', witness: new EverythingWitness(), from, graceMs: 0, signal: controller.signal, fieldSelector });
+  try {
+    for (let i = 0; i < count + 2; i++) {
+      // Where the main watch would stand: the server's current resourceVersion.
+      const head = await client.requestJson<{ metadata: { resourceVersion: string } }>('GET', '/api/v1/pods', { query: { limit: 1 } });
+      const from = head.metadata.resourceVersion;
+      const namespace = namespaces[Math.floor(Math.random() * namespaces.length)]!;
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      let outcome = await probe(from, `metadata.namespace=${namespace}`);
+      let events = outcome.ok ? outcome.events : 0;
+      if (outcome.ok && outcome.events === 0) {
+        outcome = await probe(from, null);
+        events += outcome.ok ? outcome.events : 0;
+      }
+      const wall = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      if (!outcome.ok) throw new Error(`probe failed: ${outcome.message}`);
+      if (i < 2) continue; // the first ones open the connection
+      out.cpuMs.push((cpu.user + cpu.system) / 1000);
+      out.wallMs.push(wall);
+      out.events.push(events);
+      await sleep(2_500); // the probe's connection ends at its deadline and is reused
+    }
+  } finally {
+    controller.abort();
+    client.close();
+  }
+  return out;
+}
+
+export async function proofCost(cluster: ChildCluster, config: ConfigOverrides, windowMs: number, rounds: number): Promise<ProofCost> {
+  const backendCpuPerSecond: number[] = [];
+  for (let round = 0; round < rounds; round++) backendCpuPerSecond.push(await backendWindow(cluster, config, windowMs));
+  const probes = await probeCosts(cluster, 8);
+  const { intervalMs } = proofTimings(resolveConfig(config).freshnessBoundMs);
+  return {
+    backendCpuPerSecond,
+    probeCpuMs: probes.cpuMs,
+    probeWallMs: probes.wallMs,
+    probeEvents: probes.events,
+    probesPerSecond: 1000 / (intervalMs + median(probes.wallMs)),
+    windowMs,
+  };
 }

@@ -76,6 +76,16 @@ export function wantsTable(req: IncomingMessage): boolean {
   });
 }
 
+/** A metadata-only watch (`as=PartialObjectMetadata`), as metadata informers and kubelive's probes ask for. */
+export function wantsPartialMetadata(req: IncomingMessage): boolean {
+  const accept = String(req.headers.accept ?? '');
+  const first = accept.split(',')[0] ?? '';
+  const params = first.split(';').map((p) => p.trim());
+  return params.includes('as=PartialObjectMetadata') && params.includes('g=meta.k8s.io');
+}
+
+export const partialMetadataMediaType = 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io';
+
 export function parseRevision(text: string, what = 'resourceVersion'): number {
   if (!/^\d{1,15}$/.test(text)) throw badRequest(`${what}: Invalid value: "${text}": must be a decimal resourceVersion`);
   return Number(text);

@@ -22,7 +22,24 @@ import type { KubeObject, ObjectStore } from './store.js';
 import type { Stores } from './stores.js';
 import { toTable } from './table.js';
 import { WatchStream } from './watch.js';
-import { boolParam, dryRunParam, includeObjectParam, intParam, isLoopback, parseJson, parseRevision, readBody, sameToken, sendError, sendJson, tableMediaType, wantsTable, writeList } from './http.js';
+import {
+  boolParam,
+  dryRunParam,
+  includeObjectParam,
+  intParam,
+  isLoopback,
+  parseJson,
+  parseRevision,
+  partialMetadataMediaType,
+  readBody,
+  sameToken,
+  sendError,
+  sendJson,
+  tableMediaType,
+  wantsPartialMetadata,
+  wantsTable,
+  writeList,
+} from './http.js';
 import { checkedUpdate, isReplicas } from './writes.js';
 
 export interface ApiServerContext {
@@ -291,6 +308,9 @@ export class ApiServer {
     const table = wantsTable(req);
     const include = includeObjectParam(q);
     let firstRow = true;
+    // Metadata only, as a real server sends a watch that asked for it (metadata informers do):
+    // the object's metadata under kind PartialObjectMetadata. Asked first in Accept, or not at all.
+    const metadataOnly = !table && wantsPartialMetadata(req);
     const encode = table
       ? (o: KubeObject): unknown => {
           const t = toTable(r.info.kind, [o], { includeObject: include, resourceVersion: String(o.metadata.resourceVersion) }) as { columnDefinitions?: unknown };
@@ -299,7 +319,9 @@ export class ApiServer {
           firstRow = false;
           return t;
         }
-      : undefined;
+      : metadataOnly
+        ? (o: KubeObject): unknown => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata })
+        : undefined;
     const faults = this.ctx.faults;
     const stream = new WatchStream(res, {
       store,
@@ -317,6 +339,7 @@ export class ApiServer {
       isStalled: () => faults.find('stall-watches', r.info.plural) !== undefined,
     });
     if (table) res.setHeader('Content-Type', tableMediaType);
+    else if (metadataOnly) res.setHeader('Content-Type', partialMetadataMediaType);
     this.watches.add(stream);
     res.on('close', () => this.watches.delete(stream));
     // A watch opened into a blackhole gets no answer at all: not even the response headers.

@@ -161,7 +161,7 @@ export class Upstream {
       },
       apply: (type, row, rv) => {
         this.cache.apply(type, row, rv);
-        witness.delivered(rv);
+        witness.delivered(rv, row as { namespace?: string; name?: string });
       },
       bookmark: (rv) => {
         this.cache.bookmark(rv);

@@ -106,6 +106,8 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** Refuse responses larger than this (bytes): a list page or an object, not a runaway stream. */
   readonly maxBytes?: number;
+  /** The Accept header, when something other than plain JSON objects is wanted (e.g. metadata only). */
+  readonly accept?: string;
 }
 
 /** A streaming response: the caller reads lines until it ends or aborts it. */
@@ -305,7 +307,7 @@ export class KubeClient {
     const requestOptions: https.RequestOptions = {
       method,
       headers: {
-        Accept: 'application/json',
+        Accept: options.accept ?? 'application/json',
         ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json' } : {}),
       },
     };

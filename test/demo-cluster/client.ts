@@ -61,9 +61,9 @@ export interface OpenWatch {
   close(): void;
 }
 
-export function watch(cluster: Pick<DemoCluster, 'url' | 'caPem' | 'token'>, path: string): Promise<OpenWatch> {
+export function watch(cluster: Pick<DemoCluster, 'url' | 'caPem' | 'token'>, path: string, accept = 'application/json'): Promise<OpenWatch> {
   return new Promise((resolve, reject) => {
-    const req = request(`${cluster.url}${path}`, { ca: cluster.caPem, headers: { Authorization: `Bearer ${cluster.token}`, Accept: 'application/json' } }, (res) => {
+    const req = request(`${cluster.url}${path}`, { ca: cluster.caPem, headers: { Authorization: `Bearer ${cluster.token}`, Accept: accept } }, (res) => {
       const events: WatchEvent[] = [];
       const waiters = new Set<() => void>();
       let buffer = '';

@@ -34,6 +34,26 @@ test('watchFromAResourceVersionReplaysLaterChangesInOrder', async () => {
   w.close();
 });
 
+test('aMetadataOnlyWatchSendsEachChangeAsPartialObjectMetadata', async () => {
+  const rv = (await call(cluster, '/api/v1/nodes')).json().metadata.resourceVersion;
+  await label('demo-worker-1', 'meta');
+  const accept = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json';
+  const w = await watch(cluster, `/api/v1/nodes?watch=1&resourceVersion=${rv}`, accept);
+  const event = await w.waitFor((e) => e.object.metadata.labels?.step === 'meta');
+  expect(event.type).toBe('MODIFIED');
+  expect(event.object.kind).toBe('PartialObjectMetadata');
+  expect(event.object.apiVersion).toBe('meta.k8s.io/v1');
+  expect(event.object.metadata.name).toBe('demo-worker-1');
+  expect(Number(event.object.metadata.resourceVersion)).toBeGreaterThan(Number(rv));
+  expect(event.object.spec).toBeUndefined();
+  expect(event.object.status).toBeUndefined();
+  w.close();
+  // Plain JSON first in Accept (or alone) still gets whole objects.
+  const plain = await watch(cluster, `/api/v1/nodes?watch=1&resourceVersion=${rv}`, 'application/json, application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1');
+  expect((await plain.waitFor((e) => e.object.metadata.labels?.step === 'meta')).object.kind).toBe('Node');
+  plain.close();
+});
+
 test('watchWithoutAResourceVersionStartsWithEveryObjectAsAdded', async () => {
   const w = await watch(cluster, '/api/v1/namespaces?watch=true');
   const count = cluster.listObjects('namespaces').length;
