@@ -94,4 +94,20 @@ describe('WatchWitness', () => {
     // The main watch moved meanwhile: its own point is the one to start from.
     expect(w.lastResourceVersion).toBe('16');
   });
+
+  test('samples where the main watch last changed something, and says whether it changed anything since the last probe', () => {
+    const w = new WatchWitness();
+    w.listed('1');
+    expect(w.sample()).toBeNull(); // nothing to go by: a probe watches the whole collection
+    expect(w.busy).toBe(false);
+    w.delivered('2', { namespace: 'shop', name: 'web-1' });
+    expect(w.busy).toBe(true);
+    expect(w.sample()).toBe('metadata.namespace=shop');
+    w.delivered('3'); // a bookmark says nothing about where
+    expect(w.sample()).toBe('metadata.namespace=shop');
+    w.delivered('4', { name: 'demo-worker-2' }); // a cluster-scoped object
+    expect(w.sample()).toBe('metadata.name=demo-worker-2');
+    w.rotate();
+    expect(w.busy).toBe(false);
+  });
 });
