@@ -43,6 +43,19 @@ export interface UpstreamReport {
   readonly proofAgeMs?: number | null;
 }
 
+/**
+ * The backend's upstream proof in its diagnostics: the proof's age and bound (null for what
+ * cannot be proven, such as a log follower), probes passed and failed, lapses, the last failure.
+ */
+export interface UpstreamProofDiagnostics {
+  readonly ageMs: number | null;
+  readonly boundMs: number | null;
+  readonly passed: number;
+  readonly failed: number;
+  readonly lapses: number;
+  readonly lastFailure: string | null;
+}
+
 /** What a snapshot or metrics fetch actor resolves with: enough for counters and diagnostics. */
 export interface FetchResult {
   readonly count: number;

@@ -18,6 +18,7 @@ import { proofActor, WatchWitness } from '../adapters/kube/proof.js';
 import { isResourceName, resourceSpecs } from '../adapters/kube/resources.js';
 import type { UpstreamReport } from '../adapters/protocol.js';
 import type { KubeliveConfig } from '../machines/config.js';
+import type { UpstreamProofDiagnostics } from '../machines/types.js';
 import {
   defaultWatchTimeoutSeconds,
   upstreamMachine,
@@ -116,15 +117,7 @@ export interface UpstreamDiagnostics {
   readonly watches: number;
   readonly lastError: string | null;
   readonly stopsInMs: number | null;
-  /** The upstream proof: how many probes passed and failed, how often it lapsed, the last failure. */
-  readonly proof: {
-    readonly ageMs: number | null;
-    readonly boundMs: number | null;
-    readonly passed: number;
-    readonly failed: number;
-    readonly lapses: number;
-    readonly lastFailure: string | null;
-  };
+  readonly proof: UpstreamProofDiagnostics;
 }
 
 type UpstreamActor = Actor<typeof upstreamMachine>;

@@ -2,6 +2,8 @@
  * Calls to the backend that are not data subscriptions: cordon/uncordon, one whole object, and
  * the backend's own diagnostics. Relative URLs, so the dashboard works wherever the backend serves it.
  */
+import type { UpstreamProofDiagnostics } from '../../machines/types.js';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -62,15 +64,8 @@ export interface BackendUpstream {
   readonly watches: number;
   readonly lastError: string | null;
   readonly stopsInMs: number | null;
-  /** The upstream proof (docs/backend.md): its age and bound are null for what cannot be proven (log followers). */
-  readonly proof?: {
-    readonly ageMs: number | null;
-    readonly boundMs: number | null;
-    readonly passed: number;
-    readonly failed: number;
-    readonly lapses: number;
-    readonly lastFailure: string | null;
-  };
+  /** The upstream proof (docs/backend.md); absent from a backend older than the proof. */
+  readonly proof?: UpstreamProofDiagnostics;
 }
 
 export interface BackendDiagnostics {
