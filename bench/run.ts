@@ -191,7 +191,7 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   log(`${quick ? 'quick' : 'full'} run: load cluster ${sizes.loadPods} pods, churn cluster ${sizes.churnPods} pods`);
 
-  if (groups.has('load') || groups.has('ui')) {
+  if (groups.has('load') || groups.has('ui') || groups.has('freshness')) {
     const large = await ChildCluster.start({ nodes: sizes.loadNodes, pods: sizes.loadPods, namespaces: 20, seed: 7 });
     try {
       if (groups.has('load')) {
