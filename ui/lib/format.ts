@@ -61,9 +61,10 @@ export function formatBytes(bytes: number | null | undefined): string {
     value /= 1024;
     unit++;
   }
-  // Three significant figures at most: 1.73Gi, 17.3Gi, 173Gi.
+  // Three significant figures at most: 1.73Gi, 17.3Gi, 173Gi. Only zeros after a decimal point
+  // go (1.50 → 1.5, 2.00 → 2): 270Mi once lost its zero and read as 27Mi.
   const text = value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
-  return `${text.replace(/\.?0+$/, '')}${binaryUnits[unit]}`;
+  return `${text.includes('.') ? text.replace(/\.?0+$/, '') : text}${binaryUnits[unit]}`;
 }
 
 /** Usage as a share of capacity, or '' when capacity is unknown. */
