@@ -59,6 +59,8 @@ export interface NodeRow extends RowBase {
 export interface PodRow extends RowBase {
   readonly namespace: string;
   readonly phase: string;
+  /** The STATUS `kubectl get pods` prints: CrashLoopBackOff, Init:1/2, Completed, Terminating... */
+  readonly status?: string;
   /** Ready containers over all containers, as kubectl prints it: "1/2". */
   readonly ready: string;
   readonly restarts: number;

@@ -95,6 +95,72 @@ export function nodeRow(object: KubeObject): NodeRow {
   };
 }
 
+/** Whether a pod condition of this type is True. */
+function conditionTrue(object: KubeObject, type: string): boolean {
+  return arr(object.status?.conditions).some((c) => c?.type === type && c?.status === 'True');
+}
+
+/** An init container that keeps running beside the main ones (a sidecar, `restartPolicy: Always`). */
+function sidecarNames(object: KubeObject): Set<string> {
+  return new Set(arr(object.spec?.initContainers).filter((c) => c?.restartPolicy === 'Always').map((c) => str(c?.name)));
+}
+
+/** "OOMKilled", "Error", or how the container ended when the kubelet gave no reason. */
+function endedAs(terminated: any, prefix: string): string {
+  if (str(terminated?.reason)) return prefix + str(terminated.reason);
+  if (num(terminated?.signal) !== 0) return `${prefix}Signal:${num(terminated.signal)}`;
+  return `${prefix}ExitCode:${num(terminated?.exitCode)}`;
+}
+
+/**
+ * The STATUS `kubectl get pods` prints, by the rules of its pod printer: the phase (or the pod's
+ * own reason, e.g. Evicted); then the first init container that has not finished
+ * (`Init:CrashLoopBackOff`, `Init:1/2`); then, once initialised, the main containers' waiting or
+ * terminated reasons (`CrashLoopBackOff`, `ContainerCreating`, `OOMKilled`, `Completed`), with
+ * `Completed` read as `Running` (or `NotReady`) while a container still runs; and `Terminating`
+ * for a pod being deleted that has not finished. Checked against kubectl's own client-side
+ * printer (`--server-print=false`) on the demo cluster's pods.
+ */
+export function podStatus(object: KubeObject): string {
+  const phase = str(object.status?.phase, 'Unknown');
+  let reason = str(object.status?.reason) || phase;
+  const sidecars = sidecarNames(object);
+  const initTotal = arr(object.spec?.initContainers).length;
+  let initializing = false;
+  const initStatuses = arr(object.status?.initContainerStatuses);
+  for (let i = 0; i < initStatuses.length; i++) {
+    const c = initStatuses[i];
+    const terminated = c?.state?.terminated;
+    const waiting = c?.state?.waiting;
+    if (terminated && num(terminated.exitCode) === 0) continue;
+    if (sidecars.has(str(c?.name)) && c?.started === true) continue;
+    if (terminated) reason = endedAs(terminated, 'Init:');
+    else if (str(waiting?.reason) && waiting.reason !== 'PodInitializing') reason = `Init:${waiting.reason}`;
+    else reason = `Init:${i}/${initTotal}`;
+    initializing = true;
+    break;
+  }
+  if (!initializing || conditionTrue(object, 'Initialized')) {
+    let running = false;
+    const statuses = arr(object.status?.containerStatuses);
+    // Last to first, so the first container's state is the one that speaks, as kubectl's does.
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const c = statuses[i];
+      const terminated = c?.state?.terminated;
+      const waiting = c?.state?.waiting;
+      if (str(waiting?.reason)) reason = waiting.reason;
+      else if (terminated) reason = endedAs(terminated, '');
+      else if (c?.ready === true && c?.state?.running) running = true;
+    }
+    if (reason === 'Completed' && running) reason = conditionTrue(object, 'Ready') ? 'Running' : 'NotReady';
+  }
+  if (typeof object.metadata?.deletionTimestamp === 'string') {
+    if (str(object.status?.reason) === 'NodeLost') return 'Unknown';
+    if (phase !== 'Succeeded' && phase !== 'Failed') return 'Terminating';
+  }
+  return reason;
+}
+
 export function podRow(object: KubeObject): PodRow {
   const statuses = arr(object.status?.containerStatuses);
   const containers = arr(object.spec?.containers).map((c) => str(c?.name));
@@ -104,6 +170,7 @@ export function podRow(object: KubeObject): PodRow {
     ...base(object),
     namespace: str(object.metadata?.namespace),
     phase: str(object.status?.phase, 'Unknown'),
+    status: podStatus(object),
     ready: `${readyCount}/${containers.length || statuses.length}`,
     restarts,
     nodeName: typeof object.spec?.nodeName === 'string' ? object.spec.nodeName : null,

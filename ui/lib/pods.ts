@@ -2,23 +2,24 @@
 import type { PodRow } from '../../adapters/rows.js';
 import { compareText } from './order.js';
 
-/** kubectl shows a pod being deleted as Terminating, whatever its phase. */
+/**
+ * The STATUS kubectl prints (CrashLoopBackOff, Init:1/2, Completed, Terminating...), computed by
+ * the backend from the whole pod (`podStatus`); a row from an older backend falls back to the
+ * phase, Terminating while it is deleted.
+ */
 export function phaseText(pod: PodRow): string {
-  return pod.deleting ? 'Terminating' : pod.phase;
+  return pod.status ?? (pod.deleting ? 'Terminating' : pod.phase);
 }
 
+/** Statuses that mean a pod is being made or unmade, not broken. */
+const transitional = new Set(['Pending', 'ContainerCreating', 'PodInitializing', 'Terminating', 'NotReady']);
+
 export function phaseClass(pod: PodRow): string {
-  if (pod.deleting) return 'warn';
-  switch (pod.phase) {
-    case 'Running':
-      return isFullyReady(pod) ? 'ok' : 'warn';
-    case 'Succeeded':
-      return 'muted';
-    case 'Pending':
-      return 'warn';
-    default:
-      return 'bad';
-  }
+  const status = phaseText(pod);
+  if (status === 'Running') return isFullyReady(pod) ? 'ok' : 'warn';
+  if (status === 'Completed' || status === 'Succeeded') return 'muted';
+  if (transitional.has(status) || /^Init:\d+\/\d+$/.test(status)) return 'warn';
+  return 'bad';
 }
 
 /** "2/2" is ready; "1/2" or "0/1" is not. */

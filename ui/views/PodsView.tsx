@@ -76,7 +76,9 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
   const ordered = useSortedRows(rows, columns, sort, metricsVersion, budget);
   const sorted = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
-    return needle === '' ? ordered : ordered.filter((p) => p.name.includes(needle) || p.namespace.includes(needle) || (p.nodeName ?? '').includes(needle));
+    return needle === ''
+      ? ordered
+      : ordered.filter((p) => p.name.includes(needle) || p.namespace.includes(needle) || (p.nodeName ?? '').includes(needle) || phaseText(p).toLowerCase().includes(needle));
   }, [ordered, deferredFilter]);
 
   const selectedKey = selected ? `${selected.namespace}/${selected.name}` : null;
@@ -104,7 +106,7 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
             onNamespace(ns);
           }}
         />
-        <FilterBox value={filter} onChange={setFilter} placeholder="pod, namespace or node" />
+        <FilterBox value={filter} onChange={setFilter} placeholder="pod, namespace, node or status" />
         <div className="badges">
           <FreshnessBadge label="pods" status={pods.status} />
           <FreshnessBadge label="metrics" status={metrics.status} />
