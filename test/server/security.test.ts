@@ -218,9 +218,13 @@ describe('who may connect', () => {
     await expect(startBackend({ demo: { nodes: 1, pods: 0 }, port: 0, host: '0.0.0.0' })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0.*--allow-remote/);
   });
 
-  const outside = Object.values(networkInterfaces())
-    .flat()
-    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+  // Traffic in tests goes to loopback only; this machine's own outside address is a target only
+  // where whoever runs the suite says so (a network namespace of their own, say).
+  const outside = process.env.KUBELIVE_TEST_OUTSIDE_ADDRESS === '1'
+    ? Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address
+    : undefined;
 
   (outside ? test : test.skip)('beyondLoopbackEveryRequestNeedsTheToken', async () => {
     const backend = await startBackend({ demo: { nodes: 1, pods: 0 }, port: 0, host: outside!, allowRemote: true });
