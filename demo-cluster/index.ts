@@ -44,6 +44,11 @@ export interface DemoClusterOptions {
   historyWindowMs?: number;
   /** false: metrics.k8s.io is not served at all (404, and absent from discovery), as on a cluster without metrics-server. */
   metrics?: boolean;
+  /**
+   * false: no bookmarks at all, whatever a watch asks, as a resource whose kube-apiserver watch
+   * cache is switched off (`--watch-cache-sizes=pods#0`) is watched straight from etcd.
+   */
+  bookmarks?: boolean;
 }
 
 export interface DemoCluster {
@@ -129,6 +134,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     serverAddress: () => address,
     bookmarkIntervalMs,
     servesMetrics: options.metrics ?? true,
+    sendsBookmarks: options.bookmarks ?? true,
   });
   const server = createServer({ key: certificates.keyPem, cert: certificates.certPem }, api.handle);
   // A client that sends garbage instead of TLS or HTTP is dropped without disturbing anyone else.

@@ -51,6 +51,8 @@ export interface ApiServerContext {
   /** host:port as clients reach it, for /api's serverAddressByClientCIDRs. */
   serverAddress: () => string;
   bookmarkIntervalMs: number;
+  /** false: no watch gets a bookmark, as without a watch cache. */
+  sendsBookmarks: boolean;
   /** false: metrics.k8s.io is not served at all, as on a cluster without metrics-server. */
   servesMetrics: boolean;
 }
@@ -332,7 +334,7 @@ export class ApiServer {
       matches: filter,
       fromRevision,
       sendInitialEvents,
-      allowBookmarks,
+      allowBookmarks: allowBookmarks && this.ctx.sendsBookmarks,
       timeoutMs: timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : defaultWatchTimeoutMs,
       bookmarkIntervalMs: this.ctx.bookmarkIntervalMs,
       encode,

@@ -138,7 +138,14 @@ function braces(text: string, from: number, to: number): number {
 }
 
 export type ProbeOutcome =
-  | { readonly ok: true; readonly bookmark: string; readonly bookmarkAt: number; readonly events: number; readonly lastEventAt: number | null }
+  | {
+      readonly ok: true;
+      /** Null: the watch ended at its deadline without one (a server without a watch cache), after changes. */
+      readonly bookmark: string | null;
+      readonly bookmarkAt: number;
+      readonly events: number;
+      readonly lastEventAt: number | null;
+    }
   | { readonly ok: false; readonly status?: number; readonly message: string };
 
 export interface ProbeOptions {
@@ -210,7 +217,12 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
         },
         (error) => {
           if (bookmark !== null) return;
-          resolve({ ok: false, message: error ? `probe watch failed: ${error.message}` : `probe watch ended after ${probeTimeoutSeconds} s without a bookmark` });
+          if (error) resolve({ ok: false, message: `probe watch failed: ${error.message}` });
+          // A server that sends no bookmarks (a resource without a watch cache) still ends the
+          // watch at its deadline: the changes it sent are a proof as of the last of them. With
+          // none, nothing tells a quiet server from a stalled one.
+          else if (seen.length > 0) resolve(null);
+          else resolve({ ok: false, message: `probe watch ended after ${probeTimeoutSeconds} s without a bookmark or a change` });
         },
       );
     });
@@ -223,7 +235,7 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
   const deadline = Date.now() + graceMs;
   for (;;) {
     seen = seen.filter((rv) => !witness.has(rv));
-    if (seen.length === 0) return { ok: true, bookmark: bookmark as unknown as string, bookmarkAt, events, lastEventAt };
+    if (seen.length === 0) return { ok: true, bookmark, bookmarkAt, events, lastEventAt };
     if (Date.now() >= deadline || signal.aborted) {
       return { ok: false, message: `the watch has not delivered ${seen.length} of ${events} changes the API server has` };
     }
@@ -264,15 +276,17 @@ export function proofActor(client: KubeClient, path: string, witness: WatchWitne
       const outcome = await probeOnce({ client, path, witness, from, graceMs: input.graceMs, signal: controller.signal, fieldSelector });
       if (controller.signal.aborted) return;
       if (!outcome.ok) {
+        // A sample can fail for want of a change where a whole probe would not: the next is whole.
+        wholeNext = fieldSelector !== null;
         send({ type: 'PROOF.FAILED', message: outcome.message, ...(outcome.status !== undefined ? { status: outcome.status } : {}) });
-      } else if (fieldSelector === null) {
+      } else if (fieldSelector === null && outcome.bookmark !== null) {
         witness.provenUpTo(outcome.bookmark);
         // The server sent the bookmark once it had sent every change before it, and all of those
         // are in the cache: the cache held the server's state as of the bookmark's arrival.
         send({ type: 'PROOF.PASSED', provenAt: outcome.bookmarkAt, events: outcome.events });
       } else if (outcome.lastEventAt !== null) {
-        // The main watch has the last change of the sample, so everything before it: proven as
-        // of when that change reached the probe.
+        // The main watch has the last change the probe saw (in the sample, or before a deadline
+        // that brought no bookmark), so everything before it: proven as of that change's arrival.
         send({ type: 'PROOF.PASSED', provenAt: outcome.lastEventAt, events: outcome.events });
       } else {
         // Nothing happened in the sample: it proves nothing about the rest. Look at the whole now.
