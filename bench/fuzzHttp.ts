@@ -7,11 +7,9 @@
  */
 import { startBackend } from '../server/serve.js';
 import { fuzzRequests, runFuzz } from './httpFuzzer.js';
-import { heapAfterGc, option, recordUncaught } from './fuzzSupport.js';
+import { heapAfterGc, option, recordUncaught, runScript, verdict } from './fuzzSupport.js';
 
 const batchSize = 10_000;
-/** Caches, the resume ring and metrics settle during the first batch; growth past this after it is a leak. */
-const heapGrowthBoundBytes = 64 * 1024 * 1024;
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -41,20 +39,8 @@ async function main(): Promise<number> {
   } finally {
     await backend.stop();
   }
-  const growth = lastHeap - baseline;
   console.log(`statuses: ${JSON.stringify(statuses)}`);
-  console.log(`heap after the first batch ${(baseline / 1e6).toFixed(1)} MB, at the end ${(lastHeap / 1e6).toFixed(1)} MB`);
-  for (const finding of findings.slice(0, 20)) console.log(`finding: ${finding}`);
-  for (const error of uncaught.slice(0, 5)) console.log(`uncaught: ${error}`);
-  const passed = findings.length === 0 && uncaught.length === 0 && growth < heapGrowthBoundBytes;
-  console.log(passed ? 'PASS' : 'FAIL');
-  return passed ? 0 : 1;
+  return verdict({ baseline, lastHeap, findings, uncaught });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runScript(main);

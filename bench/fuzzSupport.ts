@@ -1,7 +1,10 @@
 /**
  * What the fuzz scripts (fuzzHttp, fuzzStream) share: whole-number options, the heap after a
- * collection, and a record of anything that escaped to the process as uncaught.
+ * collection, a record of anything that escaped to the process as uncaught, and the verdict.
  */
+
+/** Caches and the resume ring settle during the first batch; growth past this after it is a leak. */
+export const heapGrowthBoundBytes = 64 * 1024 * 1024;
 
 export function option(argv: readonly string[], name: string, fallback: number): number {
   const index = argv.indexOf(name);
@@ -23,4 +26,25 @@ export function recordUncaught(): string[] {
   process.on('uncaughtException', (error) => uncaught.push(error.stack ?? String(error)));
   process.on('unhandledRejection', (reason) => uncaught.push(String(reason)));
   return uncaught;
+}
+
+/** Prints the heap, the findings and what escaped, then PASS or FAIL; returns the exit code. */
+export function verdict(run: { baseline: number; lastHeap: number; findings: readonly string[]; uncaught: readonly string[] }): number {
+  console.log(`heap after the first batch ${(run.baseline / 1e6).toFixed(1)} MB, at the end ${(run.lastHeap / 1e6).toFixed(1)} MB`);
+  for (const finding of run.findings.slice(0, 20)) console.log(`finding: ${finding}`);
+  for (const error of run.uncaught.slice(0, 5)) console.log(`uncaught: ${error}`);
+  const passed = run.findings.length === 0 && run.uncaught.length === 0 && run.lastHeap - run.baseline < heapGrowthBoundBytes;
+  console.log(passed ? 'PASS' : 'FAIL');
+  return passed ? 0 : 1;
+}
+
+/** Runs a fuzz script's main and exits with its code; a crash of the script itself exits 1. */
+export function runScript(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }
