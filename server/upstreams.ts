@@ -201,20 +201,7 @@ export class Upstream {
    * machine is doing something other than its first list; after `timeoutMs` at the latest.
    */
   firstList(timeoutMs: number): Promise<void> {
-    if (this.cache.listed || this.state !== 'listing') return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        offChanges();
-        offState();
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      const offChanges = this.onChanges(() => done());
-      const offState = this.onStateChange(() => {
-        if (this.state !== 'listing') done();
-      });
-    });
+    return this.cache.listed ? Promise.resolve() : this.listSettled(timeoutMs);
   }
 
   /**
