@@ -4,6 +4,8 @@
  * and the Table printer all read this one list, so they cannot disagree.
  */
 
+import { extraResources } from './kinds.js';
+
 export interface ResourceInfo {
   group: string; // '' for the core group
   version: string;
@@ -43,6 +45,7 @@ export const resources: readonly ResourceInfo[] = [
   { group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, verbs: readVerbs, shortNames: ['rs'], categories: ['all'], fields: commonFields },
   { group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', kind: 'Job', namespaced: true, verbs: readVerbs, categories: ['all'], fields: [...commonFields, 'status.successful'] },
   { group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', kind: 'CronJob', namespaced: true, verbs: readVerbs, shortNames: ['cj'], categories: ['all'], fields: commonFields },
+  ...extraResources,
   { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes', singular: '', kind: 'NodeMetrics', namespaced: false, verbs: ['get', 'list'], fields: commonFields, computed: true },
   { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', singular: '', kind: 'PodMetrics', namespaced: true, verbs: ['get', 'list'], fields: commonFields, computed: true },
 ];
