@@ -9,9 +9,9 @@
  * carries `generation`, the backend's monotonic counter for the data behind a domain and scope:
  * a snapshot whose generation is below what the store already applied is stale.
  */
-import { domainSpecs, isDomain, scopeProblem, type Domain } from '../machines/domains.js';
+import { domainSpec, isDomain, scopeProblem, type Domain } from '../machines/domains.js';
 import type { UpstreamReport } from '../machines/types.js';
-import { isStreamDomain, type MetricsRow, type Row, type StreamDomain } from './rows.js';
+import { isStreamDomain, type ColumnDefinition, type MetricsRow, type Row, type RowDomain, type StreamDomain } from './rows.js';
 
 export type { UpstreamReport } from '../machines/types.js';
 export * from './rows.js';
@@ -21,9 +21,9 @@ export type RowChange<R extends Row = Row> =
   | { readonly op: 'upsert'; readonly row: R }
   | { readonly op: 'delete'; readonly uid: string };
 
-/** `GET /api/v1/snapshot/:domain?scope=` body, for streamed domains. */
+/** `GET /api/v1/snapshot/:domain?scope=` body, for every domain with rows (`:domain` may hold slashes: `core/v1/configmaps`). */
 export interface SnapshotBody<R extends Row = Row> {
-  readonly domain: StreamDomain;
+  readonly domain: RowDomain;
   readonly scope: string;
   readonly resourceVersion: string;
   readonly generation: number;
@@ -34,6 +34,8 @@ export interface SnapshotBody<R extends Row = Row> {
   readonly upstream: UpstreamReport;
   /** `cache`: from the backend's healthy list-watch. `api`: read fresh from the API server because the cache was not healthy. */
   readonly source: 'cache' | 'api';
+  /** Resource domains only: the columns the API server prints, in the order of each row's `cells`. */
+  readonly columns?: readonly ColumnDefinition[];
 }
 
 /** `GET /api/v1/metrics/:domain?scope=` body (also served as the snapshot of `node-metrics` / `pod-metrics`). */
@@ -91,6 +93,8 @@ export interface ResetFrame<R extends Row = Row> extends SequencedFrame {
   readonly count: number;
   readonly digest: string;
   readonly upstream: UpstreamReport;
+  /** Resource domains only: the columns of the rows' `cells` (they change only with a reset). */
+  readonly columns?: readonly ColumnDefinition[];
 }
 
 /** Changes since the previous frame, coalesced over `updateBatchMs`. */
@@ -216,7 +220,9 @@ export function parseClientFrame(text: unknown): Parsed<ClientFrame> {
   const { domain, scope, resumeFrom } = data;
   if (!isDomain(domain)) return refuse('unknown-domain', `unknown domain ${JSON.stringify(domain)}`, id);
   if (!isStreamDomain(domain)) {
-    return refuse('not-streamable', `${domain} is ${domainSpecs[domain].retrieval}-only: poll /api/v1/metrics/${domain}`, id);
+    const retrieval = domainSpec(domain).retrieval;
+    const poll = retrieval === 'metrics' ? `/api/v1/metrics/${domain}` : `/api/v1/snapshot/${domain}`;
+    return refuse('not-streamable', `${domain} is ${retrieval}-only: poll ${poll}`, id);
   }
   const scopeText = scope === undefined ? '' : scope;
   if (typeof scopeText !== 'string') return refuse('bad-scope', 'scope must be a string', id);

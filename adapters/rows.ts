@@ -3,11 +3,15 @@
  * the wire"). Each row carries exactly what the views, the metrics merge and diagnostics need, and
  * every streamed row has a `uid` (its key in the store) and an opaque `resourceVersion`.
  *
+ * Resource domains (any other kind the cluster serves) carry `ResourceRow`s: identity plus the
+ * cells the API server prints, with the columns sent once per snapshot and reset.
+ *
  * Owner chains: a pod row names its controller (`owner`). The `workloads` domain includes
  * ReplicaSets and Jobs with their own `owner`, so the client resolves pod → ReplicaSet →
  * Deployment (and pod → Job → CronJob) from rows it already holds; the backend does not guess a
  * Deployment from a ReplicaSet's name.
  */
+import { isResourceDomain, type ResourceDomain } from '../machines/domains.js';
 
 /** A controller reference, as `metadata.ownerReferences[controller=true]` states it. */
 export interface OwnerRef {
@@ -122,7 +126,86 @@ export interface MetricsRow {
   readonly usage: Resources;
 }
 
-/** The row type each streamed domain carries. */
+/**
+ * A column as the API server prints it (meta.k8s.io/v1 Table `columnDefinitions`): kubectl's
+ * columns for built-in kinds, a CRD's additionalPrinterColumns. `priority` 0 is what `kubectl
+ * get` shows; higher priorities are what `-o wide` adds.
+ */
+export interface ColumnDefinition {
+  readonly name: string;
+  /** `string`, `integer`, `number`, `boolean` or `date` (OpenAPI types). */
+  readonly type: string;
+  /** e.g. `name` for the Name column, `date-time`; '' when none. */
+  readonly format: string;
+  readonly description: string;
+  readonly priority: number;
+}
+
+/** A Table cell as the API server printed it. */
+export type Cell = string | number | boolean | null;
+
+/**
+ * A row of any resource without a hand-made projection: its identity, and the cells the API
+ * server printed for it, in the order of the subscription's `columns`. Nothing else of the object
+ * crosses the wire: no labels, no annotations (a Secret's last-applied annotation holds its data),
+ * no data; the whole object is fetched on demand, Secrets redacted.
+ */
+export interface ResourceRow extends RowBase {
+  /** '' for a cluster-wide resource. */
+  readonly namespace: string;
+  readonly createdAt: string | null;
+  /** The controller owner, when there is one. */
+  readonly owner: OwnerRef | null;
+  /** True once the object has a deletionTimestamp (it is Terminating). */
+  readonly deleting: boolean;
+  readonly cells: readonly Cell[];
+}
+
+/**
+ * One revision of one Helm release, read from the Secret Helm writes for it
+ * (`sh.helm.release.v1.NAME.vN`, type `helm.sh/release.v1`). `helm list` shows the newest
+ * revision of each release; older ones are its history. The release's values never leave the backend.
+ */
+export interface HelmReleaseRow extends RowBase {
+  readonly namespace: string;
+  /** The release name (a release's revisions share it). */
+  readonly release: string;
+  readonly revision: number;
+  readonly chart: string;
+  readonly chartVersion: string;
+  readonly appVersion: string;
+  /** deployed, superseded, failed, pending-install, pending-upgrade, uninstalling... */
+  readonly status: string;
+  readonly updated: string | null;
+  readonly description: string;
+}
+
+/**
+ * One resource the cluster serves (discovery), for the sidebar and for resolving names the way
+ * kubectl does. `uid` is its domain (`core/v1/configmaps`); `resourceVersion` changes when any
+ * field of the entry does.
+ */
+export interface ApiResourceRow extends RowBase {
+  /** `group/version/resource`, the core group written `core`: what to subscribe to. */
+  readonly domain: string;
+  /** '' for the core group. */
+  readonly group: string;
+  readonly version: string;
+  /** The plural resource name, e.g. `configmaps`. */
+  readonly resource: string;
+  readonly kind: string;
+  readonly singular: string;
+  readonly namespaced: boolean;
+  readonly verbs: readonly string[];
+  readonly shortNames: readonly string[];
+  readonly categories: readonly string[];
+  /** True when it comes from a CustomResourceDefinition. */
+  readonly custom: boolean;
+  /** The version the server prefers for this group (kubectl uses it when none is named). */
+  readonly preferred: boolean;
+}
+
+/** The row type each built-in domain with rows carries. */
 export interface RowsByDomain {
   nodes: NodeRow;
   pods: PodRow;
@@ -130,14 +213,29 @@ export interface RowsByDomain {
   namespaces: NamespaceRow;
   events: EventRow;
   'pod-logs': LogLineRow;
+  'helm-releases': HelmReleaseRow;
+  'api-resources': ApiResourceRow;
 }
 
-export type StreamDomain = keyof RowsByDomain;
+/** Domains whose snapshots carry rows: the built-in ones above and every resource domain. */
+export type RowDomain = keyof RowsByDomain | ResourceDomain;
 
-export type Row = RowsByDomain[StreamDomain];
+/** Domains that stream: every row domain but discovery, which is polled. */
+export type StreamDomain = Exclude<RowDomain, 'api-resources'>;
 
-export const streamDomains: readonly StreamDomain[] = ['nodes', 'pods', 'workloads', 'namespaces', 'events', 'pod-logs'];
+export type RowOf<D extends RowDomain> = D extends keyof RowsByDomain ? RowsByDomain[D] : ResourceRow;
+
+export type Row = RowsByDomain[keyof RowsByDomain] | ResourceRow;
+
+const builtinStreamDomains = ['nodes', 'pods', 'workloads', 'namespaces', 'events', 'pod-logs', 'helm-releases'] as const;
+
+/** The built-in streamed domains (resource domains stream too, but cannot be listed). */
+export const streamDomains: readonly StreamDomain[] = builtinStreamDomains;
 
 export function isStreamDomain(value: unknown): value is StreamDomain {
-  return typeof value === 'string' && (streamDomains as readonly string[]).includes(value);
+  return (typeof value === 'string' && (builtinStreamDomains as readonly string[]).includes(value)) || isResourceDomain(value);
+}
+
+export function isRowDomain(value: unknown): value is RowDomain {
+  return value === 'api-resources' || isStreamDomain(value);
 }

@@ -15,7 +15,7 @@
  * - Leaks and heap growth after the run.
  */
 import type { Collection } from '../adapters/engine/store.js';
-import type { KubeliveConfig } from '../machines/config.js';
+import { pollIntervalMs, type KubeliveConfig } from '../machines/config.js';
 import type { Diagnostics, DiagnosticsRow } from '../machines/diagnostics.js';
 import type { Health } from '../machines/types.js';
 
@@ -45,7 +45,7 @@ export function stalenessBound(row: Pick<DiagnosticsRow, 'machine' | 'domain'>, 
     case 'metrics':
       return config.metricsIntervalMs + requestAllowanceMs;
     case 'snapshotOnly':
-      return config.snapshotPollIntervalMs[row.domain] + requestAllowanceMs;
+      return pollIntervalMs(config, row.domain) + requestAllowanceMs;
   }
 }
 

@@ -3,11 +3,14 @@
  * context; the CLI, environment and UI settings produce it through `resolveConfig`, which
  * rejects nonsense with a message that names the setting.
  */
-import type { Domain } from './domains.js';
+import { isBuiltinDomain, type BuiltinDomain, type Domain } from './domains.js';
+
+/** Poll intervals are set per built-in domain, and once for every resource domain (`resources`). */
+export type PollDomain = BuiltinDomain | 'resources';
 
 export interface KubeliveConfig {
   /** Snapshot poll interval while a domain is not streaming healthily, per domain. */
-  readonly snapshotPollIntervalMs: Readonly<Record<Domain, number>>;
+  readonly snapshotPollIntervalMs: Readonly<Record<PollDomain, number>>;
   /** How long `streamingPending` waits for the first delivery before falling back. */
   readonly pendingTimeoutMs: number;
   /** How often the backend sends a heartbeat on each subscription. */
@@ -57,6 +60,10 @@ export const defaultConfig: KubeliveConfig = {
     'node-metrics': 5_000,
     'pod-metrics': 5_000,
     'pod-logs': 5_000,
+    'helm-releases': 15_000,
+    // Discovery: a CRD created or deleted shows within this; an unchanged answer is a 304.
+    'api-resources': 10_000,
+    resources: 10_000,
   },
   pendingTimeoutMs: 5_000,
   heartbeatIntervalMs: 2_000,
@@ -85,7 +92,7 @@ export const defaultConfig: KubeliveConfig = {
 };
 
 export type ConfigOverrides = Partial<Omit<KubeliveConfig, 'snapshotPollIntervalMs'>> & {
-  snapshotPollIntervalMs?: Partial<Record<Domain, number>>;
+  snapshotPollIntervalMs?: Partial<Record<PollDomain, number>>;
 };
 
 export class ConfigError extends Error {
@@ -93,6 +100,11 @@ export class ConfigError extends Error {
     super(`invalid kubelive configuration: ${problems.join('; ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** The snapshot poll interval of a domain: its own, or the one every resource domain shares. */
+export function pollIntervalMs(config: KubeliveConfig, domain: Domain): number {
+  return config.snapshotPollIntervalMs[isBuiltinDomain(domain) ? domain : 'resources'];
 }
 
 /** Upper bound for any interval: a day. Anything longer is a typo, not a setting. */

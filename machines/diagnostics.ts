@@ -4,6 +4,7 @@
  * is derived from the snapshots at the moment of asking; nothing is stored a second time.
  */
 import type { SnapshotFrom } from 'xstate';
+import { pollIntervalMs } from './config.js';
 import type { ConnectionMachine } from './connectionMachine.js';
 import type { Domain, RetrievalKind } from './domains.js';
 import type { OrchestratorMachine, SubscriptionEntry } from './orchestratorMachine.js';
@@ -127,7 +128,7 @@ export function diagnoseSubscription(
   const connected = subscribed && c.socketOpen;
   const lastDeliveryAgeMs = age(now, c.lastDeliveryAt);
   const delivering = connected && lastDeliveryAgeMs !== null && lastDeliveryAgeMs <= c.config.stallTimeoutMs;
-  const pollInterval = c.config.snapshotPollIntervalMs[c.domain];
+  const pollInterval = pollIntervalMs(c.config, c.domain);
 
   let mode: RetrievalMode = 'polling';
   let health: Health = 'degraded';
@@ -201,7 +202,7 @@ export function diagnosePolling(
 ): DiagnosticsRow {
   const c = snapshot.context;
   const state = snapshot.status === 'done' ? 'stopped' : topState(snapshot.value);
-  const intervalMs = machine === 'metrics' ? c.config.metricsIntervalMs : c.config.snapshotPollIntervalMs[c.domain];
+  const intervalMs = machine === 'metrics' ? c.config.metricsIntervalMs : pollIntervalMs(c.config, c.domain);
 
   let health: Health;
   let polling: PollingDiagnostics = { enabled: true, intervalMs };

@@ -13,7 +13,7 @@ import type { ConfigOverrides, KubeliveConfig } from './config.js';
 import { defaultConfig, resolveConfig } from './config.js';
 import { connectionMachine } from './connectionMachine.js';
 import type { Domain, RetrievalKind } from './domains.js';
-import { domainSpecs, isDomain, scopeProblem, subscriptionKey } from './domains.js';
+import { domainSpec, isDomain, scopeProblem, subscriptionKey } from './domains.js';
 import { metricsMachine } from './metricsMachine.js';
 import { snapshotOnlyMachine } from './snapshotOnlyMachine.js';
 import type { SubscriptionEvent } from './subscriptionMachine.js';
@@ -79,7 +79,7 @@ function reject(context: OrchestratorContext, message: string): Partial<Orchestr
 }
 
 function retrievalOf(context: OrchestratorContext, domain: Domain): RetrievalKind {
-  return context.retrieval[domain] ?? domainSpecs[domain].retrieval;
+  return context.retrieval[domain] ?? domainSpec(domain).retrieval;
 }
 
 /** Why a subscribe or unsubscribe request is malformed, or null. */

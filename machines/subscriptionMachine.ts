@@ -24,7 +24,7 @@ import type { EventObject } from 'xstate';
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import { backoffDelay } from './backoff.js';
 import type { KubeliveConfig } from './config.js';
-import { configProblems, defaultConfig } from './config.js';
+import { configProblems, defaultConfig, pollIntervalMs } from './config.js';
 import type { Domain } from './domains.js';
 import { needsScope } from './domains.js';
 import type { FetchResult, Now, Reason, TransitionRecord, UpstreamReport } from './types.js';
@@ -395,7 +395,7 @@ export const subscriptionMachine = setup({
       (context.upstreamProvenAt === null || context.proofsSinceTrouble >= 2),
   },
   delays: {
-    snapshotPollInterval: ({ context }) => context.config.snapshotPollIntervalMs[context.domain],
+    snapshotPollInterval: ({ context }) => pollIntervalMs(context.config, context.domain),
     snapshotRetry: ({ context }) =>
       backoffDelay(context.snapshotFailures - 1, context.config.backoffBaseMs, context.config.backoffCapMs, context.random),
     streamRetry: ({ context }) =>

@@ -4,7 +4,7 @@
  * computed the same way for snapshots, resets, updates and heartbeats so they always agree.
  */
 import { formatDigest } from '../adapters/digest.js';
-import { domainResources } from '../adapters/kube/resources.js';
+import { domainResources, type ListWatchedDomain } from '../adapters/kube/resources.js';
 import type { Row, StreamDomain, UpstreamReport } from '../adapters/protocol.js';
 import { combineAggregates, type ResourceCache } from './cache.js';
 import { logKey, type Upstream } from './upstreams.js';
@@ -18,8 +18,14 @@ export interface ViewSpec {
   readonly namespace: string | null;
 }
 
+function isListWatchedDomain(domain: StreamDomain): domain is ListWatchedDomain {
+  return Object.hasOwn(domainResources, domain);
+}
+
 export function viewSpec(domain: StreamDomain, scope: string): ViewSpec {
   if (domain === 'pod-logs') return { domain, scope, keys: [logKey(scope)], namespace: null };
+  // Helm releases and resource domains are not served yet: the backend refuses them before this.
+  if (!isListWatchedDomain(domain)) throw new Error(`no view for ${domain}`);
   const namespaced = domain === 'pods' || domain === 'events' || domain === 'workloads';
   return { domain, scope, keys: domainResources[domain], namespace: namespaced && scope !== '' ? scope : null };
 }

@@ -3,7 +3,7 @@
  * projection each one gets. A streamed domain is backed by one or more of these
  * (`workloads` by six).
  */
-import type { Row, StreamDomain } from '../rows.js';
+import type { Row } from '../rows.js';
 import { eventRow, namespaceRow, nodeRow, podRow, workloadRow, type KubeObject } from './rows.js';
 
 export type ResourceName =
@@ -51,8 +51,11 @@ export function isResourceName(value: unknown): value is ResourceName {
   return typeof value === 'string' && Object.hasOwn(resourceSpecs, value);
 }
 
-/** The resources behind each list-watched domain (`pod-logs` is followed, not list-watched). */
-export const domainResources: Readonly<Record<Exclude<StreamDomain, 'pod-logs'>, readonly ResourceName[]>> = {
+/** The built-in domains backed by list-watches of hand-made resources. */
+export type ListWatchedDomain = 'nodes' | 'pods' | 'namespaces' | 'events' | 'workloads';
+
+/** The resources behind each list-watched built-in domain (`pod-logs` is followed, not list-watched). */
+export const domainResources: Readonly<Record<ListWatchedDomain, readonly ResourceName[]>> = {
   nodes: ['nodes'],
   pods: ['pods'],
   namespaces: ['namespaces'],
