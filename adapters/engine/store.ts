@@ -18,7 +18,7 @@
  */
 import type { DigestSum } from '../digest.js';
 import { addItem, emptyDigest, formatDigest, removeItem } from '../digest.js';
-import type { MetricsRow, Resources, Row, RowChange } from '../protocol.js';
+import type { ColumnDefinition, MetricsRow, Resources, Row, RowChange } from '../protocol.js';
 
 export interface Collection {
   readonly rows: ReadonlyMap<string, Row>;
@@ -34,6 +34,11 @@ export interface Collection {
   readonly source: RowSource | null;
   /** Resets and updates refused because a fresh read from the API server was newer. */
   readonly refused: number;
+  /**
+   * Resource domains: the columns the API server prints, in the order of each row's `cells`;
+   * null for built-in domains. They come with a snapshot or a reset, never with an update.
+   */
+  readonly columns: readonly ColumnDefinition[] | null;
 }
 
 interface MutableCollection {
@@ -46,6 +51,7 @@ interface MutableCollection {
   digest: DigestSum;
   source: RowSource | null;
   refused: number;
+  columns: readonly ColumnDefinition[] | null;
 }
 
 /**
@@ -158,6 +164,11 @@ export class RowStore {
     return this.metricsVersionValue;
   }
 
+  /** A resource domain's columns as the last applied snapshot or reset sent them; null for built-in domains. */
+  columns(key: string): readonly ColumnDefinition[] | null {
+    return this.collections.get(key)?.columns ?? null;
+  }
+
   version(key: string): number {
     return this.collections.get(key)?.version ?? 0;
   }
@@ -210,13 +221,16 @@ export class RowStore {
   private ensure(key: string): MutableCollection {
     let c = this.collections.get(key);
     if (!c) {
-      c = { rows: new Map(), generation: -1, seq: 0, resourceVersion: '', updatedAt: null, version: 0, digest: emptyDigest(), source: null, refused: 0 };
+      c = { rows: new Map(), generation: -1, seq: 0, resourceVersion: '', updatedAt: null, version: 0, digest: emptyDigest(), source: null, refused: 0, columns: null };
       this.collections.set(key, c);
     }
     return c;
   }
 
-  private replaceRows(key: string, c: MutableCollection, items: readonly Row[]): void {
+  private replaceRows(key: string, c: MutableCollection, items: readonly Row[], columns: readonly ColumnDefinition[] | undefined): void {
+    // Columns travel with the whole state: a reset or snapshot without them (a built-in domain)
+    // keeps none, and rows are never shown against another answer's columns.
+    c.columns = columns ?? null;
     c.rows = new Map();
     c.digest = emptyDigest();
     for (const row of items) {
@@ -236,7 +250,7 @@ export class RowStore {
    */
   applySnapshot(
     key: string,
-    snapshot: { items: readonly Row[]; generation: number; resourceVersion: string; digest?: string; source?: 'cache' | 'api' },
+    snapshot: { items: readonly Row[]; generation: number; resourceVersion: string; digest?: string; source?: 'cache' | 'api'; columns?: readonly ColumnDefinition[] },
   ): ApplyResult {
     const c = this.ensure(key);
     if (snapshot.generation < c.generation) return { applied: false, count: c.rows.size };
@@ -247,7 +261,7 @@ export class RowStore {
       c.updatedAt = this.now(); // confirmed current: the data is fresh even though nothing changed
       return { applied: false, count: c.rows.size };
     }
-    this.replaceRows(key, c, snapshot.items);
+    this.replaceRows(key, c, snapshot.items, snapshot.columns);
     c.generation = snapshot.generation;
     c.resourceVersion = snapshot.resourceVersion;
     c.source = snapshot.source ?? 'api';
@@ -270,14 +284,17 @@ export class RowStore {
   }
 
   /** A `reset` frame: the whole state of the subscription at `seq`; refused when behind a fresh read. */
-  applyReset(key: string, frame: { items: readonly Row[]; generation: number; seq: number; resourceVersion: string }): ApplyResult {
+  applyReset(
+    key: string,
+    frame: { items: readonly Row[]; generation: number; seq: number; resourceVersion: string; columns?: readonly ColumnDefinition[] },
+  ): ApplyResult {
     const c = this.ensure(key);
     if (this.behindFreshRead(c, frame.generation, false)) {
       c.seq = frame.seq; // the sequence moved on; the rows did not
       c.refused++;
       return { applied: false, count: c.rows.size, refused: true };
     }
-    this.replaceRows(key, c, frame.items);
+    this.replaceRows(key, c, frame.items, frame.columns);
     c.generation = frame.generation;
     c.seq = frame.seq;
     c.resourceVersion = frame.resourceVersion;
