@@ -33,8 +33,54 @@ export const age = (o: KubeObject, now: number): string => humanAge(now - Date.p
 
 export type Any = Record<string, any>; // printers read loosely typed objects
 
-export const spec = (o: KubeObject): Any => (o.spec ?? {}) as Any;
-export const status = (o: KubeObject): Any => (o.status ?? {}) as Any;
+export const spec = (o: object): Any => ((o as Any).spec ?? {}) as Any;
+export const status = (o: object): Any => ((o as Any).status ?? {}) as Any;
 
 export const nameColumn: Column = { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', cell: (o) => o.metadata.name };
 export const ageColumn: Column = { name: 'Age', type: 'string', description: 'Time since the object was created.', cell: age };
+
+/** kube-apiserver's default table for kinds with no printer: the creation time as RFC 3339. */
+export const createdAtColumn: Column = { name: 'Created At', type: 'date', description: 'When the object was created.', cell: (o) => o.metadata.creationTimestamp };
+
+/** `k=v,k2=v2` with keys sorted, as labels.FormatLabels prints a map; `<none>` when empty. */
+export function formatLabels(labels: Record<string, string> | undefined): string {
+  const keys = Object.keys(labels ?? {}).sort();
+  return keys.length > 0 ? keys.map((k) => `${k}=${(labels as Record<string, string>)[k]}`).join(',') : '<none>';
+}
+
+/** A LabelSelector as metav1.FormatLabelSelector prints it: `<none>` for an empty one. */
+export function formatSelector(selector: Any | undefined): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries((selector?.matchLabels ?? {}) as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : 1))) parts.push(`${k}=${v}`);
+  for (const e of (selector?.matchExpressions ?? []) as Any[]) {
+    const values = ((e.values ?? []) as string[]).slice().sort().join(',');
+    if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.length > 0 ? parts.join(',') : '<none>';
+}
+
+/** The first `max` items joined with commas, then "+ N more..."; `<unset>` when there are none. */
+export function listWithMore(items: string[], max: number): string {
+  if (items.length === 0) return '<unset>';
+  const shown = items.slice(0, max).join(',');
+  return items.length > max ? `${shown} + ${items.length - max} more...` : shown;
+}
+
+const accessModeShort: [string, string][] = [
+  ['ReadWriteOnce', 'RWO'],
+  ['ReadOnlyMany', 'ROX'],
+  ['ReadWriteMany', 'RWX'],
+  ['ReadWriteOncePod', 'RWOP'],
+];
+
+/** Access modes in their short forms, in the fixed order kubectl uses: RWO,ROX,RWX,RWOP. */
+export function accessModes(modes: unknown): string {
+  const have = new Set((modes ?? []) as string[]);
+  return accessModeShort
+    .filter(([mode]) => have.has(mode))
+    .map(([, short]) => short)
+    .join(',');
+}

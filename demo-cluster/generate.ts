@@ -4,6 +4,7 @@
  * and app Deployments with their ReplicaSets and pods, up to the pod budget. It only builds
  * objects; the simulation loads them into the stores in bulk, before anyone watches.
  */
+import { ContentSeeder } from './contentSeed.js';
 import { completePod, makeNamespace, makeNode, makePendingPod, makeReplicaSet, makeWorkloadMeta, restartContainer, schedulePod, startPod, templateSpec } from './objects.js';
 import type { PodTemplate } from './objects.js';
 import type { Random } from './random.js';
@@ -46,10 +47,12 @@ export class ClusterBuilder {
   /** Pod names handed out so far: nothing is in a store yet to ask. */
   private readonly namesTaken = new Set<string>();
 
+  /** `content` draws the objects around the workloads (contentSeed.ts); without it there are none. */
   constructor(
     private readonly options: ClusterSize,
     private readonly random: Random,
     private readonly now: () => number,
+    private readonly content?: Random,
   ) {}
 
   private iso(offsetMs = 0): string {
@@ -119,6 +122,7 @@ export class ClusterBuilder {
       this.buildDeployment(built, ns, name, take(r.int(Math.max(1, perDeployment / 2), perDeployment * 2)), age());
     }
 
+    if (this.content) new ContentSeeder(this.content, this.now).seed(built, this.nodeIPs.get('demo-control-plane') ?? '10.0.0.2');
     return built;
   }
 

@@ -5,6 +5,9 @@
  * nodes going NotReady and back). With churn 0 nothing changes unless a client writes, so tests
  * can be exact; the controllers still react to writes (scaling, deleting a pod).
  */
+import { sameJson } from './content.js';
+import { ContentChurn } from './contentChurn.js';
+import { EndpointsController } from './endpointsController.js';
 import { ClusterBuilder, isoAt } from './generate.js';
 import { containerStatuses, makeEvent, makePendingPod, makeReplicaSet, nodeCondition, restartContainer, schedulePod, startPod } from './objects.js';
 import { Random } from './random.js';
@@ -25,6 +28,8 @@ export interface SimulationOptions {
 /** Events kept at most; older ones are deleted, as the event TTL does on a real cluster. */
 const maxEventsFloor = 500;
 const tickMs = 100;
+/** Content changes (config, HPAs, custom resources, Helm) per pod change: slow, as such objects change on a real cluster. */
+const contentChurnShare = 0.1;
 /** Empty old ReplicaSets kept per deployment (a real cluster keeps revisionHistoryLimit, 10). */
 const revisionHistoryKept = 3;
 
@@ -50,6 +55,9 @@ export class Simulation {
   private readonly timers = new Set<NodeJS.Timeout>();
   private churnTimer: NodeJS.Timeout | undefined;
   private churnBudget = 0;
+  private contentBudget = 0;
+  private endpointsController: EndpointsController | undefined;
+  private contentChurn: ContentChurn | undefined;
   private ipCounter = 0;
   private eventCounter = 0;
   private stopped = false;
@@ -74,7 +82,7 @@ export class Simulation {
 
   /** Builds the cluster from the seed and loads each store in one go, before anyone watches. */
   generate(): void {
-    const builder = new ClusterBuilder(this.options, this.random, this.now);
+    const builder = new ClusterBuilder(this.options, this.random, this.now, new Random(contentSeed(this.options.seed)));
     const built = builder.build();
     for (const [resource, objects] of built.byResource) this.stores.byName(resource).bulkLoad(objects);
     for (const [name, ip] of builder.nodeIPs) this.nodeIPs.set(name, ip);
@@ -83,6 +91,20 @@ export class Simulation {
     const pods = built.byResource.get('pods') ?? [];
     for (const pod of pods) this.indexPod({ type: 'ADDED', key: keyOf(pod), object: pod, previous: undefined, revision: 0 });
     for (const pod of pods.slice(0, 20)) this.recordEvent(pod, 'Normal', 'Started', `Started container ${this.firstContainer(pod)}`, 'kubelet');
+    const seed = contentSeed(this.options.seed);
+    this.endpointsController = new EndpointsController(this.stores, new Random(seed + 1), this.now);
+    this.endpointsController.start();
+    this.contentChurn = new ContentChurn(this.stores, new Random(seed + 2), this.now);
+  }
+
+  /** One change to the content around the workloads (config, HPAs, custom resources, Helm releases). */
+  churnContentOnce(): void {
+    this.contentChurn?.once();
+  }
+
+  /** Brings EndpointSlices, Endpoints and PDB statuses up to date now rather than on the next turn. */
+  settleEndpoints(): void {
+    this.endpointsController?.recomputeStale();
   }
 
   /** `<owner>-<5 random chars>` that no pod in the namespace has. */
@@ -410,6 +432,11 @@ export class Simulation {
         this.churnBudget -= 1;
         this.churnOnce();
       }
+      this.contentBudget = Math.min(this.contentBudget + (this.options.churn * contentChurnShare * tickMs) / 1000, Math.max(1, this.options.churn * contentChurnShare));
+      while (this.contentBudget >= 1) {
+        this.contentBudget -= 1;
+        this.churnContentOnce();
+      }
     }, tickMs);
   }
 
@@ -419,6 +446,7 @@ export class Simulation {
     this.churnTimer = undefined;
     if (this.statusFlush) clearImmediate(this.statusFlush);
     this.statusFlush = undefined;
+    this.endpointsController?.stop();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
@@ -552,6 +580,11 @@ export class Simulation {
   }
 }
 
+/** The content's own random stream, so adding content changed neither the workloads nor the pod churn of a seed. */
+function contentSeed(seed: number): number {
+  return (seed * 2_654_435_761 + 0x5eed) >>> 0;
+}
+
 export function isTerminating(pod: KubeObject): boolean {
   return pod.metadata.deletionTimestamp !== undefined;
 }
@@ -560,9 +593,5 @@ export function isTerminating(pod: KubeObject): boolean {
 function podGracePeriodSeconds(pod: KubeObject): number {
   const seconds = (pod.spec as { terminationGracePeriodSeconds?: unknown }).terminationGracePeriodSeconds;
   return typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 0 ? seconds : 30;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 

@@ -1,0 +1,165 @@
+/**
+ * The content around the workloads holds together as on a real cluster: Services select their
+ * workloads' pods, EndpointSlices and Endpoints list exactly the pods' addresses (ready ones as
+ * ready) after churn and client deletes, claims and volumes name each other, and the seeded Helm
+ * release Secrets read back as Helm wrote them.
+ */
+import { Simulation } from '../../demo-cluster/simulation.js';
+import { Stores } from '../../demo-cluster/stores.js';
+import type { KubeObject } from '../../demo-cluster/store.js';
+import { isPodReady } from '../../demo-cluster/workloadStatus.js';
+import { releaseOfSecret } from '../../demo-cluster/helm.js';
+
+type Any = Record<string, any>;
+
+function build(options: Partial<ConstructorParameters<typeof Simulation>[1]> = {}): { stores: Stores; sim: Simulation } {
+  const stores = new Stores();
+  const sim = new Simulation(stores, { nodes: 4, pods: 200, namespaces: 7, seed: 3, churn: 0, ...options });
+  sim.generate();
+  return { stores, sim };
+}
+
+const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined): boolean => Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
+
+/** The pods a workload owns, through its ReplicaSets for a Deployment. */
+function podsOwnedBy(stores: Stores, workload: KubeObject): string[] {
+  const owners = new Set([workload.metadata.uid]);
+  for (const rs of stores.replicasets.values(workload.metadata.namespace)) if (rs.metadata.ownerReferences?.[0]?.uid === workload.metadata.uid) owners.add(rs.metadata.uid);
+  return sorted([...stores.pods.values(workload.metadata.namespace)].filter((p) => owners.has(p.metadata.ownerReferences?.[0]?.uid ?? '')).map((p) => p.metadata.name));
+}
+
+/** The addresses each Service's slice lists, all and ready, against what its pods say now. */
+function checkEndpoints(stores: Stores): number {
+  let checked = 0;
+  for (const service of stores.byName('services').values()) {
+    const selector = (service.spec as Any).selector as Record<string, string> | undefined;
+    if (!selector) continue;
+    const pods = [...stores.pods.values(service.metadata.namespace)].filter((p) => matches(selector, p.metadata.labels));
+    const withIP = pods.filter((p) => (p.status as Any).podIP);
+    const ready = withIP.filter((p) => isPodReady(p) && !p.metadata.deletionTimestamp);
+    const slices = [...stores.byName('endpointslices.discovery.k8s.io').values(service.metadata.namespace)].filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === service.metadata.name);
+    expect(slices).toHaveLength(1);
+    const endpoints = (slices[0]!.endpoints ?? []) as Any[];
+    const where = `${service.metadata.namespace}/${service.metadata.name}`;
+    expect({ where, all: sorted(endpoints.map((e) => e.addresses[0])) }).toEqual({ where, all: sorted(withIP.map((p) => (p.status as Any).podIP)) });
+    expect({ where, ready: sorted(endpoints.filter((e) => e.conditions.ready).map((e) => e.addresses[0])) }).toEqual({ where, ready: sorted(ready.map((p) => (p.status as Any).podIP)) });
+    const legacy = stores.byName('endpoints').get(service.metadata.namespace, service.metadata.name) as Any;
+    expect({ where, legacy: sorted(((legacy.subsets?.[0]?.addresses ?? []) as Any[]).map((a) => a.ip)) }).toEqual({ where, legacy: sorted(ready.map((p) => (p.status as Any).podIP)) });
+    checked++;
+  }
+  return checked;
+}
+
+test('servicesSelectExactlyTheirWorkloadsPods', () => {
+  const { stores } = build();
+  let checked = 0;
+  for (const service of stores.byName('services').values()) {
+    const selector = (service.spec as Any).selector as Record<string, string> | undefined;
+    if (!selector) continue;
+    const ns = service.metadata.namespace;
+    const workload = stores.deployments.get(ns, selector.app!) ?? stores.statefulsets.get(ns, selector.app!);
+    expect(workload).toBeDefined();
+    const selected = sorted([...stores.pods.values(ns)].filter((p) => matches(selector, p.metadata.labels)).map((p) => p.metadata.name));
+    expect(selected.length).toBeGreaterThan(0);
+    expect(selected).toEqual(podsOwnedBy(stores, workload!));
+    checked++;
+  }
+  expect(checked).toBe(stores.deployments.size + stores.statefulsets.size);
+});
+
+test('endpointSlicesListExactlyThePodsAddressesAfterChurnAndDeletes', async () => {
+  const { stores, sim } = build({ seed: 5 });
+  try {
+    expect(checkEndpoints(stores)).toBeGreaterThan(30);
+    const slicesBefore = sorted([...stores.byName('endpointslices.discovery.k8s.io').values()].map((s) => `${s.metadata.name}@${s.metadata.resourceVersion}`));
+    for (let i = 0; i < 300; i++) sim.churnOnce();
+    // A client deletes a pod with no grace: its address leaves at once.
+    const victim = [...stores.pods.values('shop')].find((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' && !p.metadata.deletionTimestamp)!;
+    sim.deletePod('shop', victim.metadata.name, 0);
+    sim.settleEndpoints();
+    checkEndpoints(stores);
+    const slicesAfter = sorted([...stores.byName('endpointslices.discovery.k8s.io').values()].map((s) => `${s.metadata.name}@${s.metadata.resourceVersion}`));
+    expect(slicesAfter).not.toEqual(slicesBefore);
+    // Replacements get scheduled, start and turn ready over the next 2 s; the slices follow.
+    await new Promise((r) => setTimeout(r, 2500));
+    sim.settleEndpoints();
+    checkEndpoints(stores);
+  } finally {
+    sim.stop();
+  }
+});
+
+test('claimsAreBoundToVolumesThatNameThemBack', () => {
+  const { stores } = build();
+  const claims = [...stores.byName('persistentvolumeclaims').values()];
+  const bound = claims.filter((c) => (c.status as Any).phase === 'Bound');
+  expect(bound.length).toBeGreaterThanOrEqual(6);
+  for (const claim of bound) {
+    const volume = stores.byName('persistentvolumes').get(undefined, (claim.spec as Any).volumeName) as Any;
+    expect(volume).toBeDefined();
+    expect(volume.status.phase).toBe('Bound');
+    expect(volume.spec.claimRef).toMatchObject({ kind: 'PersistentVolumeClaim', namespace: claim.metadata.namespace, name: claim.metadata.name, uid: claim.metadata.uid });
+    expect(volume.spec.storageClassName).toBe((claim.spec as Any).storageClassName);
+    expect(volume.spec.capacity.storage).toBe((claim.status as Any).capacity.storage);
+    expect(stores.byName('storageclasses.storage.k8s.io').get(undefined, volume.spec.storageClassName)).toBeDefined();
+  }
+  // Every StatefulSet replica has its claim.
+  for (const sts of stores.statefulsets.values()) {
+    for (let i = 0; i < Number((sts.spec as Any).replicas); i++) expect(stores.byName('persistentvolumeclaims').get(sts.metadata.namespace, `data-${sts.metadata.name}-${i}`)).toBeDefined();
+  }
+});
+
+test('seededHelmSecretsReadBackAsHelmListShowsThem', () => {
+  const { stores } = build();
+  const secrets = [...stores.byName('secrets').values()].filter((s) => s.type === 'helm.sh/release.v1');
+  expect(secrets.length).toBeGreaterThanOrEqual(8);
+  const byRelease = new Map<string, { version: number; status: string }[]>();
+  for (const s of secrets) {
+    const release = releaseOfSecret(s);
+    const labels = s.metadata.labels!;
+    expect(s.metadata.name).toBe(`sh.helm.release.v1.${release.name}.v${release.version}`);
+    expect(labels).toMatchObject({ owner: 'helm', name: release.name, status: release.info.status, version: String(release.version) });
+    expect(release.namespace).toBe(s.metadata.namespace);
+    expect(release.chart.metadata.name).toEqual(expect.any(String));
+    expect(release.chart.metadata.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(Date.parse(release.info.last_deployed)).toBeGreaterThanOrEqual(Date.parse(release.info.first_deployed));
+    const list = byRelease.get(`${s.metadata.namespace}/${release.name}`) ?? [];
+    list.push({ version: release.version, status: release.info.status });
+    byRelease.set(`${s.metadata.namespace}/${release.name}`, list);
+  }
+  const statuses = (key: string): string[] => (byRelease.get(key) ?? []).sort((a, b) => a.version - b.version).map((r) => r.status);
+  expect(statuses('monitoring/prometheus')).toEqual(['superseded', 'superseded', 'deployed']);
+  expect(statuses('data/postgres')).toEqual(['deployed', 'failed']);
+  // Every release has exactly one deployed revision.
+  for (const [key, list] of byRelease) expect({ key, deployed: list.filter((r) => r.status === 'deployed').length }).toEqual({ key, deployed: 1 });
+});
+
+test('aHelmUpgradeWritesANewRevisionAndSupersedesTheDeployedOne', () => {
+  const { stores, sim } = build();
+  const helmSecrets = (): KubeObject[] => [...stores.byName('secrets').values()].filter((s) => s.type === 'helm.sh/release.v1');
+  const before = helmSecrets().length;
+  for (let i = 0; i < 400; i++) sim.churnContentOnce();
+  const after = helmSecrets();
+  expect(after.length).toBeGreaterThan(before);
+  const byRelease = new Map<string, KubeObject[]>();
+  for (const s of after) byRelease.set(`${s.metadata.namespace}/${s.metadata.labels!.name}`, [...(byRelease.get(`${s.metadata.namespace}/${s.metadata.labels!.name}`) ?? []), s]);
+  for (const [key, list] of byRelease) {
+    expect({ key, deployed: list.filter((s) => releaseOfSecret(s).info.status === 'deployed').length }).toEqual({ key, deployed: 1 });
+    expect(list.length).toBeLessThanOrEqual(10);
+    for (const s of list) expect(s.metadata.labels!.status).toBe(releaseOfSecret(s).info.status);
+  }
+  sim.stop();
+});
+
+test('contentChurnEditsConfigAndMovesHpasAndWidgets', () => {
+  const { stores, sim } = build();
+  const versions = (key: string): string[] => [...stores.byName(key).values()].map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`);
+  const before = { cm: versions('configmaps'), hpa: versions('horizontalpodautoscalers.autoscaling'), widgets: versions('widgets.example.com') };
+  for (let i = 0; i < 100; i++) sim.churnContentOnce();
+  expect(versions('configmaps')).not.toEqual(before.cm);
+  expect(versions('horizontalpodautoscalers.autoscaling')).not.toEqual(before.hpa);
+  expect(versions('widgets.example.com')).not.toEqual(before.widgets);
+  for (const w of stores.byName('widgets.example.com').values()) expect(['Pending', 'Assembling', 'Ready', 'Degraded']).toContain((w.status as Any).phase);
+  sim.stop();
+});
