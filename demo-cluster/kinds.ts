@@ -70,7 +70,7 @@ function serviceExternalIP(o: Any): string {
     case 'NodePort':
       return external.length > 0 ? external.join(',') : '<none>';
     case 'LoadBalancer': {
-      const lb = loadBalancerAddresses(status(o).loadBalancer, false);
+      const lb = loadBalancerAddresses(status(o).loadBalancer);
       const all = [...(lb ? lb.split(',') : []), ...external];
       return all.length > 0 ? all.join(',') : '<pending>';
     }
@@ -81,13 +81,16 @@ function serviceExternalIP(o: Any): string {
   }
 }
 
-/** Sorted, de-duplicated ingress points; clipped to 16 characters unless wide, as the printer does. */
-function loadBalancerAddresses(lb: Any | undefined, wide: boolean): string {
+/**
+ * Sorted, de-duplicated ingress points. The printer clips them to 16 characters unless wide, but
+ * kube-apiserver always prints wide (kubectl drops the priority-1 columns itself), so a client
+ * never sees them clipped.
+ */
+function loadBalancerAddresses(lb: Any | undefined): string {
   const points = new Set<string>();
   for (const i of (lb?.ingress ?? []) as Any[]) if (i.ip) points.add(i.ip);
   else if (i.hostname) points.add(i.hostname);
-  const joined = [...points].sort().join(',');
-  return !wide && joined.length > 16 ? `${joined.slice(0, 13)}...` : joined;
+  return [...points].sort().join(',');
 }
 
 function servicePorts(o: Any): string {
@@ -267,7 +270,7 @@ export const extraPrinters: Readonly<Record<string, Column[]>> = {
     nameColumn,
     { name: 'Class', type: 'string', description: 'The ingress class that serves it.', cell: (o) => String(spec(o).ingressClassName ?? '<none>') },
     { name: 'Hosts', type: 'string', description: 'Hosts the rules match.', cell: (o) => ingressHosts(o as Any) },
-    { name: 'Address', type: 'string', description: 'Where the load balancer receives traffic.', cell: (o) => loadBalancerAddresses(status(o).loadBalancer, false) },
+    { name: 'Address', type: 'string', description: 'Where the load balancer receives traffic.', cell: (o) => loadBalancerAddresses(status(o).loadBalancer) },
     { name: 'Ports', type: 'string', description: 'Ports open for it: 443 too when it has TLS.', cell: (o) => (((spec(o).tls ?? []) as unknown[]).length > 0 ? '80, 443' : '80') },
     ageColumn,
   ],
