@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceInfo } from './resources.js';
 import { apiVersionOf } from './resources.js';
 import { ApiError, badRequest } from './status.js';
-import type { ListPage } from './store.js';
+import type { KubeObject, ListPage } from './store.js';
 import type { IncludeObject } from './table.js';
 
 /** Largest request body accepted; a real API server's limit is larger, but nothing here needs more. */
@@ -137,15 +137,16 @@ export function dryRunParam(q: URLSearchParams, optionsKind: 'PatchOptions' | 'U
 }
 
 /** Writes a list in slices, waiting for the socket to drain, so 100,000 pods never become one giant string. */
-export async function writeList(res: ServerResponse, info: ResourceInfo, page: ListPage): Promise<void> {
+export async function writeList(res: ServerResponse, info: ResourceInfo, page: ListPage, present: (o: KubeObject) => KubeObject = (o) => o): Promise<void> {
   const metadata: Record<string, unknown> = { resourceVersion: String(page.revision) };
   if (page.continueToken) metadata.continue = page.continueToken;
-  const head = JSON.stringify({ kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata }).slice(0, -1);
+  if (page.remainingItemCount !== undefined) metadata.remainingItemCount = page.remainingItemCount;
+  const head = JSON.stringify({ kind: info.custom?.listKind ?? `${info.kind}List`, apiVersion: apiVersionOf(info), metadata }).slice(0, -1);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   res.write(`${head},"items":[`);
   const slice = 500;
   for (let i = 0; i < page.items.length; i += slice) {
-    const part = page.items.slice(i, i + slice).map((o) => JSON.stringify(o)).join(',');
+    const part = page.items.slice(i, i + slice).map((o) => JSON.stringify(present(o))).join(',');
     const ok = res.write(i === 0 ? part : `,${part}`);
     if (!ok && !res.destroyed) await new Promise<void>((resolve) => {
       const done = (): void => {

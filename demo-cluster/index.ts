@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { ActiveFault, FaultName } from './faults.js';
 import { Faults } from './faults.js';
 import { kubeconfigYaml } from './kubeconfig.js';
+import { Registry } from './registry.js';
 import { ApiServer } from './server.js';
 import { Simulation } from './simulation.js';
 import { Stores } from './stores.js';
@@ -113,7 +114,11 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
   if (!Number.isFinite(historyWindowMs) || historyWindowMs < 1000) throw new RangeError(`the history window must be at least 1s; got ${historyWindowMs} ms`);
   const stores = new Stores(options.watchWindow, historyWindowMs);
   const simulation = new Simulation(stores, { nodes, pods, namespaces, seed: options.seed ?? defaults.seed, churn });
+  const servesMetrics = options.metrics ?? true;
+  const registry = new Registry(stores, { servesMetrics });
   simulation.generate();
+  // Seeded CRDs were loaded in bulk, which no controller saw: establish them as the apiserver would.
+  registry.establishAll();
 
   const certificates = makeServingCertificates();
   const token = randomBytes(24).toString('base64url');
@@ -127,13 +132,14 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
   });
   api = new ApiServer({
     stores,
+    registry,
     simulation,
     faults,
     metrics: { now: Date.now, resolutionMs: metricsResolutionMs },
     token,
     serverAddress: () => address,
     bookmarkIntervalMs,
-    servesMetrics: options.metrics ?? true,
+    servesMetrics,
     sendsBookmarks: options.bookmarks ?? true,
   });
   const server = createServer({ key: certificates.keyPem, cert: certificates.certPem }, api.handle);

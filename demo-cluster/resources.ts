@@ -1,7 +1,8 @@
 /**
- * The catalogue of what the demo cluster serves: every resource's group, version, kind, plural,
- * scope, verbs and short names, and the discovery documents built from it. Discovery, routing
- * and the Table printer all read this one list, so they cannot disagree.
+ * The built-in catalogue: every built-in resource's group, version, kind, plural, scope, verbs and
+ * short names. The live list of served resources (this catalogue plus the kinds of established
+ * CustomResourceDefinitions) is the Registry (registry.ts); discovery, routing and the Table
+ * printer read that, so they cannot disagree.
  */
 
 import { extraResources } from './kinds.js';
@@ -20,10 +21,32 @@ export interface ResourceInfo {
   fields: string[];
   /** Metrics resources are computed on read: no watch, no store. */
   computed?: boolean;
+  /** Set for a custom resource: what its CustomResourceDefinition says about this version. */
+  custom?: CustomResourceInfo;
+}
+
+/** A custom resource version as its CRD defines it: the CRD's name, its printer columns and versions. */
+export interface CustomResourceInfo {
+  crdName: string;
+  listKind: string;
+  /** additionalPrinterColumns of this version; empty means the default (Age). */
+  columns: PrinterColumn[];
+  storageVersion: string;
+}
+
+/** One additionalPrinterColumn of a CRD version. */
+export interface PrinterColumn {
+  name: string;
+  type: 'integer' | 'number' | 'string' | 'boolean' | 'date';
+  format: string;
+  description: string;
+  priority: number;
+  jsonPath: string;
 }
 
 export interface SubresourceInfo {
   parent: string; // plural of the parent, e.g. 'pods'
+  parentGroup: string;
   name: string; // 'log', 'scale'
   group: string;
   version: string;
@@ -34,7 +57,8 @@ export interface SubresourceInfo {
 const readVerbs = ['get', 'list', 'watch'];
 const commonFields = ['metadata.name', 'metadata.namespace'];
 
-export const resources: readonly ResourceInfo[] = [
+/** The hand-made ten: their objects are driven by the simulation, so clients may change only what writes.ts allows. */
+const simulated: readonly ResourceInfo[] = [
   { group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, verbs: readVerbs, shortNames: ['ns'], fields: [...commonFields, 'status.phase'] },
   { group: '', version: 'v1', plural: 'nodes', singular: 'node', kind: 'Node', namespaced: false, verbs: [...readVerbs, 'patch', 'update'], shortNames: ['no'], fields: [...commonFields, 'spec.unschedulable'] },
   { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, verbs: [...readVerbs, 'delete'], shortNames: ['po'], categories: ['all'], fields: [...commonFields, 'spec.nodeName', 'status.phase', 'spec.restartPolicy', 'spec.schedulerName', 'status.podIP'] },
@@ -45,14 +69,39 @@ export const resources: readonly ResourceInfo[] = [
   { group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, verbs: readVerbs, shortNames: ['rs'], categories: ['all'], fields: commonFields },
   { group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', kind: 'Job', namespaced: true, verbs: readVerbs, categories: ['all'], fields: [...commonFields, 'status.successful'] },
   { group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', kind: 'CronJob', namespaced: true, verbs: readVerbs, shortNames: ['cj'], categories: ['all'], fields: commonFields },
+];
+
+/** The verbs every stored kind without a simulation behind it answers (server.ts implements them generically). */
+export const storedKindVerbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** CustomResourceDefinitions themselves: the registry reads their store to serve the kinds they define. */
+export const crdResource: ResourceInfo = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  plural: 'customresourcedefinitions',
+  singular: 'customresourcedefinition',
+  kind: 'CustomResourceDefinition',
+  namespaced: false,
+  verbs: storedKindVerbs,
+  shortNames: ['crd', 'crds'],
+  categories: ['api-extensions'],
+  fields: commonFields,
+};
+
+const crdKey = 'customresourcedefinitions.apiextensions.k8s.io';
+
+export const resources: readonly ResourceInfo[] = [
+  ...simulated,
   ...extraResources,
+  // kinds.ts lists it with the other built-in kinds; this keeps CRDs served whatever it holds.
+  ...(extraResources.some((r) => resourceKey(r) === crdKey) ? [] : [crdResource]),
   { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes', singular: '', kind: 'NodeMetrics', namespaced: false, verbs: ['get', 'list'], fields: commonFields, computed: true },
   { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', singular: '', kind: 'PodMetrics', namespaced: true, verbs: ['get', 'list'], fields: commonFields, computed: true },
 ];
 
 export const subresources: readonly SubresourceInfo[] = [
-  { parent: 'pods', name: 'log', group: '', version: 'v1', kind: 'Pod', verbs: ['get'] },
-  { parent: 'deployments', name: 'scale', group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
+  { parent: 'pods', parentGroup: '', name: 'log', group: '', version: 'v1', kind: 'Pod', verbs: ['get'] },
+  { parent: 'deployments', parentGroup: 'apps', name: 'scale', group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
 ];
 
 /** The key every store and fault uses for a resource: `pods`, `deployments.apps`, `nodes.metrics.k8s.io`. */
@@ -64,71 +113,15 @@ export function apiVersionOf(info: Pick<ResourceInfo, 'group' | 'version'>): str
   return info.group ? `${info.group}/${info.version}` : info.version;
 }
 
-export function findResource(group: string, version: string, plural: string): ResourceInfo | undefined {
-  return resources.find((r) => r.group === group && r.version === version && r.plural === plural);
-}
-
 /** Stored (not computed) resources, by the key `resourceKey` gives. */
 export const storedResources = resources.filter((r) => !r.computed);
 
-/** The versions and preferred version of every non-core group, in the order a server lists them. */
-function groups(): { name: string; version: string }[] {
-  const seen = new Map<string, string>();
-  for (const r of resources) if (r.group && !seen.has(r.group)) seen.set(r.group, r.version);
-  return [...seen].map(([name, version]) => ({ name, version }));
+const simulatedKeys = new Set(simulated.map(resourceKey));
+
+/** True for the hand-made ten, whose writes go through the simulation and writes.ts's allow-list. */
+export function isSimulated(info: ResourceInfo): boolean {
+  return !info.custom && simulatedKeys.has(resourceKey(info));
 }
 
-export function apiVersions(serverAddress: string): object {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
-}
+export const crdResourceKey = crdKey;
 
-/** Every served group but the `hidden` ones (e.g. metrics.k8s.io on a cluster without metrics-server). */
-export function apiGroupList(hidden: readonly string[] = []): object {
-  return {
-    kind: 'APIGroupList',
-    apiVersion: 'v1',
-    groups: groups()
-      .filter((g) => !hidden.includes(g.name))
-      .map((g) => apiGroup(g.name, g.version)),
-  };
-}
-
-function apiGroup(name: string, version: string): object {
-  const gv = { groupVersion: `${name}/${version}`, version };
-  return { kind: 'APIGroup', apiVersion: 'v1', name, versions: [gv], preferredVersion: gv };
-}
-
-export function apiGroupDocument(group: string): object | undefined {
-  const g = groups().find((x) => x.name === group);
-  return g ? apiGroup(g.name, g.version) : undefined;
-}
-
-/** APIResourceList for one group version, or undefined when it is not served. */
-export function apiResourceList(group: string, version: string): object | undefined {
-  const list = resources.filter((r) => r.group === group && r.version === version);
-  if (list.length === 0) return undefined;
-  const entries: object[] = [];
-  for (const r of list) {
-    entries.push({
-      name: r.plural,
-      singularName: r.singular,
-      namespaced: r.namespaced,
-      kind: r.kind,
-      verbs: r.verbs,
-      ...(r.shortNames ? { shortNames: r.shortNames } : {}),
-      ...(r.categories ? { categories: r.categories } : {}),
-    });
-    for (const s of subresources.filter((x) => x.parent === r.plural && !r.computed && r.group === group)) {
-      entries.push({
-        name: `${r.plural}/${s.name}`,
-        singularName: '',
-        namespaced: r.namespaced,
-        ...(s.group !== r.group ? { group: s.group } : {}),
-        ...(s.version !== r.version || s.group !== r.group ? { version: s.version } : {}),
-        kind: s.kind,
-        verbs: s.verbs,
-      });
-    }
-  }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources: entries };
-}

@@ -2,7 +2,9 @@
  * The demo cluster's API server: routes Kubernetes REST paths to the stores, the simulation's
  * controllers, metrics and logs; speaks discovery, lists (with paging, selectors and Tables),
  * watches, patches and Status errors; and hosts the loopback-only fault control surface under
- * `/_demo/`. Every request is authenticated with the bearer token but that one.
+ * `/_demo/`. Every request is authenticated with the bearer token but that one. What is served
+ * is the Registry's: built-in kinds and the kinds of established CRDs, each created, read,
+ * watched, changed and deleted the same way unless the simulation drives it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Faults } from './faults.js';
@@ -12,15 +14,20 @@ import { containerLog, finishOfRun, formatLine, isSameRunningRun, linesToPrint, 
 import type { ContainerLog } from './logs.js';
 import type { MetricsClock } from './metrics.js';
 import { hasPodMetrics, nodeMetrics, podMetrics } from './metrics.js';
+import { openApiV3 } from './openapi.js';
 import { applyPatch } from './patch.js';
+import { crdStatus, immutableChange, invalidCrd, validateCrd, withDefaults } from './crds.js';
+import { aggregatedDiscovery, aggregatedMediaType, apiGroupDocument, apiGroupList, apiResourceList, apiVersions, discoveryFormat, etagOf } from './discovery.js';
+import { isValidName, prepareCreate, prepareUpdate, presentAs } from './generic.js';
+import type { Registry } from './registry.js';
 import type { ResourceInfo } from './resources.js';
-import { apiGroupDocument, apiGroupList, apiResourceList, apiVersionOf, apiVersions, findResource, resourceKey } from './resources.js';
+import { apiVersionOf, crdResourceKey, isSimulated, resourceKey } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { Simulation } from './simulation.js';
-import { ApiError, badRequest, conflict, forbidden, notFound } from './status.js';
+import { alreadyExists, ApiError, badRequest, conflict, forbidden, notFound } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
 import type { Stores } from './stores.js';
-import { toTable } from './table.js';
+import { tableWatchEncoder, toTable } from './table.js';
 import { WatchStream } from './watch.js';
 import {
   boolParam,
@@ -44,6 +51,8 @@ import { checkedUpdate, isReplicas } from './writes.js';
 
 export interface ApiServerContext {
   stores: Stores;
+  /** What is served: the built-in catalogue and the kinds of established CRDs. */
+  registry: Registry;
   simulation: Simulation;
   faults: Faults;
   metrics: MetricsClock;
@@ -64,7 +73,8 @@ const defaultWatchTimeoutMs = 30 * 60_000;
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const namePattern = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+/** The creation time kube-apiserver stamps: RFC 3339 to the second. */
+const nowStamp = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 interface ResourceRequest {
   info: ResourceInfo;
@@ -75,6 +85,8 @@ interface ResourceRequest {
 
 export class ApiServer {
   private readonly watches = new Set<WatchStream>();
+  /** What each open watch watches, so a watch of a kind that stops being served can be ended. */
+  private readonly watched = new Map<WatchStream, ResourceInfo>();
   /** Requests received, by `METHOD /path` (no query): lets tests see how often kubelive asks for something. */
   readonly requestCounts = new Map<string, number>();
 
@@ -85,6 +97,19 @@ export class ApiServer {
         else w.resume();
       }
     });
+    ctx.registry.onChange(() => this.endWatchesOfUnservedKinds());
+  }
+
+  /** A CRD deleted (or a version no longer served): its watches end, as a real server's do. */
+  private endWatchesOfUnservedKinds(): void {
+    for (const [w, info] of [...this.watched]) {
+      if (!info.custom) continue;
+      if (this.ctx.registry.find(info.group, info.version, info.plural) === undefined) {
+        w.close();
+        this.watches.delete(w);
+        this.watched.delete(w);
+      }
+    }
   }
 
   private isBlackholed(resource: string): boolean {
@@ -102,6 +127,7 @@ export class ApiServer {
       if (resource === undefined || w.resource === resource) {
         w.close();
         this.watches.delete(w);
+        this.watched.delete(w);
       }
     }
   }
@@ -156,13 +182,17 @@ export class ApiServer {
       const request = this.parseResourcePath(segments);
       if (request === 'discovery') {
         await this.slowDown(undefined);
-        return this.discovery(method, segments, res);
+        return this.discovery(req, method, segments, res);
       }
       return this.resource(req, res, url.searchParams, request);
     }
     if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     const path = '/' + segments.join('/');
     if (path === '/version') return sendJson(res, 200, versionInfo);
+    if (segments[0] === 'openapi' && segments[1] === 'v3') {
+      const doc = openApiV3(this.ctx.registry, segments.slice(2));
+      if (doc) return sendJson(res, 200, doc);
+    }
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
@@ -171,18 +201,35 @@ export class ApiServer {
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
 
-  private discovery(method: string, segments: string[], res: ServerResponse): void {
+  private discovery(req: IncomingMessage, method: string, segments: string[], res: ServerResponse): void {
     if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'discovery documents are read-only');
     const [root, group, version] = segments;
-    const hidden = this.ctx.servesMetrics ? [] : [metricsGroup];
+    const registry = this.ctx.registry;
+    if (segments.length === 1) {
+      const format = discoveryFormat(req.headers.accept);
+      if (format !== 'classic') return this.sendAggregated(req, res, aggregatedDiscovery(registry, root === 'api' ? 'api' : 'apis', format), format);
+    }
     let body: object | undefined;
-    if (root === 'api') body = segments.length === 1 ? apiVersions(this.ctx.serverAddress()) : segments.length === 2 ? apiResourceList('', group ?? '') : undefined;
-    else if (hidden.includes(group ?? '')) body = undefined;
-    else if (segments.length === 1) body = apiGroupList(hidden);
-    else if (segments.length === 2) body = apiGroupDocument(group ?? '');
-    else if (segments.length === 3) body = apiResourceList(group ?? '', version ?? '');
+    if (root === 'api') body = segments.length === 1 ? apiVersions(this.ctx.serverAddress()) : segments.length === 2 ? apiResourceList(registry, '', group ?? '') : undefined;
+    else if (segments.length === 1) body = apiGroupList(registry);
+    else if (segments.length === 2) body = apiGroupDocument(registry, group ?? '');
+    else if (segments.length === 3) body = apiResourceList(registry, group ?? '', version ?? '');
     if (!body) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     sendJson(res, 200, body);
+  }
+
+  /** Aggregated discovery with kube-apiserver's caching headers: an ETag, and 304 when the client has it. */
+  private sendAggregated(req: IncomingMessage, res: ServerResponse, body: object, version: 'v2' | 'v2beta1'): void {
+    const text = JSON.stringify(body);
+    const etag = etagOf(text);
+    const headers = { ETag: etag, Vary: 'Accept', 'Cache-Control': 'public' };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': aggregatedMediaType(version), 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
   }
 
   /** Parses /api/v1/... and /apis/group/version/... into a resource request, or 'discovery'. */
@@ -201,11 +248,11 @@ export class ApiServer {
       rest = rest.slice(2);
     }
     const [plural = '', name, subresource, ...extra] = rest;
-    const info = group === metricsGroup && !this.ctx.servesMetrics ? undefined : findResource(group, version, plural);
+    const info = this.ctx.registry.find(group, version, plural);
     if (!info || extra.length > 0) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     if (namespace !== undefined && !info.namespaced) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     for (const n of [namespace, name]) {
-      if (n !== undefined && !namePattern.test(n)) throw notFound(info.plural, n, info.group);
+      if (n !== undefined && !isValidName(n)) throw notFound(info.plural, n, info.group);
     }
     return { info, namespace, name, subresource };
   }
@@ -219,7 +266,7 @@ export class ApiServer {
     const { info } = r;
     const method = req.method ?? 'GET';
     const isWatch = method === 'GET' && r.name === undefined && (boolParam(q, 'watch') || req.url?.includes('/watch/') === true);
-    const verb = method === 'GET' ? (r.name === undefined ? (isWatch ? 'watch' : 'list') : 'get') : method === 'PATCH' ? 'patch' : method === 'PUT' ? 'update' : method === 'DELETE' ? 'delete' : 'create';
+    const verb = method === 'GET' ? (r.name === undefined ? (isWatch ? 'watch' : 'list') : 'get') : method === 'PATCH' ? 'patch' : method === 'PUT' ? 'update' : method === 'DELETE' ? 'delete' : method === 'POST' && r.name === undefined ? 'create' : method;
     await this.slowDown(info.plural);
     const faults = this.ctx.faults;
     if (faults.find('forbid', info.plural)) throw forbidden(info.plural, info.group, verb, r.namespace);
@@ -234,21 +281,28 @@ export class ApiServer {
       return this.metrics(res, q, r);
     }
     const store = this.ctx.stores.byName(resourceKey(info));
+    if (!info.verbs.includes(verb)) {
+      req.resume();
+      throw new ApiError(405, 'MethodNotAllowed', `the demo cluster does not allow ${verb} on ${info.plural}`);
+    }
     switch (verb) {
       case 'list':
         return this.list(req, res, q, r, store);
       case 'watch':
         return this.watch(req, res, q, r, store);
       case 'get': {
-        const object = this.mustGet(store, r);
+        const object = presentAs(info)(this.mustGet(store, r));
         return wantsTable(req) ? this.sendTable(res, info, [object], String(object.metadata.resourceVersion), q) : sendJson(res, 200, object);
       }
+      case 'create':
+        return this.create(req, res, q, r, store);
       case 'patch':
       case 'update':
-        return this.write(req, res, q, r, store, verb);
+        return isSimulated(info) ? this.write(req, res, q, r, store, verb) : this.genericWrite(req, res, q, r, store, verb);
       case 'delete':
-        return this.remove(req, res, q, r);
+        return isSimulated(info) ? this.remove(req, res, q, r) : this.genericDelete(req, res, q, r, store);
       default:
+        req.resume();
         throw new ApiError(405, 'MethodNotAllowed', `the demo cluster does not allow ${method} on ${info.plural}`);
     }
   }
@@ -277,23 +331,28 @@ export class ApiServer {
       // A real server waits briefly for its cache to catch up, then gives up the same way.
       throw new ApiError(504, 'Timeout', `Too large resource version: ${revision}, current: ${store.currentRevision()}`);
     }
+    // kube-apiserver cannot count what a filtered list leaves out, so it sets remainingItemCount
+    // only on an unfiltered page that was cut short (ListMeta's field documentation).
+    const selected = Boolean(q.get('labelSelector') || q.get('fieldSelector'));
     const page = store.list({
       namespace: r.namespace,
       filter: this.filterFor(q, r),
       limit,
       continueToken,
       atRevision: match === 'Exact' ? revision : undefined,
+      countRemaining: !selected,
     });
+    const present = presentAs(r.info);
     if (wantsTable(req)) {
-      this.sendTable(res, r.info, page.items, String(page.revision), q, page.continueToken);
+      this.sendTable(res, r.info, page.items.map(present), String(page.revision), q, page.continueToken, page.remainingItemCount);
       return Promise.resolve();
     }
-    return writeList(res, r.info, page);
+    return writeList(res, r.info, page, present);
   }
 
-  private sendTable(res: ServerResponse, info: ResourceInfo, items: Iterable<KubeObject>, revision: string, q: URLSearchParams, continueToken?: string): void {
+  private sendTable(res: ServerResponse, info: ResourceInfo, items: Iterable<KubeObject>, revision: string, q: URLSearchParams, continueToken?: string, remainingItemCount?: number): void {
     const include = includeObjectParam(q);
-    sendJson(res, 200, toTable(info.kind, items, { includeObject: include, resourceVersion: revision, continueToken }), tableMediaType);
+    sendJson(res, 200, toTable(info, items, { includeObject: include, resourceVersion: revision, continueToken, remainingItemCount }), tableMediaType);
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, store: ObjectStore): void {
@@ -309,21 +368,19 @@ export class ApiServer {
     const expiredError = fromRevision !== undefined && !store.canReplayFrom(fromRevision) ? new ApiError(410, 'Expired', `too old resource version: ${fromRevision} (${store.currentRevision()})`) : undefined;
     const table = wantsTable(req);
     const include = includeObjectParam(q);
-    let firstRow = true;
     // Metadata only, as a real server sends a watch that asked for it (metadata informers do):
     // the object's metadata under kind PartialObjectMetadata. Asked first in Accept, or not at all.
     const metadataOnly = !table && wantsPartialMetadata(req);
-    const encode = table
-      ? (o: KubeObject): unknown => {
-          const t = toTable(r.info.kind, [o], { includeObject: include, resourceVersion: String(o.metadata.resourceVersion) }) as { columnDefinitions?: unknown };
-          // Only the first row carries the column definitions, as a real server does for watches.
-          if (!firstRow) delete t.columnDefinitions;
-          firstRow = false;
-          return t;
-        }
+    const present = presentAs(r.info);
+    const multiVersion = r.info.custom !== undefined && r.info.version !== r.info.custom.storageVersion;
+    const tableOf = table ? tableWatchEncoder(r.info, include) : undefined;
+    const encode = tableOf
+      ? (o: KubeObject): unknown => tableOf(present(o))
       : metadataOnly
         ? (o: KubeObject): unknown => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata })
-        : undefined;
+        : multiVersion
+          ? present
+          : undefined;
     const faults = this.ctx.faults;
     const stream = new WatchStream(res, {
       store,
@@ -340,21 +397,24 @@ export class ApiServer {
       encode,
       isStalled: () => faults.find('stall-watches', r.info.plural) !== undefined,
     });
-    if (table) res.setHeader('Content-Type', tableMediaType);
-    else if (metadataOnly) res.setHeader('Content-Type', partialMetadataMediaType);
+    // A watch's Content-Type is the stream serializer's alone, application/json, whatever it
+    // converts to (serveWatchHandler in kube-apiserver's endpoints/handlers/watch.go).
     this.watches.add(stream);
-    res.on('close', () => this.watches.delete(stream));
+    this.watched.set(stream, r.info);
+    res.on('close', () => {
+      this.watches.delete(stream);
+      this.watched.delete(stream);
+    });
     // A watch opened into a blackhole gets no answer at all: not even the response headers.
     if (this.isBlackholed(r.info.plural)) stream.blackhole();
     else stream.start(expiredError);
-    if (!stream.isOpen) this.watches.delete(stream);
+    if (!stream.isOpen) {
+      this.watches.delete(stream);
+      this.watched.delete(stream);
+    }
   }
 
   private async write(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, store: ObjectStore, verb: 'patch' | 'update'): Promise<void> {
-    if (!r.info.verbs.includes(verb)) {
-      req.resume();
-      throw new ApiError(405, 'MethodNotAllowed', `the demo cluster does not allow ${verb} on ${r.info.plural}`);
-    }
     const dryRun = dryRunParam(q, verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
     const body = parseJson(await readBody(req));
     const current = this.mustGet(store, r);
@@ -388,10 +448,6 @@ export class ApiServer {
 
   /** DELETE on a pod: graceful, as on a real cluster (see Simulation.deletePod), or checked only under dryRun. */
   private async remove(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
-    if (!r.info.verbs.includes('delete')) {
-      req.resume();
-      throw new ApiError(405, 'MethodNotAllowed', `the demo cluster does not allow delete on ${r.info.plural}`);
-    }
     const options = deleteOptions(q, await readBody(req));
     const store = this.ctx.stores.byName(resourceKey(r.info));
     const current = this.mustGet(store, r);
@@ -405,6 +461,74 @@ export class ApiServer {
     }
     const deleted = this.ctx.simulation.deletePod(r.namespace ?? 'default', current.metadata.name, options.gracePeriodSeconds);
     sendJson(res, 200, deleted ?? current);
+  }
+
+  /** The versions of a resource's group and plural that are served: a CRD may serve several. */
+  private servedVersions(info: ResourceInfo): string[] {
+    return this.ctx.registry
+      .all()
+      .filter((x) => x.group === info.group && x.plural === info.plural)
+      .map((x) => x.version);
+  }
+
+  /** POST on a collection: a new object of any kind the simulation does not drive. */
+  private async create(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, store: ObjectStore): Promise<void> {
+    const { info } = r;
+    if (info.namespaced && r.namespace === undefined) {
+      req.resume();
+      throw new ApiError(405, 'MethodNotAllowed', `${info.plural} are namespaced: create them under /namespaces/NAMESPACE/`);
+    }
+    const dryRun = dryRunParam(q, 'CreateOptions');
+    const body = parseJson(await readBody(req));
+    let object = prepareCreate(info, body, { namespace: r.namespace, servedVersions: this.servedVersions(info), now: nowStamp() });
+    if (info.namespaced && !this.ctx.stores.namespaces.get(undefined, r.namespace ?? '')) throw notFound('namespaces', r.namespace ?? '');
+    if (store.get(object.metadata.namespace, object.metadata.name)) throw alreadyExists(info.plural, object.metadata.name, info.group);
+    if (resourceKey(info) === crdResourceKey) object = this.checkedCrd(object, undefined);
+    if (dryRun) return sendJson(res, 201, presentAs(info)(object));
+    const stored = store.create(object);
+    sendJson(res, 201, presentAs(info)(stored));
+  }
+
+  /**
+   * A CRD as it will be stored: defaults filled in, checked (422 naming each bad field), with the
+   * status the apiextensions controllers would give it, so its kind is served as soon as it is.
+   */
+  private checkedCrd(object: KubeObject, before: KubeObject | undefined): KubeObject {
+    const crd = withDefaults(object) as KubeObject;
+    const problems = validateCrd(crd as Record<string, unknown>);
+    const immutable = before ? immutableChange(before, crd as Record<string, unknown>) : undefined;
+    if (immutable) problems.push(immutable);
+    if (problems.length > 0) throw invalidCrd(crd.metadata.name, problems);
+    crd.status = crdStatus({ ...crd, status: before?.status } as Record<string, any>, this.ctx.registry.conflictFor(crd), nowStamp());
+    return crd;
+  }
+
+  /** PUT or PATCH on any kind the simulation does not drive: anything may change but identity and the server's metadata. */
+  private async genericWrite(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, store: ObjectStore, verb: 'patch' | 'update'): Promise<void> {
+    const dryRun = dryRunParam(q, verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
+    const body = parseJson(await readBody(req));
+    const current = this.mustGet(store, r);
+    const seenAs = presentAs(r.info)(current);
+    const proposed = verb === 'patch' ? applyPatch(String(req.headers['content-type'] ?? ''), seenAs, body) : body;
+    const preconditionRv = (proposed as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+    if (preconditionRv !== undefined && preconditionRv !== '' && preconditionRv !== current.metadata.resourceVersion) throw conflict(r.info.plural, current.metadata.name, r.info.group);
+    let next = prepareUpdate(r.info, current, proposed, this.servedVersions(r.info));
+    if (resourceKey(r.info) === crdResourceKey) next = this.checkedCrd(next, current);
+    if (dryRun) return sendJson(res, 200, presentAs(r.info)(next));
+    if (JSON.stringify(next) === JSON.stringify(current)) return sendJson(res, 200, seenAs);
+    sendJson(res, 200, presentAs(r.info)(store.replace(next)));
+  }
+
+  /**
+   * DELETE on any kind the simulation does not drive: the object goes at once (DELETED to its
+   * watchers). A CRD takes its objects with it first, and its kind stops being served.
+   */
+  private async genericDelete(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, store: ObjectStore): Promise<void> {
+    const options = deleteOptions(q, await readBody(req));
+    const current = this.mustGet(store, r);
+    if (options.dryRun) return sendJson(res, 200, presentAs(r.info)(current));
+    const deleted = store.delete(current.metadata.namespace, current.metadata.name) ?? current;
+    sendJson(res, 200, presentAs(r.info)(deleted));
   }
 
   private async subresource(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, method: string): Promise<void> {

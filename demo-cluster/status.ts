@@ -10,6 +10,7 @@ export type StatusReason =
   | 'NotFound'
   | 'MethodNotAllowed'
   | 'Conflict'
+  | 'AlreadyExists'
   | 'Gone'
   | 'Expired'
   | 'RequestEntityTooLarge'
@@ -75,6 +76,11 @@ export function conflict(resource: string, name: string, group = ''): ApiError {
     `Operation cannot be fulfilled on ${qualified} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
     { name, group, kind: resource },
   );
+}
+
+export function alreadyExists(resource: string, name: string, group = ''): ApiError {
+  const qualified = group ? `${resource}.${group}` : resource;
+  return new ApiError(409, 'AlreadyExists', `${qualified} "${name}" already exists`, { name, group, kind: resource });
 }
 
 export function invalid(kind: string, name: string, causes: { field: string; message: string }[]): ApiError {

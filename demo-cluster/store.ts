@@ -70,6 +70,11 @@ export interface ListOptions {
   continueToken?: string | undefined;
   /** List as of this revision (resourceVersionMatch=Exact); default: now. */
   atRevision?: number | undefined;
+  /**
+   * Count what a cut-short page leaves out (ListMeta.remainingItemCount). Only meaningful without
+   * a filter: with selectors kube-apiserver cannot know the count and leaves it unset.
+   */
+  countRemaining?: boolean | undefined;
 }
 
 export interface ListPage {
@@ -349,8 +354,32 @@ export class ObjectStore {
       lastKey = key;
     }
     const page: ListPage = { items, revision };
-    if (more && lastKey !== undefined) page.continueToken = encodeContinue({ revision, after: lastKey });
+    if (more && lastKey !== undefined) {
+      page.continueToken = encodeContinue({ revision, after: lastKey });
+      if (options.countRemaining) page.remainingItemCount = this.countAfter(lastKey, prefix, past);
+    }
     return page;
+  }
+
+  /**
+   * How many keys under `prefix` sort after `after` in the view `past` describes: the current
+   * count from the sorted keys, corrected for the keys changed since (gone now but there then, or
+   * new since), so a page costs O(log n + changes) rather than a walk to the end.
+   */
+  private countAfter(after: string, prefix: string, past: Map<string, KubeObject | undefined>): number {
+    const keys = this.sortedKeys;
+    let from = lowerBound(keys, after);
+    if (keys[from] === after) from++;
+    // Keys starting with prefix end before prefix with its last character bumped.
+    const end = prefix ? lowerBound(keys, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)) : keys.length;
+    let count = Math.max(0, end - from);
+    for (const [key, then] of past) {
+      if (key <= after || (prefix && !key.startsWith(prefix))) continue;
+      const now = this.objects.has(key);
+      if (then !== undefined && !now) count++;
+      else if (then === undefined && now) count--;
+    }
+    return count;
   }
 
   /** For keys changed since `revision`: their state then (undefined: did not exist). */

@@ -1,6 +1,7 @@
 /**
  * Stores holds one ObjectStore per stored resource, all stamped from one cluster-wide revision,
- * and names the ones the simulation touches directly.
+ * and names the ones the simulation touches directly. Every built-in kind has its store from the
+ * start; any other (a custom resource) gets one on demand and loses it when its CRD goes.
  */
 import { resourceKey, storedResources } from './resources.js';
 import { ObjectStore, Revision } from './store.js';
@@ -20,11 +21,12 @@ export class Stores {
   readonly jobs: ObjectStore;
   readonly cronjobs: ObjectStore;
 
-  constructor(watchWindow?: number, historyWindowMs?: number, now?: () => number) {
-    for (const info of storedResources) {
-      const key = resourceKey(info);
-      this.byKey.set(key, new ObjectStore(key, this.revision, watchWindow, historyWindowMs, now));
-    }
+  constructor(
+    private readonly watchWindow?: number,
+    private readonly historyWindowMs?: number,
+    private readonly now?: () => number,
+  ) {
+    for (const info of storedResources) this.byName(resourceKey(info));
     this.namespaces = this.byName('namespaces');
     this.nodes = this.byName('nodes');
     this.pods = this.byName('pods');
@@ -37,11 +39,22 @@ export class Stores {
     this.cronjobs = this.byName('cronjobs.batch');
   }
 
-  /** The store for a resource key such as `pods` or `deployments.apps`. */
+  /**
+   * The store for a resource key such as `pods` or `deployments.apps`, made on first use. A new
+   * store's history starts now: a version handed out before it existed is too old to watch from.
+   */
   byName(key: string): ObjectStore {
-    const store = this.byKey.get(key);
-    if (!store) throw new Error(`no store for ${key}`);
+    let store = this.byKey.get(key);
+    if (!store) {
+      store = new ObjectStore(key, this.revision, this.watchWindow, this.historyWindowMs, this.now);
+      this.byKey.set(key, store);
+    }
     return store;
+  }
+
+  /** Forgets a store (its CRD was deleted); a CRD made again under that name starts afresh. */
+  drop(key: string): void {
+    this.byKey.delete(key);
   }
 
   find(key: string): ObjectStore | undefined {

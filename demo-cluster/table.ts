@@ -1,10 +1,13 @@
 /**
  * Server-side printing: the meta.k8s.io/v1 Table a client gets when it asks for `as=Table`, with
  * the columns kubectl shows for each kind, so `kubectl get` prints what it prints on a real
- * cluster. Priority-1 columns are the ones `-o wide` adds.
+ * cluster. Priority-1 columns are the ones `-o wide` adds. Every served resource has a printer:
+ * hand-made (here), from kinds.ts, a CRD's additionalPrinterColumns, or kube-apiserver's default.
  */
 import { ageColumn, humanAge, nameColumn, spec, status, type Any, type Column } from './columns.js';
+import { evaluate, parseJsonPath, printed, type JsonPath } from './jsonpath.js';
 import { extraPrinters } from './kinds.js';
+import type { CustomResourceInfo, PrinterColumn, ResourceInfo } from './resources.js';
 import type { KubeObject } from './store.js';
 
 function podStatusReason(o: KubeObject): string {
@@ -138,6 +141,75 @@ export interface TableOptions {
   includeObject: IncludeObject;
   resourceVersion: string;
   continueToken?: string | undefined;
+  remainingItemCount?: number | undefined;
+  /** Leave out columnDefinitions: every event of a Table watch after the first (TableOptions.NoHeaders). */
+  noHeaders?: boolean;
+}
+
+const nameDescription =
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+const creationDescription =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+
+/** kube-apiserver's default table (registry/rest/table.go) for a kind with no printer: Name and the creation time as RFC 3339. */
+const defaultColumns: Column[] = [
+  { name: 'Name', type: 'string', format: 'name', description: nameDescription, cell: (o) => o.metadata.name ?? '' },
+  { name: 'Created At', type: 'date', description: creationDescription, cell: (o) => o.metadata.creationTimestamp ?? '0001-01-01T00:00:00Z' },
+];
+
+/** A date as the CRD table convertor shows it (metatable.ConvertToHumanReadableDateType). */
+function humanDate(value: unknown, now: number): string | null {
+  if (typeof value !== 'string') return null;
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return '<invalid>';
+  if (at <= Date.parse('0001-01-02T00:00:00Z')) return '<unknown>';
+  return humanAge(now - at);
+}
+
+/** One additionalPrinterColumn's cell, typed as apiextensions' cellForJSONValue types it; null when absent. */
+function crdCell(column: PrinterColumn, path: JsonPath, o: KubeObject, now: number): unknown {
+  const value = evaluate(path, o)[0];
+  if (value === undefined || value === null) return null;
+  switch (column.type) {
+    case 'string':
+      return printed(value);
+    case 'integer':
+      return typeof value === 'number' ? Math.trunc(value) : null;
+    case 'number':
+      return typeof value === 'number' ? value : null;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : null;
+    case 'date':
+      return humanDate(value, now);
+  }
+}
+
+const crdColumnCache = new WeakMap<CustomResourceInfo, Column[]>();
+
+/**
+ * A custom resource's columns as apiextensions' table convertor builds them: Name first, then the
+ * version's additionalPrinterColumns, or Age alone when it has none (serveDefaultColumnsIfEmpty).
+ */
+function customColumns(custom: CustomResourceInfo): Column[] {
+  let columns = crdColumnCache.get(custom);
+  if (!columns) {
+    const printerColumns: PrinterColumn[] = custom.columns.length > 0 ? custom.columns : [{ name: 'Age', type: 'date', format: '', description: creationDescription, priority: 0, jsonPath: '.metadata.creationTimestamp' }];
+    columns = [
+      defaultColumns[0] as Column,
+      ...printerColumns.map((c): Column => {
+        const path = parseJsonPath(c.jsonPath);
+        return { name: c.name, type: c.type, format: c.format, priority: c.priority, description: c.description, cell: (o, now) => crdCell(c, path, o, now) };
+      }),
+    ];
+    crdColumnCache.set(custom, columns);
+  }
+  return columns;
+}
+
+/** The printer for a served resource: a CRD's columns, a hand-made printer, kinds.ts's, or the default. */
+export function columnsFor(info: ResourceInfo): Column[] {
+  if (info.custom) return customColumns(info.custom);
+  return columnsByKind[info.kind] ?? extraPrinters[info.kind] ?? defaultColumns;
 }
 
 function rowObject(o: KubeObject, include: IncludeObject): unknown {
@@ -146,18 +218,48 @@ function rowObject(o: KubeObject, include: IncludeObject): unknown {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
 }
 
-export function toTable(kind: string, objects: Iterable<KubeObject>, options: TableOptions, now = Date.now()): object {
-  const columns = columnsByKind[kind] ?? extraPrinters[kind] ?? [nameColumn, ageColumn];
+/** A cell that cannot fail: a printer that chokes on an odd object prints nothing rather than failing the request. */
+function safeCell(column: Column, o: KubeObject, now: number): unknown {
+  let value: unknown;
+  try {
+    value = column.cell(o, now);
+  } catch {
+    return '';
+  }
+  // An object without a creation time (a bookmark's) has no age, as kubectl prints it.
+  if (typeof value === 'string' && !o.metadata.creationTimestamp && value.includes('NaN')) return '<unknown>';
+  return value ?? '';
+}
+
+export function toTable(info: ResourceInfo, objects: Iterable<KubeObject>, options: TableOptions, now = Date.now()): object {
+  const columns = columnsFor(info);
   const rows: object[] = [];
   for (const o of objects) {
     const object = rowObject(o, options.includeObject);
-    rows.push({ cells: columns.map((c) => c.cell(o, now) ?? ''), ...(object !== undefined ? { object } : {}) });
+    rows.push({ cells: columns.map((c) => safeCell(c, o, now)), ...(object !== undefined ? { object } : {}) });
   }
+  const metadata: Record<string, unknown> = { resourceVersion: options.resourceVersion };
+  if (options.continueToken) metadata.continue = options.continueToken;
+  if (options.remainingItemCount !== undefined) metadata.remainingItemCount = options.remainingItemCount;
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
-    metadata: { resourceVersion: options.resourceVersion, ...(options.continueToken ? { continue: options.continueToken } : {}) },
-    columnDefinitions: columns.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description, priority: c.priority ?? 0 })),
+    metadata,
+    ...(options.noHeaders ? {} : { columnDefinitions: columns.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description, priority: c.priority ?? 0 })) }),
     rows,
+  };
+}
+
+/**
+ * What each event of a Table watch carries, as kube-apiserver's watchEmbeddedEncoder makes it
+ * (endpoints/handlers/response.go): every event's object, a BOOKMARK's too, becomes a one-row
+ * Table, and only the first event has columnDefinitions (NoHeaders is set after it).
+ */
+export function tableWatchEncoder(info: ResourceInfo, includeObject: IncludeObject): (object: KubeObject) => object {
+  let first = true;
+  return (object) => {
+    const table = toTable(info, [object], { includeObject, resourceVersion: String(object.metadata.resourceVersion ?? ''), noHeaders: !first });
+    first = false;
+    return table;
   };
 }

@@ -30,7 +30,7 @@ export interface WatchOptions {
   allowBookmarks: boolean;
   timeoutMs: number;
   bookmarkIntervalMs: number;
-  /** Turns an object into what goes on the wire instead of the object itself (a one-row Table). */
+  /** Turns an object into what goes on the wire instead of the object itself (a one-row Table), bookmarks' too. */
   encode?: ((object: KubeObject) => unknown) | undefined;
   isStalled: () => boolean;
 }
@@ -176,7 +176,10 @@ export class WatchStream {
     if (this.closed || this.options.isStalled()) return;
     const metadata: Record<string, unknown> = { resourceVersion: String(this.options.store.currentRevision()) };
     if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
-    this.writeLine('BOOKMARK', { kind: this.options.kind, apiVersion: this.options.apiVersion, metadata });
+    const object = { kind: this.options.kind, apiVersion: this.options.apiVersion, metadata } as unknown as KubeObject;
+    // A real server transforms a bookmark's object like any other (into a one-row Table, or
+    // PartialObjectMetadata): kube-apiserver's watchEmbeddedEncoder spares only Status objects.
+    this.writeLine('BOOKMARK', this.options.encode ? this.options.encode(object) : object);
   }
 
   private writeLine(type: WatchEventType, object: unknown): void {
