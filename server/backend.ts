@@ -12,6 +12,7 @@ import { delimiter, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { KubeClient, loadKubeConfig, type KubeconfigSource } from '../adapters/kube/client.js';
+import { Discovery } from '../adapters/kube/discovery.js';
 import { resolveConfig, type ConfigOverrides, type KubeliveConfig } from '../machines/config.js';
 import { GenerationCounter } from './cache.js';
 import { startDemo, type DemoHandle, type DemoOptions } from './demo.js';
@@ -112,10 +113,14 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       ...(kubeconfigFile !== null ? { reloadFrom: source } : {}),
     });
     const generations = new GenerationCounter();
+    // Discovery starts with the first view that needs it (a resource domain, api-resources,
+    // counts); from then on the CRDs are followed, so kinds come and go without a restart.
+    const discovery = new Discovery({ client, periodMs: discoveryPeriodMs, minRefreshMs: discoveryMinRefreshMs, onStart: () => upstreams.followDefinitions() });
     const upstreams = new Upstreams({
       client,
       config,
       generations,
+      discovery,
       limits: upstreamLimits,
       ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
     });
@@ -123,7 +128,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     let hub: StreamHub | null = null;
     const faults = demo || options.allowFaults ? new StreamFaults(() => hub?.faultChanged()) : null;
     // Without faults enabled, a StreamFaults that nobody can set keeps the hub's code single-path.
-    hub = new StreamHub({ config, upstreams, generations, faults: faults ?? new StreamFaults(() => {}), limits });
+    hub = new StreamHub({ config, upstreams, generations, discovery, faults: faults ?? new StreamFaults(() => {}), limits });
     const metrics = new MetricsCache(client, () => config.metricsIntervalMs);
     const startedAt = Date.now();
     const policy = new RequestPolicy({
@@ -140,6 +145,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       generations,
       hub,
       metrics,
+      discovery,
       faults,
       startedAt,
       limits: { ...defaultHttpLimits, ...options.httpLimits },
@@ -153,6 +159,14 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           kubeconfigReloadError: client.lastReloadError,
           timedOut: client.timedOut,
           sockets: client.sockets(),
+          discovery: {
+            mode: discovery.mode,
+            resources: discovery.resources.length,
+            refreshes: discovery.refreshes,
+            lastError: discovery.lastError,
+            failedGroups: discovery.failedGroups,
+            refreshedAt: discovery.refreshedAt === null ? null : new Date(discovery.refreshedAt).toISOString(),
+          },
         },
         config,
         limits,
@@ -230,6 +244,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           stopWatchingKubeconfig();
           hub!.close();
           wss.close();
+          discovery.dispose();
           upstreams.dispose();
           client.close();
           server.closeAllConnections();
@@ -278,6 +293,14 @@ function watchKubeconfig(path: string, client: KubeClient): () => void {
  * object reads and cordons. These are short; past the headroom they wait their turn.
  */
 const apiSocketHeadroom = 32;
+
+/**
+ * Discovery is asked again every five minutes regardless (aggregated APIs come and go without a
+ * CRD; CRDs themselves are followed by a watch), and at most every five seconds when a client
+ * names a kind it does not know: a typo in a loop costs one discovery per five seconds.
+ */
+const discoveryPeriodMs = 5 * 60_000;
+const discoveryMinRefreshMs = 5_000;
 
 /** Once a second is cheap (one stat) and quick enough for a cluster that was just recreated. */
 const kubeconfigPollMs = 1000;

@@ -8,7 +8,8 @@
  * see a relist as ordinary updates and their digests keep agreeing.
  */
 import { addDigest, addItem, emptyDigest, removeItem, type DigestSum } from '../adapters/digest.js';
-import type { Row, RowChange } from '../adapters/protocol.js';
+import type { ColumnDefinition, Row, RowChange } from '../adapters/protocol.js';
+import { sameColumns } from '../adapters/kube/tableRows.js';
 
 /** The backend's monotonic counter, shared by every cache of one backend. */
 export class GenerationCounter {
@@ -72,6 +73,12 @@ export class ResourceCache {
   /** Changes at or below this generation are no longer all in the ring. */
   private ringFloor: number;
   private readonly listeners = new Set<(changes: readonly CacheChange[]) => void>();
+  private readonly columnListeners = new Set<() => void>();
+  /**
+   * The columns the rows' cells follow (resource domains: the API server's Table columns), or
+   * null for rows without cells. They change only with a list; clients then need a reset.
+   */
+  columns: readonly ColumnDefinition[] | null = null;
   /** Whether a first list has completed: until then the cache is not a view of anything. */
   listed = false;
   /** The latest resourceVersion seen: the list's, then every event's and bookmark's. */
@@ -98,13 +105,25 @@ export class ResourceCache {
     return () => this.listeners.delete(listener);
   }
 
-  /** Replaces the content with a fresh list, emitting only the difference. */
-  replace(rows: readonly Row[], resourceVersion: string): void {
+  /** Hears that the columns changed under rows clients already hold: they need a reset. */
+  onColumnsChanged(listener: () => void): () => void {
+    this.columnListeners.add(listener);
+    return () => this.columnListeners.delete(listener);
+  }
+
+  /**
+   * Replaces the content with a fresh list, emitting only the difference. New columns (a CRD's
+   * printer columns edited) are told after the difference, so a reset built then has both.
+   */
+  replace(rows: readonly Row[], resourceVersion: string, columns: readonly ColumnDefinition[] | null = null): void {
+    const columnsChanged = columns !== null && this.columns !== null && !sameColumns(columns, this.columns);
+    if (columns !== null) this.columns = columns;
     const changes: CacheChange[] = [];
     const seen = new Set<string>();
     for (const row of rows) {
       seen.add(row.uid);
-      this.upsert(row, resourceVersion, changes);
+      // Under new columns every row's cells are new, though its resourceVersion is not.
+      this.upsert(row, resourceVersion, changes, columnsChanged);
     }
     for (const uid of [...this.namespaceOfUid.keys()]) {
       if (!seen.has(uid)) this.remove(uid, resourceVersion, changes);
@@ -112,6 +131,7 @@ export class ResourceCache {
     this.resourceVersion = resourceVersion;
     this.listed = true;
     this.emit(changes);
+    if (columnsChanged) for (const listener of this.columnListeners) listener();
   }
 
   /** Applies one watch event (ADDED, MODIFIED or DELETED). */
@@ -183,13 +203,13 @@ export class ResourceCache {
     return bucket;
   }
 
-  private upsert(row: Row, resourceVersion: string, changes: CacheChange[]): void {
+  private upsert(row: Row, resourceVersion: string, changes: CacheChange[], evenIfSameVersion = false): void {
     const namespace = namespaceOf(row);
     const previousNamespace = this.namespaceOfUid.get(row.uid);
     if (previousNamespace !== undefined && previousNamespace !== namespace) this.remove(row.uid, resourceVersion, changes);
     const bucket = this.bucket(namespace);
     const previous = bucket.rows.get(row.uid);
-    if (previous && previous.resourceVersion === row.resourceVersion) return;
+    if (previous && previous.resourceVersion === row.resourceVersion && !evenIfSameVersion) return;
     for (const aggregate of [bucket.aggregate, this.total]) {
       if (previous) removeItem(aggregate.digest, previous.uid, previous.resourceVersion);
       else aggregate.count++;

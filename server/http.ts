@@ -10,10 +10,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { digestOf } from '../adapters/digest.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { KubeApiError, KubeTimeoutError, type KubeClient } from '../adapters/kube/client.js';
-import { listAll } from '../adapters/kube/listWatch.js';
+import type { Discovery } from '../adapters/kube/discovery.js';
+import { listAll, specCollection } from '../adapters/kube/listWatch.js';
 import { fetchLogTail, parseLogScope } from '../adapters/kube/logs.js';
 import { isResourceName, objectPath, collectionPath, resourceSpecs } from '../adapters/kube/resources.js';
-import { isStreamDomain, type Row, type SnapshotBody, type StreamDomain, type UpstreamReport } from '../adapters/protocol.js';
+import { isStreamDomain, type ColumnDefinition, type Row, type SnapshotBody, type StreamDomain, type UpstreamReport } from '../adapters/protocol.js';
 import { isDomain, scopeProblem } from '../machines/domains.js';
 import type { KubeliveConfig } from '../machines/config.js';
 import { isLoopbackAddress, type Refusal } from './requestPolicy.js';
@@ -22,8 +23,8 @@ import { parseFaultRequest, type StreamFaults } from './faults.js';
 import { serveStatic } from './staticFiles.js';
 import { MetricsUnavailableError, type MetricsCache } from './metricsCache.js';
 import type { StreamHub } from './stream.js';
-import { TooManyUpstreamsError, type Upstreams } from './upstreams.js';
-import { combinedReport, viewRows, viewSpec, viewState } from './views.js';
+import { collectionOf, TooManyUpstreamsError, UnknownDomainError, type Upstreams } from './upstreams.js';
+import { apiResourcesSnapshot, combinedReport, resolveView, viewColumns, ViewError, viewRows, viewState, type ViewSpec } from './views.js';
 
 export interface HttpContext {
   readonly client: KubeClient;
@@ -32,6 +33,8 @@ export interface HttpContext {
   readonly generations: GenerationCounter;
   readonly hub: StreamHub;
   readonly metrics: MetricsCache;
+  /** What the cluster serves: resource domains, `api-resources`, counts. */
+  readonly discovery: Discovery;
   readonly faults: StreamFaults | null;
   readonly startedAt: number;
   readonly limits: HttpLimits;
@@ -143,6 +146,8 @@ function upstreamFailure(error: unknown): HttpError {
     return new HttpError(503, error.code, error.message, { 'Retry-After': String(Math.ceil(error.retryAfterMs / 1000)) });
   }
   if (error instanceof TooManyUpstreamsError) return new HttpError(503, error.code, error.message, { 'Retry-After': String(tooManyUpstreamsRetrySeconds) });
+  if (error instanceof ViewError) return new HttpError(error.code === 'bad-scope' ? 400 : 404, error.code, error.message);
+  if (error instanceof UnknownDomainError) return new HttpError(404, error.code, error.message);
   if (error instanceof KubeApiError) {
     const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 502;
     const code = status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'upstream-error';
@@ -224,8 +229,9 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
   if (segments[1] !== 'v1') throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
   const [, , area, ...rest] = segments;
 
-  if (method === 'GET' && area === 'snapshot' && rest.length === 1) {
-    return snapshot(context, state, request, response, rest[0]!, url.searchParams.get('scope') ?? '');
+  // A built-in domain is one segment; a resource domain is group/version/resource.
+  if (method === 'GET' && area === 'snapshot' && (rest.length === 1 || rest.length === 3)) {
+    return snapshot(context, state, request, response, rest.join('/'), url.searchParams.get('scope') ?? '');
   }
   if (method === 'GET' && area === 'metrics' && rest.length === 1) {
     const domain = metricsDomain(rest[0]!);
@@ -292,11 +298,26 @@ async function snapshot(context: HttpContext, state: HttpState, request: Incomin
   if (!isDomain(domain)) throw new HttpError(404, 'unknown-domain', `unknown domain "${domain}"`);
   const problem = scopeProblem(domain, scope);
   if (problem !== null) throw new HttpError(400, 'bad-scope', problem);
+  if (domain === 'api-resources') return apiResources(context, request, response);
   if (!isStreamDomain(domain)) {
     const body = await metrics(context, domain === 'node-metrics' ? 'node-metrics' : 'pod-metrics', scope);
     return sendJson(response, 200, body);
   }
-  await sendSnapshot(context, state.snapshots, request, response, domain, scope);
+  const view = await resolveView(context.discovery, domain, scope);
+  await sendSnapshot(context, state.snapshots, request, response, view);
+}
+
+/** `GET /api/v1/snapshot/api-resources`: what discovery found, with an ETag like every snapshot. */
+async function apiResources(context: HttpContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  await context.discovery.ready();
+  const { body, etag } = apiResourcesSnapshot(context.discovery, context.generations);
+  if (request.headers['if-none-match'] === etag) {
+    response.writeHead(304, { ETag: etag, 'Cache-Control': 'no-cache' });
+    response.end();
+    return;
+  }
+  if (body.count === 0 && context.discovery.lastError !== null) throw new HttpError(502, 'upstream-error', `discovery failed: ${context.discovery.lastError}`);
+  sendJson(response, 200, body, { ETag: etag });
 }
 
 /** Runs `build` in one of the bounded snapshot slots, or refuses with 503 when all are taken. */
@@ -357,8 +378,8 @@ const firstListWaitMs = 30_000;
  * grace period, so a client that polls is served from the cache from then on. The ETag is
  * checked before any row is serialised, so an unchanged poll costs almost nothing.
  */
-async function sendSnapshot(context: HttpContext, slots: Bound, request: IncomingMessage, response: ServerResponse, domain: StreamDomain, scope: string): Promise<void> {
-  const view = viewSpec(domain, scope);
+async function sendSnapshot(context: HttpContext, slots: Bound, request: IncomingMessage, response: ServerResponse, view: ViewSpec): Promise<void> {
+  const { domain, scope } = view;
   const upstreams = context.upstreams.acquireAll(view.keys);
   const ifNoneMatch = request.headers['if-none-match'];
   const notModified = (etag: string) => {
@@ -376,7 +397,16 @@ async function sendSnapshot(context: HttpContext, slots: Bound, request: Incomin
       if (ifNoneMatch === etag) return notModified(etag);
       return inSnapshotSlot(slots, async () => {
         const items = viewRows(caches, view.namespace);
-        const head: Omit<SnapshotBody, 'items'> = { domain, scope, ...state, generatedAt: new Date().toISOString(), upstream, source: 'cache' };
+        const columns = viewColumns(view, caches);
+        const head: Omit<SnapshotBody, 'items'> = {
+          domain,
+          scope,
+          ...state,
+          generatedAt: new Date().toISOString(),
+          upstream,
+          source: 'cache',
+          ...(columns ? { columns } : {}),
+        };
         await sendJsonInPieces(response, head, items, { ETag: etag }, context.limits.snapshotWriteStallMs);
       });
     }
@@ -390,7 +420,7 @@ async function sendSnapshot(context: HttpContext, slots: Bound, request: Incomin
     await Promise.all(upstreams.map((u) => u.listSettled(firstListWaitMs)));
     await inSnapshotSlot(slots, async () => {
       const generation = context.generations.next();
-      const fresh = await readFromApi(context, domain, scope, view.namespace);
+      const fresh = await readFromApi(context, view);
       const digest = digestOf(fresh.rows);
       // A fresh read is the same answer as long as its rows and the upstream's state are.
       const etag = `"api-${digest}-${fresh.rows.length}-${upstream.state}"`;
@@ -405,6 +435,7 @@ async function sendSnapshot(context: HttpContext, slots: Bound, request: Incomin
         digest,
         upstream: withReason(upstream),
         source: 'api',
+        ...(fresh.columns ? { columns: fresh.columns } : {}),
       };
       await sendJsonInPieces(response, head, fresh.rows, { ETag: etag }, context.limits.snapshotWriteStallMs);
     });
@@ -417,21 +448,31 @@ function withReason(report: UpstreamReport): UpstreamReport {
   return { ...report, reason: report.reason ?? report.state };
 }
 
-async function readFromApi(context: HttpContext, domain: StreamDomain, scope: string, namespace: string | null): Promise<{ rows: Row[]; resourceVersion: string }> {
-  if (domain === 'pod-logs') {
-    const rows = await fetchLogTail(context.client, parseLogScope(scope));
-    return { rows, resourceVersion: rows[rows.length - 1]?.time ?? '' };
+/**
+ * The view read straight from the API server, narrowed to its namespace on the server: the same
+ * rows (and, for a resource domain, columns) its upstream would hold.
+ */
+export async function readFromApi(
+  context: Pick<HttpContext, 'client'>,
+  view: ViewSpec,
+): Promise<{ rows: Row[]; resourceVersion: string; columns: readonly ColumnDefinition[] | null }> {
+  const namespace = view.namespace ?? '';
+  if (view.domain === 'pod-logs') {
+    const rows = await fetchLogTail(context.client, parseLogScope(view.scope));
+    return { rows, resourceVersion: rows[rows.length - 1]?.time ?? '', columns: null };
   }
   const rows: Row[] = [];
   const versions: string[] = [];
-  for (const key of viewSpec(domain, scope).keys) {
-    if (!isResourceName(key)) continue;
-    const spec = resourceSpecs[key];
-    const list = await listAll(context.client, collectionPath(spec, namespace ?? ''), spec.project);
+  let columns: readonly ColumnDefinition[] | null = null;
+  for (const key of view.keys) {
+    const collection = isResourceName(key) ? specCollection(resourceSpecs[key], collectionPath(resourceSpecs[key], namespace)) : collectionOf(key, view.resource, namespace);
+    if (!collection) continue;
+    const list = await listAll(context.client, collection);
     rows.push(...list.rows);
     versions.push(list.resourceVersion);
+    columns ??= list.columns;
   }
-  return { rows, resourceVersion: versions.join(',') };
+  return { rows, resourceVersion: versions.join(','), columns };
 }
 
 async function cordon(context: HttpContext, response: ServerResponse, name: string, unschedulable: boolean): Promise<void> {

@@ -28,13 +28,15 @@ import {
   type RowChange,
   type SubscribeFrame,
 } from '../adapters/protocol.js';
+import type { Discovery } from '../adapters/kube/discovery.js';
 import type { KubeliveConfig } from '../machines/config.js';
+import { isResourceDomain } from '../machines/domains.js';
 import { streamSubscriptionMachine, type FrameParams } from '../machines/streamSubscriptionMachine.js';
 import type { CacheChange, GenerationCounter } from './cache.js';
 import type { StreamFaults } from './faults.js';
 import { StreamSocket } from './streamSocket.js';
-import { TooManyUpstreamsError, type Upstream, type Upstreams } from './upstreams.js';
-import { combinedReport, viewRows, viewSpec, viewState, type ViewSpec } from './views.js';
+import { TooManyUpstreamsError, UnknownDomainError, type Upstream, type Upstreams } from './upstreams.js';
+import { combinedReport, resolveView, viewColumns, ViewError, viewRows, viewSpec, viewState, type ViewSpec } from './views.js';
 
 export interface StreamLimits {
   /** Above this many bytes waiting in a socket's send buffer, stop queueing for that client. */
@@ -74,6 +76,8 @@ export interface StreamHubOptions {
   readonly generations: GenerationCounter;
   readonly faults: StreamFaults;
   readonly limits: StreamLimits;
+  /** Resolves resource domains; without it only the built-in domains are served. */
+  readonly discovery?: Discovery;
 }
 
 type SubscriptionActor = Actor<typeof streamSubscriptionMachine>;
@@ -120,6 +124,8 @@ let connectionCounter = 0;
 class Connection {
   readonly id = ++connectionCounter;
   readonly subscriptions = new Map<string, Subscription>();
+  /** Subscribe frames of resource domains waiting for discovery: their ids are taken. */
+  readonly resolving = new Set<string>();
   readonly openedAt = Date.now();
   framesIn = 0;
   /** When it last had a subscription or a frame in: the idle reclaim counts from here. */
@@ -157,6 +163,8 @@ export class StreamHub {
   private readonly machine: typeof streamSubscriptionMachine;
 
   constructor(private readonly options: StreamHubOptions) {
+    // A kind the cluster stopped serving (its CRD deleted): its subscriptions end, with the reason.
+    options.upstreams.onDomainGone((key, reason) => this.endSubscriptionsOf(key, reason));
     // One implementation for every actor: each finds its subscription through `self`.
     const on = (work: (subscription: Subscription, seq: number) => void) => ({ self }: { self: AnyActorRef }, params: FrameParams) => {
       const subscription = this.subscriptionOf.get(self);
@@ -288,6 +296,7 @@ export class StreamHub {
         this.subscribe(connection, frame);
         break;
       case 'unsubscribe': {
+        if (connection.resolving.delete(frame.id)) return; // it was still waiting for discovery
         const subscription = connection.subscriptions.get(frame.id);
         if (!subscription) return this.refuse(connection, frame.id, 'unknown-id', `no subscription "${frame.id}"`);
         this.unsubscribe(subscription);
@@ -304,11 +313,11 @@ export class StreamHub {
 
   private subscribe(connection: Connection, frame: SubscribeFrame): void {
     const { limits } = this.options;
-    if (connection.subscriptions.has(frame.id)) {
+    if (connection.subscriptions.has(frame.id) || connection.resolving.has(frame.id)) {
       this.sendError(connection, { type: 'error', id: frame.id, code: 'duplicate-id', reason: `subscription "${frame.id}" already exists`, fatal: false });
       return;
     }
-    if (connection.subscriptions.size >= limits.maxSubscriptionsPerSocket) {
+    if (connection.subscriptions.size + connection.resolving.size >= limits.maxSubscriptionsPerSocket) {
       this.refuse(connection, frame.id, 'too-many-subscriptions', `at most ${limits.maxSubscriptionsPerSocket} subscriptions per connection`);
       return;
     }
@@ -321,12 +330,35 @@ export class StreamHub {
       );
       return;
     }
-    const view = viewSpec(frame.domain, frame.scope);
+    if (!isResourceDomain(frame.domain)) {
+      this.start(connection, frame, viewSpec(frame.domain, frame.scope));
+      return;
+    }
+    const discovery = this.options.discovery;
+    if (!discovery) return this.refuse(connection, frame.id, 'unknown-domain', `${frame.domain}: this backend serves no resource domains`);
+    // Discovery may have to ask the cluster: the id is taken meanwhile, and an unsubscribe cancels.
+    connection.resolving.add(frame.id);
+    resolveView(discovery, frame.domain, frame.scope).then(
+      (view) => {
+        if (!connection.resolving.delete(frame.id) || !this.connections.has(connection)) return;
+        guarded(() => this.start(connection, frame, view));
+      },
+      (error: unknown) => {
+        if (!connection.resolving.delete(frame.id) || !this.connections.has(connection)) return;
+        this.refuse(connection, frame.id, error instanceof ViewError ? error.code : 'upstream-failed', describe(error));
+      },
+    );
+  }
+
+  /** Starts a subscription on a view whose domain and scope are known to be served. */
+  private start(connection: Connection, frame: SubscribeFrame, view: ViewSpec): void {
+    const { limits } = this.options;
     let upstreams: Upstream[];
     try {
       upstreams = this.options.upstreams.acquireAll(view.keys);
     } catch (error) {
-      this.refuse(connection, frame.id, error instanceof TooManyUpstreamsError ? 'too-many-upstreams' : 'upstream-failed', describe(error));
+      const code = error instanceof TooManyUpstreamsError ? 'too-many-upstreams' : error instanceof UnknownDomainError ? 'unknown-domain' : 'upstream-failed';
+      this.refuse(connection, frame.id, code, describe(error));
       return;
     }
     const subscription = new Subscription(frame.id, view, connection, upstreams);
@@ -354,6 +386,19 @@ export class StreamHub {
     for (const upstream of upstreams) {
       subscription.cleanups.push(upstream.onChanges((changes) => this.changed(subscription, changes)));
       subscription.cleanups.push(upstream.onStateChange(() => subscription.send({ type: 'UPSTREAM.CHANGED', ...subscription.facts() })));
+      // Rows printed under new columns (a CRD's printer edited, relisted): the client needs them in a reset.
+      subscription.cleanups.push(upstream.cache.onColumnsChanged(() => subscription.send({ type: 'CLIENT.RESYNC' })));
+    }
+  }
+
+  /** Ends every subscription to a domain whose kind is gone, telling each client why (a fatal error frame). */
+  private endSubscriptionsOf(key: string, reason: string): void {
+    for (const connection of this.connections) {
+      for (const subscription of [...connection.subscriptions.values()]) {
+        if (!subscription.view.keys.includes(key)) continue;
+        this.unsubscribe(subscription);
+        this.refuse(connection, subscription.id, 'unknown-domain', reason);
+      }
     }
   }
 
@@ -445,6 +490,7 @@ export class StreamHub {
       count: state.count,
       digest: state.digest,
       upstream: combinedReport(subscription.upstreams),
+      ...columnsOf(subscription),
     });
   }
 
@@ -495,6 +541,12 @@ export class StreamHub {
 function viewHead(subscription: Subscription, seq: number) {
   const state = viewState(subscription.caches(), subscription.view.namespace);
   return { state, head: { id: subscription.id, seq, generation: state.generation } };
+}
+
+/** `{columns}` for a resource domain's frames, nothing for built-in rows. */
+function columnsOf(subscription: Subscription): { columns?: NonNullable<ReturnType<typeof viewColumns>> } {
+  const columns = viewColumns(subscription.view, subscription.caches());
+  return columns ? { columns } : {};
 }
 
 function describe(error: unknown): string {

@@ -4,18 +4,28 @@
  * `acquire` starts it, the last `release` stops it after the idle grace period, and the cache
  * is dropped with it.
  *
- * Resources are a fixed ten; pod-logs scopes are chosen by clients, so they are bounded
- * (`UpstreamLimits`): past the bound an idle follower (in its grace period) makes room, and when
- * none is idle `acquire` refuses with TooManyUpstreamsError. A scope that was refused (403), does
- * not exist (404) or never listed is forgotten as soon as its last user lets go, rather than
- * lingering for the grace period and retrying a pod that is not there.
+ * Keys are of three families. The ten hand-made resources (`pods`, `deployments`...) always fit.
+ * Resource domains (`core/v1/configmaps`, `example.com/v1/widgets`: any kind discovery lists) and
+ * `helm-releases` are started only for a view that shows them, so 300 kinds served means as many
+ * watches as views open; they are bounded (`maxResourceUpstreams`). pod-logs scopes are chosen
+ * by clients, and bounded too (`maxLogUpstreams`, and a start rate). Past a bound the upstream of
+ * the same family idle longest (in its grace period) makes room, and when none is idle `acquire`
+ * refuses with TooManyUpstreamsError. A scope or kind that was refused (403), does not exist
+ * (404) or never listed is forgotten as soon as its last user lets go, rather than lingering for
+ * the grace period and retrying what is not there.
+ *
+ * A resource domain whose kind the cluster stops serving (its CRD was deleted) is ended: its
+ * users are told (`onDomainGone`) and it is dropped, not retried for ever.
  */
 import { createActor, fromCallback, type Actor } from 'xstate';
 import type { KubeClient } from '../adapters/kube/client.js';
-import { listWatchActors, type CacheSink } from '../adapters/kube/listWatch.js';
+import type { Discovery, DiscoveredResource } from '../adapters/kube/discovery.js';
+import { helmLabelSelector, helmReleaseRow } from '../adapters/kube/helm.js';
+import { listWatchActors, objectCollection, RelistSignal, specCollection, tableCollection, type CacheSink, type Collection, type ListMode } from '../adapters/kube/listWatch.js';
 import { parseLogScope, podLogActors, logTailLines } from '../adapters/kube/logs.js';
 import { proofActor, WatchWitness } from '../adapters/kube/proof.js';
 import { isResourceName, resourceSpecs } from '../adapters/kube/resources.js';
+import { isResourceDomain, parseResourceDomain } from '../machines/domains.js';
 import type { UpstreamReport } from '../adapters/protocol.js';
 import type { KubeliveConfig } from '../machines/config.js';
 import type { UpstreamProofDiagnostics } from '../machines/types.js';
@@ -40,6 +50,12 @@ export interface UpstreamLimits {
   /** Upstreams of any kind at once. */
   readonly maxUpstreams: number;
   /**
+   * Resource-domain and Helm upstreams at once (each a watch and a probe on the API server). A
+   * dashboard shows a few kinds at a time; past this a client is walking every kind the cluster
+   * has, and the idlest one makes room.
+   */
+  readonly maxResourceUpstreams: number;
+  /**
    * New pod-logs followers started per second, for every client together (a bucket that holds
    * a second's worth). Each start costs API requests, and one aborted in flight a new TLS
    * connection: a client naming new scopes in a loop must not set that pace.
@@ -53,6 +69,8 @@ export const defaultUpstreamLimits: UpstreamLimits = {
   // Room for every resource beside a full set of log followers, so logs can never crowd out a
   // resource; it bounds any kind of upstream added later that a client's input can name.
   maxUpstreams: 96,
+  // The sidebar's kinds open one at a time; 32 covers many tabs, each on another kind.
+  maxResourceUpstreams: 32,
   // A person opens a few log views a second at most; a page of them restored at once fits the bucket.
   maxNewLogUpstreamsPerSecond: 20,
 };
@@ -64,7 +82,49 @@ export const defaultUpstreamLimits: UpstreamLimits = {
  */
 export function upstreamSocketBudget(limits: UpstreamLimits): number {
   const resources = Object.keys(resourceSpecs).length;
-  return 2 * resources + Math.min(limits.maxLogUpstreams, limits.maxUpstreams - resources);
+  const room = Math.max(0, limits.maxUpstreams - resources);
+  return 2 * resources + 2 * Math.min(limits.maxResourceUpstreams, room) + Math.min(limits.maxLogUpstreams, room);
+}
+
+/** Which family a key belongs to: the bounds and the grace differ. */
+export type UpstreamFamily = 'resource' | 'domain' | 'log';
+
+export function familyOf(key: string): UpstreamFamily {
+  if (isResourceName(key)) return 'resource';
+  return key.startsWith('pod-logs:') ? 'log' : 'domain';
+}
+
+/** The key of the Helm releases upstream: release Secrets, read whole and projected. */
+export const helmKey = 'helm-releases';
+
+/** The upstream of CRDs that tells discovery when kinds come and go. */
+export const definitionsKey = 'apiextensions.k8s.io/v1/customresourcedefinitions';
+
+/** The collection path of a discovered resource across all namespaces. */
+export function discoveredPath(entry: Pick<DiscoveredResource, 'group' | 'version' | 'resource'>, namespace = ''): string {
+  const prefix = entry.group === '' ? `/api/${entry.version}` : `/apis/${entry.group}/${entry.version}`;
+  return namespace === '' ? `${prefix}/${entry.resource}` : `${prefix}/namespaces/${encodeURIComponent(namespace)}/${entry.resource}`;
+}
+
+/** The collection of a key that is not a hand-made resource or a log: Helm releases or a resource domain. */
+export function collectionOf(key: string, entry: DiscoveredResource | null, namespace = ''): Collection | null {
+  if (key === helmKey) {
+    // Release Secrets can be large (a chart's manifest and values, up to 1 MiB each): small pages.
+    return objectCollection(namespace === '' ? '/api/v1/secrets' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, helmReleaseRow, {
+      query: { labelSelector: helmLabelSelector },
+      pageSize: 50,
+    });
+  }
+  return entry ? tableCollection(discoveredPath(entry, entry.namespaced ? namespace : '')) : null;
+}
+
+/** The cluster does not serve this kind (any more). */
+export class UnknownDomainError extends Error {
+  readonly code = 'unknown-domain';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownDomainError';
+  }
 }
 
 /** A new upstream was refused: the bound is reached and every upstream under it has a user. */
@@ -83,6 +143,8 @@ export interface UpstreamsOptions {
   readonly watchTimeoutSeconds?: readonly [number, number];
   readonly ringSize?: number;
   readonly limits?: UpstreamLimits;
+  /** What the cluster serves: resource-domain upstreams are made from it. */
+  readonly discovery?: Discovery;
 }
 
 /** How the upstream bounds stand, for diagnostics. */
@@ -91,9 +153,13 @@ export interface UpstreamBoundsReport {
   readonly maxUpstreams: number;
   readonly logUpstreams: number;
   readonly maxLogUpstreams: number;
+  readonly resourceUpstreams: number;
+  readonly maxResourceUpstreams: number;
   readonly maxNewLogUpstreamsPerSecond: number;
   /** New upstreams refused, by the bound that refused them. */
-  readonly refused: { readonly logs: number; readonly total: number; readonly rate: number };
+  readonly refused: { readonly logs: number; readonly resources: number; readonly total: number; readonly rate: number };
+  /** Resource-domain upstreams ended because the cluster stopped serving their kind. */
+  readonly endedGone: number;
   /** Idle log followers stopped before their grace ran out, to make room for a new one. */
   readonly evictedIdle: number;
   /** Log followers forgotten at their last release because the pod was refused (403), missing (404) or never listed. */
@@ -118,6 +184,10 @@ export interface UpstreamDiagnostics {
   readonly lastError: string | null;
   readonly stopsInMs: number | null;
   readonly proof: UpstreamProofDiagnostics;
+  /** How the last list was read: `paginated`, or `unpaginated after expired continue` (issue 14). Null before one landed. */
+  readonly lastList: ListMode | null;
+  /** Lists that fell back to one unpaginated read because a continue token expired. */
+  readonly unpaginatedFallbacks: number;
 }
 
 type UpstreamActor = Actor<typeof upstreamMachine>;
@@ -135,11 +205,16 @@ export class Upstream {
   private stopAt: number | null = null;
   private releasedAt: number | null = null;
   running = true;
+  /** How the last list was read, and how often a list fell back to one unpaginated read. */
+  lastList: ListMode | null = null;
+  unpaginatedFallbacks = 0;
+  /** Ends the running watch with a relist (the columns rows are printed under changed). */
+  readonly relistSignal = new RelistSignal();
 
   constructor(
     readonly key: string,
     private readonly makeCache: () => ResourceCache,
-    actors: (sink: CacheSink, witness: WatchWitness) => Parameters<typeof upstreamMachine.provide>[0]['actors'],
+    actors: (sink: CacheSink, witness: WatchWitness, relist: RelistSignal) => Parameters<typeof upstreamMachine.provide>[0]['actors'],
     timings: UpstreamTimings,
   ) {
     this.cache = makeCache();
@@ -148,10 +223,15 @@ export class Upstream {
     // The sink goes through `this.cache`, so a restart's fresh cache is what the next list fills;
     // the witness remembers what the watch delivered, for the probes that prove it complete.
     const sink: CacheSink = {
-      replace: (rows, rv) => {
-        this.cache.replace(rows, rv);
+      replace: (rows, rv, columns) => {
+        this.cache.replace(rows, rv, columns ?? null);
         witness.listed(rv);
       },
+      listedBy: (mode) => {
+        this.lastList = mode;
+        if (mode !== 'paginated') this.unpaginatedFallbacks++;
+      },
+      columns: () => this.cache.columns,
       apply: (type, row, rv) => {
         this.cache.apply(type, row, rv);
         witness.delivered(rv, row as { namespace?: string; name?: string });
@@ -161,7 +241,7 @@ export class Upstream {
         witness.delivered(rv);
       },
     };
-    this.actor = createActor(upstreamMachine.provide({ actors: actors(sink, witness) }), { input: { resource: key, timings } });
+    this.actor = createActor(upstreamMachine.provide({ actors: actors(sink, witness, this.relistSignal) }), { input: { resource: key, timings } });
     this.actor.subscribe({
       next: () => this.noticeState(),
       error: () => this.noticeState(),
@@ -185,6 +265,11 @@ export class Upstream {
   get barren(): boolean {
     const { context } = this.actor.getSnapshot();
     return !this.cache.listed || this.state === 'forbidden' || context.lastFailureStatus === 403 || context.lastFailureStatus === 404;
+  }
+
+  /** The HTTP status of its last failure while nothing has worked since (404: the kind is gone). */
+  get lastFailureStatus(): number | null {
+    return this.actor.getSnapshot().context.lastFailureStatus;
   }
 
   report(now = Date.now()): UpstreamReport {
@@ -305,6 +390,8 @@ export class Upstream {
         lapses: context.lapses,
         lastFailure: context.lastProofError,
       },
+      lastList: this.lastList,
+      unpaginatedFallbacks: this.unpaginatedFallbacks,
     };
   }
 
@@ -338,16 +425,20 @@ function isolate<T>(listener: (value: T) => void, value: T): void {
 export class Upstreams {
   private readonly upstreams = new Map<string, Upstream>();
   private readonly limits: UpstreamLimits;
-  private readonly refused = { logs: 0, total: 0, rate: 0 };
+  private readonly refused = { logs: 0, resources: 0, total: 0, rate: 0 };
   /** Log follower starts the bucket allows now, refilled at `maxNewLogUpstreamsPerSecond`. */
   private startTokens: number;
   private tokensAt = Date.now();
   private evictedIdle = 0;
   private forgottenAtRelease = 0;
+  private endedGone = 0;
+  private readonly goneListeners = new Set<(key: string, reason: string) => void>();
+  private stopFollowing: (() => void) | null = null;
 
   constructor(private readonly options: UpstreamsOptions) {
     this.limits = options.limits ?? defaultUpstreamLimits;
     this.startTokens = this.limits.maxNewLogUpstreamsPerSecond;
+    options.discovery?.onChange(() => this.dropWhatIsNoLongerServed());
   }
 
   private timings(stallTimeoutMs: number, freshnessBoundMs: number | null): UpstreamTimings {
@@ -368,13 +459,15 @@ export class Upstreams {
 
   /**
    * Starts (or keeps) the upstream for `key`; every acquire needs a release. Throws
-   * TooManyUpstreamsError when a new one would pass a bound and no idle one can make room.
+   * TooManyUpstreamsError when a new one would pass a bound and no idle one can make room, and
+   * UnknownDomainError for a resource domain discovery does not list.
    */
   acquire(key: string): Upstream {
     let upstream = this.upstreams.get(key);
     if (!upstream) {
+      const make = this.maker(key);
       this.makeRoomFor(key);
-      upstream = this.create(key);
+      upstream = make();
       this.upstreams.set(key, upstream);
     }
     upstream.hold();
@@ -397,11 +490,11 @@ export class Upstreams {
     const upstream = this.upstreams.get(key);
     if (!upstream) return;
     // Resources are few and keep their counters for diagnostics; a log follower per pod ever
-    // viewed would pile up, so those are forgotten once idle.
-    if (isResourceName(key)) return upstream.letGo(this.options.config.upstreamIdleGraceMs);
+    // viewed, or an upstream per kind ever opened, would pile up, so those are forgotten once idle.
+    if (familyOf(key) === 'resource') return upstream.letGo(this.options.config.upstreamIdleGraceMs);
     if (upstream.users <= 1 && upstream.barren) {
-      // A pod that is not there (or not ours to read) is not worth the grace period: it would
-      // retry the API server until it ran out, once per scope a client made up.
+      // A pod or kind that is not there (or not ours to read) is not worth the grace period: it
+      // would retry the API server until it ran out, once per name a client made up.
       upstream.users = 0;
       this.forget(upstream);
       this.forgottenAtRelease++;
@@ -412,16 +505,82 @@ export class Upstreams {
     });
   }
 
+  /** Hears that a resource domain's kind is no longer served: its users must let go. */
+  onDomainGone(listener: (key: string, reason: string) => void): () => void {
+    this.goneListeners.add(listener);
+    return () => this.goneListeners.delete(listener);
+  }
+
+  /**
+   * Keeps discovery told of CRDs coming and going: holds a list-watch of the cluster's
+   * CustomResourceDefinitions (when discovery lists them and we may read them) and rediscovers
+   * at each change. One watch for the life of the backend, the price of noticing a new kind
+   * within a second instead of at the next periodic rediscovery.
+   */
+  followDefinitions(): void {
+    const discovery = this.options.discovery;
+    if (!discovery || this.stopFollowing) return;
+    let held: Upstream | null = null;
+    const hold = () => {
+      if (held || !discovery.resolve(definitionsKey)) return;
+      try {
+        held = this.acquire(definitionsKey);
+      } catch {
+        return;
+      }
+      const definitions = held;
+      let timer: NodeJS.Timeout | null = null;
+      const changed = () => {
+        // A burst of changes (a chart installing ten CRDs) is one rediscovery.
+        if (timer) return;
+        timer = setTimeout(() => {
+          timer = null;
+          const names = [...definitions.cache.rowsIn(null)].map((row) => row.name);
+          discovery.setCustomResources(names);
+          void discovery.refresh();
+        }, 100);
+        timer.unref();
+      };
+      const offChanges = definitions.onChanges((changes) => {
+        if (changes.length > 0) changed();
+        // A CRD edited (its printer columns, say): the kind's rows are printed anew.
+        for (const entry of changes) {
+          if (entry.change.op !== 'upsert') continue;
+          const [plural, ...group] = entry.change.row.name.split('.');
+          for (const upstream of this.upstreams.values()) {
+            const gvr = parseResourceDomain(upstream.key);
+            if (gvr && gvr.resource === plural && gvr.group === group.join('.')) upstream.relistSignal.fire();
+          }
+        }
+      });
+      letGoOfDefinitions = () => {
+        offChanges();
+        if (timer) clearTimeout(timer);
+        this.release(definitionsKey);
+      };
+    };
+    let letGoOfDefinitions = () => {};
+    const offDiscovery = discovery.onChange(hold);
+    this.stopFollowing = () => {
+      offDiscovery();
+      letGoOfDefinitions();
+    };
+    hold();
+  }
+
   bounds(): UpstreamBoundsReport {
     return {
       upstreams: this.upstreams.size,
       maxUpstreams: this.limits.maxUpstreams,
-      logUpstreams: this.logCount(),
+      logUpstreams: this.count('log'),
       maxLogUpstreams: this.limits.maxLogUpstreams,
+      resourceUpstreams: this.count('domain'),
+      maxResourceUpstreams: this.limits.maxResourceUpstreams,
       maxNewLogUpstreamsPerSecond: this.limits.maxNewLogUpstreamsPerSecond,
       refused: { ...this.refused },
       evictedIdle: this.evictedIdle,
       forgottenAtRelease: this.forgottenAtRelease,
+      endedGone: this.endedGone,
     };
   }
 
@@ -434,6 +593,7 @@ export class Upstreams {
   }
 
   dispose(): void {
+    this.stopFollowing?.();
     for (const upstream of this.upstreams.values()) upstream.dispose();
     this.upstreams.clear();
   }
@@ -444,78 +604,132 @@ export class Upstreams {
     this.upstreams.delete(upstream.key);
   }
 
-  private logCount(): number {
+  private count(family: UpstreamFamily): number {
     let n = 0;
-    for (const key of this.upstreams.keys()) if (!isResourceName(key)) n++;
+    for (const key of this.upstreams.keys()) if (familyOf(key) === family) n++;
     return n;
   }
 
   /**
+   * After a rediscovery: each resource-domain upstream whose kind is gone (its CRD deleted) is
+   * ended, its users told first. A group that could not be read this time (an aggregated API
+   * that is down) is not taken for gone.
+   */
+  private dropWhatIsNoLongerServed(): void {
+    const discovery = this.options.discovery;
+    if (!discovery) return;
+    for (const upstream of [...this.upstreams.values()]) {
+      const gvr = isResourceDomain(upstream.key) ? parseResourceDomain(upstream.key) : null;
+      if (!gvr || discovery.resolve(upstream.key)) continue;
+      if (discovery.failedGroups.some((gv) => gv.startsWith(`${gvr.group}/`))) continue;
+      const reason = `${upstream.key} is no longer served by the cluster (its CustomResourceDefinition or API was removed)`;
+      for (const listener of this.goneListeners) isolate((r: string) => listener(upstream.key, r), reason);
+      upstream.users = 0;
+      this.forget(upstream);
+      this.endedGone++;
+    }
+  }
+
+  /**
    * A new upstream for `key` must fit under the bounds. Resources always fit (there are ten, and
-   * `maxUpstreams` leaves room for them); a log follower past a bound takes the place of the
-   * longest-idle follower, or is refused when every one has a user.
+   * `maxUpstreams` leaves room for them); a log follower or a resource domain past a bound takes
+   * the place of the longest-idle upstream of its family, or is refused when every one has a user.
    */
   private makeRoomFor(key: string): void {
-    if (isResourceName(key)) return;
-    const { maxLogUpstreams, maxUpstreams, maxNewLogUpstreamsPerSecond: perSecond } = this.limits;
-    const now = Date.now();
-    this.startTokens = Math.min(perSecond, this.startTokens + ((now - this.tokensAt) / 1000) * perSecond);
-    this.tokensAt = now;
-    if (this.startTokens < 1) {
-      this.refused.rate++;
-      throw new TooManyUpstreamsError(`the backend starts at most ${perSecond} new pod log followers a second, for every client together; retry in a second`);
+    const family = familyOf(key);
+    if (family === 'resource') return;
+    const { maxLogUpstreams, maxResourceUpstreams, maxUpstreams, maxNewLogUpstreamsPerSecond: perSecond } = this.limits;
+    if (family === 'log') {
+      const now = Date.now();
+      this.startTokens = Math.min(perSecond, this.startTokens + ((now - this.tokensAt) / 1000) * perSecond);
+      this.tokensAt = now;
+      if (this.startTokens < 1) {
+        this.refused.rate++;
+        throw new TooManyUpstreamsError(`the backend starts at most ${perSecond} new pod log followers a second, for every client together; retry in a second`);
+      }
     }
-    while (this.logCount() >= maxLogUpstreams || this.upstreams.size >= maxUpstreams) {
-      const idlest = this.longestIdleLog();
+    const familyMax = family === 'log' ? maxLogUpstreams : maxResourceUpstreams;
+    while (this.count(family) >= familyMax || this.upstreams.size >= maxUpstreams) {
+      const familyFull = this.count(family) >= familyMax;
+      const idlest = this.longestIdle(familyFull ? family : null);
       if (idlest) {
         this.forget(idlest);
         this.evictedIdle++;
         continue;
       }
-      const logsFull = this.logCount() >= maxLogUpstreams;
-      if (logsFull) this.refused.logs++;
+      if (familyFull && family === 'log') this.refused.logs++;
+      else if (familyFull) this.refused.resources++;
       else this.refused.total++;
       throw new TooManyUpstreamsError(
-        logsFull
+        familyFull && family === 'log'
           ? `the backend follows at most ${maxLogUpstreams} pod logs at once, for every client together, and all are in use; close a log view and retry`
-          : `the backend runs at most ${maxUpstreams} upstreams at once and all are in use; retry later`,
+          : familyFull
+            ? `the backend watches at most ${maxResourceUpstreams} kinds beyond its own at once, for every client together, and all are in use; close a view and retry`
+            : `the backend runs at most ${maxUpstreams} upstreams at once and all are in use; retry later`,
       );
     }
-    this.startTokens -= 1;
+    if (family === 'log') this.startTokens -= 1;
   }
 
-  private longestIdleLog(): Upstream | undefined {
+  /** The upstream (of a family, or of any but the hand-made resources) whose last user left longest ago. */
+  private longestIdle(family: UpstreamFamily | null): Upstream | undefined {
     let idlest: Upstream | undefined;
     for (const [key, upstream] of this.upstreams) {
-      if (isResourceName(key) || upstream.users > 0 || upstream.idleSince === null) continue;
+      const f = familyOf(key);
+      if (f === 'resource' || (family !== null && f !== family) || upstream.users > 0 || upstream.idleSince === null) continue;
       if (!idlest || upstream.idleSince < idlest.idleSince!) idlest = upstream;
     }
     return idlest;
   }
 
-  private create(key: string): Upstream {
+  /** How to make the upstream for `key`; throws before anything is made when the key names nothing served. */
+  private maker(key: string): () => Upstream {
     const { client, generations, config } = this.options;
     const ringSize = this.options.ringSize ?? resumeRingSize;
+    const provable = this.timings(config.upstreamStallTimeoutMs, config.freshnessBoundMs);
     if (isResourceName(key)) {
       const spec = resourceSpecs[key];
-      return new Upstream(
-        key,
-        () => new ResourceCache(key, generations, { ringSize }),
-        (sink, witness) => ({ ...listWatchActors(client, spec, sink), proveResource: proofActor(client, spec.path, witness) }),
-        this.timings(config.upstreamStallTimeoutMs, config.freshnessBoundMs),
-      );
+      return () =>
+        new Upstream(
+          key,
+          () => new ResourceCache(key, generations, { ringSize }),
+          (sink, witness) => ({ ...listWatchActors(client, specCollection(spec), sink), proveResource: proofActor(client, spec.path, witness) }),
+          provable,
+        );
     }
     if (key.startsWith('pod-logs:')) {
       const target = parseLogScope(key.slice('pod-logs:'.length));
-      return new Upstream(
-        key,
-        () => new ResourceCache(key, generations, { ringSize: logTailLines * 2, maxRows: logTailLines }),
-        // A log has no resourceVersions to probe with: its follow is its own proof.
-        (sink) => ({ ...podLogActors(client, target, sink), proveResource: fromCallback(() => {}) }),
-        this.timings(logStallTimeoutMs, null),
-      );
+      return () =>
+        new Upstream(
+          key,
+          () => new ResourceCache(key, generations, { ringSize: logTailLines * 2, maxRows: logTailLines }),
+          // A log has no resourceVersions to probe with: its follow is its own proof.
+          (sink) => ({ ...podLogActors(client, target, sink), proveResource: fromCallback(() => {}) }),
+          this.timings(logStallTimeoutMs, null),
+        );
     }
-    throw new Error(`no upstream for "${key}"`);
+    const entry = key === helmKey ? null : (this.options.discovery?.resolve(key) ?? null);
+    const collection = collectionOf(key, entry);
+    if (!collection) throw new UnknownDomainError(`${key} is not a resource this cluster serves`);
+    const labelSelector = key === helmKey ? helmLabelSelector : undefined;
+    return () => {
+      const upstream = new Upstream(
+        key,
+        () => new ResourceCache(key, generations, { ringSize }),
+        (sink, witness, relist) => ({
+          ...listWatchActors(client, collection, sink, relist),
+          proveResource: proofActor(client, collection.path, witness, labelSelector),
+        }),
+        provable,
+      );
+      // A list or watch that answers 404 may mean the kind is gone (its CRD deleted): ask
+      // discovery, which ends this upstream if so (rate-limited; a typo costs nothing more).
+      if (entry) {
+        upstream.onStateChange(() => {
+          if (upstream.lastFailureStatus === 404) void this.options.discovery?.refreshIfStale();
+        });
+      }
+      return upstream;
+    };
   }
 }
-

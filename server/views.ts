@@ -3,11 +3,13 @@
  * namespace it is narrowed to, and its rows, count, digest, resourceVersion and generation,
  * computed the same way for snapshots, resets, updates and heartbeats so they always agree.
  */
-import { formatDigest } from '../adapters/digest.js';
+import { digestOf, formatDigest } from '../adapters/digest.js';
+import { isListWatchable, type DiscoveredResource, type Discovery } from '../adapters/kube/discovery.js';
 import { domainResources, type ListWatchedDomain } from '../adapters/kube/resources.js';
-import type { Row, StreamDomain, UpstreamReport } from '../adapters/protocol.js';
-import { combineAggregates, type ResourceCache } from './cache.js';
-import { logKey, type Upstream } from './upstreams.js';
+import type { ApiResourceRow, ColumnDefinition, Row, SnapshotBody, StreamDomain, UpstreamReport } from '../adapters/protocol.js';
+import { isResourceDomain } from '../machines/domains.js';
+import { combineAggregates, type GenerationCounter, type ResourceCache } from './cache.js';
+import { helmKey, logKey, type Upstream } from './upstreams.js';
 
 export interface ViewSpec {
   readonly domain: StreamDomain;
@@ -16,18 +18,61 @@ export interface ViewSpec {
   readonly keys: readonly string[];
   /** The namespace rows must be in, or null for all. */
   readonly namespace: string | null;
+  /** A resource domain's kind, as discovery lists it; null for the built-in domains. */
+  readonly resource: DiscoveredResource | null;
 }
 
 function isListWatchedDomain(domain: StreamDomain): domain is ListWatchedDomain {
   return Object.hasOwn(domainResources, domain);
 }
 
+/** A view that cannot be: the domain is not served (`unknown-domain`) or the scope does not fit it (`bad-scope`). */
+export class ViewError extends Error {
+  constructor(
+    readonly code: 'unknown-domain' | 'bad-scope',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ViewError';
+  }
+}
+
+/** The view of a built-in domain (its scope already checked). Resource domains need `resolveView`. */
 export function viewSpec(domain: StreamDomain, scope: string): ViewSpec {
-  if (domain === 'pod-logs') return { domain, scope, keys: [logKey(scope)], namespace: null };
-  // Helm releases and resource domains are not served yet: the backend refuses them before this.
-  if (!isListWatchedDomain(domain)) throw new Error(`no view for ${domain}`);
+  if (domain === 'pod-logs') return { domain, scope, keys: [logKey(scope)], namespace: null, resource: null };
+  if (domain === 'helm-releases') return { domain, scope, keys: [helmKey], namespace: scope !== '' ? scope : null, resource: null };
+  if (!isListWatchedDomain(domain)) throw new ViewError('unknown-domain', `${domain} needs discovery: resolve it with resolveView`);
   const namespaced = domain === 'pods' || domain === 'events' || domain === 'workloads';
-  return { domain, scope, keys: domainResources[domain], namespace: namespaced && scope !== '' ? scope : null };
+  return { domain, scope, keys: domainResources[domain], namespace: namespaced && scope !== '' ? scope : null, resource: null };
+}
+
+/**
+ * The view of any streamed domain. A resource domain must be one discovery lists with list and
+ * watch (a domain it does not know makes it ask the cluster again, at most every few seconds,
+ * so a CRD created a moment ago is found), and a namespace scope needs a namespaced kind.
+ */
+export async function resolveView(discovery: Discovery, domain: StreamDomain, scope: string): Promise<ViewSpec> {
+  if (!isResourceDomain(domain)) return viewSpec(domain, scope);
+  await discovery.ready();
+  let entry = discovery.resolve(domain);
+  if (!entry) {
+    await discovery.refreshIfStale();
+    entry = discovery.resolve(domain);
+  }
+  if (!entry) {
+    const other = discovery.resolveAnyVersion(domain);
+    const hint = other ? `; it is served as ${other.group === '' ? 'core' : other.group}/${other.version}/${other.resource}` : '';
+    throw new ViewError('unknown-domain', `the cluster does not serve ${domain}${hint}`);
+  }
+  if (!isListWatchable(entry)) throw new ViewError('unknown-domain', `${domain} cannot be listed and watched (verbs: ${entry.verbs.join(', ') || 'none'})`);
+  if (!entry.namespaced && scope !== '') throw new ViewError('bad-scope', `${domain} is cluster-wide and takes no namespace scope`);
+  return { domain, scope, keys: [domain], namespace: scope !== '' ? scope : null, resource: entry };
+}
+
+/** The columns a view's rows follow: a resource domain's cache's; undefined for built-in rows. */
+export function viewColumns(view: ViewSpec, caches: readonly ResourceCache[]): readonly ColumnDefinition[] | undefined {
+  if (view.resource === null) return undefined;
+  return caches[0]?.columns ?? undefined;
 }
 
 export interface ViewState {
@@ -75,4 +120,44 @@ export function combinedReport(upstreams: readonly Upstream[], now = Date.now())
       ? null
       : Math.max(...reports.map((r) => r.report.proofAgeMs as number)),
   };
+}
+
+/** The generation each discovery answer was first served with: it moves only when the answer does. */
+const discoveryGenerations = new WeakMap<Discovery, { digest: string; generation: number }>();
+
+/**
+ * The `api-resources` snapshot: every resource discovery found, sorted by domain. Its digest and
+ * ETag change only when an entry does; its upstream is discovery itself (unhealthy, with the
+ * reason, when the last rediscovery failed and the rows are the previous answer).
+ */
+export function apiResourcesSnapshot(discovery: Discovery, generations: GenerationCounter): { body: SnapshotBody<ApiResourceRow>; etag: string } {
+  const items = discovery.rows().sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
+  const digest = digestOf(items);
+  let memo = discoveryGenerations.get(discovery);
+  if (!memo || memo.digest !== digest) {
+    memo = { digest, generation: generations.next() };
+    discoveryGenerations.set(discovery, memo);
+  }
+  const healthy = discovery.lastError === null;
+  const body: SnapshotBody<ApiResourceRow> = {
+    domain: 'api-resources',
+    scope: '',
+    resourceVersion: digest,
+    generation: memo.generation,
+    generatedAt: new Date().toISOString(),
+    items,
+    count: items.length,
+    digest,
+    upstream: {
+      state: healthy ? 'watching' : 'backoff',
+      healthy,
+      lastEventAgeMs: discovery.refreshedAt === null ? null : Date.now() - discovery.refreshedAt,
+      relists: discovery.refreshes,
+      errors: 0,
+      reason: healthy ? null : `discovery: ${discovery.lastError}`,
+      proofAgeMs: null,
+    },
+    source: 'api',
+  };
+  return { body, etag: `"discovery-${digest}-${items.length}"` };
 }

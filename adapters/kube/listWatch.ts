@@ -1,71 +1,189 @@
 /**
- * The list and watch effects the upstream machine names, for one Kubernetes resource: `list`
- * reads every page into the cache and resolves with the list's resourceVersion; `watchFrom`
- * opens a watch with bookmarks and a server-side timeout, feeds each event to the cache and
- * tells the machine what happened.
+ * The list and watch effects the upstream machine names, for one collection: `list` reads every
+ * page into the cache and resolves with the list's resourceVersion; `watchFrom` opens a watch
+ * with bookmarks and a server-side timeout, feeds each event to the cache and tells the machine
+ * what happened.
+ *
+ * A `Collection` says how to read one: its path and query, the Accept header, and how a page and
+ * a watch event become rows. The hand-made resources read whole objects (`objectCollection`);
+ * resource domains read Tables (`tableCollection`), whose columns travel with the rows.
  */
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { ListInput, ListOutput, UpstreamEvent, WatchInput } from '../../machines/upstreamMachine.js';
-import type { Row } from '../rows.js';
-import { KubeApiError, type KubeClient } from './client.js';
+import type { ColumnDefinition, Row } from '../rows.js';
+import { KubeApiError, type KubeClient, type Query } from './client.js';
 import { type ResourceSpec } from './resources.js';
 import type { KubeObject } from './rows.js';
+import { readResourceEvent, readResourcePage, sameColumns, tableAccept } from './tableRows.js';
+
+/** How the last list was read: `paginated`, or one unpaginated read after a continue token expired. */
+export type ListMode = 'paginated' | 'unpaginated after expired continue';
 
 /** The part of the cache a list-watch writes to. */
 export interface CacheSink {
-  replace(rows: readonly Row[], resourceVersion: string): void;
+  replace(rows: readonly Row[], resourceVersion: string, columns?: readonly ColumnDefinition[] | null): void;
   apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', row: Row, resourceVersion: string): void;
   bookmark(resourceVersion: string): void;
+  /** How the list that just landed was read (lists only). */
+  listedBy?(mode: ListMode): void;
+  /** The columns rows are printed under now (Table collections); null when not known. */
+  columns?(): readonly ColumnDefinition[] | null;
 }
 
 /** 500 is client-go's page size: big enough to list fast, small enough to keep pages cheap. */
 export const listPageSize = 500;
+
+/** One page of a list, read. */
+export interface Page {
+  readonly rows: Row[];
+  readonly resourceVersion: string;
+  readonly continueToken: string;
+  readonly columns: readonly ColumnDefinition[] | null;
+}
+
+/** One watch event's object, read. */
+export interface WatchedObject {
+  readonly row: Row | null;
+  readonly resourceVersion: string;
+  /** Columns the event carried, when any (the first event of a Table watch). */
+  readonly columns: readonly ColumnDefinition[] | null;
+}
+
+/** How to list and watch one collection, and read what comes back. */
+export interface Collection {
+  /** The collection path across all namespaces, e.g. `/apis/apps/v1/deployments`. */
+  readonly path: string;
+  /** Asked of every list and watch: a label selector, `includeObject`. */
+  readonly query?: Query;
+  readonly accept?: string;
+  /** Page size; smaller for collections of large objects (Helm release Secrets). */
+  readonly pageSize?: number;
+  /** Largest answer accepted for one page. */
+  readonly maxPageBytes?: number;
+  readonly readPage: (body: unknown) => Page;
+  readonly readEvent: (type: string, object: unknown) => WatchedObject;
+}
 
 interface ListPage {
   metadata?: { resourceVersion?: string; continue?: string };
   items?: KubeObject[];
 }
 
+/** A collection of whole objects, each projected to a row (the hand-made resources, Helm releases). */
+export function objectCollection(path: string, project: (object: KubeObject) => Row | null, extra: Partial<Pick<Collection, 'query' | 'pageSize' | 'maxPageBytes'>> = {}): Collection {
+  return {
+    path,
+    ...extra,
+    readPage: (body) => {
+      const page = (body ?? {}) as ListPage;
+      const rows: Row[] = [];
+      for (const object of page.items ?? []) {
+        const row = project(object);
+        if (row) rows.push(row);
+      }
+      return { rows, resourceVersion: page.metadata?.resourceVersion ?? '', continueToken: page.metadata?.continue ?? '', columns: null };
+    },
+    readEvent: (type, object) => {
+      const kubeObject = (object ?? {}) as KubeObject;
+      return { row: type === 'BOOKMARK' ? null : project(kubeObject), resourceVersion: kubeObject.metadata?.resourceVersion ?? '', columns: null };
+    },
+  };
+}
+
+/** The collection of a hand-made resource. */
+export function specCollection(spec: ResourceSpec, path = spec.path): Collection {
+  return objectCollection(path, spec.project);
+}
+
+/** A resource domain's collection, read in Table form with metadata-only objects. */
+export function tableCollection(path: string): Collection {
+  return {
+    path,
+    query: { includeObject: 'Metadata' },
+    accept: tableAccept,
+    readPage: (body) => {
+      const page = readResourcePage(body);
+      return { rows: page.rows, resourceVersion: page.resourceVersion, continueToken: page.continueToken, columns: page.columns };
+    },
+    readEvent: (type, object) => readResourceEvent(type, object),
+  };
+}
+
+export interface ListResult {
+  readonly rows: Row[];
+  readonly resourceVersion: string;
+  readonly columns: readonly ColumnDefinition[] | null;
+  readonly mode: ListMode;
+}
+
 /**
- * Lists every page of a collection. If the continue token expires halfway (410), the list starts
- * over once, as client-go does, since pages from two different snapshots cannot be mixed.
+ * Lists every page of a collection. Pages from two different snapshots cannot be mixed, so if
+ * the continue token expires halfway (410: the list's snapshot fell out of the server's history
+ * window, as it does under churn faster than we page), the list falls back to one unpaginated
+ * read. client-go's pager does the same (tools/pager, `FullListIfExpired`, on by default): only
+ * for an Expired error on the second page or later, never on the first, since a list whose
+ * first page expires has a problem an unpaginated read does not solve. Starting over paginated
+ * instead can loop for ever: each new run expires the same way. An unpaginated read is served
+ * in one go, from the watch cache or etcd, and always finishes; it costs the server one large
+ * answer instead of pages.
  */
-export async function listAll(client: KubeClient, path: string, project: (object: KubeObject) => Row, signal?: AbortSignal): Promise<{ rows: Row[]; resourceVersion: string }> {
-  for (let attempt = 0; ; attempt++) {
-    const rows: Row[] = [];
-    let token: string | undefined;
-    let resourceVersion = '';
-    try {
-      do {
-        const page = await client.requestJson<ListPage>('GET', path, {
-          query: { limit: listPageSize, continue: token },
-          ...(signal ? { signal } : {}),
-        });
-        for (const object of page.items ?? []) rows.push(project(object));
-        resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-        token = page.metadata?.continue || undefined;
-      } while (token);
-      return { rows, resourceVersion };
-    } catch (error) {
-      if (attempt === 0 && token !== undefined && error instanceof KubeApiError && error.status === 410) continue;
-      throw error;
-    }
+export async function listAll(client: KubeClient, collection: Collection, signal?: AbortSignal, namespacePath?: string): Promise<ListResult> {
+  const path = namespacePath ?? collection.path;
+  const base = {
+    ...(collection.accept ? { accept: collection.accept } : {}),
+    ...(collection.maxPageBytes ? { maxBytes: collection.maxPageBytes } : {}),
+    ...(signal ? { signal } : {}),
+  };
+  const rows: Row[] = [];
+  let token: string | undefined;
+  let resourceVersion = '';
+  let columns: readonly ColumnDefinition[] | null = null;
+  try {
+    do {
+      const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query, limit: collection.pageSize ?? listPageSize, continue: token } });
+      const page = collection.readPage(body);
+      rows.push(...page.rows);
+      resourceVersion = page.resourceVersion || resourceVersion;
+      // Columns come with every page; the first page's are the printer's (a CRD edited between
+      // pages changes nothing until the next list).
+      columns ??= page.columns;
+      token = page.continueToken || undefined;
+    } while (token);
+    return { rows, resourceVersion, columns, mode: 'paginated' };
+  } catch (error) {
+    if (token === undefined || !(error instanceof KubeApiError) || error.status !== 410) throw error;
   }
+  const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query }, maxBytes: 1024 * 1024 * 1024 });
+  const page = collection.readPage(body);
+  return { rows: page.rows, resourceVersion: page.resourceVersion, columns: page.columns, mode: 'unpaginated after expired continue' };
 }
 
 interface WatchLine {
   type?: string;
-  object?: KubeObject & { code?: number; message?: string; reason?: string };
+  object?: { code?: number; message?: string; reason?: string; metadata?: { resourceVersion?: string } };
 }
 
-/** The machine's `listResource` and `watchResource` actors for one resource, writing to `sink`. */
-export function listWatchActors(client: KubeClient, resource: ResourceSpec, sink: CacheSink) {
+/** Asks a running watch to end with a relist (the columns the rows are printed under changed). */
+export class RelistSignal {
+  private readonly listeners = new Set<() => void>();
+  on(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  fire(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/** The machine's `listResource` and `watchResource` actors for one collection, writing to `sink`. */
+export function listWatchActors(client: KubeClient, collection: Collection, sink: CacheSink, relist?: RelistSignal) {
   return {
     listResource: fromPromise<ListOutput, ListInput>(async ({ signal }) => {
-      const { rows, resourceVersion } = await listAll(client, resource.path, resource.project, signal);
+      const { rows, resourceVersion, columns, mode } = await listAll(client, collection, signal);
       // The machine may have moved on (stopped) while the last page was in flight.
       if (signal.aborted) throw new Error('list abandoned');
-      sink.replace(rows, resourceVersion);
+      sink.replace(rows, resourceVersion, columns);
+      sink.listedBy?.(mode);
       return { resourceVersion };
     }),
     watchResource: fromCallback<EventObject, WatchInput>(({ input, sendBack }) => {
@@ -80,6 +198,8 @@ export function listWatchActors(client: KubeClient, resource: ResourceSpec, sink
         abort?.();
         send(event);
       };
+      // Rows printed under other columns cannot be mixed with the cache's: list them all again.
+      const stopListening = relist?.on(() => finish({ type: 'WATCH.GONE' }));
       const onLine = (text: string) => {
         if (finished) return;
         let line: WatchLine;
@@ -90,35 +210,41 @@ export function listWatchActors(client: KubeClient, resource: ResourceSpec, sink
           return;
         }
         const object = line.object ?? {};
-        const resourceVersion = object.metadata?.resourceVersion ?? '';
         switch (line.type) {
           case 'ADDED':
           case 'MODIFIED':
           case 'DELETED':
-            sink.apply(line.type, resource.project(object), resourceVersion);
-            send({ type: 'WATCH.PROGRESS', resourceVersion });
+          case 'BOOKMARK': {
+            const read = collection.readEvent(line.type, object);
+            if (read.columns && sink.columns && !sameColumns(read.columns, sink.columns())) {
+              // The printer changed (a CRD's printer columns were edited): relist and reset.
+              finish({ type: 'WATCH.GONE' });
+              return;
+            }
+            if (line.type === 'BOOKMARK' || !read.row) sink.bookmark(read.resourceVersion);
+            else sink.apply(line.type, read.row, read.resourceVersion);
+            send({ type: 'WATCH.PROGRESS', resourceVersion: read.resourceVersion });
             break;
-          case 'BOOKMARK':
-            sink.bookmark(resourceVersion);
-            send({ type: 'WATCH.PROGRESS', resourceVersion });
-            break;
+          }
           case 'ERROR':
             // An in-stream Status: 410 Expired means our resourceVersion is too old.
             if (object.code === 410 || object.reason === 'Expired' || object.reason === 'Gone') finish({ type: 'WATCH.GONE' });
-            else finish({ type: 'WATCH.FAILED', status: object.code, message: object.message ?? 'watch error' });
+            else finish({ type: 'WATCH.FAILED', ...(object.code !== undefined ? { status: object.code } : {}), message: object.message ?? 'watch error' });
             break;
           default:
             break;
         }
       };
       client
-        .openStream(resource.path, {
+        .openStream(collection.path, {
           query: {
+            ...collection.query,
             watch: 'true',
             allowWatchBookmarks: 'true',
             resourceVersion: input.resourceVersion || undefined,
             timeoutSeconds: input.timeoutSeconds,
           },
+          ...(collection.accept ? { accept: collection.accept } : {}),
           signal: request.signal,
         })
         .then(
@@ -141,6 +267,7 @@ export function listWatchActors(client: KubeClient, resource: ResourceSpec, sink
         );
       // Cleanup when the machine leaves `watching`: close the connection, report nothing more.
       return () => {
+        stopListening?.();
         if (!finished) {
           finished = true;
           abort?.();

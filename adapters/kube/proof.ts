@@ -158,6 +158,8 @@ export interface ProbeOptions {
   readonly signal: AbortSignal;
   /** Watch only part of the collection (`metadata.namespace=…`): fewer changes to carry. */
   readonly fieldSelector?: string | null;
+  /** The main watch's own label selector (Helm's release Secrets): a probe must watch the same set. */
+  readonly labelSelector?: string | undefined;
 }
 
 /** One probe: the events since `from` up to the server's bookmark, each checked against the witness. */
@@ -175,6 +177,7 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
         resourceVersion: from || undefined,
         timeoutSeconds: probeTimeoutSeconds,
         fieldSelector: options.fieldSelector ?? undefined,
+        labelSelector: options.labelSelector,
       },
       // Metadata only: a probe needs each change's resourceVersion, not the object. A server that
       // cannot do it answers plain objects, which read the same way.
@@ -247,7 +250,7 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
  * The upstream machine's `proveResource` actor: probes every `intervalMs` while the machine
  * watches, and reports each outcome. The first probe waits for the main watch to connect.
  */
-export function proofActor(client: KubeClient, path: string, witness: WatchWitness) {
+export function proofActor(client: KubeClient, path: string, witness: WatchWitness, labelSelector?: string) {
   return fromCallback<EventObject, ProofInput>(({ input, sendBack }) => {
     const send = (event: UpstreamEvent) => sendBack(event);
     const controller = new AbortController();
@@ -273,7 +276,7 @@ export function proofActor(client: KubeClient, path: string, witness: WatchWitne
       const fieldSelector = !wholeNext && witness.busy ? witness.sample() : null;
       wholeNext = false;
       witness.rotate();
-      const outcome = await probeOnce({ client, path, witness, from, graceMs: input.graceMs, signal: controller.signal, fieldSelector });
+      const outcome = await probeOnce({ client, path, witness, from, graceMs: input.graceMs, signal: controller.signal, fieldSelector, labelSelector });
       if (controller.signal.aborted) return;
       if (!outcome.ok) {
         // A sample can fail for want of a change where a whole probe would not: the next is whole.
