@@ -14,7 +14,7 @@ import { containerLog, finishOfRun, formatLine, isSameRunningRun, linesToPrint, 
 import type { ContainerLog } from './logs.js';
 import type { MetricsClock } from './metrics.js';
 import { hasPodMetrics, nodeMetrics, podMetrics } from './metrics.js';
-import { openApiV3 } from './openapi.js';
+import { openApiV2Json, openApiV2Protobuf, openApiV2ProtobufType, openApiV3 } from './openapi.js';
 import { applyPatch } from './patch.js';
 import { crdStatus, immutableChange, invalidCrd, validateCrd, withDefaults } from './crds.js';
 import { aggregatedDiscovery, aggregatedMediaType, apiGroupDocument, apiGroupList, apiResourceList, apiVersions, discoveryFormat, etagOf } from './discovery.js';
@@ -189,6 +189,13 @@ export class ApiServer {
     if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     const path = '/' + segments.join('/');
     if (path === '/version') return sendJson(res, 200, versionInfo);
+    if (path === '/openapi/v2') {
+      if (!String(req.headers.accept ?? '').includes('protobuf')) return sendJson(res, 200, openApiV2Json(this.ctx.registry));
+      const body = openApiV2Protobuf(this.ctx.registry);
+      res.writeHead(200, { 'Content-Type': openApiV2ProtobufType, 'Content-Length': body.length });
+      res.end(body);
+      return;
+    }
     if (segments[0] === 'openapi' && segments[1] === 'v3') {
       const doc = openApiV3(this.ctx.registry, segments.slice(2));
       if (doc) return sendJson(res, 200, doc);
