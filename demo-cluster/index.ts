@@ -65,6 +65,11 @@ export interface DemoCluster {
   };
   /** The objects of a resource (plural, e.g. `pods` or `deployments`) as stored now, for tests that compare state. */
   listObjects(resource: string, namespace?: string): unknown[];
+  /**
+   * Every resource served right now, as the registry has it (built-in and from established CRDs):
+   * what discovery lists and kubectl api-resources prints.
+   */
+  servedResources(): { group: string; version: string; plural: string; kind: string; namespaced: boolean; verbs: string[]; shortNames: string[] }[];
   /** Watches open right now. */
   openWatches(): number;
   /**
@@ -185,6 +190,8 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
       if (!store) throw new Error(`unknown resource ${resource}`);
       return [...store.values(namespace)].map((o) => structuredClone(o));
     },
+    servedResources: () =>
+      registry.all().map((r) => ({ group: r.group, version: r.version, plural: r.plural, kind: r.kind, namespaced: r.namespaced, verbs: [...r.verbs], shortNames: [...(r.shortNames ?? [])] })),
     openWatches: () => api?.openWatchCount ?? 0,
     requestCounts: () => Object.fromEntries(api?.requestCounts ?? []),
     churn(count) {
