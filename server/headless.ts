@@ -6,13 +6,17 @@
 import WebSocket from 'ws';
 import type { Engine, SocketLike } from '../adapters/engine/engine.js';
 import { createEngine } from '../adapters/engine/engine.js';
-import type { Row } from '../adapters/protocol.js';
+import type { RowsChanged } from '../adapters/engine/store.js';
+import type { ApiResourceRow, Row } from '../adapters/protocol.js';
 import { ConfigError, parseDuration } from '../machines/config.js';
-import type { DiagnosticsRow } from '../machines/diagnostics.js';
 import type { Domain } from '../machines/domains.js';
-import { domainNames, isDomain, scopeProblem, subscriptionKey } from '../machines/domains.js';
+import { domainNames, domainSpec, isDomain, scopeProblem, subscriptionKey } from '../machines/domains.js';
 import { startBackend } from './backend.js';
+import { createFollower } from './diagnosticsFollow.js';
+import { resolveDomain, ResourceNameError } from './resourceNames.js';
 import { untilSignal } from './signals.js';
+import type { WatchEventType, WatchView } from './watchPrinter.js';
+import { changeJson, changeLine, formatTable, listOrder, printColumns } from './watchPrinter.js';
 
 export class HeadlessUsageError extends Error {}
 
@@ -63,25 +67,30 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- watch ------------------------------------------------------------------------------------
 
-export const watchUsage = `Usage: kubelive watch <domain> [--scope S] [--server URL] [--json] [--once]
+export const watchUsage = `Usage: kubelive watch NAME [--scope NS] [--server URL] [--json] [--once]
 
-Prints the domain's rows as soon as the first snapshot lands, then every change
-(ADDED, MODIFIED, DELETED), as the engine sees them. Without --server it starts
-'kubelive serve --demo' in-process.
+NAME is any resource name kubectl takes (pods, po, deploy, configmaps, cm, Deployment,
+deployments.apps, deployments.v1.apps, widgets.example.com), a domain (core/v1/configmaps),
+or one of kubelive's own domains: workloads, helm-releases, api-resources, pod-logs.
 
-  --scope S      namespace for pods, workloads, events ('' = all); ns/pod[/container] for pod-logs
+Prints the rows as 'kubectl get' prints them as soon as the first snapshot lands, then every
+change as one line: time, event (ADDED, MODIFIED, DELETED), kind, namespace/name and the row's
+other columns. Without --server it starts 'kubelive serve --demo' in-process.
+
+  --scope NS     a namespace ('' or none = all namespaces); ns/pod[/container] for pod-logs
   --server URL   a running kubelive backend, e.g. http://127.0.0.1:7654/
-  --json         one JSON object per line: {"type", "key", "row"}
+  --json         one JSON object per line: {"type", "key", "row", "time", "kind", "namespace",
+                 "name"} and, for resources, "columns" (the names of row.cells)
   --once         print the rows once and exit`;
 
 interface WatchArgs extends CommonArgs {
-  domain: Domain;
+  name: string;
   scope: string;
   once: boolean;
 }
 
 export function parseWatchArgs(argv: readonly string[]): WatchArgs | { help: true } {
-  let domain: string | null = null;
+  let name: string | null = null;
   let scope = '';
   const args = { server: null as string | null, json: false, once: false, metricsIntervalMs: null as number | null };
   for (let i = 0; i < argv.length; i++) {
@@ -92,62 +101,139 @@ export function parseWatchArgs(argv: readonly string[]): WatchArgs | { help: tru
     else if (arg === '--scope') scope = takeValue(argv, i++, arg);
     else if (arg === '--server') args.server = checkServer(takeValue(argv, i++, arg));
     else if (arg.startsWith('--')) throw new HeadlessUsageError(`unknown option ${arg}`);
-    else if (domain === null) domain = arg;
+    else if (name === null) name = arg;
     else throw new HeadlessUsageError(`unexpected argument "${arg}"`);
   }
-  if (domain === null) throw new HeadlessUsageError('watch needs a domain');
-  const spec = parseDomainSpec(`${domain}=${scope}`, scope);
-  return { ...args, help: false, domain: spec.domain, scope: spec.scope };
+  if (name === null) throw new HeadlessUsageError('watch needs a resource name (pods, deploy, configmaps, widgets.example.com...)');
+  // A bad namespace is refused before any backend starts; pod-logs' ns/pod scope is checked once resolved.
+  const problem = name === 'pod-logs' ? null : scopeProblem('pods', scope);
+  if (problem) throw new HeadlessUsageError(problem);
+  return { ...args, help: false, name, scope };
 }
 
-function describeRow(row: Row): string {
-  const r = row as unknown as Record<string, unknown>;
-  const where = typeof r.namespace === 'string' ? `${r.namespace}/` : '';
-  const fields = ['kind', 'phase', 'ready', 'restarts', 'nodeName', 'unschedulable', 'reason', 'line']
-    .filter((f) => r[f] !== undefined && r[f] !== null && r[f] !== '')
-    .map((f) => `${f}=${typeof r[f] === 'string' ? r[f] : JSON.stringify(r[f])}`);
-  return `${where}${row.name} ${fields.join(' ')}`.trim();
-}
-
-async function runWatchWith(engine: Engine, args: WatchArgs, out: (line: string) => void): Promise<void> {
-  const key = subscriptionKey(args.domain, args.scope);
-  const seen = new Map<string, string>();
-  const print = (type: 'ADDED' | 'MODIFIED' | 'DELETED', row: Row) =>
-    out(args.json ? JSON.stringify({ type, key, row }) : `${type.padEnd(8)} ${describeRow(row)}`);
-  const diff = () => {
-    if (!engine.store.collection(key)) return;
-    const now = new Map(engine.store.rows(key).map((row) => [row.uid, row] as const));
-    for (const [uid, row] of now) {
-      const before = seen.get(uid);
-      if (before === undefined) print('ADDED', row);
-      else if (before !== row.resourceVersion) print('MODIFIED', row);
-      seen.set(uid, row.resourceVersion);
-    }
-    for (const [uid, rv] of [...seen]) {
-      if (!now.has(uid)) {
-        print('DELETED', { uid, resourceVersion: rv, name: uid } as Row);
-        seen.delete(uid);
-      }
-    }
-  };
-  const release = engine.subscribe(args.domain, args.scope);
-  const stopListening = engine.store.subscribe(diff);
+/**
+ * The backend's discovery rows, in the order it serves them; null when it serves none (a backend
+ * from before resource domains), and then only the built-in names resolve.
+ */
+async function fetchDiscovery(server: string): Promise<ApiResourceRow[] | null> {
+  const url = new URL('api/v1/snapshot/api-resources?scope=', server.endsWith('/') ? server : `${server}/`);
+  let response: Response;
   try {
-    if (args.once) {
-      for (let waited = 0; !engine.store.collection(key); waited += 50) {
-        if (waited > 60_000) throw new Error(`no data for ${key} within a minute`);
-        const row = engine.diagnostics().rows.find((r) => r.key === key);
-        if (row?.state === 'blocked') throw new Error(`${key}: ${row.reason}${row.lastError ? ` (${row.lastError})` : ''}`);
-        await sleep(50);
-      }
-      diff();
-      return;
+    response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(discoveryTimeoutMs) });
+  } catch (error) {
+    throw new Error(`cannot read discovery from ${url.origin}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`discovery: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
+  const body = (await response.json()) as { items?: unknown };
+  return Array.isArray(body.items) ? (body.items as ApiResourceRow[]) : null;
+}
+
+/** Discovery may have to ask a large cluster for every group first; past this, something is wrong. */
+const discoveryTimeoutMs = 30_000;
+
+interface WatchTarget {
+  readonly view: WatchView;
+  readonly warnings: readonly string[];
+}
+
+/** Resolves the typed name to a domain and checks the scope against what discovery says of it. */
+function watchTarget(args: WatchArgs, discovery: ApiResourceRow[] | null): WatchTarget {
+  let resolved;
+  try {
+    resolved = resolveDomain(args.name, discovery);
+  } catch (error) {
+    if (error instanceof ResourceNameError) throw new HeadlessUsageError(error.message);
+    throw error;
+  }
+  const { domain, resource, warnings } = resolved;
+  if (domainSpec(domain).retrieval === 'metrics') {
+    throw new HeadlessUsageError(`${domain} are metrics samples, not rows to watch; 'kubelive diagnostics --domains ${domain}' shows how they are retrieved`);
+  }
+  if (resource) {
+    const name = resource.group ? `${resource.resource}.${resource.group}` : resource.resource;
+    if (!resource.namespaced && args.scope !== '') throw new HeadlessUsageError(`${name} is cluster-scoped: --scope takes a namespace only for namespaced kinds`);
+    const missing = ['list', 'watch'].filter((verb) => !resource.verbs.includes(verb));
+    if (missing.length > 0) throw new HeadlessUsageError(`${name} cannot be watched: the server does not allow ${missing.join(' or ')} on it`);
+  }
+  const problem = scopeProblem(domain, args.scope);
+  if (problem === 'no scope') throw new HeadlessUsageError(`${domain} needs --scope namespace/pod[/container]`);
+  if (problem) throw new HeadlessUsageError(problem);
+  const namespaced = resource ? resource.namespaced : domainSpec(domain).scope === 'namespace';
+  const view: WatchView = { domain, scope: args.scope, kind: resource?.kind ?? null, allNamespaces: namespaced && args.scope === '' };
+  return { view, warnings };
+}
+
+/** Waits for the subscription's first answer; throws when it is blocked (refused, forbidden) before one. */
+async function firstAnswer(engine: Engine, key: string): Promise<void> {
+  for (let waited = 0; !engine.store.collection(key); waited += 50) {
+    if (waited > 60_000) throw new Error(`no data for ${key} within a minute`);
+    const row = engine.diagnostics().rows.find((r) => r.key === key);
+    if (row?.state === 'blocked') throw new Error(`${key}: ${row.reason}${row.lastError ? ` (${row.lastError})` : ''}`);
+    await sleep(50);
+  }
+}
+
+/**
+ * Prints the first answer as a table (or as ADDED lines with --json), then every change. Each
+ * row is remembered as it arrives, so a delete names the object it removes. The store dropping a
+ * subscription's rows (a scope change, a fallback starting afresh) is no delete: what comes back
+ * is compared with what was printed.
+ */
+async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, out: (line: string) => void): Promise<void> {
+  const key = subscriptionKey(view.domain, view.scope);
+  const printed = new Map<string, Row>();
+  let started = false;
+  const emit = (type: WatchEventType, row: Row, at: number) => {
+    const definitions = engine.store.columns(key);
+    out(args.json ? changeJson(type, key, row, view, definitions, at) : changeLine(type, row, view, printColumns(view, definitions), at));
+  };
+  const printFirst = (rows: Row[], at: number) => {
+    rows.sort(listOrder);
+    for (const row of rows) printed.set(row.uid, row);
+    if (args.json) for (const row of rows) emit('ADDED', row, at);
+    else if (rows.length === 0) console.error(view.allNamespaces || view.scope === '' ? 'No resources found' : `No resources found in ${view.scope} namespace.`);
+    else for (const line of formatTable(printColumns(view, engine.store.columns(key)), rows, at)) out(line);
+  };
+  const onChange = (change: RowsChanged) => {
+    if (change.key !== key) return;
+    const held = engine.store.collection(key);
+    if (!held) return;
+    const at = Date.now();
+    if (!started) {
+      started = true;
+      return printFirst([...held.rows.values()], at);
     }
-    await untilSignal();
+    const uids = change.uids === 'all' ? [...new Set([...printed.keys(), ...held.rows.keys()])] : change.uids;
+    const changes: Array<{ type: WatchEventType; row: Row }> = [];
+    for (const uid of uids) {
+      const now = held.rows.get(uid);
+      const before = printed.get(uid);
+      if (now && !before) changes.push({ type: 'ADDED', row: now });
+      else if (now && before && before.resourceVersion !== now.resourceVersion) changes.push({ type: 'MODIFIED', row: now });
+      else if (!now && before) changes.push({ type: 'DELETED', row: before });
+      if (now) printed.set(uid, now);
+      else printed.delete(uid);
+    }
+    for (const c of changes.sort((a, b) => listOrder(a.row, b.row))) emit(c.type, c.row, at);
+  };
+  const release = engine.subscribe(view.domain, view.scope);
+  const stopListening = engine.store.onRowsChanged(onChange);
+  try {
+    await firstAnswer(engine, key);
+    if (!args.once) await untilSignal();
   } finally {
     stopListening();
     release();
   }
+}
+
+function usageFailure(command: string, error: unknown, usage: string): number | null {
+  if (error instanceof HeadlessUsageError || error instanceof ConfigError) {
+    console.error(`kubelive ${command}: ${error.message}\n\n${usage}`);
+    return 2;
+  }
+  return null;
 }
 
 export async function runWatch(argv: string[], out: (line: string) => void = console.log): Promise<number> {
@@ -155,10 +241,8 @@ export async function runWatch(argv: string[], out: (line: string) => void = con
   try {
     args = parseWatchArgs(argv);
   } catch (error) {
-    if (error instanceof HeadlessUsageError || error instanceof ConfigError) {
-      console.error(`kubelive watch: ${error.message}\n\n${watchUsage}`);
-      return 2;
-    }
+    const code = usageFailure('watch', error, watchUsage);
+    if (code !== null) return code;
     throw error;
   }
   if (args.help) {
@@ -166,15 +250,23 @@ export async function runWatch(argv: string[], out: (line: string) => void = con
     return 0;
   }
   const backend = await backendFor(args.server);
-  const engine = createEngine({ server: backend.url, socket: nodeSocket });
+  let engine: Engine | null = null;
   try {
-    await runWatchWith(engine, args, out);
+    const target = watchTarget(args, await fetchDiscovery(backend.url));
+    for (const warning of target.warnings) console.error(`kubelive watch: warning: ${warning}`);
+    engine = createEngine({ server: backend.url, socket: nodeSocket });
+    await runWatchWith(engine, args, target.view, out);
     return 0;
   } catch (error) {
+    // A name that resolves to nothing is the user's to fix: the message says how, without the whole usage.
+    if (error instanceof HeadlessUsageError) {
+      console.error(`kubelive watch: ${error.message}`);
+      return 2;
+    }
     console.error(`kubelive watch: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
-    engine.stop();
+    engine?.stop();
     await backend.stop();
   }
 }
@@ -191,9 +283,13 @@ age against the freshness bound. Without --server it starts the demo backend.
 
   --domains LIST   domains, each optionally with =scope (default: nodes,pods,workloads,
                    namespaces,events,node-metrics,pod-metrics)
-  --json           JSON: one object per print, {connection, rows, metricsIntervalMs}
-  --follow         keep printing every --interval until interrupted
-  --interval D     print cadence with --follow (default 1s)
+  --json           JSON: one object per print, {at, connection, rows, metricsIntervalMs,
+                   rejected, framesRefused}; with --follow a line only when something
+                   changed, naming the row keys in "changed" ("connection" for the socket)
+  --follow         keep watching until interrupted: on a terminal the table is redrawn in
+                   place every --interval; piped, the table is printed once and then only
+                   the rows that changed, one line each, stamped with the time
+  --interval D     how often --follow looks (default 1s)
   --settle D       how long to let subscriptions settle before the first print (default 3s)
   --metrics-interval D   the metrics cadence to run with (default 5s)`;
 
@@ -239,35 +335,17 @@ export function parseDiagnosticsArgs(argv: readonly string[]): DiagnosticsArgs |
   return args;
 }
 
-const age = (ms: number | null) => (ms === null ? '-' : ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`);
-
-export function formatDiagnosticsRow(r: DiagnosticsRow): string[] {
-  const stream = r.stream ? `${r.stream.connected ? 'connected' : 'not connected'}${r.stream.delivering ? ', delivering' : ''} (last ${age(r.stream.lastDeliveryAgeMs)})` : 'none';
-  const polling = r.polling.enabled ? `on, every ${age(r.polling.intervalMs)}` : 'paused';
-  const upstream = r.upstream
-    ? `${r.upstream.state}${r.upstream.healthy ? '' : ' (unhealthy)'}${r.upstreamProofAgeMs === null ? '' : `, proven ${age(r.upstreamProofAgeMs)} ago`}`
-    : '-';
-  // The end-to-end proof (oldest of upstream proof, delivery, agreement) against the bound.
-  const proof = r.stream ? `${r.proofAgeMs === null ? 'none' : age(r.proofAgeMs)} / ${age(r.freshnessBoundMs)}` : '-';
-  return [r.domain, r.scope || '(all)', r.state, r.mode, r.health, r.reason ?? '-', stream, polling, upstream, proof, age(r.dataAgeMs)];
-}
-
-export function formatDiagnosticsTable(rows: readonly DiagnosticsRow[]): string {
-  const header = ['DOMAIN', 'SCOPE', 'STATE', 'MODE', 'HEALTH', 'REASON', 'STREAM', 'POLLING', 'UPSTREAM', 'PROOF / BOUND', 'DATA AGE'];
-  const lines = [header, ...rows.map(formatDiagnosticsRow)];
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
-  return lines.map((l) => l.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
-
-export async function runDiagnostics(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+export async function runDiagnostics(
+  argv: string[],
+  write: (text: string) => void = (text) => void process.stdout.write(text),
+  output: { isTTY: boolean; columns: () => number } = { isTTY: process.stdout.isTTY === true, columns: () => process.stdout.columns ?? 80 },
+): Promise<number> {
   let args;
   try {
     args = parseDiagnosticsArgs(argv);
   } catch (error) {
-    if (error instanceof HeadlessUsageError || error instanceof ConfigError) {
-      console.error(`kubelive diagnostics: ${error.message}\n\n${diagnosticsUsage}`);
-      return 2;
-    }
+    const code = usageFailure('diagnostics', error, diagnosticsUsage);
+    if (code !== null) return code;
     throw error;
   }
   if (args.help) {
@@ -281,16 +359,10 @@ export async function runDiagnostics(argv: string[], out: (line: string) => void
     config: args.metricsIntervalMs ? { metricsIntervalMs: args.metricsIntervalMs } : {},
   });
   const releases = args.domains.map(({ domain, scope }) => engine.subscribe(domain, scope));
+  const follow = createFollower(args.json ? 'json' : output.isTTY ? 'terminal' : 'piped', output.columns);
   const print = () => {
-    const d = engine.diagnostics();
-    if (args.json) out(JSON.stringify({ at: new Date().toISOString(), ...d }));
-    else {
-      const c = d.connection;
-      out(`connection: ${c ? `${c.state} (connects ${c.connects}, disconnects ${c.disconnects})` : 'none'}; metrics every ${age(d.metricsIntervalMs)}`);
-      out(formatDiagnosticsTable(d.rows));
-      if (engine.counters.framesRefused > 0) out(`frames refused behind a fresh read from the API server: ${engine.counters.framesRefused}`);
-      if (d.rejected.length > 0) out(`refused: ${d.rejected.join('; ')}`);
-    }
+    const text = follow({ diagnostics: engine.diagnostics(), framesRefused: engine.counters.framesRefused, at: Date.now() });
+    if (text !== '') write(text);
   };
   try {
     await sleep(args.settleMs);

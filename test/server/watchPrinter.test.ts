@@ -1,0 +1,64 @@
+/**
+ * What `kubelive watch` prints, without a cluster: the table kubectl's tab writer would lay out,
+ * live ages, and change lines that name time, event, kind and object, deletes included.
+ */
+import type { ColumnDefinition, ResourceRow } from '../../adapters/rows.js';
+import { changeJson, changeLine, formatTable, printColumns, type WatchView } from '../../server/watchPrinter.js';
+
+const column = (name: string, more: Partial<ColumnDefinition> = {}): ColumnDefinition => ({ name, type: 'string', format: '', description: '', priority: 0, ...more });
+const definitions = [column('Name', { format: 'name' }), column('Data', { type: 'integer' }), column('Age'), column('Labels', { priority: 1 })];
+
+const now = Date.parse('2026-11-30T12:00:00Z');
+const row = (namespace: string, name: string, data: number, createdAt: string): ResourceRow => ({
+  uid: `${namespace}/${name}`,
+  resourceVersion: '1',
+  name,
+  namespace,
+  createdAt,
+  owner: null,
+  deleting: false,
+  // The Age the server printed is frozen at projection: the printer reads createdAt instead.
+  cells: [name, data, '1s', 'app=x'],
+});
+
+const view: WatchView = { domain: 'core/v1/configmaps', scope: '', kind: 'ConfigMap', allNamespaces: true };
+
+test('aTableIsLaidOutAsKubectlsTabWriterDoesWithNamespaceFirstAndOnlyPriorityZeroColumns', () => {
+  const rows = [row('shop', 'frontend-config', 3, '2026-11-30T11:55:00Z'), row('kube-system', 'coredns', 12, '2026-11-28T12:00:00Z')];
+  expect(formatTable(printColumns(view, definitions), rows, now)).toEqual([
+    'NAMESPACE     NAME              DATA   AGE',
+    'shop          frontend-config   3      5m',
+    'kube-system   coredns           12     2d',
+  ]);
+  expect(formatTable(printColumns({ ...view, allNamespaces: false }, definitions), [], now)).toEqual([]);
+});
+
+test('aChangeLineNamesTimeEventKindAndObjectThenTheOtherCells', () => {
+  const columns = printColumns(view, definitions);
+  const r = row('shop', 'frontend-config', 4, '2026-11-30T11:55:00Z');
+  expect(changeLine('MODIFIED', r, view, columns, now)).toBe('2026-11-30T12:00:00.000Z  MODIFIED  ConfigMap  shop/frontend-config  DATA=4 AGE=5m');
+  expect(changeLine('DELETED', r, view, columns, now)).toBe('2026-11-30T12:00:00.000Z  DELETED   ConfigMap  shop/frontend-config');
+  const nodes: WatchView = { domain: 'nodes', scope: '', kind: null, allNamespaces: false };
+  const node = { uid: 'n1', resourceVersion: '2', name: 'worker-1', roles: ['worker'], ready: 'True', unschedulable: true, taints: [], kubeletVersion: 'v1.31.4', createdAt: '2026-11-30T09:00:00Z', conditions: [], capacity: { cpuMillicores: 1, memoryBytes: 1 }, allocatable: { cpuMillicores: 1, memoryBytes: 1 } };
+  expect(changeLine('ADDED', node, nodes, printColumns(nodes, null), now)).toBe('2026-11-30T12:00:00.000Z  ADDED     Node  worker-1  STATUS=Ready,SchedulingDisabled ROLES=worker AGE=3h VERSION=v1.31.4');
+});
+
+test('aJsonLineKeepsTypeKeyAndRowAndAddsTimeKindNamespaceNameAndColumns', () => {
+  const r = row('shop', 'frontend-config', 4, '2026-11-30T11:55:00Z');
+  expect(JSON.parse(changeJson('DELETED', 'core/v1/configmaps:', r, view, definitions, now))).toEqual({
+    type: 'DELETED',
+    key: 'core/v1/configmaps:',
+    row: r,
+    time: '2026-11-30T12:00:00.000Z',
+    kind: 'ConfigMap',
+    namespace: 'shop',
+    name: 'frontend-config',
+    columns: ['Name', 'Data', 'Age', 'Labels'],
+  });
+});
+
+test('aCellWithALineBreakIsCutThereAsKubectlCutsIt', () => {
+  const r = { ...row('shop', 'x', 1, '2026-11-30T11:59:00Z'), cells: ['x', 'two\nlines', null, null] };
+  const lines = formatTable(printColumns({ ...view, allNamespaces: false }, definitions), [r], now);
+  expect(lines[1]).toBe('x      two...   60s');
+});
