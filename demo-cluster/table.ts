@@ -218,8 +218,12 @@ function rowObject(o: KubeObject, include: IncludeObject): unknown {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
 }
 
-/** A cell that cannot fail: a printer that chokes on an odd object prints nothing rather than failing the request. */
-function safeCell(column: Column, o: KubeObject, now: number): unknown {
+/**
+ * A cell that cannot fail: a printer that chokes on an odd object prints nothing rather than
+ * failing the request. A CRD column keeps its nulls (a path that found nothing), as
+ * apiextensions' convertor sends them; hand-made printers print '' for nothing.
+ */
+function safeCell(column: Column, o: KubeObject, now: number, keepNull: boolean): unknown {
   let value: unknown;
   try {
     value = column.cell(o, now);
@@ -228,6 +232,7 @@ function safeCell(column: Column, o: KubeObject, now: number): unknown {
   }
   // An object without a creation time (a bookmark's) has no age, as kubectl prints it.
   if (typeof value === 'string' && !o.metadata.creationTimestamp && value.includes('NaN')) return '<unknown>';
+  if (value === null && keepNull) return null;
   return value ?? '';
 }
 
@@ -236,7 +241,7 @@ export function toTable(info: ResourceInfo, objects: Iterable<KubeObject>, optio
   const rows: object[] = [];
   for (const o of objects) {
     const object = rowObject(o, options.includeObject);
-    rows.push({ cells: columns.map((c) => safeCell(c, o, now)), ...(object !== undefined ? { object } : {}) });
+    rows.push({ cells: columns.map((c) => safeCell(c, o, now, info.custom !== undefined)), ...(object !== undefined ? { object } : {}) });
   }
   const metadata: Record<string, unknown> = { resourceVersion: options.resourceVersion };
   if (options.continueToken) metadata.continue = options.continueToken;
