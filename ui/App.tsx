@@ -1,39 +1,60 @@
 /**
- * The dashboard's frame: tabs, settings, the connection banner, and the current view. The last
- * data view stays mounted (hidden) while Diagnostics is open, so Diagnostics shows the
- * subscriptions of what you were looking at instead of watching them linger and stop.
+ * The dashboard's frame: tabs, settings, the connection banner, the sidebar of every kind the
+ * cluster serves, and the current view. The last data view stays mounted (hidden) while
+ * Diagnostics is open, so Diagnostics shows the subscriptions of what you were looking at
+ * instead of watching them linger and stop.
+ *
+ * The screen is the location hash (lib/route.ts): opening a view, a namespace, a sort or an
+ * object pushes a history entry, so Back and Forward walk the screens; typing in a filter
+ * replaces the entry instead of adding one per keystroke.
  */
 import { useSelector } from '@xstate/react';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { diagnoseConnection } from '../machines/diagnostics.js';
 import { Settings } from './components/Settings.js';
+import { Sidebar } from './components/Sidebar.js';
 import { useEngine, useNow } from './hooks/engine.js';
+import { useDiscovery } from './hooks/useCatalog.js';
+import { findKind } from './lib/catalog.js';
 import { headerStatus } from './lib/freshness.js';
 import { describeConnection } from './lib/operatorWords.js';
-import { parseRoute, routeHash, type Route, type Tab } from './lib/route.js';
+import { openView, parseRoute, routeHash, type Route, type Tab } from './lib/route.js';
 import { DiagnosticsView } from './views/DiagnosticsView.js';
+import { HelmView } from './views/HelmView.js';
 import { NodesView } from './views/NodesView.js';
 import { PodsView } from './views/PodsView.js';
+import { ResourceView, type Navigate } from './views/ResourceView.js';
 import { WorkloadsView } from './views/WorkloadsView.js';
 
-const tabs: readonly { id: Tab; label: string }[] = [
+const tabs: readonly { id: Exclude<Tab, 'helm' | 'resource'>; label: string }[] = [
   { id: 'nodes', label: 'Nodes' },
   { id: 'workloads', label: 'Workloads' },
   { id: 'pods', label: 'Pods' },
   { id: 'diagnostics', label: 'Diagnostics' },
 ];
 
-function useRoute(): [Route, (route: Route) => void] {
+function useRoute(): [Route, Navigate] {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
   useEffect(() => {
-    const onHash = () => setRoute(parseRoute(window.location.hash));
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
+    // Back/Forward (popstate) and a hash typed into the address bar (hashchange).
+    const onLocation = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('popstate', onLocation);
+    window.addEventListener('hashchange', onLocation);
+    return () => {
+      window.removeEventListener('popstate', onLocation);
+      window.removeEventListener('hashchange', onLocation);
+    };
   }, []);
-  const navigate = (next: Route) => {
-    window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}${routeHash(next)}`);
-    setRoute(next);
-  };
+  const navigate = useCallback<Navigate>((next, options) => {
+    const hash = routeHash(next);
+    if (hash !== window.location.hash) {
+      const url = `${window.location.pathname}${window.location.search}${hash}`;
+      if (options?.replace) window.history.replaceState(null, '', url);
+      else window.history.pushState(null, '', url);
+    }
+    // What the address says is what shows: the route is read back from the hash it wrote.
+    setRoute(parseRoute(hash));
+  }, []);
   return [route, navigate];
 }
 
@@ -77,13 +98,14 @@ function DisconnectedNotice() {
 
 export function App() {
   const [route, navigate] = useRoute();
+  const discovery = useDiscovery();
   // The data view to keep mounted under Diagnostics.
-  const [dataTab, setDataTab] = useState<Exclude<Tab, 'diagnostics'>>(route.tab === 'diagnostics' ? 'nodes' : route.tab);
+  const [dataRoute, setDataRoute] = useState<Route>(route.tab === 'diagnostics' ? openView(route, 'nodes') : route);
   useEffect(() => {
-    if (route.tab !== 'diagnostics') setDataTab(route.tab);
-  }, [route.tab]);
-  const setNamespace = (namespace: string) => navigate({ ...route, namespace });
-  const showing = route.tab === 'diagnostics' ? dataTab : route.tab;
+    if (route.tab !== 'diagnostics') setDataRoute(route);
+  }, [route]);
+  const showing = route.tab === 'diagnostics' ? dataRoute : route;
+  const setNamespace = (namespace: string) => navigate({ ...showing, namespace });
 
   return (
     <div className="app">
@@ -97,7 +119,7 @@ export function App() {
               role="tab"
               aria-selected={route.tab === t.id}
               className={route.tab === t.id ? 'tab active' : 'tab'}
-              onClick={() => navigate({ ...route, tab: t.id })}
+              onClick={() => navigate(openView(route, t.id))}
               data-testid={`tab-${t.id}`}
             >
               {t.label}
@@ -110,10 +132,15 @@ export function App() {
       </header>
       <DisconnectedNotice />
       <main className="main">
+        <Sidebar route={showing} discovery={discovery.rows} onNavigate={navigate} />
         <div className={route.tab === 'diagnostics' ? 'hidden' : 'pane'}>
-          {showing === 'nodes' ? <NodesView /> : null}
-          {showing === 'workloads' ? <WorkloadsView namespace={route.namespace} onNamespace={setNamespace} /> : null}
-          {showing === 'pods' ? <PodsView namespace={route.namespace} onNamespace={setNamespace} /> : null}
+          {showing.tab === 'nodes' ? <NodesView /> : null}
+          {showing.tab === 'workloads' ? <WorkloadsView namespace={showing.namespace} onNamespace={setNamespace} /> : null}
+          {showing.tab === 'pods' ? <PodsView namespace={showing.namespace} onNamespace={setNamespace} /> : null}
+          {showing.tab === 'helm' ? <HelmView route={showing} navigate={navigate} /> : null}
+          {showing.tab === 'resource' ? (
+            <ResourceView kind={findKind(discovery.rows, showing.domain ?? '')} discoveryAnswered={discovery.answered} route={showing} navigate={navigate} />
+          ) : null}
         </div>
         {route.tab === 'diagnostics' ? (
           <div className="pane">

@@ -31,14 +31,16 @@ function served(group: string, version: string, resource: string, kind: string, 
 const discovery: ApiResourceRow[] = [
   served('', 'v1', 'pods', 'Pod', true),
   served('', 'v1', 'nodes', 'Node', false),
-  served('', 'v1', 'namespaces', 'Namespace', false),
+  // Discovery's order is not the sidebar's.
   served('', 'v1', 'events', 'Event', true),
+  served('', 'v1', 'namespaces', 'Namespace', false),
   served('', 'v1', 'configmaps', 'ConfigMap', true),
   served('', 'v1', 'secrets', 'Secret', true),
   served('', 'v1', 'services', 'Service', true),
   served('', 'v1', 'endpoints', 'Endpoints', true),
   served('', 'v1', 'bindings', 'Binding', true, { verbs: ['create'] }),
   served('apps', 'v1', 'deployments', 'Deployment', true),
+  served('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
   served('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
   served('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true),
   served('autoscaling', 'v1', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, { preferred: false }),
@@ -47,6 +49,8 @@ const discovery: ApiResourceRow[] = [
   served('example.com', 'v1alpha1', 'gadgets', 'Gadget', true, { custom: true, preferred: false }),
   served('example.com', 'v1beta1', 'gadgets', 'Gadget', true, { custom: true, preferred: false }),
   served('infra.example.org', 'v1', 'clusterpolicies', 'ClusterPolicy', false, { custom: true }),
+  // Discovery did not (yet) mark it custom: its group says it is not Kubernetes' own.
+  served('backup.example.com', 'v1', 'backupplans', 'BackupPlan', false),
 ];
 
 function labels(sections: CatalogSection[], section: 'cluster' | 'namespace'): Record<string, string[]> {
@@ -60,8 +64,9 @@ test('kindsGoWhereAKubernetesUserLooksForThem', () => {
   expect(sections.map((s) => s.label)).toEqual(['Cluster', 'Namespace']);
   expect(labels(sections, 'cluster')).toEqual({
     '(top)': ['Nodes', 'Namespaces', 'Events'],
-    RBAC: ['Cluster Roles'],
+    RBAC: ['Cluster Roles', 'Cluster Role Bindings'],
     CRDs: ['Definitions'],
+    'backup.example.com': ['BackupPlans'],
     'infra.example.org': ['ClusterPolicies'],
   });
   expect(labels(sections, 'namespace')).toEqual({

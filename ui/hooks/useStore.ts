@@ -4,9 +4,9 @@
  * for metrics, when any sample does).
  */
 import { useMemo, useSyncExternalStore } from 'react';
-import type { Row } from '../../adapters/rows.js';
+import type { ColumnDefinition, Row } from '../../adapters/rows.js';
 import type { Usage } from '../../adapters/engine/workloadMetrics.js';
-import { metricsVersionSource, orderedRowsSource, rowsSource, workloadUsageSource } from '../state/storeSources.js';
+import { columnsSource, metricsVersionSource, rowCountSource, orderedRowsSource, rowsSource, workloadUsageSource } from '../state/storeSources.js';
 import { useEngine } from './engine.js';
 
 export function useRows<R extends Row>(key: string): readonly R[] {
@@ -36,4 +36,20 @@ export function useWorkloadUsage(podsKey: string, workloadsKey: string): Readonl
   const { store } = useEngine();
   const source = useMemo(() => workloadUsageSource(store, podsKey, workloadsKey), [store, podsKey, workloadsKey]);
   return useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
+}
+
+/** A resource domain's columns (Table `columnDefinitions`), kept beside its rows. */
+export function useColumns(key: string): readonly ColumnDefinition[] | null {
+  const { store } = useEngine();
+  const source = useMemo(() => columnsSource(store, key), [store, key]);
+  return useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
+}
+
+/** How many rows a key holds now; null while it holds none (not subscribed, or not loaded yet). */
+export function useRowCount(key: string | null): number | null {
+  const { store } = useEngine();
+  const source = useMemo(() => (key === null ? null : rowCountSource(store, key)), [store, key]);
+  const none = useMemo(() => ({ subscribe: () => () => {}, getSnapshot: () => null }), []);
+  const active = source ?? none;
+  return useSyncExternalStore(active.subscribe, active.getSnapshot, active.getSnapshot);
 }

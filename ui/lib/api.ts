@@ -14,43 +14,67 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, signal?: AbortSignal): Promise<T> {
+async function call<T>(method: string, path: string, signal?: AbortSignal, body: object = {}): Promise<T> {
   let response: Response;
   try {
     // A change is sent as JSON: the backend refuses any other content type on requests that
     // change something, since those are what cross-site forms and beacons can send.
     const init: RequestInit =
-      method === 'GET' ? { method, headers: { accept: 'application/json' } } : { method, headers: { accept: 'application/json', 'content-type': 'application/json' }, body: '{}' };
+      method === 'GET'
+        ? { method, headers: { accept: 'application/json' } }
+        : { method, headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify(body) };
     response = await fetch(path, { ...init, ...(signal ? { signal } : {}) });
   } catch (error) {
     if (signal?.aborted) throw error;
     throw new ApiError(0, 'the kubelive backend cannot be reached');
   }
-  const body = (await response.json().catch(() => ({}))) as { reason?: string; error?: string };
+  const answer = (await response.json().catch(() => ({}))) as { reason?: string; error?: string };
   if (!response.ok) {
-    const reason = body.reason ?? body.error ?? `HTTP ${response.status}`;
+    const reason = answer.reason ?? answer.error ?? `HTTP ${response.status}`;
     throw new ApiError(response.status, response.status === 403 ? `forbidden: ${reason}` : reason);
   }
-  return body as T;
+  return answer as T;
 }
 
 export function setCordoned(node: string, cordoned: boolean): Promise<{ name: string; unschedulable: boolean }> {
   return call('POST', `api/v1/nodes/${encodeURIComponent(node)}/${cordoned ? 'cordon' : 'uncordon'}`);
 }
 
-/** What the object panel shows: a resource the backend serves whole, and where it is. */
-export interface ObjectRef {
-  /** The backend's resource name: `nodes`, `pods`, `deployments`, ... */
-  readonly resource: string;
-  /** '' for a cluster-wide resource (nodes). */
-  readonly namespace: string;
-  readonly name: string;
-}
+/**
+ * What the object panel shows, and where it is: a hand-made view names the backend's resource
+ * (`nodes`, `pods`, `deployments`), the generic view the resource domain (`core/v1/secrets`).
+ */
+export type ObjectRef =
+  | { readonly resource: string; readonly domain?: undefined; readonly namespace: string; readonly name: string }
+  | { readonly domain: string; readonly resource?: undefined; readonly namespace: string; readonly name: string };
 
-/** The whole object, as the API server has it now (without managedFields). */
+/** The whole object, as the API server has it now (without managedFields; a Secret's values redacted). */
 export function fetchObject(ref: ObjectRef, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  if (ref.domain !== undefined) {
+    const query = new URLSearchParams({ domain: ref.domain, namespace: ref.namespace, name: ref.name });
+    return call('GET', `api/v1/object?${query.toString()}`, signal);
+  }
   const parts = [ref.resource, ...(ref.namespace ? [ref.namespace] : []), ref.name].map(encodeURIComponent);
   return call('GET', `api/v1/object/${parts.join('/')}`, signal);
+}
+
+/**
+ * One key of one Secret, decoded, fetched only when the user asked to reveal it: the only way a
+ * secret value reaches the browser. The caller shows it and keeps it nowhere else.
+ */
+export async function revealSecretKey(ref: { namespace: string; name: string; key: string }, signal?: AbortSignal): Promise<string> {
+  const answer = await call<{ value?: unknown }>('POST', 'api/v1/secret-key', signal, ref);
+  if (typeof answer.value !== 'string') throw new ApiError(502, 'the backend answered without a value');
+  return answer.value;
+}
+
+/** How many objects of each domain the backend counts in a namespace ('' for all), for the sidebar. */
+export async function fetchCounts(scope: string, signal?: AbortSignal): Promise<Record<string, number>> {
+  const answer = await call<{ counts?: unknown }>('GET', `api/v1/counts?scope=${encodeURIComponent(scope)}`, signal);
+  const table = answer.counts && typeof answer.counts === 'object' ? (answer.counts as Record<string, unknown>) : (answer as Record<string, unknown>);
+  const counts: Record<string, number> = {};
+  for (const [domain, count] of Object.entries(table)) if (typeof count === 'number') counts[domain] = count;
+  return counts;
 }
 
 export interface BackendUpstream {

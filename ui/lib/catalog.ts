@@ -96,6 +96,14 @@ const shownElsewhere = new Set([
 
 const workloadDomains = ['apps/v1/deployments', 'apps/v1/statefulsets', 'apps/v1/daemonsets', 'batch/v1/jobs', 'batch/v1/cronjobs'];
 
+/**
+ * Groups Kubernetes itself defines: the core group, the dotless ones (apps, batch, policy...) and
+ * those under k8s.io or kubernetes.io. Anything else comes from a CRD or an aggregated API.
+ */
+function isKubernetesGroup(group: string): boolean {
+  return !group.includes('.') || /(^|\.)(k8s|kubernetes)\.io$/.test(group);
+}
+
 /** A kind's place key: `core/configmaps`, `apps/deployments`. */
 function placeKey(row: Pick<ApiResourceRow, 'group' | 'resource'>): string {
   return `${row.group === '' ? 'core' : row.group}/${row.resource}`;
@@ -161,6 +169,10 @@ function builtin(view: 'nodes' | 'workloads' | 'pods' | 'helm', label: string, n
 
 const byLabel = (a: CatalogItem, b: CatalogItem) => a.label.localeCompare(b.label);
 
+/** Placed kinds keep the order of the table above (Cluster Roles before their bindings, ConfigMaps before Secrets). */
+const placedRank = new Map(Object.values(placed).map((place, i) => [place.label, i]));
+const byPlace = (a: CatalogItem, b: CatalogItem) => (placedRank.get(a.label) ?? -1) - (placedRank.get(b.label) ?? -1);
+
 /**
  * The sidebar, from discovery. Before discovery has answered (`rows` empty) the hand-made views
  * are still listed, so the dashboard is usable from the first frame.
@@ -186,7 +198,8 @@ export function buildCatalog(rows: readonly ApiResourceRow[]): CatalogSection[] 
     }
     if (shownElsewhere.has(key)) continue;
     const section = row.namespaced ? 'namespace' : 'cluster';
-    if (row.custom) {
+    // Grouped by API group: a CRD's kinds, and those of an aggregated API (discovery marks only CRDs custom).
+    if (row.custom || !isKubernetesGroup(row.group)) {
       const list = customGroups[section].get(row.group) ?? [];
       list.push(item(row, pluralKind(row.kind, row.resource), row.group));
       customGroups[section].set(row.group, list);
@@ -201,8 +214,8 @@ export function buildCatalog(rows: readonly ApiResourceRow[]): CatalogSection[] 
     const out: CatalogGroup[] = [];
     for (const label of groupOrder[section]) {
       const items = named.get(label);
-      // The top items keep the order they were added in (Nodes, Namespaces, Events; Workloads, Pods).
-      if (items && items.length > 0) out.push({ id: `${section}:${label || 'top'}`, label, items: label === '' ? items : [...items].sort(byLabel) });
+      // Hand-made views (rank -1) first, then the placed kinds in the table's order.
+      if (items && items.length > 0) out.push({ id: `${section}:${label || 'top'}`, label, items: [...items].sort(byPlace) });
     }
     for (const [group, items] of [...customGroups[section]].sort(([a], [b]) => a.localeCompare(b))) {
       out.push({ id: `${section}:custom:${group}`, label: group, items: items.sort(byLabel) });

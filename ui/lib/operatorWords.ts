@@ -3,6 +3,7 @@
  * about it, and what they can do. Derived from a diagnostics row and the connection state.
  */
 import type { ConnectionDiagnostics, DiagnosticsRow } from '../../machines/diagnostics.js';
+import { domainSpec, parseResourceDomain } from '../../machines/domains.js';
 import { formatInterval } from './format.js';
 
 export interface Problem {
@@ -11,14 +12,31 @@ export interface Problem {
   readonly text: string;
 }
 
+/**
+ * What a subscription's scope covers, in words: a resource domain's scope is '' for a kind that
+ * is cluster-wide as well as for all namespaces of a namespaced one, and only discovery knows
+ * which, so '' reads "the whole cluster" there, true either way.
+ */
+export function scopeText(row: Pick<DiagnosticsRow, 'domain' | 'scope'>): string {
+  if (row.domain === 'pod-logs') return row.scope === '' ? 'no pod' : `pod ${row.scope}`;
+  if (row.scope !== '') return `namespace ${row.scope}`;
+  if (parseResourceDomain(row.domain)) return 'the whole cluster';
+  return domainSpec(row.domain).scope === 'cluster' ? 'the cluster' : 'all namespaces';
+}
+
 function where(row: DiagnosticsRow): string {
-  if (row.domain === 'pod-logs') return `pod ${row.scope}`;
-  if (row.scope === '') return row.domain === 'nodes' || row.domain === 'namespaces' || row.domain === 'node-metrics' ? 'the cluster' : 'all namespaces';
-  return `namespace ${row.scope}`;
+  return scopeText(row);
 }
 
 function what(row: DiagnosticsRow): string {
+  const resource = parseResourceDomain(row.domain);
+  // `core/v1/configmaps` reads "configmaps"; a custom resource keeps its group: "widgets.example.com".
+  if (resource) return resource.group === '' ? resource.resource : `${resource.resource}.${resource.group}`;
   switch (row.domain) {
+    case 'api-resources':
+      return 'the list of kinds the cluster serves';
+    case 'helm-releases':
+      return 'Helm releases';
     case 'node-metrics':
       return 'node metrics';
     case 'pod-metrics':

@@ -4,7 +4,7 @@
  * changes, so each source caches by the collection's identity and version (a dropped and
  * re-created collection is a new object, so its restarted version numbers cannot fool it).
  */
-import type { Row } from '../../adapters/rows.js';
+import type { ColumnDefinition, Row } from '../../adapters/rows.js';
 import type { Collection, RowStore } from '../../adapters/engine/store.js';
 import { WorkloadUsageTracker, type Usage } from '../../adapters/engine/workloadMetrics.js';
 import { ChangeLog } from '../../adapters/engine/changeLog.js';
@@ -86,4 +86,14 @@ export function workloadUsageSource(store: RowStore, podsKey: string, workloadsK
 /** A number that moves whenever any metrics sample changes. */
 export function metricsVersionSource(store: RowStore): ExternalSource<number> {
   return { subscribe: (listener) => store.subscribe(listener), getSnapshot: () => store.metricsVersion };
+}
+
+/** A resource domain's columns, as the store keeps them beside its rows (null before the first snapshot, and for built-in domains). */
+export function columnsSource(store: RowStore, key: string): ExternalSource<readonly ColumnDefinition[] | null> {
+  return collectionSource<readonly ColumnDefinition[] | null>(store, key, null, (collection) => collection.columns);
+}
+
+/** How many rows one subscription key holds: a number, so nothing is copied to count them. */
+export function rowCountSource(store: RowStore, key: string): ExternalSource<number | null> {
+  return collectionSource<number | null>(store, key, null, (collection) => collection.rows.size);
 }

@@ -14,6 +14,7 @@ import { useEngine, useNow } from '../hooks/engine.js';
 import { backendDiagnostics, type BackendDiagnostics } from '../lib/api.js';
 import { formatAgo, formatClock, formatInterval } from '../lib/format.js';
 import { freshnessOf, isProven } from '../lib/freshness.js';
+import { scopeText } from '../lib/operatorWords.js';
 
 /** The backend's diagnostics are a request: every two seconds is live enough and cheap. */
 const backendPollMs = 2000;
@@ -64,7 +65,7 @@ function DomainRow({ row, refused }: { row: DiagnosticsRow; refused: number }) {
     >
       <td>
         <div className="mono strong">{row.domain}</div>
-        <div className="muted">{row.scope === '' ? (row.domain === 'nodes' || row.domain === 'namespaces' || row.domain === 'node-metrics' ? 'cluster' : 'all namespaces') : row.scope}</div>
+        <div className="muted">{row.scope === '' ? scopeText(row) : row.scope}</div>
         <div className="muted small">{row.holders} view{row.holders === 1 ? '' : 's'}</div>
       </td>
       <td>
