@@ -59,10 +59,33 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Deepest nesting a body may have: deeper ones would overflow the stack of whatever walks them (stringify, clone, patch). */
+export const maxBodyDepth = 200;
+
+/** How deeply a JSON text nests its arrays and objects, strings skipped; stops counting past `limit`. */
+function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw badRequest('the request body is empty');
+  const text = body.toString('utf8');
+  if (nestingDepth(text, maxBodyDepth) > maxBodyDepth) throw badRequest(`the request body nests more than ${maxBodyDepth} levels deep`);
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(text);
   } catch (e) {
     throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
   }

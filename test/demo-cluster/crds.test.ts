@@ -9,32 +9,25 @@ import { join } from 'node:path';
 import { startDemoCluster } from '../../demo-cluster/index.js';
 import type { DemoCluster } from '../../demo-cluster/index.js';
 import { call, kubectl, kubectlPath, versionedKubectls, watch, waitUntil } from './client.js';
+import { crdManifest, replicasAndReady } from './crdManifest.js';
 
 const describeWithKubectl = kubectlPath ? describe : describe.skip;
 
-const widgetCrd = (plural = 'flanges', group = 'parts.example.org'): object => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${plural}.${group}` },
-  spec: {
+const widgetCrd = (plural = 'flanges', group = 'parts.example.org'): ReturnType<typeof crdManifest> =>
+  crdManifest({
     group,
-    scope: 'Namespaced',
-    names: { plural, singular: plural.slice(0, -1), kind: 'Widget', shortNames: ['wdg'], categories: ['all'] },
+    plural,
+    kind: 'Widget',
+    shortNames: ['wdg'],
+    categories: ['all'],
     versions: [
       {
         name: 'v1',
-        served: true,
         storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        additionalPrinterColumns: [
-          { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
-          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-        ],
+        columns: [...replicasAndReady, { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
       },
     ],
-  },
-});
+  });
 
 const json = { 'Content-Type': 'application/json' };
 
@@ -46,7 +39,7 @@ describe('CRDs over HTTPS', () => {
   afterAll(() => cluster.stop());
 
   test('aBadCrdIsA422NamingEachFieldAndChangesNothing', async () => {
-    const bad = widgetCrd('gadgets', 'nodots') as { spec: Record<string, any>; metadata: { name: string } };
+    const bad = widgetCrd('gadgets', 'nodots');
     bad.spec.scope = 'Galaxy';
     bad.spec.versions[0].additionalPrinterColumns[0].type = 'float';
     const r = await call(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', body: JSON.stringify(bad), headers: json });

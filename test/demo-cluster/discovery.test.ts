@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startDemoCluster } from '../../demo-cluster/index.js';
 import type { DemoCluster } from '../../demo-cluster/index.js';
 import { call, kubectl, kubectlPath, versionedKubectls } from './client.js';
+import { crdManifest } from './crdManifest.js';
 
 const v2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 const v2beta1 = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
@@ -106,20 +107,16 @@ describe('discovery follows the registry', () => {
   });
 
   test('aCrdAppearsInAggregatedDiscoveryWhenCreatedAndLeavesWhenDeleted', async () => {
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'dials.discovery.example.net' },
-      spec: {
-        group: 'discovery.example.net',
-        scope: 'Cluster',
-        names: { plural: 'dials', kind: 'Dial' },
-        versions: [
-          { name: 'v1beta1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object' } } },
-          { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } },
-        ],
-      },
-    };
+    const crd = crdManifest({
+      group: 'discovery.example.net',
+      plural: 'dials',
+      kind: 'Dial',
+      scope: 'Cluster',
+      versions: [
+        { name: 'v1beta1', storage: false },
+        { name: 'v1', storage: true },
+      ],
+    });
     const before = String((await call(cluster, '/apis', { headers: { Accept: v2 } })).headers.etag);
     expect((await call(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', body: JSON.stringify(crd), headers: { 'Content-Type': 'application/json' } })).status).toBe(201);
     const after = await call(cluster, '/apis', { headers: { Accept: v2, 'If-None-Match': before } });

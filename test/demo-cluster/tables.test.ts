@@ -7,6 +7,7 @@
 import { startDemoCluster } from '../../demo-cluster/index.js';
 import type { DemoCluster } from '../../demo-cluster/index.js';
 import { call, watch } from './client.js';
+import { crdManifest, replicasAndReady } from './crdManifest.js';
 
 const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 const json = { 'Content-Type': 'application/json' };
@@ -81,12 +82,7 @@ describe('Tables for any kind', () => {
     if (names.includes('Size')) expect(row.cells[names.indexOf('Size')]).toBe(first.spec.size ?? null);
     if (names.includes('Phase')) expect(row.cells[names.indexOf('Phase')]).toBe(first.status?.phase ?? null);
 
-    const bare = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'plainthings.tables.example.net' },
-      spec: { group: 'tables.example.net', scope: 'Namespaced', names: { plural: 'plainthings', kind: 'PlainThing' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }] },
-    };
+    const bare = crdManifest({ group: 'tables.example.net', plural: 'plainthings', kind: 'PlainThing' });
     expect((await call(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', body: JSON.stringify(bare), headers: json })).status).toBe(201);
     const body = JSON.stringify({ apiVersion: 'tables.example.net/v1', kind: 'PlainThing', metadata: { name: 'p' } });
     expect((await call(cluster, '/apis/tables.example.net/v1/namespaces/default/plainthings', { method: 'POST', body, headers: json })).status).toBe(201);
@@ -102,29 +98,19 @@ describe('Tables for any kind', () => {
   });
 
   test('aCrdColumnFilterAndIntegerCellsAreEvaluatedPerRowInAWatch', async () => {
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'valves.tables.example.net' },
-      spec: {
-        group: 'tables.example.net',
-        scope: 'Cluster',
-        names: { plural: 'valves', kind: 'Valve' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object' } },
-            additionalPrinterColumns: [
-              { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
-              { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-              { name: 'Open', type: 'boolean', jsonPath: '.spec.open', priority: 1 },
-            ],
-          },
-        ],
-      },
-    };
+    const crd = crdManifest({
+      group: 'tables.example.net',
+      plural: 'valves',
+      kind: 'Valve',
+      scope: 'Cluster',
+      versions: [
+        {
+          name: 'v1',
+          storage: true,
+          columns: [...replicasAndReady, { name: 'Open', type: 'boolean', jsonPath: '.spec.open', priority: 1 }],
+        },
+      ],
+    });
     expect((await call(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', body: JSON.stringify(crd), headers: json })).status).toBe(201);
     const w = await watch(cluster, '/apis/tables.example.net/v1/valves?watch=true', tableAccept);
     try {
