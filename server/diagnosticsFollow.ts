@@ -77,9 +77,10 @@ export interface Tick {
   readonly at: number;
 }
 
-/** How many terminal rows `lines` take at `width` columns (long lines wrap). */
+/** How many terminal rows `lines` take at `width` columns (long lines wrap); a width of 0 is unknown: no wrapping counted. */
 function screenRows(lines: readonly string[], width: number): number {
-  return lines.reduce((n, line) => n + Math.max(1, Math.ceil(line.length / Math.max(1, width))), 0);
+  if (!(width > 0)) return lines.length;
+  return lines.reduce((n, line) => n + Math.max(1, Math.ceil(line.length / width)), 0);
 }
 
 /**

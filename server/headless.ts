@@ -10,7 +10,7 @@ import type { RowsChanged } from '../adapters/engine/store.js';
 import type { ApiResourceRow, Row } from '../adapters/protocol.js';
 import { ConfigError, parseDuration } from '../machines/config.js';
 import type { Domain } from '../machines/domains.js';
-import { domainNames, domainSpec, isDomain, scopeProblem, subscriptionKey } from '../machines/domains.js';
+import { domainSpec, isDomain, scopeProblem, subscriptionKey } from '../machines/domains.js';
 import { startBackend } from './backend.js';
 import { createFollower } from './diagnosticsFollow.js';
 import { resolveDomain, ResourceNameError } from './resourceNames.js';
@@ -46,14 +46,46 @@ function checkServer(url: string): string {
   return parsed.toString();
 }
 
-/** `domain` or `domain=scope`, checked against the domain's scope rules. */
-function parseDomainSpec(spec: string, defaultScope: string): { domain: Domain; scope: string } {
-  const [name, ...rest] = spec.split('=');
-  if (!isDomain(name)) throw new HeadlessUsageError(`unknown domain "${name}" (one of ${domainNames.join(', ')})`);
-  const scope = rest.length > 0 ? rest.join('=') : name === 'nodes' || name === 'namespaces' || name === 'node-metrics' ? '' : defaultScope;
+/**
+ * `NAME` or `NAME=scope`. A domain is checked against its scope rules at once; any other name
+ * (`deploy`, `cm`) is kept to be resolved over discovery once a backend is there.
+ */
+function parseDomainSpec(spec: string): DomainSpecArg {
+  const [name = '', ...rest] = spec.split('=');
+  const scope = rest.join('=');
+  if (!isDomain(name)) {
+    if (name === '' || name.includes(',')) throw new HeadlessUsageError(`"${spec}" names no domain`);
+    return { name, scope };
+  }
   const problem = scopeProblem(name, scope);
   if (problem && problem !== 'no scope') throw new HeadlessUsageError(`${name}: ${problem}`);
-  return { domain: name, scope };
+  return { name, domain: name, scope };
+}
+
+interface DomainSpecArg {
+  /** What was typed. */
+  readonly name: string;
+  /** Set when the name is a domain already; otherwise resolved over discovery. */
+  readonly domain?: Domain;
+  readonly scope: string;
+}
+
+/** Resolves every name in `specs` that is no domain yet, over the backend's discovery. */
+async function resolveSpecs(server: string, specs: readonly DomainSpecArg[]): Promise<Array<{ domain: Domain; scope: string }>> {
+  const discovery = specs.some((s) => s.domain === undefined) ? await fetchDiscovery(server) : null;
+  return specs.map((spec) => {
+    if (spec.domain !== undefined) return { domain: spec.domain, scope: spec.scope };
+    try {
+      const { domain, resource } = resolveDomain(spec.name, discovery);
+      if (resource && !resource.namespaced && spec.scope !== '') throw new HeadlessUsageError(`${spec.name} is cluster-scoped and takes no scope`);
+      const problem = scopeProblem(domain, spec.scope);
+      if (problem && problem !== 'no scope') throw new HeadlessUsageError(`${spec.name}: ${problem}`);
+      return { domain, scope: spec.scope };
+    } catch (error) {
+      if (error instanceof ResourceNameError) throw new HeadlessUsageError(error.message);
+      throw error;
+    }
+  });
 }
 
 /** Connects to `--server`, or starts the demo backend in-process and returns how to stop it. */
@@ -281,8 +313,9 @@ stream is connected and delivering, whether snapshot polling is on and at what i
 the backend's upstream list-watch state and the age of its proof, and the end-to-end proof's
 age against the freshness bound. Without --server it starts the demo backend.
 
-  --domains LIST   domains, each optionally with =scope (default: nodes,pods,workloads,
-                   namespaces,events,node-metrics,pod-metrics)
+  --domains LIST   domains or any resource names kubectl takes (deploy, cm,
+                   widgets.example.com), each optionally with =scope (default: nodes,pods,
+                   workloads,namespaces,events,node-metrics,pod-metrics)
   --json           JSON: one object per print, {at, connection, rows, metricsIntervalMs,
                    rejected, framesRefused}; with --follow a line only when something
                    changed, naming the row keys in "changed" ("connection" for the socket)
@@ -294,7 +327,7 @@ age against the freshness bound. Without --server it starts the demo backend.
   --metrics-interval D   the metrics cadence to run with (default 5s)`;
 
 interface DiagnosticsArgs extends CommonArgs {
-  domains: Array<{ domain: Domain; scope: string }>;
+  domains: DomainSpecArg[];
   follow: boolean;
   intervalMs: number;
   settleMs: number;
@@ -330,7 +363,7 @@ export function parseDiagnosticsArgs(argv: readonly string[]): DiagnosticsArgs |
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-    .map((spec) => parseDomainSpec(spec, ''));
+    .map(parseDomainSpec);
   if (args.domains.length === 0) throw new HeadlessUsageError('--domains is empty');
   return args;
 }
@@ -353,12 +386,23 @@ export async function runDiagnostics(
     return 0;
   }
   const backend = await backendFor(args.server);
+  let domains;
+  try {
+    domains = await resolveSpecs(backend.url, args.domains);
+  } catch (error) {
+    await backend.stop();
+    if (error instanceof HeadlessUsageError) {
+      console.error(`kubelive diagnostics: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
   const engine = createEngine({
     server: backend.url,
     socket: nodeSocket,
     config: args.metricsIntervalMs ? { metricsIntervalMs: args.metricsIntervalMs } : {},
   });
-  const releases = args.domains.map(({ domain, scope }) => engine.subscribe(domain, scope));
+  const releases = domains.map(({ domain, scope }) => engine.subscribe(domain, scope));
   const follow = createFollower(args.json ? 'json' : output.isTTY ? 'terminal' : 'piped', output.columns);
   const print = () => {
     const text = follow({ diagnostics: engine.diagnostics(), framesRefused: engine.counters.framesRefused, at: Date.now() });

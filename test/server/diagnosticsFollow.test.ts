@@ -72,6 +72,10 @@ test('onATerminalEachTickRedrawsInPlaceOverTheRowsTheLastOneTook', () => {
   const second = follow({ diagnostics: diagnostics([row('pods:')]), framesRefused: 0, at: at + 1000 });
   expect(second.startsWith(`\r\x1b[${rows}A\x1b[J`)).toBe(true);
   expect(second.slice(`\r\x1b[${rows}A\x1b[J`.length)).toBe(first);
+  // A terminal that does not say its width (0): the lines as written.
+  const unknownWidth = createFollower('terminal', () => 0);
+  unknownWidth({ diagnostics: diagnostics([row('pods:')]), framesRefused: 0, at });
+  expect(unknownWidth({ diagnostics: diagnostics([row('pods:')]), framesRefused: 0, at }).startsWith(`\r\x1b[${lines.length}A\x1b[J`)).toBe(true);
 });
 
 test('jsonFollowWritesALineOnlyWhenSomethingChangedAndNamesWhat', () => {
