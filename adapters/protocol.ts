@@ -49,6 +49,38 @@ export interface MetricsBody {
   readonly count: number;
 }
 
+/** One kind's count in `GET /api/v1/counts`. */
+export interface CountItem {
+  /** A resource domain (`core/v1/configmaps`) or `helm-releases`. */
+  readonly domain: string;
+  /** Null when it could not be counted (`reason` says why: `forbidden`, the server did not say, an error). */
+  readonly count: number | null;
+  /** `cache`: exact, from a list-watch the backend runs anyway. `list`: from a `limit=1` list, at most ~30 s old. */
+  readonly source: 'cache' | 'list' | null;
+  readonly reason: string | null;
+  /** False for a cluster-wide kind: its count is the cluster's whatever the scope. */
+  readonly namespaced: boolean;
+}
+
+/** `GET /api/v1/counts?scope=` body: a count for every kind the sidebar lists. */
+export interface CountsBody {
+  readonly scope: string;
+  readonly generatedAt: string;
+  readonly items: readonly CountItem[];
+}
+
+/** `POST /api/v1/secret-key` body: one key of one Secret, asked for by the user. */
+export interface SecretKeyBody {
+  readonly namespace: string;
+  readonly name: string;
+  readonly key: string;
+  /** `utf8` when the value is valid UTF-8, else `base64`. */
+  readonly encoding: 'utf8' | 'base64';
+  readonly value: string;
+  /** The value's length in bytes. */
+  readonly bytes: number;
+}
+
 /** Where a resumed subscription picks up: the last frame it applied and the generation that left its store at. */
 export interface ResumePoint {
   readonly seq: number;

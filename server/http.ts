@@ -10,12 +10,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { digestOf } from '../adapters/digest.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { KubeApiError, KubeTimeoutError, type KubeClient } from '../adapters/kube/client.js';
-import type { Discovery } from '../adapters/kube/discovery.js';
+import { CountCache } from '../adapters/kube/counts.js';
+import { discoveredPath, isListWatchable, type Discovery } from '../adapters/kube/discovery.js';
+import { helmLabelSelector } from '../adapters/kube/helm.js';
+import { isSecret, redactSecret, revealedValue, secretKeyPattern } from '../adapters/kube/secrets.js';
 import { listAll, specCollection } from '../adapters/kube/listWatch.js';
 import { fetchLogTail, parseLogScope } from '../adapters/kube/logs.js';
 import { isResourceName, objectPath, collectionPath, resourceSpecs } from '../adapters/kube/resources.js';
-import { isStreamDomain, type ColumnDefinition, type Row, type SnapshotBody, type StreamDomain, type UpstreamReport } from '../adapters/protocol.js';
-import { isDomain, scopeProblem } from '../machines/domains.js';
+import {
+  isStreamDomain,
+  type ColumnDefinition,
+  type CountItem,
+  type CountsBody,
+  type Row,
+  type SecretKeyBody,
+  type SnapshotBody,
+  type UpstreamReport,
+} from '../adapters/protocol.js';
+import { isDomain, isResourceDomain, resourceDomain, scopeProblem } from '../machines/domains.js';
 import type { KubeliveConfig } from '../machines/config.js';
 import { isLoopbackAddress, type Refusal } from './requestPolicy.js';
 import type { GenerationCounter } from './cache.js';
@@ -23,7 +35,7 @@ import { parseFaultRequest, type StreamFaults } from './faults.js';
 import { serveStatic } from './staticFiles.js';
 import { MetricsUnavailableError, type MetricsCache } from './metricsCache.js';
 import type { StreamHub } from './stream.js';
-import { collectionOf, TooManyUpstreamsError, UnknownDomainError, type Upstreams } from './upstreams.js';
+import { collectionOf, helmKey, TooManyUpstreamsError, UnknownDomainError, type Upstreams } from './upstreams.js';
 import { apiResourcesSnapshot, combinedReport, resolveView, viewColumns, ViewError, viewRows, viewState, type ViewSpec } from './views.js';
 
 export interface HttpContext {
@@ -186,10 +198,53 @@ interface HttpState {
   readonly snapshots: Bound;
   readonly perPeer: Map<string, number>;
   peerRefusals: number;
+  readonly counts: CountCache;
+  readonly reveals: RateBucket;
 }
 
+/** A token bucket: `burst` at once, refilled at `perSecond`. */
+class RateBucket {
+  private tokens: number;
+  private at = Date.now();
+  refused = 0;
+  constructor(
+    private readonly burst: number,
+    private readonly perSecond: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  tryTake(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.perSecond);
+    this.at = now;
+    if (this.tokens < 1) {
+      this.refused++;
+      return false;
+    }
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/**
+ * Counts are kept 30 s (a sidebar needs no fresher number for kinds nobody is looking at; the
+ * one on screen is counted exactly from its cache) and four lists run at once.
+ */
+const countTtlMs = 30_000;
+const countConcurrency = 4;
+/** A person reveals a key now and then; five at once and one a second after that is plenty, and bounds a script. */
+const revealBurst = 5;
+const revealsPerSecond = 1;
+
 export function createRequestHandler(context: HttpContext) {
-  const state: HttpState = { snapshots: new Bound(context.limits.maxConcurrentSnapshots), perPeer: new Map(), peerRefusals: 0 };
+  const state: HttpState = {
+    snapshots: new Bound(context.limits.maxConcurrentSnapshots),
+    perPeer: new Map(),
+    peerRefusals: 0,
+    counts: new CountCache(context.client, { ttlMs: countTtlMs, concurrency: countConcurrency }),
+    reveals: new RateBucket(revealBurst, revealsPerSecond),
+  };
   return (request: IncomingMessage, response: ServerResponse): void => {
     const peer = request.socket.remoteAddress ?? '';
     const inFlight = state.perPeer.get(peer) ?? 0;
@@ -243,6 +298,14 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
   if (method === 'GET' && area === 'object' && (rest.length === 2 || rest.length === 3)) {
     return wholeObject(context, response, rest);
   }
+  if (method === 'GET' && area === 'object' && rest.length === 0) {
+    const params = url.searchParams;
+    return objectOfDomain(context, response, params.get('domain') ?? '', params.get('namespace') ?? '', params.get('name') ?? '');
+  }
+  if (method === 'POST' && area === 'secret-key' && rest.length === 0) return revealSecretKey(context, state, request, response);
+  if (method === 'GET' && area === 'counts' && rest.length === 0) {
+    return sendJson(response, 200, await counts(context, state.counts, url.searchParams.get('scope') ?? ''));
+  }
   if (method === 'GET' && area === 'diagnostics' && rest.length === 0) {
     const now = Date.now();
     return sendJson(response, 200, {
@@ -253,7 +316,13 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
       clients: context.hub.diagnostics(now),
       metricsFetches: context.metrics.fetches,
       faults: context.faults?.active() ?? null,
-      http: { snapshots: state.snapshots.report(), requestsPerPeerRefused: state.peerRefusals, peers: state.perPeer.size },
+      http: {
+        snapshots: state.snapshots.report(),
+        requestsPerPeerRefused: state.peerRefusals,
+        peers: state.perPeer.size,
+        countLists: state.counts.requests,
+        secretRevealsRefused: state.reveals.refused,
+      },
       memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
     });
   }
@@ -493,10 +562,122 @@ async function wholeObject(context: HttpContext, response: ServerResponse, rest:
   const [namespace, name] = b === undefined ? ['', a] : [a, b];
   if (spec.namespaced && namespace === '') throw new HttpError(400, 'bad-scope', `${resource} are namespaced: /api/v1/object/${resource}/<namespace>/<name>`);
   if (!spec.namespaced && namespace !== '') throw new HttpError(400, 'bad-scope', `${resource} are cluster-wide: /api/v1/object/${resource}/<name>`);
-  const object = await context.client.requestJson<{ metadata?: Record<string, unknown> }>('GET', objectPath(spec, name, namespace), { maxBytes: 8 * 1024 * 1024 });
+  checkObjectName(name, namespace);
+  await sendObject(context, response, objectPath(spec, name, namespace), name);
+}
+
+/**
+ * A name that is a path segment of its own: `.` or `..` would make the URL name the collection
+ * (`/secrets/.` is `/secrets/`, every Secret with its data), and a slash another path.
+ */
+function checkObjectName(name: string, namespace: string): void {
+  const bad = (what: string, value: string) => new HttpError(400, 'bad-path', `"${value}" is not ${what}`);
+  if (name === '' || name === '.' || name === '..' || name.length > 253 || /[/%\\\u0000-\u001f]/.test(name)) throw bad('an object name', name);
+  if (namespace !== '' && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) throw bad('a namespace name', namespace);
+}
+
+/** Reads one object and answers it without managedFields, a Secret redacted. */
+async function sendObject(context: HttpContext, response: ServerResponse, path: string, name: string): Promise<void> {
+  const object = await context.client.requestJson<Record<string, unknown> & { metadata?: Record<string, unknown> }>('GET', path, { maxBytes: 8 * 1024 * 1024 });
+  // One object of that name, nothing else (never a list, whatever a server or a path did).
+  if (object.metadata?.name !== name) throw new HttpError(502, 'upstream-error', `the API server answered ${path} with something other than the object ${name}`);
   // managedFields are bookkeeping for server-side apply, as long as the object and of no use to a reader.
-  if (object.metadata) delete object.metadata.managedFields;
-  sendJson(response, 200, object);
+  delete object.metadata.managedFields;
+  sendJson(response, 200, isSecret(object) ? redactSecret(object) : object, { 'Cache-Control': 'no-store' });
+}
+
+/**
+ * `GET /api/v1/object?domain=D&namespace=N&name=X`: one object of any kind the cluster serves
+ * (a resource domain, or one of the hand-made resources by name), a Secret redacted.
+ */
+async function objectOfDomain(context: HttpContext, response: ServerResponse, domain: string, namespace: string, name: string): Promise<void> {
+  let path: string;
+  let namespaced: boolean;
+  if (isResourceName(domain)) {
+    const spec = resourceSpecs[domain];
+    namespaced = spec.namespaced;
+    path = objectPath(spec, name, namespace);
+  } else if (isResourceDomain(domain)) {
+    await context.discovery.ready();
+    let entry = context.discovery.resolve(domain);
+    if (!entry) {
+      await context.discovery.refreshIfStale();
+      entry = context.discovery.resolve(domain);
+    }
+    if (!entry || !entry.verbs.includes('get')) throw new HttpError(404, 'unknown-resource', `the cluster serves no ${domain} that can be read`);
+    namespaced = entry.namespaced;
+    path = `${discoveredPath(entry, namespaced ? namespace : '')}/${encodeURIComponent(name)}`;
+  } else {
+    throw new HttpError(404, 'unknown-resource', `"${domain}" is not a resource: name one as group/version/resource (core/v1/configmaps) or one of ${Object.keys(resourceSpecs).join(', ')}`);
+  }
+  if (namespaced && namespace === '') throw new HttpError(400, 'bad-scope', `${domain} is namespaced: add namespace=`);
+  if (!namespaced && namespace !== '') throw new HttpError(400, 'bad-scope', `${domain} is cluster-wide: leave namespace out`);
+  checkObjectName(name, namespace);
+  await sendObject(context, response, path, name);
+}
+
+/**
+ * `POST /api/v1/secret-key` `{namespace, name, key}`: the one value the user asked to see. A
+ * POST, so requestPolicy refuses it from any page but the dashboard's own (Origin, content
+ * type, Sec-Fetch-Site); rate-bounded, and never cached.
+ */
+async function revealSecretKey(context: HttpContext, state: HttpState, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (!state.reveals.tryTake()) {
+    throw new HttpError(429, 'too-many-requests', `at most ${revealBurst} Secret keys at once and ${revealsPerSecond} a second after that`, { 'Retry-After': '1' });
+  }
+  const body = await readJsonBody(request);
+  const { namespace, name, key } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof namespace !== 'string' || typeof name !== 'string' || typeof key !== 'string' || namespace === '') {
+    throw new HttpError(400, 'malformed-body', 'send {"namespace": "...", "name": "...", "key": "..."}');
+  }
+  checkObjectName(name, namespace);
+  if (!secretKeyPattern.test(key)) throw new HttpError(400, 'malformed-body', `"${key}" is not a Secret key`);
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
+  // A Secret holds at most 1 MiB of data; its JSON (base64) is a third larger.
+  const secret = await context.client.requestJson<{ metadata?: { name?: string }; data?: Record<string, unknown> }>('GET', path, { maxBytes: 4 * 1024 * 1024 });
+  if (secret.metadata?.name !== name) throw new HttpError(502, 'upstream-error', `the API server answered ${path} with something other than the Secret`);
+  const data = typeof secret.data === 'object' && secret.data !== null ? secret.data : {};
+  const encoded = Object.hasOwn(data, key) ? data[key] : undefined;
+  if (typeof encoded !== 'string') throw new HttpError(404, 'not-found', `Secret ${namespace}/${name} has no key "${key}"`);
+  const answer: SecretKeyBody = { namespace, name, key, ...revealedValue(encoded) };
+  sendJson(response, 200, answer, { 'Cache-Control': 'no-store' });
+}
+
+/**
+ * `GET /api/v1/counts?scope=`: a count for every kind that can be listed and watched, and for
+ * Helm releases. Exact from a cache the backend keeps anyway; otherwise from a `limit=1` list
+ * (CountCache: 30 s, four at a time), so counting costs no watch. A cluster-wide kind counts the
+ * whole cluster whatever the scope.
+ */
+async function counts(context: HttpContext, cache: CountCache, scope: string): Promise<CountsBody> {
+  const problem = scopeProblem('pods', scope);
+  if (problem !== null) throw new HttpError(400, 'bad-scope', problem);
+  await context.discovery.ready();
+  const namespace = scope === '' ? null : scope;
+  const fromCache = (key: string, narrowed: boolean): number | null => {
+    const upstream = context.upstreams.get(key);
+    return upstream && upstream.running && upstream.cache.listed ? upstream.cache.aggregate(narrowed ? namespace : null).count : null;
+  };
+  const handMade = new Map<string, string>(Object.values(resourceSpecs).map((spec) => [spec.path, spec.name]));
+  const entries = context.discovery.resources.filter(isListWatchable);
+  const items = await Promise.all(
+    entries.map(async (entry): Promise<CountItem> => {
+      const domain = resourceDomain(entry);
+      const narrowed = entry.namespaced && namespace !== null;
+      const cached = fromCache(domain, narrowed) ?? fromCache(handMade.get(discoveredPath(entry)) ?? '', narrowed);
+      if (cached !== null) return { domain, count: cached, source: 'cache', reason: null, namespaced: entry.namespaced };
+      const answer = await cache.count(discoveredPath(entry, narrowed ? scope : ''));
+      return { domain, ...answer, source: answer.count === null ? null : 'list', namespaced: entry.namespaced };
+    }),
+  );
+  // Helm releases are release Secrets: a label selector, so no remaining count; a metadata-only list of them all.
+  const helmCached = fromCache(helmKey, namespace !== null);
+  const helm =
+    helmCached !== null
+      ? { count: helmCached, reason: null, source: 'cache' as const }
+      : await cache.count(namespace === null ? '/api/v1/secrets' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, { labelSelector: helmLabelSelector }, true).then((a) => ({ ...a, source: a.count === null ? null : ('list' as const) }));
+  items.push({ domain: 'helm-releases', ...helm, namespaced: true });
+  return { scope, generatedAt: new Date().toISOString(), items };
 }
 
 async function debugFaults(context: HttpContext, request: IncomingMessage, response: ServerResponse, method: string): Promise<void> {

@@ -19,7 +19,7 @@
  */
 import { createActor, fromCallback, type Actor } from 'xstate';
 import type { KubeClient } from '../adapters/kube/client.js';
-import type { Discovery, DiscoveredResource } from '../adapters/kube/discovery.js';
+import { discoveredPath, type Discovery, type DiscoveredResource } from '../adapters/kube/discovery.js';
 import { helmLabelSelector, helmReleaseRow } from '../adapters/kube/helm.js';
 import { listWatchActors, objectCollection, RelistSignal, specCollection, tableCollection, type CacheSink, type Collection, type ListMode } from '../adapters/kube/listWatch.js';
 import { parseLogScope, podLogActors, logTailLines } from '../adapters/kube/logs.js';
@@ -99,12 +99,6 @@ export const helmKey = 'helm-releases';
 
 /** The upstream of CRDs that tells discovery when kinds come and go. */
 export const definitionsKey = 'apiextensions.k8s.io/v1/customresourcedefinitions';
-
-/** The collection path of a discovered resource across all namespaces. */
-export function discoveredPath(entry: Pick<DiscoveredResource, 'group' | 'version' | 'resource'>, namespace = ''): string {
-  const prefix = entry.group === '' ? `/api/${entry.version}` : `/apis/${entry.group}/${entry.version}`;
-  return namespace === '' ? `${prefix}/${entry.resource}` : `${prefix}/namespaces/${encodeURIComponent(namespace)}/${entry.resource}`;
-}
 
 /** The collection of a key that is not a hand-made resource or a log: Helm releases or a resource domain. */
 export function collectionOf(key: string, entry: DiscoveredResource | null, namespace = ''): Collection | null {

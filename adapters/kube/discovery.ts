@@ -186,6 +186,12 @@ export function apiResourceRow(entry: DiscoveredResource, custom: boolean): ApiR
   return { uid: domain, resourceVersion, name: entry.group === '' ? entry.resource : `${entry.resource}.${entry.group}`, ...fields };
 }
 
+/** The collection path of a discovered resource: across all namespaces, or in one (namespaced kinds only). */
+export function discoveredPath(entry: Pick<DiscoveredResource, 'group' | 'version' | 'resource'>, namespace = ''): string {
+  const prefix = entry.group === '' ? `/api/${entry.version}` : `/apis/${entry.group}/${entry.version}`;
+  return namespace === '' ? `${prefix}/${entry.resource}` : `${prefix}/namespaces/${encodeURIComponent(namespace)}/${entry.resource}`;
+}
+
 /** Whether a discovered resource can back a streamed domain: it can be listed and watched. */
 export function isListWatchable(entry: DiscoveredResource): boolean {
   return entry.verbs.includes('list') && entry.verbs.includes('watch');
