@@ -77,6 +77,11 @@ export class ChildCluster {
     return this.call({ op: 'pickPods', count }) as Promise<PodRef[]>;
   }
 
+  /** Adds `count` ConfigMaps at once (before anyone watches them); resolves with how many the cluster holds. */
+  fillConfigMaps(count: number): Promise<number> {
+    return this.call({ op: 'fillConfigMaps', count }) as Promise<number>;
+  }
+
   stats(): Promise<ClusterStats> {
     return this.call({ op: 'stats' }) as Promise<ClusterStats>;
   }

@@ -8,6 +8,7 @@
  * can pause (the simulation's own `--churn` is fixed at start), faults, and the cluster's state
  * as `uid@resourceVersion` sets read from `listObjects`, for object-by-object comparisons.
  */
+import { Agent, request as httpsRequest } from 'node:https';
 import { startDemoCluster, type DemoCluster, type DemoClusterOptions, type FaultName } from '../demo-cluster/index.js';
 
 export type ClusterRequest =
@@ -18,6 +19,7 @@ export type ClusterRequest =
   | { op: 'versions'; resources: readonly string[]; namespace?: string }
   | { op: 'names'; resource: string }
   | { op: 'pickPods'; count: number }
+  | { op: 'fillConfigMaps'; count: number }
   | { op: 'stats' }
   | { op: 'stop' };
 
@@ -69,6 +71,23 @@ class ChurnDriver {
 }
 
 let cluster: DemoCluster | null = null;
+
+/** POSTs a JSON body to the cluster's API; resolves with the status. */
+function post(agent: Agent, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      new URL(path, cluster!.url),
+      { method: 'POST', agent, headers: { authorization: `Bearer ${cluster!.token}`, 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 let churn: ChurnDriver | null = null;
 
 function objects(resource: string, namespace?: string): ObjectMeta[] {
@@ -107,6 +126,35 @@ async function handle(request: ClusterRequest): Promise<unknown> {
         picked.push({ namespace: o!.metadata.namespace ?? '', name: o!.metadata.name, uid: o!.metadata.uid });
       }
       return picked;
+    }
+    case 'fillConfigMaps': {
+      // ConfigMaps of an ordinary application's size (a few settings and a small file), spread
+      // over the namespaces and created through the API as any client would, 16 at a time.
+      const namespaces = objects('namespaces').map((o) => o.metadata.name);
+      const agent = new Agent({ keepAlive: true, maxSockets: 16, ca: cluster!.caPem });
+      let next = 0;
+      const createOne = async (i: number) => {
+        const namespace = namespaces[i % namespaces.length]!;
+        const body = JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `bench-settings-${i}`, namespace, labels: { app: `bench-${i % 50}` } },
+          data: {
+            LOG_LEVEL: i % 7 === 0 ? 'debug' : 'info',
+            FEATURE_FLAGS: `checkout=${i % 2 === 0},search=${i % 3 === 0}`,
+            'app.properties': `server.port=8080\nserver.threads=${16 + (i % 48)}\ncache.ttlSeconds=${30 * (1 + (i % 10))}\nupstream=http://svc-${i % 97}.${namespace}.svc:8080\n`,
+          },
+        });
+        const status = await post(agent, `/api/v1/namespaces/${namespace}/configmaps`, body);
+        if (status !== 201) throw new Error(`creating ConfigMap ${i}: HTTP ${status}`);
+      };
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < request.count) await createOne(next++);
+        }),
+      );
+      agent.destroy();
+      return objects('configmaps').length;
     }
     case 'stats': {
       const cpu = process.cpuUsage();

@@ -8,7 +8,7 @@
  * not in production (backend on a server, engine in a browser): kubelive's numbers include both.
  *
  * Two clusters, one after the other: a large quiet one for load, memory, metrics and idle polling
- * (rows 1, 5, 6, 7), and a smaller one that churns for updates, latency, failover and reconnects
+ * (rows 1, 5, 6, 7, and 12 for a kind from discovery), and a smaller one that churns for updates, latency, failover and reconnects
  * (rows 2, 3, 4, 8). `--quick` makes both small and short, for CI: no target fails the run, the
  * report marks what was missed.
  */
@@ -21,6 +21,7 @@ import { ChildCluster } from './cluster.js';
 import { engineReconnect, failoverTimes, protocolReconnect, type ReconnectCost } from './failover.js';
 import { proofCost, stallDetection, type ProofCost, type StallDetection } from './freshness.js';
 import { loadRows } from './load.js';
+import { resourceRows } from './resources.js';
 import { kb, median, ms, printResults, ratioOf, writeResults, type BenchResult } from './report.js';
 import { uiRows } from './ui.js';
 import { sustained, updateRuns, type RateResult } from './updates.js';
@@ -31,12 +32,12 @@ const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
 });
 const quick = values.quick!;
-/** `--only load,ui,updates,failover`: a subset of the row groups, e.g. while working on one. */
-const groups = new Set((values.only ?? 'load,ui,updates,failover,freshness').split(','));
+/** `--only load,resources,ui,updates,failover,freshness`: a subset of the row groups, e.g. while working on one. */
+const groups = new Set((values.only ?? 'load,resources,ui,updates,failover,freshness').split(','));
 
 const sizes = quick
-  ? { loadPods: 2_000, loadNodes: 20, churnPods: 1_000, churnNodes: 10, updateSeconds: 2, failoverRepeats: 1, reconnectRepeats: 1, scrollFrames: 120, stallRepeats: 1, proofWindowMs: 5_000, proofRounds: 1 }
-  : { loadPods: 50_000, loadNodes: 200, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2, scrollFrames: 600, stallRepeats: 3, proofWindowMs: 20_000, proofRounds: 2 };
+  ? { loadPods: 2_000, loadNodes: 20, configMaps: 2_000, churnPods: 1_000, churnNodes: 10, updateSeconds: 2, failoverRepeats: 1, reconnectRepeats: 1, scrollFrames: 120, stallRepeats: 1, proofWindowMs: 5_000, proofRounds: 1 }
+  : { loadPods: 50_000, loadNodes: 200, configMaps: 20_000, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2, scrollFrames: 600, stallRepeats: 3, proofWindowMs: 20_000, proofRounds: 2 };
 /** Changes a second on the large cluster while the proof's cost is measured: a busy, not a frantic, cluster. */
 const proofChurn = 50;
 const rates = quick ? [200, 1000] : [250, 500, 1000, 2000, 5000, 10_000];
@@ -191,12 +192,18 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   log(`${quick ? 'quick' : 'full'} run: load cluster ${sizes.loadPods} pods, churn cluster ${sizes.churnPods} pods`);
 
-  if (groups.has('load') || groups.has('ui') || groups.has('freshness')) {
+  if (groups.has('load') || groups.has('resources') || groups.has('ui') || groups.has('freshness')) {
     const large = await ChildCluster.start({ nodes: sizes.loadNodes, pods: sizes.loadPods, namespaces: 20, seed: 7 });
     try {
       if (groups.has('load')) {
         log('rows 1, 5, 6, 7');
         results.push(...(await loadRows(large, sizes.loadPods, config)));
+      }
+      if (groups.has('resources')) {
+        log(`rows 12: ${sizes.configMaps} ConfigMaps`);
+        const held = await large.fillConfigMaps(sizes.configMaps);
+        if (held < sizes.configMaps) throw new Error(`the cluster holds ${held} ConfigMaps, fewer than the ${sizes.configMaps} asked for`);
+        results.push(...(await resourceRows(large, config)));
       }
       if (groups.has('ui')) {
         log('row 9');

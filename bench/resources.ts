@@ -1,0 +1,88 @@
+/**
+ * Rows 12: a kind without a hand-made projection (ConfigMaps), loaded and held the way any kind
+ * from discovery is: listed and watched in the API server's Table form, kept as rows of printed
+ * cells. The same questions as the pods rows (1 and 6), against the same baseline: a raw GET of
+ * the whole list and `JSON.parse`, and the size of that JSON.
+ *
+ * Memory is measured as growth only, each figure the heap after something was added minus the
+ * heap just before it: the backend's from before it started to after its cache listed (with the
+ * first engine gone), the engine store's from before a second engine subscribed to after it held
+ * every row. Neither subtracts a later, smaller heap from an earlier one, which is how a figure
+ * can come out negative.
+ */
+import { createEngine, type Engine } from '../adapters/engine/engine.js';
+import type { ConfigOverrides } from '../machines/config.js';
+import { subscriptionKey, type ResourceDomain } from '../machines/domains.js';
+import { startBackend } from '../server/backend.js';
+import { apiAgent, rawList, type ApiAccess } from './clients.js';
+import { kb, ms, ratioOf, type BenchResult } from './report.js';
+import { countingSockets, settledHeap, waitUntil } from './support.js';
+
+const domain: ResourceDomain = 'core/v1/configmaps';
+
+async function loaded(engine: Engine, count: number): Promise<number> {
+  const started = performance.now();
+  const key = subscriptionKey(domain, '');
+  engine.subscribe(domain, '');
+  const done = await waitUntil(() => (engine.store.collection(key)?.rows.size ?? 0) >= count, 300_000, 5);
+  if (!done) throw new Error(`${key} never reached ${count} rows (has ${engine.store.collection(key)?.rows.size ?? 0})`);
+  return performance.now() - started;
+}
+
+export async function resourceRows(api: ApiAccess, config: ConfigOverrides): Promise<BenchResult[]> {
+  const agent = apiAgent(api);
+  await rawList(api, agent, '/api/v1/configmaps');
+  const t = performance.now();
+  const raw = await rawList(api, agent, '/api/v1/configmaps');
+  const rawMs = performance.now() - t;
+  agent.destroy();
+
+  const heapBefore = await settledHeap();
+  const backend = await startBackend({ kubeconfigYaml: api.kubeconfigYaml, port: 0, config });
+  try {
+    const cold = createEngine({ server: backend.url, config, socket: countingSockets().factory });
+    const coldMs = await loaded(cold, raw.items);
+    cold.stop();
+    const heapBackend = await settledHeap();
+    const warm = createEngine({ server: backend.url, config, socket: countingSockets().factory });
+    const heapBeforeStore = await settledHeap();
+    const warmMs = await loaded(warm, raw.items);
+    const heapWithStore = await settledHeap();
+    warm.stop();
+
+    const per10k = (bytes: number) => (bytes * 10_000) / raw.items;
+    const rawBytes = per10k(raw.bytes);
+    const backendBytes = per10k(heapBackend - heapBefore);
+    const engineBytes = per10k(heapWithStore - heapBeforeStore);
+    const load = (row: string, what: string, took: number, note: string): BenchResult => ({
+      row,
+      what: `initial load, ${raw.items} ConfigMaps (a kind from discovery), ${what}`,
+      kubelive: ms(took),
+      baseline: `raw GET+parse ${ms(rawMs)}`,
+      ratio: ratioOf(took, rawMs),
+      target: '≤ 1.5× raw',
+      met: took <= 1.5 * rawMs,
+      raw: { kubeliveMs: took, rawMs, rawBytes: raw.bytes, items: raw.items },
+      note,
+    });
+    const memory = (row: string, what: string, bytes: number, note: string): BenchResult => ({
+      row,
+      what: `memory per 10,000 ConfigMaps: ${what}`,
+      kubelive: kb(bytes),
+      baseline: `raw JSON ${kb(rawBytes)}`,
+      ratio: ratioOf(bytes, rawBytes),
+      target: '≤ 2× raw JSON',
+      met: bytes <= 2 * rawBytes,
+      raw: { heapBytesPer10k: bytes, rawJsonBytesPer10k: rawBytes },
+      note,
+    });
+    return [
+      load('12', 'cold backend', coldMs, 'the backend lists the API server in Table form (500 per page) and keeps printed cells, then the engine loads them'),
+      load('12w', 'backend cache warm', warmMs, 'a second client: snapshot of rows from the backend cache, then the stream'),
+      memory('12b', 'backend cache', backendBytes, 'heap after GC once the cache listed (first engine stopped) minus before the backend started'),
+      memory('12e', 'engine store', engineBytes, 'heap after GC with a second engine holding every row minus just before it subscribed'),
+    ];
+  } finally {
+    await backend.stop();
+  }
+}
