@@ -8,7 +8,7 @@ import type { MetricsBody } from '../adapters/protocol.js';
 import type { ConfigOverrides } from '../machines/config.js';
 import { startBackend, type Backend } from '../server/backend.js';
 import { apiAgent, clientNodeList, kubeConfigOf, rawList, type ApiAccess } from './clients.js';
-import { kb, median, ms, ratioOf, type BenchResult } from './report.js';
+import { kb, median, memoryResult, ms, ratioOf, type BenchResult } from './report.js';
 import { countingSockets, settledHeap, waitUntil } from './support.js';
 
 async function fullStore(engine: Engine, key: string, count: number): Promise<number> {
@@ -76,17 +76,7 @@ export async function loadRows(api: ApiAccess, pods: number, config: ConfigOverr
   const backendBytes = per10k(heapBackendOnly - heapBefore);
   const engineBytes = per10k(heapWithBoth - heapBackendOnly);
   const rawBytes = per10k(raw.bytes);
-  const memory = (row: string, what: string, bytes: number, note: string): BenchResult => ({
-    row,
-    what: `memory per 10,000 pods: ${what}`,
-    kubelive: kb(bytes),
-    baseline: `raw JSON ${kb(rawBytes)}`,
-    ratio: ratioOf(bytes, rawBytes),
-    target: '≤ 2× raw JSON',
-    met: bytes <= 2 * rawBytes,
-    raw: { heapBytesPer10k: bytes, rawJsonBytesPer10k: rawBytes },
-    note,
-  });
+  const memory = (row: string, what: string, bytes: number, note: string) => memoryResult(row, `memory per 10,000 pods: ${what}`, bytes, rawBytes, note);
   results.push(memory('6', 'backend cache', backendBytes, 'heap after GC with the backend listed minus before it started (includes the resume ring and the kube client)'));
   results.push(memory('6e', 'engine store', engineBytes, 'heap after GC with an engine holding every pod minus after it stopped (rows, machines, socket)'));
 

@@ -39,6 +39,24 @@ export function ratioOf(a: number, b: number): number | null {
   return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : null;
 }
 
+/**
+ * A memory row: bytes held per 10,000 objects against the same objects' raw JSON, with the
+ * target every memory row shares.
+ */
+export function memoryResult(row: string, what: string, bytes: number, rawBytes: number, note: string): BenchResult {
+  return {
+    row,
+    what,
+    kubelive: kb(bytes),
+    baseline: `raw JSON ${kb(rawBytes)}`,
+    ratio: ratioOf(bytes, rawBytes),
+    target: '≤ 2× raw JSON',
+    met: bytes <= 2 * rawBytes,
+    raw: { heapBytesPer10k: bytes, rawJsonBytesPer10k: rawBytes },
+    note,
+  };
+}
+
 export function printResults(results: readonly BenchResult[]): void {
   const header = ['row', 'what', 'kubelive', 'baseline', 'ratio', 'target', ''];
   const lines = results.map((r) => [r.row, r.what, r.kubelive, r.baseline, r.ratio === null ? '—' : `${r.ratio < 0.1 ? r.ratio.toPrecision(2) : r.ratio.toFixed(2)}×`, r.target, r.met === null ? '' : r.met ? 'met' : 'MISSED']);

@@ -15,7 +15,7 @@ import type { ConfigOverrides } from '../machines/config.js';
 import { subscriptionKey, type ResourceDomain } from '../machines/domains.js';
 import { startBackend } from '../server/backend.js';
 import { apiAgent, rawList, type ApiAccess } from './clients.js';
-import { kb, ms, ratioOf, type BenchResult } from './report.js';
+import { memoryResult, ms, ratioOf, type BenchResult } from './report.js';
 import { countingSockets, settledHeap, waitUntil } from './support.js';
 
 const domain: ResourceDomain = 'core/v1/configmaps';
@@ -65,17 +65,7 @@ export async function resourceRows(api: ApiAccess, config: ConfigOverrides): Pro
       raw: { kubeliveMs: took, rawMs, rawBytes: raw.bytes, items: raw.items },
       note,
     });
-    const memory = (row: string, what: string, bytes: number, note: string): BenchResult => ({
-      row,
-      what: `memory per 10,000 ConfigMaps: ${what}`,
-      kubelive: kb(bytes),
-      baseline: `raw JSON ${kb(rawBytes)}`,
-      ratio: ratioOf(bytes, rawBytes),
-      target: '≤ 2× raw JSON',
-      met: bytes <= 2 * rawBytes,
-      raw: { heapBytesPer10k: bytes, rawJsonBytesPer10k: rawBytes },
-      note,
-    });
+    const memory = (row: string, what: string, bytes: number, note: string) => memoryResult(row, `memory per 10,000 ConfigMaps: ${what}`, bytes, rawBytes, note);
     return [
       load('12', 'cold backend', coldMs, 'the backend lists the API server in Table form (500 per page) and keeps printed cells, then the engine loads them'),
       load('12w', 'backend cache warm', warmMs, 'a second client: snapshot of rows from the backend cache, then the stream'),
