@@ -1,14 +1,17 @@
 /**
  * kubectl is the reference for resolving names: for each name below, `kubectl get NAME -A`
  * against the demo cluster (its request log says which resource it listed) must agree with
- * resolveResource over the same cluster's discovery, and a name kubectl refuses must be refused.
+ * resolveResource over the same cluster's discovery, and a name kubectl refuses must be refused;
+ * then the same answers over the backend's discovery snapshot, which is what `kubelive watch` reads.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemoCluster, type DemoCluster } from '../../demo-cluster/index.js';
+import type { ApiResourceRow } from '../../adapters/rows.js';
 import { resolveResource, ResourceNameError, type DiscoveredResource } from '../../server/resourceNames.js';
-import { call, kubectl, kubectlPath } from '../demo-cluster/client.js';
+import { startBackend, type Backend } from '../../server/serve.js';
+import { call, kubectl, kubectlPath, versionedKubectls } from '../demo-cluster/client.js';
 
 const describeWithKubectl = kubectlPath ? describe : describe.skip;
 
@@ -64,23 +67,31 @@ describeWithKubectl('names resolve as kubectl resolves them', () => {
   let cluster: DemoCluster;
   let cacheDir: string;
   let rows: DiscoveredResource[];
+  let backend: Backend;
+  const answers = new Map<string, string | null>();
 
   beforeAll(async () => {
     cluster = await startDemoCluster({ seed: 3, nodes: 2, pods: 20, churn: 0 });
+    backend = await startBackend({ kubeconfigYaml: cluster.kubeconfigYaml, port: 0 });
     cacheDir = mkdtempSync(join(tmpdir(), 'kubelive-kubectl-cache-'));
     rows = await discovery(cluster);
   });
   afterAll(async () => {
+    await backend.stop();
     await cluster.stop();
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  test('everyNameGoesWhereKubectlGoesOrIsRefusedWhereKubectlRefusesIt', async () => {
+  // The default kubectl, and the oldest versioned one beside it: resolution has not moved between them.
+  const binaries = [kubectlPath!, ...versionedKubectls().slice(0, 1)];
+
+  test.each(binaries)('everyNameGoesWhere %s goesOrIsRefusedWhereItRefusesIt', async (binary) => {
     const disagreements: string[] = [];
     let listed = 0;
     for (const name of names) {
-      const run = await kubectl(cluster.kubeconfigPath, ['--cache-dir', cacheDir, '-v=6', 'get', name, '-A', '-o', 'name', '--request-timeout=5s']);
+      const run = await kubectl(cluster.kubeconfigPath, ['--cache-dir', join(cacheDir, binary.replace(/\W/g, '_')), '-v=6', 'get', name, '-A', '-o', 'name', '--request-timeout=5s'], 60_000, binary);
       const expected = run.code === 0 ? listedBy(run.stderr) : null;
+      if (binary === kubectlPath) answers.set(name, expected);
       if (expected) listed++;
       if (run.code !== 0 && !/doesn't have a resource type/.test(run.stderr)) throw new Error(`kubectl get ${name} failed otherwise: ${run.stderr.slice(-500)}`);
       let actual: string | null;
@@ -96,4 +107,24 @@ describeWithKubectl('names resolve as kubectl resolves them', () => {
     expect(disagreements).toEqual([]);
     expect(listed).toBeGreaterThan(25); // most names name something: the agreement is not all refusals
   }, 120_000);
+
+  test('overTheBackendsDiscoverySnapshotWhatWatchUsesTheAnswersAreTheSame', async () => {
+    // Its rows are sorted by domain and hold preferred versions only; the demo serves one version
+    // per group and no plural in two groups, so kubectl's answers must all stand.
+    const snapshot = (await (await fetch(`${backend.url}api/v1/snapshot/api-resources?scope=`)).json()) as { items: ApiResourceRow[] };
+    expect(snapshot.items.length).toBeGreaterThan(30);
+    const disagreements: string[] = [];
+    for (const [name, expected] of answers) {
+      let actual: string | null;
+      try {
+        actual = resolveResource(name, snapshot.items).resource.domain;
+      } catch (error) {
+        if (!(error instanceof ResourceNameError)) throw error;
+        actual = null;
+      }
+      if (actual !== expected) disagreements.push(`${name}: kubectl ${expected ?? 'refuses'}, kubelive ${actual ?? 'refuses'}`);
+    }
+    expect(answers.size).toBe(names.length);
+    expect(disagreements).toEqual([]);
+  });
 });
