@@ -8,8 +8,8 @@ Usage: kubelive <command> [options]
 Commands:
   serve           start the backend and dashboard (default: on the embedded demo cluster)
   demo-cluster    run the embedded Kubernetes-API-compatible demo cluster on its own
-  watch           print a domain's rows, then every change (headless engine)
-  diagnostics     print the diagnostics rows the dashboard shows (headless engine)
+  watch           print any resource's rows as kubectl get does, then every change (headless engine)
+  diagnostics     print the diagnostics rows the dashboard shows, or follow their changes (headless engine)
 
 Run 'kubelive <command> --help' for a command's options.`;
 
