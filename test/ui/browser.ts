@@ -11,6 +11,28 @@ export { ensureUiBuilt, launchChromium, repoRoot, type LaunchedBrowser } from '.
 
 export const artifactsDir = join(repoRoot, 'test-artifacts');
 
+/** Short intervals so heartbeats, fallbacks and recoveries show quickly in a browser test; nothing relies on exact timing. */
+export const quickConfig = {
+  heartbeatIntervalMs: 300,
+  stallTimeoutMs: 1500,
+  pendingTimeoutMs: 2000,
+  backoffBaseMs: 100,
+  backoffCapMs: 1000,
+  upstreamIdleGraceMs: 2000,
+  updateBatchMs: 20,
+} as const;
+
+/** Reads until `ready` holds for what was read; fails saying `what` and the last reading. */
+export async function until<T>(page: Page, what: string, read: () => Promise<T>, ready: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ready(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(value).slice(0, 3000)}`);
+    await page.waitForTimeout(100);
+  }
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(artifactsDir, { recursive: true });
   const path = join(artifactsDir, `${name}.png`);
@@ -23,7 +45,9 @@ export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+    // A failed request logs only its status; the location says which request it was.
+    const url = message.location().url;
+    if (message.type() === 'error') errors.push(`console: ${message.text()}${url ? ` (${url})` : ''}`);
   });
   return errors;
 }

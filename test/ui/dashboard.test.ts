@@ -10,17 +10,10 @@ import { jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { NodeRow } from '../../adapters/rows.js';
 import { startBackend, type Backend } from '../../server/serve.js';
-import { collectPageErrors, ensureUiBuilt, launchChromium, screenshot, type LaunchedBrowser } from './browser.js';
+import { collectPageErrors, ensureUiBuilt, launchChromium, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
 
-/** Short intervals so heartbeats, fallbacks and recoveries show quickly; nothing relies on exact timing. */
 const config = {
-  heartbeatIntervalMs: 300,
-  stallTimeoutMs: 1500,
-  pendingTimeoutMs: 2000,
-  backoffBaseMs: 100,
-  backoffCapMs: 1000,
-  upstreamIdleGraceMs: 2000,
-  updateBatchMs: 20,
+  ...quickConfig,
   // Short enough that an upstream stall shows within seconds; probes still fit three times over.
   freshnessBoundMs: 4000,
 };
@@ -87,18 +80,11 @@ async function diagnosticsRows(): Promise<Array<{ key: string; mode: string; hea
   );
 }
 
-const streamed = (key: string) => !key.startsWith('node-metrics:') && !key.startsWith('pod-metrics:');
+/** Polled by design: metrics, and discovery (the sidebar's list of kinds, a snapshot-only domain). */
+const polledByDesign = (key: string) => key.startsWith('node-metrics:') || key.startsWith('pod-metrics:') || key.startsWith('api-resources:');
+const streamed = (key: string) => !polledByDesign(key);
 
-/** Reads until `ready` holds for what was read; fails saying `what` and the last reading. */
-async function until<T>(what: string, read: () => Promise<T>, ready: (value: T) => boolean, timeoutMs = wait.timeout): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ready(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(value).slice(0, 3000)}`);
-    await page.waitForTimeout(100);
-  }
-}
+const until = <T>(what: string, read: () => Promise<T>, ready: (value: T) => boolean, timeoutMs = wait.timeout) => waitUntil(page, what, read, ready, timeoutMs);
 
 function waitForDiagnostics(
   what: string,
@@ -297,7 +283,7 @@ test('diagnosticsShowStreamingThenPollingOnDisconnectThenHealthyAgain', async ()
   await dataRows('Pods').first().waitFor(wait);
   await clickTab('diagnostics');
   const healthy = await waitForDiagnostics('every streamed domain streaming, healthy, polling paused', (rows) =>
-    rows.every((r) => (streamed(r.key) ? r.mode === 'streaming' && r.health === 'healthy' && r.polling === 'paused' : r.mode === 'metrics-only' && r.health === 'healthy')),
+    rows.every((r) => (streamed(r.key) ? r.mode === 'streaming' && r.health === 'healthy' && r.polling === 'paused' : (r.mode === 'metrics-only' || r.mode === 'polling') && r.health === 'healthy')),
   );
   // What the Pods view mounts is there (earlier tests may leave a namespace or a log panel open).
   expect(healthy.map((r) => r.key)).toEqual(expect.arrayContaining(['namespaces:', 'pod-metrics:', 'pods:']));

@@ -2,6 +2,7 @@
  * Calls to the backend that are not data subscriptions: cordon/uncordon, one whole object, and
  * the backend's own diagnostics. Relative URLs, so the dashboard works wherever the backend serves it.
  */
+import type { CountsBody, SecretKeyBody } from '../../adapters/protocol.js';
 import type { UpstreamProofDiagnostics } from '../../machines/types.js';
 
 export class ApiError extends Error {
@@ -59,21 +60,21 @@ export function fetchObject(ref: ObjectRef, signal?: AbortSignal): Promise<Recor
 }
 
 /**
- * One key of one Secret, decoded, fetched only when the user asked to reveal it: the only way a
- * secret value reaches the browser. The caller shows it and keeps it nowhere else.
+ * One key of one Secret, fetched only when the user asked to reveal it: the only way a secret
+ * value reaches the browser. The caller shows it and keeps it nowhere else. A value that is not
+ * UTF-8 comes as base64 (`encoding`).
  */
-export async function revealSecretKey(ref: { namespace: string; name: string; key: string }, signal?: AbortSignal): Promise<string> {
-  const answer = await call<{ value?: unknown }>('POST', 'api/v1/secret-key', signal, ref);
+export async function revealSecretKey(ref: { namespace: string; name: string; key: string }, signal?: AbortSignal): Promise<Pick<SecretKeyBody, 'value' | 'encoding' | 'bytes'>> {
+  const answer = await call<Partial<SecretKeyBody>>('POST', 'api/v1/secret-key', signal, ref);
   if (typeof answer.value !== 'string') throw new ApiError(502, 'the backend answered without a value');
-  return answer.value;
+  return { value: answer.value, encoding: answer.encoding === 'base64' ? 'base64' : 'utf8', bytes: typeof answer.bytes === 'number' ? answer.bytes : answer.value.length };
 }
 
-/** How many objects of each domain the backend counts in a namespace ('' for all), for the sidebar. */
+/** How many objects of each domain the backend counts in a namespace ('' for all), for the sidebar; kinds it could not count are left out. */
 export async function fetchCounts(scope: string, signal?: AbortSignal): Promise<Record<string, number>> {
-  const answer = await call<{ counts?: unknown }>('GET', `api/v1/counts?scope=${encodeURIComponent(scope)}`, signal);
-  const table = answer.counts && typeof answer.counts === 'object' ? (answer.counts as Record<string, unknown>) : (answer as Record<string, unknown>);
+  const answer = await call<Partial<CountsBody>>('GET', `api/v1/counts?scope=${encodeURIComponent(scope)}`, signal);
   const counts: Record<string, number> = {};
-  for (const [domain, count] of Object.entries(table)) if (typeof count === 'number') counts[domain] = count;
+  for (const item of answer.items ?? []) if (typeof item.count === 'number') counts[item.domain] = item.count;
   return counts;
 }
 

@@ -17,7 +17,7 @@ export function secretKeysOf(object: Record<string, unknown>): string[] {
   return [...keys].sort();
 }
 
-type KeyState = { readonly step: 'hidden' } | { readonly step: 'confirming' } | { readonly step: 'fetching' } | { readonly step: 'shown'; readonly value: string } | { readonly step: 'failed'; readonly reason: string };
+type KeyState = { readonly step: 'hidden' } | { readonly step: 'confirming' } | { readonly step: 'fetching' } | { readonly step: 'shown'; readonly value: string; readonly binary: boolean } | { readonly step: 'failed'; readonly reason: string };
 
 export function SecretKeys({ namespace, name, keys }: { namespace: string; name: string; keys: readonly string[] }) {
   const [states, setStates] = useState<ReadonlyMap<string, KeyState>>(new Map());
@@ -35,8 +35,8 @@ export function SecretKeys({ namespace, name, keys }: { namespace: string; name:
     const abort = new AbortController();
     aborts.current.add(abort);
     try {
-      const value = await revealSecretKey({ namespace, name, key }, abort.signal);
-      if (!abort.signal.aborted) set(key, { step: 'shown', value });
+      const revealed = await revealSecretKey({ namespace, name, key }, abort.signal);
+      if (!abort.signal.aborted) set(key, { step: 'shown', value: revealed.value, binary: revealed.encoding === 'base64' });
     } catch (error) {
       if (!abort.signal.aborted) set(key, { step: 'failed', reason: error instanceof Error ? error.message : String(error) });
     } finally {
@@ -58,6 +58,7 @@ export function SecretKeys({ namespace, name, keys }: { namespace: string; name:
                   <pre className="secret-value" data-testid={`secret-value-${key}`}>
                     {state.value}
                   </pre>
+                  {state.binary ? <span className="muted small">(not text: shown as base64)</span> : null}
                   <button type="button" className="small" onClick={() => set(key, { step: 'hidden' })} aria-label={`Hide ${key}`}>
                     Hide
                   </button>

@@ -1,0 +1,434 @@
+/**
+ * Every kind, live, in a real Chromium against a real backend on the demo cluster: the sidebar
+ * lists what discovery serves, grouped; several kinds open from it with the rows and columns
+ * kubectl prints; an object's YAML and its Events open from its row; a Secret's key is revealed
+ * only on request, and no other frame or response ever carries a secret value; a CRD created
+ * with kubectl appears in the sidebar and its objects stream, and when it is deleted it goes
+ * with no error left; Back and Forward walk the kinds visited. Screenshots go to test-artifacts/.
+ */
+import { jest } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startBackend, type Backend } from '../../server/serve.js';
+import { collectPageErrors, ensureUiBuilt, launchChromium, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
+
+const config = {
+  ...quickConfig,
+  // Discovery polled every second, so a CRD created or deleted shows quickly.
+  snapshotPollIntervalMs: { 'api-resources': 1000 },
+};
+
+const wait = { timeout: 30_000 };
+
+let backend: Backend;
+let chromium: LaunchedBrowser;
+let page: Page;
+let errors: string[];
+/** Every WebSocket frame and HTTP response body the page received, with where it came from. */
+const received: Array<{ from: string; body: string }> = [];
+/** Every HTTP answer of 400 or more the page got. */
+const failed: string[] = [];
+
+jest.setTimeout(180_000);
+
+beforeAll(async () => {
+  ensureUiBuilt();
+  backend = await startBackend({ demo: { nodes: 3, pods: 80, churn: 2, seed: 7 }, port: 0, allowFaults: true, config });
+  chromium = await launchChromium();
+  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  errors = collectPageErrors(page);
+  page.on('websocket', (socket) => {
+    socket.on('framereceived', (frame) => received.push({ from: `ws ${socket.url()}`, body: String(frame.payload) }));
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) failed.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+    void response.text().then(
+      (body) => received.push({ from: `${response.request().method()} ${response.url()}`, body }),
+      () => undefined,
+    );
+  });
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await backend?.stop();
+});
+
+const run = promisify(execFile);
+
+/** kubectl against the demo cluster. Never synchronously: the demo cluster answers from this very process. */
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await run('kubectl', ['--kubeconfig', backend.demo!.kubeconfigPath, ...args], { encoding: 'utf8' });
+  return stdout;
+}
+
+/** Rows of the visible table that carry data (the header row has no data-key). */
+function dataRows(label: string) {
+  return page.locator(`[role=table][aria-label="${label}"] [role=row][data-key]`);
+}
+
+async function headers(label: string): Promise<string[]> {
+  return page.locator(`[role=table][aria-label="${label}"] [role=columnheader]`).evaluateAll((cells) => cells.map((c) => (c.textContent ?? '').replace(/[▲▼]/g, '').trim()));
+}
+
+const until = <T>(what: string, read: () => Promise<T>, ready: (value: T) => boolean, timeoutMs = wait.timeout) => waitUntil(page, what, read, ready, timeoutMs);
+
+/** `kubectl get` as the columns and keys (namespace/name) it prints. */
+async function kubectlGet(resource: string, namespace: string | null): Promise<{ columns: string[]; keys: string[] }> {
+  const out = (await kubectl('get', resource, ...(namespace === null ? ['-A'] : ['-n', namespace]), '--no-headers=false')).trimEnd().split('\n');
+  const head = out[0]!.split(/\s{2,}/).map((h) => h.trim());
+  const nameAt = head.indexOf('NAME');
+  const namespaceAt = head.indexOf('NAMESPACE');
+  const keys = out.slice(1).map((line) => {
+    const cells = line.split(/\s{2,}/);
+    return namespaceAt >= 0 ? `${cells[namespaceAt]}/${cells[nameAt]}` : namespace ? `${namespace}/${cells[nameAt]}` : cells[nameAt]!;
+  });
+  return { columns: head, keys: keys.sort() };
+}
+
+async function openFromSidebar(id: string): Promise<void> {
+  await page.getByTestId(`nav-${id}`).click();
+}
+
+test('theSidebarListsWhatTheClusterServesGroupedWithCounts', async () => {
+  await page.goto(`${backend.url}#/nodes`);
+  await page.getByTestId('nav-core/v1/configmaps').waitFor(wait);
+  const groups = await page.locator('[data-testid=sidebar] .nav-group-title').allTextContents();
+  for (const group of ['RBAC', 'Storage', 'Config', 'CRDs', 'Network', 'Autoscaling', 'Quotas', 'Helm']) expect(groups).toContain(group);
+  for (const id of ['nodes', 'workloads', 'pods', 'helm', 'core/v1/namespaces', 'core/v1/secrets', 'core/v1/services', 'rbac.authorization.k8s.io/v1/clusterroles', 'apiextensions.k8s.io/v1/customresourcedefinitions']) {
+    await page.getByTestId(`nav-${id}`).waitFor(wait);
+  }
+  await screenshot(page, 'resources-sidebar');
+  // Counts arrive from /api/v1/counts.
+  await page.getByTestId('count-core/v1/configmaps').waitFor(wait);
+});
+
+/** What the engine holds for a key, as namespace/name (or name), sorted. */
+async function heldKeys(key: string): Promise<string[]> {
+  return page.evaluate((k) => {
+    const engine = (window as unknown as { kubelive: { engine: { store: { rows(key: string): Array<{ namespace?: string; name: string }> } } } }).kubelive.engine;
+    return engine.store
+      .rows(k)
+      .map((r) => (r.namespace ? `${r.namespace}/${r.name}` : r.name))
+      .sort();
+  }, key);
+}
+
+/**
+ * Opens a kind from the sidebar and checks it against kubectl: the same columns (kubectl prints
+ * the server's Table columns, upper-cased) and, once the stream has settled, the same objects.
+ */
+async function expectKindAsKubectlPrintsIt(id: string, label: string, kubectlName: string): Promise<void> {
+  await openFromSidebar(id);
+  await page.waitForFunction((l) => document.querySelectorAll(`[role=table][aria-label="${l}"] [role=row][data-key]`).length > 0, label, wait);
+  const printed = await kubectlGet(kubectlName, null);
+  expect((await headers(label)).map((h) => h.toUpperCase())).toEqual(printed.columns);
+  await until(`${label} to hold what kubectl lists`, async () => ({ held: await heldKeys(`${id}:`), listed: (await kubectlGet(kubectlName, null)).keys }), (v) => JSON.stringify(v.held) === JSON.stringify(v.listed));
+  await page.waitForFunction((l) => document.querySelector(`[data-testid="freshness-${l}"]`)?.getAttribute('data-level') === 'live', kubectlName.split('.')[0], wait);
+}
+
+test('severalKindsOpenFromTheSidebarWithTheRowsAndColumnsKubectlPrints', async () => {
+  await page.goto(`${backend.url}#/nodes`);
+  await expectKindAsKubectlPrintsIt('core/v1/configmaps', 'ConfigMaps', 'configmaps');
+  await screenshot(page, 'resources-configmaps');
+  await expectKindAsKubectlPrintsIt('core/v1/services', 'Services', 'services');
+  await screenshot(page, 'resources-services');
+  await expectKindAsKubectlPrintsIt('rbac.authorization.k8s.io/v1/clusterroles', 'ClusterRoles', 'clusterroles');
+  await expectKindAsKubectlPrintsIt('example.com/v1/widgets', 'Widgets', 'widgets.example.com');
+  await screenshot(page, 'resources-widgets');
+});
+
+interface Meta {
+  metadata: { name: string; namespace?: string; uid: string };
+}
+interface EventObject extends Meta {
+  involvedObject: { kind: string; name: string; namespace?: string; uid?: string };
+}
+
+test('anObjectsYamlAndTheEventsAboutItOpenFromItsRowAndFromALink', async () => {
+  // From a row: a ConfigMap's YAML, with the route naming it.
+  await page.goto(`${backend.url}#/r/core/v1/configmaps?ns=shop`);
+  const first = dataRows('ConfigMaps').first();
+  await first.waitFor(wait);
+  const name = (await first.getAttribute('data-key'))!.split('/')[1]!;
+  await first.click();
+  await page.getByTestId('object-yaml').waitFor(wait);
+  expect(await page.getByTestId('object-yaml').textContent()).toContain(`name: ${name}`);
+  expect(new URL(page.url()).hash).toContain(`sel=shop%2F${name}`);
+  await page.getByTestId('object-events').waitFor(wait);
+
+  // From a link: a pod the demo cluster has events about, opened in the generic view.
+  const events = backend.demo!.listObjects('events') as EventObject[];
+  const about = events.find((e) => e.involvedObject.kind === 'Pod' && e.involvedObject.uid)!;
+  const pod = (backend.demo!.listObjects('pods') as Meta[]).find((p) => p.metadata.uid === about.involvedObject.uid)!;
+  const expected = events.filter((e) => e.involvedObject.uid === pod.metadata.uid).length;
+  await page.goto(`${backend.url}#/r/core/v1/pods?ns=${pod.metadata.namespace}&sel=${pod.metadata.namespace}/${pod.metadata.name}`);
+  await page.getByTestId('object-yaml').waitFor(wait);
+  expect(await page.getByTestId('object-yaml').textContent()).toContain(`uid: ${pod.metadata.uid}`);
+  await until(
+    `the ${expected} events about ${pod.metadata.name}`,
+    () => page.getByTestId('object-event').count(),
+    (n) => n >= expected,
+  );
+  expect(await page.getByTestId('object-events').textContent()).toContain(about.involvedObject.name === pod.metadata.name ? (about as unknown as { reason: string }).reason : '');
+  await screenshot(page, 'resources-yaml-events');
+  // Esc is not required here; Close takes the object out of the route.
+  await page.getByTestId('close-panel').click();
+  expect(new URL(page.url()).hash).not.toContain('sel=');
+});
+
+interface SecretObject extends Meta {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+/**
+ * Keys of a service-account token Secret that are public by design: its namespace's name and the
+ * cluster's CA certificate (also in every namespace's kube-root-ca.crt ConfigMap).
+ */
+const publicKeys = new Set(['namespace', 'ca.crt']);
+
+/**
+ * Every secret value the demo cluster holds, base64 as stored and decoded, long enough not to
+ * turn up by chance in other text (a short value like "true" would be found everywhere).
+ */
+function secretValues(): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const secret of backend.demo!.listObjects('secrets') as SecretObject[]) {
+    for (const [key, encoded] of Object.entries(secret.data ?? {})) {
+      if (publicKeys.has(key)) continue;
+      const where = `${secret.metadata.namespace}/${secret.metadata.name}:${key}`;
+      const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+      if (encoded.length >= 12) values.set(encoded, where);
+      if (decoded.length >= 8) values.set(decoded, where);
+    }
+  }
+  return values;
+}
+
+/** What the page received that holds a secret value: `{from, key}` for each. */
+function leaks(values: Map<string, string>, skip: (from: string) => boolean): Array<{ from: string; key: string }> {
+  const found: Array<{ from: string; key: string }> = [];
+  for (const { from, body } of received) {
+    if (skip(from)) continue;
+    for (const [value, key] of values) if (body.includes(value)) found.push({ from, key });
+  }
+  return found;
+}
+
+test('aSecretKeyIsRevealedOnlyOnRequestAndNoOtherFrameOrResponseCarriesASecretValue', async () => {
+  const secrets = (backend.demo!.listObjects('secrets') as SecretObject[]).filter((s) => s.type === 'Opaque' && Object.keys(s.data ?? {}).length > 0);
+  const secret = secrets[0]!;
+  const [key, encoded] = Object.entries(secret.data!)[0]!;
+  const value = Buffer.from(encoded, 'base64').toString('utf8');
+  const { namespace, name } = secret.metadata;
+
+  await page.goto(`${backend.url}#/nodes`);
+  await openFromSidebar('core/v1/secrets');
+  await dataRows('Secrets').first().waitFor(wait);
+  // Rows show type and key count, as kubectl does.
+  expect(await headers('Secrets')).toEqual(['Namespace', 'Name', 'Type', 'Data', 'Age']);
+  await page.getByTestId('namespace-select').selectOption(namespace!);
+  const row = page.locator(`[role=table][aria-label="Secrets"] [role=row][data-key="${namespace}/${name}"]`);
+  await row.waitFor(wait);
+  expect(await row.locator('[data-col=Data]').textContent()).toBe(String(Object.keys(secret.data!).length));
+  await row.click();
+  await page.getByTestId('object-yaml').waitFor(wait);
+  await page.getByTestId(`secret-key-${key}`).waitFor(wait);
+  const yaml = (await page.getByTestId('object-yaml').textContent())!;
+  expect(yaml).toContain(`name: ${name}`);
+  expect(yaml).not.toContain(encoded);
+
+  // Nothing so far carried a value: not the stream, not a snapshot, not the object.
+  const values = secretValues();
+  expect(values.size).toBeGreaterThan(0);
+  expect(leaks(values, () => false)).toEqual([]);
+
+  // Reveal asks first; only the confirmation fetches.
+  await page.getByTestId(`reveal-${key}`).click();
+  expect(received.some((r) => r.from.includes('/api/v1/secret-key'))).toBe(false);
+  await page.getByTestId(`confirm-reveal-${key}`).click();
+  await page.getByTestId(`secret-value-${key}`).waitFor(wait);
+  expect(await page.getByTestId(`secret-value-${key}`).textContent()).toBe(value);
+  await screenshot(page, 'resources-secret-revealed');
+
+  // The value stays out of the engine.
+  const inEngine = await page.evaluate((v) => {
+    const engine = (window as unknown as { kubelive: { engine: { store: { keys(): string[]; rows(k: string): unknown[] } } } }).kubelive.engine;
+    return engine.store.keys().some((k) => JSON.stringify(engine.store.rows(k)).includes(v));
+  }, value);
+  expect(inEngine).toBe(false);
+
+  // Closing the panel forgets it.
+  await page.getByTestId('close-panel').click();
+  await row.click();
+  await page.getByTestId(`reveal-${key}`).waitFor(wait);
+  expect(await page.getByTestId(`secret-value-${key}`).count()).toBe(0);
+
+  // Let the stream and polls run a while longer, then look at everything once more: only the reveal carried a value.
+  await page.waitForTimeout(2000);
+  const found = leaks(values, (from) => from.startsWith('POST ') && from.includes('/api/v1/secret-key'));
+  expect(found).toEqual([]);
+  const reveals = received.filter((r) => r.from.includes('/api/v1/secret-key'));
+  expect(reveals).toHaveLength(1);
+  expect(reveals[0]!.body).toContain(JSON.stringify(value).slice(1, -1));
+});
+
+const gizmoCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'gizmos.lab.example.org' },
+  spec: {
+    group: 'lab.example.org',
+    scope: 'Namespaced',
+    names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        additionalPrinterColumns: [
+          { name: 'Colour', type: 'string', jsonPath: '.spec.colour' },
+          { name: 'Teeth', type: 'integer', jsonPath: '.spec.teeth' },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+        ],
+      },
+    ],
+  },
+};
+
+function gizmo(name: string, colour: string, teeth: number) {
+  return { apiVersion: 'lab.example.org/v1', kind: 'Gizmo', metadata: { name, namespace: 'shop' }, spec: { colour, teeth } };
+}
+
+/** `kubectl create -f` of one object, written to a file as a user would. */
+async function kubectlCreate(object: object): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubelive-crd-'));
+  const file = join(dir, 'object.json');
+  writeFileSync(file, JSON.stringify(object));
+  await kubectl('create', '-f', file);
+}
+
+test('aCrdCreatedWhileThePageIsOpenAppearsAndStreamsAndWhenDeletedGoesWithNoErrorLeft', async () => {
+  const domain = 'lab.example.org/v1/gizmos';
+  await page.goto(`${backend.url}#/r/core/v1/configmaps`);
+  await dataRows('ConfigMaps').first().waitFor(wait);
+  expect(await page.getByTestId(`nav-${domain}`).count()).toBe(0);
+
+  await kubectlCreate(gizmoCrd);
+  await kubectlCreate(gizmo('sprocket', 'teal', 12));
+  // Within one discovery poll, under its API group, in the namespace section.
+  await page.getByTestId(`nav-${domain}`).waitFor(wait);
+  expect(await page.getByTestId('nav-group-namespace:custom:lab.example.org').textContent()).toContain('Gizmos');
+  await openFromSidebar(domain);
+  await dataRows('Gizmos').first().waitFor(wait);
+  expect(await headers('Gizmos')).toEqual(['Namespace', 'Name', 'Colour', 'Teeth', 'Age']);
+  const printed = await kubectlGet('gizmos.lab.example.org', null);
+  expect(printed.columns).toEqual(['NAMESPACE', 'NAME', 'COLOUR', 'TEETH', 'AGE']);
+
+  // Its objects stream: one created now shows without a reload.
+  await kubectlCreate(gizmo('cog', 'amber', 30));
+  const cog = page.locator('[role=table][aria-label="Gizmos"] [role=row][data-key="shop/cog"]');
+  await cog.waitFor(wait);
+  expect(await cog.locator('[data-col=Colour]').textContent()).toBe('amber');
+  expect(await cog.locator('[data-col=Teeth]').textContent()).toBe('30');
+  await page.waitForFunction(() => document.querySelector('[data-testid="freshness-gizmos"]')?.getAttribute('data-level') === 'live', null, wait);
+  await screenshot(page, 'resources-crd-created');
+
+  // Deleted: gone from the sidebar, the open view says so, and nothing keeps failing for it.
+  await kubectl('delete', 'crd', 'gizmos.lab.example.org');
+  await page.getByTestId('kind-gone').waitFor(wait);
+  await until('the sidebar to drop Gizmos', () => page.getByTestId(`nav-${domain}`).count(), (n) => n === 0);
+  await until(
+    'the engine to let go of the gizmos subscription',
+    () => page.evaluate((d) => (window as unknown as { kubelive: { engine: { diagnostics(): { rows: Array<{ domain: string }> } } } }).kubelive.engine.diagnostics().rows.filter((r) => r.domain === d).length, domain),
+    (n) => n === 0,
+  );
+  expect(await page.locator('.problem-error, [role=alert]').count()).toBe(0);
+  await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.getAttribute('data-level') === 'live', null, wait);
+  await screenshot(page, 'resources-crd-deleted');
+  // Between the deletion and discovery saying so, the view's polls may find the kind gone (404):
+  // those, and only those, and none once the view let go.
+  const gone = (line: string) => line.includes('/api/v1/snapshot/lab.example.org/v1/gizmos');
+  const before = failed.length;
+  await page.waitForTimeout(2000);
+  expect(failed.slice(before)).toEqual([]);
+  expect(failed.filter((f) => !f.startsWith('404 GET ') && gone(f))).toEqual([]);
+  forgive(gone);
+});
+
+test('backAndForwardWalkTheKindsVisitedAndAReloadOpensTheSameScreen', async () => {
+  await page.goto(`${backend.url}#/nodes`);
+  await openFromSidebar('core/v1/configmaps');
+  await dataRows('ConfigMaps').first().waitFor(wait);
+  await openFromSidebar('core/v1/services');
+  await dataRows('Services').first().waitFor(wait);
+  // A sort from the header is a screen of its own too.
+  await page.locator('[role=table][aria-label="Services"] [role=columnheader][data-col=Name] button').click();
+  await until('the sort in the URL', async () => new URL(page.url()).hash, (h) => h.includes('sort=Name'));
+  await openFromSidebar('rbac.authorization.k8s.io/v1/clusterroles');
+  await dataRows('ClusterRoles').first().waitFor(wait);
+
+  await page.goBack();
+  await dataRows('Services').first().waitFor(wait);
+  expect(new URL(page.url()).hash).toContain('sort=Name');
+  expect(await page.locator('[role=table][aria-label="Services"] [role=columnheader][data-col=Name]').getAttribute('aria-sort')).toBe('ascending');
+  await page.goBack();
+  await page.goBack();
+  await dataRows('ConfigMaps').first().waitFor(wait);
+  await page.goForward();
+  await dataRows('Services').first().waitFor(wait);
+
+  // A filter and a selected object survive a reload.
+  const services = (await dataRows('Services').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')!))).filter((k) => k.startsWith('shop/'));
+  await page.getByTestId('filter').fill('shop');
+  await until('the filter in the URL', async () => new URL(page.url()).hash, (h) => h.includes('q=shop'));
+  await page.locator(`[role=table][aria-label="Services"] [role=row][data-key="${services[0]}"]`).click();
+  await page.getByTestId('object-yaml').waitFor(wait);
+  await page.reload();
+  await page.getByTestId('object-yaml').waitFor(wait);
+  expect(await page.getByTestId('filter').inputValue()).toBe('shop');
+  expect(await page.locator('[role=table][aria-label="Services"] [role=row][aria-selected=true]').getAttribute('data-key')).toBe(services[0]);
+  expect(await dataRows('Services').evaluateAll((rows) => rows.every((r) => (r.getAttribute('data-key') ?? '').startsWith('shop/')))).toBe(true);
+  // The existing routes still open their views.
+  await page.goto(`${backend.url}#/pods?ns=shop`);
+  await page.locator('[role=table][aria-label="Pods"]').waitFor(wait);
+});
+
+test('helmReleasesShowEachReleaseAtItsNewestRevisionWithItsHistory', async () => {
+  await page.goto(`${backend.url}#/nodes`);
+  await openFromSidebar('helm');
+  await dataRows('Helm releases').first().waitFor(wait);
+  expect(await headers('Helm releases')).toEqual(['Name', 'Namespace', 'Revision', 'Chart', 'Chart version', 'App version', 'Status', 'Updated', 'Description']);
+  const releases = (backend.demo!.listObjects('secrets') as Array<SecretObject & { metadata: { labels?: Record<string, string> } }>).filter((s) => s.type === 'helm.sh/release.v1');
+  const newest = new Map<string, number>();
+  for (const s of releases) {
+    const id = `${s.metadata.namespace}/${s.metadata.labels?.name}`;
+    newest.set(id, Math.max(newest.get(id) ?? 0, Number(s.metadata.labels?.version)));
+  }
+  await until('one line per release', () => dataRows('Helm releases').count(), (n) => n === newest.size);
+  const [id, revision] = [...newest].find(([, v]) => v > 1)!;
+  const line = page.locator(`[role=table][aria-label="Helm releases"] [role=row][data-key="${id}"]`);
+  expect(await line.locator('[data-col=revision]').textContent()).toBe(String(revision));
+  await line.click();
+  await until('its history under it', () => dataRows('Helm releases').count(), (n) => n === newest.size + revision - 1);
+  await screenshot(page, 'resources-helm');
+});
+
+/** Failed requests and the console errors they logged that a test expected (see the CRD test). */
+function forgive(expected: (line: string) => boolean): void {
+  for (const list of [failed, errors]) {
+    const kept = list.filter((line) => !expected(line));
+    list.splice(0, list.length, ...kept);
+  }
+}
+
+test('thePageThrewNothing', () => {
+  expect(failed).toEqual([]);
+  expect(errors).toEqual([]);
+});
