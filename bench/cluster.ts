@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { domainResources } from '../adapters/kube/resources.js';
 import type { DemoClusterOptions, FaultName } from '../demo-cluster/index.js';
+import { parseResourceDomain } from '../machines/domains.js';
 import type { ClusterRequest, ClusterStats, PodRef } from './clusterProcess.js';
 
 export type { PodRef, ClusterStats } from './clusterProcess.js';
@@ -63,8 +64,10 @@ export class ChildCluster {
 
   /** `uid@resourceVersion` of every object behind a domain, narrowed to a namespace when scoped. */
   versions(domain: string, namespace?: string): Promise<string[]> {
-    // The same resources the backend's view of the domain is made of.
-    const resources = (domainResources as Record<string, readonly string[] | undefined>)[domain];
+    // The same resources the backend's view of the domain is made of: a resource domain is one
+    // resource, which the demo cluster keys `plural.group` (`plural` for the core group).
+    const gvr = parseResourceDomain(domain);
+    const resources = gvr ? [gvr.group ? `${gvr.resource}.${gvr.group}` : gvr.resource] : (domainResources as Record<string, readonly string[] | undefined>)[domain];
     if (!resources) throw new Error(`no resources known for ${domain}`);
     return this.call({ op: 'versions', resources, ...(namespace ? { namespace } : {}) }) as Promise<string[]>;
   }

@@ -121,7 +121,7 @@ const clusterFaults: Partial<Record<FaultKind, readonly FaultName[]>> = {
   'stop-metrics': ['stop-metrics'],
 };
 
-const resources = ['pods', 'nodes', 'events', 'deployments', 'replicasets', 'namespaces'] as const;
+const resources = ['pods', 'nodes', 'events', 'deployments', 'replicasets', 'namespaces', 'configmaps'] as const;
 
 interface Args {
   minutes: number;
@@ -242,6 +242,9 @@ async function main(): Promise<number> {
     ['events', ''],
     ['namespaces', ''],
     ['node-metrics', ''],
+    // Kinds from discovery, held as the API server's printed rows: one cluster-wide, one scoped.
+    ['core/v1/configmaps', ''],
+    ['apps/v1/deployments', namespace],
   ];
   const releases = views.map(([domain, scope]) => engine.subscribe(domain, scope));
   log(`views: ${views.map(([d, s]) => `${d}:${s}`).join(', ')}; seed ${args.seed}, ${args.pods} pods, churn ${args.churn}/s`);
