@@ -63,26 +63,21 @@ const ownDomains: readonly BuiltinDomain[] = ['workloads', 'helm-releases', 'api
 /** Core resources that have a built-in domain with richer rows than the Table cells. */
 const builtinForCore: Readonly<Record<string, BuiltinDomain>> = { pods: 'pods', nodes: 'nodes', namespaces: 'namespaces', events: 'events' };
 
-/** What the built-in domains answer to without discovery (the names a v1 core group gives them). */
-const builtinAliases: Readonly<Record<string, BuiltinDomain>> = {
+/**
+ * What the built-in domains answer to without discovery, as a v1 core group names them: plural
+ * and singular in any case, short names exactly.
+ */
+const builtinNames: Readonly<Record<string, BuiltinDomain>> = {
   pods: 'pods',
   pod: 'pods',
-  po: 'pods',
   nodes: 'nodes',
   node: 'nodes',
-  no: 'nodes',
   namespaces: 'namespaces',
   namespace: 'namespaces',
-  ns: 'namespaces',
   events: 'events',
   event: 'events',
-  ev: 'events',
 };
-
-/** `resource.version.group`, how `kubectl api-resources` and `-o name` qualify a resource. */
-export function qualifiedName(r: Pick<DiscoveredResource, 'group' | 'version' | 'resource'>): string {
-  return r.group === '' ? `${r.resource}.${r.version}` : `${r.resource}.${r.version}.${r.group}`;
-}
+const builtinShortNames: Readonly<Record<string, BuiltinDomain>> = { po: 'pods', no: 'nodes', ns: 'namespaces', ev: 'events' };
 
 /** The singular kubectl matches: discovery's, or the kind lower-cased when a server leaves it out. */
 function singularOf(r: DiscoveredResource): string {
@@ -294,9 +289,9 @@ export function resolveDomain<R extends DiscoveredResource>(name: string, discov
   }
 
   if (!discovered) {
-    const builtin = builtinAliases[input.toLowerCase()] ?? builtinAliases[input];
+    const builtin = (Object.hasOwn(builtinShortNames, input) ? builtinShortNames[input] : undefined) ?? (Object.hasOwn(builtinNames, input.toLowerCase()) ? builtinNames[input.toLowerCase()] : undefined);
     if (builtin) return { domain: builtin, resource: null, warnings: [] };
-    const near = nearMatches(input, [...Object.keys(builtinAliases), ...ownDomains]);
+    const near = nearMatches(input, [...Object.keys(builtinNames), ...Object.keys(builtinShortNames), ...ownDomains]);
     throw new ResourceNameError(
       'unknown',
       input,
@@ -306,6 +301,6 @@ export function resolveDomain<R extends DiscoveredResource>(name: string, discov
   }
 
   const { resource, warnings } = resolveResource(input, discovered);
-  const builtin = resource.group === '' && resource.version === 'v1' ? builtinForCore[resource.resource] : undefined;
+  const builtin = resource.group === '' && resource.version === 'v1' && Object.hasOwn(builtinForCore, resource.resource) ? builtinForCore[resource.resource] : undefined;
   return { domain: builtin ?? resourceDomain(resource), resource, warnings };
 }

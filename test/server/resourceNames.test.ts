@@ -120,6 +120,9 @@ test('aNameTwoResourcesOfOneGroupVersionAnswerToIsAmbiguousAndListsBoth', () => 
 
 test('withoutDiscoveryOnlyBuiltInNamesResolve', () => {
   expect(resolveDomain('po', null).domain).toBe('pods');
+  expect(resolveDomain('Namespaces', null).domain).toBe('namespaces');
+  expect(failure(() => resolveDomain('PO', null)).candidates).toContain('po');
+  expect(failure(() => resolveDomain('constructor', null)).reason).toBe('unknown');
   expect(resolveDomain('workloads', null).domain).toBe('workloads');
   expect(resolveDomain('apps/v1/deployments', null).domain).toBe('apps/v1/deployments');
   expect(failure(() => resolveDomain('deploy', null)).message).toMatch(/serves no discovery/);
