@@ -107,6 +107,9 @@ function validateVersions(versions: unknown, problems: FieldProblem[]): void {
     if (typeof v.served !== 'boolean') problems.push({ field: `${at}.served`, message: 'Required value: must be true or false', reason: 'FieldValueRequired' });
     if (typeof v.storage !== 'boolean') problems.push({ field: `${at}.storage`, message: 'Required value: must be true or false', reason: 'FieldValueRequired' });
     if (v.storage === true) storage++;
+    if (v.subresources !== undefined && (!isObject(v.subresources) || (v.subresources.status !== undefined && !isObject(v.subresources.status)))) {
+      problems.push({ field: `${at}.subresources`, message: 'Invalid value: must be an object, and its status an object' });
+    }
     if (!isObject(v.schema) || !isObject(v.schema.openAPIV3Schema)) problems.push({ field: `${at}.schema.openAPIV3Schema`, message: 'Required value: schemas are required', reason: 'FieldValueRequired' });
     const columns = v.additionalPrinterColumns;
     if (columns === undefined) return;
@@ -207,7 +210,7 @@ export function servedResources(crd: KubeObject): ResourceInfo[] | undefined {
       ...(names.shortNames?.length ? { shortNames: names.shortNames } : {}),
       ...(names.categories?.length ? { categories: names.categories } : {}),
       fields: ['metadata.name', 'metadata.namespace'],
-      custom: { crdName: crd.metadata.name, listKind: names.listKind, columns: printerColumns(v.additionalPrinterColumns), storageVersion },
+      custom: { crdName: crd.metadata.name, listKind: names.listKind, columns: printerColumns(v.additionalPrinterColumns), storageVersion, statusSubresource: isObject(v.subresources?.status) },
     }));
 }
 

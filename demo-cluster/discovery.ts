@@ -101,7 +101,8 @@ export function apiGroupDocument(registry: Registry, group: string): object | un
 }
 
 function subresourcesOf(r: ResourceInfo): typeof subresources {
-  return r.computed || r.custom ? [] : subresources.filter((s) => s.parent === r.plural && s.parentGroup === r.group);
+  if (r.custom) return r.custom.statusSubresource ? [{ parent: r.plural, parentGroup: r.group, name: 'status', group: r.group, version: r.version, kind: r.kind, verbs: ['get', 'patch', 'update'] }] : [];
+  return r.computed ? [] : subresources.filter((s) => s.parent === r.plural && s.parentGroup === r.group);
 }
 
 /** APIResourceList for one group version, or undefined when it is not served. */

@@ -127,6 +127,8 @@ export function prepareCreate(info: ResourceInfo, body: unknown, ctx: CreateCont
     creationTimestamp: ctx.now,
   };
   if (info.custom) object.apiVersion = apiVersionOf({ group: info.group, version: info.custom.storageVersion });
+  // With a status subresource, status is the controller's to write (through /status), never the creator's.
+  if (info.custom?.statusSubresource) delete object.status;
   return object as KubeObject;
 }
 
@@ -161,6 +163,11 @@ export function prepareUpdate(info: ResourceInfo, current: KubeObject, proposed:
     generation: current.metadata.generation ?? 1,
   };
   delete next.metadata.managedFields;
+  // With a status subresource, a write to the object leaves its status as it was.
+  if (info.custom?.statusSubresource) {
+    if (current.status === undefined) delete next.status;
+    else next.status = structuredClone(current.status);
+  }
   if (current.metadata.deletionTimestamp !== undefined) next.metadata.deletionTimestamp = current.metadata.deletionTimestamp;
   else delete next.metadata.deletionTimestamp;
   const contentOf = (o: Any): string => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => !['metadata', 'status', 'apiVersion', 'kind'].includes(k))));
@@ -172,4 +179,18 @@ export function prepareUpdate(info: ResourceInfo, current: KubeObject, proposed:
 export function presentAs(info: ResourceInfo): (o: KubeObject) => KubeObject {
   const apiVersion = apiVersionOf(info);
   return (o) => (o.apiVersion === apiVersion || !info.custom ? o : { ...o, apiVersion });
+}
+
+/**
+ * A write through `/status`: the stored object with only the proposed status taken (and, as on a
+ * real server, labels and annotations left as they were); identity and preconditions are checked
+ * as for any update.
+ */
+export function prepareStatusUpdate(info: ResourceInfo, current: KubeObject, proposed: unknown, servedVersions: readonly string[]): KubeObject {
+  if (!isObject(proposed)) throw badRequest('the request body must be a JSON object');
+  const checked = prepareUpdate({ ...info, custom: undefined }, current, { ...proposed, status: proposed.status }, servedVersions);
+  const next = structuredClone(current) as Any;
+  if ((checked as Any).status === undefined) delete next.status;
+  else next.status = (checked as Any).status;
+  return next as KubeObject;
 }

@@ -32,6 +32,8 @@ export interface CustomResourceInfo {
   /** additionalPrinterColumns of this version; empty means the default (Age). */
   columns: PrinterColumn[];
   storageVersion: string;
+  /** The version has a `status` subresource: status is written only through `/status`. */
+  statusSubresource: boolean;
 }
 
 /** One additionalPrinterColumn of a CRD version. */

@@ -18,7 +18,7 @@ import { openApiV2Json, openApiV2Protobuf, openApiV2ProtobufType, openApiV3 } fr
 import { applyPatch } from './patch.js';
 import { crdStatus, immutableChange, invalidCrd, validateCrd, withDefaults } from './crds.js';
 import { aggregatedDiscovery, aggregatedMediaType, apiGroupDocument, apiGroupList, apiResourceList, apiVersions, discoveryFormat, etagOf } from './discovery.js';
-import { isValidName, prepareCreate, prepareUpdate, presentAs } from './generic.js';
+import { isValidName, prepareCreate, prepareStatusUpdate, prepareUpdate, presentAs } from './generic.js';
 import type { Registry } from './registry.js';
 import type { ResourceInfo } from './resources.js';
 import { apiVersionOf, crdResourceKey, isSimulated, resourceKey } from './resources.js';
@@ -37,7 +37,6 @@ import {
   isLoopback,
   parseJson,
   parseRevision,
-  partialMetadataMediaType,
   readBody,
   sameToken,
   sendError,
@@ -65,8 +64,6 @@ export interface ApiServerContext {
   /** false: metrics.k8s.io is not served at all, as on a cluster without metrics-server. */
   servesMetrics: boolean;
 }
-
-const metricsGroup = 'metrics.k8s.io';
 
 /** A watch with no timeoutSeconds ends after this long, like kube-apiserver's min-request-timeout. */
 const defaultWatchTimeoutMs = 30 * 60_000;
@@ -489,8 +486,9 @@ export class ApiServer {
     const body = parseJson(await readBody(req));
     let object = prepareCreate(info, body, { namespace: r.namespace, servedVersions: this.servedVersions(info), now: nowStamp() });
     if (info.namespaced && !this.ctx.stores.namespaces.get(undefined, r.namespace ?? '')) throw notFound('namespaces', r.namespace ?? '');
-    if (store.get(object.metadata.namespace, object.metadata.name)) throw alreadyExists(info.plural, object.metadata.name, info.group);
+    // Validation comes before storage, so an invalid object that also exists is a 422, as on a real server.
     if (resourceKey(info) === crdResourceKey) object = this.checkedCrd(object, undefined);
+    if (store.get(object.metadata.namespace, object.metadata.name)) throw alreadyExists(info.plural, object.metadata.name, info.group);
     if (dryRun) return sendJson(res, 201, presentAs(info)(object));
     const stored = store.create(object);
     sendJson(res, 201, presentAs(info)(stored));
@@ -538,12 +536,34 @@ export class ApiServer {
     sendJson(res, 200, presentAs(r.info)(deleted));
   }
 
+  /** A custom resource's `/status`: GET reads the object, PUT and PATCH change its status alone. */
+  private async customStatus(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, method: string): Promise<void> {
+    const store = this.ctx.stores.byName(resourceKey(r.info));
+    const current = this.mustGet(store, r);
+    const seenAs = presentAs(r.info)(current);
+    if (method === 'GET') return sendJson(res, 200, seenAs);
+    if (method !== 'PUT' && method !== 'PATCH') {
+      req.resume();
+      throw new ApiError(405, 'MethodNotAllowed', `${r.info.plural}/status supports get, update and patch`);
+    }
+    const dryRun = dryRunParam(q, method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions');
+    const body = parseJson(await readBody(req));
+    const proposed = method === 'PATCH' ? applyPatch(String(req.headers['content-type'] ?? ''), seenAs, body) : body;
+    const preconditionRv = (proposed as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+    if (preconditionRv !== undefined && preconditionRv !== '' && preconditionRv !== current.metadata.resourceVersion) throw conflict(r.info.plural, current.metadata.name, r.info.group);
+    const next = prepareStatusUpdate(r.info, current, proposed, this.servedVersions(r.info));
+    if (dryRun) return sendJson(res, 200, presentAs(r.info)(next));
+    if (JSON.stringify(next) === JSON.stringify(current)) return sendJson(res, 200, seenAs);
+    sendJson(res, 200, presentAs(r.info)(store.replace(next)));
+  }
+
   private async subresource(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, method: string): Promise<void> {
     if (r.info.plural === 'pods' && r.info.group === '' && r.subresource === 'log') {
       if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'pods/log supports only get');
       return this.logs(req, res, q, r);
     }
     if (r.info.plural === 'deployments' && r.subresource === 'scale') return this.scale(req, res, q, r, method);
+    if (r.info.custom?.statusSubresource && r.subresource === 'status') return this.customStatus(req, res, q, r, method);
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
 

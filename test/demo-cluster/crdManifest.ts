@@ -7,6 +7,8 @@ export interface CrdVersion {
   storage: boolean;
   served?: boolean;
   columns?: { name: string; type: string; jsonPath: string; priority?: number }[];
+  /** Give the version a status subresource. */
+  status?: boolean;
 }
 
 export interface CrdSpec {
@@ -21,7 +23,8 @@ export interface CrdSpec {
 
 export function crdManifest(c: CrdSpec): { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, any> } {
   const versions = c.versions ?? [{ name: 'v1', storage: true }];
-  return {
+  // A copy: tests change manifests to make them invalid, and the shared columns must not change.
+  return structuredClone({
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: { name: `${c.plural}.${c.group}` },
@@ -35,9 +38,10 @@ export function crdManifest(c: CrdSpec): { apiVersion: string; kind: string; met
         storage: v.storage,
         schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
         ...(v.columns ? { additionalPrinterColumns: v.columns } : {}),
+        ...(v.status ? { subresources: { status: {} } } : {}),
       })),
     },
-  };
+  });
 }
 
 /** Printer columns most test CRDs share: a count and a condition's status, read by a filter. */

@@ -57,7 +57,7 @@ describe('CRDs over HTTPS', () => {
     expect(created.status).toBe(201);
     const crd = created.json();
     expect(crd.status.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`)).toEqual(['NamesAccepted=True', 'Established=True']);
-    expect(crd.status.acceptedNames).toMatchObject({ plural: 'flanges', kind: 'Widget', listKind: 'WidgetList', singular: 'flange', shortNames: ['wdg'] });
+    expect(crd.status.acceptedNames).toMatchObject({ plural: 'flanges', kind: 'Widget', listKind: 'WidgetList', singular: 'widget', shortNames: ['wdg'] });
     const again = await call(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', body: JSON.stringify(widgetCrd()), headers: json });
     expect(again.status).toBe(409);
     expect(again.json().reason).toBe('AlreadyExists');
@@ -95,6 +95,28 @@ describe('CRDs over HTTPS', () => {
     expect((await call(cluster, '/apis/parts.example.org')).status).toBe(404);
     const groups = (await call(cluster, '/apis')).json();
     expect(groups.groups.map((g: { name: string }) => g.name)).not.toContain('parts.example.org');
+  });
+
+  test('withAStatusSubresourceStatusIsWrittenOnlyThroughSlashStatus', async () => {
+    const crd = crdManifest({ group: 'status.example.org', plural: 'pumps', kind: 'Pump', versions: [{ name: 'v1', storage: true, status: true, columns: replicasAndReady }] });
+    expect((await call(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', body: JSON.stringify(crd), headers: json })).status).toBe(201);
+    const version = (await call(cluster, '/apis/status.example.org/v1')).json();
+    expect(version.resources.map((r: { name: string; verbs: string[] }) => `${r.name} ${r.verbs.join(',')}`)).toEqual(['pumps create,delete,get,list,patch,update,watch', 'pumps/status get,patch,update']);
+    const path = '/apis/status.example.org/v1/namespaces/default/pumps';
+    const ready = { conditions: [{ type: 'Ready', status: 'True' }] };
+    const created = await call(cluster, path, { method: 'POST', body: JSON.stringify({ apiVersion: 'status.example.org/v1', kind: 'Pump', metadata: { name: 'p' }, spec: { replicas: 1 }, status: ready }), headers: json });
+    expect(created.json().status).toBeUndefined();
+    const merge = { 'Content-Type': 'application/merge-patch+json' };
+    const main = await call(cluster, `${path}/p`, { method: 'PATCH', body: JSON.stringify({ spec: { replicas: 2 }, status: ready }), headers: merge });
+    expect(main.json()).toMatchObject({ spec: { replicas: 2 }, metadata: { generation: 2 } });
+    expect(main.json().status).toBeUndefined();
+    const status = await call(cluster, `${path}/p/status`, { method: 'PATCH', body: JSON.stringify({ spec: { replicas: 9 }, status: ready }), headers: merge });
+    expect(status.status).toBe(200);
+    expect(status.json()).toMatchObject({ spec: { replicas: 2 }, status: ready, metadata: { generation: 2 } });
+    const table = (await call(cluster, path, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).json();
+    expect(table.rows[0].cells).toEqual(['p', 2, 'True']);
+    expect((await call(cluster, `${path}/p/status`, { method: 'DELETE' })).status).toBe(405);
+    expect((await call(cluster, `${path}/p/scale`)).status).toBe(404);
   });
 });
 
