@@ -6,7 +6,7 @@
  */
 import { startDemoCluster } from '../../demo-cluster/index.js';
 import type { DemoCluster } from '../../demo-cluster/index.js';
-import { call, watch } from './client.js';
+import { call, kubectlPath, kubectlStream, waitUntil, watch } from './client.js';
 import { crdManifest, replicasAndReady } from './crdManifest.js';
 
 const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io';
@@ -126,6 +126,22 @@ describe('Tables for any kind', () => {
       expect(modified.object.rows[0].cells).toEqual(['v1', 2, 'False', null]);
     } finally {
       w.close();
+    }
+  });
+
+  (kubectlPath ? test : test.skip)('kubectlWatchesAGenericKindThroughTheTableWatch', async () => {
+    const w = kubectlStream(cluster.kubeconfigPath, ['get', 'configmaps', '-n', 'default', '-w', '--output-watch-events']);
+    try {
+      await waitUntil(() => /EVENT\s+NAME\s+DATA\s+AGE/.test(w.output()), 'kubectl printed the headers');
+      expect((await call(cluster, '/api/v1/namespaces/default/configmaps', { method: 'POST', body: configMap('kubectl-watch', { a: '1' }), headers: json })).status).toBe(201);
+      await waitUntil(() => /ADDED\s+kubectl-watch\s+1\s+\d+s/.test(w.output()), 'kubectl printed the ADDED row');
+      await call(cluster, '/api/v1/namespaces/default/configmaps/kubectl-watch', { method: 'PATCH', body: JSON.stringify({ data: { a: '1', b: '2' } }), headers: { 'Content-Type': 'application/merge-patch+json' } });
+      await waitUntil(() => /MODIFIED\s+kubectl-watch\s+2\s+\d+s/.test(w.output()), 'kubectl printed the MODIFIED row');
+      await call(cluster, '/api/v1/namespaces/default/configmaps/kubectl-watch', { method: 'DELETE' });
+      await waitUntil(() => /DELETED\s+kubectl-watch\s+2\s+\d+s/.test(w.output()), 'kubectl printed the DELETED row');
+      expect(w.output()).not.toMatch(/error|unable/i);
+    } finally {
+      await w.stop();
     }
   });
 });
