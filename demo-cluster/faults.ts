@@ -1,7 +1,8 @@
 /**
  * Faults on demand: switches that make the demo cluster misbehave the way real clusters do, so
  * tests, benchmarks and demos can watch a client cope. Each fault may be scoped to one resource
- * (by plural, e.g. "pods"; unscoped means every resource).
+ * (by plural, e.g. "pods", or by plural and group, e.g. "widgets.example.com"; unscoped means
+ * every resource).
  *
  * Two of them act once, at the moment they are set, and stay listed until cleared so a caller
  * can see what it did: `drop-watches` closes every open watch, `expire` forgets the change history
@@ -83,9 +84,12 @@ export class Faults {
     return this.active.map((f) => ({ ...f }));
   }
 
-  /** The fault of that name that applies to `resource` (a plural), if on. */
-  find(fault: FaultName, resource: string): ActiveFault | undefined {
-    return this.active.find((f) => f.fault === fault && (f.resource === undefined || f.resource === resource));
+  /**
+   * The fault of that name that applies to a resource, if on: one set for its plural (every group
+   * that has it), for its full key (`widgets.example.com`, that group alone) or for every resource.
+   */
+  find(fault: FaultName, plural: string, key: string = plural): ActiveFault | undefined {
+    return this.active.find((f) => f.fault === fault && (f.resource === undefined || f.resource === plural || f.resource === key));
   }
 
   /** Called after every change, e.g. so stalled watches resume when `stall-watches` is cleared. */

@@ -132,7 +132,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
   const faults = new Faults({
     dropWatches: (resource) => api?.dropWatches(resource),
     expireHistory: (resource) => {
-      for (const store of stores.all()) if (resource === undefined || store.resource.split('.')[0] === resource) store.compact();
+      for (const store of stores.all()) if (resource === undefined || store.resource === resource || store.resource.split('.')[0] === resource) store.compact();
     },
   });
   api = new ApiServer({

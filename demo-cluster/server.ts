@@ -90,7 +90,8 @@ export class ApiServer {
   constructor(private readonly ctx: ApiServerContext) {
     ctx.faults.onChange(() => {
       for (const w of this.watches) {
-        if (this.isBlackholed(w.resource)) w.blackhole();
+        const info = this.watched.get(w);
+        if (info && this.isBlackholed(info)) w.blackhole();
         else w.resume();
       }
     });
@@ -109,19 +110,20 @@ export class ApiServer {
     }
   }
 
-  private isBlackholed(resource: string): boolean {
-    return this.ctx.faults.find('blackhole-watches', resource) !== undefined;
+  private isBlackholed(info: ResourceInfo): boolean {
+    return this.ctx.faults.find('blackhole-watches', info.plural, resourceKey(info)) !== undefined;
   }
 
   /**
-   * Closes every open watch (of one resource plural, or all): the `drop-watches` fault and
+   * Closes every open watch (of one resource, by plural or full key, or all): the `drop-watches` fault and
    * shutdown. A blackholed watch is dead already and nothing can reach its client, so only
    * shutdown (`evenBlackholed`) forgets it.
    */
   dropWatches(resource?: string, evenBlackholed = false): void {
     for (const w of [...this.watches]) {
       if (w.isBlackholed && !evenBlackholed) continue;
-      if (resource === undefined || w.resource === resource) {
+      const info = this.watched.get(w);
+      if (resource === undefined || w.resource === resource || (info && resourceKey(info) === resource)) {
         w.close();
         this.watches.delete(w);
         this.watched.delete(w);
@@ -261,8 +263,8 @@ export class ApiServer {
     return { info, namespace, name, subresource };
   }
 
-  private async slowDown(resource: string | undefined): Promise<void> {
-    const slow = resource === undefined ? this.ctx.faults.list().find((f) => f.fault === 'slow' && f.resource === undefined) : this.ctx.faults.find('slow', resource);
+  private async slowDown(info: ResourceInfo | undefined): Promise<void> {
+    const slow = info === undefined ? this.ctx.faults.list().find((f) => f.fault === 'slow' && f.resource === undefined) : this.ctx.faults.find('slow', info.plural, resourceKey(info));
     if (slow?.ms) await delay(slow.ms);
   }
 
@@ -271,13 +273,14 @@ export class ApiServer {
     const method = req.method ?? 'GET';
     const isWatch = method === 'GET' && r.name === undefined && (boolParam(q, 'watch') || req.url?.includes('/watch/') === true);
     const verb = method === 'GET' ? (r.name === undefined ? (isWatch ? 'watch' : 'list') : 'get') : method === 'PATCH' ? 'patch' : method === 'PUT' ? 'update' : method === 'DELETE' ? 'delete' : method === 'POST' && r.name === undefined ? 'create' : method;
-    await this.slowDown(info.plural);
+    await this.slowDown(info);
     const faults = this.ctx.faults;
-    if (faults.find('forbid', info.plural)) throw forbidden(info.plural, info.group, verb, r.namespace);
-    if (info.computed && faults.find('stop-metrics', info.plural)) {
+    const key = resourceKey(info);
+    if (faults.find('forbid', info.plural, key)) throw forbidden(info.plural, info.group, verb, r.namespace);
+    if (info.computed && faults.find('stop-metrics', info.plural, key)) {
       throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request (get ' + info.plural + '.metrics.k8s.io)');
     }
-    if (verb === 'list' && faults.find('fail-lists', info.plural)) throw new ApiError(500, 'InternalError', `Internal error occurred: injected fault: listing ${info.plural} failed`);
+    if (verb === 'list' && faults.find('fail-lists', info.plural, key)) throw new ApiError(500, 'InternalError', `Internal error occurred: injected fault: listing ${info.plural} failed`);
 
     if (r.subresource !== undefined) return this.subresource(req, res, q, r, method);
     if (info.computed) {
@@ -399,7 +402,7 @@ export class ApiServer {
       timeoutMs: timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : defaultWatchTimeoutMs,
       bookmarkIntervalMs: this.ctx.bookmarkIntervalMs,
       encode,
-      isStalled: () => faults.find('stall-watches', r.info.plural) !== undefined,
+      isStalled: () => faults.find('stall-watches', r.info.plural, resourceKey(r.info)) !== undefined,
     });
     // A watch's Content-Type is the stream serializer's alone, application/json, whatever it
     // converts to (serveWatchHandler in kube-apiserver's endpoints/handlers/watch.go).
@@ -410,7 +413,7 @@ export class ApiServer {
       this.watched.delete(stream);
     });
     // A watch opened into a blackhole gets no answer at all: not even the response headers.
-    if (this.isBlackholed(r.info.plural)) stream.blackhole();
+    if (this.isBlackholed(r.info)) stream.blackhole();
     else stream.start(expiredError);
     if (!stream.isOpen) {
       this.watches.delete(stream);

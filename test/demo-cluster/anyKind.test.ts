@@ -155,6 +155,15 @@ describe('any stored kind', () => {
     cluster.faults.set({ fault: 'drop-watches', resource: 'configmaps' });
     await dropped.ended;
     cluster.faults.clear();
+    // A fault can name one group's resource by its full key, as a CRD's plural may be anyone's.
+    const widgets = await watch(cluster, '/apis/example.com/v1/widgets?watch=true');
+    await widgets.waitFor((e) => e.type === 'ADDED');
+    cluster.faults.set({ fault: 'fail-lists', resource: 'widgets.example.com' });
+    expect((await call(cluster, '/apis/example.com/v1/widgets')).status).toBe(500);
+    expect((await call(cluster, path)).status).toBe(200);
+    cluster.faults.set({ fault: 'drop-watches', resource: 'widgets.example.com' });
+    await widgets.ended;
+    cluster.faults.clear();
   });
 
   test('hostileBodiesOnCreateAndOnCrdsAreStatusesAndTheServerKeepsAnswering', async () => {
