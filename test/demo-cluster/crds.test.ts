@@ -152,6 +152,11 @@ describeWithKubectl('CRDs through kubectl', () => {
       const made = await run(['create', '-f', objectFile]);
       expect({ binary, code: made.code, stderr: made.stderr }).toEqual({ binary, code: 0, stderr: '' });
 
+      // apply, too: client-side apply of a change works without schemas.
+      await writeFile(objectFile, JSON.stringify({ apiVersion: 'demo.example.org/v1', kind: 'Widget', metadata: { name: 'first', namespace: 'default' }, spec: { replicas: 2, note: 'applied' } }));
+      const applied = await run(['apply', '-f', objectFile]);
+      expect({ binary, code: applied.code, stdout: applied.stdout.trim() }).toEqual({ binary, code: 0, stdout: 'widget.demo.example.org/first configured' });
+
       const got = await run(['get', 'sprockets', '-A']);
       expect({ binary, code: got.code, stderr: got.stderr }).toEqual({ binary, code: 0, stderr: '' });
       const lines = got.stdout.trim().split('\n');
