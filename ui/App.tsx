@@ -20,13 +20,14 @@ import { headerStatus } from './lib/freshness.js';
 import { describeConnection } from './lib/operatorWords.js';
 import { openView, parseRoute, routeHash, type Route, type Tab } from './lib/route.js';
 import { DiagnosticsView } from './views/DiagnosticsView.js';
+import { EventsView } from './views/EventsView.js';
 import { HelmView } from './views/HelmView.js';
 import { NodesView } from './views/NodesView.js';
 import { PodsView } from './views/PodsView.js';
 import { ResourceView, type Navigate } from './views/ResourceView.js';
 import { WorkloadsView } from './views/WorkloadsView.js';
 
-const tabs: readonly { id: Exclude<Tab, 'helm' | 'resource'>; label: string }[] = [
+const tabs: readonly { id: Exclude<Tab, 'helm' | 'resource' | 'events'>; label: string }[] = [
   { id: 'nodes', label: 'Nodes' },
   { id: 'workloads', label: 'Workloads' },
   { id: 'pods', label: 'Pods' },
@@ -137,6 +138,7 @@ export function App() {
           {showing.tab === 'nodes' ? <NodesView /> : null}
           {showing.tab === 'workloads' ? <WorkloadsView namespace={showing.namespace} onNamespace={setNamespace} /> : null}
           {showing.tab === 'pods' ? <PodsView namespace={showing.namespace} onNamespace={setNamespace} /> : null}
+          {showing.tab === 'events' ? <EventsView route={showing} navigate={navigate} discovery={discovery.rows} /> : null}
           {showing.tab === 'helm' ? <HelmView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'resource' ? (
             <ResourceView kind={findKind(discovery.rows, showing.domain ?? '')} discoveryAnswered={discovery.answered} route={showing} navigate={navigate} />

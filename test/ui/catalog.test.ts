@@ -95,7 +95,7 @@ test('aKindTheClusterDoesNotServeIsNotListed', () => {
   expect(ids).not.toContain('example.com/v1/widgets');
   expect(sections[1]!.groups.map((g) => g.label)).not.toContain('example.com');
   // Before discovery answers, the hand-made views are there.
-  expect(buildCatalog([]).flatMap((s) => s.groups.flatMap((g) => g.items.map((i) => i.id)))).toEqual(['nodes', 'workloads', 'pods', 'helm']);
+  expect(buildCatalog([]).flatMap((s) => s.groups.flatMap((g) => g.items.map((i) => i.id)))).toEqual(['nodes', 'events', 'workloads', 'pods', 'helm']);
 });
 
 test('countsComeFromTheFirstAlternativeTheBackendCounted', () => {

@@ -140,6 +140,13 @@ test('severalKindsOpenFromTheSidebarWithTheRowsAndColumnsKubectlPrints', async (
   await expectKindAsKubectlPrintsIt('rbac.authorization.k8s.io/v1/clusterroles', 'ClusterRoles', 'clusterroles');
   await expectKindAsKubectlPrintsIt('example.com/v1/widgets', 'Widgets', 'widgets.example.com');
   await screenshot(page, 'resources-widgets');
+  // Events as a kind of their own, and Diagnostics with every kind's subscription.
+  await openFromSidebar('events');
+  await dataRows('Events').first().waitFor(wait);
+  await screenshot(page, 'resources-events');
+  await page.getByTestId('tab-diagnostics').click();
+  await page.locator('[data-testid="diag-events:"]').waitFor(wait);
+  await screenshot(page, 'resources-diagnostics');
 });
 
 interface Meta {
@@ -427,6 +434,25 @@ function forgive(expected: (line: string) => boolean): void {
     list.splice(0, list.length, ...kept);
   }
 }
+
+test('eventsCountTheirAgeUpLiveAndOpenTheObjectTheyAreAbout', async () => {
+  await page.goto(`${backend.url}#/nodes`);
+  await openFromSidebar('events');
+  const newest = dataRows('Events').first();
+  await newest.waitFor(wait);
+  const uid = (await newest.getAttribute('data-key'))!;
+  const seen = page.locator(`[role=table][aria-label="Events"] [role=row][data-key="${uid}"] [data-col=seen]`);
+  const first = await seen.textContent();
+  // Newest first, and seconds old: its Last Seen moves on its own, with no new frame for it.
+  await until('Last Seen to count up', () => seen.textContent(), (text) => text !== first, 5000);
+  const aboutPod = page.locator('[role=table][aria-label="Events"] [role=row][data-key]', { has: page.locator('[data-col=object]', { hasText: /^pod\// }) }).first();
+  const object = (await aboutPod.locator('[data-col=object]').textContent())!.slice('pod/'.length);
+  await aboutPod.click();
+  await page.getByTestId('object-yaml').waitFor(wait);
+  expect(new URL(page.url()).hash).toMatch(new RegExp(`^#/r/core/v1/pods\\?ns=[a-z0-9-]+&sel=[a-z0-9-]+%2F${object}$`));
+  expect(await page.getByTestId('object-yaml').textContent()).toContain(`name: ${object}`);
+  await page.getByTestId('object-event').first().waitFor(wait);
+});
 
 test('thePageThrewNothing', () => {
   expect(failed).toEqual([]);

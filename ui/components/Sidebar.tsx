@@ -26,6 +26,7 @@ function liveKey(entry: CatalogItem, namespace: string): string | null {
   const scope = entry.namespaced ? namespace : '';
   if (entry.target.view === 'resource') return subscriptionKey(entry.target.domain as ResourceDomain, scope);
   if (entry.target.view === 'pods') return subscriptionKey('pods', scope);
+  if (entry.target.view === 'events') return subscriptionKey('events', scope);
   if (entry.target.view === 'nodes') return subscriptionKey('nodes', '');
   return null;
 }

@@ -62,6 +62,22 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
     }
   }, [rows.length, rowHeight]);
 
+  // A selection made elsewhere (a link, Back/Forward) brings its row into view, once per selection:
+  // following it on every update would fight the user's own scrolling.
+  const revealed = useRef<string | null>(null);
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element || !selectedKey || revealed.current === selectedKey) return;
+    const at = rows.findIndex((row) => rowKey(row) === selectedKey);
+    if (at < 0) return; // not arrived yet: try again when the rows do
+    revealed.current = selectedKey;
+    const top = at * rowHeight;
+    if (top < element.scrollTop || top + rowHeight > element.scrollTop + element.clientHeight) {
+      element.scrollTop = Math.max(0, top - element.clientHeight / 3);
+      setScrollTop(element.scrollTop);
+    }
+  }, [selectedKey, rows, rowKey, rowHeight]);
+
   const template = columns.map((c) => c.width).join(' ');
   const gridStyle: CSSProperties = { gridTemplateColumns: template };
   const { start, end } = visibleWindow(scrollTop, viewport, rowHeight, rows.length);

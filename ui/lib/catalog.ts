@@ -12,7 +12,7 @@ import type { ApiResourceRow } from '../../adapters/rows.js';
 
 /** What an entry opens: a hand-made view, or the generic view of one resource domain. */
 export type CatalogTarget =
-  | { readonly view: 'nodes' | 'workloads' | 'pods' | 'helm' }
+  | { readonly view: 'nodes' | 'workloads' | 'pods' | 'events' | 'helm' }
   | { readonly view: 'resource'; readonly domain: string };
 
 export interface CatalogItem {
@@ -48,7 +48,6 @@ type Place = { readonly section: 'cluster' | 'namespace'; readonly group: string
 
 const placed: Readonly<Record<string, Place>> = {
   'core/namespaces': { section: 'cluster', group: '', label: 'Namespaces' },
-  'core/events': { section: 'cluster', group: '', label: 'Events' },
   'rbac.authorization.k8s.io/clusterroles': { section: 'cluster', group: 'RBAC', label: 'Cluster Roles' },
   'rbac.authorization.k8s.io/clusterrolebindings': { section: 'cluster', group: 'RBAC', label: 'Cluster Role Bindings' },
   'core/persistentvolumes': { section: 'cluster', group: 'Storage', label: 'Persistent Volumes' },
@@ -90,7 +89,8 @@ const shownElsewhere = new Set([
   'apps/replicasets',
   'batch/jobs',
   'batch/cronjobs',
-  // The same Events as core/v1 events, under a newer API.
+  // Events have a hand-made view (live Last Seen), and events.k8s.io serves the same ones.
+  'core/events',
   'events.k8s.io/events',
 ]);
 
@@ -163,7 +163,7 @@ function item(row: ApiResourceRow, label: string, detail = ''): CatalogItem {
   return { id: row.domain, label, detail, target: { view: 'resource', domain: row.domain }, namespaced: row.namespaced, countFrom: [[row.domain]] };
 }
 
-function builtin(view: 'nodes' | 'workloads' | 'pods' | 'helm', label: string, namespaced: boolean, countFrom: readonly (readonly string[])[]): CatalogItem {
+function builtin(view: 'nodes' | 'workloads' | 'pods' | 'events' | 'helm', label: string, namespaced: boolean, countFrom: readonly (readonly string[])[]): CatalogItem {
   return { id: view, label, detail: '', target: { view }, namespaced, countFrom };
 }
 
@@ -171,7 +171,10 @@ const byLabel = (a: CatalogItem, b: CatalogItem) => a.label.localeCompare(b.labe
 
 /** Placed kinds keep the order of the table above (Cluster Roles before their bindings, ConfigMaps before Secrets). */
 const placedRank = new Map(Object.values(placed).map((place, i) => [place.label, i]));
-const byPlace = (a: CatalogItem, b: CatalogItem) => (placedRank.get(a.label) ?? -1) - (placedRank.get(b.label) ?? -1);
+/** Hand-made views among them: Nodes first, Events after Namespaces, Workloads and Pods first in a namespace. */
+const builtinRank: Readonly<Record<string, number>> = { nodes: -3, workloads: -2, pods: -1, events: 0.5 };
+const rankOf = (item: CatalogItem) => builtinRank[item.id] ?? placedRank.get(item.label) ?? 0;
+const byPlace = (a: CatalogItem, b: CatalogItem) => rankOf(a) - rankOf(b);
 
 /**
  * The sidebar, from discovery. Before discovery has answered (`rows` empty) the hand-made views
@@ -185,6 +188,7 @@ export function buildCatalog(rows: readonly ApiResourceRow[]): CatalogSection[] 
     groups[section].set(group, list);
   };
   add('cluster', '', builtin('nodes', 'Nodes', false, [['nodes'], ['core/v1/nodes']]));
+  add('cluster', '', builtin('events', 'Events', true, [['events'], ['core/v1/events']]));
   add('namespace', '', builtin('workloads', 'Workloads', true, [['workloads'], workloadDomains]));
   add('namespace', '', builtin('pods', 'Pods', true, [['pods'], ['core/v1/pods']]));
 
@@ -214,7 +218,7 @@ export function buildCatalog(rows: readonly ApiResourceRow[]): CatalogSection[] 
     const out: CatalogGroup[] = [];
     for (const label of groupOrder[section]) {
       const items = named.get(label);
-      // Hand-made views (rank -1) first, then the placed kinds in the table's order.
+      // The placed kinds in the table's order, hand-made views where builtinRank puts them.
       if (items && items.length > 0) out.push({ id: `${section}:${label || 'top'}`, label, items: [...items].sort(byPlace) });
     }
     for (const [group, items] of [...customGroups[section]].sort(([a], [b]) => a.localeCompare(b))) {

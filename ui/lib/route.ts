@@ -13,7 +13,7 @@
 import { isResourceDomain } from '../../machines/domains.js';
 import type { SortSpec } from './order.js';
 
-export type Tab = 'nodes' | 'workloads' | 'pods' | 'diagnostics' | 'helm' | 'resource';
+export type Tab = 'nodes' | 'workloads' | 'pods' | 'events' | 'diagnostics' | 'helm' | 'resource';
 
 export interface Route {
   readonly tab: Tab;
@@ -29,7 +29,7 @@ export interface Route {
   readonly wide: boolean;
 }
 
-const plainTabs: readonly Tab[] = ['nodes', 'workloads', 'pods', 'diagnostics', 'helm'];
+const plainTabs: readonly Tab[] = ['nodes', 'workloads', 'pods', 'events', 'diagnostics', 'helm'];
 const namespacePattern = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** A name as Kubernetes allows it (DNS subdomain, and the looser names some kinds take); anything else is ignored. */
 const objectPattern = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.:@]{0,251}[A-Za-z0-9])?$/;

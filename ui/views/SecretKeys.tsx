@@ -64,7 +64,7 @@ export function SecretKeys({ namespace, name, keys }: { namespace: string; name:
                   </button>
                 </>
               ) : state.step === 'confirming' ? (
-                <span className="confirm" role="alertdialog" aria-label={`Reveal ${key}?`}>
+                <span className="confirm" role="group" aria-label={`Reveal ${key}?`}>
                   <span>
                     Show the value of <span className="mono">{key}</span>? It is fetched from the cluster and shown until this panel closes.
                   </span>

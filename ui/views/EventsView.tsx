@@ -1,0 +1,104 @@
+/**
+ * Events, from the hand-made `events` domain rather than the Table of `core/v1/events`: its rows
+ * carry the last time each event was seen, so Last Seen counts up live where the Table's cell is
+ * frozen at the moment the row was printed. A click (or Enter) on an event opens the object it is
+ * about, in the generic view of its kind, with its YAML and all its events.
+ */
+import { useMemo } from 'react';
+import type { ApiResourceRow, EventRow } from '../../adapters/rows.js';
+import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
+import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
+import { VirtualTable, type Column } from '../components/VirtualTable.js';
+import { useNow } from '../hooks/engine.js';
+import { useDomain } from '../hooks/useDomain.js';
+import { useSortedRows } from '../hooks/useSortedRows.js';
+import { useRows } from '../hooks/useStore.js';
+import { servedKinds } from '../lib/catalog.js';
+import { ageSince } from '../lib/format.js';
+import { isLoading } from '../lib/freshness.js';
+import { openView, objectId, type Route } from '../lib/route.js';
+import type { Navigate } from './ResourceView.js';
+
+const seenKey = (e: EventRow) => {
+  const at = e.lastTimestamp ? Date.parse(e.lastTimestamp) : Number.NaN;
+  return Number.isFinite(at) ? -at : Number.POSITIVE_INFINITY;
+};
+const objectText = (e: EventRow) => `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`;
+
+/** Rows with every word of the filter in their type, reason, object, message or namespace. */
+export function filterEvents(rows: readonly EventRow[], filter: string): readonly EventRow[] {
+  const words = filter.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return rows;
+  return rows.filter((e) => {
+    const text = [e.namespace, e.type, e.reason, objectText(e), e.message].join('\u0000').toLowerCase();
+    return words.every((w) => text.includes(w));
+  });
+}
+
+export function EventsView({ route, navigate, discovery }: { route: Route; navigate: Navigate; discovery: readonly ApiResourceRow[] }) {
+  const now = useNow();
+  const handle = useDomain('events', route.namespace);
+  const rows = useRows<EventRow>(handle.key);
+  // Newest first unless a header says otherwise, as an operator reads events.
+  const byTime = useMemo(() => [...rows].sort((a, b) => seenKey(a) - seenKey(b)), [rows]);
+  const filtered = useMemo(() => filterEvents(byTime, route.filter), [byTime, route.filter]);
+  // An event names its object's kind, not its resource: a built-in kind wins over a CRD's of the same name.
+  const kinds = useMemo(() => {
+    const byKind = new Map<string, ApiResourceRow>();
+    for (const k of servedKinds(discovery)) if (!byKind.has(k.kind) || (byKind.get(k.kind)!.custom && !k.custom)) byKind.set(k.kind, k);
+    return byKind;
+  }, [discovery]);
+
+  const columns: Column<EventRow>[] = useMemo(
+    () => [
+      ...(route.namespace === '' ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (e: EventRow) => e.namespace, sort: { key: (e: EventRow) => e.namespace } }] : []),
+      { id: 'seen', header: 'Last Seen', width: '6rem', align: 'right', render: (e) => ageSince(e.lastTimestamp, now), title: (e) => e.lastTimestamp ?? '', sort: { key: seenKey } },
+      { id: 'type', header: 'Type', width: '6rem', render: (e) => <span className={e.type === 'Warning' ? 'warn' : undefined}>{e.type}</span>, sort: { key: (e) => e.type } },
+      { id: 'reason', header: 'Reason', width: 'minmax(10.5rem, 1fr)', render: (e) => e.reason, sort: { key: (e) => e.reason } },
+      { id: 'object', header: 'Object', width: 'minmax(12rem, 2fr)', render: (e) => <span className="mono">{objectText(e)}</span>, title: objectText, sort: { key: objectText } },
+      { id: 'count', header: 'Count', width: '5rem', align: 'right', render: (e) => e.count, sort: { key: (e) => e.count, descendingFirst: true } },
+      { id: 'message', header: 'Message', width: 'minmax(14rem, 4fr)', render: (e) => e.message, title: (e) => e.message, sort: { key: (e) => e.message } },
+    ],
+    [route.namespace, now],
+  );
+  const shown = useSortedRows(filtered, columns, route.sort, 0);
+
+  const openObject = (e: EventRow) => {
+    const kind = kinds.get(e.involvedObject.kind);
+    if (!kind) return;
+    const namespace = e.involvedObject.namespace ?? '';
+    navigate({ ...openView(route, 'resource', kind.domain), namespace: kind.namespaced ? namespace : route.namespace, selected: objectId(kind.namespaced ? namespace : '', e.involvedObject.name) });
+  };
+
+  return (
+    <section className="view" aria-label="Events" data-testid="events-view">
+      <div className="toolbar">
+        <h2>Events</h2>
+        <span className="count">{rows.length > 0 ? `${shown.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
+        <NamespaceSelect value={route.namespace} onChange={(ns) => navigate({ ...route, namespace: ns })} />
+        <FilterBox value={route.filter} onChange={(filter) => navigate({ ...route, filter }, { replace: true })} placeholder="type, reason, object or message" />
+        <div className="badges">
+          <FreshnessBadge label="events" status={handle.status} />
+        </div>
+      </div>
+      <Problems statuses={[handle.status]} />
+      <div className="split">
+        {isLoading(handle.status, rows.length) ? (
+          <Loading what={`events in ${route.namespace || 'all namespaces'}`} status={handle.status} count={rows.length} />
+        ) : (
+          <VirtualTable
+            rows={shown}
+            columns={columns}
+            rowKey={(e) => e.uid}
+            onRowClick={openObject}
+            rowClassName={(e) => (e.type === 'Warning' ? 'warning' : '')}
+            label="Events"
+            empty={rows.length === 0 ? 'No events.' : 'No events match.'}
+            sort={route.sort}
+            onSort={(sort) => navigate({ ...route, sort })}
+          />
+        )}
+      </div>
+    </section>
+  );
+}
