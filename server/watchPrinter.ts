@@ -129,7 +129,8 @@ function resourceColumns(definitions: readonly ColumnDefinition[]): PrintColumn[
   definitions.forEach((definition, index) => {
     if (definition.priority !== 0) return;
     const header = definition.name.toUpperCase();
-    if (definition.format === 'name') columns.push(column(header, (r) => r.name, true));
+    // The server's Name cell can say more than the name: `standard (default)` for a StorageClass.
+    if (definition.format === 'name') columns.push(column<ResourceRow>(header, (r) => (typeof r.cells[index] === 'string' && r.cells[index] !== '' ? cellText(r.cells[index]) : r.name), true));
     else if (definition.name.toLowerCase() === 'age') columns.push(column<ResourceRow>(header, (r, now) => ageOf(r.createdAt, now)));
     else columns.push(column<ResourceRow>(header, (r) => cellText(r.cells[index])));
   });

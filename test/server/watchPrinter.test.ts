@@ -62,3 +62,11 @@ test('aCellWithALineBreakIsCutThereAsKubectlCutsIt', () => {
   const lines = formatTable(printColumns({ ...view, allNamespaces: false }, definitions), [r], now);
   expect(lines[1]).toBe('x      two...   60s');
 });
+
+test('theNameColumnPrintsTheServersCellWhichCanSayMoreThanTheName', () => {
+  const classes: WatchView = { domain: 'storage.k8s.io/v1/storageclasses', scope: '', kind: 'StorageClass', allNamespaces: false };
+  const defs = [column('Name', { format: 'name' }), column('Provisioner')];
+  const r = { ...row('', 'standard', 0, '2026-11-30T11:00:00Z'), cells: ['standard (default)', 'rancher.io/local-path'] };
+  expect(formatTable(printColumns(classes, defs), [r], now)).toEqual(['NAME                 PROVISIONER', 'standard (default)   rancher.io/local-path']);
+  expect(changeLine('ADDED', r, classes, printColumns(classes, defs), now)).toBe('2026-11-30T12:00:00.000Z  ADDED     StorageClass  standard  PROVISIONER=rancher.io/local-path');
+});
