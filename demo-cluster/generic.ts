@@ -129,6 +129,12 @@ export function prepareCreate(info: ResourceInfo, body: unknown, ctx: CreateCont
   if (info.custom) object.apiVersion = apiVersionOf({ group: info.group, version: info.custom.storageVersion });
   // With a status subresource, status is the controller's to write (through /status), never the creator's.
   if (info.custom?.statusSubresource) delete object.status;
+  if (!info.group && info.kind === 'Namespace') {
+    // What the apiserver and the namespace controller give every new namespace.
+    object.metadata.labels = { ...(object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name };
+    object.spec = { finalizers: ['kubernetes'] };
+    object.status = { phase: 'Active' };
+  }
   return object as KubeObject;
 }
 

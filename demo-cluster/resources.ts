@@ -61,7 +61,8 @@ const commonFields = ['metadata.name', 'metadata.namespace'];
 
 /** The hand-made ten: their objects are driven by the simulation, so clients may change only what writes.ts allows. */
 const simulated: readonly ResourceInfo[] = [
-  { group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, verbs: readVerbs, shortNames: ['ns'], fields: [...commonFields, 'status.phase'] },
+  // Namespaces can be created (to hold a user's objects) but not deleted: that would mean emptying every store of it.
+  { group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, verbs: [...readVerbs, 'create'], shortNames: ['ns'], fields: [...commonFields, 'status.phase'] },
   { group: '', version: 'v1', plural: 'nodes', singular: 'node', kind: 'Node', namespaced: false, verbs: [...readVerbs, 'patch', 'update'], shortNames: ['no'], fields: [...commonFields, 'spec.unschedulable'] },
   { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, verbs: [...readVerbs, 'delete'], shortNames: ['po'], categories: ['all'], fields: [...commonFields, 'spec.nodeName', 'status.phase', 'spec.restartPolicy', 'spec.schedulerName', 'status.podIP'] },
   { group: '', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, verbs: readVerbs, shortNames: ['ev'], fields: [...commonFields, 'involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'involvedObject.uid', 'reason', 'type', 'source'] },

@@ -65,6 +65,15 @@ describe('any stored kind', () => {
     expect(configMaps().length).toBe(before);
   });
 
+  test('aNamespaceCanBeCreatedAndThenHoldsObjectsButNotBeDeleted', async () => {
+    const made = await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } });
+    expect(made.status).toBe(201);
+    expect(made.json()).toMatchObject({ metadata: { labels: { 'kubernetes.io/metadata.name': 'fresh' } }, status: { phase: 'Active' } });
+    expect((await post('/api/v1/namespaces/fresh/configmaps', cm('inside'))).status).toBe(201);
+    expect((await call(cluster, '/api/v1/namespaces/fresh', { method: 'DELETE' })).status).toBe(405);
+    expect((await call(cluster, '/api/v1/namespaces/fresh', { method: 'PATCH', body: '{"metadata":{"labels":{"a":"b"}}}', headers: merge })).status).toBe(405);
+  });
+
   test('dryRunCreatePatchAndDeleteCheckEverythingAndStoreNothing', async () => {
     const path = '/api/v1/namespaces/default/configmaps';
     const dry = await post(path, cm('dry'), '?dryRun=All');
