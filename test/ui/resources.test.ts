@@ -454,6 +454,27 @@ test('eventsCountTheirAgeUpLiveAndOpenTheObjectTheyAreAbout', async () => {
   await page.getByTestId('object-event').first().waitFor(wait);
 });
 
+test('aRowOpensFromTheKeyboardEscClosesItAndANarrowScreenStacksTheSidebar', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await page.goto(`${backend.url}#/r/core/v1/configmaps?ns=shop`);
+    const row = dataRows('ConfigMaps').first();
+    await row.waitFor(wait);
+    await screenshot(page, 'resources-narrow');
+    // The page does not scroll sideways: the view fits the viewport's width.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await row.focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('object-yaml').waitFor(wait);
+    expect(new URL(page.url()).hash).toContain('sel=shop%2F');
+    await page.keyboard.press('Escape');
+    await until('the panel to close', () => page.getByTestId('object-panel').count(), (n) => n === 0);
+    expect(new URL(page.url()).hash).not.toContain('sel=');
+  } finally {
+    await page.setViewportSize({ width: 1440, height: 900 });
+  }
+});
+
 test('thePageThrewNothing', () => {
   expect(failed).toEqual([]);
   expect(errors).toEqual([]);
