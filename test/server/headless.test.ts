@@ -191,6 +191,29 @@ describeWithKubectl('watch NAME prints what kubectl get prints, then a line per 
   }, 60_000);
 });
 
+describeWithKubectl('watch NAME --once prints the table kubectl get prints', () => {
+  test.each([
+    ['nodes', []],
+    ['ns', []],
+    ['svc', ['--scope', 'shop']],
+    ['secrets', []],
+    ['sc', []],
+    ['pv', []],
+    ['pvc', []],
+    ['hpa', []],
+    ['rolebindings.rbac.authorization.k8s.io', []],
+    ['crd', []],
+    ['backupplans', []],
+    ['quota', []],
+    ['pdb', []],
+    ['ing', []],
+  ])('%s %j', async (name, scope) => {
+    const run = launch(['watch', name, ...scope, '--server', stack.backend.url, '--once']);
+    expect(await run.exited).toBe(0);
+    await expectSameTableAsKubectl(run, [name, ...(scope.length > 0 ? ['-n', scope[1]!] : ['-A'])]);
+  });
+});
+
 test.each([
   [['watch', 'confgmaps'], /the server doesn't have a resource type "confgmaps"; did you mean configmaps/],
   [['watch', 'backupplans', '--scope', 'shop'], /backupplans\.example\.com is cluster-scoped/],
