@@ -16,7 +16,7 @@ import { createFollower } from './diagnosticsFollow.js';
 import { resolveDomain, ResourceNameError } from './resourceNames.js';
 import { untilSignal } from './signals.js';
 import type { WatchEventType, WatchView } from './watchPrinter.js';
-import { changeJson, changeLine, formatTable, listOrder, printColumns } from './watchPrinter.js';
+import { changeJson, changeLine, formatTable, printColumns, rowOrder } from './watchPrinter.js';
 
 export class HeadlessUsageError extends Error {}
 
@@ -215,13 +215,14 @@ async function firstAnswer(engine: Engine, key: string): Promise<void> {
 async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, out: (line: string) => void): Promise<void> {
   const key = subscriptionKey(view.domain, view.scope);
   const printed = new Map<string, Row>();
+  const order = rowOrder(view);
   let started = false;
   const emit = (type: WatchEventType, row: Row, at: number) => {
     const definitions = engine.store.columns(key);
     out(args.json ? changeJson(type, key, row, view, definitions, at) : changeLine(type, row, view, printColumns(view, definitions), at));
   };
   const printFirst = (rows: Row[], at: number) => {
-    rows.sort(listOrder);
+    rows.sort(order);
     for (const row of rows) printed.set(row.uid, row);
     if (args.json) for (const row of rows) emit('ADDED', row, at);
     else if (rows.length === 0) console.error(view.allNamespaces || view.scope === '' ? 'No resources found' : `No resources found in ${view.scope} namespace.`);
@@ -247,7 +248,11 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
       if (now) printed.set(uid, now);
       else printed.delete(uid);
     }
-    for (const c of changes.sort((a, b) => listOrder(a.row, b.row))) emit(c.type, c.row, at);
+    for (const c of changes.sort((a, b) => order(a.row, b.row))) {
+      // A log line leaving the backend's bounded tail is no news to a reader (--json still says it).
+      if (c.type === 'DELETED' && view.domain === 'pod-logs' && !args.json) continue;
+      emit(c.type, c.row, at);
+    }
   };
   const release = engine.subscribe(view.domain, view.scope);
   const stopListening = engine.store.onRowsChanged(onChange);

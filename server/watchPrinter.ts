@@ -113,7 +113,8 @@ const builtinColumns: Partial<Record<Domain, PrintColumn[]>> = {
     column<HelmReleaseRow>('CHART', (r) => `${r.chart}-${r.chartVersion}`),
     column<HelmReleaseRow>('APP VERSION', (r) => r.appVersion),
   ],
-  'pod-logs': [column<LogLineRow>('TIME', (r) => r.time ?? ''), column<LogLineRow>('CONTAINER', (r) => r.container), column<LogLineRow>('LINE', (r) => cellText(r.line))],
+  // A log line's uid is its name; the container names it better in a change line.
+  'pod-logs': [column<LogLineRow>('TIME', (r) => r.time ?? ''), column<LogLineRow>('CONTAINER', (r) => r.container, true), column<LogLineRow>('LINE', (r) => cellText(r.line))],
   'api-resources': [
     column<ApiResourceRow>('NAME', (r) => r.resource, true),
     column<ApiResourceRow>('SHORTNAMES', (r) => r.shortNames.join(',')),
@@ -152,6 +153,16 @@ export function formatTable(columns: readonly PrintColumn[], rows: readonly Row[
   return lines.map((l) => l.map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i]!))).join(''));
 }
 
+/** The order rows print in: log lines by time, everything else as the API server lists it. */
+export function rowOrder(view: WatchView): (a: Row, b: Row) => number {
+  if (view.domain !== 'pod-logs') return listOrder;
+  return (a, b) => {
+    const at = (a as LogLineRow).time ?? '';
+    const bt = (b as LogLineRow).time ?? '';
+    return at < bt ? -1 : at > bt ? 1 : listOrder(a, b);
+  };
+}
+
 /** The list's order as the API server lists it: by namespace, then name. */
 export function listOrder(a: Row, b: Row): number {
   const an = (a as { namespace?: string }).namespace ?? '';
@@ -176,8 +187,9 @@ export function kindOf(view: WatchView, row: Row): string {
   return builtinKinds[view.domain] ?? view.domain;
 }
 
-/** `namespace/name`, or `name` for a cluster-wide object. */
+/** `namespace/name`, or `name` for a cluster-wide object; a log line's container. */
 export function objectName(row: Row): string {
+  if ('line' in row && 'container' in row) return row.container;
   const namespace = (row as { namespace?: string }).namespace;
   const name = (row as HelmReleaseRow).release ?? row.name;
   return namespace ? `${namespace}/${name}` : name;

@@ -3,7 +3,7 @@
  * live ages, and change lines that name time, event, kind and object, deletes included.
  */
 import type { ColumnDefinition, ResourceRow } from '../../adapters/rows.js';
-import { changeJson, changeLine, formatTable, printColumns, type WatchView } from '../../server/watchPrinter.js';
+import { changeJson, changeLine, formatTable, printColumns, rowOrder, type WatchView } from '../../server/watchPrinter.js';
 
 const column = (name: string, more: Partial<ColumnDefinition> = {}): ColumnDefinition => ({ name, type: 'string', format: '', description: '', priority: 0, ...more });
 const definitions = [column('Name', { format: 'name' }), column('Data', { type: 'integer' }), column('Age'), column('Labels', { priority: 1 })];
@@ -69,4 +69,12 @@ test('theNameColumnPrintsTheServersCellWhichCanSayMoreThanTheName', () => {
   const r = { ...row('', 'standard', 0, '2026-11-30T11:00:00Z'), cells: ['standard (default)', 'rancher.io/local-path'] };
   expect(formatTable(printColumns(classes, defs), [r], now)).toEqual(['NAME                 PROVISIONER', 'standard (default)   rancher.io/local-path']);
   expect(changeLine('ADDED', r, classes, printColumns(classes, defs), now)).toBe('2026-11-30T12:00:00.000Z  ADDED     StorageClass  standard  PROVISIONER=rancher.io/local-path');
+});
+
+test('logLinesPrintInTimeOrderAndAChangeLineNamesTheirContainer', () => {
+  const logs: WatchView = { domain: 'pod-logs', scope: 'data/postgres-0', kind: null, allNamespaces: false };
+  const line = (container: string, time: string, text: string) => ({ uid: `${container}@${time}#0`, resourceVersion: '1', name: `${container}@${time}#0`, container, time, line: text });
+  const rows = [line('sidecar', '2026-11-30T11:00:02Z', 'b'), line('postgres', '2026-11-30T11:00:03Z', 'c'), line('postgres', '2026-11-30T11:00:01Z', 'a')];
+  expect(rows.sort(rowOrder(logs)).map((r) => r.line)).toEqual(['a', 'b', 'c']);
+  expect(changeLine('ADDED', rows[0]!, logs, printColumns(logs, null), now)).toBe('2026-11-30T12:00:00.000Z  ADDED     LogLine  postgres  TIME=2026-11-30T11:00:01Z LINE=a');
 });
