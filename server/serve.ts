@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, defaultConfig, parseDuration, resolveConfig, type ConfigOverrides, type KubeliveConfig } from '../machines/config.js';
-import { domainNames, type Domain } from '../machines/domains.js';
+import { ConfigError, defaultConfig, parseDuration, resolveConfig, type ConfigOverrides, type KubeliveConfig, type PollDomain } from '../machines/config.js';
+import { domainNames } from '../machines/domains.js';
 import { defaultPort, RemoteBindError, startBackend, type BackendOptions } from './backend.js';
 import type { DemoOptions } from './demo.js';
 import { untilSignal } from './signals.js';
@@ -37,11 +37,14 @@ function formatMs(ms: number): string {
 
 export class UsageError extends Error {}
 
+/** Poll intervals: one per built-in domain, and `resources`, shared by every resource domain (core/v1/configmaps, ...). */
+const pollDomains: readonly PollDomain[] = [...domainNames, 'resources'];
+
 export const serveUsage = (): string => {
   const intervals = intervalKeys
     .map((k) => `  --${flagName(k).padEnd(26)} ${formatMs(defaultConfig[k]).padEnd(7)} env ${envName(flagName(k))}`)
     .join('\n');
-  const polls = domainNames
+  const polls = pollDomains
     .map((d) => `  --snapshot-poll-interval-${d.padEnd(12)} ${formatMs(defaultConfig.snapshotPollIntervalMs[d]).padEnd(7)} env ${envName(`snapshot-poll-interval-${d}`)}`)
     .join('\n');
   return `Usage: kubelive serve [options]
@@ -95,7 +98,7 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
 /** Parses `serve` arguments and the KUBELIVE_* environment into backend options; throws UsageError or ConfigError. */
 export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServeArgs {
   const overrides: Record<string, unknown> = {};
-  const poll: Partial<Record<Domain, number>> = {};
+  const poll: Partial<Record<PollDomain, number>> = {};
   const fromEnv = (flag: string) => env[envName(flag)];
 
   // Environment first, so flags parsed below override it.
@@ -104,8 +107,8 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     if (value !== undefined && value !== '') overrides[key] = parseDuration(value, envName(flagName(key)));
   }
   const allPoll = fromEnv('snapshot-poll-interval');
-  if (allPoll) for (const d of domainNames) poll[d] = parseDuration(allPoll, envName('snapshot-poll-interval'));
-  for (const d of domainNames) {
+  if (allPoll) for (const d of pollDomains) poll[d] = parseDuration(allPoll, envName('snapshot-poll-interval'));
+  for (const d of pollDomains) {
     const value = fromEnv(`snapshot-poll-interval-${d}`);
     if (value) poll[d] = parseDuration(value, envName(`snapshot-poll-interval-${d}`));
   }
@@ -150,9 +153,9 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     else if (flag === '--hysteresis-count') overrides.hysteresisCount = wholeNumber(flag, value(), 1, 1000);
     else if (flag === '--snapshot-poll-interval') {
       const ms = parseDuration(value(), flag);
-      for (const d of domainNames) poll[d] = ms;
-    } else if (name.startsWith('snapshot-poll-interval-') && (domainNames as readonly string[]).includes(name.slice('snapshot-poll-interval-'.length))) {
-      poll[name.slice('snapshot-poll-interval-'.length) as Domain] = parseDuration(value(), flag);
+      for (const d of pollDomains) poll[d] = ms;
+    } else if (name.startsWith('snapshot-poll-interval-') && (pollDomains as readonly string[]).includes(name.slice('snapshot-poll-interval-'.length))) {
+      poll[name.slice('snapshot-poll-interval-'.length) as PollDomain] = parseDuration(value(), flag);
     } else if (flag.startsWith('--') && byFlag.has(name)) overrides[byFlag.get(name)!] = parseDuration(value(), flag);
     else throw new UsageError(`unknown option "${arg}" (see kubelive serve --help)`);
   }
