@@ -1,0 +1,116 @@
+/**
+ * discover() and listAll() against a small API server on a real socket that answers the way
+ * servers without the newer features do: classic discovery documents only (no aggregated
+ * discovery), and a continue token that expires on the second page (client-go's pager then
+ * reads once without limit and continue; an Expired first page is an error, not a fallback).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError, KubeClient } from '../../../adapters/kube/client.js';
+import { aggregatedDiscoveryAccept, discover } from '../../../adapters/kube/discovery.js';
+import { listAll, tableCollection } from '../../../adapters/kube/listWatch.js';
+
+type Handler = (url: URL, request: IncomingMessage) => { status?: number; body: unknown };
+
+async function serve(handler: Handler): Promise<{ server: Server; client: KubeClient; requests: { path: string; query: string; accept: string }[] }> {
+  const requests: { path: string; query: string; accept: string }[] = [];
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? '/', 'http://api.invalid');
+    requests.push({ path: url.pathname, query: url.search, accept: String(request.headers.accept ?? '') });
+    const { status = 200, body } = handler(url, request);
+    response.writeHead(status, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return { server, client: new KubeClient(kc), requests };
+}
+
+const resource = (name: string, kind: string, namespaced = true, verbs = ['list', 'watch', 'get']) => ({ name, singularName: kind.toLowerCase(), namespaced, kind, verbs });
+
+describe('against a server without the newer features', () => {
+  test('classic discovery: /api and /apis answer the classic shapes, and each group version is read', async () => {
+    const { server, client, requests } = await serve((url) => {
+      switch (url.pathname) {
+        case '/api':
+          return { body: { kind: 'APIVersions', versions: ['v1'] } };
+        case '/apis':
+          return {
+            body: {
+              kind: 'APIGroupList',
+              groups: [
+                { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } },
+                { name: 'broken.example.com', versions: [{ groupVersion: 'broken.example.com/v1', version: 'v1' }], preferredVersion: { version: 'v1' } },
+              ],
+            },
+          };
+        case '/api/v1':
+          return { body: { kind: 'APIResourceList', groupVersion: 'v1', resources: [resource('pods', 'Pod'), resource('pods/log', 'Pod', true, ['get']), resource('nodes', 'Node', false)] } };
+        case '/apis/apps/v1':
+          return { body: { kind: 'APIResourceList', groupVersion: 'apps/v1', resources: [resource('deployments', 'Deployment')] } };
+        default:
+          return { status: 503, body: { kind: 'Status', code: 503, message: 'the aggregated API is down' } };
+      }
+    });
+    try {
+      const result = await discover(client);
+      expect(result.mode).toBe('classic');
+      expect(result.resources.map((r) => `${r.group}/${r.version}/${r.resource}:${r.namespaced}`)).toEqual(['/v1/pods:true', '/v1/nodes:false', 'apps/v1/deployments:true']);
+      expect(result.failed).toEqual(['broken.example.com/v1']);
+      // Aggregated discovery was asked for first, with the classic shape as the fallback.
+      expect(requests.find((r) => r.path === '/apis')!.accept).toBe(aggregatedDiscoveryAccept);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
+  test('a continue token that expires on the second page is followed by one list without limit or continue', async () => {
+    const table = (names: string[], extra: Record<string, unknown> = {}) => ({
+      kind: 'Table',
+      metadata: { resourceVersion: '10', ...extra },
+      columnDefinitions: [{ name: 'Name', type: 'string', format: 'name', description: '', priority: 0 }],
+      rows: names.map((n) => ({ cells: [n], object: { kind: 'PartialObjectMetadata', metadata: { name: n, uid: `u-${n}`, resourceVersion: '9' } } })),
+    });
+    const { server, client, requests } = await serve((url) => {
+      if (url.searchParams.get('continue')) return { status: 410, body: { kind: 'Status', code: 410, reason: 'Expired', message: 'The provided continue parameter is too old' } };
+      if (url.searchParams.get('limit')) return { body: table(['a'], { continue: 'token-1' }) };
+      return { body: table(['a', 'b', 'c']) };
+    });
+    try {
+      const list = await listAll(client, tableCollection('/apis/example.com/v1/widgets'));
+      expect(list.mode).toBe('unpaginated after expired continue');
+      expect(list.rows.map((r) => r.name)).toEqual(['a', 'b', 'c']);
+      expect(list.columns?.map((c) => c.name)).toEqual(['Name']);
+      const queries = requests.map((r) => new URLSearchParams(r.query));
+      expect(queries.map((q) => [q.get('limit'), q.get('continue')])).toEqual([
+        ['500', null],
+        ['500', 'token-1'],
+        [null, null],
+      ]);
+      // The fallback asks for the same Table form.
+      expect(queries[2]!.get('includeObject')).toBe('Metadata');
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
+  test('an expired first page is an error: an unpaginated read would not help', async () => {
+    const { server, client, requests } = await serve(() => ({ status: 410, body: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' } }));
+    try {
+      await expect(listAll(client, tableCollection('/api/v1/configmaps'))).rejects.toBeInstanceOf(KubeApiError);
+      expect(requests).toHaveLength(1);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+});
