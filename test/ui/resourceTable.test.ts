@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { ColumnDefinition, HelmReleaseRow, ResourceRow } from '../../adapters/rows.js';
 import { filterReleases, helmLines, helmReleases } from '../../ui/lib/helm.js';
 import { sortByKey } from '../../ui/lib/order.js';
-import { cellText, filterRows, hasWideColumns, resourceOrder, sortKeyOf, tableColumns } from '../../ui/lib/resourceTable.js';
+import { cellText, filterRows, hasWideColumns, resourceOrder, sortKeyOf, tableColumns, withNumericCells } from '../../ui/lib/resourceTable.js';
 import { defaultRoute, objectId, openView, parseRoute, routeHash, type Route } from '../../ui/lib/route.js';
 
 const def = (name: string, type = 'string', priority = 0, format = ''): ColumnDefinition => ({ name, type, format, description: '', priority });
@@ -64,6 +64,18 @@ test('numericSortIsATotalOrderOverAnyCells', () => {
       for (let i = 1; i < sorted.length; i++) expect(sorted[i - 1]! <= sorted[i]!).toBe(true);
     }),
   );
+});
+
+test('aColumnDeclaredStringThatHoldsNumbersSortsAsNumbers', () => {
+  // As kube-apiserver prints ConfigMaps: Data is declared a string and holds integers.
+  const declared = tableColumns([def('Name', 'string', 0, 'name'), def('Data'), def('Age')], { wide: false, withNamespace: false });
+  const rows = [row('a', 'x', ['a', 10, '1m']), row('b', 'x', ['b', 9, '1m']), row('c', 'x', ['c', 100, '1m'])];
+  const [, data] = withNumericCells(declared, rows);
+  expect(data!.kind).toBe('number');
+  expect(sortByKey(rows, sortKeyOf(data!), false).map((r) => r.name)).toEqual(['b', 'a', 'c']);
+  // Text stays text: a column with any text in it, or with nothing in it.
+  const mixed = [row('a', 'x', ['a', '10', null]), row('b', 'x', ['b', 9, null])];
+  expect(withNumericCells(declared, mixed).map((c) => c.kind)).toEqual(['name', 'text', 'age']);
 });
 
 test('theFilterSearchesNameNamespaceAndEveryCellForEveryWord', () => {

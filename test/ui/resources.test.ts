@@ -135,6 +135,13 @@ test('severalKindsOpenFromTheSidebarWithTheRowsAndColumnsKubectlPrints', async (
   await page.goto(`${backend.url}#/nodes`);
   await expectKindAsKubectlPrintsIt('core/v1/configmaps', 'ConfigMaps', 'configmaps');
   await screenshot(page, 'resources-configmaps');
+  // Sorted by a number column as numbers, biggest first on the first click; by Age, youngest first.
+  const column = (id: string) => dataRows('ConfigMaps').evaluateAll((rows, c) => rows.map((r) => r.querySelector(`[data-col="${c}"]`)?.textContent ?? ''), id);
+  await page.locator('[role=table][aria-label="ConfigMaps"] [role=columnheader][data-col=Data] button').click();
+  await until('ConfigMaps by Data, biggest first', () => column('Data'), (cells) => cells.map(Number).every((n, i, all) => i === 0 || all[i - 1]! >= n));
+  await page.locator('[role=table][aria-label="ConfigMaps"] [role=columnheader][data-col=Age] button').click();
+  const seconds = (age: string) => [...age.matchAll(/(\d+)([ydhms])/g)].reduce((sum, [, n, u]) => sum + Number(n) * { y: 31_536_000, d: 86_400, h: 3600, m: 60, s: 1 }[u as 'y']!, 0);
+  await until('ConfigMaps by Age, youngest first', () => column('Age'), (cells) => cells.map(seconds).every((n, i, all) => i === 0 || all[i - 1]! <= n));
   await expectKindAsKubectlPrintsIt('core/v1/services', 'Services', 'services');
   await screenshot(page, 'resources-services');
   await expectKindAsKubectlPrintsIt('rbac.authorization.k8s.io/v1/clusterroles', 'ClusterRoles', 'clusterroles');

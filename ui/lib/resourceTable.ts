@@ -55,6 +55,25 @@ export function tableColumns(definitions: readonly ColumnDefinition[], options: 
   return columns;
 }
 
+/**
+ * Columns whose cells are numbers, whatever type the column claims: kube-apiserver declares some
+ * counts `string` (a ConfigMap's and a Secret's Data, a Deployment's Up-to-date), so a column is
+ * numeric when the rows looked at hold a number in it and nothing but numbers or nothing.
+ */
+export function withNumericCells(columns: readonly TableColumn[], rows: readonly ResourceRow[], sample = 50): TableColumn[] {
+  const looked = rows.slice(0, sample);
+  return columns.map((column) => {
+    if (column.kind !== 'text' || column.index < 0 || looked.length === 0) return column;
+    let numbers = 0;
+    for (const row of looked) {
+      const cell = row.cells[column.index];
+      if (typeof cell === 'number') numbers++;
+      else if (cell !== null && cell !== undefined) return column;
+    }
+    return numbers > 0 ? { ...column, kind: 'number' as const } : column;
+  });
+}
+
 /** Whether the server prints columns that only the wide view shows. */
 export function hasWideColumns(definitions: readonly ColumnDefinition[]): boolean {
   return definitions.some((d) => d.priority > 0);
