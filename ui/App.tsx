@@ -97,8 +97,27 @@ function DisconnectedNotice() {
   ) : null;
 }
 
+/** `/` jumps to the view's filter, as in most list UIs, unless a field already has the keys. */
+function useSlashToFilter(): void {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
+      const target = event.target as HTMLElement | null;
+      if (target && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName))) return;
+      const filter = document.querySelector<HTMLInputElement>('.pane:not(.hidden) [data-testid=filter]');
+      if (!filter) return;
+      event.preventDefault();
+      filter.focus();
+      filter.select();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
 export function App() {
   const [route, navigate] = useRoute();
+  useSlashToFilter();
   const discovery = useDiscovery();
   // The data view to keep mounted under Diagnostics.
   const [dataRoute, setDataRoute] = useState<Route>(route.tab === 'diagnostics' ? openView(route, 'nodes') : route);

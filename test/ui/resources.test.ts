@@ -461,7 +461,7 @@ test('eventsCountTheirAgeUpLiveAndOpenTheObjectTheyAreAbout', async () => {
   await page.getByTestId('object-event').first().waitFor(wait);
 });
 
-test('aRowOpensFromTheKeyboardEscClosesItAndANarrowScreenStacksTheSidebar', async () => {
+test('aRowOpensFromTheKeyboardEscClosesItSlashFiltersAndANarrowScreenStacksTheSidebar', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   try {
     await page.goto(`${backend.url}#/r/core/v1/configmaps?ns=shop`);
@@ -477,6 +477,12 @@ test('aRowOpensFromTheKeyboardEscClosesItAndANarrowScreenStacksTheSidebar', asyn
     await page.keyboard.press('Escape');
     await until('the panel to close', () => page.getByTestId('object-panel').count(), (n) => n === 0);
     expect(new URL(page.url()).hash).not.toContain('sel=');
+    // `/` goes to the filter.
+    await page.locator('body').focus();
+    await page.keyboard.press('/');
+    await page.keyboard.type('kube-root');
+    await until('the filter from the keyboard', async () => new URL(page.url()).hash, (h) => h.includes('q=kube-root'));
+    expect(await dataRows('ConfigMaps').count()).toBe(1);
   } finally {
     await page.setViewportSize({ width: 1440, height: 900 });
   }

@@ -20,6 +20,7 @@ import { isLoading } from '../lib/freshness.js';
 import { byName, rolesText, troubleConditions } from '../lib/nodes.js';
 import type { SortSpec } from '../lib/order.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
+import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
 /** A usage column: sparkline of recent samples, the newest value, and its share of allocatable. */
@@ -198,6 +199,7 @@ export function NodesView() {
             target={{ resource: 'nodes', namespace: '', name: selected.name }}
             resourceVersion={engine.store.collection(nodes.key)?.rows.get(selected.uid)?.resourceVersion ?? null}
             onClose={() => setSelected(null)}
+            aside={<ObjectEvents subject={{ uid: selected.uid, kind: 'Node', namespace: '', name: selected.name }} />}
           />
         ) : null}
       </div>

@@ -40,7 +40,12 @@ export function ObjectEvents({ subject }: { subject: EventSubject }) {
   const now = useNow();
   const handle = useDomain('events', subject.namespace);
   const rows = useRows<EventRow>(handle.key);
-  const about = useMemo(() => eventsAbout(rows, subject), [rows, subject]);
+  // Keyed on what names the subject, so a caller may pass a fresh object each render.
+  const about = useMemo(
+    () => eventsAbout(rows, subject),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [rows, subject.uid, subject.kind, subject.namespace, subject.name],
+  );
   return (
     <section className="object-events" aria-label={`Events about ${subject.name}`} data-testid="object-events" data-count={about.length}>
       <div className="toolbar">

@@ -18,6 +18,7 @@ import type { SortSpec } from '../lib/order.js';
 import { phaseClass, phaseText, podOrder, readyShare } from '../lib/pods.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
 import { LogsPanel } from './LogsPanel.js';
+import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
 export function PodsView({ namespace, onNamespace }: { namespace: string; onNamespace: (ns: string) => void }) {
@@ -137,6 +138,7 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
             resourceVersion={selectedRow?.resourceVersion ?? null}
             onClose={() => setSelected(null)}
             switcher={switcher}
+            aside={<ObjectEvents subject={{ uid: selected.uid, kind: 'Pod', namespace: selected.namespace, name: selected.name }} />}
           />
         ) : null}
       </div>

@@ -17,6 +17,7 @@ import type { SortSpec } from '../lib/order.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
 import { isLoading } from '../lib/freshness.js';
 import { countByKind, isShort, listedKinds, readyText, resourceOfKind, workloadList, type WorkloadListRow } from '../lib/workloads.js';
+import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
 export function WorkloadsView({ namespace, onNamespace }: { namespace: string; onNamespace: (ns: string) => void }) {
@@ -111,6 +112,7 @@ export function WorkloadsView({ namespace, onNamespace }: { namespace: string; o
             target={{ resource: resourceOfKind(selected.kind), namespace: selected.namespace, name: selected.name }}
             resourceVersion={engine.store.collection(workloads.key)?.rows.get(selected.uid)?.resourceVersion ?? null}
             onClose={() => setSelected(null)}
+            aside={<ObjectEvents subject={{ uid: selected.uid, kind: selected.kind, namespace: selected.namespace, name: selected.name }} />}
           />
         ) : null}
       </div>
