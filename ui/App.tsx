@@ -152,7 +152,7 @@ export function App() {
       </header>
       <DisconnectedNotice />
       <main className="main">
-        <Sidebar route={showing} discovery={discovery.rows} onNavigate={navigate} />
+        <Sidebar route={route} discovery={discovery.rows} onNavigate={navigate} />
         <div className={route.tab === 'diagnostics' ? 'hidden' : 'pane'}>
           {showing.tab === 'nodes' ? <NodesView /> : null}
           {showing.tab === 'workloads' ? <WorkloadsView namespace={showing.namespace} onNamespace={setNamespace} /> : null}

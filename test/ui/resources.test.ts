@@ -144,6 +144,10 @@ test('severalKindsOpenFromTheSidebarWithTheRowsAndColumnsKubectlPrints', async (
   await until('ConfigMaps by Age, youngest first', () => column('Age'), (cells) => cells.map(seconds).every((n, i, all) => i === 0 || all[i - 1]! <= n));
   await expectKindAsKubectlPrintsIt('core/v1/services', 'Services', 'services');
   await screenshot(page, 'resources-services');
+  // Wide adds the columns `kubectl get -o wide` adds.
+  await page.getByTestId('wide').check();
+  await until('the wide columns', () => headers('Services'), (h) => h.join() === 'Namespace,Name,Type,Cluster-IP,External-IP,Port(s),Age,Selector');
+  expect(new URL(page.url()).hash).toContain('wide=1');
   await expectKindAsKubectlPrintsIt('rbac.authorization.k8s.io/v1/clusterroles', 'ClusterRoles', 'clusterroles');
   await expectKindAsKubectlPrintsIt('example.com/v1/widgets', 'Widgets', 'widgets.example.com');
   await screenshot(page, 'resources-widgets');
@@ -154,6 +158,10 @@ test('severalKindsOpenFromTheSidebarWithTheRowsAndColumnsKubectlPrints', async (
   await page.getByTestId('tab-diagnostics').click();
   await page.locator('[data-testid="diag-events:"]').waitFor(wait);
   await screenshot(page, 'resources-diagnostics');
+  // Diagnostics is in the sidebar too, and marked as the page shown.
+  expect(await page.getByTestId('nav-diagnostics').getAttribute('aria-current')).toBe('page');
+  await openFromSidebar('core/v1/services');
+  await dataRows('Services').first().waitFor(wait);
 });
 
 interface Meta {

@@ -88,6 +88,28 @@ export function Sidebar({ route, discovery, onNavigate }: { route: Route; discov
           ))}
         </section>
       ))}
+      <section className="nav-section" aria-labelledby="nav-kubelive-title">
+        <h2 id="nav-kubelive-title" className="nav-section-title">
+          kubelive
+        </h2>
+        <ul>
+          <li>
+            <a
+              href={routeHash(openView(route, 'diagnostics'))}
+              className={`nav-item ${route.tab === 'diagnostics' ? 'active' : ''}`}
+              aria-current={route.tab === 'diagnostics' ? 'page' : undefined}
+              data-testid="nav-diagnostics"
+              onClick={(e) => {
+                if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                e.preventDefault();
+                onNavigate(openView(route, 'diagnostics'));
+              }}
+            >
+              <span className="nav-label">Diagnostics</span>
+            </a>
+          </li>
+        </ul>
+      </section>
     </nav>
   );
 }
