@@ -8,7 +8,7 @@ import { FetchControl, HttpError } from '../support/fetchControl.js';
 import { startSubscription, testConfig } from '../support/subscriptionHarness.js';
 import { formatAge, formatBytes, formatCpu, formatInterval } from '../../ui/lib/format.js';
 import { badgeAge, badgeText, freshnessOf, headerStatus, isLoading } from '../../ui/lib/freshness.js';
-import { describeProblem } from '../../ui/lib/operatorWords.js';
+import { describeProblem, scopeText } from '../../ui/lib/operatorWords.js';
 import { visibleWindow } from '../../ui/lib/windowing.js';
 import { listedKinds, resourceOfKind } from '../../ui/lib/workloads.js';
 import { isResourceName } from '../../adapters/kube/resources.js';
@@ -118,4 +118,22 @@ test('theHeaderDotIsGreenOnlyWhenConnectedAndEveryStreamedViewIsProven', async (
   const reconnecting = { ...open, state: 'reconnecting', open: false, disconnects: 1 };
   expect(headerStatus(reconnecting, [provenRow])).toMatchObject({ level: 'down', text: 'reconnecting' });
   expect(headerStatus(null, []).level).toBe('down');
+});
+
+test('resourceDomainsAreNamedByTheirResourceAndTheirScopeInOperatorWords', async () => {
+  const forbidden = startSubscription({ domain: 'core/v1/secrets', scope: 'shop', fetch: new FetchControl({ error: new HttpError(403, 'secrets is forbidden') }) as never });
+  await flush();
+  expect(describeProblem(diagnoseSubscription(forbidden.actor.getSnapshot(), 0))?.text).toMatch(/^Forbidden: your Kubernetes account may not list secrets in namespace shop\./);
+  const custom = startSubscription({ domain: 'example.com/v1/widgets', scope: '' });
+  await flush();
+  custom.actor.send({ type: 'SOCKET.CLOSED' });
+  await flush();
+  expect(describeProblem(diagnoseSubscription(custom.actor.getSnapshot(), custom.clock.now()))?.text).toMatch(/widgets\.example\.com are polled/);
+  // Only discovery knows whether a kind is namespaced: '' is the whole cluster either way.
+  expect(scopeText({ domain: 'rbac.authorization.k8s.io/v1/clusterroles', scope: '' })).toBe('the whole cluster');
+  expect(scopeText({ domain: 'core/v1/configmaps', scope: 'shop' })).toBe('namespace shop');
+  expect(scopeText({ domain: 'nodes', scope: '' })).toBe('the cluster');
+  expect(scopeText({ domain: 'events', scope: '' })).toBe('all namespaces');
+  expect(scopeText({ domain: 'api-resources', scope: '' })).toBe('the cluster');
+  expect(scopeText({ domain: 'pod-logs', scope: 'shop/web-1' })).toBe('pod shop/web-1');
 });
