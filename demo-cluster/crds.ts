@@ -153,7 +153,7 @@ export function invalidCrd(name: string, problems: FieldProblem[]): ApiError {
 }
 
 /** What clashes between this CRD's names and the kinds already served in its group, or undefined. */
-export type NameConflict = string | undefined;
+export type NameConflict = { reason: string; message: string } | undefined;
 
 /**
  * The status kube-apiserver's naming and establishing controllers would write. `conflict` (names
@@ -177,7 +177,7 @@ export function crdStatus(crd: Any, conflict: NameConflict, now: string): Any {
   if (accepted && names.categories?.length) acceptedNames.categories = names.categories;
   return {
     conditions: [
-      condition('NamesAccepted', accepted, accepted ? 'NoConflicts' : 'NameConflict', accepted ? 'no conflicts found' : (conflict as string)),
+      condition('NamesAccepted', accepted, conflict?.reason ?? 'NoConflicts', conflict?.message ?? 'no conflicts found'),
       condition('Established', accepted, accepted ? 'InitialNamesAccepted' : 'NotAccepted', accepted ? 'the initial names have been accepted' : 'not all names are accepted'),
     ],
     acceptedNames,

@@ -64,13 +64,12 @@ export class Registry {
   conflictFor(crd: KubeObject): NameConflict {
     const spec = crd.spec as { group: string; names: { plural: string; kind: string; shortNames?: string[] } };
     const others = [...this.builtIn, ...this.customResources().filter((r) => r.custom?.crdName !== crd.metadata.name)].filter((r) => r.group === spec.group);
-    const plural = others.find((r) => r.plural === spec.names.plural);
-    if (plural) return `"${spec.names.plural}" is already in use`;
-    const kind = others.find((r) => r.kind === spec.names.kind);
-    if (kind) return `"${spec.names.kind}" is already in use`;
+    // The reasons and words of apiextensions' naming controller.
+    if (others.some((r) => r.plural === spec.names.plural)) return { reason: 'PluralConflict', message: `"${spec.names.plural}" is already in use` };
     for (const short of spec.names.shortNames ?? []) {
-      if (others.some((r) => r.shortNames?.includes(short) || r.plural === short)) return `"${short}" is already in use`;
+      if (others.some((r) => r.shortNames?.includes(short) || r.plural === short)) return { reason: 'ShortNamesConflict', message: `"${short}" is already in use` };
     }
+    if (others.some((r) => r.kind === spec.names.kind)) return { reason: 'KindConflict', message: `"${spec.names.kind}" is already in use` };
     return undefined;
   }
 

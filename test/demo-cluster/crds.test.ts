@@ -97,6 +97,17 @@ describe('CRDs over HTTPS', () => {
     expect(groups.groups.map((g: { name: string }) => g.name)).not.toContain('parts.example.org');
   });
 
+  test('aCrdWhoseKindIsTakenInItsGroupIsStoredButNotEstablishedNorServed', async () => {
+    const post = (body: object) => call(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', body: JSON.stringify(body), headers: json });
+    expect((await post(crdManifest({ group: 'clash.example.org', plural: 'gears', kind: 'Gear' }))).status).toBe(201);
+    const second = await post(crdManifest({ group: 'clash.example.org', plural: 'cogs', kind: 'Gear' }));
+    expect(second.status).toBe(201);
+    expect(second.json().status.conditions.map((c: { type: string; status: string; reason: string }) => `${c.type}=${c.status} ${c.reason}`)).toEqual(['NamesAccepted=False KindConflict', 'Established=False NotAccepted']);
+    expect((await call(cluster, '/apis/clash.example.org/v1/cogs')).status).toBe(404);
+    expect((await call(cluster, '/apis/clash.example.org/v1/gears')).status).toBe(200);
+    expect((await call(cluster, '/apis/clash.example.org/v1')).json().resources.map((r: { name: string }) => r.name)).toEqual(['gears']);
+  });
+
   test('withAStatusSubresourceStatusIsWrittenOnlyThroughSlashStatus', async () => {
     const crd = crdManifest({ group: 'status.example.org', plural: 'pumps', kind: 'Pump', versions: [{ name: 'v1', storage: true, status: true, columns: replicasAndReady }] });
     expect((await call(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', body: JSON.stringify(crd), headers: json })).status).toBe(201);
