@@ -92,8 +92,12 @@ export class Registry {
   }
 
   private crdChanged(change: Change): void {
-    if (change.type === 'DELETED') this.removeObjectsOf(change.object);
-    else if (!isEstablished(change.object) && change.object.status === undefined) {
+    if (change.type === 'DELETED') {
+      this.removeObjectsOf(change.object);
+      // Names it held may be free now: a CRD refused for a conflict gets another look, as the
+      // naming controller requeues every CRD of a group when one of them goes.
+      queueMicrotask(() => this.establishAll());
+    } else if (!isEstablished(change.object) && change.object.status === undefined) {
       // Written to the store without a status, as a controller would see it: establish it once
       // this write's listeners are done, so every watcher sees ADDED before the MODIFIED.
       const name = change.object.metadata.name;
@@ -118,6 +122,7 @@ export class Registry {
       return;
     }
     const status = crdStatus(crd as Record<string, any>, this.conflictFor(crd), this.now());
+    if (JSON.stringify(status) === JSON.stringify(crd.status)) return;
     this.crds.mutate(undefined, name, (draft) => void (draft.status = status));
   }
 

@@ -106,6 +106,11 @@ describe('CRDs over HTTPS', () => {
     expect((await call(cluster, '/apis/clash.example.org/v1/cogs')).status).toBe(404);
     expect((await call(cluster, '/apis/clash.example.org/v1/gears')).status).toBe(200);
     expect((await call(cluster, '/apis/clash.example.org/v1')).json().resources.map((r: { name: string }) => r.name)).toEqual(['gears']);
+    // Once the kind is free again, the refused CRD is established and served.
+    expect((await call(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gears.clash.example.org', { method: 'DELETE' })).status).toBe(200);
+    const cogs = (await call(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/cogs.clash.example.org')).json();
+    expect(cogs.status.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`)).toEqual(['NamesAccepted=True', 'Established=True']);
+    expect((await call(cluster, '/apis/clash.example.org/v1/cogs')).status).toBe(200);
   });
 
   test('withAStatusSubresourceStatusIsWrittenOnlyThroughSlashStatus', async () => {
