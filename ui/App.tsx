@@ -18,13 +18,13 @@ import { useDiscovery } from './hooks/useCatalog.js';
 import { findKind } from './lib/catalog.js';
 import { headerStatus } from './lib/freshness.js';
 import { describeConnection } from './lib/operatorWords.js';
-import { openView, parseRoute, routeHash, type Route, type Tab } from './lib/route.js';
+import { openView, parseRoute, routeHash, type Navigate, type Route, type Tab } from './lib/route.js';
 import { DiagnosticsView } from './views/DiagnosticsView.js';
 import { EventsView } from './views/EventsView.js';
 import { HelmView } from './views/HelmView.js';
 import { NodesView } from './views/NodesView.js';
 import { PodsView } from './views/PodsView.js';
-import { ResourceView, type Navigate } from './views/ResourceView.js';
+import { ResourceView } from './views/ResourceView.js';
 import { WorkloadsView } from './views/WorkloadsView.js';
 
 const tabs: readonly { id: Exclude<Tab, 'helm' | 'resource' | 'events'>; label: string }[] = [
@@ -125,7 +125,6 @@ export function App() {
     if (route.tab !== 'diagnostics') setDataRoute(route);
   }, [route]);
   const showing = route.tab === 'diagnostics' ? dataRoute : route;
-  const setNamespace = (namespace: string) => navigate({ ...showing, namespace });
 
   return (
     <div className="app">
@@ -154,9 +153,9 @@ export function App() {
       <main className="main">
         <Sidebar route={route} discovery={discovery.rows} onNavigate={navigate} />
         <div className={route.tab === 'diagnostics' ? 'hidden' : 'pane'}>
-          {showing.tab === 'nodes' ? <NodesView /> : null}
-          {showing.tab === 'workloads' ? <WorkloadsView namespace={showing.namespace} onNamespace={setNamespace} /> : null}
-          {showing.tab === 'pods' ? <PodsView namespace={showing.namespace} onNamespace={setNamespace} /> : null}
+          {showing.tab === 'nodes' ? <NodesView route={showing} navigate={navigate} /> : null}
+          {showing.tab === 'workloads' ? <WorkloadsView route={showing} navigate={navigate} /> : null}
+          {showing.tab === 'pods' ? <PodsView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'events' ? <EventsView route={showing} navigate={navigate} discovery={discovery.rows} /> : null}
           {showing.tab === 'helm' ? <HelmView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'resource' ? (

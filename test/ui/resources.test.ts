@@ -417,9 +417,17 @@ test('backAndForwardWalkTheKindsVisitedAndAReloadOpensTheSameScreen', async () =
   expect(await page.getByTestId('filter').inputValue()).toBe('shop');
   expect(await page.locator('[role=table][aria-label="Services"] [role=row][aria-selected=true]').getAttribute('data-key')).toBe(services[0]);
   expect(await dataRows('Services').evaluateAll((rows) => rows.every((r) => (r.getAttribute('data-key') ?? '').startsWith('shop/')))).toBe(true);
-  // The existing routes still open their views.
-  await page.goto(`${backend.url}#/pods?ns=shop`);
-  await page.locator('[role=table][aria-label="Pods"]').waitFor(wait);
+  // The existing routes still open their views, and now carry their sort and open object too.
+  const pod = (backend.demo!.listObjects('pods', 'shop') as Meta[])[0]!;
+  await page.goto(`${backend.url}#/pods?ns=shop&sort=-restarts&sel=shop/${pod.metadata.name}`);
+  await page.getByTestId('logs-panel').waitFor(wait);
+  expect(await page.locator('[role=table][aria-label="Pods"] [role=columnheader][data-col=restarts]').getAttribute('aria-sort')).toBe('descending');
+  expect(await page.locator('[role=table][aria-label="Pods"] [role=row][aria-selected=true]').getAttribute('data-key')).toBe(`shop/${pod.metadata.name}`);
+  const node = (backend.demo!.listObjects('nodes') as Meta[])[0]!.metadata.name;
+  await page.goto(`${backend.url}#/nodes?sel=${node}&q=${node}`);
+  await page.getByTestId('object-yaml').waitFor(wait);
+  expect(await page.getByTestId('object-yaml').textContent()).toContain(`name: ${node}`);
+  expect(await dataRows('Nodes').count()).toBe(1);
 });
 
 test('helmReleasesShowEachReleaseAtItsNewestRevisionWithItsHistory', async () => {

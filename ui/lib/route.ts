@@ -34,6 +34,9 @@ const namespacePattern = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** A name as Kubernetes allows it (DNS subdomain, and the looser names some kinds take); anything else is ignored. */
 const objectPattern = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.:@]{0,251}[A-Za-z0-9])?$/;
 
+/** Goes to a screen: a new history entry, or `replace` for what should not be one (a filter as it is typed). */
+export type Navigate = (route: Route, options?: { replace?: boolean }) => void;
+
 export const defaultRoute: Route = { tab: 'nodes', namespace: '', domain: null, filter: '', sort: null, selected: null, wide: false };
 
 export function parseRoute(hash: string): Route {

@@ -16,8 +16,7 @@ import { useRows } from '../hooks/useStore.js';
 import { servedKinds } from '../lib/catalog.js';
 import { ageSince } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
-import { openView, objectId, type Route } from '../lib/route.js';
-import type { Navigate } from './ResourceView.js';
+import { openView, objectId, type Navigate, type Route } from '../lib/route.js';
 
 const seenKey = (e: EventRow) => {
   const at = e.lastTimestamp ? Date.parse(e.lastTimestamp) : Number.NaN;

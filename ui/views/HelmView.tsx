@@ -17,8 +17,7 @@ import { useRows } from '../hooks/useStore.js';
 import { ageSince } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
 import { filterReleases, helmLines, helmReleases, type HelmLine, type HelmRelease } from '../lib/helm.js';
-import type { Route } from '../lib/route.js';
-import type { Navigate } from './ResourceView.js';
+import type { Navigate, Route } from '../lib/route.js';
 
 function statusClass(status: string): string {
   if (status === 'deployed') return 'ok';

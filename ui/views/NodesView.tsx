@@ -20,6 +20,7 @@ import { isLoading } from '../lib/freshness.js';
 import { byName, rolesText, troubleConditions } from '../lib/nodes.js';
 import type { SortSpec } from '../lib/order.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
+import type { Navigate, Route } from '../lib/route.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
@@ -50,22 +51,26 @@ function usageColumn(
   };
 }
 
-export function NodesView() {
+export function NodesView({ route, navigate }: { route: Route; navigate: Navigate }) {
   const engine = useEngine();
   const now = useNow();
   const nodes = useDomain('nodes', '');
   const metrics = useDomain('node-metrics', '');
   const rows = useRows<NodeRow>(nodes.key);
   const metricsVersion = useMetricsVersion();
-  const [filter, setFilter] = useState('');
-  /** The node whose YAML is open below the list. */
-  const [selected, setSelected] = useState<{ uid: string; name: string } | null>(null);
+  // Filter, sort and the node whose YAML is open below the list are the route's (lib/route.ts).
+  const filter = route.filter;
+  const setFilter = (text: string) => navigate({ ...route, filter: text }, { replace: true });
+  const sort = route.sort;
+  const setSort = (next: SortSpec) => navigate({ ...route, sort: next });
+  const setSelected = (node: { name: string } | null) => navigate({ ...route, selected: node?.name ?? null });
+  const selectedUid = route.selected ? rows.find((n) => n.name === route.selected)?.uid : undefined;
+  const selected = route.selected ? { uid: selectedUid ?? '', name: route.selected } : null;
   const deferredFilter = useDeferredValue(filter);
   /** Nodes with a cordon/uncordon in flight, and the state asked for. */
   const [pending, setPending] = useState<ReadonlyMap<string, boolean>>(new Map());
   const [actionError, setActionError] = useState<string | null>(null);
 
-  const [sort, setSort] = useState<SortSpec | null>(null);
   const listed = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
     return rows.filter((n) => needle === '' || n.name.toLowerCase().includes(needle)).sort(byName);
@@ -190,12 +195,12 @@ export function NodesView() {
             sort={sort}
             onSort={setSort}
             selectedKey={selected?.name ?? null}
-            onRowClick={(n) => setSelected({ uid: n.uid, name: n.name })}
+            onRowClick={(n) => setSelected({ name: n.name })}
           />
         )}
-        {selected ? (
+        {selected && !isLoading(nodes.status, rows.length) ? (
           <ObjectPanel
-            key={selected.uid}
+            key={selected.name}
             target={{ resource: 'nodes', namespace: '', name: selected.name }}
             resourceVersion={engine.store.collection(nodes.key)?.rows.get(selected.uid)?.resourceVersion ?? null}
             onClose={() => setSelected(null)}

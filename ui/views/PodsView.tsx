@@ -17,11 +17,20 @@ import { isLoading } from '../lib/freshness.js';
 import type { SortSpec } from '../lib/order.js';
 import { phaseClass, phaseText, podOrder, readyShare } from '../lib/pods.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
+import type { Navigate, Route } from '../lib/route.js';
 import { LogsPanel } from './LogsPanel.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
-export function PodsView({ namespace, onNamespace }: { namespace: string; onNamespace: (ns: string) => void }) {
+interface SelectedPod {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly containers: readonly string[];
+}
+
+export function PodsView({ route, navigate }: { route: Route; navigate: Navigate }) {
+  const namespace = route.namespace;
   const engine = useEngine();
   const now = useNow();
   const pods = useDomain('pods', namespace);
@@ -30,12 +39,21 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
   // churning cluster dropped frames while scrolling (bench row 9).
   const rows = useOrderedRows<PodRow>(pods.key, podOrder);
   const metricsVersion = useMetricsVersion();
-  const [filter, setFilter] = useState('');
+  // Filter, sort and the open pod are the route's (lib/route.ts); which panel shows is the page's.
+  const filter = route.filter;
+  const setFilter = (text: string) => navigate({ ...route, filter: text }, { replace: true });
+  const sort = route.sort;
+  const setSort = (next: SortSpec) => navigate({ ...route, sort: next });
+  const setSelected = (pod: { namespace: string; name: string } | null) => navigate({ ...route, selected: pod ? `${pod.namespace}/${pod.name}` : null });
   const deferredFilter = useDeferredValue(filter);
-  const [selected, setSelected] = useState<{ uid: string; namespace: string; name: string; containers: readonly string[] } | null>(null);
   const [panel, setPanel] = useState<'logs' | 'yaml'>('logs');
-
-  const [sort, setSort] = useState<SortSpec | null>(null);
+  // The open pod as last seen in the list: its logs stay readable after it is deleted.
+  const [lastSeen, setLastSeen] = useState<SelectedPod | null>(null);
+  const found = useMemo(() => (route.selected ? rows.find((p) => `${p.namespace}/${p.name}` === route.selected) : undefined), [rows, route.selected]);
+  if (found && (lastSeen?.uid !== found.uid || lastSeen.containers !== found.containers)) {
+    setLastSeen({ uid: found.uid, namespace: found.namespace, name: found.name, containers: found.containers });
+  }
+  const selected: SelectedPod | null = !route.selected ? null : found ? { uid: found.uid, namespace: found.namespace, name: found.name, containers: found.containers } : lastSeen && `${lastSeen.namespace}/${lastSeen.name}` === route.selected ? lastSeen : null;
 
   const columns: Column<PodRow>[] = useMemo(() => {
     const usage = (p: PodRow) => engine.store.metricsFor('pod', p.name, p.namespace)?.usage;
@@ -100,13 +118,7 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
       <div className="toolbar">
         <h2>Pods</h2>
         <span className="count">{rows.length > 0 ? `${sorted.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
-        <NamespaceSelect
-          value={namespace}
-          onChange={(ns) => {
-            setSelected(null);
-            onNamespace(ns);
-          }}
-        />
+        <NamespaceSelect value={namespace} onChange={(ns) => navigate({ ...route, namespace: ns, selected: null })} />
         <FilterBox value={filter} onChange={setFilter} placeholder="pod, namespace, node or status" />
         <div className="badges">
           <FreshnessBadge label="pods" status={pods.status} />
@@ -123,7 +135,7 @@ export function PodsView({ namespace, onNamespace }: { namespace: string; onName
             columns={columns}
             rowKey={(p) => `${p.namespace}/${p.name}`}
             selectedKey={selectedKey}
-            onRowClick={(p) => setSelected({ uid: p.uid, namespace: p.namespace, name: p.name, containers: p.containers })}
+            onRowClick={(p) => setSelected(p)}
             label="Pods"
             empty="No pods match."
             sort={sort}

@@ -22,11 +22,9 @@ import { useColumns, useOrderedRows } from '../hooks/useStore.js';
 import { pluralKind } from '../lib/catalog.js';
 import { isLoading } from '../lib/freshness.js';
 import { cellText, descendingFirst, filterRows, hasWideColumns, resourceOrder, sortKeyOf, tableColumns, withNumericCells, type TableColumn } from '../lib/resourceTable.js';
-import { objectId, type Route } from '../lib/route.js';
+import { objectId, type Navigate, type Route } from '../lib/route.js';
 import { ObjectEvents, type EventSubject } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
-
-export type Navigate = (route: Route, options?: { replace?: boolean }) => void;
 
 function widthOf(column: TableColumn): string {
   switch (column.kind) {

@@ -14,13 +14,15 @@ import { useDomain } from '../hooks/useDomain.js';
 import { useRows, useWorkloadUsage } from '../hooks/useStore.js';
 import { ageKey, ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import type { SortSpec } from '../lib/order.js';
+import type { Navigate, Route } from '../lib/route.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
 import { isLoading } from '../lib/freshness.js';
 import { countByKind, isShort, listedKinds, readyText, resourceOfKind, workloadList, type WorkloadListRow } from '../lib/workloads.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
-export function WorkloadsView({ namespace, onNamespace }: { namespace: string; onNamespace: (ns: string) => void }) {
+export function WorkloadsView({ route, navigate }: { route: Route; navigate: Navigate }) {
+  const namespace = route.namespace;
   const engine = useEngine();
   const now = useNow();
   const workloads = useDomain('workloads', namespace);
@@ -31,8 +33,11 @@ export function WorkloadsView({ namespace, onNamespace }: { namespace: string; o
   // browser busy (bench row 9w).
   const usage = useWorkloadUsage(pods.key, workloads.key);
   const [kind, setKind] = useState<WorkloadKind | 'all'>('all');
-  const [filter, setFilter] = useState('');
-  const [sort, setSort] = useState<SortSpec | null>(null);
+  // Filter and sort are the route's (lib/route.ts); the kind chips and the open workload are the page's.
+  const filter = route.filter;
+  const setFilter = (text: string) => navigate({ ...route, filter: text }, { replace: true });
+  const sort = route.sort;
+  const setSort = (next: SortSpec) => navigate({ ...route, sort: next });
   /** The workload whose YAML is open below the list. */
   const [selected, setSelected] = useState<WorkloadRow | null>(null);
   const deferredFilter = useDeferredValue(filter);
@@ -74,7 +79,7 @@ export function WorkloadsView({ namespace, onNamespace }: { namespace: string; o
       <div className="toolbar">
         <h2>Workloads</h2>
         <span className="count">{counts.all > 0 ? `${list.length.toLocaleString()} of ${counts.all.toLocaleString()}` : ''}</span>
-        <NamespaceSelect value={namespace} onChange={onNamespace} />
+        <NamespaceSelect value={namespace} onChange={(ns) => navigate({ ...route, namespace: ns })} />
         <div className="kinds" role="group" aria-label="Kind">
           {(['all', ...listedKinds] as const).map((k) => (
             <button key={k} type="button" className={`chip ${k === kind ? 'active' : ''}`} aria-pressed={k === kind} onClick={() => setKind(k)}>
