@@ -104,7 +104,10 @@ export function servicePortsOf(service: KubeObject): ServicePort[] {
   return ((service.spec as { ports?: ServicePort[] }).ports ?? []) as ServicePort[];
 }
 
-/** The one EndpointSlice the demo keeps per Service (a real controller splits at 100 endpoints). */
+/** The EndpointSlice controller's default `--max-endpoints-per-slice`. */
+export const maxEndpointsPerSlice = 100;
+
+/** One of a Service's EndpointSlices. */
 export function makeEndpointSlice(service: KubeObject, name: string, uid: string, created: string, endpoints: object[]): KubeObject {
   return {
     apiVersion: 'discovery.k8s.io/v1',
@@ -357,11 +360,12 @@ export function makePodDisruptionBudget(namespace: string, name: string, uid: st
   };
 }
 
-/** What the disruption controller writes: how many of the selected pods are healthy and how many may go. */
-export function pdbStatus(pdb: KubeObject, pods: KubeObject[], at: string): Record<string, unknown> {
+/** Whether the disruption controller counts a pod as healthy: ready and not on its way out. */
+export const isHealthyForBudget = (pod: KubeObject): boolean => isPodReady(pod) && !isTerminating(pod);
+
+/** What the disruption controller writes, from how many pods the budget selects and how many of them are healthy. */
+export function pdbStatus(pdb: KubeObject, expected: number, healthy: number, at: string): Record<string, unknown> {
   const spec = pdb.spec as { minAvailable?: number | string; maxUnavailable?: number | string };
-  const expected = pods.length;
-  const healthy = pods.filter((p) => isPodReady(p) && !isTerminating(p)).length;
   const scaled = (v: number | string, roundUp: boolean): number => (typeof v === 'number' ? v : (roundUp ? Math.ceil : Math.floor)((parseInt(v, 10) / 100) * expected));
   const desired = spec.minAvailable !== undefined ? scaled(spec.minAvailable, true) : Math.max(0, expected - scaled(spec.maxUnavailable ?? 0, true));
   const allowed = Math.max(0, healthy - desired);

@@ -38,7 +38,9 @@ import {
   makeServiceAccount,
   makeStorageClass,
   makeWebhookConfiguration,
+  isHealthyForBudget,
   makeWidget,
+  maxEndpointsPerSlice,
   pdbStatus,
   widgetDefinition,
   widgetPhases,
@@ -216,7 +218,7 @@ export class ContentSeeder {
     if (r.chance(0.35)) built.add('horizontalpodautoscalers.autoscaling', makeHorizontalPodAutoscaler(deployment, r.uid(), created, Math.max(1, Math.min(2, replicas)), Math.max(replicas, 4) * 2, r.pick([60, 70, 80]), r.int(20, 90)));
     if (r.chance(0.3)) {
       const pdb = makePodDisruptionBudget(ns, name, r.uid(), created, selector, r.chance(0.5) ? { minAvailable: 1 } : { maxUnavailable: '25%' });
-      pdb.status = pdbStatus(pdb, pods, created);
+      pdb.status = pdbStatus(pdb, pods.length, pods.filter(isHealthyForBudget).length, created);
       built.add('poddisruptionbudgets.policy', pdb);
     }
     if (tier === 'backend' && r.chance(0.5)) built.add('networkpolicies.networking.k8s.io', makeNetworkPolicy(ns, `allow-${name}`, r.uid(), created, selector, { tier: 'web' }));
@@ -226,7 +228,10 @@ export class ContentSeeder {
     const endpoints = endpointsOfPods(pods);
     const created = service.metadata.creationTimestamp;
     built.add('services', service);
-    built.add('endpointslices.discovery.k8s.io', makeEndpointSlice(service, `${service.metadata.name}-${this.random.suffix(5)}`, this.random.uid(), created, endpoints));
+    // A slice per hundred endpoints, and one even when there are none.
+    for (let i = 0; i === 0 || i < endpoints.length; i += maxEndpointsPerSlice) {
+      built.add('endpointslices.discovery.k8s.io', makeEndpointSlice(service, `${service.metadata.name}-${this.random.suffix(5)}`, this.random.uid(), created, endpoints.slice(i, i + maxEndpointsPerSlice)));
+    }
     built.add('endpoints', makeEndpoints(service, this.random.uid(), created, endpoints));
   }
 

@@ -1,12 +1,17 @@
 /**
  * EndpointsController keeps what is computed from a selector's pods in step with them: each
- * Service's EndpointSlice and Endpoints (every pod with an IP, ready or not, as the real
+ * Service's EndpointSlices and Endpoints (every pod with an IP, ready or not, as the real
  * controllers list them) and each PodDisruptionBudget's status. It follows pod, Service and PDB
- * changes, client writes included, and like the workload controllers recomputes a target once per
- * turn of the event loop however many of its pods changed in it. A pod change that moves no
- * address, readiness or termination wakes nothing.
+ * changes, client writes included, and like the workload controllers writes once per turn of the
+ * event loop however many pods changed in it. A pod change that moves no address, readiness or
+ * termination wakes nothing.
+ *
+ * Slices hold at most 100 endpoints, as the real controller's default. A pod's change touches
+ * only its own slice, and the new version shares every other endpoint with the old one: a
+ * Service of 500 pods under churn must not copy 500 endpoints per change, nor keep copies of them
+ * in the watch history.
  */
-import { endpointsOfPods, makeEndpoints, makeEndpointSlice, pdbStatus, sameJson, type Labels } from './content.js';
+import { endpointOf, isHealthyForBudget, makeEndpointSlice, maxEndpointsPerSlice, pdbStatus, sameJson, servicePortsOf, type Labels } from './content.js';
 import { isoAt } from './generate.js';
 import type { Random } from './random.js';
 import type { Change, KubeObject, ObjectStore } from './store.js';
@@ -21,7 +26,25 @@ interface Target {
   namespace: string;
   name: string;
   selector: Labels;
+  /** Keys of the pods the selector matches. */
   pods: Set<string>;
+  /** For a Service: the slice each listed pod is in, and how many endpoints each slice holds. */
+  placed: Map<string, string>;
+  sizes: Map<string, number>;
+  /** For a PDB: the selected pods that are ready and not terminating. */
+  healthy: Set<string>;
+}
+
+interface Endpoint {
+  addresses: string[];
+  conditions: { ready: boolean; serving: boolean; terminating: boolean };
+  nodeName?: string;
+  targetRef: { name: string };
+}
+
+interface Address {
+  ip: string;
+  targetRef?: { name: string };
 }
 
 const serviceNameLabel = 'kubernetes.io/service-name';
@@ -34,9 +57,8 @@ export class EndpointsController {
   private readonly byApp = new Map<string, Set<string>>();
   /** Other targets with a selector, by namespace. */
   private readonly otherSelectors = new Map<string, Set<string>>();
-  /** The controller's slice of each Service, by the Service's key. */
-  private readonly sliceOf = new Map<string, string>();
-  private readonly stale = new Set<string>();
+  /** Per target, the pods changed since its last write. */
+  private readonly dirty = new Map<string, Set<string>>();
   private flush: NodeJS.Immediate | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly services: ObjectStore;
@@ -55,15 +77,23 @@ export class EndpointsController {
     this.pdbs = stores.byName('poddisruptionbudgets.policy');
   }
 
-  /** Indexes what the stores hold now, then follows their changes. */
+  /** Indexes what the stores hold now (the seeded slices included), then follows their changes. */
   start(): void {
-    for (const slice of this.slices.values()) {
-      const service = slice.metadata.labels?.[serviceNameLabel];
-      if (service && slice.metadata.labels?.[managedByLabel] === sliceManager) this.sliceOf.set(objectKey(slice.metadata.namespace, service), slice.metadata.name);
-    }
     for (const s of this.services.values()) this.register('service', s, false);
     for (const p of this.pdbs.values()) this.register('pdb', p, false);
-    for (const pod of this.stores.pods.values()) for (const t of this.targetsOf(pod)) t.pods.add(keyOf(pod));
+    for (const pod of this.stores.pods.values()) {
+      for (const t of this.targetsOf(pod)) {
+        t.pods.add(keyOf(pod));
+        if (t.kind === 'pdb' && isHealthyForBudget(pod)) t.healthy.add(keyOf(pod));
+      }
+    }
+    for (const slice of this.slices.values()) {
+      const t = this.targets.get(this.targetKey('service', slice.metadata.namespace, slice.metadata.labels?.[serviceNameLabel] ?? ''));
+      if (!t || slice.metadata.labels?.[managedByLabel] !== sliceManager) continue;
+      const endpoints = (slice.endpoints ?? []) as Endpoint[];
+      t.sizes.set(slice.metadata.name, endpoints.length);
+      for (const e of endpoints) t.placed.set(objectKey(t.namespace, e.targetRef.name), slice.metadata.name);
+    }
     this.unsubscribe.push(
       this.stores.pods.subscribe((c) => this.podChanged(c)),
       this.services.subscribe((c) => this.selectorChanged('service', c)),
@@ -86,7 +116,7 @@ export class EndpointsController {
     if (!selector || Object.keys(selector).length === 0) return; // no selector: endpoints are someone else's
     const namespace = o.metadata.namespace ?? 'default';
     const key = this.targetKey(kind, namespace, o.metadata.name);
-    const target: Target = { kind, namespace, name: o.metadata.name, selector, pods: new Set() };
+    const target: Target = { kind, namespace, name: o.metadata.name, selector, pods: new Set(), placed: new Map(), sizes: new Map(), healthy: new Set() };
     this.targets.set(key, target);
     const keys = Object.keys(selector);
     const index = keys.length === 1 && keys[0] === 'app' ? this.byApp : this.otherSelectors;
@@ -96,19 +126,18 @@ export class EndpointsController {
     set.add(key);
     if (scanPods) {
       for (const pod of this.stores.pods.values(namespace)) if (matches(selector, pod.metadata.labels)) target.pods.add(keyOf(pod));
-      this.markStale(key);
+      this.markDirty(key, target.pods);
     }
   }
 
-  private unregister(kind: TargetKind, namespace: string | undefined, name: string): Target | undefined {
+  private unregister(kind: TargetKind, namespace: string | undefined, name: string): void {
     const key = this.targetKey(kind, namespace, name);
     const target = this.targets.get(key);
-    if (!target) return undefined;
+    if (!target) return;
     this.targets.delete(key);
     this.byApp.get(`${target.namespace}/${target.selector.app}`)?.delete(key);
     this.otherSelectors.get(target.namespace)?.delete(key);
-    this.stale.delete(key);
-    return target;
+    this.dirty.delete(key);
   }
 
   private targetsOf(pod: KubeObject): Target[] {
@@ -131,7 +160,7 @@ export class EndpointsController {
     for (const t of this.targetsOf(change.object)) {
       if (change.type === 'DELETED') t.pods.delete(change.key);
       else t.pods.add(change.key);
-      this.markStale(this.targetKey(t.kind, t.namespace, t.name));
+      this.markDirty(this.targetKey(t.kind, t.namespace, t.name), [change.key]);
     }
   }
 
@@ -139,87 +168,153 @@ export class EndpointsController {
     const o = change.object;
     if (change.type === 'MODIFIED' && JSON.stringify((change.previous?.spec as { selector?: unknown } | undefined)?.selector) === JSON.stringify((o.spec as { selector?: unknown }).selector)) return;
     this.unregister(kind, o.metadata.namespace, o.metadata.name);
-    if (change.type === 'DELETED') {
-      if (kind === 'service') this.removeEndpointsOf(o);
-      return;
-    }
-    this.register(kind, o, true);
+    if (kind === 'service') this.removeEndpointsOf(o);
+    if (change.type !== 'DELETED') this.register(kind, o, true);
   }
 
-  /** The garbage collector's part: a Service's slice and Endpoints go with it. */
+  /** The garbage collector's part: a Service's slices and Endpoints go with it (or with its old selector). */
   private removeEndpointsOf(service: KubeObject): void {
-    const key = objectKey(service.metadata.namespace, service.metadata.name);
-    const slice = this.sliceOf.get(key);
-    if (slice) this.slices.delete(service.metadata.namespace, slice);
-    this.sliceOf.delete(key);
+    for (const slice of [...this.slices.values(service.metadata.namespace)]) {
+      if (slice.metadata.labels?.[serviceNameLabel] === service.metadata.name && slice.metadata.labels?.[managedByLabel] === sliceManager) this.slices.delete(service.metadata.namespace, slice.metadata.name);
+    }
     this.endpoints.delete(service.metadata.namespace, service.metadata.name);
   }
 
-  private markStale(key: string): void {
-    this.stale.add(key);
+  private markDirty(key: string, podKeys: Iterable<string>): void {
+    let set = this.dirty.get(key);
+    if (!set) this.dirty.set(key, (set = new Set()));
+    for (const k of podKeys) set.add(k);
     this.flush ??= setImmediate(() => {
       this.flush = undefined;
       this.recomputeStale();
     });
   }
 
-  /** Recomputes every target marked since the last turn; tests call it to settle at once. */
+  /** Writes every target changed since the last turn; tests call it to settle at once. */
   recomputeStale(): void {
-    const keys = [...this.stale];
-    this.stale.clear();
-    for (const key of keys) {
+    const work = [...this.dirty];
+    this.dirty.clear();
+    for (const [key, podKeys] of work) {
       const t = this.targets.get(key);
       if (!t) continue;
-      const pods: KubeObject[] = [];
-      for (const podKey of t.pods) {
-        const pod = this.stores.pods.getByKey(podKey);
-        if (pod) pods.push(pod);
-      }
-      if (t.kind === 'service') this.writeEndpoints(t, pods);
-      else this.writePdbStatus(t, pods);
+      if (t.kind === 'service') this.writeEndpoints(t, podKeys);
+      else this.writePdbStatus(t, podKeys);
     }
   }
 
-  private writeEndpoints(t: Target, pods: KubeObject[]): void {
+  /** Moves each changed pod's endpoint into, within or out of its slice, then writes each touched slice once. */
+  private writeEndpoints(t: Target, podKeys: Set<string>): void {
     const service = this.services.get(t.namespace, t.name);
     if (!service) return;
     const at = isoAt(this.now());
-    const endpoints = endpointsOfPods(pods);
-    const key = objectKey(t.namespace, t.name);
-    const sliceName = this.sliceOf.get(key);
-    const slice = sliceName ? this.slices.get(t.namespace, sliceName) : undefined;
-    const fresh = makeEndpointSlice(service, slice?.metadata.name ?? `${t.name}-${this.random.suffix(5)}`, slice?.metadata.uid ?? this.random.uid(), slice?.metadata.creationTimestamp ?? at, endpoints);
-    if (!slice) {
-      this.slices.create(fresh);
-      this.sliceOf.set(key, fresh.metadata.name);
-    } else if (!sameJson(slice.endpoints, fresh.endpoints) || !sameJson(slice.ports, fresh.ports)) {
-      this.slices.mutate(t.namespace, slice.metadata.name, (d) => {
-        d.endpoints = fresh.endpoints;
-        d.ports = fresh.ports;
-        (d.metadata.annotations ??= {})['endpoints.kubernetes.io/last-change-trigger-time'] = at;
-      });
+    const edits = new Map<string, Map<string, Endpoint | undefined>>(); // slice -> pod name -> endpoint, or undefined to remove
+    const edit = (slice: string, pod: string, e: Endpoint | undefined): void => {
+      let m = edits.get(slice);
+      if (!m) edits.set(slice, (m = new Map()));
+      m.set(pod, e);
+    };
+    const changed = new Map<string, Endpoint | undefined>();
+    for (const podKey of podKeys) {
+      const pod = t.pods.has(podKey) ? this.stores.pods.getByKey(podKey) : undefined;
+      const e = pod ? (endpointOf(pod) as Endpoint | undefined) : undefined;
+      const podName = podKey.slice(podKey.indexOf('/') + 1);
+      changed.set(podName, e);
+      const slice = t.placed.get(podKey);
+      if (slice && !e) {
+        edit(slice, podName, undefined);
+        t.placed.delete(podKey);
+        t.sizes.set(slice, (t.sizes.get(slice) ?? 1) - 1);
+      } else if (slice && e) edit(slice, podName, e);
+      else if (e) {
+        const room = [...t.sizes].find(([, n]) => n < maxEndpointsPerSlice)?.[0] ?? `${t.name}-${this.random.suffix(5)}`;
+        edit(room, podName, e);
+        t.placed.set(podKey, room);
+        t.sizes.set(room, (t.sizes.get(room) ?? 0) + 1);
+      }
     }
-    const current = this.endpoints.get(t.namespace, t.name);
-    const next = makeEndpoints(service, current?.metadata.uid ?? this.random.uid(), current?.metadata.creationTimestamp ?? at, endpoints);
-    if (!current) this.endpoints.create(next);
-    else if (!sameJson(current.subsets, next.subsets)) {
-      this.endpoints.mutate(t.namespace, t.name, (d) => {
-        if (next.subsets) d.subsets = next.subsets;
-        else delete d.subsets;
-      });
+    // A Service with no endpoints still has one (empty) slice.
+    if (t.sizes.size === 0) {
+      const name = `${t.name}-${this.random.suffix(5)}`;
+      t.sizes.set(name, 0);
+      edits.set(name, new Map());
     }
+    for (const [name, podEdits] of edits) this.writeSlice(t, service, name, podEdits, at);
+    this.writeLegacyEndpoints(t, service, changed);
   }
 
-  private writePdbStatus(t: Target, pods: KubeObject[]): void {
+  private writeSlice(t: Target, service: KubeObject, name: string, podEdits: Map<string, Endpoint | undefined>, at: string): void {
+    const current = this.slices.get(t.namespace, name);
+    const before = (current?.endpoints ?? []) as Endpoint[];
+    let touched = false;
+    const after: Endpoint[] = [];
+    for (const e of before) {
+      if (!podEdits.has(e.targetRef.name)) after.push(e);
+      else {
+        const next = podEdits.get(e.targetRef.name);
+        podEdits.delete(e.targetRef.name);
+        if (next && sameJson(next, e)) after.push(e);
+        else {
+          touched = true;
+          if (next) after.push(next);
+        }
+      }
+    }
+    for (const e of podEdits.values()) {
+      if (!e) continue;
+      after.push(e);
+      touched = true;
+    }
+    if (!current) {
+      this.slices.create(makeEndpointSlice(service, name, this.random.uid(), at, after));
+      return;
+    }
+    if (after.length === 0 && t.sizes.size > 1) {
+      t.sizes.delete(name);
+      this.slices.delete(t.namespace, name);
+      return;
+    }
+    if (!touched) return;
+    // A new version that shares its unchanged endpoints with the old one.
+    this.slices.replace({ ...current, metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, 'endpoints.kubernetes.io/last-change-trigger-time': at } }, endpoints: after });
+  }
+
+  /** The legacy Endpoints: ready pods under `addresses`, starting ones under `notReadyAddresses`, terminating ones in neither. */
+  private writeLegacyEndpoints(t: Target, service: KubeObject, changed: Map<string, Endpoint | undefined>): void {
+    const current = this.endpoints.get(t.namespace, t.name);
+    const subset = ((current?.subsets as { addresses?: Address[]; notReadyAddresses?: Address[] }[] | undefined) ?? [])[0] ?? {};
+    const keep = (list: Address[] | undefined): Address[] => (list ?? []).filter((a) => !changed.has(a.targetRef?.name ?? ''));
+    const ready = keep(subset.addresses);
+    const notReady = keep(subset.notReadyAddresses);
+    for (const [, e] of changed) {
+      if (!e || e.conditions.terminating) continue;
+      (e.conditions.ready ? ready : notReady).push({ ip: e.addresses[0] as string, ...(e.nodeName ? { nodeName: e.nodeName } : {}), targetRef: e.targetRef } as Address);
+    }
+    const ports = servicePortsOf(service).map((p) => ({ name: p.name, port: p.targetPort, protocol: p.protocol ?? 'TCP' }));
+    const subsets = ready.length + notReady.length > 0 ? [{ ...(ready.length > 0 ? { addresses: ready } : {}), ...(notReady.length > 0 ? { notReadyAddresses: notReady } : {}), ports }] : undefined;
+    if (!current) {
+      this.endpoints.create({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: t.name, namespace: t.namespace, uid: this.random.uid(), resourceVersion: '', creationTimestamp: isoAt(this.now()), labels: { ...(service.metadata.labels ?? {}) } }, ...(subsets ? { subsets } : {}) });
+      return;
+    }
+    if (sameAddresses(subset.addresses, ready) && sameAddresses(subset.notReadyAddresses, notReady)) return;
+    const { subsets: _old, ...rest } = current;
+    this.endpoints.replace({ ...rest, metadata: { ...current.metadata }, ...(subsets ? { subsets } : {}) });
+  }
+
+  private writePdbStatus(t: Target, podKeys: Set<string>): void {
     const pdb = this.pdbs.get(t.namespace, t.name);
     if (!pdb) return;
+    for (const podKey of podKeys) {
+      const pod = t.pods.has(podKey) ? this.stores.pods.getByKey(podKey) : undefined;
+      if (pod && isHealthyForBudget(pod)) t.healthy.add(podKey);
+      else t.healthy.delete(podKey);
+    }
     const previous = pdb.status as { conditions?: { status: string; lastTransitionTime: string }[] } | undefined;
-    const draft = pdbStatus(pdb, pods, isoAt(this.now()));
+    const draft = pdbStatus(pdb, t.pods.size, t.healthy.size, isoAt(this.now()));
     const condition = (draft.conditions as { status: string; lastTransitionTime: string }[])[0];
     const before = previous?.conditions?.[0];
     // The condition's time moves only when its status does.
     if (condition && before && before.status === condition.status) condition.lastTransitionTime = before.lastTransitionTime;
-    if (!sameJson(pdb.status, draft)) this.pdbs.mutate(t.namespace, t.name, (d) => void (d.status = draft));
+    if (!sameJson(pdb.status, draft)) this.pdbs.replace({ ...pdb, metadata: { ...pdb.metadata }, status: draft });
   }
 }
 
@@ -234,3 +329,8 @@ function matches(selector: Labels, labels: Labels | undefined): boolean {
   return true;
 }
 
+/** Same addresses in the same order: the list was rebuilt from the old one, so order is stable. */
+function sameAddresses(a: Address[] | undefined, b: Address[]): boolean {
+  const before = a ?? [];
+  return before.length === b.length && before.every((x, i) => x === b[i] || sameJson(x, b[i]));
+}

@@ -39,13 +39,28 @@ function checkEndpoints(stores: Stores): number {
     const withIP = pods.filter((p) => (p.status as Any).podIP);
     const ready = withIP.filter((p) => isPodReady(p) && !p.metadata.deletionTimestamp);
     const slices = [...stores.byName('endpointslices.discovery.k8s.io').values(service.metadata.namespace)].filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === service.metadata.name);
-    expect(slices).toHaveLength(1);
-    const endpoints = (slices[0]!.endpoints ?? []) as Any[];
+    expect(slices.length).toBeGreaterThanOrEqual(1);
+    for (const slice of slices) expect(((slice.endpoints ?? []) as unknown[]).length).toBeLessThanOrEqual(100);
+    const endpoints = slices.flatMap((s) => (s.endpoints ?? []) as Any[]);
     const where = `${service.metadata.namespace}/${service.metadata.name}`;
     expect({ where, all: sorted(endpoints.map((e) => e.addresses[0])) }).toEqual({ where, all: sorted(withIP.map((p) => (p.status as Any).podIP)) });
     expect({ where, ready: sorted(endpoints.filter((e) => e.conditions.ready).map((e) => e.addresses[0])) }).toEqual({ where, ready: sorted(ready.map((p) => (p.status as Any).podIP)) });
     const legacy = stores.byName('endpoints').get(service.metadata.namespace, service.metadata.name) as Any;
     expect({ where, legacy: sorted(((legacy.subsets?.[0]?.addresses ?? []) as Any[]).map((a) => a.ip)) }).toEqual({ where, legacy: sorted(ready.map((p) => (p.status as Any).podIP)) });
+    checked++;
+  }
+  return checked;
+}
+
+/** Each PodDisruptionBudget's status counts its pods as they are now. */
+function checkBudgets(stores: Stores): number {
+  let checked = 0;
+  for (const pdb of stores.byName('poddisruptionbudgets.policy').values()) {
+    const selector = (pdb.spec as Any).selector.matchLabels as Record<string, string>;
+    const pods = [...stores.pods.values(pdb.metadata.namespace)].filter((p) => matches(selector, p.metadata.labels));
+    const healthy = pods.filter((p) => isPodReady(p) && !p.metadata.deletionTimestamp).length;
+    const where = `${pdb.metadata.namespace}/${pdb.metadata.name}`;
+    expect({ where, expected: (pdb.status as Any).expectedPods, healthy: (pdb.status as Any).currentHealthy }).toEqual({ where, expected: pods.length, healthy });
     checked++;
   }
   return checked;
@@ -72,6 +87,7 @@ test('endpointSlicesListExactlyThePodsAddressesAfterChurnAndDeletes', async () =
   const { stores, sim } = build({ seed: 5 });
   try {
     expect(checkEndpoints(stores)).toBeGreaterThan(30);
+    expect(checkBudgets(stores)).toBeGreaterThan(3);
     const slicesBefore = sorted([...stores.byName('endpointslices.discovery.k8s.io').values()].map((s) => `${s.metadata.name}@${s.metadata.resourceVersion}`));
     for (let i = 0; i < 300; i++) sim.churnOnce();
     // A client deletes a pod with no grace: its address leaves at once.
@@ -85,6 +101,28 @@ test('endpointSlicesListExactlyThePodsAddressesAfterChurnAndDeletes', async () =
     await new Promise((r) => setTimeout(r, 2500));
     sim.settleEndpoints();
     checkEndpoints(stores);
+    checkBudgets(stores);
+  } finally {
+    sim.stop();
+  }
+});
+
+test('pastAHundredEndpointsAServiceSpreadsOverSeveralSlicesAndBack', async () => {
+  const { stores, sim } = build({ seed: 5 });
+  const frontendSlices = (): number[] =>
+    [...stores.byName('endpointslices.discovery.k8s.io').values('shop')].filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === 'frontend').map((s) => ((s.endpoints ?? []) as unknown[]).length);
+  try {
+    sim.scaleDeployment('shop', 'frontend', 230);
+    await new Promise((r) => setTimeout(r, 2500));
+    sim.settleEndpoints();
+    checkEndpoints(stores);
+    expect(frontendSlices().reduce((a, b) => a + b, 0)).toBe(230);
+    expect(frontendSlices().length).toBe(3);
+    sim.scaleDeployment('shop', 'frontend', 2);
+    await new Promise((r) => setTimeout(r, 4000));
+    sim.settleEndpoints();
+    checkEndpoints(stores);
+    expect(frontendSlices()).toEqual([2]);
   } finally {
     sim.stop();
   }
