@@ -103,6 +103,14 @@ test('theSidebarListsWhatTheClusterServesGroupedWithCounts', async () => {
     await page.getByTestId(`nav-${id}`).waitFor(wait);
   }
   await screenshot(page, 'resources-sidebar');
+  // The sidebar's namespace is the views' scope: choosing one there scopes the counts and the next view.
+  await page.getByTestId('sidebar-namespace').selectOption('shop');
+  await until('the namespace in the URL', async () => new URL(page.url()).hash, (h) => h.includes('ns=shop'));
+  await openFromSidebar('core/v1/configmaps');
+  await dataRows('ConfigMaps').first().waitFor(wait);
+  expect(await dataRows('ConfigMaps').evaluateAll((rows) => rows.every((r) => (r.getAttribute('data-key') ?? '').startsWith('shop/')))).toBe(true);
+  expect(await page.getByTestId('namespace-select').inputValue()).toBe('shop');
+  await page.getByTestId('sidebar-namespace').selectOption('');
   // Counts arrive from /api/v1/counts.
   await page.getByTestId('count-core/v1/configmaps').waitFor(wait);
 });

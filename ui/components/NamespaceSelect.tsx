@@ -4,17 +4,17 @@ import type { NamespaceRow } from '../../adapters/rows.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useRows } from '../hooks/useStore.js';
 
-export function NamespaceSelect({ value, onChange }: { value: string; onChange: (namespace: string) => void }) {
+export function NamespaceSelect({ value, onChange, compact = false }: { value: string; onChange: (namespace: string) => void; compact?: boolean }) {
   const { key } = useDomain('namespaces', '');
   const rows = useRows<NamespaceRow>(key);
   const names = useMemo(() => rows.map((r) => r.name).sort(), [rows]);
   // A namespace chosen before the list arrived (a deep link) stays selectable.
   const options = value !== '' && !names.includes(value) ? [value, ...names] : names;
   return (
-    <label className="field">
-      <span>Namespace</span>
-      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid="namespace-select">
-        <option value="">All namespaces</option>
+    <label className={compact ? 'field compact' : 'field'}>
+      <span className={compact ? 'visually-hidden' : undefined}>Namespace</span>
+      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={compact ? 'sidebar-namespace' : 'namespace-select'}>
+        <option value="">{compact ? 'all' : 'All namespaces'}</option>
         {options.map((n) => (
           <option key={n} value={n}>
             {n}

@@ -1,12 +1,14 @@
 /**
  * The sidebar: every kind the cluster serves, grouped where a Kubernetes user looks for it
- * (lib/catalog.ts), each with its count. Counts come from `/api/v1/counts` for the namespace in
+ * (lib/catalog.ts), each with its count, and the namespace in scope (the same one the views'
+ * selectors set). Counts come from `/api/v1/counts` for the namespace in
  * scope, refreshed slowly; the entry that is open counts the rows its view holds, live. Entries
  * are links, so a kind can be opened in a new tab or its address copied.
  */
 import { useMemo } from 'react';
 import { subscriptionKey, type ResourceDomain } from '../../machines/domains.js';
 import { useCounts } from '../hooks/useCatalog.js';
+import { NamespaceSelect } from './NamespaceSelect.js';
 import { useRowCount } from '../hooks/useStore.js';
 import { buildCatalog, countOf, type CatalogItem, type CatalogTarget } from '../lib/catalog.js';
 import type { ApiResourceRow } from '../../adapters/rows.js';
@@ -68,16 +70,14 @@ export function Sidebar({ route, discovery, onNavigate }: { route: Route; discov
     <nav className="sidebar" aria-label="Resources" data-testid="sidebar">
       {sections.map((section) => (
         <section key={section.id} className="nav-section" aria-labelledby={`nav-${section.id}-title`}>
-          <h2 id={`nav-${section.id}-title`} className="nav-section-title">
-            {section.label}
-            {section.id === 'namespace' ? (
-              <span className="nav-scope" title={route.namespace ? `Namespace ${route.namespace}` : 'All namespaces'}>
-                {route.namespace || 'all'}
-              </span>
-            ) : null}
-          </h2>
+          <div className="nav-section-head">
+            <h2 id={`nav-${section.id}-title`} className="nav-section-title">
+              {section.label}
+            </h2>
+            {section.id === 'namespace' ? <NamespaceSelect compact value={route.namespace} onChange={(ns) => onNavigate({ ...route, namespace: ns, selected: null })} /> : null}
+          </div>
           {section.groups.map((group) => (
-            <div key={group.id} className="nav-group" data-testid={`nav-group-${group.id}`}>
+            <div key={group.id} className={group.label ? 'nav-group' : 'nav-group nav-top'} data-testid={`nav-group-${group.id}`}>
               {group.label ? <h3 className="nav-group-title">{group.label}</h3> : null}
               <ul>
                 {group.items.map((entry) => (
