@@ -224,7 +224,8 @@ export function buildCatalog(rows: readonly ApiResourceRow[]): CatalogSection[] 
     for (const [group, items] of [...customGroups[section]].sort(([a], [b]) => a.localeCompare(b))) {
       out.push({ id: `${section}:custom:${group}`, label: group, items: items.sort(byLabel) });
     }
-    if (section === 'namespace') out.push({ id: 'namespace:helm', label: 'Helm', items: [builtin('helm', 'Releases', true, [['helm-releases']])] });
+    // No count: /api/v1/counts counts Helm's release Secrets, one per revision, not releases.
+    if (section === 'namespace') out.push({ id: 'namespace:helm', label: 'Helm', items: [builtin('helm', 'Releases', true, [])] });
     const other = named.get('Other');
     if (other && other.length > 0) out.push({ id: `${section}:Other`, label: 'Other', items: other.sort(byLabel) });
     sections.push({ id: section, label: section === 'cluster' ? 'Cluster' : 'Namespace', groups: out });
