@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResourceInfo } from './resources.js';
 import { apiVersionOf } from './resources.js';
+import { decodeAsTyped } from './shapes.js';
 import { ApiError, badRequest } from './status.js';
 import type { KubeObject } from './store.js';
 
@@ -126,6 +127,7 @@ export function prepareCreate(info: ResourceInfo, body: unknown, ctx: CreateCont
     generation: 1,
     creationTimestamp: ctx.now,
   };
+  decodeAsTyped(info, object);
   if (info.custom) object.apiVersion = apiVersionOf({ group: info.group, version: info.custom.storageVersion });
   // With a status subresource, status is the controller's to write (through /status), never the creator's.
   if (info.custom?.statusSubresource) delete object.status;
@@ -158,6 +160,7 @@ export function prepareUpdate(info: ResourceInfo, current: KubeObject, proposed:
   const problems = metadataProblems(metadata);
   if (problems.length > 0) throw invalidObject(info, current.metadata.name, problems);
   const next = structuredClone(body) as Any;
+  decodeAsTyped(info, next);
   next.apiVersion = current.apiVersion;
   next.metadata = {
     ...metadata,
@@ -194,9 +197,9 @@ export function presentAs(info: ResourceInfo): (o: KubeObject) => KubeObject {
  */
 export function prepareStatusUpdate(info: ResourceInfo, current: KubeObject, proposed: unknown, servedVersions: readonly string[]): KubeObject {
   if (!isObject(proposed)) throw badRequest('the request body must be a JSON object');
-  const checked = prepareUpdate({ ...info, custom: undefined }, current, { ...proposed, status: proposed.status }, servedVersions);
+  prepareUpdate(info, current, proposed, servedVersions); // identity, preconditions and metadata, as for any write
   const next = structuredClone(current) as Any;
-  if ((checked as Any).status === undefined) delete next.status;
-  else next.status = (checked as Any).status;
+  if (proposed.status === undefined || proposed.status === null) delete next.status;
+  else next.status = structuredClone(proposed.status);
   return next as KubeObject;
 }

@@ -200,6 +200,57 @@ describe('any stored kind', () => {
     expect((await call(cluster, '/api/v1/namespaces/default/configmaps?limit=1')).status).toBe(200);
   });
 
+  test('aBuiltInKindRefusesFieldsOfTheWrongJsonTypeAsTheTypedDecoderDoes', async () => {
+    const path = '/api/v1/namespaces/default/services';
+    const service = (spec: unknown): object => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'typed' }, spec });
+    const refused = await post(path, service({ ports: 'http' }));
+    expect(refused.status).toBe(400);
+    expect(refused.json().message).toBe('Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field Service.spec.ports of type slice');
+    expect((await post(path, service({ ports: [{ port: 'eighty' }] }))).status).toBe(400);
+    expect((await post(path, service({ selector: { app: 1 } }))).status).toBe(400);
+    // null is a Go zero value: the field is dropped, and spec is always an object.
+    const made = await post(path, service(null));
+    expect(made.status).toBe(201);
+    expect(made.json().spec).toEqual({});
+    expect((await call(cluster, `${path}/typed`, { method: 'PATCH', body: '{"spec":{"ports":7}}', headers: merge })).status).toBe(400);
+  });
+
+  test('oddObjectsOfEveryCreatableKindDoNotBreakTheControllersOrThePrinters', async () => {
+    // Put them beside running pods, with selectors that match them, so the controllers act on them.
+    const pod = (cluster.listObjects('pods') as { metadata: { namespace: string; labels: Record<string, string> } }[]).find((p) => Object.keys(p.metadata.labels ?? {}).length > 0)!;
+    const labels = pod.metadata.labels;
+    const odd = [
+      null,
+      'x',
+      7,
+      [],
+      { a: null },
+      { selector: 'x', ports: 'y', template: 3, scaleTargetRef: 'z', rules: 'r', replicas: 'many' },
+      { selector: labels, ports: 'y', minAvailable: [], scaleTargetRef: 'z' },
+      { selector: { matchLabels: labels }, ports: [null, { port: 'x' }] },
+      { selector: labels, ports: [{ port: 80, targetPort: {} }] },
+      { selector: labels, ports: [null, { port: 81 }] },
+    ];
+    const kinds = cluster.servedResources().filter((r) => r.verbs.includes('create') && r.group !== 'apiextensions.k8s.io');
+    let created = 0;
+    for (const r of kinds) {
+      const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+      const path = r.namespaced ? `${base}/namespaces/${pod.metadata.namespace}/${r.plural}` : `${base}/${r.plural}`;
+      for (const [i, w] of odd.entries()) {
+        const fields = Object.fromEntries(['spec', 'status', 'data', 'subsets', 'endpoints', 'ports', 'rules', 'subjects', 'roleRef', 'webhooks'].map((f) => [f, w]));
+        const body = { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, metadata: { name: `odd-${i}`, labels: { app: 'web' } }, ...fields };
+        const answer = await post(path, body);
+        expect({ kind: r.kind, i, ok: answer.status === 201 || answer.status === 400 }).toEqual({ kind: r.kind, i, ok: true });
+        if (answer.status === 201) created++;
+      }
+      expect((await call(cluster, path, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).status).toBe(200);
+    }
+    expect(created).toBeGreaterThan(kinds.length);
+    cluster.churn(1000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await call(cluster, '/api/v1/namespaces/default/services')).status).toBe(200);
+  });
+
   test('aCustomResourceServedInTwoVersionsIsOneCollectionShownInTheVersionAsked', async () => {
     const crd = crdManifest({ group: 'versions.example.net', plural: 'knobs', kind: 'Knob', versions: [{ name: 'v1', storage: true }, { name: 'v1alpha1', storage: false }] });
     expect((await post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);
