@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemoCluster } from '../../demo-cluster/index.js';
 import type { DemoCluster } from '../../demo-cluster/index.js';
-import { kubectl, kubectlPath, waitUntil } from './client.js';
+import { kubectl, kubectlPath, versionedKubectls, waitUntil } from './client.js';
 
 const describeWithKubectl = kubectlPath ? describe : describe.skip;
 
@@ -188,7 +188,21 @@ const expectations: { resource: string; name: string; wide?: boolean; cluster?: 
 describeWithKubectl('kubectl get prints the server-side columns of every added kind', () => {
   let cluster: DemoCluster;
   let dir: string;
-  const get = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => kubectl(cluster.kubeconfigPath, ['--cache-dir', join(dir, 'cache'), ...args]);
+  const get = (args: string[], binary?: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+    kubectl(cluster.kubeconfigPath, ['--cache-dir', join(dir, `cache-${(binary ?? 'default').replace(/\W/g, '_')}`), ...args], 60_000, binary);
+
+  async function expectPrinted(e: (typeof expectations)[number], binary?: string): Promise<void> {
+    // "CREATED AT" is a date column: kubectl prints the timestamp, not an age.
+    const createdAt = e.header.includes('CREATED AT');
+    const r = await get(['get', e.resource, e.name, ...(e.cluster ? [] : ['-n', 'default']), ...(e.wide ? ['-o', 'wide'] : [])], binary);
+    expect(r.stderr).toBe('');
+    const [header, row, ...rest] = r.stdout.trimEnd().split('\n');
+    expect(rest).toEqual([]);
+    expect(header?.trim().split(/\s{2,}/)).toEqual(e.header);
+    const cells = createdAt ? e.row.map((c) => (c === AGE ? '\u0000' : c)) : e.row;
+    const pattern = createdAt ? new RegExp(rowPattern(cells).source.replace(escape('\u0000'), '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ')) : rowPattern(cells);
+    expect(row).toMatch(pattern);
+  }
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kubelive-printers-'));
@@ -206,17 +220,13 @@ describeWithKubectl('kubectl get prints the server-side columns of every added k
   });
 
   test.each(expectations.map((e) => [`${e.resource}/${e.name}${e.wide ? ' -o wide' : ''}`, e] as const))('%s', async (_label, e) => {
-    // "CREATED AT" is a date column: kubectl prints the timestamp, not an age.
-    const createdAt = e.header.includes('CREATED AT');
-    const r = await get(['get', e.resource, e.name, ...(e.cluster ? [] : ['-n', 'default']), ...(e.wide ? ['-o', 'wide'] : [])]);
-    expect(r.stderr).toBe('');
-    const [header, row, ...rest] = r.stdout.trimEnd().split('\n');
-    expect(rest).toEqual([]);
-    expect(header?.trim().split(/\s{2,}/)).toEqual(e.header);
-    const cells = createdAt ? e.row.map((c) => (c === AGE ? '\u0000' : c)) : e.row;
-    const pattern = createdAt ? new RegExp(rowPattern(cells).source.replace(escape('\u0000'), '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ')) : rowPattern(cells);
-    expect(row).toMatch(pattern);
+    await expectPrinted(e);
   });
+
+  test('everyInstalledKubectlVersionPrintsTheSameRows', async () => {
+    const sample = expectations.filter((e) => ['hand-svc', 'hand-pvc', 'hand-pv', 'hand-hpa', 'hand-rb', 'hand-role', 'standard'].includes(e.name));
+    for (const binary of versionedKubectls()) for (const e of sample) await expectPrinted(e, binary);
+  }, 120_000);
 
   test('aServiceCreatedWithASelectorGetsItsEndpointsFromTheController', async () => {
     const slices = await waitUntil(async () => {
