@@ -14,7 +14,7 @@ const usage = `Usage:
   kubelive demo-cluster [--port P] [--host H] [--kubeconfig-out FILE] [--nodes N] [--pods N]
                         [--namespaces N] [--churn EVENTS_PER_S] [--seed S] [--metrics-resolution 15s]
                         [--bookmark-interval 60s] [--history-window 75s] [--no-metrics]
-  kubelive demo-cluster fault NAME [--resource PLURAL] [--ms N] --server URL [--kubeconfig FILE]
+  kubelive demo-cluster fault NAME [--resource PLURAL[.GROUP]] [--ms N] --server URL [--kubeconfig FILE]
   kubelive demo-cluster fault clear --server URL
   kubelive demo-cluster fault list --server URL
 
