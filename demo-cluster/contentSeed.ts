@@ -244,12 +244,14 @@ export class ContentSeeder {
     this.addServiceEndpoints(built, makeService({ name, namespace: ns, uid: r.uid(), created, selector: { app: name }, clusterIP: 'None', ports: [{ name, port, targetPort: port }] }), pods);
     built.add('serviceaccounts', makeServiceAccount(ns, name, r.uid(), created));
     built.add('configmaps', makeConfigMap(ns, `${name}-config`, r.uid(), created, { [`${name}.conf`]: `max_connections = 200\nshared_buffers = 256MB\n`, revision: '1' }, { app: name }));
-    const size = name === 'redis' ? '8Gi' : '20Gi';
-    const replicas = Number((sts.spec as { replicas?: number }).replicas ?? 0);
-    for (let i = 0; i < replicas; i++) {
-      const { claim, volume } = makeBoundClaim({ namespace: ns, name: `data-${name}-${i}`, uid: r.uid(), created, storageClass: 'standard', size, labels: { app: name } }, r.uid(), provisioner);
-      built.add('persistentvolumeclaims', claim);
-      built.add('persistentvolumes', volume);
+    // The claims its pods mount, as the StatefulSet controller makes them from its templates.
+    const templates = ((sts.spec as { volumeClaimTemplates?: { metadata: { name: string }; spec: { storageClassName: string; resources: { requests: { storage: string } } } }[] }).volumeClaimTemplates ?? []);
+    for (const pod of pods) {
+      for (const t of templates) {
+        const { claim, volume } = makeBoundClaim({ namespace: ns, name: `${t.metadata.name}-${pod.metadata.name}`, uid: r.uid(), created, storageClass: t.spec.storageClassName, size: t.spec.resources.requests.storage, labels: { app: name } }, r.uid(), provisioner);
+        built.add('persistentvolumeclaims', claim);
+        built.add('persistentvolumes', volume);
+      }
     }
   }
 

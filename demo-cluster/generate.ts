@@ -161,7 +161,15 @@ export class ClusterBuilder {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
       metadata: makeWorkloadMeta(name, ns, this.random.uid(), this.iso(ageMs), { app: name }),
-      spec: { replicas, serviceName: name, selector: { matchLabels: { app: name } }, template: templateSpec(template), podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'RollingUpdate' } },
+      spec: {
+        replicas,
+        serviceName: name,
+        selector: { matchLabels: { app: name } },
+        template: templateSpec(template),
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate' },
+        volumeClaimTemplates: [{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: name === 'redis' ? '8Gi' : '20Gi' } }, volumeMode: 'Filesystem' } }],
+      },
       status: {},
     };
     const pods: KubeObject[] = [];

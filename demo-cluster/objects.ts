@@ -150,13 +150,24 @@ export interface PodShape {
 
 /** A new pod as its controller creates it: Pending, not yet scheduled. */
 export function makePendingPod(p: PodShape): KubeObject {
+  const spec = podSpec(p.template);
+  mountClaims(spec, p.owner, p.name);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: meta(p.name, p.uid, p.created, p.namespace, { labels: { ...p.template.labels }, ownerReferences: [ownerRef(p.owner)] }),
-    spec: podSpec(p.template),
+    spec,
     status: { phase: 'Pending', qosClass: 'Burstable' },
   };
+}
+
+/** A StatefulSet pod gets a volume per claim template, `<template>-<pod>`, mounted in its first container. */
+function mountClaims(spec: Record<string, unknown>, owner: KubeObject, podName: string): void {
+  const templates = (owner.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] } | undefined)?.volumeClaimTemplates;
+  if (owner.kind !== 'StatefulSet' || !templates?.length) return;
+  spec.volumes = templates.map((t) => ({ name: t.metadata.name, persistentVolumeClaim: { claimName: `${t.metadata.name}-${podName}` } }));
+  const first = (spec.containers as { volumeMounts?: object[] }[])[0];
+  if (first) first.volumeMounts = templates.map((t) => ({ name: t.metadata.name, mountPath: `/var/lib/${t.metadata.name}` }));
 }
 
 function podCondition(type: string, status: string, at: string, reason?: string): object {

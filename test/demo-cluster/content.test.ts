@@ -142,10 +142,17 @@ test('claimsAreBoundToVolumesThatNameThemBack', () => {
     expect(volume.spec.capacity.storage).toBe((claim.status as Any).capacity.storage);
     expect(stores.byName('storageclasses.storage.k8s.io').get(undefined, volume.spec.storageClassName)).toBeDefined();
   }
-  // Every StatefulSet replica has its claim.
-  for (const sts of stores.statefulsets.values()) {
-    for (let i = 0; i < Number((sts.spec as Any).replicas); i++) expect(stores.byName('persistentvolumeclaims').get(sts.metadata.namespace, `data-${sts.metadata.name}-${i}`)).toBeDefined();
+  // Every StatefulSet pod mounts its own bound claim.
+  let mounted = 0;
+  for (const pod of stores.pods.values('data')) {
+    for (const v of ((pod.spec as Any).volumes ?? []) as Any[]) {
+      const claim = stores.byName('persistentvolumeclaims').get('data', v.persistentVolumeClaim.claimName);
+      expect(claim?.metadata.name).toBe(`data-${pod.metadata.name}`);
+      expect((claim?.status as Any).phase).toBe('Bound');
+      mounted++;
+    }
   }
+  expect(mounted).toBe([...stores.statefulsets.values()].reduce((n, s) => n + Number((s.spec as Any).replicas), 0));
 });
 
 test('seededHelmSecretsReadBackAsHelmListShowsThem', () => {
