@@ -27,7 +27,7 @@ async function scrollFrames(page: Page, table: string, frames: number, rowsPerFr
   const gaps = await page.evaluate(
     ({ table, frames, rowsPerFrame }) =>
       new Promise<number[]>((resolve, reject) => {
-        const body = document.querySelector<HTMLElement>(`[role=table][aria-label=${table}] [data-testid=vt-body]`);
+        const body = document.querySelector<HTMLElement>(`[role=grid][aria-label=${table}] [data-testid=vt-body]`);
         if (!body) return reject(new Error(`no ${table} table on the page`));
         const row = body.querySelector<HTMLElement>('[role=row]')?.offsetHeight || 30;
         const gaps: number[] = [];
@@ -59,9 +59,9 @@ const describe = (f: FrameTimes) => `p50 ${ms(f.p50)}, p95 ${ms(f.p95)}, max ${m
 async function openView(page: Page, tab: 'pods' | 'workloads', table: string, atLeast: number, freshness: string): Promise<void> {
   await page.getByTestId(`tab-${tab}`).click();
   const listed = await page
-    .waitForFunction(({ table, atLeast }) => Number(document.querySelector(`[role=table][aria-label=${table}]`)?.getAttribute('aria-rowcount') ?? 0) > atLeast, { table, atLeast }, { timeout: 300_000 })
+    .waitForFunction(({ table, atLeast }) => Number(document.querySelector(`[role=grid][aria-label=${table}]`)?.getAttribute('aria-rowcount') ?? 0) > atLeast, { table, atLeast }, { timeout: 300_000 })
     .catch(async (error: unknown) => {
-      const shown = await page.locator(`[role=table][aria-label=${table}]`).getAttribute('aria-rowcount', { timeout: 1000 }).catch(() => 'no table');
+      const shown = await page.locator(`[role=grid][aria-label=${table}]`).getAttribute('aria-rowcount', { timeout: 1000 }).catch(() => 'no table');
       throw new Error(`the ${table} view never listed more than ${atLeast} rows (aria-rowcount ${shown}): ${String(error)}`);
     });
   await listed.dispose();
@@ -90,11 +90,11 @@ export async function uiRows(cluster: ChildCluster, pods: number, config: Config
     for (const view of views) {
       await openView(page, view.tab, view.table, view.atLeast, view.freshness);
       if (view.sortBy) {
-        const header = page.locator(`[role=table][aria-label=${view.table}] [role=columnheader][data-col=${view.sortBy}]`);
+        const header = page.locator(`[role=grid][aria-label=${view.table}] [role=columnheader][data-col=${view.sortBy}]`);
         await header.getByRole('button').click();
         await page.waitForFunction((element) => element?.getAttribute('aria-sort') !== 'none', await header.elementHandle(), { timeout: 10_000 });
       }
-      const listed = Number(await page.locator(`[role=table][aria-label=${view.table}]`).getAttribute('aria-rowcount')) - 1;
+      const listed = Number(await page.locator(`[role=grid][aria-label=${view.table}]`).getAttribute('aria-rowcount')) - 1;
       await scrollFrames(page, view.table, 60, 4); // warm-up: JIT, layout caches
       const quiet = await scrollFrames(page, view.table, frames, 4);
       for (const rate of rates) {

@@ -55,7 +55,7 @@ async function clickTab(name: 'nodes' | 'workloads' | 'pods' | 'diagnostics'): P
 
 /** Table rows that carry data (the header row has no data-key). */
 function dataRows(label: string) {
-  return page.locator(`[role=table][aria-label="${label}"] [role=row][data-key]`);
+  return page.locator(`[role=grid][aria-label="${label}"] [role=row][data-key]`);
 }
 
 function clusterNodes(): NodeRow[] {
@@ -356,7 +356,7 @@ test('inspectConnectsTheStatelyInspectorToTheLiveActors', async () => {
     await dashboard.goto(`${backend.url}?inspect#/nodes`);
     const inspector = await inspectorOpened;
     expect(inspector.url()).toMatch(/^https:\/\/stately\.ai\/inspect/);
-    await dashboard.locator('[role=table][aria-label="Nodes"] [role=row][data-key]').first().waitFor(wait);
+    await dashboard.locator('[role=grid][aria-label="Nodes"] [role=row][data-key]').first().waitFor(wait);
     // The subscription actors reach the inspector, with their state as it moves: a nodes
     // subscription is seen streaming and healthy.
     const healthy = await inspector.waitForFunction(

@@ -68,11 +68,11 @@ async function kubectl(...args: string[]): Promise<string> {
 
 /** Rows of the visible table that carry data (the header row has no data-key). */
 function dataRows(label: string) {
-  return page.locator(`[role=table][aria-label="${label}"] [role=row][data-key]`);
+  return page.locator(`[role=grid][aria-label="${label}"] [role=row][data-key]`);
 }
 
 async function headers(label: string): Promise<string[]> {
-  return page.locator(`[role=table][aria-label="${label}"] [role=columnheader]`).evaluateAll((cells) => cells.map((c) => (c.textContent ?? '').replace(/[▲▼]/g, '').trim()));
+  return page.locator(`[role=grid][aria-label="${label}"] [role=columnheader]`).evaluateAll((cells) => cells.map((c) => (c.textContent ?? '').replace(/[▲▼]/g, '').trim()));
 }
 
 const until = <T>(what: string, read: () => Promise<T>, ready: (value: T) => boolean, timeoutMs = wait.timeout) => waitUntil(page, what, read, ready, timeoutMs);
@@ -132,7 +132,7 @@ async function heldKeys(key: string): Promise<string[]> {
  */
 async function expectKindAsKubectlPrintsIt(id: string, label: string, kubectlName: string): Promise<void> {
   await openFromSidebar(id);
-  await page.waitForFunction((l) => document.querySelectorAll(`[role=table][aria-label="${l}"] [role=row][data-key]`).length > 0, label, wait);
+  await page.waitForFunction((l) => document.querySelectorAll(`[role=grid][aria-label="${l}"] [role=row][data-key]`).length > 0, label, wait);
   const printed = await kubectlGet(kubectlName, null);
   expect((await headers(label)).map((h) => h.toUpperCase())).toEqual(printed.columns);
   await until(`${label} to hold what kubectl lists`, async () => ({ held: await heldKeys(`${id}:`), listed: (await kubectlGet(kubectlName, null)).keys }), (v) => JSON.stringify(v.held) === JSON.stringify(v.listed));
@@ -145,9 +145,9 @@ test('severalKindsOpenFromTheSidebarWithTheRowsAndColumnsKubectlPrints', async (
   await screenshot(page, 'resources-configmaps');
   // Sorted by a number column as numbers, biggest first on the first click; by Age, youngest first.
   const column = (id: string) => dataRows('ConfigMaps').evaluateAll((rows, c) => rows.map((r) => r.querySelector(`[data-col="${c}"]`)?.textContent ?? ''), id);
-  await page.locator('[role=table][aria-label="ConfigMaps"] [role=columnheader][data-col=Data] button').click();
+  await page.locator('[role=grid][aria-label="ConfigMaps"] [role=columnheader][data-col=Data] button').click();
   await until('ConfigMaps by Data, biggest first', () => column('Data'), (cells) => cells.map(Number).every((n, i, all) => i === 0 || all[i - 1]! >= n));
-  await page.locator('[role=table][aria-label="ConfigMaps"] [role=columnheader][data-col=Age] button').click();
+  await page.locator('[role=grid][aria-label="ConfigMaps"] [role=columnheader][data-col=Age] button').click();
   const seconds = (age: string) => [...age.matchAll(/(\d+)([ydhms])/g)].reduce((sum, [, n, u]) => sum + Number(n) * { y: 31_536_000, d: 86_400, h: 3600, m: 60, s: 1 }[u as 'y']!, 0);
   await until('ConfigMaps by Age, youngest first', () => column('Age'), (cells) => cells.map(seconds).every((n, i, all) => i === 0 || all[i - 1]! <= n));
   await expectKindAsKubectlPrintsIt('core/v1/services', 'Services', 'services');
@@ -263,7 +263,7 @@ test('aSecretKeyIsRevealedOnlyOnRequestAndNoOtherFrameOrResponseCarriesASecretVa
   // Rows show type and key count, as kubectl does.
   expect(await headers('Secrets')).toEqual(['Namespace', 'Name', 'Type', 'Data', 'Age']);
   await page.getByTestId('namespace-select').selectOption(namespace!);
-  const row = page.locator(`[role=table][aria-label="Secrets"] [role=row][data-key="${namespace}/${name}"]`);
+  const row = page.locator(`[role=grid][aria-label="Secrets"] [role=row][data-key="${namespace}/${name}"]`);
   await row.waitFor(wait);
   expect(await row.locator('[data-col=Data]').textContent()).toBe(String(Object.keys(secret.data!).length));
   await row.click();
@@ -363,7 +363,7 @@ test('aCrdCreatedWhileThePageIsOpenAppearsAndStreamsAndWhenDeletedGoesWithNoErro
 
   // Its objects stream: one created now shows without a reload.
   await kubectlCreate(gizmo('cog', 'amber', 30));
-  const cog = page.locator('[role=table][aria-label="Gizmos"] [role=row][data-key="shop/cog"]');
+  const cog = page.locator('[role=grid][aria-label="Gizmos"] [role=row][data-key="shop/cog"]');
   await cog.waitFor(wait);
   expect(await cog.locator('[data-col=Colour]').textContent()).toBe('amber');
   expect(await cog.locator('[data-col=Teeth]').textContent()).toBe('30');
@@ -399,7 +399,7 @@ test('backAndForwardWalkTheKindsVisitedAndAReloadOpensTheSameScreen', async () =
   await openFromSidebar('core/v1/services');
   await dataRows('Services').first().waitFor(wait);
   // A sort from the header is a screen of its own too.
-  await page.locator('[role=table][aria-label="Services"] [role=columnheader][data-col=Name] button').click();
+  await page.locator('[role=grid][aria-label="Services"] [role=columnheader][data-col=Name] button').click();
   await until('the sort in the URL', async () => new URL(page.url()).hash, (h) => h.includes('sort=Name'));
   await openFromSidebar('rbac.authorization.k8s.io/v1/clusterroles');
   await dataRows('ClusterRoles').first().waitFor(wait);
@@ -407,7 +407,7 @@ test('backAndForwardWalkTheKindsVisitedAndAReloadOpensTheSameScreen', async () =
   await page.goBack();
   await dataRows('Services').first().waitFor(wait);
   expect(new URL(page.url()).hash).toContain('sort=Name');
-  expect(await page.locator('[role=table][aria-label="Services"] [role=columnheader][data-col=Name]').getAttribute('aria-sort')).toBe('ascending');
+  expect(await page.locator('[role=grid][aria-label="Services"] [role=columnheader][data-col=Name]').getAttribute('aria-sort')).toBe('ascending');
   await page.goBack();
   await page.goBack();
   await dataRows('ConfigMaps').first().waitFor(wait);
@@ -418,19 +418,19 @@ test('backAndForwardWalkTheKindsVisitedAndAReloadOpensTheSameScreen', async () =
   const services = (await dataRows('Services').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')!))).filter((k) => k.startsWith('shop/'));
   await page.getByTestId('filter').fill('shop');
   await until('the filter in the URL', async () => new URL(page.url()).hash, (h) => h.includes('q=shop'));
-  await page.locator(`[role=table][aria-label="Services"] [role=row][data-key="${services[0]}"]`).click();
+  await page.locator(`[role=grid][aria-label="Services"] [role=row][data-key="${services[0]}"]`).click();
   await page.getByTestId('object-yaml').waitFor(wait);
   await page.reload();
   await page.getByTestId('object-yaml').waitFor(wait);
   expect(await page.getByTestId('filter').inputValue()).toBe('shop');
-  expect(await page.locator('[role=table][aria-label="Services"] [role=row][aria-selected=true]').getAttribute('data-key')).toBe(services[0]);
+  expect(await page.locator('[role=grid][aria-label="Services"] [role=row][aria-selected=true]').getAttribute('data-key')).toBe(services[0]);
   expect(await dataRows('Services').evaluateAll((rows) => rows.every((r) => (r.getAttribute('data-key') ?? '').startsWith('shop/')))).toBe(true);
   // The existing routes still open their views, and now carry their sort and open object too.
   const pod = (backend.demo!.listObjects('pods', 'shop') as Meta[])[0]!;
   await page.goto(`${backend.url}#/pods?ns=shop&sort=-restarts&sel=shop/${pod.metadata.name}`);
   await page.getByTestId('logs-panel').waitFor(wait);
-  expect(await page.locator('[role=table][aria-label="Pods"] [role=columnheader][data-col=restarts]').getAttribute('aria-sort')).toBe('descending');
-  expect(await page.locator('[role=table][aria-label="Pods"] [role=row][aria-selected=true]').getAttribute('data-key')).toBe(`shop/${pod.metadata.name}`);
+  expect(await page.locator('[role=grid][aria-label="Pods"] [role=columnheader][data-col=restarts]').getAttribute('aria-sort')).toBe('descending');
+  expect(await page.locator('[role=grid][aria-label="Pods"] [role=row][aria-selected=true]').getAttribute('data-key')).toBe(`shop/${pod.metadata.name}`);
   const node = (backend.demo!.listObjects('nodes') as Meta[])[0]!.metadata.name;
   await page.goto(`${backend.url}#/nodes?sel=${node}&q=${node}`);
   await page.getByTestId('object-yaml').waitFor(wait);
@@ -451,7 +451,7 @@ test('helmReleasesShowEachReleaseAtItsNewestRevisionWithItsHistory', async () =>
   }
   await until('one line per release', () => dataRows('Helm releases').count(), (n) => n === newest.size);
   const [id, revision] = [...newest].find(([, v]) => v > 1)!;
-  const line = page.locator(`[role=table][aria-label="Helm releases"] [role=row][data-key="${id}"]`);
+  const line = page.locator(`[role=grid][aria-label="Helm releases"] [role=row][data-key="${id}"]`);
   expect(await line.locator('[data-col=revision]').textContent()).toBe(String(revision));
   await line.click();
   await until('its history under it', () => dataRows('Helm releases').count(), (n) => n === newest.size + revision - 1);
@@ -472,11 +472,11 @@ test('eventsCountTheirAgeUpLiveAndOpenTheObjectTheyAreAbout', async () => {
   const newest = dataRows('Events').first();
   await newest.waitFor(wait);
   const uid = (await newest.getAttribute('data-key'))!;
-  const seen = page.locator(`[role=table][aria-label="Events"] [role=row][data-key="${uid}"] [data-col=seen]`);
+  const seen = page.locator(`[role=grid][aria-label="Events"] [role=row][data-key="${uid}"] [data-col=seen]`);
   const first = await seen.textContent();
   // Newest first, and seconds old: its Last Seen moves on its own, with no new frame for it.
   await until('Last Seen to count up', () => seen.textContent(), (text) => text !== first, 5000);
-  const aboutPod = page.locator('[role=table][aria-label="Events"] [role=row][data-key]', { has: page.locator('[data-col=object]', { hasText: /^pod\// }) }).first();
+  const aboutPod = page.locator('[role=grid][aria-label="Events"] [role=row][data-key]', { has: page.locator('[data-col=object]', { hasText: /^pod\// }) }).first();
   const object = (await aboutPod.locator('[data-col=object]').textContent())!.slice('pod/'.length);
   await aboutPod.click();
   await page.getByTestId('object-yaml').waitFor(wait);

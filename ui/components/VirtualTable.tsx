@@ -111,7 +111,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
         }
       >
         {columns.map((c) => (
-          <div key={c.id} role="cell" data-col={c.id} className={`vt-cell ${c.align === 'right' ? 'right' : ''}`} title={c.title?.(row)}>
+          <div key={c.id} role="gridcell" data-col={c.id} className={`vt-cell ${c.align === 'right' ? 'right' : ''}`} title={c.title?.(row)}>
             {c.render(row)}
           </div>
         ))}
@@ -120,7 +120,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   }
 
   return (
-    <div className="vt" role="table" aria-label={label} aria-rowcount={rows.length + 1}>
+    <div className="vt" role="grid" aria-label={label} aria-rowcount={rows.length + 1}>
       <div className="vt-header" role="row" style={gridStyle}>
         {columns.map((c) => {
           const sorted = sort?.column === c.id ? (sort.descending ? 'descending' : 'ascending') : undefined;
