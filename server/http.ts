@@ -32,6 +32,7 @@ import type { KubeliveConfig } from '../machines/config.js';
 import { isLoopbackAddress, type Refusal } from './requestPolicy.js';
 import type { GenerationCounter } from './cache.js';
 import { parseFaultRequest, type StreamFaults } from './faults.js';
+import { PreviousLogError, readPreviousLog } from './logsPrevious.js';
 import { serveStatic } from './staticFiles.js';
 import { MetricsUnavailableError, type MetricsCache } from './metricsCache.js';
 import type { StreamHub } from './stream.js';
@@ -160,6 +161,7 @@ function upstreamFailure(error: unknown): HttpError {
   if (error instanceof TooManyUpstreamsError) return new HttpError(503, error.code, error.message, { 'Retry-After': String(tooManyUpstreamsRetrySeconds) });
   if (error instanceof ViewError) return new HttpError(error.code === 'bad-scope' ? 400 : 404, error.code, error.message);
   if (error instanceof UnknownDomainError) return new HttpError(404, error.code, error.message);
+  if (error instanceof PreviousLogError) return new HttpError(error.status, error.code, error.message);
   if (error instanceof KubeApiError) {
     const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 502;
     const code = status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'upstream-error';
@@ -303,6 +305,9 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
     return objectOfDomain(context, response, params.get('domain') ?? '', params.get('namespace') ?? '', params.get('name') ?? '');
   }
   if (method === 'POST' && area === 'secret-key' && rest.length === 0) return revealSecretKey(context, state, request, response);
+  if (method === 'GET' && area === 'logs' && rest.length === 1 && rest[0] === 'previous') {
+    return sendJson(response, 200, await readPreviousLog(context.client, url.searchParams), { 'Cache-Control': 'no-store' });
+  }
   if (method === 'GET' && area === 'counts' && rest.length === 0) {
     return sendJson(response, 200, await counts(context, state.counts, url.searchParams.get('scope') ?? ''));
   }

@@ -85,12 +85,30 @@ async function resolveContainer(client: KubeClient, target: LogTarget, signal?: 
 }
 
 /** The last `logTailLines` lines of the target's container, as rows. */
-export async function fetchLogTail(client: KubeClient, target: LogTarget, signal?: AbortSignal): Promise<LogLineRow[]> {
+export function fetchLogTail(client: KubeClient, target: LogTarget, signal?: AbortSignal): Promise<LogLineRow[]> {
+  return readLogLines(client, target, { tailLines: logTailLines }, signal);
+}
+
+/** The most lines a previous run's read may ask for; the kubelet keeps a few rotated files, no more. */
+export const maxPreviousTailLines = 10_000;
+/** A previous run's log is read whole into memory once: past this it is refused, not streamed. */
+export const maxPreviousLogBytes = 8 * 1024 * 1024;
+
+/**
+ * The last `tailLines` lines of the container's previous run (`previous=true`): what `kubectl logs
+ * --previous` reads for a crash loop. A container with no previous run is the API server's 400.
+ */
+export function fetchPreviousLog(client: KubeClient, target: LogTarget, tailLines: number, signal?: AbortSignal): Promise<LogLineRow[]> {
+  return readLogLines(client, target, { tailLines: Math.min(tailLines, maxPreviousTailLines), previous: 'true' }, signal);
+}
+
+/** One read of a container's log with kubelet timestamps, bounded in bytes, as rows. */
+async function readLogLines(client: KubeClient, target: LogTarget, query: { tailLines: number; previous?: 'true' }, signal?: AbortSignal): Promise<LogLineRow[]> {
   const container = await resolveContainer(client, target, signal);
   const text = await client.requestText(`${podPath(target)}/log`, {
-    query: { container, tailLines: logTailLines, timestamps: 'true' },
+    query: { container, ...query, timestamps: 'true' },
     ...(signal ? { signal } : {}),
-    maxBytes: 16 * 1024 * 1024,
+    maxBytes: query.previous ? maxPreviousLogBytes : 16 * 1024 * 1024,
   });
   const numbering = new LogLineNumbering(container);
   return text
