@@ -9,6 +9,7 @@ import { Stores } from '../../demo-cluster/stores.js';
 import type { KubeObject } from '../../demo-cluster/store.js';
 import { isPodReady } from '../../demo-cluster/workloadStatus.js';
 import { releaseOfSecret } from '../../demo-cluster/helm.js';
+import { makeService } from '../../demo-cluster/content.js';
 
 type Any = Record<string, any>;
 
@@ -126,6 +127,22 @@ test('pastAHundredEndpointsAServiceSpreadsOverSeveralSlicesAndBack', async () =>
   } finally {
     sim.stop();
   }
+});
+
+test('aServiceAClientCreatesGetsItsPodsEndpointsAndLosesThemWithIt', () => {
+  const { stores, sim } = build();
+  const services = stores.byName('services');
+  const slicesOf = (name: string): KubeObject[] => [...stores.byName('endpointslices.discovery.k8s.io').values('shop')].filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === name);
+  services.create(makeService({ name: 'frontend-canary', namespace: 'shop', uid: 'u-1', created: '2024-01-01T00:00:00Z', selector: { app: 'frontend' }, clusterIP: '10.96.250.1', ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+  sim.settleEndpoints();
+  const frontendIPs = sorted([...stores.pods.values('shop')].filter((p) => p.metadata.labels?.app === 'frontend').map((p) => (p.status as Any).podIP));
+  expect(sorted(slicesOf('frontend-canary').flatMap((s) => (s.endpoints as Any[]).map((e) => e.addresses[0])))).toEqual(frontendIPs);
+  expect(stores.byName('endpoints').get('shop', 'frontend-canary')).toBeDefined();
+  checkEndpoints(stores);
+  services.delete('shop', 'frontend-canary');
+  expect(slicesOf('frontend-canary')).toEqual([]);
+  expect(stores.byName('endpoints').get('shop', 'frontend-canary')).toBeUndefined();
+  sim.stop();
 });
 
 test('claimsAreBoundToVolumesThatNameThemBack', () => {
