@@ -98,7 +98,26 @@ export class EndpointsController {
       this.stores.pods.subscribe((c) => this.podChanged(c)),
       this.services.subscribe((c) => this.selectorChanged('service', c)),
       this.pdbs.subscribe((c) => this.selectorChanged('pdb', c)),
+      this.slices.subscribe((c) => c.type === 'DELETED' && this.sliceDeleted(c.object)),
+      this.endpoints.subscribe((c) => c.type === 'DELETED' && this.endpointsDeleted(c.object)),
     );
+  }
+
+  /** Someone else deleted one of a Service's slices: its pods are placed again, as the real controller recreates what it owns. */
+  private sliceDeleted(slice: KubeObject): void {
+    const key = this.targetKey('service', slice.metadata.namespace, slice.metadata.labels?.[serviceNameLabel] ?? '');
+    const t = this.targets.get(key);
+    if (!t || !t.sizes.has(slice.metadata.name)) return; // ours to delete, or not ours
+    t.sizes.delete(slice.metadata.name);
+    for (const [podKey, name] of t.placed) if (name === slice.metadata.name) t.placed.delete(podKey);
+    this.markDirty(key, t.pods);
+  }
+
+  /** Someone else deleted a live Service's Endpoints: it is written again from all its pods. */
+  private endpointsDeleted(endpoints: KubeObject): void {
+    const key = this.targetKey('service', endpoints.metadata.namespace, endpoints.metadata.name);
+    const t = this.targets.get(key);
+    if (t) this.markDirty(key, t.pods);
   }
 
   stop(): void {

@@ -129,7 +129,7 @@ test('pastAHundredEndpointsAServiceSpreadsOverSeveralSlicesAndBack', async () =>
   }
 });
 
-test('aServiceAClientCreatesGetsItsPodsEndpointsAndLosesThemWithIt', () => {
+test('aServiceAClientCreatesGetsItsPodsEndpointsKeepsThemAndLosesThemWithIt', () => {
   const { stores, sim } = build();
   const services = stores.byName('services');
   const slicesOf = (name: string): KubeObject[] => [...stores.byName('endpointslices.discovery.k8s.io').values('shop')].filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === name);
@@ -138,6 +138,11 @@ test('aServiceAClientCreatesGetsItsPodsEndpointsAndLosesThemWithIt', () => {
   const frontendIPs = sorted([...stores.pods.values('shop')].filter((p) => p.metadata.labels?.app === 'frontend').map((p) => (p.status as Any).podIP));
   expect(sorted(slicesOf('frontend-canary').flatMap((s) => (s.endpoints as Any[]).map((e) => e.addresses[0])))).toEqual(frontendIPs);
   expect(stores.byName('endpoints').get('shop', 'frontend-canary')).toBeDefined();
+  checkEndpoints(stores);
+  // A client deletes one of its slices and its Endpoints: the controller writes them again.
+  stores.byName('endpointslices.discovery.k8s.io').delete('shop', slicesOf('frontend-canary')[0]!.metadata.name);
+  stores.byName('endpoints').delete('shop', 'frontend-canary');
+  sim.settleEndpoints();
   checkEndpoints(stores);
   services.delete('shop', 'frontend-canary');
   expect(slicesOf('frontend-canary')).toEqual([]);
