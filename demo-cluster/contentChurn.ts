@@ -31,14 +31,26 @@ export class ContentChurn {
     this.secrets = stores.byName('secrets');
   }
 
-  /** One change, chosen by weight. */
+  /** Changes skipped because the object picked was one a client wrote in a shape these controllers cannot read. */
+  skipped = 0;
+
+  /**
+   * One change, chosen by weight. Clients may create any of these kinds with fields of any shape
+   * the API accepts (an HPA without a scaleTargetRef, a Secret typed as a Helm release holding
+   * garbage); like a real controller meeting an object it cannot reconcile, the change is
+   * skipped and the churn goes on, rather than an exception ending the process from a timer.
+   */
   once(): void {
     const roll = this.random.next();
-    if (roll < 0.35) this.editConfigMap();
-    else if (roll < 0.6) this.observeHpa();
-    else if (roll < 0.85) this.moveWidget();
-    else if (roll < 0.95) this.runBackup();
-    else this.upgradeRelease();
+    try {
+      if (roll < 0.35) this.editConfigMap();
+      else if (roll < 0.6) this.observeHpa();
+      else if (roll < 0.85) this.moveWidget();
+      else if (roll < 0.95) this.runBackup();
+      else this.upgradeRelease();
+    } catch {
+      this.skipped++;
+    }
   }
 
   private pick(store: ObjectStore, accept: (o: KubeObject) => boolean = () => true): KubeObject | undefined {

@@ -78,7 +78,7 @@ export interface DemoCluster {
    * surface (/_demo) is not counted.
    */
   requestCounts(): Record<string, number>;
-  /** Simulated changes: `count` at once (useful with churn 0 for exact tests). */
+  /** Simulated changes: `count` pod changes at once, and content changes at their tenth (useful with churn 0 for exact tests). */
   churn(count: number): void;
   stop(): Promise<void>;
 }
@@ -195,7 +195,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     openWatches: () => api?.openWatchCount ?? 0,
     requestCounts: () => Object.fromEntries(api?.requestCounts ?? []),
     churn(count) {
-      for (let i = 0; i < count; i++) simulation.churnOnce();
+      simulation.churnBatch(count);
     },
     stop() {
       stopped ??= (async () => {

@@ -451,6 +451,19 @@ export class Simulation {
     this.timers.clear();
   }
 
+  /**
+   * `count` changes as the churn timer makes them: pod changes, and changes to the content around
+   * the workloads at their share. For a driver that sets its own pace (the bench's cluster process).
+   */
+  churnBatch(count: number): void {
+    for (let i = 0; i < count; i++) this.churnOnce();
+    this.contentBudget += count * contentChurnShare;
+    while (this.contentBudget >= 1) {
+      this.contentBudget -= 1;
+      this.churnContentOnce();
+    }
+  }
+
   /** One simulated change, chosen by weight. */
   churnOnce(): void {
     const roll = this.random.next();
