@@ -3,6 +3,7 @@
  * the backend's own diagnostics. Relative URLs, so the dashboard works wherever the backend serves it.
  */
 import type { CountsBody, SecretKeyBody } from '../../adapters/protocol.js';
+import type { LogLineRow } from '../../adapters/rows.js';
 import type { UpstreamProofDiagnostics } from '../../machines/types.js';
 
 export class ApiError extends Error {
@@ -57,6 +58,16 @@ export function fetchObject(ref: ObjectRef, signal?: AbortSignal): Promise<Recor
   }
   const parts = [ref.resource, ...(ref.namespace ? [ref.namespace] : []), ref.name].map(encodeURIComponent);
   return call('GET', `api/v1/object/${parts.join('/')}`, signal);
+}
+
+/**
+ * The last `tailLines` lines of a container's previous run (`kubectl logs --previous`); a
+ * container that never restarted is an ApiError 400 in the API server's words.
+ */
+export async function fetchPreviousLog(target: { namespace: string; pod: string; container: string }, tailLines: number, signal?: AbortSignal): Promise<LogLineRow[]> {
+  const query = new URLSearchParams({ ...target, tailLines: String(tailLines) });
+  const answer = await call<{ lines?: unknown }>('GET', `api/v1/logs/previous?${query.toString()}`, signal);
+  return Array.isArray(answer.lines) ? (answer.lines as LogLineRow[]) : [];
 }
 
 /**

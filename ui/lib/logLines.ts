@@ -23,6 +23,8 @@ export interface Interleaved {
    * container's lines of the same time are not there to interleave with them.
    */
   readonly since: string | null;
+  /** The container whose cut tail set `since`. */
+  readonly cutTail: string | null;
 }
 
 /**
@@ -42,14 +44,16 @@ export function timeKey(stamp: string): string {
  * order; a line without a stamp stays right after the line its container wrote before it.
  */
 export function interleave(containers: readonly ContainerLines[], tailLimit: number): Interleaved {
-  if (containers.length === 1) return { rows: containers[0]!.rows, since: null };
+  if (containers.length === 1) return { rows: containers[0]!.rows, since: null, cutTail: null };
   let since: string | null = null;
   let sinceKey = '';
-  for (const { rows } of containers) {
+  let cutTail: string | null = null;
+  for (const { container, rows } of containers) {
     const first = rows.find((r) => r.time !== null)?.time;
     if (rows.length >= tailLimit && first && timeKey(first) > sinceKey) {
       since = first;
       sinceKey = timeKey(first);
+      cutTail = container;
     }
   }
   const keyed: Array<{ row: LogLineRow; key: string; container: number; position: number }> = [];
@@ -61,7 +65,7 @@ export function interleave(containers: readonly ContainerLines[], tailLimit: num
     });
   });
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.container - b.container || a.position - b.position));
-  return { rows: keyed.map((k) => k.row), since };
+  return { rows: keyed.map((k) => k.row), since, cutTail };
 }
 
 export interface LineFormat {

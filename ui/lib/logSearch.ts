@@ -34,7 +34,9 @@ export function compileSearch(text: string, options: SearchOptions): LogSearch {
   try {
     return { kind: 'pattern', pattern: new RegExp(text, flags) };
   } catch (error) {
-    return { kind: 'invalid', message: `not a regular expression: ${error instanceof Error ? error.message : String(error)}` };
+    // V8 says "Invalid regular expression: /(/gi: Unterminated group"; the reader needs the last part.
+    const words = error instanceof Error ? error.message : String(error);
+    return { kind: 'invalid', message: `not a regular expression: ${words.slice(words.lastIndexOf(': ') + 2) || words}` };
   }
 }
 

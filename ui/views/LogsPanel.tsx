@@ -1,37 +1,145 @@
 /**
- * A pod's logs: a `pod-logs` subscription scoped `namespace/pod[/container]`. The reset carries
- * the backend's tail (the last 500 lines) and updates follow; the panel keeps the newest line
- * in view unless the reader has scrolled up to read something.
+ * A pod's logs: one `pod-logs` subscription per container shown (scope `namespace/pod/container`),
+ * each a reset with the backend's tail (the last 500 lines) and updates that follow. One container,
+ * or all of them interleaved by time and tagged as `kubectl logs --all-containers --prefix` prints
+ * them; the previous run of a restarted container above its current one; search with every match
+ * marked; wrap and timestamps (kept across reloads); the lines held downloaded as a file. The panel
+ * keeps the newest line in view unless the reader has scrolled up to read something.
  */
-import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { LogLineRow } from '../../adapters/rows.js';
+import { LogLine } from '../components/LogLine.js';
+import { LogSearchBox } from '../components/LogSearchBox.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
-import { useDomain } from '../hooks/useDomain.js';
-import { useRows } from '../hooks/useStore.js';
+import { useLogFollowers } from '../hooks/useLogFollowers.js';
+import { fetchPreviousLog } from '../lib/api.js';
 import { isLoading } from '../lib/freshness.js';
+import { colourOf, downloadName, heldLogLines, interleave, lineText, previousRunDivider, type LineFormat } from '../lib/logLines.js';
+import { loadLogPreferences, saveLogPreferences, type LogPreferences } from '../lib/logPreferences.js';
+import { compileSearch, findMatches, stepMatch, type SearchOptions } from '../lib/logSearch.js';
 
 export interface LogTarget {
   readonly namespace: string;
   readonly name: string;
   readonly containers: readonly string[];
+  /** The pod's restarts, all containers together: a previous run is offered when there are any (unknown: offered). */
+  readonly restarts?: number;
 }
 
 /** Within this many pixels of the bottom counts as "at the bottom": keep following. */
 const followSlackPx = 24;
+/** The previous run's lines read: about what a kubelet keeps of a run, and what the demo cluster does. */
+const previousTailLines = 1000;
+/** The select's value for every container at once. */
+const allContainers = '*';
+
+type PreviousRun =
+  | { readonly state: 'off' }
+  | { readonly state: 'loading' }
+  | { readonly state: 'loaded'; readonly rows: readonly LogLineRow[] }
+  | { readonly state: 'failed'; readonly message: string };
+
+/** The previous run's lines while `enabled`; read again when the pod restarts again. */
+function usePreviousRun(namespace: string, pod: string, container: string | null, enabled: boolean, restarts: number | undefined): PreviousRun {
+  const [run, setRun] = useState<PreviousRun>({ state: 'off' });
+  useEffect(() => {
+    if (!enabled || container === null) {
+      setRun({ state: 'off' });
+      return;
+    }
+    const request = new AbortController();
+    setRun({ state: 'loading' });
+    fetchPreviousLog({ namespace, pod, container }, previousTailLines, request.signal).then(
+      (rows) => setRun({ state: 'loaded', rows }),
+      (error: unknown) => {
+        if (!request.signal.aborted) setRun({ state: 'failed', message: error instanceof Error ? error.message : String(error) });
+      },
+    );
+    return () => request.abort();
+  }, [namespace, pod, container, enabled, restarts]);
+  return run;
+}
+
+function lineCount(current: number, previous: number): string {
+  if (current === 0 && previous === 0) return '';
+  return previous > 0 ? `${current.toLocaleString()} lines + ${previous.toLocaleString()} of the previous run` : `${current.toLocaleString()} lines`;
+}
+
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+type Item =
+  | { readonly kind: 'line'; readonly key: string; readonly row: LogLineRow; readonly run: 'previous' | 'current' }
+  | { readonly kind: 'divider'; readonly key: string; readonly text: string };
 
 /** `switcher`: controls the parent places in the toolbar (the Pods view's Logs | YAML). */
 export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose: () => void; switcher?: ReactNode }) {
-  const [container, setContainer] = useState<string>(pod.containers[0] ?? '');
-  const scope = container ? `${pod.namespace}/${pod.name}/${container}` : `${pod.namespace}/${pod.name}`;
-  const logs = useDomain('pod-logs', scope);
-  const lines = useRows<LogLineRow>(logs.key);
+  const [selection, setSelection] = useState<string>(pod.containers[0] ?? '');
+  const all = selection === allContainers && pod.containers.length > 1;
+  const shown = useMemo(() => (all ? pod.containers : [selection || pod.containers[0] || '']).filter((c) => c !== ''), [all, selection, pod.containers]);
+  const followers = useLogFollowers(pod.namespace, pod.name, shown);
+  const [previousWanted, setPreviousWanted] = useState(false);
+  const previousOffered = !all && (pod.restarts === undefined || pod.restarts > 0);
+  const previous = usePreviousRun(pod.namespace, pod.name, shown[0] ?? null, previousOffered && previousWanted, pod.restarts);
+  const [preferences, setPreferences] = useState<LogPreferences>(() => loadLogPreferences(storage()));
+  const setPreference = (change: Partial<LogPreferences>) => {
+    const next = { ...preferences, ...change };
+    setPreferences(next);
+    saveLogPreferences(storage(), next);
+  };
+  const [searchText, setSearchText] = useState('');
+  const [searchOptions, setSearchOptions] = useState<SearchOptions>({ regex: false, matchCase: false });
+  const [current, setCurrent] = useState<number | null>(null);
   const body = useRef<HTMLDivElement>(null);
   const [following, setFollowing] = useState(true);
+
+  const joined = useMemo(() => interleave(followers.map((f) => ({ container: f.container, rows: f.rows })), heldLogLines), [followers]);
+  const items = useMemo((): Item[] => {
+    const currentItems: Item[] = joined.rows.map((row) => ({ kind: 'line', key: row.uid, row, run: 'current' }));
+    if (previous.state !== 'loaded') return currentItems;
+    const previousItems: Item[] = previous.rows.map((row) => ({ kind: 'line', key: `previous:${row.uid}`, row, run: 'previous' }));
+    return [...previousItems, { kind: 'divider', key: 'divider', text: previousRunDivider(shown[0] ?? '') }, ...currentItems];
+  }, [joined, previous, shown]);
+  const format: LineFormat = useMemo(() => ({ timestamps: preferences.timestamps, prefixPod: all ? pod.name : null }), [preferences.timestamps, all, pod.name]);
+
+  const search = useMemo(() => compileSearch(searchText, searchOptions), [searchText, searchOptions]);
+  const lineItems = useMemo(() => items.filter((item): item is Extract<Item, { kind: 'line' }> => item.kind === 'line'), [items]);
+  const matches = useMemo(() => findMatches(lineItems.map((item) => item.row.line), search), [lineItems, search]);
+  // A current match past the end (lines left the tail, or the search changed) is none.
+  const currentMatch = current !== null && current < matches.total ? current : null;
+  const step = (direction: 1 | -1) => {
+    setFollowing(false);
+    setCurrent(stepMatch(currentMatch, matches.total, direction));
+  };
 
   useLayoutEffect(() => {
     const element = body.current;
     if (element && following) element.scrollTop = element.scrollHeight;
-  }, [lines, following]);
+  }, [items, following]);
+  useLayoutEffect(() => {
+    if (currentMatch !== null) body.current?.querySelector('mark.current')?.scrollIntoView({ block: 'center' });
+  }, [currentMatch]);
+
+  const download = () => {
+    const text = items.map((item) => (item.kind === 'line' ? lineText(item.row, format) : item.text)).join('\n');
+    const url = URL.createObjectURL(new Blob([`${text}\n`], { type: 'text/plain;charset=utf-8' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = downloadName(pod.name, all ? null : (shown[0] ?? null), previous.state === 'loaded');
+    link.click();
+    // The click has started the download; the URL is not needed after this turn.
+    setTimeout(() => URL.revokeObjectURL(url), 0);
+  };
+
+  const statuses = followers.map((f) => f.status);
+  const previousCount = previous.state === 'loaded' ? previous.rows.length : 0;
+  const loading = followers.every((f) => isLoading(f.status, f.rows.length)) && previous.state !== 'loaded';
+  let lineIndex = -1;
 
   return (
     <aside className="logs" aria-label={`Logs of ${pod.name}`} data-testid="logs-panel">
@@ -43,46 +151,120 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
         {pod.containers.length > 1 ? (
           <label className="field">
             <span>Container</span>
-            <select value={container} onChange={(e) => setContainer(e.target.value)}>
+            <select value={all ? allContainers : selection} data-testid="log-container" onChange={(e) => setSelection(e.target.value)}>
               {pod.containers.map((c) => (
                 <option key={c} value={c}>
                   {c}
                 </option>
               ))}
+              <option value={allContainers}>All containers</option>
             </select>
           </label>
         ) : (
-          <span className="muted">{container}</span>
+          <span className="muted">{shown[0]}</span>
         )}
-        <span className="count">{lines.length > 0 ? `${lines.length} lines` : ''}</span>
+        {previousOffered ? (
+          <label className="toggle" title="Show the container's previous run above the current one (kubectl logs --previous)">
+            <input type="checkbox" checked={previousWanted} data-testid="log-previous" onChange={(e) => setPreviousWanted(e.target.checked)} />
+            Previous run
+          </label>
+        ) : null}
+        <span className="count" data-testid="log-count">
+          {lineCount(lineItems.length - previousCount, previousCount)}
+        </span>
         <div className="badges">
           {following ? <span className="muted">following</span> : <button type="button" className="small" onClick={() => setFollowing(true)}>Follow</button>}
-          <FreshnessBadge label="logs" status={logs.status} />
+          {followers.map((f) => (
+            <FreshnessBadge key={f.key} label={all ? `logs:${f.container}` : 'logs'} status={f.status} />
+          ))}
           <button type="button" className="small" onClick={onClose} aria-label="Close logs">
             Close
           </button>
         </div>
       </div>
-      <Problems statuses={[logs.status]} />
-      {isLoading(logs.status, lines.length) ? (
-        <Loading what="logs" status={logs.status} count={lines.length} />
+      <div className="toolbar log-tools">
+        <LogSearchBox
+          text={searchText}
+          options={searchOptions}
+          search={search}
+          matches={matches}
+          current={currentMatch}
+          onText={(text) => {
+            setSearchText(text);
+            setCurrent(null);
+          }}
+          onOptions={(options) => {
+            setSearchOptions(options);
+            setCurrent(null);
+          }}
+          onStep={step}
+        />
+        <span className="log-view-tools">
+          <label className="toggle">
+            <input type="checkbox" checked={preferences.wrap} data-testid="log-wrap" onChange={(e) => setPreference({ wrap: e.target.checked })} />
+            Wrap
+          </label>
+          <label className="toggle">
+            <input type="checkbox" checked={preferences.timestamps} data-testid="log-timestamps" onChange={(e) => setPreference({ timestamps: e.target.checked })} />
+            Timestamps
+          </label>
+          <button type="button" className="small" data-testid="log-download" disabled={lineItems.length === 0} onClick={download} title="Save the lines shown as a .log file">
+            Download
+          </button>
+        </span>
+      </div>
+      <Problems statuses={statuses} />
+      {previous.state === 'failed' ? (
+        <div className="problems" role="status" data-testid="log-previous-problem">
+          <span className="problem problem-warning">Previous run of {shown[0]}: {previous.message}</span>
+        </div>
+      ) : null}
+      {joined.since !== null ? (
+        <div className="muted small" data-testid="log-since">
+          Interleaved from {joined.since}: {joined.cutTail}'s earlier lines are past its {heldLogLines}-line tail, so the others' are left out there too.
+        </div>
+      ) : null}
+      {loading ? (
+        <Loading what="logs" status={statuses[0]} count={lineItems.length} />
       ) : (
         <div
-          className="log-lines"
+          className={preferences.wrap ? 'log-lines' : 'log-lines log-nowrap'}
           ref={body}
           data-testid="log-lines"
+          tabIndex={0}
           onScroll={(e) => {
             const el = e.currentTarget;
             setFollowing(el.scrollHeight - el.scrollTop - el.clientHeight <= followSlackPx);
           }}
         >
-          {lines.length === 0 ? <div className="muted">No log lines.</div> : null}
-          {lines.map((l) => (
-            <div key={l.uid} className="log-line">
-              {l.time ? <span className="log-time">{l.time.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')}</span> : null}
-              <span>{l.line}</span>
-            </div>
-          ))}
+          {items.length === 0 ? <div className="muted">No log lines.</div> : null}
+          {previous.state === 'loading' ? <div className="muted">Reading the previous run…</div> : null}
+          {items.map((item) => {
+            if (item.kind === 'divider') {
+              return (
+                <div key={item.key} className="log-divider" data-testid="log-divider">
+                  {item.text}
+                </div>
+              );
+            }
+            lineIndex++;
+            const ranges = matches.ranges[lineIndex] ?? [];
+            const firstMatch = matches.firstMatch[lineIndex] ?? 0;
+            const here = currentMatch !== null && currentMatch >= firstMatch && currentMatch < firstMatch + ranges.length ? currentMatch : null;
+            return (
+              <LogLine
+                key={item.key}
+                row={item.row}
+                run={item.run}
+                timestamps={format.timestamps}
+                prefixPod={format.prefixPod}
+                colour={colourOf(pod.containers, item.row.container)}
+                ranges={ranges}
+                firstMatch={firstMatch}
+                current={here}
+              />
+            );
+          })}
         </div>
       )}
     </aside>

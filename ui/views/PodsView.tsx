@@ -27,6 +27,8 @@ interface SelectedPod {
   readonly namespace: string;
   readonly name: string;
   readonly containers: readonly string[];
+  /** For the logs' Previous run: offered once a container has restarted. */
+  readonly restarts?: number;
 }
 
 export function PodsView({ route, navigate }: { route: Route; navigate: Navigate }) {
@@ -53,7 +55,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
   if (found && (lastSeen?.uid !== found.uid || lastSeen.containers !== found.containers)) {
     setLastSeen({ uid: found.uid, namespace: found.namespace, name: found.name, containers: found.containers });
   }
-  const selected: SelectedPod | null = !route.selected ? null : found ? { uid: found.uid, namespace: found.namespace, name: found.name, containers: found.containers } : lastSeen && `${lastSeen.namespace}/${lastSeen.name}` === route.selected ? lastSeen : null;
+  const selected: SelectedPod | null = !route.selected ? null : found ? { uid: found.uid, namespace: found.namespace, name: found.name, containers: found.containers, restarts: found.restarts } : lastSeen && `${lastSeen.namespace}/${lastSeen.name}` === route.selected ? lastSeen : null;
 
   const columns: Column<PodRow>[] = useMemo(() => {
     const usage = (p: PodRow) => engine.store.metricsFor('pod', p.name, p.namespace)?.usage;
