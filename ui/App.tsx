@@ -1,6 +1,6 @@
 /**
- * The dashboard's frame: tabs, settings, the connection banner, the sidebar of every kind the
- * cluster serves, and the current view. The last data view stays mounted (hidden) while
+ * The dashboard's frame: the views' links, settings, the connection banner, the sidebar of every
+ * kind the cluster serves (a menu behind a button on a narrow screen), and the current view. The last data view stays mounted (hidden) while
  * Diagnostics is open, so Diagnostics shows the subscriptions of what you were looking at
  * instead of watching them linger and stop.
  *
@@ -9,12 +9,13 @@
  * replaces the entry instead of adding one per keystroke.
  */
 import { useSelector } from '@xstate/react';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import { diagnoseConnection } from '../machines/diagnostics.js';
 import { Settings } from './components/Settings.js';
 import { Sidebar } from './components/Sidebar.js';
 import { useEngine, useNow } from './hooks/engine.js';
 import { useDiscovery } from './hooks/useCatalog.js';
+import { focusList, useListKeys } from './hooks/useListKeys.js';
 import { findKind } from './lib/catalog.js';
 import { headerStatus } from './lib/freshness.js';
 import { describeConnection } from './lib/operatorWords.js';
@@ -97,27 +98,34 @@ function DisconnectedNotice() {
   ) : null;
 }
 
-/** `/` jumps to the view's filter, as in most list UIs, unless a field already has the keys. */
-function useSlashToFilter(): void {
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
-      const target = event.target as HTMLElement | null;
-      if (target && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName))) return;
-      const filter = document.querySelector<HTMLInputElement>('.pane:not(.hidden) [data-testid=filter]');
-      if (!filter) return;
-      event.preventDefault();
-      filter.focus();
-      filter.select();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+/** The sidebar as a menu, on a screen too narrow for it beside the view (the CSS decides which). */
+function useMenu(route: Route): { open: boolean; toggle: () => void; close: () => void; button: RefObject<HTMLButtonElement | null> } {
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  // Choosing an entry is done with the menu.
+  const screen = routeHash({ ...route, filter: '' });
+  useEffect(() => setOpen(false), [screen]);
+  const close = useCallback(() => {
+    setOpen(false);
+    button.current?.focus();
   }, []);
+  return { open, toggle: () => setOpen((o) => !o), close, button };
 }
 
 export function App() {
   const [route, navigate] = useRoute();
-  useSlashToFilter();
+  const closePanel = useCallback(() => {
+    if (route.tab !== 'diagnostics' && route.selected) {
+      navigate({ ...route, selected: null });
+      return true;
+    }
+    // A panel the route does not name (an open workload) closes with its own button.
+    const close = document.querySelector<HTMLButtonElement>('.pane:not(.hidden) [data-testid=close-panel]');
+    close?.click();
+    return close !== null;
+  }, [route, navigate]);
+  useListKeys(closePanel);
+  const menu = useMenu(route);
   const discovery = useDiscovery();
   // The data view to keep mounted under Diagnostics.
   const [dataRoute, setDataRoute] = useState<Route>(route.tab === 'diagnostics' ? openView(route, 'nodes') : route);
@@ -127,22 +135,48 @@ export function App() {
   const showing = route.tab === 'diagnostics' ? dataRoute : route;
 
   return (
-    <div className="app">
+    <div className={`app ${menu.open ? 'menu-open' : ''}`}>
+      <a
+        href="#main"
+        className="skip-link"
+        onClick={(e) => {
+          e.preventDefault(); // the hash is the route: focus the list (or the view) instead
+          if (!focusList()) document.getElementById('main')?.focus();
+        }}
+      >
+        Skip to the list
+      </a>
       <header className="top">
+        <button
+          ref={menu.button}
+          type="button"
+          className="menu-button"
+          aria-expanded={menu.open}
+          aria-controls="sidebar"
+          aria-label="Menu: every kind the cluster serves"
+          onClick={menu.toggle}
+          data-testid="menu-button"
+        >
+          <span aria-hidden="true">☰</span> Menu
+        </button>
         <h1>kubelive</h1>
-        <nav className="tabs" role="tablist">
+        {/* Links, not tabs: each is a screen with its own address, and the current one is marked. */}
+        <nav className="tabs" aria-label="Views">
           {tabs.map((t) => (
-            <button
+            <a
               key={t.id}
-              type="button"
-              role="tab"
-              aria-selected={route.tab === t.id}
+              href={routeHash(openView(route, t.id))}
+              aria-current={route.tab === t.id ? 'page' : undefined}
               className={route.tab === t.id ? 'tab active' : 'tab'}
-              onClick={() => navigate(openView(route, t.id))}
+              onClick={(e) => {
+                if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return; // a new tab or window: let the browser
+                e.preventDefault();
+                navigate(openView(route, t.id));
+              }}
               data-testid={`tab-${t.id}`}
             >
               {t.label}
-            </button>
+            </a>
           ))}
         </nav>
         <div className="spacer" />
@@ -150,8 +184,9 @@ export function App() {
         <Settings />
       </header>
       <DisconnectedNotice />
-      <main className="main">
-        <Sidebar route={route} discovery={discovery.rows} onNavigate={navigate} />
+      <main className="main" id="main" tabIndex={-1}>
+        <Sidebar route={route} discovery={discovery.rows} onNavigate={navigate} onEscape={menu.open ? menu.close : undefined} />
+        {menu.open ? <div className="menu-scrim" aria-hidden="true" onClick={menu.close} /> : null}
         <div className={route.tab === 'diagnostics' ? 'hidden' : 'pane'}>
           {showing.tab === 'nodes' ? <NodesView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'workloads' ? <WorkloadsView route={showing} navigate={navigate} /> : null}

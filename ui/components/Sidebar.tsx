@@ -63,11 +63,32 @@ function Entry({ entry, route, counts, onNavigate }: { entry: CatalogItem; route
   );
 }
 
-export function Sidebar({ route, discovery, onNavigate }: { route: Route; discovery: readonly ApiResourceRow[]; onNavigate: (route: Route) => void }) {
+/** `onEscape`: the sidebar is open as a menu (a narrow screen), and Esc closes it. */
+export function Sidebar({
+  route,
+  discovery,
+  onNavigate,
+  onEscape,
+}: {
+  route: Route;
+  discovery: readonly ApiResourceRow[];
+  onNavigate: (route: Route) => void;
+  onEscape?: (() => void) | undefined;
+}) {
   const sections = useMemo(() => buildCatalog(discovery), [discovery]);
   const counts = useCounts(route.namespace);
   return (
-    <nav className="sidebar" aria-label="Resources" data-testid="sidebar">
+    <nav
+      id="sidebar"
+      className="sidebar"
+      aria-label="Resources"
+      data-testid="sidebar"
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape' || !onEscape) return;
+        e.preventDefault(); // before the page's Esc, which would close a panel behind the menu
+        onEscape();
+      }}
+    >
       {sections.map((section) => (
         <section key={section.id} className="nav-section" aria-labelledby={`nav-${section.id}-title`}>
           <div className="nav-section-head">

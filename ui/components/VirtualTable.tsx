@@ -2,10 +2,36 @@
  * A table that renders only the rows in view (see lib/windowing.ts), so 50,000 pods cost the
  * DOM what 40 do. Rows have one fixed height; columns are CSS grid tracks shared by the header
  * and every row, so they line up without measuring anything.
+ *
+ * It is a data grid for the keyboard (lib/gridKeys.ts): the list is one Tab stop, the active row
+ * (roving tabindex: the only row with tabIndex 0), and Up/Down/PageUp/PageDown/Home/End move it,
+ * scrolling it into view; Enter opens it. The active row is always rendered, even scrolled out of
+ * the window, so focus is never lost to virtualization. Controls inside rows (Cordon) are Tab
+ * stops only in the active row. aria-rowcount and aria-rowindex tell a screen reader where it is
+ * in the whole list, not just the rendered part.
  */
-import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
+import { isGridMove, nextActiveRow, scrollToShow } from '../lib/gridKeys.js';
 import type { SortKey, SortSpec } from '../lib/order.js';
 import { visibleWindow } from '../lib/windowing.js';
+
+/**
+ * The narrowest the columns may get: each track's minimum (`minmax(12rem, 2fr)` → 12rem, a bare
+ * `fr` → nothing). Below it the table scrolls sideways inside its own box, header and rows
+ * together, and the page does not.
+ */
+export function minimumWidth(widths: readonly string[]): string {
+  const mins = widths.map((w) => {
+    const minmax = /^minmax\(\s*([^,]+),/.exec(w.trim());
+    const min = minmax ? minmax[1]!.trim() : w.trim();
+    return /fr$|^auto$|^$/.test(min) ? null : min;
+  });
+  const sum = mins.filter((m) => m !== null);
+  return sum.length === 0 ? '0px' : `calc(${sum.join(' + ')})`;
+}
+
+/** What can take focus inside a row; outside the active row these leave the Tab order. */
+const rowControls = 'button, a[href], input, select, textarea, [tabindex]:not([role=row])';
 
 export interface Column<T> {
   readonly id: string;
@@ -14,8 +40,10 @@ export interface Column<T> {
   readonly width: string;
   readonly align?: 'left' | 'right';
   readonly render: (row: T) => ReactNode;
-  /** Full text for a tooltip when the cell may be truncated. */
-  readonly title?: (row: T) => string;
+  /** Full text for a tooltip when the cell may be truncated (or says how old a number is). */
+  readonly title?: (row: T) => string | undefined;
+  /** A class for the cell: `stale-metric` dims a number older than the metrics interval. */
+  readonly cellClass?: (row: T) => string | undefined;
   /**
    * Sortable from its header. `key` orders by a value; without one the column follows the list's
    * own order (namespace, name), reversed when descending. `descendingFirst` for the columns
@@ -41,8 +69,15 @@ export interface VirtualTableProps<T> {
 export function VirtualTable<T>(props: VirtualTableProps<T>) {
   const { rows, columns, rowKey, rowHeight = 30, onRowClick, selectedKey, rowClassName, label, empty, sort, onSort } = props;
   const scroller = useRef<HTMLDivElement>(null);
+  const head = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
+  /** The active row's key: the one Tab reaches and the keys move. */
+  const [activeKey, setActiveKey] = useState<string | null>(null);
+  /** Where the active row was last seen: found there again without a search, kept when it leaves. */
+  const activeAt = useRef(-1);
+  /** Set by a key that moved the active row: focus follows it once it is rendered. */
+  const focusActive = useRef(false);
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -78,17 +113,86 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
     }
   }, [selectedKey, rows, rowKey, rowHeight]);
 
-  const template = columns.map((c) => c.width).join(' ');
-  const gridStyle: CSSProperties = { gridTemplateColumns: template };
+  // The selected row is the active one too, wherever the selection came from.
+  useEffect(() => {
+    if (selectedKey) setActiveKey(selectedKey);
+  }, [selectedKey]);
+
+  // The active row's place. Rows move as they sort and churn, so it is looked up by key: first
+  // where it was (no search for 50,000 rows on every update), then everywhere. A row that left
+  // (a deleted pod) hands the place to whichever row took it, so focus stays where the user was.
+  let activeIndex = -1;
+  if (activeKey !== null && rows.length > 0) {
+    const was = activeAt.current;
+    activeIndex = was >= 0 && was < rows.length && rowKey(rows[was]!) === activeKey ? was : rows.findIndex((row) => rowKey(row) === activeKey);
+    if (activeIndex < 0) activeIndex = Math.min(Math.max(was, 0), rows.length - 1);
+  }
+  activeAt.current = activeIndex;
+  const activeRowKey = activeIndex >= 0 ? rowKey(rows[activeIndex]!) : null;
+  useEffect(() => {
+    if (activeRowKey !== null && activeRowKey !== activeKey) setActiveKey(activeRowKey);
+  }, [activeRowKey, activeKey]);
+
   const { start, end } = visibleWindow(scrollTop, viewport, rowHeight, rows.length);
-  const visible: ReactNode[] = [];
-  for (let i = start; i < end; i++) {
+  // With nothing active yet, Tab lands on the first row in view.
+  const tabStop = activeIndex >= 0 ? activeIndex : Math.min(Math.floor(scrollTop / rowHeight), rows.length - 1);
+
+  // Focus follows a key's move once its row is in the DOM; controls leave the Tab order outside
+  // the active row (this runs after every render: rows come and go as they scroll and churn).
+  useLayoutEffect(() => {
+    const body = scroller.current;
+    if (!body) return;
+    for (const control of body.querySelectorAll<HTMLElement>(`[role=row] :is(${rowControls})`)) {
+      control.tabIndex = control.closest('[role=row]')?.getAttribute('tabindex') === '0' ? 0 : -1;
+    }
+    if (focusActive.current) {
+      focusActive.current = false;
+      body.querySelector<HTMLElement>(`[role=row][aria-rowindex="${tabStop + 2}"]`)?.focus({ preventScroll: true });
+    }
+  });
+
+  const onRowsKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const target = event.target as HTMLElement;
+    if (target.getAttribute('role') !== 'row' || event.altKey || event.ctrlKey || event.metaKey) return; // a control in a row has its own keys
+    const at = Number(target.getAttribute('aria-rowindex')) - 2;
+    if ((event.key === 'Enter' || event.key === ' ') && onRowClick && rows[at]) {
+      event.preventDefault();
+      onRowClick(rows[at]);
+      return;
+    }
+    if (!isGridMove(event.key)) return;
+    const element = scroller.current;
+    const next = nextActiveRow(event.key, at, rows.length, Math.floor((element?.clientHeight ?? viewport) / rowHeight));
+    event.preventDefault(); // the keys move the row, not the scrollbar
+    if (next === null || !element) return;
+    if (next !== at) {
+      activeAt.current = next;
+      setActiveKey(rowKey(rows[next]!));
+      focusActive.current = true; // only with a render to come, or a later one would steal focus
+    }
+    element.scrollTop = scrollToShow(next, rowHeight, element.scrollTop, element.clientHeight);
+    setScrollTop(element.scrollTop);
+  };
+
+  const template = columns.map((c) => c.width).join(' ');
+  const gridStyle: CSSProperties = { gridTemplateColumns: template, minWidth: minimumWidth(columns.map((c) => c.width)) };
+  const indexes: number[] = [];
+  for (let i = start; i < end; i++) indexes.push(i);
+  if (tabStop >= 0 && (tabStop < start || tabStop >= end)) indexes.push(tabStop);
+  const visible = indexes.map((i) => {
     const row = rows[i]!;
     const key = rowKey(row);
-    const classes = ['vt-row', i % 2 === 1 ? 'odd' : '', key === selectedKey ? 'selected' : '', onRowClick ? 'clickable' : '', rowClassName?.(row) ?? '']
+    const classes = [
+      'vt-row',
+      i % 2 === 1 ? 'odd' : '',
+      key === selectedKey ? 'selected' : '',
+      i === activeIndex ? 'active' : '',
+      onRowClick ? 'clickable' : '',
+      rowClassName?.(row) ?? '',
+    ]
       .filter(Boolean)
       .join(' ');
-    visible.push(
+    return (
       <div
         key={key}
         role="row"
@@ -97,55 +201,63 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
         data-key={key}
         className={classes}
         style={{ ...gridStyle, height: rowHeight, transform: `translateY(${i * rowHeight}px)` }}
+        tabIndex={i === tabStop ? 0 : -1}
+        onFocus={(e) => {
+          if (e.target === e.currentTarget && key !== activeKey) {
+            activeAt.current = i;
+            setActiveKey(key);
+          }
+        }}
         onClick={onRowClick ? () => onRowClick(row) : undefined}
-        // Clickable rows are reachable from the keyboard too: Tab to a row, Enter or Space opens it.
-        tabIndex={onRowClick ? 0 : undefined}
-        onKeyDown={
-          onRowClick
-            ? (e) => {
-                if (e.target !== e.currentTarget || (e.key !== 'Enter' && e.key !== ' ')) return;
-                e.preventDefault();
-                onRowClick(row);
-              }
-            : undefined
-        }
       >
         {columns.map((c) => (
-          <div key={c.id} role="gridcell" data-col={c.id} className={`vt-cell ${c.align === 'right' ? 'right' : ''}`} title={c.title?.(row)}>
+          <div key={c.id} role="gridcell" data-col={c.id} className={`vt-cell ${c.align === 'right' ? 'right' : ''} ${c.cellClass?.(row) ?? ''}`} title={c.title?.(row)}>
             {c.render(row)}
           </div>
         ))}
-      </div>,
+      </div>
     );
-  }
+  });
 
   return (
-    <div className="vt" role="grid" aria-label={label} aria-rowcount={rows.length + 1}>
-      <div className="vt-header" role="row" style={gridStyle}>
-        {columns.map((c) => {
-          const sorted = sort?.column === c.id ? (sort.descending ? 'descending' : 'ascending') : undefined;
-          return (
-            <div key={c.id} role="columnheader" aria-sort={c.sort && onSort ? (sorted ?? 'none') : undefined} className={`vt-cell ${c.align === 'right' ? 'right' : ''}`} data-col={c.id}>
-              {c.sort && onSort && c.header ? (
-                <button
-                  type="button"
-                  className="vt-sort"
-                  title={`Sort by ${c.header.toLowerCase()}`}
-                  onClick={() => onSort({ column: c.id, descending: sorted ? sorted === 'ascending' : (c.sort?.descendingFirst ?? false) })}
-                >
-                  {c.header}
-                  <span className="vt-sort-mark" aria-hidden="true">
-                    {sorted === 'ascending' ? ' ▲' : sorted === 'descending' ? ' ▼' : ''}
-                  </span>
-                </button>
-              ) : (
-                c.header
-              )}
-            </div>
-          );
-        })}
+    <div className="vt" role="grid" aria-label={label} aria-rowcount={rows.length + 1} aria-colcount={columns.length} data-active-row={activeIndex >= 0 ? activeIndex : undefined}>
+      <div className="vt-head" ref={head}>
+        <div className="vt-header" role="row" aria-rowindex={1} style={gridStyle}>
+          {columns.map((c) => {
+            const sorted = sort?.column === c.id ? (sort.descending ? 'descending' : 'ascending') : undefined;
+            return (
+              <div key={c.id} role="columnheader" aria-sort={c.sort && onSort ? (sorted ?? 'none') : undefined} className={`vt-cell ${c.align === 'right' ? 'right' : ''}`} data-col={c.id}>
+                {c.sort && onSort && c.header ? (
+                  <button
+                    type="button"
+                    className="vt-sort"
+                    title={`Sort by ${c.header.toLowerCase()}`}
+                    onClick={() => onSort({ column: c.id, descending: sorted ? sorted === 'ascending' : (c.sort?.descendingFirst ?? false) })}
+                  >
+                    {c.header}
+                    <span className="vt-sort-mark" aria-hidden="true">
+                      {sorted === 'ascending' ? ' ▲' : sorted === 'descending' ? ' ▼' : ''}
+                    </span>
+                  </button>
+                ) : (
+                  // A column of buttons has no visible header; a screen reader still hears one.
+                  c.header || <span className="visually-hidden">Actions</span>
+                )}
+              </div>
+            );
+          })}
+        </div>
       </div>
-      <div className="vt-body" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="vt-body">
+      <div
+        className="vt-body"
+        ref={scroller}
+        onScroll={(e) => {
+          setScrollTop(e.currentTarget.scrollTop);
+          if (head.current) head.current.scrollLeft = e.currentTarget.scrollLeft; // the header scrolls sideways with the rows
+        }}
+        onKeyDown={onRowsKeyDown}
+        data-testid="vt-body"
+      >
         {rows.length === 0 && empty ? <div className="vt-empty">{empty}</div> : null}
         <div className="vt-spacer" style={{ height: rows.length * rowHeight }}>
           {visible}

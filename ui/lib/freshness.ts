@@ -8,14 +8,17 @@
  *   store agreed with the backend). Healthy but not proven end to end yet: proving.
  * - polling (snapshots or metrics): two poll intervals. One interval is the normal wait; a
  *   second one covers a slow or failed poll before we call the data stale.
+ * - polled by design (no stream: metrics, discovery) and working: fresh, not a warning. Amber
+ *   (polling) is kept for a real problem: a streamed view that fell back to polling, or polled
+ *   data whose requests are failing.
  * - no data yet: loading; blocked with nothing to show: blocked.
  * - a cluster that serves no metrics API (no metrics-server): unavailable, whatever was shown before.
  */
 import type { ConnectionDiagnostics, DiagnosticsRow } from '../../machines/diagnostics.js';
 import type { RetrievalMode } from '../../machines/types.js';
-import { formatAgo } from './format.js';
+import { formatAgo, formatInterval } from './format.js';
 
-export type FreshnessLevel = 'loading' | 'live' | 'proving' | 'polling' | 'stale' | 'blocked' | 'unavailable';
+export type FreshnessLevel = 'loading' | 'live' | 'fresh' | 'proving' | 'polling' | 'stale' | 'blocked' | 'unavailable';
 
 export interface Freshness {
   readonly level: FreshnessLevel;
@@ -52,7 +55,8 @@ export function freshnessOf(row: DiagnosticsRow | undefined): Freshness {
   const blocked = row.state === 'blocked' || row.state === 'stopped';
   if (ageMs === null) return { level: blocked ? 'blocked' : 'loading', mode: row.mode, ageMs, basis: 'data', boundMs };
   if (boundMs === null || ageMs > boundMs) return { level: 'stale', mode: row.mode, ageMs, basis: 'data', boundMs };
-  return { level: 'polling', mode: row.mode, ageMs, basis: 'data', boundMs };
+  const polledByDesign = row.stream === null && row.health === 'healthy';
+  return { level: polledByDesign ? 'fresh' : 'polling', mode: row.mode, ageMs, basis: 'data', boundMs };
 }
 
 /** The words a freshness badge shows after its label: the mode, or why there is none. */
@@ -103,4 +107,24 @@ export function isLoading(row: DiagnosticsRow | undefined, count: number): boole
   if (count > 0) return false;
   if (!row) return true;
   return row.dataAgeMs === null && row.state !== 'blocked' && row.state !== 'stopped';
+}
+
+/**
+ * Slack past one metrics interval before the numbers count as old: a read of 50,000 pods' samples
+ * takes a second or two, and the timer can fire late in a busy tab.
+ */
+export const metricsReadSlackMs = 2_000;
+
+/**
+ * Whether a view's metric numbers are older than the metrics interval (plus the slack), and the
+ * words that say how old: null while they are this interval's. What counts is the last read of
+ * the metrics API (a failing or stopped API leaves the last numbers on screen); the title gives
+ * the sample's own age too, as metrics-server stamped it.
+ */
+export function staleMetrics(row: DiagnosticsRow | undefined, sampleTime: number | null | undefined, now: number): string | null {
+  if (!row || row.dataAgeMs === null) return null;
+  const limit = row.metricsIntervalMs + metricsReadSlackMs;
+  if (row.dataAgeMs <= limit) return null;
+  const sampled = sampleTime == null ? '' : `, sampled ${formatAgo(Math.max(0, now - sampleTime))}`;
+  return `Old: metrics last read ${formatAgo(row.dataAgeMs)}${sampled} (read every ${formatInterval(row.metricsIntervalMs)})`;
 }

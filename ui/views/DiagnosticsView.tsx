@@ -161,7 +161,8 @@ export function DiagnosticsView() {
         <h2>Diagnostics</h2>
         <span className="muted">Every active domain and scope, from its state machine. Updates every second.</span>
       </div>
-      <div className="diag-scroll">
+      {/* One Tab stop: arrows scroll the tables from the keyboard. */}
+      <div className="diag-scroll" tabIndex={0} role="region" aria-label="Diagnostics tables">
         <div className="cards">
           <div className="card" data-testid="diag-connection" data-state={connection?.state ?? 'none'}>
             <h3>Stream connection</h3>

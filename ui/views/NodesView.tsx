@@ -16,7 +16,7 @@ import { useDomain } from '../hooks/useDomain.js';
 import { useMetricsVersion, useRows } from '../hooks/useStore.js';
 import { setCordoned } from '../lib/api.js';
 import { ageKey, ageSince, formatBytes, formatCpu, formatShare, formatTaint } from '../lib/format.js';
-import { isLoading } from '../lib/freshness.js';
+import { isLoading, staleMetrics } from '../lib/freshness.js';
 import { byName, rolesText, troubleConditions } from '../lib/nodes.js';
 import type { SortSpec } from '../lib/order.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
@@ -24,13 +24,17 @@ import type { Navigate, Route } from '../lib/route.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
-/** A usage column: sparkline of recent samples, the newest value, and its share of allocatable. */
+/**
+ * A usage column: sparkline of recent samples, the newest value, and its share of allocatable;
+ * dimmed, with a title saying how old, once the numbers are older than the metrics interval.
+ */
 function usageColumn(
   engine: Engine,
   id: string,
   header: string,
   field: 'cpuMillicores' | 'memoryBytes',
   format: (v: number | null | undefined) => string,
+  old: (sampleTime: number | null | undefined) => string | null,
 ): Column<NodeRow> {
   return {
     id,
@@ -38,6 +42,8 @@ function usageColumn(
     width: '14rem',
     align: 'right',
     sort: { key: (n) => engine.store.metricsFor('node', n.name)?.usage[field] ?? -1, descendingFirst: true },
+    cellClass: (n) => (old(engine.store.metricsFor('node', n.name)?.sampleTime) ? 'stale-metric' : undefined),
+    title: (n) => old(engine.store.metricsFor('node', n.name)?.sampleTime) ?? undefined,
     render: (n) => {
       const sample = engine.store.metricsFor('node', n.name);
       return (
@@ -136,8 +142,8 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
       },
       { id: 'version', header: 'Version', width: '6.5rem', render: (n) => n.kubeletVersion, sort: { key: (n) => n.kubeletVersion } },
       { id: 'age', header: 'Age', width: '4.5rem', align: 'right', render: (n) => ageSince(n.createdAt, now), sort: { key: ageKey } },
-      usageColumn(engine, 'cpu', 'CPU', 'cpuMillicores', formatCpu),
-      usageColumn(engine, 'memory', 'Memory', 'memoryBytes', formatBytes),
+      usageColumn(engine, 'cpu', 'CPU', 'cpuMillicores', formatCpu, (t) => staleMetrics(metrics.status, t, now)),
+      usageColumn(engine, 'memory', 'Memory', 'memoryBytes', formatBytes, (t) => staleMetrics(metrics.status, t, now)),
       {
         id: 'action',
         header: '',
@@ -150,6 +156,8 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
               type="button"
               className="small"
               disabled={inFlight}
+              // Four nodes, four Cordon buttons: the name says which node each one acts on.
+              aria-label={`${label} ${n.name}`}
               onClick={(e) => {
                 e.stopPropagation(); // the row's own click opens the node's YAML
                 void toggle(n);
@@ -164,7 +172,7 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
     ],
     // metricsVersion: the cells read samples from the store when metrics move.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [engine, now, pending, metricsVersion],
+    [engine, now, pending, metricsVersion, metrics.status],
   );
   const shown = useSortedRows(listed, columns, sort, metricsVersion);
 

@@ -90,15 +90,8 @@ export function ObjectPanel({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, resourceVersion]);
 
-  // Esc closes the panel, unless it is meant for a field being typed in.
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement || event.target instanceof HTMLTextAreaElement;
-      if (event.key === 'Escape' && !typing && !event.defaultPrevented) onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  // Esc closes the panel through the page's keyboard model (hooks/useListKeys.ts), which puts
+  // focus back on the list: the close button is how it finds a panel the route does not name.
 
   const lines = useMemo(() => (fetched ? fetched.yaml.split('\n').length - 1 : 0), [fetched]);
   const where = target.namespace ? `${target.namespace}/${target.name}` : target.name;

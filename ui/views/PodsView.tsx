@@ -13,7 +13,7 @@ import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useMetricsVersion, useOrderedRows } from '../hooks/useStore.js';
 import { ageKey, ageSince, formatBytes, formatCpu } from '../lib/format.js';
-import { isLoading } from '../lib/freshness.js';
+import { isLoading, staleMetrics } from '../lib/freshness.js';
 import type { SortSpec } from '../lib/order.js';
 import { phaseClass, phaseText, podOrder, readyShare } from '../lib/pods.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
@@ -59,6 +59,9 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
 
   const columns: Column<PodRow>[] = useMemo(() => {
     const usage = (p: PodRow) => engine.store.metricsFor('pod', p.name, p.namespace)?.usage;
+    // Numbers older than the metrics interval are dimmed, with a title saying how old.
+    const old = (p: PodRow) => staleMetrics(metrics.status, engine.store.metricsFor('pod', p.name, p.namespace)?.sampleTime, now);
+    const oldMetrics = { cellClass: (p: PodRow) => (old(p) ? 'stale-metric' : undefined), title: (p: PodRow) => old(p) ?? undefined };
     return [
       { id: 'name', header: 'Name', width: 'minmax(14rem, 3fr)', render: (p) => <span className="mono">{p.name}</span>, title: (p) => p.name, sort: {} },
       ...(namespace === ''
@@ -83,11 +86,11 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
         sort: { key: (p) => p.nodeName ?? '' },
       },
       { id: 'age', header: 'Age', width: '5.5rem', align: 'right', render: (p) => ageSince(p.createdAt, now), sort: { key: ageKey } },
-      { id: 'cpu', header: 'CPU', width: '5.5rem', align: 'right', render: (p) => formatCpu(usage(p)?.cpuMillicores), sort: { key: (p) => usage(p)?.cpuMillicores ?? -1, descendingFirst: true } },
-      { id: 'memory', header: 'Memory', width: '6rem', align: 'right', render: (p) => formatBytes(usage(p)?.memoryBytes), sort: { key: (p) => usage(p)?.memoryBytes ?? -1, descendingFirst: true } },
+      { id: 'cpu', header: 'CPU', width: '5.5rem', align: 'right', render: (p) => formatCpu(usage(p)?.cpuMillicores), sort: { key: (p) => usage(p)?.cpuMillicores ?? -1, descendingFirst: true }, ...oldMetrics },
+      { id: 'memory', header: 'Memory', width: '6rem', align: 'right', render: (p) => formatBytes(usage(p)?.memoryBytes), sort: { key: (p) => usage(p)?.memoryBytes ?? -1, descendingFirst: true }, ...oldMetrics },
     ];
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [engine, now, namespace, metricsVersion]);
+  }, [engine, now, namespace, metricsVersion, metrics.status]);
 
   // Sorting 50,000 pods by a value that changes costs tens of milliseconds: at most once a second.
   const budget = useMemo(

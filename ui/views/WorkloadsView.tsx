@@ -16,7 +16,7 @@ import { ageKey, ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import type { SortSpec } from '../lib/order.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
-import { isLoading } from '../lib/freshness.js';
+import { isLoading, staleMetrics } from '../lib/freshness.js';
 import { countByKind, isShort, listedKinds, readyText, resourceOfKind, workloadList, type WorkloadListRow } from '../lib/workloads.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
@@ -48,6 +48,9 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
     return workloadList(workloadRows, usage, kind).filter((r) => needle === '' || r.workload.name.includes(needle) || r.workload.namespace.includes(needle));
   }, [workloadRows, usage, kind, deferredFilter]);
 
+  // Sums older than the metrics interval are dimmed, with a title saying how old.
+  const old = staleMetrics(metrics.status, null, now);
+  const oldMetrics = { cellClass: () => (old ? 'stale-metric' : undefined), title: () => old ?? undefined };
   const columns: Column<WorkloadListRow>[] = useMemo(
     () => [
       { id: 'name', header: 'Name', width: 'minmax(12rem, 3fr)', render: (r) => <span className="mono">{r.workload.name}</span>, title: (r) => r.workload.name, sort: { key: (r) => r.workload.name } },
@@ -65,11 +68,12 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
         sort: { key: (r) => (r.workload.desired > 0 ? r.workload.ready / r.workload.desired : 1) },
       },
       { id: 'pods', header: 'Pods measured', width: '10rem', align: 'right', render: (r) => r.usage?.pods ?? 0, sort: { key: (r) => r.usage?.pods ?? 0, descendingFirst: true } },
-      { id: 'cpu', header: 'CPU', width: '6rem', align: 'right', render: (r) => formatCpu(r.usage?.cpuMillicores), sort: { key: (r) => r.usage?.cpuMillicores ?? -1, descendingFirst: true } },
-      { id: 'memory', header: 'Memory', width: '6.5rem', align: 'right', render: (r) => formatBytes(r.usage?.memoryBytes), sort: { key: (r) => r.usage?.memoryBytes ?? -1, descendingFirst: true } },
+      { id: 'cpu', header: 'CPU', width: '6rem', align: 'right', render: (r) => formatCpu(r.usage?.cpuMillicores), sort: { key: (r) => r.usage?.cpuMillicores ?? -1, descendingFirst: true }, ...oldMetrics },
+      { id: 'memory', header: 'Memory', width: '6.5rem', align: 'right', render: (r) => formatBytes(r.usage?.memoryBytes), sort: { key: (r) => r.usage?.memoryBytes ?? -1, descendingFirst: true }, ...oldMetrics },
       { id: 'age', header: 'Age', width: '5.5rem', align: 'right', render: (r) => ageSince(r.workload.createdAt, now), sort: { key: (r) => ageKey(r.workload) } },
     ],
-    [now, namespace],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [now, namespace, old],
   );
   // The list is a few thousand rows at most: sorted whole on every change.
   const shown = useSortedRows(list, columns, sort, 0);
