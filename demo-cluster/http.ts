@@ -25,6 +25,8 @@ export function sendError(res: ServerResponse, error: ApiError): void {
     res.destroy();
     return;
   }
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
   sendJson(res, error.code, error.toStatus());
 }
 

@@ -67,11 +67,11 @@ const simulated: readonly ResourceInfo[] = [
   { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, verbs: [...readVerbs, 'delete'], shortNames: ['po'], categories: ['all'], fields: [...commonFields, 'spec.nodeName', 'status.phase', 'spec.restartPolicy', 'spec.schedulerName', 'status.podIP'] },
   { group: '', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, verbs: readVerbs, shortNames: ['ev'], fields: [...commonFields, 'involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'involvedObject.uid', 'reason', 'type', 'source'] },
   { group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, verbs: [...readVerbs, 'patch', 'update'], shortNames: ['deploy'], categories: ['all'], fields: commonFields },
-  { group: 'apps', version: 'v1', plural: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', namespaced: true, verbs: readVerbs, shortNames: ['sts'], categories: ['all'], fields: commonFields },
-  { group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true, verbs: readVerbs, shortNames: ['ds'], categories: ['all'], fields: commonFields },
+  { group: 'apps', version: 'v1', plural: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', namespaced: true, verbs: [...readVerbs, 'patch', 'update'], shortNames: ['sts'], categories: ['all'], fields: commonFields },
+  { group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true, verbs: [...readVerbs, 'patch', 'update'], shortNames: ['ds'], categories: ['all'], fields: commonFields },
   { group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, verbs: readVerbs, shortNames: ['rs'], categories: ['all'], fields: commonFields },
   { group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', kind: 'Job', namespaced: true, verbs: readVerbs, categories: ['all'], fields: [...commonFields, 'status.successful'] },
-  { group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', kind: 'CronJob', namespaced: true, verbs: readVerbs, shortNames: ['cj'], categories: ['all'], fields: commonFields },
+  { group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', kind: 'CronJob', namespaced: true, verbs: [...readVerbs, 'patch', 'update'], shortNames: ['cj'], categories: ['all'], fields: commonFields },
 ];
 
 /** The verbs every stored kind without a simulation behind it answers (server.ts implements them generically). */
@@ -104,7 +104,9 @@ export const resources: readonly ResourceInfo[] = [
 
 export const subresources: readonly SubresourceInfo[] = [
   { parent: 'pods', parentGroup: '', name: 'log', group: '', version: 'v1', kind: 'Pod', verbs: ['get'] },
+  { parent: 'pods', parentGroup: '', name: 'eviction', group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] },
   { parent: 'deployments', parentGroup: 'apps', name: 'scale', group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
+  { parent: 'statefulsets', parentGroup: 'apps', name: 'scale', group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
 ];
 
 /** The key every store and fault uses for a resource: `pods`, `deployments.apps`, `nodes.metrics.k8s.io`. */

@@ -47,6 +47,7 @@ import {
   writeList,
 } from './http.js';
 import { checkedUpdate, isReplicas } from './writes.js';
+import { evictPod, parseEviction } from './eviction.js';
 
 export interface ApiServerContext {
   stores: Stores;
@@ -450,6 +451,17 @@ export class ApiServer {
       else if (replicasChanged) this.ctx.simulation.reconcileDeployment(ns, next.metadata.name);
       return store.mustGet(ns, next.metadata.name);
     }
+    if (r.info.kind === 'StatefulSet' || r.info.kind === 'DaemonSet') {
+      const ns = r.namespace ?? 'default';
+      const replicasChanged = r.info.kind === 'StatefulSet' && (next.spec as { replicas?: number }).replicas !== (current.spec as { replicas?: number }).replicas;
+      const templateChanged = JSON.stringify((next.spec as { template?: unknown }).template) !== JSON.stringify((current.spec as { template?: unknown }).template);
+      if (replicasChanged || templateChanged) next.metadata.generation = Number(current.metadata.generation ?? 1) + 1;
+      store.replace(next);
+      // A new template replaces the pods one at a time (kubectl rollout restart); new replicas add or remove pods.
+      if (templateChanged) this.ctx.simulation.rollPods(r.info.kind, ns, next.metadata.name);
+      else if (replicasChanged) this.ctx.simulation.reconcilePods({ kind: 'StatefulSet', namespace: ns, name: next.metadata.name });
+      return store.mustGet(ns, next.metadata.name);
+    }
     return store.replace(next);
   }
 
@@ -565,27 +577,44 @@ export class ApiServer {
       if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'pods/log supports only get');
       return this.logs(req, res, q, r);
     }
-    if (r.info.plural === 'deployments' && r.subresource === 'scale') return this.scale(req, res, q, r, method);
+    if (r.info.plural === 'pods' && r.info.group === '' && r.subresource === 'eviction') return this.evict(req, res, q, r, method);
+    if ((r.info.plural === 'deployments' || r.info.plural === 'statefulsets') && r.info.group === 'apps' && r.subresource === 'scale') return this.scale(req, res, q, r, method);
     if (r.info.custom?.statusSubresource && r.subresource === 'status') return this.customStatus(req, res, q, r, method);
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
 
+  /** `pods/eviction`: a deletion that asks the pod's PodDisruptionBudget first (eviction.ts). */
+  private async evict(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, method: string): Promise<void> {
+    if (method !== 'POST') {
+      req.resume();
+      throw new ApiError(405, 'MethodNotAllowed', 'pods/eviction supports only create');
+    }
+    const dryRun = dryRunParam(q, 'CreateOptions');
+    const body = parseJson(await readBody(req));
+    const pod = this.mustGet(this.ctx.stores.pods, r);
+    const request = parseEviction(body, pod.metadata.name, dryRun);
+    const simulation = this.ctx.simulation;
+    const answer = evictPod({ stores: this.ctx.stores, deletePod: (ns, name, grace) => simulation.deletePod(ns, name, grace), now: Date.now }, r.namespace ?? 'default', pod, request);
+    sendJson(res, answer.code, answer.body);
+  }
+
   private async scale(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, method: string): Promise<void> {
-    const store = this.ctx.stores.deployments;
+    const store = r.info.plural === 'statefulsets' ? this.ctx.stores.statefulsets : this.ctx.stores.deployments;
     const current = this.mustGet(store, r);
     if (method === 'GET') return sendJson(res, 200, scaleOf(current));
-    if (method !== 'PUT' && method !== 'PATCH') throw new ApiError(405, 'MethodNotAllowed', 'deployments/scale supports get, update and patch');
+    if (method !== 'PUT' && method !== 'PATCH') throw new ApiError(405, 'MethodNotAllowed', `${r.info.plural}/scale supports get, update and patch`);
     const dryRun = dryRunParam(q, method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions');
     const body = parseJson(await readBody(req));
     const scale = scaleOf(current);
     const proposed = method === 'PATCH' ? applyPatch(String(req.headers['content-type'] ?? ''), scale, body) : body;
     const p = proposed as { metadata?: { resourceVersion?: unknown }; spec?: { replicas?: unknown } } | null;
-    if (p?.metadata?.resourceVersion !== undefined && p.metadata.resourceVersion !== current.metadata.resourceVersion) throw conflict('deployments', current.metadata.name, 'apps');
+    if (p?.metadata?.resourceVersion !== undefined && p.metadata.resourceVersion !== current.metadata.resourceVersion) throw conflict(r.info.plural, current.metadata.name, 'apps');
     const replicas = p?.spec?.replicas;
     const problem = isReplicas(replicas);
     if (problem) throw new ApiError(422, 'Invalid', `Scale.autoscaling "${current.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: ${problem}`);
     if (dryRun) return sendJson(res, 200, { ...scale, spec: { replicas } });
-    const updated = this.ctx.simulation.scaleDeployment(r.namespace ?? 'default', current.metadata.name, replicas as number) ?? current;
+    const ns = r.namespace ?? 'default';
+    const updated = (r.info.plural === 'statefulsets' ? this.ctx.simulation.scaleStatefulSet(ns, current.metadata.name, replicas as number) : this.ctx.simulation.scaleDeployment(ns, current.metadata.name, replicas as number)) ?? current;
     sendJson(res, 200, scaleOf(updated));
   }
 

@@ -50,8 +50,10 @@ export class Simulation {
   private readonly eventKeys: string[] = [];
   private readonly staleOwners = new Map<string, { kind: string; namespace: string; name: string }>();
   private statusFlush: NodeJS.Immediate | undefined;
-  /** Deployments with a rollout step already scheduled. */
+  /** Deployments (and StatefulSets, DaemonSets) with a rollout step already scheduled. */
   private readonly rolling = new Set<string>();
+  /** Per StatefulSet or DaemonSet being restarted, the uids of its pods of the old template. */
+  private readonly oldTemplatePods = new Map<string, Set<string>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private churnTimer: NodeJS.Timeout | undefined;
   private churnBudget = 0;
@@ -117,6 +119,29 @@ export class Simulation {
 
   private randomWorker(): string {
     return this.random.pick(this.workerNames);
+  }
+
+  /**
+   * Where the scheduler puts a new pod: a worker that is not cordoned (a drained node must stay
+   * empty), any worker when every one is. The pick is drawn the same way as before cordons
+   * counted, so a seed makes the same cluster while nothing is cordoned.
+   */
+  private schedulableWorker(): string {
+    const first = this.randomWorker();
+    if (!this.isCordoned(first)) return first;
+    const open = this.workerNames.filter((n) => !this.isCordoned(n));
+    return open.length > 0 ? this.random.pick(open) : first;
+  }
+
+  private isCordoned(node: string): boolean {
+    return (this.stores.nodes.get(undefined, node)?.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true;
+  }
+
+  /** A DaemonSet's next pod goes to a node that has none of its pods: one per node, cordoned or not, as DaemonSet pods tolerate it. */
+  private nodeWantingDaemonPod(owner: KubeObject): string | undefined {
+    const covered = new Set(this.activePodsOf(owner).map((p) => (p.spec as { nodeName?: string }).nodeName));
+    for (const node of this.stores.nodes.values()) if (!covered.has(node.metadata.name)) return node.metadata.name;
+    return undefined;
   }
 
   private nextPodIP(): string {
@@ -266,12 +291,13 @@ export class Simulation {
     const store = controller.kind === 'ReplicaSet' ? this.stores.replicasets : controller.kind === 'StatefulSet' ? this.stores.statefulsets : controller.kind === 'DaemonSet' ? this.stores.daemonsets : this.stores.jobs;
     const owner = store.get(controller.namespace, controller.name);
     if (!owner) return;
+    if (controller.kind === 'StatefulSet') return this.reconcileOrdinals(owner);
     const pods = this.activePodsOf(owner);
     const want = controller.kind === 'DaemonSet' ? Number((owner.status as { desiredNumberScheduled?: number }).desiredNumberScheduled ?? pods.length) : controller.kind === 'Job' ? pods.length : Number((owner.spec as { replicas?: number }).replicas ?? 1);
     if (pods.length < want) {
       const taken = new Set(pods.map((p) => p.metadata.name));
       for (let i = 0, made = 0; made < want - pods.length; i++) {
-        const name = controller.kind === 'StatefulSet' ? `${controller.name}-${i}` : this.freePodName(controller.namespace, controller.name);
+        const name = this.freePodName(controller.namespace, controller.name);
         if (taken.has(name) || this.stores.pods.get(controller.namespace, name)) continue;
         this.createPod(owner, name);
         made++;
@@ -287,18 +313,41 @@ export class Simulation {
     this.refreshStatus(owner);
   }
 
+  /**
+   * The StatefulSet controller: pod `<name>-<i>` for each ordinal below replicas, the highest
+   * ordinals removed first on scale-down. An ordinal whose pod is still Terminating waits for it
+   * to go, since its replacement has the same name (and mounts the same claim).
+   */
+  private reconcileOrdinals(owner: KubeObject): void {
+    const ns = owner.metadata.namespace ?? 'default';
+    const name = owner.metadata.name;
+    const want = Number((owner.spec as { replicas?: number }).replicas ?? 1);
+    for (let i = 0; i < want; i++) {
+      if (!this.stores.pods.get(ns, `${name}-${i}`)) this.createPod(owner, `${name}-${i}`);
+    }
+    const ordinal = (pod: KubeObject): number => Number(pod.metadata.name.slice(name.length + 1));
+    for (const pod of this.activePodsOf(owner)) {
+      if (ordinal(pod) >= want || !Number.isInteger(ordinal(pod))) {
+        this.terminatePod(pod, this.churnGraceSeconds(), false);
+        this.recordEvent(owner, 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${name} successful`, 'statefulset-controller');
+      }
+    }
+    this.refreshStatus(owner);
+  }
+
   private createPod(owner: KubeObject, name: string): void {
     const ns = owner.metadata.namespace ?? 'default';
     const template = podTemplateOf(owner);
     const pod = makePendingPod({ name, namespace: ns, uid: this.random.uid(), created: this.iso(), owner, template });
+    const daemonNode = owner.kind === 'DaemonSet' ? this.nodeWantingDaemonPod(owner) : undefined;
     this.stores.pods.create(pod);
     this.recordEvent(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${name}`, `${owner.kind.toLowerCase()}-controller`);
     // The scheduler binds it shortly, the kubelet starts it a little later.
-    this.later(this.random.int(100, 400), () => this.schedule(ns, name));
+    this.later(this.random.int(100, 400), () => this.schedule(ns, name, daemonNode));
   }
 
-  private schedule(ns: string, name: string): void {
-    const node = this.randomWorker();
+  private schedule(ns: string, name: string, pinnedTo?: string): void {
+    const node = pinnedTo ?? this.schedulableWorker();
     const pod = this.stores.pods.mutate(ns, name, (draft) => schedulePod(draft, node, this.nodeIPs.get(node) ?? '10.0.0.2', this.iso()));
     if (!pod) return;
     this.recordEvent(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`, 'default-scheduler');
@@ -385,7 +434,7 @@ export class Simulation {
     return this.random.int(1, 3);
   }
 
-  private terminatePod(pod: KubeObject, graceSeconds: number): KubeObject | undefined {
+  private terminatePod(pod: KubeObject, graceSeconds: number, reconcileOwner = true): KubeObject | undefined {
     const namespace = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name;
     let result: KubeObject | undefined;
@@ -400,10 +449,13 @@ export class Simulation {
       this.later(graceSeconds * 1000, () => {
         if (this.stores.pods.get(namespace, name)?.metadata.uid === uid) this.stores.pods.delete(namespace, name);
         this.refreshOwnerOf(pod);
+        // Its name is free now: a StatefulSet brings the ordinal back.
+        const owner = pod.metadata.ownerReferences?.[0];
+        if (owner?.kind === 'StatefulSet') this.reconcilePods({ kind: 'StatefulSet', namespace, name: owner.name });
       });
     }
     const ref = pod.metadata.ownerReferences?.[0];
-    if (ref && (ref.kind === 'ReplicaSet' || ref.kind === 'StatefulSet' || ref.kind === 'DaemonSet')) {
+    if (reconcileOwner && ref && (ref.kind === 'ReplicaSet' || ref.kind === 'StatefulSet' || ref.kind === 'DaemonSet')) {
       this.reconcilePods({ kind: ref.kind, namespace, name: ref.name });
     }
     return result;
@@ -576,6 +628,54 @@ export class Simulation {
     const up = replicas < this.churnReplicaCap && this.random.chance(0.5);
     const next = Math.max(1, replicas + (up ? 1 : -1));
     this.scaleDeployment(deployment.metadata.namespace ?? 'default', deployment.metadata.name, next);
+  }
+
+  /**
+   * A StatefulSet's or DaemonSet's new template (`kubectl rollout restart`): its pods created
+   * before the change are replaced one at a time, each step once the previous replacement is
+   * ready, as the controllers' default RollingUpdate with one unavailable pod does. Every step
+   * reads the state afresh, so a second restart during the first simply carries on.
+   */
+  rollPods(kind: 'StatefulSet' | 'DaemonSet', ns: string, name: string): void {
+    const store = kind === 'StatefulSet' ? this.stores.statefulsets : this.stores.daemonsets;
+    const owner = store.get(ns, name);
+    if (!owner) return;
+    const key = `${kind}:${objectKey(ns, name)}`;
+    // The pods of the old template: those that exist now (a rollout already running adds to them).
+    const old = this.oldTemplatePods.get(key) ?? new Set<string>();
+    for (const pod of this.podsOf(owner)) old.add(pod.metadata.uid);
+    this.oldTemplatePods.set(key, old);
+    if (this.rolling.has(key)) return;
+    const step = (): void => {
+      this.rolling.delete(key);
+      const current = store.get(ns, name);
+      const pods = current ? this.podsOf(current) : [];
+      const stale = pods.filter((p) => old.has(p.metadata.uid) && !isTerminating(p));
+      if (!current || stale.length === 0) {
+        this.oldTemplatePods.delete(key);
+        return;
+      }
+      // One pod unavailable at a time: the next goes once every replacement so far is ready.
+      if (!pods.some((p) => isTerminating(p) || !isPodReady(p))) {
+        // Highest ordinal first for a StatefulSet, as its controller goes.
+        const victim = kind === 'StatefulSet' ? [...stale].sort((a, b) => b.metadata.name.localeCompare(a.metadata.name, 'en', { numeric: true }))[0] : stale[0];
+        if (victim) this.terminatePod(victim, this.churnGraceSeconds());
+      }
+      this.rolling.add(key);
+      this.later(this.random.int(300, 900), step);
+    };
+    step();
+  }
+
+  /** Sets a StatefulSet's replicas and lets its controller add or remove ordinals. */
+  scaleStatefulSet(ns: string, name: string, replicas: number): KubeObject | undefined {
+    const updated = this.stores.statefulsets.mutate(ns, name, (d) => {
+      (d.spec as { replicas: number }).replicas = replicas;
+      d.metadata.generation = Number(d.metadata.generation ?? 1) + 1;
+    });
+    if (!updated) return undefined;
+    this.reconcilePods({ kind: 'StatefulSet', namespace: ns, name });
+    return this.stores.statefulsets.get(ns, name);
   }
 
   /** Sets a deployment's replicas and lets the controllers add or remove pods. */

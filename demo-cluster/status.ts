@@ -19,13 +19,16 @@ export type StatusReason =
   | 'InternalError'
   | 'ServiceUnavailable'
   | 'Timeout'
-  | 'NotAcceptable';
+  | 'NotAcceptable'
+  | 'TooManyRequests';
 
 export interface StatusDetails {
   name?: string;
   group?: string;
   kind?: string;
   causes?: { reason?: string; message: string; field?: string }[];
+  /** How long a client should wait before asking again (a 429's Retry-After). */
+  retryAfterSeconds?: number;
 }
 
 export interface Status {

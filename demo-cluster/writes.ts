@@ -56,6 +56,11 @@ const rulesByKind: Record<string, Rule[]> = {
     { path: ['spec', 'paused'], check: isBoolean },
     { path: ['spec', 'template', 'metadata', 'annotations'], check: isStringMap },
   ],
+  // Replicas and the template's annotations: `kubectl scale` and `kubectl rollout restart`.
+  StatefulSet: [...metadataRules, { path: ['spec', 'replicas'], check: isReplicas }, { path: ['spec', 'template', 'metadata', 'annotations'], check: isStringMap }],
+  DaemonSet: [...metadataRules, { path: ['spec', 'template', 'metadata', 'annotations'], check: isStringMap }],
+  // Suspend and resume: `kubectl patch cronjob -p '{"spec":{"suspend":true}}'`.
+  CronJob: [...metadataRules, { path: ['spec', 'suspend'], check: isBoolean }],
 };
 
 /** Fields that are never compared: the server owns them (or, for status, ignores the client's). */

@@ -76,7 +76,7 @@ describe('discovery follows the registry', () => {
         }
       }
       const pods = items[0]?.versions[0]?.resources.find((r) => r.resource === 'pods');
-      expect(pods?.subresources?.map((s) => s.subresource)).toEqual(['log']);
+      expect(pods?.subresources?.map((s) => s.subresource)).toEqual(['log', 'eviction']);
     }
   });
 
