@@ -13,7 +13,7 @@ import type { DemoClusterOptions } from './index.js';
 const usage = `Usage:
   kubelive demo-cluster [--port P] [--host H] [--kubeconfig-out FILE] [--nodes N] [--pods N]
                         [--namespaces N] [--churn EVENTS_PER_S] [--seed S] [--metrics-resolution 15s]
-                        [--bookmark-interval 60s] [--history-window 75s] [--no-metrics]
+                        [--bookmark-interval 60s] [--history-window 75s] [--no-metrics] [--token-lifetime 1m]
   kubelive demo-cluster fault NAME [--resource PLURAL[.GROUP]] [--ms N] --server URL [--kubeconfig FILE]
   kubelive demo-cluster fault clear --server URL
   kubelive demo-cluster fault list --server URL
@@ -23,6 +23,10 @@ a kubeconfig for it, and runs until interrupted. Defaults: port 0 (any free port
 ${defaults.pods} pods, ${defaults.namespaces} namespaces, churn ${defaults.churn}, seed ${defaults.seed}, metrics resolution 15s,
 a bookmark every 60s and 75s of watch history (as kube-apiserver's watch cache). --no-metrics serves
 no metrics.k8s.io at all, as a cluster without metrics-server.
+
+The kubeconfig has a context per demo user: kubelive-demo (admin), kubelive-demo-jane (two
+namespaces), kubelive-demo-viewer (read-only) and kubelive-demo-rotating, whose token expires
+after --token-lifetime (default 1m) and is renewed by the exec plugin bin/kubelive-demo-credential.
 
 Faults: ${faultNames.join(', ')}.`;
 
@@ -67,6 +71,7 @@ function parseServeOptions(argv: string[]): DemoClusterOptions {
       'bookmark-interval': { type: 'string' },
       'history-window': { type: 'string' },
       'no-metrics': { type: 'boolean' },
+      'token-lifetime': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -101,6 +106,8 @@ function parseServeOptions(argv: string[]): DemoClusterOptions {
   const historyWindowMs = durationFlag('history-window', values['history-window']);
   if (historyWindowMs !== undefined) options.historyWindowMs = historyWindowMs;
   if (values['no-metrics']) options.metrics = false;
+  const tokenLifetimeMs = durationFlag('token-lifetime', values['token-lifetime']);
+  if (tokenLifetimeMs !== undefined) options.tokenLifetimeMs = tokenLifetimeMs;
   return options;
 }
 
@@ -111,6 +118,7 @@ async function serve(argv: string[]): Promise<number> {
   console.log(`kubelive demo cluster serving at ${cluster.url} (built in ${Date.now() - started} ms)`);
   console.log(`kubeconfig: ${cluster.kubeconfigPath}`);
   console.log(`try:        kubectl --kubeconfig ${cluster.kubeconfigPath} get pods -A`);
+  console.log(`users:      contexts ${Object.values(cluster.users.contexts).join(', ')} (admin, ${cluster.users.namespaceUserNamespaces.join(' and ')} only, read-only, expiring token)`);
   console.log(`faults:     kubelive demo-cluster fault fail-lists --resource pods --server ${cluster.url}`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {

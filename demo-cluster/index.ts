@@ -1,7 +1,8 @@
 /**
  * The embedded demo cluster, in process: `startDemoCluster` builds a simulated cluster, serves the
- * Kubernetes API for it over HTTPS on loopback with a fresh CA and bearer token, and writes a
- * kubeconfig that reaches it. Everything else in kubelive reaches it through that kubeconfig,
+ * Kubernetes API for it over HTTPS on loopback with a fresh CA and bearer tokens for its users
+ * (users.ts; RBAC decides what each may do), and writes a kubeconfig with a context per user.
+ * `startDemoClusters` starts several of different sizes behind one kubeconfig. Everything else in kubelive reaches it through that kubeconfig,
  * exactly as it reaches a real cluster; only the backend's composition root may call this.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,12 +13,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ActiveFault, FaultName } from './faults.js';
 import { Faults } from './faults.js';
-import { kubeconfigYaml } from './kubeconfig.js';
+import type { KubeconfigCluster } from './kubeconfig.js';
+import { clusterNameAt, contextName, demoContexts, kubeconfigYaml } from './kubeconfig.js';
+import { Authorizer } from './rbac.js';
 import { Registry } from './registry.js';
 import { ApiServer } from './server.js';
 import { Simulation } from './simulation.js';
 import { Stores } from './stores.js';
 import { makeServingCertificates } from './tls.js';
+import type { DemoCredentials } from './users.js';
+import { Authenticator, defaultTokenLifetimeMs, namespacesOfNamespaceUser, seedUserRbac } from './users.js';
 
 export type { ActiveFault, FaultName } from './faults.js';
 export { faultNames } from './faults.js';
@@ -50,14 +55,23 @@ export interface DemoClusterOptions {
    * cache is switched off (`--watch-cache-sizes=pods#0`) is watched straight from etcd.
    */
   bookmarks?: boolean;
+  /** How long a token issued to the rotating user (through the credential plugin) lives; default a minute, at least 1 s. */
+  tokenLifetimeMs?: number;
+  /** The kubeconfig's name for this cluster; default `kubelive-demo`. Its users' contexts are named after it. */
+  name?: string;
 }
 
 export interface DemoCluster {
   url: string;
   kubeconfigPath: string;
   kubeconfigYaml: string;
+  /** The admin's bearer token (user `kubelive-demo`, group `system:masters`). */
   token: string;
   caPem: string;
+  /** This cluster's entry for a kubeconfig that holds several (`startDemoClusters`). */
+  kubeconfigEntry: KubeconfigCluster;
+  /** The context of each demo user in the kubeconfig, and the namespaces jane may use. */
+  users: { contexts: ReturnType<typeof demoContexts>; namespaceUserNamespaces: string[]; credentials: DemoCredentials };
   faults: {
     set(f: { fault: FaultName; resource?: string; ms?: number }): void;
     clear(): void;
@@ -104,6 +118,14 @@ function checkCount(name: string, value: number, min: number, max: number): numb
   return value;
 }
 
+/** Writes a kubeconfig (mode 0600) where asked, or into a new temporary folder the caller removes on stop. */
+async function writeKubeconfig(out: string | undefined, yaml: string, prefix: string): Promise<{ kubeconfigPath: string; tempDir: string | undefined }> {
+  const tempDir = out ? undefined : await mkdtemp(join(tmpdir(), prefix));
+  const kubeconfigPath = out ?? join(tempDir as string, 'kubeconfig');
+  await writeFile(kubeconfigPath, yaml, { mode: 0o600 });
+  return { kubeconfigPath, tempDir };
+}
+
 export async function startDemoCluster(options: DemoClusterOptions = {}): Promise<DemoCluster> {
   const nodes = checkCount('nodes', options.nodes ?? defaults.nodes, 1, limits.nodes);
   const pods = checkCount('pods', options.pods ?? defaults.pods, 0, limits.pods);
@@ -124,9 +146,13 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
   simulation.generate();
   // Seeded CRDs were loaded in bulk, which no controller saw: establish them as the apiserver would.
   registry.establishAll();
+  seedUserRbac(stores, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  const tokenLifetimeMs = options.tokenLifetimeMs ?? defaultTokenLifetimeMs;
+  if (!Number.isFinite(tokenLifetimeMs) || tokenLifetimeMs < 1000) throw new RangeError(`tokens must live at least 1s; got ${tokenLifetimeMs} ms`);
 
   const certificates = makeServingCertificates();
   const token = randomBytes(24).toString('base64url');
+  const authenticator = new Authenticator(token, tokenLifetimeMs);
   let address = '';
   let api: ApiServer | undefined;
   const faults = new Faults({
@@ -141,7 +167,8 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     simulation,
     faults,
     metrics: { now: Date.now, resolutionMs: metricsResolutionMs },
-    token,
+    authenticator,
+    authorizer: new Authorizer(stores),
     serverAddress: () => address,
     bookmarkIntervalMs,
     servesMetrics,
@@ -163,14 +190,11 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
   const urlHost = host.includes(':') ? `[${host}]` : host;
   address = `${urlHost}:${port}`;
   const url = `https://${address}`;
-  const yaml = kubeconfigYaml(url, certificates.caPem, token);
-  let tempDir: string | undefined;
-  let kubeconfigPath = options.kubeconfigOut;
-  if (!kubeconfigPath) {
-    tempDir = await mkdtemp(join(tmpdir(), 'kubelive-demo-'));
-    kubeconfigPath = join(tempDir, 'kubeconfig');
-  }
-  await writeFile(kubeconfigPath, yaml, { mode: 0o600 });
+  const name = options.name ?? contextName;
+  const namespaceUserNamespaces = namespacesOfNamespaceUser(stores);
+  const kubeconfigEntry: KubeconfigCluster = { name, server: url, caPem: certificates.caPem, credentials: authenticator.credentials, namespaceUserNamespace: namespaceUserNamespaces[0] ?? 'default' };
+  const yaml = kubeconfigYaml([kubeconfigEntry]);
+  const { kubeconfigPath, tempDir } = await writeKubeconfig(options.kubeconfigOut, yaml, 'kubelive-demo-');
   simulation.start();
 
   let stopped: Promise<void> | undefined;
@@ -180,6 +204,8 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     kubeconfigYaml: yaml,
     token,
     caPem: certificates.caPem,
+    kubeconfigEntry,
+    users: { contexts: demoContexts(name), namespaceUserNamespaces, credentials: authenticator.credentials },
     faults: {
       set: (f) => faults.set(f),
       clear: () => faults.clear(),
@@ -205,6 +231,66 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        if (tempDir) await rm(tempDir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Several demo clusters behind one kubeconfig: a context per cluster (and per user of each). */
+export interface DemoClusters {
+  readonly clusters: readonly DemoCluster[];
+  readonly kubeconfigPath: string;
+  readonly kubeconfigYaml: string;
+  /** The admin context of each cluster, in order: `kubelive-demo`, `kubelive-demo-2`, … */
+  readonly contexts: readonly string[];
+  stop(): Promise<void>;
+}
+
+/** How the n-th cluster's size compares with the first's, so a view across them shows clusters that differ. */
+const sizeFactors = [1, 0.4, 2.5, 0.15, 1.6] as const;
+
+/**
+ * Starts `count` demo clusters (1 to 10) of different sizes (the first as the options say, the
+ * others smaller or larger, each with its own seed) and writes one kubeconfig holding all of them:
+ * `kubelive-demo` (current), `kubelive-demo-2`, … with their users' contexts beside each.
+ */
+export async function startDemoClusters(count: number, options: DemoClusterOptions = {}): Promise<DemoClusters> {
+  checkCount('demo clusters', count, 1, 10);
+  const basePods = options.pods ?? defaults.pods;
+  const baseNodes = options.nodes ?? defaults.nodes;
+  const clusters: DemoCluster[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const factor = sizeFactors[i % sizeFactors.length] ?? 1;
+      clusters.push(
+        await startDemoCluster({
+          ...options,
+          kubeconfigOut: undefined,
+          port: i === 0 ? options.port : 0,
+          name: clusterNameAt(i),
+          seed: (options.seed ?? defaults.seed) + i,
+          pods: Math.min(limits.pods, Math.round(basePods * factor)),
+          nodes: Math.max(1, Math.min(limits.nodes, Math.round(baseNodes * factor))),
+        }),
+      );
+    }
+  } catch (error) {
+    await Promise.all(clusters.map((c) => c.stop()));
+    throw error;
+  }
+  const yaml = kubeconfigYaml(clusters.map((c) => c.kubeconfigEntry));
+  const { kubeconfigPath, tempDir } = await writeKubeconfig(options.kubeconfigOut, yaml, 'kubelive-demos-');
+  let stopped: Promise<void> | undefined;
+  return {
+    clusters,
+    kubeconfigPath,
+    kubeconfigYaml: yaml,
+    contexts: clusters.map((_, i) => clusterNameAt(i)),
+    stop() {
+      stopped ??= (async () => {
+        await Promise.all(clusters.map((c) => c.stop()));
         if (tempDir) await rm(tempDir, { recursive: true, force: true });
       })();
       return stopped;

@@ -2,7 +2,9 @@
  * The demo cluster's API server: routes Kubernetes REST paths to the stores, the simulation's
  * controllers, metrics and logs; speaks discovery, lists (with paging, selectors and Tables),
  * watches, patches and Status errors; and hosts the loopback-only fault control surface under
- * `/_demo/`. Every request is authenticated with the bearer token but that one. What is served
+ * `/_demo/`. Every request but those is authenticated by its bearer token (users.ts) and authorized
+ * by RBAC from the stored roles and bindings (rbac.ts), and the access reviews are answered from
+ * the same rules (reviews.ts). What is served
  * is the Registry's: built-in kinds and the kinds of established CRDs, each created, read,
  * watched, changed and deleted the same way unless the simulation drives it.
  */
@@ -24,7 +26,7 @@ import type { ResourceInfo } from './resources.js';
 import { apiVersionOf, crdResourceKey, isSimulated, resourceKey } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { Simulation } from './simulation.js';
-import { alreadyExists, ApiError, badRequest, conflict, forbidden, notFound } from './status.js';
+import { alreadyExists, ApiError, badRequest, conflict, notFound } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
 import type { Stores } from './stores.js';
 import { tableWatchEncoder, toTable } from './table.js';
@@ -38,7 +40,6 @@ import {
   parseJson,
   parseRevision,
   readBody,
-  sameToken,
   sendError,
   sendJson,
   tableMediaType,
@@ -47,6 +48,10 @@ import {
   writeList,
 } from './http.js';
 import { checkedUpdate, isReplicas } from './writes.js';
+import type { Authorizer, RequestAttributes, UserInfo } from './rbac.js';
+import { forbiddenError } from './rbac.js';
+import { accessReviewResource, answerReview } from './reviews.js';
+import type { Authenticator } from './users.js';
 import { evictPod, parseEviction } from './eviction.js';
 
 export interface ApiServerContext {
@@ -56,7 +61,10 @@ export interface ApiServerContext {
   simulation: Simulation;
   faults: Faults;
   metrics: MetricsClock;
-  token: string;
+  /** Who a bearer token is, and the expiring tokens the credential plugin is issued. */
+  authenticator: Authenticator;
+  /** RBAC over the stored roles and bindings, asked on every request. */
+  authorizer: Authorizer;
   /** host:port as clients reach it, for /api's serverAddressByClientCIDRs. */
   serverAddress: () => string;
   bookmarkIntervalMs: number;
@@ -173,21 +181,30 @@ export class ApiServer {
     const counted = `${req.method ?? 'GET'} ${url.pathname}`;
     this.requestCounts.set(counted, (this.requestCounts.get(counted) ?? 0) + 1);
 
-    const auth = String(req.headers.authorization ?? '');
-    if (!auth.startsWith('Bearer ') || !sameToken(auth.slice('Bearer '.length).trim(), this.ctx.token)) {
+    const user = this.ctx.authenticator.authenticate(req.headers.authorization);
+    if (!user) {
+      req.resume();
       throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     }
     const method = req.method ?? 'GET';
+    const path = '/' + segments.join('/');
+    const review = accessReviewResource(segments);
+    if (review) {
+      this.authorize(req, user, { resourceRequest: true, verb: method === 'POST' ? 'create' : method.toLowerCase(), group: 'authorization.k8s.io', resource: review });
+      return answerReview(req, res, review, user, this.ctx.authorizer);
+    }
     if (segments[0] === 'api' || segments[0] === 'apis') {
       const request = this.parseResourcePath(segments);
       if (request === 'discovery') {
+        this.authorize(req, user, { resourceRequest: false, verb: method.toLowerCase(), path });
         await this.slowDown(undefined);
         return this.discovery(req, method, segments, res);
       }
-      return this.resource(req, res, url.searchParams, request);
+      this.authorize(req, user, attributesOf(method, url.searchParams, request, segments[segments[0] === 'api' ? 2 : 3] === 'watch'));
+      return this.resource(req, res, url.searchParams, request, user);
     }
+    this.authorize(req, user, { resourceRequest: false, verb: method.toLowerCase(), path });
     if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
-    const path = '/' + segments.join('/');
     if (path === '/version') return sendJson(res, 200, versionInfo);
     if (path === '/openapi/v2') {
       if (!String(req.headers.accept ?? '').includes('protobuf')) return sendJson(res, 200, openApiV2Json(this.ctx.registry));
@@ -206,6 +223,14 @@ export class ApiServer {
       return;
     }
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  /** RBAC's answer for the request, or the 403 kube-apiserver words for it (the body unread, as a refused request's is). */
+  private authorize(req: IncomingMessage, user: UserInfo, attributes: RequestAttributes): void {
+    const decision = this.ctx.authorizer.authorize(user, attributes);
+    if (decision.allowed) return;
+    req.resume();
+    throw forbiddenError(user, attributes, decision.reason);
   }
 
   private discovery(req: IncomingMessage, method: string, segments: string[], res: ServerResponse): void {
@@ -269,7 +294,7 @@ export class ApiServer {
     if (slow?.ms) await delay(slow.ms);
   }
 
-  private async resource(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
+  private async resource(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, user: UserInfo): Promise<void> {
     const { info } = r;
     const method = req.method ?? 'GET';
     const isWatch = method === 'GET' && r.name === undefined && (boolParam(q, 'watch') || req.url?.includes('/watch/') === true);
@@ -277,7 +302,7 @@ export class ApiServer {
     await this.slowDown(info);
     const faults = this.ctx.faults;
     const key = resourceKey(info);
-    if (faults.find('forbid', info.plural, key)) throw forbidden(info.plural, info.group, verb, r.namespace);
+    if (faults.find('forbid', info.plural, key)) throw forbiddenError(user, { resourceRequest: true, verb, group: info.group, resource: info.plural, namespace: r.namespace });
     if (info.computed && faults.find('stop-metrics', info.plural, key)) {
       throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request (get ' + info.plural + '.metrics.k8s.io)');
     }
@@ -698,10 +723,23 @@ export class ApiServer {
     req.on('close', () => clearInterval(timer));
   }
 
+  /**
+   * POST /_demo/token: the credential plugin trades the rotating user's refresh secret (its bearer
+   * token here) for a token that expires, as an identity provider's token endpoint would.
+   */
+  private issueToken(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', '/_demo/token supports POST');
+    const issued = this.ctx.authenticator.issue(req.headers.authorization);
+    if (!issued) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    sendJson(res, 200, issued);
+  }
+
   /** The loopback-only control surface: GET lists faults, POST sets one, DELETE clears all. */
   private async control(req: IncomingMessage, res: ServerResponse, segments: string[]): Promise<void> {
     if (!isLoopback(req.socket.remoteAddress)) throw new ApiError(403, 'Forbidden', 'the /_demo control surface answers only loopback clients');
-    if (segments.length !== 2 || segments[1] !== 'faults') throw new ApiError(404, 'NotFound', 'known control paths: /_demo/faults');
+    if (segments.length === 2 && segments[1] === 'token') return this.issueToken(req, res);
+    if (segments.length !== 2 || segments[1] !== 'faults') throw new ApiError(404, 'NotFound', 'known control paths: /_demo/faults, /_demo/token');
     const faults = this.ctx.faults;
     switch (req.method) {
       case 'GET':
@@ -716,6 +754,38 @@ export class ApiServer {
         throw new ApiError(405, 'MethodNotAllowed', '/_demo/faults supports GET, POST and DELETE');
     }
   }
+}
+
+/**
+ * The authorization attributes kube-apiserver's RequestInfo gives a resource request: the verb
+ * from the method (a GET without a name is a list or a watch, a DELETE without one a
+ * deletecollection), a list or watch narrowed to `metadata.name=X` names X, and a namespace
+ * object is in its own namespace.
+ */
+function attributesOf(method: string, q: URLSearchParams, r: ResourceRequest, legacyWatchPath: boolean): RequestAttributes {
+  let verb: string;
+  let name = r.name;
+  if (method === 'GET' || method === 'HEAD') {
+    if (name === undefined) {
+      verb = boolParam(q, 'watch') || legacyWatchPath ? 'watch' : 'list';
+      const exact = /^metadata\.name==?([^,]+)$/.exec(q.get('fieldSelector') ?? '');
+      if (exact?.[1] && isValidName(exact[1])) name = exact[1];
+    } else verb = 'get';
+  } else if (method === 'POST') verb = 'create';
+  else if (method === 'PUT') verb = 'update';
+  else if (method === 'PATCH') verb = 'patch';
+  else if (method === 'DELETE') verb = name === undefined ? 'deletecollection' : 'delete';
+  else verb = method.toLowerCase();
+  const namespace = r.namespace ?? (r.info.group === '' && r.info.plural === 'namespaces' ? r.name : undefined);
+  return {
+    resourceRequest: true,
+    verb,
+    group: r.info.group,
+    resource: r.info.plural,
+    ...(r.subresource !== undefined ? { subresource: r.subresource } : {}),
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(name !== undefined ? { name } : {}),
+  };
 }
 
 interface DeleteRequest {

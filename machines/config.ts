@@ -46,6 +46,10 @@ export interface KubeliveConfig {
   readonly apiWriteTimeoutMs: number;
   /** Backend: a watch or log follow must get its response headers within this; after that it is long-lived. */
   readonly watchStartTimeoutMs: number;
+  /** Backend: a drain gives up on the pods its PodDisruptionBudgets still hold back after this long. */
+  readonly drainTimeoutMs: number;
+  /** Backend: a drain asks again this long after an eviction a PodDisruptionBudget refused (429). */
+  readonly drainRetryMs: number;
 }
 
 const minute = 60_000;
@@ -89,6 +93,10 @@ export const defaultConfig: KubeliveConfig = {
   apiWriteTimeoutMs: 30_000,
   // A watch answers with headers at once; 15 s leaves room for a slow TLS handshake.
   watchStartTimeoutMs: 15_000,
+  // kubectl drain waits for ever by default; a dashboard reports what is still held back after
+  // two minutes (an operator can drain again), asking again every 5 s as kubectl does.
+  drainTimeoutMs: 2 * minute,
+  drainRetryMs: 5_000,
 };
 
 export type ConfigOverrides = Partial<Omit<KubeliveConfig, 'snapshotPollIntervalMs'>> & {
@@ -142,6 +150,8 @@ export function configProblems(config: KubeliveConfig): string[] {
     'apiReadTimeoutMs',
     'apiWriteTimeoutMs',
     'watchStartTimeoutMs',
+    'drainTimeoutMs',
+    'drainRetryMs',
   ] as const;
   for (const name of intervals) checkInterval(name, config[name], problems);
   if (!Number.isInteger(config.hysteresisCount) || config.hysteresisCount < 1 || config.hysteresisCount > 1000) {

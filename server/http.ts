@@ -30,6 +30,7 @@ import {
 import { isDomain, isResourceDomain, resourceDomain, scopeProblem } from '../machines/domains.js';
 import type { KubeliveConfig } from '../machines/config.js';
 import { isLoopbackAddress, type Refusal } from './requestPolicy.js';
+import { ActionRunner, actionNames, isActionName } from './actions.js';
 import type { GenerationCounter } from './cache.js';
 import { parseFaultRequest, type StreamFaults } from './faults.js';
 import { PreviousLogError, readPreviousLog } from './logsPrevious.js';
@@ -202,6 +203,7 @@ interface HttpState {
   peerRefusals: number;
   readonly counts: CountCache;
   readonly reveals: RateBucket;
+  readonly actions: ActionRunner;
 }
 
 /** A token bucket: `burst` at once, refilled at `perSecond`. */
@@ -246,6 +248,7 @@ export function createRequestHandler(context: HttpContext) {
     peerRefusals: 0,
     counts: new CountCache(context.client, { ttlMs: countTtlMs, concurrency: countConcurrency }),
     reveals: new RateBucket(revealBurst, revealsPerSecond),
+    actions: new ActionRunner(context.client, () => context.config),
   };
   return (request: IncomingMessage, response: ServerResponse): void => {
     const peer = request.socket.remoteAddress ?? '';
@@ -295,8 +298,11 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
     return sendJson(response, 200, await metrics(context, domain, url.searchParams.get('scope') ?? ''));
   }
   if (method === 'POST' && area === 'nodes' && rest.length === 2 && (rest[1] === 'cordon' || rest[1] === 'uncordon')) {
-    return cordon(context, response, rest[0]!, rest[1] === 'cordon');
+    // The first action's own route, kept for scripts: the same action, answered with the node's name too.
+    const answer = await state.actions.run(rest[1], { node: rest[0] });
+    return sendJson(response, answer.status, { name: rest[0], ...answer.body });
   }
+  if (area === 'actions') return actionRoute(state.actions, request, response, method, rest, url.searchParams);
   if (method === 'GET' && area === 'object' && (rest.length === 2 || rest.length === 3)) {
     return wholeObject(context, response, rest);
   }
@@ -327,6 +333,7 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
         peers: state.perPeer.size,
         countLists: state.counts.requests,
         secretRevealsRefused: state.reveals.refused,
+        actions: state.actions.counts,
       },
       memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
     });
@@ -549,14 +556,23 @@ export async function readFromApi(
   return { rows, resourceVersion: versions.join(','), columns };
 }
 
-async function cordon(context: HttpContext, response: ServerResponse, name: string, unschedulable: boolean): Promise<void> {
-  const node = await context.client.requestJson<{ metadata?: { resourceVersion?: string }; spec?: { unschedulable?: boolean } }>(
-    'PATCH',
-    objectPath(resourceSpecs.nodes, name),
-    // The same patch `kubectl cordon` sends.
-    { body: { spec: { unschedulable } }, contentType: 'application/strategic-merge-patch+json' },
-  );
-  sendJson(response, 200, { name, unschedulable: node.spec?.unschedulable === true, resourceVersion: node.metadata?.resourceVersion ?? '' });
+/**
+ * `GET /api/v1/actions`: the cluster actions act on and what they are; `GET
+ * /api/v1/actions/drain-plan?node=`: the pods a drain would evict; `POST /api/v1/actions/NAME`
+ * with a JSON body naming the object: the action (server/actions.ts). A POST, so requestPolicy
+ * refuses it from any page but the dashboard's own.
+ */
+async function actionRoute(actions: ActionRunner, request: IncomingMessage, response: ServerResponse, method: string, rest: string[], params: URLSearchParams): Promise<void> {
+  if (method === 'GET' && rest.length === 0) return sendJson(response, 200, { ...actions.cluster(), actions: actionNames });
+  if (method === 'GET' && rest.length === 1 && rest[0] === 'drain-plan') {
+    const answer = await actions.drainPlan(params.get('node') ?? '');
+    return sendJson(response, answer.status, answer.body, { 'Cache-Control': 'no-store' });
+  }
+  if (method === 'POST' && rest.length === 1 && isActionName(rest[0]!)) {
+    const answer = await actions.run(rest[0], await readJsonBody(request));
+    return sendJson(response, answer.status, answer.body, { 'Cache-Control': 'no-store' });
+  }
+  throw new HttpError(404, 'not-found', `no action ${method} /api/v1/actions/${rest.join('/')}: POST one of ${actionNames.join(', ')}`);
 }
 
 /** `GET /api/v1/object/:resource/:name` or `/api/v1/object/:resource/:namespace/:name`: one whole object. */

@@ -22,6 +22,8 @@ export class KubeApiError extends Error {
     readonly path: string,
     /** The Kubernetes Status `reason` (`Expired`, `Forbidden`, `NotFound`, ...) when the server sent one. */
     readonly reason?: string,
+    /** The Status as the server worded it: its `message` and the messages of its `details.causes`, for showing a refusal in its own words. */
+    readonly said?: { readonly message: string; readonly causes: readonly string[] },
   ) {
     super(message);
     this.name = 'KubeApiError';
@@ -436,12 +438,15 @@ function readBody(response: http.IncomingMessage, maxBytes: number, method: stri
 function errorFromBody(status: number, text: string, method: string, path: string): KubeApiError {
   let message = text.slice(0, 300) || http.STATUS_CODES[status] || 'error';
   let reason: string | undefined;
+  let causes: string[] = [];
   try {
-    const parsed = JSON.parse(text) as { message?: unknown; reason?: unknown };
+    const parsed = JSON.parse(text) as { message?: unknown; reason?: unknown; details?: { causes?: unknown } };
     if (typeof parsed.message === 'string') message = parsed.message;
     if (typeof parsed.reason === 'string') reason = parsed.reason;
+    const listed = parsed.details?.causes;
+    if (Array.isArray(listed)) causes = listed.map((c: { message?: unknown }) => c?.message).filter((m): m is string => typeof m === 'string');
   } catch {
     // not a Status object: keep the text
   }
-  return new KubeApiError(`${method} ${path}: ${status} ${message}`, status, method, path, reason);
+  return new KubeApiError(`${method} ${path}: ${status} ${message}`, status, method, path, reason, { message, causes });
 }
