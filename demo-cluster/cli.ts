@@ -13,7 +13,7 @@ import type { DemoClusterOptions } from './index.js';
 const usage = `Usage:
   kubelive demo-cluster [--port P] [--host H] [--kubeconfig-out FILE] [--nodes N] [--pods N]
                         [--namespaces N] [--churn EVENTS_PER_S] [--seed S] [--metrics-resolution 15s]
-                        [--bookmark-interval 60s] [--history-window 75s] [--no-metrics] [--token-lifetime 1m]
+                        [--bookmark-interval 60s] [--history-window 75s] [--no-metrics] [--token-lifetime 1m] [--scenarios]
   kubelive demo-cluster fault NAME [--resource PLURAL[.GROUP]] [--ms N] --server URL [--kubeconfig FILE]
   kubelive demo-cluster fault clear --server URL
   kubelive demo-cluster fault list --server URL
@@ -22,7 +22,8 @@ Serves a Kubernetes-API-compatible cluster with simulated workloads over HTTPS o
 a kubeconfig for it, and runs until interrupted. Defaults: port 0 (any free port), ${defaults.nodes} nodes,
 ${defaults.pods} pods, ${defaults.namespaces} namespaces, churn ${defaults.churn}, seed ${defaults.seed}, metrics resolution 15s,
 a bookmark every 60s and 75s of watch history (as kube-apiserver's watch cache). --no-metrics serves
-no metrics.k8s.io at all, as a cluster without metrics-server.
+no metrics.k8s.io at all, as a cluster without metrics-server. --scenarios adds the troubleshooting
+namespace: pods, workloads and nodes in each kind of trouble kubectl reports.
 
 The kubeconfig has a context per demo user: kubelive-demo (admin), kubelive-demo-jane (two
 namespaces), kubelive-demo-viewer (read-only) and kubelive-demo-rotating, whose token expires
@@ -72,6 +73,7 @@ function parseServeOptions(argv: string[]): DemoClusterOptions {
       'history-window': { type: 'string' },
       'no-metrics': { type: 'boolean' },
       'token-lifetime': { type: 'string' },
+      scenarios: { type: 'boolean' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -108,6 +110,7 @@ function parseServeOptions(argv: string[]): DemoClusterOptions {
   if (values['no-metrics']) options.metrics = false;
   const tokenLifetimeMs = durationFlag('token-lifetime', values['token-lifetime']);
   if (tokenLifetimeMs !== undefined) options.tokenLifetimeMs = tokenLifetimeMs;
+  if (values.scenarios) options.scenarios = true;
   return options;
 }
 

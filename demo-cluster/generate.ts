@@ -7,15 +7,18 @@
 import { ContentSeeder } from './contentSeed.js';
 import { completePod, makeNamespace, makeNode, makePendingPod, makeReplicaSet, makeWorkloadMeta, restartContainer, schedulePod, startPod, templateSpec } from './objects.js';
 import type { PodTemplate } from './objects.js';
-import type { Random } from './random.js';
+import { Random } from './random.js';
 import type { KubeObject } from './store.js';
 import { objectKey } from './store.js';
+import { buildTroubleshooting, putUnderMemoryPressure } from './troubleshooting.js';
 import { deploymentStatus, isPodReady, podTemplateOf, replicaStatus } from './workloadStatus.js';
 
 export interface ClusterSize {
   nodes: number;
   pods: number;
   namespaces: number;
+  /** Add the troubleshooting scenario (troubleshooting.ts): pods, workloads and nodes in each kind of trouble, beyond the pod budget. */
+  scenarios?: boolean;
 }
 
 const appNamespaces = ['shop', 'payments', 'monitoring', 'data', 'batch', 'search', 'auth', 'media', 'analytics', 'edge'];
@@ -123,7 +126,16 @@ export class ClusterBuilder {
     }
 
     if (this.content) new ContentSeeder(this.content, this.now).seed(built, this.nodeIPs.get('demo-control-plane') ?? '10.0.0.2');
+    if (this.options.scenarios) this.addTroubleshooting(built, nodes);
     return built;
+  }
+
+  /** The scenario's pods run on the last worker, which is under memory pressure (its evicted pods say why). */
+  private addTroubleshooting(built: Built, nodes: KubeObject[]): void {
+    const node = nodes[nodes.length - 1] as KubeObject;
+    putUnderMemoryPressure(node, this.iso(1800_000));
+    const scenario = buildTroubleshooting(new Random(this.random.int(1, 2 ** 30)), (ago = 0) => this.iso(ago), node.metadata.name, this.nodeIPs.get(node.metadata.name) ?? '10.0.0.2');
+    for (const [resource, objects] of scenario) built.addAll(resource, objects);
   }
 
   private template(name: string, image: string, extraLabels: Record<string, string> = {}, tolerateControlPlane = false): PodTemplate {

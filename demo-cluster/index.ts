@@ -55,6 +55,13 @@ export interface DemoClusterOptions {
    * cache is switched off (`--watch-cache-sizes=pods#0`) is watched straight from etcd.
    */
   bookmarks?: boolean;
+  /**
+   * Add the `troubleshooting` namespace: pods in each state kubectl prints (CrashLoopBackOff,
+   * Init:0/2, OOMKilled, Evicted, Terminating, ...), a paused and a stuck Deployment, failed and
+   * suspended Jobs, a node under memory pressure and a lost node (troubleshooting.ts). Default off,
+   * so the sizes asked for are exact.
+   */
+  scenarios?: boolean;
   /** How long a token issued to the rotating user (through the credential plugin) lives; default a minute, at least 1 s. */
   tokenLifetimeMs?: number;
   /** The kubeconfig's name for this cluster; default `kubelive-demo`. Its users' contexts are named after it. */
@@ -140,7 +147,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
   const historyWindowMs = options.historyWindowMs ?? defaults.historyWindowMs;
   if (!Number.isFinite(historyWindowMs) || historyWindowMs < 1000) throw new RangeError(`the history window must be at least 1s; got ${historyWindowMs} ms`);
   const stores = new Stores(options.watchWindow, historyWindowMs);
-  const simulation = new Simulation(stores, { nodes, pods, namespaces, seed: options.seed ?? defaults.seed, churn });
+  const simulation = new Simulation(stores, { nodes, pods, namespaces, seed: options.seed ?? defaults.seed, churn, scenarios: options.scenarios ?? false });
   const servesMetrics = options.metrics ?? true;
   const registry = new Registry(stores, { servesMetrics });
   simulation.generate();

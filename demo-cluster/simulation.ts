@@ -14,6 +14,7 @@ import { Random } from './random.js';
 import type { Change, KubeObject } from './store.js';
 import { keyOf, objectKey } from './store.js';
 import type { Stores } from './stores.js';
+import { crashLoopStep, scenarioNamespace } from './troubleshooting.js';
 import { deploymentStatus, isPodReady, podTemplateOf, replicaStatus } from './workloadStatus.js';
 
 export interface SimulationOptions {
@@ -23,6 +24,8 @@ export interface SimulationOptions {
   seed: number;
   /** Simulated changes per second; 0 = none. */
   churn: number;
+  /** The troubleshooting namespace (troubleshooting.ts); its pods keep their trouble, churn leaves them alone. */
+  scenarios?: boolean;
 }
 
 /** Events kept at most; older ones are deleted, as the event TTL does on a real cluster. */
@@ -32,6 +35,8 @@ const tickMs = 100;
 const contentChurnShare = 0.1;
 /** Empty old ReplicaSets kept per deployment (a real cluster keeps revisionHistoryLimit, 10). */
 const revisionHistoryKept = 3;
+/** How long the scenario's crash-looping container stays in each state of its cycle. */
+const crashLoopStepMs = 5000;
 
 interface Controller {
   kind: 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job';
@@ -476,6 +481,7 @@ export class Simulation {
 
   start(): void {
     if (this.options.churn <= 0 || this.churnTimer) return;
+    if (this.options.scenarios) this.cycleCrashLoop();
     this.churnTimer = setInterval(() => {
       this.churnBudget += (this.options.churn * tickMs) / 1000;
       // A stalled event loop must not turn into a burst of thousands of changes.
@@ -529,7 +535,18 @@ export class Simulation {
 
   private randomPod(): KubeObject | undefined {
     if (this.podKeys.length === 0) return undefined;
-    return this.stores.pods.getByKey(this.random.pick(this.podKeys));
+    const pod = this.stores.pods.getByKey(this.random.pick(this.podKeys));
+    // The scenario's pods are there to stay in their state; churn would heal or replace them.
+    return pod?.metadata.namespace === scenarioNamespace ? undefined : pod;
+  }
+
+  /** The scenario's crash loop goes round (back-off, run, exit 1, back-off) every few seconds while churn runs. */
+  private cycleCrashLoop(): void {
+    this.later(crashLoopStepMs, () => {
+      const pod = this.stores.pods.mutate(scenarioNamespace, 'crashloop', (d) => crashLoopStep(d, this.iso()));
+      if (pod) this.recordEvent(pod, 'Warning', 'BackOff', 'Back-off restarting failed container crashloop in pod crashloop', 'kubelet');
+      this.cycleCrashLoop();
+    });
   }
 
   private replaceRandomPod(): void {

@@ -8,31 +8,8 @@ import { ageColumn, humanAge, nameColumn, spec, status, type Any, type Column } 
 import { evaluate, parseJsonPath, printed, type JsonPath } from './jsonpath.js';
 import { extraPrinters } from './kinds.js';
 import type { CustomResourceInfo, PrinterColumn, ResourceInfo } from './resources.js';
+import { jobStatus, nodeStatus, printPod } from './podPrinter.js';
 import type { KubeObject } from './store.js';
-
-function podStatusReason(o: KubeObject): string {
-  if (o.metadata.deletionTimestamp) return 'Terminating';
-  const st = status(o);
-  let reason: string = st.reason ?? st.phase ?? 'Unknown';
-  for (const c of (st.containerStatuses ?? []) as Any[]) {
-    if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
-    else if (c.state?.terminated?.reason && st.phase !== 'Running') reason = c.state.terminated.reason;
-  }
-  return reason;
-}
-
-function containerCounts(o: KubeObject): { ready: number; total: number; restarts: number } {
-  const statuses = (status(o).containerStatuses ?? []) as Any[];
-  const total = ((spec(o).containers ?? []) as Any[]).length;
-  return { ready: statuses.filter((c) => c.ready).length, total, restarts: statuses.reduce((n, c) => n + Number(c.restartCount ?? 0), 0) };
-}
-
-function nodeStatus(o: KubeObject): string {
-  const ready = ((status(o).conditions ?? []) as Any[]).find((c) => c.type === 'Ready');
-  const parts = [ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown'];
-  if (spec(o).unschedulable === true) parts.push('SchedulingDisabled');
-  return parts.join(',');
-}
 
 function nodeRoles(o: KubeObject): string {
   const roles = Object.keys(o.metadata.labels ?? {})
@@ -63,14 +40,14 @@ const ageThenTemplate = [ageColumn, containerNames, containerImages, selectorCol
 const columnsByKind: Record<string, Column[]> = {
   Pod: [
     nameColumn,
-    { name: 'Ready', type: 'string', description: 'The aggregate readiness state of this pod for accepting traffic.', cell: (o) => `${containerCounts(o).ready}/${containerCounts(o).total}` },
-    { name: 'Status', type: 'string', description: 'The aggregate status of the containers in this pod.', cell: podStatusReason },
-    { name: 'Restarts', type: 'string', description: 'The number of times the containers in this pod have been restarted.', cell: (o) => String(containerCounts(o).restarts) },
+    { name: 'Ready', type: 'string', description: 'The aggregate readiness state of this pod for accepting traffic.', cell: (o, now) => printPod(o, now).ready },
+    { name: 'Status', type: 'string', description: 'The aggregate status of the containers in this pod.', cell: (o, now) => printPod(o, now).status },
+    { name: 'Restarts', type: 'string', description: 'The number of times the containers in this pod have been restarted.', cell: (o, now) => printPod(o, now).restarts },
     ageColumn,
     { name: 'IP', type: 'string', priority: 1, description: 'IP address allocated to the pod.', cell: (o) => status(o).podIP ?? '<none>' },
     { name: 'Node', type: 'string', priority: 1, description: 'Name of the Node the Pod is assigned to.', cell: (o) => spec(o).nodeName ?? '<none>' },
-    { name: 'Nominated Node', type: 'string', priority: 1, description: 'Node the Pod is nominated to.', cell: () => '<none>' },
-    { name: 'Readiness Gates', type: 'string', priority: 1, description: 'Pod readiness gates.', cell: () => '<none>' },
+    { name: 'Nominated Node', type: 'string', priority: 1, description: 'Node the Pod is nominated to.', cell: (o) => status(o).nominatedNodeName || '<none>' },
+    { name: 'Readiness Gates', type: 'string', priority: 1, description: 'Pod readiness gates.', cell: (o, now) => printPod(o, now).readinessGates },
   ],
   Node: [
     nameColumn,
@@ -119,9 +96,9 @@ const columnsByKind: Record<string, Column[]> = {
   ],
   Job: [
     nameColumn,
-    { name: 'Status', type: 'string', description: 'Status of the job.', cell: (o) => (status(o).succeeded ? 'Complete' : 'Running') },
+    { name: 'Status', type: 'string', description: 'Status of the job.', cell: jobStatus },
     { name: 'Completions', type: 'string', description: 'Desired and successful completions.', cell: (o) => `${status(o).succeeded ?? 0}/${spec(o).completions ?? 1}` },
-    { name: 'Duration', type: 'string', description: 'Time the job took.', cell: (o) => (status(o).completionTime ? humanAge(Date.parse(status(o).completionTime) - Date.parse(status(o).startTime)) : '') },
+    { name: 'Duration', type: 'string', description: 'Time the job took.', cell: (o, now) => (!status(o).startTime ? '' : humanAge((status(o).completionTime ? Date.parse(status(o).completionTime) : now) - Date.parse(status(o).startTime))) },
     ageColumn,
   ],
   CronJob: [

@@ -6,7 +6,7 @@
 import type { DemoCluster, DemoClusterOptions } from '../demo-cluster/index.js';
 
 /** What `serve` passes through to the demo cluster (`--nodes --pods --churn --seed`). */
-export type DemoOptions = Pick<DemoClusterOptions, 'nodes' | 'pods' | 'churn' | 'seed'>;
+export type DemoOptions = Pick<DemoClusterOptions, 'nodes' | 'pods' | 'churn' | 'seed' | 'scenarios'>;
 
 /** The running demo cluster: its URL and kubeconfig, its faults, its state, `stop()`. */
 export type DemoHandle = DemoCluster;

@@ -124,6 +124,8 @@ function endedAs(terminated: any, prefix: string): string {
 export function podStatus(object: KubeObject): string {
   const phase = str(object.status?.phase, 'Unknown');
   let reason = str(object.status?.reason) || phase;
+  // A pod held back by scheduling gates says so rather than a bare Pending.
+  if (arr(object.status?.conditions).some((c) => c?.type === 'PodScheduled' && c?.reason === 'SchedulingGated')) reason = 'SchedulingGated';
   const sidecars = sidecarNames(object);
   const initTotal = arr(object.spec?.initContainers).length;
   let initializing = false;
@@ -161,17 +163,28 @@ export function podStatus(object: KubeObject): string {
   return reason;
 }
 
+/**
+ * READY as kubectl counts it: containers that are running and ready, over all containers, where a
+ * sidecar (a restartable init container) counts as one of them once it has started.
+ */
+function readyText(object: KubeObject): string {
+  const sidecars = sidecarNames(object);
+  const isUp = (s: any): boolean => s?.ready === true && s?.state?.running !== undefined;
+  const readySidecars = arr(object.status?.initContainerStatuses).filter((s) => sidecars.has(str(s?.name)) && s?.started === true && s?.ready === true).length;
+  const readyMain = arr(object.status?.containerStatuses).filter(isUp).length;
+  return `${readySidecars + readyMain}/${arr(object.spec?.containers).length + sidecars.size}`;
+}
+
 export function podRow(object: KubeObject): PodRow {
   const statuses = arr(object.status?.containerStatuses);
   const containers = arr(object.spec?.containers).map((c) => str(c?.name));
-  const readyCount = statuses.filter((s) => s?.ready === true).length;
   const restarts = statuses.reduce((sum, s) => sum + num(s?.restartCount), 0);
   return {
     ...base(object),
     namespace: str(object.metadata?.namespace),
     phase: str(object.status?.phase, 'Unknown'),
     status: podStatus(object),
-    ready: `${readyCount}/${containers.length || statuses.length}`,
+    ready: readyText(object),
     restarts,
     nodeName: typeof object.spec?.nodeName === 'string' ? object.spec.nodeName : null,
     owner: controllerOf(object),

@@ -67,8 +67,17 @@ test.each([
   ],
   ['a pod being deleted', pod({ phase: 'Running', containerStatuses: [{ name: 'app', ready: true, state: running }] }, {}, { deletionTimestamp: '2026-11-30T10:00:00Z' }), 'Terminating'],
   ['a finished pod being deleted keeps its end state', pod({ phase: 'Succeeded', containerStatuses: [{ name: 'app', state: terminated(0, 'Completed') }] }, {}, { deletionTimestamp: '2026-11-30T10:00:00Z' }), 'Completed'],
+  ['a pod held by scheduling gates', pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] }), 'SchedulingGated'],
   ['a pod on a lost node being deleted', pod({ phase: 'Running', reason: 'NodeLost' }, {}, { deletionTimestamp: '2026-11-30T10:00:00Z' }), 'Unknown'],
 ])('%s reads %s', (_what, object, expected) => {
   expect(podStatus(object)).toBe(expected);
   expect(podRow(object).status).toBe(expected);
+});
+
+test('READY counts a started sidecar with the main containers, and only containers that run', () => {
+  const object = pod(
+    { phase: 'Running', initContainerStatuses: [{ name: 'proxy', started: true, ready: true, state: running }], containerStatuses: [{ name: 'app', ready: true, state: running }, { name: 'job', ready: false, state: terminated(0, 'Completed') }] },
+    { initContainers: [{ name: 'proxy', restartPolicy: 'Always' }], containers: [{ name: 'app' }, { name: 'job' }] },
+  );
+  expect(podRow(object).ready).toBe('2/3');
 });

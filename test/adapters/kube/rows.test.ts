@@ -23,7 +23,7 @@ describe('row projections', () => {
     const row = podRow({
       metadata: { name: 'p', namespace: 'ns', uid: 'u', resourceVersion: '1', ownerReferences: [{ kind: 'ReplicaSet', name: 'web-5d', uid: 'rs', controller: true }] },
       spec: { nodeName: 'n1', containers: [{ name: 'a' }, { name: 'b' }] },
-      status: { phase: 'Running', containerStatuses: [{ ready: true, restartCount: 2 }, { ready: false, restartCount: 1 }] },
+      status: { phase: 'Running', containerStatuses: [{ ready: true, restartCount: 2, state: { running: {} } }, { ready: false, restartCount: 1 }] },
     });
     expect(row).toMatchObject({ ready: '1/2', restarts: 3, nodeName: 'n1', phase: 'Running', owner: { kind: 'ReplicaSet', name: 'web-5d', uid: 'rs' }, containers: ['a', 'b'] });
   });

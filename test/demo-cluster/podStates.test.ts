@@ -1,0 +1,69 @@
+/**
+ * Every pod state the demo's troubleshooting scenario produces, read two ways that share no code:
+ * kubectl's printed STATUS (the demo's Table printer follows kube-apiserver's printPod) and
+ * kubelive's own row status (adapters/kube/rows.ts) over the same pod read from the API. They must
+ * agree for each pod, under each kubectl version installed.
+ */
+import { podRow, type KubeObject } from '../../adapters/kube/rows.js';
+import { startDemoCluster, type DemoCluster } from '../../demo-cluster/index.js';
+import { call, kubectl, kubectlPath, versionedKubectls } from './client.js';
+
+const describeWithKubectl = kubectlPath ? describe : describe.skip;
+
+/** What each scenario pod is there to show; the test fails if the demo stops producing one. */
+const expected: Record<string, string> = {
+  crashloop: 'CrashLoopBackOff',
+  creating: 'ContainerCreating',
+  'image-pull-backoff': 'ImagePullBackOff',
+  'err-image-pull': 'ErrImagePull',
+  'config-error': 'CreateContainerConfigError',
+  'oom-killed': 'OOMKilled',
+  error: 'Error',
+  completed: 'Completed',
+  'init-waiting': 'Init:0/2',
+  'init-second': 'Init:1/2',
+  'init-crashloop': 'Init:CrashLoopBackOff',
+  'init-error': 'Init:Error',
+  'pod-initializing': 'PodInitializing',
+  'not-ready': 'NotReady',
+  'sidecar-unready': 'Running',
+  terminating: 'Terminating',
+  unschedulable: 'Pending',
+  'scheduling-gated': 'SchedulingGated',
+  evicted: 'Evicted',
+  'evicted-running': 'ContainerStatusUnknown',
+  'node-lost': 'Unknown',
+};
+
+/** NAME and STATUS of each line of `kubectl get pods`, found by the header's column offsets. */
+function printedStatuses(stdout: string): Map<string, string> {
+  const [header = '', ...lines] = stdout.trimEnd().split('\n');
+  const at = header.indexOf('STATUS');
+  const end = header.indexOf('RESTARTS');
+  expect(at).toBeGreaterThan(0);
+  return new Map(lines.map((line) => [line.split(/\s+/)[0] as string, line.slice(at, end).trim()]));
+}
+
+describeWithKubectl('pod STATUS: kubelive against kubectl, for each state the demo produces', () => {
+  let cluster: DemoCluster;
+  let rows: Map<string, string>;
+
+  beforeAll(async () => {
+    cluster = await startDemoCluster({ seed: 11, pods: 40, scenarios: true });
+    const list = await call(cluster, '/api/v1/namespaces/troubleshooting/pods');
+    rows = new Map(list.json<{ items: KubeObject[] }>().items.map((pod) => [String(pod.metadata?.name), podRow(pod).status ?? '']));
+  });
+  afterAll(() => cluster.stop());
+
+  test('theScenarioHasAPodInEachState', () => {
+    for (const [name, status] of Object.entries(expected)) expect({ name, status: rows.get(name) }).toEqual({ name, status });
+  });
+
+  test.each([kubectlPath as string, ...versionedKubectls()])('everyRowStatusIsWhat %s prints', async (binary) => {
+    const r = await kubectl(cluster.kubeconfigPath, ['get', 'pods', '-n', 'troubleshooting'], 60_000, binary);
+    expect(r.code).toBe(0);
+    const printed = printedStatuses(r.stdout);
+    expect([...printed.keys()].sort()).toEqual([...rows.keys()].sort());
+    for (const [name, status] of rows) expect({ name, status }).toEqual({ name, status: printed.get(name) });
+  });
+});
