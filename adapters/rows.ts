@@ -44,6 +44,8 @@ export interface ConditionSummary {
   readonly type: string;
   readonly status: string;
   readonly reason?: string;
+  /** The condition's message (workload conditions carry it; node rows leave it out). */
+  readonly message?: string;
 }
 
 export interface NodeRow extends RowBase {
@@ -88,6 +90,19 @@ export interface WorkloadRow extends RowBase {
   /** A ReplicaSet's Deployment, a Job's CronJob; null for top-level workloads. */
   readonly owner: OwnerRef | null;
   readonly createdAt: string | null;
+  /** A CronJob's `spec.suspend`: it starts no Jobs while true. Absent for other kinds. */
+  readonly suspended?: boolean;
+  /**
+   * What state it is in, from its conditions and spec (adapters/kube/rows.ts `workloadStatus`):
+   * Available, Progressing, Paused, ProgressDeadlineExceeded, ReplicaFailure, Unavailable; a
+   * Job's as kubectl prints it (Complete, Failed, Suspended, Running...); a CronJob's Suspended,
+   * Active or Scheduled. Absent from an older backend.
+   */
+  readonly status?: string;
+  /** Why, in the controller's words (the deciding condition's message), when it is not plainly fine. */
+  readonly statusMessage?: string;
+  /** Its conditions (Deployments, ReplicaSets, StatefulSets, DaemonSets and Jobs have them). */
+  readonly conditions?: readonly ConditionSummary[];
 }
 
 export interface NamespaceRow extends RowBase {

@@ -214,6 +214,58 @@ function workloadCounts(kind: WorkloadKind, spec: any, status: any): Pick<Worklo
   }
 }
 
+function workloadConditions(object: KubeObject): ConditionSummary[] {
+  return arr(object.status?.conditions).map((c) => ({
+    type: str(c?.type),
+    status: str(c?.status, 'Unknown'),
+    ...(typeof c?.reason === 'string' ? { reason: c.reason } : {}),
+    ...(typeof c?.message === 'string' ? { message: c.message } : {}),
+  }));
+}
+
+/**
+ * A workload's state in a word, read as `kubectl rollout status` and `kubectl get` read it:
+ * a Deployment is Paused (spec.paused), ProgressDeadlineExceeded (Progressing False), in
+ * ReplicaFailure, Unavailable (Available False), Progressing while its replicas are not all
+ * updated and ready, else Available. A Job takes kubectl's printJob order (Complete, Failed,
+ * Terminating, Suspended, FailureTarget, Running); a CronJob is Suspended, Active or Scheduled.
+ */
+export function workloadStatus(kind: WorkloadKind, object: KubeObject): { status: string; statusMessage?: string } {
+  const conditions = workloadConditions(object);
+  const find = (type: string) => conditions.find((c) => c.type === type);
+  const withMessage = (status: string, c?: ConditionSummary) => (c?.message ? { status, statusMessage: c.message } : { status });
+  const spec = object.spec ?? {};
+  const st = object.status ?? {};
+  switch (kind) {
+    case 'Job': {
+      const isTrue = (type: string) => find(type)?.status === 'True';
+      if (isTrue('Complete')) return { status: 'Complete' };
+      if (isTrue('Failed')) return withMessage('Failed', find('Failed'));
+      if (typeof object.metadata?.deletionTimestamp === 'string') return { status: 'Terminating' };
+      if (isTrue('Suspended')) return withMessage('Suspended', find('Suspended'));
+      if (isTrue('FailureTarget')) return withMessage('FailureTarget', find('FailureTarget'));
+      return { status: 'Running' };
+    }
+    case 'CronJob':
+      if (spec.suspend === true) return { status: 'Suspended' };
+      return { status: arr(st.active).length > 0 ? 'Active' : 'Scheduled' };
+    default: {
+      if (spec.paused === true) return { status: 'Paused' };
+      const progressing = find('Progressing');
+      if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') return withMessage('ProgressDeadlineExceeded', progressing);
+      const failure = find('ReplicaFailure');
+      if (failure?.status === 'True') return withMessage('ReplicaFailure', failure);
+      const available = find('Available');
+      if (available?.status === 'False') return withMessage('Unavailable', available);
+      const { desired, ready } = workloadCounts(kind, spec, st);
+      const updated = kind === 'DaemonSet' ? num(st.updatedNumberScheduled) : kind === 'ReplicaSet' ? num(st.replicas) : num(st.updatedReplicas);
+      const stillRolling = kind !== 'ReplicaSet' && (updated < desired || (kind === 'Deployment' && num(st.replicas) > desired));
+      if (ready < desired || stillRolling) return withMessage('Progressing', progressing);
+      return { status: 'Available' };
+    }
+  }
+}
+
 export function workloadRow(kind: WorkloadKind) {
   return (object: KubeObject): WorkloadRow => ({
     ...base(object),
@@ -222,6 +274,9 @@ export function workloadRow(kind: WorkloadKind) {
     ...workloadCounts(kind, object.spec, object.status),
     owner: kind === 'ReplicaSet' || kind === 'Job' ? controllerOf(object) : null,
     createdAt: createdAt(object),
+    ...workloadStatus(kind, object),
+    conditions: workloadConditions(object),
+    ...(kind === 'CronJob' ? { suspended: object.spec?.suspend === true } : {}),
   });
 }
 
