@@ -118,16 +118,24 @@ test('cordonFromTheUiArrivesBackThroughTheStreamThenUncordon', async () => {
   const row = page.locator(`[aria-label="Nodes"] [role=row][data-key="${name}"]`);
   await row.waitFor(wait);
   await expect(row.locator('[data-col=scheduling]').textContent()).resolves.toBe('Schedulable');
-  await page.getByTestId(`cordon-${name}`).click();
+  await confirmAction(`cordon-${name}`);
   await row.locator('[data-col=scheduling]', { hasText: 'Cordoned' }).waitFor(wait);
   const cordoned = backend.demo!.listObjects('nodes').find((n) => (n as { metadata: { name: string } }).metadata.name === name) as { spec?: { unschedulable?: boolean } };
   expect(cordoned.spec?.unschedulable).toBe(true);
   await expect(page.getByTestId(`cordon-${name}`).textContent()).resolves.toBe('Uncordon');
   await screenshot(page, 'nodes-cordoned');
-  await page.getByTestId(`cordon-${name}`).click();
+  await confirmAction(`cordon-${name}`);
   await row.locator('[data-col=scheduling]', { hasText: 'Schedulable' }).waitFor(wait);
   await expect(page.getByTestId(`cordon-${name}`).textContent()).resolves.toBe('Cordon');
 });
+
+/** Clicks an action button, confirms in its dialog (which names the cluster), and closes it once the stream shows the change. */
+async function confirmAction(testId: string): Promise<void> {
+  await page.getByTestId(testId).click();
+  await page.getByTestId('action-confirm').click();
+  await page.locator('[data-testid=action-dialog][data-phase=done]').waitFor(wait);
+  await page.getByTestId('action-close').click();
+}
 
 /** The object panel's YAML once it satisfies `ready` (it re-fetches as the row's resourceVersion moves). */
 function objectYaml(ready: (yaml: string) => boolean, what: string): Promise<string> {
@@ -143,11 +151,11 @@ test('aNodesYamlOpensFromItsRowAndFollowsACordon', async () => {
   const before = await page.getByTestId('object-panel').getAttribute('data-resource-version');
   // The cordon button does not open the panel (it stops the row's click); the panel follows the
   // change because the row's resourceVersion moves, with no refresh asked for.
-  await page.getByTestId(`cordon-${name}`).click();
+  await confirmAction(`cordon-${name}`);
   await objectYaml((y) => y.includes('unschedulable: true'), 'spec.unschedulable: true after the cordon');
   expect(await page.getByTestId('object-panel').getAttribute('data-resource-version')).not.toBe(before);
   await screenshot(page, 'nodes-yaml');
-  await page.getByTestId(`cordon-${name}`).click();
+  await confirmAction(`cordon-${name}`);
   await objectYaml((y) => !y.includes('unschedulable: true') && y.includes(`name: ${name}`), 'the node schedulable again');
   await page.getByRole('button', { name: 'Close YAML' }).click();
   await expect(page.getByTestId('object-panel').count()).resolves.toBe(0);

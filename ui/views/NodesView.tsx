@@ -1,10 +1,11 @@
 /**
  * Nodes: readiness, scheduling, taints, version and age from the `nodes` stream, usage from
- * `node-metrics` with a sparkline of recent samples, and Cordon/Uncordon. The button only sends
- * the request: the row changes when the change comes back through the stream, like any other.
+ * `node-metrics` with a sparkline of recent samples, and Cordon/Uncordon (Drain in the node's
+ * panel), each confirmed in a dialog that names the cluster. The button only sends the request:
+ * the row changes when the change comes back through the stream, like any other.
  * Clicking a row opens the node's whole object as YAML below the list.
  */
-import { useDeferredValue, useMemo, useState } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import type { NodeRow } from '../../adapters/rows.js';
 import { Sparkline } from '../components/Sparkline.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
@@ -14,7 +15,7 @@ import type { Engine } from '../../adapters/engine/engine.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useMetricsVersion, useRows } from '../hooks/useStore.js';
-import { setCordoned } from '../lib/api.js';
+import { ActionButton } from '../components/ActionButton.js';
 import { ageKey, ageSince, formatBytes, formatCpu, formatShare, formatTaint } from '../lib/format.js';
 import { isLoading, staleMetrics } from '../lib/freshness.js';
 import { byName, rolesText, troubleConditions } from '../lib/nodes.js';
@@ -73,38 +74,11 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
   const selectedUid = route.selected ? rows.find((n) => n.name === route.selected)?.uid : undefined;
   const selected = route.selected ? { uid: selectedUid ?? '', name: route.selected } : null;
   const deferredFilter = useDeferredValue(filter);
-  /** Nodes with a cordon/uncordon in flight, and the state asked for. */
-  const [pending, setPending] = useState<ReadonlyMap<string, boolean>>(new Map());
-  const [actionError, setActionError] = useState<string | null>(null);
 
   const listed = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
     return rows.filter((n) => needle === '' || n.name.toLowerCase().includes(needle)).sort(byName);
   }, [rows, deferredFilter]);
-
-  // A request is done when the stream shows the state it asked for.
-  const settled = [...pending].filter(([name, want]) => rows.find((n) => n.name === name)?.unschedulable === want);
-  if (settled.length > 0) {
-    const next = new Map(pending);
-    for (const [name] of settled) next.delete(name);
-    setPending(next);
-  }
-
-  async function toggle(node: NodeRow) {
-    const want = !node.unschedulable;
-    setActionError(null);
-    setPending((p) => new Map(p).set(node.name, want));
-    try {
-      await setCordoned(node.name, want);
-    } catch (error) {
-      setPending((p) => {
-        const next = new Map(p);
-        next.delete(node.name);
-        return next;
-      });
-      setActionError(`Could not ${want ? 'cordon' : 'uncordon'} ${node.name}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
 
   const columns: Column<NodeRow>[] = useMemo(
     () => [
@@ -148,31 +122,13 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
         id: 'action',
         header: '',
         width: '7rem',
-        render: (n) => {
-          const inFlight = pending.has(n.name);
-          const label = inFlight ? (pending.get(n.name) ? 'Cordoning…' : 'Uncordoning…') : n.unschedulable ? 'Uncordon' : 'Cordon';
-          return (
-            <button
-              type="button"
-              className="small"
-              disabled={inFlight}
-              // Four nodes, four Cordon buttons: the name says which node each one acts on.
-              aria-label={`${label} ${n.name}`}
-              onClick={(e) => {
-                e.stopPropagation(); // the row's own click opens the node's YAML
-                void toggle(n);
-              }}
-              data-testid={`cordon-${n.name}`}
-            >
-              {label}
-            </button>
-          );
-        },
+        // Confirmed in a dialog naming the cluster and node; pending until the stream shows it (ActionButton).
+        render: (n) => <ActionButton request={{ action: n.unschedulable ? 'uncordon' : 'cordon', object: { kind: 'Node', name: n.name } }} rowVersion={n.resourceVersion} testId={`cordon-${n.name}`} />,
       },
     ],
     // metricsVersion: the cells read samples from the store when metrics move.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [engine, now, pending, metricsVersion, metrics.status],
+    [engine, now, metricsVersion, metrics.status],
   );
   const shown = useSortedRows(listed, columns, sort, metricsVersion);
 
@@ -188,7 +144,6 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
         </div>
       </div>
       <Problems statuses={[nodes.status, metrics.status]} />
-      {actionError ? <div className="problem problem-error" role="alert">{actionError}</div> : null}
       <div className="split">
         {isLoading(nodes.status, rows.length) ? (
           <Loading what="nodes" status={nodes.status} count={rows.length} />
@@ -212,6 +167,7 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
             target={{ resource: 'nodes', namespace: '', name: selected.name }}
             resourceVersion={engine.store.collection(nodes.key)?.rows.get(selected.uid)?.resourceVersion ?? null}
             onClose={() => setSelected(null)}
+            actions={<ActionButton request={{ action: 'drain', object: { kind: 'Node', name: selected.name } }} rowVersion={null} testId="action-drain" className="small danger" />}
             aside={<ObjectEvents subject={{ uid: selected.uid, kind: 'Node', namespace: '', name: selected.name }} />}
           />
         ) : null}

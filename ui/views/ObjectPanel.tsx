@@ -43,12 +43,15 @@ export function ObjectPanel({
   resourceVersion,
   onClose,
   switcher,
+  actions,
   aside,
 }: {
   target: ObjectRef;
   resourceVersion: string | null;
   onClose: () => void;
   switcher?: ReactNode;
+  /** Buttons that act on the object (Drain, Restart, Scale...: components/ActionButton). */
+  actions?: ReactNode;
   aside?: ReactNode;
 }) {
   const now = useNow();
@@ -107,6 +110,7 @@ export function ObjectPanel({
           {loading && fetched ? ' · updating…' : ''}
         </span>
         <div className="badges">
+          {actions}
           <button type="button" className="small" onClick={onClose} aria-label="Close YAML" data-testid="close-panel">
             Close
           </button>

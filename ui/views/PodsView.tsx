@@ -6,6 +6,7 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import { ChangeLog } from '../../adapters/engine/changeLog.js';
 import type { PodRow } from '../../adapters/rows.js';
+import { ActionButton } from '../components/ActionButton.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
@@ -110,6 +111,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
   // row means the pod was deleted.
   const selectedRow = selected ? (engine.store.collection(pods.key)?.rows.get(selected.uid) ?? null) : null;
   const switcher = (
+    <>
     <span className="panel-switch" role="group" aria-label="Show">
       {(['logs', 'yaml'] as const).map((p) => (
         <button key={p} type="button" className={`chip ${panel === p ? 'active' : ''}`} aria-pressed={panel === p} onClick={() => setPanel(p)} data-testid={`panel-${p}`}>
@@ -117,6 +119,9 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
         </button>
       ))}
     </span>
+    {/* In both panels' toolbars: the open pod's one action, confirmed (ActionButton). */}
+    {selected ? <ActionButton request={{ action: 'delete-pod', object: { kind: 'Pod', namespace: selected.namespace, name: selected.name } }} rowVersion={selectedRow?.resourceVersion ?? null} testId="action-delete-pod" className="small danger" /> : null}
+    </>
   );
   return (
     <section className={`view ${selected ? 'with-panel' : ''}`} aria-label="Pods">

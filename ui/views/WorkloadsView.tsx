@@ -6,6 +6,7 @@
  */
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { WorkloadKind, WorkloadRow } from '../../adapters/rows.js';
+import { WorkloadActions } from '../components/WorkloadActions.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
@@ -121,6 +122,7 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
             target={{ resource: resourceOfKind(selected.kind), namespace: selected.namespace, name: selected.name }}
             resourceVersion={engine.store.collection(workloads.key)?.rows.get(selected.uid)?.resourceVersion ?? null}
             onClose={() => setSelected(null)}
+            actions={<WorkloadActions workload={(engine.store.collection(workloads.key)?.rows.get(selected.uid) as WorkloadRow | undefined) ?? selected} />}
             aside={<ObjectEvents subject={{ uid: selected.uid, kind: selected.kind, namespace: selected.namespace, name: selected.name }} />}
           />
         ) : null}
