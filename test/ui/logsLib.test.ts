@@ -5,9 +5,10 @@
  */
 import fc from 'fast-check';
 import type { LogLineRow } from '../../adapters/rows.js';
-import { downloadName, interleave, lineText, timeKey, type ContainerLines } from '../../ui/lib/logLines.js';
+import { containerRunsOf, lastRunWords } from '../../ui/lib/containerRuns.js';
+import { downloadName, interleave, lineText, previousRunDivider, timeKey, type ContainerLines } from '../../ui/lib/logLines.js';
 import { defaultLogPreferences, loadLogPreferences, saveLogPreferences } from '../../ui/lib/logPreferences.js';
-import { compileSearch, findMatches, matchRanges, maxMatchesPerLine, segmentsOf, stepMatch, type LogSearch } from '../../ui/lib/logSearch.js';
+import { compileSearch, findMatches, matchNumberOf, matchRanges, matchRefOf, maxMatchesPerLine, segmentsOf, stepMatch, type LogSearch } from '../../ui/lib/logSearch.js';
 
 const literal = (text: string, matchCase = false) => compileSearch(text, { regex: false, matchCase });
 const pattern = (search: LogSearch): RegExp => {
@@ -87,6 +88,28 @@ test('nextAndPreviousGoRoundTheEnds', () => {
   expect(stepMatch(null, 3, -1)).toBe(2);
   expect(stepMatch(2, 3, 1)).toBe(0);
   expect(stepMatch(0, 3, -1)).toBe(2);
+});
+
+test('theCurrentMatchStaysOnItsLineWhileLinesLeaveTheTop', () => {
+  fc.assert(
+    fc.property(fc.array(fc.string({ unit: fc.constantFrom('a', 'b'), maxLength: 8 }), { minLength: 1, maxLength: 25 }), fc.nat(), fc.nat({ max: 5 }), (lines, pick, dropped) => {
+      const keys = lines.map((_, i) => `line-${i}`);
+      const before = findMatches(lines, literal('ab'));
+      if (before.total === 0) return;
+      const n = pick % before.total;
+      const ref = matchRefOf(n, keys, before);
+      // Named by line and place, the number comes back.
+      expect(matchNumberOf(ref, new Map(keys.map((k, i) => [k, i])), before)).toBe(n);
+      expect(lines[Number(ref!.line.slice(5))]!.toLowerCase().split('ab').length - 1).toBeGreaterThan(ref!.nth);
+      // Lines leave the top: the same match, renumbered, or none when its line left.
+      const keptKeys = keys.slice(dropped);
+      const after = findMatches(lines.slice(dropped), literal('ab'));
+      const renumbered = matchNumberOf(ref, new Map(keptKeys.map((k, i) => [k, i])), after);
+      if (!keptKeys.includes(ref!.line)) expect(renumbered).toBeNull();
+      else expect(matchRefOf(renumbered, keptKeys, after)).toEqual(ref);
+    }),
+  );
+  expect(matchRefOf(null, ['a'], findMatches(['ab'], literal('ab')))).toBeNull();
 });
 
 /** RFC3339Nano as the kubelet writes it: trailing zeros of the fraction dropped. */
@@ -185,4 +208,24 @@ test('preferencesSurviveAReloadAndAnythingOddReadsAsTheDefaults', () => {
   const throwing = { getItem: () => { throw new Error('denied'); }, setItem: () => { throw new Error('denied'); } };
   expect(loadLogPreferences(throwing)).toEqual(defaultLogPreferences);
   expect(() => saveLogPreferences(throwing, defaultLogPreferences)).not.toThrow();
+});
+
+test('aPodsStatusesSayWhichContainersHaveAPreviousRunAndHowItEnded', () => {
+  const pod = {
+    status: {
+      containerStatuses: [
+        { name: 'app', restartCount: 3, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: '2026-11-30T10:00:05Z' } } },
+        { name: 'sidecar', restartCount: 0, lastState: {} },
+        { name: 7 },
+      ],
+    },
+  };
+  const runs = containerRunsOf(pod);
+  expect([...runs.keys()]).toEqual(['app', 'sidecar']);
+  expect(runs.get('app')).toEqual({ restartCount: 3, lastRun: { exitCode: 137, reason: 'OOMKilled', finishedAt: '2026-11-30T10:00:05Z' } });
+  expect(runs.get('sidecar')).toEqual({ restartCount: 0, lastRun: null });
+  expect(containerRunsOf({}).size).toBe(0);
+  expect(previousRunDivider('app', lastRunWords(runs.get('app')!.lastRun))).toBe('--- app restarted (previous run ended at 2026-11-30T10:00:05Z, exit code 137, OOMKilled): the lines above are its previous run ---');
+  expect(previousRunDivider('app', lastRunWords(null))).toBe('--- app restarted: the lines above are its previous run ---');
+  expect(lastRunWords({ exitCode: null, reason: 'Error', finishedAt: null })).toBe('Error');
 });

@@ -88,9 +88,9 @@ export function lineText(row: Pick<LogLineRow, 'container' | 'time' | 'line'>, f
   return parts.join(' ');
 }
 
-/** What marks the end of the previous run in the view and the file. */
-export function previousRunDivider(container: string): string {
-  return `--- ${container} restarted: the lines above are its previous run ---`;
+/** What marks the end of the previous run in the view and the file; `ended` says how it ended, when known. */
+export function previousRunDivider(container: string, ended = ''): string {
+  return `--- ${container} restarted${ended ? ` (previous run ended ${ended})` : ''}: the lines above are its previous run ---`;
 }
 
 /** The file's name: pod and container (or "all-containers"), "-previous" when the previous run is in it. */

@@ -111,3 +111,35 @@ export function stepMatch(current: number | null, total: number, step: 1 | -1): 
   if (current === null) return step === 1 ? 0 : total - 1;
   return (((current + step) % total) + total) % total;
 }
+
+/**
+ * The current match, named by its line and its place in that line rather than by its number: lines
+ * leave the top of a followed tail while the reader looks at a match, and a number would then
+ * point at the next one.
+ */
+export interface MatchRef {
+  readonly line: string;
+  readonly nth: number;
+}
+
+/** The number of the match `ref` names among `matches` of the lines keyed `keys`; null when it is gone. */
+export function matchNumberOf(ref: MatchRef | null, lineIndex: ReadonlyMap<string, number>, matches: LineMatches): number | null {
+  if (ref === null) return null;
+  const line = lineIndex.get(ref.line);
+  if (line === undefined || ref.nth >= (matches.ranges[line]?.length ?? 0)) return null;
+  return matches.firstMatch[line]! + ref.nth;
+}
+
+/** The line and place of match number `n`. */
+export function matchRefOf(n: number | null, keys: readonly string[], matches: LineMatches): MatchRef | null {
+  if (n === null || n < 0 || n >= matches.total) return null;
+  // The line holding it is the last whose first match is at or before n: every line after it
+  // starts past n, and the lines without matches before it share its first match number.
+  let [low, high] = [0, keys.length - 1];
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (matches.firstMatch[mid]! <= n) low = mid;
+    else high = mid - 1;
+  }
+  return { line: keys[low]!, nth: n - matches.firstMatch[low]! };
+}

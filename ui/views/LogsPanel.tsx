@@ -6,17 +6,18 @@
  * marked; wrap and timestamps (kept across reloads); the lines held downloaded as a file. The panel
  * keeps the newest line in view unless the reader has scrolled up to read something.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { LogLineRow } from '../../adapters/rows.js';
 import { LogLine } from '../components/LogLine.js';
 import { LogSearchBox } from '../components/LogSearchBox.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { useLogFollowers } from '../hooks/useLogFollowers.js';
-import { fetchPreviousLog } from '../lib/api.js';
+import { useContainerRuns, usePreviousRun } from '../hooks/usePreviousRun.js';
+import { lastRunWords } from '../lib/containerRuns.js';
 import { isLoading } from '../lib/freshness.js';
 import { colourOf, downloadName, heldLogLines, interleave, lineText, previousRunDivider, type LineFormat } from '../lib/logLines.js';
 import { loadLogPreferences, saveLogPreferences, type LogPreferences } from '../lib/logPreferences.js';
-import { compileSearch, findMatches, stepMatch, type SearchOptions } from '../lib/logSearch.js';
+import { compileSearch, findMatches, matchNumberOf, matchRefOf, stepMatch, type MatchRef, type SearchOptions } from '../lib/logSearch.js';
 
 export interface LogTarget {
   readonly namespace: string;
@@ -28,37 +29,8 @@ export interface LogTarget {
 
 /** Within this many pixels of the bottom counts as "at the bottom": keep following. */
 const followSlackPx = 24;
-/** The previous run's lines read: about what a kubelet keeps of a run, and what the demo cluster does. */
-const previousTailLines = 1000;
 /** The select's value for every container at once. */
 const allContainers = '*';
-
-type PreviousRun =
-  | { readonly state: 'off' }
-  | { readonly state: 'loading' }
-  | { readonly state: 'loaded'; readonly rows: readonly LogLineRow[] }
-  | { readonly state: 'failed'; readonly message: string };
-
-/** The previous run's lines while `enabled`; read again when the pod restarts again. */
-function usePreviousRun(namespace: string, pod: string, container: string | null, enabled: boolean, restarts: number | undefined): PreviousRun {
-  const [run, setRun] = useState<PreviousRun>({ state: 'off' });
-  useEffect(() => {
-    if (!enabled || container === null) {
-      setRun({ state: 'off' });
-      return;
-    }
-    const request = new AbortController();
-    setRun({ state: 'loading' });
-    fetchPreviousLog({ namespace, pod, container }, previousTailLines, request.signal).then(
-      (rows) => setRun({ state: 'loaded', rows }),
-      (error: unknown) => {
-        if (!request.signal.aborted) setRun({ state: 'failed', message: error instanceof Error ? error.message : String(error) });
-      },
-    );
-    return () => request.abort();
-  }, [namespace, pod, container, enabled, restarts]);
-  return run;
-}
 
 function lineCount(current: number, previous: number): string {
   if (current === 0 && previous === 0) return '';
@@ -84,7 +56,10 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   const shown = useMemo(() => (all ? pod.containers : [selection || pod.containers[0] || '']).filter((c) => c !== ''), [all, selection, pod.containers]);
   const followers = useLogFollowers(pod.namespace, pod.name, shown);
   const [previousWanted, setPreviousWanted] = useState(false);
-  const previousOffered = !all && (pod.restarts === undefined || pod.restarts > 0);
+  const runs = useContainerRuns(pod.namespace, pod.name, pod.restarts);
+  const runsOfShown = runs?.get(shown[0] ?? '');
+  // Offered to a container that has a previous run; while that is not known, to any container of a pod that restarted.
+  const previousOffered = !all && (runs !== null ? runsOfShown?.lastRun != null : pod.restarts === undefined || pod.restarts > 0);
   const previous = usePreviousRun(pod.namespace, pod.name, shown[0] ?? null, previousOffered && previousWanted, pod.restarts);
   const [preferences, setPreferences] = useState<LogPreferences>(() => loadLogPreferences(storage()));
   const setPreference = (change: Partial<LogPreferences>) => {
@@ -94,7 +69,7 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   };
   const [searchText, setSearchText] = useState('');
   const [searchOptions, setSearchOptions] = useState<SearchOptions>({ regex: false, matchCase: false });
-  const [current, setCurrent] = useState<number | null>(null);
+  const [current, setCurrent] = useState<MatchRef | null>(null);
   const body = useRef<HTMLDivElement>(null);
   const [following, setFollowing] = useState(true);
 
@@ -103,27 +78,30 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
     const currentItems: Item[] = joined.rows.map((row) => ({ kind: 'line', key: row.uid, row, run: 'current' }));
     if (previous.state !== 'loaded') return currentItems;
     const previousItems: Item[] = previous.rows.map((row) => ({ kind: 'line', key: `previous:${row.uid}`, row, run: 'previous' }));
-    return [...previousItems, { kind: 'divider', key: 'divider', text: previousRunDivider(shown[0] ?? '') }, ...currentItems];
-  }, [joined, previous, shown]);
+    return [...previousItems, { kind: 'divider', key: 'divider', text: previousRunDivider(shown[0] ?? '', lastRunWords(runsOfShown?.lastRun ?? null)) }, ...currentItems];
+  }, [joined, previous, shown, runsOfShown]);
   const format: LineFormat = useMemo(() => ({ timestamps: preferences.timestamps, prefixPod: all ? pod.name : null }), [preferences.timestamps, all, pod.name]);
 
   const search = useMemo(() => compileSearch(searchText, searchOptions), [searchText, searchOptions]);
   const lineItems = useMemo(() => items.filter((item): item is Extract<Item, { kind: 'line' }> => item.kind === 'line'), [items]);
   const matches = useMemo(() => findMatches(lineItems.map((item) => item.row.line), search), [lineItems, search]);
-  // A current match past the end (lines left the tail, or the search changed) is none.
-  const currentMatch = current !== null && current < matches.total ? current : null;
+  const lineKeys = useMemo(() => lineItems.map((item) => item.key), [lineItems]);
+  const lineIndex = useMemo(() => new Map(lineKeys.map((key, i) => [key, i])), [lineKeys]);
+  // The current match's number now; none once its line has left the tail.
+  const currentMatch = matchNumberOf(current, lineIndex, matches);
   const step = (direction: 1 | -1) => {
     setFollowing(false);
-    setCurrent(stepMatch(currentMatch, matches.total, direction));
+    setCurrent(matchRefOf(stepMatch(currentMatch, matches.total, direction), lineKeys, matches));
   };
 
   useLayoutEffect(() => {
     const element = body.current;
     if (element && following) element.scrollTop = element.scrollHeight;
   }, [items, following]);
+  // Scrolled to when the reader moves to it, not each time lines above it come or go.
   useLayoutEffect(() => {
-    if (currentMatch !== null) body.current?.querySelector('mark.current')?.scrollIntoView({ block: 'center' });
-  }, [currentMatch]);
+    if (current !== null) body.current?.querySelector('mark.current')?.scrollIntoView({ block: 'center' });
+  }, [current]);
 
   const download = () => {
     const text = items.map((item) => (item.kind === 'line' ? lineText(item.row, format) : item.text)).join('\n');
@@ -139,7 +117,7 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   const statuses = followers.map((f) => f.status);
   const previousCount = previous.state === 'loaded' ? previous.rows.length : 0;
   const loading = followers.every((f) => isLoading(f.status, f.rows.length)) && previous.state !== 'loaded';
-  let lineIndex = -1;
+  let lineNumber = -1;
 
   return (
     <aside className="logs" aria-label={`Logs of ${pod.name}`} data-testid="logs-panel">
@@ -247,9 +225,9 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
                 </div>
               );
             }
-            lineIndex++;
-            const ranges = matches.ranges[lineIndex] ?? [];
-            const firstMatch = matches.firstMatch[lineIndex] ?? 0;
+            lineNumber++;
+            const ranges = matches.ranges[lineNumber] ?? [];
+            const firstMatch = matches.firstMatch[lineNumber] ?? 0;
             const here = currentMatch !== null && currentMatch >= firstMatch && currentMatch < firstMatch + ranges.length ? currentMatch : null;
             return (
               <LogLine

@@ -1,0 +1,60 @@
+/**
+ * The logs panel's two one-shot reads: which containers of a pod have a previous run (the pod
+ * object's containerStatuses, read when the panel opens on a pod that has restarted, and again when
+ * its restart count moves), and the previous run's lines themselves while the reader asks for them
+ * (`GET /api/v1/logs/previous`). Nothing here follows or polls: a finished run does not change.
+ */
+import { useEffect, useState } from 'react';
+import type { LogLineRow } from '../../adapters/rows.js';
+import { fetchObject, fetchPreviousLog } from '../lib/api.js';
+import { containerRunsOf, type ContainerRuns } from '../lib/containerRuns.js';
+
+/** The previous run's lines read: about what a kubelet keeps of a run, and what the demo cluster does. */
+export const previousTailLines = 1000;
+
+export type PreviousRun =
+  | { readonly state: 'off' }
+  | { readonly state: 'loading' }
+  | { readonly state: 'loaded'; readonly rows: readonly LogLineRow[] }
+  | { readonly state: 'failed'; readonly message: string };
+
+/**
+ * Each container's runs, or null while not known (not read yet, or the read failed: then every
+ * container is offered its previous run, and one without says so in the API server's words).
+ * A pod known never to have restarted is not read at all.
+ */
+export function useContainerRuns(namespace: string, pod: string, restarts: number | undefined): ReadonlyMap<string, ContainerRuns> | null {
+  const [runs, setRuns] = useState<ReadonlyMap<string, ContainerRuns> | null>(null);
+  useEffect(() => {
+    setRuns(null);
+    if (restarts === 0) return;
+    const request = new AbortController();
+    fetchObject({ resource: 'pods', namespace, name: pod }, request.signal).then(
+      (object) => setRuns(containerRunsOf(object)),
+      () => undefined, // not known: offered to every container, as before the read
+    );
+    return () => request.abort();
+  }, [namespace, pod, restarts]);
+  return runs;
+}
+
+/** The previous run's lines while `enabled`; read again when the pod restarts again. */
+export function usePreviousRun(namespace: string, pod: string, container: string | null, enabled: boolean, restarts: number | undefined): PreviousRun {
+  const [run, setRun] = useState<PreviousRun>({ state: 'off' });
+  useEffect(() => {
+    if (!enabled || container === null) {
+      setRun({ state: 'off' });
+      return;
+    }
+    const request = new AbortController();
+    setRun({ state: 'loading' });
+    fetchPreviousLog({ namespace, pod, container }, previousTailLines, request.signal).then(
+      (rows) => setRun({ state: 'loaded', rows }),
+      (error: unknown) => {
+        if (!request.signal.aborted) setRun({ state: 'failed', message: error instanceof Error ? error.message : String(error) });
+      },
+    );
+    return () => request.abort();
+  }, [namespace, pod, container, enabled, restarts]);
+  return run;
+}
