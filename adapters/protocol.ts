@@ -13,7 +13,7 @@ import { domainSpec, isDomain, scopeProblem, type Domain } from '../machines/dom
 import type { UpstreamReport } from '../machines/types.js';
 import { isStreamDomain, type ColumnDefinition, type MetricsRow, type Row, type RowDomain, type StreamDomain } from './rows.js';
 
-export type { UpstreamReport } from '../machines/types.js';
+export type { PartialViewReport, UpstreamReport } from '../machines/types.js';
 export * from './rows.js';
 
 /** A change inside an `update` frame. Changes to one uid inside a batch are coalesced to the last. */

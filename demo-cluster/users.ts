@@ -5,7 +5,7 @@
  * | kubeconfig user | identity | may | credential |
  * | --- | --- | --- | --- |
  * | `kubelive-demo` | `kubelive-demo`, group `system:masters` | everything | static token (the one kubelive always had) |
- * | `…-jane` | `jane` | read everything, and change pods and Deployments, in two namespaces | static token |
+ * | `…-jane` | `jane` | read everything, and change pods and Deployments, in two namespaces; list namespaces | static token |
  * | `…-viewer` | `viewer` | read everything, change nothing | static token |
  * | `…-rotating` | `rotating` | read everything | a token that expires (a minute by default), renewed by `bin/kubelive-demo-credential` |
  *
@@ -156,6 +156,9 @@ export function seedUserRbac(stores: Stores, now: string): void {
       { verbs: ['create', 'delete', 'patch', 'update'], apiGroups: [''], resources: ['pods', 'pods/eviction'] },
       { verbs: ['patch', 'update'], apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'] },
     ]),
+    // Seeing which namespaces exist is what lets a tool find the ones a user may work in.
+    role('ClusterRole', 'kubelive-demo:namespace-reader', [{ verbs: read, apiGroups: [''], resources: ['namespaces'] }]),
+    binding('ClusterRoleBinding', 'kubelive-demo:developers', { kind: 'ClusterRole', name: 'kubelive-demo:namespace-reader' }, [{ kind: 'Group', name: 'kubelive-demo:developers' }]),
     binding('ClusterRoleBinding', 'kubelive-demo:viewers', { kind: 'ClusterRole', name: 'kubelive-demo:read-only' }, [{ kind: 'Group', name: 'kubelive-demo:viewers' }]),
     ...namespaces.map((ns) => binding('RoleBinding', 'jane-developer', { kind: 'ClusterRole', name: 'kubelive-demo:namespace-developer' }, [{ kind: 'User', name: namespaceUser.name }], ns)),
   ];

@@ -46,6 +46,11 @@ export interface KubeliveConfig {
   readonly apiWriteTimeoutMs: number;
   /** Backend: a watch or log follow must get its response headers within this; after that it is long-lived. */
   readonly watchStartTimeoutMs: number;
+  /**
+   * Backend: how often the permissions behind partial views are checked again (access reviews),
+   * so a RoleBinding created or deleted shows up without a restart.
+   */
+  readonly permissionsRecheckMs: number;
   /** Backend: a drain gives up on the pods its PodDisruptionBudgets still hold back after this long. */
   readonly drainTimeoutMs: number;
   /** Backend: a drain asks again this long after an eviction a PodDisruptionBudget refused (429). */
@@ -93,6 +98,8 @@ export const defaultConfig: KubeliveConfig = {
   apiWriteTimeoutMs: 30_000,
   // A watch answers with headers at once; 15 s leaves room for a slow TLS handshake.
   watchStartTimeoutMs: 15_000,
+  // Permissions change by hand, not by the second; a round costs one review per namespace.
+  permissionsRecheckMs: minute,
   // kubectl drain waits for ever by default; a dashboard reports what is still held back after
   // two minutes (an operator can drain again), asking again every 5 s as kubectl does.
   drainTimeoutMs: 2 * minute,
@@ -150,6 +157,7 @@ export function configProblems(config: KubeliveConfig): string[] {
     'apiReadTimeoutMs',
     'apiWriteTimeoutMs',
     'watchStartTimeoutMs',
+    'permissionsRecheckMs',
     'drainTimeoutMs',
     'drainRetryMs',
   ] as const;

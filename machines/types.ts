@@ -41,6 +41,24 @@ export interface UpstreamReport {
    * or no proof applies (a log follower). Past `freshnessBoundMs` the upstream is `lapsed`.
    */
   readonly proofAgeMs?: number | null;
+  /**
+   * Set when the view covers only some namespaces because the user may not list its resource
+   * cluster-wide: one list-watch per permitted namespace stands behind it (server/permissions.ts).
+   * Absent for a view that covers everything it asked for.
+   */
+  readonly partial?: PartialViewReport;
+}
+
+/** What a partial view covers, and what it does not and why: for its header and Diagnostics. */
+export interface PartialViewReport {
+  /** The namespaces the view's rows come from, sorted. */
+  readonly namespaces: readonly string[];
+  /** Namespaces known to exist (or named) that it does not cover, each with the refusal's words. */
+  readonly refused: readonly { readonly namespace: string; readonly reason: string }[];
+  /** How many namespaces the cluster has, when the user may list them; null when it may not. */
+  readonly total: number | null;
+  /** One line for a view header: `pods in 2 of 9 namespaces`. */
+  readonly summary: string;
 }
 
 /**

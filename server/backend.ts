@@ -16,6 +16,7 @@ import { Discovery } from '../adapters/kube/discovery.js';
 import { resolveConfig, type ConfigOverrides, type KubeliveConfig } from '../machines/config.js';
 import { GenerationCounter } from './cache.js';
 import { startDemo, type DemoHandle, type DemoOptions } from './demo.js';
+import { Permissions } from './permissions.js';
 import { StreamFaults } from './faults.js';
 import { createRequestHandler, defaultHttpLimits, refuse, requestUrl, type HttpLimits } from './http.js';
 import { MetricsCache } from './metricsCache.js';
@@ -31,6 +32,11 @@ export interface BackendOptions {
   readonly kubeconfigPath?: string;
   readonly kubeconfigYaml?: string;
   readonly context?: string;
+  /**
+   * Namespaces to try when the user may not list a resource cluster-wide and nothing else names
+   * the ones it may use (it may not list namespaces): the last resort of partial views.
+   */
+  readonly namespaces?: readonly string[];
   /** Start the embedded demo cluster in-process and connect to it through its kubeconfig. */
   readonly demo?: boolean | DemoOptions;
   /** Default 7654; 0 picks a free port. */
@@ -99,7 +105,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   const demo = options.demo ? await startDemo(options.demo === true ? {} : options.demo) : null;
   try {
     const source: KubeconfigSource = demo
-      ? { kubeconfigYaml: demo.kubeconfigYaml }
+      ? { kubeconfigYaml: demo.kubeconfigYaml, ...(options.context !== undefined ? { context: options.context } : {}) }
       : {
           ...(options.kubeconfigPath !== undefined ? { kubeconfigPath: options.kubeconfigPath } : {}),
           ...(options.kubeconfigYaml !== undefined ? { kubeconfigYaml: options.kubeconfigYaml } : {}),
@@ -128,7 +134,13 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     let hub: StreamHub | null = null;
     const faults = demo || options.allowFaults ? new StreamFaults(() => hub?.faultChanged()) : null;
     // Without faults enabled, a StreamFaults that nobody can set keeps the hub's code single-path.
-    hub = new StreamHub({ config, upstreams, generations, discovery, faults: faults ?? new StreamFaults(() => {}), limits });
+    const permissions = new Permissions({
+      client,
+      recheckMs: () => config.permissionsRecheckMs,
+      contextNamespace: () => client.contextNamespace,
+      ...(options.namespaces ? { namespaces: options.namespaces } : {}),
+    });
+    hub = new StreamHub({ config, upstreams, generations, discovery, permissions, faults: faults ?? new StreamFaults(() => {}), limits });
     const metrics = new MetricsCache(client, () => config.metricsIntervalMs);
     const startedAt = Date.now();
     const policy = new RequestPolicy({
@@ -146,6 +158,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       hub,
       metrics,
       discovery,
+      permissions,
       faults,
       startedAt,
       limits: { ...defaultHttpLimits, ...options.httpLimits },
@@ -245,6 +258,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           hub!.close();
           wss.close();
           discovery.dispose();
+          permissions.dispose();
           upstreams.dispose();
           client.close();
           server.closeAllConnections();

@@ -38,7 +38,8 @@ import { serveStatic } from './staticFiles.js';
 import { MetricsUnavailableError, type MetricsCache } from './metricsCache.js';
 import type { StreamHub } from './stream.js';
 import { collectionOf, helmKey, TooManyUpstreamsError, UnknownDomainError, type Upstreams } from './upstreams.js';
-import { apiResourcesSnapshot, combinedReport, resolveView, viewColumns, ViewError, viewRows, viewState, type ViewSpec } from './views.js';
+import { apiResourcesSnapshot, combinedReport, planWithPermissions, resolveView, splitKey, viewColumns, ViewError, viewRows, viewState, type ViewSpec } from './views.js';
+import type { Permissions } from './permissions.js';
 
 export interface HttpContext {
   readonly client: KubeClient;
@@ -55,6 +56,8 @@ export interface HttpContext {
   /** Serve dist/ui's `*.map` files (they publish the dashboard's sources). */
   readonly serveSourceMaps: boolean;
   readonly describe: () => Record<string, unknown>;
+  /** Where the user may list each resource: snapshots of a partial view read the permitted namespaces. */
+  readonly permissions?: Permissions;
 }
 
 export interface HttpLimits {
@@ -324,6 +327,7 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
       ...context.describe(),
       upstreams: context.upstreams.diagnostics(now),
       upstreamBounds: context.upstreams.bounds(),
+      permissions: context.permissions?.diagnostics(now) ?? null,
       clients: context.hub.diagnostics(now),
       metricsFetches: context.metrics.fetches,
       faults: context.faults?.active() ?? null,
@@ -385,7 +389,7 @@ async function snapshot(context: HttpContext, state: HttpState, request: Incomin
     return sendJson(response, 200, body);
   }
   const view = await resolveView(context.discovery, domain, scope);
-  await sendSnapshot(context, state.snapshots, request, response, view);
+  await sendSnapshot(context, state.snapshots, request, response, await planWithPermissions(context.permissions, view));
 }
 
 /** `GET /api/v1/snapshot/api-resources`: what discovery found, with an ETag like every snapshot. */
@@ -469,7 +473,7 @@ async function sendSnapshot(context: HttpContext, slots: Bound, request: Incomin
   };
   try {
     await Promise.all(upstreams.map((u) => u.firstList(firstListWaitMs)));
-    const upstream = combinedReport(upstreams);
+    const upstream = combinedReport(upstreams, Date.now(), view.partial);
     const caches = upstreams.map((u) => u.cache);
     if (upstreams.every((u) => u.healthy)) {
       const state = viewState(caches, view.namespace);
@@ -545,8 +549,11 @@ export async function readFromApi(
   const rows: Row[] = [];
   const versions: string[] = [];
   let columns: readonly ColumnDefinition[] | null = null;
-  for (const key of view.keys) {
-    const collection = isResourceName(key) ? specCollection(resourceSpecs[key], collectionPath(resourceSpecs[key], namespace)) : collectionOf(key, view.resource, namespace);
+  for (const planned of view.keys) {
+    // A partial view's key names its namespace (`pods@shop`): read that namespace's collection.
+    const { base: key, namespace: narrowed } = splitKey(planned);
+    const ns = narrowed ?? namespace;
+    const collection = isResourceName(key) ? specCollection(resourceSpecs[key], collectionPath(resourceSpecs[key], ns)) : collectionOf(key, view.resource, ns);
     if (!collection) continue;
     const list = await listAll(context.client, collection);
     rows.push(...list.rows);

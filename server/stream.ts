@@ -17,6 +17,11 @@
  * Bounds on what one client can hold: connections in all and per peer address (refused at the
  * upgrade), subscriptions and log follows per connection (refused with an error frame), and a
  * connection with no subscriptions and no frames in for `idleConnectionMs` is closed.
+ *
+ * Partial views: a subscription's upstreams follow the user's permissions (server/permissions.ts,
+ * views.ts `planView`). When a recheck changes them (a grant, a revocation), the subscription
+ * swaps its upstreams (new ones acquired before old ones are let go) and owes its client a reset
+ * with the rows of what it now covers.
  */
 import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import type { WebSocket } from 'ws';
@@ -34,9 +39,10 @@ import { isResourceDomain } from '../machines/domains.js';
 import { streamSubscriptionMachine, type FrameParams } from '../machines/streamSubscriptionMachine.js';
 import type { CacheChange, GenerationCounter } from './cache.js';
 import type { StreamFaults } from './faults.js';
+import type { Permissions, ResourceRef } from './permissions.js';
 import { StreamSocket } from './streamSocket.js';
 import { TooManyUpstreamsError, UnknownDomainError, type Upstream, type Upstreams } from './upstreams.js';
-import { combinedReport, resolveView, viewColumns, ViewError, viewRows, viewSpec, viewState, type ViewSpec } from './views.js';
+import { combinedReport, planView, planWithPermissions, resolveView, resourceRefOf, viewColumns, ViewError, viewRows, viewSpec, viewState, type ViewSpec } from './views.js';
 
 export interface StreamLimits {
   /** Above this many bytes waiting in a socket's send buffer, stop queueing for that client. */
@@ -78,6 +84,8 @@ export interface StreamHubOptions {
   readonly limits: StreamLimits;
   /** Resolves resource domains; without it only the built-in domains are served. */
   readonly discovery?: Discovery;
+  /** Where the user may list each resource; without it every view is planned cluster-wide. */
+  readonly permissions?: Permissions;
 }
 
 type SubscriptionActor = Actor<typeof streamSubscriptionMachine>;
@@ -94,14 +102,21 @@ class Subscription {
   /** Frames queued on the socket (or swallowed by drop-next-frame): what the backend sent, not what the client read. */
   frames = 0;
   readonly cleanups: (() => void)[] = [];
+  /** The listeners on the current upstreams: replaced when a permissions change swaps them. */
+  upstreamCleanups: (() => void)[] = [];
   actor: SubscriptionActor | null = null;
 
   constructor(
     readonly id: string,
-    readonly view: ViewSpec,
+    public view: ViewSpec,
     readonly connection: Connection,
-    readonly upstreams: readonly Upstream[],
+    public upstreams: readonly Upstream[],
   ) {}
+
+  /** The report frames carry: the upstreams' combined, and what a partial view covers. */
+  report(now = Date.now()) {
+    return combinedReport(this.upstreams, now, this.view.partial);
+  }
 
   facts(now = Date.now()): UpstreamFacts {
     return {
@@ -165,6 +180,8 @@ export class StreamHub {
   constructor(private readonly options: StreamHubOptions) {
     // A kind the cluster stopped serving (its CRD deleted): its subscriptions end, with the reason.
     options.upstreams.onDomainGone((key, reason) => this.endSubscriptionsOf(key, reason));
+    // A grant or revocation: the views of that resource are planned again.
+    options.permissions?.onChange((ref) => this.permissionsChanged(ref));
     // One implementation for every actor: each finds its subscription through `self`.
     const on = (work: (subscription: Subscription, seq: number) => void) => ({ self }: { self: AnyActorRef }, params: FrameParams) => {
       const subscription = this.subscriptionOf.get(self);
@@ -270,7 +287,8 @@ export class StreamHub {
           owesReset: state.startsWith('owesReset'),
           resetsHeldForUpstream: snapshot?.context.resetsHeldForUpstream ?? 0,
           pendingChanges: s.pending.size,
-          upstream: combinedReport(s.upstreams, now),
+          upstream: s.report(now),
+          keys: [...s.view.keys],
         };
       }),
     }));
@@ -330,15 +348,18 @@ export class StreamHub {
       );
       return;
     }
-    if (!isResourceDomain(frame.domain)) {
+    const discovery = this.options.discovery;
+    const permissions = this.options.permissions;
+    if (!isResourceDomain(frame.domain) && (!permissions || frame.domain === 'pod-logs')) {
       this.start(connection, frame, viewSpec(frame.domain, frame.scope));
       return;
     }
-    const discovery = this.options.discovery;
-    if (!discovery) return this.refuse(connection, frame.id, 'unknown-domain', `${frame.domain}: this backend serves no resource domains`);
-    // Discovery may have to ask the cluster: the id is taken meanwhile, and an unsubscribe cancels.
+    if (isResourceDomain(frame.domain) && !discovery) return this.refuse(connection, frame.id, 'unknown-domain', `${frame.domain}: this backend serves no resource domains`);
+    // Discovery, or the first permissions check, may have to ask the cluster: the id is taken
+    // meanwhile, and an unsubscribe cancels.
     connection.resolving.add(frame.id);
-    resolveView(discovery, frame.domain, frame.scope).then(
+    const resolved = isResourceDomain(frame.domain) && discovery ? resolveView(discovery, frame.domain, frame.scope) : Promise.resolve(viewSpec(frame.domain, frame.scope));
+    resolved.then((view) => planWithPermissions(this.options.permissions, view)).then(
       (view) => {
         if (!connection.resolving.delete(frame.id) || !this.connections.has(connection)) return;
         guarded(() => this.start(connection, frame, view));
@@ -364,6 +385,7 @@ export class StreamHub {
     const subscription = new Subscription(frame.id, view, connection, upstreams);
     connection.subscriptions.set(frame.id, subscription);
     this.watchIdle(connection);
+    this.holdPermissions(view, 'hold');
 
     let resumedWith: number | null = null;
     if (frame.resumeFrom && this.replay(subscription, frame.resumeFrom.generation)) resumedWith = subscription.pending.size;
@@ -383,12 +405,73 @@ export class StreamHub {
     // An action that throws is caught where it runs; this only keeps a machine bug from escaping.
     actor.subscribe({ error: (error) => console.error(`kubelive stream: subscription ${frame.id}: ${describe(error)}`) });
     actor.start();
-    for (const upstream of upstreams) {
-      subscription.cleanups.push(upstream.onChanges((changes) => this.changed(subscription, changes)));
-      subscription.cleanups.push(upstream.onStateChange(() => subscription.send({ type: 'UPSTREAM.CHANGED', ...subscription.facts() })));
+    this.listen(subscription);
+  }
+
+  /** Follows the subscription's upstreams: their changes, their state, their columns. */
+  private listen(subscription: Subscription): void {
+    for (const upstream of subscription.upstreams) {
+      subscription.upstreamCleanups.push(upstream.onChanges((changes) => this.changed(subscription, changes)));
+      subscription.upstreamCleanups.push(upstream.onStateChange(() => subscription.send({ type: 'UPSTREAM.CHANGED', ...subscription.facts() })));
       // Rows printed under new columns (a CRD's printer edited, relisted): the client needs them in a reset.
-      subscription.cleanups.push(upstream.cache.onColumnsChanged(() => subscription.send({ type: 'CLIENT.RESYNC' })));
+      subscription.upstreamCleanups.push(upstream.cache.onColumnsChanged(() => subscription.send({ type: 'CLIENT.RESYNC' })));
     }
+  }
+
+  private holdPermissions(view: ViewSpec, how: 'hold' | 'release'): void {
+    const permissions = this.options.permissions;
+    if (!permissions || view.domain === 'pod-logs') return;
+    for (const key of view.baseKeys) {
+      const ref = resourceRefOf(view, key);
+      if (ref) permissions[how](ref, view.namespace);
+    }
+  }
+
+  /** A resource's access changed: every view of it is planned again, and swaps its upstreams if the plan did. */
+  private permissionsChanged(ref: ResourceRef): void {
+    const permissions = this.options.permissions;
+    if (!permissions) return;
+    for (const connection of this.connections) {
+      for (const subscription of [...connection.subscriptions.values()]) {
+        const { view } = subscription;
+        const shows = view.baseKeys.some((key) => {
+          const r = resourceRefOf(view, key);
+          return r !== null && r.group === ref.group && r.resource === ref.resource;
+        });
+        if (shows) guarded(() => this.replan(subscription, planView(view, (r) => permissions.current(r))));
+      }
+    }
+  }
+
+  /**
+   * Puts a subscription on a new plan: the new upstreams are acquired before the old ones are let
+   * go (so a namespace kept keeps its cache), and the client is owed a reset with what the view
+   * now covers. A plan whose upstreams cannot be had (a bound) leaves the old one in place.
+   */
+  private replan(subscription: Subscription, next: ViewSpec): void {
+    const before = subscription.view;
+    const same = next.keys.length === before.keys.length && next.keys.every((k) => before.keys.includes(k));
+    if (same) {
+      subscription.view = next;
+      return;
+    }
+    const added = next.keys.filter((k) => !before.keys.includes(k));
+    let acquired: Upstream[];
+    try {
+      acquired = this.options.upstreams.acquireAll(added);
+    } catch (error) {
+      console.error(`kubelive stream: subscription ${subscription.id} keeps its old plan: ${describe(error)}`);
+      return;
+    }
+    for (const cleanup of subscription.upstreamCleanups) cleanup();
+    subscription.upstreamCleanups = [];
+    const byKey = new Map([...subscription.upstreams, ...acquired].map((u) => [u.key, u]));
+    subscription.upstreams = next.keys.map((k) => byKey.get(k)).filter((u): u is Upstream => u !== undefined);
+    subscription.view = next;
+    for (const key of before.keys) if (!next.keys.includes(key)) this.options.upstreams.release(key);
+    this.listen(subscription);
+    subscription.send({ type: 'UPSTREAM.CHANGED', ...subscription.facts() });
+    subscription.send({ type: 'CLIENT.RESYNC' });
   }
 
   /** Ends every subscription to a domain whose kind is gone, telling each client why (a fatal error frame). */
@@ -421,9 +504,11 @@ export class StreamHub {
     if (connection.subscriptions.get(subscription.id) !== subscription) return;
     connection.subscriptions.delete(subscription.id);
     for (const cleanup of subscription.cleanups) cleanup();
+    for (const cleanup of subscription.upstreamCleanups) cleanup();
     subscription.send({ type: 'CLOSE' });
     subscription.actor?.stop();
     for (const key of subscription.view.keys) this.options.upstreams.release(key);
+    this.holdPermissions(subscription.view, 'release');
     this.watchIdle(connection);
   }
 
@@ -489,7 +574,7 @@ export class StreamHub {
       items: viewRows(subscription.caches(), subscription.view.namespace),
       count: state.count,
       digest: state.digest,
-      upstream: combinedReport(subscription.upstreams),
+      upstream: subscription.report(),
       ...columnsOf(subscription),
     });
   }
@@ -514,13 +599,13 @@ export class StreamHub {
       resourceVersion: state.resourceVersion,
       count: state.count,
       digest: state.digest,
-      upstream: combinedReport(subscription.upstreams),
+      upstream: subscription.report(),
     });
   }
 
   private sendStatus(subscription: Subscription, seq: number): void {
     const { head } = viewHead(subscription, seq);
-    this.sendFrame(subscription, { type: 'status', ...head, upstream: combinedReport(subscription.upstreams) });
+    this.sendFrame(subscription, { type: 'status', ...head, upstream: subscription.report() });
   }
 
   private sendFrame(subscription: Subscription, frame: Parameters<StreamSocket['sendFrame']>[0]): void {

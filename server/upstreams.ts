@@ -14,6 +14,11 @@
  * (404) or never listed is forgotten as soon as its last user lets go, rather than lingering for
  * the grace period and retrying what is not there.
  *
+ * A key may name a resource narrowed to one namespace (`pods@shop`, `core/v1/configmaps@shop`):
+ * the upstreams of a partial view, for a user who may list the resource only in some namespaces
+ * (server/permissions.ts, views.ts `planView`). They are bounded together
+ * (`maxNamespacedUpstreams`) and forgotten when idle, as resource domains are.
+ *
  * A resource domain whose kind the cluster stops serving (its CRD was deleted) is ended: its
  * users are told (`onDomainGone`) and it is dropped, not retried for ever.
  */
@@ -24,7 +29,7 @@ import { helmLabelSelector, helmReleaseRow } from '../adapters/kube/helm.js';
 import { listWatchActors, objectCollection, RelistSignal, specCollection, tableCollection, type CacheSink, type Collection, type ListMode } from '../adapters/kube/listWatch.js';
 import { parseLogScope, podLogActors, logTailLines } from '../adapters/kube/logs.js';
 import { proofActor, WatchWitness } from '../adapters/kube/proof.js';
-import { isResourceName, resourceSpecs } from '../adapters/kube/resources.js';
+import { collectionPath, isResourceName, resourceSpecs } from '../adapters/kube/resources.js';
 import { isResourceDomain, parseResourceDomain } from '../machines/domains.js';
 import type { UpstreamReport } from '../adapters/protocol.js';
 import type { KubeliveConfig } from '../machines/config.js';
@@ -61,6 +66,11 @@ export interface UpstreamLimits {
    * connection: a client naming new scopes in a loop must not set that pace.
    */
   readonly maxNewLogUpstreamsPerSecond: number;
+  /**
+   * Upstreams narrowed to one namespace at once (partial views: one per permitted namespace and
+   * resource). Each is a watch and a probe, as a resource's.
+   */
+  readonly maxNamespacedUpstreams?: number;
 }
 
 export const defaultUpstreamLimits: UpstreamLimits = {
@@ -73,6 +83,8 @@ export const defaultUpstreamLimits: UpstreamLimits = {
   maxResourceUpstreams: 32,
   // A person opens a few log views a second at most; a page of them restored at once fits the bucket.
   maxNewLogUpstreamsPerSecond: 20,
+  // A user limited to a dozen namespaces with the six workload kinds and pods open: 84.
+  maxNamespacedUpstreams: 128,
 };
 
 /**
@@ -83,15 +95,25 @@ export const defaultUpstreamLimits: UpstreamLimits = {
 export function upstreamSocketBudget(limits: UpstreamLimits): number {
   const resources = Object.keys(resourceSpecs).length;
   const room = Math.max(0, limits.maxUpstreams - resources);
-  return 2 * resources + 2 * Math.min(limits.maxResourceUpstreams, room) + Math.min(limits.maxLogUpstreams, room);
+  return 2 * resources + 2 * Math.min(limits.maxResourceUpstreams, room) + Math.min(limits.maxLogUpstreams, room) + 2 * namespacedMax(limits);
 }
 
+const namespacedMax = (limits: UpstreamLimits): number => limits.maxNamespacedUpstreams ?? 128;
+
 /** Which family a key belongs to: the bounds and the grace differ. */
-export type UpstreamFamily = 'resource' | 'domain' | 'log';
+export type UpstreamFamily = 'resource' | 'domain' | 'log' | 'namespaced';
 
 export function familyOf(key: string): UpstreamFamily {
   if (isResourceName(key)) return 'resource';
-  return key.startsWith('pod-logs:') ? 'log' : 'domain';
+  if (key.startsWith('pod-logs:')) return 'log';
+  return key.includes('@') ? 'namespaced' : 'domain';
+}
+
+/** `pods@shop` → `['pods', 'shop']`; null for a key not narrowed to a namespace. */
+function narrowedKey(key: string): [string, string] | null {
+  if (familyOf(key) !== 'namespaced') return null;
+  const at = key.lastIndexOf('@');
+  return [key.slice(0, at), key.slice(at + 1)];
 }
 
 /** The key of the Helm releases upstream: release Secrets, read whole and projected. */
@@ -150,8 +172,11 @@ export interface UpstreamBoundsReport {
   readonly resourceUpstreams: number;
   readonly maxResourceUpstreams: number;
   readonly maxNewLogUpstreamsPerSecond: number;
+  /** Upstreams narrowed to one namespace (partial views), against `maxNamespacedUpstreams`. */
+  readonly namespacedUpstreams: number;
+  readonly maxNamespacedUpstreams: number;
   /** New upstreams refused, by the bound that refused them. */
-  readonly refused: { readonly logs: number; readonly resources: number; readonly total: number; readonly rate: number };
+  readonly refused: { readonly logs: number; readonly resources: number; readonly total: number; readonly rate: number; readonly namespaced: number };
   /** Resource-domain upstreams ended because the cluster stopped serving their kind. */
   readonly endedGone: number;
   /** Idle log followers stopped before their grace ran out, to make room for a new one. */
@@ -419,7 +444,7 @@ function isolate<T>(listener: (value: T) => void, value: T): void {
 export class Upstreams {
   private readonly upstreams = new Map<string, Upstream>();
   private readonly limits: UpstreamLimits;
-  private readonly refused = { logs: 0, resources: 0, total: 0, rate: 0 };
+  private readonly refused = { logs: 0, resources: 0, total: 0, rate: 0, namespaced: 0 };
   /** Log follower starts the bucket allows now, refilled at `maxNewLogUpstreamsPerSecond`. */
   private startTokens: number;
   private tokensAt = Date.now();
@@ -571,6 +596,8 @@ export class Upstreams {
       resourceUpstreams: this.count('domain'),
       maxResourceUpstreams: this.limits.maxResourceUpstreams,
       maxNewLogUpstreamsPerSecond: this.limits.maxNewLogUpstreamsPerSecond,
+      namespacedUpstreams: this.count('namespaced'),
+      maxNamespacedUpstreams: namespacedMax(this.limits),
       refused: { ...this.refused },
       evictedIdle: this.evictedIdle,
       forgottenAtRelease: this.forgottenAtRelease,
@@ -613,8 +640,9 @@ export class Upstreams {
     const discovery = this.options.discovery;
     if (!discovery) return;
     for (const upstream of [...this.upstreams.values()]) {
-      const gvr = isResourceDomain(upstream.key) ? parseResourceDomain(upstream.key) : null;
-      if (!gvr || discovery.resolve(upstream.key)) continue;
+      const base = narrowedKey(upstream.key)?.[0] ?? upstream.key;
+      const gvr = isResourceDomain(base) ? parseResourceDomain(base) : null;
+      if (!gvr || discovery.resolve(base)) continue;
       if (discovery.failedGroups.some((gv) => gv.startsWith(`${gvr.group}/`))) continue;
       const reason = `${upstream.key} is no longer served by the cluster (its CustomResourceDefinition or API was removed)`;
       for (const listener of this.goneListeners) isolate((r: string) => listener(upstream.key, r), reason);
@@ -632,6 +660,7 @@ export class Upstreams {
   private makeRoomFor(key: string): void {
     const family = familyOf(key);
     if (family === 'resource') return;
+    if (family === 'namespaced') return this.makeRoomForNamespaced();
     const { maxLogUpstreams, maxResourceUpstreams, maxUpstreams, maxNewLogUpstreamsPerSecond: perSecond } = this.limits;
     if (family === 'log') {
       const now = Date.now();
@@ -665,6 +694,20 @@ export class Upstreams {
     if (family === 'log') this.startTokens -= 1;
   }
 
+  /** Namespaced upstreams have their own bound: an idle one makes room, else the new one is refused. */
+  private makeRoomForNamespaced(): void {
+    const max = namespacedMax(this.limits);
+    while (this.count('namespaced') >= max) {
+      const idlest = this.longestIdle('namespaced');
+      if (!idlest) {
+        this.refused.namespaced++;
+        throw new TooManyUpstreamsError(`the backend watches at most ${max} namespaces of partial views at once, for every client together, and all are in use; close a view and retry`);
+      }
+      this.forget(idlest);
+      this.evictedIdle++;
+    }
+  }
+
   /** The upstream (of a family, or of any but the hand-made resources) whose last user left longest ago. */
   private longestIdle(family: UpstreamFamily | null): Upstream | undefined {
     let idlest: Upstream | undefined;
@@ -676,11 +719,42 @@ export class Upstreams {
     return idlest;
   }
 
+  /**
+   * The upstream of a resource in one namespace: the same list-watch, proof and cache as the
+   * cluster-wide one, on the namespace's collection path (`/api/v1/namespaces/shop/pods`).
+   */
+  private namespacedMaker(key: string, base: string, namespace: string, timings: UpstreamTimings, ringSize: number): () => Upstream {
+    const { client, generations } = this.options;
+    let collection: Collection | null;
+    let labelSelector: string | undefined;
+    if (isResourceName(base)) {
+      const spec = resourceSpecs[base];
+      if (!spec.namespaced) throw new UnknownDomainError(`${base} is cluster-wide and has no namespaces`);
+      collection = specCollection(spec, collectionPath(spec, namespace));
+    } else {
+      const entry = base === helmKey ? null : (this.options.discovery?.resolve(base) ?? null);
+      if (entry && !entry.namespaced) throw new UnknownDomainError(`${base} is cluster-wide and has no namespaces`);
+      collection = collectionOf(base, entry, namespace);
+      labelSelector = base === helmKey ? helmLabelSelector : undefined;
+    }
+    if (!collection) throw new UnknownDomainError(`${base} is not a resource this cluster serves`);
+    const found = collection;
+    return () =>
+      new Upstream(
+        key,
+        () => new ResourceCache(key, generations, { ringSize }),
+        (sink, witness, relist) => ({ ...listWatchActors(client, found, sink, relist), proveResource: proofActor(client, found.path, witness, labelSelector) }),
+        timings,
+      );
+  }
+
   /** How to make the upstream for `key`; throws before anything is made when the key names nothing served. */
   private maker(key: string): () => Upstream {
     const { client, generations, config } = this.options;
     const ringSize = this.options.ringSize ?? resumeRingSize;
     const provable = this.timings(config.upstreamStallTimeoutMs, config.freshnessBoundMs);
+    const narrowed = narrowedKey(key);
+    if (narrowed) return this.namespacedMaker(key, narrowed[0], narrowed[1], provable, ringSize);
     if (isResourceName(key)) {
       const spec = resourceSpecs[key];
       return () =>

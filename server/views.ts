@@ -2,20 +2,29 @@
  * A view is what one domain + scope sees of the upstream caches: which upstreams back it, which
  * namespace it is narrowed to, and its rows, count, digest, resourceVersion and generation,
  * computed the same way for snapshots, resets, updates and heartbeats so they always agree.
+ *
+ * A view of a namespaced resource the user may not list cluster-wide is planned (`planView`)
+ * onto one upstream per permitted namespace (`pods@shop`, `pods@payments`), combined as the six
+ * upstreams of `workloads` are, and its report says it is partial (`pods in 2 of 9 namespaces`).
  */
 import { digestOf, formatDigest } from '../adapters/digest.js';
 import { isListWatchable, type DiscoveredResource, type Discovery } from '../adapters/kube/discovery.js';
-import { domainResources, type ListWatchedDomain } from '../adapters/kube/resources.js';
-import type { ApiResourceRow, ColumnDefinition, Row, SnapshotBody, StreamDomain, UpstreamReport } from '../adapters/protocol.js';
-import { isResourceDomain } from '../machines/domains.js';
+import { domainResources, isResourceName, resourceSpecs, type ListWatchedDomain } from '../adapters/kube/resources.js';
+import type { ApiResourceRow, ColumnDefinition, PartialViewReport, Row, SnapshotBody, StreamDomain, UpstreamReport } from '../adapters/protocol.js';
+import { isResourceDomain, parseResourceDomain } from '../machines/domains.js';
 import { combineAggregates, type GenerationCounter, type ResourceCache } from './cache.js';
+import type { NamespaceAccess, RefusedNamespace, ResourceRef } from './permissions.js';
 import { helmKey, logKey, type Upstream } from './upstreams.js';
 
 export interface ViewSpec {
   readonly domain: StreamDomain;
   readonly scope: string;
-  /** Upstream keys behind the view. */
+  /** Upstream keys behind the view: as planned for the user's permissions (`pods@shop`), else `baseKeys`. */
   readonly keys: readonly string[];
+  /** The resources the view shows, cluster-wide keys (`pods`, the six of `workloads`). */
+  readonly baseKeys: readonly string[];
+  /** Set when the plan covers only the namespaces the user may list (see planView). */
+  readonly partial: PartialViewReport | null;
   /** The namespace rows must be in, or null for all. */
   readonly namespace: string | null;
   /** A resource domain's kind, as discovery lists it; null for the built-in domains. */
@@ -39,11 +48,12 @@ export class ViewError extends Error {
 
 /** The view of a built-in domain (its scope already checked). Resource domains need `resolveView`. */
 export function viewSpec(domain: StreamDomain, scope: string): ViewSpec {
-  if (domain === 'pod-logs') return { domain, scope, keys: [logKey(scope)], namespace: null, resource: null };
-  if (domain === 'helm-releases') return { domain, scope, keys: [helmKey], namespace: scope !== '' ? scope : null, resource: null };
+  if (domain === 'pod-logs') return { domain, scope, keys: [logKey(scope)], baseKeys: [logKey(scope)], partial: null, namespace: null, resource: null };
+  if (domain === 'helm-releases') return { domain, scope, keys: [helmKey], baseKeys: [helmKey], partial: null, namespace: scope !== '' ? scope : null, resource: null };
   if (!isListWatchedDomain(domain)) throw new ViewError('unknown-domain', `${domain} needs discovery: resolve it with resolveView`);
   const namespaced = domain === 'pods' || domain === 'events' || domain === 'workloads';
-  return { domain, scope, keys: domainResources[domain], namespace: namespaced && scope !== '' ? scope : null, resource: null };
+  const keys = domainResources[domain];
+  return { domain, scope, keys, baseKeys: keys, partial: null, namespace: namespaced && scope !== '' ? scope : null, resource: null };
 }
 
 /**
@@ -66,7 +76,106 @@ export async function resolveView(discovery: Discovery, domain: StreamDomain, sc
   }
   if (!isListWatchable(entry)) throw new ViewError('unknown-domain', `${domain} cannot be listed and watched (verbs: ${entry.verbs.join(', ') || 'none'})`);
   if (!entry.namespaced && scope !== '') throw new ViewError('bad-scope', `${domain} is cluster-wide and takes no namespace scope`);
-  return { domain, scope, keys: [domain], namespace: scope !== '' ? scope : null, resource: entry };
+  return { domain, scope, keys: [domain], baseKeys: [domain], partial: null, namespace: scope !== '' ? scope : null, resource: entry };
+}
+
+/** The key of a resource's upstream narrowed to one namespace: `pods@shop`, `core/v1/configmaps@shop`. */
+export function namespacedKey(base: string, namespace: string): string {
+  return `${base}@${namespace}`;
+}
+
+/** `pods@shop` → `{base: 'pods', namespace: 'shop'}`; a cluster-wide key has namespace null. Namespace names hold no `@`. */
+export function splitKey(key: string): { base: string; namespace: string | null } {
+  const at = key.lastIndexOf('@');
+  return at < 0 || key.startsWith('pod-logs:') ? { base: key, namespace: null } : { base: key.slice(0, at), namespace: key.slice(at + 1) };
+}
+
+/**
+ * The resource behind a view's key, as authorization names it, when the view could be narrowed
+ * to namespaces: namespaced kinds only (nodes, namespaces, a cluster-wide CRD are all or nothing).
+ */
+export function resourceRefOf(view: Pick<ViewSpec, 'resource'>, key: string): ResourceRef | null {
+  if (isResourceName(key)) {
+    const spec = resourceSpecs[key];
+    if (!spec.namespaced) return null;
+    const group = spec.groupVersion.startsWith('/apis/') ? (spec.groupVersion.split('/')[2] ?? '') : '';
+    return { group, resource: key };
+  }
+  if (key === helmKey) return { group: '', resource: 'secrets' };
+  const gvr = parseResourceDomain(key);
+  if (!gvr || !view.resource?.namespaced) return null;
+  return { group: gvr.group, resource: gvr.resource };
+}
+
+/** The part of Permissions a plan needs. */
+export interface AccessLookup {
+  access(ref: ResourceRef, scope: string | null): Promise<NamespaceAccess>;
+  current(ref: ResourceRef): NamespaceAccess | undefined;
+}
+
+/** The view as the user's permissions allow it now; the first check of a resource waits for its answer. */
+export async function planWithPermissions(permissions: AccessLookup | undefined, view: ViewSpec): Promise<ViewSpec> {
+  if (!permissions || view.domain === 'pod-logs') return view;
+  for (const key of view.baseKeys) {
+    const ref = resourceRefOf(view, key);
+    if (ref) await permissions.access(ref, view.namespace);
+  }
+  return planView(view, (ref) => permissions.current(ref));
+}
+
+/** More namespaces than this in one view are left out, and said so: each is a watch and a probe on the API server. */
+export const maxNamespacesPerView = 64;
+
+/**
+ * The view as the user's permissions allow it. Each resource the user may list cluster-wide (or
+ * whose access is not known) keeps its one cluster-wide upstream; one it may list only in some
+ * namespaces gets an upstream per permitted namespace the view wants (all of them, or its
+ * scope). A resource permitted nowhere the view wants keeps its cluster-wide key, whose 403
+ * makes the view `forbidden`: that is what `blocked.permissions` is for. A view of all namespaces
+ * that ends up narrowed says so in `partial`.
+ */
+export function planView(view: ViewSpec, access: (ref: ResourceRef) => NamespaceAccess | undefined, maxNamespaces = maxNamespacesPerView): ViewSpec {
+  if (view.domain === 'pod-logs') return view;
+  const keys: string[] = [];
+  const covered = new Set<string>();
+  const refused = new Map<string, string>();
+  let narrowed = false;
+  let total: number | null = null;
+  for (const key of view.baseKeys) {
+    const ref = resourceRefOf(view, key);
+    const known = ref ? access(ref) : undefined;
+    if (!known || known.kind === 'cluster') {
+      keys.push(key);
+      continue;
+    }
+    narrowed = true;
+    total = known.total ?? total;
+    for (const r of known.refused) if (!refused.has(r.namespace)) refused.set(r.namespace, r.reason);
+    const wanted = view.namespace === null ? known.permitted : known.permitted.filter((n) => n === view.namespace);
+    if (wanted.length === 0) {
+      keys.push(key);
+      continue;
+    }
+    wanted.forEach((namespace, i) => {
+      if (i >= maxNamespaces) {
+        refused.set(namespace, `kubelive watches at most ${maxNamespaces} namespaces of one view`);
+        return;
+      }
+      keys.push(namespacedKey(key, namespace));
+      covered.add(namespace);
+    });
+  }
+  if (!narrowed) return { ...view, keys, partial: null };
+  // A view scoped to one namespace shows all it asked for once that namespace is permitted.
+  if (view.namespace !== null) return { ...view, keys, partial: null };
+  const namespaces = [...covered].sort();
+  const notCovered: RefusedNamespace[] = [...refused].filter(([n]) => !covered.has(n)).map(([namespace, reason]) => ({ namespace, reason })).sort((a, b) => (a.namespace < b.namespace ? -1 : 1));
+  const of = total ?? namespaces.length + notCovered.length;
+  return {
+    ...view,
+    keys,
+    partial: { namespaces, refused: notCovered, total, summary: `${view.domain} in ${namespaces.length} of ${of} namespace${of === 1 ? '' : 's'}` },
+  };
 }
 
 /** The columns a view's rows follow: a resource domain's cache's; undefined for built-in rows. */
@@ -102,10 +211,10 @@ export function viewRows(caches: readonly ResourceCache[], namespace: string | n
  * One report for a view over several upstreams: healthy only when all are; otherwise the first
  * unhealthy one speaks, its reason prefixed with the resource when there are several.
  */
-export function combinedReport(upstreams: readonly Upstream[], now = Date.now()): UpstreamReport {
+export function combinedReport(upstreams: readonly Upstream[], now = Date.now(), partial: PartialViewReport | null = null): UpstreamReport {
   const reports = upstreams.map((u) => ({ key: u.key, report: u.report(now) }));
   const first = reports[0];
-  if (reports.length === 1 && first) return first.report;
+  if (reports.length === 1 && first) return partial ? { ...first.report, partial } : first.report;
   const sick = reports.find((r) => !r.report.healthy);
   const ages = reports.map((r) => r.report.lastEventAgeMs).filter((a): a is number => typeof a === 'number');
   return {
@@ -119,6 +228,7 @@ export function combinedReport(upstreams: readonly Upstream[], now = Date.now())
     proofAgeMs: reports.some((r) => r.report.proofAgeMs === null || r.report.proofAgeMs === undefined)
       ? null
       : Math.max(...reports.map((r) => r.report.proofAgeMs as number)),
+    ...(partial ? { partial } : {}),
   };
 }
 

@@ -163,6 +163,11 @@ export class KubeClient {
     return this.cluster.context;
   }
 
+  /** The namespace the kubeconfig's current context names, if any (kubectl's default namespace). */
+  get contextNamespace(): string | undefined {
+    return this.kc.getContextObject(this.kc.getCurrentContext())?.namespace || undefined;
+  }
+
   /**
    * Reads the kubeconfig again (a new CA, token or server after a cluster was recreated). Keeps
    * the old one when the file is missing or broken mid-write, and says why in `lastReloadError`.
