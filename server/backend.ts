@@ -188,9 +188,11 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       }),
     });
     const headers = securityHeaders();
+    const inspectingPolicy = securityHeaders({ inspecting: true })['Content-Security-Policy']!;
     const server = createServer((request, response) => {
       for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
       const url = requestUrl(request);
+      if (url?.searchParams.has('inspect')) response.setHeader('Content-Security-Policy', inspectingPolicy);
       if (url && policy.hostAllowed(request) && policy.tokenLogin(request, response, url)) return;
       const refusal = policy.check(request, url?.pathname ?? '/');
       if (refusal) return refuse(request, response, refusal);

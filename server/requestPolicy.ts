@@ -208,16 +208,21 @@ export function corsHeaders(origin: string): Record<string, string> {
   return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'ETag', Vary: 'Origin' };
 }
 
+/** Where `?inspect` opens the Stately inspector (ui/lib/inspector.ts). */
+export const inspectorOrigin = 'https://stately.ai';
+
 /**
  * Headers on every response. The page loads only its own scripts, styles and connections
  * (`'self'` covers the WebSocket to the same host and port in CSP 3), can be framed by no one
  * (clickjacking Cordon) and sends no Referer. `?inspect` opens stately.ai in a new window and
- * talks to it with postMessage, which CSP does not govern, so it needs nothing extra.
+ * talks to it with postMessage, which CSP does not govern; before opening it, the page asks
+ * whether stately.ai answers at all (so an unreachable inspector is said, not opened dead), and
+ * only a page loaded with `?inspect` may connect there (`inspecting`).
  */
-export function securityHeaders(): Record<string, string> {
+export function securityHeaders(options: { inspecting?: boolean } = {}): Record<string, string> {
+  const connect = options.inspecting ? `'self' ${inspectorOrigin}` : "'self'";
   return {
-    'Content-Security-Policy':
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    'Content-Security-Policy': `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src ${connect}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',

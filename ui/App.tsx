@@ -9,7 +9,7 @@
  * replaces the entry instead of adding one per keystroke.
  */
 import { useSelector } from '@xstate/react';
-import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type RefObject } from 'react';
 import { diagnoseConnection } from '../machines/diagnostics.js';
 import { Settings } from './components/Settings.js';
 import { Sidebar } from './components/Sidebar.js';
@@ -18,6 +18,7 @@ import { useDiscovery } from './hooks/useCatalog.js';
 import { focusList, useListKeys } from './hooks/useListKeys.js';
 import { findKind } from './lib/catalog.js';
 import { headerStatus } from './lib/freshness.js';
+import { inspectorNotice } from './lib/inspector.js';
 import { describeConnection } from './lib/operatorWords.js';
 import { openView, parseRoute, routeHash, type Navigate, type Route, type Tab } from './lib/route.js';
 import { DiagnosticsView } from './views/DiagnosticsView.js';
@@ -84,6 +85,19 @@ function ConnectionBanner() {
       {status.text}
     </span>
   );
+}
+
+/** What `?inspect` could not do (lib/inspector.ts): said once, dismissable. */
+function InspectorNotice() {
+  const notice = useSyncExternalStore(inspectorNotice.subscribe, inspectorNotice.get);
+  return notice ? (
+    <div className="banner" role="status" data-testid="inspector-notice">
+      {notice}{' '}
+      <button type="button" className="small" onClick={inspectorNotice.dismiss}>
+        Dismiss
+      </button>
+    </div>
+  ) : null;
 }
 
 function DisconnectedNotice() {
@@ -184,6 +198,7 @@ export function App() {
         <Settings />
       </header>
       <DisconnectedNotice />
+      <InspectorNotice />
       <main className="main" id="main" tabIndex={-1}>
         <Sidebar route={route} discovery={discovery.rows} onNavigate={navigate} onEscape={menu.open ? menu.close : undefined} />
         {menu.open ? <div className="menu-scrim" aria-hidden="true" onClick={menu.close} /> : null}

@@ -1,15 +1,16 @@
 /**
  * Boots the dashboard: reads the backend's configuration (so the intervals an operator set on
  * `kubelive serve` apply here too), lays the saved metrics interval over it, creates the one
- * engine for the page and renders. `?inspect` connects the Stately inspector to every actor.
+ * engine for the page and renders. `?inspect` connects the Stately inspector to every actor, when
+ * it can be reached (lib/inspector.ts), and says so when it cannot.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { InspectionEvent, Observer } from 'xstate';
 import { createEngine } from '../adapters/engine/engine.js';
 import { App } from './App.js';
 import { EngineProvider } from './hooks/engine.js';
 import { engineConfig } from './lib/bootConfig.js';
+import { connectInspector } from './lib/inspector.js';
 import { loadMetricsInterval } from './lib/settings.js';
 import './styles.css';
 
@@ -31,19 +32,12 @@ function savedStorage(): Storage | null {
   }
 }
 
-async function inspector(): Promise<Observer<InspectionEvent> | undefined> {
-  if (!new URLSearchParams(window.location.search).has('inspect')) return undefined;
-  // Loaded only when asked for: the inspector is not part of the dashboard's own bundle.
-  const { createBrowserInspector } = await import('@statelyai/inspect');
-  return createBrowserInspector().inspect;
-}
-
 async function boot(): Promise<void> {
   const element = document.getElementById('root');
   if (!element) throw new Error('index.html has no #root');
   const root = createRoot(element);
   root.render(<div className="splash">Connecting to the kubelive backend…</div>);
-  const [config, inspect] = await Promise.all([backendConfig(), inspector()]);
+  const [config, inspect] = await Promise.all([backendConfig(), connectInspector(window.location.search)]);
   const engine = createEngine({
     server: `${window.location.origin}/`,
     config: engineConfig(config, loadMetricsInterval(savedStorage())),

@@ -69,7 +69,8 @@ function DomainRow({ row, refused }: { row: DiagnosticsRow; refused: number }) {
         <div className="muted small">{row.holders} view{row.holders === 1 ? '' : 's'}</div>
       </td>
       <td>
-        <div className={`mode mode-${row.mode}`}>{row.mode}</div>
+        {/* A domain with no stream (metrics, discovery) is polled by design: not a warning colour. */}
+        <div className={`mode mode-${row.stream === null ? 'by-design' : row.mode}`}>{row.mode}</div>
         <div className="muted small">{row.state}</div>
       </td>
       <td>
