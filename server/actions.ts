@@ -88,9 +88,10 @@ export class ActionRunner {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
-  /** The cluster actions act on, as the confirmation names it. */
-  cluster(): { cluster: string; server: string } {
-    return { cluster: this.client.contextName, server: this.client.server };
+  /** Where actions act and as whom, as the confirmation names it: the kubeconfig context, its cluster and user entries, the server. */
+  cluster(): { cluster: string; clusterEntry: string; user: string; server: string } {
+    const entries = this.client.entryNames;
+    return { cluster: this.client.contextName, clusterEntry: entries.cluster, user: entries.user, server: this.client.server };
   }
 
   async run(action: ActionName, rawBody: unknown): Promise<ActionAnswer> {

@@ -163,6 +163,11 @@ export class KubeClient {
     return this.cluster.context;
   }
 
+  /** The kubeconfig's names for the context's cluster and user entries, for saying who acts where. */
+  get entryNames(): { readonly cluster: string; readonly user: string } {
+    return { cluster: this.kc.getCurrentCluster()?.name ?? '', user: this.kc.getCurrentUser()?.name ?? '' };
+  }
+
   /** The namespace the kubeconfig's current context names, if any (kubectl's default namespace). */
   get contextNamespace(): string | undefined {
     return this.kc.getContextObject(this.kc.getCurrentContext())?.namespace || undefined;

@@ -4,6 +4,7 @@
  * back with the API server's status and words. A page on another origin cannot act at all.
  */
 import { call } from '../demo-cluster/client.js';
+import { startBackend } from '../../server/serve.js';
 import { getJson, startStack, type Stack } from './support.js';
 
 interface Obj {
@@ -141,6 +142,36 @@ describe('actions', () => {
     expect(tooMany.body.reason).toBe('"replicas" must be a whole number from 0 to 1000, got 100000');
     expect((await act('restart', { kind: 'Job', namespace: 'shop', name: 'x' })).status).toBe(400);
     expect((await act('explode', {})).status).toBe(404);
+  });
+
+  test('theReadOnlyUsersActionsAreRefusedInRbacsWordsNamingItsContext', async () => {
+    // A second backend on the same cluster, acting as the demo's read-only user (its kubeconfig context).
+    const viewer = stack.demo.users.contexts.readOnly;
+    const readOnly = await startBackend({ kubeconfigYaml: stack.demo.kubeconfigYaml, context: viewer, port: 0 });
+    try {
+      const base = readOnly.url.replace(/\/$/, '');
+      const deployment = objects('deployments', 'shop')[0]!;
+      const body = { kind: 'Deployment', namespace: 'shop', name: deployment.metadata.name, replicas: deployment.spec.replicas + 1 };
+      const refused = await getJson(`${base}/api/v1/actions/scale`, { method: 'POST', headers: json, body: JSON.stringify(body) });
+      // What the API server says to that user for the same request.
+      const direct = await call(stack.demo, `/apis/apps/v1/namespaces/shop/deployments/${deployment.metadata.name}/scale`, {
+        method: 'PATCH',
+        token: stack.demo.users.credentials.readOnly,
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        body: JSON.stringify({ spec: { replicas: body.replicas } }),
+      });
+      expect(direct.status).toBe(403);
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ error: 'forbidden', reason: direct.json().message, cluster: viewer });
+      expect(refused.body.reason).toMatch(/cannot patch resource "deployments\/scale"|cannot patch resource "deployments"/);
+      const drain = await getJson(`${base}/api/v1/actions/drain`, { method: 'POST', headers: json, body: JSON.stringify({ node: 'demo-worker-1' }) });
+      expect(drain.status).toBe(403);
+      expect(drain.body.reason).toMatch(/nodes "demo-worker-1" is forbidden/);
+      expect(objects('deployments', 'shop').find((d) => d.metadata.name === deployment.metadata.name)?.spec.replicas).toBe(deployment.spec.replicas);
+      expect(objects('nodes').find((n) => n.metadata.name === 'demo-worker-1')?.spec.unschedulable).not.toBe(true);
+    } finally {
+      await readOnly.stop();
+    }
   });
 
   test('anotherOriginCannotAct', async () => {

@@ -7,6 +7,7 @@
  * Screenshots of the dialogs go to test-artifacts/actions-*.png.
  */
 import { jest } from '@jest/globals';
+import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import { startBackend, type Backend } from '../../server/serve.js';
 import { call } from '../demo-cluster/client.js';
@@ -45,6 +46,17 @@ async function phase(is: string): Promise<void> {
   await page.locator(`[data-testid=action-dialog][data-phase=${is}]`).waitFor(wait);
 }
 
+/** axe-core's serious and critical findings inside the open dialog. */
+async function dialogViolations(): Promise<string[]> {
+  // Evaluated, not added as a <script>: the dashboard's CSP allows its own scripts only.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
+  return page.evaluate(async () => {
+    const run = (window as unknown as { axe: typeof import('axe-core') }).axe.run;
+    const result = await run({ include: [['[data-testid=action-dialog]']] }, { resultTypes: ['violations'] });
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
 async function closeDialog(): Promise<void> {
   await page.getByTestId('action-close').click();
   await expect(dialog().count()).resolves.toBe(0);
@@ -57,7 +69,7 @@ test('cordonAsksOnceNamingClusterAndNodeThenShowsItArrivingThroughTheStream', as
   await row.waitFor(wait);
   // Cancel sends nothing.
   await page.getByRole('button', { name: `Cordon ${name}`, exact: true }).click();
-  await expect(page.getByTestId('action-cluster').textContent()).resolves.toContain(backend.kube.context);
+  await until(page, 'the dialog to name the cluster', () => page.getByTestId('action-cluster').textContent(), (t) => (t ?? '').includes(backend.kube.context));
   await page.getByTestId('action-cancel').click();
   await expect(dialog().count()).resolves.toBe(0);
   expect(objects('nodes').find((n) => n.metadata.name === name)?.spec.unschedulable).toBeUndefined();
@@ -95,6 +107,11 @@ test('drainListsThePodsItWillEvictThenShowsEachEvictedAndTheNodeCordoned', async
   expect(names.sort()).toEqual(evictable.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort());
   await expect(page.getByTestId('action-cluster').textContent()).resolves.toContain(backend.kube.context);
   await screenshot(page, 'actions-drain-confirm');
+  expect(await dialogViolations()).toEqual([]);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  expect(await dialogViolations()).toEqual([]);
+  await screenshot(page, 'actions-drain-confirm-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.getByTestId('action-confirm').click();
   await phase('done');
   await screenshot(page, 'actions-drain-done');
@@ -197,4 +214,32 @@ test('aRefusedActionShowsTheApiServersWords', async () => {
   await closeDialog();
   expect(objects('pods', 'data').find((p) => p.metadata.uid === pod.metadata.uid)?.metadata.deletionTimestamp).toBeUndefined();
   expect(errors.filter((e) => !e.includes('403'))).toEqual([]);
+});
+
+test('theReadOnlyUserIsRefusedInRbacsWordsOnScreenNamingItsContext', async () => {
+  // A second backend on the same demo cluster, acting as its read-only user.
+  const viewer = backend.demo!.users.contexts.readOnly;
+  const readOnly = await startBackend({ kubeconfigYaml: backend.demo!.kubeconfigYaml, context: viewer, port: 0, config: quickConfig });
+  try {
+    const name = 'demo-worker-2';
+    await page.goto(`${readOnly.url}#/nodes`);
+    await page.getByRole('button', { name: `Cordon ${name}`, exact: true }).click();
+    await until(page, 'the dialog to name the read-only context', () => page.getByTestId('action-cluster').textContent(), (t) => (t ?? '').includes(viewer));
+    await page.getByTestId('action-confirm').click();
+    await phase('refused');
+    // What the API server says to that user for the same request.
+    const direct = await call(backend.demo!, `/api/v1/nodes/${name}`, {
+      method: 'PATCH',
+      token: backend.demo!.users.credentials.readOnly,
+      headers: { 'Content-Type': 'application/strategic-merge-patch+json' },
+      body: JSON.stringify({ spec: { unschedulable: true } }),
+    });
+    expect(direct.status).toBe(403);
+    await expect(page.getByTestId('action-refusal').textContent()).resolves.toBe(`Refused (403): ${direct.json().message}`);
+    await screenshot(page, 'actions-refused-read-only');
+    await closeDialog();
+    expect(objects('nodes').find((n) => n.metadata.name === name)?.spec.unschedulable).not.toBe(true);
+  } finally {
+    await readOnly.stop();
+  }
 });

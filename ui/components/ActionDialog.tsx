@@ -23,6 +23,7 @@ import {
   pendingText,
   type ActionAnswer,
   type ActionRequest,
+  type ActionTarget,
   type DrainPlan,
 } from '../lib/actions.js';
 import './ActionDialog.css';
@@ -44,7 +45,7 @@ export interface ActionDialogProps {
 export function ActionDialog(props: ActionDialogProps) {
   const { request, phase, answer, onConfirm, onClose } = props;
   const titleId = useId();
-  const [cluster, setCluster] = useState<{ cluster: string; server: string } | null>(null);
+  const [cluster, setCluster] = useState<ActionTarget | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [plan, setPlan] = useState<DrainPlan | null>(null);
   const [replicas, setReplicas] = useState(request.action === 'scale' ? String(request.replicas) : '');
@@ -92,7 +93,11 @@ export function ActionDialog(props: ActionDialogProps) {
           <dd data-testid="action-cluster">
             {cluster ? (
               <>
-                <strong className="mono">{cluster.cluster}</strong> <span className="muted mono">{cluster.server}</span>
+                <strong className="mono">{cluster.cluster}</strong>
+                <span className="muted">
+                  {' '}
+                  (context; cluster <span className="mono">{cluster.clusterEntry}</span> at <span className="mono">{cluster.server}</span>, as user <span className="mono">{cluster.user}</span>)
+                </span>
               </>
             ) : (
               <span className="muted">reading…</span>
@@ -196,7 +201,8 @@ function DrainPlanList({ plan, answer }: { plan: DrainPlan | null; answer: Actio
       <h3>
         {plan.evict.length === 0 ? 'No pod to evict' : `Pods it will evict (${plan.evict.length})`}
       </h3>
-      <ul data-testid="drain-evict">
+      {/* It scrolls past a dozen pods: focusable, so the keyboard can scroll it too. */}
+      <ul data-testid="drain-evict" tabIndex={0} aria-label="Pods it will evict">
         {plan.evict.map((p) => {
           const o = outcome.get(`${p.namespace}/${p.name}`);
           return (
@@ -213,7 +219,7 @@ function DrainPlanList({ plan, answer }: { plan: DrainPlan | null; answer: Actio
       {plan.leave.length > 0 ? (
         <details>
           <summary>Pods it leaves ({plan.leave.length})</summary>
-          <ul data-testid="drain-leave">
+          <ul data-testid="drain-leave" tabIndex={0} aria-label="Pods it leaves">
             {plan.leave.map((p) => (
               <li key={`${p.namespace}/${p.name}`}>
                 <span className="mono">

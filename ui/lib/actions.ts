@@ -171,10 +171,19 @@ export async function sendAction(request: ActionRequest, signal?: AbortSignal): 
 }
 
 /** The cluster actions act on: the kubeconfig context the backend uses. */
-export async function fetchActionCluster(signal?: AbortSignal): Promise<{ cluster: string; server: string }> {
+export async function fetchActionCluster(signal?: AbortSignal): Promise<ActionTarget> {
   const answer = await backendJson('api/v1/actions', { headers: { accept: 'application/json' } }, signal);
   if (!answer.ok) throw refusalOf(answer.status, answer.body);
-  return { cluster: String(answer.body.cluster ?? ''), server: String(answer.body.server ?? '') };
+  const text = (key: string) => String(answer.body[key] ?? '');
+  return { cluster: text('cluster'), clusterEntry: text('clusterEntry'), user: text('user'), server: text('server') };
+}
+
+/** Where an action acts and as whom: the kubeconfig context (`cluster`), its cluster and user entries, and the API server. */
+export interface ActionTarget {
+  readonly cluster: string;
+  readonly clusterEntry: string;
+  readonly user: string;
+  readonly server: string;
 }
 
 export interface DrainPlan {
