@@ -96,7 +96,8 @@ function DomainRow({ row, refused }: { row: DiagnosticsRow; refused: number }) {
       <td>
         {row.polling.enabled ? (
           <>
-            <div className="warn">enabled</div>
+            {/* Polling is a fallback for a streamed domain (amber), the design for one with no stream. */}
+            <div className={row.stream === null ? undefined : 'warn'}>enabled</div>
             <div className="muted small">every {formatInterval(row.polling.intervalMs)}</div>
           </>
         ) : (
