@@ -10,6 +10,7 @@
  * page in one go, and comparisons with kubectl allow for lines written after the page read its own.
  */
 import { jest } from '@jest/globals';
+import axe from 'axe-core';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -408,6 +409,40 @@ test('theLogsPanelFitsA390pxScreen', async () => {
   } finally {
     await page.setViewportSize({ width: 1440, height: 900 });
   }
+});
+
+type Violation = { where: string; id: string; impact: string | null; nodes: string[] };
+
+/** axe-core over the logs panel in both themes: its serious and critical violations, said where. */
+async function panelViolations(where: string): Promise<Violation[]> {
+  const found: Violation[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
+    const violations = await page.evaluate(async () => {
+      const result = await (window as unknown as { axe: typeof import('axe-core') }).axe.run('[data-testid=logs-panel]', { resultTypes: ['violations'] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, nodes: v.nodes.slice(0, 3).map((n) => n.html.slice(0, 160)) }));
+    });
+    for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push({ where: `${where}, ${scheme}`, ...v });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
+}
+
+test('axeFindsNoSeriousViolationInTheLogsPanelLightOrDark', async () => {
+  const pod = findPod('pod with a sidecar whose first container restarted', (p) => p.spec.containers.length > 1 && running(p) && restarted(p));
+  await openLogs(pod);
+  // The previous run, its divider and the marks of a search, the current one among them.
+  await page.getByTestId('log-previous').check();
+  await page.getByTestId('log-divider').waitFor(wait);
+  await page.getByTestId('log-search').fill('status=404');
+  await page.getByTestId('log-search').press('Enter');
+  const found = await panelViolations('previous run and search');
+  // All containers: the tags' colours on the log surface.
+  await page.getByTestId('log-container').selectOption({ label: 'All containers' });
+  await page.waitForSelector('[data-testid=log-lines] .log-tag', wait);
+  found.push(...(await panelViolations('all containers')));
+  expect(found).toEqual([]);
 });
 
 test('thePageThrewNothing', () => {

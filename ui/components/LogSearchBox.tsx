@@ -48,11 +48,11 @@ export function LogSearchBox({ text, options, search, matches, current, onText, 
         }}
       />
       <label className="toggle" title="Take the text as a JavaScript regular expression">
-        <input type="checkbox" checked={options.regex} data-testid="log-search-regex" onChange={(e) => onOptions({ ...options, regex: e.target.checked })} />
+        <input type="checkbox" checked={options.regex} aria-label="Regular expression" data-testid="log-search-regex" onChange={(e) => onOptions({ ...options, regex: e.target.checked })} />
         .*
       </label>
       <label className="toggle" title="Match upper and lower case exactly">
-        <input type="checkbox" checked={options.matchCase} data-testid="log-search-case" onChange={(e) => onOptions({ ...options, matchCase: e.target.checked })} />
+        <input type="checkbox" checked={options.matchCase} aria-label="Match case" data-testid="log-search-case" onChange={(e) => onOptions({ ...options, matchCase: e.target.checked })} />
         Aa
       </label>
       <button type="button" className="small" aria-label="Previous match (Shift+Enter)" disabled={matches.total === 0} onClick={() => onStep(-1)}>

@@ -186,7 +186,17 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
             <input type="checkbox" checked={preferences.timestamps} data-testid="log-timestamps" onChange={(e) => setPreference({ timestamps: e.target.checked })} />
             Timestamps
           </label>
-          <button type="button" className="small" data-testid="log-download" disabled={lineItems.length === 0} onClick={download} title="Save the lines shown as a .log file">
+          <button
+            type="button"
+            className="small"
+            data-testid="log-download"
+            // aria-disabled, not disabled: it stays reachable from the keyboard while there is nothing to save yet.
+            aria-disabled={lineItems.length === 0}
+            onClick={() => {
+              if (lineItems.length > 0) download();
+            }}
+            title="Save the lines shown as a .log file"
+          >
             Download
           </button>
         </span>
@@ -209,6 +219,9 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
           className={preferences.wrap ? 'log-lines' : 'log-lines log-nowrap'}
           ref={body}
           data-testid="log-lines"
+          role="region"
+          aria-label={`Log lines of ${pod.name}`}
+          // Focusable, so the lines can be scrolled from the keyboard.
           tabIndex={0}
           onScroll={(e) => {
             const el = e.currentTarget;
