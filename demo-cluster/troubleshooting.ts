@@ -9,7 +9,7 @@
  * Churn never picks these pods (they would heal); `crashLoopStep` moves the crash-looping pod
  * round its cycle (CrashLoopBackOff, Running, Error, CrashLoopBackOff) as a kubelet would.
  */
-import { makeNamespace, makeNode, makeReplicaSet, makeWorkloadMeta, nodeCondition, ownerRef, podSpec, templateSpec, type PodTemplate } from './objects.js';
+import { makeEvent, makeNamespace, makeNode, makeReplicaSet, makeWorkloadMeta, nodeCondition, ownerRef, podSpec, templateSpec, type PodTemplate } from './objects.js';
 import type { Random } from './random.js';
 import type { KubeObject } from './store.js';
 
@@ -264,7 +264,38 @@ export function buildTroubleshooting(random: Random, iso: Iso, nodeName: string,
     add('pods', pod);
   }
   for (const pod of workloads.pods) add('pods', pod);
+  for (const event of scenarioEvents(random, iso, out, nodeName)) add('events', event);
   return out;
+}
+
+/** What the kubelet, the scheduler and the controllers said about the scenario's objects, so each Describe page has its story. */
+function scenarioEvents(random: Random, iso: Iso, built: Map<string, KubeObject[]>, nodeName: string): KubeObject[] {
+  const find = (resource: string, name: string) => built.get(resource)?.find((o) => o.metadata.name === name);
+  const said: [string, string, 'Normal' | 'Warning', string, string, string][] = [
+    ['pods', 'crashloop', 'Warning', 'BackOff', 'Back-off restarting failed container crashloop in pod crashloop_troubleshooting', 'kubelet'],
+    ['pods', 'image-pull-backoff', 'Warning', 'Failed', 'Failed to pull image "registry.local/demo/app:does-not-exist": not found', 'kubelet'],
+    ['pods', 'image-pull-backoff', 'Normal', 'BackOff', 'Back-off pulling image "registry.local/demo/app:does-not-exist"', 'kubelet'],
+    ['pods', 'err-image-pull', 'Warning', 'Failed', 'Error: ErrImagePull', 'kubelet'],
+    ['pods', 'config-error', 'Warning', 'Failed', 'Error: configmap "app-settings" not found', 'kubelet'],
+    ['pods', 'oom-killed', 'Warning', 'OOMKilling', 'Memory cgroup out of memory: Killed process (app)', 'kubelet'],
+    ['pods', 'init-crashloop', 'Warning', 'BackOff', 'Back-off restarting failed container migrate in pod init-crashloop_troubleshooting', 'kubelet'],
+    ['pods', 'unschedulable', 'Warning', 'FailedScheduling', '0/4 nodes are available: 4 Insufficient cpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.', 'default-scheduler'],
+    ['pods', 'evicted', 'Warning', 'Evicted', 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 91Mi.', 'kubelet'],
+    ['pods', 'terminating', 'Normal', 'Killing', 'Stopping container terminating', 'kubelet'],
+    ['jobs.batch', 'failed-migration', 'Warning', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', 'job-controller'],
+    ['deployments.apps', 'stuck-rollout', 'Normal', 'ScalingReplicaSet', 'Scaled up replica set to 1 with the new image', 'deployment-controller'],
+    ['replicasets.apps', '', 'Warning', 'FailedCreate', 'Error creating: pods is forbidden: exceeded quota: compute, requested: cpu=500m, used: cpu=2, limited: cpu=2', 'replicaset-controller'],
+  ];
+  const events: KubeObject[] = [];
+  for (const [resource, name, type, reason, message, component] of said) {
+    const involved = name ? find(resource, name) : built.get(resource)?.find((o) => o.metadata.name.startsWith('quota-blocked-'));
+    if (!involved) continue;
+    const eventName = `${involved.metadata.name}.${random.suffix(10)}`;
+    events.push(makeEvent({ name: eventName, namespace: scenarioNamespace, uid: random.uid(), at: iso(random.int(10_000, 600_000)), involved, type, reason, message, component, ...(component === 'kubelet' ? { host: nodeName } : {}) }));
+  }
+  const lost = find('nodes', lostNodeName);
+  if (lost) events.push(makeEvent({ name: `${lostNodeName}.${random.suffix(10)}`, namespace: 'default', uid: random.uid(), at: iso(600_000), involved: lost, type: 'Normal', reason: 'NodeNotReady', message: `Node ${lostNodeName} status is now: NodeNotReady`, component: 'node-controller' }));
+  return events;
 }
 
 /** Deployments, Jobs and a CronJob in the states kubectl describes: paused, past the progress deadline, quota-blocked, failed, suspended. */
@@ -311,7 +342,7 @@ function troubledWorkloads(random: Random, iso: Iso, ns: string, nodeName: strin
 
   const stuck = deployment('stuck-rollout', 2, {}, {
     replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2, unavailableReplicas: 1,
-    conditions: [available(true), cond('Progressing', 'False', 'ProgressDeadlineExceeded', 'ReplicaSet "stuck-rollout-new" has timed out progressing.')],
+    conditions: [available(true), cond('Progressing', 'False', 'ProgressDeadlineExceeded', 'ReplicaSet has timed out progressing.')],
   });
   stuck.metadata.annotations = { 'deployment.kubernetes.io/revision': '2' };
   const oldRs = makeReplicaSet(stuck, random.suffix(10), 2, dayAgo, '1', random.uid());
@@ -319,6 +350,8 @@ function troubledWorkloads(random: Random, iso: Iso, ns: string, nodeName: strin
   const newRs = makeReplicaSet(stuck, random.suffix(10), 1, iso(2400_000), '2', random.uid());
   ((newRs.spec as Json).template.spec.containers[0] as Json).image = 'registry.local/demo/app:1.5.0-typo';
   newRs.status = { replicas: 1, fullyLabeledReplicas: 1, readyReplicas: 0, availableReplicas: 0, observedGeneration: 1 };
+  // The controller names the ReplicaSet that timed out.
+  for (const c of (stuck.status as Json).conditions as Json[]) if (c.type === 'Progressing') c.message = `ReplicaSet "${newRs.metadata.name}" has timed out progressing.`;
   add('replicasets.apps', oldRs);
   add('replicasets.apps', newRs);
   healthyPods(oldRs, 2, 40);

@@ -66,6 +66,7 @@ Server:
   --allow-remote               allow a non-loopback --host: every non-loopback client must then
                                show a token (printed once as a URL, see docs/security.md)
   --token-file PATH            the token for --allow-remote (default: generated; env KUBELIVE_TOKEN)
+  --scenarios                  add the demo's troubleshooting namespace: pods, workloads and nodes in trouble (with --demo)
   --allow-host NAME            also answer requests naming this host (repeatable; e.g. the
                                machine's DNS name with --allow-remote)
   --allow-origin URL           also accept API calls and stream connections from pages of this
@@ -159,6 +160,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     } else if (flag.startsWith('--') && byFlag.has(name)) overrides[byFlag.get(name)!] = parseDuration(value(), flag);
     else throw new UsageError(`unknown option "${arg}" (see kubelive serve --help)`);
   }
+    else if (flag === '--scenarios') demoOptions.scenarios = true;
 
   if (Object.keys(poll).length > 0) overrides.snapshotPollIntervalMs = poll;
   const config = overrides as ConfigOverrides;

@@ -119,6 +119,10 @@ function useMenu(route: Route): { open: boolean; toggle: () => void; close: () =
   // Choosing an entry is done with the menu.
   const screen = routeHash({ ...route, filter: '' });
   useEffect(() => setOpen(false), [screen]);
+  // An opened menu takes focus at the open entry, so the keyboard starts where the page is.
+  useEffect(() => {
+    if (open) (document.querySelector<HTMLElement>('#sidebar [aria-current=page]') ?? document.querySelector<HTMLElement>('#sidebar a'))?.focus();
+  }, [open]);
   const close = useCallback(() => {
     setOpen(false);
     button.current?.focus();

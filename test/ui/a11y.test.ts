@@ -366,6 +366,8 @@ test('aPhoneAt390pxScrollsNothingSidewaysAndTheSidebarIsAMenu', async () => {
     await menu.click();
     await expect(menu.getAttribute('aria-expanded')).resolves.toBe('true');
     await narrow.getByTestId('sidebar').waitFor({ state: 'visible', ...wait });
+    // Focus goes into the menu, at the open entry.
+    await expect(narrow.evaluate(() => document.activeElement?.getAttribute('data-testid'))).resolves.toBe('nav-pods');
     await screenshot(narrow, 'a11y-390-menu-open');
     await narrow.getByTestId('nav-workloads').click();
     await narrow.locator('[role=grid][aria-label="Workloads"] [role=row][data-key]').first().waitFor(wait);

@@ -1,6 +1,7 @@
 /** What the Pods view shows about a pod beyond its raw row. */
-import type { PodRow } from '../../adapters/rows.js';
+import type { PodRow, WorkloadRow } from '../../adapters/rows.js';
 import { compareText } from './order.js';
+import { findWorkload, podOwnerUids } from './related.js';
 
 /**
  * The STATUS kubectl prints (CrashLoopBackOff, Init:1/2, Completed, Terminating...), computed by
@@ -41,4 +42,28 @@ export function readyShare(pod: PodRow): number {
  */
 export function podOrder(a: PodRow, b: PodRow): number {
   return compareText(a.namespace, b.namespace) || compareText(a.name, b.name) || compareText(a.uid, b.uid);
+}
+
+/** How many pods show each status, most common first: the status filter's choices. */
+export function statusCounts(pods: readonly PodRow[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const p of pods) counts.set(phaseText(p), (counts.get(phaseText(p)) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]));
+}
+
+/**
+ * The Pods view narrowed by the route: to one workload's pods (`Deployment/web` takes its
+ * ReplicaSets' pods), one node's, one status. A workload the rows do not hold yet narrows to
+ * nothing rather than to everything. Null when nothing narrows.
+ */
+export function podNarrowing(narrow: { owner?: string | null; node?: string | null; status?: string | null; namespace: string }, workloads: readonly WorkloadRow[]): ((pod: PodRow) => boolean) | null {
+  const tests: ((pod: PodRow) => boolean)[] = [];
+  if (narrow.owner) {
+    const workload = findWorkload(narrow.owner, narrow.namespace, workloads);
+    const uids = workload ? podOwnerUids(workload, workloads) : new Set<string>();
+    tests.push((p) => p.owner !== null && uids.has(p.owner.uid));
+  }
+  if (narrow.node) tests.push((p) => p.nodeName === narrow.node);
+  if (narrow.status) tests.push((p) => phaseText(p) === narrow.status);
+  return tests.length === 0 ? null : (p) => tests.every((t) => t(p));
 }

@@ -72,3 +72,19 @@ export function isShort(w: WorkloadRow): boolean {
   if (w.kind === 'CronJob' || w.kind === 'Job') return false;
   return w.ready < w.desired;
 }
+
+/** Statuses that are fine, on their way, or trouble, for the colour a status is shown in. */
+const fineStatuses = new Set(['Available', 'Complete', 'Scheduled', 'Active']);
+const movingStatuses = new Set(['Progressing', 'Running', 'Paused', 'Suspended', 'Terminating']);
+
+export function workloadStatusClass(w: WorkloadRow): string {
+  const status = w.status ?? '';
+  if (fineStatuses.has(status)) return 'ok';
+  if (movingStatuses.has(status)) return 'warn';
+  return status === '' ? 'muted' : 'bad';
+}
+
+/** What the filter finds a workload by: its name, namespace, kind and status word. */
+export function workloadMatches(w: WorkloadRow, needle: string): boolean {
+  return needle === '' || w.name.includes(needle) || w.namespace.includes(needle) || w.kind.toLowerCase().includes(needle) || (w.status ?? '').toLowerCase().includes(needle);
+}

@@ -18,7 +18,8 @@ import { useMetricsVersion, useRows } from '../hooks/useStore.js';
 import { ActionButton } from '../components/ActionButton.js';
 import { ageKey, ageSince, formatBytes, formatCpu, formatShare, formatTaint } from '../lib/format.js';
 import { isLoading, staleMetrics } from '../lib/freshness.js';
-import { byName, rolesText, troubleConditions } from '../lib/nodes.js';
+import { byName, nodeMatches, notReadyReason, rolesText, statusText, troubleConditions } from '../lib/nodes.js';
+import { DescribeLink, PodsLink } from '../components/DrillLinks.js';
 import type { SortSpec } from '../lib/order.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
 import type { Navigate, Route } from '../lib/route.js';
@@ -77,7 +78,7 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
 
   const listed = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
-    return rows.filter((n) => needle === '' || n.name.toLowerCase().includes(needle)).sort(byName);
+    return rows.filter((n) => nodeMatches(n, needle)).sort(byName);
   }, [rows, deferredFilter]);
 
   const columns: Column<NodeRow>[] = useMemo(
@@ -86,18 +87,21 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
       { id: 'roles', header: 'Roles', width: 'minmax(6rem, 1fr)', render: (n) => rolesText(n), title: (n) => rolesText(n), sort: { key: rolesText } },
       {
         id: 'ready',
-        header: 'Ready',
-        width: '6.5rem',
-        sort: { key: (n) => (n.ready === 'True' ? 1 : 0) },
+        header: 'Status',
+        width: 'minmax(13rem, 2fr)',
+        sort: { key: (n) => (n.ready === 'True' ? 1 : 0) - troubleConditions(n).length / 10 },
+        // kubectl's STATUS word (its Ready part: SchedulingDisabled has its own column), the
+        // reason a node is not ready, and every pressure condition that is True, in words.
         render: (n) => {
           const trouble = troubleConditions(n);
           return (
-            <span className={n.ready === 'True' ? 'ok' : 'bad'} title={trouble.length ? trouble.join(', ') : undefined}>
-              {n.ready === 'True' ? 'Ready' : n.ready === 'False' ? 'NotReady' : 'Unknown'}
-              {trouble.length ? ' ⚠' : ''}
+            <span className={n.ready === 'True' && trouble.length === 0 ? 'ok' : 'bad'} data-testid={`node-status-${n.name}`}>
+              {statusText({ ...n, unschedulable: false })}
+              {trouble.map((t) => ` · ${t}`).join('')}
             </span>
           );
         },
+        title: (n) => [statusText(n), notReadyReason(n), ...troubleConditions(n)].filter(Boolean).join('\n'),
       },
       {
         id: 'scheduling',
@@ -137,7 +141,7 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
       <div className="toolbar">
         <h2>Nodes</h2>
         <span className="count">{rows.length > 0 ? `${listed.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
-        <FilterBox value={filter} onChange={setFilter} placeholder="node name" />
+        <FilterBox value={filter} onChange={setFilter} placeholder="node, role, status or pressure" />
         <div className="badges">
           <FreshnessBadge label="nodes" status={nodes.status} />
           <FreshnessBadge label="metrics" status={metrics.status} />
@@ -167,6 +171,12 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
             target={{ resource: 'nodes', namespace: '', name: selected.name }}
             resourceVersion={engine.store.collection(nodes.key)?.rows.get(selected.uid)?.resourceVersion ?? null}
             onClose={() => setSelected(null)}
+            switcher={
+              <span className="drill-links">
+                <PodsLink by={{ node: selected.name }}>Pods on this node</PodsLink>
+                <DescribeLink from={route} domain="core/v1/nodes" namespace="" name={selected.name} />
+              </span>
+            }
             actions={<ActionButton request={{ action: 'drain', object: { kind: 'Node', name: selected.name } }} rowVersion={null} testId="action-drain" className="small danger" />}
             aside={<ObjectEvents subject={{ uid: selected.uid, kind: 'Node', namespace: '', name: selected.name }} />}
           />

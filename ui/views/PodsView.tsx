@@ -5,18 +5,20 @@
  */
 import { useDeferredValue, useMemo, useState } from 'react';
 import { ChangeLog } from '../../adapters/engine/changeLog.js';
-import type { PodRow } from '../../adapters/rows.js';
+import type { PodRow, WorkloadRow } from '../../adapters/rows.js';
+import { DescribeLink, RouteLink } from '../components/DrillLinks.js';
+import { domainOfKind } from '../lib/related.js';
 import { ActionButton } from '../components/ActionButton.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
-import { useMetricsVersion, useOrderedRows } from '../hooks/useStore.js';
+import { useMetricsVersion, useOrderedRows, useRows } from '../hooks/useStore.js';
 import { ageKey, ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import { isLoading, staleMetrics } from '../lib/freshness.js';
 import type { SortSpec } from '../lib/order.js';
-import { phaseClass, phaseText, podOrder, readyShare } from '../lib/pods.js';
+import { phaseClass, phaseText, podNarrowing, podOrder, readyShare, statusCounts } from '../lib/pods.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { LogsPanel } from './LogsPanel.js';
@@ -42,6 +44,10 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
   // churning cluster dropped frames while scrolling (bench row 9).
   const rows = useOrderedRows<PodRow>(pods.key, podOrder);
   const metricsVersion = useMetricsVersion();
+  // "Pods of this workload": the workloads rows name a Deployment's ReplicaSets (held only then).
+  const workloads = useDomain('workloads', route.owner ? namespace : null);
+  const workloadRows = useRows<WorkloadRow>(workloads.key);
+  const narrowing = useMemo(() => podNarrowing({ owner: route.owner, node: route.node, status: route.status, namespace }, workloadRows), [route.owner, route.node, route.status, namespace, workloadRows]);
   // Filter, sort and the open pod are the route's (lib/route.ts); which panel shows is the page's.
   const filter = route.filter;
   const setFilter = (text: string) => navigate({ ...route, filter: text }, { replace: true });
@@ -68,7 +74,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
       ...(namespace === ''
         ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (p: PodRow) => p.namespace, title: (p: PodRow) => p.namespace, sort: {} }]
         : []),
-      { id: 'phase', header: 'Status', width: '8rem', render: (p) => <span className={phaseClass(p)}>{phaseText(p)}</span>, sort: { key: phaseText } },
+      { id: 'phase', header: 'Status', width: 'minmax(9rem, 1.4fr)', render: (p) => <span className={phaseClass(p)}>{phaseText(p)}</span>, title: phaseText, sort: { key: phaseText } },
       { id: 'ready', header: 'Ready', width: '5.5rem', align: 'right', render: (p) => p.ready, sort: { key: readyShare } },
       {
         id: 'restarts',
@@ -99,12 +105,16 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
     [engine, pods.key],
   );
   const ordered = useSortedRows(rows, columns, sort, metricsVersion, budget);
+  const narrowed = useMemo(() => (narrowing ? ordered.filter(narrowing) : ordered), [ordered, narrowing]);
   const sorted = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
     return needle === ''
-      ? ordered
-      : ordered.filter((p) => p.name.includes(needle) || p.namespace.includes(needle) || (p.nodeName ?? '').includes(needle) || phaseText(p).toLowerCase().includes(needle));
-  }, [ordered, deferredFilter]);
+      ? narrowed
+      : narrowed.filter((p) => p.name.includes(needle) || p.namespace.includes(needle) || (p.nodeName ?? '').includes(needle) || phaseText(p).toLowerCase().includes(needle));
+  }, [narrowed, deferredFilter]);
+  // The status filter offers the statuses of the pods in scope (before narrowing by status itself).
+  const statuses = useMemo(() => statusCounts(route.status ? ordered.filter(podNarrowing({ ...route, status: null }, workloadRows) ?? (() => true)) : narrowed), [ordered, narrowed, route, workloadRows]);
+  const selectedPod = found ?? null;
 
   const selectedKey = selected ? `${selected.namespace}/${selected.name}` : null;
   // The selected pod's row as the stream keeps it: its resourceVersion moves the YAML along; no
@@ -119,6 +129,21 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
         </button>
       ))}
     </span>
+    {selected ? (
+      <span className="drill-links">
+        <DescribeLink from={route} domain="core/v1/pods" namespace={selected.namespace} name={selected.name} />
+        {selectedPod?.owner && domainOfKind(selectedPod.owner.kind) ? (
+          <DescribeLink from={route} domain={domainOfKind(selectedPod.owner.kind) ?? ''} namespace={selected.namespace} name={selectedPod.owner.name}>
+            {`${selectedPod.owner.kind}/${selectedPod.owner.name}`}
+          </DescribeLink>
+        ) : null}
+        {selectedPod?.nodeName ? (
+          <DescribeLink from={route} domain="core/v1/nodes" namespace="" name={selectedPod.nodeName}>
+            {`node ${selectedPod.nodeName}`}
+          </DescribeLink>
+        ) : null}
+      </span>
+    ) : null}
     {/* In both panels' toolbars: the open pod's one action, confirmed (ActionButton). */}
     {selected ? <ActionButton request={{ action: 'delete-pod', object: { kind: 'Pod', namespace: selected.namespace, name: selected.name } }} rowVersion={selectedRow?.resourceVersion ?? null} testId="action-delete-pod" className="small danger" /> : null}
     </>
@@ -130,6 +155,23 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
         <span className="count">{rows.length > 0 ? `${sorted.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
         <NamespaceSelect value={namespace} onChange={(ns) => navigate({ ...route, namespace: ns, selected: null })} />
         <FilterBox value={filter} onChange={setFilter} placeholder="pod, namespace, node or status" />
+        <select aria-label="Status" data-testid="status-filter" value={route.status ?? ''} onChange={(e) => navigate({ ...route, status: e.target.value || null, selected: null })}>
+          <option value="">Every status</option>
+          {route.status && !statuses.some(([s]) => s === route.status) ? <option value={route.status}>{route.status} (0)</option> : null}
+          {statuses.map(([s, n]) => (
+            <option key={s} value={s}>
+              {s} ({n})
+            </option>
+          ))}
+        </select>
+        {route.owner || route.node ? (
+          <span className="narrowing" data-testid="pods-narrowing">
+            {route.owner ? `of ${route.owner}` : `on node ${route.node}`}{' '}
+            <RouteLink to={{ ...route, owner: null, node: null, selected: null }} title="Show every pod" testId="clear-narrowing">
+              ✕
+            </RouteLink>
+          </span>
+        ) : null}
         <div className="badges">
           <FreshnessBadge label="pods" status={pods.status} />
           <FreshnessBadge label="metrics" status={metrics.status} />

@@ -18,7 +18,9 @@ import type { SortSpec } from '../lib/order.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
 import { isLoading, staleMetrics } from '../lib/freshness.js';
-import { countByKind, isShort, listedKinds, readyText, resourceOfKind, workloadList, type WorkloadListRow } from '../lib/workloads.js';
+import { countByKind, isShort, listedKinds, readyText, resourceOfKind, workloadList, workloadMatches, workloadStatusClass, type WorkloadListRow } from '../lib/workloads.js';
+import { domainOfKind } from '../lib/related.js';
+import { DescribeLink, PodsLink } from '../components/DrillLinks.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
@@ -46,7 +48,7 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
   const counts = useMemo(() => countByKind(workloadRows), [workloadRows]);
   const list = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
-    return workloadList(workloadRows, usage, kind).filter((r) => needle === '' || r.workload.name.includes(needle) || r.workload.namespace.includes(needle));
+    return workloadList(workloadRows, usage, kind).filter((r) => workloadMatches(r.workload, needle));
   }, [workloadRows, usage, kind, deferredFilter]);
 
   // Sums older than the metrics interval are dimmed, with a title saying how old.
@@ -59,6 +61,15 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
         ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (r: WorkloadListRow) => r.workload.namespace, sort: {} }]
         : []),
       { id: 'kind', header: 'Kind', width: '8.5rem', render: (r) => r.workload.kind, sort: { key: (r) => r.workload.kind } },
+      {
+        id: 'status',
+        header: 'Status',
+        width: 'minmax(8rem, 1.3fr)',
+        // The status word from the controller's conditions; its message (why) on hover.
+        render: (r) => <span className={workloadStatusClass(r.workload)} data-testid={`workload-status-${r.workload.name}`}>{r.workload.status ?? '—'}</span>,
+        title: (r) => r.workload.statusMessage ?? r.workload.status ?? '',
+        sort: { key: (r) => r.workload.status ?? '' },
+      },
       {
         id: 'ready',
         header: 'Ready',
@@ -92,7 +103,7 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
             </button>
           ))}
         </div>
-        <FilterBox value={filter} onChange={setFilter} placeholder="workload or namespace" />
+        <FilterBox value={filter} onChange={setFilter} placeholder="workload, namespace, kind or status" />
         <div className="badges">
           <FreshnessBadge label="workloads" status={workloads.status} />
           <FreshnessBadge label="pods" status={pods.status} />
@@ -122,6 +133,12 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
             target={{ resource: resourceOfKind(selected.kind), namespace: selected.namespace, name: selected.name }}
             resourceVersion={engine.store.collection(workloads.key)?.rows.get(selected.uid)?.resourceVersion ?? null}
             onClose={() => setSelected(null)}
+            switcher={
+              <span className="drill-links">
+                <PodsLink by={{ owner: `${selected.kind}/${selected.name}`, namespace: selected.namespace }}>Pods</PodsLink>
+                <DescribeLink from={route} domain={domainOfKind(selected.kind) ?? ''} namespace={selected.namespace} name={selected.name} />
+              </span>
+            }
             actions={<WorkloadActions workload={(engine.store.collection(workloads.key)?.rows.get(selected.uid) as WorkloadRow | undefined) ?? selected} />}
             aside={<ObjectEvents subject={{ uid: selected.uid, kind: selected.kind, namespace: selected.namespace, name: selected.name }} />}
           />
