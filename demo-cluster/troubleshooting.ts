@@ -210,6 +210,12 @@ function scenarioPods(iso: Iso, owners: Record<string, KubeObject>): ScenarioPod
   ];
 }
 
+function addTo(byResource: Map<string, KubeObject[]>, resource: string, o: KubeObject): void {
+  const list = byResource.get(resource);
+  if (list) list.push(o);
+  else byResource.set(resource, [o]);
+}
+
 function withInit(pod: KubeObject, names: string[], sidecar = false): void {
   (pod.spec as Json).initContainers = names.map((name) => ({ name, image: 'registry.local/demo/tools:1.0', imagePullPolicy: 'IfNotPresent', ...(sidecar ? { restartPolicy: 'Always' } : {}), terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' }));
 }
@@ -237,7 +243,7 @@ export function buildTroubleshooting(random: Random, iso: Iso, nodeName: string,
   scenarioHostIP = nodeIP;
   const ns = scenarioNamespace;
   const out = new Map<string, KubeObject[]>();
-  const add = (resource: string, o: KubeObject): void => void (out.get(resource) ?? out.set(resource, []).get(resource))!.push(o);
+  const add = (resource: string, o: KubeObject): void => addTo(out, resource, o);
   const dayAgo = iso(24 * 3600_000);
   add('namespaces', makeNamespace(ns, random.uid(), dayAgo));
 
@@ -301,7 +307,7 @@ function scenarioEvents(random: Random, iso: Iso, built: Map<string, KubeObject[
 /** Deployments, Jobs and a CronJob in the states kubectl describes: paused, past the progress deadline, quota-blocked, failed, suspended. */
 function troubledWorkloads(random: Random, iso: Iso, ns: string, nodeName: string): { objects: Map<string, KubeObject[]>; owners: Record<string, KubeObject>; pods: KubeObject[] } {
   const objects = new Map<string, KubeObject[]>();
-  const add = (resource: string, o: KubeObject): void => void (objects.get(resource) ?? objects.set(resource, []).get(resource))!.push(o);
+  const add = (resource: string, o: KubeObject): void => addTo(objects, resource, o);
   const dayAgo = iso(24 * 3600_000);
   const pods: KubeObject[] = [];
   const cond = (type: string, status: string, reason: string, message: string, at = iso(1800_000)): Json => ({ type, status, lastUpdateTime: at, lastTransitionTime: at, reason, message });
