@@ -67,9 +67,22 @@ test('cordonAsksOnceNamingClusterAndNodeThenShowsItArrivingThroughTheStream', as
   const name = 'demo-worker-3';
   const row = page.locator(`[role=grid][aria-label="Nodes"] [role=row][data-key="${name}"]`);
   await row.waitFor(wait);
-  // Cancel sends nothing.
-  await page.getByRole('button', { name: `Cordon ${name}`, exact: true }).click();
+  // From the keyboard: Enter opens it with Cancel focused, Tab stays inside, Esc sends nothing and gives focus back.
+  const cordon = page.getByRole('button', { name: `Cordon ${name}`, exact: true });
+  await cordon.focus();
+  await page.keyboard.press('Enter');
   await until(page, 'the dialog to name the cluster', () => page.getByTestId('action-cluster').textContent(), (t) => (t ?? '').includes(backend.kube.context));
+  const focusedTestId = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.getAttribute('aria-label') ?? '');
+  await expect(focusedTestId()).resolves.toBe('action-cancel');
+  await page.keyboard.press('Tab');
+  await expect(focusedTestId()).resolves.toBe('action-confirm');
+  await page.keyboard.press('Tab');
+  await expect(focusedTestId()).resolves.toBe('action-cancel');
+  await page.keyboard.press('Escape');
+  await expect(dialog().count()).resolves.toBe(0);
+  await expect(focusedTestId()).resolves.toBe(`cordon-${name}`);
+  // Cancel sends nothing either.
+  await cordon.click();
   await page.getByTestId('action-cancel').click();
   await expect(dialog().count()).resolves.toBe(0);
   expect(objects('nodes').find((n) => n.metadata.name === name)?.spec.unschedulable).toBeUndefined();

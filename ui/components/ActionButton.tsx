@@ -4,7 +4,7 @@
  * button says so ("Draining…") even with the dialog closed. The action's life is actionMachine's.
  */
 import { useMachine } from '@xstate/react';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { actionLabel, actionVerb, objectLabel, type ActionRequest } from '../lib/actions.js';
 import { actionMachine } from '../lib/actionMachine.js';
 import { ActionDialog, StreamWatch, type ActionPhase } from './ActionDialog.js';
@@ -25,9 +25,11 @@ export function ActionButton({ request, rowVersion, testId, className = 'small' 
   const [opening, setOpening] = useState(0);
   const [open, setOpen] = useState(false);
   const [pending, setPending] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
   return (
     <>
       <button
+        ref={button}
         type="button"
         className={className}
         aria-label={pending ? `${pendingWords[request.action]} ${objectLabel(request.object)}` : actionLabel(request.action, request.object)}
@@ -47,7 +49,11 @@ export function ActionButton({ request, rowVersion, testId, className = 'small' 
           request={request}
           rowVersion={rowVersion}
           open={open}
-          onClose={() => setOpen(false)}
+          onClose={() => {
+            setOpen(false);
+            // Back to where the keyboard was before the dialog opened.
+            button.current?.focus();
+          }}
           onPending={setPending}
         />
       ) : null}

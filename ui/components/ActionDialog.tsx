@@ -76,15 +76,29 @@ export function ActionDialog(props: ActionDialogProps) {
   const ready = cluster !== null && (request.action !== 'drain' || plan !== null) && replicasValid;
   const label = actionLabel(request.action, request.object);
 
+  const dialog = useRef<HTMLDivElement>(null);
   const onKeyDown = (e: KeyboardEvent) => {
     // The dialog is rendered elsewhere but its events bubble through the list it was opened from: keep them here.
     e.stopPropagation();
     if (e.key === 'Escape' && phase !== 'sending') onClose();
+    // Modal: Tab goes round the dialog's own controls, never to the page behind it.
+    if (e.key === 'Tab' && dialog.current) {
+      const controls = [...dialog.current.querySelectorAll<HTMLElement>('button:not(:disabled), input:not(:disabled), summary, [tabindex="0"]')];
+      const first = controls[0];
+      const last = controls[controls.length - 1];
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last?.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first?.focus();
+      }
+    }
   };
 
   return createPortal(
     <div className="action-backdrop" onClick={(e) => e.stopPropagation()} onKeyDown={onKeyDown}>
-      <div className="action-dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid="action-dialog" data-phase={phase}>
+      <div className="action-dialog" ref={dialog} role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid="action-dialog" data-phase={phase}>
         <h2 id={titleId}>
           {label}?
         </h2>
