@@ -44,6 +44,12 @@ function nodeNames(): string[] {
   return (backend.demo!.listObjects('nodes') as Array<{ metadata: { name: string } }>).map((n) => n.metadata.name).sort();
 }
 
+/** `namespace/name` of a Deployment, for its Describe page. */
+function firstDeployment(): string {
+  const [d] = backend.demo!.listObjects('deployments') as Array<{ metadata: { name: string; namespace: string } }>;
+  return `${d!.metadata.namespace}/${d!.metadata.name}`;
+}
+
 /** What has focus, as data: enough to say where the keyboard is. */
 interface Focused {
   readonly tag: string;
@@ -287,6 +293,7 @@ const views: ReadonlyArray<{ name: string; hash: () => string; ready: string }> 
   { name: 'configmaps', hash: () => '#/r/core/v1/configmaps', ready: '[role=grid][aria-label="ConfigMaps"] [role=row][data-key]' },
   { name: 'services', hash: () => '#/r/core/v1/services?ns=shop', ready: '[role=grid][aria-label="Services"] [role=row][data-key]' },
   { name: 'events', hash: () => '#/events', ready: '[role=grid][aria-label="Events"] [role=row][data-key]' },
+  { name: 'describe', hash: () => `#/describe/apps/v1/deployments?sel=${firstDeployment()}`, ready: '[data-testid=describe-summary]' },
   { name: 'helm', hash: () => '#/helm', ready: '[role=grid][aria-label="Helm releases"] [role=row][data-key]' },
   { name: 'diagnostics', hash: () => '#/diagnostics', ready: '[data-testid=diag-domains] tbody tr[data-key]' },
 ];
