@@ -30,6 +30,23 @@ export function minimumWidth(widths: readonly string[]): string {
   return sum.length === 0 ? '0px' : `calc(${sum.join(' + ')})`;
 }
 
+/** How far either side of its last place a row is looked for before the whole list is searched. */
+const nearbyRows = 64;
+
+/**
+ * Where the row with `key` is now, looking out from where it was: rows added or removed above it
+ * move it a few places per update, and building 50,000 keys to find it on every update of a
+ * churning list would cost milliseconds. -1 when it is gone.
+ */
+function findNear<T>(rows: readonly T[], rowKey: (row: T) => string, key: string, was: number): number {
+  const from = Math.min(Math.max(was, 0), rows.length - 1);
+  for (let d = 0; d <= nearbyRows; d++) {
+    if (from + d < rows.length && rowKey(rows[from + d]!) === key) return from + d;
+    if (d > 0 && from - d >= 0 && rowKey(rows[from - d]!) === key) return from - d;
+  }
+  return rows.findIndex((row) => rowKey(row) === key);
+}
+
 /** What can take focus inside a row; outside the active row these leave the Tab order. */
 const rowControls = 'button, a[href], input, select, textarea, [tabindex]:not([role=row])';
 
@@ -124,7 +141,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   let activeIndex = -1;
   if (activeKey !== null && rows.length > 0) {
     const was = activeAt.current;
-    activeIndex = was >= 0 && was < rows.length && rowKey(rows[was]!) === activeKey ? was : rows.findIndex((row) => rowKey(row) === activeKey);
+    activeIndex = findNear(rows, rowKey, activeKey, was);
     if (activeIndex < 0) activeIndex = Math.min(Math.max(was, 0), rows.length - 1);
   }
   activeAt.current = activeIndex;
