@@ -126,8 +126,12 @@ test('drainListsThePodsItWillEvictThenShowsEachEvictedAndTheNodeCordoned', async
   await screenshot(page, 'actions-drain-confirm-dark');
   await page.emulateMedia({ colorScheme: 'light' });
   await page.getByTestId('action-confirm').click();
+  // While the backend evicts (it answers when the drain is over), the list shows each pod as the stream does.
+  await page.locator('[data-testid=drain-evict] li[data-stream=terminating], [data-testid=drain-evict] li[data-stream=gone]').first().waitFor(wait);
   await phase('done');
   await screenshot(page, 'actions-drain-done');
+  const streamed = await listed.evaluateAll((items) => items.filter((i) => i.getAttribute('data-outcome') === 'evicted').map((i) => i.getAttribute('data-stream')));
+  expect(streamed.every((state) => state === 'terminating' || state === 'gone')).toBe(true);
   const outcomes = await listed.evaluateAll((items) => items.map((i) => i.getAttribute('data-outcome')));
   expect(outcomes.every((o) => o === 'evicted' || o === 'blocked')).toBe(true);
   // The truth: cordoned, and every pod the dialog says was evicted is Terminating or gone.

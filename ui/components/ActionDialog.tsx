@@ -6,7 +6,7 @@
  * until the stream brings the change back (StreamWatch), then done, or the API server's refusal
  * in its own words. Esc or Cancel before confirming sends nothing.
  */
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
 import type { NodeRow, PodRow, WorkloadRow } from '../../adapters/rows.js';
 import { useDomain } from '../hooks/useDomain.js';
@@ -99,9 +99,8 @@ export function ActionDialog(props: ActionDialogProps) {
   return createPortal(
     <div className="action-backdrop" onClick={(e) => e.stopPropagation()} onKeyDown={onKeyDown}>
       <div className="action-dialog" ref={dialog} role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid="action-dialog" data-phase={phase}>
-        <h2 id={titleId}>
-          {label}?
-        </h2>
+        {/* A question until it is asked; then the name of what is under way. */}
+        <h2 id={titleId}>{phase === 'confirming' ? `${label}?` : label}</h2>
         <dl className="action-facts">
           <dt>Cluster</dt>
           <dd data-testid="action-cluster">
@@ -146,7 +145,9 @@ export function ActionDialog(props: ActionDialogProps) {
             {replicasValid ? null : <span className="bad">a whole number from 0 to {maxReplicas}</span>}
           </label>
         ) : null}
-        {request.action === 'drain' ? <DrainPlanList plan={plan} answer={answer} /> : null}
+        {request.action === 'drain' ? (
+          phase === 'confirming' || phase === 'cancelled' ? <DrainPlanList plan={plan} answer={answer} live={null} node={request.object.name} /> : <DrainProgress plan={plan} answer={answer} node={request.object.name} />
+        ) : null}
         {problem ? (
           <div className="problem problem-error" role="alert">
             {problem}
@@ -206,8 +207,25 @@ function Progress({ request, phase, answer, refusal }: ActionDialogProps) {
   );
 }
 
-/** For a drain: the pods it will evict and those it leaves; once answered, what became of each. */
-function DrainPlanList({ plan, answer }: { plan: DrainPlan | null; answer: ActionAnswer | null }) {
+/**
+ * A drain under way: the listed pods as the stream shows them while the backend evicts (a drain
+ * answers only when it is over, up to `drainTimeoutMs` later), then the backend's word on each.
+ */
+function DrainProgress({ plan, answer, node }: { plan: DrainPlan | null; answer: ActionAnswer | null; node: string }) {
+  const pods = useDomain('pods', '');
+  const rows = useRows<PodRow>(pods.key);
+  const live = useMemo(() => new Map(rows.map((p) => [`${p.namespace}/${p.name}`, p])), [rows]);
+  return <DrainPlanList plan={plan} answer={answer} live={rows.length > 0 ? live : null} node={node} />;
+}
+
+/** What the stream says of a pod the drain listed: still running there, Terminating, or gone from the node. */
+function streamState(pod: PodRow | undefined, node: string): 'running' | 'terminating' | 'gone' {
+  if (!pod || pod.nodeName !== node) return 'gone';
+  return pod.deleting ? 'terminating' : 'running';
+}
+
+/** For a drain: the pods it will evict and those it leaves; while it runs, each as the stream shows it; once answered, what became of each. */
+function DrainPlanList({ plan, answer, live, node }: { plan: DrainPlan | null; answer: ActionAnswer | null; live: ReadonlyMap<string, PodRow> | null; node: string }) {
   if (!plan) return <div className="muted">Reading the pods on the node…</div>;
   const outcome = new Map((answer?.pods ?? []).map((p) => [`${p.namespace}/${p.name}`, p]));
   return (
@@ -219,11 +237,13 @@ function DrainPlanList({ plan, answer }: { plan: DrainPlan | null; answer: Actio
       <ul data-testid="drain-evict" tabIndex={0} aria-label="Pods it will evict">
         {plan.evict.map((p) => {
           const o = outcome.get(`${p.namespace}/${p.name}`);
+          const seen = live ? streamState(live.get(`${p.namespace}/${p.name}`), node) : null;
           return (
-            <li key={`${p.namespace}/${p.name}`} data-outcome={o?.outcome ?? ''}>
+            <li key={`${p.namespace}/${p.name}`} data-outcome={o?.outcome ?? ''} data-stream={seen ?? ''}>
               <span className="mono">
                 {p.namespace}/{p.name}
               </span>
+              {seen && seen !== 'running' ? <span className="muted">{seen === 'terminating' ? 'Terminating' : 'gone'}</span> : null}
               {o ? <span className={`pill ${o.outcome === 'evicted' ? 'pill-ok' : 'pill-warn'}`}>{o.outcome}</span> : null}
               {o?.message && o.outcome !== 'evicted' ? <span className="drain-why">{o.status ? `${o.status}: ` : ''}{o.message}</span> : null}
             </li>
