@@ -50,6 +50,13 @@ function firstDeployment(): string {
   return `${d!.metadata.namespace}/${d!.metadata.name}`;
 }
 
+/** `namespace/name` of a running pod, whose logs have lines. */
+function runningPod(): string {
+  const pods = backend.demo!.listObjects('pods') as Array<{ metadata: { name: string; namespace: string }; status?: { phase?: string } }>;
+  const pod = pods.find((p) => p.status?.phase === 'Running')!;
+  return `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
 /** What has focus, as data: enough to say where the keyboard is. */
 interface Focused {
   readonly tag: string;
@@ -290,6 +297,7 @@ const views: ReadonlyArray<{ name: string; hash: () => string; ready: string }> 
   { name: 'node-yaml', hash: () => `#/nodes?sel=${nodeNames()[0]}`, ready: '[data-testid=object-yaml]' },
   { name: 'workloads', hash: () => '#/workloads', ready: '[role=grid][aria-label="Workloads"] [role=row][data-key]' },
   { name: 'pods', hash: () => '#/pods', ready: '[role=grid][aria-label="Pods"] [role=row][data-key]' },
+  { name: 'pod-logs', hash: () => `#/pods?sel=${runningPod()}`, ready: '[data-testid=log-lines] .log-line' },
   { name: 'configmaps', hash: () => '#/r/core/v1/configmaps', ready: '[role=grid][aria-label="ConfigMaps"] [role=row][data-key]' },
   { name: 'services', hash: () => '#/r/core/v1/services?ns=shop', ready: '[role=grid][aria-label="Services"] [role=row][data-key]' },
   { name: 'events', hash: () => '#/events', ready: '[role=grid][aria-label="Events"] [role=row][data-key]' },
