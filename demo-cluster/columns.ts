@@ -26,6 +26,8 @@ export function humanAge(ms: number): string {
   const d = Math.floor(h / 24);
   if (d < 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
   if (d < 730) return `${d}d`;
+  // HumanDuration keeps the days of the year up to eight years: "2y30d".
+  if (d < 8 * 365) return d % 365 === 0 ? `${Math.floor(d / 365)}y` : `${Math.floor(d / 365)}y${d % 365}d`;
   return `${Math.floor(d / 365)}y`;
 }
 

@@ -10,7 +10,7 @@ const day = 24 * hour;
 
 /**
  * An age as `kubectl get` prints it (k8s.io/apimachinery's HumanDuration): two units while the
- * smaller one still matters ("3m12s", "5h7m", "2d4h"), one unit after that.
+ * smaller one still matters ("3m12s", "5h7m", "2d4h", "2y30d"), one unit after that.
  */
 export function formatAge(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '—';
@@ -26,6 +26,8 @@ export function formatAge(ms: number | null): string {
   const d = Math.floor(ms / day);
   if (d < 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
   if (d < 2 * 365) return `${d}d`;
+  // Years keep their days up to eight years ("2y30d"), as HumanDuration does.
+  if (d < 8 * 365) return d % 365 === 0 ? `${Math.floor(d / 365)}y` : `${Math.floor(d / 365)}y${d % 365}d`;
   return `${Math.floor(d / 365)}y`;
 }
 
