@@ -67,3 +67,30 @@ describeWithKubectl('pod STATUS: kubelive against kubectl, for each state the de
     for (const [name, status] of rows) expect({ name, status }).toEqual({ name, status: printed.get(name) });
   });
 });
+
+describeWithKubectl('the crash loop going round, read by kubelive and by kubectl', () => {
+  let cluster: DemoCluster;
+
+  beforeAll(async () => {
+    cluster = await startDemoCluster({ seed: 11, pods: 40, scenarios: true, churn: 1 });
+  });
+  afterAll(() => cluster.stop());
+
+  const rowStatus = async (): Promise<string> => podRow((await call(cluster, '/api/v1/namespaces/troubleshooting/pods/crashloop')).json<KubeObject>()).status ?? '';
+
+  test('eachStateOfTheCycleReadsTheSameBothWays', async () => {
+    const seen = new Set<string>();
+    const deadline = Date.now() + 40_000;
+    while (seen.size < 3 && Date.now() < deadline) {
+      // A state read the same by kubelive before and after kubectl's read is the state kubectl saw.
+      const before = await rowStatus();
+      const r = await kubectl(cluster.kubeconfigPath, ['get', 'pod', 'crashloop', '-n', 'troubleshooting']);
+      const after = await rowStatus();
+      if (before !== after) continue;
+      expect({ kubelive: before }).toEqual({ kubelive: printedStatuses(r.stdout).get('crashloop') });
+      seen.add(before);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect([...seen].sort()).toEqual(['CrashLoopBackOff', 'Error', 'Running']);
+  }, 60_000);
+});
