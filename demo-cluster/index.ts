@@ -78,7 +78,15 @@ export interface DemoCluster {
   /** This cluster's entry for a kubeconfig that holds several (`startDemoClusters`). */
   kubeconfigEntry: KubeconfigCluster;
   /** The context of each demo user in the kubeconfig, and the namespaces jane may use. */
-  users: { contexts: ReturnType<typeof demoContexts>; namespaceUserNamespaces: string[]; credentials: DemoCredentials };
+  users: {
+    contexts: ReturnType<typeof demoContexts>;
+    namespaceUserNamespaces: string[];
+    credentials: DemoCredentials;
+    /** Tokens the credential plugin was issued so far. */
+    tokensIssued(): number;
+    /** Every issued token stops working at once (the rotating user's next request is a 401 until it runs its plugin again). */
+    revokeIssuedTokens(): void;
+  };
   faults: {
     set(f: { fault: FaultName; resource?: string; ms?: number }): void;
     clear(): void;
@@ -212,7 +220,13 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     token,
     caPem: certificates.caPem,
     kubeconfigEntry,
-    users: { contexts: demoContexts(name), namespaceUserNamespaces, credentials: authenticator.credentials },
+    users: {
+      contexts: demoContexts(name),
+      namespaceUserNamespaces,
+      credentials: authenticator.credentials,
+      tokensIssued: () => authenticator.issuedCount,
+      revokeIssuedTokens: () => authenticator.revokeIssued(),
+    },
     faults: {
       set: (f) => faults.set(f),
       clear: () => faults.clear(),

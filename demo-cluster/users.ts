@@ -54,6 +54,8 @@ export class Authenticator {
   private readonly refreshers = new Map<string, UserInfo>();
   private readonly issued = new Map<string, { user: UserInfo; expiresAt: number }>();
   readonly credentials: DemoCredentials;
+  /** Tokens issued since the start: tells a test whether a client ran its credential plugin again. */
+  issuedCount = 0;
 
   constructor(
     adminToken: string,
@@ -94,7 +96,13 @@ export class Authenticator {
     const expiresAt = Math.ceil((now + this.tokenLifetimeMs) / 1000) * 1000;
     const token = randomBytes(24).toString('base64url');
     this.issued.set(digest(token), { user, expiresAt });
+    this.issuedCount++;
     return { token, expirationTimestamp: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  }
+
+  /** Forgets every issued token at once, as an identity provider rotating its keys would: a client holding one gets 401. */
+  revokeIssued(): void {
+    this.issued.clear();
   }
 }
 

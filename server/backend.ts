@@ -170,6 +170,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           demo: demo !== null,
           kubeconfigReloads: client.reloads,
           kubeconfigReloadError: client.lastReloadError,
+          credentialRenewals: client.credentialRenewals,
           timedOut: client.timedOut,
           sockets: client.sockets(),
           discovery: {

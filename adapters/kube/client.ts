@@ -7,11 +7,17 @@
  * Every request has a deadline (reads, writes, and the start of a watch each their own), so a
  * black-holed API server answers our callers with a timeout instead of hanging them. A client
  * made from a kubeconfig file can re-read it (`reload`), and does so once by itself when the
- * API server answers 401: credentials rotated under us are picked up without a restart.
+ * API server answers 401: credentials rotated under us are picked up without a restart. A 401
+ * also renews what client-node caches: an exec credential plugin's token (EKS, GKE, AKS, the
+ * demo's rotating user) is cached until its `expirationTimestamp`, and a token revoked or
+ * expired early would be sent until then; after a 401 the plugin runs again, once, before the
+ * 401 is reported. Concurrent 401s (every watch and probe at a token's expiry) share one renewal.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
 
 /** An API server's refusal or a transport failure, with where it happened. */
 export class KubeApiError extends Error {
@@ -88,6 +94,7 @@ export function loadKubeConfig(source: KubeconfigSource): KubeConfig {
   const kc = new KubeConfig();
   if (source.kubeconfigYaml !== undefined) kc.loadFromString(source.kubeconfigYaml);
   else if (source.kubeconfigPath !== undefined) kc.loadFromFile(source.kubeconfigPath);
+  else if (kubeconfigEnvFiles().length > 0) loadMerged(kc, kubeconfigEnvFiles());
   else kc.loadFromDefault();
   if (source.context !== undefined) {
     if (!kc.getContexts().some((c) => c.name === source.context)) {
@@ -97,6 +104,35 @@ export function loadKubeConfig(source: KubeconfigSource): KubeConfig {
   }
   if (!kc.getCurrentCluster()) throw new Error('kubeconfig has no current cluster');
   return kc;
+}
+
+/** The files KUBECONFIG names, in order (`:`-separated, `;` on Windows), empty entries dropped. */
+function kubeconfigEnvFiles(): string[] {
+  return (process.env.KUBECONFIG ?? '').split(delimiter).filter((p) => p.length > 0);
+}
+
+/**
+ * Merges the files KUBECONFIG names as kubectl does (client-go's loading rules): files that do
+ * not exist are skipped; the first file to name a cluster, user or context wins, later ones with
+ * the same name are ignored; the first `current-context` set wins. client-node's own
+ * `loadFromDefault` lets the last file's current-context win and throws on a name two files share.
+ * Each file is read on its own first, so its relative certificate paths resolve beside it.
+ */
+function loadMerged(kc: KubeConfig, files: readonly string[]): void {
+  const merged = { clusters: [] as Cluster[], users: [] as User[], contexts: [] as Context[], currentContext: '' };
+  let read = 0;
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    const one = new KubeConfig();
+    one.loadFromFile(file);
+    read++;
+    for (const c of one.getClusters()) if (!merged.clusters.some((m) => m.name === c.name)) merged.clusters.push(c);
+    for (const u of one.getUsers()) if (!merged.users.some((m) => m.name === u.name)) merged.users.push(u);
+    for (const c of one.getContexts()) if (!merged.contexts.some((m) => m.name === c.name)) merged.contexts.push(c);
+    if (!merged.currentContext && one.getCurrentContext()) merged.currentContext = one.getCurrentContext();
+  }
+  if (read === 0) throw new Error(`KUBECONFIG names no file that exists (${files.join(delimiter)})`);
+  kc.loadFromOptions(merged);
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -132,6 +168,10 @@ export class KubeClient {
   /** Times the kubeconfig was read again, and why the last attempt failed (null when it worked). */
   reloads = 0;
   lastReloadError: string | null = null;
+  /** Times a 401 renewed the credentials (re-read the kubeconfig, or ran the exec plugin again). */
+  credentialRenewals = 0;
+  /** Moves at each renewal: a request that began before one and got a 401 only needs a retry. */
+  private credentialsGeneration = 0;
   /** Requests abandoned at their deadline, by kind. */
   readonly timedOut = { read: 0, write: 0, watchStart: 0 };
   /**
@@ -185,10 +225,14 @@ export class KubeClient {
       this.kc = kc;
       this.cluster = clusterOf(kc);
       const identity = clusterIdentity(kc);
-      if (identity !== this.identity) this.stale = new Set(this.watched);
+      if (identity !== this.identity) {
+        this.stale = new Set(this.watched);
+        // Connections to the old server, or made with the old CA, must not be reused. The same
+        // cluster keeps them: a renewed token rides on the next request, and closing would end
+        // every watch at each token expiry. (New client certificates get a new agent anyway.)
+        this.close();
+      }
       this.identity = identity;
-      // Connections to the old server, or made with the old CA, must not be reused.
-      this.close();
       this.reloads++;
       this.lastReloadError = null;
       return true;
@@ -222,14 +266,41 @@ export class KubeClient {
     return this.withFreshCredentials(() => this.startStream(path, options));
   }
 
-  /** A 401 may mean the kubeconfig changed under us: read it again and try once more, then report. */
+  /**
+   * A 401 may mean the credentials changed under us (the kubeconfig rewritten, a token expired or
+   * revoked): renew them and try once more, then report. A renewal made by a concurrent request
+   * after this one began counts: this one only retries.
+   */
   private async withFreshCredentials<T>(attempt: () => Promise<T>): Promise<T> {
+    const generation = this.credentialsGeneration;
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof KubeApiError) || error.status !== 401 || !this.reload()) throw error;
+      if (!(error instanceof KubeApiError) || error.status !== 401) throw error;
+      if (generation === this.credentialsGeneration && !this.renewCredentials()) throw error;
       return attempt();
     }
+  }
+
+  /**
+   * New credentials for the next request: the kubeconfig read again when it came from a file,
+   * else the same configuration in a fresh KubeConfig, whose authenticators hold no cached
+   * credential (client-node keeps an exec plugin's answer per KubeConfig until it expires), so
+   * the plugin runs again. False when there is nothing that could renew (a static token from
+   * inline YAML).
+   */
+  private renewCredentials(): boolean {
+    const reloaded = this.reload();
+    if (!reloaded) {
+      const user = this.kc.getCurrentUser();
+      if (!user?.exec && !user?.authProvider) return false;
+      const kc = new KubeConfig();
+      kc.loadFromOptions({ clusters: this.kc.getClusters(), users: this.kc.getUsers(), contexts: this.kc.getContexts(), currentContext: this.kc.getCurrentContext() });
+      this.kc = kc;
+    }
+    this.credentialsGeneration++;
+    this.credentialRenewals++;
+    return true;
   }
 
   /** One request answered in full within its deadline: the body's text, or a KubeApiError. */

@@ -143,6 +143,18 @@ describe('partial views for a user limited to some namespaces', () => {
     expect(store.disagreements.filter((d) => !d.startsWith('heartbeat'))).toEqual([]);
   }, 60_000);
 
+  test('aResourceDomainIsNarrowedTheSameWay', async () => {
+    const [shop, payments] = demo.users.namespaceUserNamespaces as [string, string];
+    client.send({ type: 'subscribe', id: 'cm', domain: 'core/v1/configmaps', scope: '' });
+    const reset = await client.next('cm', 'reset');
+    const expected = [shop, payments].flatMap((ns) => (demo.listObjects('configmaps', ns) as { metadata: { name: string } }[]).map((c) => `${ns}/${c.metadata.name}`)).sort();
+    expect(expected.length).toBeGreaterThan(0);
+    expect(names(reset.items)).toEqual(expected);
+    expect(reset.columns?.map((c) => c.name)).toEqual(['Name', 'Data', 'Age']);
+    expect(reset.upstream.partial?.summary).toMatch(/^core\/v1\/configmaps in 2 of \d+ namespaces$/);
+    client.send({ type: 'unsubscribe', id: 'cm' });
+  });
+
   test('aViewWithNothingPermittedIsForbidden', async () => {
     client.send({ type: 'subscribe', id: 'mon', domain: 'pods', scope: 'kube-system' });
     const status = await waitFor('a forbidden status', () =>
