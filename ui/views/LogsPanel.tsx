@@ -6,7 +6,7 @@
  * marked; wrap and timestamps (kept across reloads); the lines held downloaded as a file. The panel
  * keeps the newest line in view unless the reader has scrolled up to read something.
  */
-import { useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useDeferredValue, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { LogLineRow } from '../../adapters/rows.js';
 import { LogLine } from '../components/LogLine.js';
 import { LogSearchBox } from '../components/LogSearchBox.js';
@@ -82,7 +82,9 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   }, [joined, previous, shown, runsOfShown]);
   const format: LineFormat = useMemo(() => ({ timestamps: preferences.timestamps, prefixPod: all ? pod.name : null }), [preferences.timestamps, all, pod.name]);
 
-  const search = useMemo(() => compileSearch(searchText, searchOptions), [searchText, searchOptions]);
+  // Marking thousands of matches is layout work: the box keeps up with typing, the marks follow.
+  const deferredText = useDeferredValue(searchText);
+  const search = useMemo(() => compileSearch(deferredText, searchOptions), [deferredText, searchOptions]);
   const lineItems = useMemo(() => items.filter((item): item is Extract<Item, { kind: 'line' }> => item.kind === 'line'), [items]);
   const matches = useMemo(() => findMatches(lineItems.map((item) => item.row.line), search), [lineItems, search]);
   const lineKeys = useMemo(() => lineItems.map((item) => item.key), [lineItems]);
