@@ -226,3 +226,16 @@ test('describeAnEvictedPodShowsItsStatusConditionsAndEvents', async () => {
   await expect(page.getByTestId('describe-conditions').textContent()).resolves.toContain('DisruptionTarget');
   await screenshot(page, 'drilldown-describe-evicted');
 });
+
+test('anyKindsPanelOpensItsDescribePage_aPausedDeploymentSaysSo', async () => {
+  await open('#/r/apps/v1/deployments?ns=troubleshooting&sel=troubleshooting/paused-web');
+  await page.getByTestId('drill-describe').click();
+  await page.waitForURL(/#\/describe\/apps\/v1\/deployments\?/);
+  await until('the status', () => page.getByTestId('describe-status').textContent(), (t) => (t ?? '').startsWith('Paused'));
+  // The paused Deployment's pods, from its page, are the filtered Pods view.
+  await page.getByTestId('related-pods').getByTestId('drill-pods').click();
+  await page.waitForURL(/owner=Deployment%2Fpaused-web/);
+  const truth = objects('pods', 'troubleshooting').filter((p) => p.metadata.name.startsWith('paused-web-')).map((p) => `troubleshooting/${p.metadata.name}`);
+  await rowsSettle('Pods', truth);
+  await screenshot(page, 'drilldown-pods-of-workload');
+});

@@ -25,6 +25,7 @@ import { cellText, descendingFirst, filterRows, hasWideColumns, resourceOrder, s
 import { objectId, type Navigate, type Route } from '../lib/route.js';
 import { ObjectEvents, type EventSubject } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
+import { DescribeLink } from '../components/DrillLinks.js';
 
 function widthOf(column: TableColumn): string {
   switch (column.kind) {
@@ -177,6 +178,7 @@ function ResourceList({ kind, route, navigate }: { kind: ApiResourceRow; route: 
             target={{ domain: kind.domain, namespace: selected?.namespace ?? selectedNamespace, name: selected?.name ?? selectedName }}
             resourceVersion={selected?.resourceVersion ?? null}
             onClose={() => navigate({ ...route, selected: null })}
+            switcher={<DescribeLink from={route} domain={kind.domain} namespace={selected?.namespace ?? selectedNamespace} name={selected?.name ?? selectedName} />}
             aside={subject ? <ObjectEvents subject={subject} /> : null}
           />
         ) : null}

@@ -64,7 +64,7 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
       {
         id: 'status',
         header: 'Status',
-        width: 'minmax(8rem, 1.3fr)',
+        width: 'minmax(12.5rem, 1.6fr)',
         // The status word from the controller's conditions; its message (why) on hover.
         render: (r) => <span className={workloadStatusClass(r.workload)} data-testid={`workload-status-${r.workload.name}`}>{r.workload.status ?? '—'}</span>,
         title: (r) => r.workload.statusMessage ?? r.workload.status ?? '',
