@@ -6,13 +6,22 @@
 import type { DemoCluster, DemoClusterOptions } from '../demo-cluster/index.js';
 
 /** What `serve` passes through to the demo cluster (`--nodes --pods --churn --seed`). */
-export type DemoOptions = Pick<DemoClusterOptions, 'nodes' | 'pods' | 'churn' | 'seed' | 'scenarios'>;
+export type DemoOptions = Pick<DemoClusterOptions, 'nodes' | 'pods' | 'churn' | 'seed' | 'scenarios'> & {
+  /** Start this many demo clusters of different sizes behind one kubeconfig (`--demo-clusters`); the backend watches the first. */
+  clusters?: number;
+};
 
 /** The running demo cluster: its URL and kubeconfig, its faults, its state, `stop()`. */
 export type DemoHandle = DemoCluster;
 
 export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
   // Imported on demand: a backend pointed at a real cluster never loads the simulation.
-  const { startDemoCluster } = await import('../demo-cluster/index.js');
-  return startDemoCluster({ ...options, port: 0 });
+  const { startDemoCluster, startDemoClusters } = await import('../demo-cluster/index.js');
+  const { clusters = 1, ...cluster } = options;
+  if (clusters <= 1) return startDemoCluster({ ...cluster, port: 0 });
+  // The first cluster stands for all: its faults and state, but the kubeconfig holding every
+  // cluster's contexts, and a stop that stops them all.
+  const demos = await startDemoClusters(clusters, { ...cluster, port: 0 });
+  const first = demos.clusters[0]!;
+  return { ...first, kubeconfigPath: demos.kubeconfigPath, kubeconfigYaml: demos.kubeconfigYaml, stop: () => demos.stop() };
 }

@@ -54,11 +54,19 @@ Starts the kubelive backend and prints its URL (first line). Without a kubeconfi
 
 Cluster:
   --kubeconfig PATH            kubeconfig file (default: KUBECONFIG, then ~/.kube/config)
-  --context NAME               kubeconfig context (default: its current context)
-  --demo                       run on the embedded demo cluster, in-process
+  --context NAME               kubeconfig context (default: its current context); an unknown
+                               one is an error, never a silent start of the demo
+  --namespaces A,B             namespaces to try when the user may list neither a resource
+                               cluster-wide nor the namespaces (env KUBELIVE_NAMESPACES;
+                               docs/permissions.md)
+  --demo                       run on the embedded demo cluster, in-process (its kubeconfig has
+                               a context per demo user: --context kubelive-demo-jane)
+  --demo-clusters N            start N demo clusters of different sizes, one kubeconfig context
+                               each (with --demo; the backend watches the first)
   --nodes N --pods N           demo cluster size (with --demo)
   --churn N                    demo changes per second, 0 = still (with --demo)
   --seed N                     demo random seed (with --demo)
+  --scenarios                  add the demo's troubleshooting namespace: pods, workloads and nodes in trouble (with --demo)
 
 Server:
   --port N                     default ${defaultPort}; 0 picks a free port
@@ -66,7 +74,6 @@ Server:
   --allow-remote               allow a non-loopback --host: every non-loopback client must then
                                show a token (printed once as a URL, see docs/security.md)
   --token-file PATH            the token for --allow-remote (default: generated; env KUBELIVE_TOKEN)
-  --scenarios                  add the demo's troubleshooting namespace: pods, workloads and nodes in trouble (with --demo)
   --allow-host NAME            also answer requests naming this host (repeatable; e.g. the
                                machine's DNS name with --allow-remote)
   --allow-origin URL           also accept API calls and stream connections from pages of this
@@ -140,6 +147,8 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     else if (flag === '--allow-faults') backend.allowFaults = true;
     else if (flag === '--kubeconfig') backend.kubeconfigPath = value();
     else if (flag === '--context') backend.context = value();
+    else if (flag === '--namespaces') backend.namespaces = namespaceList(flag, value());
+    else if (flag === '--demo-clusters') demoOptions.clusters = wholeNumber(flag, value(), 1, 10);
     else if (flag === '--host') backend.host = value();
     else if (flag === '--port') backend.port = wholeNumber(flag, value(), 0, 65535);
     else if (flag === '--allow-origin') origins.push(value());
@@ -151,6 +160,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     else if (flag === '--pods') demoOptions.pods = wholeNumber(flag, value(), 0, 100_000);
     else if (flag === '--churn') demoOptions.churn = wholeNumber(flag, value(), 0, 10_000);
     else if (flag === '--seed') demoOptions.seed = wholeNumber(flag, value(), 0, 2 ** 31);
+    else if (flag === '--scenarios') demoOptions.scenarios = true;
     else if (flag === '--hysteresis-count') overrides.hysteresisCount = wholeNumber(flag, value(), 1, 1000);
     else if (flag === '--snapshot-poll-interval') {
       const ms = parseDuration(value(), flag);
@@ -160,14 +170,18 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     } else if (flag.startsWith('--') && byFlag.has(name)) overrides[byFlag.get(name)!] = parseDuration(value(), flag);
     else throw new UsageError(`unknown option "${arg}" (see kubelive serve --help)`);
   }
-    else if (flag === '--scenarios') demoOptions.scenarios = true;
 
   if (Object.keys(poll).length > 0) overrides.snapshotPollIntervalMs = poll;
   const config = overrides as ConfigOverrides;
   resolveConfig(config); // validate now, with the setting's name in the message
+  if (backend.namespaces === undefined && env.KUBELIVE_NAMESPACES) backend.namespaces = namespaceList('KUBELIVE_NAMESPACES', env.KUBELIVE_NAMESPACES);
   const demoFlags = Object.keys(demoOptions).length > 0;
   if (demoFlags && !demo && (backend.kubeconfigPath || backend.context)) {
-    throw new UsageError('--nodes, --pods, --churn and --seed apply to the demo cluster; add --demo');
+    throw new UsageError('--nodes, --pods, --churn, --seed and --demo-clusters apply to the demo cluster; add --demo');
+  }
+  if (backend.context !== undefined && !demo && !backend.kubeconfigPath && !kubeconfigExists(env)) {
+    // Starting the demo here would act on a cluster the user did not name.
+    throw new UsageError(`--context ${backend.context}: there is no kubeconfig to find it in (--kubeconfig not given, ${env.KUBECONFIG ? `KUBECONFIG=${env.KUBECONFIG} names no file` : 'KUBECONFIG unset and ~/.kube/config missing'}); add --demo to run on the embedded demo cluster`);
   }
   if (demo || (demoFlags && !backend.kubeconfigPath) || (!backend.kubeconfigPath && !kubeconfigExists(env))) {
     backend.demo = demoOptions;
@@ -182,6 +196,14 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   }
   backend.config = config;
   return { backend, help };
+}
+
+/** `shop,payments` → `['shop', 'payments']`, each a valid namespace name. */
+function namespaceList(flag: string, text: string): string[] {
+  const names = text.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const bad = names.find((n) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n));
+  if (names.length === 0 || bad !== undefined) throw new UsageError(`${flag}: "${bad ?? text}" is not a list of namespace names (e.g. shop,payments)`);
+  return names;
 }
 
 function readToken(path: string): string {
