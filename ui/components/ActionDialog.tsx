@@ -11,6 +11,7 @@ import { createPortal } from 'react-dom';
 import type { NodeRow, PodRow, WorkloadRow } from '../../adapters/rows.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useRows } from '../hooks/useStore.js';
+import { isLoading } from '../lib/freshness.js';
 import {
   actionLabel,
   actionVerb,
@@ -215,7 +216,7 @@ function DrainProgress({ plan, answer, node }: { plan: DrainPlan | null; answer:
   const pods = useDomain('pods', '');
   const rows = useRows<PodRow>(pods.key);
   const live = useMemo(() => new Map(rows.map((p) => [`${p.namespace}/${p.name}`, p])), [rows]);
-  return <DrainPlanList plan={plan} answer={answer} live={rows.length > 0 ? live : null} node={node} />;
+  return <DrainPlanList plan={plan} answer={answer} live={isLoading(pods.status, rows.length) ? null : live} node={node} />;
 }
 
 /** What the stream says of a pod the drain listed: still running there, Terminating, or gone from the node. */
@@ -283,7 +284,8 @@ export function StreamWatch({ request, answer, before, onArrived }: { request: A
   const workloadRows = useRows<WorkloadRow>(workloads.key);
   const arrived =
     answer !== null &&
-    hasArrived(request, answer, { ...(nodeAction ? { nodes: nodeRows } : {}), ...(podScope !== null && podRows.length > 0 ? { pods: podRows } : {}), ...(workloadScope !== null ? { workloads: workloadRows } : {}) }, before);
+    // Pods count only once their list has arrived: an empty list before it would read as "every pod gone".
+    hasArrived(request, answer, { ...(nodeAction ? { nodes: nodeRows } : {}), ...(podScope !== null && !isLoading(pods.status, podRows.length) ? { pods: podRows } : {}), ...(workloadScope !== null ? { workloads: workloadRows } : {}) }, before);
   useEffect(() => {
     if (arrived) onArrived();
   }, [arrived, onArrived]);
