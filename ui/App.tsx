@@ -82,7 +82,7 @@ function ConnectionBanner() {
       title={problem?.text ?? status.title}
     >
       <span className="dot" aria-hidden="true" />
-      {status.text}
+      <span className="conn-text">{status.text}</span>
     </span>
   );
 }

@@ -51,7 +51,7 @@ export function EventsView({ route, navigate, discovery }: { route: Route; navig
   const columns: Column<EventRow>[] = useMemo(
     () => [
       ...(route.namespace === '' ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (e: EventRow) => e.namespace, sort: { key: (e: EventRow) => e.namespace } }] : []),
-      { id: 'seen', header: 'Last Seen', width: '6rem', align: 'right', render: (e) => ageSince(e.lastTimestamp, now), title: (e) => e.lastTimestamp ?? '', sort: { key: seenKey } },
+      { id: 'seen', header: 'Last Seen', width: '6.75rem', align: 'right', render: (e) => ageSince(e.lastTimestamp, now), title: (e) => e.lastTimestamp ?? '', sort: { key: seenKey } },
       { id: 'type', header: 'Type', width: '6rem', render: (e) => <span className={e.type === 'Warning' ? 'warn' : undefined}>{e.type}</span>, sort: { key: (e) => e.type } },
       { id: 'reason', header: 'Reason', width: 'minmax(10.5rem, 1fr)', render: (e) => e.reason, sort: { key: (e) => e.reason } },
       { id: 'object', header: 'Object', width: 'minmax(12rem, 2fr)', render: (e) => <span className="mono">{objectText(e)}</span>, title: objectText, sort: { key: objectText } },
