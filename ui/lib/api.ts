@@ -1,6 +1,7 @@
 /**
- * Calls to the backend that are not data subscriptions: cordon/uncordon, one whole object, and
- * the backend's own diagnostics. Relative URLs, so the dashboard works wherever the backend serves it.
+ * Calls to the backend that are not data subscriptions: one whole object, a Secret key, counts,
+ * and the backend's own diagnostics (actions are lib/actions.ts). Relative URLs, so the
+ * dashboard works wherever the backend serves it.
  */
 import type { CountsBody, SecretKeyBody } from '../../adapters/protocol.js';
 import type { LogLineRow } from '../../adapters/rows.js';
@@ -36,10 +37,6 @@ async function call<T>(method: string, path: string, signal?: AbortSignal, body:
     throw new ApiError(response.status, response.status === 403 ? `forbidden: ${reason}` : reason);
   }
   return answer as T;
-}
-
-export function setCordoned(node: string, cordoned: boolean): Promise<{ name: string; unschedulable: boolean }> {
-  return call('POST', `api/v1/nodes/${encodeURIComponent(node)}/${cordoned ? 'cordon' : 'uncordon'}`);
 }
 
 /**
