@@ -178,6 +178,24 @@ describeWithKubectl('kubectl drain, rollout restart, scale, patch and delete aga
     expect(mine().map((p) => p.metadata.name).sort()).toEqual(Array.from({ length: sts.spec.replicas }, (_, i) => `${name}-${i}`).sort());
   }, 90_000);
 
+  test('kubectlRolloutRestartOfADaemonSetReplacesItsPodKeepingOnePerNode', async () => {
+    const ds = (cluster.listObjects('daemonsets', 'kube-system') as Obj[])[0]!;
+    const name = ds.metadata.name;
+    const mine = () => pods('kube-system').filter((p) => p.metadata.ownerReferences?.[0]?.name === name);
+    const before = mine();
+    const nodes = before.map((p) => p.spec.nodeName).sort();
+    const r = await k(['rollout', 'restart', `daemonset/${name}`, '-n', 'kube-system']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`daemonset.apps/${name} restarted`);
+    const old = new Set(before.map((p) => p.metadata.uid));
+    await waitUntil(() => {
+      const now = mine();
+      return now.length === before.length && now.every((p) => !old.has(p.metadata.uid) && isReady(p));
+    }, 'every pod of the DaemonSet replaced', 60_000);
+    // Each replacement went back to the node its predecessor left.
+    expect(mine().map((p) => p.spec.nodeName).sort()).toEqual(nodes);
+  }, 90_000);
+
   test('kubectlScaleOfAStatefulSetAddsAndRemovesOrdinals', async () => {
     const sts = (cluster.listObjects('statefulsets', 'data') as Obj[])[1]!;
     const name = sts.metadata.name;
