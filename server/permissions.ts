@@ -92,7 +92,12 @@ interface Entry {
   lastError: string | null;
   /** Namespaces views of this resource are scoped to, with how many views each. */
   readonly scopes: Map<string, number>;
+  /** A check out of the round, after a refusal (recheckSoon). */
+  soon: NodeJS.Timeout | null;
 }
+
+/** Out-of-round checks of one resource come at most this often: a refusal may repeat every probe. */
+const minRecheckMs = 5_000;
 
 export class Permissions {
   private readonly entries = new Map<string, Entry>();
@@ -141,6 +146,22 @@ export class Permissions {
     }
   }
 
+  /**
+   * Checks a resource again soon, out of the round: one of its list-watches was refused (403),
+   * so a revocation probably happened. At most once per `minRecheckMs` per resource, so a
+   * refusal that repeats cannot make a loop of reviews.
+   */
+  recheckSoon(ref: ResourceRef): void {
+    const entry = this.entries.get(refKey(ref));
+    if (!entry || entry.checking || entry.soon) return;
+    const wait = entry.checkedAt === null ? 0 : Math.max(0, entry.checkedAt + minRecheckMs - Date.now());
+    entry.soon = setTimeout(() => {
+      entry.soon = null;
+      void this.check(entry, null);
+    }, wait);
+    entry.soon.unref();
+  }
+
   /** Checks every held resource now (the recheck round; tests call it to skip the wait). */
   async recheck(): Promise<void> {
     this.rounds++;
@@ -169,6 +190,7 @@ export class Permissions {
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    for (const entry of this.entries.values()) if (entry.soon) clearTimeout(entry.soon);
     this.listeners.clear();
   }
 
@@ -176,7 +198,7 @@ export class Permissions {
     const key = refKey(ref);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { ref, holders: 0, access: undefined, checking: null, checkedAt: null, lastError: null, scopes: new Map() };
+      entry = { ref, holders: 0, access: undefined, checking: null, checkedAt: null, lastError: null, scopes: new Map(), soon: null };
       this.entries.set(key, entry);
     }
     return entry;

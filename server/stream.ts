@@ -42,7 +42,7 @@ import type { StreamFaults } from './faults.js';
 import type { Permissions, ResourceRef } from './permissions.js';
 import { StreamSocket } from './streamSocket.js';
 import { TooManyUpstreamsError, UnknownDomainError, type Upstream, type Upstreams } from './upstreams.js';
-import { combinedReport, planView, planWithPermissions, resolveView, resourceRefOf, viewColumns, ViewError, viewRows, viewSpec, viewState, type ViewSpec } from './views.js';
+import { combinedReport, planView, planWithPermissions, resolveView, resourceRefOf, splitKey, viewColumns, ViewError, viewRows, viewSpec, viewState, type ViewSpec } from './views.js';
 
 export interface StreamLimits {
   /** Above this many bytes waiting in a socket's send buffer, stop queueing for that client. */
@@ -412,10 +412,21 @@ export class StreamHub {
   private listen(subscription: Subscription): void {
     for (const upstream of subscription.upstreams) {
       subscription.upstreamCleanups.push(upstream.onChanges((changes) => this.changed(subscription, changes)));
-      subscription.upstreamCleanups.push(upstream.onStateChange(() => subscription.send({ type: 'UPSTREAM.CHANGED', ...subscription.facts() })));
+      subscription.upstreamCleanups.push(
+        upstream.onStateChange(() => {
+          subscription.send({ type: 'UPSTREAM.CHANGED', ...subscription.facts() });
+          // Refused where the plan said it may list: permissions changed; ask again without waiting for the round.
+          if (upstream.state === 'forbidden') this.recheckSoon(subscription.view, upstream.key);
+        }),
+      );
       // Rows printed under new columns (a CRD's printer edited, relisted): the client needs them in a reset.
       subscription.upstreamCleanups.push(upstream.cache.onColumnsChanged(() => subscription.send({ type: 'CLIENT.RESYNC' })));
     }
+  }
+
+  private recheckSoon(view: ViewSpec, key: string): void {
+    const ref = resourceRefOf(view, splitKey(key).base);
+    if (ref) this.options.permissions?.recheckSoon(ref);
   }
 
   private holdPermissions(view: ViewSpec, how: 'hold' | 'release'): void {

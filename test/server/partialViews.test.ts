@@ -194,3 +194,48 @@ describe('the admin keeps one cluster-wide list-watch', () => {
   });
 });
 
+
+describe('a revocation between rechecks', () => {
+  test('aNamespaceWhoseListWatchIsRefusedIsRecheckedAtOnceAndLeavesTheView', async () => {
+    const demo = await startDemoCluster({ port: 0, nodes: 3, pods: 60, churn: 0, seed: 7, bookmarkIntervalMs: 1000 });
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'jane-data', namespace: 'data' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'jane' }],
+    };
+    const { request } = await import('node:https');
+    const admin = (method: string, path: string, body?: object) =>
+      new Promise<number>((resolve, reject) => {
+        const payload = body ? JSON.stringify(body) : undefined;
+        const req = request(new URL(path, demo.url), { method, ca: demo.caPem, headers: { Authorization: `Bearer ${demo.token}`, ...(payload ? { 'Content-Type': 'application/json' } : {}) } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end(payload);
+      });
+    expect(await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/data/rolebindings', binding)).toBe(201);
+    // The round is ten minutes away: only the refusal can bring the recheck.
+    const backend = await startBackend({ kubeconfigYaml: demo.kubeconfigYaml, context: demo.users.contexts.namespaceUser, port: 0, config: { ...testConfig, permissionsRecheckMs: 600_000 } });
+    const client = await StreamClient.connect(backend.url.replace(/\/$/, ''));
+    try {
+      client.send({ type: 'subscribe', id: 'pods', domain: 'pods', scope: '' });
+      const reset = await client.next('pods', 'reset');
+      expect(reset.upstream.partial?.namespaces).toEqual(['data', 'payments', 'shop']);
+      expect(await admin('DELETE', '/apis/rbac.authorization.k8s.io/v1/namespaces/data/rolebindings/jane-data')).toBe(200);
+      const revokedAt = Date.now();
+      const after = await waitFor('a reset without data', () =>
+        client.frames.find((f): f is Extract<ServerFrame, { type: 'reset' }> => f.type === 'reset' && f.id === 'pods' && f !== reset && f.upstream.partial?.namespaces.join() === 'payments,shop'),
+        40_000,
+      );
+      expect(after.items.every((r) => (r as { namespace?: string }).namespace !== 'data')).toBe(true);
+      expect(Date.now() - revokedAt).toBeLessThan(30_000);
+    } finally {
+      client.close();
+      await backend.stop();
+      await demo.stop();
+    }
+  }, 60_000);
+});
