@@ -292,8 +292,9 @@ test('darkThemeFollowsTheSystemAndKeepsBodyTextReadable', async () => {
 });
 
 /** Every view, with what it opens; `ready` is what shows once it has loaded. */
-const views: ReadonlyArray<{ name: string; hash: () => string; ready: string }> = [
+const views: ReadonlyArray<{ name: string; hash: () => string; ready: string; open?: string; opened?: string }> = [
   { name: 'nodes', hash: () => '#/nodes', ready: '[role=grid][aria-label="Nodes"] [role=row][data-key]' },
+  { name: 'cordon-dialog', hash: () => '#/nodes', ready: '[role=grid][aria-label="Nodes"] [role=row][data-key]', open: '[data-testid="cordon-NODE"]', opened: '[data-testid=action-dialog]' },
   { name: 'node-yaml', hash: () => `#/nodes?sel=${nodeNames()[0]}`, ready: '[data-testid=object-yaml]' },
   { name: 'workloads', hash: () => '#/workloads', ready: '[role=grid][aria-label="Workloads"] [role=row][data-key]' },
   { name: 'pods', hash: () => '#/pods', ready: '[role=grid][aria-label="Pods"] [role=row][data-key]' },
@@ -309,6 +310,10 @@ const views: ReadonlyArray<{ name: string; hash: () => string; ready: string }> 
 async function openView(view: (typeof views)[number]): Promise<void> {
   await page.goto(`${backend.url}${view.hash()}`);
   await page.locator(view.ready).first().waitFor(wait);
+  if (view.open && view.opened) {
+    await page.locator(view.open.replace('NODE', nodeNames()[0]!)).click();
+    await page.locator(view.opened).waitFor(wait);
+  }
 }
 
 interface Violation {
@@ -336,6 +341,10 @@ test('axeFindsNoSeriousOrCriticalViolationInAnyViewLightOrDark', async () => {
       await page.waitForTimeout(300); // badges and counts settle
       await screenshot(page, `a11y-${view.name}-${scheme}`);
       for (const v of await axeViolations()) if (v.impact === 'serious' || v.impact === 'critical') found.push({ ...v, view: view.name, scheme });
+      if (view.opened) {
+        await page.keyboard.press('Escape'); // the dialog's own Esc: cancelled, nothing sent
+        await page.locator(view.opened).waitFor({ state: 'detached', ...wait });
+      }
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });
