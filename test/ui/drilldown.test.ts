@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
+import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import { startBackend, type Backend } from '../../server/serve.js';
 import { collectPageErrors, ensureUiBuilt, launchChromium, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
@@ -238,4 +239,31 @@ test('anyKindsPanelOpensItsDescribePage_aPausedDeploymentSaysSo', async () => {
   const truth = objects('pods', 'troubleshooting').filter((p) => p.metadata.name.startsWith('paused-web-')).map((p) => `troubleshooting/${p.metadata.name}`);
   await rowsSettle('Pods', truth);
   await screenshot(page, 'drilldown-pods-of-workload');
+});
+
+/** axe-core's serious and critical findings on the page as it is (evaluated: the CSP allows no injected script tags). */
+async function seriousViolations(): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
+  return page.evaluate(async () => {
+    const result = await (window as unknown as { axe: typeof import('axe-core') }).axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+test('theDescribePageAndTheNarrowedPodsViewPassAxeLightAndDark', async () => {
+  const found: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await open('#/describe/apps/v1/deployments?sel=troubleshooting/stuck-rollout');
+    await until('the conditions', () => page.locator('[data-testid=describe-conditions] tbody tr').count(), (n) => n > 0);
+    await until('the events', () => page.getByTestId('object-events').getAttribute('data-count'), (n) => Number(n) >= 1);
+    await screenshot(page, `drilldown-describe-${scheme}`);
+    found.push(...(await seriousViolations()).map((v) => `describe ${scheme}: ${v}`));
+    await open('#/pods?ns=troubleshooting&owner=Deployment/stuck-rollout&status=ImagePullBackOff');
+    await rowsSettle('Pods', objects('pods', 'troubleshooting').filter((p) => p.metadata.name.startsWith('stuck-rollout-') && (p as unknown as { status: { phase: string } }).status.phase === 'Pending').map((p) => `troubleshooting/${p.metadata.name}`));
+    await screenshot(page, `drilldown-narrowed-${scheme}`);
+    found.push(...(await seriousViolations()).map((v) => `pods ${scheme}: ${v}`));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  expect(found).toEqual([]);
 });
