@@ -228,6 +228,17 @@ test('describeAnEvictedPodShowsItsStatusConditionsAndEvents', async () => {
   await screenshot(page, 'drilldown-describe-evicted');
 });
 
+test('describeACrashLoopShowsItsContainersStateAndLastRun', async () => {
+  await open('#/describe/core/v1/pods?sel=troubleshooting/crashloop');
+  const row = page.locator('[data-testid=describe-containers] tr[data-container=crashloop]');
+  await row.waitFor(wait);
+  const cells = await row.locator('td').allTextContents();
+  expect(cells[1]).toMatch(/^Waiting: CrashLoopBackOff/);
+  expect(cells[2]).toMatch(/^Terminated: Error, exit code 1/);
+  expect(cells.slice(3)).toEqual(['no', '14']);
+  await screenshot(page, 'drilldown-describe-crashloop');
+});
+
 test('anyKindsPanelOpensItsDescribePage_aPausedDeploymentSaysSo', async () => {
   await open('#/r/apps/v1/deployments?ns=troubleshooting&sel=troubleshooting/paused-web');
   await page.getByTestId('drill-describe').click();

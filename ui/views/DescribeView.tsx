@@ -187,6 +187,7 @@ export function DescribeView({ route }: { route: Route }) {
             </table>
           )}
         </section>
+        {kind === 'Pod' && object.value ? <ContainersSection pod={object.value} now={now} /> : null}
         <section aria-label="Related objects" className="describe-section" data-testid="describe-related">
           <h3>Related</h3>
           {related.length === 0 ? <div className="muted small">Nothing related.</div> : null}
@@ -259,6 +260,62 @@ function PodItem({ from, pod }: { from: Route; pod: PodRow }) {
       </DescribeLink>{' '}
       <span className={phaseClass(pod)}>{phaseText(pod)}</span> <span className="muted">{pod.ready}</span>
     </span>
+  );
+}
+
+/** One container's state in kubectl describe's words: Running, Waiting (reason), Terminated (reason, exit code). */
+function stateText(state: Json | undefined, now: number): { text: string; className: string } {
+  if (state?.running) return { text: `Running since ${ageSince(String(state.running.startedAt ?? ''), now)}`, className: 'ok' };
+  if (state?.waiting) return { text: `Waiting: ${String(state.waiting.reason ?? '')}${state.waiting.message ? ` (${String(state.waiting.message)})` : ''}`, className: 'warn' };
+  if (state?.terminated) {
+    const t = state.terminated;
+    const reason = t.reason ? String(t.reason) : t.signal ? `Signal ${String(t.signal)}` : 'exited';
+    return { text: `Terminated: ${reason}, exit code ${String(t.exitCode ?? 0)}${t.finishedAt ? `, ${ageSince(String(t.finishedAt), now)} ago` : ''}`, className: Number(t.exitCode ?? 0) === 0 ? 'muted' : 'bad' };
+  }
+  return { text: '—', className: 'muted' };
+}
+
+/** A pod's containers, init containers first, each with its state, last state, readiness and restarts: the first thing read for a crash loop. */
+function ContainersSection({ pod, now }: { pod: Json; now: number }) {
+  const spec = (pod.spec ?? {}) as Json;
+  const status = (pod.status ?? {}) as Json;
+  const rows = [
+    ...((spec.initContainers ?? []) as Json[]).map((c) => ({ c, init: true, s: ((status.initContainerStatuses ?? []) as Json[]).find((x) => x.name === c.name) })),
+    ...((spec.containers ?? []) as Json[]).map((c) => ({ c, init: false, s: ((status.containerStatuses ?? []) as Json[]).find((x) => x.name === c.name) })),
+  ];
+  return (
+    <section aria-label="Containers" className="describe-section" data-testid="describe-containers">
+      <h3>Containers</h3>
+      <table className="conditions">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>State</th>
+            <th>Last state</th>
+            <th>Ready</th>
+            <th>Restarts</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ c, init, s }) => {
+            const state = stateText(s?.state, now);
+            const last = s?.lastState?.terminated ? stateText(s.lastState, now) : null;
+            return (
+              <tr key={`${init ? 'init' : 'main'}/${String(c.name)}`} data-container={String(c.name)}>
+                <td className="mono" title={String(c.image ?? '')}>
+                  {String(c.name)}
+                  {init ? <span className="muted"> (init{c.restartPolicy === 'Always' ? ', sidecar' : ''})</span> : null}
+                </td>
+                <td className={state.className}>{state.text}</td>
+                <td className={last?.className}>{last?.text ?? ''}</td>
+                <td>{s ? (s.ready ? 'yes' : 'no') : ''}</td>
+                <td>{s ? String(s.restartCount ?? 0) : ''}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
