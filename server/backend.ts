@@ -141,7 +141,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       ...(options.namespaces ? { namespaces: options.namespaces } : {}),
     });
     hub = new StreamHub({ config, upstreams, generations, discovery, permissions, faults: faults ?? new StreamFaults(() => {}), limits });
-    const metrics = new MetricsCache(client, () => config.metricsIntervalMs);
+    const metrics = new MetricsCache(client, () => config.metricsIntervalMs, undefined, permissions);
     const startedAt = Date.now();
     const policy = new RequestPolicy({
       bindHost: host,

@@ -8,10 +8,16 @@
  * against discovery once; if the group is absent, every request for the next
  * `metricsAbsenceRecheckMs` is answered `MetricsUnavailableError` without asking the API server,
  * and then discovery alone is asked again.
+ *
+ * Pod metrics of all namespaces, for a user who may list pods' metrics only in some namespaces
+ * (a partial view, docs/permissions.md), are read from each permitted namespace and merged.
  */
 import { KubeApiError, type KubeClient } from '../adapters/kube/client.js';
 import { fetchNodeMetrics, fetchPodMetrics } from '../adapters/kube/metrics.js';
 import type { MetricsBody } from '../adapters/protocol.js';
+import type { AccessLookup } from './views.js';
+
+const podMetricsRef = { group: 'metrics.k8s.io', resource: 'pods' };
 
 /** metrics-server is installed by hand, not by the second: once a minute is soon enough to notice. */
 export const metricsAbsenceRecheckMs = 60_000;
@@ -47,6 +53,8 @@ export class MetricsCache {
     private readonly client: KubeClient,
     private readonly intervalMs: () => number,
     private readonly absenceRecheckMs = metricsAbsenceRecheckMs,
+    /** Where the user may list pod metrics; without it, all namespaces are read in one list. */
+    private readonly permissions?: AccessLookup,
   ) {}
 
   /** Whether the cluster was last seen to serve no metrics API. */
@@ -71,7 +79,7 @@ export class MetricsCache {
     if (entry && now - entry.fetchedAt < this.intervalMs() * 0.9) return entry.body;
     this.fetches++;
     const fetchedAt = now;
-    const body = (domain === 'node-metrics' ? fetchNodeMetrics(this.client) : fetchPodMetrics(this.client, scope)).then(
+    const body = (domain === 'node-metrics' ? fetchNodeMetrics(this.client) : this.podMetrics(scope)).then(
       (items): MetricsBody => ({
         domain,
         scope,
@@ -89,6 +97,18 @@ export class MetricsCache {
     // Forget scopes nobody asked about for a while, so the map does not grow with every namespace ever viewed.
     for (const [k, e] of this.entries) if (now - e.fetchedAt > 10 * this.intervalMs()) this.entries.delete(k);
     return body;
+  }
+
+  /** Pod metrics of a scope; of all namespaces, from each permitted one when the user may not list them cluster-wide. */
+  private async podMetrics(scope: string) {
+    if (scope === '' && this.permissions) {
+      const access = await this.permissions.access(podMetricsRef, null);
+      if (access.kind === 'namespaces' && access.permitted.length > 0) {
+        const parts = await Promise.all(access.permitted.map((namespace) => fetchPodMetrics(this.client, namespace)));
+        return parts.flat();
+      }
+    }
+    return fetchPodMetrics(this.client, scope);
   }
 
   /** A 404 on a metrics list means "no such API" only if discovery agrees; anything else stays what it was. */

@@ -8,6 +8,7 @@ import type { DiagnosticsRow } from '../../machines/diagnostics.js';
 import { formatInterval } from '../lib/format.js';
 import { badgeAge, badgeText, freshnessOf } from '../lib/freshness.js';
 import { describeProblem } from '../lib/operatorWords.js';
+import { PartialNotes } from './PartialNote.js';
 
 export function FreshnessBadge({ label, status }: { label: string; status: DiagnosticsRow | undefined }) {
   const freshness = freshnessOf(status);
@@ -32,17 +33,22 @@ export function FreshnessBadge({ label, status }: { label: string; status: Diagn
 
 export function Problems({ statuses }: { statuses: readonly (DiagnosticsRow | undefined)[] }) {
   const problems = statuses.map((s) => (s ? describeProblem(s) : null)).filter((p) => p !== null);
-  if (problems.length === 0) return null;
+  // A partial view (some namespaces only) is said beside the problems, not as one.
+  const partial = <PartialNotes statuses={statuses} />;
+  if (problems.length === 0) return partial;
   // The same words for several domains (e.g. one disconnect) are said once.
   const unique = [...new Map(problems.map((p) => [p.text, p])).values()];
   return (
-    <div className="problems" role="status">
-      {unique.map((p) => (
-        <div key={p.text} className={`problem problem-${p.severity}`}>
-          {p.text}
-        </div>
-      ))}
-    </div>
+    <>
+      {partial}
+      <div className="problems" role="status">
+        {unique.map((p) => (
+          <div key={p.text} className={`problem problem-${p.severity}`}>
+            {p.text}
+          </div>
+        ))}
+      </div>
+    </>
   );
 }
 

@@ -110,6 +110,12 @@ function DomainRow({ row, refused }: { row: DiagnosticsRow; refused: number }) {
           <>
             <div className={row.upstream.healthy ? 'ok' : 'warn'}>{row.upstream.state}</div>
             {row.upstream.reason ? <div className="muted small">{row.upstream.reason}</div> : null}
+            {row.upstream.partial ? (
+              <div className="muted small" data-testid="upstream-partial">
+                {row.upstream.partial.summary}: {row.upstream.partial.namespaces.join(', ') || 'none'}
+                {row.upstream.partial.refused.length > 0 ? `; refused ${row.upstream.partial.refused.map((r) => `${r.namespace} (${r.reason})`).join(', ')}` : ''}
+              </div>
+            ) : null}
           </>
         ) : (
           <span className="muted">—</span>
