@@ -27,6 +27,7 @@ import { HelmView } from './views/HelmView.js';
 import { NodesView } from './views/NodesView.js';
 import { PodsView } from './views/PodsView.js';
 import { ResourceView } from './views/ResourceView.js';
+import { DescribeView } from './views/DescribeView.js';
 import { WorkloadsView } from './views/WorkloadsView.js';
 
 const tabs: readonly { id: Exclude<Tab, 'helm' | 'resource' | 'events'>; label: string }[] = [
@@ -212,6 +213,7 @@ export function App() {
           {showing.tab === 'pods' ? <PodsView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'events' ? <EventsView route={showing} navigate={navigate} discovery={discovery.rows} /> : null}
           {showing.tab === 'helm' ? <HelmView route={showing} navigate={navigate} /> : null}
+          {showing.tab === 'describe' ? <DescribeView key={`${showing.domain}/${showing.selected}`} route={showing} /> : null}
           {showing.tab === 'resource' ? (
             <ResourceView kind={findKind(discovery.rows, showing.domain ?? '')} discoveryAnswered={discovery.answered} route={showing} navigate={navigate} />
           ) : null}
