@@ -8,6 +8,8 @@
  */
 import { jest } from '@jest/globals';
 import axe from 'axe-core';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { startBackend, type Backend } from '../../server/serve.js';
 import { call } from '../demo-cluster/client.js';
@@ -258,5 +260,51 @@ test('theReadOnlyUserIsRefusedInRbacsWordsOnScreenNamingItsContext', async () =>
     expect(objects('nodes').find((n) => n.metadata.name === name)?.spec.unschedulable).not.toBe(true);
   } finally {
     await readOnly.stop();
+  }
+});
+
+test('aPageFromAnotherOriginCannotDrainOrDelete', async () => {
+  // Another origin on this machine tries what a page can send without the backend's consent.
+  const node = 'demo-worker-2';
+  const victim = objects('pods', 'shop').find((p) => !p.metadata.deletionTimestamp)!;
+  // What reached the API server: no eviction, no delete, no patch of the node.
+  const writes = () => Object.entries(backend.demo!.requestCounts()).filter(([key]) => /\/eviction$/.test(key) || key.startsWith('DELETE ') || key === `PATCH /api/v1/nodes/${node}`);
+  const before = writes();
+  const target = backend.url;
+  const page = `<!doctype html><meta charset="utf-8"><title>attacker</title>
+<iframe name="sink" id="sink"></iframe>
+<form id="form" method="POST" enctype="text/plain" action="${target}api/v1/actions/drain" target="sink">
+  <input name='{"node":"${node}","x":"' value='"}'>
+</form>
+<script>
+window.results = {};
+const attempts = [
+  new Promise((resolve) => { document.getElementById('sink').addEventListener('load', () => resolve('loaded'), { once: true }); document.getElementById('form').submit(); }).then((r) => (results.form = r)),
+  fetch('${target}api/v1/actions/delete-pod', { mode: 'no-cors', method: 'POST', body: JSON.stringify({ namespace: 'shop', name: '${victim.metadata.name}' }) }).then((r) => (results.noCors = r.type), (e) => (results.noCors = 'error')),
+  fetch('${target}api/v1/actions/drain', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node: '${node}' }) }).then((r) => (results.cors = r.status), (e) => (results.cors = 'error')),
+];
+Promise.all(attempts).then(() => (window.done = true));
+</script>`;
+  const attacker = createServer((_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    response.end(page);
+  });
+  await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+  const context = await chromium.browser.newContext();
+  try {
+    const tab = await context.newPage();
+    await tab.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
+    await tab.waitForFunction(() => (window as unknown as { done?: boolean }).done === true, undefined, wait);
+    const results = await tab.evaluate(() => (window as unknown as { results: Record<string, unknown> }).results);
+    expect(results.form).toBe('loaded'); // sent, and answered (with a refusal)
+    expect(results.cors).toBe('error'); // never past the preflight
+    // The cluster's own store: not cordoned, nothing evicted, the pod untouched.
+    expect(objects('nodes').find((n) => n.metadata.name === node)?.spec.unschedulable).not.toBe(true);
+    expect(writes()).toEqual(before);
+    expect(objects('pods', 'shop').find((p) => p.metadata.uid === victim.metadata.uid)?.metadata.deletionTimestamp).toBeUndefined();
+  } finally {
+    await context.close();
+    attacker.closeAllConnections();
+    await new Promise<void>((resolve) => attacker.close(() => resolve()));
   }
 });
