@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { LogLineRow } from '../../adapters/rows.js';
 import { containerRunsOf, lastRunWords } from '../../ui/lib/containerRuns.js';
-import { downloadName, interleave, lineText, previousRunDivider, timeKey, type ContainerLines } from '../../ui/lib/logLines.js';
+import { downloadName, interleave, isShownRun, lineText, previousRunDivider, timeKey, type ContainerLines } from '../../ui/lib/logLines.js';
 import { defaultLogPreferences, loadLogPreferences, saveLogPreferences } from '../../ui/lib/logPreferences.js';
 import { compileSearch, findMatches, matchNumberOf, matchRanges, matchRefOf, maxMatchesPerLine, segmentsOf, stepMatch, type LogSearch } from '../../ui/lib/logSearch.js';
 
@@ -228,4 +228,14 @@ test('aPodsStatusesSayWhichContainersHaveAPreviousRunAndHowItEnded', () => {
   expect(previousRunDivider('app', lastRunWords(runs.get('app')!.lastRun))).toBe('--- app restarted (previous run ended at 2026-11-30T10:00:05Z, exit code 137, OOMKilled): the lines above are its previous run ---');
   expect(previousRunDivider('app', lastRunWords(null))).toBe('--- app restarted: the lines above are its previous run ---');
   expect(lastRunWords({ exitCode: null, reason: 'Error', finishedAt: null })).toBe('Error');
+});
+
+test('aPreviousRunThatIsTheRunShownIsRecognised', () => {
+  const run = written('app', [1, 2, 3]).rows;
+  // A crash-looping container: its log is its last run, the same lines as --previous.
+  expect(isShownRun(run, run)).toBe(true);
+  expect(isShownRun(run.slice(0, 2), run)).toBe(true);
+  // A container running again: a new run, other stamps.
+  expect(isShownRun(run, written('app', [10, 11]).rows)).toBe(false);
+  expect(isShownRun([], run)).toBe(false);
 });

@@ -88,6 +88,17 @@ export function lineText(row: Pick<LogLineRow, 'container' | 'time' | 'line'>, f
   return parts.join(' ');
 }
 
+/**
+ * Whether the previous run read is the run the follower already shows: a container waiting to
+ * restart (CrashLoopBackOff) or finished has no current run, so the kubelet serves its last run
+ * both as its log and as `--previous`. Lines are keyed by container, stamp and place, so the
+ * previous run's last line is among the current lines exactly then.
+ */
+export function isShownRun(previous: readonly LogLineRow[], current: readonly LogLineRow[]): boolean {
+  const last = previous[previous.length - 1];
+  return last !== undefined && current.some((row) => row.uid === last.uid);
+}
+
 /** What marks the end of the previous run in the view and the file; `ended` says how it ended, when known. */
 export function previousRunDivider(container: string, ended = ''): string {
   return `--- ${container} restarted${ended ? ` (previous run ended ${ended})` : ''}: the lines above are its previous run ---`;

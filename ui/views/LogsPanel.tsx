@@ -15,7 +15,7 @@ import { useLogFollowers } from '../hooks/useLogFollowers.js';
 import { useContainerRuns, usePreviousRun } from '../hooks/usePreviousRun.js';
 import { lastRunWords } from '../lib/containerRuns.js';
 import { isLoading } from '../lib/freshness.js';
-import { colourOf, downloadName, heldLogLines, interleave, lineText, previousRunDivider, type LineFormat } from '../lib/logLines.js';
+import { colourOf, downloadName, heldLogLines, interleave, isShownRun, lineText, previousRunDivider, type LineFormat } from '../lib/logLines.js';
 import { loadLogPreferences, saveLogPreferences, type LogPreferences } from '../lib/logPreferences.js';
 import { compileSearch, findMatches, matchNumberOf, matchRefOf, stepMatch, type MatchRef, type SearchOptions } from '../lib/logSearch.js';
 
@@ -74,12 +74,14 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   const [following, setFollowing] = useState(true);
 
   const joined = useMemo(() => interleave(followers.map((f) => ({ container: f.container, rows: f.rows })), heldLogLines), [followers]);
+  // Shown once: a crash-looping container's log already is its previous run.
+  const previousIsShown = previous.state === 'loaded' && isShownRun(previous.rows, joined.rows);
   const items = useMemo((): Item[] => {
     const currentItems: Item[] = joined.rows.map((row) => ({ kind: 'line', key: row.uid, row, run: 'current' }));
-    if (previous.state !== 'loaded') return currentItems;
+    if (previous.state !== 'loaded' || previousIsShown) return currentItems;
     const previousItems: Item[] = previous.rows.map((row) => ({ kind: 'line', key: `previous:${row.uid}`, row, run: 'previous' }));
     return [...previousItems, { kind: 'divider', key: 'divider', text: previousRunDivider(shown[0] ?? '', lastRunWords(runsOfShown?.lastRun ?? null)) }, ...currentItems];
-  }, [joined, previous, shown, runsOfShown]);
+  }, [joined, previous, previousIsShown, shown, runsOfShown]);
   const format: LineFormat = useMemo(() => ({ timestamps: preferences.timestamps, prefixPod: all ? pod.name : null }), [preferences.timestamps, all, pod.name]);
 
   // Marking thousands of matches is layout work: the box keeps up with typing, the marks follow.
@@ -110,14 +112,14 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
     const url = URL.createObjectURL(new Blob([`${text}\n`], { type: 'text/plain;charset=utf-8' }));
     const link = document.createElement('a');
     link.href = url;
-    link.download = downloadName(pod.name, all ? null : (shown[0] ?? null), previous.state === 'loaded');
+    link.download = downloadName(pod.name, all ? null : (shown[0] ?? null), previous.state === 'loaded' && !previousIsShown);
     link.click();
     // The click has started the download; the URL is not needed after this turn.
     setTimeout(() => URL.revokeObjectURL(url), 0);
   };
 
   const statuses = followers.map((f) => f.status);
-  const previousCount = previous.state === 'loaded' ? previous.rows.length : 0;
+  const previousCount = previous.state === 'loaded' && !previousIsShown ? previous.rows.length : 0;
   const loading = followers.every((f) => isLoading(f.status, f.rows.length)) && previous.state !== 'loaded';
   let lineNumber = -1;
 
@@ -207,6 +209,11 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
       {previous.state === 'failed' ? (
         <div className="problems" role="status" data-testid="log-previous-problem">
           <span className="problem problem-warning">Previous run of {shown[0]}: {previous.message}</span>
+        </div>
+      ) : null}
+      {previousIsShown ? (
+        <div className="muted small" data-testid="log-previous-shown">
+          {shown[0]} is not running: the lines below are its last run{runsOfShown?.lastRun ? ` (ended ${lastRunWords(runsOfShown.lastRun)})` : ''}, which is also its previous run.
         </div>
       ) : null}
       {joined.since !== null ? (
