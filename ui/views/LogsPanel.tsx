@@ -29,6 +29,8 @@ export interface LogTarget {
 
 /** Within this many pixels of the bottom counts as "at the bottom": keep following. */
 const followSlackPx = 24;
+/** How long a download's blob URL is kept: long enough for any browser to have read it. */
+const downloadUrlLifetimeMs = 30_000;
 /** The select's value for every container at once. */
 const allContainers = '*';
 
@@ -114,8 +116,8 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
     link.href = url;
     link.download = downloadName(pod.name, all ? null : (shown[0] ?? null), previous.state === 'loaded' && !previousIsShown);
     link.click();
-    // The click has started the download; the URL is not needed after this turn.
-    setTimeout(() => URL.revokeObjectURL(url), 0);
+    // Some browsers read the blob after the click returns; revoking at once can cancel the save.
+    setTimeout(() => URL.revokeObjectURL(url), downloadUrlLifetimeMs);
   };
 
   const statuses = followers.map((f) => f.status);
