@@ -94,3 +94,46 @@ describeWithKubectl('the crash loop going round, read by kubelive and by kubectl
     expect([...seen].sort()).toEqual(['CrashLoopBackOff', 'Error', 'Running']);
   }, 60_000);
 });
+
+describeWithKubectl('pods the simulation makes on its own, under churn', () => {
+  let cluster: DemoCluster;
+
+  beforeAll(async () => {
+    cluster = await startDemoCluster({ seed: 13, pods: 300, churn: 60 });
+  });
+  afterAll(() => cluster.stop());
+
+  const rowStatuses = async (): Promise<Map<string, string>> =>
+    new Map(
+      (await call(cluster, '/api/v1/pods')).json<{ items: KubeObject[] }>().items.map((pod) => [`${pod.metadata?.namespace}/${pod.metadata?.name}/${pod.metadata?.uid}`, podRow(pod).status ?? '']),
+    );
+
+  test('everyPodReadTheSameBeforeAndAfterKubectlReadsAsKubectlPrintsIt', async () => {
+    const seen = new Set<string>();
+    let compared = 0;
+    for (let round = 0; round < 12; round++) {
+      const before = await rowStatuses();
+      const r = await kubectl(cluster.kubeconfigPath, ['get', 'pods', '-A']);
+      const after = await rowStatuses();
+      const [header = '', ...lines] = r.stdout.trimEnd().split('\n');
+      const at = header.indexOf('STATUS');
+      const printed = new Map(lines.map((l) => [l.split(/\s+/).slice(0, 2).join('/'), l.slice(at, header.indexOf('RESTARTS')).trim()]));
+      for (const [key, status] of before) {
+        // A pod that changed while kubectl read says nothing about either reading.
+        if (after.get(key) !== status) continue;
+        const [ns, name] = key.split('/');
+        const kubectlSays = printed.get(`${ns}/${name}`);
+        if (kubectlSays === undefined) continue;
+        expect({ pod: key, status }).toEqual({ pod: key, status: kubectlSays });
+        seen.add(status);
+        compared++;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(compared).toBeGreaterThan(1000);
+    // What the simulation makes by itself: running pods, finished Job pods, crash loops.
+    for (const status of ['Running', 'Completed']) expect(seen).toContain(status);
+    // And some of its passing states (CrashLoopBackOff, Terminating, Pending, ContainerCreating), most runs.
+    expect(seen.size).toBeGreaterThan(2);
+  }, 90_000);
+});
