@@ -567,7 +567,7 @@ export class Upstreams {
           if (entry.change.op !== 'upsert') continue;
           const [plural, ...group] = entry.change.row.name.split('.');
           for (const upstream of this.upstreams.values()) {
-            const gvr = parseResourceDomain(upstream.key);
+            const gvr = parseResourceDomain(narrowedKey(upstream.key)?.[0] ?? upstream.key);
             if (gvr && gvr.resource === plural && gvr.group === group.join('.')) upstream.relistSignal.fire();
           }
         }

@@ -20,7 +20,8 @@ jest.setTimeout(120_000);
 const heartbeatIntervalMs = 500;
 /** The production grace: a made-up scope kept for it would retry the API server for 30 s. */
 const upstreamIdleGraceMs = 30_000;
-const upstreamLimits = { maxLogUpstreams: 16, maxUpstreams: 40, maxResourceUpstreams: 8, maxNewLogUpstreamsPerSecond: 20 };
+// No partial views here (the admin lists everything): none of their sockets in the bound checked below.
+const upstreamLimits = { maxLogUpstreams: 16, maxUpstreams: 40, maxResourceUpstreams: 8, maxNewLogUpstreamsPerSecond: 20, maxNamespacedUpstreams: 0 };
 const attackMs = 8_000;
 const attackConnections = 4;
 /** Held at once per connection: twelve in all, under the bound, so most new scopes reach the API server. */
