@@ -74,14 +74,21 @@ export function nodeMetrics(node: KubeObject, clock: MetricsClock): object {
   };
 }
 
-/** Pods have metrics only while running, as with metrics-server. */
+/** The containers running now: metrics-server has usage only for those (a container backing off in a crash loop has none). */
+function runningContainers(pod: KubeObject): Set<string> {
+  const statuses = ((pod.status as { containerStatuses?: { name: string; state?: { running?: unknown } }[] } | undefined)?.containerStatuses ?? []);
+  return new Set(statuses.filter((c) => c.state?.running !== undefined).map((c) => c.name));
+}
+
+/** Pods have metrics only while running with a container up, as with metrics-server. */
 export function hasPodMetrics(pod: KubeObject): boolean {
-  return (pod.status as { phase?: string } | undefined)?.phase === 'Running';
+  return (pod.status as { phase?: string } | undefined)?.phase === 'Running' && runningContainers(pod).size > 0;
 }
 
 export function podMetrics(pod: KubeObject, clock: MetricsClock): object {
   const s = sample(clock);
-  const containers = ((pod.spec as { containers?: { name: string; resources?: { requests?: Record<string, string> } }[] } | undefined)?.containers ?? []).map((c) => {
+  const up = runningContainers(pod);
+  const containers = ((pod.spec as { containers?: { name: string; resources?: { requests?: Record<string, string> } }[] } | undefined)?.containers ?? []).filter((c) => up.has(c.name)).map((c) => {
     const load = level(`${pod.metadata.uid}/${c.name}`, s.index);
     const requests = c.resources?.requests ?? {};
     return {

@@ -45,7 +45,10 @@ test('podMetricsCoverRunningPodsWithPerContainerUsage', async () => {
   expect(r.status).toBe(200);
   const list = r.json<{ kind: string; items: { metadata: { name: string; namespace: string }; containers: { name: string; usage: { cpu: string; memory: string } }[] }[] }>();
   expect(list.kind).toBe('PodMetricsList');
-  const running = (cluster.listObjects('pods', 'data') as { status: { phase: string } }[]).filter((p) => p.status.phase === 'Running');
+  // Running with a container up: one backing off in a crash loop has no usage to report.
+  const running = (cluster.listObjects('pods', 'data') as { status: { phase: string; containerStatuses?: { state: { running?: unknown } }[] } }[]).filter(
+    (p) => p.status.phase === 'Running' && (p.status.containerStatuses ?? []).some((c) => c.state.running !== undefined),
+  );
   expect(list.items).toHaveLength(running.length);
   for (const item of list.items) {
     expect(item.metadata.namespace).toBe('data');
