@@ -20,6 +20,10 @@ describe('kubelive serve arguments', () => {
     expect(args.backend.port).toBe(0);
   });
 
+  test('--scenarios asks the demo cluster for its troubleshooting namespace', () => {
+    expect(parseServeArgs(['--demo', '--scenarios'], noKubeconfig).backend.demo).toEqual({ scenarios: true });
+  });
+
   test('an explicit kubeconfig is used as given, and demo flags without --demo are refused then', () => {
     expect(parseServeArgs(['--kubeconfig', '/some/where', '--context', 'prod'], noKubeconfig).backend).toMatchObject({ kubeconfigPath: '/some/where', context: 'prod' });
     expect(parseServeArgs(['--kubeconfig', '/some/where'], noKubeconfig).backend.demo).toBeUndefined();
