@@ -259,7 +259,9 @@ export function workloadStatus(kind: WorkloadKind, object: KubeObject): { status
       if (available?.status === 'False') return withMessage('Unavailable', available);
       const { desired, ready } = workloadCounts(kind, spec, st);
       const updated = kind === 'DaemonSet' ? num(st.updatedNumberScheduled) : kind === 'ReplicaSet' ? num(st.replicas) : num(st.updatedReplicas);
-      const stillRolling = kind !== 'ReplicaSet' && (updated < desired || (kind === 'Deployment' && num(st.replicas) > desired));
+      // A StatefulSet rolls until its current revision is the update revision (kubectl rollout status's test).
+      const revisionBehind = kind === 'StatefulSet' && str(st.updateRevision) !== '' && str(st.currentRevision) !== '' && st.updateRevision !== st.currentRevision;
+      const stillRolling = kind !== 'ReplicaSet' && (updated < desired || revisionBehind || (kind === 'Deployment' && num(st.replicas) > desired));
       if (ready < desired || stillRolling) return withMessage('Progressing', progressing);
       return { status: 'Available' };
     }

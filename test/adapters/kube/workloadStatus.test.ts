@@ -18,6 +18,8 @@ test.each<[string, WorkloadKind, KubeObject, string]>([
   ['a Deployment below its minimum', 'Deployment', object({ replicas: 4 }, { replicas: 4, updatedReplicas: 4, readyReplicas: 1, conditions: [c('Available', 'False', 'MinimumReplicasUnavailable'), c('Progressing', 'True', 'ReplicaSetUpdated')] }), 'Unavailable'],
   ['a rollout under way', 'Deployment', object({ replicas: 2 }, { replicas: 3, updatedReplicas: 1, readyReplicas: 2, conditions: [c('Available', 'True'), c('Progressing', 'True', 'ReplicaSetUpdated')] }), 'Progressing'],
   ['a StatefulSet short of ready', 'StatefulSet', object({ replicas: 3 }, { readyReplicas: 2, updatedReplicas: 3 }), 'Progressing'],
+  ['a StatefulSet still on its old revision', 'StatefulSet', object({ replicas: 3 }, { readyReplicas: 3, updatedReplicas: 3, currentRevision: 'db-1', updateRevision: 'db-2' }), 'Progressing'],
+  ['a StatefulSet rolled out', 'StatefulSet', object({ replicas: 3 }, { readyReplicas: 3, updatedReplicas: 3, currentRevision: 'db-2', updateRevision: 'db-2' }), 'Available'],
   ['a DaemonSet on every node', 'DaemonSet', object({}, { desiredNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3 }), 'Available'],
   ['a finished Job', 'Job', object({ completions: 1 }, { succeeded: 1, conditions: [c('SuccessCriteriaMet', 'True'), c('Complete', 'True')] }), 'Complete'],
   ['a Job past its backoff limit', 'Job', object({}, { failed: 1, conditions: [c('FailureTarget', 'True'), c('Failed', 'True', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')] }), 'Failed'],
