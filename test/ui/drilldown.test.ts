@@ -278,3 +278,14 @@ test('theDescribePageAndTheNarrowedPodsViewPassAxeLightAndDark', async () => {
   await page.emulateMedia({ colorScheme: 'light' });
   expect(found).toEqual([]);
 });
+
+test('describeANodeUnderPressureShowsTheConditionAndItsPods', async () => {
+  const node = objects('nodes').map((n) => n.metadata.name).filter((n) => n.startsWith('demo-worker-') && n !== 'demo-worker-lost').sort().at(-1)!;
+  await open(`#/describe/core/v1/nodes?sel=${node}`);
+  await until('the status', () => page.getByTestId('describe-status').textContent(), (t) => t === 'Ready · MemoryPressure');
+  const pressure = page.locator('[data-testid=describe-conditions] tbody tr', { hasText: 'MemoryPressure' });
+  await expect(pressure.locator('td').nth(1).getAttribute('class')).resolves.toBe('bad');
+  const truth = objects('pods').filter((p) => p.spec?.nodeName === node).length;
+  await until('the node pods link', () => page.getByTestId('related-pods').getByTestId('drill-pods').textContent(), (t) => t === `All ${truth} pods on ${node}`);
+  await screenshot(page, 'drilldown-describe-node');
+});

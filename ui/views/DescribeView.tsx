@@ -96,7 +96,7 @@ export function DescribeView({ route }: { route: Route }) {
     }
     if (kind === 'Node') {
       const on = podRows.filter((p) => p.nodeName === name);
-      groups.push({ title: 'Pods', testId: 'related-pods', items: [<PodsLink key="all" by={{ node: name }}>{`All ${on.length} pods on ${name}`}</PodsLink>, ...on.slice(0, podsListed).map((p) => <PodItem key={p.uid} from={route} pod={p} />)] });
+      groups.push({ title: 'Pods', testId: 'related-pods', items: [<PodsLink key="all" by={{ node: name }}>{`All ${on.length} pods on ${name}`}</PodsLink>, ...on.slice(0, podsListed).map((p) => <PodItem key={p.uid} from={route} pod={p} withNamespace />)] });
     }
     return groups;
   }, [kind, name, namespace, uid, route, discovery.rows, podRow, workloadRow, row, workloadRows, podRows, serviceRows, serviceColumns, sliceRows, labels]);
@@ -252,11 +252,12 @@ function ObjectLinkItem({ from, link, discovery, extra }: { from: Route; link: O
   );
 }
 
-function PodItem({ from, pod }: { from: Route; pod: PodRow }) {
+/** `withNamespace`: a node's pods come from every namespace, and a name alone may be in several. */
+function PodItem({ from, pod, withNamespace = false }: { from: Route; pod: PodRow; withNamespace?: boolean }) {
   return (
     <span className="related-item">
       <DescribeLink from={from} domain="core/v1/pods" namespace={pod.namespace} name={pod.name}>
-        {pod.name}
+        {withNamespace ? `${pod.namespace}/${pod.name}` : pod.name}
       </DescribeLink>{' '}
       <span className={phaseClass(pod)}>{phaseText(pod)}</span> <span className="muted">{pod.ready}</span>
     </span>
