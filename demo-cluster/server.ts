@@ -50,6 +50,7 @@ import {
 import { checkedUpdate, isReplicas } from './writes.js';
 import type { Authorizer, RequestAttributes, UserInfo } from './rbac.js';
 import { forbiddenError } from './rbac.js';
+import { decodeRbacProtobuf, isProtobuf } from './protobuf.js';
 import { accessReviewResource, answerReview } from './reviews.js';
 import type { Authenticator } from './users.js';
 import { evictPod, parseEviction } from './eviction.js';
@@ -523,7 +524,8 @@ export class ApiServer {
       throw new ApiError(405, 'MethodNotAllowed', `${info.plural} are namespaced: create them under /namespaces/NAMESPACE/`);
     }
     const dryRun = dryRunParam(q, 'CreateOptions');
-    const body = parseJson(await readBody(req));
+    const raw = await readBody(req);
+    const body = isProtobuf(req.headers['content-type']) ? decodeRbacProtobuf(raw) : parseJson(raw);
     let object = prepareCreate(info, body, { namespace: r.namespace, servedVersions: this.servedVersions(info), now: nowStamp() });
     if (info.namespaced && !this.ctx.stores.namespaces.get(undefined, r.namespace ?? '')) throw notFound('namespaces', r.namespace ?? '');
     // Validation comes before storage, so an invalid object that also exists is a 422, as on a real server.
