@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { cpuMillicores, memoryBytes } from '../../adapters/kube/quantity.js';
 import { humanAge } from '../../demo-cluster/columns.js';
-import { formatAge, formatAgo, formatBytes, formatClock, formatCpu, formatInterval, formatShare, formatTaint } from '../../ui/lib/format.js';
+import { ageKey, ageSince, formatAge, formatAgo, formatBytes, formatClock, formatCpu, formatInterval, formatShare, formatTaint } from '../../ui/lib/format.js';
 
 const powers: Record<string, number> = { B: 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5 };
 
@@ -185,4 +185,18 @@ test('a clock time is the local hours, minutes and seconds of the instant', () =
     }),
     { numRuns: 2000, seed: 22 },
   );
+});
+
+test('an object\'s age is HumanDuration of the time since its creation, and younger sorts first', () => {
+  const now = Date.parse('2026-11-30T12:00:00.000Z');
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 12 * year }), fc.integer({ min: 0, max: 12 * year }), (a, b) => {
+      const created = (ms: number) => new Date(now - ms).toISOString();
+      expect(ageSince(created(a), now)).toBe(humanDuration(a));
+      expect(Math.sign(ageKey({ createdAt: created(a) }) - ageKey({ createdAt: created(b) }))).toBe(Math.sign(a - b));
+    }),
+    { numRuns: 5000, seed: 23 },
+  );
+  expect(ageSince(null, now)).toBe('—');
+  expect(ageKey({ createdAt: null })).toBe(Number.POSITIVE_INFINITY);
 });
