@@ -4,34 +4,43 @@
  * RESOURCE` asks) and SelfSubjectRulesReview ("what may I do in this namespace?", what `kubectl
  * auth can-i --list` asks). Both are create-only and stored nowhere; the answer is 201 Created
  * with the request's spec and a status, as kube-apiserver's registry answers
- * (pkg/registry/authorization/selfsubject*review).
+ * (pkg/registry/authorization/selfsubject*review). And authentication.k8s.io/v1
+ * SelfSubjectReview ("who am I?", `kubectl auth whoami`): the user's name and groups.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJson, readBody, sendJson } from './http.js';
 import type { Authorizer, PolicyRule, RequestAttributes, UserInfo } from './rbac.js';
 import { ApiError, badRequest } from './status.js';
 
-export type ReviewResource = 'selfsubjectaccessreviews' | 'selfsubjectrulesreviews';
+export type ReviewResource = 'selfsubjectaccessreviews' | 'selfsubjectrulesreviews' | 'selfsubjectreviews';
 
 const group = 'authorization.k8s.io';
 
-/** The review a path names (`/apis/authorization.k8s.io/v1/selfsubject…reviews`), if any. */
+/** The review a path names (`/apis/authorization.k8s.io/v1/selfsubject…reviews`, `/apis/authentication.k8s.io/v1/selfsubjectreviews`), if any. */
 export function accessReviewResource(segments: readonly string[]): ReviewResource | undefined {
-  if (segments.length !== 4 || segments[0] !== 'apis' || segments[1] !== group || segments[2] !== 'v1') return undefined;
+  if (segments.length !== 4 || segments[0] !== 'apis' || segments[2] !== 'v1') return undefined;
   const resource = segments[3];
+  if (segments[1] === 'authentication.k8s.io') return resource === 'selfsubjectreviews' ? resource : undefined;
+  if (segments[1] !== group) return undefined;
   return resource === 'selfsubjectaccessreviews' || resource === 'selfsubjectrulesreviews' ? resource : undefined;
 }
+
+/** The API group a review resource belongs to. */
+export const reviewGroup = (resource: ReviewResource): string => (resource === 'selfsubjectreviews' ? 'authentication.k8s.io' : group);
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 export async function answerReview(req: IncomingMessage, res: ServerResponse, resource: ReviewResource, user: UserInfo, authorizer: Authorizer): Promise<void> {
   if (req.method !== 'POST') {
     req.resume();
-    throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${resource}.${group} supports only create)`);
+    throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${resource}.${reviewGroup(resource)} supports only create)`);
   }
   const body = parseJson(await readBody(req));
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be an object');
   const spec = ((body as { spec?: unknown }).spec ?? {}) as Record<string, unknown>;
+  if (resource === 'selfsubjectreviews') {
+    return sendJson(res, 201, { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo: { username: user.name, groups: [...user.groups] } } });
+  }
   if (resource === 'selfsubjectrulesreviews') return sendJson(res, 201, rulesReview(spec, user, authorizer));
   return sendJson(res, 201, accessReview(spec, user, authorizer));
 }

@@ -51,7 +51,7 @@ import { checkedUpdate, isReplicas } from './writes.js';
 import type { Authorizer, RequestAttributes, UserInfo } from './rbac.js';
 import { forbiddenError } from './rbac.js';
 import { decodeRbacProtobuf, isProtobuf } from './protobuf.js';
-import { accessReviewResource, answerReview } from './reviews.js';
+import { accessReviewResource, answerReview, reviewGroup } from './reviews.js';
 import type { Authenticator } from './users.js';
 import { evictPod, parseEviction } from './eviction.js';
 
@@ -191,7 +191,7 @@ export class ApiServer {
     const path = '/' + segments.join('/');
     const review = accessReviewResource(segments);
     if (review) {
-      this.authorize(req, user, { resourceRequest: true, verb: method === 'POST' ? 'create' : method.toLowerCase(), group: 'authorization.k8s.io', resource: review });
+      this.authorize(req, user, { resourceRequest: true, verb: method === 'POST' ? 'create' : method.toLowerCase(), group: reviewGroup(review), resource: review });
       return answerReview(req, res, review, user, this.ctx.authorizer);
     }
     if (segments[0] === 'api' || segments[0] === 'apis') {

@@ -175,6 +175,13 @@ describeWithKubectl('RBAC through kubectl, one context per demo user', () => {
     expect((await as(ctx.readOnly, ['auth', 'can-i', 'get', '/logs/today'])).stdout.trim()).toBe('yes');
   });
 
+  test('authWhoamiNamesEachUserAndItsGroups', async () => {
+    const who = async (context: string) => JSON.parse((await as(context, ['auth', 'whoami', '-o', 'json'])).stdout).status.userInfo;
+    expect(await who(ctx.admin)).toEqual({ username: 'kubelive-demo', groups: ['system:masters', 'system:authenticated'] });
+    expect(await who(ctx.namespaceUser)).toEqual({ username: 'jane', groups: ['kubelive-demo:developers', 'system:authenticated'] });
+    expect(await who(ctx.rotating)).toEqual({ username: 'rotating', groups: ['kubelive-demo:viewers', 'system:authenticated'] });
+  });
+
   test('anUnknownTokenIs401AndTheAdminTokenStillWorks', async () => {
     const agent = { ca: cluster.caPem };
     const get = (token: string) =>
