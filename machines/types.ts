@@ -53,7 +53,7 @@ export interface UpstreamReport {
 export interface PartialViewReport {
   /** The namespaces the view's rows come from, sorted. */
   readonly namespaces: readonly string[];
-  /** Namespaces known to exist (or named) that it does not cover, each with the refusal's words. */
+  /** Namespaces known to exist (or named) that it does not cover, each with the refusal's words: the first 20 by name. */
   readonly refused: readonly { readonly namespace: string; readonly reason: string }[];
   /** How many namespaces the cluster has, when the user may list them; null when it may not. */
   readonly total: number | null;

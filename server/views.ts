@@ -123,6 +123,13 @@ export async function planWithPermissions(permissions: AccessLookup | undefined,
   return planView(view, (ref) => permissions.current(ref));
 }
 
+/**
+ * Refused namespaces a partial report lists (it rides on every heartbeat, every 2 s): a cluster of
+ * a thousand namespaces must not make each heartbeat 100 kB. The summary counts them all, and
+ * /api/v1/diagnostics (`permissions`) lists every one.
+ */
+export const maxRefusedListed = 20;
+
 /** More namespaces than this in one view are left out, and said so: each is a watch and a probe on the API server. */
 export const maxNamespacesPerView = 64;
 
@@ -174,7 +181,7 @@ export function planView(view: ViewSpec, access: (ref: ResourceRef) => Namespace
   return {
     ...view,
     keys,
-    partial: { namespaces, refused: notCovered, total, summary: `${view.domain} in ${namespaces.length} of ${of} namespace${of === 1 ? '' : 's'}` },
+    partial: { namespaces, refused: notCovered.slice(0, maxRefusedListed), total, summary: `${view.domain} in ${namespaces.length} of ${of} namespace${of === 1 ? '' : 's'}` },
   };
 }
 
