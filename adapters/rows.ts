@@ -70,6 +70,8 @@ export interface PodRow extends RowBase {
   /** Ready containers over all containers, as kubectl prints it: "1/2". */
   readonly ready: string;
   readonly restarts: number;
+  /** When the last restart's run ended (the latest `lastState.terminated.finishedAt`), for kubectl's `5 (2m ago)`; absent when none. */
+  readonly lastRestartAt?: string;
   readonly nodeName: string | null;
   /** The controller owner (a ReplicaSet, StatefulSet, DaemonSet, Job, ...), or null for a bare pod. */
   readonly owner: OwnerRef | null;

@@ -113,6 +113,23 @@ function endedAs(terminated: any, prefix: string): string {
 }
 
 /**
+ * The first init container that has not done its part (exited 0, or, for a sidecar, started):
+ * what holds the pod in Init, with its place among the init containers; null when none does.
+ */
+function firstUnfinishedInit(object: KubeObject): { index: number; status: any } | null {
+  const sidecars = sidecarNames(object);
+  const initStatuses = arr(object.status?.initContainerStatuses);
+  for (let i = 0; i < initStatuses.length; i++) {
+    const c = initStatuses[i];
+    const terminated = c?.state?.terminated;
+    if (terminated && num(terminated.exitCode) === 0) continue;
+    if (sidecars.has(str(c?.name)) && c?.started === true) continue;
+    return { index: i, status: c };
+  }
+  return null;
+}
+
+/**
  * The STATUS `kubectl get pods` prints, by the rules of its pod printer: the phase (or the pod's
  * own reason, e.g. Evicted); then the first init container that has not finished
  * (`Init:CrashLoopBackOff`, `Init:1/2`); then, once initialised, the main containers' waiting or
@@ -126,21 +143,14 @@ export function podStatus(object: KubeObject): string {
   let reason = str(object.status?.reason) || phase;
   // A pod held back by scheduling gates says so rather than a bare Pending.
   if (arr(object.status?.conditions).some((c) => c?.type === 'PodScheduled' && c?.reason === 'SchedulingGated')) reason = 'SchedulingGated';
-  const sidecars = sidecarNames(object);
-  const initTotal = arr(object.spec?.initContainers).length;
-  let initializing = false;
-  const initStatuses = arr(object.status?.initContainerStatuses);
-  for (let i = 0; i < initStatuses.length; i++) {
-    const c = initStatuses[i];
-    const terminated = c?.state?.terminated;
-    const waiting = c?.state?.waiting;
-    if (terminated && num(terminated.exitCode) === 0) continue;
-    if (sidecars.has(str(c?.name)) && c?.started === true) continue;
+  const unfinished = firstUnfinishedInit(object);
+  const initializing = unfinished !== null;
+  if (unfinished) {
+    const terminated = unfinished.status?.state?.terminated;
+    const waiting = unfinished.status?.state?.waiting;
     if (terminated) reason = endedAs(terminated, 'Init:');
     else if (str(waiting?.reason) && waiting.reason !== 'PodInitializing') reason = `Init:${waiting.reason}`;
-    else reason = `Init:${i}/${initTotal}`;
-    initializing = true;
-    break;
+    else reason = `Init:${unfinished.index}/${arr(object.spec?.initContainers).length}`;
   }
   if (!initializing || conditionTrue(object, 'Initialized')) {
     let running = false;
@@ -175,17 +185,40 @@ function readyText(object: KubeObject): string {
   return `${readySidecars + readyMain}/${arr(object.spec?.containers).length + sidecars.size}`;
 }
 
+/**
+ * RESTARTS as kubectl counts them: while a pod initialises, its init containers' restarts up to
+ * the one holding it; once initialised, its sidecars' and main containers'. With them, when the
+ * last of those previous runs ended, for kubectl's `9 (5m ago)`.
+ */
+function restartsOf(object: KubeObject): { count: number; lastAt?: string } {
+  const sidecars = sidecarNames(object);
+  const initStatuses = arr(object.status?.initContainerStatuses);
+  const unfinished = firstUnfinishedInit(object);
+  const counted =
+    unfinished !== null && !conditionTrue(object, 'Initialized')
+      ? initStatuses.slice(0, unfinished.index + 1)
+      : [...initStatuses.filter((s) => sidecars.has(str(s?.name))), ...arr(object.status?.containerStatuses)];
+  let count = 0;
+  let lastAt: string | undefined;
+  for (const c of counted) {
+    count += num(c?.restartCount);
+    const finished = str(c?.lastState?.terminated?.finishedAt);
+    if (finished && (!lastAt || Date.parse(finished) > Date.parse(lastAt))) lastAt = finished;
+  }
+  return lastAt && count > 0 ? { count, lastAt } : { count };
+}
+
 export function podRow(object: KubeObject): PodRow {
-  const statuses = arr(object.status?.containerStatuses);
   const containers = arr(object.spec?.containers).map((c) => str(c?.name));
-  const restarts = statuses.reduce((sum, s) => sum + num(s?.restartCount), 0);
+  const restarts = restartsOf(object);
   return {
     ...base(object),
     namespace: str(object.metadata?.namespace),
     phase: str(object.status?.phase, 'Unknown'),
     status: podStatus(object),
     ready: readyText(object),
-    restarts,
+    restarts: restarts.count,
+    ...(restarts.lastAt ? { lastRestartAt: restarts.lastAt } : {}),
     nodeName: typeof object.spec?.nodeName === 'string' ? object.spec.nodeName : null,
     owner: controllerOf(object),
     createdAt: createdAt(object),

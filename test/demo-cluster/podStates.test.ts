@@ -35,6 +35,14 @@ const expected: Record<string, string> = {
   'node-lost': 'Unknown',
 };
 
+/** NAME and one column of each line of `kubectl get pods`, found by the header's offsets of that column and the next. */
+function printedColumn(stdout: string, column: string, next: string): Map<string, string> {
+  const [header = '', ...lines] = stdout.trimEnd().split('\n');
+  const at = header.indexOf(column);
+  const end = header.indexOf(next);
+  return new Map(lines.map((line) => [line.split(/\s+/)[0] as string, line.slice(at, end).trim()]));
+}
+
 /** NAME and STATUS of each line of `kubectl get pods`, found by the header's column offsets. */
 function printedStatuses(stdout: string): Map<string, string> {
   const [header = '', ...lines] = stdout.trimEnd().split('\n');
@@ -47,11 +55,13 @@ function printedStatuses(stdout: string): Map<string, string> {
 describeWithKubectl('pod STATUS: kubelive against kubectl, for each state the demo produces', () => {
   let cluster: DemoCluster;
   let rows: Map<string, string>;
+  let restarts: Map<string, number>;
 
   beforeAll(async () => {
     cluster = await startDemoCluster({ seed: 11, pods: 40, scenarios: true });
     const list = await call(cluster, '/api/v1/namespaces/troubleshooting/pods');
     rows = new Map(list.json<{ items: KubeObject[] }>().items.map((pod) => [String(pod.metadata?.name), podRow(pod).status ?? '']));
+    restarts = new Map(list.json<{ items: KubeObject[] }>().items.map((pod) => [String(pod.metadata?.name), podRow(pod).restarts]));
   });
   afterAll(() => cluster.stop());
 
@@ -65,6 +75,9 @@ describeWithKubectl('pod STATUS: kubelive against kubectl, for each state the de
     const printed = printedStatuses(r.stdout);
     expect([...printed.keys()].sort()).toEqual([...rows.keys()].sort());
     for (const [name, status] of rows) expect({ name, status }).toEqual({ name, status: printed.get(name) });
+    // RESTARTS too: `9 (5m10s ago)` counts the init containers while a pod initialises.
+    const printedRestarts = printedColumn(r.stdout, 'RESTARTS', 'AGE');
+    for (const [name, count] of restarts) expect({ name, restarts: String(count) }).toEqual({ name, restarts: printedRestarts.get(name)?.split(' ')[0] });
   });
 });
 

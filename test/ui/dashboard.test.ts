@@ -212,7 +212,7 @@ test('podsSortByAColumnFromItsHeader', async () => {
   // Restarts read biggest first: the crash-looping pods on top.
   await header.getByRole('button').click();
   await expect(header.getAttribute('aria-sort')).resolves.toBe('descending');
-  const restartsShown = () => page.locator('[aria-label="Pods"] [role=row][data-key] [data-col=restarts]').allTextContents().then((cells) => cells.map(Number));
+  const restartsShown = () => page.locator('[aria-label="Pods"] [role=row][data-key] [data-col=restarts]').allTextContents().then((cells) => cells.map((c) => parseInt(c, 10))); // "14 (5m ago)", as kubectl prints it
   const mostRestarts = () =>
     Math.max(
       ...(backend.demo!.listObjects('pods') as Array<{ status?: { containerStatuses?: Array<{ restartCount?: number }> } }>).map((p) =>

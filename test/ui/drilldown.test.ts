@@ -89,6 +89,13 @@ test('podsShowTheStatusKubectlPrintsAndTheStatusFilterKeepsOne', async () => {
     rows.map((r) => [r.getAttribute('data-key')?.split('/')[1] ?? '', r.querySelector('[data-col=phase]')?.textContent ?? ''] as const),
   );
   expect(new Map(shown)).toEqual(kubectlStatus);
+  // RESTARTS as kubectl prints it, "9 (5m10s ago)": the count, and an age that counts up.
+  const restartsAt = header.indexOf('RESTARTS');
+  const kubectlRestarts = new Map(lines.map((l) => [l.split(/\s+/)[0] as string, l.slice(restartsAt, header.indexOf('AGE')).trim()]));
+  const shownRestarts = await page.locator('[role=grid][aria-label="Pods"] [role=row][data-key]').evaluateAll((rows) =>
+    rows.map((r) => [r.getAttribute('data-key')?.split('/')[1] ?? '', r.querySelector('[data-col=restarts]')?.textContent ?? ''] as const),
+  );
+  for (const [name, text] of shownRestarts) expect({ name, restarts: text.split(' ')[0], ago: text.includes('ago') }).toEqual({ name, restarts: kubectlRestarts.get(name)?.split(' ')[0], ago: kubectlRestarts.get(name)!.includes('ago') });
   await screenshot(page, 'drilldown-pod-statuses');
 
   await page.getByTestId('status-filter').selectOption('CrashLoopBackOff');

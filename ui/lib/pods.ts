@@ -1,5 +1,6 @@
 /** What the Pods view shows about a pod beyond its raw row. */
 import type { PodRow, WorkloadRow } from '../../adapters/rows.js';
+import { formatAge } from './format.js';
 import { compareText } from './order.js';
 import { findWorkload, podOwnerUids } from './related.js';
 
@@ -66,4 +67,10 @@ export function podNarrowing(narrow: { owner?: string | null; node?: string | nu
   if (narrow.node) tests.push((p) => p.nodeName === narrow.node);
   if (narrow.status) tests.push((p) => phaseText(p) === narrow.status);
   return tests.length === 0 ? null : (p) => tests.every((t) => t(p));
+}
+
+/** RESTARTS as kubectl prints it: `14 (5m ago)` once a container has restarted, the age counting up with `now`. */
+export function restartsText(pod: PodRow, now: number): string {
+  const at = pod.lastRestartAt ? Date.parse(pod.lastRestartAt) : Number.NaN;
+  return pod.restarts > 0 && Number.isFinite(at) ? `${pod.restarts} (${formatAge(now - at)} ago)` : String(pod.restarts);
 }

@@ -18,7 +18,7 @@ import { useMetricsVersion, useOrderedRows, useRows } from '../hooks/useStore.js
 import { ageKey, ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import { isLoading, staleMetrics } from '../lib/freshness.js';
 import type { SortSpec } from '../lib/order.js';
-import { phaseClass, phaseText, podNarrowing, podOrder, readyShare, statusCounts } from '../lib/pods.js';
+import { phaseClass, phaseText, podNarrowing, podOrder, readyShare, restartsText, statusCounts } from '../lib/pods.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { LogsPanel } from './LogsPanel.js';
@@ -74,14 +74,14 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
       ...(namespace === ''
         ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (p: PodRow) => p.namespace, title: (p: PodRow) => p.namespace, sort: {} }]
         : []),
-      { id: 'phase', header: 'Status', width: 'minmax(9rem, 1.4fr)', render: (p) => <span className={phaseClass(p)}>{phaseText(p)}</span>, title: phaseText, sort: { key: phaseText } },
+      { id: 'phase', header: 'Status', width: 'minmax(14.5rem, 1.4fr)', render: (p) => <span className={phaseClass(p)}>{phaseText(p)}</span>, title: phaseText, sort: { key: phaseText } },
       { id: 'ready', header: 'Ready', width: '5.5rem', align: 'right', render: (p) => p.ready, sort: { key: readyShare } },
       {
         id: 'restarts',
         header: 'Restarts',
-        width: '6rem',
+        width: '9.5rem',
         align: 'right',
-        render: (p) => <span className={p.restarts > 0 ? 'warn' : undefined}>{p.restarts}</span>,
+        render: (p) => <span className={p.restarts > 0 ? 'warn' : undefined}>{restartsText(p, now)}</span>,
         sort: { key: (p) => p.restarts, descendingFirst: true },
       },
       {

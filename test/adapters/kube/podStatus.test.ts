@@ -81,3 +81,23 @@ test('READY counts a started sidecar with the main containers, and only containe
   );
   expect(podRow(object).ready).toBe('2/3');
 });
+
+test('RESTARTS counts init containers while the pod initialises, then sidecars and main containers, with when the last run ended', () => {
+  const lastRun = (finishedAt: string) => ({ terminated: { exitCode: 1, reason: 'Error', finishedAt } });
+  const initialising = pod(
+    { phase: 'Pending', initContainerStatuses: [{ name: 'migrate', restartCount: 9, state: waiting('CrashLoopBackOff'), lastState: lastRun('2026-11-30T10:00:00Z') }], containerStatuses: [{ name: 'app', restartCount: 0, state: waiting('PodInitializing') }] },
+    { initContainers: [{ name: 'migrate' }] },
+  );
+  expect(podRow(initialising)).toMatchObject({ restarts: 9, lastRestartAt: '2026-11-30T10:00:00Z' });
+  const initialised = pod(
+    {
+      phase: 'Running',
+      conditions: [ready('Initialized')],
+      initContainerStatuses: [{ name: 'setup', restartCount: 4, state: terminated(0, 'Completed') }, { name: 'proxy', restartCount: 2, started: true, state: running, lastState: lastRun('2026-11-30T09:00:00Z') }],
+      containerStatuses: [{ name: 'app', restartCount: 3, state: running, lastState: lastRun('2026-11-30T11:00:00Z') }],
+    },
+    { initContainers: [{ name: 'setup' }, { name: 'proxy', restartPolicy: 'Always' }] },
+  );
+  expect(podRow(initialised)).toMatchObject({ restarts: 5, lastRestartAt: '2026-11-30T11:00:00Z' });
+  expect(podRow(pod({ phase: 'Running', containerStatuses: [{ name: 'app', restartCount: 0, state: running }] })).lastRestartAt).toBeUndefined();
+});
