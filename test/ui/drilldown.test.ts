@@ -296,3 +296,17 @@ test('describeANodeUnderPressureShowsTheConditionAndItsPods', async () => {
   await until('the node pods link', () => page.getByTestId('related-pods').getByTestId('drill-pods').textContent(), (t) => t === `All ${truth} pods on ${node}`);
   await screenshot(page, 'drilldown-describe-node');
 });
+
+test('theDescribePageFitsA390pxPhoneWithoutSidewaysScroll', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await open('#/describe/core/v1/pods?sel=troubleshooting/crashloop');
+    await page.locator('[data-testid=describe-containers] tr[data-container=crashloop]').waitFor(wait);
+    await until('the conditions', () => page.locator('[data-testid=describe-conditions] tbody tr').count(), (n) => n > 0);
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+    expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+    await screenshot(page, 'drilldown-describe-390');
+  } finally {
+    await page.setViewportSize({ width: 1440, height: 900 });
+  }
+});
