@@ -134,7 +134,8 @@ function useMenu(route: Route): { open: boolean; toggle: () => void; close: () =
 export function App() {
   const [route, navigate] = useRoute();
   const closePanel = useCallback(() => {
-    if (route.tab !== 'diagnostics' && route.selected) {
+    // The Describe page is its object: Esc leaves it with Back, not by emptying it.
+    if (route.tab !== 'diagnostics' && route.tab !== 'describe' && route.selected) {
       navigate({ ...route, selected: null });
       return true;
     }

@@ -186,6 +186,11 @@ test('describeAPodWalksItsOwnerChainToTheDeploymentWhoseReplicaSetsAndConditions
   await until('the owned ReplicaSets', () => relatedTexts('related-owned'), (t) => t.length === owned.length);
   await expect(relatedTexts('related-owned').then((t) => t.sort())).resolves.toEqual(owned.sort());
   await until('the Deployment events', () => page.getByTestId('object-events').getAttribute('data-count'), (n) => Number(n) >= 1);
+  // Esc is for panels: the Describe page stays what the address names.
+  const described = page.url();
+  await page.keyboard.press('Escape');
+  await page.waitForTimeout(200);
+  expect(page.url()).toBe(described);
   await screenshot(page, 'drilldown-describe-deployment');
   await page.goBack();
   await page.waitForURL(/#\/describe\/core\/v1\/pods\?/);

@@ -213,6 +213,10 @@ function useObject(domain: string, namespace: string, name: string, resourceVers
     setProblem(null);
   }, [domain, namespace, name]);
   useEffect(() => {
+    if (name === '') {
+      setProblem('No object named: the address needs ?sel=<namespace>/<name>.');
+      return;
+    }
     // Once the list has answered without the object, it is gone: keep what was last read.
     if (resourceVersion === null && listed && value !== null) {
       setProblem(`${name} is not in the cluster any more: it was deleted.`);
