@@ -105,6 +105,9 @@ export class Permissions {
   private timer: NodeJS.Timeout | null = null;
   private rounds = 0;
   private requests = 0;
+  /** Who the API server says the kubeconfig's user is (SelfSubjectReview), once asked; null when it cannot say. */
+  private identity: { username: string; groups: string[] } | null = null;
+  private identityAsked: Promise<void> | null = null;
 
   constructor(private readonly options: PermissionsOptions) {}
 
@@ -121,6 +124,7 @@ export class Permissions {
 
   /** The answer for a resource: the last one while it is fresh, else a check (shared by concurrent callers). */
   async access(ref: ResourceRef, scope: string | null = null): Promise<NamespaceAccess> {
+    void this.whoami();
     const entry = this.entry(ref);
     const newScope = scope !== null && !entry.scopes.has(scope) && entry.access?.kind === 'namespaces' && !entry.access.permitted.includes(scope) && !entry.access.refused.some((r) => r.namespace === scope);
     if (entry.access && !newScope && entry.checkedAt !== null && Date.now() - entry.checkedAt < this.options.recheckMs()) return entry.access;
@@ -171,8 +175,30 @@ export class Permissions {
     await Promise.all(held.map((entry) => this.check(entry, null, reviews).catch(() => undefined)));
   }
 
+  /**
+   * Asks the API server who we are (authentication.k8s.io/v1 SelfSubjectReview, `kubectl auth
+   * whoami`; GA in Kubernetes 1.28), once: what a header naming the user should show.
+   */
+  whoami(): Promise<{ username: string; groups: string[] } | null> {
+    this.identityAsked ??= (async () => {
+      try {
+        this.requests++;
+        const review = await this.options.client.requestJson<{ status?: { userInfo?: { username?: string; groups?: string[] } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+          body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+        });
+        const info = review.status?.userInfo;
+        if (info?.username) this.identity = { username: info.username, groups: [...(info.groups ?? [])] };
+      } catch {
+        // An older server, or one that refuses it: the user stays unnamed.
+      }
+    })();
+    return this.identityAsked.then(() => this.identity);
+  }
+
   diagnostics(now = Date.now()) {
     return {
+      /** As the API server named us (null until asked, or when it cannot say). */
+      user: this.identity,
       recheckMs: this.options.recheckMs(),
       rounds: this.rounds,
       reviewRequests: this.requests,

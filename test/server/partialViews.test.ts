@@ -101,6 +101,7 @@ describe('partial views for a user limited to some namespaces', () => {
     expect(pods.access.permitted).toEqual([payments, shop].sort());
     expect(pods.access.clusterWideRefusal).toBe('cannot list pods at the cluster scope');
     expect(pods.access.sources).toContain('namespace list');
+    expect(diagnostics.permissions.user).toEqual({ username: 'jane', groups: ['kubelive-demo:developers', 'system:authenticated'] });
     const keys = diagnostics.upstreams.map((u: { key: string }) => u.key);
     expect(keys).toEqual(expect.arrayContaining([`pods@${shop}`, `pods@${payments}`]));
     expect(keys).not.toContain('pods');
