@@ -60,6 +60,11 @@ export interface CountItem {
   readonly reason: string | null;
   /** False for a cluster-wide kind: its count is the cluster's whatever the scope. */
   readonly namespaced: boolean;
+  /**
+   * Set when the count is of these namespaces only: the user may not list the kind cluster-wide,
+   * and these are the namespaces its partial views cover where it may (docs/permissions.md).
+   */
+  readonly namespaces?: readonly string[];
 }
 
 /** `GET /api/v1/counts?scope=` body: a count for every kind the sidebar lists. */

@@ -11,7 +11,7 @@ import { digestOf } from '../adapters/digest.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { KubeApiError, KubeTimeoutError, type KubeClient } from '../adapters/kube/client.js';
 import { CountCache } from '../adapters/kube/counts.js';
-import { discoveredPath, isListWatchable, type Discovery } from '../adapters/kube/discovery.js';
+import { discoveredPath, isListWatchable, type DiscoveredResource, type Discovery } from '../adapters/kube/discovery.js';
 import { helmLabelSelector } from '../adapters/kube/helm.js';
 import { isSecret, redactSecret, revealedValue, secretKeyPattern } from '../adapters/kube/secrets.js';
 import { listAll, specCollection } from '../adapters/kube/listWatch.js';
@@ -695,6 +695,10 @@ async function counts(context: HttpContext, cache: CountCache, scope: string): P
       const cached = fromCache(domain, narrowed) ?? fromCache(handMade.get(discoveredPath(entry)) ?? '', narrowed);
       if (cached !== null) return { domain, count: cached, source: 'cache', reason: null, namespaced: entry.namespaced };
       const answer = await cache.count(discoveredPath(entry, narrowed ? scope : ''));
+      if (answer.count === null && answer.reason === 'forbidden' && entry.namespaced && namespace === null) {
+        const partial = await countInPermittedNamespaces(context.permissions, cache, entry);
+        if (partial) return { domain, ...partial, source: 'list', reason: null, namespaced: true };
+      }
       return { domain, ...answer, source: answer.count === null ? null : 'list', namespaced: entry.namespaced };
     }),
   );
@@ -706,6 +710,23 @@ async function counts(context: HttpContext, cache: CountCache, scope: string): P
       : await cache.count(namespace === null ? '/api/v1/secrets' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, { labelSelector: helmLabelSelector }, true).then((a) => ({ ...a, source: a.count === null ? null : ('list' as const) }));
   items.push({ domain: 'helm-releases', ...helm, namespaced: true });
   return { scope, generatedAt: new Date().toISOString(), items };
+}
+
+/** More namespaces than this are not counted one by one: a sidebar would cost a list per kind and namespace. */
+const maxCountedNamespaces = 8;
+
+/**
+ * A kind the user may not count cluster-wide, counted in the namespaces its partial views cover
+ * (one `limit=1` list each, cached as every count is); null when there are none or too many, or
+ * none of them lets it be listed.
+ */
+async function countInPermittedNamespaces(permissions: Permissions | undefined, cache: CountCache, entry: DiscoveredResource): Promise<{ count: number; namespaces: string[] } | null> {
+  const candidates = permissions?.permittedNamespaces() ?? [];
+  if (candidates.length === 0 || candidates.length > maxCountedNamespaces) return null;
+  const answers = await Promise.all(candidates.map((ns) => cache.count(discoveredPath(entry, ns))));
+  const namespaces = candidates.filter((_, i) => answers[i]?.count !== null && answers[i]?.count !== undefined);
+  if (namespaces.length === 0) return null;
+  return { count: answers.reduce((n, a) => n + (a.count ?? 0), 0), namespaces };
 }
 
 async function debugFaults(context: HttpContext, request: IncomingMessage, response: ServerResponse, method: string): Promise<void> {

@@ -131,6 +131,13 @@ export class Permissions {
     return this.check(entry, scope);
   }
 
+  /** Every namespace some resource's partial access permits, sorted: where a user limited to namespaces works. */
+  permittedNamespaces(): string[] {
+    const all = new Set<string>();
+    for (const entry of this.entries.values()) if (entry.access?.kind === 'namespaces') for (const n of entry.access.permitted) all.add(n);
+    return [...all].sort();
+  }
+
   /** Keeps a resource rechecked while a view shows it (scoped to `scope`, or all namespaces when null). */
   hold(ref: ResourceRef, scope: string | null = null): void {
     const entry = this.entry(ref);

@@ -156,6 +156,16 @@ describe('partial views for a user limited to some namespaces', () => {
     client.send({ type: 'unsubscribe', id: 'cm' });
   });
 
+  test('theSidebarCountsOfAllNamespacesAreOfTheNamespacesThePartialViewsCover', async () => {
+    const [shop, payments] = demo.users.namespaceUserNamespaces as [string, string];
+    const counts = (await getJson(`${base}/api/v1/counts?scope=`)).body.items as { domain: string; count: number | null; reason: string | null; namespaces?: string[] }[];
+    const configmaps = counts.find((c) => c.domain === 'core/v1/configmaps')!;
+    expect(configmaps.count).toBe(demo.listObjects('configmaps', shop).length + demo.listObjects('configmaps', payments).length);
+    expect(configmaps.namespaces).toEqual([payments, shop].sort());
+    const nodes = counts.find((c) => c.domain === 'core/v1/nodes')!;
+    expect(nodes).toMatchObject({ count: null, reason: 'forbidden' });
+  });
+
   test('aViewWithNothingPermittedIsForbidden', async () => {
     client.send({ type: 'subscribe', id: 'mon', domain: 'pods', scope: 'kube-system' });
     const status = await waitFor('a forbidden status', () =>
