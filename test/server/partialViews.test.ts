@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemoCluster, type DemoCluster } from '../../demo-cluster/index.js';
 import type { Row, ServerFrame } from '../../adapters/protocol.js';
+import WebSocket from 'ws';
+import { createEngine, type SocketLike } from '../../adapters/engine/engine.js';
 import { startBackend, type Backend } from '../../server/serve.js';
 import { kubectl, kubectlPath } from '../demo-cluster/client.js';
 import { getJson, MiniStore, StreamClient, testConfig, feed, waitFor } from './support.js';
@@ -164,6 +166,29 @@ describe('partial views for a user limited to some namespaces', () => {
     expect(configmaps.namespaces).toEqual([payments, shop].sort());
     const nodes = counts.find((c) => c.domain === 'core/v1/nodes')!;
     expect(nodes).toMatchObject({ count: null, reason: 'forbidden' });
+  });
+
+  test('aHeadlessEngineHoldsThePartialViewStreamingHealthyWithItsNote', async () => {
+    const [shop, payments] = demo.users.namespaceUserNamespaces as [string, string];
+    const engine = createEngine({ server: backend.url, config: testConfig, socket: (url) => new WebSocket(url) as unknown as SocketLike });
+    try {
+      engine.subscribe('pods', '');
+      const row = await waitFor('pods streamingHealthy', () => {
+        const r = engine.diagnostics().rows.find((x) => x.key === 'pods:');
+        return r?.state === 'streamingHealthy' ? r : undefined;
+      });
+      expect(row.upstream?.partial?.namespaces).toEqual([payments, shop].sort());
+      expect(names(engine.store.rows('pods:'))).toEqual([...(await adminPods(shop)), ...(await adminPods(payments))].sort());
+      // Nothing permitted at all: blocked.permissions, as before.
+      engine.subscribe('pods', 'kube-system');
+      const blocked = await waitFor('pods:kube-system blocked', () => {
+        const r = engine.diagnostics().rows.find((x) => x.key === 'pods:kube-system');
+        return r?.state.startsWith('blocked') ? r : undefined;
+      });
+      expect(blocked.reason).toBe('permissions');
+    } finally {
+      engine.stop();
+    }
   });
 
   test('aViewWithNothingPermittedIsForbidden', async () => {
