@@ -126,8 +126,12 @@ export class Permissions {
   async access(ref: ResourceRef, scope: string | null = null): Promise<NamespaceAccess> {
     void this.whoami();
     const entry = this.entry(ref);
-    const newScope = scope !== null && !entry.scopes.has(scope) && entry.access?.kind === 'namespaces' && !entry.access.permitted.includes(scope) && !entry.access.refused.some((r) => r.namespace === scope);
-    if (entry.access && !newScope && entry.checkedAt !== null && Date.now() - entry.checkedAt < this.options.recheckMs()) return entry.access;
+    // A view scoped to a namespace the last check did not consider is worth a check, but at most
+    // every few seconds: a client naming made-up namespaces must not set the pace of reviews.
+    const sinceCheck = entry.checkedAt === null ? Infinity : Date.now() - entry.checkedAt;
+    const newScope =
+      scope !== null && sinceCheck >= minRecheckMs && !entry.scopes.has(scope) && entry.access?.kind === 'namespaces' && !entry.access.permitted.includes(scope) && !entry.access.refused.some((r) => r.namespace === scope);
+    if (entry.access && !newScope && sinceCheck < this.options.recheckMs()) return entry.access;
     return this.check(entry, scope);
   }
 
