@@ -267,8 +267,11 @@ test('aPageFromAnotherOriginCannotDrainOrDelete', async () => {
   // Another origin on this machine tries what a page can send without the backend's consent.
   const node = 'demo-worker-2';
   const victim = objects('pods', 'shop').find((p) => !p.metadata.deletionTimestamp)!;
-  // What reached the API server: no eviction, no delete, no patch of the node.
-  const writes = () => Object.entries(backend.demo!.requestCounts()).filter(([key]) => /\/eviction$/.test(key) || key.startsWith('DELETE ') || key === `PATCH /api/v1/nodes/${node}`);
+  // What reached the API server of what the attacker asked for: no eviction of a pod on the node,
+  // no delete of the victim, no patch of the node. (Other tests' writes elsewhere are not its doing.)
+  const onNode = new Set(objects('pods').filter((p) => p.spec.nodeName === node).map((p) => `POST /api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}/eviction`));
+  const attempted = (key: string) => onNode.has(key) || key === `DELETE /api/v1/namespaces/shop/pods/${victim.metadata.name}` || key === `PATCH /api/v1/nodes/${node}`;
+  const writes = () => Object.entries(backend.demo!.requestCounts()).filter(([key]) => attempted(key));
   const before = writes();
   const target = backend.url;
   const page = `<!doctype html><meta charset="utf-8"><title>attacker</title>
@@ -298,10 +301,11 @@ Promise.all(attempts).then(() => (window.done = true));
     const results = await tab.evaluate(() => (window as unknown as { results: Record<string, unknown> }).results);
     expect(results.form).toBe('loaded'); // sent, and answered (with a refusal)
     expect(results.cors).toBe('error'); // never past the preflight
-    // The cluster's own store: not cordoned, nothing evicted, the pod untouched.
+    // The cluster's own store: not cordoned; and the API server's own count: no eviction on the
+    // node, no delete of the victim. (The victim's state proves nothing: the simulation's
+    // controllers replace and scale pods on their own.)
     expect(objects('nodes').find((n) => n.metadata.name === node)?.spec.unschedulable).not.toBe(true);
     expect(writes()).toEqual(before);
-    expect(objects('pods', 'shop').find((p) => p.metadata.uid === victim.metadata.uid)?.metadata.deletionTimestamp).toBeUndefined();
   } finally {
     await context.close();
     attacker.closeAllConnections();
