@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { startBackend, type Backend } from '../../server/serve.js';
 import { call } from '../demo-cluster/client.js';
-import { collectPageErrors, ensureUiBuilt, launchChromium, quickConfig, screenshot, until, type LaunchedBrowser } from './browser.js';
+import { type LaunchedBrowser, quickConfig, screenshot, until, useDashboard } from './browser.js';
 
 interface Obj {
   metadata: { name: string; namespace?: string; uid: string; deletionTimestamp?: string; ownerReferences?: { kind: string; name: string }[] };
@@ -28,18 +28,7 @@ let errors: string[];
 
 jest.setTimeout(120_000);
 
-beforeAll(async () => {
-  ensureUiBuilt();
-  backend = await startBackend({ demo: { nodes: 4, pods: 120, churn: 0, seed: 5 }, port: 0, allowFaults: true, config: { ...quickConfig, drainRetryMs: 300, drainTimeoutMs: 4000 } });
-  chromium = await launchChromium();
-  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
-  errors = collectPageErrors(page);
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await backend?.stop();
-});
+useDashboard({ demo: { nodes: 4, pods: 120, churn: 0, seed: 5 }, port: 0, allowFaults: true, config: { ...quickConfig, drainRetryMs: 300, drainTimeoutMs: 4000 } }, (d) => ({ backend, chromium, page, errors } = d));
 
 const objects = (resource: string, ns?: string) => backend.demo!.listObjects(resource, ns) as unknown as Obj[];
 const dialog = () => page.getByTestId('action-dialog');

@@ -4,8 +4,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { repoRoot } from '../../scripts/chromium.js';
+import { afterAll, beforeAll } from '@jest/globals';
+import type { BrowserContextOptions, Page } from 'playwright-core';
+import { ensureUiBuilt, launchChromium, repoRoot, type LaunchedBrowser } from '../../scripts/chromium.js';
+import { startBackend, type Backend, type BackendOptions } from '../../server/backend.js';
 
 export { ensureUiBuilt, launchChromium, repoRoot, type LaunchedBrowser } from '../../scripts/chromium.js';
 
@@ -50,4 +52,35 @@ export function collectPageErrors(page: Page): string[] {
     if (message.type() === 'error') errors.push(`console: ${message.text()}${url ? ` (${url})` : ''}`);
   });
   return errors;
+}
+
+/** What a browser test file works with: the backend on its demo cluster, Chromium, and one page. */
+export interface Dashboard {
+  readonly backend: Backend;
+  readonly chromium: LaunchedBrowser;
+  readonly page: Page;
+  /** What the page threw or logged as an error (collectPageErrors). */
+  readonly errors: string[];
+}
+
+/**
+ * The set-up most browser test files share: before the file, the built dashboard, a backend with
+ * `options`, Chromium and one desktop-sized page; after it, both stopped. `ready` receives them
+ * (a file keeps them in its own variables). One after the other, so a failed launch still leaves
+ * the backend to stop.
+ */
+export function useDashboard(options: BackendOptions, ready: (dashboard: Dashboard) => void, pageOptions: BrowserContextOptions = {}): void {
+  let backend: Backend | undefined;
+  let chromium: LaunchedBrowser | undefined;
+  beforeAll(async () => {
+    ensureUiBuilt();
+    backend = await startBackend(options);
+    chromium = await launchChromium();
+    const page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 }, ...pageOptions });
+    ready({ backend, chromium, page, errors: collectPageErrors(page) });
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await backend?.stop();
+  });
 }

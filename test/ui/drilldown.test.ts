@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
 import axe from 'axe-core';
 import type { Page } from 'playwright-core';
-import { startBackend, type Backend } from '../../server/serve.js';
-import { collectPageErrors, ensureUiBuilt, launchChromium, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
+import type { Backend } from '../../server/serve.js';
+import { type LaunchedBrowser, quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
 
 const run = promisify(execFile);
 const wait = { timeout: 30_000 };
@@ -36,18 +36,7 @@ let errors: string[];
 
 jest.setTimeout(150_000);
 
-beforeAll(async () => {
-  ensureUiBuilt();
-  backend = await startBackend({ demo: { nodes: 4, pods: 120, churn: 0, seed: 12, scenarios: true }, port: 0, config: quickConfig });
-  chromium = await launchChromium();
-  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
-  errors = collectPageErrors(page);
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await backend?.stop();
-});
+useDashboard({ demo: { nodes: 4, pods: 120, churn: 0, seed: 12, scenarios: true }, port: 0, config: quickConfig }, (d) => ({ backend, chromium, page, errors } = d));
 
 afterEach(() => {
   expect(errors).toEqual([]);

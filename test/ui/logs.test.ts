@@ -15,8 +15,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { startBackend, type Backend } from '../../server/serve.js';
-import { collectPageErrors, ensureUiBuilt, launchChromium, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
+import type { Backend } from '../../server/serve.js';
+import { type LaunchedBrowser, quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
 
 interface DemoPod {
   metadata: { name: string; namespace: string };
@@ -35,20 +35,9 @@ let errors: string[];
 
 jest.setTimeout(120_000);
 
-beforeAll(async () => {
-  ensureUiBuilt();
   // No churn: the restarted containers stay as generated while the page and kubectl read them.
   // The troubleshooting scenario adds a pod that crash-loops round its cycle every few seconds.
-  backend = await startBackend({ demo: { nodes: 3, pods: 160, churn: 0, seed: 11, scenarios: true }, port: 0, allowFaults: true, config: quickConfig });
-  chromium = await launchChromium();
-  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-  errors = collectPageErrors(page);
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await backend?.stop();
-});
+useDashboard({ demo: { nodes: 3, pods: 160, churn: 0, seed: 11, scenarios: true }, port: 0, allowFaults: true, config: quickConfig }, (d) => ({ backend, chromium, page, errors } = d), { acceptDownloads: true });
 
 const run = promisify(execFile);
 

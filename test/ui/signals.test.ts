@@ -7,8 +7,8 @@
  */
 import { jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { startBackend, type Backend } from '../../server/serve.js';
-import { collectPageErrors, ensureUiBuilt, launchChromium, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
+import type { Backend } from '../../server/serve.js';
+import { type LaunchedBrowser, quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
 
 const wait = { timeout: 30_000 };
 
@@ -19,18 +19,7 @@ let errors: string[];
 
 jest.setTimeout(120_000);
 
-beforeAll(async () => {
-  ensureUiBuilt();
-  backend = await startBackend({ demo: { nodes: 3, pods: 60, churn: 0, seed: 3 }, port: 0, allowFaults: true, config: quickConfig });
-  chromium = await launchChromium();
-  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
-  errors = collectPageErrors(page);
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await backend?.stop();
-});
+useDashboard({ demo: { nodes: 3, pods: 60, churn: 0, seed: 3 }, port: 0, allowFaults: true, config: quickConfig }, (d) => ({ backend, chromium, page, errors } = d));
 
 afterEach(() => {
   backend?.demo?.faults.clear();
