@@ -86,6 +86,10 @@ export interface DemoCluster {
     tokensIssued(): number;
     /** Every issued token stops working at once (the rotating user's next request is a 401 until it runs its plugin again). */
     revokeIssuedTokens(): void;
+    /** A token for a service account (as `POST /_demo/serviceaccount-token`); `expirationSeconds` default an hour. */
+    serviceAccountToken(namespace: string, name: string, expirationSeconds?: number): { token: string; expirationTimestamp: string };
+    /** One issued token stops working (its next request is a 401). */
+    revokeToken(token: string): void;
   };
   faults: {
     set(f: { fault: FaultName; resource?: string; ms?: number }): void;
@@ -226,6 +230,11 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
       credentials: authenticator.credentials,
       tokensIssued: () => authenticator.issuedCount,
       revokeIssuedTokens: () => authenticator.revokeIssued(),
+      serviceAccountToken: (namespace, name, expirationSeconds = 3600) => {
+        if (!stores.byName('serviceaccounts').get(namespace, name)) throw new Error(`no service account ${namespace}/${name}`);
+        return authenticator.issueServiceAccountToken(namespace, name, expirationSeconds * 1000);
+      },
+      revokeToken: (token) => authenticator.revoke(token),
     },
     faults: {
       set: (f) => faults.set(f),

@@ -737,11 +737,32 @@ export class ApiServer {
     sendJson(res, 200, issued);
   }
 
+  /**
+   * POST /_demo/serviceaccount-token `{namespace, name, expirationSeconds?}`: a token for a
+   * service account that exists, as TokenRequest gives the kubelet one to mount in a pod (an
+   * hour by default, as a projected token). What stands in for the kubelet in a test of
+   * `kubelive serve --in-cluster`.
+   */
+  private async issueServiceAccountToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') {
+      req.resume();
+      throw new ApiError(405, 'MethodNotAllowed', '/_demo/serviceaccount-token supports POST');
+    }
+    const body = parseJson(await readBody(req)) as { namespace?: unknown; name?: unknown; expirationSeconds?: unknown };
+    const { namespace, name } = body;
+    const seconds = body.expirationSeconds ?? 3600;
+    if (typeof namespace !== 'string' || typeof name !== 'string') throw badRequest('namespace and name must be strings');
+    if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > 86_400 * 365) throw badRequest('expirationSeconds must be a whole number of seconds from 1 to a year');
+    if (!this.ctx.stores.byName('serviceaccounts').get(namespace, name)) throw new ApiError(404, 'NotFound', `serviceaccounts ${JSON.stringify(name)} not found`);
+    sendJson(res, 200, this.ctx.authenticator.issueServiceAccountToken(namespace, name, seconds * 1000));
+  }
+
   /** The loopback-only control surface: GET lists faults, POST sets one, DELETE clears all. */
   private async control(req: IncomingMessage, res: ServerResponse, segments: string[]): Promise<void> {
     if (!isLoopback(req.socket.remoteAddress)) throw new ApiError(403, 'Forbidden', 'the /_demo control surface answers only loopback clients');
     if (segments.length === 2 && segments[1] === 'token') return this.issueToken(req, res);
-    if (segments.length !== 2 || segments[1] !== 'faults') throw new ApiError(404, 'NotFound', 'known control paths: /_demo/faults, /_demo/token');
+    if (segments.length === 2 && segments[1] === 'serviceaccount-token') return this.issueServiceAccountToken(req, res);
+    if (segments.length !== 2 || segments[1] !== 'faults') throw new ApiError(404, 'NotFound', 'known control paths: /_demo/faults, /_demo/token, /_demo/serviceaccount-token');
     const faults = this.ctx.faults;
     switch (req.method) {
       case 'GET':

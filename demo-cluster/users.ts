@@ -8,6 +8,7 @@
  * | `…-jane` | `jane` | read everything, and change pods and Deployments, in two namespaces; list namespaces | static token |
  * | `…-viewer` | `viewer` | read everything, change nothing | static token |
  * | `…-rotating` | `rotating` | read everything | a token that expires (a minute by default), renewed by `bin/kubelive-demo-credential` |
+ * | (none) | `system:serviceaccount:NS:NAME` | what RBAC binds to the service account | a token issued at `POST /_demo/serviceaccount-token`, as the kubelet gets one for a pod |
  *
  * The bindings are ordinary stored objects: kubectl as the admin can delete or add bindings and
  * the next request is decided by what is stored then.
@@ -91,19 +92,42 @@ export class Authenticator {
     const secret = bearer(header);
     const user = secret === undefined ? undefined : this.refreshers.get(digest(secret));
     if (!user) return undefined;
+    return this.issueFor(user, this.tokenLifetimeMs);
+  }
+
+  /**
+   * A token for a service account, as TokenRequest gives the kubelet one for a pod: the user
+   * `system:serviceaccount:NS:NAME` in the groups `system:serviceaccounts` and
+   * `system:serviceaccounts:NS`, authorised by RBAC like anyone else.
+   */
+  issueServiceAccountToken(namespace: string, name: string, lifetimeMs: number): IssuedToken {
+    return this.issueFor(serviceAccountUser(namespace, name), lifetimeMs);
+  }
+
+  private issueFor(user: UserInfo, lifetimeMs: number): IssuedToken {
     const now = this.now();
     for (const [key, t] of this.issued) if (t.expiresAt <= now) this.issued.delete(key);
-    const expiresAt = Math.ceil((now + this.tokenLifetimeMs) / 1000) * 1000;
+    const expiresAt = Math.ceil((now + lifetimeMs) / 1000) * 1000;
     const token = randomBytes(24).toString('base64url');
     this.issued.set(digest(token), { user, expiresAt });
     this.issuedCount++;
     return { token, expirationTimestamp: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z') };
   }
 
+  /** Forgets one issued token (a service account token of a pod that was deleted, say): its next request is a 401. */
+  revoke(token: string): void {
+    this.issued.delete(digest(token));
+  }
+
   /** Forgets every issued token at once, as an identity provider rotating its keys would: a client holding one gets 401. */
   revokeIssued(): void {
     this.issued.clear();
   }
+}
+
+/** Who a service account's token authenticates as (serviceaccount.UserInfo in kube-apiserver). */
+export function serviceAccountUser(namespace: string, name: string): UserInfo {
+  return { name: `system:serviceaccount:${namespace}:${name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, authenticated] };
 }
 
 function bearer(header: string | undefined): string | undefined {
