@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { KubeClient, loadKubeConfig, type KubeconfigSource } from '../adapters/kube/client.js';
 import { Discovery } from '../adapters/kube/discovery.js';
+import { inClusterFiles, type InClusterSource } from '../adapters/kube/inCluster.js';
 import { resolveConfig, type ConfigOverrides, type KubeliveConfig } from '../machines/config.js';
 import { GenerationCounter } from './cache.js';
 import { startDemo, type DemoHandle, type DemoOptions } from './demo.js';
@@ -37,6 +38,13 @@ export interface BackendOptions {
    * the ones it may use (it may not list namespaces): the last resort of partial views.
    */
   readonly namespaces?: readonly string[];
+  /**
+   * Use the pod's service account instead of a kubeconfig (`kubelive serve --in-cluster`): the
+   * API server from KUBERNETES_SERVICE_HOST/PORT, the token, CA and namespace from the service
+   * account directory (adapters/kube/inCluster.ts). Its files are watched: a rotated token is
+   * used from the next request.
+   */
+  readonly inCluster?: boolean | InClusterSource;
   /** Start the embedded demo cluster in-process and connect to it through its kubeconfig. */
   readonly demo?: boolean | DemoOptions;
   /** Default 7654; 0 picks a free port. */
@@ -102,21 +110,27 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   }
   const token = options.allowRemote ? (options.token ?? randomBytes(32).toString('base64url')) : null;
   if (token !== null && token.length < 16) throw new RemoteBindError('the token must be at least 16 characters');
+  if (options.inCluster && (options.demo || options.kubeconfigPath !== undefined || options.kubeconfigYaml !== undefined || options.context !== undefined)) {
+    throw new Error('in-cluster mode uses the service account: it takes no kubeconfig, context or demo');
+  }
   const demo = options.demo ? await startDemo(options.demo === true ? {} : options.demo) : null;
   try {
-    const source: KubeconfigSource = demo
+    const source: KubeconfigSource = options.inCluster
+      ? { inCluster: options.inCluster === true ? {} : options.inCluster }
+      : demo
       ? { kubeconfigYaml: demo.kubeconfigYaml, ...(options.context !== undefined ? { context: options.context } : {}) }
       : {
           ...(options.kubeconfigPath !== undefined ? { kubeconfigPath: options.kubeconfigPath } : {}),
           ...(options.kubeconfigYaml !== undefined ? { kubeconfigYaml: options.kubeconfigYaml } : {}),
           ...(options.context !== undefined ? { context: options.context } : {}),
         };
-    const kubeconfigFile = source.kubeconfigYaml === undefined ? kubeconfigFilePath(source) : null;
+    // The files whose change means new credentials: the kubeconfig, or the service account's token and CA.
+    const watchedFiles = source.inCluster ? [inClusterFiles(source.inCluster).token, inClusterFiles(source.inCluster).ca] : source.kubeconfigYaml === undefined ? [kubeconfigFilePath(source)] : [];
     const upstreamLimits: UpstreamLimits = { ...defaultUpstreamLimits, ...options.upstreamLimits };
     const client = new KubeClient(loadKubeConfig(source), {
       timeouts: () => ({ readMs: config.apiReadTimeoutMs, writeMs: config.apiWriteTimeoutMs, watchStartMs: config.watchStartTimeoutMs }),
       maxSockets: upstreamSocketBudget(upstreamLimits) + apiSocketHeadroom,
-      ...(kubeconfigFile !== null ? { reloadFrom: source } : {}),
+      ...(watchedFiles.length > 0 ? { reloadFrom: source } : {}),
     });
     const generations = new GenerationCounter();
     // Discovery starts with the first view that needs it (a resource domain, api-resources,
@@ -168,6 +182,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           server: client.server,
           context: client.contextName,
           demo: demo !== null,
+          inCluster: source.inCluster !== undefined,
           kubeconfigReloads: client.reloads,
           kubeconfigReloadError: client.lastReloadError,
           credentialRenewals: client.credentialRenewals,
@@ -242,7 +257,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     const port = (server.address() as AddressInfo).port;
     policy.listeningOn(port);
     const url = `http://${hostForUrl(host)}:${port}/`;
-    const stopWatchingKubeconfig = kubeconfigFile !== null ? watchKubeconfig(kubeconfigFile, client) : () => {};
+    const stopWatchingKubeconfig = watchCredentialFiles(watchedFiles, client);
     let stopping: Promise<void> | null = null;
     return {
       url,
@@ -281,27 +296,29 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
 export class RemoteBindError extends Error {}
 
 /** The kubeconfig file a source reads: its path, else KUBECONFIG's first entry, else ~/.kube/config. */
-function kubeconfigFilePath(source: KubeconfigSource): string | null {
+function kubeconfigFilePath(source: KubeconfigSource): string {
   if (source.kubeconfigPath !== undefined) return source.kubeconfigPath;
   const fromEnv = process.env.KUBECONFIG?.split(delimiter).find((p) => p.length > 0);
   return fromEnv ?? join(homedir(), '.kube', 'config');
 }
 
 /**
- * Re-reads the kubeconfig when its file changes. Polled (`watchFile`) rather than `fs.watch`,
- * which loses the file when a tool replaces it by renaming a new one over it, as kubectl and
- * kind do. A burst of writes is read once, after it settles.
+ * Re-reads the kubeconfig (or the service account's token and CA) when a file changes. Polled
+ * (`watchFile`, which follows symlinks) rather than `fs.watch`, which loses the file when a tool
+ * replaces it by renaming a new one over it, as kubectl and kind do, and as the kubelet does
+ * when it swaps a projected volume's `..data` link to a new token. A burst of writes is read
+ * once, after it settles.
  */
-function watchKubeconfig(path: string, client: KubeClient): () => void {
+function watchCredentialFiles(paths: readonly string[], client: KubeClient): () => void {
   let settle: NodeJS.Timeout | undefined;
   const changed = () => {
     clearTimeout(settle);
     settle = setTimeout(() => client.reload(), kubeconfigSettleMs);
   };
-  watchFile(path, { interval: kubeconfigPollMs, persistent: false }, changed);
+  for (const path of paths) watchFile(path, { interval: kubeconfigPollMs, persistent: false }, changed);
   return () => {
     clearTimeout(settle);
-    unwatchFile(path, changed);
+    for (const path of paths) unwatchFile(path, changed);
   };
 }
 

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, defaultConfig, parseDuration, resolveConfig, type ConfigOverrides, type KubeliveConfig, type PollDomain } from '../machines/config.js';
+import { InClusterError } from '../adapters/kube/inCluster.js';
 import { domainNames } from '../machines/domains.js';
 import { defaultPort, RemoteBindError, startBackend, type BackendOptions } from './backend.js';
 import type { DemoOptions } from './demo.js';
@@ -56,6 +57,10 @@ Cluster:
   --kubeconfig PATH            kubeconfig file (default: KUBECONFIG, then ~/.kube/config)
   --context NAME               kubeconfig context (default: its current context); an unknown
                                one is an error, never a silent start of the demo
+  --in-cluster                 use the pod's service account, as any in-cluster client does
+                               (KUBERNETES_SERVICE_HOST/PORT; token, ca.crt and namespace from
+                               /var/run/secrets/kubernetes.io/serviceaccount, or env
+                               KUBELIVE_SERVICE_ACCOUNT_DIR); manifests in deploy/, docs/deploy.md
   --namespaces A,B             namespaces to try when the user may list neither a resource
                                cluster-wide nor the namespaces (env KUBELIVE_NAMESPACES;
                                docs/permissions.md)
@@ -125,6 +130,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
 
   let help = false;
   let demo = false;
+  let inCluster = false;
   const demoOptions: { -readonly [K in keyof DemoOptions]: DemoOptions[K] } = {};
   const backend: { -readonly [K in keyof BackendOptions]: BackendOptions[K] } = {};
   const origins: string[] = [];
@@ -144,6 +150,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     const name = flag.replace(/^--/, '');
     if (flag === '-h' || flag === '--help') help = true;
     else if (flag === '--demo') demo = true;
+    else if (flag === '--in-cluster') inCluster = true;
     else if (flag === '--allow-faults') backend.allowFaults = true;
     else if (flag === '--kubeconfig') backend.kubeconfigPath = value();
     else if (flag === '--context') backend.context = value();
@@ -176,14 +183,20 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   resolveConfig(config); // validate now, with the setting's name in the message
   if (backend.namespaces === undefined && env.KUBELIVE_NAMESPACES) backend.namespaces = namespaceList('KUBELIVE_NAMESPACES', env.KUBELIVE_NAMESPACES);
   const demoFlags = Object.keys(demoOptions).length > 0;
+  if (inCluster) {
+    if (demo || demoFlags || backend.kubeconfigPath !== undefined || backend.context !== undefined) {
+      throw new UsageError('--in-cluster uses the pod\'s service account: it takes no --kubeconfig, --context or demo flags');
+    }
+    backend.inCluster = env.KUBELIVE_SERVICE_ACCOUNT_DIR ? { serviceAccountDir: env.KUBELIVE_SERVICE_ACCOUNT_DIR } : true;
+  }
   if (demoFlags && !demo && (backend.kubeconfigPath || backend.context)) {
     throw new UsageError('--nodes, --pods, --churn, --seed and --demo-clusters apply to the demo cluster; add --demo');
   }
-  if (backend.context !== undefined && !demo && !backend.kubeconfigPath && !kubeconfigExists(env)) {
+  if (backend.context !== undefined && !demo && !inCluster && !backend.kubeconfigPath && !kubeconfigExists(env)) {
     // Starting the demo here would act on a cluster the user did not name.
     throw new UsageError(`--context ${backend.context}: there is no kubeconfig to find it in (--kubeconfig not given, ${env.KUBECONFIG ? `KUBECONFIG=${env.KUBECONFIG} names no file` : 'KUBECONFIG unset and ~/.kube/config missing'}); add --demo to run on the embedded demo cluster`);
   }
-  if (demo || (demoFlags && !backend.kubeconfigPath) || (!backend.kubeconfigPath && !kubeconfigExists(env))) {
+  if (!inCluster && (demo || (demoFlags && !backend.kubeconfigPath) || (!backend.kubeconfigPath && !kubeconfigExists(env)))) {
     backend.demo = demoOptions;
   }
   if (origins.length > 0) backend.allowedOrigins = origins;
@@ -242,6 +255,10 @@ export async function runServe(argv: string[]): Promise<number> {
     if (error instanceof RemoteBindError) {
       console.error(`kubelive serve: ${error.message}`);
       return 2;
+    }
+    if (error instanceof InClusterError) {
+      console.error(`kubelive serve --in-cluster: ${error.message}`);
+      return 1;
     }
     if ((error as { code?: unknown }).code === 'EADDRINUSE') {
       console.error(`kubelive serve: port ${args.backend.port ?? defaultPort} is in use; pick another with --port (0 = any free port)`);

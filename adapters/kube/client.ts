@@ -18,6 +18,7 @@ import * as https from 'node:https';
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
+import { inClusterKubeConfig, type InClusterSource } from './inCluster.js';
 
 /** An API server's refusal or a transport failure, with where it happened. */
 export class KubeApiError extends Error {
@@ -63,7 +64,7 @@ export interface KubeTimeouts {
 export interface KubeClientOptions {
   /** Read on every request, so a config change applies to the next one. Default: `defaultKubeTimeouts`. */
   readonly timeouts?: () => KubeTimeouts;
-  /** Where the kubeconfig came from, when it can be read again (a file: not inline YAML). */
+  /** Where the kubeconfig came from, when it can be read again (a file or the service account's files: not inline YAML). */
   readonly reloadFrom?: KubeconfigSource;
   /**
    * Connections to the API server at once; requests past it wait in the agent's queue (within
@@ -88,9 +89,12 @@ export interface KubeconfigSource {
   /** A kubeconfig as YAML text (e.g. the demo cluster's). */
   readonly kubeconfigYaml?: string;
   readonly context?: string;
+  /** The pod's service account instead of a kubeconfig (`kubelive serve --in-cluster`; inCluster.ts). */
+  readonly inCluster?: InClusterSource;
 }
 
 export function loadKubeConfig(source: KubeconfigSource): KubeConfig {
+  if (source.inCluster) return inClusterKubeConfig(source.inCluster);
   const kc = new KubeConfig();
   if (source.kubeconfigYaml !== undefined) kc.loadFromString(source.kubeconfigYaml);
   else if (source.kubeconfigPath !== undefined) kc.loadFromFile(source.kubeconfigPath);
