@@ -86,6 +86,22 @@ export interface SecretKeyBody {
   readonly bytes: number;
 }
 
+/** `GET /api/v1/identity` body: which cluster the dashboard is on and as whom it acts (the header). */
+export interface IdentityBody {
+  /** The kubeconfig context, or `in-cluster` for a pod's service account. */
+  readonly context: string;
+  /** The kubeconfig's names for the context's cluster and user entries. */
+  readonly clusterEntry: string;
+  readonly userEntry: string;
+  /** The API server's URL. */
+  readonly server: string;
+  /** The user as the API server names it (SelfSubjectReview); null when it cannot say (before 1.28). */
+  readonly user: { readonly username: string; readonly groups: readonly string[] } | null;
+  readonly inCluster: boolean;
+  /** The embedded demo cluster. */
+  readonly demo: boolean;
+}
+
 /** Where a resumed subscription picks up: the last frame it applied and the generation that left its store at. */
 export interface ResumePoint {
   readonly seq: number;

@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { digestOf } from '../adapters/digest.js';
+import type { IdentityBody } from '../adapters/protocol.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { KubeApiError, KubeTimeoutError, type KubeClient } from '../adapters/kube/client.js';
 import { CountCache } from '../adapters/kube/counts.js';
@@ -320,6 +321,7 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
   if (method === 'GET' && area === 'counts' && rest.length === 0) {
     return sendJson(response, 200, await counts(context, state.counts, url.searchParams.get('scope') ?? ''));
   }
+  if (method === 'GET' && area === 'identity' && rest.length === 0) return sendJson(response, 200, await identity(context), { 'Cache-Control': 'no-store' });
   if (method === 'GET' && area === 'diagnostics' && rest.length === 0) {
     const now = Date.now();
     return sendJson(response, 200, {
@@ -742,4 +744,25 @@ async function debugFaults(context: HttpContext, request: IncomingMessage, respo
   if (typeof parsed === 'string') throw new HttpError(400, 'bad-fault', parsed);
   context.faults.set(parsed);
   sendJson(response, 200, { active: context.faults.active() });
+}
+
+/**
+ * `GET /api/v1/identity`: which cluster the dashboard is on and as whom it acts, for the header:
+ * the kubeconfig context (`in-cluster` for a pod's service account), its cluster and user
+ * entries, the server, and the user as the API server names it (one SelfSubjectReview, asked
+ * once; null on a server before 1.28 or one that refuses it).
+ */
+async function identity(context: HttpContext): Promise<IdentityBody> {
+  const entries = context.client.entryNames;
+  const kube = context.describe().kube as { demo?: boolean; inCluster?: boolean } | undefined;
+  const user = (await context.permissions?.whoami()) ?? null;
+  return {
+    context: context.client.contextName,
+    clusterEntry: entries.cluster,
+    userEntry: entries.user,
+    server: context.client.server,
+    user,
+    inCluster: kube?.inCluster === true,
+    demo: kube?.demo === true,
+  };
 }
