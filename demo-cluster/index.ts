@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ActiveFault, FaultName } from './faults.js';
 import { Faults } from './faults.js';
+import { LoadSource } from './load.js';
 import type { KubeconfigCluster } from './kubeconfig.js';
 import { clusterNameAt, contextName, demoContexts, kubeconfigYaml } from './kubeconfig.js';
 import { Authorizer } from './rbac.js';
@@ -113,6 +114,8 @@ export interface DemoCluster {
   requestCounts(): Record<string, number>;
   /** Simulated changes: `count` pod changes at once, and content changes at their tenth (useful with churn 0 for exact tests). */
   churn(count: number): void;
+  /** Cheap changes for the bench's rate rows (load.ts): `count` pods get a new annotation value; returns how many changed. */
+  load(count: number): number;
   stop(): Promise<void>;
 }
 
@@ -217,6 +220,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
   simulation.start();
 
   let stopped: Promise<void> | undefined;
+  let loadSource: LoadSource | undefined;
   return {
     url,
     kubeconfigPath,
@@ -253,6 +257,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     churn(count) {
       simulation.churnBatch(count);
     },
+    load: (count) => (loadSource ??= new LoadSource(stores.pods)).change(count),
     stop() {
       stopped ??= (async () => {
         simulation.stop();
