@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { domainResources } from '../adapters/kube/resources.js';
 import type { DemoClusterOptions, FaultName } from '../demo-cluster/index.js';
 import { parseResourceDomain } from '../machines/domains.js';
-import type { ClusterRequest, ClusterStats, PodRef } from './clusterProcess.js';
+import type { ChurnSource, ClusterRequest, ClusterStats, PodRef } from './clusterProcess.js';
 
-export type { PodRef, ClusterStats } from './clusterProcess.js';
+export type { ChurnSource, PodRef, ClusterStats } from './clusterProcess.js';
 
 export class ChildCluster {
   private nextId = 1;
@@ -50,8 +50,9 @@ export class ChildCluster {
     });
   }
 
-  setChurn(perSecond: number): Promise<unknown> {
-    return this.call({ op: 'setChurn', perSecond });
+  /** Churn at `perSecond` from the simulation (the default) or the load source; 0 stops it. */
+  setChurn(perSecond: number, source: ChurnSource = 'simulation'): Promise<unknown> {
+    return this.call({ op: 'setChurn', perSecond, source });
   }
 
   fault(fault: FaultName, resource?: string, ms?: number): Promise<unknown> {

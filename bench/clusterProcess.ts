@@ -7,13 +7,19 @@
  * The parent drives it over IPC (`cluster.ts` is the other side): churn at a rate it sets and
  * can pause (the simulation's own `--churn` is fixed at start), faults, and the cluster's state
  * as `uid@resourceVersion` sets read from `listObjects`, for object-by-object comparisons.
+ *
+ * Churn comes from one of two sources: the simulation's (controllers replacing pods, rolling
+ * Deployments, writing Events: realistic, and at most a few thousand changes a second) or the
+ * load source (`demo-cluster/load.ts`: one annotation write per change, for the rate rows, which
+ * must outrun the consumers). Either way the rate actually made is counted here, on the cluster
+ * process's own clock, with its CPU, so a parent that answers late cannot blur it.
  */
 import { Agent, request as httpsRequest } from 'node:https';
 import { startDemoCluster, type DemoCluster, type DemoClusterOptions, type FaultName } from '../demo-cluster/index.js';
 
 export type ClusterRequest =
   | { op: 'start'; options: DemoClusterOptions }
-  | { op: 'setChurn'; perSecond: number }
+  | { op: 'setChurn'; perSecond: number; source: ChurnSource }
   | { op: 'fault'; fault: FaultName; resource?: string; ms?: number }
   | { op: 'clearFaults' }
   | { op: 'versions'; resources: readonly string[]; namespace?: string }
@@ -29,8 +35,13 @@ export interface PodRef {
   readonly uid: string;
 }
 
+/** `simulation`: the simulation's controllers' changes; `load`: cheap annotation writes (load.ts). */
+export type ChurnSource = 'simulation' | 'load';
+
 export interface ClusterStats {
   readonly churnOps: number;
+  /** `performance.now()` in the cluster process when these stats were read. */
+  readonly atMs: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
   readonly openWatches: number;
@@ -51,7 +62,7 @@ class ChurnDriver {
 
   constructor(private readonly cluster: DemoCluster) {}
 
-  set(perSecond: number): void {
+  set(perSecond: number, source: ChurnSource = 'simulation'): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.budget = 0;
@@ -64,8 +75,11 @@ class ChurnDriver {
       const n = Math.floor(this.budget);
       if (n <= 0) return;
       this.budget -= n;
-      this.cluster.churn(n);
-      this.ops += n;
+      if (source === 'load') this.ops += this.cluster.load(n);
+      else {
+        this.cluster.churn(n);
+        this.ops += n;
+      }
     }, 10);
   }
 }
@@ -102,7 +116,7 @@ async function handle(request: ClusterRequest): Promise<unknown> {
       return { url: cluster.url, kubeconfigYaml: cluster.kubeconfigYaml, token: cluster.token, caPem: cluster.caPem };
     }
     case 'setChurn':
-      churn!.set(request.perSecond);
+      churn!.set(request.perSecond, request.source);
       return null;
     case 'fault':
       cluster!.faults.set({ fault: request.fault, ...(request.resource ? { resource: request.resource } : {}), ...(request.ms !== undefined ? { ms: request.ms } : {}) });
@@ -160,6 +174,7 @@ async function handle(request: ClusterRequest): Promise<unknown> {
       const cpu = process.cpuUsage();
       return {
         churnOps: churn?.ops ?? 0,
+        atMs: performance.now(),
         rssBytes: process.memoryUsage().rss,
         heapUsedBytes: process.memoryUsage().heapUsed,
         openWatches: cluster?.openWatches() ?? 0,

@@ -1,13 +1,17 @@
 /**
  * A benchmark result is a ratio to a baseline measured in the same run (absolute numbers on a
  * shared machine are noise), its target, whether the target was met, and the raw numbers behind
- * it. The report prints them as a table and writes them to bench/results.json.
+ * it. The report prints them as a table beside the previous run's ratios (compare.ts) and writes
+ * them to bench/results.json.
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
+import { formatRatio, previousCell, type Comparison } from './compare.js';
 
 export interface BenchResult {
   readonly row: string;
+  /** What the row is matched on against the previous run when `row` repeats (e.g. `3@5000`, per rate); default `row`. */
+  readonly key?: string;
   readonly what: string;
   /** kubelive's number and its unit, as printed. */
   readonly kubelive: string;
@@ -57,24 +61,35 @@ export function memoryResult(row: string, what: string, bytes: number, rawBytes:
   };
 }
 
-export function printResults(results: readonly BenchResult[]): void {
-  const header = ['row', 'what', 'kubelive', 'baseline', 'ratio', 'target', ''];
-  const lines = results.map((r) => [r.row, r.what, r.kubelive, r.baseline, r.ratio === null ? '—' : `${r.ratio < 0.1 ? r.ratio.toPrecision(2) : r.ratio.toFixed(2)}×`, r.target, r.met === null ? '' : r.met ? 'met' : 'MISSED']);
+export function printResults(results: readonly BenchResult[], comparison: Comparison): void {
+  console.log(comparison.summary);
+  const header = ['row', 'what', 'kubelive', 'baseline', 'ratio', 'previous', 'target', ''];
+  const lines = results.map((r) => [r.row, r.what, r.kubelive, r.baseline, formatRatio(r.ratio), previousCell(comparison.previousOf(r)), r.target, r.met === null ? '' : r.met ? 'met' : 'MISSED']);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   console.log(format(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of lines) console.log(format(line));
-  for (const r of results) if (r.note) console.log(`  ${r.row}: ${r.note}`);
+  // Rows repeated per rate share a note: print it once.
+  const printed = new Set<string>();
+  for (const r of results) {
+    if (!r.note || printed.has(`${r.row} ${r.note}`)) continue;
+    printed.add(`${r.row} ${r.note}`);
+    console.log(`  ${r.row}: ${r.note}`);
+  }
 }
 
-export async function writeResults(path: string, results: readonly BenchResult[], mode: { quick: boolean; sizes: Record<string, number> }): Promise<void> {
+export async function writeResults(path: string, results: readonly BenchResult[], mode: { quick: boolean; sizes: Record<string, number> }, comparison: Comparison): Promise<void> {
   const body = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), node: process.version, platform: process.platform },
     quick: mode.quick,
     sizes: mode.sizes,
-    results,
+    comparedWith: comparison.summary,
+    results: results.map((r) => {
+      const previous = comparison.previousOf(r);
+      return { ...r, previous: previous ? { ratio: previous.ratio, met: previous.met } : null };
+    }),
   };
   await writeFile(path, `${JSON.stringify(body, null, 2)}\n`);
 }

@@ -1,7 +1,8 @@
 /**
  * Rows 2 and 3: how much churn a consumer keeps up with, and how long a change takes to reach it.
  *
- * The cluster churns at a set rate while the bench deletes one ReplicaSet pod every 50 ms
+ * The cluster churns at a set rate (from the load source, demo-cluster/load.ts, which can outrun
+ * both consumers; the simulation's controllers cannot) while the bench deletes one ReplicaSet pod every 50 ms
  * through the API (a probe) and times each DELETE until the consumer no longer holds that pod.
  * The consumer is either kubelive (API server → backend list-watch → WebSocket → engine store)
  * or, alone, client-node's Watch on all pods. A consumer keeps up with a rate when every probe
@@ -10,15 +11,17 @@
 import { createEngine } from '../adapters/engine/engine.js';
 import type { ConfigOverrides } from '../machines/config.js';
 import { startBackend } from '../server/backend.js';
-import type { ChildCluster } from './cluster.js';
+import type { ChildCluster, ChurnSource } from './cluster.js';
 import { apiAgent, apiRequest, clientNodeWatch, kubeConfigOf, type ApiAccess } from './clients.js';
 import { percentile } from './report.js';
 import { countingSockets, sleep, waitUntil } from './support.js';
 
 export interface RateResult {
   readonly targetPerSecond: number;
-  /** Churn changes per second the cluster actually made. */
+  /** Churn changes per second the cluster actually made, on its own clock. */
   readonly achievedPerSecond: number;
+  /** The cluster process's CPU seconds per second meanwhile (1 = one core). */
+  readonly clusterCpu: number;
   /** Pod watch events per second the consumer received (client-node only). */
   readonly eventsPerSecond: number | null;
   readonly probes: number;
@@ -38,11 +41,11 @@ interface Consumer {
 const keepUpP99Ms = 1000;
 const probeEveryMs = 50;
 
-async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer, perSecond: number, seconds: number): Promise<RateResult> {
+async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer, perSecond: number, seconds: number, source: ChurnSource): Promise<RateResult> {
   const agent = apiAgent(api);
   // Picked before the churn starts: a busy cluster process answers IPC late.
   const victims = await cluster.pickPods(Math.ceil((seconds * 1000) / probeEveryMs));
-  await cluster.setChurn(perSecond);
+  await cluster.setChurn(perSecond, source);
   await sleep(1000); // let the backlog, if any, form
   const before = await cluster.stats();
   const eventsBefore = consumer.events();
@@ -83,7 +86,8 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   await sleep(1500); // the controllers settle before the next rate
   return {
     targetPerSecond: perSecond,
-    achievedPerSecond: (after.churnOps - before.churnOps) / elapsed,
+    achievedPerSecond: (after.churnOps - before.churnOps) / ((after.atMs - before.atMs) / 1000),
+    clusterCpu: (after.cpuMicros - before.cpuMicros) / 1e6 / ((after.atMs - before.atMs) / 1000),
     eventsPerSecond: eventsBefore === null || eventsAfter === null ? null : (eventsAfter - eventsBefore) / elapsed,
     probes: counted,
     lost,
@@ -150,14 +154,14 @@ export interface UpdateRuns {
  * consumer alone, freshly started, one after the other (the order alternates), so both see the
  * cluster in the same shape after the rates before.
  */
-export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: ConfigOverrides, pods: number, rates: readonly number[], seconds: number): Promise<UpdateRuns> {
+export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: ConfigOverrides, pods: number, rates: readonly number[], seconds: number, source: ChurnSource = 'load'): Promise<UpdateRuns> {
   const runs: UpdateRuns = { kubelive: [], clientNode: [] };
   const starters = { clientNode: () => clientNodeConsumer(api), kubelive: () => kubeliveConsumer(api, config, pods) };
   for (const [i, rate] of rates.entries()) {
     const order = i % 2 === 0 ? (['clientNode', 'kubelive'] as const) : (['kubelive', 'clientNode'] as const);
     for (const name of order) {
       const consumer = await starters[name]();
-      const result = await runRate(cluster, api, consumer, rate, seconds);
+      const result = await runRate(cluster, api, consumer, rate, seconds, source);
       console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, lost ${result.lost}/${result.probes}`);
       runs[name].push(result);
       await consumer.stop();
