@@ -1,5 +1,5 @@
 /**
- * The dashboard's frame: the views' links, settings, the connection banner, the sidebar of every
+ * The dashboard's frame: the views' links, which cluster and user (Identity), settings, the connection banner, the sidebar of every
  * kind the cluster serves (a menu behind a button on a narrow screen), and the current view. The last data view stays mounted (hidden) while
  * Diagnostics is open, so Diagnostics shows the subscriptions of what you were looking at
  * instead of watching them linger and stop.
@@ -11,6 +11,7 @@
 import { useSelector } from '@xstate/react';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type RefObject } from 'react';
 import { diagnoseConnection } from '../machines/diagnostics.js';
+import { Identity } from './components/Identity.js';
 import { Settings } from './components/Settings.js';
 import { Sidebar } from './components/Sidebar.js';
 import { useEngine, useNow } from './hooks/engine.js';
@@ -200,6 +201,7 @@ export function App() {
           ))}
         </nav>
         <div className="spacer" />
+        <Identity />
         <ConnectionBanner />
         <Settings />
       </header>

@@ -3,7 +3,7 @@
  * and the backend's own diagnostics (actions are lib/actions.ts). Relative URLs, so the
  * dashboard works wherever the backend serves it.
  */
-import type { CountsBody, SecretKeyBody } from '../../adapters/protocol.js';
+import type { CountsBody, IdentityBody, SecretKeyBody } from '../../adapters/protocol.js';
 import type { LogLineRow } from '../../adapters/rows.js';
 import type { UpstreamProofDiagnostics } from '../../machines/types.js';
 
@@ -112,4 +112,9 @@ export interface BackendDiagnostics {
 
 export function backendDiagnostics(): Promise<BackendDiagnostics> {
   return call('GET', 'api/v1/diagnostics');
+}
+
+/** Which cluster the dashboard is on and as whom it acts (the header's identity). */
+export function fetchIdentity(signal?: AbortSignal): Promise<IdentityBody> {
+  return call('GET', 'api/v1/identity', signal);
 }
