@@ -10,7 +10,9 @@
  *   API server does, and the ClusterRole's cordon works;
  * - a rotated token file is used without a restart: the old token revoked, everything still
  *   answers;
- * - with the read-only ClusterRole applied, cordon is refused in the API server's words.
+ * - with the read-only ClusterRole applied, cordon is refused in the API server's words, and
+ *   Helm releases (Secrets) become forbidden while the other views stay healthy;
+ * - the kubelet's probe of /healthz needs no token, and nothing else goes without one.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:https';
@@ -204,8 +206,15 @@ test('servesEveryViewAsTheServiceAccountAndActsAsItsClusterRoleAllows', async ()
   const refused = await post('cordon', { node });
   expect(refused.status).toBe(403);
   expect(refused.body.reason).toBe(`nodes "${node}" is forbidden: User "${serviceAccount}" cannot patch resource "nodes" in API group "" at the cluster scope`);
-  const scale = await post('delete-pod', { namespace: 'kube-system', name: 'no-such-pod' });
-  expect(scale.status).toBe(403);
+  const deletion = await post('delete-pod', { namespace: 'kube-system', name: 'no-such-pod' });
+  expect(deletion.status).toBe(403);
+  // Without Secrets, Helm releases are forbidden (docs/deploy.md says so), and the rest stays healthy.
+  const helm = await waitFor(`helm-releases blocked (${JSON.stringify(states())})`, () => {
+    const row = engine!.diagnostics().rows.find((r) => r.key === 'helm-releases:');
+    return row?.state.startsWith('blocked') ? row : undefined;
+  }, 60_000);
+  expect(helm.reason).toBe('permissions');
+  expect(views.filter((v) => v !== 'helm-releases').map((v) => states()[v])).toEqual(views.filter((v) => v !== 'helm-releases').map(() => 'streamingHealthy'));
   expect(await getJson(`${base}/healthz`)).toMatchObject({ status: 200 });
 }, 180_000);
 
