@@ -84,3 +84,26 @@ test('theReadOnlyUserIsNamedAsTheApiServerNamesItAndFitsAPhone', async () => {
     await viewer.stop();
   }
 });
+
+test('aLongContextNameIsCutShortOnAPhoneAndWholeInTheTitle', async () => {
+  const long = 'kubelive-demo-viewer-of-the-production-cluster-in-eu-west-1-behind-the-bastion';
+  const yaml = backend.demo!.kubeconfigYaml.replaceAll('"kubelive-demo-viewer"', JSON.stringify(long));
+  const viewer = await startBackend({ kubeconfigYaml: yaml, context: long, port: 0, config: quickConfig });
+  const phone = await chromium.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  try {
+    await phone.goto(`${viewer.url}#/nodes`);
+    const shown = await identityOf(phone);
+    expect(shown.title).toContain(`Context: ${long}`);
+    const context = await phone.getByTestId('identity-context').evaluate((e) => ({ cut: e.scrollWidth > e.clientWidth, right: e.getBoundingClientRect().right }));
+    expect(context.cut).toBe(true);
+    expect(context.right).toBeLessThanOrEqual(390);
+    // Who acts is the last part to be cut: a short user name shows whole.
+    expect(await phone.getByTestId('identity-user').evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
+    const widths = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+    expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+    await screenshot(phone, 'identity-long-context-phone');
+  } finally {
+    await phone.close();
+    await viewer.stop();
+  }
+});
