@@ -64,11 +64,13 @@ test('drill-down routes survive the address bar', () => {
     { ...defaultRoute, tab: 'pods' as const, namespace: 'troubleshooting', status: 'Init:0/2' },
     describeRoute(defaultRoute, 'apps/v1/deployments', 'shop', 'web'),
     describeRoute(defaultRoute, 'core/v1/nodes', '', 'demo-worker-1'),
+    { ...defaultRoute, tab: 'workloads' as const, namespace: 'shop', kind: 'StatefulSet', selected: 'shop/web', selectedKind: 'StatefulSet' },
   ]) {
     expect(parseRoute(routeHash(route))).toEqual(route);
   }
   expect(routeHash(describeRoute(defaultRoute, 'apps/v1/deployments', 'shop', 'web'))).toBe('#/describe/apps/v1/deployments?sel=shop%2Fweb');
   // What is not a workload reference, a node name or a status word is ignored.
   expect(parseRoute('#/pods?owner=<script>&node=a/b&status=x%20y')).toEqual({ ...defaultRoute, tab: 'pods' });
+  expect(parseRoute('#/workloads?kind=deploy%20ment&of=1')).toEqual({ ...defaultRoute, tab: 'workloads' });
   expect(domainOfKind('Deployment')).toBe('apps/v1/deployments');
 });

@@ -33,6 +33,10 @@ export interface Route {
   readonly node?: string | null;
   /** Pods only: those whose STATUS is exactly this (`CrashLoopBackOff`, `Init:0/2`), `status=`. */
   readonly status?: string | null;
+  /** Workloads only: the kind chip (`Deployment`), `kind=`. */
+  readonly kind?: string | null;
+  /** Workloads only: the selected object's kind, since names repeat across kinds (`sel=shop/web&of=StatefulSet`), `of=`. */
+  readonly selectedKind?: string | null;
 }
 
 const plainTabs: readonly Tab[] = ['nodes', 'workloads', 'pods', 'events', 'diagnostics', 'helm'];
@@ -40,6 +44,8 @@ const namespacePattern = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** A name as Kubernetes allows it (DNS subdomain, and the looser names some kinds take); anything else is ignored. */
 /** `Kind/name`: a workload kind (letters) and an object name. */
 const ownerPattern = /^[A-Z][A-Za-z]{0,62}\/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+/** A kind's name: `Deployment`. */
+const kindPattern = /^[A-Z][A-Za-z]{0,62}$/;
 const objectPattern = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.:@]{0,251}[A-Za-z0-9])?$/;
 
 /** Goes to a screen: a new history entry, or `replace` for what should not be one (a filter as it is typed). */
@@ -72,6 +78,8 @@ export function parseRoute(hash: string): Route {
   const nodeText = query.get('node') ?? '';
   const node = objectPattern.test(nodeText) && !nodeText.includes('/') ? nodeText : null;
   const status = /^[A-Za-z][A-Za-z0-9:/]{0,62}$/.test(query.get('status') ?? '') ? query.get('status') : null;
+  const kind = kindPattern.test(query.get('kind') ?? '') ? query.get('kind') : null;
+  const selectedKind = kindPattern.test(query.get('of') ?? '') ? query.get('of') : null;
   return {
     tab,
     // A namespace is a DNS label; anything else in the hash is ignored rather than subscribed to.
@@ -85,6 +93,9 @@ export function parseRoute(hash: string): Route {
     ...(owner !== null ? { owner } : {}),
     ...(node !== null ? { node } : {}),
     ...(status !== null ? { status } : {}),
+    // The Workloads view's kind chip and the kind of its open object.
+    ...(kind !== null ? { kind } : {}),
+    ...(selectedKind !== null ? { selectedKind } : {}),
   };
 }
 
@@ -100,6 +111,8 @@ export function routeHash(route: Route): string {
   if (route.owner) query.set('owner', route.owner);
   if (route.node) query.set('node', route.node);
   if (route.status) query.set('status', route.status);
+  if (route.kind) query.set('kind', route.kind);
+  if (route.selectedKind) query.set('of', route.selectedKind);
   const search = query.toString();
   return `#/${path}${search ? `?${search}` : ''}`;
 }

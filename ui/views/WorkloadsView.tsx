@@ -4,7 +4,7 @@
  * rows the store holds (pod → ReplicaSet → Deployment, pod → Job → CronJob), so this view also
  * holds the `pods` and `pod-metrics` subscriptions of its namespace.
  */
-import { useDeferredValue, useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useRef } from 'react';
 import type { WorkloadKind, WorkloadRow } from '../../adapters/rows.js';
 import { WorkloadActions } from '../components/WorkloadActions.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
@@ -15,7 +15,7 @@ import { useDomain } from '../hooks/useDomain.js';
 import { useRows, useWorkloadUsage } from '../hooks/useStore.js';
 import { ageKey, ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import type { SortSpec } from '../lib/order.js';
-import type { Navigate, Route } from '../lib/route.js';
+import { objectId, type Navigate, type Route } from '../lib/route.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
 import { isLoading, staleMetrics } from '../lib/freshness.js';
 import { countByKind, isShort, listedKinds, readyText, resourceOfKind, workloadList, workloadMatches, workloadStatusClass, type WorkloadListRow } from '../lib/workloads.js';
@@ -35,14 +35,24 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
   // Kept current pod by pod: summing 50,000 pods on every change of a churning cluster kept the
   // browser busy (bench row 9w).
   const usage = useWorkloadUsage(pods.key, workloads.key);
-  const [kind, setKind] = useState<WorkloadKind | 'all'>('all');
-  // Filter and sort are the route's (lib/route.ts); the kind chips and the open workload are the page's.
+  // Filter, sort, the kind chip and the open workload are the route's (lib/route.ts), so Back,
+  // a reload and a copied link keep them.
+  const kind: WorkloadKind | 'all' = (listedKinds as readonly string[]).includes(route.kind ?? '') ? (route.kind as WorkloadKind) : 'all';
+  const setKind = (next: WorkloadKind | 'all') => navigate({ ...route, kind: next === 'all' ? null : next });
   const filter = route.filter;
   const setFilter = (text: string) => navigate({ ...route, filter: text }, { replace: true });
   const sort = route.sort;
   const setSort = (next: SortSpec) => navigate({ ...route, sort: next });
-  /** The workload whose YAML is open below the list. */
-  const [selected, setSelected] = useState<WorkloadRow | null>(null);
+  /**
+   * The workload whose YAML is open below the list: found by kind, namespace and name among the
+   * rows; once it is deleted the panel keeps its last row (and says it is deleted).
+   */
+  const lastSelected = useRef<WorkloadRow | null>(null);
+  const found = route.selected && route.selectedKind ? workloadRows.find((r) => r.kind === route.selectedKind && objectId(r.namespace, r.name) === route.selected) : undefined;
+  const selected: WorkloadRow | null = found ?? (lastSelected.current && route.selectedKind === lastSelected.current.kind && route.selected === objectId(lastSelected.current.namespace, lastSelected.current.name) ? lastSelected.current : null);
+  lastSelected.current = selected;
+  const setSelected = (row: WorkloadRow | null) =>
+    navigate({ ...route, selected: row ? objectId(row.namespace, row.name) : null, selectedKind: row ? row.kind : null });
   const deferredFilter = useDeferredValue(filter);
 
   const counts = useMemo(() => countByKind(workloadRows), [workloadRows]);
