@@ -750,7 +750,7 @@ async function debugFaults(context: HttpContext, request: IncomingMessage, respo
  * `GET /api/v1/identity`: which cluster the dashboard is on and as whom it acts, for the header:
  * the kubeconfig context (`in-cluster` for a pod's service account), its cluster and user
  * entries, the server, and the user as the API server names it (one SelfSubjectReview, asked
- * once; null on a server before 1.28 or one that refuses it).
+ * again after the credentials are read again; null on a server before 1.28 or one that refuses it).
  */
 async function identity(context: HttpContext): Promise<IdentityBody> {
   const entries = context.client.entryNames;

@@ -108,6 +108,8 @@ export class Permissions {
   /** Who the API server says the kubeconfig's user is (SelfSubjectReview), once asked; null when it cannot say. */
   private identity: { username: string; groups: string[] } | null = null;
   private identityAsked: Promise<void> | null = null;
+  /** The client's reload and renewal counts when the identity was asked. */
+  private identityReading = '';
 
   constructor(private readonly options: PermissionsOptions) {}
 
@@ -188,9 +190,17 @@ export class Permissions {
 
   /**
    * Asks the API server who we are (authentication.k8s.io/v1 SelfSubjectReview, `kubectl auth
-   * whoami`; GA in Kubernetes 1.28), once: what a header naming the user should show.
+   * whoami`; GA in Kubernetes 1.28), once per reading of the credentials: what a header naming
+   * the user should show.
    */
   whoami(): Promise<{ username: string; groups: string[] } | null> {
+    // A kubeconfig read again (another current context, a rotated token) may be someone else:
+    // ask again, once per reading, so the header never names the previous user.
+    const reading = `${this.options.client.reloads}/${this.options.client.credentialRenewals}`;
+    if (reading !== this.identityReading) {
+      this.identityReading = reading;
+      this.identityAsked = null;
+    }
     this.identityAsked ??= (async () => {
       try {
         this.requests++;
@@ -198,9 +208,10 @@ export class Permissions {
           body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
         });
         const info = review.status?.userInfo;
-        if (info?.username) this.identity = { username: info.username, groups: [...(info.groups ?? [])] };
+        this.identity = info?.username ? { username: info.username, groups: [...(info.groups ?? [])] } : null;
       } catch {
-        // An older server, or one that refuses it: the user stays unnamed.
+        // An older server, or one that refuses it: the user is unnamed (never the previous one).
+        this.identity = null;
       }
     })();
     return this.identityAsked.then(() => this.identity);

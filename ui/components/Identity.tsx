@@ -10,6 +10,12 @@ import { fetchIdentity } from '../lib/api.js';
 
 /** A backend that did not answer is asked again this often: it is one small request. */
 const identityRetryMs = 5_000;
+/**
+ * The kubeconfig can be rewritten under a running backend (another current context, another
+ * user), so the answer is asked again now and then; the backend asks the API server only
+ * after such a change.
+ */
+const identityRefreshMs = 30_000;
 
 function useIdentity(): IdentityBody | null {
   const [identity, setIdentity] = useState<IdentityBody | null>(null);
@@ -17,9 +23,16 @@ function useIdentity(): IdentityBody | null {
     const controller = new AbortController();
     let retry: ReturnType<typeof setTimeout> | undefined;
     const ask = () =>
-      fetchIdentity(controller.signal).then(setIdentity, () => {
-        if (!controller.signal.aborted) retry = setTimeout(ask, identityRetryMs);
-      });
+      fetchIdentity(controller.signal).then(
+        (answer) => {
+          // The same answer keeps the same object, so the header does not render for nothing.
+          setIdentity((known) => (JSON.stringify(known) === JSON.stringify(answer) ? known : answer));
+          retry = setTimeout(ask, identityRefreshMs);
+        },
+        () => {
+          if (!controller.signal.aborted) retry = setTimeout(ask, identityRetryMs);
+        },
+      );
     void ask();
     return () => {
       controller.abort();
