@@ -124,7 +124,9 @@ describe('upstream faults', () => {
     const snapshot = await getJson(`${stack.base}/api/v1/snapshot/pods`);
     expect(snapshot.body.source).toBe('api');
     expect(snapshot.body.upstream.healthy).toBe(false);
-    expect(snapshot.body.upstream.reason).toMatch(/stalled|errors/);
+    // Stalled, or relisted after the lapse and not yet proven again (its new watch is stalled too):
+    // both are a cache that must not be trusted, which is why the read went to the API server.
+    expect(snapshot.body.upstream.reason).toMatch(/stalled|errors|proving/);
     expect(snapshot.body.digest).toBe(demoDigest(stack.demo, 'pods').digest);
     client.close();
   });
