@@ -40,7 +40,11 @@ export type ChurnSource = 'simulation' | 'load';
 
 export interface ClusterStats {
   readonly churnOps: number;
-  /** `performance.now()` in the cluster process when these stats were read. */
+  /**
+   * The cluster's clock (`performance.now()`) for `churnOps`: the churn's last tick while it runs,
+   * since a tick delayed by a busy loop makes up the time it missed, and a window read from
+   * when these stats were taken would count that catch-up in a window that did not include it.
+   */
   readonly atMs: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
@@ -59,6 +63,10 @@ class ChurnDriver {
   private budget = 0;
   private last = 0;
   ops = 0;
+  /** When the churn last ran (or now, when it is not running): what `ops` counts up to. */
+  get countedAt(): number {
+    return this.timer ? this.last : performance.now();
+  }
 
   constructor(private readonly cluster: DemoCluster) {}
 
@@ -174,7 +182,7 @@ async function handle(request: ClusterRequest): Promise<unknown> {
       const cpu = process.cpuUsage();
       return {
         churnOps: churn?.ops ?? 0,
-        atMs: performance.now(),
+        atMs: churn?.countedAt ?? performance.now(),
         rssBytes: process.memoryUsage().rss,
         heapUsedBytes: process.memoryUsage().heapUsed,
         openWatches: cluster?.openWatches() ?? 0,
