@@ -162,10 +162,11 @@ export async function probeCosts(cluster: ChildCluster, count: number): Promise<
   return out;
 }
 
-export async function proofCost(cluster: ChildCluster, config: ConfigOverrides, windowMs: number, rounds: number): Promise<ProofCost> {
+/** `probeCount` probes are timed, each about 4 s (the probe to its bookmark, then the connection's deadline). */
+export async function proofCost(cluster: ChildCluster, config: ConfigOverrides, windowMs: number, rounds: number, probeCount: number): Promise<ProofCost> {
   const backendCpuPerSecond: number[] = [];
   for (let round = 0; round < rounds; round++) backendCpuPerSecond.push(await backendWindow(cluster, config, windowMs));
-  const probes = await probeCosts(cluster, 8);
+  const probes = await probeCosts(cluster, probeCount);
   const { intervalMs } = proofTimings(resolveConfig(config).freshnessBoundMs);
   return {
     backendCpuPerSecond,

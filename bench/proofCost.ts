@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     try {
       for (const churn of churns) {
         await cluster.setChurn(churn);
-        const cost = await proofCost(cluster, { upstreamIdleGraceMs: 600_000 }, windowMs, 1);
+        const cost = await proofCost(cluster, { upstreamIdleGraceMs: 600_000 }, windowMs, 1, 8);
         const probeCpu = median(cost.probeCpuMs);
         const backendCpu = median(cost.backendCpuPerSecond);
         console.log(

@@ -44,13 +44,13 @@ const quick = values.quick!;
 const groups = new Set((values.only ?? 'load,resources,ui,updates,failover,freshness').split(','));
 
 const sizes = quick
-  ? { loadPods: 2_000, loadNodes: 20, configMaps: 2_000, churnPods: 1_000, churnNodes: 10, updateSeconds: 2, failoverRepeats: 1, reconnectRepeats: 1, scrollFrames: 120, stallRepeats: 1, proofWindowMs: 5_000, proofRounds: 1 }
-  : { loadPods: 50_000, loadNodes: 200, configMaps: 20_000, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2, scrollFrames: 600, stallRepeats: 3, proofWindowMs: 20_000, proofRounds: 2 };
+  ? { loadPods: 2_000, loadNodes: 20, configMaps: 2_000, churnPods: 1_000, churnNodes: 10, updateSeconds: 2, failoverRepeats: 1, reconnectRepeats: 1, scrollFrames: 120, stallRepeats: 1, proofWindowMs: 5_000, proofRounds: 1, proofProbes: 3 }
+  : { loadPods: 50_000, loadNodes: 200, configMaps: 20_000, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2, scrollFrames: 600, stallRepeats: 3, proofWindowMs: 20_000, proofRounds: 2, proofProbes: 8 };
 /** Changes a second on the large cluster while the proof's cost is measured: a busy, not a frantic, cluster. */
 const proofChurn = 50;
 const rates = quick ? [200, 1000] : [1000, 2000, 5000, 10_000, 20_000];
 /** Rates the load source is asked for alone (row 2g); past 20,000 to find its ceiling. Small in quick mode, to stay short. */
-const loadSourceRates = quick ? [200, 1000] : [5000, 10_000, 20_000, 40_000];
+const loadSourceRates = quick ? [1000] : [5000, 10_000, 20_000, 40_000];
 /** Issue 14: the bench's cluster must make this many changes a second so the limit measured is the consumers'. */
 const loadSourceTarget = 20_000;
 /**
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
         log('row 11');
         await large.setChurn(proofChurn);
         const { freshnessBoundMs: _bound, ...withDefaultBound } = config;
-        results.push(...freshnessResults(null, await proofCost(large, withDefaultBound, sizes.proofWindowMs, sizes.proofRounds), sizes.loadPods, sizes.churnPods));
+        results.push(...freshnessResults(null, await proofCost(large, withDefaultBound, sizes.proofWindowMs, sizes.proofRounds, sizes.proofProbes), sizes.loadPods, sizes.churnPods));
         await large.setChurn(0);
       }
     } finally {
