@@ -490,11 +490,7 @@ export class Simulation {
         this.churnBudget -= 1;
         this.churnOnce();
       }
-      this.contentBudget = Math.min(this.contentBudget + (this.options.churn * contentChurnShare * tickMs) / 1000, Math.max(1, this.options.churn * contentChurnShare));
-      while (this.contentBudget >= 1) {
-        this.contentBudget -= 1;
-        this.churnContentOnce();
-      }
+      this.spendContentBudget(Math.min(this.contentBudget + (this.options.churn * contentChurnShare * tickMs) / 1000, Math.max(1, this.options.churn * contentChurnShare)));
     }, tickMs);
   }
 
@@ -515,7 +511,12 @@ export class Simulation {
    */
   churnBatch(count: number): void {
     for (let i = 0; i < count; i++) this.churnOnce();
-    this.contentBudget += count * contentChurnShare;
+    this.spendContentBudget(this.contentBudget + count * contentChurnShare);
+  }
+
+  /** Makes one content change for each whole unit of `budget` and keeps the fraction for next time. */
+  private spendContentBudget(budget: number): void {
+    this.contentBudget = budget;
     while (this.contentBudget >= 1) {
       this.contentBudget -= 1;
       this.churnContentOnce();
