@@ -102,6 +102,48 @@ export interface IdentityBody {
   readonly demo: boolean;
 }
 
+// ---- clusters (issue 13) ---------------------------------------------------------------------
+
+/**
+ * A cluster is a kubeconfig context, named by the context's name. Every HTTP route under
+ * `/api/v1/` except `/api/v1/clusters` takes `?cluster=NAME` (absent: the backend's default
+ * cluster, the `--context` it was started with or the kubeconfig's current context); an unknown
+ * name answers 404 `unknown-cluster`. A subscribe frame names its cluster in `cluster` (absent:
+ * the default). The backend keeps one set of list-watches, one discovery and one permissions
+ * check per cluster in use; a cluster's failures reach only its own views.
+ */
+export interface ClusterSummary {
+  /** The kubeconfig context's name (`in-cluster` for a pod's service account). */
+  readonly name: string;
+  readonly clusterEntry: string;
+  readonly userEntry: string;
+  /** The API server's URL. */
+  readonly server: string;
+  /** The context's namespace, if it names one. */
+  readonly namespace: string | null;
+  /** The cluster requests without `?cluster=` go to. */
+  readonly default: boolean;
+  /** True while at least one view (subscription, or a snapshot within the idle grace) uses it. */
+  readonly inUse: boolean;
+  /**
+   * `healthy`: in use and every upstream of its views healthy. `degraded`: in use, some upstream
+   * not healthy (`reason` names the first). `unreachable`: its API server did not answer the last
+   * request or probe. `idle`: not in use, and the last probe (at most every 30 s, on a request
+   * for this list) reached it. `unknown`: not in use and never probed.
+   */
+  readonly health: 'healthy' | 'degraded' | 'unreachable' | 'idle' | 'unknown';
+  readonly reason: string | null;
+  /** Subscriptions on this cluster, over all connections. */
+  readonly subscriptions: number;
+}
+
+/** `GET /api/v1/clusters` body: every context of the kubeconfig, each with its health. */
+export interface ClustersBody {
+  readonly default: string;
+  readonly generatedAt: string;
+  readonly clusters: readonly ClusterSummary[];
+}
+
 /** Where a resumed subscription picks up: the last frame it applied and the generation that left its store at. */
 export interface ResumePoint {
   readonly seq: number;
@@ -113,6 +155,8 @@ export interface ResumePoint {
 export interface SubscribeFrame {
   readonly type: 'subscribe';
   readonly id: string;
+  /** A kubeconfig context the backend knows (`GET /api/v1/clusters`); absent: the default cluster. */
+  readonly cluster?: string;
   readonly domain: StreamDomain;
   readonly scope: string;
   readonly resumeFrom?: ResumePoint;
@@ -180,6 +224,8 @@ export type ErrorCode =
   | 'malformed-frame'
   | 'frame-too-large'
   | 'unknown-domain'
+  /** The subscribe frame names a cluster (kubeconfig context) the backend does not know. Fatal. */
+  | 'unknown-cluster'
   | 'bad-scope'
   | 'not-streamable'
   | 'duplicate-id'
