@@ -12,11 +12,24 @@
  *    kubeconfig context's namespace; the namespaces views are scoped to; and the explicit list of
  *    the `namespaces` setting (`--namespaces a,b`), the last resort for a user who may list no
  *    namespaces and works in several.
- * 3. For each candidate, one SelfSubjectRulesReview (shared by every resource in the round, so a
- *    round costs one request per namespace, not per namespace and resource): its rules permit
+ * 3. For candidates, one SelfSubjectRulesReview each (shared by every resource in the round, so
+ *    a round costs one request per namespace, not per namespace and resource): its rules permit
  *    list and watch of the resource, or they do not. A review the server marks `incomplete`
  *    (another authorizer beside RBAC), or that fails, is checked with SelfSubjectAccessReviews
  *    for that resource and namespace instead.
+ *
+ * The bound: a cluster of thousands of namespaces must not cost thousands of reviews a minute.
+ * The namespaces that matter most (the context's, the ones views are scoped to, the explicit
+ * list, the ones permitted last time) are reviewed every round, first. The others share a budget
+ * of `rulesBudget` reviews per round, taken least recently reviewed first, so successive rounds
+ * walk the whole list; in a scheduled round they are spread over half the recheck period, and no
+ * more are asked once a resource has as many permitted namespaces as one view can watch. At most
+ * `concurrency` reviews are in flight at once. A namespace not yet reviewed keeps its last
+ * verdict, or counts as `unchecked`.
+ *
+ * The Kubernetes API reference meant SelfSubjectRulesReview for UIs deciding what to show, not
+ * for authorization decisions: here it only chooses which namespaces to try; the list-watch in
+ * each is the authority, and its 403 asks for a check at once (recheckSoon).
  *
  * A change of the answer (a RoleBinding created or deleted) is told to listeners, who re-plan
  * their views: a grant or revocation shows up within one recheck, without a restart.
@@ -50,6 +63,8 @@ export type NamespaceAccess =
       readonly sources: readonly AccessSource[];
       /** Why the cluster-wide list is not allowed (the review's words). */
       readonly clusterWideRefusal: string;
+      /** Candidates no review has answered yet (the round's budget ran out before them). */
+      readonly unchecked?: number;
     };
 
 export interface PermissionsOptions {
@@ -62,6 +77,47 @@ export interface PermissionsOptions {
   readonly namespaces?: readonly string[];
   /** Reviews in flight at once: a round over 500 namespaces must not queue 500 requests on the API server. */
   readonly concurrency?: number;
+  /** Rules reviews per round for the namespaces beyond the most relevant ones. */
+  readonly rulesBudget?: number;
+  /** Past this many permitted namespaces of a resource, no more are sought: one view watches no more. */
+  readonly enoughNamespaces?: number;
+}
+
+/**
+ * 100 rules reviews a minute, by default: about two a second, small beside what a kubectl user
+ * costs an API server, and a pass over 1,000 namespaces in ten minutes.
+ */
+export const defaultRulesBudget = 100;
+/** A view watches at most this many namespaces (views.ts maxNamespacesPerView); more permitted ones would go unused. */
+const defaultEnoughNamespaces = 64;
+/** Four reviews in flight: enough to finish a first check of a small cluster at once, never a queue on the API server. */
+const defaultConcurrency = 4;
+
+/** What one round of reviews did, for Diagnostics: how far it got. */
+interface RoundReport {
+  readonly number: number;
+  readonly kind: 'scheduled' | 'first check' | 'out of round';
+  readonly startedAt: number;
+  finishedAt: number | null;
+  /** Rules reviews asked in the round (the most relevant namespaces, then the budget's). */
+  rulesReviews: number;
+  /** Of the budget for the others. */
+  readonly budget: number;
+  budgetSpent: number;
+  /** Candidates left for a later round because the budget ran out, or the resource had enough namespaces. */
+  deferred: number;
+}
+
+/** One round's shared reviews (one per namespace, whatever the resource) and its spending. */
+interface Round {
+  readonly report: RoundReport;
+  readonly reviews: Map<string, Promise<RulesReview | null>>;
+  /** Namespaces beyond the relevant ones are spread this far apart; 0 when not paced. */
+  readonly spacingMs: number;
+  nextStartAt: number;
+  readonly deferred: Set<string>;
+  /** The namespace list, read once per round. */
+  namespaces: Promise<string[] | null> | null;
 }
 
 interface RulesReview {
@@ -94,6 +150,8 @@ interface Entry {
   readonly scopes: Map<string, number>;
   /** A check out of the round, after a refusal (recheckSoon). */
   soon: NodeJS.Timeout | null;
+  /** The last verdict per candidate namespace: null when permitted, else why not. */
+  readonly verdicts: Map<string, string | null>;
 }
 
 /** Out-of-round checks of one resource come at most this often: a refusal may repeat every probe. */
@@ -105,6 +163,13 @@ export class Permissions {
   private timer: NodeJS.Timeout | null = null;
   private rounds = 0;
   private requests = 0;
+  private rulesRequests = 0;
+  /** When each namespace's rules were last reviewed: the budget goes to the longest unreviewed. */
+  private readonly reviewedAt = new Map<string, number>();
+  private lastRound: RoundReport | null = null;
+  /** Reviews in flight, and those waiting for a slot. */
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
   /** Who the API server says the kubeconfig's user is (SelfSubjectReview), once asked; null when it cannot say. */
   private identity: { username: string; groups: string[] } | null = null;
   private identityAsked: Promise<void> | null = null;
@@ -174,18 +239,18 @@ export class Permissions {
     const wait = entry.checkedAt === null ? 0 : Math.max(0, entry.checkedAt + minRecheckMs - Date.now());
     entry.soon = setTimeout(() => {
       entry.soon = null;
-      void this.check(entry, null);
+      void this.check(entry, null, this.newRound('out of round'));
     }, wait);
     entry.soon.unref();
   }
 
   /** Checks every held resource now (the recheck round; tests call it to skip the wait). */
   async recheck(): Promise<void> {
-    this.rounds++;
     const held = [...this.entries.values()].filter((e) => e.holders > 0);
     // One rules review per namespace serves every resource of the round.
-    const reviews = new Map<string, Promise<RulesReview | null>>();
-    await Promise.all(held.map((entry) => this.check(entry, null, reviews).catch(() => undefined)));
+    const round = this.newRound('scheduled');
+    await Promise.all(held.map((entry) => this.check(entry, null, round).catch(() => undefined)));
+    round.report.finishedAt = Date.now();
   }
 
   /**
@@ -224,6 +289,10 @@ export class Permissions {
       recheckMs: this.options.recheckMs(),
       rounds: this.rounds,
       reviewRequests: this.requests,
+      rulesReviewRequests: this.rulesRequests,
+      rulesBudget: this.budget(),
+      /** How far the last round got: reviews asked, of the budget, and candidates left for later rounds. */
+      lastRound: this.lastRound && { ...this.lastRound, startedAgoMs: now - this.lastRound.startedAt, finishedAgoMs: this.lastRound.finishedAt === null ? null : now - this.lastRound.finishedAt },
       namespacesSetting: [...(this.options.namespaces ?? [])],
       resources: [...this.entries.values()].map((e) => ({
         resource: refKey(e.ref),
@@ -246,7 +315,7 @@ export class Permissions {
     const key = refKey(ref);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { ref, holders: 0, access: undefined, checking: null, checkedAt: null, lastError: null, scopes: new Map(), soon: null };
+      entry = { ref, holders: 0, access: undefined, checking: null, checkedAt: null, lastError: null, scopes: new Map(), soon: null, verdicts: new Map() };
       this.entries.set(key, entry);
     }
     return entry;
@@ -263,16 +332,40 @@ export class Permissions {
     this.timer.unref();
   }
 
-  private check(entry: Entry, scope: string | null, reviews = new Map<string, Promise<RulesReview | null>>()): Promise<NamespaceAccess> {
+  private budget(): number {
+    return this.options.rulesBudget ?? defaultRulesBudget;
+  }
+
+  private newRound(kind: RoundReport['kind']): Round {
+    this.rounds++;
+    // Out of a round (a refusal, a new scope) only the relevant namespaces are asked: those
+    // checks come at the pace of probes, not of the recheck period.
+    const budget = kind === 'out of round' ? 0 : this.budget();
+    const report: RoundReport = { number: this.rounds, kind, startedAt: Date.now(), finishedAt: null, rulesReviews: 0, budget, budgetSpent: 0, deferred: 0 };
+    this.lastRound = report;
+    // A scheduled round spreads its budget over half the period, so it ends before the next begins.
+    const spacingMs = kind === 'scheduled' && budget > 0 ? this.options.recheckMs() / 2 / budget : 0;
+    return { report, reviews: new Map(), spacingMs, nextStartAt: Date.now(), deferred: new Set(), namespaces: null };
+  }
+
+  /** Records an answer; listeners hear when it changed. */
+  private publish(entry: Entry, access: NamespaceAccess): void {
+    entry.checkedAt = Date.now();
+    entry.lastError = null;
+    const changed = entry.access !== undefined && JSON.stringify(entry.access) !== JSON.stringify(access);
+    entry.access = access;
+    if (changed) for (const listener of this.listeners) listener(entry.ref);
+  }
+
+  private check(entry: Entry, scope: string | null, round?: Round): Promise<NamespaceAccess> {
     if (entry.checking) return entry.checking;
-    const checking: Promise<NamespaceAccess> = this.decide(entry.ref, scope === null ? [...entry.scopes.keys()] : [...entry.scopes.keys(), scope], reviews).then(
+    const scopes = scope === null ? [...entry.scopes.keys()] : [...entry.scopes.keys(), scope];
+    const thisRound = round ?? this.newRound(entry.access === undefined ? 'first check' : 'out of round');
+    const checking: Promise<NamespaceAccess> = this.decide(entry, scopes, thisRound).then(
       (access): NamespaceAccess => {
         entry.checking = null;
-        entry.checkedAt = Date.now();
-        entry.lastError = null;
-        const changed = entry.access !== undefined && JSON.stringify(entry.access) !== JSON.stringify(access);
-        entry.access = access;
-        if (changed) for (const listener of this.listeners) listener(entry.ref);
+        this.publish(entry, access);
+        if (!round) thisRound.report.finishedAt = Date.now();
         return access;
       },
       (error: unknown): NamespaceAccess => {
@@ -286,56 +379,115 @@ export class Permissions {
     return checking;
   }
 
-  private async decide(ref: ResourceRef, scopes: readonly string[], reviews: Map<string, Promise<RulesReview | null>>): Promise<NamespaceAccess> {
+  private async decide(entry: Entry, scopes: readonly string[], round: Round): Promise<NamespaceAccess> {
+    const ref = entry.ref;
     const clusterWide = await this.accessReview(ref, '');
-    if (clusterWide.allowed) return { kind: 'cluster' };
+    if (clusterWide.allowed) {
+      entry.verdicts.clear();
+      return { kind: 'cluster' };
+    }
 
     const sources: AccessSource[] = [];
-    const candidates = new Set<string>();
-    const listed = await this.namespaceNames();
-    if (listed !== null) {
-      sources.push('namespace list');
-      for (const n of listed) candidates.add(n);
-    }
+    // The most relevant first, in this order: reviewed every round, whatever the budget.
+    const relevant = new Set<string>();
     const contextNamespace = this.options.contextNamespace?.();
     if (contextNamespace) {
       sources.push('context namespace');
-      candidates.add(contextNamespace);
+      relevant.add(contextNamespace);
     }
     if (scopes.length > 0) {
       sources.push('view scope');
-      for (const s of scopes) candidates.add(s);
+      for (const s of scopes) relevant.add(s);
     }
     if ((this.options.namespaces ?? []).length > 0) {
       sources.push('namespaces setting');
-      for (const n of this.options.namespaces ?? []) candidates.add(n);
+      for (const n of this.options.namespaces ?? []) relevant.add(n);
     }
+    round.namespaces ??= this.namespaceNames();
+    const listed = await round.namespaces;
+    if (listed !== null) sources.unshift('namespace list');
+    const listedSet = new Set(listed ?? []);
+    // Permitted last time: reviewed again so a revocation is seen, if the namespace still exists.
+    for (const [namespace, verdict] of entry.verdicts) if (verdict === null && (listed === null || listedSet.has(namespace) || relevant.has(namespace))) relevant.add(namespace);
+    const others = (listed ?? []).filter((n) => !relevant.has(n)).sort((a, b) => (this.reviewedAt.get(a) ?? -1) - (this.reviewedAt.get(b) ?? -1) || (a < b ? -1 : 1));
+    const candidates = new Set([...relevant, ...others]);
+    for (const namespace of entry.verdicts.keys()) if (!candidates.has(namespace)) entry.verdicts.delete(namespace);
 
-    const names = [...candidates].sort();
-    const verdicts = await this.inBatches(names, async (namespace): Promise<string | null> => {
-      let review = reviews.get(namespace);
-      if (!review) {
-        review = this.rulesReview(namespace);
-        reviews.set(namespace, review);
+    const verdict = (namespace: string) => this.verdictFor(ref, namespace, round).then((v) => void entry.verdicts.set(namespace, v));
+    await this.inBatches([...relevant], verdict);
+    const enough = this.options.enoughNamespaces ?? defaultEnoughNamespaces;
+    const permittedCount = () => [...entry.verdicts.values()].filter((v) => v === null).length;
+    if (others.length > 0 && round.spacingMs > 0) this.publish(entry, this.accessOf(entry, candidates, listed, sources, clusterWide.reason));
+    await this.inBatches(others, async (namespace) => {
+      if (!round.reviews.has(namespace) && (round.report.budgetSpent >= round.report.budget || permittedCount() >= enough)) {
+        if (!round.deferred.has(namespace)) {
+          round.deferred.add(namespace);
+          round.report.deferred++;
+        }
+        return;
       }
-      const rules = await review;
-      if (rules) {
-        const missing = needed.filter((verb) => !rulesPermit(rules.resourceRules, ref, verb));
-        if (missing.length === 0) return null;
-        if (!rules.incomplete) return `${missing.join(' and ')} not permitted (SelfSubjectRulesReview in "${namespace}")`;
+      if (!round.reviews.has(namespace)) {
+        round.report.budgetSpent++;
+        await this.paced(round);
       }
-      // No usable rules review: ask about this resource and namespace alone.
-      const answer = await this.accessReview(ref, namespace);
-      return answer.allowed ? null : answer.reason;
+      await verdict(namespace);
     });
+    return this.accessOf(entry, candidates, listed, sources, clusterWide.reason);
+  }
+
+  /** The answer the verdicts give so far: permitted, refused with why, and how many are still unchecked. */
+  private accessOf(entry: Entry, candidates: ReadonlySet<string>, listed: readonly string[] | null, sources: readonly AccessSource[], clusterWideRefusal: string): NamespaceAccess {
     const permitted: string[] = [];
     const refused: RefusedNamespace[] = [];
-    names.forEach((namespace, i) => {
-      const reason = verdicts[i];
-      if (reason === null || reason === undefined) permitted.push(namespace);
-      else refused.push({ namespace, reason });
-    });
-    return { kind: 'namespaces', permitted, refused, total: listed === null ? null : listed.length, sources, clusterWideRefusal: clusterWide.reason };
+    let unchecked = 0;
+    for (const namespace of [...candidates].sort()) {
+      const verdict = entry.verdicts.get(namespace);
+      if (verdict === undefined) unchecked++;
+      else if (verdict === null) permitted.push(namespace);
+      else refused.push({ namespace, reason: verdict });
+    }
+    return { kind: 'namespaces', permitted, refused, total: listed === null ? null : listed.length, sources: [...sources], clusterWideRefusal, unchecked };
+  }
+
+  /** Null when list and watch of the resource are permitted in the namespace, else why not. */
+  private async verdictFor(ref: ResourceRef, namespace: string, round: Round): Promise<string | null> {
+    let review = round.reviews.get(namespace);
+    if (!review) {
+      round.report.rulesReviews++;
+      review = this.rulesReview(namespace);
+      round.reviews.set(namespace, review);
+    }
+    const rules = await review;
+    if (rules) {
+      const missing = needed.filter((verb) => !rulesPermit(rules.resourceRules, ref, verb));
+      if (missing.length === 0) return null;
+      if (!rules.incomplete) return `${missing.join(' and ')} not permitted (SelfSubjectRulesReview in "${namespace}")`;
+    }
+    // No usable rules review: ask about this resource and namespace alone.
+    const answer = await this.accessReview(ref, namespace);
+    return answer.allowed ? null : answer.reason;
+  }
+
+  /** Waits for this review's turn in a spread-out round. */
+  private async paced(round: Round): Promise<void> {
+    if (round.spacingMs <= 0) return;
+    const startAt = Math.max(Date.now(), round.nextStartAt);
+    round.nextStartAt = startAt + round.spacingMs;
+    const wait = startAt - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+  }
+
+  /** Runs one review request when a slot is free: at most `concurrency` in flight for every resource together. */
+  private async limited<T>(request: () => Promise<T>): Promise<T> {
+    while (this.inFlight >= (this.options.concurrency ?? defaultConcurrency)) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight++;
+    this.requests++;
+    try {
+      return await request();
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
   }
 
   /** May the user list and watch the resource in `namespace` ('' = cluster scope)? With the refusal's words. */
@@ -344,10 +496,11 @@ export class Permissions {
     for (const verb of needed) {
       let status: { allowed?: boolean; reason?: string; evaluationError?: string } | undefined;
       try {
-        this.requests++;
-        const review = await this.options.client.requestJson<{ status?: typeof status }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-          body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, group: ref.group, resource: ref.resource, ...(namespace ? { namespace } : {}) } } },
-        });
+        const review = await this.limited(() =>
+          this.options.client.requestJson<{ status?: typeof status }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+            body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, group: ref.group, resource: ref.resource, ...(namespace ? { namespace } : {}) } } },
+          }),
+        );
         status = review.status;
       } catch (error) {
         // A server that cannot answer reviews: take the cluster-wide list as allowed and let the
@@ -364,12 +517,13 @@ export class Permissions {
   }
 
   private async rulesReview(namespace: string): Promise<RulesReview | null> {
+    this.reviewedAt.set(namespace, Date.now());
+    this.rulesRequests++;
     try {
-      this.requests++;
-      const review = await this.options.client.requestJson<{ status?: { resourceRules?: RulesReview['resourceRules']; incomplete?: boolean } }>(
-        'POST',
-        '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
-        { body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } } },
+      const review = await this.limited(() =>
+        this.options.client.requestJson<{ status?: { resourceRules?: RulesReview['resourceRules']; incomplete?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
+          body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } },
+        }),
       );
       return { resourceRules: review.status?.resourceRules ?? [], incomplete: review.status?.incomplete === true };
     } catch {
@@ -380,14 +534,15 @@ export class Permissions {
   /** Every namespace's name, or null when the user may not list them. */
   private async namespaceNames(): Promise<string[] | null> {
     try {
-      this.requests++;
       const names: string[] = [];
       let token: string | undefined;
       do {
-        const page = await this.options.client.requestJson<{ items?: { metadata?: { name?: string } }[]; metadata?: { continue?: string } }>('GET', '/api/v1/namespaces', {
-          query: { limit: 500, ...(token ? { continue: token } : {}) },
-          accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
-        });
+        const page = await this.limited(() =>
+          this.options.client.requestJson<{ items?: { metadata?: { name?: string } }[]; metadata?: { continue?: string } }>('GET', '/api/v1/namespaces', {
+            query: { limit: 500, ...(token ? { continue: token } : {}) },
+            accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+          }),
+        );
         for (const item of page.items ?? []) if (item.metadata?.name) names.push(item.metadata.name);
         token = page.metadata?.continue || undefined;
       } while (token);
@@ -407,7 +562,7 @@ export class Permissions {
         results[i] = await work(items[i] as T);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(items.length, this.options.concurrency ?? 4) }, worker));
+    await Promise.all(Array.from({ length: Math.min(items.length, this.options.concurrency ?? defaultConcurrency) }, worker));
     return results;
   }
 }
