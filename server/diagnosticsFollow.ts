@@ -7,9 +7,12 @@
  *
  * "Changed" means what an operator would act on: state, mode, health, reason, the stream's
  * connected and delivering, polling and its interval, the upstream's state, and whether the proof
- * is inside the freshness bound. Ages tick every second and are not changes.
+ * is inside the freshness bound, and what a partial view covers. Ages tick every second and are
+ * not changes. A partial view (a user limited to some namespaces) gets its note under the table,
+ * as the dashboard's status line shows it: `pods in 2 of 7 namespaces`, then each refused one.
  */
 import type { Diagnostics, DiagnosticsRow } from '../machines/diagnostics.js';
+import type { PartialViewReport } from '../machines/types.js';
 
 const age = (ms: number | null) => (ms === null ? '-' : ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`);
 
@@ -48,7 +51,26 @@ export function rowSignature(r: DiagnosticsRow): string {
     r.upstream?.healthy ?? null,
     r.stream ? proven : null,
     r.lastError,
+    r.upstream?.partial ? [r.upstream.partial.summary, r.upstream.partial.namespaces] : null,
   ]);
+}
+
+/**
+ * What a partial view says, as the dashboard's note does: the summary and the namespaces shown,
+ * then each refused namespace with why (the report lists the first 20; the rest are counted).
+ */
+export function partialLines(partial: PartialViewReport, indent = ''): string[] {
+  const shown = partial.namespaces.length > 0 ? partial.namespaces.join(', ') : 'none';
+  const lines = [`${indent}${partial.summary} (the ones you may list): ${shown}`];
+  for (const r of partial.refused) lines.push(`${indent}  not shown: ${r.namespace}: ${r.reason}`);
+  const unlisted = (partial.total ?? 0) - partial.namespaces.length - partial.refused.length;
+  if (unlisted > 0) lines.push(`${indent}  not shown: ${unlisted} more (GET /api/v1/diagnostics lists them all)`);
+  return lines;
+}
+
+/** Each partial row's note, under the table. */
+function partialBlock(rows: readonly DiagnosticsRow[]): string[] {
+  return rows.flatMap((r) => (r.upstream?.partial ? [`partial: ${r.domain} ${r.scope || '(all)'}:`, ...partialLines(r.upstream.partial, '  ')] : []));
 }
 
 function connectionLine(d: Diagnostics): string {
@@ -62,7 +84,7 @@ function connectionSignature(d: Diagnostics): string {
 
 /** The whole picture as the one-shot command prints it: connection, table, refusals. */
 export function diagnosticsBlock(d: Diagnostics, framesRefused: number): string[] {
-  const lines = [connectionLine(d), ...formatDiagnosticsTable(d.rows).split('\n')];
+  const lines = [connectionLine(d), ...formatDiagnosticsTable(d.rows).split('\n'), ...partialBlock(d.rows)];
   if (framesRefused > 0) lines.push(`frames refused behind a fresh read from the API server: ${framesRefused}`);
   if (d.rejected.length > 0) lines.push(`refused: ${d.rejected.join('; ')}`);
   return lines;
@@ -131,7 +153,11 @@ export function createFollower(output: FollowOutput, terminalWidth: () => number
     const time = new Date(at).toISOString();
     const lines: string[] = [];
     if (connectionChanged) lines.push(`${time}  ${connectionLine(d)}`);
-    for (const r of d.rows) if (changed.includes(r.key)) lines.push(`${time}  ${formatDiagnosticsRow(r).join('  ')}`);
+    for (const r of d.rows) {
+      if (!changed.includes(r.key)) continue;
+      lines.push(`${time}  ${formatDiagnosticsRow(r).join('  ')}`);
+      if (r.upstream?.partial) lines.push(...partialLines(r.upstream.partial, `${time}    `));
+    }
     for (const key of gone) lines.push(`${time}  ${key} no longer subscribed`);
     return lines.length > 0 ? `${lines.join('\n')}\n` : '';
   };

@@ -12,7 +12,7 @@ import { ConfigError, parseDuration } from '../machines/config.js';
 import type { Domain } from '../machines/domains.js';
 import { domainSpec, isDomain, scopeProblem, subscriptionKey } from '../machines/domains.js';
 import { startBackend } from './backend.js';
-import { createFollower } from './diagnosticsFollow.js';
+import { createFollower, partialLines } from './diagnosticsFollow.js';
 import { resolveDomain, ResourceNameError } from './resourceNames.js';
 import { untilSignal } from './signals.js';
 import type { WatchEventType, WatchView } from './watchPrinter.js';
@@ -113,7 +113,12 @@ other columns. Without --server it starts 'kubelive serve --demo' in-process.
   --server URL   a running kubelive backend, e.g. http://127.0.0.1:7654/
   --json         one JSON object per line: {"type", "key", "row", "time", "kind", "namespace",
                  "name"} and, for resources, "columns" (the names of row.cells)
-  --once         print the rows once and exit`;
+  --once         print the rows once and exit
+
+A partial view (a user who may list the kind only in some namespaces) says so on stderr, as the
+dashboard does: 'pods in 2 of 7 namespaces (the ones you may list): payments, shop', then each
+namespace not shown and why; again whenever that changes. With --json it is a line of its own
+on stdout: {"type": "PARTIAL", "key", "time", "partial": {namespaces, refused, total, summary}}.`;
 
 interface WatchArgs extends CommonArgs {
   name: string;
@@ -212,11 +217,22 @@ async function firstAnswer(engine: Engine, key: string): Promise<void> {
  * subscription's rows (a scope change, a fallback starting afresh) is no delete: what comes back
  * is compared with what was printed.
  */
-async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, out: (line: string) => void): Promise<void> {
+async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, out: (line: string) => void, note: (line: string) => void): Promise<void> {
   const key = subscriptionKey(view.domain, view.scope);
   const printed = new Map<string, Row>();
   const order = rowOrder(view);
   let started = false;
+  // What the view covers, said again only when it changes (a grant or revocation re-plans it).
+  let partialSaid = 'null';
+  const sayPartial = () => {
+    const partial = engine.diagnostics().rows.find((r) => r.key === key)?.upstream?.partial ?? null;
+    const said = JSON.stringify(partial && [partial.summary, partial.namespaces]);
+    if (said === partialSaid) return;
+    partialSaid = said;
+    if (args.json) out(JSON.stringify({ type: 'PARTIAL', key, time: new Date().toISOString(), partial }));
+    else if (partial) for (const line of partialLines(partial)) note(line);
+    else note(`${view.domain}: every namespace shown again`);
+  };
   const emit = (type: WatchEventType, row: Row, at: number) => {
     const definitions = engine.store.columns(key);
     out(args.json ? changeJson(type, key, row, view, definitions, at) : changeLine(type, row, view, printColumns(view, definitions), at));
@@ -235,8 +251,10 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
     const at = Date.now();
     if (!started) {
       started = true;
-      return printFirst([...held.rows.values()], at);
+      printFirst([...held.rows.values()], at);
+      return sayPartial();
     }
+    sayPartial();
     const uids = change.uids === 'all' ? [...new Set([...printed.keys(), ...held.rows.keys()])] : change.uids;
     const changes: Array<{ type: WatchEventType; row: Row }> = [];
     for (const uid of uids) {
@@ -273,7 +291,7 @@ function usageFailure(command: string, error: unknown, usage: string): number | 
   return null;
 }
 
-export async function runWatch(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+export async function runWatch(argv: string[], out: (line: string) => void = console.log, note: (line: string) => void = console.error): Promise<number> {
   let args;
   try {
     args = parseWatchArgs(argv);
@@ -292,7 +310,7 @@ export async function runWatch(argv: string[], out: (line: string) => void = con
     const target = watchTarget(args, await fetchDiscovery(backend.url));
     for (const warning of target.warnings) console.error(`kubelive watch: warning: ${warning}`);
     engine = createEngine({ server: backend.url, socket: nodeSocket });
-    await runWatchWith(engine, args, target.view, out);
+    await runWatchWith(engine, args, target.view, out, note);
     return 0;
   } catch (error) {
     // A name that resolves to nothing is the user's to fix: the message says how, without the whole usage.
