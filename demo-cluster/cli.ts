@@ -7,13 +7,14 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../machines/config.js';
 import { faultNames, isFaultName } from './faults.js';
-import { defaults, limits, startDemoCluster } from './index.js';
-import type { DemoClusterOptions } from './index.js';
+import { defaults, limits, maxDemoClusters, startDemoCluster, startDemoClusters } from './index.js';
+import type { DemoCluster, DemoClusterOptions } from './index.js';
 
 const usage = `Usage:
   kubelive demo-cluster [--port P] [--host H] [--kubeconfig-out FILE] [--nodes N] [--pods N]
                         [--namespaces N] [--churn EVENTS_PER_S] [--seed S] [--metrics-resolution 15s]
                         [--bookmark-interval 60s] [--history-window 75s] [--no-metrics] [--token-lifetime 1m] [--scenarios]
+                        [--clusters N]
   kubelive demo-cluster fault NAME [--resource PLURAL[.GROUP]] [--ms N] --server URL [--kubeconfig FILE]
   kubelive demo-cluster fault clear --server URL
   kubelive demo-cluster fault list --server URL
@@ -28,6 +29,11 @@ namespace: pods, workloads and nodes in each kind of trouble kubectl reports.
 The kubeconfig has a context per demo user: kubelive-demo (admin), kubelive-demo-jane (two
 namespaces), kubelive-demo-viewer (read-only) and kubelive-demo-rotating, whose token expires
 after --token-lifetime (default 1m) and is renewed by the exec plugin bin/kubelive-demo-credential.
+
+--clusters N (1 to ${maxDemoClusters}) starts N clusters of different sizes behind one kubeconfig: the
+first as the flags say, the others smaller or larger, each with its own seed and port. Its
+contexts are kubelive-demo, kubelive-demo-2, ... (each with -jane, -viewer and -rotating beside
+it); --port applies to the first. Faults are per cluster: name its --server.
 
 Faults: ${faultNames.join(', ')}.`;
 
@@ -54,7 +60,7 @@ function durationFlag(name: string, text: string | undefined): number | undefine
   return ms;
 }
 
-function parseServeOptions(argv: string[]): DemoClusterOptions {
+function parseServeOptions(argv: string[]): { options: DemoClusterOptions; clusters: number } {
   const { values, positionals } = parseArgs({
     args: argv,
     strict: true,
@@ -74,6 +80,7 @@ function parseServeOptions(argv: string[]): DemoClusterOptions {
       'no-metrics': { type: 'boolean' },
       'token-lifetime': { type: 'string' },
       scenarios: { type: 'boolean' },
+      clusters: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -111,19 +118,25 @@ function parseServeOptions(argv: string[]): DemoClusterOptions {
   const tokenLifetimeMs = durationFlag('token-lifetime', values['token-lifetime']);
   if (tokenLifetimeMs !== undefined) options.tokenLifetimeMs = tokenLifetimeMs;
   if (values.scenarios) options.scenarios = true;
-  return options;
+  return { options, clusters: count('clusters', values.clusters, 1, maxDemoClusters) ?? 1 };
 }
 
-async function serve(argv: string[]): Promise<number> {
-  const options = parseServeOptions(argv);
-  const started = Date.now();
-  const cluster = await startDemoCluster(options);
-  console.log(`kubelive demo cluster serving at ${cluster.url} (built in ${Date.now() - started} ms)`);
-  console.log(`kubeconfig: ${cluster.kubeconfigPath}`);
-  console.log(`try:        kubectl --kubeconfig ${cluster.kubeconfigPath} get pods -A`);
-  console.log(`users:      contexts ${Object.values(cluster.users.contexts).join(', ')} (admin, ${cluster.users.namespaceUserNamespaces.join(' and ')} only, read-only, expiring token)`);
-  console.log(`faults:     kubelive demo-cluster fault fail-lists --resource pods --server ${cluster.url}`);
-  await new Promise<void>((resolve) => {
+/** What a user needs to reach several clusters: the kubeconfig, and per cluster its context, address and size. */
+function describeClusters(clusters: readonly DemoCluster[], kubeconfigPath: string, out: (line: string) => void): void {
+  out(`kubeconfig: ${kubeconfigPath}`);
+  out('contexts:');
+  const width = Math.max(...clusters.map((c) => c.users.contexts.admin.length));
+  for (const c of clusters) {
+    const size = `${c.listObjects('nodes').length} nodes, ${c.listObjects('pods').length} pods, ${c.listObjects('namespaces').length} namespaces`;
+    out(`  ${c.users.contexts.admin.padEnd(width)}  ${c.url}  ${size}`);
+  }
+  out(`try:        kubectl --kubeconfig ${kubeconfigPath} --context ${clusters.at(-1)!.users.contexts.admin} get pods -A`);
+  out('users:      each context has -jane (two namespaces), -viewer (read-only) and -rotating (expiring token) beside it');
+}
+
+/** Resolves on SIGINT or SIGTERM. */
+function untilInterrupted(): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -132,8 +145,30 @@ async function serve(argv: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+async function serve(argv: string[], out: (line: string) => void, until: () => Promise<void>): Promise<number> {
+  const { options, clusters: count } = parseServeOptions(argv);
+  const started = Date.now();
+  if (count > 1) {
+    const demos = await startDemoClusters(count, options);
+    out(`kubelive demo clusters: ${count} serving (built in ${Date.now() - started} ms)`);
+    describeClusters(demos.clusters, demos.kubeconfigPath, out);
+    out(`faults:     kubelive demo-cluster fault fail-lists --resource pods --server ${demos.clusters[0]!.url}`);
+    await until();
+    await demos.stop();
+    out('kubelive demo clusters stopped');
+    return 0;
+  }
+  const cluster = await startDemoCluster(options);
+  out(`kubelive demo cluster serving at ${cluster.url} (built in ${Date.now() - started} ms)`);
+  out(`kubeconfig: ${cluster.kubeconfigPath}`);
+  out(`try:        kubectl --kubeconfig ${cluster.kubeconfigPath} get pods -A`);
+  out(`users:      contexts ${Object.values(cluster.users.contexts).join(', ')} (admin, ${cluster.users.namespaceUserNamespaces.join(' and ')} only, read-only, expiring token)`);
+  out(`faults:     kubelive demo-cluster fault fail-lists --resource pods --server ${cluster.url}`);
+  await until();
   await cluster.stop();
-  console.log('kubelive demo cluster stopped');
+  out('kubelive demo cluster stopped');
   return 0;
 }
 
@@ -223,13 +258,17 @@ async function fault(argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function runDemoCluster(argv: string[]): Promise<number> {
+/**
+ * Runs the command. A cluster serves until `until` resolves (SIGINT or SIGTERM by default);
+ * `out` takes what it prints for the user.
+ */
+export async function runDemoCluster(argv: string[], out: (line: string) => void = console.log, until: () => Promise<void> = untilInterrupted): Promise<number> {
   try {
     if (argv.includes('--help') || argv.includes('-h')) {
       console.log(usage);
       return 0;
     }
-    return argv[0] === 'fault' ? await fault(argv.slice(1)) : await serve(argv);
+    return argv[0] === 'fault' ? await fault(argv.slice(1)) : await serve(argv, out, until);
   } catch (e) {
     const usageProblem = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     if (!usageProblem) throw e;

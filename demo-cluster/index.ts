@@ -286,13 +286,16 @@ export interface DemoClusters {
 /** How the n-th cluster's size compares with the first's, so a view across them shows clusters that differ. */
 const sizeFactors = [1, 0.4, 2.5, 0.15, 1.6] as const;
 
+/** Clusters one process serves at most: each is a store, a simulation and a port. */
+export const maxDemoClusters = 10;
+
 /**
  * Starts `count` demo clusters (1 to 10) of different sizes (the first as the options say, the
  * others smaller or larger, each with its own seed) and writes one kubeconfig holding all of them:
  * `kubelive-demo` (current), `kubelive-demo-2`, … with their users' contexts beside each.
  */
 export async function startDemoClusters(count: number, options: DemoClusterOptions = {}): Promise<DemoClusters> {
-  checkCount('demo clusters', count, 1, 10);
+  checkCount('demo clusters', count, 1, maxDemoClusters);
   const basePods = options.pods ?? defaults.pods;
   const baseNodes = options.nodes ?? defaults.nodes;
   const clusters: DemoCluster[] = [];
