@@ -47,7 +47,7 @@ import {
   wantsTable,
   writeList,
 } from './http.js';
-import { checkedUpdate, isReplicas } from './writes.js';
+import { checkedDeploymentCreate, checkedUpdate, isReplicas, maxClientDeployments } from './writes.js';
 import type { Authorizer, RequestAttributes, UserInfo } from './rbac.js';
 import { forbiddenError } from './rbac.js';
 import { decodeRbacProtobuf, isProtobuf } from './protobuf.js';
@@ -96,6 +96,8 @@ export class ApiServer {
   private readonly watched = new Map<WatchStream, ResourceInfo>();
   /** Requests received, by `METHOD /path` (no query): lets tests see how often kubelive asks for something. */
   readonly requestCounts = new Map<string, number>();
+  /** The uids of Deployments clients created and have not deleted: their number is bounded. */
+  private readonly clientDeployments = new Set<string>();
 
   constructor(private readonly ctx: ApiServerContext) {
     ctx.faults.onChange(() => {
@@ -334,6 +336,7 @@ export class ApiServer {
       case 'update':
         return isSimulated(info) ? this.write(req, res, q, r, store, verb) : this.genericWrite(req, res, q, r, store, verb);
       case 'delete':
+        if (info.kind === 'Deployment' && info.group === 'apps') return this.removeDeployment(req, res, q, r);
         return isSimulated(info) ? this.remove(req, res, q, r) : this.genericDelete(req, res, q, r, store);
       default:
         req.resume();
@@ -491,6 +494,18 @@ export class ApiServer {
     return store.replace(next);
   }
 
+  /** DELETE on a Deployment: gone at once, its ReplicaSets and pods after it (Simulation.deleteDeployment). */
+  private async removeDeployment(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
+    const options = deleteOptions(q, await readBody(req));
+    const current = this.mustGet(this.ctx.stores.deployments, r);
+    const propagation = options.propagationPolicy ?? 'Background';
+    if (propagation === 'Foreground') throw new ApiError(422, 'Invalid', 'propagationPolicy: Unsupported value: "Foreground": the demo cluster deletes Deployments with "Background" or "Orphan"');
+    if (options.dryRun) return sendJson(res, 200, current);
+    const deleted = this.ctx.simulation.deleteDeployment(r.namespace ?? 'default', current.metadata.name, propagation) ?? current;
+    this.clientDeployments.delete(current.metadata.uid);
+    sendJson(res, 200, deleted);
+  }
+
   /** DELETE on a pod: graceful, as on a real cluster (see Simulation.deletePod), or checked only under dryRun. */
   private async remove(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
     const options = deleteOptions(q, await readBody(req));
@@ -530,9 +545,19 @@ export class ApiServer {
     if (info.namespaced && !this.ctx.stores.namespaces.get(undefined, r.namespace ?? '')) throw notFound('namespaces', r.namespace ?? '');
     // Validation comes before storage, so an invalid object that also exists is a 422, as on a real server.
     if (resourceKey(info) === crdResourceKey) object = this.checkedCrd(object, undefined);
+    const deployment = info.kind === 'Deployment' && info.group === 'apps';
+    if (deployment) object = checkedDeploymentCreate(object);
     if (store.get(object.metadata.namespace, object.metadata.name)) throw alreadyExists(info.plural, object.metadata.name, info.group);
+    // Each Deployment may ask for up to maxReplicas pods: their number is what bounds the pods a client can make.
+    if (deployment && this.clientDeployments.size >= maxClientDeployments) {
+      throw new ApiError(403, 'Forbidden', `deployments.apps "${object.metadata.name}" is forbidden: the demo cluster runs at most ${maxClientDeployments} Deployments created by clients`);
+    }
     if (dryRun) return sendJson(res, 201, presentAs(info)(object));
     const stored = store.create(object);
+    if (deployment) {
+      this.clientDeployments.add(stored.metadata.uid);
+      this.ctx.simulation.adoptDeployment(r.namespace ?? 'default', stored.metadata.name);
+    }
     sendJson(res, 201, presentAs(info)(stored));
   }
 
@@ -814,16 +839,28 @@ function attributesOf(method: string, q: URLSearchParams, r: ResourceRequest, le
 interface DeleteRequest {
   gracePeriodSeconds: number | undefined;
   dryRun: boolean;
+  propagationPolicy: 'Background' | 'Foreground' | 'Orphan' | undefined;
+}
+
+const propagationPolicies = ['Background', 'Foreground', 'Orphan'] as const;
+
+function propagationPolicyOf(value: unknown): DeleteRequest['propagationPolicy'] {
+  if (value === undefined || value === null || value === '') return undefined;
+  const found = propagationPolicies.find((p) => p === value);
+  if (!found) throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(value)}: supported values: "Background", "Foreground", "Orphan"`);
+  return found;
 }
 
 /** DeleteOptions from the query and the optional body (kubectl sends them in the body). */
 function deleteOptions(q: URLSearchParams, body: Buffer): DeleteRequest {
   let gracePeriodSeconds = intParam(q, 'gracePeriodSeconds', 0, 10 * 365 * 24 * 3600);
   let dryRun = dryRunParam(q, 'DeleteOptions');
+  let propagationPolicy = propagationPolicyOf(q.get('propagationPolicy') ?? undefined);
   if (body.length > 0) {
     const parsed = parseJson(body);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('the request body must be a DeleteOptions object');
-    const options = parsed as { gracePeriodSeconds?: unknown; dryRun?: unknown };
+    const options = parsed as { gracePeriodSeconds?: unknown; dryRun?: unknown; propagationPolicy?: unknown; orphanDependents?: unknown };
+    propagationPolicy = propagationPolicyOf(options.propagationPolicy) ?? (options.orphanDependents === true ? 'Orphan' : propagationPolicy);
     if (options.gracePeriodSeconds !== undefined && options.gracePeriodSeconds !== null) {
       const g = options.gracePeriodSeconds;
       if (typeof g !== 'number' || !Number.isInteger(g) || g < 0) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(g)}: must be a whole number of seconds, 0 or more`);
@@ -835,7 +872,7 @@ function deleteOptions(q: URLSearchParams, body: Buffer): DeleteRequest {
       dryRun = dryRunParam(fromBody, 'DeleteOptions') || dryRun;
     }
   }
-  return { gracePeriodSeconds, dryRun };
+  return { gracePeriodSeconds, dryRun, propagationPolicy };
 }
 
 function checkIdentity(current: KubeObject, proposed: unknown): void {

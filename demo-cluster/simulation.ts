@@ -344,6 +344,10 @@ export class Simulation {
     const ns = owner.metadata.namespace ?? 'default';
     const template = podTemplateOf(owner);
     const pod = makePendingPod({ name, namespace: ns, uid: this.random.uid(), created: this.iso(), owner, template });
+    // A ReplicaSet's pods are its template's spec, as the controller stamps them: the same as the
+    // generated spec for the simulation's own, and everything a client's Deployment asked for
+    // (service account, probes, security context) for one it created.
+    if (owner.kind === 'ReplicaSet') pod.spec = { ...(pod.spec as object), ...structuredClone((owner.spec as { template: { spec: object } }).template.spec) };
     const daemonNode = owner.kind === 'DaemonSet' ? this.nodeWantingDaemonPod(owner) : undefined;
     this.stores.pods.create(pod);
     this.recordEvent(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${name}`, `${owner.kind.toLowerCase()}-controller`);
@@ -636,6 +640,55 @@ export class Simulation {
     };
     setReady(false);
     this.later(this.random.int(3000, 10_000), () => setReady(true));
+  }
+
+  /**
+   * The deployment controller meets a Deployment a client created: revision 1, its first
+   * ReplicaSet (named by a pod-template-hash, owned by the Deployment) and from there the same
+   * reconciling as the simulation's own, so scale, rollout restart and readiness follow the
+   * simulation's rules. A moment later, as a controller reacts to the watch event, not inside
+   * the create.
+   */
+  adoptDeployment(ns: string, name: string): void {
+    this.later(this.random.int(20, 120), () => {
+      const deployment = this.stores.deployments.mutate(ns, name, (d) => {
+        (d.metadata.annotations ??= {})['deployment.kubernetes.io/revision'] ??= '1';
+      });
+      if (!deployment || this.currentReplicaSet(deployment)) return;
+      const rs = makeReplicaSet(deployment, this.random.suffix(10), 0, this.iso(), '1', this.random.uid());
+      this.stores.replicasets.create(rs);
+      const replicas = Number((deployment.spec as { replicas?: number }).replicas ?? 1);
+      this.recordEvent(deployment, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${rs.metadata.name} from 0 to ${replicas}`, 'deployment-controller');
+      this.reconcileDeployment(ns, name);
+      // With no pods to wait for, the status is the controller's to write at once.
+      if (replicas === 0) this.refreshStatus(rs);
+    });
+  }
+
+  /**
+   * A client deleted a Deployment. Background propagation, the API's default: the Deployment
+   * goes at once, then the garbage collector deletes what it owned (its ReplicaSets, and their
+   * pods, which terminate gracefully). Orphan: its ReplicaSets stay, their owner reference
+   * removed, and keep their pods. (Kubernetes docs, "Garbage Collection" and "Use Cascading
+   * Deletion in a Cluster".) Returns the Deployment as it last was.
+   */
+  deleteDeployment(ns: string, name: string, propagation: 'Background' | 'Orphan'): KubeObject | undefined {
+    const deployment = this.stores.deployments.delete(ns, name);
+    if (!deployment) return undefined;
+    this.rolling.delete(objectKey(ns, name));
+    const owned = this.replicaSetsOf(deployment);
+    if (propagation === 'Orphan') {
+      for (const rs of owned) this.stores.replicasets.mutate(ns, rs.metadata.name, (d) => void (d.metadata.ownerReferences = (d.metadata.ownerReferences ?? []).filter((r) => r.uid !== deployment.metadata.uid)));
+      return deployment;
+    }
+    this.later(this.random.int(50, 200), () => {
+      for (const rs of owned) {
+        const pods = this.podsOf(rs);
+        this.stores.replicasets.delete(ns, rs.metadata.name);
+        for (const pod of pods) this.terminatePod(pod, podGracePeriodSeconds(pod), false);
+      }
+    });
+    return deployment;
   }
 
   private scaleRandomDeployment(): void {

@@ -10,13 +10,14 @@ export function podTemplateOf(owner: KubeObject): PodTemplate {
   const spec = owner.spec as {
     template: {
       metadata: { labels: Record<string, string> };
-      spec: { containers: { name: string; image: string; resources: { requests: { cpu: string; memory: string } } }[]; restartPolicy?: PodTemplate['restartPolicy']; tolerations?: { key?: string }[] };
+      spec: { containers: { name: string; image: string; resources?: { requests?: { cpu?: string; memory?: string } } }[]; restartPolicy?: PodTemplate['restartPolicy']; tolerations?: { key?: string }[] };
     };
   };
   const pod = spec.template.spec;
   return {
     labels: spec.template.metadata.labels,
-    containers: pod.containers.map((c) => ({ name: c.name, image: c.image, cpuMilli: parseInt(c.resources.requests.cpu, 10), memoryMi: parseInt(c.resources.requests.memory, 10) })),
+    // A client's template may request nothing (a BestEffort pod): its metrics start from zero.
+    containers: pod.containers.map((c) => ({ name: c.name, image: c.image, cpuMilli: parseInt(c.resources?.requests?.cpu ?? '0', 10) || 0, memoryMi: parseInt(c.resources?.requests?.memory ?? '0', 10) || 0 })),
     restartPolicy: pod.restartPolicy ?? 'Always',
     tolerateControlPlane: (pod.tolerations ?? []).some((t) => t.key === 'node-role.kubernetes.io/control-plane'),
   };

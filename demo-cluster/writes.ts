@@ -38,6 +38,9 @@ const isTaints = (v: Json): string | undefined => {
   return undefined;
 };
 
+/** Deployments clients may create: with maxReplicas each, at most the demo's 100,000 pods. */
+export const maxClientDeployments = 100;
+
 /** Most replicas a client may ask for: the demo should survive a typo of one extra zero. */
 export const maxReplicas = 1000;
 export const isReplicas = (v: Json): string | undefined =>
@@ -131,5 +134,79 @@ export function checkedUpdate(stored: KubeObject, proposed: Json): KubeObject {
   if (difference) {
     throw invalid(kind, name, [{ field: difference, message: `may not be changed on the demo cluster (changeable: ${rules.map((r) => r.path.join('.')).join(', ')})` }]);
   }
+  return next as unknown as KubeObject;
+}
+
+// ---- a Deployment a client creates ---------------------------------------------------------------
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const isObject = (v: Json): v is Record<string, Json> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The Deployment a create stores, checked as the apps/v1 validation checks it where the demo's
+ * controllers depend on it (a selector of matchLabels that the template's labels match, at least
+ * one container with a name and an image) and defaulted as the API server defaults it (one
+ * replica, RollingUpdate at 25 % / 25 %, ten old ReplicaSets kept, a 600 s progress deadline; the
+ * pod template's restart policy, grace period, DNS policy and scheduler). Status is the
+ * controller's: a client's is dropped. Throws 422 Invalid naming each bad field.
+ */
+export function checkedDeploymentCreate(object: KubeObject): KubeObject {
+  const name = object.metadata.name;
+  const problems: { field: string; message: string }[] = [];
+  const spec = object.spec;
+  if (!isObject(spec)) throw invalid('Deployment.apps', name, [{ field: 'spec', message: 'Required value' }]);
+  if (spec.replicas !== undefined) {
+    const problem = isReplicas(spec.replicas);
+    if (problem) problems.push({ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(spec.replicas)}: ${problem}` });
+  }
+  const selector = spec.selector;
+  const matchLabels = isObject(selector) ? selector.matchLabels : undefined;
+  if (!isObject(selector)) problems.push({ field: 'spec.selector', message: 'Required value' });
+  else if (selector.matchExpressions !== undefined) problems.push({ field: 'spec.selector.matchExpressions', message: 'Unsupported value: the demo cluster selects by matchLabels only' });
+  if (isObject(selector) && (!isObject(matchLabels) || Object.keys(matchLabels).length === 0 || isStringMap(matchLabels) !== undefined)) {
+    problems.push({ field: 'spec.selector.matchLabels', message: 'Required value: a non-empty map of strings' });
+  }
+  const template = spec.template;
+  const labels = isObject(template) && isObject(template.metadata) ? template.metadata.labels : undefined;
+  if (!isObject(labels) || isStringMap(labels) !== undefined) problems.push({ field: 'spec.template.metadata.labels', message: 'Required value: a map of strings' });
+  else if (isObject(matchLabels) && Object.entries(matchLabels).some(([k, v]) => labels[k] !== v)) {
+    problems.push({ field: 'spec.template.metadata.labels', message: `Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\`` });
+  }
+  const podSpec = isObject(template) ? template.spec : undefined;
+  const containers = isObject(podSpec) ? podSpec.containers : undefined;
+  if (!Array.isArray(containers) || containers.length === 0) problems.push({ field: 'spec.template.spec.containers', message: 'Required value' });
+  else {
+    const seen = new Set<string>();
+    containers.forEach((c, i) => {
+      const at = `spec.template.spec.containers[${i}]`;
+      if (!isObject(c)) return problems.push({ field: at, message: 'Invalid value: must be an object' });
+      if (typeof c.name !== 'string' || !dnsLabel.test(c.name) || c.name.length > 63) problems.push({ field: `${at}.name`, message: `Invalid value: ${JSON.stringify(c.name)}: must be a DNS label` });
+      else if (seen.has(c.name)) problems.push({ field: `${at}.name`, message: `Duplicate value: ${JSON.stringify(c.name)}` });
+      else seen.add(c.name);
+      if (typeof c.image !== 'string' || c.image.trim() === '') problems.push({ field: `${at}.image`, message: 'Required value' });
+      return undefined;
+    });
+  }
+  if (problems.length > 0) throw invalid('Deployment.apps', name, problems);
+
+  const next = structuredClone(object) as unknown as { spec: Record<string, any>; status?: unknown };
+  const s = next.spec;
+  s.replicas ??= 1;
+  s.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
+  s.revisionHistoryLimit ??= 10;
+  s.progressDeadlineSeconds ??= 600;
+  const pod = s.template.spec as Record<string, any>;
+  pod.restartPolicy ??= 'Always';
+  pod.terminationGracePeriodSeconds ??= 30;
+  pod.dnsPolicy ??= 'ClusterFirst';
+  pod.schedulerName ??= 'default-scheduler';
+  pod.securityContext ??= {};
+  for (const c of pod.containers as Record<string, any>[]) {
+    c.imagePullPolicy ??= String(c.image).endsWith(':latest') || !String(c.image).includes(':') ? 'Always' : 'IfNotPresent';
+    c.terminationMessagePath ??= '/dev/termination-log';
+    c.terminationMessagePolicy ??= 'File';
+    c.resources ??= {};
+  }
+  next.status = {};
   return next as unknown as KubeObject;
 }
