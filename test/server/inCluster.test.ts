@@ -1,9 +1,9 @@
 /**
  * `kubelive serve --in-cluster` as the Deployment in deploy/kubelive.yaml runs it, against the
  * demo cluster standing in for the pod's cluster:
- * - the manifests are applied with kubectl as the demo's admin (the Deployment, which the demo
- *   cannot run, is checked with a client dry run and its arguments with the parser), and pass
- *   `kubectl apply --dry-run=server` with every kubectl installed;
+ * - the manifests are applied with kubectl as the demo's admin, the Deployment too (the demo's
+ *   deployment controller adopts it: `kubectl rollout status` finishes), its arguments checked
+ *   with the parser, and pass `kubectl apply --dry-run=server` with every kubectl installed;
  * - the demo issues the service account's token, which goes with the CA and the namespace into
  *   a folder standing in for /var/run/secrets/kubernetes.io/serviceaccount;
  * - every view a user opens is healthy, the header's identity names the service account as the
@@ -43,7 +43,7 @@ let output = '';
 let base = '';
 let engine: Engine | undefined;
 
-/** The manifest's documents, and the Deployment alone: the demo stores no Deployment it did not make. */
+/** The manifest's documents, and the Deployment alone: applied last, once what it needs is there. */
 function documents(): { deployment: string; rest: string } {
   const docs = readFileSync(manifest, 'utf8').split(/^---$/m);
   const deployment = docs.find((d) => /^kind: Deployment$/m.test(d));
@@ -106,16 +106,25 @@ test('theManifestsApplyToTheDemoClusterAndPassServerDryRunWithEveryKubectl', asy
     ['clusterrole.rbac.authorization.k8s.io/kubelive created', 'clusterrolebinding.rbac.authorization.k8s.io/kubelive created', 'namespace/kubelive created', 'service/kubelive created', 'serviceaccount/kubelive created'],
   );
   for (const binary of [kubectlPath, ...versionedKubectls()]) {
-    for (const file of [join(dir, 'rest.yaml'), readOnlyManifest]) {
+    for (const file of [manifest, readOnlyManifest]) {
       const dry = await admin(['apply', '--dry-run=server', '-f', file], binary);
       expect({ binary, file, code: dry.code, stderr: dry.stderr }).toEqual({ binary, file, code: 0, stderr: '' });
       expect(dry.stdout).toMatch(/\(server dry run\)/);
     }
   }
-  // The Deployment: what kubectl would send, and arguments kubelive accepts.
-  const client = await admin(['apply', '--dry-run=client', '-o', 'json', '-f', join(dir, 'deployment.yaml')]);
-  expect(client.code).toBe(0);
-  const deployment = JSON.parse(client.stdout);
+  // The Deployment, applied for real: the demo's controller makes its ReplicaSet and pod, and
+  // kubectl's own rollout check passes.
+  const created = await admin(['apply', '-f', join(dir, 'deployment.yaml')]);
+  expect({ code: created.code, stdout: created.stdout.trim(), stderr: created.stderr }).toEqual({ code: 0, stdout: 'deployment.apps/kubelive created', stderr: '' });
+  const rollout = await admin(['rollout', 'status', 'deployment/kubelive', '-n', 'kubelive', '--timeout=60s']);
+  expect({ code: rollout.code, stderr: rollout.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(rollout.stdout).toContain('deployment "kubelive" successfully rolled out');
+  const pods = JSON.parse((await admin(['get', 'pods', '-n', 'kubelive', '-l', 'app.kubernetes.io/name=kubelive', '-o', 'json'])).stdout) as { items: { spec: { serviceAccountName: string }; status: { phase: string } }[] };
+  expect(pods.items.map((p) => [p.spec.serviceAccountName, p.status.phase])).toEqual([['kubelive', 'Running']]);
+  // What the cluster stored, and arguments kubelive accepts.
+  const stored = await admin(['get', 'deployment/kubelive', '-n', 'kubelive', '-o', 'json']);
+  expect(stored.code).toBe(0);
+  const deployment = JSON.parse(stored.stdout);
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0];
   expect(pod.serviceAccountName).toBe('kubelive');
