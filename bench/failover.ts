@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import { digestOf } from '../adapters/digest.js';
 import { createEngine, type Engine } from '../adapters/engine/engine.js';
+import type { FetchLike } from '../adapters/engine/snapshots.js';
 import { parseServerFrame, type Row, type ServerFrame } from '../adapters/protocol.js';
 import { resolveConfig, type ConfigOverrides } from '../machines/config.js';
 import type { Backend } from '../server/backend.js';
@@ -152,18 +153,26 @@ export interface EngineReconnect {
   /** From the end of the cut to `streamingHealthy` again. */
   readonly ms: number;
   readonly resumed: boolean;
+  /** Polls during the cut answered with the changes since the store's generation, and with the whole view. */
+  readonly pollsWithChanges: number;
+  readonly wholePolls: number;
 }
 
-/** What the engine actually does after the same cut, bytes on the socket and in HTTP snapshots. */
-export async function engineReconnect(backend: Backend, config: ConfigOverrides, cutMs: number): Promise<EngineReconnect> {
+/**
+ * What the engine actually does after the same cut, bytes on the socket and in HTTP snapshots.
+ * `wholeViewPolls` drops `since` from its polls on the way out, so the same run measures the
+ * engine as it was before polls asked for changes (every poll the whole view): the baseline.
+ */
+export async function engineReconnect(backend: Backend, config: ConfigOverrides, cutMs: number, wholeViewPolls = false): Promise<EngineReconnect> {
   const sockets = countingSockets();
   const http = countingFetch();
-  const engine = createEngine({ server: backend.url, config, socket: sockets.factory, fetch: http.fetch });
+  const fetchWithoutSince: FetchLike = (url, init) => http.fetch(url.replace(/&since=[0-9]+/, ''), init);
+  const engine = createEngine({ server: backend.url, config, socket: sockets.factory, fetch: wholeViewPolls ? fetchWithoutSince : http.fetch });
   engine.subscribe('pods', '');
   try {
     if (!(await waitUntil(() => healthy(engine), 60_000, 10))) throw new Error('pods never became healthy');
     await sleep(500);
-    const before = { socket: sockets.bytesIn, http: http.bytes, resumes: engine.counters.resumes, resets: engine.counters.resetsReceived };
+    const before = { socket: sockets.bytesIn, http: http.bytes, resumes: engine.counters.resumes, resets: engine.counters.resetsReceived, changes: engine.counters.pollsWithChanges, whole: engine.counters.pollsWithWholeView };
     await debugFault(backend, { fault: 'close-streams', ms: cutMs });
     await waitUntil(() => !healthy(engine), 10_000, 5);
     await sleep(cutMs);
@@ -174,6 +183,8 @@ export async function engineReconnect(backend: Backend, config: ConfigOverrides,
       snapshotBytes: http.bytes - before.http,
       ms: performance.now() - cutEnded,
       resumed: engine.counters.resumes > before.resumes && engine.counters.resetsReceived === before.resets,
+      pollsWithChanges: engine.counters.pollsWithChanges - before.changes,
+      wholePolls: engine.counters.pollsWithWholeView - before.whole,
     };
   } finally {
     engine.stop();

@@ -110,7 +110,7 @@ export function createEngine(options: EngineOptions): Engine {
   const now = () => clock.now();
   const config = resolveConfig(options.config ?? {});
   const store = new RowStore(now);
-  const counters: EngineCounters = { subscribes: 0, resumes: 0, resetsReceived: 0, framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, framesRefused: 0, lastFrameError: null, pollsWithChanges: 0, pollDrifts: 0, lastFullBecause: null };
+  const counters: EngineCounters = { subscribes: 0, resumes: 0, resetsReceived: 0, framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, framesRefused: 0, lastFrameError: null, pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
   const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch, counters });
   const makeSocket: SocketFactory =
     options.socket ??

@@ -49,6 +49,8 @@ export interface SnapshotSource {
 export interface PollCounters {
   /** Polls answered with the changes since the store's generation. */
   pollsWithChanges: number;
+  /** Polls answered with the whole view (no `since` to ask from, or the backend could not answer it). */
+  pollsWithWholeView: number;
   /** Changes that left the store different from the view they described (then the whole view was asked). */
   pollDrifts: number;
   /** Why the backend last answered a `since` with the whole view. */
@@ -84,7 +86,7 @@ function sincePoint(store: RowStore, key: string): number | null {
 }
 
 export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike; counters?: PollCounters }): SnapshotSource {
-  const counters: PollCounters = options.counters ?? { pollsWithChanges: 0, pollDrifts: 0, lastFullBecause: null };
+  const counters: PollCounters = options.counters ?? { pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
   const fetchImpl: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const base = options.baseUrl.replace(/\/+$/, '');
   const metricsTags = new Map<string, string>();
@@ -146,6 +148,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     if (!snapshot || !Array.isArray(snapshot.items) || typeof snapshot.generation !== 'number') {
       throw new EngineHttpError(502, 'snapshot body is malformed', { domain, scope });
     }
+    counters.pollsWithWholeView++;
     if (snapshot.fullBecause !== undefined) counters.lastFullBecause = snapshot.fullBecause;
     const result = options.store.applySnapshot(key, snapshot);
     // The tag stands for the store only if the store now holds exactly this answer.
