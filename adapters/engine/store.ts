@@ -19,6 +19,7 @@
 import type { DigestSum } from '../digest.js';
 import { addItem, emptyDigest, formatDigest, removeItem } from '../digest.js';
 import type { ColumnDefinition, MetricsRow, Resources, Row, RowChange } from '../protocol.js';
+import { SharedValues } from './sharedValues.js';
 
 export interface Collection {
   readonly rows: ReadonlyMap<string, Row>;
@@ -118,6 +119,8 @@ export class RowStore {
   private readonly metrics = new Map<string, Map<string, MutableSample>>();
   private readonly listeners = new Set<() => void>();
   private readonly rowsListeners = new Set<(change: RowsChanged) => void>();
+  /** One copy of each value many rows repeat (node names, owners, containers), for every key. */
+  private readonly shared = new SharedValues();
   private metricsVersionValue = 0;
   private notifyScheduled = false;
 
@@ -236,7 +239,7 @@ export class RowStore {
     for (const row of items) {
       const previous = c.rows.get(row.uid);
       if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
-      c.rows.set(row.uid, row);
+      c.rows.set(row.uid, this.shared.share(row));
       addItem(c.digest, row.uid, row.resourceVersion);
     }
     c.updatedAt = this.now();
@@ -356,7 +359,7 @@ export class RowStore {
       if (change.op === 'upsert') {
         const previous = c.rows.get(change.row.uid);
         if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
-        c.rows.set(change.row.uid, change.row);
+        c.rows.set(change.row.uid, this.shared.share(change.row));
         addItem(c.digest, change.row.uid, change.row.resourceVersion);
       } else {
         const previous = c.rows.get(change.uid);
