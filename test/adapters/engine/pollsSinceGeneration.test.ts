@@ -6,7 +6,8 @@
  */
 import WebSocket from 'ws';
 import { createEngine, type Engine, type SocketLike } from '../../../adapters/engine/engine.js';
-import type { FetchLike } from '../../../adapters/engine/snapshots.js';
+import { createSnapshotSource, type FetchLike, type PollCounters } from '../../../adapters/engine/snapshots.js';
+import { RowStore } from '../../../adapters/engine/store.js';
 import { call } from '../../demo-cluster/client.js';
 import { startStack, testConfig, waitFor, type Stack } from '../../server/support.js';
 
@@ -91,3 +92,38 @@ test('aPollAfterACutUnderChurnAppliesOnlyTheChangesAndMatchesTheCluster', async 
   expect(e.counters.pollDrifts).toBe(0);
   await fault(null);
 }, 60_000);
+
+test('changesThatLeaveTheStoreDifferentAreDriftAndTheSamePollBringsTheWholeView', async () => {
+  const store = new RowStore();
+  const counters: PollCounters = { pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
+  const source = createSnapshotSource({ baseUrl: stack.backend.url, store, counters });
+  await source.fetchSnapshot('pods', '');
+  const held = store.summary('pods:')!;
+  expect(held.source).toBe('cache');
+  // The store gains a row the cluster never had, which no later change will mention: what a
+  // frame from elsewhere, or a lost delete, leaves behind.
+  const phantom = { ...store.rows('pods:')[0]!, uid: 'phantom-pod', name: 'phantom-pod' };
+  store.applyUpdate('pods:', { changes: [{ op: 'upsert', row: phantom }], generation: held.generation + 1, seq: 1, resourceVersion: held.resourceVersion });
+  expect(store.collection('pods:')!.rows.has('phantom-pod')).toBe(true);
+  stack.demo.churn(3);
+  await waitFor('the backend to see the churn', async () => {
+    const now = await fetch(`${stack.base}/api/v1/snapshot/pods?scope=&since=${held.generation + 1}`).then((r) => r.json() as Promise<{ answer?: string; changes?: unknown[] }>);
+    return now.answer === 'changes' && (now.changes?.length ?? 0) > 0;
+  });
+
+  await source.fetchSnapshot('pods', '');
+  expect(counters.pollDrifts).toBe(1);
+  expect(counters.pollsWithWholeView).toBe(2);
+  expect(store.collection('pods:')!.rows.has('phantom-pod')).toBe(false);
+  let difference = '';
+  await waitFor('store equal to the cluster', async () => {
+    await source.fetchSnapshot('pods', '');
+    const truth = await clusterPods();
+    const mine = new Map(store.rows('pods:').map((row) => [row.uid, row.resourceVersion]));
+    difference = `cluster ${truth.size}, store ${mine.size}`;
+    return mine.size === truth.size && [...truth].every(([uid, version]) => mine.get(uid) === version);
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}: ${difference}`);
+  });
+  expect(counters.pollDrifts).toBe(1);
+});
