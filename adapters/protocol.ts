@@ -36,6 +36,38 @@ export interface SnapshotBody<R extends Row = Row> {
   readonly source: 'cache' | 'api';
   /** Resource domains only: the columns the API server prints, in the order of each row's `cells`. */
   readonly columns?: readonly ColumnDefinition[];
+  /** Asked with `since`: why the whole view is the answer instead of its changes. */
+  readonly fullBecause?: SinceRefusal;
+}
+
+/**
+ * Why a poll that asked for the changes `since` a generation got the whole view: the ring no
+ * longer reaches back that far (`ring-passed`), the generation is not one this backend gave
+ * (`unknown-generation`: from the future, or from another process), the cache is not healthy
+ * and the rows were read from the API server (`fresh-read`), or the changes outnumber the rows
+ * (`cheaper-whole`).
+ */
+export type SinceRefusal = 'ring-passed' | 'unknown-generation' | 'fresh-read' | 'cheaper-whole';
+
+/**
+ * `GET /api/v1/snapshot/:domain?scope=S&since=G` answered from the backend's change ring: the
+ * last change of every row changed after generation G, and the view's state after them, so the
+ * client can check that applying them left it holding exactly that view.
+ */
+export interface SnapshotChangesBody<R extends Row = Row> {
+  readonly answer: 'changes';
+  readonly domain: RowDomain;
+  readonly scope: string;
+  readonly since: number;
+  readonly changes: readonly RowChange<R>[];
+  readonly resourceVersion: string;
+  readonly generation: number;
+  readonly generatedAt: string;
+  readonly count: number;
+  readonly digest: string;
+  readonly upstream: UpstreamReport;
+  readonly source: 'cache';
+  readonly columns?: readonly ColumnDefinition[];
 }
 
 /** `GET /api/v1/metrics/:domain?scope=` body (also served as the snapshot of `node-metrics` / `pod-metrics`). */
@@ -351,7 +383,7 @@ function isRowArray(value: unknown): value is Row[] {
   return Array.isArray(value) && value.every((row) => isRecord(row) && typeof row.uid === 'string' && typeof row.resourceVersion === 'string');
 }
 
-function isChangeArray(value: unknown): value is RowChange[] {
+export function isChangeArray(value: unknown): value is RowChange[] {
   return (
     Array.isArray(value) &&
     value.every(

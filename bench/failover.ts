@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import { digestOf } from '../adapters/digest.js';
 import { createEngine, type Engine } from '../adapters/engine/engine.js';
+import type { FetchLike } from '../adapters/engine/snapshots.js';
 import { parseServerFrame, type Row, type ServerFrame } from '../adapters/protocol.js';
 import { resolveConfig, type ConfigOverrides } from '../machines/config.js';
 import type { Backend } from '../server/backend.js';
@@ -70,12 +71,20 @@ export interface ReconnectCost {
   readonly frame: 'reset' | 'update' | 'other';
 }
 
+/** A protocol-level client holding pods, ready to be cut and to reconnect. */
+interface ProtocolClient {
+  /** Resolves when the backend has closed the first stream. */
+  readonly closed: Promise<void>;
+  /** Reconnects (retrying while streams are refused), subscribes with or without `resumeFrom`, and counts until current. */
+  reconnect(resume: boolean): Promise<ReconnectCost>;
+}
+
 /**
- * The protocol alone: a client holds pods, the backend closes every stream for 2 s, the client
- * reconnects and subscribes with `resumeFrom` or without, and counts what it receives until its
- * store is current, then checks the next heartbeat.
+ * A client of the protocol alone: it holds pods from a first stream whose heartbeat agreed, and
+ * after a cut reconnects and subscribes with `resumeFrom` or without, counting what it receives
+ * until its store is current, then checks the next heartbeat.
  */
-export async function protocolReconnect(backend: Backend, resume: boolean, cutMs: number): Promise<ReconnectCost> {
+async function protocolClient(backend: Backend): Promise<ProtocolClient> {
   const rows = new Map<string, Row>();
   let seq = 0;
   let generation = 0;
@@ -112,38 +121,49 @@ export async function protocolReconnect(backend: Backend, resume: boolean, cutMs
     if (frame.type === 'heartbeat' && frame.generation === generation && frame.digest === digestOf(rows.values())) agreed = true;
   });
   if (!first) throw new Error('cannot open the stream');
+  const firstSocket = first;
   first.send(JSON.stringify({ type: 'subscribe', id: 'pods', domain: 'pods', scope: '' }));
   if (!(await waitUntil(() => agreed, 60_000, 10))) throw new Error('the first stream never agreed');
   const closed = new Promise<void>((resolve) => first.once('close', () => resolve()));
+
+  async function reconnect(resume: boolean): Promise<ReconnectCost> {
+    let second: WebSocket | null = null;
+    while (!(second = await open(() => undefined))) await sleep(50);
+    const reconnected = performance.now();
+    let bytes = 0;
+    let currentAt = 0;
+    let kind: ReconnectCost['frame'] = 'other';
+    let verified = false;
+    second.removeAllListeners('message');
+    second.on('message', (data: Buffer) => {
+      const parsed = parseServerFrame(data.toString());
+      if (!parsed.ok) return;
+      const frame = parsed.frame;
+      if (currentAt === 0) bytes += data.length;
+      apply(frame);
+      if (currentAt === 0 && (frame.type === 'reset' || frame.type === 'update')) {
+        currentAt = performance.now();
+        kind = frame.type;
+      } else if (currentAt !== 0 && frame.type === 'heartbeat') {
+        verified ||= frame.generation === generation && frame.digest === digestOf(rows.values()) && frame.resourceVersion === resourceVersion;
+      }
+    });
+    second.send(JSON.stringify({ type: 'subscribe', id: 'pods', domain: 'pods', scope: '', ...(resume ? { resumeFrom: { seq, generation } } : {}) }));
+    await waitUntil(() => currentAt !== 0 && verified, 30_000, 10);
+    second.close();
+    firstSocket.terminate();
+    return { bytes, ms: currentAt === 0 ? Number.NaN : currentAt - reconnected, verified, frame: kind };
+  }
+  return { closed, reconnect };
+}
+
+/** The protocol alone: the backend closes every stream for `cutMs`, and the client reconnects as soon as it may. */
+export async function protocolReconnect(backend: Backend, resume: boolean, cutMs: number): Promise<ReconnectCost> {
+  const client = await protocolClient(backend);
   await debugFault(backend, { fault: 'close-streams', ms: cutMs });
-  await closed;
+  await client.closed;
   await sleep(cutMs);
-  let second: WebSocket | null = null;
-  while (!(second = await open(() => undefined))) await sleep(50);
-  const reconnected = performance.now();
-  let bytes = 0;
-  let currentAt = 0;
-  let kind: ReconnectCost['frame'] = 'other';
-  let verified = false;
-  second.removeAllListeners('message');
-  second.on('message', (data: Buffer) => {
-    const parsed = parseServerFrame(data.toString());
-    if (!parsed.ok) return;
-    const frame = parsed.frame;
-    if (currentAt === 0) bytes += data.length;
-    apply(frame);
-    if (currentAt === 0 && (frame.type === 'reset' || frame.type === 'update')) {
-      currentAt = performance.now();
-      kind = frame.type;
-    } else if (currentAt !== 0 && frame.type === 'heartbeat') {
-      verified ||= frame.generation === generation && frame.digest === digestOf(rows.values()) && frame.resourceVersion === resourceVersion;
-    }
-  });
-  second.send(JSON.stringify({ type: 'subscribe', id: 'pods', domain: 'pods', scope: '', ...(resume ? { resumeFrom: { seq, generation } } : {}) }));
-  await waitUntil(() => currentAt !== 0 && verified, 30_000, 10);
-  second.close();
-  first.terminate();
-  return { bytes, ms: currentAt === 0 ? Number.NaN : currentAt - reconnected, verified, frame: kind };
+  return client.reconnect(resume);
 }
 
 export interface EngineReconnect {
@@ -152,28 +172,47 @@ export interface EngineReconnect {
   /** From the end of the cut to `streamingHealthy` again. */
   readonly ms: number;
   readonly resumed: boolean;
+  /**
+   * What a protocol client cut by the same fault, beside the engine, needed to resume: the same
+   * churn, so the ratio of the two does not depend on how busy the cluster happened to be.
+   */
+  readonly protocolResumeBytes: number;
+  /** Polls during the cut answered with the changes since the store's generation, and with the whole view. */
+  readonly pollsWithChanges: number;
+  readonly wholePolls: number;
 }
 
-/** What the engine actually does after the same cut, bytes on the socket and in HTTP snapshots. */
-export async function engineReconnect(backend: Backend, config: ConfigOverrides, cutMs: number): Promise<EngineReconnect> {
+/**
+ * What the engine actually does after the same cut, bytes on the socket and in HTTP snapshots.
+ * `wholeViewPolls` drops `since` from its polls on the way out, so the same run measures the
+ * engine as it was before polls asked for changes (every poll the whole view): the baseline.
+ */
+export async function engineReconnect(backend: Backend, config: ConfigOverrides, cutMs: number, wholeViewPolls = false): Promise<EngineReconnect> {
   const sockets = countingSockets();
   const http = countingFetch();
-  const engine = createEngine({ server: backend.url, config, socket: sockets.factory, fetch: http.fetch });
+  const fetchWithoutSince: FetchLike = (url, init) => http.fetch(url.replace(/&since=[0-9]+/, ''), init);
+  const engine = createEngine({ server: backend.url, config, socket: sockets.factory, fetch: wholeViewPolls ? fetchWithoutSince : http.fetch });
   engine.subscribe('pods', '');
   try {
     if (!(await waitUntil(() => healthy(engine), 60_000, 10))) throw new Error('pods never became healthy');
     await sleep(500);
-    const before = { socket: sockets.bytesIn, http: http.bytes, resumes: engine.counters.resumes, resets: engine.counters.resetsReceived };
+    const beside = await protocolClient(backend);
+    const before = { socket: sockets.bytesIn, http: http.bytes, resumes: engine.counters.resumes, resets: engine.counters.resetsReceived, changes: engine.counters.pollsWithChanges, whole: engine.counters.pollsWithWholeView };
     await debugFault(backend, { fault: 'close-streams', ms: cutMs });
+    const besideCost = beside.closed.then(() => sleep(cutMs)).then(() => beside.reconnect(true));
     await waitUntil(() => !healthy(engine), 10_000, 5);
     await sleep(cutMs);
     const cutEnded = performance.now();
     await waitUntil(() => healthy(engine), 60_000, 5);
+    const measured = { socket: sockets.bytesIn, http: http.bytes, ms: performance.now() - cutEnded };
     return {
-      bytes: sockets.bytesIn - before.socket + (http.bytes - before.http),
-      snapshotBytes: http.bytes - before.http,
-      ms: performance.now() - cutEnded,
+      protocolResumeBytes: (await besideCost).bytes,
+      bytes: measured.socket - before.socket + (measured.http - before.http),
+      snapshotBytes: measured.http - before.http,
+      ms: measured.ms,
       resumed: engine.counters.resumes > before.resumes && engine.counters.resetsReceived === before.resets,
+      pollsWithChanges: engine.counters.pollsWithChanges - before.changes,
+      wholePolls: engine.counters.pollsWithWholeView - before.whole,
     };
   } finally {
     engine.stop();

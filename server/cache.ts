@@ -260,6 +260,25 @@ export class ResourceCache {
   }
 }
 
+/**
+ * What a view over several caches missed since `generation`: the last change of each row, from
+ * every cache's ring; null when any ring no longer reaches back that far. Bounded by the rings.
+ */
+export function viewChangesSince(caches: readonly ResourceCache[], generation: number, namespace: string | null): RowChange[] | null {
+  const last = new Map<string, CacheChange>();
+  for (const cache of caches) {
+    const replay = cache.changesSince(generation, namespace);
+    if (!replay.ok) return null;
+    for (const entry of replay.changes) {
+      const uid = entry.change.op === 'upsert' ? entry.change.row.uid : entry.change.uid;
+      const held = last.get(uid);
+      // A row that moved namespace or resource leaves a delete and an upsert: the later one wins.
+      if (!held || held.generation < entry.generation) last.set(uid, entry);
+    }
+  }
+  return [...last.values()].map((entry) => entry.change);
+}
+
 /** Sums aggregates of disjoint row sets: a view over several resources or namespaces. */
 export function combineAggregates(aggregates: readonly Aggregate[]): Aggregate {
   const digest = emptyDigest();

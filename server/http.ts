@@ -24,15 +24,18 @@ import {
   type CountItem,
   type CountsBody,
   type Row,
+  type RowChange,
   type SecretKeyBody,
+  type SinceRefusal,
   type SnapshotBody,
+  type SnapshotChangesBody,
   type UpstreamReport,
 } from '../adapters/protocol.js';
 import { isDomain, isResourceDomain, resourceDomain, scopeProblem } from '../machines/domains.js';
 import type { KubeliveConfig } from '../machines/config.js';
 import { isLoopbackAddress, type Refusal } from './requestPolicy.js';
 import { ActionRunner, actionNames, isActionName } from './actions.js';
-import type { GenerationCounter } from './cache.js';
+import { viewChangesSince, type GenerationCounter, type ResourceCache } from './cache.js';
 import { parseFaultRequest, type StreamFaults } from './faults.js';
 import { PreviousLogError, readPreviousLog } from './logsPrevious.js';
 import { serveStatic } from './staticFiles.js';
@@ -295,7 +298,7 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
 
   // A built-in domain is one segment; a resource domain is group/version/resource.
   if (method === 'GET' && area === 'snapshot' && (rest.length === 1 || rest.length === 3)) {
-    return snapshot(context, state, request, response, rest.join('/'), url.searchParams.get('scope') ?? '');
+    return snapshot(context, state, request, response, rest.join('/'), url.searchParams.get('scope') ?? '', parseSince(url.searchParams.getAll('since')));
   }
   if (method === 'GET' && area === 'metrics' && rest.length === 1) {
     const domain = metricsDomain(rest[0]!);
@@ -381,17 +384,46 @@ async function metrics(context: HttpContext, domain: 'node-metrics' | 'pod-metri
   return context.metrics.get(domain, scope);
 }
 
-async function snapshot(context: HttpContext, state: HttpState, request: IncomingMessage, response: ServerResponse, domain: string, scope: string): Promise<void> {
+async function snapshot(context: HttpContext, state: HttpState, request: IncomingMessage, response: ServerResponse, domain: string, scope: string, since: number | null): Promise<void> {
   if (!isDomain(domain)) throw new HttpError(404, 'unknown-domain', `unknown domain "${domain}"`);
   const problem = scopeProblem(domain, scope);
   if (problem !== null) throw new HttpError(400, 'bad-scope', problem);
+  if (since !== null && !isStreamDomain(domain)) throw new HttpError(400, 'bad-since', `${domain} keeps no history of changes: ask without since`);
   if (domain === 'api-resources') return apiResources(context, request, response);
   if (!isStreamDomain(domain)) {
     const body = await metrics(context, domain === 'node-metrics' ? 'node-metrics' : 'pod-metrics', scope);
     return sendJson(response, 200, body);
   }
   const view = await resolveView(context.discovery, domain, scope);
-  await sendSnapshot(context, state.snapshots, request, response, await planWithPermissions(context.permissions, view));
+  await sendSnapshot(context, state.snapshots, request, response, await planWithPermissions(context.permissions, view), since);
+}
+
+/** Generations are whole numbers below 2^53 (GenerationCounter); 16 digits is room for them. */
+const sincePattern = /^[0-9]{1,16}$/;
+
+/** `since=G`, checked before any work: one whole number, or absent. */
+function parseSince(values: readonly string[]): number | null {
+  if (values.length === 0) return null;
+  const [value] = values;
+  if (values.length > 1 || value === undefined || !sincePattern.test(value) || !Number.isSafeInteger(Number(value))) {
+    const shown = values.map((v) => JSON.stringify(v.slice(0, 40))).join(', ');
+    throw new HttpError(400, 'bad-since', `since must be one generation (a whole number) from an earlier answer, not ${shown}`);
+  }
+  return Number(value);
+}
+
+/**
+ * The changes a poll `since` a generation missed, from the caches' rings, or why the whole view
+ * is the answer. Synchronous, so the changes and the state they lead to are the same instant's.
+ */
+function changesSince(context: HttpContext, caches: readonly ResourceCache[], view: ViewSpec, since: number, count: number): { since: number; changes: RowChange[] } | { refusal: SinceRefusal } {
+  // A generation this backend has not given yet comes from another process (a restart whose
+  // clock went back): no ring here knows what the client holds.
+  if (since > context.generations.current()) return { refusal: 'unknown-generation' };
+  const changes = viewChangesSince(caches, since, view.namespace);
+  if (changes === null) return { refusal: 'ring-passed' };
+  if (changes.length > count) return { refusal: 'cheaper-whole' };
+  return { since, changes };
 }
 
 /** `GET /api/v1/snapshot/api-resources`: what discovery found, with an ETag like every snapshot. */
@@ -465,7 +497,7 @@ const firstListWaitMs = 30_000;
  * grace period, so a client that polls is served from the cache from then on. The ETag is
  * checked before any row is serialised, so an unchanged poll costs almost nothing.
  */
-async function sendSnapshot(context: HttpContext, slots: Bound, request: IncomingMessage, response: ServerResponse, view: ViewSpec): Promise<void> {
+async function sendSnapshot(context: HttpContext, slots: Bound, request: IncomingMessage, response: ServerResponse, view: ViewSpec, since: number | null = null): Promise<void> {
   const { domain, scope } = view;
   const upstreams = context.upstreams.acquireAll(view.keys);
   const ifNoneMatch = request.headers['if-none-match'];
@@ -482,6 +514,13 @@ async function sendSnapshot(context: HttpContext, slots: Bound, request: Incomin
       // A cache snapshot changes exactly when its generation does.
       const etag = `"cache-${state.generation}-${state.digest}-${state.count}"`;
       if (ifNoneMatch === etag) return notModified(etag);
+      const delta = since === null ? null : changesSince(context, caches, view, since, state.count);
+      if (delta !== null && 'changes' in delta) {
+        const columns = viewColumns(view, caches);
+        const body: SnapshotChangesBody = { answer: 'changes', domain, scope, since: delta.since, changes: delta.changes, ...state, generatedAt: new Date().toISOString(), upstream, source: 'cache', ...(columns ? { columns } : {}) };
+        // Bounded by the rings (resumeRingSize per resource) and by the view's count.
+        return sendJson(response, 200, body, { ETag: etag });
+      }
       return inSnapshotSlot(slots, async () => {
         const items = viewRows(caches, view.namespace);
         const columns = viewColumns(view, caches);
@@ -493,6 +532,7 @@ async function sendSnapshot(context: HttpContext, slots: Bound, request: Incomin
           upstream,
           source: 'cache',
           ...(columns ? { columns } : {}),
+          ...(delta !== null && 'refusal' in delta ? { fullBecause: delta.refusal } : {}),
         };
         await sendJsonInPieces(response, head, items, { ETag: etag }, context.limits.snapshotWriteStallMs);
       });
@@ -522,6 +562,7 @@ async function sendSnapshot(context: HttpContext, slots: Bound, request: Incomin
         digest,
         upstream: withReason(upstream),
         source: 'api',
+        ...(since !== null ? { fullBecause: 'fresh-read' as const } : {}),
         ...(fresh.columns ? { columns: fresh.columns } : {}),
       };
       await sendJsonInPieces(response, head, fresh.rows, { ETag: etag }, context.limits.snapshotWriteStallMs);

@@ -32,7 +32,7 @@ import { rxjsClock } from './clock.js';
 import { checkHeartbeat, checkSequence } from './drift.js';
 import type { Signal } from './environment.js';
 import { onlineSignal, visibilitySignal } from './environment.js';
-import type { FetchLike } from './snapshots.js';
+import type { FetchLike, PollCounters } from './snapshots.js';
 import { createSnapshotSource } from './snapshots.js';
 import { RowStore } from './store.js';
 
@@ -64,7 +64,8 @@ export interface EngineOptions {
   readonly online?: Signal<boolean>;
 }
 
-export interface EngineCounters {
+/** What the engine counts: its frames, and (PollCounters) what its polls were answered with. */
+export interface EngineCounters extends PollCounters {
   subscribes: number;
   /** Subscriptions sent with `resumeFrom`. */
   resumes: number;
@@ -109,8 +110,8 @@ export function createEngine(options: EngineOptions): Engine {
   const now = () => clock.now();
   const config = resolveConfig(options.config ?? {});
   const store = new RowStore(now);
-  const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch });
-  const counters: EngineCounters = { subscribes: 0, resumes: 0, resetsReceived: 0, framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, framesRefused: 0, lastFrameError: null };
+  const counters: EngineCounters = { subscribes: 0, resumes: 0, resetsReceived: 0, framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, framesRefused: 0, lastFrameError: null, pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
+  const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch, counters });
   const makeSocket: SocketFactory =
     options.socket ??
     ((url) => {

@@ -7,10 +7,15 @@
  * A snapshot's ETag speaks for the store only while the store still holds what that answer put
  * there: once a frame has changed the rows (a stream from a cache that is behind, say), a 304
  * would confirm rows the API server never sent, so the next poll asks unconditionally.
+ *
+ * A poll costs what changed: a store the backend's cache or stream filled asks for the changes
+ * `since` its generation, and the backend answers them from its ring, or the whole view when it
+ * cannot (docs/protocol.md). The changes are checked against the count and digest they came
+ * with; a store they leave different has drifted, and the same poll asks for the whole view.
  */
 import type { Domain } from '../../machines/domains.js';
 import type { FetchResult, UpstreamReport } from '../../machines/types.js';
-import type { MetricsBody, SnapshotBody } from '../protocol.js';
+import { isChangeArray, isStreamDomain, type MetricsBody, type SinceRefusal, type SnapshotBody, type SnapshotChangesBody } from '../protocol.js';
 import type { MetricsKind, RowStore } from './store.js';
 
 /** One error type for every failed request, carrying what is known about it. */
@@ -40,6 +45,18 @@ export interface SnapshotSource {
   fetchMetrics(domain: Domain, scope: string, signal?: AbortSignal): Promise<FetchResult & { sampleTime: number | null }>;
 }
 
+/** What the polls were answered with, for diagnostics and the bench. */
+export interface PollCounters {
+  /** Polls answered with the changes since the store's generation. */
+  pollsWithChanges: number;
+  /** Polls answered with the whole view (no `since` to ask from, or the backend could not answer it). */
+  pollsWithWholeView: number;
+  /** Changes that left the store different from the view they described (then the whole view was asked). */
+  pollDrifts: number;
+  /** Why the backend last answered a `since` with the whole view. */
+  lastFullBecause: SinceRefusal | null;
+}
+
 export function subscriptionKeyOf(domain: Domain, scope: string): string {
   return `${domain}:${scope}`;
 }
@@ -58,15 +75,26 @@ async function errorFrom(response: Awaited<ReturnType<FetchLike>>, domain: strin
   return new EngineHttpError(response.status, reason, { domain, scope, url }, code);
 }
 
-export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike }): SnapshotSource {
+function isChangesBody(body: unknown): body is SnapshotChangesBody {
+  return typeof body === 'object' && body !== null && (body as { answer?: unknown }).answer === 'changes';
+}
+
+/** The generation to ask changes `since`: only a store the backend's cache or stream filled is where its ring starts. */
+function sincePoint(store: RowStore, key: string): number | null {
+  const held = store.summary(key);
+  return held && held.generation >= 0 && held.source !== null && held.source !== 'api' ? held.generation : null;
+}
+
+export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike; counters?: PollCounters }): SnapshotSource {
+  const counters: PollCounters = options.counters ?? { pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
   const fetchImpl: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const base = options.baseUrl.replace(/\/+$/, '');
   const metricsTags = new Map<string, string>();
   /** Per subscription: the last snapshot's ETag and the store version it left the rows at. */
   const snapshotTags = new Map<string, { tag: string; version: number }>();
 
-  async function get(path: string, domain: string, scope: string, etag: string | undefined, signal?: AbortSignal) {
-    const url = `${base}${path}?scope=${encodeURIComponent(scope)}`;
+  async function get(path: string, domain: string, scope: string, etag: string | undefined, signal?: AbortSignal, since: number | null = null) {
+    const url = `${base}${path}?scope=${encodeURIComponent(scope)}${since === null ? '' : `&since=${since}`}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (etag) headers['if-none-match'] = etag;
     let response;
@@ -83,28 +111,55 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     return { response, body, tag };
   }
 
+  /** Remembers the answer's ETag when the store now holds exactly the view it names, else forgets it. */
+  function rememberTag(key: string, tag: string | null | undefined, holdsIt: boolean): void {
+    if (tag && holdsIt) snapshotTags.set(key, { tag, version: options.store.version(key) });
+    else snapshotTags.delete(key);
+  }
+
+  /** One poll: the changes since the store's generation where it can, else (or when they drift) the whole view. */
+  async function poll(domain: Domain, scope: string, signal: AbortSignal | undefined, mayAskChanges: boolean): Promise<FetchResult> {
+    const key = subscriptionKeyOf(domain, scope);
+    const held = snapshotTags.get(key);
+    const current = held !== undefined && options.store.collection(key)?.version === held.version;
+    const since = mayAskChanges && isStreamDomain(domain) ? sincePoint(options.store, key) : null;
+    const { body, tag } = await get(`/api/v1/snapshot/${domain}`, domain, scope, current ? held.tag : undefined, signal, since);
+    if (body === null) {
+      options.store.confirm(key);
+      return { count: options.store.collection(key)?.rows.size ?? 0, changed: false };
+    }
+    if (signal?.aborted) throw new EngineHttpError(0, 'aborted', { domain, scope });
+    if (isChangesBody(body)) {
+      if (!isChangeArray(body.changes) || typeof body.generation !== 'number' || typeof body.since !== 'number' || typeof body.digest !== 'string' || typeof body.count !== 'number') {
+        throw new EngineHttpError(502, 'changes body is malformed', { domain, scope });
+      }
+      const result = options.store.applyChanges(key, body);
+      if (!result.agrees) {
+        counters.pollDrifts++;
+        snapshotTags.delete(key);
+        return poll(domain, scope, signal, false);
+      }
+      counters.pollsWithChanges++;
+      const summary = options.store.summary(key);
+      rememberTag(key, tag, summary !== null && summary.generation === body.generation && summary.digest === body.digest);
+      return { count: result.count, changed: result.applied, upstream: body.upstream ?? null };
+    }
+    const snapshot = body as SnapshotBody;
+    if (!snapshot || !Array.isArray(snapshot.items) || typeof snapshot.generation !== 'number') {
+      throw new EngineHttpError(502, 'snapshot body is malformed', { domain, scope });
+    }
+    counters.pollsWithWholeView++;
+    if (snapshot.fullBecause !== undefined) counters.lastFullBecause = snapshot.fullBecause;
+    const result = options.store.applySnapshot(key, snapshot);
+    // The tag stands for the store only if the store now holds exactly this answer.
+    const summary = options.store.summary(key);
+    rememberTag(key, tag, result.applied || (summary !== null && summary.generation === snapshot.generation && (snapshot.digest === undefined || summary.digest === snapshot.digest)));
+    return { count: result.count, changed: result.applied, upstream: (snapshot.upstream as UpstreamReport) ?? null };
+  }
+
   return {
     async fetchSnapshot(domain, scope, signal) {
-      const key = subscriptionKeyOf(domain, scope);
-      const held = snapshotTags.get(key);
-      const current = held !== undefined && options.store.collection(key)?.version === held.version;
-      const { body, tag } = await get(`/api/v1/snapshot/${domain}`, domain, scope, current ? held.tag : undefined, signal);
-      if (body === null) {
-        options.store.confirm(key);
-        return { count: options.store.collection(key)?.rows.size ?? 0, changed: false };
-      }
-      const snapshot = body as SnapshotBody;
-      if (!snapshot || !Array.isArray(snapshot.items) || typeof snapshot.generation !== 'number') {
-        throw new EngineHttpError(502, 'snapshot body is malformed', { domain, scope });
-      }
-      if (signal?.aborted) throw new EngineHttpError(0, 'aborted', { domain, scope });
-      const result = options.store.applySnapshot(key, snapshot);
-      // The tag stands for the store only if the store now holds exactly this answer.
-      const summary = options.store.summary(key);
-      const holdsIt = result.applied || (summary !== null && summary.generation === snapshot.generation && (snapshot.digest === undefined || summary.digest === snapshot.digest));
-      if (tag && holdsIt) snapshotTags.set(key, { tag, version: options.store.version(key) });
-      else snapshotTags.delete(key);
-      return { count: result.count, changed: result.applied, upstream: (snapshot.upstream as UpstreamReport) ?? null };
+      return poll(domain, scope, signal, true);
     },
 
     async fetchMetrics(domain, scope, signal) {

@@ -19,6 +19,7 @@
 import type { DigestSum } from '../digest.js';
 import { addItem, emptyDigest, formatDigest, removeItem } from '../digest.js';
 import type { ColumnDefinition, MetricsRow, Resources, Row, RowChange } from '../protocol.js';
+import { SharedValues } from './sharedValues.js';
 
 export interface Collection {
   readonly rows: ReadonlyMap<string, Row>;
@@ -118,6 +119,8 @@ export class RowStore {
   private readonly metrics = new Map<string, Map<string, MutableSample>>();
   private readonly listeners = new Set<() => void>();
   private readonly rowsListeners = new Set<(change: RowsChanged) => void>();
+  /** One copy of each value many rows repeat (node names, owners, containers), for every key. */
+  private readonly shared = new SharedValues();
   private metricsVersionValue = 0;
   private notifyScheduled = false;
 
@@ -236,7 +239,7 @@ export class RowStore {
     for (const row of items) {
       const previous = c.rows.get(row.uid);
       if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
-      c.rows.set(row.uid, row);
+      c.rows.set(row.uid, this.shared.share(row));
       addItem(c.digest, row.uid, row.resourceVersion);
     }
     c.updatedAt = this.now();
@@ -314,13 +317,49 @@ export class RowStore {
       if (refused) c.refused++;
       return { applied: false, count: c.rows.size, refused };
     }
+    this.writeChanges(key, c, frame.changes);
+    c.generation = frame.generation;
+    c.resourceVersion = frame.resourceVersion;
+    c.source = 'stream';
+    this.notify();
+    return { applied: true, count: c.rows.size };
+  }
+
+  /**
+   * The changes a poll asked for `since` the generation the store held, from the backend's ring.
+   * They apply only onto that state or a later one the stream brought (a change applied twice
+   * lands on the same row); a store behind `since` (dropped meanwhile) or last filled from the
+   * API server is not what the ring starts from. `agrees` says whether the store then holds
+   * exactly the view the body describes: when not, the store drifted and needs the whole view.
+   */
+  applyChanges(
+    key: string,
+    body: { since: number; changes: readonly RowChange[]; generation: number; resourceVersion: string; count: number; digest: string; columns?: readonly ColumnDefinition[] },
+  ): ApplyResult & { agrees: boolean } {
+    const c = this.ensure(key);
+    // The stream got further than this answer meanwhile: it is already in the store.
+    if (body.generation < c.generation) return { applied: false, count: c.rows.size, agrees: true };
+    if (c.generation < body.since || c.version === 0 || c.source === 'api') return { applied: false, count: c.rows.size, agrees: false };
+    if (body.changes.length > 0) this.writeChanges(key, c, body.changes);
+    else c.updatedAt = this.now(); // confirmed current, as a 304 is
+    c.columns = body.columns ?? null;
+    c.generation = body.generation;
+    c.resourceVersion = body.resourceVersion;
+    c.source = 'cache';
+    if (body.changes.length > 0) this.notify();
+    const agrees = c.rows.size === body.count && formatDigest(c.digest) === body.digest;
+    return { applied: body.changes.length > 0, count: c.rows.size, agrees };
+  }
+
+  /** Upserts and deletes onto a key's rows, with their digest, version and listeners. */
+  private writeChanges(key: string, c: MutableCollection, changes: readonly RowChange[]): void {
     const uids: string[] = [];
-    for (const change of frame.changes) {
+    for (const change of changes) {
       uids.push(change.op === 'upsert' ? change.row.uid : change.uid);
       if (change.op === 'upsert') {
         const previous = c.rows.get(change.row.uid);
         if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
-        c.rows.set(change.row.uid, change.row);
+        c.rows.set(change.row.uid, this.shared.share(change.row));
         addItem(c.digest, change.row.uid, change.row.resourceVersion);
       } else {
         const previous = c.rows.get(change.uid);
@@ -330,14 +369,9 @@ export class RowStore {
         }
       }
     }
-    c.generation = frame.generation;
-    c.resourceVersion = frame.resourceVersion;
-    c.source = 'stream';
     c.updatedAt = this.now();
     c.version++;
     this.rowsChanged(key, uids);
-    this.notify();
-    return { applied: true, count: c.rows.size };
   }
 
   /** A heartbeat or status frame moved the sequence without changing rows. */

@@ -1,0 +1,105 @@
+/**
+ * SharedValues makes rows that repeat a value hold one copy of it. Each row parsed from a frame
+ * has its own copy of every string, yet thousands of pods name the same node, the same owner
+ * and the same containers, and were created in the same second: at 10,000 pods those copies were
+ * about half of what a row cost (docs/engine.md, "Store memory").
+ *
+ * Only fields whose values repeat across rows are shared, named below: a field unique to each
+ * row (its uid, name, an event's message, a resource's cells) would only fill the table with a
+ * second reference to every row's value. Short strings are left as they are, as V8's JSON.parse
+ * already keeps one copy of each. A shared object or array is frozen, so no reader can change
+ * it under every row that holds it.
+ */
+
+/** String fields that many rows have the same value in (pods on one node, created in one second). */
+const repeatedStrings = ['namespace', 'nodeName', 'createdAt', 'status', 'phase', 'ready', 'kubeletVersion', 'reason', 'type', 'kind'];
+
+/** Lists of names that many rows hold equal copies of: the pods of one ReplicaSet have the same containers. */
+const repeatedLists = ['containers', 'roles'];
+
+/** Strings this short are already shared by the parser (V8 internalizes them), so looking them up costs more than it saves. */
+const shortString = 10;
+
+/**
+ * Distinct values kept before the table starts again. Rows keep what they share; only values
+ * first seen afterwards get new copies. Bounds the table under churn that never repeats.
+ */
+export const sharedValuesLimit = 50_000;
+
+type Field = unknown;
+
+interface Owner {
+  readonly kind: unknown;
+  readonly name: unknown;
+  readonly uid: string;
+}
+
+export class SharedValues {
+  private strings = new Map<string, string>();
+  /** By the owner's uid: an object's kind and name never change under one uid, and are compared anyway. */
+  private owners = new Map<string, Owner>();
+  private lists = new Map<string, readonly string[]>();
+
+  /** The row with its repeated values replaced by the shared ones (the same object, written in place). */
+  share<R extends object>(row: R): R {
+    // The named fields are looked up, rather than every field walked: a 50,000-row reset passes here.
+    const fields = row as Record<string, Field>;
+    for (const key of repeatedStrings) {
+      const value = fields[key];
+      if (typeof value === 'string' && value.length > shortString) fields[key] = this.string(value);
+    }
+    for (const key of repeatedLists) {
+      const value = fields[key];
+      if (Array.isArray(value)) fields[key] = this.list(value);
+    }
+    const owner = fields.owner;
+    if (isOwner(owner)) fields.owner = this.owner(owner);
+    return row;
+  }
+
+  /** How many distinct values the table holds now. */
+  get size(): number {
+    return this.strings.size + this.owners.size + this.lists.size;
+  }
+
+  private string(value: string): string {
+    const held = this.strings.get(value);
+    if (held !== undefined) return held;
+    this.makeRoom();
+    this.strings.set(value, value);
+    return value;
+  }
+
+  private owner(value: Owner): Owner {
+    const held = this.owners.get(value.uid);
+    if (held !== undefined && held.kind === value.kind && held.name === value.name) return held;
+    this.makeRoom();
+    this.owners.set(value.uid, Object.freeze(value));
+    return value;
+  }
+
+  private list(value: readonly unknown[]): readonly unknown[] {
+    if (!value.every((item) => typeof item === 'string')) return value;
+    // Kubernetes names hold no control characters, so joined lists cannot meet.
+    const key = value.join('\u0000');
+    const held = this.lists.get(key);
+    if (held !== undefined && held.length === value.length) return held;
+    this.makeRoom();
+    this.lists.set(key, Object.freeze(value as string[]));
+    return value;
+  }
+
+  private makeRoom(): void {
+    if (this.size < sharedValuesLimit) return;
+    this.strings = new Map();
+    this.owners = new Map();
+    this.lists = new Map();
+  }
+}
+
+/** An owner reference as rows carry it (`{kind, name, uid}`) and nothing more, so sharing it loses nothing. */
+function isOwner(value: unknown): value is Owner {
+  if (typeof value !== 'object' || value === null) return false;
+  const { kind, name, uid, ...rest } = value as Record<string, unknown>;
+  return typeof uid === 'string' && typeof kind === 'string' && typeof name === 'string' && Object.keys(rest).length === 0;
+}

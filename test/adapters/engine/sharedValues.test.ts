@@ -1,0 +1,50 @@
+/**
+ * The store keeps one copy of the values many rows repeat (SharedValues): rows read back equal
+ * to what arrived, while pods of one owner hold the very same owner and containers.
+ */
+import { RowStore } from '../../../adapters/engine/store.js';
+import { SharedValues, sharedValuesLimit } from '../../../adapters/engine/sharedValues.js';
+import type { PodRow } from '../../../adapters/protocol.js';
+
+/** A pod as it arrives in a frame: parsed from JSON, so every value is its own copy. */
+function arriving(uid: string, owner: { kind: string; name: string; uid: string } | null, nodeName: string, containers: string[]): PodRow {
+  const pod: PodRow = { uid, name: `web-${uid}`, namespace: 'payments-production', resourceVersion: '1', phase: 'Running', ready: '1/1', restarts: 0, nodeName, owner, createdAt: '2026-11-30T17:24:14Z', deleting: false, containers };
+  return JSON.parse(JSON.stringify(pod)) as PodRow;
+}
+
+test('podsOfOneOwnerHoldOneOwnerAndOneContainerListAndReadBackUnchanged', () => {
+  const store = new RowStore();
+  const owner = { kind: 'ReplicaSet', name: 'web-5d9c7', uid: 'rs-1' };
+  const items = [arriving('a', owner, 'demo-worker-01', ['web', 'sidecar']), arriving('b', owner, 'demo-worker-01', ['web', 'sidecar']), arriving('c', null, 'demo-worker-02', ['web'])];
+  const expected = JSON.parse(JSON.stringify(items)) as PodRow[];
+  store.applySnapshot('pods:', { items, generation: 1, resourceVersion: '1', source: 'cache' });
+  const [a, b, c] = store.rows<PodRow>('pods:');
+  expect([a, b, c]).toEqual(expected);
+  expect(a!.owner).toBe(b!.owner);
+  expect(a!.containers).toBe(b!.containers);
+  expect(c!.containers).not.toBe(a!.containers);
+  expect(Object.isFrozen(a!.owner)).toBe(true);
+
+  // An update's row shares with what the store holds already.
+  store.applyUpdate('pods:', { changes: [{ op: 'upsert', row: arriving('d', owner, 'demo-worker-01', ['web', 'sidecar']) }], generation: 2, seq: 1, resourceVersion: '2' });
+  const d = store.collection('pods:')!.rows.get('d') as PodRow;
+  expect(d.owner).toBe(a!.owner);
+  expect(d.containers).toBe(a!.containers);
+});
+
+test('onlyEqualValuesAreShared', () => {
+  const shared = new SharedValues();
+  const first = shared.share(arriving('a', { kind: 'ReplicaSet', name: 'web-1', uid: 'rs-1' }, 'node-one-long', ['web']));
+  // The same uid under another name (a table reused after a recreate, or a lie) is not merged.
+  const second = shared.share(arriving('b', { kind: 'ReplicaSet', name: 'web-2', uid: 'rs-1' }, 'node-two-long', ['web', 'x']));
+  expect(second.owner).toEqual({ kind: 'ReplicaSet', name: 'web-2', uid: 'rs-1' });
+  expect(second.containers).toEqual(['web', 'x']);
+  expect(second.nodeName).toBe('node-two-long');
+  expect(first.owner?.name).toBe('web-1');
+});
+
+test('theTableIsBoundedUnderValuesThatNeverRepeat', () => {
+  const shared = new SharedValues();
+  for (let i = 0; i < sharedValuesLimit + 10; i++) shared.share(arriving(`u${i}`, { kind: 'ReplicaSet', name: `rs-${i}`, uid: `rs-${i}` }, `node-${i}-long-name`, ['web']));
+  expect(shared.size).toBeLessThanOrEqual(sharedValuesLimit);
+});
