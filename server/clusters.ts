@@ -277,8 +277,15 @@ export class ClusterSet {
     }
   }
 
+  /**
+   * Where a cluster's client reads (and re-reads) its kubeconfig: pinned to its context, except
+   * the default when no `--context` named it, which follows the kubeconfig's current context as
+   * a single-cluster backend always did (`kubectl config use-context` moves the dashboard too).
+   */
   private sourceOf(name: string): KubeconfigSource {
-    return this.options.source.inCluster ? this.options.source : { ...this.options.source, context: name };
+    const { source } = this.options;
+    if (source.inCluster || (name === this.defaultName && source.context === undefined)) return source;
+    return { ...source, context: name };
   }
 
   private start(slot: Slot): ClusterRuntime {
