@@ -410,7 +410,7 @@ async function clusterRoute(
       ...context.describe(),
       upstreams: context.upstreams.diagnostics(now).map((u) => ({ cluster, ...u })),
       upstreamBounds: context.upstreams.bounds(),
-      permissions: context.permissions.diagnostics(now),
+      permissions: { cluster, ...context.permissions.diagnostics(now) },
       clients: context.hub.diagnostics(now),
       metricsFetches: context.metrics.fetches,
       faults: context.faults?.active() ?? null,

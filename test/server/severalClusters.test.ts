@@ -159,3 +159,50 @@ describe('several clusters', () => {
     client.close();
   }, 90_000);
 });
+
+describe('clusters in use are bounded', () => {
+  let backend: Backend;
+  let base: string;
+  beforeAll(async () => {
+    backend = await startBackend({ demo: { clusters: 3, nodes: 1, pods: 6, churn: 0 }, port: 0, config: testConfig, clusterLimits: { maxInUse: 2, idleMs: 1500 } });
+    base = backend.url.replace(/\/$/, '');
+  });
+  afterAll(() => backend.stop());
+
+  const running = async () => {
+    const { body } = await getJson(`${base}/api/v1/diagnostics`);
+    return body.clusters.clusters.filter((c: { running: boolean }) => c.running).map((c: { name: string }) => c.name).sort();
+  };
+
+  test('past the bound a cluster is refused while every other one is held, made room for once one is let go, and disposed when idle', async () => {
+    const client = await StreamClient.connect(base);
+    client.send({ type: 'subscribe', id: 'two', cluster: 'kubelive-demo-2', domain: 'pods', scope: '' });
+    await client.next('two', 'reset');
+    expect(await running()).toEqual(['kubelive-demo', 'kubelive-demo-2']);
+
+    const refused = await getJson(`${base}/api/v1/snapshot/pods?cluster=kubelive-demo-3`);
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toBe('too-many-clusters');
+    expect(refused.headers.get('retry-after')).toEqual(expect.any(String));
+    client.send({ type: 'subscribe', id: 'three', cluster: 'kubelive-demo-3', domain: 'pods', scope: '' });
+    const error = await client.next('three', 'error');
+    expect([error.code, error.fatal]).toEqual(['too-many-upstreams', true]);
+    expect(await running()).toEqual(['kubelive-demo', 'kubelive-demo-2']);
+
+    // Let go: the next cluster asked for takes its place at once.
+    client.send({ type: 'unsubscribe', id: 'two' });
+    await waitFor('the second cluster to be let go', async () => {
+      const { body } = await getJson(`${base}/api/v1/diagnostics`);
+      return body.clusters.clusters.find((c: { name: string }) => c.name === 'kubelive-demo-2').holds === 0;
+    });
+    const third = await getJson(`${base}/api/v1/snapshot/pods?cluster=kubelive-demo-3`);
+    expect(third.status).toBe(200);
+    expect(third.body.count).toBe(backend.demo!.clusters[2]!.listObjects('pods').length);
+    expect(await running()).toEqual(['kubelive-demo', 'kubelive-demo-3']);
+
+    // Unused past idleMs, a cluster's runtime goes; the default's stays.
+    await waitFor('the third cluster to be disposed for idleness', async () => ((await running()).length === 1 ? true : false));
+    expect(await running()).toEqual(['kubelive-demo']);
+    client.close();
+  }, 60_000);
+});
