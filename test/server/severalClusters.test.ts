@@ -206,3 +206,50 @@ describe('clusters in use are bounded', () => {
     client.close();
   }, 60_000);
 });
+
+describe('a slow cluster keeps its bounds to itself', () => {
+  let backend: Backend;
+  let base: string;
+  beforeAll(async () => {
+    backend = await startBackend({ demo: { clusters: 2, nodes: 1, pods: 8, churn: 0 }, port: 0, config: { ...testConfig, freshnessBoundMs: 3000 }, httpLimits: { maxConcurrentSnapshots: 1 } });
+    base = backend.url.replace(/\/$/, '');
+  });
+  afterAll(() => backend.stop());
+
+  const snapshotsOf = async (cluster: string) => (await getJson(`${base}/api/v1/diagnostics?cluster=${cluster}`)).body.http.snapshots;
+
+  test("a snapshot read slowly from one cluster holds that cluster's only slot, not the other's", async () => {
+    const slow = backend.demo!.clusters[1]!;
+    const client = await StreamClient.connect(base);
+    client.send({ type: 'subscribe', id: 'p', cluster: 'kubelive-demo-2', domain: 'pods', scope: '' });
+    await client.next('p', 'reset');
+    // Its watch goes silent, so its snapshots are read fresh from the API server, which now answers slowly.
+    slow.faults.set({ fault: 'stall-watches', resource: 'pods' });
+    await waitFor('the stalled upstream to be unhealthy', () => client.frames.some((f) => f.type === 'status' && f.id === 'p' && !f.upstream.healthy), 30_000);
+    // Once it has relisted and watches again (still unproven), a fresh read starts at once, inside the slot.
+    await waitFor('the stalled upstream to watch again, unproven', async () => {
+      const d = (await getJson(`${base}/api/v1/diagnostics?cluster=kubelive-demo-2`)).body;
+      const pods = d.upstreams.find((u: { key: string }) => u.key === 'pods');
+      return pods.state === 'watching' && !pods.report.healthy;
+    }, 30_000);
+    slow.faults.set({ fault: 'slow', resource: 'pods', ms: 8000 });
+    const held = getJson(`${base}/api/v1/snapshot/pods?cluster=kubelive-demo-2`);
+    await waitFor("the slow cluster's only snapshot slot to be taken", async () => {
+      const snapshots = await snapshotsOf('kubelive-demo-2');
+      return snapshots.inFlight === 1 && snapshots.max === 1;
+    }, 30_000);
+
+    const other = await getJson(`${base}/api/v1/snapshot/pods`);
+    expect(other.status).toBe(200);
+    expect(other.body.cluster).toBe('kubelive-demo');
+    expect(other.body.count).toBe(backend.demo!.clusters[0]!.listObjects('pods').length);
+    // The slot was still held while the other cluster was served.
+    expect((await snapshotsOf('kubelive-demo-2')).inFlight).toBe(1);
+
+    slow.faults.clear();
+    const answered = await held;
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ cluster: 'kubelive-demo-2', source: 'api', count: slow.listObjects('pods').length });
+    client.close();
+  }, 60_000);
+});
