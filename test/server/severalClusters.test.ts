@@ -76,6 +76,9 @@ describe('several clusters', () => {
     const object = await getJson(`${base}/api/v1/identity?cluster=${encodeURIComponent('kubelive-demo-9')}`);
     expect(object.status).toBe(404);
     expect(object.body.error).toBe('unknown-cluster');
+    // A path that is no route starts no cluster, even one that exists.
+    const typo = await getJson(`${base}/api/v1/snapshots/pods?cluster=kubelive-demo-3`);
+    expect([typo.status, typo.body.error]).toEqual([404, 'not-found']);
 
     const client = await StreamClient.connect(base);
     client.send({ type: 'subscribe', id: 'x', cluster: 'nope', domain: 'pods', scope: '' });
