@@ -108,6 +108,28 @@ describe('several clusters', () => {
     client.close();
   });
 
+  test('every route takes ?cluster= and answers from that cluster alone', async () => {
+    const q = '?cluster=kubelive-demo-2';
+    const second = demos[1]!;
+    const identity = (await getJson(`${base}/api/v1/identity${q}`)).body;
+    expect(identity).toMatchObject({ context: 'kubelive-demo-2', server: second.url.replace(/\/$/, ''), demo: true });
+    const counts = (await getJson(`${base}/api/v1/counts${q}`)).body;
+    expect(counts.cluster).toBe('kubelive-demo-2');
+    expect(counts.items.find((i: { domain: string }) => i.domain === 'core/v1/pods').count).toBe(second.listObjects('pods').length);
+    const metrics = await getJson(`${base}/api/v1/metrics/nodes${q}`);
+    expect([metrics.status, metrics.body.cluster]).toEqual([200, 'kubelive-demo-2']);
+    const node = second.listObjects('nodes')[0] as { metadata: { name: string; uid: string } };
+    const object = (await getJson(`${base}/api/v1/object/nodes/${node.metadata.name}${q}`)).body;
+    expect(object.metadata.uid).toBe(node.metadata.uid);
+    const actions = (await getJson(`${base}/api/v1/actions${q}`)).body;
+    expect(actions).toMatchObject({ cluster: 'kubelive-demo-2', server: second.url.replace(/\/$/, '') });
+    const diagnostics = (await getJson(`${base}/api/v1/diagnostics${q}`)).body;
+    expect(diagnostics.cluster).toBe('kubelive-demo-2');
+    expect(diagnostics.kube.server).toBe(second.url.replace(/\/$/, ''));
+    expect(diagnostics.upstreams.length).toBeGreaterThan(0);
+    expect(diagnostics.upstreams.every((u: { cluster: string }) => u.cluster === 'kubelive-demo-2')).toBe(true);
+  });
+
   test('each cluster view holds its cluster; one stalled and one stopped leave the third healthy', async () => {
     const client = await StreamClient.connect(base);
     contexts.forEach((cluster, i) => client.send({ type: 'subscribe', id: `p${i}`, cluster, domain: 'pods', scope: '' }));
