@@ -58,7 +58,8 @@ async function errorFrom(response: Awaited<ReturnType<FetchLike>>, domain: strin
   return new EngineHttpError(response.status, reason, { domain, scope, url }, code);
 }
 
-export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike }): SnapshotSource {
+/** `cluster`: the kubeconfig context every request names (`?cluster=`); absent, the backend's default. */
+export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike; cluster?: string }): SnapshotSource {
   const fetchImpl: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const base = options.baseUrl.replace(/\/+$/, '');
   const metricsTags = new Map<string, string>();
@@ -66,7 +67,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
   const snapshotTags = new Map<string, { tag: string; version: number }>();
 
   async function get(path: string, domain: string, scope: string, etag: string | undefined, signal?: AbortSignal) {
-    const url = `${base}${path}?scope=${encodeURIComponent(scope)}`;
+    const url = `${base}${path}?scope=${encodeURIComponent(scope)}${options.cluster === undefined ? '' : `&cluster=${encodeURIComponent(options.cluster)}`}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (etag) headers['if-none-match'] = etag;
     let response;

@@ -1,0 +1,88 @@
+/**
+ * An engine speaks for one cluster: what it puts on the wire names that cluster on every
+ * subscribe frame and every request, and an engine for the default cluster names none. Against
+ * a real backend over real sockets; the wire is observed by wrapping the real `fetch` and `ws`
+ * socket, not replaced.
+ */
+import WebSocket from 'ws';
+import type { Engine, SocketLike } from '../../../adapters/engine/engine.js';
+import { createEngine } from '../../../adapters/engine/engine.js';
+import type { FetchLike } from '../../../adapters/engine/snapshots.js';
+import type { Stack } from '../../server/support.js';
+import { startStack, testConfig, waitFor } from '../../server/support.js';
+
+let stack: Stack;
+let engine: Engine | null = null;
+
+beforeAll(async () => {
+  stack = await startStack({ demo: { nodes: 2, pods: 12, churn: 0, seed: 5 } });
+});
+
+afterEach(() => {
+  engine?.stop();
+  engine = null;
+});
+
+afterAll(async () => {
+  await stack.stop();
+});
+
+interface Wire {
+  readonly urls: string[];
+  readonly frames: Record<string, unknown>[];
+}
+
+/** An engine whose requests and sent frames are recorded on their way to the real backend. */
+function recordedEngine(cluster: string | undefined): { engine: Engine; wire: Wire } {
+  const wire: Wire = { urls: [], frames: [] };
+  const fetchRecorded: FetchLike = (url, init) => {
+    wire.urls.push(url);
+    return fetch(url, init) as unknown as ReturnType<FetchLike>;
+  };
+  const socket = (url: string): SocketLike => {
+    const ws = new WebSocket(url);
+    const send = ws.send.bind(ws);
+    (ws as unknown as { send(data: string): void }).send = (data: string) => {
+      wire.frames.push(JSON.parse(data) as Record<string, unknown>);
+      send(data);
+    };
+    return ws as unknown as SocketLike;
+  };
+  engine = createEngine({ server: stack.backend.url, config: testConfig, socket, fetch: fetchRecorded, ...(cluster === undefined ? {} : { cluster }) });
+  return { engine, wire };
+}
+
+function podUids(): string[] {
+  return (stack.demo.listObjects('pods') as Array<{ metadata: { uid: string } }>).map((p) => p.metadata.uid).sort();
+}
+
+test('namesItsClusterOnEverySubscribeFrameAndEveryRequest', async () => {
+  const { engine: e, wire } = recordedEngine('demo-2');
+  e.subscribe('pods', '');
+  e.subscribe('pod-metrics', '');
+  await waitFor('pods streaming healthy', () => e.diagnostics().rows.find((r) => r.key === 'pods:' && r.state === 'streamingHealthy'));
+  await waitFor('a metrics request', () => wire.urls.some((u) => u.includes('/api/v1/metrics/')));
+
+  const subscribes = wire.frames.filter((f) => f.type === 'subscribe');
+  expect(subscribes.length).toBeGreaterThan(0);
+  for (const frame of subscribes) expect(frame.cluster).toBe('demo-2');
+  expect(wire.urls.some((u) => u.includes('/api/v1/snapshot/pods'))).toBe(true);
+  for (const url of wire.urls) expect(new URL(url).searchParams.get('cluster')).toBe('demo-2');
+  expect(e.cluster).toBe('demo-2');
+  expect(e.diagnostics().cluster).toBe('demo-2');
+  // A backend of one cluster ignores the name and serves its cluster: the rows are its truth.
+  expect(e.store.rows('pods:').map((r) => r.uid).sort()).toEqual(podUids());
+});
+
+test('anEngineForTheDefaultClusterNamesNone', async () => {
+  const { engine: e, wire } = recordedEngine(undefined);
+  e.subscribe('pods', '');
+  await waitFor('pods streaming healthy', () => e.diagnostics().rows.find((r) => r.key === 'pods:' && r.state === 'streamingHealthy'));
+  const subscribes = wire.frames.filter((f) => f.type === 'subscribe');
+  expect(subscribes.length).toBeGreaterThan(0);
+  for (const frame of subscribes) expect('cluster' in frame).toBe(false);
+  expect(wire.urls.length).toBeGreaterThan(0);
+  for (const url of wire.urls) expect(new URL(url).searchParams.has('cluster')).toBe(false);
+  expect(e.cluster).toBeNull();
+  expect(e.diagnostics().cluster).toBeNull();
+});
