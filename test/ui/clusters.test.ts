@@ -1,0 +1,131 @@
+/**
+ * The several-clusters logic, no browser: the address's choice of clusters, one list across
+ * clusters, and the pool that runs one engine per cluster and stops those no longer shown after
+ * their linger. The pool runs real engines (against a port nobody listens on); only its linger
+ * timer is driven by hand.
+ */
+import WebSocket from 'ws';
+import type { SocketLike } from '../../adapters/engine/engine.js';
+import { createEngine } from '../../adapters/engine/engine.js';
+import type { ClusterSummary } from '../../adapters/protocol.js';
+import { clusterSearch, createClusterMerger, maxChosenClusters, mergeClusterRows, parseClusterChoice, toggleCluster, unknownClusters } from '../../ui/lib/clusters.js';
+import { createEnginePool, type PoolTimers } from '../../ui/state/enginePool.js';
+
+test('theAddressNamesOneClusterOrSeveralOrNone', () => {
+  expect(parseClusterChoice('')).toEqual({ names: [], refused: [] });
+  expect(parseClusterChoice('?cluster=prod')).toEqual({ names: ['prod'], refused: [] });
+  expect(parseClusterChoice('?clusters=a,b,,a, c ')).toEqual({ names: ['a', 'b', 'c'], refused: [] });
+  // `clusters` wins over `cluster` when both are there.
+  expect(parseClusterChoice('?cluster=x&clusters=a,b').names).toEqual(['a', 'b']);
+  expect(parseClusterChoice('?cluster=arn:aws:eks:eu-west-1:123:cluster/prod').names).toEqual(['arn:aws:eks:eu-west-1:123:cluster/prod']);
+  expect(parseClusterChoice('?cluster=admin@kind-dev').names).toEqual(['admin@kind-dev']);
+});
+
+test('anAddressCannotOpenUnboundedOrMalformedClusters', () => {
+  const many = Array.from({ length: 50 }, (_, i) => `c${i}`).join(',');
+  expect(parseClusterChoice(`?clusters=${many}`).names).toHaveLength(maxChosenClusters);
+  const bad = parseClusterChoice(`?clusters=ok,${encodeURIComponent('<script>')},${'x'.repeat(300)}`);
+  expect(bad.names).toEqual(['ok']);
+  expect(bad.refused).toHaveLength(2);
+  expect(bad.refused.every((r) => r.length <= 80)).toBe(true);
+});
+
+test('theQueryForAChoiceKeepsTheRestAndReadsBack', () => {
+  expect(clusterSearch('?inspect', ['prod'])).toBe('?inspect=&cluster=prod');
+  expect(clusterSearch('?cluster=prod', ['a', 'b'])).toBe('?clusters=a,b');
+  expect(clusterSearch('?clusters=a,b', [])).toBe('');
+  for (const names of [['a'], ['a', 'b', 'c'], ['arn:aws:eks:x:1:cluster/p', 'admin@dev']]) {
+    expect(parseClusterChoice(clusterSearch('', names)).names).toEqual(names);
+  }
+});
+
+test('tickingAClusterAddsOrRemovesItButNeverTheLastOne', () => {
+  expect(toggleCluster(['a'], 'b')).toEqual(['a', 'b']);
+  expect(toggleCluster(['a', 'b'], 'a')).toEqual(['b']);
+  expect(toggleCluster(['a'], 'a')).toEqual(['a']);
+});
+
+test('rowsOfSeveralClustersAreKeyedByClusterAndUid', () => {
+  const rows = mergeClusterRows([
+    { cluster: 'a', rows: [{ uid: 'u1', name: 'web' }, { uid: 'u2', name: 'db' }] },
+    { cluster: 'b', rows: [{ uid: 'u1', name: 'web' }] }, // the same uid in another cluster is another pod
+  ]);
+  expect(rows.map((r) => r.clusterKey)).toEqual(['a/u1', 'a/u2', 'b/u1']);
+  expect(new Set(rows.map((r) => r.clusterKey)).size).toBe(3);
+  expect(rows.map((r) => `${r.cluster}:${r.name}`)).toEqual(['a:web', 'a:db', 'b:web']);
+});
+
+test('aChangeInOneClusterReTagsOnlyThatClustersRows', () => {
+  const merge = createClusterMerger<{ uid: string; v: number }>();
+  const a = [{ uid: 'u1', v: 1 }];
+  const first = merge([{ cluster: 'a', rows: a }, { cluster: 'b', rows: [{ uid: 'u9', v: 1 }] }]);
+  const second = merge([{ cluster: 'a', rows: a }, { cluster: 'b', rows: [{ uid: 'u9', v: 2 }] }]);
+  expect(second[0]).toBe(first[0]); // cluster a's row is the same object
+  expect(second[1]).not.toBe(first[1]);
+  expect(second[1]!.v).toBe(2);
+});
+
+test('anUnknownClusterIsNamedOnlyOnceTheBackendHasAnswered', () => {
+  const known = [{ name: 'a' }, { name: 'b' }] as unknown as ClusterSummary[];
+  expect(unknownClusters(['a', 'nope'], known)).toEqual(['nope']);
+  expect(unknownClusters(['nope'], null)).toEqual([]);
+});
+
+/** A linger timer run by hand. */
+function handTimers(): PoolTimers & { fire(): void; pending(): number } {
+  const timers = new Map<number, () => void>();
+  let next = 1;
+  return {
+    setTimeout: (run) => {
+      const id = next++;
+      timers.set(id, run);
+      return id as unknown as ReturnType<typeof setTimeout>;
+    },
+    clearTimeout: (id) => void timers.delete(id as unknown as number),
+    fire() {
+      const runs = [...timers.values()];
+      timers.clear();
+      for (const run of runs) run();
+    },
+    pending: () => timers.size,
+  };
+}
+
+test('thePoolRunsOneEnginePerClusterAndStopsThoseLeftBehindAfterTheirLinger', () => {
+  const timers = handTimers();
+  const nobody = 'http://127.0.0.1:9/'; // the discard port: nothing answers
+  const pool = createEnginePool((cluster) => createEngine({ server: nobody, socket: (url) => new WebSocket(url) as unknown as SocketLike, ...(cluster === null ? {} : { cluster }) }), { timers });
+  let notified = 0;
+  pool.subscribe(() => notified++);
+  try {
+    const a1 = pool.hold('a');
+    const a2 = pool.hold('a');
+    const b = pool.hold('b');
+    const fallback = pool.hold(null);
+    expect(a1.engine).toBe(a2.engine);
+    expect(pool.engines().map((e) => e.cluster)).toEqual(['a', 'b', null]);
+    expect(notified).toBe(3);
+
+    a1.release();
+    a1.release(); // a second release of the same hold counts once
+    expect(timers.pending()).toBe(0); // still held by a2
+    a2.release();
+    expect(timers.pending()).toBe(1);
+    // Taken again within the linger: the same warm engine, nothing stopped.
+    const again = pool.hold('a');
+    expect(again.engine).toBe(a1.engine);
+    expect(timers.pending()).toBe(0);
+    again.release();
+    b.release();
+    timers.fire();
+    expect(pool.engines().map((e) => e.cluster)).toEqual([null]);
+    expect(pool.peek('a')).toBeUndefined();
+    // A stopped engine leaves nothing ticking.
+    expect(a1.engine.clock.active).toBe(0);
+    expect(b.engine.clock.active).toBe(0);
+    fallback.release();
+  } finally {
+    pool.stop();
+  }
+  expect(pool.engines()).toEqual([]);
+});

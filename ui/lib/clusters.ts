@@ -1,0 +1,114 @@
+/**
+ * Which clusters the page shows, as the address says it, and one list across them.
+ *
+ * The choice lives in the page's query, before the hash (the hash is the screen, lib/route.ts),
+ * so every screen keeps it:
+ *
+ *   /?cluster=prod#/pods            one cluster
+ *   /?clusters=prod,staging#/pods   several, in this order
+ *   /#/pods                         the backend's default cluster
+ *
+ * A cluster is a kubeconfig context, named as the kubeconfig names it (adapters/protocol.ts).
+ */
+import type { ClusterSummary } from '../../adapters/protocol.js';
+
+/**
+ * More clusters than this in one address are ignored past the limit: each is an engine with its
+ * own socket and subscriptions, and a typed or pasted address must not open fifty.
+ */
+export const maxChosenClusters = 8;
+
+/**
+ * A context name as kubeconfigs write them (`kind-dev`, `arn:aws:eks:…:cluster/prod`,
+ * `gke_project_zone_name`, `admin@prod`); anything else in the address is refused rather than sent.
+ */
+const clusterNamePattern = /^[A-Za-z0-9_.:@/+-]{1,253}$/;
+
+export interface ClusterChoice {
+  /** Chosen clusters in the address's order; empty: the backend's default cluster. */
+  readonly names: readonly string[];
+  /** What the address named that cannot be a context name (said on screen, never sent). */
+  readonly refused: readonly string[];
+}
+
+export function parseClusterChoice(search: string): ClusterChoice {
+  const query = new URLSearchParams(search);
+  const several = query.get('clusters');
+  const listed = several !== null ? several.split(',') : query.has('cluster') ? [query.get('cluster') ?? ''] : [];
+  const names: string[] = [];
+  const refused: string[] = [];
+  for (const raw of listed) {
+    const name = raw.trim();
+    if (name === '') continue;
+    if (!clusterNamePattern.test(name)) refused.push(name.slice(0, 80));
+    else if (!names.includes(name) && names.length < maxChosenClusters) names.push(name);
+  }
+  return { names, refused };
+}
+
+/** The query for a choice, keeping whatever else the query holds (`?inspect`). */
+export function clusterSearch(search: string, names: readonly string[]): string {
+  const query = new URLSearchParams(search);
+  query.delete('cluster');
+  query.delete('clusters');
+  if (names.length === 1) query.set('cluster', names[0]!);
+  else if (names.length > 1) query.set('clusters', names.join(','));
+  // Commas and slashes read better in an address than %2C and %2F, and are valid in a query.
+  const text = query.toString().replace(/%2C/gi, ',').replace(/%2F/gi, '/').replace(/%3A/gi, ':').replace(/%40/g, '@');
+  return text === '' ? '' : `?${text}`;
+}
+
+/** Picking a cluster's name shows that one alone; ticking its box adds it to, or takes it from, the rest. */
+export function toggleCluster(chosen: readonly string[], name: string): string[] {
+  if (chosen.includes(name)) return chosen.length === 1 ? [...chosen] : chosen.filter((c) => c !== name);
+  return chosen.length >= maxChosenClusters ? [...chosen] : [...chosen, name];
+}
+
+/** A row of one cluster in a list across several: keyed by cluster and uid, since uids are only unique within a cluster. */
+export type ClusterRow<R> = R & { readonly cluster: string; readonly clusterKey: string };
+
+/**
+ * One list from each cluster's rows, in the clusters' order. Each part's result is cached by the
+ * identity of its rows, so a change in one cluster re-tags only that cluster's rows.
+ */
+export function createClusterMerger<R extends { readonly uid: string }>(): (parts: readonly { cluster: string; rows: readonly R[] }[]) => ClusterRow<R>[] {
+  const tagged = new Map<string, { rows: readonly R[]; out: ClusterRow<R>[] }>();
+  return (parts) => {
+    const merged: ClusterRow<R>[] = [];
+    const seen = new Set<string>();
+    for (const { cluster, rows } of parts) {
+      seen.add(cluster);
+      let held = tagged.get(cluster);
+      if (!held || held.rows !== rows) {
+        held = { rows, out: rows.map((row) => ({ ...row, cluster, clusterKey: `${cluster}/${row.uid}` })) };
+        tagged.set(cluster, held);
+      }
+      for (const row of held.out) merged.push(row);
+    }
+    for (const cluster of [...tagged.keys()]) if (!seen.has(cluster)) tagged.delete(cluster);
+    return merged;
+  };
+}
+
+/** One merge, uncached. */
+export function mergeClusterRows<R extends { readonly uid: string }>(parts: readonly { cluster: string; rows: readonly R[] }[]): ClusterRow<R>[] {
+  return createClusterMerger<R>()(parts);
+}
+
+/** The chosen names the backend does not know; none while its list has not answered. */
+export function unknownClusters(chosen: readonly string[], known: readonly ClusterSummary[] | null): string[] {
+  if (known === null) return [];
+  return chosen.filter((name) => !known.some((c) => c.name === name));
+}
+
+/** A cluster's health in words, as the picker says it. */
+export function clusterHealthWords(summary: Pick<ClusterSummary, 'health' | 'reason'>): string {
+  const words: Record<ClusterSummary['health'], string> = {
+    healthy: 'healthy',
+    degraded: 'degraded',
+    unreachable: 'unreachable',
+    idle: 'reachable, not in use',
+    unknown: 'not checked yet',
+  };
+  return words[summary.health] ?? summary.health;
+}
