@@ -101,6 +101,22 @@ export function unknownClusters(chosen: readonly string[], known: readonly Clust
   return chosen.filter((name) => !known.some((c) => c.name === name));
 }
 
+/** `path` with `cluster=` added to its query; `null` (the default cluster) adds nothing. */
+export function withCluster(path: string, cluster: string | null | undefined): string {
+  if (cluster === null || cluster === undefined) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}cluster=${encodeURIComponent(cluster)}`;
+}
+
+/**
+ * The cluster the page's single-cluster views show: the first one the address names, or null
+ * for the backend's default. Requests that are not a view's subscription (an object's YAML, a
+ * Secret key, counts) go to it.
+ */
+export function pageCluster(): string | null {
+  if (typeof window === 'undefined') return null;
+  return parseClusterChoice(window.location.search).names[0] ?? null;
+}
+
 /** A cluster's health in words, as the picker says it. */
 export function clusterHealthWords(summary: Pick<ClusterSummary, 'health' | 'reason'>): string {
   const words: Record<ClusterSummary['health'], string> = {

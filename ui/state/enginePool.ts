@@ -16,6 +16,11 @@ export const engineLingerMs = 30_000;
 export type ClusterName = string | null;
 
 export interface EnginePool {
+  /**
+   * The cluster's engine, created if need be. One nobody holds lingers and stops, so a render
+   * may ask for it before its effect holds it.
+   */
+  get(cluster: ClusterName): Engine;
   /** The cluster's engine, created if need be, held until the returned release is called. */
   hold(cluster: ClusterName): { engine: Engine; release: () => void };
   /** The cluster's engine if the pool has one (held or lingering); never creates one. */
@@ -56,15 +61,27 @@ export function createEnginePool(create: (cluster: ClusterName) => Engine, optio
     changed();
   }
 
+  function linger(cluster: ClusterName, entry: Entry): void {
+    entry.linger = timers.setTimeout(() => retire(cluster, entry), lingerMs);
+  }
+
+  function entryOf(cluster: ClusterName): Entry {
+    let entry = entries.get(cluster);
+    if (!entry) {
+      entry = { engine: create(cluster), holders: 0, linger: null };
+      entries.set(cluster, entry);
+      linger(cluster, entry);
+      changed();
+    }
+    return entry;
+  }
+
   return {
+    get(cluster) {
+      return entryOf(cluster).engine;
+    },
     hold(cluster) {
-      let entry = entries.get(cluster);
-      if (!entry) {
-        entry = { engine: create(cluster), holders: 0, linger: null };
-        entries.set(cluster, entry);
-        changed();
-      }
-      const held = entry;
+      const held = entryOf(cluster);
       held.holders++;
       if (held.linger !== null) {
         timers.clearTimeout(held.linger);
@@ -77,7 +94,7 @@ export function createEnginePool(create: (cluster: ClusterName) => Engine, optio
           if (released) return;
           released = true;
           held.holders--;
-          if (held.holders === 0) held.linger = timers.setTimeout(() => retire(cluster, held), lingerMs);
+          if (held.holders === 0) linger(cluster, held);
         },
       };
     },
