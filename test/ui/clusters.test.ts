@@ -8,7 +8,8 @@ import WebSocket from 'ws';
 import type { SocketLike } from '../../adapters/engine/engine.js';
 import { createEngine } from '../../adapters/engine/engine.js';
 import type { ClusterSummary } from '../../adapters/protocol.js';
-import { clusterSearch, createClusterMerger, maxChosenClusters, mergeClusterRows, parseClusterChoice, toggleCluster, unknownClusters } from '../../ui/lib/clusters.js';
+import { clusterSearch, createClusterMerger, maxChosenClusters, mergeClusterRows, parseClusterChoice, toggleCluster, unknownClusters, withCluster } from '../../ui/lib/clusters.js';
+import { parseRoute, routeHash } from '../../ui/lib/route.js';
 import { createEnginePool, type PoolTimers } from '../../ui/state/enginePool.js';
 
 test('theAddressNamesOneClusterOrSeveralOrNone', () => {
@@ -37,6 +38,19 @@ test('theQueryForAChoiceKeepsTheRestAndReadsBack', () => {
   for (const names of [['a'], ['a', 'b', 'c'], ['arn:aws:eks:x:1:cluster/p', 'admin@dev']]) {
     expect(parseClusterChoice(clusterSearch('', names)).names).toEqual(names);
   }
+});
+
+test('everyRequestNamesItsClusterAndTheDefaultNamesNone', () => {
+  expect(withCluster('api/v1/actions', 'prod')).toBe('api/v1/actions?cluster=prod');
+  expect(withCluster('api/v1/counts?scope=shop', 'a/b')).toBe('api/v1/counts?scope=shop&cluster=a%2Fb');
+  expect(withCluster('api/v1/actions', null)).toBe('api/v1/actions');
+});
+
+test('theOpenPodsClusterIsInTheScreensAddress', () => {
+  const route = parseRoute('#/pods?sel=shop/web-1&in=demo-2');
+  expect(route.selectedCluster).toBe('demo-2');
+  expect(parseRoute(routeHash(route))).toEqual(route);
+  expect(parseRoute('#/pods?sel=shop/web-1&in=%3Cx%3E').selectedCluster).toBeUndefined();
 });
 
 test('tickingAClusterAddsOrRemovesItButNeverTheLastOne', () => {
@@ -103,6 +117,7 @@ test('thePoolRunsOneEnginePerClusterAndStopsThoseLeftBehindAfterTheirLinger', ()
     const b = pool.hold('b');
     const fallback = pool.hold(null);
     expect(a1.engine).toBe(a2.engine);
+    expect(pool.get('a')).toBe(a1.engine);
     expect(pool.engines().map((e) => e.cluster)).toEqual(['a', 'b', null]);
     expect(notified).toBe(3);
 
@@ -124,6 +139,11 @@ test('thePoolRunsOneEnginePerClusterAndStopsThoseLeftBehindAfterTheirLinger', ()
     expect(a1.engine.clock.active).toBe(0);
     expect(b.engine.clock.active).toBe(0);
     fallback.release();
+    // Asked for and never held (a render whose effect never ran): it lingers and stops too.
+    const unheld = pool.get('c');
+    timers.fire();
+    expect(pool.peek('c')).toBeUndefined();
+    expect(unheld.clock.active).toBe(0);
   } finally {
     pool.stop();
   }
