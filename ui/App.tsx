@@ -212,9 +212,11 @@ export function App() {
         </nav>
         <div className="spacer" />
         <ClusterPicker list={clusterList} />
-        {(choice.names.length > 0 ? choice.names : [null]).map((cluster) => (
-          <Identity key={cluster ?? ''} cluster={cluster} />
-        ))}
+        <span className={`identities ${choice.names.length > 1 ? 'several' : ''}`}>
+          {(choice.names.length > 0 ? choice.names : [null]).map((cluster) => (
+            <Identity key={cluster ?? ''} cluster={cluster} />
+          ))}
+        </span>
         <ConnectionBanner />
         <Settings />
       </header>

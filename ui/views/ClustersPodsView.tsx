@@ -64,7 +64,7 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
   const sort = route.sort;
   const columns: Column<Pod>[] = useMemo(
     () => [
-      { id: 'cluster', header: 'Cluster', width: 'minmax(7rem, 1fr)', render: (p) => <span className="mono">{p.cluster}</span>, title: (p) => p.cluster, sort: { key: (p) => p.cluster } },
+      { id: 'cluster', header: 'Cluster', width: 'minmax(10rem, 1.2fr)', render: (p) => <span className="mono">{p.cluster}</span>, title: (p) => p.cluster, sort: { key: (p) => p.cluster } },
       { id: 'name', header: 'Name', width: 'minmax(14rem, 3fr)', render: (p) => <span className="mono">{p.name}</span>, title: (p) => p.name, sort: { key: (p) => p.name } },
       ...(namespace === '' ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (p: Pod) => p.namespace, title: (p: Pod) => p.namespace, sort: { key: (p: Pod) => p.namespace } }] : []),
       { id: 'phase', header: 'Status', width: 'minmax(12rem, 1.4fr)', render: (p) => <span className={phaseClass(p)}>{phaseText(p)}</span>, title: phaseText, sort: { key: phaseText } },
