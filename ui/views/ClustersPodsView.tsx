@@ -6,7 +6,7 @@
  * painting the others stale. A pod's logs and its Delete action run against its own cluster's
  * engine, so they read from and act on that cluster.
  */
-import { useCallback, useDeferredValue, useMemo, useRef, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { PodRow } from '../../adapters/rows.js';
 import type { DiagnosticsRow } from '../../machines/diagnostics.js';
 import { ActionButton } from '../components/ActionButton.js';
@@ -20,6 +20,7 @@ import { useOrderedRows } from '../hooks/useStore.js';
 import { createClusterMerger, type ClusterRow } from '../lib/clusters.js';
 import { ageKey, ageSince } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
+import { describeProblem } from '../lib/operatorWords.js';
 import { compareText, sortByKey, type SortSpec } from '../lib/order.js';
 import { phaseClass, phaseText, podOrder, readyShare, restartsText } from '../lib/pods.js';
 import type { Navigate, Route } from '../lib/route.js';
@@ -31,14 +32,20 @@ type Pod = ClusterRow<PodRow>;
 function ClusterPodsFeed({ cluster, namespace, onRows, onStatus }: { cluster: string; namespace: string; onRows: (cluster: string, rows: readonly PodRow[]) => void; onStatus: (cluster: string, status: DiagnosticsRow | undefined) => void }) {
   const pods = useDomain('pods', namespace);
   const rows = useOrderedRows<PodRow>(pods.key, podOrder);
-  // Handed up after render (a parent's state may not change while a child renders).
-  const sentRows = useRef<readonly PodRow[] | null>(null);
-  const sentStatus = useRef<DiagnosticsRow | undefined | null>(null);
-  if (sentRows.current !== rows) queueMicrotask(() => onRows(cluster, rows));
-  sentRows.current = rows;
-  if (sentStatus.current !== pods.status) queueMicrotask(() => onStatus(cluster, pods.status));
-  sentStatus.current = pods.status;
+  // Handed up after render: a parent's state may not change while a child renders.
+  useEffect(() => onRows(cluster, rows), [onRows, cluster, rows]);
+  useEffect(() => onStatus(cluster, pods.status), [onStatus, cluster, pods.status]);
   return <FreshnessBadge label={`pods · ${cluster}`} status={pods.status} />;
+}
+
+function ClusterProblems({ cluster, status }: { cluster: string; status: DiagnosticsRow | undefined }) {
+  if (!status || !describeProblem(status)) return null;
+  return (
+    <div className="cluster-problems" data-testid={`cluster-problems-${cluster}`}>
+      <span className="mono strong">{cluster}</span>
+      <Problems statuses={[status]} />
+    </div>
+  );
 }
 
 /** Orders across clusters as one list: by namespace and name as a cluster orders its own, then by cluster. */
@@ -108,7 +115,10 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
           ))}
         </div>
       </div>
-      <Problems statuses={clusters.map((c) => statuses[c])} />
+      {/* Each cluster's problems under its name: the same words ("disconnected") for two clusters are two problems. */}
+      {clusters.map((cluster) => (
+        <ClusterProblems key={cluster} cluster={cluster} status={statuses[cluster]} />
+      ))}
       <div className="split">
         {loading ? (
           <Loading what={`pods in ${clusters.join(', ')}`} status={statuses[clusters[0] ?? '']} count={rows.length} />

@@ -86,3 +86,40 @@ test('anEngineForTheDefaultClusterNamesNone', async () => {
   expect(e.cluster).toBeNull();
   expect(e.diagnostics().cluster).toBeNull();
 });
+
+test('twoClustersEnginesStandAloneWhenOnesConnectionDies', async () => {
+  // Two engines, as the page runs for two clusters: each its own socket, machines and store.
+  const sockets: WebSocket[] = [];
+  const cut = createEngine({
+    server: stack.backend.url,
+    cluster: 'first',
+    config: testConfig,
+    socket: (url) => {
+      const ws = new WebSocket(url);
+      sockets.push(ws);
+      return ws as unknown as SocketLike;
+    },
+  });
+  const { engine: kept } = recordedEngine('second');
+  try {
+    cut.subscribe('pods', '');
+    kept.subscribe('pods', '');
+    const healthy = (e: Engine) => e.diagnostics().rows.find((r) => r.key === 'pods:' && r.state === 'streamingHealthy');
+    await waitFor('both streaming healthy', () => healthy(cut) && healthy(kept));
+    const keptDeliveries = healthy(kept)!.counters.deliveries ?? 0;
+
+    // The first cluster's socket dies (closed from its end, as a backend cut or a dead network does).
+    for (const ws of sockets) ws.terminate();
+    await waitFor('the cut engine falls back', () => cut.diagnostics().rows.find((r) => r.key === 'pods:' && r.state === 'fallbackPolling'));
+    expect(cut.diagnostics().connection?.open).toBe(false);
+    // The other is untouched: still streaming, its socket open, and still delivering.
+    const still = kept.diagnostics().rows.find((r) => r.key === 'pods:')!;
+    expect(still.state).toBe('streamingHealthy');
+    expect(kept.diagnostics().connection?.open).toBe(true);
+    await waitFor('the kept engine delivers again', () => (kept.diagnostics().rows.find((r) => r.key === 'pods:')?.counters.deliveries ?? 0) > keptDeliveries);
+    expect(kept.store.rows('pods:').map((r) => r.uid).sort()).toEqual(podUids());
+  } finally {
+    cut.stop();
+  }
+  expect(cut.clock.active).toBe(0);
+});
