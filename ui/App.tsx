@@ -26,6 +26,7 @@ import { headerStatus } from './lib/freshness.js';
 import { inspectorNotice } from './lib/inspector.js';
 import { describeConnection } from './lib/operatorWords.js';
 import { openView, parseRoute, routeHash, type Navigate, type Route, type Tab } from './lib/route.js';
+import { ClustersNodesView } from './views/ClustersNodesView.js';
 import { ClustersPodsView } from './views/ClustersPodsView.js';
 import { DiagnosticsView } from './views/DiagnosticsView.js';
 import { EventsView } from './views/EventsView.js';
@@ -231,7 +232,7 @@ export function App() {
           </div>
         ) : null}
         <div className={route.tab === 'diagnostics' || unknown.length > 0 ? 'hidden' : 'pane'}>
-          {unknown.length > 0 ? null : showing.tab === 'nodes' ? <NodesView route={showing} navigate={navigate} /> : null}
+          {unknown.length > 0 ? null : showing.tab === 'nodes' ? several ? <ClustersNodesView clusters={several} route={showing} navigate={navigate} /> : <NodesView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'workloads' ? <WorkloadsView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'pods' && unknown.length === 0 ? several ? <ClustersPodsView clusters={several} route={showing} navigate={navigate} /> : <PodsView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'events' ? <EventsView route={showing} navigate={navigate} discovery={discovery.rows} /> : null}

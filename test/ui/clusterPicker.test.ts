@@ -2,7 +2,7 @@
  * Several clusters in a real Chromium, against a backend whose kubeconfig holds three demo
  * clusters of different sizes (`demo: { clusters: 3 }`): the picker lists them with their
  * health, the Pods view across the three holds exactly each cluster's pods as kubectl lists them
- * with that cluster's context, with a Cluster column, and stalling one cluster's watches turns
+ * with that cluster's context, with a Cluster column (and the Nodes view likewise), and stalling one cluster's watches turns
  * its own badge and leaves the other two live. Screenshots: test-artifacts/clusters-picker.png,
  * clusters-pods.png, clusters-one-stalled.png, clusters-unknown.png.
  */
@@ -97,6 +97,29 @@ test('podsAcrossThreeClustersHoldEachClustersTruthWithAClusterColumn', async () 
   await page.goBack();
   await page.goBack();
   await until('back to one cluster', async () => page.locator('[data-testid=clusters-pods]').count(), (n) => n === 0);
+});
+
+test('nodesAcrossThreeClustersHoldEachClustersTruth', async () => {
+  await page.goto(`${backend.url}?clusters=${clusters.join(',')}#/nodes`);
+  await page.getByTestId('clusters-nodes').waitFor();
+  const truth = (
+    await Promise.all(
+      clusters.map(async (context) => {
+        const r = await kubectl(backend.demo!.kubeconfigPath, ['--context', context, 'get', 'nodes', '-o', 'json']);
+        expect(r.code).toBe(0);
+        return (JSON.parse(r.stdout) as { items: { metadata: { name: string } }[] }).items.map((n) => `${context}|${n.metadata.name}`);
+      }),
+    )
+  )
+    .flat()
+    .sort();
+  const read = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid=clusters-nodes] [data-testid=vt-body] [role=row]')]
+        .map((row) => `${row.querySelector('[data-col=cluster]')?.textContent?.trim()}|${row.querySelector('[data-col=name]')?.textContent?.trim()}`)
+        .sort(),
+    );
+  expect(await until('every cluster’s nodes', read, (rows) => JSON.stringify(rows) === JSON.stringify(truth))).toEqual(truth);
 });
 
 test('aStalledClusterTurnsItsOwnBadgeAndLeavesTheOthersLive', async () => {
