@@ -77,6 +77,28 @@ test('aChangeInOneClusterReTagsOnlyThatClustersRows', () => {
   expect(second[0]).toBe(first[0]); // cluster a's row is the same object
   expect(second[1]).not.toBe(first[1]);
   expect(second[1]!.v).toBe(2);
+  // Within a changed cluster, a row the store kept (the same object) keeps its tagged copy.
+  const kept = { uid: 'u7', v: 1 };
+  const third = merge([{ cluster: 'a', rows: [kept, { uid: 'u8', v: 1 }] }]);
+  const fourth = merge([{ cluster: 'a', rows: [kept, { uid: 'u8', v: 2 }] }]);
+  expect(fourth[0]).toBe(third[0]);
+  expect(fourth[1]).not.toBe(third[1]);
+});
+
+test('sortedPartsMergeInOrderWithTiesByCluster', () => {
+  const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const merge = createClusterMerger<{ uid: string; name: string }>(byName);
+  const rows = merge([
+    { cluster: 'b', rows: [{ uid: '1', name: 'api' }, { uid: '2', name: 'web' }] },
+    { cluster: 'a', rows: [{ uid: '3', name: 'db' }, { uid: '4', name: 'web' }, { uid: '5', name: 'zed' }] },
+    { cluster: 'c', rows: [] },
+  ]);
+  expect(rows.map((r) => `${r.name}@${r.cluster}`)).toEqual(['api@b', 'db@a', 'web@a', 'web@b', 'zed@a']);
+  // The same as sorting the whole list, on a larger random case.
+  const random = (n: number, seed: number) => Array.from({ length: n }, (_, i) => ({ uid: `${seed}-${i}`, name: `p${(i * 7919 + seed * 104729) % 1000}` })).sort(byName);
+  const parts = [0, 1, 2].map((c) => ({ cluster: `c${c}`, rows: random(300 + c * 50, c + 1) }));
+  const expected = parts.flatMap((p) => p.rows.map((r) => `${r.name}@${p.cluster}`)).sort((x, y) => byName({ name: x.split('@')[0]! }, { name: y.split('@')[0]! }) || (x < y ? -1 : x > y ? 1 : 0));
+  expect(merge(parts).map((r) => `${r.name}@${r.cluster}`)).toEqual(expected);
 });
 
 test('anUnknownClusterIsNamedOnlyOnceTheBackendHasAnswered', () => {

@@ -15,7 +15,6 @@ import { useDomain } from '../hooks/useDomain.js';
 import { useOrderedRows } from '../hooks/useStore.js';
 import { createClusterMerger, type ClusterRow } from '../lib/clusters.js';
 import { isLoading } from '../lib/freshness.js';
-import { compareText } from '../lib/order.js';
 import { describeProblem } from '../lib/operatorWords.js';
 
 interface FeedProps<R extends Row> {
@@ -55,8 +54,8 @@ export function useAcrossClusters<R extends Row>(clusters: readonly string[], do
   const [statuses, setStatuses] = useState<Readonly<Record<string, DiagnosticsRow | undefined>>>({});
   const onRows = useCallback((cluster: string, rows: readonly R[]) => setParts((p) => (p[cluster] === rows ? p : { ...p, [cluster]: rows })), []);
   const onStatus = useCallback((cluster: string, status: DiagnosticsRow | undefined) => setStatuses((s) => (s[cluster] === status ? s : { ...s, [cluster]: status })), []);
-  const merge = useMemo(() => createClusterMerger<R>(), []);
-  const rows = useMemo(() => merge(clusters.map((cluster) => ({ cluster, rows: parts[cluster] ?? [] }))).sort((a, b) => order(a, b) || compareText(a.cluster, b.cluster)), [merge, clusters, parts, order]);
+  const merge = useMemo(() => createClusterMerger<R>(order), [order]);
+  const rows = useMemo(() => merge(clusters.map((cluster) => ({ cluster, rows: parts[cluster] ?? [] }))), [merge, clusters, parts]);
   const badges = clusters.map((cluster) => (
     <ClusterScope key={cluster} cluster={cluster}>
       <ClusterFeed<R> cluster={cluster} domain={domain} scope={scope} order={order} label={label} onRows={onRows} onStatus={onStatus} />
