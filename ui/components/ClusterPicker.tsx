@@ -80,11 +80,11 @@ export function ClusterPicker({ list }: { list: ClusterList }) {
   const engineOf = (name: string) => (choice.names.length === 0 && name === body.default ? pool.peek(null) : pool.peek(name));
   return (
     <div className="cluster-picker" ref={root} data-testid="cluster-picker" data-chosen={chosen.join(',')} onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
-      <button type="button" className="cluster-button" aria-expanded={open} aria-haspopup="true" onClick={() => setOpen((o) => !o)} data-testid="cluster-button" title={`Showing ${chosen.join(', ')}. ${body.clusters.length} clusters in the kubeconfig.`}>
+      <button type="button" className="cluster-button" aria-expanded={open} aria-controls="cluster-menu" onClick={() => setOpen((o) => !o)} data-testid="cluster-button" title={`Showing ${chosen.join(', ')}. ${body.clusters.length} clusters in the kubeconfig.`}>
         <span aria-hidden="true">⎈</span> {label} <span aria-hidden="true">▾</span>
       </button>
       {open ? (
-        <div className="cluster-menu" role="group" aria-label="Clusters">
+        <div className="cluster-menu" id="cluster-menu" role="group" aria-label="Clusters">
           <div className="muted small cluster-hint">A name shows that cluster alone; the boxes show several in one list.</div>
           <ul>
             {body.clusters.map((c) => (
