@@ -19,10 +19,13 @@ import type { ClusterSummary } from '../../adapters/protocol.js';
 export const maxChosenClusters = 8;
 
 /**
- * A context name as kubeconfigs write them (`kind-dev`, `arn:aws:eks:…:cluster/prod`,
- * `gke_project_zone_name`, `admin@prod`); anything else in the address is refused rather than sent.
+ * A context name is whatever key the kubeconfig gives it: `kubectl config set-context NAME`
+ * (kubernetes.io, kubectl reference) puts no rule on NAME, and real ones hold `:`, `/`, `@`
+ * (`arn:aws:eks:…:cluster/prod`, `admin@prod`) and even spaces. So only what no one names a
+ * context with is refused: control characters, and more than 253 characters. A name with a
+ * comma can be shown alone (`?cluster=`), not in a `?clusters=` list, whose separator it is.
  */
-const clusterNamePattern = /^[A-Za-z0-9_.:@/+-]{1,253}$/;
+const clusterNamePattern = /^[^\u0000-\u001f\u007f]{1,253}$/;
 
 export interface ClusterChoice {
   /** Chosen clusters in the address's order; empty: the backend's default cluster. */
@@ -52,7 +55,7 @@ export function clusterSearch(search: string, names: readonly string[]): string 
   query.delete('cluster');
   query.delete('clusters');
   if (names.length === 1) query.set('cluster', names[0]!);
-  else if (names.length > 1) query.set('clusters', names.join(','));
+  else if (names.length > 1) query.set('clusters', names.filter((n) => !n.includes(',')).join(','));
   // Commas and slashes read better in an address than %2C and %2F, and are valid in a query.
   const text = query.toString().replace(/%2C/gi, ',').replace(/%2F/gi, '/').replace(/%3A/gi, ':').replace(/%40/g, '@');
   return text === '' ? '' : `?${text}`;
