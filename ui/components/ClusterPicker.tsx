@@ -64,6 +64,17 @@ export function ClusterPicker({ list }: { list: ClusterList }) {
   usePoolEngines(); // re-render as engines come and go
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
+  // A new screen (the hash) or choice closes the menu: it belongs to the screen it was opened on.
+  useEffect(() => {
+    if (!open) return;
+    const close = () => setOpen(false);
+    window.addEventListener('hashchange', close);
+    window.addEventListener('popstate', close);
+    return () => {
+      window.removeEventListener('hashchange', close);
+      window.removeEventListener('popstate', close);
+    };
+  }, [open]);
   useEffect(() => {
     if (!open) return;
     const away = (e: MouseEvent) => {

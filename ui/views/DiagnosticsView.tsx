@@ -73,7 +73,7 @@ function DomainRow({ row, refused, cluster, testId }: { row: DiagnosticsRow; ref
       data-upstream-proof-age={row.upstreamProofAgeMs ?? ''}
       data-proof-age={row.proofAgeMs ?? ''}
     >
-      <td className="mono">{cluster}</td>
+      <td className="mono cluster-cell">{cluster}</td>
       <td>
         <div className="mono strong">{row.domain}</div>
         <div className="muted">{row.scope === '' ? scopeText(row) : row.scope}</div>
