@@ -23,6 +23,8 @@ export type RowChange<R extends Row = Row> =
 
 /** `GET /api/v1/snapshot/:domain?scope=` body, for every domain with rows (`:domain` may hold slashes: `core/v1/configmaps`). */
 export interface SnapshotBody<R extends Row = Row> {
+  /** The cluster (kubeconfig context) the rows are of. */
+  readonly cluster?: string;
   readonly domain: RowDomain;
   readonly scope: string;
   readonly resourceVersion: string;
@@ -40,6 +42,8 @@ export interface SnapshotBody<R extends Row = Row> {
 
 /** `GET /api/v1/metrics/:domain?scope=` body (also served as the snapshot of `node-metrics` / `pod-metrics`). */
 export interface MetricsBody {
+  /** The cluster (kubeconfig context) the samples are of. */
+  readonly cluster?: string;
   readonly domain: 'node-metrics' | 'pod-metrics';
   readonly scope: string;
   readonly generatedAt: string;
@@ -69,6 +73,8 @@ export interface CountItem {
 
 /** `GET /api/v1/counts?scope=` body: a count for every kind the sidebar lists. */
 export interface CountsBody {
+  /** The cluster (kubeconfig context) counted. */
+  readonly cluster?: string;
   readonly scope: string;
   readonly generatedAt: string;
   readonly items: readonly CountItem[];
@@ -180,6 +186,8 @@ interface SequencedFrame {
   readonly id: string;
   readonly seq: number;
   readonly generation: number;
+  /** The subscription's cluster, on `reset`, `heartbeat` and `status` frames (never on `update`: it cannot change). */
+  readonly cluster?: string;
 }
 
 /** The whole state of a subscription: replaces whatever the client held for it. */
@@ -257,6 +265,12 @@ export type ServerFrame = ResetFrame | UpdateFrame | HeartbeatFrame | StatusFram
 export const maxClientFrameBytes = 4096;
 /** Subscription ids are chosen by the client; short and printable so they log cleanly. */
 const idPattern = /^[A-Za-z0-9_.:\-/]{1,128}$/;
+/**
+ * A kubeconfig context name is free text (`arn:aws:eks:…:cluster/x`, `gke_p_z_x`, `me@kind`):
+ * any printable characters, as long as a DNS name at most. Which names exist is the backend's
+ * to say (`knowsCluster`).
+ */
+const clusterNamePattern = /^[^\u0000-\u001f\u007f]{1,253}$/;
 
 // ---- parsing ---------------------------------------------------------------------------------
 
@@ -295,7 +309,7 @@ function isCount(value: unknown): value is number {
  * Validates a frame from a client. Never throws: anything wrong comes back as the error frame to
  * send, with the subscription id when one could be read (so the client knows which one failed).
  */
-export function parseClientFrame(text: unknown): Parsed<ClientFrame> {
+export function parseClientFrame(text: unknown, knowsCluster?: (name: string) => boolean): Parsed<ClientFrame> {
   if (typeof text !== 'string') return refuse('malformed-frame', 'frames must be text');
   // Length in UTF-16 units is at most the UTF-8 byte count, so check cheaply first.
   if (text.length > maxClientFrameBytes || utf8Length(text) > maxClientFrameBytes) {
@@ -316,7 +330,12 @@ export function parseClientFrame(text: unknown): Parsed<ClientFrame> {
     return refuse('malformed-frame', 'id must be 1-128 characters of A-Z a-z 0-9 _ . : - /');
   }
   if (type !== 'subscribe') return { ok: true, frame: { type, id } };
-  const { domain, scope, resumeFrom } = data;
+  const { domain, scope, resumeFrom, cluster } = data;
+  if (cluster !== undefined) {
+    if (typeof cluster !== 'string' || !clusterNamePattern.test(cluster)) return refuse('malformed-frame', 'cluster must be a kubeconfig context name', id);
+    if (knowsCluster && !knowsCluster(cluster)) return refuse('unknown-cluster', `no cluster ${JSON.stringify(cluster)}: GET /api/v1/clusters lists them`, id);
+  }
+  const named = cluster === undefined ? {} : { cluster };
   if (!isDomain(domain)) return refuse('unknown-domain', `unknown domain ${JSON.stringify(domain)}`, id);
   if (!isStreamDomain(domain)) {
     const retrieval = domainSpec(domain).retrieval;
@@ -333,10 +352,10 @@ export function parseClientFrame(text: unknown): Parsed<ClientFrame> {
     }
     return {
       ok: true,
-      frame: { type, id, domain, scope: scopeText, resumeFrom: { seq: resumeFrom.seq, generation: resumeFrom.generation } },
+      frame: { type, id, ...named, domain, scope: scopeText, resumeFrom: { seq: resumeFrom.seq, generation: resumeFrom.generation } },
     };
   }
-  return { ok: true, frame: { type, id, domain, scope: scopeText } };
+  return { ok: true, frame: { type, id, ...named, domain, scope: scopeText } };
 }
 
 function hasSequence(data: Record<string, unknown>): boolean {

@@ -1,28 +1,24 @@
 /**
- * startBackend composes the backend: a kube client from a kubeconfig (or the embedded demo
- * cluster's), the upstream list-watches, the stream hub and the HTTP API on one port. The CLI
+ * startBackend composes the backend: the clusters of a kubeconfig (or the embedded demo
+ * clusters'), each with its kube client and list-watches when in use (clusters.ts), the stream
+ * hub and the HTTP API on one port. The CLI
  * (`kubelive serve`), the engine's CLI and the tests all start it through here.
  */
 import { randomBytes } from 'node:crypto';
-import { unwatchFile, watchFile } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { KubeClient, loadKubeConfig, type KubeconfigSource } from '../adapters/kube/client.js';
-import { Discovery } from '../adapters/kube/discovery.js';
-import { inClusterFiles, type InClusterSource } from '../adapters/kube/inCluster.js';
+import type { KubeconfigSource } from '../adapters/kube/client.js';
+import type { InClusterSource } from '../adapters/kube/inCluster.js';
 import { resolveConfig, type ConfigOverrides, type KubeliveConfig } from '../machines/config.js';
 import { GenerationCounter } from './cache.js';
+import { ClusterSet, defaultClusterLimits, type ClusterLimits } from './clusters.js';
 import { startDemo, type DemoHandle, type DemoOptions } from './demo.js';
-import { Permissions } from './permissions.js';
 import { StreamFaults } from './faults.js';
 import { createRequestHandler, defaultHttpLimits, refuse, requestUrl, type HttpLimits } from './http.js';
-import { MetricsCache } from './metricsCache.js';
 import { defaultStreamLimits, StreamHub, type StreamLimits } from './stream.js';
-import { defaultUpstreamLimits, upstreamSocketBudget, Upstreams, type UpstreamLimits } from './upstreams.js';
+import { defaultUpstreamLimits, type UpstreamLimits } from './upstreams.js';
 import { corsHeaders, isLoopbackHost, RequestPolicy, securityHeaders } from './requestPolicy.js';
 
 /** The documented default port: unassigned by IANA, easy to remember. */
@@ -74,6 +70,8 @@ export interface BackendOptions {
   readonly upstreamLimits?: Partial<UpstreamLimits>;
   /** Server-side watch timeout range in seconds (default 300-600, as client-go). */
   readonly watchTimeoutSeconds?: readonly [number, number];
+  /** Bounds on the clusters in use at once and how long an unused one keeps its runtime (server/clusters.ts). */
+  readonly clusterLimits?: Partial<ClusterLimits>;
 }
 
 export interface Backend {
@@ -82,9 +80,11 @@ export interface Backend {
   readonly port: number;
   readonly host: string;
   readonly config: KubeliveConfig;
-  /** The API server this backend watches, and the kubeconfig context it used. */
+  /** The default cluster's API server, and its kubeconfig context. */
   readonly kube: { readonly server: string; readonly context: string };
-  /** The in-process demo cluster, when `demo` started one. */
+  /** Every cluster the backend may serve (the kubeconfig's contexts), and the ones in use. */
+  readonly clusters: ClusterSet;
+  /** The in-process demo cluster, when `demo` started one (the first; `demo.clusters` holds each). */
   readonly demo: DemoHandle | null;
   readonly faults: StreamFaults | null;
   /** The stream limits in force (backpressure bound, subscriptions per socket, ...). */
@@ -114,6 +114,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     throw new Error('in-cluster mode uses the service account: it takes no kubeconfig, context or demo');
   }
   const demo = options.demo ? await startDemo(options.demo === true ? {} : options.demo) : null;
+  let clusters: ClusterSet | null = null;
   try {
     const source: KubeconfigSource = options.inCluster
       ? { inCluster: options.inCluster === true ? {} : options.inCluster }
@@ -124,38 +125,24 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           ...(options.kubeconfigYaml !== undefined ? { kubeconfigYaml: options.kubeconfigYaml } : {}),
           ...(options.context !== undefined ? { context: options.context } : {}),
         };
-    // The files whose change means new credentials: the kubeconfig, or the service account's token and CA.
-    const watchedFiles = source.inCluster ? [inClusterFiles(source.inCluster).token, inClusterFiles(source.inCluster).ca] : source.kubeconfigYaml === undefined ? [kubeconfigFilePath(source)] : [];
     const upstreamLimits: UpstreamLimits = { ...defaultUpstreamLimits, ...options.upstreamLimits };
-    const client = new KubeClient(loadKubeConfig(source), {
-      timeouts: () => ({ readMs: config.apiReadTimeoutMs, writeMs: config.apiWriteTimeoutMs, watchStartMs: config.watchStartTimeoutMs }),
-      maxSockets: upstreamSocketBudget(upstreamLimits) + apiSocketHeadroom,
-      ...(watchedFiles.length > 0 ? { reloadFrom: source } : {}),
-    });
     const generations = new GenerationCounter();
-    // Discovery starts with the first view that needs it (a resource domain, api-resources,
-    // counts); from then on the CRDs are followed, so kinds come and go without a restart.
-    const discovery = new Discovery({ client, periodMs: discoveryPeriodMs, minRefreshMs: discoveryMinRefreshMs, onStart: () => upstreams.followDefinitions() });
-    const upstreams = new Upstreams({
-      client,
+    clusters = new ClusterSet({
+      source,
       config,
       generations,
-      discovery,
-      limits: upstreamLimits,
+      upstreamLimits,
+      limits: { ...defaultClusterLimits, ...options.clusterLimits },
+      ...(options.namespaces ? { namespaces: options.namespaces } : {}),
       ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
     });
     const limits: StreamLimits = { ...defaultStreamLimits, ...options.limits };
     let hub: StreamHub | null = null;
     const faults = demo || options.allowFaults ? new StreamFaults(() => hub?.faultChanged()) : null;
     // Without faults enabled, a StreamFaults that nobody can set keeps the hub's code single-path.
-    const permissions = new Permissions({
-      client,
-      recheckMs: () => config.permissionsRecheckMs,
-      contextNamespace: () => client.contextNamespace,
-      ...(options.namespaces ? { namespaces: options.namespaces } : {}),
-    });
-    hub = new StreamHub({ config, upstreams, generations, discovery, permissions, faults: faults ?? new StreamFaults(() => {}), limits });
-    const metrics = new MetricsCache(client, () => config.metricsIntervalMs, undefined, permissions);
+    hub = new StreamHub({ config, clusters, generations, faults: faults ?? new StreamFaults(() => {}), limits });
+    // Made now and kept: a kubeconfig that cannot reach its default cluster fails here, at start.
+    const home = clusters.hold(null);
     const startedAt = Date.now();
     const policy = new RequestPolicy({
       bindHost: host,
@@ -165,19 +152,15 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     });
 
     const handle = createRequestHandler({
-      client,
+      clusters,
       config,
-      upstreams,
       generations,
       hub,
-      metrics,
-      discovery,
-      permissions,
       faults,
       startedAt,
       limits: { ...defaultHttpLimits, ...options.httpLimits },
       serveSourceMaps: options.serveSourceMaps === true,
-      describe: () => ({
+      describe: ({ client, discovery }) => ({
         kube: {
           server: client.server,
           context: client.contextName,
@@ -257,14 +240,14 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     const port = (server.address() as AddressInfo).port;
     policy.listeningOn(port);
     const url = `http://${hostForUrl(host)}:${port}/`;
-    const stopWatchingKubeconfig = watchCredentialFiles(watchedFiles, client);
     let stopping: Promise<void> | null = null;
     return {
       url,
       port,
       host,
       config,
-      kube: { server: client.server, context: client.contextName },
+      kube: { server: home.client.server, context: home.client.contextName },
+      clusters,
       demo,
       faults,
       limits,
@@ -272,13 +255,9 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       loginUrl: token !== null ? `${url}?token=${encodeURIComponent(token)}` : null,
       stop() {
         stopping ??= (async () => {
-          stopWatchingKubeconfig();
           hub!.close();
           wss.close();
-          discovery.dispose();
-          permissions.dispose();
-          upstreams.dispose();
-          client.close();
+          clusters!.dispose();
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
           await demo?.stop();
@@ -287,6 +266,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       },
     };
   } catch (error) {
+    clusters?.dispose();
     await demo?.stop();
     throw error;
   }
@@ -294,49 +274,3 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
 
 /** Binding beyond loopback without --allow-remote, or with an unusable token. */
 export class RemoteBindError extends Error {}
-
-/** The kubeconfig file a source reads: its path, else KUBECONFIG's first entry, else ~/.kube/config. */
-function kubeconfigFilePath(source: KubeconfigSource): string {
-  if (source.kubeconfigPath !== undefined) return source.kubeconfigPath;
-  const fromEnv = process.env.KUBECONFIG?.split(delimiter).find((p) => p.length > 0);
-  return fromEnv ?? join(homedir(), '.kube', 'config');
-}
-
-/**
- * Re-reads the kubeconfig (or the service account's token and CA) when a file changes. Polled
- * (`watchFile`, which follows symlinks) rather than `fs.watch`, which loses the file when a tool
- * replaces it by renaming a new one over it, as kubectl and kind do, and as the kubelet does
- * when it swaps a projected volume's `..data` link to a new token. A burst of writes is read
- * once, after it settles.
- */
-function watchCredentialFiles(paths: readonly string[], client: KubeClient): () => void {
-  let settle: NodeJS.Timeout | undefined;
-  const changed = () => {
-    clearTimeout(settle);
-    settle = setTimeout(() => client.reload(), kubeconfigSettleMs);
-  };
-  for (const path of paths) watchFile(path, { interval: kubeconfigPollMs, persistent: false }, changed);
-  return () => {
-    clearTimeout(settle);
-    for (const path of paths) unwatchFile(path, changed);
-  };
-}
-
-/**
- * API server connections beyond what the upstreams can hold: four snapshot reads, metrics polls,
- * object reads and cordons. These are short; past the headroom they wait their turn.
- */
-const apiSocketHeadroom = 32;
-
-/**
- * Discovery is asked again every five minutes regardless (aggregated APIs come and go without a
- * CRD; CRDs themselves are followed by a watch), and at most every five seconds when a client
- * names a kind it does not know: a typo in a loop costs one discovery per five seconds.
- */
-const discoveryPeriodMs = 5 * 60_000;
-const discoveryMinRefreshMs = 5_000;
-
-/** Once a second is cheap (one stat) and quick enough for a cluster that was just recreated. */
-const kubeconfigPollMs = 1000;
-/** Writers often write a kubeconfig in several steps; read it when they have been quiet this long. */
-const kubeconfigSettleMs = 200;

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { digestOf } from '../adapters/digest.js';
-import type { IdentityBody } from '../adapters/protocol.js';
+import type { ClustersBody, IdentityBody } from '../adapters/protocol.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { KubeApiError, KubeTimeoutError, type KubeClient } from '../adapters/kube/client.js';
 import { CountCache } from '../adapters/kube/counts.js';
@@ -41,24 +41,34 @@ import type { StreamHub } from './stream.js';
 import { collectionOf, helmKey, TooManyUpstreamsError, UnknownDomainError, type Upstreams } from './upstreams.js';
 import { apiResourcesSnapshot, combinedReport, planWithPermissions, resolveView, splitKey, viewColumns, ViewError, viewRows, viewState, type ViewSpec } from './views.js';
 import type { Permissions } from './permissions.js';
+import { ClusterUnusableError, TooManyClustersError, UnknownClusterError, type ClusterRuntime, type ClusterSet } from './clusters.js';
 
 export interface HttpContext {
-  readonly client: KubeClient;
+  /** Every cluster of the kubeconfig; a request's `?cluster=` picks one (absent: the default). */
+  readonly clusters: ClusterSet;
   readonly config: KubeliveConfig;
-  readonly upstreams: Upstreams;
   readonly generations: GenerationCounter;
   readonly hub: StreamHub;
-  readonly metrics: MetricsCache;
-  /** What the cluster serves: resource domains, `api-resources`, counts. */
-  readonly discovery: Discovery;
   readonly faults: StreamFaults | null;
   readonly startedAt: number;
   readonly limits: HttpLimits;
   /** Serve dist/ui's `*.map` files (they publish the dashboard's sources). */
   readonly serveSourceMaps: boolean;
-  readonly describe: () => Record<string, unknown>;
+  /** The backend's state for diagnostics, the `kube` part about this cluster. */
+  readonly describe: (cluster: ClusterRuntime) => Record<string, unknown>;
+}
+
+/** A request's context: the backend's, and the runtime of the cluster it names. */
+interface ClusterContext extends Omit<HttpContext, 'describe'> {
+  readonly cluster: string;
+  readonly client: KubeClient;
+  readonly upstreams: Upstreams;
+  readonly metrics: MetricsCache;
+  /** What the cluster serves: resource domains, `api-resources`, counts. */
+  readonly discovery: Discovery;
   /** Where the user may list each resource: snapshots of a partial view read the permitted namespaces. */
-  readonly permissions?: Permissions;
+  readonly permissions: Permissions;
+  readonly describe: () => Record<string, unknown>;
 }
 
 export interface HttpLimits {
@@ -99,6 +109,8 @@ const maxDiscardBytes = 1024 * 1024;
 const rowsPerPiece = 1000;
 /** Log followers are given back when a view closes or after the idle grace; a few seconds is a fair wait. */
 const tooManyUpstreamsRetrySeconds = 5;
+/** A cluster in use is let go when its views close (or after its idle time); a few seconds is a fair wait. */
+const tooManyClustersRetrySeconds = 5;
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -201,13 +213,25 @@ class Bound {
   }
 }
 
-interface HttpState {
+/**
+ * The bounds a slow cluster must not take from the others are per cluster: its snapshot slots
+ * (four builds stuck on an API server that answers slowly would otherwise `busy` every cluster),
+ * its count lists, its actions. Peer limits and Secret reveals count the client, not the cluster.
+ */
+interface ClusterHttpState {
   readonly snapshots: Bound;
+  readonly counts: CountCache;
+  readonly actions: ActionRunner;
+}
+
+interface PeerState {
   readonly perPeer: Map<string, number>;
   peerRefusals: number;
-  readonly counts: CountCache;
   readonly reveals: RateBucket;
-  readonly actions: ActionRunner;
+}
+
+interface HttpState extends ClusterHttpState {
+  readonly peers: PeerState;
 }
 
 /** A token bucket: `burst` at once, refilled at `perSecond`. */
@@ -246,29 +270,36 @@ const revealBurst = 5;
 const revealsPerSecond = 1;
 
 export function createRequestHandler(context: HttpContext) {
-  const state: HttpState = {
-    snapshots: new Bound(context.limits.maxConcurrentSnapshots),
-    perPeer: new Map(),
-    peerRefusals: 0,
-    counts: new CountCache(context.client, { ttlMs: countTtlMs, concurrency: countConcurrency }),
-    reveals: new RateBucket(revealBurst, revealsPerSecond),
-    actions: new ActionRunner(context.client, () => context.config),
+  const peers: PeerState = { perPeer: new Map(), peerRefusals: 0, reveals: new RateBucket(revealBurst, revealsPerSecond) };
+  // Kept with the runtime they count for: a cluster disposed for idleness takes its state along.
+  const perCluster = new WeakMap<ClusterRuntime, ClusterHttpState>();
+  const stateOf = (runtime: ClusterRuntime): HttpState => {
+    let cluster = perCluster.get(runtime);
+    if (!cluster) {
+      cluster = {
+        snapshots: new Bound(context.limits.maxConcurrentSnapshots),
+        counts: new CountCache(runtime.client, { ttlMs: countTtlMs, concurrency: countConcurrency }),
+        actions: new ActionRunner(runtime.client, () => context.config),
+      };
+      perCluster.set(runtime, cluster);
+    }
+    return { ...cluster, peers };
   };
   return (request: IncomingMessage, response: ServerResponse): void => {
     const peer = request.socket.remoteAddress ?? '';
-    const inFlight = state.perPeer.get(peer) ?? 0;
+    const inFlight = peers.perPeer.get(peer) ?? 0;
     if (inFlight >= context.limits.maxRequestsPerPeer) {
-      state.peerRefusals++;
+      peers.peerRefusals++;
       const reason = `at most ${context.limits.maxRequestsPerPeer} requests in flight per client`;
       return refuse(request, response, { status: 429, code: 'too-many-requests', reason }, { 'Retry-After': '1' });
     }
-    state.perPeer.set(peer, inFlight + 1);
+    peers.perPeer.set(peer, inFlight + 1);
     response.once('close', () => {
-      const left = (state.perPeer.get(peer) ?? 1) - 1;
-      if (left > 0) state.perPeer.set(peer, left);
-      else state.perPeer.delete(peer);
+      const left = (peers.perPeer.get(peer) ?? 1) - 1;
+      if (left > 0) peers.perPeer.set(peer, left);
+      else peers.perPeer.delete(peer);
     });
-    route(context, state, request, response).catch((error: unknown) => {
+    route(context, stateOf, request, response).catch((error: unknown) => {
       const failure = upstreamFailure(error);
       if (!response.headersSent) refuse(request, response, { status: failure.status, code: failure.code, reason: failure.message }, failure.headers);
       else response.destroy();
@@ -276,22 +307,70 @@ export function createRequestHandler(context: HttpContext) {
   };
 }
 
-async function route(context: HttpContext, state: HttpState, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function route(backend: HttpContext, stateOf: (runtime: ClusterRuntime) => HttpState, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = requestUrl(request);
   if (!url) throw new HttpError(400, 'bad-path', 'the request target is not a path');
   const path = url.pathname;
   const method = request.method ?? 'GET';
   const segments = path.split('/').filter((s) => s.length > 0).map(decodeSegment);
 
-  if (path === '/_debug/faults') return debugFaults(context, request, response, method);
-  if (method === 'GET' && path === '/healthz') return sendJson(response, 200, { ok: true, uptimeMs: Date.now() - context.startedAt });
+  if (path === '/_debug/faults') return debugFaults(backend, request, response, method);
+  if (method === 'GET' && path === '/healthz') return sendJson(response, 200, { ok: true, uptimeMs: Date.now() - backend.startedAt });
   if (segments[0] !== 'api') {
     // Everything outside the API is the dashboard's files (dist/ui).
-    if ((method === 'GET' || method === 'HEAD') && (await serveStatic(request, response, path, { sourceMaps: context.serveSourceMaps }))) return;
+    if ((method === 'GET' || method === 'HEAD') && (await serveStatic(request, response, path, { sourceMaps: backend.serveSourceMaps }))) return;
     throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
   }
   if (segments[1] !== 'v1') throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
   const [, , area, ...rest] = segments;
+  if (method === 'GET' && area === 'clusters' && rest.length === 0) return sendJson(response, 200, await clusterList(backend), { 'Cache-Control': 'no-store' });
+
+  // Every other route acts on one cluster: `?cluster=`, or the default. The runtime counts as in
+  // use while the request runs, and for the idle grace after.
+  const runtime = clusterOf(backend.clusters, url.searchParams);
+  try {
+    await clusterRoute({ ...backend, ...runtimeParts(runtime), describe: () => backend.describe(runtime) }, stateOf(runtime), request, response, url, method, area, rest);
+  } finally {
+    backend.clusters.release(runtime);
+  }
+}
+
+/** The runtime `?cluster=` names; 404 `unknown-cluster` for a name the kubeconfig lacks, 503 past the bound on clusters in use. */
+function clusterOf(clusters: ClusterSet, params: URLSearchParams): ClusterRuntime {
+  const names = params.getAll('cluster');
+  if (names.length > 1) throw new HttpError(400, 'bad-cluster', 'name one cluster per request');
+  try {
+    return clusters.hold(names[0] ?? null);
+  } catch (error) {
+    if (error instanceof UnknownClusterError) throw new HttpError(404, error.code, error.message);
+    if (error instanceof TooManyClustersError) throw new HttpError(503, error.code, error.message, { 'Retry-After': String(tooManyClustersRetrySeconds) });
+    if (error instanceof ClusterUnusableError) throw new HttpError(502, error.code, error.message);
+    throw error;
+  }
+}
+
+function runtimeParts(runtime: ClusterRuntime) {
+  const { name: cluster, client, upstreams, metrics, discovery, permissions } = runtime;
+  return { cluster, client, upstreams, metrics, discovery, permissions };
+}
+
+/** `GET /api/v1/clusters`: every context, each with its health (server/clusters.ts probes the ones not in use). */
+async function clusterList(backend: HttpContext): Promise<ClustersBody> {
+  const clusters = await backend.clusters.summaries(backend.hub.subscriptionsByCluster());
+  return { default: backend.clusters.defaultName, generatedAt: new Date().toISOString(), clusters };
+}
+
+async function clusterRoute(
+  context: ClusterContext,
+  state: HttpState,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  method: string,
+  area: string | undefined,
+  rest: string[],
+): Promise<void> {
+  const path = url.pathname;
 
   // A built-in domain is one segment; a resource domain is group/version/resource.
   if (method === 'GET' && area === 'snapshot' && (rest.length === 1 || rest.length === 3)) {
@@ -299,7 +378,7 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
   }
   if (method === 'GET' && area === 'metrics' && rest.length === 1) {
     const domain = metricsDomain(rest[0]!);
-    return sendJson(response, 200, await metrics(context, domain, url.searchParams.get('scope') ?? ''));
+    return sendJson(response, 200, { cluster: context.cluster, ...(await metrics(context, domain, url.searchParams.get('scope') ?? '')) });
   }
   if (method === 'POST' && area === 'nodes' && rest.length === 2 && (rest[1] === 'cordon' || rest[1] === 'uncordon')) {
     // The first action's own route, kept for scripts: the same action, answered with the node's name too.
@@ -324,21 +403,24 @@ async function route(context: HttpContext, state: HttpState, request: IncomingMe
   if (method === 'GET' && area === 'identity' && rest.length === 0) return sendJson(response, 200, await identity(context), { 'Cache-Control': 'no-store' });
   if (method === 'GET' && area === 'diagnostics' && rest.length === 0) {
     const now = Date.now();
+    const { cluster } = context;
     return sendJson(response, 200, {
       generatedAt: new Date(now).toISOString(),
+      cluster,
       ...context.describe(),
-      upstreams: context.upstreams.diagnostics(now),
+      upstreams: context.upstreams.diagnostics(now).map((u) => ({ cluster, ...u })),
       upstreamBounds: context.upstreams.bounds(),
-      permissions: context.permissions?.diagnostics(now) ?? null,
+      permissions: context.permissions.diagnostics(now),
       clients: context.hub.diagnostics(now),
       metricsFetches: context.metrics.fetches,
       faults: context.faults?.active() ?? null,
+      clusters: context.clusters.report(now),
       http: {
         snapshots: state.snapshots.report(),
-        requestsPerPeerRefused: state.peerRefusals,
-        peers: state.perPeer.size,
+        requestsPerPeerRefused: state.peers.peerRefusals,
+        peers: state.peers.perPeer.size,
         countLists: state.counts.requests,
-        secretRevealsRefused: state.reveals.refused,
+        secretRevealsRefused: state.peers.reveals.refused,
         actions: state.actions.counts,
       },
       memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
@@ -375,27 +457,27 @@ function metricsDomain(name: string): 'node-metrics' | 'pod-metrics' {
   throw new HttpError(404, 'unknown-domain', `no metrics for "${name}": use node-metrics or pod-metrics`);
 }
 
-async function metrics(context: HttpContext, domain: 'node-metrics' | 'pod-metrics', scope: string) {
+async function metrics(context: ClusterContext, domain: 'node-metrics' | 'pod-metrics', scope: string) {
   const problem = scopeProblem(domain, scope);
   if (problem !== null) throw new HttpError(400, 'bad-scope', problem);
   return context.metrics.get(domain, scope);
 }
 
-async function snapshot(context: HttpContext, state: HttpState, request: IncomingMessage, response: ServerResponse, domain: string, scope: string): Promise<void> {
+async function snapshot(context: ClusterContext, state: HttpState, request: IncomingMessage, response: ServerResponse, domain: string, scope: string): Promise<void> {
   if (!isDomain(domain)) throw new HttpError(404, 'unknown-domain', `unknown domain "${domain}"`);
   const problem = scopeProblem(domain, scope);
   if (problem !== null) throw new HttpError(400, 'bad-scope', problem);
   if (domain === 'api-resources') return apiResources(context, request, response);
   if (!isStreamDomain(domain)) {
     const body = await metrics(context, domain === 'node-metrics' ? 'node-metrics' : 'pod-metrics', scope);
-    return sendJson(response, 200, body);
+    return sendJson(response, 200, { cluster: context.cluster, ...body });
   }
   const view = await resolveView(context.discovery, domain, scope);
   await sendSnapshot(context, state.snapshots, request, response, await planWithPermissions(context.permissions, view));
 }
 
 /** `GET /api/v1/snapshot/api-resources`: what discovery found, with an ETag like every snapshot. */
-async function apiResources(context: HttpContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function apiResources(context: ClusterContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   await context.discovery.ready();
   const { body, etag } = apiResourcesSnapshot(context.discovery, context.generations);
   if (request.headers['if-none-match'] === etag) {
@@ -404,7 +486,7 @@ async function apiResources(context: HttpContext, request: IncomingMessage, resp
     return;
   }
   if (body.count === 0 && context.discovery.lastError !== null) throw new HttpError(502, 'upstream-error', `discovery failed: ${context.discovery.lastError}`);
-  sendJson(response, 200, body, { ETag: etag });
+  sendJson(response, 200, { cluster: context.cluster, ...body }, { ETag: etag });
 }
 
 /** Runs `build` in one of the bounded snapshot slots, or refuses with 503 when all are taken. */
@@ -465,7 +547,7 @@ const firstListWaitMs = 30_000;
  * grace period, so a client that polls is served from the cache from then on. The ETag is
  * checked before any row is serialised, so an unchanged poll costs almost nothing.
  */
-async function sendSnapshot(context: HttpContext, slots: Bound, request: IncomingMessage, response: ServerResponse, view: ViewSpec): Promise<void> {
+async function sendSnapshot(context: ClusterContext, slots: Bound, request: IncomingMessage, response: ServerResponse, view: ViewSpec): Promise<void> {
   const { domain, scope } = view;
   const upstreams = context.upstreams.acquireAll(view.keys);
   const ifNoneMatch = request.headers['if-none-match'];
@@ -486,6 +568,7 @@ async function sendSnapshot(context: HttpContext, slots: Bound, request: Incomin
         const items = viewRows(caches, view.namespace);
         const columns = viewColumns(view, caches);
         const head: Omit<SnapshotBody, 'items'> = {
+          cluster: context.cluster,
           domain,
           scope,
           ...state,
@@ -513,6 +596,7 @@ async function sendSnapshot(context: HttpContext, slots: Bound, request: Incomin
       const etag = `"api-${digest}-${fresh.rows.length}-${upstream.state}"`;
       if (ifNoneMatch === etag) return notModified(etag);
       const head: Omit<SnapshotBody, 'items'> = {
+        cluster: context.cluster,
         domain,
         scope,
         resourceVersion: fresh.resourceVersion,
@@ -540,7 +624,7 @@ function withReason(report: UpstreamReport): UpstreamReport {
  * rows (and, for a resource domain, columns) its upstream would hold.
  */
 export async function readFromApi(
-  context: Pick<HttpContext, 'client'>,
+  context: Pick<ClusterContext, 'client'>,
   view: ViewSpec,
 ): Promise<{ rows: Row[]; resourceVersion: string; columns: readonly ColumnDefinition[] | null }> {
   const namespace = view.namespace ?? '';
@@ -585,7 +669,7 @@ async function actionRoute(actions: ActionRunner, request: IncomingMessage, resp
 }
 
 /** `GET /api/v1/object/:resource/:name` or `/api/v1/object/:resource/:namespace/:name`: one whole object. */
-async function wholeObject(context: HttpContext, response: ServerResponse, rest: string[]): Promise<void> {
+async function wholeObject(context: ClusterContext, response: ServerResponse, rest: string[]): Promise<void> {
   const [resource, a, b] = rest as [string, string, string | undefined];
   if (!isResourceName(resource)) throw new HttpError(404, 'unknown-resource', `"${resource}" is not one of ${Object.keys(resourceSpecs).join(', ')}`);
   const spec = resourceSpecs[resource];
@@ -607,7 +691,7 @@ function checkObjectName(name: string, namespace: string): void {
 }
 
 /** Reads one object and answers it without managedFields, a Secret redacted. */
-async function sendObject(context: HttpContext, response: ServerResponse, path: string, name: string): Promise<void> {
+async function sendObject(context: ClusterContext, response: ServerResponse, path: string, name: string): Promise<void> {
   const object = await context.client.requestJson<Record<string, unknown> & { metadata?: Record<string, unknown> }>('GET', path, { maxBytes: 8 * 1024 * 1024 });
   // One object of that name, nothing else (never a list, whatever a server or a path did).
   if (object.metadata?.name !== name) throw new HttpError(502, 'upstream-error', `the API server answered ${path} with something other than the object ${name}`);
@@ -620,7 +704,7 @@ async function sendObject(context: HttpContext, response: ServerResponse, path: 
  * `GET /api/v1/object?domain=D&namespace=N&name=X`: one object of any kind the cluster serves
  * (a resource domain, or one of the hand-made resources by name), a Secret redacted.
  */
-async function objectOfDomain(context: HttpContext, response: ServerResponse, domain: string, namespace: string, name: string): Promise<void> {
+async function objectOfDomain(context: ClusterContext, response: ServerResponse, domain: string, namespace: string, name: string): Promise<void> {
   let path: string;
   let namespaced: boolean;
   if (isResourceName(domain)) {
@@ -651,8 +735,8 @@ async function objectOfDomain(context: HttpContext, response: ServerResponse, do
  * POST, so requestPolicy refuses it from any page but the dashboard's own (Origin, content
  * type, Sec-Fetch-Site); rate-bounded, and never cached.
  */
-async function revealSecretKey(context: HttpContext, state: HttpState, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  if (!state.reveals.tryTake()) {
+async function revealSecretKey(context: ClusterContext, state: HttpState, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (!state.peers.reveals.tryTake()) {
     throw new HttpError(429, 'too-many-requests', `at most ${revealBurst} Secret keys at once and ${revealsPerSecond} a second after that`, { 'Retry-After': '1' });
   }
   const body = await readJsonBody(request);
@@ -679,7 +763,7 @@ async function revealSecretKey(context: HttpContext, state: HttpState, request: 
  * (CountCache: 30 s, four at a time), so counting costs no watch. A cluster-wide kind counts the
  * whole cluster whatever the scope.
  */
-async function counts(context: HttpContext, cache: CountCache, scope: string): Promise<CountsBody> {
+async function counts(context: ClusterContext, cache: CountCache, scope: string): Promise<CountsBody> {
   const problem = scopeProblem('pods', scope);
   if (problem !== null) throw new HttpError(400, 'bad-scope', problem);
   await context.discovery.ready();
@@ -711,7 +795,7 @@ async function counts(context: HttpContext, cache: CountCache, scope: string): P
       ? { count: helmCached, reason: null, source: 'cache' as const }
       : await cache.count(namespace === null ? '/api/v1/secrets' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, { labelSelector: helmLabelSelector }, true).then((a) => ({ ...a, source: a.count === null ? null : ('list' as const) }));
   items.push({ domain: 'helm-releases', ...helm, namespaced: true });
-  return { scope, generatedAt: new Date().toISOString(), items };
+  return { cluster: context.cluster, scope, generatedAt: new Date().toISOString(), items };
 }
 
 /** More namespaces than this are not counted one by one: a sidebar would cost a list per kind and namespace. */
@@ -752,7 +836,7 @@ async function debugFaults(context: HttpContext, request: IncomingMessage, respo
  * entries, the server, and the user as the API server names it (one SelfSubjectReview, asked
  * again after the credentials are read again; null on a server before 1.28 or one that refuses it).
  */
-async function identity(context: HttpContext): Promise<IdentityBody> {
+async function identity(context: ClusterContext): Promise<IdentityBody> {
   const entries = context.client.entryNames;
   const kube = context.describe().kube as { demo?: boolean; inCluster?: boolean } | undefined;
   const user = (await context.permissions?.whoami()) ?? null;

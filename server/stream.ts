@@ -18,6 +18,11 @@
  * upgrade), subscriptions and log follows per connection (refused with an error frame), and a
  * connection with no subscriptions and no frames in for `idleConnectionMs` is closed.
  *
+ * Several clusters: a subscribe frame names its cluster (a kubeconfig context; absent, the
+ * default). The subscription holds that cluster's runtime (clusters.ts) and takes its upstreams,
+ * discovery and permissions from it alone, so what one cluster's failures can reach is the
+ * subscriptions on that cluster.
+ *
  * Partial views: a subscription's upstreams follow the user's permissions (server/permissions.ts,
  * views.ts `planView`). When a recheck changes them (a grant, a revocation), the subscription
  * swaps its upstreams (new ones acquired before old ones are let go) and owes its client a reset
@@ -33,15 +38,15 @@ import {
   type RowChange,
   type SubscribeFrame,
 } from '../adapters/protocol.js';
-import type { Discovery } from '../adapters/kube/discovery.js';
 import type { KubeliveConfig } from '../machines/config.js';
 import { isResourceDomain } from '../machines/domains.js';
 import { streamSubscriptionMachine, type FrameParams } from '../machines/streamSubscriptionMachine.js';
 import type { CacheChange, GenerationCounter } from './cache.js';
+import { TooManyClustersError, UnknownClusterError, type ClusterRuntime, type ClusterSet } from './clusters.js';
 import type { StreamFaults } from './faults.js';
-import type { Permissions, ResourceRef } from './permissions.js';
+import type { ResourceRef } from './permissions.js';
 import { StreamSocket } from './streamSocket.js';
-import { TooManyUpstreamsError, UnknownDomainError, type Upstream, type Upstreams } from './upstreams.js';
+import { TooManyUpstreamsError, UnknownDomainError, type Upstream } from './upstreams.js';
 import { combinedReport, planView, planWithPermissions, resolveView, resourceRefOf, splitKey, viewColumns, ViewError, viewRows, viewSpec, viewState, type ViewSpec } from './views.js';
 
 export interface StreamLimits {
@@ -78,14 +83,11 @@ export const idleCloseCode = 4000;
 
 export interface StreamHubOptions {
   readonly config: KubeliveConfig;
-  readonly upstreams: Upstreams;
+  /** The clusters a frame may name; each subscription holds its cluster's runtime while it lives. */
+  readonly clusters: Pick<ClusterSet, 'knows' | 'hold' | 'release' | 'onStart'>;
   readonly generations: GenerationCounter;
   readonly faults: StreamFaults;
   readonly limits: StreamLimits;
-  /** Resolves resource domains; without it only the built-in domains are served. */
-  readonly discovery?: Discovery;
-  /** Where the user may list each resource; without it every view is planned cluster-wide. */
-  readonly permissions?: Permissions;
 }
 
 type SubscriptionActor = Actor<typeof streamSubscriptionMachine>;
@@ -108,6 +110,7 @@ class Subscription {
 
   constructor(
     readonly id: string,
+    readonly cluster: ClusterRuntime,
     public view: ViewSpec,
     readonly connection: Connection,
     public upstreams: readonly Upstream[],
@@ -178,10 +181,12 @@ export class StreamHub {
   private readonly machine: typeof streamSubscriptionMachine;
 
   constructor(private readonly options: StreamHubOptions) {
-    // A kind the cluster stopped serving (its CRD deleted): its subscriptions end, with the reason.
-    options.upstreams.onDomainGone((key, reason) => this.endSubscriptionsOf(key, reason));
-    // A grant or revocation: the views of that resource are planned again.
-    options.permissions?.onChange((ref) => this.permissionsChanged(ref));
+    options.clusters.onStart((cluster) => {
+      // A kind the cluster stopped serving (its CRD deleted): its subscriptions end, with the reason.
+      cluster.upstreams.onDomainGone((key, reason) => this.endSubscriptionsOf(cluster, key, reason));
+      // A grant or revocation: the views of that resource are planned again.
+      cluster.permissions.onChange((ref) => this.permissionsChanged(cluster, ref));
+    });
     // One implementation for every actor: each finds its subscription through `self`.
     const on = (work: (subscription: Subscription, seq: number) => void) => ({ self }: { self: AnyActorRef }, params: FrameParams) => {
       const subscription = this.subscriptionOf.get(self);
@@ -278,6 +283,7 @@ export class StreamHub {
         const state = snapshot ? stateName(snapshot.value) : 'starting';
         return {
           id: s.id,
+          cluster: s.cluster.name,
           domain: s.view.domain,
           scope: s.view.scope,
           state,
@@ -294,6 +300,13 @@ export class StreamHub {
     }));
   }
 
+  /** Subscriptions per cluster name, over all connections. */
+  subscriptionsByCluster(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const c of this.connections) for (const s of c.subscriptions.values()) counts.set(s.cluster.name, (counts.get(s.cluster.name) ?? 0) + 1);
+    return counts;
+  }
+
   private connectionsFrom(remote: string): number {
     let n = 0;
     for (const c of this.connections) if (c.remote === remote) n++;
@@ -303,7 +316,7 @@ export class StreamHub {
   // ---- client frames ---------------------------------------------------------------------------
 
   private receive(connection: Connection, text: string | null): void {
-    const parsed = parseClientFrame(text);
+    const parsed = parseClientFrame(text, (name) => this.options.clusters.knows(name));
     if (!parsed.ok) {
       this.sendError(connection, parsed.error);
       return;
@@ -348,44 +361,51 @@ export class StreamHub {
       );
       return;
     }
-    const discovery = this.options.discovery;
-    const permissions = this.options.permissions;
-    if (!isResourceDomain(frame.domain) && (!permissions || frame.domain === 'pod-logs')) {
-      this.start(connection, frame, viewSpec(frame.domain, frame.scope));
+    // Held from here until the subscription ends, or until it fails to start.
+    let cluster: ClusterRuntime;
+    try {
+      cluster = this.options.clusters.hold(frame.cluster);
+    } catch (error) {
+      const code = error instanceof UnknownClusterError ? 'unknown-cluster' : error instanceof TooManyClustersError ? 'too-many-upstreams' : 'upstream-failed';
+      return this.refuse(connection, frame.id, code, describe(error));
+    }
+    if (frame.domain === 'pod-logs') {
+      this.start(connection, frame, cluster, viewSpec(frame.domain, frame.scope));
       return;
     }
-    if (isResourceDomain(frame.domain) && !discovery) return this.refuse(connection, frame.id, 'unknown-domain', `${frame.domain}: this backend serves no resource domains`);
     // Discovery, or the first permissions check, may have to ask the cluster: the id is taken
     // meanwhile, and an unsubscribe cancels.
     connection.resolving.add(frame.id);
-    const resolved = isResourceDomain(frame.domain) && discovery ? resolveView(discovery, frame.domain, frame.scope) : Promise.resolve(viewSpec(frame.domain, frame.scope));
-    resolved.then((view) => planWithPermissions(this.options.permissions, view)).then(
+    const resolved = isResourceDomain(frame.domain) ? resolveView(cluster.discovery, frame.domain, frame.scope) : Promise.resolve(viewSpec(frame.domain, frame.scope));
+    resolved.then((view) => planWithPermissions(cluster.permissions, view)).then(
       (view) => {
-        if (!connection.resolving.delete(frame.id) || !this.connections.has(connection)) return;
-        guarded(() => this.start(connection, frame, view));
+        if (!connection.resolving.delete(frame.id) || !this.connections.has(connection)) return this.options.clusters.release(cluster);
+        guarded(() => this.start(connection, frame, cluster, view));
       },
       (error: unknown) => {
+        this.options.clusters.release(cluster);
         if (!connection.resolving.delete(frame.id) || !this.connections.has(connection)) return;
         this.refuse(connection, frame.id, error instanceof ViewError ? error.code : 'upstream-failed', describe(error));
       },
     );
   }
 
-  /** Starts a subscription on a view whose domain and scope are known to be served. */
-  private start(connection: Connection, frame: SubscribeFrame, view: ViewSpec): void {
+  /** Starts a subscription on a view whose domain and scope are known to be served by the cluster it holds. */
+  private start(connection: Connection, frame: SubscribeFrame, cluster: ClusterRuntime, view: ViewSpec): void {
     const { limits } = this.options;
     let upstreams: Upstream[];
     try {
-      upstreams = this.options.upstreams.acquireAll(view.keys);
+      upstreams = cluster.upstreams.acquireAll(view.keys);
     } catch (error) {
+      this.options.clusters.release(cluster);
       const code = error instanceof TooManyUpstreamsError ? 'too-many-upstreams' : error instanceof UnknownDomainError ? 'unknown-domain' : 'upstream-failed';
       this.refuse(connection, frame.id, code, describe(error));
       return;
     }
-    const subscription = new Subscription(frame.id, view, connection, upstreams);
+    const subscription = new Subscription(frame.id, cluster, view, connection, upstreams);
     connection.subscriptions.set(frame.id, subscription);
     this.watchIdle(connection);
-    this.holdPermissions(view, 'hold');
+    this.holdPermissions(subscription, 'hold');
 
     let resumedWith: number | null = null;
     if (frame.resumeFrom && this.replay(subscription, frame.resumeFrom.generation)) resumedWith = subscription.pending.size;
@@ -416,7 +436,7 @@ export class StreamHub {
         upstream.onStateChange(() => {
           subscription.send({ type: 'UPSTREAM.CHANGED', ...subscription.facts() });
           // Refused where the plan said it may list: permissions changed; ask again without waiting for the round.
-          if (upstream.state === 'forbidden') this.recheckSoon(subscription.view, upstream.key);
+          if (upstream.state === 'forbidden') this.recheckSoon(subscription, upstream.key);
         }),
       );
       // Rows printed under new columns (a CRD's printer edited, relisted): the client needs them in a reset.
@@ -424,26 +444,26 @@ export class StreamHub {
     }
   }
 
-  private recheckSoon(view: ViewSpec, key: string): void {
-    const ref = resourceRefOf(view, splitKey(key).base);
-    if (ref) this.options.permissions?.recheckSoon(ref);
+  private recheckSoon(subscription: Subscription, key: string): void {
+    const ref = resourceRefOf(subscription.view, splitKey(key).base);
+    if (ref) subscription.cluster.permissions.recheckSoon(ref);
   }
 
-  private holdPermissions(view: ViewSpec, how: 'hold' | 'release'): void {
-    const permissions = this.options.permissions;
-    if (!permissions || view.domain === 'pod-logs') return;
+  private holdPermissions(subscription: Subscription, how: 'hold' | 'release'): void {
+    const { view } = subscription;
+    if (view.domain === 'pod-logs') return;
     for (const key of view.baseKeys) {
       const ref = resourceRefOf(view, key);
-      if (ref) permissions[how](ref, view.namespace);
+      if (ref) subscription.cluster.permissions[how](ref, view.namespace);
     }
   }
 
-  /** A resource's access changed: every view of it is planned again, and swaps its upstreams if the plan did. */
-  private permissionsChanged(ref: ResourceRef): void {
-    const permissions = this.options.permissions;
-    if (!permissions) return;
+  /** A resource's access on a cluster changed: every view of it there is planned again, and swaps its upstreams if the plan did. */
+  private permissionsChanged(cluster: ClusterRuntime, ref: ResourceRef): void {
+    const { permissions } = cluster;
     for (const connection of this.connections) {
       for (const subscription of [...connection.subscriptions.values()]) {
+        if (subscription.cluster !== cluster) continue;
         const { view } = subscription;
         const shows = view.baseKeys.some((key) => {
           const r = resourceRefOf(view, key);
@@ -469,7 +489,7 @@ export class StreamHub {
     const added = next.keys.filter((k) => !before.keys.includes(k));
     let acquired: Upstream[];
     try {
-      acquired = this.options.upstreams.acquireAll(added);
+      acquired = subscription.cluster.upstreams.acquireAll(added);
     } catch (error) {
       console.error(`kubelive stream: subscription ${subscription.id} keeps its old plan: ${describe(error)}`);
       return;
@@ -479,17 +499,17 @@ export class StreamHub {
     const byKey = new Map([...subscription.upstreams, ...acquired].map((u) => [u.key, u]));
     subscription.upstreams = next.keys.map((k) => byKey.get(k)).filter((u): u is Upstream => u !== undefined);
     subscription.view = next;
-    for (const key of before.keys) if (!next.keys.includes(key)) this.options.upstreams.release(key);
+    for (const key of before.keys) if (!next.keys.includes(key)) subscription.cluster.upstreams.release(key);
     this.listen(subscription);
     subscription.send({ type: 'UPSTREAM.CHANGED', ...subscription.facts() });
     subscription.send({ type: 'CLIENT.RESYNC' });
   }
 
-  /** Ends every subscription to a domain whose kind is gone, telling each client why (a fatal error frame). */
-  private endSubscriptionsOf(key: string, reason: string): void {
+  /** Ends every subscription to a domain whose kind the cluster no longer serves, telling each client why (a fatal error frame). */
+  private endSubscriptionsOf(cluster: ClusterRuntime, key: string, reason: string): void {
     for (const connection of this.connections) {
       for (const subscription of [...connection.subscriptions.values()]) {
-        if (!subscription.view.keys.includes(key)) continue;
+        if (subscription.cluster !== cluster || !subscription.view.keys.includes(key)) continue;
         this.unsubscribe(subscription);
         this.refuse(connection, subscription.id, 'unknown-domain', reason);
       }
@@ -518,8 +538,9 @@ export class StreamHub {
     for (const cleanup of subscription.upstreamCleanups) cleanup();
     subscription.send({ type: 'CLOSE' });
     subscription.actor?.stop();
-    for (const key of subscription.view.keys) this.options.upstreams.release(key);
-    this.holdPermissions(subscription.view, 'release');
+    for (const key of subscription.view.keys) subscription.cluster.upstreams.release(key);
+    this.holdPermissions(subscription, 'release');
+    this.options.clusters.release(subscription.cluster);
     this.watchIdle(connection);
   }
 
@@ -581,6 +602,7 @@ export class StreamHub {
     this.sendFrame(subscription, {
       type: 'reset',
       ...head,
+      cluster: subscription.cluster.name,
       resourceVersion: state.resourceVersion,
       items: viewRows(subscription.caches(), subscription.view.namespace),
       count: state.count,
@@ -607,6 +629,7 @@ export class StreamHub {
     this.sendFrame(subscription, {
       type: 'heartbeat',
       ...head,
+      cluster: subscription.cluster.name,
       resourceVersion: state.resourceVersion,
       count: state.count,
       digest: state.digest,
@@ -616,7 +639,7 @@ export class StreamHub {
 
   private sendStatus(subscription: Subscription, seq: number): void {
     const { head } = viewHead(subscription, seq);
-    this.sendFrame(subscription, { type: 'status', ...head, upstream: subscription.report() });
+    this.sendFrame(subscription, { type: 'status', ...head, cluster: subscription.cluster.name, upstream: subscription.report() });
   }
 
   private sendFrame(subscription: Subscription, frame: Parameters<StreamSocket['sendFrame']>[0]): void {
