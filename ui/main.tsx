@@ -9,7 +9,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createEngine } from '../adapters/engine/engine.js';
 import { App } from './App.js';
-import { ClusterScope, ClustersProvider, useClusterChoice } from './hooks/clusters.js';
+import { ClusterScope, ClustersProvider, useClusterChoice, useEngineKey } from './hooks/clusters.js';
 import { engineConfig } from './lib/bootConfig.js';
 import { connectInspector } from './lib/inspector.js';
 import { loadMetricsInterval } from './lib/settings.js';
@@ -61,7 +61,8 @@ async function boot(): Promise<void> {
 
 /** The page against its first cluster's engine; the views across clusters hold the others' themselves. */
 function Page({ pool }: { pool: EnginePool }) {
-  const primary = useClusterChoice().names[0] ?? null;
+  // The default cluster by name is the engine that names none: ticking a second cluster keeps the page.
+  const primary = useEngineKey()(useClusterChoice().names[0] ?? null);
   // For a developer's console (and the browser tests): the page's engine, and every cluster's.
   const kubelive = window as unknown as { kubelive?: unknown };
   kubelive.kubelive = { get engine() { return pool.peek(primary); }, pool };

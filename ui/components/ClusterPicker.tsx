@@ -10,7 +10,7 @@ import { useSelector } from '@xstate/react';
 import { useEffect, useRef, useState } from 'react';
 import type { Engine } from '../../adapters/engine/engine.js';
 import type { ClusterSummary } from '../../adapters/protocol.js';
-import { chooseClusters, useClusterChoice, usePool, usePoolEngines, type ClusterList } from '../hooks/clusters.js';
+import { chooseClusters, useClusterChoice, useEngineKey, usePool, usePoolEngines, type ClusterList } from '../hooks/clusters.js';
 import { useNow } from '../hooks/engine.js';
 import { clusterHealthWords, toggleCluster } from '../lib/clusters.js';
 import { headerStatus } from '../lib/freshness.js';
@@ -61,6 +61,7 @@ function ClusterOption({ summary, chosen, shown, onPick, onToggle }: { summary: 
 export function ClusterPicker({ list }: { list: ClusterList }) {
   const choice = useClusterChoice();
   const pool = usePool();
+  const engineKey = useEngineKey();
   usePoolEngines(); // re-render as engines come and go
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
@@ -88,7 +89,7 @@ export function ClusterPicker({ list }: { list: ClusterList }) {
   // No cluster in the address: the default one is what shows.
   const chosen = choice.names.length > 0 ? choice.names : [body.default];
   const label = chosen.length === 1 ? chosen[0] : `${chosen.length} clusters`;
-  const engineOf = (name: string) => (choice.names.length === 0 && name === body.default ? pool.peek(null) : pool.peek(name));
+  const engineOf = (name: string) => pool.peek(engineKey(name));
   return (
     <div className="cluster-picker" ref={root} data-testid="cluster-picker" data-chosen={chosen.join(',')} onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
       <button type="button" className="cluster-button" aria-expanded={open} aria-controls="cluster-menu" onClick={() => setOpen((o) => !o)} data-testid="cluster-button" title={`Showing ${chosen.join(', ')}. ${body.clusters.length} clusters in the kubeconfig.`}>

@@ -3,7 +3,7 @@
  * choice of clusters (lib/clusters.ts) as external state, an engine held for as long as a
  * component shows its cluster, and the backend's list of clusters, asked every few seconds.
  */
-import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { Engine } from '../../adapters/engine/engine.js';
 import type { ClustersBody } from '../../adapters/protocol.js';
 import { fetchClusters } from '../lib/api.js';
@@ -12,9 +12,31 @@ import type { ClusterName, EnginePool } from '../state/enginePool.js';
 import { EngineProvider } from './engine.js';
 
 const PoolContext = createContext<EnginePool | null>(null);
+const ListContext = createContext<ClusterList>({ body: null, single: false, error: null });
 
+/** The pool, and the backend's list of clusters asked once for the whole page. */
 export function ClustersProvider({ pool, children }: { pool: EnginePool; children: ReactNode }) {
-  return <PoolContext.Provider value={pool}>{children}</PoolContext.Provider>;
+  const list = useAskedClusterList();
+  return (
+    <PoolContext.Provider value={pool}>
+      <ListContext.Provider value={list}>{children}</ListContext.Provider>
+    </PoolContext.Provider>
+  );
+}
+
+/** The backend's list of clusters (`GET /api/v1/clusters`), refreshed every few seconds. */
+export function useClusterList(): ClusterList {
+  return useContext(ListContext);
+}
+
+/**
+ * The pool's key for a cluster: the backend's default cluster is the engine that names none
+ * (null), whether the address names it or not, so adding a second cluster to the default one
+ * keeps the page's engine, its proven streams and its screen, instead of starting another.
+ */
+export function useEngineKey(): (cluster: ClusterName) => ClusterName {
+  const defaultName = useClusterList().body?.default ?? null;
+  return useCallback((cluster: ClusterName) => (cluster !== null && cluster === defaultName ? null : cluster), [defaultName]);
 }
 
 export function usePool(): EnginePool {
@@ -71,8 +93,9 @@ export function chooseClusters(names: readonly string[]): void {
 /** The cluster's engine, held while the component is mounted (and lingering after). */
 export function useClusterEngine(cluster: ClusterName): Engine {
   const pool = usePool();
-  const engine = useMemo(() => pool.get(cluster), [pool, cluster]);
-  useEffect(() => pool.hold(cluster).release, [pool, cluster]);
+  const key = useEngineKey()(cluster);
+  const engine = useMemo(() => pool.get(key), [pool, key]);
+  useEffect(() => pool.hold(key).release, [pool, key]);
   return engine;
 }
 
@@ -95,7 +118,7 @@ export interface ClusterList {
   readonly error: string | null;
 }
 
-export function useClusterList(): ClusterList {
+function useAskedClusterList(): ClusterList {
   const [list, setList] = useState<ClusterList>({ body: null, single: false, error: null });
   useEffect(() => {
     const controller = new AbortController();

@@ -13,7 +13,7 @@ import { useSelector } from '@xstate/react';
 import { useEffect, useState } from 'react';
 import type { DiagnosticsRow } from '../../machines/diagnostics.js';
 import type { Engine } from '../../adapters/engine/engine.js';
-import { usePoolEngines } from '../hooks/clusters.js';
+import { useClusterList, usePoolEngines } from '../hooks/clusters.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { backendDiagnostics, type BackendDiagnostics } from '../lib/api.js';
 import { formatAgo, formatClock, formatInterval } from '../lib/format.js';
@@ -50,9 +50,9 @@ function Yes({ value, yes, no }: { value: boolean; yes: string; no: string }) {
   return <span className={value ? 'ok' : 'warn'}>{value ? yes : no}</span>;
 }
 
-/** How an engine's cluster is named on screen: the backend's default has no name of its own here. */
-function clusterLabel(engine: Engine): string {
-  return engine.cluster ?? 'default';
+/** How an engine's cluster is named on screen: the engine that names none is the backend's default. */
+function clusterLabel(engine: Engine, defaultName: string | null): string {
+  return engine.cluster ?? defaultName ?? 'default';
 }
 
 function DomainRow({ row, refused, cluster, testId }: { row: DiagnosticsRow; refused: number; cluster: string; testId: string }) {
@@ -171,6 +171,8 @@ export function DiagnosticsView() {
   const diagnostics = engine.diagnostics();
   // The page's engine first, then every other cluster's the pool runs (held or lingering).
   const engines = [engine, ...usePoolEngines().filter((e) => e !== engine)];
+  const defaultName = useClusterList().body?.default ?? null;
+  const labelOf = (e: Engine) => clusterLabel(e, defaultName);
   const rows = engines.flatMap((e) => e.diagnostics().rows.map((row) => ({ engine: e, row })));
   const config = engine.config();
   const backend = useBackendDiagnostics();
@@ -200,8 +202,8 @@ export function DiagnosticsView() {
               {engines.map((e) => {
                 const c = e.diagnostics().connection;
                 return (
-                  <div key={clusterLabel(e)} className="small" data-testid={`diag-cluster-${clusterLabel(e)}`} data-state={c?.state ?? 'none'}>
-                    <span className="mono">{clusterLabel(e)}</span>: <span className={c?.open ? 'ok' : 'warn'}>{c?.state ?? 'not started'}</span>, {e.diagnostics().rows.length} subscriptions
+                  <div key={labelOf(e)} className="small" data-testid={`diag-cluster-${labelOf(e)}`} data-state={c?.state ?? 'none'}>
+                    <span className="mono">{labelOf(e)}</span>: <span className={c?.open ? 'ok' : 'warn'}>{c?.state ?? 'not started'}</span>, {e.diagnostics().rows.length} subscriptions
                   </div>
                 );
               })}
@@ -265,11 +267,11 @@ export function DiagnosticsView() {
             ) : (
               rows.map(({ engine: e, row }) => (
                 <DomainRow
-                  key={`${clusterLabel(e)}/${row.key}`}
+                  key={`${labelOf(e)}/${row.key}`}
                   row={row}
-                  cluster={clusterLabel(e)}
+                  cluster={labelOf(e)}
                   // The page's own engine keeps the plain id; another cluster's rows are prefixed with it.
-                  testId={e === engine ? `diag-${row.key}` : `diag-${clusterLabel(e)}/${row.key}`}
+                  testId={e === engine ? `diag-${row.key}` : `diag-${labelOf(e)}/${row.key}`}
                   refused={e.store.collection(row.key)?.refused ?? 0}
                 />
               ))
