@@ -57,7 +57,7 @@ function podUids(): string[] {
 }
 
 test('namesItsClusterOnEverySubscribeFrameAndEveryRequest', async () => {
-  const { engine: e, wire } = recordedEngine('demo-2');
+  const { engine: e, wire } = recordedEngine('kubelive-demo-viewer');
   e.subscribe('pods', '');
   e.subscribe('pod-metrics', '');
   await waitFor('pods streaming healthy', () => e.diagnostics().rows.find((r) => r.key === 'pods:' && r.state === 'streamingHealthy'));
@@ -65,12 +65,12 @@ test('namesItsClusterOnEverySubscribeFrameAndEveryRequest', async () => {
 
   const subscribes = wire.frames.filter((f) => f.type === 'subscribe');
   expect(subscribes.length).toBeGreaterThan(0);
-  for (const frame of subscribes) expect(frame.cluster).toBe('demo-2');
+  for (const frame of subscribes) expect(frame.cluster).toBe('kubelive-demo-viewer');
   expect(wire.urls.some((u) => u.includes('/api/v1/snapshot/pods'))).toBe(true);
-  for (const url of wire.urls) expect(new URL(url).searchParams.get('cluster')).toBe('demo-2');
-  expect(e.cluster).toBe('demo-2');
-  expect(e.diagnostics().cluster).toBe('demo-2');
-  // A backend of one cluster ignores the name and serves its cluster: the rows are its truth.
+  for (const url of wire.urls) expect(new URL(url).searchParams.get('cluster')).toBe('kubelive-demo-viewer');
+  expect(e.cluster).toBe('kubelive-demo-viewer');
+  expect(e.diagnostics().cluster).toBe('kubelive-demo-viewer');
+  // The viewer's context is the same demo cluster seen by a read-only user: its rows are that cluster's truth.
   expect(e.store.rows('pods:').map((r) => r.uid).sort()).toEqual(podUids());
 });
 
@@ -92,7 +92,7 @@ test('twoClustersEnginesStandAloneWhenOnesConnectionDies', async () => {
   const sockets: WebSocket[] = [];
   const cut = createEngine({
     server: stack.backend.url,
-    cluster: 'first',
+    cluster: 'kubelive-demo',
     config: testConfig,
     socket: (url) => {
       const ws = new WebSocket(url);
@@ -100,7 +100,7 @@ test('twoClustersEnginesStandAloneWhenOnesConnectionDies', async () => {
       return ws as unknown as SocketLike;
     },
   });
-  const { engine: kept } = recordedEngine('second');
+  const { engine: kept } = recordedEngine('kubelive-demo-viewer');
   try {
     cut.subscribe('pods', '');
     kept.subscribe('pods', '');
@@ -122,4 +122,24 @@ test('twoClustersEnginesStandAloneWhenOnesConnectionDies', async () => {
     cut.stop();
   }
   expect(cut.clock.active).toBe(0);
+});
+
+test('anUnknownClusterCostsOnlyItsOwnSubscriptionsAndSaysWhy', async () => {
+  const { engine: known } = recordedEngine('kubelive-demo');
+  const unknown = createEngine({ server: stack.backend.url, cluster: 'no-such-context', config: testConfig, socket: (url) => new WebSocket(url) as unknown as SocketLike });
+  try {
+    unknown.subscribe('pods', '');
+    known.subscribe('pods', '');
+    const refused = await waitFor('the unknown cluster’s pods to fail with a reason', () => {
+      const r = unknown.diagnostics().rows.find((x) => x.key === 'pods:');
+      return r && r.lastError ? r : undefined;
+    });
+    expect(refused.lastError).toMatch(/no-such-context|unknown/i);
+    expect(refused.health).not.toBe('healthy');
+    expect(unknown.store.rows('pods:')).toEqual([]);
+    await waitFor('the known cluster streams', () => known.diagnostics().rows.find((r) => r.key === 'pods:' && r.state === 'streamingHealthy'));
+    expect(known.store.rows('pods:').map((r) => r.uid).sort()).toEqual(podUids());
+  } finally {
+    unknown.stop();
+  }
 });
