@@ -94,6 +94,8 @@ interface Probe {
   readonly at: number;
   readonly reachable: boolean;
   readonly reason: string | null;
+  /** Made while the cluster's views were in trouble: one made before says nothing of it. */
+  readonly inTrouble: boolean;
 }
 
 interface Slot {
@@ -183,11 +185,14 @@ export class ClusterSet {
    * was known, and the next ask finds it.
    */
   async summaries(subscriptions: ReadonlyMap<string, number>, now = Date.now()): Promise<ClusterSummary[]> {
-    const due = [...this.slots.values()].filter((slot) => {
-      if (slot.probing || (slot.probe && now - slot.probe.at < probeEveryMs)) return false;
-      return !this.used(slot, now) || upstreamTrouble(slot.runtime!, now) !== null;
-    });
-    const probing = runAtMost(probeConcurrency, due.map((slot) => () => this.probe(slot)));
+    const due: { slot: Slot; inTrouble: boolean }[] = [];
+    for (const slot of this.slots.values()) {
+      if (slot.probing) continue;
+      const inTrouble = this.used(slot, now) && upstreamTrouble(slot.runtime!, now) !== null;
+      const age = slot.probe ? now - slot.probe.at : Infinity;
+      if (this.used(slot, now) ? inTrouble && (!slot.probe?.inTrouble || age >= troubleProbeEveryMs) : age >= probeEveryMs) due.push({ slot, inTrouble });
+    }
+    const probing = runAtMost(probeConcurrency, due.map(({ slot, inTrouble }) => () => this.probe(slot, inTrouble)));
     let deadline: NodeJS.Timeout | undefined;
     await Promise.race([probing, new Promise((resolve) => (deadline = setTimeout(resolve, probeDeadlineMs)))]);
     clearTimeout(deadline);
@@ -230,7 +235,7 @@ export class ClusterSet {
     if (inUse) {
       const trouble = upstreamTrouble(slot.runtime!, now);
       if (trouble === null) return { ...base, health: 'healthy', reason: null };
-      if (probe && !probe.reachable) return { ...base, health: 'unreachable', reason: probe.reason };
+      if (probe?.inTrouble && !probe.reachable) return { ...base, health: 'unreachable', reason: probe.reason };
       return { ...base, health: 'degraded', reason: trouble };
     }
     if (probe === null) return { ...base, health: 'unknown', reason: null };
@@ -243,7 +248,7 @@ export class ClusterSet {
    * unreachable. A cluster without a runtime is probed by a client made for it and closed after,
    * so listing clusters starts none. Concurrent asks share one probe.
    */
-  private probe(slot: Slot): Promise<void> {
+  private probe(slot: Slot, inTrouble: boolean): Promise<void> {
     slot.probing ??= (async () => {
       let client: KubeClient | null = null;
       let outcome: { reachable: boolean; reason: string | null };
@@ -258,7 +263,7 @@ export class ClusterSet {
       } finally {
         if (client && client !== slot.runtime?.client) client.close();
       }
-      slot.probe = { at: Date.now(), ...outcome };
+      slot.probe = { at: Date.now(), ...outcome, inTrouble };
       slot.probing = null;
     })();
     return slot.probing;
@@ -277,8 +282,15 @@ export class ClusterSet {
     }
   }
 
+  /**
+   * Where a cluster's client reads (and re-reads) its kubeconfig: pinned to its context, except
+   * the default when no `--context` named it, which follows the kubeconfig's current context as
+   * a single-cluster backend always did (`kubectl config use-context` moves the dashboard too).
+   */
   private sourceOf(name: string): KubeconfigSource {
-    return this.options.source.inCluster ? this.options.source : { ...this.options.source, context: name };
+    const { source } = this.options;
+    if (source.inCluster || (name === this.defaultName && source.context === undefined)) return source;
+    return { ...source, context: name };
   }
 
   private start(slot: Slot): ClusterRuntime {
@@ -438,6 +450,12 @@ const kubeconfigSettleMs = 200;
 
 /** A health list is asked for at a page load or a picker opening; twice a minute per cluster is plenty. */
 const probeEveryMs = 30_000;
+/**
+ * A cluster whose views are in trouble is probed at once (a probe from before the trouble says
+ * nothing of it), then at most this often, so `degraded` and `unreachable` follow a server that
+ * goes down or comes back while its views stay unhealthy.
+ */
+const troubleProbeEveryMs = 10_000;
 /** A healthy API server answers /version in milliseconds; past two seconds it is as good as down for a dashboard. */
 const probeDeadlineMs = 2_000;
 /** Probes at once: a kubeconfig of fifty contexts is probed in waves, not fifty sockets at a time. */

@@ -326,7 +326,9 @@ async function route(backend: HttpContext, stateOf: (runtime: ClusterRuntime) =>
   if (method === 'GET' && area === 'clusters' && rest.length === 0) return sendJson(response, 200, await clusterList(backend), { 'Cache-Control': 'no-store' });
 
   // Every other route acts on one cluster: `?cluster=`, or the default. The runtime counts as in
-  // use while the request runs, and for the idle grace after.
+  // use while the request runs, and for the idle grace after. A path that is no route is refused
+  // first: a typo must not start (or push out) a cluster's runtime.
+  if (area === undefined || !clusterAreas.has(area)) throw new HttpError(404, 'not-found', `no route ${method} ${path}`);
   const runtime = clusterOf(backend.clusters, url.searchParams);
   try {
     await clusterRoute({ ...backend, ...runtimeParts(runtime), describe: () => backend.describe(runtime) }, stateOf(runtime), request, response, url, method, area, rest);
@@ -334,6 +336,9 @@ async function route(backend: HttpContext, stateOf: (runtime: ClusterRuntime) =>
     backend.clusters.release(runtime);
   }
 }
+
+/** The first segments after `/api/v1/` of the routes that act on one cluster. */
+const clusterAreas = new Set(['snapshot', 'metrics', 'nodes', 'actions', 'object', 'secret-key', 'logs', 'counts', 'identity', 'diagnostics']);
 
 /** The runtime `?cluster=` names; 404 `unknown-cluster` for a name the kubeconfig lacks, 503 past the bound on clusters in use. */
 function clusterOf(clusters: ClusterSet, params: URLSearchParams): ClusterRuntime {
@@ -410,7 +415,7 @@ async function clusterRoute(
       ...context.describe(),
       upstreams: context.upstreams.diagnostics(now).map((u) => ({ cluster, ...u })),
       upstreamBounds: context.upstreams.bounds(),
-      permissions: context.permissions.diagnostics(now),
+      permissions: { cluster, ...context.permissions.diagnostics(now) },
       clients: context.hub.diagnostics(now),
       metricsFetches: context.metrics.fetches,
       faults: context.faults?.active() ?? null,

@@ -67,7 +67,7 @@ Cluster:
   --demo                       run on the embedded demo cluster, in-process (its kubeconfig has
                                a context per demo user: --context kubelive-demo-jane)
   --demo-clusters N            start N demo clusters of different sizes, one kubeconfig context
-                               each (with --demo; the backend watches the first)
+                               each (with --demo; the first is the default cluster)
   --nodes N --pods N           demo cluster size (with --demo)
   --churn N                    demo changes per second, 0 = still (with --demo)
   --seed N                     demo random seed (with --demo)
