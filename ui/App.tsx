@@ -73,7 +73,8 @@ function useRoute(): [Route, Navigate] {
  * The header's dot: green only while the stream is open and every active view is proven fresh
  * end to end; amber while connected with a view that is not; red with no stream at all.
  */
-function ConnectionBanner() {
+/** `of`: with several clusters shown, the cluster this dot speaks for, named in its title (the first; the picker has each one's). */
+function ConnectionBanner({ of }: { of: string | null }) {
   const engine = useEngine();
   useNow(); // proofs age even when no machine moves
   useSelector(engine.actor, (s) => s.context.subscriptions);
@@ -87,7 +88,7 @@ function ConnectionBanner() {
       data-testid="connection"
       data-state={connection?.state ?? 'none'}
       data-level={status.level}
-      title={problem?.text ?? status.title}
+      title={`${of ? `${of}: ` : ''}${problem?.text ?? status.title}`}
     >
       <span className="dot" aria-hidden="true" />
       <span className="conn-text">{status.text}</span>
@@ -218,7 +219,7 @@ export function App() {
             <Identity key={cluster ?? ''} cluster={cluster} />
           ))}
         </span>
-        <ConnectionBanner />
+        <ConnectionBanner of={several ? several[0]! : null} />
         <Settings />
       </header>
       <DisconnectedNotice />
