@@ -11,17 +11,23 @@
 import { useSelector } from '@xstate/react';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type RefObject } from 'react';
 import { diagnoseConnection } from '../machines/diagnostics.js';
+import { ClusterPicker } from './components/ClusterPicker.js';
 import { Identity } from './components/Identity.js';
+import { UnknownClusters } from './components/UnknownClusters.js';
+import { useClusterChoice, useClusterList } from './hooks/clusters.js';
 import { Settings } from './components/Settings.js';
 import { Sidebar } from './components/Sidebar.js';
 import { useEngine, useNow } from './hooks/engine.js';
 import { useDiscovery } from './hooks/useCatalog.js';
 import { focusList, useListKeys } from './hooks/useListKeys.js';
 import { findKind } from './lib/catalog.js';
+import { unknownClusters } from './lib/clusters.js';
 import { headerStatus } from './lib/freshness.js';
 import { inspectorNotice } from './lib/inspector.js';
 import { describeConnection } from './lib/operatorWords.js';
 import { openView, parseRoute, routeHash, type Navigate, type Route, type Tab } from './lib/route.js';
+import { ClustersNodesView } from './views/ClustersNodesView.js';
+import { ClustersPodsView } from './views/ClustersPodsView.js';
 import { DiagnosticsView } from './views/DiagnosticsView.js';
 import { EventsView } from './views/EventsView.js';
 import { HelmView } from './views/HelmView.js';
@@ -67,7 +73,8 @@ function useRoute(): [Route, Navigate] {
  * The header's dot: green only while the stream is open and every active view is proven fresh
  * end to end; amber while connected with a view that is not; red with no stream at all.
  */
-function ConnectionBanner() {
+/** `of`: with several clusters shown, the cluster this dot speaks for, named in its title (the first; the picker has each one's). */
+function ConnectionBanner({ of }: { of: string | null }) {
   const engine = useEngine();
   useNow(); // proofs age even when no machine moves
   useSelector(engine.actor, (s) => s.context.subscriptions);
@@ -81,7 +88,7 @@ function ConnectionBanner() {
       data-testid="connection"
       data-state={connection?.state ?? 'none'}
       data-level={status.level}
-      title={problem?.text ?? status.title}
+      title={`${of ? `${of}: ` : ''}${problem?.text ?? status.title}`}
     >
       <span className="dot" aria-hidden="true" />
       <span className="conn-text">{status.text}</span>
@@ -154,6 +161,11 @@ export function App() {
     if (route.tab !== 'diagnostics') setDataRoute(route);
   }, [route]);
   const showing = route.tab === 'diagnostics' ? dataRoute : route;
+  const choice = useClusterChoice();
+  const clusterList = useClusterList();
+  // Names the address gives that the backend does not know: said instead of an empty list.
+  const unknown = [...choice.refused, ...unknownClusters(choice.names, clusterList.body?.clusters ?? null)];
+  const several = choice.names.length > 1 ? choice.names : null;
 
   return (
     <div className={`app ${menu.open ? 'menu-open' : ''}`}>
@@ -201,8 +213,13 @@ export function App() {
           ))}
         </nav>
         <div className="spacer" />
-        <Identity />
-        <ConnectionBanner />
+        <ClusterPicker list={clusterList} />
+        <span className={`identities ${choice.names.length > 1 ? 'several' : ''}`}>
+          {(choice.names.length > 0 ? choice.names : [null]).map((cluster) => (
+            <Identity key={cluster ?? ''} cluster={cluster} />
+          ))}
+        </span>
+        <ConnectionBanner of={several ? several[0]! : null} />
         <Settings />
       </header>
       <DisconnectedNotice />
@@ -210,10 +227,15 @@ export function App() {
       <main className="main" id="main" tabIndex={-1}>
         <Sidebar route={route} discovery={discovery.rows} onNavigate={navigate} onEscape={menu.open ? menu.close : undefined} />
         {menu.open ? <div className="menu-scrim" aria-hidden="true" onClick={menu.close} /> : null}
-        <div className={route.tab === 'diagnostics' ? 'hidden' : 'pane'}>
-          {showing.tab === 'nodes' ? <NodesView route={showing} navigate={navigate} /> : null}
+        {unknown.length > 0 ? (
+          <div className="pane">
+            <UnknownClusters names={unknown} known={clusterList.body?.clusters ?? []} />
+          </div>
+        ) : null}
+        <div className={route.tab === 'diagnostics' || unknown.length > 0 ? 'hidden' : 'pane'}>
+          {unknown.length > 0 ? null : showing.tab === 'nodes' ? several ? <ClustersNodesView clusters={several} route={showing} navigate={navigate} /> : <NodesView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'workloads' ? <WorkloadsView route={showing} navigate={navigate} /> : null}
-          {showing.tab === 'pods' ? <PodsView route={showing} navigate={navigate} /> : null}
+          {showing.tab === 'pods' && unknown.length === 0 ? several ? <ClustersPodsView clusters={several} route={showing} navigate={navigate} /> : <PodsView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'events' ? <EventsView route={showing} navigate={navigate} discovery={discovery.rows} /> : null}
           {showing.tab === 'helm' ? <HelmView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'describe' ? <DescribeView key={`${showing.domain}/${showing.selected}`} route={showing} /> : null}
@@ -221,7 +243,7 @@ export function App() {
             <ResourceView kind={findKind(discovery.rows, showing.domain ?? '')} discoveryAnswered={discovery.answered} route={showing} navigate={navigate} />
           ) : null}
         </div>
-        {route.tab === 'diagnostics' ? (
+        {route.tab === 'diagnostics' && unknown.length === 0 ? (
           <div className="pane">
             <DiagnosticsView />
           </div>

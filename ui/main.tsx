@@ -1,17 +1,19 @@
 /**
  * Boots the dashboard: reads the backend's configuration (so the intervals an operator set on
- * `kubelive serve` apply here too), lays the saved metrics interval over it, creates the one
- * engine for the page and renders. `?inspect` connects the Stately inspector to every actor, when
+ * `kubelive serve` apply here too), lays the saved metrics interval over it, creates the pool of
+ * engines (one per cluster shown, hooks/clusters.tsx) and renders the page against the engine of
+ * the first cluster the address names. `?inspect` connects the Stately inspector to every actor, when
  * it can be reached (lib/inspector.ts), and says so when it cannot.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createEngine } from '../adapters/engine/engine.js';
 import { App } from './App.js';
-import { EngineProvider } from './hooks/engine.js';
+import { ClusterScope, ClustersProvider, useClusterChoice, useEngineKey } from './hooks/clusters.js';
 import { engineConfig } from './lib/bootConfig.js';
 import { connectInspector } from './lib/inspector.js';
 import { loadMetricsInterval } from './lib/settings.js';
+import { createEnginePool, type EnginePool } from './state/enginePool.js';
 import './styles.css';
 
 async function backendConfig(): Promise<unknown> {
@@ -38,19 +40,37 @@ async function boot(): Promise<void> {
   const root = createRoot(element);
   root.render(<div className="splash">Connecting to the kubelive backend…</div>);
   const [config, inspect] = await Promise.all([backendConfig(), connectInspector(window.location.search)]);
-  const engine = createEngine({
-    server: `${window.location.origin}/`,
-    config: engineConfig(config, loadMetricsInterval(savedStorage())),
-    fetch: (url, init) => window.fetch(url, init),
-    ...(inspect ? { inspect } : {}),
-  });
-  (window as unknown as { kubelive?: unknown }).kubelive = { engine }; // for a developer's console
+  const overrides = engineConfig(config, loadMetricsInterval(savedStorage()));
+  const pool = createEnginePool((cluster) =>
+    createEngine({
+      server: `${window.location.origin}/`,
+      ...(cluster === null ? {} : { cluster }),
+      config: overrides,
+      fetch: (url, init) => window.fetch(url, init),
+      ...(inspect ? { inspect } : {}),
+    }),
+  );
   root.render(
     <StrictMode>
-      <EngineProvider engine={engine}>
-        <App />
-      </EngineProvider>
+      <ClustersProvider pool={pool}>
+        <Page pool={pool} />
+      </ClustersProvider>
     </StrictMode>,
+  );
+}
+
+/** The page against its first cluster's engine; the views across clusters hold the others' themselves. */
+function Page({ pool }: { pool: EnginePool }) {
+  // The default cluster by name is the engine that names none: ticking a second cluster keeps the page.
+  const primary = useEngineKey()(useClusterChoice().names[0] ?? null);
+  // For a developer's console (and the browser tests): the page's engine, and every cluster's.
+  const kubelive = window as unknown as { kubelive?: unknown };
+  kubelive.kubelive = { get engine() { return pool.peek(primary); }, pool };
+  return (
+    <ClusterScope cluster={primary}>
+      {/* A new first cluster is a new page: nothing a view kept belongs to the cluster left. */}
+      <App key={primary ?? ''} />
+    </ClusterScope>
   );
 }
 

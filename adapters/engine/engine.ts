@@ -8,6 +8,11 @@
  * the subscription key, `domain:scope`. A re-subscription after a reconnect or a fallback carries
  * `resumeFrom` with the last `seq` the store applied and its generation, so a short cut costs a
  * few frames rather than a full reset.
+ *
+ * An engine speaks for one cluster (a kubeconfig context): `cluster` goes on every subscribe
+ * frame and as `?cluster=` on every request, and its diagnostics name it. A page showing several
+ * clusters runs one engine each, so one cluster's socket, machines and fallbacks never wait on
+ * another's (docs/engine.md).
  */
 import type { Actor, EventObject, InspectionEvent, Observer } from 'xstate';
 import { createActor, fromCallback, fromPromise } from 'xstate';
@@ -54,6 +59,12 @@ const socketOpenState = 1;
 export interface EngineOptions {
   /** The backend's URL, e.g. `http://127.0.0.1:7654/`. */
   readonly server: string;
+  /**
+   * The kubeconfig context this engine speaks for (`GET /api/v1/clusters` names them); absent:
+   * the backend's default cluster, and nothing on the wire names one (a backend older than
+   * several clusters is spoken to exactly as before).
+   */
+  readonly cluster?: string;
   readonly config?: ConfigOverrides;
   readonly socket?: SocketFactory;
   readonly fetch?: FetchLike;
@@ -79,7 +90,14 @@ export interface EngineCounters extends PollCounters {
   lastFrameError: string | null;
 }
 
+/** The engine's Diagnostics, naming the cluster they are of (null: the backend's default). */
+export interface EngineDiagnostics extends Diagnostics {
+  readonly cluster: string | null;
+}
+
 export interface Engine {
+  /** The cluster it speaks for; null for the backend's default. */
+  readonly cluster: string | null;
   readonly store: RowStore;
   readonly actor: Actor<OrchestratorMachine>;
   readonly clock: CountingClock;
@@ -89,11 +107,13 @@ export interface Engine {
   /** Manual refresh, for one subscription or all. */
   refresh(domain?: Domain, scope?: string): void;
   setConfig(overrides: ConfigOverrides): void;
-  diagnostics(): Diagnostics;
+  diagnostics(): EngineDiagnostics;
   config(): KubeliveConfig;
   stop(): void;
 }
 
+// The socket URL names no cluster: each subscribe frame names its own (adapters/protocol.ts), so
+// an unknown cluster is an `unknown-cluster` error on that subscription, not a socket that never opens.
 function streamUrl(server: string): string {
   const url = new URL('api/v1/stream', server.endsWith('/') ? server : `${server}/`);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -110,8 +130,9 @@ export function createEngine(options: EngineOptions): Engine {
   const now = () => clock.now();
   const config = resolveConfig(options.config ?? {});
   const store = new RowStore(now);
+  const cluster = options.cluster;
   const counters: EngineCounters = { subscribes: 0, resumes: 0, resetsReceived: 0, framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, framesRefused: 0, lastFrameError: null, pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
-  const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch, counters });
+  const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch, counters, ...(cluster === undefined ? {} : { cluster }) });
   const makeSocket: SocketFactory =
     options.socket ??
     ((url) => {
@@ -144,7 +165,7 @@ export function createEngine(options: EngineOptions): Engine {
     streaming.add(key);
     counters.subscribes++;
     if (resumeFrom) counters.resumes++;
-    send({ type: 'subscribe', id: key, domain, scope, ...(resumeFrom ? { resumeFrom } : {}) });
+    send({ type: 'subscribe', id: key, ...(cluster === undefined ? {} : { cluster }), domain, scope, ...(resumeFrom ? { resumeFrom } : {}) });
   }
 
   function unsubscribeFromStream(key: string): void {
@@ -314,6 +335,7 @@ export function createEngine(options: EngineOptions): Engine {
   ];
 
   return {
+    cluster: cluster ?? null,
     store,
     actor,
     clock,
@@ -334,7 +356,7 @@ export function createEngine(options: EngineOptions): Engine {
       actor.send({ type: 'CONFIG.SET', overrides });
     },
     diagnostics() {
-      return diagnose(actor.getSnapshot(), now());
+      return { ...diagnose(actor.getSnapshot(), now()), cluster: cluster ?? null };
     },
     config() {
       return actor.getSnapshot().context.config;

@@ -85,7 +85,8 @@ function sincePoint(store: RowStore, key: string): number | null {
   return held && held.generation >= 0 && held.source !== null && held.source !== 'api' ? held.generation : null;
 }
 
-export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike; counters?: PollCounters }): SnapshotSource {
+/** `cluster`: the kubeconfig context every request names (`?cluster=`); absent, the backend's default. */
+export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike; counters?: PollCounters; cluster?: string }): SnapshotSource {
   const counters: PollCounters = options.counters ?? { pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
   const fetchImpl: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const base = options.baseUrl.replace(/\/+$/, '');
@@ -94,7 +95,8 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
   const snapshotTags = new Map<string, { tag: string; version: number }>();
 
   async function get(path: string, domain: string, scope: string, etag: string | undefined, signal?: AbortSignal, since: number | null = null) {
-    const url = `${base}${path}?scope=${encodeURIComponent(scope)}${since === null ? '' : `&since=${since}`}`;
+    const cluster = options.cluster === undefined ? '' : `&cluster=${encodeURIComponent(options.cluster)}`;
+    const url = `${base}${path}?scope=${encodeURIComponent(scope)}${cluster}${since === null ? '' : `&since=${since}`}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (etag) headers['if-none-match'] = etag;
     let response;

@@ -6,6 +6,7 @@
 import { useMachine } from '@xstate/react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { actionLabel, actionVerb, objectLabel, type ActionRequest } from '../lib/actions.js';
+import { useEngine } from '../hooks/engine.js';
 import { actionMachine } from '../lib/actionMachine.js';
 import { ActionDialog, StreamWatch, type ActionPhase } from './ActionDialog.js';
 
@@ -20,7 +21,10 @@ const pendingWords: Record<ActionRequest['action'], string> = {
   resume: 'Resuming…',
 };
 
-export function ActionButton({ request, rowVersion, testId, className = 'small' }: { request: ActionRequest; rowVersion: string | null; testId?: string; className?: string }) {
+export function ActionButton({ request: asked, rowVersion, testId, className = 'small' }: { request: ActionRequest; rowVersion: string | null; testId?: string; className?: string }) {
+  // The action goes to the cluster whose rows the button sits on: the engine it is rendered under.
+  const { cluster } = useEngine();
+  const request: ActionRequest = cluster === null || asked.cluster !== undefined ? asked : { ...asked, cluster };
   // A fresh machine per opening: `key` changes with each click.
   const [opening, setOpening] = useState(0);
   const [open, setOpen] = useState(false);

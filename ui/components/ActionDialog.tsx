@@ -55,9 +55,9 @@ export function ActionDialog(props: ActionDialogProps) {
 
   useEffect(() => {
     const abort = new AbortController();
-    fetchActionCluster(abort.signal).then(setCluster, (e: unknown) => !abort.signal.aborted && setProblem(`Which cluster this would act on is not known: ${e instanceof Error ? e.message : String(e)}`));
+    fetchActionCluster(request.cluster, abort.signal).then(setCluster, (e: unknown) => !abort.signal.aborted && setProblem(`Which cluster this would act on is not known: ${e instanceof Error ? e.message : String(e)}`));
     if (request.action === 'drain') {
-      fetchDrainPlan(request.object.name, abort.signal).then(setPlan, (e: unknown) => !abort.signal.aborted && setProblem(`The pods on ${request.object.name} could not be read: ${e instanceof Error ? e.message : String(e)}`));
+      fetchDrainPlan(request.object.name, request.cluster, abort.signal).then(setPlan, (e: unknown) => !abort.signal.aborted && setProblem(`The pods on ${request.object.name} could not be read: ${e instanceof Error ? e.message : String(e)}`));
     }
     return () => abort.abort();
     // One dialog, one object: read once when it opens.

@@ -17,13 +17,13 @@ const identityRetryMs = 5_000;
  */
 const identityRefreshMs = 30_000;
 
-function useIdentity(): IdentityBody | null {
+function useIdentity(cluster: string | null): IdentityBody | null {
   const [identity, setIdentity] = useState<IdentityBody | null>(null);
   useEffect(() => {
     const controller = new AbortController();
     let retry: ReturnType<typeof setTimeout> | undefined;
     const ask = () =>
-      fetchIdentity(controller.signal).then(
+      fetchIdentity(controller.signal, cluster).then(
         (answer) => {
           // The same answer keeps the same object, so the header does not render for nothing.
           setIdentity((known) => (JSON.stringify(known) === JSON.stringify(answer) ? known : answer));
@@ -38,7 +38,7 @@ function useIdentity(): IdentityBody | null {
       controller.abort();
       clearTimeout(retry);
     };
-  }, []);
+  }, [cluster]);
   return identity;
 }
 
@@ -63,11 +63,12 @@ export function identityTitle(identity: IdentityBody): string {
   ].join('\n');
 }
 
-export function Identity() {
-  const identity = useIdentity();
+/** `cluster`: whose identity (null: the backend's default cluster); a page showing several clusters shows one each. */
+export function Identity({ cluster = null }: { cluster?: string | null }) {
+  const identity = useIdentity(cluster);
   if (!identity) {
     return (
-      <span className="identity" data-testid="identity" data-state="unknown" title="Asking the backend which cluster and user…">
+      <span className="identity" data-testid="identity" data-cluster={cluster ?? ''} data-state="unknown" title="Asking the backend which cluster and user…">
         <span className="identity-part identity-context">…</span>
       </span>
     );
@@ -77,6 +78,7 @@ export function Identity() {
     <span
       className="identity"
       data-testid="identity"
+      data-cluster={cluster ?? ''}
       data-state="known"
       data-context={identity.context}
       data-user={user}

@@ -5,6 +5,7 @@
  * change has come back. Nothing here touches React or the engine: views pass rows in.
  */
 import type { NodeRow, PodRow, WorkloadRow } from '../../adapters/rows.js';
+import { withCluster } from './clusters.js';
 
 /** The object an action is about, as the confirmation names it. */
 export interface ActionObject {
@@ -13,7 +14,13 @@ export interface ActionObject {
   readonly name: string;
 }
 
-export type ActionRequest =
+/**
+ * `cluster`: the kubeconfig context the action goes to (`?cluster=`), the one whose rows the
+ * button sits on; absent, the backend's default.
+ */
+export type ActionRequest = ActionOnObject & { readonly cluster?: string };
+
+type ActionOnObject =
   | { readonly action: 'cordon' | 'uncordon' | 'drain'; readonly object: ActionObject & { kind: 'Node' } }
   | { readonly action: 'delete-pod'; readonly object: ActionObject & { kind: 'Pod'; namespace: string } }
   | { readonly action: 'restart'; readonly object: ActionObject & { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet'; namespace: string } }
@@ -165,14 +172,14 @@ function refusalOf(status: number, body: Record<string, unknown>): ActionRefused
 export async function sendAction(request: ActionRequest, signal?: AbortSignal): Promise<ActionAnswer> {
   // JSON, as every request that changes something must be (the backend refuses forms and beacons).
   const init = { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify(bodyOf(request)) };
-  const answer = await backendJson(`api/v1/actions/${request.action}`, init, signal);
+  const answer = await backendJson(withCluster(`api/v1/actions/${request.action}`, request.cluster), init, signal);
   if (!answer.ok) throw refusalOf(answer.status, answer.body);
   return answer.body as unknown as ActionAnswer;
 }
 
 /** The cluster actions act on: the kubeconfig context the backend uses. */
-export async function fetchActionCluster(signal?: AbortSignal): Promise<ActionTarget> {
-  const answer = await backendJson('api/v1/actions', { headers: { accept: 'application/json' } }, signal);
+export async function fetchActionCluster(cluster: string | undefined, signal?: AbortSignal): Promise<ActionTarget> {
+  const answer = await backendJson(withCluster('api/v1/actions', cluster), { headers: { accept: 'application/json' } }, signal);
   if (!answer.ok) throw refusalOf(answer.status, answer.body);
   const text = (key: string) => String(answer.body[key] ?? '');
   return { cluster: text('cluster'), clusterEntry: text('clusterEntry'), user: text('user'), server: text('server') };
@@ -192,8 +199,8 @@ export interface DrainPlan {
 }
 
 /** Which pods a drain of `node` would evict, and which it would leave, as the API server has them now. */
-export async function fetchDrainPlan(node: string, signal?: AbortSignal): Promise<DrainPlan> {
-  const answer = await backendJson(`api/v1/actions/drain-plan?node=${encodeURIComponent(node)}`, { headers: { accept: 'application/json' } }, signal);
+export async function fetchDrainPlan(node: string, cluster: string | undefined, signal?: AbortSignal): Promise<DrainPlan> {
+  const answer = await backendJson(withCluster(`api/v1/actions/drain-plan?node=${encodeURIComponent(node)}`, cluster), { headers: { accept: 'application/json' } }, signal);
   if (!answer.ok) throw refusalOf(answer.status, answer.body);
   return { evict: (answer.body.evict as DrainPlan['evict']) ?? [], leave: (answer.body.leave as DrainPlan['leave']) ?? [] };
 }

@@ -3,9 +3,10 @@
  * and the backend's own diagnostics (actions are lib/actions.ts). Relative URLs, so the
  * dashboard works wherever the backend serves it.
  */
-import type { CountsBody, IdentityBody, SecretKeyBody } from '../../adapters/protocol.js';
+import type { ClustersBody, CountsBody, IdentityBody, SecretKeyBody } from '../../adapters/protocol.js';
 import type { LogLineRow } from '../../adapters/rows.js';
 import type { UpstreamProofDiagnostics } from '../../machines/types.js';
+import { pageCluster, withCluster } from './clusters.js';
 
 export class ApiError extends Error {
   constructor(
@@ -17,7 +18,8 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, signal?: AbortSignal, body: object = {}): Promise<T> {
+/** `cluster`: where the request goes (`?cluster=`); by default the cluster the page's address names first. */
+async function call<T>(method: string, path: string, signal?: AbortSignal, body: object = {}, cluster: string | null = pageCluster()): Promise<T> {
   let response: Response;
   try {
     // A change is sent as JSON: the backend refuses any other content type on requests that
@@ -26,7 +28,7 @@ async function call<T>(method: string, path: string, signal?: AbortSignal, body:
       method === 'GET'
         ? { method, headers: { accept: 'application/json' } }
         : { method, headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify(body) };
-    response = await fetch(path, { ...init, ...(signal ? { signal } : {}) });
+    response = await fetch(withCluster(path, cluster), { ...init, ...(signal ? { signal } : {}) });
   } catch (error) {
     if (signal?.aborted) throw error;
     throw new ApiError(0, 'the kubelive backend cannot be reached');
@@ -115,6 +117,11 @@ export function backendDiagnostics(): Promise<BackendDiagnostics> {
 }
 
 /** Which cluster the dashboard is on and as whom it acts (the header's identity). */
-export function fetchIdentity(signal?: AbortSignal): Promise<IdentityBody> {
-  return call('GET', 'api/v1/identity', signal);
+export function fetchIdentity(signal?: AbortSignal, cluster: string | null = pageCluster()): Promise<IdentityBody> {
+  return call('GET', 'api/v1/identity', signal, {}, cluster);
+}
+
+/** Every context of the backend's kubeconfig with its health (`GET /api/v1/clusters`); names no cluster itself. */
+export function fetchClusters(signal?: AbortSignal): Promise<ClustersBody> {
+  return call('GET', 'api/v1/clusters', signal, {}, null);
 }

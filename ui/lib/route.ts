@@ -11,6 +11,7 @@
  * cluster-wide object (a Helm release: the one whose history is open).
  */
 import { isResourceDomain } from '../../machines/domains.js';
+import { parseClusterChoice } from './clusters.js';
 import type { SortSpec } from './order.js';
 
 export type Tab = 'nodes' | 'workloads' | 'pods' | 'events' | 'diagnostics' | 'helm' | 'resource' | 'describe';
@@ -37,6 +38,8 @@ export interface Route {
   readonly kind?: string | null;
   /** Workloads only: the selected object's kind, since names repeat across kinds (`sel=shop/web&of=StatefulSet`), `of=`. */
   readonly selectedKind?: string | null;
+  /** Pods across clusters only: the selected pod's cluster, since names repeat across clusters (`sel=shop/web&in=prod`), `in=`. */
+  readonly selectedCluster?: string | null;
 }
 
 const plainTabs: readonly Tab[] = ['nodes', 'workloads', 'pods', 'events', 'diagnostics', 'helm'];
@@ -80,6 +83,7 @@ export function parseRoute(hash: string): Route {
   const status = /^[A-Za-z][A-Za-z0-9:/]{0,62}$/.test(query.get('status') ?? '') ? query.get('status') : null;
   const kind = kindPattern.test(query.get('kind') ?? '') ? query.get('kind') : null;
   const selectedKind = kindPattern.test(query.get('of') ?? '') ? query.get('of') : null;
+  const selectedCluster = parseClusterChoice(`?cluster=${encodeURIComponent(query.get('in') ?? '')}`).names[0] ?? null;
   return {
     tab,
     // A namespace is a DNS label; anything else in the hash is ignored rather than subscribed to.
@@ -96,6 +100,7 @@ export function parseRoute(hash: string): Route {
     // The Workloads view's kind chip and the kind of its open object.
     ...(kind !== null ? { kind } : {}),
     ...(selectedKind !== null ? { selectedKind } : {}),
+    ...(selectedCluster !== null ? { selectedCluster } : {}),
   };
 }
 
@@ -113,6 +118,7 @@ export function routeHash(route: Route): string {
   if (route.status) query.set('status', route.status);
   if (route.kind) query.set('kind', route.kind);
   if (route.selectedKind) query.set('of', route.selectedKind);
+  if (route.selectedCluster) query.set('in', route.selectedCluster);
   const search = query.toString();
   return `#/${path}${search ? `?${search}` : ''}`;
 }

@@ -5,11 +5,15 @@
  * freshness bound with the upstream and end-to-end proof ages, stale frames the store refused,
  * counters and the last transitions — plus the connection and the backend's own view of its
  * upstream list-watches. Everything is derived from machine snapshots at render time
- * (engine.diagnostics()), re-rendered every second and on every orchestrator change.
+ * (engine.diagnostics()), re-rendered every second and on every orchestrator change. With
+ * several clusters on the page each has its own engine: the table lists every engine's rows,
+ * with a Cluster column, and a card per engine says how its stream connection stands.
  */
 import { useSelector } from '@xstate/react';
 import { useEffect, useState } from 'react';
 import type { DiagnosticsRow } from '../../machines/diagnostics.js';
+import type { Engine } from '../../adapters/engine/engine.js';
+import { useClusterList, usePoolEngines } from '../hooks/clusters.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { backendDiagnostics, type BackendDiagnostics } from '../lib/api.js';
 import { formatAgo, formatClock, formatInterval } from '../lib/format.js';
@@ -46,13 +50,19 @@ function Yes({ value, yes, no }: { value: boolean; yes: string; no: string }) {
   return <span className={value ? 'ok' : 'warn'}>{value ? yes : no}</span>;
 }
 
-function DomainRow({ row, refused }: { row: DiagnosticsRow; refused: number }) {
+/** How an engine's cluster is named on screen: the engine that names none is the backend's default. */
+function clusterLabel(engine: Engine, defaultName: string | null): string {
+  return engine.cluster ?? defaultName ?? 'default';
+}
+
+function DomainRow({ row, refused, cluster, testId }: { row: DiagnosticsRow; refused: number; cluster: string; testId: string }) {
   const freshness = freshnessOf(row);
   const recent = row.transitions.slice(-4).reverse();
   const counters = Object.entries(row.counters).filter(([, n]) => n > 0);
   return (
     <tr
-      data-testid={`diag-${row.key}`}
+      data-testid={testId}
+      data-cluster={cluster}
       data-key={row.key}
       data-mode={row.mode}
       data-health={row.health}
@@ -63,6 +73,7 @@ function DomainRow({ row, refused }: { row: DiagnosticsRow; refused: number }) {
       data-upstream-proof-age={row.upstreamProofAgeMs ?? ''}
       data-proof-age={row.proofAgeMs ?? ''}
     >
+      <td className="mono cluster-cell">{cluster}</td>
       <td>
         <div className="mono strong">{row.domain}</div>
         <div className="muted">{row.scope === '' ? scopeText(row) : row.scope}</div>
@@ -158,6 +169,11 @@ export function DiagnosticsView() {
   useNow(); // re-render every tick: ages move even when no machine does
   useSelector(engine.actor, (s) => s.context.subscriptions); // and whenever subscriptions come or go
   const diagnostics = engine.diagnostics();
+  // The page's engine first, then every other cluster's the pool runs (held or lingering).
+  const engines = [engine, ...usePoolEngines().filter((e) => e !== engine)];
+  const defaultName = useClusterList().body?.default ?? null;
+  const labelOf = (e: Engine) => clusterLabel(e, defaultName);
+  const rows = engines.flatMap((e) => e.diagnostics().rows.map((row) => ({ engine: e, row })));
   const config = engine.config();
   const backend = useBackendDiagnostics();
   const connection = diagnostics.connection;
@@ -180,6 +196,19 @@ export function DiagnosticsView() {
             </div>
             {connection?.lastCloseReason ? <div className="muted small">last close: {connection.lastCloseReason}</div> : null}
           </div>
+          {engines.length > 1 ? (
+            <div className="card" data-testid="diag-clusters">
+              <h3>Clusters</h3>
+              {engines.map((e) => {
+                const c = e.diagnostics().connection;
+                return (
+                  <div key={labelOf(e)} className="small" data-testid={`diag-cluster-${labelOf(e)}`} data-state={c?.state ?? 'none'}>
+                    <span className="mono">{labelOf(e)}</span>: <span className={c?.open ? 'ok' : 'warn'}>{c?.state ?? 'not started'}</span>, {e.diagnostics().rows.length} subscriptions
+                  </div>
+                );
+              })}
+            </div>
+          ) : null}
           <div className="card">
             <h3>Engine</h3>
             <div className="small">metrics every {formatInterval(diagnostics.metricsIntervalMs)}</div>
@@ -214,6 +243,7 @@ export function DiagnosticsView() {
         <table className="diag-table" data-testid="diag-domains">
           <thead>
             <tr>
+              <th>Cluster</th>
               <th>Domain / scope</th>
               <th>Mode</th>
               <th>Health</th>
@@ -228,14 +258,23 @@ export function DiagnosticsView() {
             </tr>
           </thead>
           <tbody>
-            {diagnostics.rows.length === 0 ? (
+            {rows.length === 0 ? (
               <tr>
-                <td colSpan={11} className="muted">
+                <td colSpan={12} className="muted">
                   No active subscriptions: open Nodes, Workloads or Pods.
                 </td>
               </tr>
             ) : (
-              diagnostics.rows.map((row) => <DomainRow key={row.key} row={row} refused={engine.store.collection(row.key)?.refused ?? 0} />)
+              rows.map(({ engine: e, row }) => (
+                <DomainRow
+                  key={`${labelOf(e)}/${row.key}`}
+                  row={row}
+                  cluster={labelOf(e)}
+                  // The page's own engine keeps the plain id; another cluster's rows are prefixed with it.
+                  testId={e === engine ? `diag-${row.key}` : `diag-${labelOf(e)}/${row.key}`}
+                  refused={e.store.collection(row.key)?.refused ?? 0}
+                />
+              ))
             )}
           </tbody>
         </table>

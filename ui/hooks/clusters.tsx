@@ -1,0 +1,148 @@
+/**
+ * The React binding for several clusters: the page's engine pool by context, the address's
+ * choice of clusters (lib/clusters.ts) as external state, an engine held for as long as a
+ * component shows its cluster, and the backend's list of clusters, asked every few seconds.
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
+import type { Engine } from '../../adapters/engine/engine.js';
+import type { ClustersBody } from '../../adapters/protocol.js';
+import { fetchClusters } from '../lib/api.js';
+import { clusterSearch, parseClusterChoice, type ClusterChoice } from '../lib/clusters.js';
+import type { ClusterName, EnginePool } from '../state/enginePool.js';
+import { EngineProvider } from './engine.js';
+
+const PoolContext = createContext<EnginePool | null>(null);
+const ListContext = createContext<ClusterList>({ body: null, single: false, error: null });
+
+/** The pool, and the backend's list of clusters asked once for the whole page. */
+export function ClustersProvider({ pool, children }: { pool: EnginePool; children: ReactNode }) {
+  const list = useAskedClusterList();
+  return (
+    <PoolContext.Provider value={pool}>
+      <ListContext.Provider value={list}>{children}</ListContext.Provider>
+    </PoolContext.Provider>
+  );
+}
+
+/** The backend's list of clusters (`GET /api/v1/clusters`), refreshed every few seconds. */
+export function useClusterList(): ClusterList {
+  return useContext(ListContext);
+}
+
+/**
+ * The pool's key for a cluster: the backend's default cluster is the engine that names none
+ * (null), whether the address names it or not, so adding a second cluster to the default one
+ * keeps the page's engine, its proven streams and its screen, instead of starting another.
+ */
+export function useEngineKey(): (cluster: ClusterName) => ClusterName {
+  const defaultName = useClusterList().body?.default ?? null;
+  return useCallback((cluster: ClusterName) => (cluster !== null && cluster === defaultName ? null : cluster), [defaultName]);
+}
+
+export function usePool(): EnginePool {
+  const pool = useContext(PoolContext);
+  if (!pool) throw new Error('usePool needs a <ClustersProvider>');
+  return pool;
+}
+
+/** Every engine the pool runs, re-rendering when one comes or goes. */
+export function usePoolEngines(): readonly Engine[] {
+  const pool = usePool();
+  return useSyncExternalStore(pool.subscribe, pool.engines, pool.engines);
+}
+
+// ---- the address's choice --------------------------------------------------------------------
+
+const choiceChanged = 'kubelive:clusters';
+let lastSearch: string | null = null;
+let lastChoice: ClusterChoice = { names: [], refused: [] };
+
+function readChoice(): ClusterChoice {
+  if (window.location.search !== lastSearch) {
+    lastSearch = window.location.search;
+    lastChoice = parseClusterChoice(lastSearch);
+  }
+  return lastChoice;
+}
+
+function subscribeChoice(listener: () => void): () => void {
+  // Back/Forward restore an earlier choice; chooseClusters announces a new one.
+  window.addEventListener('popstate', listener);
+  window.addEventListener(choiceChanged, listener);
+  return () => {
+    window.removeEventListener('popstate', listener);
+    window.removeEventListener(choiceChanged, listener);
+  };
+}
+
+/** The clusters the address names (empty: the backend's default). */
+export function useClusterChoice(): ClusterChoice {
+  return useSyncExternalStore(subscribeChoice, readChoice, readChoice);
+}
+
+/** Shows these clusters: a new history entry, the screen (the hash) kept. */
+export function chooseClusters(names: readonly string[]): void {
+  const search = clusterSearch(window.location.search, names);
+  if (search === window.location.search || (search === '' && window.location.search === '')) return;
+  window.history.pushState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
+  window.dispatchEvent(new Event(choiceChanged));
+}
+
+// ---- engines ---------------------------------------------------------------------------------
+
+/** The cluster's engine, held while the component is mounted (and lingering after). */
+export function useClusterEngine(cluster: ClusterName): Engine {
+  const pool = usePool();
+  const key = useEngineKey()(cluster);
+  const engine = useMemo(() => pool.get(key), [pool, key]);
+  useEffect(() => pool.hold(key).release, [pool, key]);
+  return engine;
+}
+
+/** Renders `children` against the cluster's own engine: everything below reads and acts on that cluster. */
+export function ClusterScope({ cluster, children }: { cluster: ClusterName; children: ReactNode }) {
+  const engine = useClusterEngine(cluster);
+  return <EngineProvider engine={engine}>{children}</EngineProvider>;
+}
+
+// ---- the backend's list ----------------------------------------------------------------------
+
+/** The list is one small request; every few seconds keeps each cluster's health current. */
+const clustersRefreshMs = 4_000;
+
+export interface ClusterList {
+  /** null until answered, and from a backend that serves one cluster only (no `/api/v1/clusters`). */
+  readonly body: ClustersBody | null;
+  /** The backend answered that it has no such route: it serves its one cluster. */
+  readonly single: boolean;
+  readonly error: string | null;
+}
+
+function useAskedClusterList(): ClusterList {
+  const [list, setList] = useState<ClusterList>({ body: null, single: false, error: null });
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ask = () =>
+      fetchClusters(controller.signal).then(
+        (body) => {
+          setList((known) => (JSON.stringify(known.body) === JSON.stringify(body) ? known : { body, single: false, error: null }));
+          timer = setTimeout(ask, clustersRefreshMs);
+        },
+        (error: unknown) => {
+          if (controller.signal.aborted) return;
+          const status = (error as { status?: number }).status;
+          // A backend of one cluster has no list: asked again rarely, in case it is upgraded under us.
+          if (status === 404) setList({ body: null, single: true, error: null });
+          else setList((known) => ({ ...known, error: error instanceof Error ? error.message : String(error) }));
+          timer = setTimeout(ask, status === 404 ? 30_000 : clustersRefreshMs);
+        },
+      );
+    void ask();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, []);
+  return list;
+}

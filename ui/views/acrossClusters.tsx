@@ -1,0 +1,78 @@
+/**
+ * What every view across clusters shares: one feed per cluster, rendered under that cluster's
+ * ClusterScope, holds the domain's subscription on the cluster's own engine and hands its rows
+ * and status up; `useAcrossClusters` merges the rows (tagged with their cluster, keyed by cluster
+ * and uid) and gives each cluster its own freshness badge and its own problems, so one stale
+ * cluster never paints the others.
+ */
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { Row } from '../../adapters/rows.js';
+import type { DiagnosticsRow } from '../../machines/diagnostics.js';
+import type { Domain } from '../../machines/domains.js';
+import { FreshnessBadge, Problems } from '../components/StatusBar.js';
+import { ClusterScope } from '../hooks/clusters.js';
+import { useDomain } from '../hooks/useDomain.js';
+import { useOrderedRows } from '../hooks/useStore.js';
+import { createClusterMerger, type ClusterRow } from '../lib/clusters.js';
+import { isLoading } from '../lib/freshness.js';
+import { describeProblem } from '../lib/operatorWords.js';
+
+interface FeedProps<R extends Row> {
+  readonly cluster: string;
+  readonly domain: Domain;
+  readonly scope: string;
+  readonly order: (a: R, b: R) => number;
+  readonly label: string;
+  readonly onRows: (cluster: string, rows: readonly R[]) => void;
+  readonly onStatus: (cluster: string, status: DiagnosticsRow | undefined) => void;
+}
+
+function ClusterFeed<R extends Row>({ cluster, domain, scope, order, label, onRows, onStatus }: FeedProps<R>) {
+  const held = useDomain(domain, scope);
+  const rows = useOrderedRows<R>(held.key, order);
+  // Handed up after render: a parent's state may not change while a child renders.
+  useEffect(() => onRows(cluster, rows), [onRows, cluster, rows]);
+  useEffect(() => onStatus(cluster, held.status), [onStatus, cluster, held.status]);
+  return <FreshnessBadge label={`${label} · ${cluster}`} status={held.status} />;
+}
+
+export interface AcrossClusters<R> {
+  /** Every cluster's rows, in `order` and then by cluster. */
+  readonly rows: readonly ClusterRow<R>[];
+  readonly statuses: Readonly<Record<string, DiagnosticsRow | undefined>>;
+  /** The feeds, one badge each: render them where the badges go (they hold the subscriptions). */
+  readonly badges: ReactNode;
+  /** Each cluster's problems under its name. */
+  readonly problems: ReactNode;
+  /** No cluster has delivered anything yet. */
+  readonly loading: boolean;
+}
+
+/** `order` must be stable (module-level): each cluster's rows are kept in it without re-sorting. */
+export function useAcrossClusters<R extends Row>(clusters: readonly string[], domain: Domain, scope: string, order: (a: R, b: R) => number, label: string): AcrossClusters<R> {
+  const [parts, setParts] = useState<Readonly<Record<string, readonly R[]>>>({});
+  const [statuses, setStatuses] = useState<Readonly<Record<string, DiagnosticsRow | undefined>>>({});
+  const onRows = useCallback((cluster: string, rows: readonly R[]) => setParts((p) => (p[cluster] === rows ? p : { ...p, [cluster]: rows })), []);
+  const onStatus = useCallback((cluster: string, status: DiagnosticsRow | undefined) => setStatuses((s) => (s[cluster] === status ? s : { ...s, [cluster]: status })), []);
+  const merge = useMemo(() => createClusterMerger<R>(order), [order]);
+  const rows = useMemo(() => merge(clusters.map((cluster) => ({ cluster, rows: parts[cluster] ?? [] }))), [merge, clusters, parts]);
+  const badges = clusters.map((cluster) => (
+    <ClusterScope key={cluster} cluster={cluster}>
+      <ClusterFeed<R> cluster={cluster} domain={domain} scope={scope} order={order} label={label} onRows={onRows} onStatus={onStatus} />
+    </ClusterScope>
+  ));
+  const problems = clusters.map((cluster) => <ClusterProblems key={cluster} cluster={cluster} status={statuses[cluster]} />);
+  const loading = clusters.every((c) => isLoading(statuses[c], parts[c]?.length ?? 0));
+  return { rows, statuses, badges, problems, loading };
+}
+
+/** One cluster's problems under its name: the same words ("disconnected") for two clusters are two problems. */
+function ClusterProblems({ cluster, status }: { cluster: string; status: DiagnosticsRow | undefined }) {
+  if (!status || !describeProblem(status)) return null;
+  return (
+    <div className="cluster-problems" data-testid={`cluster-problems-${cluster}`}>
+      <span className="mono strong">{cluster}</span>
+      <Problems statuses={[status]} />
+    </div>
+  );
+}
