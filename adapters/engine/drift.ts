@@ -11,7 +11,7 @@
 import type { HeartbeatFrame } from '../protocol.js';
 
 export type DriftVerdict =
-  | { readonly drift: false; readonly digestAgrees: boolean | undefined }
+  | { readonly drift: false; readonly digestAgrees: boolean | undefined; readonly rebase?: true }
   | { readonly drift: true; readonly detail: string };
 
 export interface StoreSummary {
@@ -20,6 +20,8 @@ export interface StoreSummary {
   readonly resourceVersion: string;
   readonly generation: number;
   readonly seq: number;
+  /** Where the rows came from: `api` is a fresh read, numbered above anything the stream had sent. */
+  readonly source?: 'api' | 'cache' | 'stream' | null;
 }
 
 /** Checks one frame's seq against the last applied one. `expected` is lastSeq + 1. */
@@ -34,8 +36,15 @@ export function checkSequence(lastSeq: number, seq: number, isReset: boolean): s
 export function checkHeartbeat(store: StoreSummary | null, heartbeat: HeartbeatFrame): DriftVerdict {
   if (!store) return { drift: true, detail: 'heartbeat for a subscription the store does not hold' };
   if (heartbeat.upstream?.healthy === false) return { drift: false, digestAgrees: undefined };
-  // A snapshot polled while pending can put the store ahead of the stream: nothing to compare yet.
-  if (store.generation > heartbeat.generation) return { drift: false, digestAgrees: undefined };
+  if (store.generation > heartbeat.generation) {
+    // A fresh read from the API server is numbered above everything the cache had then. On a
+    // quiet cluster the recovered cache never passes that number, so comparing by generation
+    // alone would wait forever: the rows themselves decide. The same rows (count and digest
+    // over uid@resourceVersion) are the same view, and the store takes the stream's numbering
+    // (`rebase`). Anything else (a snapshot polled while pending) is ahead: nothing to compare yet.
+    const sameRows = store.source === 'api' && store.count === heartbeat.count && store.digest === heartbeat.digest;
+    return sameRows ? { drift: false, digestAgrees: true, rebase: true } : { drift: false, digestAgrees: undefined };
+  }
   if (store.generation < heartbeat.generation) {
     return { drift: true, detail: `store at generation ${store.generation}, stream at ${heartbeat.generation}` };
   }

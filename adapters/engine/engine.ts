@@ -212,6 +212,7 @@ export function createEngine(options: EngineOptions): Engine {
         const verdict = checkHeartbeat(store.summary(key), frame);
         store.advanceSeq(key, frame.seq);
         if (verdict.drift) return drift(key, verdict.detail);
+        if (verdict.rebase) store.rebase(key, frame);
         if (verdict.digestAgrees) store.touch(key);
         route(key, { type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: verdict.digestAgrees, upstream: frame.upstream });
         return;

@@ -380,6 +380,18 @@ export class RowStore {
     if (c) c.seq = seq;
   }
 
+  /**
+   * A fresh read that holds exactly the rows a healthy heartbeat describes takes the stream's
+   * generation and resourceVersion, so the stream's next frames apply on top of it (drift.ts).
+   */
+  rebase(key: string, point: { generation: number; resourceVersion: string }): void {
+    const c = this.collections.get(key);
+    if (!c || c.source !== 'api') return;
+    c.generation = point.generation;
+    c.resourceVersion = point.resourceVersion;
+    c.source = 'stream';
+  }
+
   /** The stream confirmed the data is current (a heartbeat that agreed). */
   touch(key: string): void {
     const c = this.collections.get(key);

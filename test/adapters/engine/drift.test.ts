@@ -42,3 +42,14 @@ test('aHeartbeatFromAnUnhealthyUpstreamGivesNoVerdict', () => {
   expect(checkHeartbeat(held, heartbeat({ upstream: stalled }))).toEqual({ drift: false, digestAgrees: undefined });
   expect(checkHeartbeat(null, heartbeat({ upstream: stalled })).drift).toBe(true);
 });
+
+test('aFreshReadHoldingTheHeartbeatsRowsJoinsTheStream', () => {
+  // After a stall on a quiet cluster the fresh read is numbered above anything the recovered
+  // cache will send: the rows, not the numbers, say whether they agree.
+  const fresh = { ...held, generation: 12, resourceVersion: '47', source: 'api' as const };
+  expect(checkHeartbeat(fresh, heartbeat())).toEqual({ drift: false, digestAgrees: true, rebase: true });
+  expect(checkHeartbeat({ ...fresh, digest: 'abd' }, heartbeat())).toEqual({ drift: false, digestAgrees: undefined });
+  expect(checkHeartbeat({ ...fresh, count: 2 }, heartbeat())).toEqual({ drift: false, digestAgrees: undefined });
+  // A store the stream or the cache filled that is ahead stays a store ahead.
+  expect(checkHeartbeat({ ...fresh, source: 'stream' }, heartbeat())).toEqual({ drift: false, digestAgrees: undefined });
+});
