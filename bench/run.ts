@@ -5,7 +5,8 @@
  * The demo cluster runs in a child process (bench/clusterProcess.ts): on two cores, an API server
  * sharing the event loop with the backend and the engine would be measured as part of kubelive,
  * and would slow the baselines differently. Backend and engine share this process, as they would
- * not in production (backend on a server, engine in a browser): kubelive's numbers include both.
+ * not in production (backend on a server, engine in a browser): kubelive's numbers include both;
+ * except in rows 2 and 3, whose backend runs in a process of its own (bench/backendProcess.ts).
  *
  * Two clusters, one after the other: a large quiet one for load, memory, metrics and idle polling
  * (rows 1, 5, 6, 7, and 12 for a kind from discovery), and a smaller one that churns for updates, latency, failover and reconnects
@@ -37,7 +38,7 @@ import { sustained, updateRuns, type RateResult, type UpdateRuns } from './updat
 const { values } = parseArgs({
   args: process.argv.slice(2),
   strict: true,
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, rates: { type: 'string' } },
 });
 const quick = values.quick!;
 /** `--only load,resources,ui,updates,failover,freshness`: a subset of the row groups, e.g. while working on one. */
@@ -48,9 +49,10 @@ const sizes = quick
   : { loadPods: 50_000, loadNodes: 200, configMaps: 20_000, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2, scrollFrames: 600, stallRepeats: 3, proofWindowMs: 20_000, proofRounds: 2, proofProbes: 8 };
 /** Changes a second on the large cluster while the proof's cost is measured: a busy, not a frantic, cluster. */
 const proofChurn = 50;
-const rates = quick ? [200, 1000] : [1000, 2000, 5000, 10_000, 20_000];
+/** `--rates 5000,10000`: rows 2 and 3 at these rates only (row 2g too), e.g. to profile one. */
+const rates = values.rates ? values.rates.split(',').map(Number) : quick ? [200, 1000] : [1000, 2000, 5000, 10_000, 20_000];
 /** Rates the load source is asked for alone (row 2g); past 20,000 to find its ceiling. Small in quick mode, to stay short. */
-const loadSourceRates = quick ? [1000] : [5000, 10_000, 20_000, 40_000];
+const loadSourceRates = values.rates ? rates : quick ? [1000] : [5000, 10_000, 20_000, 40_000];
 /** Issue 14: the bench's cluster must make this many changes a second so the limit measured is the consumers'. */
 const loadSourceTarget = 20_000;
 /**

@@ -5,12 +5,13 @@
  * both consumers; the simulation's controllers cannot) while the bench deletes one ReplicaSet pod every 50 ms
  * through the API (a probe) and times each DELETE until the consumer no longer holds that pod.
  * The consumer is either kubelive (API server → backend list-watch → WebSocket → engine store)
- * or, alone, client-node's Watch on all pods. A consumer keeps up with a rate when every probe
+ * or, alone, client-node's Watch on all pods. The backend runs in a process of its own
+ * (backendProcess.ts), the engine and the probes in the bench's, as in production. A consumer keeps up with a rate when every probe
  * arrived and the p99 stayed under a second; past that, its backlog grows with time.
  */
 import { createEngine } from '../adapters/engine/engine.js';
 import type { ConfigOverrides } from '../machines/config.js';
-import { startBackend } from '../server/backend.js';
+import { BackendChild } from './backendProcess.js';
 import type { ChildCluster, ChurnSource } from './cluster.js';
 import { apiAgent, apiRequest, clientNodeWatch, kubeConfigOf, type ApiAccess } from './clients.js';
 import { percentile } from './report.js';
@@ -98,7 +99,8 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
 }
 
 async function kubeliveConsumer(api: ApiAccess, config: ConfigOverrides, pods: number): Promise<Consumer> {
-  const backend = await startBackend({ kubeconfigYaml: api.kubeconfigYaml, port: 0, config });
+  // Its own process, as in production: the engine's work and the backend's never share a loop.
+  const backend = await BackendChild.start(api.kubeconfigYaml, config);
   const engine = createEngine({ server: backend.url, config, socket: countingSockets().factory });
   engine.subscribe('pods', '');
   await waitUntil(() => engine.diagnostics().rows[0]?.state === 'streamingHealthy' && (engine.store.collection('pods:')?.rows.size ?? 0) >= pods * 0.9, 120_000, 50);
