@@ -9,11 +9,22 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ConfigOverrides } from '../machines/config.js';
 import { startBackend, type Backend } from '../server/backend.js';
 
-type BackendRequest = { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides } | { op: 'stop' };
+type BackendRequest = { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides } | { op: 'stats' } | { op: 'stop' };
 type BackendReply = { ok: true; url: string } | { ok: false; error: string };
+
+/** The backend process's cost so far, read at both ends of a window. */
+export interface BackendStats {
+  /** CPU time used, user + system, in microseconds. */
+  readonly cpuMicros: number;
+  /** The longest its event loop was held up since the previous stats, in milliseconds. */
+  readonly loopDelayMaxMs: number;
+  /** The 99th percentile of that delay, in milliseconds. */
+  readonly loopDelayP99Ms: number;
+}
 
 /** The parent's handle on a backend running in its own process. */
 export class BackendChild {
@@ -34,6 +45,14 @@ export class BackendChild {
     return new BackendChild(child, reply.url);
   }
 
+  /** CPU so far (a window's cost is the difference) and the loop's delay since the previous call. */
+  stats(): Promise<BackendStats> {
+    return new Promise((resolve) => {
+      this.child.once('message', (message: BackendStats) => resolve(message));
+      this.child.send({ op: 'stats' } satisfies BackendRequest);
+    });
+  }
+
   /** Resolves once the process has exited (it stops its backend first). */
   stop(): Promise<void> {
     if (this.child.exitCode !== null) return Promise.resolve();
@@ -46,6 +65,9 @@ export class BackendChild {
 /** The child's side: runs only when this file is the forked process's entry point. */
 function serveParent(): void {
   let backend: Backend | null = null;
+  // 1 ms resolution: the delays that matter here are tens of milliseconds.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   process.on('message', (request: BackendRequest) => {
     if (request.op === 'start') {
       startBackend({ kubeconfigYaml: request.kubeconfigYaml, port: 0, config: request.config }).then(
@@ -55,6 +77,10 @@ function serveParent(): void {
         },
         (error: unknown) => process.send!({ ok: false, error: error instanceof Error ? error.message : String(error) } satisfies BackendReply),
       );
+    } else if (request.op === 'stats') {
+      const cpu = process.cpuUsage();
+      process.send!({ cpuMicros: cpu.user + cpu.system, loopDelayMaxMs: loopDelay.max / 1e6, loopDelayP99Ms: loopDelay.percentile(99) / 1e6 } satisfies BackendStats);
+      loopDelay.reset();
     } else {
       void (backend?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
     }
