@@ -133,7 +133,9 @@ async function kubeliveConsumer(api: ApiAccess, config: ConfigOverrides, pods: n
   const states: string[] = [];
   const noteState = () => {
     const row = engine.diagnostics().rows[0];
-    const state = `${row?.state ?? 'none'}${row?.reason ? ` (${row.reason})` : ''}`;
+    // The upstream's errors and relists too: a watch the cluster dropped shows there, not in the view's state.
+    const upstream = row?.upstream;
+    const state = `${row?.state ?? 'none'}${row?.reason ? ` (${row.reason})` : ''}${upstream ? ` [upstream ${upstream.state}, errors ${upstream.errors ?? 0}, relists ${upstream.relists ?? 0}]` : ''}`;
     if (states.at(-1) !== state) states.push(state);
   };
   const stateTimer = setInterval(noteState, 20);
