@@ -63,6 +63,10 @@ const preDeadlineBookmarkMs = 2_000;
 
 /** Past this much unsent data a client is not keeping up; a real server drops such watchers too. */
 const maxBufferedBytes = 32 * 1024 * 1024;
+/** Changes replayed per piece when a watch resumes from history: about 2.5 MB of pods. */
+const replayPieceChanges = 1_000;
+/** A resuming watch's next piece waits for the socket to drain past this much unsent. */
+const replayAheadBytes = 4 * 1024 * 1024;
 /** While stalled, events wait; past this many the watch is closed rather than grow without bound. */
 const maxStalledEvents = 50_000;
 
@@ -74,6 +78,8 @@ export class WatchStream {
   private unflushed: string[] = [];
   private unflushedBytes = 0;
   private flushScheduled = false;
+  /** Replaying history (`catchUp`): not yet following the store, so no bookmark may be sent. */
+  private catchingUp = true;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(
@@ -100,11 +106,12 @@ export class WatchStream {
       for (const object of store.values(options.namespace)) {
         if (options.matches(object)) this.send('ADDED', object);
       }
+      // Following first: the initial-events-end bookmark is at the revision the objects were read at.
+      this.follow();
       if (options.sendInitialEvents && options.allowBookmarks) this.bookmark(true);
     } else {
-      for (const change of store.changesSince(options.fromRevision)) this.relay(change);
+      this.catchUp(options.fromRevision);
     }
-    this.cleanups.push(store.subscribe((change) => this.relay(change)));
     if (options.allowBookmarks) {
       const timer = setInterval(() => this.bookmark(false), options.bookmarkIntervalMs);
       timer.unref();
@@ -122,6 +129,44 @@ export class WatchStream {
     const timeout = setTimeout(() => this.close(), options.timeoutMs);
     timeout.unref();
     this.cleanups.push(() => clearTimeout(timeout));
+  }
+
+  /** From now on every change to the store is relayed as it happens. */
+  private follow(): void {
+    this.catchingUp = false;
+    this.cleanups.push(this.options.store.subscribe((change) => this.relay(change)));
+  }
+
+  /**
+   * Replays the changes after `revision` a piece at a time, each once the client has taken the
+   * last, then follows: a client resuming far behind (a backend that fell seconds behind at
+   * 20,000 changes/s has 100 MB to catch up) is served at its own pace instead of being dropped
+   * at `maxBufferedBytes` the moment it returns, as a real server's watch cache serves a
+   * watcher's initial events through its own channel. The last piece and the subscription happen
+   * in one turn, so no change falls between them. History compacted past the point reached
+   * meanwhile ends the watch with 410 Expired, as a resourceVersion too old would.
+   */
+  private catchUp(revision: number): void {
+    if (this.closed || this.dead) return;
+    let changes: readonly Change[];
+    try {
+      changes = this.options.store.changesSince(revision);
+    } catch (error) {
+      this.writeLine('ERROR', (error as ApiError).toStatus());
+      this.close();
+      return;
+    }
+    const piece = changes.length > replayPieceChanges ? changes.slice(0, replayPieceChanges) : changes;
+    for (const change of piece) this.relay(change);
+    if (piece === changes) {
+      this.follow();
+      return;
+    }
+    const reached = piece[piece.length - 1]!.revision;
+    this.flush();
+    const next = () => this.catchUp(reached);
+    if (this.response.writableLength > replayAheadBytes) this.response.once('drain', next);
+    else setImmediate(next);
   }
 
   get isOpen(): boolean {
@@ -189,7 +234,8 @@ export class WatchStream {
   }
 
   private bookmark(initialEventsEnd: boolean): void {
-    if (this.closed || this.options.isStalled()) return;
+    // While catching up, the store's revision is ahead of what was sent: a bookmark would skip the rest.
+    if (this.closed || this.catchingUp || this.options.isStalled()) return;
     const metadata: Record<string, unknown> = { resourceVersion: String(this.options.store.currentRevision()) };
     if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
     const object = { kind: this.options.kind, apiVersion: this.options.apiVersion, metadata } as unknown as KubeObject;
