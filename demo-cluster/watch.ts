@@ -141,10 +141,11 @@ export class WatchStream {
    * Replays the changes after `revision` a piece at a time, each once the client has taken the
    * last, then follows: a client resuming far behind (a backend that fell seconds behind at
    * 20,000 changes/s has 100 MB to catch up) is served at its own pace instead of being dropped
-   * at `maxBufferedBytes` the moment it returns, as a real server's watch cache serves a
-   * watcher's initial events through its own channel. The last piece and the subscription happen
-   * in one turn, so no change falls between them. History compacted past the point reached
-   * meanwhile ends the watch with 410 Expired, as a resourceVersion too old would.
+   * at `maxBufferedBytes` the moment it returns: the API concepts page ("Efficient detection of
+   * changes") promises a watch from a resourceVersion the changes after it, and only one older
+   * than the server's history a 410. The last piece and the subscription happen in one turn, so
+   * no change falls between them. History compacted past the point reached meanwhile ends the
+   * watch with 410 Expired, as a resourceVersion too old would.
    */
   private catchUp(revision: number): void {
     if (this.closed || this.dead) return;
