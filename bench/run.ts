@@ -5,7 +5,8 @@
  * The demo cluster runs in a child process (bench/clusterProcess.ts): on two cores, an API server
  * sharing the event loop with the backend and the engine would be measured as part of kubelive,
  * and would slow the baselines differently. Backend and engine share this process, as they would
- * not in production (backend on a server, engine in a browser): kubelive's numbers include both.
+ * not in production (backend on a server, engine in a browser): kubelive's numbers include both;
+ * except in rows 2 and 3, whose backend runs in a process of its own (bench/backendProcess.ts).
  *
  * Two clusters, one after the other: a large quiet one for load, memory, metrics and idle polling
  * (rows 1, 5, 6, 7, and 12 for a kind from discovery), and a smaller one that churns for updates, latency, failover and reconnects
@@ -37,7 +38,7 @@ import { sustained, updateRuns, type RateResult, type UpdateRuns } from './updat
 const { values } = parseArgs({
   args: process.argv.slice(2),
   strict: true,
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, rates: { type: 'string' }, 'update-batch-ms': { type: 'string' } },
 });
 const quick = values.quick!;
 /** `--only load,resources,ui,updates,failover,freshness`: a subset of the row groups, e.g. while working on one. */
@@ -48,9 +49,10 @@ const sizes = quick
   : { loadPods: 50_000, loadNodes: 200, configMaps: 20_000, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2, scrollFrames: 600, stallRepeats: 3, proofWindowMs: 20_000, proofRounds: 2, proofProbes: 8 };
 /** Changes a second on the large cluster while the proof's cost is measured: a busy, not a frantic, cluster. */
 const proofChurn = 50;
-const rates = quick ? [200, 1000] : [1000, 2000, 5000, 10_000, 20_000];
+/** `--rates 5000,10000`: rows 2 and 3 at these rates only (row 2g too), e.g. to profile one. */
+const rates = values.rates ? values.rates.split(',').map(Number) : quick ? [200, 1000] : [1000, 2000, 5000, 10_000, 20_000];
 /** Rates the load source is asked for alone (row 2g); past 20,000 to find its ceiling. Small in quick mode, to stay short. */
-const loadSourceRates = quick ? [1000] : [5000, 10_000, 20_000, 40_000];
+const loadSourceRates = values.rates ? rates : quick ? [1000] : [5000, 10_000, 20_000, 40_000];
 /** Issue 14: the bench's cluster must make this many changes a second so the limit measured is the consumers'. */
 const loadSourceTarget = 20_000;
 /**
@@ -69,9 +71,11 @@ const cutMs = 2000;
  * memory row measures a cache, not an idle timeout). Quick mode shortens the stall timeout so
  * the failover row takes seconds.
  */
-const config: ConfigOverrides = quick
-  ? { upstreamIdleGraceMs: 600_000, heartbeatIntervalMs: 500, stallTimeoutMs: 2000, pendingTimeoutMs: 2500, freshnessBoundMs: 3000 }
-  : { upstreamIdleGraceMs: 600_000 };
+const config: ConfigOverrides = {
+  ...(quick ? { upstreamIdleGraceMs: 600_000, heartbeatIntervalMs: 500, stallTimeoutMs: 2000, pendingTimeoutMs: 2500, freshnessBoundMs: 3000 } : { upstreamIdleGraceMs: 600_000 }),
+  // `--update-batch-ms 10`: another coalescing window, to weigh what it costs against what it saves.
+  ...(values['update-batch-ms'] ? { updateBatchMs: Number(values['update-batch-ms']) } : {}),
+};
 
 const benchStarted = performance.now();
 
@@ -95,8 +99,10 @@ function updateResults(runs: { kubelive: RateResult[]; clientNode: RateResult[] 
       kubelive: rateCell(k),
       baseline: `client-node Watch ${rateCell(c)}${c?.eventsPerSecond ? ` (${Math.round(c.eventsPerSecond)} events/s)` : ''}`,
       ratio,
-      target: '≥ 0.5×',
-      met: ratio !== null && ratio >= 0.5,
+      // Issue 14: at least client-node's own Watch, backend and engine in separate processes.
+      // Both rates are the cluster's own count at the same asked rate: within 2 % is the same rate.
+      target: '≥ 1.0×',
+      met: ratio !== null && ratio >= 0.98,
       raw: Object.fromEntries(
         [...runs.kubelive.map((r) => [`kubelive@${r.targetPerSecond}`, `${Math.round(r.achievedPerSecond)}/s p50 ${r.p50Ms.toFixed(0)} p99 ${r.p99Ms.toFixed(0)} lost ${r.lost}/${r.probes}`]), ...runs.clientNode.map((r) => [`clientNode@${r.targetPerSecond}`, `${Math.round(r.achievedPerSecond)}/s ${Math.round(r.eventsPerSecond ?? 0)} ev/s p50 ${r.p50Ms.toFixed(0)} p99 ${r.p99Ms.toFixed(0)} lost ${r.lost}/${r.probes}`])],
       ),
@@ -114,9 +120,10 @@ function updateResults(runs: { kubelive: RateResult[]; clientNode: RateResult[] 
       kubelive: `${ms(kr.p50Ms)} / ${Number.isFinite(kr.p99Ms) ? ms(kr.p99Ms) : `lost ${kr.lost}`}`,
       baseline: `client-node ${ms(cr.p50Ms)} / ${Number.isFinite(cr.p99Ms) ? ms(cr.p99Ms) : `lost ${cr.lost}`}`,
       ratio: ratioOf(kr.p99Ms, cr.p99Ms),
-      target: target === 1000 || quick ? 'p99 ≤ 100 ms at 1,000/s' : 'no target',
-      met: target === 1000 || (quick && target === rates.at(-1)) ? kr.p99Ms <= 100 : null,
-      raw: { kubeliveP50Ms: kr.p50Ms, kubeliveP99Ms: kr.p99Ms, clientNodeP50Ms: cr.p50Ms, clientNodeP99Ms: cr.p99Ms, probes: kr.probes, achievedPerSecond: kr.achievedPerSecond, clientNodeAchievedPerSecond: cr.achievedPerSecond, clusterCpu: kr.clusterCpu },
+      // Issue 14: p99 ≤ 50 ms at 5,000/s; the older target at 1,000/s stays.
+      target: target === 5000 && !quick ? 'p99 ≤ 50 ms at 5,000/s' : target === 1000 || quick ? 'p99 ≤ 100 ms at 1,000/s' : 'no target',
+      met: target === 5000 && !quick ? kr.p99Ms <= 50 : target === 1000 || (quick && target === rates.at(-1)) ? kr.p99Ms <= 100 : null,
+      raw: { kubeliveP50Ms: kr.p50Ms, kubeliveP99Ms: kr.p99Ms, clientNodeP50Ms: cr.p50Ms, clientNodeP99Ms: cr.p99Ms, probes: kr.probes, achievedPerSecond: kr.achievedPerSecond, clientNodeAchievedPerSecond: cr.achievedPerSecond, clusterCpu: kr.clusterCpu, backendCpu: kr.backendCpu, backendLoopP99Ms: kr.backendLoopP99Ms, backendLoopMaxMs: kr.backendLoopMaxMs },
     });
   }
   return results;

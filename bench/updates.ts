@@ -5,12 +5,14 @@
  * both consumers; the simulation's controllers cannot) while the bench deletes one ReplicaSet pod every 50 ms
  * through the API (a probe) and times each DELETE until the consumer no longer holds that pod.
  * The consumer is either kubelive (API server → backend list-watch → WebSocket → engine store)
- * or, alone, client-node's Watch on all pods. A consumer keeps up with a rate when every probe
+ * or, alone, client-node's Watch on all pods. The backend runs in a process of its own
+ * (backendProcess.ts), the engine and the probes in the bench's, as in production. A consumer keeps up with a rate when every probe
  * arrived and the p99 stayed under a second; past that, its backlog grows with time.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createEngine } from '../adapters/engine/engine.js';
 import type { ConfigOverrides } from '../machines/config.js';
-import { startBackend } from '../server/backend.js';
+import { BackendChild, type BackendStats } from './backendProcess.js';
 import type { ChildCluster, ChurnSource } from './cluster.js';
 import { apiAgent, apiRequest, clientNodeWatch, kubeConfigOf, type ApiAccess } from './clients.js';
 import { percentile } from './report.js';
@@ -22,6 +24,16 @@ export interface RateResult {
   readonly achievedPerSecond: number;
   /** The cluster process's CPU seconds per second meanwhile (1 = one core). */
   readonly clusterCpu: number;
+  /** The backend process's CPU seconds per second meanwhile (kubelive only; 1 = one core). */
+  readonly backendCpu: number | null;
+  /** The backend's event loop delay over the window, p99 and max in ms (kubelive only). */
+  readonly backendLoopP99Ms: number | null;
+  readonly backendLoopMaxMs: number | null;
+  /**
+   * This process's event loop delay over the window, max in ms: the engine's (kubelive) or
+   * client-node's loop, shared with the probes.
+   */
+  readonly consumerLoopMaxMs: number;
   /** Pod watch events per second the consumer received (client-node only). */
   readonly eventsPerSecond: number | null;
   readonly probes: number;
@@ -35,6 +47,10 @@ interface Consumer {
   /** Resolves a pending probe when the consumer no longer holds the pod. */
   watchFor(uid: string, resolve: () => void): void;
   events(): number | null;
+  /** The states it passed through since started (kubelive: the view's, with reasons); '' when none are known. */
+  states(): string;
+  /** Its backend process's stats (backendProcess.ts); null without one. */
+  backendStats(): Promise<BackendStats | null>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +65,9 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   await sleep(1000); // let the backlog, if any, form
   const before = await cluster.stats();
   const eventsBefore = consumer.events();
+  const backendBefore = await consumer.backendStats();
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   const started = performance.now();
   const latencies: number[] = [];
   const pending = new Set<Promise<void>>();
@@ -75,6 +94,8 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   const elapsed = (performance.now() - started) / 1000;
   const after = await cluster.stats();
   const eventsAfter = consumer.events();
+  const backendAfter = await consumer.backendStats();
+  loopDelay.disable();
   await Promise.race([Promise.all(pending), sleep(5000)]);
   await cluster.setChurn(0);
   agent.destroy();
@@ -88,6 +109,10 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
     targetPerSecond: perSecond,
     achievedPerSecond: (after.churnOps - before.churnOps) / ((after.atMs - before.atMs) / 1000),
     clusterCpu: (after.cpuMicros - before.cpuMicros) / 1e6 / ((after.atMs - before.atMs) / 1000),
+    backendCpu: backendBefore && backendAfter ? (backendAfter.cpuMicros - backendBefore.cpuMicros) / 1e6 / elapsed : null,
+    backendLoopP99Ms: backendAfter?.loopDelayP99Ms ?? null,
+    backendLoopMaxMs: backendAfter?.loopDelayMaxMs ?? null,
+    consumerLoopMaxMs: loopDelay.max / 1e6,
     eventsPerSecond: eventsBefore === null || eventsAfter === null ? null : (eventsAfter - eventsBefore) / elapsed,
     probes: counted,
     lost,
@@ -98,11 +123,22 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
 }
 
 async function kubeliveConsumer(api: ApiAccess, config: ConfigOverrides, pods: number): Promise<Consumer> {
-  const backend = await startBackend({ kubeconfigYaml: api.kubeconfigYaml, port: 0, config });
+  // Its own process, as in production: the engine's work and the backend's never share a loop.
+  const backend = await BackendChild.start(api.kubeconfigYaml, config);
   const engine = createEngine({ server: backend.url, config, socket: countingSockets().factory });
   engine.subscribe('pods', '');
   await waitUntil(() => engine.diagnostics().rows[0]?.state === 'streamingHealthy' && (engine.store.collection('pods:')?.rows.size ?? 0) >= pods * 0.9, 120_000, 50);
   const waiting = new Map<string, () => void>();
+  // A view that left streaming (a lapse, a reset, a fallback) explains a rate's latency: kept in order.
+  const states: string[] = [];
+  const noteState = () => {
+    const row = engine.diagnostics().rows[0];
+    // The upstream's errors and relists too: a watch the cluster dropped shows there, not in the view's state.
+    const upstream = row?.upstream;
+    const state = `${row?.state ?? 'none'}${row?.reason ? ` (${row.reason})` : ''}${upstream ? ` [upstream ${upstream.state}, errors ${upstream.errors ?? 0}, relists ${upstream.relists ?? 0}]` : ''}`;
+    if (states.at(-1) !== state) states.push(state);
+  };
+  const stateTimer = setInterval(noteState, 20);
   // The store notifies once per tick after frames land: check the pending probes then.
   const unsubscribe = engine.store.subscribe(() => {
     const rows = engine.store.collection('pods:')?.rows;
@@ -116,8 +152,11 @@ async function kubeliveConsumer(api: ApiAccess, config: ConfigOverrides, pods: n
   return {
     watchFor: (uid, resolve) => waiting.set(uid, resolve),
     events: () => null,
+    backendStats: () => backend.stats(),
+    states: () => states.join(' → '),
     async stop() {
       unsubscribe();
+      clearInterval(stateTimer);
       engine.stop();
       await backend.stop();
     },
@@ -138,6 +177,8 @@ async function clientNodeConsumer(api: ApiAccess): Promise<Consumer> {
   return {
     watchFor: (uid, resolve) => waiting.set(uid, resolve),
     events: () => watch.events,
+    backendStats: async () => null,
+    states: () => '',
     async stop() {
       watch.stop();
     },
@@ -162,7 +203,7 @@ export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: 
     for (const name of order) {
       const consumer = await starters[name]();
       const result = await runRate(cluster, api, consumer, rate, seconds, source);
-      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, lost ${result.lost}/${result.probes}`);
+      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${consumer.states() ? `; ${consumer.states()}` : ''}`);
       runs[name].push(result);
       await consumer.stop();
     }

@@ -592,7 +592,7 @@ export class StreamHub {
     // A first list completes before its upstream says so; the machine hears it from either.
     if (known && (known.listed !== facts.listed || known.healthy !== facts.healthy)) subscription.send({ type: 'UPSTREAM.CHANGED', ...facts });
     // The machine keeps them (live, congested) or drops them at once (a reset is owed).
-    if (touched) subscription.send({ type: 'CACHE.CHANGED', pending: subscription.pending.size });
+    if (touched && !pendingAlreadyKnown(subscription)) subscription.send({ type: 'CACHE.CHANGED', pending: subscription.pending.size });
   }
 
   // ---- outgoing frames: built only when the machine names them, with the seq it gives ---------
@@ -690,4 +690,16 @@ function stateName(value: unknown): string {
   if (typeof value === 'string') return value;
   const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? ['unknown', null];
   return child === null || child === undefined ? key : `${key}.${stateName(child)}`;
+}
+
+/**
+ * Whether the machine would learn nothing from one more CACHE.CHANGED: it is `live` or
+ * `congested` and already counts changes pending, and the count stays within the bound, so the
+ * event would only replace one positive count with another (no transition, no guard changes).
+ * Told every change, the machine cost a tenth of the backend's CPU at 10,000 changes/s.
+ */
+function pendingAlreadyKnown(subscription: Subscription): boolean {
+  const snapshot = subscription.actor?.getSnapshot();
+  if (!snapshot || snapshot.context.pending === 0 || subscription.pending.size > snapshot.context.timings.maxPendingChanges) return false;
+  return snapshot.matches('live') || snapshot.matches('congested');
 }

@@ -208,23 +208,32 @@ function restartsOf(object: KubeObject): { count: number; lastAt?: string } {
   return lastAt && count > 0 ? { count, lastAt } : { count };
 }
 
+/**
+ * A row is written as one literal, its fields named one by one: V8 builds a literal that opens
+ * with a spread (`{ ...base(object), ... }`) field by field through its slow path, which made
+ * podRow cost as much as parsing the pod's JSON (10 µs against 0.6 µs, docs/development.md).
+ */
 export function podRow(object: KubeObject): PodRow {
   const containers = arr(object.spec?.containers).map((c) => str(c?.name));
   const restarts = restartsOf(object);
-  return {
-    ...base(object),
+  const { uid, resourceVersion, name } = base(object);
+  const row: { -readonly [K in keyof PodRow]: PodRow[K] } = {
+    uid,
+    resourceVersion,
+    name,
     namespace: str(object.metadata?.namespace),
     phase: str(object.status?.phase, 'Unknown'),
     status: podStatus(object),
     ready: readyText(object),
     restarts: restarts.count,
-    ...(restarts.lastAt ? { lastRestartAt: restarts.lastAt } : {}),
     nodeName: typeof object.spec?.nodeName === 'string' ? object.spec.nodeName : null,
     owner: controllerOf(object),
     createdAt: createdAt(object),
     deleting: typeof object.metadata?.deletionTimestamp === 'string',
     containers,
   };
+  if (restarts.lastAt) row.lastRestartAt = restarts.lastAt;
+  return row;
 }
 
 /** Desired / ready / available per workload kind, as `kubectl get` columns show them. */
@@ -322,8 +331,12 @@ export function namespaceRow(object: KubeObject): NamespaceRow {
 export function eventRow(object: KubeObject): EventRow {
   const o = object as any;
   const involved = o.involvedObject ?? o.regarding ?? {};
+  // Named field by field, not spread first: events churn as pods do (see podRow).
+  const { uid, resourceVersion, name } = base(object);
   return {
-    ...base(object),
+    uid,
+    resourceVersion,
+    name,
     namespace: str(object.metadata?.namespace),
     type: str(o.type, 'Normal'),
     reason: str(o.reason),

@@ -5,7 +5,7 @@
  */
 import { startDemoCluster } from '../../demo-cluster/index.js';
 import type { DemoCluster } from '../../demo-cluster/index.js';
-import { call, watch } from './client.js';
+import { call, waitUntil, watch } from './client.js';
 
 let cluster: DemoCluster;
 const merge = { 'Content-Type': 'application/merge-patch+json' };
@@ -217,4 +217,38 @@ test('booleanParametersAreReadAsTheApiServerReadsThem', async () => {
     const r = await call(cluster, `/api/v1/nodes?watch=${no}`);
     expect(r.json().kind).toBe('NodeList');
   }
+});
+
+test('aBurstOfChangesInOneTurnLeavesInFewWritesWithEveryEventInOrder', async () => {
+  const { request } = await import('node:https');
+  const rv = (await call(cluster, '/api/v1/pods?limit=1')).json().metadata.resourceVersion as string;
+  let chunks = 0;
+  let text = '';
+  let closeWatch = () => {};
+  const opened = new Promise<void>((resolve) => {
+    const req = request(new URL(`/api/v1/pods?watch=1&resourceVersion=${rv}`, cluster.url), { headers: { authorization: `Bearer ${cluster.token}` }, ca: cluster.caPem }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        chunks++;
+        text += chunk;
+      });
+      resolve();
+    });
+    req.end();
+    req.on('error', () => undefined);
+    closeWatch = () => req.destroy();
+  });
+  await opened;
+  // Live changes, not a replay: 40 changes of about 2 KB in one turn (within this cluster's
+  // 50-change window). Written one by one they arrive as 40 chunks or more.
+  const burst = 40;
+  expect(cluster.load(burst)).toBe(burst);
+  await waitUntil(() => text.split('\n').length > burst, 'every event of the burst');
+  closeWatch();
+  const events = text.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as { type: string; object: { metadata: { resourceVersion: string } } });
+  expect(events).toHaveLength(burst);
+  expect(events.every((e) => e.type === 'MODIFIED')).toBe(true);
+  const versions = events.map((e) => Number(e.object.metadata.resourceVersion));
+  expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  expect(chunks).toBeLessThan(burst / 4);
 });

@@ -1,0 +1,92 @@
+/**
+ * The backend in a child process, for the rate rows: in production the backend runs on a server
+ * and the engine in a browser, each on its own event loop. Measured in one process, the engine's
+ * parse and the backend's decode would queue behind each other and the latency would be neither
+ * production's nor either side's.
+ *
+ * The parent (`BackendChild` below) sends one `start` with the kubeconfig and config and gets the
+ * backend's URL; `stop` ends it. A parent that goes away takes the backend with it.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ConfigOverrides } from '../machines/config.js';
+import { startBackend, type Backend } from '../server/backend.js';
+
+type BackendRequest = { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides } | { op: 'stats' } | { op: 'stop' };
+type BackendReply = { ok: true; url: string } | { ok: false; error: string };
+
+/** The backend process's cost so far, read at both ends of a window. */
+export interface BackendStats {
+  /** CPU time used, user + system, in microseconds. */
+  readonly cpuMicros: number;
+  /** The longest its event loop was held up since the previous stats, in milliseconds. */
+  readonly loopDelayMaxMs: number;
+  /** The 99th percentile of that delay, in milliseconds. */
+  readonly loopDelayP99Ms: number;
+}
+
+/** The parent's handle on a backend running in its own process. */
+export class BackendChild {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(kubeconfigYaml: string, config: ConfigOverrides): Promise<BackendChild> {
+    const child = fork(fileURLToPath(import.meta.url), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const reply = await new Promise<BackendReply>((resolve, reject) => {
+      child.once('message', (message: BackendReply) => resolve(message));
+      child.once('exit', (code) => reject(new Error(`the backend process exited (${code}) before it started`)));
+      child.send({ op: 'start', kubeconfigYaml, config } satisfies BackendRequest);
+    });
+    if (!reply.ok) throw new Error(`the backend process could not start: ${reply.error}`);
+    child.removeAllListeners('exit');
+    return new BackendChild(child, reply.url);
+  }
+
+  /** CPU so far (a window's cost is the difference) and the loop's delay since the previous call. */
+  stats(): Promise<BackendStats> {
+    return new Promise((resolve) => {
+      this.child.once('message', (message: BackendStats) => resolve(message));
+      this.child.send({ op: 'stats' } satisfies BackendRequest);
+    });
+  }
+
+  /** Resolves once the process has exited (it stops its backend first). */
+  stop(): Promise<void> {
+    if (this.child.exitCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.send({ op: 'stop' } satisfies BackendRequest);
+    return exited;
+  }
+}
+
+/** The child's side: runs only when this file is the forked process's entry point. */
+function serveParent(): void {
+  let backend: Backend | null = null;
+  // 1 ms resolution: the delays that matter here are tens of milliseconds.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  process.on('message', (request: BackendRequest) => {
+    if (request.op === 'start') {
+      startBackend({ kubeconfigYaml: request.kubeconfigYaml, port: 0, config: request.config }).then(
+        (started) => {
+          backend = started;
+          process.send!({ ok: true, url: started.url } satisfies BackendReply);
+        },
+        (error: unknown) => process.send!({ ok: false, error: error instanceof Error ? error.message : String(error) } satisfies BackendReply),
+      );
+    } else if (request.op === 'stats') {
+      const cpu = process.cpuUsage();
+      process.send!({ cpuMicros: cpu.user + cpu.system, loopDelayMaxMs: loopDelay.max / 1e6, loopDelayP99Ms: loopDelay.percentile(99) / 1e6 } satisfies BackendStats);
+      loopDelay.reset();
+    } else {
+      void (backend?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
+    }
+  });
+  // The parent going away must not leave a backend running.
+  process.on('disconnect', () => process.exit(0));
+}
+
+if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) serveParent();
