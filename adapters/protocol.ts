@@ -192,6 +192,26 @@ export interface ResetFrame<R extends Row = Row> extends SequencedFrame {
   readonly upstream: UpstreamReport;
   /** Resource domains only: the columns of the rows' `cells` (they change only with a reset). */
   readonly columns?: readonly ColumnDefinition[];
+  /**
+   * A reset sent in pieces: how many frames carry its rows, this one included (at least 2). This
+   * frame has the first rows; `reset-piece` frames numbered 1 to `pieces - 1` follow with the
+   * rest. `count` and `digest` are the whole reset's. Absent: every row is in `items`.
+   */
+  readonly pieces?: number;
+}
+
+/**
+ * More rows of a reset sent in pieces. Outside the `seq` sequence: it carries its reset's `seq`,
+ * and nothing of that subscription comes between the reset and its last piece.
+ */
+export interface ResetPieceFrame<R extends Row = Row> {
+  readonly type: 'reset-piece';
+  readonly id: string;
+  /** The seq of the reset these rows belong to. */
+  readonly seq: number;
+  /** 1 for the first continuation, up to the reset's `pieces - 1`, which completes it. */
+  readonly piece: number;
+  readonly items: readonly R[];
 }
 
 /** Changes since the previous frame, coalesced over `updateBatchMs`. */
@@ -249,7 +269,7 @@ export interface ErrorFrame {
   readonly fatal: boolean;
 }
 
-export type ServerFrame = ResetFrame | UpdateFrame | HeartbeatFrame | StatusFrame | ErrorFrame;
+export type ServerFrame = ResetFrame | ResetPieceFrame | UpdateFrame | HeartbeatFrame | StatusFrame | ErrorFrame;
 
 // ---- limits ----------------------------------------------------------------------------------
 
@@ -382,6 +402,13 @@ export function parseServerFrame(text: unknown): { ok: true; frame: ServerFrame 
       if (typeof data.resourceVersion !== 'string' || !isRowArray(data.items) || !isCount(data.count) || typeof data.digest !== 'string' || !isUpstream(data.upstream)) {
         return bad('resourceVersion, items, count, digest and upstream required');
       }
+      if (data.pieces !== undefined && (!isCount(data.pieces) || data.pieces < 2 || data.items.length > data.count)) {
+        return bad('pieces must be a whole number of at least 2, with no more items than count');
+      }
+      break;
+    case 'reset-piece':
+      if (typeof data.id !== 'string' || !isCount(data.seq)) return bad('id and seq required');
+      if (!isCount(data.piece) || data.piece < 1 || !isRowArray(data.items)) return bad('piece (from 1) and items required');
       break;
     case 'update':
       if (!hasSequence(data)) return bad('id, seq and generation required');
