@@ -24,8 +24,9 @@ import type { StreamFaults } from './faults.js';
 const drainPollMs = 50;
 
 /**
- * Rows per frame of a reset in pieces: about 0.4 MB of pods, a few ms to serialise (measured
- * in bench row 14l), so ten clients' resets interleave without any turn of the loop nearing 50 ms.
+ * Rows per frame of a reset in pieces (the default of `StreamLimits.rowsPerResetPiece`): about
+ * 0.4 MB of pods, a few ms to serialise, so ten clients' resets interleave without any turn of
+ * the loop nearing 50 ms (bench row 14l).
  */
 export const rowsPerResetPiece = 1000;
 
@@ -58,7 +59,7 @@ export class StreamSocket {
   constructor(
     private readonly ws: WebSocket,
     private readonly faults: StreamFaults,
-    private readonly maxBufferedBytes: number,
+    private readonly limits: { readonly maxBufferedBytes: number; readonly rowsPerResetPiece: number },
     private readonly onWritableChange: (writable: boolean) => void,
   ) {
     this.wasWritable = this.writable;
@@ -86,7 +87,7 @@ export class StreamSocket {
       this.faults.dropNext = false;
       return;
     }
-    const inPieces = frame.type === 'reset' && frame.items.length > rowsPerResetPiece;
+    const inPieces = frame.type === 'reset' && frame.items.length > this.limits.rowsPerResetPiece;
     if (this.outgoing.length === 0 && !inPieces) {
       this.ws.send(JSON.stringify(frame));
       this.checkBuffer();
@@ -146,9 +147,10 @@ export class StreamSocket {
     }
     const head = this.outgoing[0];
     if (!head) return;
-    if (head.frame.type === 'reset' && head.frame.items.length > rowsPerResetPiece) {
-      this.ws.send(resetPiece(head.frame, head.sentRows));
-      head.sentRows += rowsPerResetPiece;
+    const perPiece = this.limits.rowsPerResetPiece;
+    if (head.frame.type === 'reset' && head.frame.items.length > perPiece) {
+      this.ws.send(resetPiece(head.frame, head.sentRows, perPiece));
+      head.sentRows += perPiece;
       if (head.sentRows >= head.frame.items.length) {
         this.outgoing.shift();
         this.piecewiseResets++;
@@ -175,7 +177,7 @@ export class StreamSocket {
   private checkBuffer(): void {
     const buffered = this.ws.bufferedAmount;
     if (buffered > this.peakBufferedBytes) this.peakBufferedBytes = buffered;
-    if (this.congested || buffered <= this.maxBufferedBytes) return;
+    if (this.congested || buffered <= this.limits.maxBufferedBytes) return;
     this.congested = true;
     this.congestions++;
     this.drainTimer = setInterval(() => this.pollDrain(), drainPollMs);
@@ -184,7 +186,7 @@ export class StreamSocket {
   }
 
   private pollDrain(): void {
-    if (this.ws.bufferedAmount > this.maxBufferedBytes / 4) return;
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes / 4) return;
     this.congested = false;
     this.stopDrainPoll();
     this.noticeWritable();
@@ -207,8 +209,8 @@ export class StreamSocket {
  * The text of one frame of a reset in pieces: the reset itself (with `pieces`) for the first
  * rows, a `reset-piece` for the rest.
  */
-function resetPiece(frame: ResetFrame, from: number): string {
-  const items = frame.items.slice(from, from + rowsPerResetPiece);
-  if (from === 0) return JSON.stringify({ ...frame, pieces: Math.ceil(frame.items.length / rowsPerResetPiece), items });
-  return JSON.stringify({ type: 'reset-piece', id: frame.id, seq: frame.seq, piece: from / rowsPerResetPiece, items });
+function resetPiece(frame: ResetFrame, from: number, perPiece: number): string {
+  const items = frame.items.slice(from, from + perPiece);
+  if (from === 0) return JSON.stringify({ ...frame, pieces: Math.ceil(frame.items.length / perPiece), items });
+  return JSON.stringify({ type: 'reset-piece', id: frame.id, seq: frame.seq, piece: from / perPiece, items });
 }
