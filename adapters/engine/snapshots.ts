@@ -11,6 +11,8 @@
 import type { Domain } from '../../machines/domains.js';
 import type { FetchResult, UpstreamReport } from '../../machines/types.js';
 import type { MetricsBody, SnapshotBody } from '../protocol.js';
+import { readSnapshotLines } from './snapshotLines.js';
+import type { Row } from '../protocol.js';
 import type { MetricsKind, RowStore } from './store.js';
 
 /** One error type for every failed request, carrying what is known about it. */
@@ -33,6 +35,8 @@ export type FetchLike = (url: string, init?: { headers?: Record<string, string>;
   headers: { get(name: string): string | null };
   json(): Promise<unknown>;
   text(): Promise<string>;
+  /** The body as it arrives (a snapshot sent as lines is read from it); absent from fakes that lack it. */
+  readonly body?: ReadableStream<Uint8Array> | null;
 }>;
 
 export interface SnapshotSource {
@@ -65,9 +69,10 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
   /** Per subscription: the last snapshot's ETag and the store version it left the rows at. */
   const snapshotTags = new Map<string, { tag: string; version: number }>();
 
-  async function get(path: string, domain: string, scope: string, etag: string | undefined, signal?: AbortSignal) {
+  async function get(path: string, domain: string, scope: string, etag: string | undefined, signal?: AbortSignal, asLines?: (rows: readonly Row[], expected: number | null) => void) {
     const url = `${base}${path}?scope=${encodeURIComponent(scope)}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    // Snapshots are asked for as lines, so a cold view shows rows as they arrive (docs/protocol.md).
+    const headers: Record<string, string> = { accept: asLines ? 'application/x-ndjson, application/json;q=0.9' : 'application/json' };
     if (etag) headers['if-none-match'] = etag;
     let response;
     try {
@@ -79,7 +84,8 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     if (response.status === 304) return { response, body: null as unknown };
     if (!response.ok) throw await errorFrom(response, domain, scope, url);
     const tag = response.headers.get('etag');
-    const body = await response.json();
+    const lines = asLines && response.body && (response.headers.get('content-type') ?? '').startsWith('application/x-ndjson');
+    const body = lines ? await readSnapshotLines(response.body!, asLines, (status, reason) => new EngineHttpError(status, reason, { domain, scope, url })) : await response.json();
     return { response, body, tag };
   }
 
@@ -88,16 +94,29 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
       const key = subscriptionKeyOf(domain, scope);
       const held = snapshotTags.get(key);
       const current = held !== undefined && options.store.collection(key)?.version === held.version;
-      const { body, tag } = await get(`/api/v1/snapshot/${domain}`, domain, scope, current ? held.tag : undefined, signal);
+      // A view that shows nothing yet shows the rows as they arrive, marked loading.
+      const showLoading = (rows: readonly Row[], expected: number | null) => void options.store.showLoading(key, rows, expected);
+      let body: unknown;
+      let tag: string | null | undefined;
+      try {
+        ({ body, tag } = await get(`/api/v1/snapshot/${domain}`, domain, scope, current ? held.tag : undefined, signal, showLoading));
+      } catch (error) {
+        options.store.abandonLoading(key);
+        throw error;
+      }
       if (body === null) {
         options.store.confirm(key);
         return { count: options.store.collection(key)?.rows.size ?? 0, changed: false };
       }
       const snapshot = body as SnapshotBody;
       if (!snapshot || !Array.isArray(snapshot.items) || typeof snapshot.generation !== 'number') {
+        options.store.abandonLoading(key);
         throw new EngineHttpError(502, 'snapshot body is malformed', { domain, scope });
       }
-      if (signal?.aborted) throw new EngineHttpError(0, 'aborted', { domain, scope });
+      if (signal?.aborted) {
+        options.store.abandonLoading(key);
+        throw new EngineHttpError(0, 'aborted', { domain, scope });
+      }
       const result = options.store.applySnapshot(key, snapshot);
       // The tag stands for the store only if the store now holds exactly this answer.
       const summary = options.store.summary(key);

@@ -44,7 +44,7 @@ export interface Collection {
    * how many there will be. Null once a whole reset or snapshot is applied (and always for a
    * view that already showed rows: a reset of it swaps in only when complete).
    */
-  readonly loading: { readonly received: number; readonly count: number } | null;
+  readonly loading: { readonly received: number; readonly count: number | null } | null;
 }
 
 interface MutableCollection {
@@ -58,7 +58,7 @@ interface MutableCollection {
   source: RowSource | null;
   refused: number;
   columns: readonly ColumnDefinition[] | null;
-  loading: { received: number; count: number } | null;
+  loading: { received: number; count: number | null } | null;
 }
 
 /**
@@ -312,12 +312,13 @@ export class RowStore {
   }
 
   /**
-   * The first pieces of a reset, for a view that shows nothing yet: its rows go on screen at once,
-   * marked `loading`. Generation, seq and resourceVersion stay as they were (no frame is applied
+   * The first pieces of a reset or of a snapshot sent as lines, for a view that shows nothing yet:
+   * its rows go on screen at once, marked `loading` (`count` null while the backend's own first
+   * list runs and nobody knows how many there will be). Generation, seq and resourceVersion stay as they were (no frame is applied
    * until the reset is whole), so nothing resumes from or is checked against these rows. False,
    * and nothing written, when the view already shows rows.
    */
-  showLoading(key: string, rows: readonly Row[], count: number, columns?: readonly ColumnDefinition[]): boolean {
+  showLoading(key: string, rows: readonly Row[], count: number | null, columns?: readonly ColumnDefinition[]): boolean {
     const c = this.ensure(key);
     if (c.loading === null && (c.version > 0 || c.rows.size > 0)) return false;
     if (c.loading === null) c.columns = columns ?? null;
