@@ -4,7 +4,7 @@
  * not in the bench process, whose clients decode what the backend sends. The parent
  * (`ServingBackend` in servingBackend.ts) drives it over IPC.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { ConfigOverrides } from '../machines/config.js';
 import { startBackend, type Backend } from '../server/backend.js';
 import type { StreamLimits } from '../server/stream.js';
@@ -15,16 +15,22 @@ export type BackendRequest =
   | { op: 'heap' }
   | { op: 'stop' };
 
-/** The loop's delay since the last restart, in ms. */
+/** The loop's delay since the last restart, in ms, and the longest garbage collection in it. */
 export interface LoopDelay {
   readonly maxMs: number;
   readonly p99Ms: number;
   readonly meanMs: number;
+  /** A collection stops the loop too: this tells a long GC pause from long work of our own. */
+  readonly longestGcMs: number;
 }
 
 // 10 ms resolution: blocks of 50 ms and more are what we look for, finer would only add cost.
 const histogram = monitorEventLoopDelay({ resolution: 10 });
 let backend: Backend | null = null;
+let longestGcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) longestGcMs = Math.max(longestGcMs, entry.duration);
+}).observe({ entryTypes: ['gc'] });
 
 async function answer(request: BackendRequest): Promise<unknown> {
   switch (request.op) {
@@ -33,8 +39,11 @@ async function answer(request: BackendRequest): Promise<unknown> {
       histogram.enable();
       return { url: backend.url };
     case 'loopDelay': {
-      const delay: LoopDelay = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, meanMs: histogram.mean / 1e6 };
-      if (request.restart) histogram.reset();
+      const delay: LoopDelay = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, meanMs: histogram.mean / 1e6, longestGcMs };
+      if (request.restart) {
+        histogram.reset();
+        longestGcMs = 0;
+      }
       return delay;
     }
     case 'heap':

@@ -14,7 +14,7 @@
  * time a single JSON.stringify of it takes. While pieces are owed the socket is not writable, so
  * the machines hold their changes as they do for a congested socket, and any frame that still
  * arrives waits behind the pieces: nothing of a subscription ever lands between its reset and
- * the reset's last piece.
+ * the reset's last piece. Every socket's pieces share the loop through one PieceTurns.
  */
 import { WebSocket as WebSocketState, type WebSocket } from 'ws';
 import type { ErrorFrame, ResetFrame, ServerFrame } from '../adapters/protocol.js';
@@ -31,6 +31,49 @@ const drainPollMs = 50;
 export const rowsPerResetPiece = 1000;
 
 type SequencedFrame = Exclude<ServerFrame, ErrorFrame>;
+
+/**
+ * PieceTurns shares the event loop among every socket that owes pieces: each turn runs their
+ * pieces round-robin until `budgetMs` has gone, then gives the loop back. Ten clients' resets
+ * then cost a turn of about the budget plus one piece, where a setImmediate per socket would
+ * run all ten pieces in the same turn.
+ */
+class PieceTurns {
+  private readonly owing: (() => boolean)[] = [];
+  private scheduled = false;
+
+  constructor(private readonly budgetMs: number) {}
+
+  /** `step` sends one piece and answers whether it owes more; it is called until it does not. */
+  add(step: () => boolean): void {
+    this.owing.push(step);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.owing.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.turn());
+  }
+
+  private turn(): void {
+    this.scheduled = false;
+    const started = performance.now();
+    while (this.owing.length > 0 && performance.now() - started < this.budgetMs) {
+      const step = this.owing.shift()!;
+      try {
+        if (step()) this.owing.push(step);
+      } catch (error) {
+        // One socket's failure (a send on a socket torn down under it) must not stop the others.
+        console.error(`kubelive stream: a reset piece failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.schedule();
+  }
+}
+
+/** 10 ms of pieces a turn, for every socket together: a fifth of the 50 ms no turn may pass (issue 14). */
+const pieceTurns = new PieceTurns(10);
 
 /** A frame waiting its turn; a reset in pieces remembers how many rows went out. */
 interface Outgoing {
@@ -54,7 +97,6 @@ export class StreamSocket {
   /** Frames owed behind a reset whose pieces are still going out; empty otherwise. */
   private readonly outgoing: Outgoing[] = [];
   private pieceWait: NodeJS.Timeout | null = null;
-  private pieceTurn: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -94,7 +136,7 @@ export class StreamSocket {
       return;
     }
     this.outgoing.push({ frame, sentRows: 0 });
-    if (this.outgoing.length === 1) this.sendOwed();
+    if (this.outgoing.length === 1) pieceTurns.add(() => this.sendOwed());
     this.noticeWritable();
   }
 
@@ -131,22 +173,27 @@ export class StreamSocket {
   }
 
   /**
-   * Sends what is owed, one piece per turn of the event loop: the rest of a reset in pieces, then
-   * the frames that waited behind it. A full buffer or a stall fault waits; a closed socket ends it.
+   * Sends the next owed piece (the rest of a reset in pieces, then the frames that waited behind
+   * it), in its turn among every socket's pieces; true while more is owed. A full buffer or a
+   * stall fault waits out of turn; a closed socket ends it.
    */
-  private sendOwed(): void {
-    this.pieceWait = null;
-    this.pieceTurn = null;
-    if (this.ws.readyState !== WebSocketState.OPEN) return this.dispose();
+  private sendOwed(): boolean {
+    if (this.outgoing.length === 0) return false;
+    if (this.ws.readyState !== WebSocketState.OPEN) {
+      this.dispose();
+      return false;
+    }
     // A client that reads slowly is congested between pieces as between frames, and counted so.
     this.checkBuffer();
     if (this.faults.stalled || this.congested) {
-      this.pieceWait = setTimeout(() => this.sendOwed(), drainPollMs);
+      this.pieceWait = setTimeout(() => {
+        this.pieceWait = null;
+        pieceTurns.add(() => this.sendOwed());
+      }, drainPollMs);
       this.pieceWait.unref();
-      return;
+      return false;
     }
-    const head = this.outgoing[0];
-    if (!head) return;
+    const head = this.outgoing[0]!;
     const perPiece = this.limits.rowsPerResetPiece;
     if (head.frame.type === 'reset' && head.frame.items.length > perPiece) {
       this.ws.send(resetPiece(head.frame, head.sentRows, perPiece));
@@ -159,19 +206,15 @@ export class StreamSocket {
       this.ws.send(JSON.stringify(head.frame));
       this.outgoing.shift();
     }
-    if (this.outgoing.length > 0) {
-      this.pieceTurn = setImmediate(() => this.sendOwed());
-      return;
-    }
+    if (this.outgoing.length > 0) return true;
     this.checkBuffer();
     this.noticeWritable();
+    return false;
   }
 
   private stopPieces(): void {
     if (this.pieceWait) clearTimeout(this.pieceWait);
-    if (this.pieceTurn) clearImmediate(this.pieceTurn);
     this.pieceWait = null;
-    this.pieceTurn = null;
   }
 
   private checkBuffer(): void {
