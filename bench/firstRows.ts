@@ -68,7 +68,15 @@ class ResetCounter {
 }
 
 /** The backend's loop delay while ten clients each get a pods reset, then a resync's reset, under churn. */
-async function loopWhileServing(cluster: ChildCluster, backend: ServingBackend): Promise<LoopDelay & { servedMs: number }> {
+/** How many lists the backend's pods upstream has made: a relist diffs every row in one call. */
+async function podLists(backend: ServingBackend): Promise<number> {
+  const diagnostics = (await (await fetch(`${backend.url}api/v1/diagnostics`)).json()) as { upstreams: { key: string; lists: number }[] };
+  return diagnostics.upstreams.find((u) => u.key === 'pods')?.lists ?? -1;
+}
+
+type Served = LoopDelay & { servedMs: number; lists: number };
+
+async function loopWhileServing(cluster: ChildCluster, backend: ServingBackend): Promise<Served> {
   await cluster.setChurn(churnPerSecond, 'load');
   await backend.loopDelay(true);
   const started = performance.now();
@@ -81,7 +89,7 @@ async function loopWhileServing(cluster: ChildCluster, backend: ServingBackend):
     if (!(await waitUntil(() => counters.every((c) => c.resets >= 2), 600_000, 20))) throw new Error('the ten resync resets never all arrived');
     const servedMs = performance.now() - started;
     await sleep(2000); // and the churn's updates to all ten after
-    return { ...(await backend.loopDelay(false)), servedMs };
+    return { ...(await backend.loopDelay(false)), servedMs, lists: await podLists(backend) };
   } finally {
     for (const c of counters) c.socket.terminate();
     await cluster.setChurn(0);
@@ -117,7 +125,7 @@ export async function firstRowsRows(cluster: ChildCluster, sizes: FirstRowsSizes
   const inPieces = await ServingBackend.start(cluster.kubeconfigYaml, config, {});
   let cold: { firstScreenMs: number; completeMs: number };
   let heapBytes: number;
-  let pieced: LoopDelay & { servedMs: number };
+  let pieced: Served;
   try {
     cold = await coldView(inPieces, config, raw.items);
     // Nodes too, as a dashboard's first page lists them: the heap with both caches listed.
@@ -134,7 +142,7 @@ export async function firstRowsRows(cluster: ChildCluster, sizes: FirstRowsSizes
   }
   // The same load with every reset whole, as before issue 14: the baseline of row 14l.
   const wholeBackend = await ServingBackend.start(cluster.kubeconfigYaml, config, { rowsPerResetPiece: Number.MAX_SAFE_INTEGER });
-  let whole: LoopDelay & { servedMs: number };
+  let whole: Served;
   try {
     whole = await loopWhileServing(cluster, wholeBackend);
   } finally {
@@ -179,13 +187,15 @@ export async function firstRowsRows(cluster: ChildCluster, sizes: FirstRowsSizes
         meanMs: pieced.meanMs,
         longestGcMs: pieced.longestGcMs,
         servedMs: pieced.servedMs,
+        podLists: pieced.lists,
         wholeMaxMs: whole.maxMs,
         wholeP99Ms: whole.p99Ms,
         wholeMeanMs: whole.meanMs,
         wholeLongestGcMs: whole.longestGcMs,
         wholeServedMs: whole.servedMs,
+        wholePodLists: whole.lists,
       },
-      note: `every reset served in ${ms(pieced.servedMs)} in pieces, ${ms(whole.servedMs)} whole; longest GC pause ${ms(pieced.longestGcMs)} in pieces, ${ms(whole.longestGcMs)} whole; the delay is the backend process's own (monitorEventLoopDelay, 10 ms resolution)`,
+      note: `every reset served in ${ms(pieced.servedMs)} in pieces, ${ms(whole.servedMs)} whole; longest GC pause ${ms(pieced.longestGcMs)} in pieces, ${ms(whole.longestGcMs)} whole; the pods upstream listed ${pieced.lists} times in pieces, ${whole.lists} whole (a relist diffs every row at once); the delay is the backend process's own (monitorEventLoopDelay, 10 ms resolution)`,
     },
     {
       row: '14h',

