@@ -116,10 +116,16 @@ async function coldView(backend: ServingBackend, config: ConfigOverrides, count:
 
 export async function firstRowsRows(cluster: ChildCluster, sizes: FirstRowsSizes, config: ConfigOverrides): Promise<BenchResult[]> {
   const agent = apiAgent(cluster);
-  await rawList(cluster, agent, '/api/v1/pods'); // once to warm up, then timed
-  let t = performance.now();
-  const raw = await rawList(cluster, agent, '/api/v1/pods');
-  const rawMs = performance.now() - t;
+  // A kept-alive socket can be closed by the server just as a 349 MB answer's request goes out
+  // on it ("socket hang up", 2 runs in 6): such a read is asked again, not counted.
+  const timedList = async () => {
+    const started = performance.now();
+    const list = await rawList(cluster, agent, '/api/v1/pods');
+    return { raw: list, rawMs: performance.now() - started };
+  };
+  const list = () => timedList().catch(timedList);
+  await list(); // once to warm up, then timed
+  const { raw, rawMs } = await list();
   agent.destroy();
 
   const inPieces = await ServingBackend.start(cluster.kubeconfigYaml, config, {});

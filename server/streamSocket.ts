@@ -121,7 +121,8 @@ export class StreamSocket {
    * `drop-next-frame`, which is the point of that fault): the subscriptions' machines stop asking
    * once told the socket is not writable, which may be one step late (the frame that crossed the
    * bound, and one more from the same step), hence "the bound plus a frame". A reset of more
-   * than `rowsPerResetPiece` rows goes out in pieces; frames given meanwhile wait behind it.
+   * than `rowsPerResetPiece` rows goes out in pieces, an update of as many changes whole but in
+   * its turn; frames given meanwhile wait behind them.
    */
   sendFrame(frame: SequencedFrame): void {
     if (this.faults.dropNext) {
@@ -129,8 +130,11 @@ export class StreamSocket {
       this.faults.dropNext = false;
       return;
     }
-    const inPieces = frame.type === 'reset' && frame.items.length > this.limits.rowsPerResetPiece;
-    if (this.outgoing.length === 0 && !inPieces) {
+    // A large frame waits its turn among the pieces: ten clients' updates of 10,000 changes each,
+    // flushed by timers that fire together, would otherwise be serialised in one turn.
+    const perPiece = this.limits.rowsPerResetPiece;
+    const large = frame.type === 'reset' ? frame.items.length > perPiece : frame.type === 'update' && frame.changes.length > perPiece;
+    if (this.outgoing.length === 0 && !large) {
       this.ws.send(JSON.stringify(frame));
       this.checkBuffer();
       return;
