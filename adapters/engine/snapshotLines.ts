@@ -10,14 +10,30 @@ import { maxSnapshotLineChars, parseSnapshotLine, type Row, type SnapshotBody, t
 
 type Head = Extract<SnapshotLine, { type: 'head' }>;
 
+/** The text of a body as it arrives: from its stream when it has one, else all at once from `text()`. */
+export async function* bodyText(response: { readonly body?: ReadableStream<Uint8Array> | null; text(): Promise<string> }): AsyncGenerator<string> {
+  if (!response.body) {
+    yield await response.text();
+    return;
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+}
+
 export async function readSnapshotLines(
-  body: ReadableStream<Uint8Array>,
+  chunks: AsyncIterable<string>,
   onRows: (rows: readonly Row[], expected: number | null) => void,
   failure: (status: number, reason: string) => Error,
 ): Promise<SnapshotBody> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
   let head: Head | null = null;
   const items: Row[] = [];
   const take = (text: string): SnapshotBody | null => {
@@ -44,22 +60,17 @@ export async function readSnapshotLines(
     const { type: _type, expected: _expected, ...rest } = known;
     return { ...rest, items, count: line.count, digest: line.digest, generation: line.generation, resourceVersion: line.resourceVersion };
   };
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let start = 0;
-      for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n', start)) {
-        const snapshot = take(buffer.slice(start, end));
-        start = end + 1;
-        if (snapshot) return snapshot;
-      }
-      buffer = buffer.slice(start);
-      if (buffer.length > maxSnapshotLineChars) throw failure(502, `snapshot line over ${maxSnapshotLineChars} characters`);
+  let buffer = '';
+  for await (const chunk of chunks) {
+    buffer += chunk;
+    let start = 0;
+    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n', start)) {
+      const snapshot = take(buffer.slice(start, end));
+      start = end + 1;
+      if (snapshot) return snapshot;
     }
-  } finally {
-    reader.cancel().catch(() => undefined);
+    buffer = buffer.slice(start);
+    if (buffer.length > maxSnapshotLineChars) throw failure(502, `snapshot line over ${maxSnapshotLineChars} characters`);
   }
   throw failure(502, 'snapshot lines ended before their trail');
 }

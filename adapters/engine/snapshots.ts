@@ -11,7 +11,7 @@
 import type { Domain } from '../../machines/domains.js';
 import type { FetchResult, UpstreamReport } from '../../machines/types.js';
 import type { MetricsBody, SnapshotBody } from '../protocol.js';
-import { readSnapshotLines } from './snapshotLines.js';
+import { bodyText, readSnapshotLines } from './snapshotLines.js';
 import type { Row } from '../protocol.js';
 import type { MetricsKind, RowStore } from './store.js';
 
@@ -84,8 +84,8 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     if (response.status === 304) return { response, body: null as unknown };
     if (!response.ok) throw await errorFrom(response, domain, scope, url);
     const tag = response.headers.get('etag');
-    const lines = asLines && response.body && (response.headers.get('content-type') ?? '').startsWith('application/x-ndjson');
-    const body = lines ? await readSnapshotLines(response.body!, asLines, (status, reason) => new EngineHttpError(status, reason, { domain, scope, url })) : await response.json();
+    const lines = asLines && (response.headers.get('content-type') ?? '').startsWith('application/x-ndjson');
+    const body = lines ? await readSnapshotLines(bodyText(response), asLines, (status, reason) => new EngineHttpError(status, reason, { domain, scope, url })) : await response.json();
     return { response, body, tag };
   }
 

@@ -106,6 +106,18 @@ describe('hostile or cut-short lines', () => {
     expect(store.summary('pods:')).toMatchObject({ count: 3, digest: trail.digest, generation: 5 });
   });
 
+  test('a fetch that hands over the body only as text (no stream) reads the same lines', async () => {
+    answer = ndjson(head, { type: 'rows', items: rows }, trail);
+    const store = new RowStore();
+    const textOnly = async (url: string, init?: { headers?: Record<string, string> }) => {
+      const response = await fetch(url, init);
+      const text = await response.text();
+      return { status: response.status, ok: response.ok, headers: response.headers, json: async () => JSON.parse(text) as unknown, text: async () => text };
+    };
+    await createSnapshotSource({ baseUrl: base, store, fetch: textOnly }).fetchSnapshot('pods', '');
+    expect(store.summary('pods:')).toMatchObject({ count: 3, digest: trail.digest });
+  });
+
   test.each([
     ['no trail', ndjson(head, { type: 'rows', items: rows })],
     ['a wrong digest', ndjson(head, { type: 'rows', items: rows }, { ...trail, digest: '0000000000000001' })],
