@@ -186,7 +186,8 @@ export async function firstRowsRows(cluster: ChildCluster, sizes: FirstRowsSizes
       baseline: `whole resets: max ${ms(whole.maxMs)}, p99 ${ms(whole.p99Ms)}`,
       ratio: ratioOf(pieced.maxMs, whole.maxMs),
       target: `max ≤ ${loopTargetMs} ms`,
-      met: pieced.maxMs <= loopTargetMs,
+      // Judged at full size only, as the other rows 14: the quick run's sizes say nothing of the limits.
+      met: full ? pieced.maxMs <= loopTargetMs : null,
       raw: {
         maxMs: pieced.maxMs,
         p99Ms: pieced.p99Ms,
