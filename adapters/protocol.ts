@@ -74,6 +74,30 @@ export interface SnapshotChangesBody<R extends Row = Row> {
   readonly columns?: readonly ColumnDefinition[];
 }
 
+/**
+ * `GET /api/v1/snapshot/...` with `Accept: application/x-ndjson`: the snapshot as lines, so rows
+ * can be shown as they arrive (docs/protocol.md, "Snapshots as lines"). One `head`, then `rows`
+ * lines, then one `trail` (or an `error` line: the snapshot failed after it began).
+ */
+export type SnapshotLine =
+  | {
+      readonly type: 'head';
+      readonly domain: RowDomain;
+      readonly scope: string;
+      readonly generatedAt: string;
+      readonly upstream: UpstreamReport;
+      readonly source: 'cache' | 'api';
+      /** How many rows will follow, when known (not while the backend's first list still runs). */
+      readonly expected: number | null;
+      readonly columns?: readonly ColumnDefinition[];
+    }
+  | { readonly type: 'rows'; readonly items: readonly Row[] }
+  | { readonly type: 'trail'; readonly count: number; readonly digest: string; readonly generation: number; readonly resourceVersion: string }
+  | { readonly type: 'error'; readonly error: string; readonly reason: string };
+
+/** Longest line of a snapshot a client accepts: a rows line is at most 1,000 rows. */
+export const maxSnapshotLineChars = 16 * 1024 * 1024;
+
 /** `GET /api/v1/metrics/:domain?scope=` body (also served as the snapshot of `node-metrics` / `pod-metrics`). */
 export interface MetricsBody {
   /** The cluster (kubeconfig context) the samples are of. */
@@ -234,6 +258,26 @@ export interface ResetFrame<R extends Row = Row> extends SequencedFrame {
   readonly upstream: UpstreamReport;
   /** Resource domains only: the columns of the rows' `cells` (they change only with a reset). */
   readonly columns?: readonly ColumnDefinition[];
+  /**
+   * A reset sent in pieces: how many frames carry its rows, this one included (at least 2). This
+   * frame has the first rows; `reset-piece` frames numbered 1 to `pieces - 1` follow with the
+   * rest. `count` and `digest` are the whole reset's. Absent: every row is in `items`.
+   */
+  readonly pieces?: number;
+}
+
+/**
+ * More rows of a reset sent in pieces. Outside the `seq` sequence: it carries its reset's `seq`,
+ * and nothing of that subscription comes between the reset and its last piece.
+ */
+export interface ResetPieceFrame<R extends Row = Row> {
+  readonly type: 'reset-piece';
+  readonly id: string;
+  /** The seq of the reset these rows belong to. */
+  readonly seq: number;
+  /** 1 for the first continuation, up to the reset's `pieces - 1`, which completes it. */
+  readonly piece: number;
+  readonly items: readonly R[];
 }
 
 /** Changes since the previous frame, coalesced over `updateBatchMs`. */
@@ -291,7 +335,7 @@ export interface ErrorFrame {
   readonly fatal: boolean;
 }
 
-export type ServerFrame = ResetFrame | UpdateFrame | HeartbeatFrame | StatusFrame | ErrorFrame;
+export type ServerFrame = ResetFrame | ResetPieceFrame | UpdateFrame | HeartbeatFrame | StatusFrame | ErrorFrame;
 
 // ---- limits ----------------------------------------------------------------------------------
 
@@ -415,19 +459,26 @@ export function isChangeArray(value: unknown): value is RowChange[] {
   );
 }
 
+/** `text` as a JSON object, or why not (`what` names it in the reason). */
+function jsonObject(text: string, what: string): { ok: true; data: Record<string, unknown> } | { ok: false; reason: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: `${what} is not JSON` };
+  }
+  return isRecord(data) ? { ok: true, data } : { ok: false, reason: `${what} must be a JSON object` };
+}
+
 /**
  * Validates a frame from the backend, for the engine. Checks the envelope and the fields the
  * drift check relies on; rows are checked for `uid` and `resourceVersion` only.
  */
 export function parseServerFrame(text: unknown): { ok: true; frame: ServerFrame } | { ok: false; reason: string } {
   if (typeof text !== 'string') return { ok: false, reason: 'frames must be text' };
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: 'frame is not JSON' };
-  }
-  if (!isRecord(data)) return { ok: false, reason: 'frame must be a JSON object' };
+  const object = jsonObject(text, 'frame');
+  if (!object.ok) return object;
+  const data = object.data;
   const bad = (what: string) => ({ ok: false as const, reason: `${String(data.type)} frame: ${what}` });
   switch (data.type) {
     case 'reset':
@@ -435,6 +486,13 @@ export function parseServerFrame(text: unknown): { ok: true; frame: ServerFrame 
       if (typeof data.resourceVersion !== 'string' || !isRowArray(data.items) || !isCount(data.count) || typeof data.digest !== 'string' || !isUpstream(data.upstream)) {
         return bad('resourceVersion, items, count, digest and upstream required');
       }
+      if (data.pieces !== undefined && (!isCount(data.pieces) || data.pieces < 2 || data.items.length > data.count)) {
+        return bad('pieces must be a whole number of at least 2, with no more items than count');
+      }
+      break;
+    case 'reset-piece':
+      if (typeof data.id !== 'string' || !isCount(data.seq)) return bad('id and seq required');
+      if (!isCount(data.piece) || data.piece < 1 || !isRowArray(data.items)) return bad('piece (from 1) and items required');
       break;
     case 'update':
       if (!hasSequence(data)) return bad('id, seq and generation required');
@@ -459,4 +517,35 @@ export function parseServerFrame(text: unknown): { ok: true; frame: ServerFrame 
       return { ok: false, reason: `unknown frame type ${JSON.stringify(data.type)}` };
   }
   return { ok: true, frame: data as unknown as ServerFrame };
+}
+
+/** Validates one line of a snapshot sent as lines; never throws. */
+export function parseSnapshotLine(text: string): { ok: true; line: SnapshotLine } | { ok: false; reason: string } {
+  if (text.length > maxSnapshotLineChars) return { ok: false, reason: `snapshot line over ${maxSnapshotLineChars} characters` };
+  const object = jsonObject(text, 'snapshot line');
+  if (!object.ok) return object;
+  const data = object.data;
+  const bad = (what: string) => ({ ok: false as const, reason: `snapshot ${String(data.type)} line: ${what}` });
+  switch (data.type) {
+    case 'head':
+      if (typeof data.domain !== 'string' || typeof data.scope !== 'string' || !isUpstream(data.upstream) || (data.source !== 'cache' && data.source !== 'api')) {
+        return bad('domain, scope, upstream and source required');
+      }
+      if (data.expected !== null && !isCount(data.expected)) return bad('expected must be a count or null');
+      break;
+    case 'rows':
+      if (!isRowArray(data.items)) return bad('items must be rows with uid and resourceVersion');
+      break;
+    case 'trail':
+      if (!isCount(data.count) || typeof data.digest !== 'string' || !isCount(data.generation) || typeof data.resourceVersion !== 'string') {
+        return bad('count, digest, generation and resourceVersion required');
+      }
+      break;
+    case 'error':
+      if (typeof data.error !== 'string' || typeof data.reason !== 'string') return bad('error and reason required');
+      break;
+    default:
+      return { ok: false, reason: `unknown snapshot line ${JSON.stringify(data.type)}` };
+  }
+  return { ok: true, line: data as unknown as SnapshotLine };
 }

@@ -89,12 +89,20 @@ async function protocolClient(backend: Backend): Promise<ProtocolClient> {
   let seq = 0;
   let generation = 0;
   let resourceVersion = '';
+  /** Pieces still to come of the last reset: the store is current only once they are in. */
+  let resetPiecesLeft = 0;
   const apply = (frame: ServerFrame) => {
     if (frame.type === 'error') throw new Error(`stream error ${frame.code}`);
     seq = frame.seq;
     if (frame.type === 'reset') {
       rows.clear();
       for (const row of frame.items) rows.set(row.uid, row);
+      resetPiecesLeft = (frame.pieces ?? 1) - 1;
+    } else if (frame.type === 'reset-piece') {
+      // More of the reset before it (docs/protocol.md, "Resets in pieces"): its generation stands.
+      for (const row of frame.items) rows.set(row.uid, row);
+      resetPiecesLeft--;
+      return;
     } else if (frame.type === 'update') {
       for (const c of frame.changes) if (c.op === 'delete') rows.delete(c.uid);
       else rows.set(c.row.uid, c.row);
@@ -141,9 +149,9 @@ async function protocolClient(backend: Backend): Promise<ProtocolClient> {
       const frame = parsed.frame;
       if (currentAt === 0) bytes += data.length;
       apply(frame);
-      if (currentAt === 0 && (frame.type === 'reset' || frame.type === 'update')) {
+      if (currentAt === 0 && (frame.type === 'reset' || frame.type === 'reset-piece' || frame.type === 'update') && resetPiecesLeft === 0) {
         currentAt = performance.now();
-        kind = frame.type;
+        kind = frame.type === 'update' ? 'update' : 'reset';
       } else if (currentAt !== 0 && frame.type === 'heartbeat') {
         verified ||= frame.generation === generation && frame.digest === digestOf(rows.values()) && frame.resourceVersion === resourceVersion;
       }

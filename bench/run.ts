@@ -28,6 +28,7 @@ import { compareRuns, readPrevious } from './compare.js';
 import { engineReconnect, failoverTimes, protocolReconnect, type EngineReconnect, type ReconnectCost } from './failover.js';
 import { proofCost, stallDetection, type ProofCost, type StallDetection } from './freshness.js';
 import { latencyPlot } from './latencyPlot.js';
+import { firstRowsRows } from './firstRows.js';
 import { loadRows } from './load.js';
 import { loadSourceRun, type LoadSourceResult } from './loadSource.js';
 import { resourceRows } from './resources.js';
@@ -41,12 +42,12 @@ const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, rates: { type: 'string' }, 'update-batch-ms': { type: 'string' } },
 });
 const quick = values.quick!;
-/** `--only load,resources,ui,updates,failover,freshness`: a subset of the row groups, e.g. while working on one. */
-const groups = new Set((values.only ?? 'load,resources,ui,updates,failover,freshness').split(','));
+/** `--only load,resources,ui,updates,failover,freshness,first-rows`: a subset of the row groups, e.g. while working on one. */
+const groups = new Set((values.only ?? 'load,resources,ui,updates,failover,freshness,first-rows').split(','));
 
 const sizes = quick
-  ? { loadPods: 2_000, loadNodes: 20, configMaps: 2_000, churnPods: 1_000, churnNodes: 10, updateSeconds: 2, failoverRepeats: 1, reconnectRepeats: 1, scrollFrames: 120, stallRepeats: 1, proofWindowMs: 5_000, proofRounds: 1, proofProbes: 3 }
-  : { loadPods: 50_000, loadNodes: 200, configMaps: 20_000, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2, scrollFrames: 600, stallRepeats: 3, proofWindowMs: 20_000, proofRounds: 2, proofProbes: 8 };
+  ? { firstRowsPods: 2_000, firstRowsNodes: 20, loadPods: 2_000, loadNodes: 20, configMaps: 2_000, churnPods: 1_000, churnNodes: 10, updateSeconds: 2, failoverRepeats: 1, reconnectRepeats: 1, scrollFrames: 120, stallRepeats: 1, proofWindowMs: 5_000, proofRounds: 1, proofProbes: 3 }
+  : { firstRowsPods: 150_000, firstRowsNodes: 5_000, loadPods: 50_000, loadNodes: 200, configMaps: 20_000, churnPods: 10_000, churnNodes: 50, updateSeconds: 5, failoverRepeats: 3, reconnectRepeats: 2, scrollFrames: 600, stallRepeats: 3, proofWindowMs: 20_000, proofRounds: 2, proofProbes: 8 };
 /** Changes a second on the large cluster while the proof's cost is measured: a busy, not a frantic, cluster. */
 const proofChurn = 50;
 /** `--rates 5000,10000`: rows 2 and 3 at these rates only (row 2g too), e.g. to profile one. */
@@ -275,6 +276,16 @@ async function main(): Promise<void> {
       }
     } finally {
       await large.stop();
+    }
+  }
+
+  if (groups.has('first-rows')) {
+    log(`rows 14: ${sizes.firstRowsPods} pods, ${sizes.firstRowsNodes} nodes`);
+    const limits = await ChildCluster.start({ nodes: sizes.firstRowsNodes, pods: sizes.firstRowsPods, namespaces: 20, seed: 9 });
+    try {
+      results.push(...(await firstRowsRows(limits, { pods: sizes.firstRowsPods, nodes: sizes.firstRowsNodes }, config)));
+    } finally {
+      await limits.stop();
     }
   }
 

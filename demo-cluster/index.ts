@@ -133,7 +133,7 @@ export const defaults = {
 } as const;
 
 /** Largest sizes accepted; generation stays within a few seconds up to these. */
-export const limits = { nodes: 5_000, pods: 100_000, namespaces: 1_000, churn: 10_000 } as const;
+export const limits = { nodes: 5_000, pods: 150_000, namespaces: 1_000, churn: 10_000 } as const;
 
 function checkCount(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);

@@ -56,6 +56,15 @@ export interface CacheOptions {
   readonly maxRows?: number;
 }
 
+/**
+ * What a cold view's snapshot hears of the first list while it runs: a page of rows, the list
+ * starting over (its rows so far are void), or the list landing in the cache.
+ */
+export type ListProgress =
+  | { readonly kind: 'page'; readonly rows: readonly Row[] }
+  | { readonly kind: 'restarted' }
+  | { readonly kind: 'listed'; readonly resourceVersion: string };
+
 /** A resumed client can replay from the ring when it holds every change after its generation. */
 export type Replay = { readonly ok: true; readonly changes: readonly CacheChange[] } | { readonly ok: false };
 
@@ -74,6 +83,9 @@ export class ResourceCache {
   private ringFloor: number;
   private readonly listeners = new Set<(changes: readonly CacheChange[]) => void>();
   private readonly columnListeners = new Set<() => void>();
+  private readonly listListeners = new Set<(progress: ListProgress) => void>();
+  /** The rows of the first list's pages so far, while it runs; null before it starts and once it landed. */
+  private listing: Row[] | null = null;
   /**
    * The columns the rows' cells follow (resource domains: the API server's Table columns), or
    * null for rows without cells. They change only with a list; clients then need a reset.
@@ -112,6 +124,31 @@ export class ResourceCache {
   }
 
   /**
+   * A page of the first list: kept, and told to cold snapshots waiting on it. Pages of later
+   * lists are not (a listed view is served from the cache; a relist reaches clients as a diff).
+   */
+  listPage(rows: readonly Row[], restarted: boolean): void {
+    if (this.listed) return;
+    if (restarted || this.listing === null) {
+      if (this.listing !== null && this.listing.length > 0) this.tellList({ kind: 'restarted' });
+      this.listing = [];
+    }
+    for (const row of rows) this.listing.push(row);
+    this.tellList({ kind: 'page', rows });
+  }
+
+  /**
+   * Follows the first list: first the rows of the pages so far (as one page), then each page as
+   * it comes, then `listed`. Told nothing, and `false` answered, when the cache is listed already.
+   */
+  followFirstList(listener: (progress: ListProgress) => void): (() => void) | false {
+    if (this.listed) return false;
+    if (this.listing !== null && this.listing.length > 0) listener({ kind: 'page', rows: this.listing.slice() });
+    this.listListeners.add(listener);
+    return () => this.listListeners.delete(listener);
+  }
+
+  /**
    * Replaces the content with a fresh list, emitting only the difference. New columns (a CRD's
    * printer columns edited) are told after the difference, so a reset built then has both.
    */
@@ -129,8 +166,14 @@ export class ResourceCache {
       if (!seen.has(uid)) this.remove(uid, resourceVersion, changes);
     }
     this.resourceVersion = resourceVersion;
+    const wasListed = this.listed;
     this.listed = true;
+    this.listing = null;
     this.emit(changes);
+    if (!wasListed) {
+      this.tellList({ kind: 'listed', resourceVersion });
+      this.listListeners.clear();
+    }
     if (columnsChanged) for (const listener of this.columnListeners) listener();
   }
 
@@ -165,6 +208,18 @@ export class ResourceCache {
     return (function* allRows() {
       for (const bucket of buckets.values()) yield* bucket.rows.values();
     })();
+  }
+
+  /**
+   * Appends the rows of one namespace (or all) to `into`: plain loops, since a reset of 150,000
+   * rows gathered through `rowsIn`'s generator took 6–27 ms against 4–5 ms, and ten clients'
+   * resets can be named in one turn of the loop.
+   */
+  collectRows(namespace: string | null, into: Row[]): void {
+    const buckets = namespace === null ? this.buckets.values() : [this.buckets.get(namespace)];
+    for (const bucket of buckets) {
+      if (bucket) for (const row of bucket.rows.values()) into.push(row);
+    }
   }
 
   /** The aggregate for one namespace, or for everything when `namespace` is null. */
@@ -252,6 +307,10 @@ export class ResourceCache {
       }
     }
     return entry;
+  }
+
+  private tellList(progress: ListProgress): void {
+    for (const listener of [...this.listListeners]) listener(progress);
   }
 
   /** Listeners hear empty batches too: a relist that changed nothing still tells them the cache is listed. */

@@ -45,6 +45,7 @@ import { collectionOf, helmKey, TooManyUpstreamsError, UnknownDomainError, type 
 import { apiResourcesSnapshot, combinedReport, planWithPermissions, resolveView, splitKey, viewColumns, ViewError, viewRows, viewState, type ViewSpec } from './views.js';
 import type { Permissions } from './permissions.js';
 import { ClusterUnusableError, TooManyClustersError, UnknownClusterError, type ClusterRuntime, type ClusterSet } from './clusters.js';
+import { ndjsonType, wantsLines, writeFirstListLines, writeSnapshotLines, type PieceWriter } from './snapshotLines.js';
 
 export interface HttpContext {
   /** Every cluster of the kubeconfig; a request's `?cluster=` picks one (absent: the default). */
@@ -527,12 +528,12 @@ async function apiResources(context: ClusterContext, request: IncomingMessage, r
 }
 
 /** Runs `build` in one of the bounded snapshot slots, or refuses with 503 when all are taken. */
-async function inSnapshotSlot(bound: Bound, build: () => Promise<void>): Promise<void> {
+async function inSnapshotSlot<T>(bound: Bound, build: () => Promise<T>): Promise<T> {
   if (!bound.tryEnter()) {
     throw new HttpError(503, 'busy', `${bound.max} snapshots are being built already; retry in a second`, { 'Retry-After': '1' });
   }
   try {
-    await build();
+    return await build();
   } finally {
     bound.leave();
   }
@@ -556,6 +557,14 @@ async function sendJsonInPieces(response: ServerResponse, head: Record<string, u
   response.end(']}');
 }
 
+/** Writes a piece and waits for the next turn of the loop, or for the socket to drain when it is full. */
+function pieceWriter(response: ServerResponse, stallMs: number): PieceWriter {
+  return async (text) => {
+    const roomLeft = response.write(text);
+    await (roomLeft ? nextTurn() : drained(response, stallMs));
+  };
+}
+
 /** Resolves once the socket drains or closes; a client that reads nothing for `stallMs` is cut off. */
 function drained(response: ServerResponse, stallMs: number): Promise<void> {
   return new Promise((resolve) => {
@@ -573,6 +582,8 @@ function drained(response: ServerResponse, stallMs: number): Promise<void> {
     response.on('close', done);
   });
 }
+
+const linesHeaders = { 'Content-Type': `${ndjsonType}; charset=utf-8`, 'Cache-Control': 'no-cache', Vary: 'Accept' };
 
 /** A first list in progress is worth waiting for: reading the same list beside it doubles the load. */
 const firstListWaitMs = 30_000;
@@ -592,7 +603,26 @@ async function sendSnapshot(context: ClusterContext, slots: Bound, request: Inco
     response.writeHead(304, { ETag: etag, 'Cache-Control': 'no-cache' });
     response.end();
   };
+  // Snapshots as lines (server/snapshotLines.ts): the same answers, rows sent as they are at hand.
+  const lines = wantsLines(request.headers.accept);
+  const stallMs = context.limits.snapshotWriteStallMs;
+  const closed = () => response.destroyed;
+  const sendBody = async (head: Omit<SnapshotBody, 'items'>, items: readonly unknown[], headers: Record<string, string>) => {
+    if (!lines) return sendJsonInPieces(response, head, items, headers, stallMs);
+    response.writeHead(200, { ...linesHeaders, ...headers });
+    await writeSnapshotLines(pieceWriter(response, stallMs), closed, head, items as readonly Row[]);
+    response.end();
+  };
   try {
+    const [only] = upstreams;
+    // A cold view: its rows stream from the first list's pages as the API server sends them.
+    if (lines && only && upstreams.length === 1 && only.state === 'listing' && !only.cache.listed && !isResourceDomain(domain) && !view.partial) {
+      const generation = context.generations.next();
+      const head = { cluster: context.cluster, domain, scope, generatedAt: new Date().toISOString(), upstream: withReason(combinedReport(upstreams, Date.now(), view.partial)) };
+      const plan = { head, generation, cache: only.cache, namespace: view.namespace, listSettled: only.listSettled(firstListWaitMs) };
+      const served = await inSnapshotSlot(slots, () => writeFirstListLines(pieceWriter(response, stallMs), closed, () => response.writeHead(200, linesHeaders), plan));
+      if (served) return void response.end();
+    }
     await Promise.all(upstreams.map((u) => u.firstList(firstListWaitMs)));
     const upstream = combinedReport(upstreams, Date.now(), view.partial);
     const caches = upstreams.map((u) => u.cache);
@@ -622,7 +652,7 @@ async function sendSnapshot(context: ClusterContext, slots: Bound, request: Inco
           ...(columns ? { columns } : {}),
           ...(delta !== null && 'refusal' in delta ? { fullBecause: delta.refusal } : {}),
         };
-        await sendJsonInPieces(response, head, items, { ETag: etag }, context.limits.snapshotWriteStallMs);
+        await sendBody(head, items, { ETag: etag });
       });
     }
     // Fresh reads win: stamped with a new generation taken as the read starts, so it orders after
@@ -654,7 +684,7 @@ async function sendSnapshot(context: ClusterContext, slots: Bound, request: Inco
         ...(since !== null ? { fullBecause: 'fresh-read' as const } : {}),
         ...(fresh.columns ? { columns: fresh.columns } : {}),
       };
-      await sendJsonInPieces(response, head, fresh.rows, { ETag: etag }, context.limits.snapshotWriteStallMs);
+      await sendBody(head, fresh.rows, { ETag: etag });
     });
   } finally {
     for (const key of view.keys) context.upstreams.release(key);

@@ -45,7 +45,7 @@ import type { CacheChange, GenerationCounter } from './cache.js';
 import { TooManyClustersError, UnknownClusterError, type ClusterRuntime, type ClusterSet } from './clusters.js';
 import type { StreamFaults } from './faults.js';
 import type { ResourceRef } from './permissions.js';
-import { StreamSocket } from './streamSocket.js';
+import { rowsPerResetPiece, StreamSocket } from './streamSocket.js';
 import { TooManyUpstreamsError, UnknownDomainError, type Upstream } from './upstreams.js';
 import { combinedReport, planView, planWithPermissions, resolveView, resourceRefOf, splitKey, viewColumns, ViewError, viewRows, viewSpec, viewState, type ViewSpec } from './views.js';
 
@@ -62,6 +62,8 @@ export interface StreamLimits {
   readonly idleConnectionMs: number;
   /** Coalesced changes kept for a congested subscription before it is given a reset instead. */
   readonly maxPendingChanges: number;
+  /** A reset of more rows goes out in pieces of this many (docs/protocol.md, "Resets in pieces"). */
+  readonly rowsPerResetPiece: number;
 }
 
 /** 4 MiB: a few seconds of heavy churn for a healthy client, far below what hurts the backend. */
@@ -76,6 +78,7 @@ export const defaultStreamLimits: StreamLimits = {
   // A minute: a client between views keeps its socket; an abandoned one gives its slot back.
   idleConnectionMs: 60_000,
   maxPendingChanges: 10_000,
+  rowsPerResetPiece,
 };
 
 /** The close code of a connection reclaimed for idleness (private use range: not a protocol error). */
@@ -220,7 +223,7 @@ export class StreamHub {
 
   attach(ws: WebSocket, remote: string): void {
     const connection = new Connection(ws, remote);
-    connection.socket = new StreamSocket(ws, this.options.faults, this.options.limits.maxBufferedBytes, () => {
+    connection.socket = new StreamSocket(ws, this.options.faults, this.options.limits, () => {
       // Told as it is at each subscription's turn, not as it was when the news began: the first
       // subscription told WRITABLE may send a reset that blocks the socket again, and the rest
       // must then hear BLOCKED, or every owed reset would go out in one burst past the bound.
@@ -269,6 +272,8 @@ export class StreamHub {
       peakBufferedBytes: c.socket.peakBufferedBytes,
       congested: c.socket.congested,
       congestions: c.socket.congestions,
+      /** Resets this connection was sent in pieces (docs/protocol.md, "Resets in pieces"). */
+      piecewiseResets: c.socket.piecewiseResets,
       writable: c.socket.writable,
       framesIn: c.framesIn,
       errorsSent: c.socket.errorsSent,

@@ -7,13 +7,79 @@
  * `close-streams` closes it. Either way it tells its owner when it stops or starts taking frames
  * (`onWritableChange`), and the subscriptions' machines decide what that means; the code that
  * builds frames checks neither.
+ *
+ * A large reset goes out in pieces (docs/protocol.md, "Resets in pieces"): the reset frame with
+ * its first rows at once, then `reset-piece` frames, each serialised on its own turn of the event
+ * loop, so one 37 MB reset never holds the loop (and every other client's heartbeats) for the
+ * time a single JSON.stringify of it takes. While pieces are owed the socket is not writable, so
+ * the machines hold their changes as they do for a congested socket, and any frame that still
+ * arrives waits behind the pieces: nothing of a subscription ever lands between its reset and
+ * the reset's last piece. Every socket's pieces share the loop through one PieceTurns.
  */
-import type { WebSocket } from 'ws';
-import type { ErrorFrame, ServerFrame } from '../adapters/protocol.js';
+import { WebSocket as WebSocketState, type WebSocket } from 'ws';
+import type { ErrorFrame, ResetFrame, ServerFrame } from '../adapters/protocol.js';
 import type { StreamFaults } from './faults.js';
 
 /** How often a congested socket's buffer is looked at: ws exposes no 'drain' of its own. */
 const drainPollMs = 50;
+
+/**
+ * Rows per frame of a reset in pieces (the default of `StreamLimits.rowsPerResetPiece`): about
+ * 0.4 MB of pods, a few ms to serialise, so ten clients' resets interleave without any turn of
+ * the loop nearing 50 ms (bench row 14l).
+ */
+export const rowsPerResetPiece = 1000;
+
+type SequencedFrame = Exclude<ServerFrame, ErrorFrame>;
+
+/**
+ * PieceTurns shares the event loop among every socket that owes pieces: each turn runs their
+ * pieces round-robin until `budgetMs` has gone, then gives the loop back. Ten clients' resets
+ * then cost a turn of about the budget plus one piece, where a setImmediate per socket would
+ * run all ten pieces in the same turn.
+ */
+class PieceTurns {
+  private readonly owing: (() => boolean)[] = [];
+  private scheduled = false;
+
+  constructor(private readonly budgetMs: number) {}
+
+  /** `step` sends one piece and answers whether it owes more; it is called until it does not. */
+  add(step: () => boolean): void {
+    this.owing.push(step);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.owing.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.turn());
+  }
+
+  private turn(): void {
+    this.scheduled = false;
+    const started = performance.now();
+    while (this.owing.length > 0 && performance.now() - started < this.budgetMs) {
+      const step = this.owing.shift()!;
+      try {
+        if (step()) this.owing.push(step);
+      } catch (error) {
+        // One socket's failure (a send on a socket torn down under it) must not stop the others.
+        console.error(`kubelive stream: a reset piece failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.schedule();
+  }
+}
+
+/** 10 ms of pieces a turn, for every socket together: a fifth of the 50 ms no turn may pass (issue 14). */
+const pieceTurns = new PieceTurns(10);
+
+/** A frame waiting its turn; a reset in pieces remembers how many rows went out. */
+interface Outgoing {
+  readonly frame: SequencedFrame;
+  sentRows: number;
+}
 
 /** The close code of `close-streams`: 1012, "service restart", which clients reconnect after. */
 export const faultCloseCode = 1012;
@@ -24,21 +90,26 @@ export class StreamSocket {
   congestions = 0;
   peakBufferedBytes = 0;
   errorsSent = 0;
+  /** Resets sent in pieces. */
+  piecewiseResets = 0;
   private wasWritable: boolean;
   private drainTimer: NodeJS.Timeout | null = null;
+  /** Frames owed behind a reset whose pieces are still going out; empty otherwise. */
+  private readonly outgoing: Outgoing[] = [];
+  private pieceWait: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly faults: StreamFaults,
-    private readonly maxBufferedBytes: number,
+    private readonly limits: { readonly maxBufferedBytes: number; readonly rowsPerResetPiece: number },
     private readonly onWritableChange: (writable: boolean) => void,
   ) {
     this.wasWritable = this.writable;
   }
 
-  /** Whether frames may be queued now: not congested, and streams not stalled by a fault. */
+  /** Whether frames may be queued now: not congested, no reset's pieces owed, and streams not stalled by a fault. */
   get writable(): boolean {
-    return !this.congested && !this.faults.stalled;
+    return !this.congested && this.outgoing.length === 0 && !this.faults.stalled;
   }
 
   get bufferedAmount(): number {
@@ -49,16 +120,28 @@ export class StreamSocket {
    * Queues one sequenced frame. Its seq is already taken, so it is always queued (or swallowed by
    * `drop-next-frame`, which is the point of that fault): the subscriptions' machines stop asking
    * once told the socket is not writable, which may be one step late (the frame that crossed the
-   * bound, and one more from the same step), hence "the bound plus a frame".
+   * bound, and one more from the same step), hence "the bound plus a frame". A reset of more
+   * than `rowsPerResetPiece` rows goes out in pieces, an update of as many changes whole but in
+   * its turn; frames given meanwhile wait behind them.
    */
-  sendFrame(frame: Exclude<ServerFrame, ErrorFrame>): void {
+  sendFrame(frame: SequencedFrame): void {
     if (this.faults.dropNext) {
       // Counted by the hub, not delivered: the client sees a gap in seq.
       this.faults.dropNext = false;
       return;
     }
-    this.ws.send(JSON.stringify(frame));
-    this.checkBuffer();
+    // A large frame waits its turn among the pieces: ten clients' updates of 10,000 changes each,
+    // flushed by timers that fire together, would otherwise be serialised in one turn.
+    const perPiece = this.limits.rowsPerResetPiece;
+    const large = frame.type === 'reset' ? frame.items.length > perPiece : frame.type === 'update' && frame.changes.length > perPiece;
+    if (this.outgoing.length === 0 && !large) {
+      this.ws.send(JSON.stringify(frame));
+      this.checkBuffer();
+      return;
+    }
+    this.outgoing.push({ frame, sentRows: 0 });
+    if (this.outgoing.length === 1) pieceTurns.add(() => this.sendOwed());
+    this.noticeWritable();
   }
 
   /** Sends an error frame unless the socket is not writable: a client that does not read cannot make us buffer. */
@@ -82,19 +165,66 @@ export class StreamSocket {
 
   /** Not a polite close: a client that stopped reading would hold it open for ws's 30 s. */
   terminate(): void {
-    this.stopDrainPoll();
+    this.dispose();
     this.ws.terminate();
   }
 
-  /** The socket is gone: no more polling. */
+  /** The socket is gone: no more polling, and the owed pieces (and the rows they hold) are let go. */
   dispose(): void {
     this.stopDrainPoll();
+    this.stopPieces();
+    this.outgoing.length = 0;
+  }
+
+  /**
+   * Sends the next owed piece (the rest of a reset in pieces, then the frames that waited behind
+   * it), in its turn among every socket's pieces; true while more is owed. A full buffer or a
+   * stall fault waits out of turn; a closed socket ends it.
+   */
+  private sendOwed(): boolean {
+    if (this.outgoing.length === 0) return false;
+    if (this.ws.readyState !== WebSocketState.OPEN) {
+      this.dispose();
+      return false;
+    }
+    // A client that reads slowly is congested between pieces as between frames, and counted so.
+    this.checkBuffer();
+    if (this.faults.stalled || this.congested) {
+      this.pieceWait = setTimeout(() => {
+        this.pieceWait = null;
+        pieceTurns.add(() => this.sendOwed());
+      }, drainPollMs);
+      this.pieceWait.unref();
+      return false;
+    }
+    const head = this.outgoing[0]!;
+    const perPiece = this.limits.rowsPerResetPiece;
+    if (head.frame.type === 'reset' && head.frame.items.length > perPiece) {
+      this.ws.send(resetPiece(head.frame, head.sentRows, perPiece));
+      head.sentRows += perPiece;
+      if (head.sentRows >= head.frame.items.length) {
+        this.outgoing.shift();
+        this.piecewiseResets++;
+      }
+    } else {
+      this.ws.send(JSON.stringify(head.frame));
+      this.outgoing.shift();
+    }
+    if (this.outgoing.length > 0) return true;
+    this.checkBuffer();
+    this.noticeWritable();
+    return false;
+  }
+
+  private stopPieces(): void {
+    if (this.pieceWait) clearTimeout(this.pieceWait);
+    this.pieceWait = null;
   }
 
   private checkBuffer(): void {
     const buffered = this.ws.bufferedAmount;
     if (buffered > this.peakBufferedBytes) this.peakBufferedBytes = buffered;
-    if (this.congested || buffered <= this.maxBufferedBytes) return;
+    if (this.congested || buffered <= this.limits.maxBufferedBytes) return;
     this.congested = true;
     this.congestions++;
     this.drainTimer = setInterval(() => this.pollDrain(), drainPollMs);
@@ -103,7 +233,7 @@ export class StreamSocket {
   }
 
   private pollDrain(): void {
-    if (this.ws.bufferedAmount > this.maxBufferedBytes / 4) return;
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes / 4) return;
     this.congested = false;
     this.stopDrainPoll();
     this.noticeWritable();
@@ -120,4 +250,14 @@ export class StreamSocket {
     this.wasWritable = writable;
     this.onWritableChange(writable);
   }
+}
+
+/**
+ * The text of one frame of a reset in pieces: the reset itself (with `pieces`) for the first
+ * rows, a `reset-piece` for the rest.
+ */
+function resetPiece(frame: ResetFrame, from: number, perPiece: number): string {
+  const items = frame.items.slice(from, from + perPiece);
+  if (from === 0) return JSON.stringify({ ...frame, pieces: Math.ceil(frame.items.length / perPiece), items });
+  return JSON.stringify({ type: 'reset-piece', id: frame.id, seq: frame.seq, piece: from / perPiece, items });
 }

@@ -246,6 +246,7 @@ export class Upstream {
         this.cache.replace(rows, rv, columns ?? null);
         witness.listed(rv);
       },
+      listPage: (rows, restarted) => this.cache.listPage(rows, restarted),
       listedBy: (mode) => {
         this.lastList = mode;
         if (mode !== 'paginated') this.unpaginatedFallbacks++;

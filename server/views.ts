@@ -210,7 +210,7 @@ export function viewState(caches: readonly ResourceCache[], namespace: string | 
 
 export function viewRows(caches: readonly ResourceCache[], namespace: string | null): Row[] {
   const rows: Row[] = [];
-  for (const cache of caches) for (const row of cache.rowsIn(namespace)) rows.push(row);
+  for (const cache of caches) cache.collectRows(namespace, rows);
   return rows;
 }
 

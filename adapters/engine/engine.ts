@@ -38,6 +38,7 @@ import { checkHeartbeat, checkSequence } from './drift.js';
 import type { Signal } from './environment.js';
 import { onlineSignal, visibilitySignal } from './environment.js';
 import type { FetchLike, PollCounters } from './snapshots.js';
+import { ResetAssembly } from './resetPieces.js';
 import { createSnapshotSource } from './snapshots.js';
 import { RowStore } from './store.js';
 
@@ -144,6 +145,8 @@ export function createEngine(options: EngineOptions): Engine {
   let socket: SocketLike | null = null;
   /** Subscriptions the backend is streaming to us on the current socket. */
   const streaming = new Set<string>();
+  /** Resets arriving in pieces, per subscription, until their last piece. */
+  const assembly = new ResetAssembly();
 
   function send(frame: ClientFrame): void {
     if (socket && socket.readyState === socketOpenState) socket.send(JSON.stringify(frame));
@@ -170,6 +173,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   function unsubscribeFromStream(key: string): void {
     if (!streaming.delete(key)) return;
+    stopAssembling(key);
     send({ type: 'unsubscribe', id: key });
   }
 
@@ -186,10 +190,17 @@ export function createEngine(options: EngineOptions): Engine {
       counters.framesIgnored++; // in flight when we unsubscribed
       return;
     }
+    if (frame.type === 'reset-piece') return receivePiece(key, assembly.add(frame));
+    // Nothing of a subscription comes between a reset and its last piece; a new reset replaces it.
+    if (frame.type !== 'reset' && stopAssembling(key)) return brokenPieces(key, `${frame.type} ${frame.seq} came before the last piece of its reset`);
     const held = store.summary(key);
     const gap = checkSequence(held?.seq ?? 0, frame.seq, frame.type === 'reset');
     switch (frame.type) {
       case 'reset': {
+        if (frame.pieces !== undefined) {
+          assembly.cancel(key);
+          return receivePiece(key, assembly.begin({ ...frame, pieces: frame.pieces }));
+        }
         counters.resetsReceived++;
         // A reset that is applied makes the store the backend's view exactly: an agreement. One
         // behind a fresh read from the API server is refused, and proves only that the stream is alive.
@@ -225,6 +236,32 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
+  /**
+   * A piece of a reset landed: a cold view shows the rows so far at once; the last piece applies
+   * the reset as if it had come whole, and only then do the machines hear of it.
+   */
+  function receivePiece(key: string, outcome: ReturnType<ResetAssembly['add']>): void {
+    if (outcome.status === 'broken') return brokenPieces(key, outcome.reason);
+    if (outcome.status === 'complete') return handleFrame(outcome.frame);
+    const rows = assembly.rowsSoFar(key);
+    const head = assembly.head(key);
+    if (rows && head) store.showLoading(key, rows.slice(store.collection(key)?.loading?.received ?? 0), head.count, head.columns);
+  }
+
+  function brokenPieces(key: string, reason: string): void {
+    counters.framesRejected++;
+    counters.lastFrameError = reason;
+    store.abandonLoading(key);
+    drift(key, reason);
+  }
+
+  /** Drops a reset still arriving in pieces; true when there was one. */
+  function stopAssembling(key: string): boolean {
+    if (!assembly.cancel(key)) return false;
+    store.abandonLoading(key);
+    return true;
+  }
+
   function drift(key: string, detail: string): void {
     counters.drifts++;
     route(key, { type: 'STREAM.DRIFT', detail });
@@ -246,6 +283,7 @@ export function createEngine(options: EngineOptions): Engine {
       closed = true;
       if (socket === ws) socket = null;
       streaming.clear();
+      for (const key of assembly.clear()) store.abandonLoading(key);
       sendBack({ type: 'SOCKET.CLOSED', code: event?.code, reason: event?.reason || undefined });
     };
     ws.onerror = () => {
@@ -270,6 +308,7 @@ export function createEngine(options: EngineOptions): Engine {
     return () => {
       closed = true;
       streaming.clear();
+      for (const key of assembly.clear()) store.abandonLoading(key);
       if (socket === ws) socket = null;
       ws.onopen = ws.onmessage = null;
       ws.onclose = null;

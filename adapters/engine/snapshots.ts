@@ -15,7 +15,8 @@
  */
 import type { Domain } from '../../machines/domains.js';
 import type { FetchResult, UpstreamReport } from '../../machines/types.js';
-import { isChangeArray, isStreamDomain, type MetricsBody, type SinceRefusal, type SnapshotBody, type SnapshotChangesBody } from '../protocol.js';
+import { isChangeArray, isStreamDomain, type MetricsBody, type Row, type SinceRefusal, type SnapshotBody, type SnapshotChangesBody } from '../protocol.js';
+import { bodyText, readSnapshotLines } from './snapshotLines.js';
 import type { MetricsKind, RowStore } from './store.js';
 
 /** One error type for every failed request, carrying what is known about it. */
@@ -38,6 +39,8 @@ export type FetchLike = (url: string, init?: { headers?: Record<string, string>;
   headers: { get(name: string): string | null };
   json(): Promise<unknown>;
   text(): Promise<string>;
+  /** The body as it arrives (a snapshot sent as lines is read from it); absent from fakes that lack it. */
+  readonly body?: ReadableStream<Uint8Array> | null;
 }>;
 
 export interface SnapshotSource {
@@ -94,10 +97,19 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
   /** Per subscription: the last snapshot's ETag and the store version it left the rows at. */
   const snapshotTags = new Map<string, { tag: string; version: number }>();
 
-  async function get(path: string, domain: string, scope: string, etag: string | undefined, signal?: AbortSignal, since: number | null = null) {
+  async function get(
+    path: string,
+    domain: string,
+    scope: string,
+    etag: string | undefined,
+    signal?: AbortSignal,
+    since: number | null = null,
+    asLines?: (rows: readonly Row[], expected: number | null) => void,
+  ) {
     const cluster = options.cluster === undefined ? '' : `&cluster=${encodeURIComponent(options.cluster)}`;
     const url = `${base}${path}?scope=${encodeURIComponent(scope)}${cluster}${since === null ? '' : `&since=${since}`}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    // Whole snapshots are asked for as lines, so a cold view shows rows as they arrive (docs/protocol.md).
+    const headers: Record<string, string> = { accept: asLines ? 'application/x-ndjson, application/json;q=0.9' : 'application/json' };
     if (etag) headers['if-none-match'] = etag;
     let response;
     try {
@@ -109,7 +121,8 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     if (response.status === 304) return { response, body: null as unknown };
     if (!response.ok) throw await errorFrom(response, domain, scope, url);
     const tag = response.headers.get('etag');
-    const body = await response.json();
+    const lines = asLines && (response.headers.get('content-type') ?? '').startsWith('application/x-ndjson');
+    const body = lines ? await readSnapshotLines(bodyText(response), asLines, (status, reason) => new EngineHttpError(status, reason, { domain, scope, url })) : await response.json();
     return { response, body, tag };
   }
 
@@ -125,7 +138,19 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     const held = snapshotTags.get(key);
     const current = held !== undefined && options.store.collection(key)?.version === held.version;
     const since = mayAskChanges && isStreamDomain(domain) ? sincePoint(options.store, key) : null;
-    const { body, tag } = await get(`/api/v1/snapshot/${domain}`, domain, scope, current ? held.tag : undefined, signal, since);
+    // A view that shows nothing yet shows a whole snapshot's rows as they arrive, marked loading;
+    // an answer of changes is small and comes as one JSON body.
+    const showLoading = since === null ? (rows: readonly Row[], expected: number | null) => void options.store.showLoading(key, rows, expected) : undefined;
+    try {
+      return await applyAnswer(key, domain, scope, signal, await get(`/api/v1/snapshot/${domain}`, domain, scope, current ? held.tag : undefined, signal, since, showLoading));
+    } catch (error) {
+      options.store.abandonLoading(key);
+      throw error;
+    }
+  }
+
+  async function applyAnswer(key: string, domain: Domain, scope: string, signal: AbortSignal | undefined, answer: { body: unknown; tag?: string | null }): Promise<FetchResult> {
+    const { body, tag } = answer;
     if (body === null) {
       options.store.confirm(key);
       return { count: options.store.collection(key)?.rows.size ?? 0, changed: false };

@@ -40,6 +40,12 @@ export interface Collection {
    * null for built-in domains. They come with a snapshot or a reset, never with an update.
    */
   readonly columns: readonly ColumnDefinition[] | null;
+  /**
+   * A cold view whose first reset is still arriving in pieces: the rows so far are shown, with
+   * how many there will be. Null once a whole reset or snapshot is applied (and always for a
+   * view that already showed rows: a reset of it swaps in only when complete).
+   */
+  readonly loading: { readonly received: number; readonly count: number | null } | null;
 }
 
 interface MutableCollection {
@@ -53,6 +59,7 @@ interface MutableCollection {
   source: RowSource | null;
   refused: number;
   columns: readonly ColumnDefinition[] | null;
+  loading: { received: number; count: number | null } | null;
 }
 
 /**
@@ -224,7 +231,7 @@ export class RowStore {
   private ensure(key: string): MutableCollection {
     let c = this.collections.get(key);
     if (!c) {
-      c = { rows: new Map(), generation: -1, seq: 0, resourceVersion: '', updatedAt: null, version: 0, digest: emptyDigest(), source: null, refused: 0, columns: null };
+      c = { rows: new Map(), generation: -1, seq: 0, resourceVersion: '', updatedAt: null, version: 0, digest: emptyDigest(), source: null, refused: 0, columns: null, loading: null };
       this.collections.set(key, c);
     }
     return c;
@@ -234,6 +241,7 @@ export class RowStore {
     // Columns travel with the whole state: a reset or snapshot without them (a built-in domain)
     // keeps none, and rows are never shown against another answer's columns.
     c.columns = columns ?? null;
+    c.loading = null;
     c.rows = new Map();
     c.digest = emptyDigest();
     for (const row of items) {
@@ -304,6 +312,42 @@ export class RowStore {
     c.source = 'stream';
     this.notify();
     return { applied: true, count: c.rows.size };
+  }
+
+  /**
+   * The first pieces of a reset or of a snapshot sent as lines, for a view that shows nothing yet:
+   * its rows go on screen at once, marked `loading` (`count` null while the backend's own first
+   * list runs and nobody knows how many there will be). Generation, seq and resourceVersion stay as they were (no frame is applied
+   * until the reset is whole), so nothing resumes from or is checked against these rows. False,
+   * and nothing written, when the view already shows rows.
+   */
+  showLoading(key: string, rows: readonly Row[], count: number | null, columns?: readonly ColumnDefinition[]): boolean {
+    const c = this.ensure(key);
+    if (c.loading === null && (c.version > 0 || c.rows.size > 0)) return false;
+    if (c.loading === null) c.columns = columns ?? null;
+    for (const row of rows) {
+      const previous = c.rows.get(row.uid);
+      if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
+      c.rows.set(row.uid, row);
+      addItem(c.digest, row.uid, row.resourceVersion);
+    }
+    c.loading = { received: c.rows.size, count };
+    c.version++;
+    this.rowsChanged(key, rows.map((row) => row.uid));
+    this.notify();
+    return true;
+  }
+
+  /** A reset in pieces broke off: a cold view's partial rows are taken down again. */
+  abandonLoading(key: string): void {
+    const c = this.collections.get(key);
+    if (!c || c.loading === null) return;
+    c.loading = null;
+    c.rows = new Map();
+    c.digest = emptyDigest();
+    c.version++;
+    this.rowsChanged(key, 'all');
+    this.notify();
   }
 
   /** An `update` frame: changes since the previous frame. */

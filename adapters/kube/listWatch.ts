@@ -26,6 +26,12 @@ export interface CacheSink {
   bookmark(resourceVersion: string): void;
   /** How the list that just landed was read (lists only). */
   listedBy?(mode: ListMode): void;
+  /**
+   * The rows of each page of a list still in progress, as it arrives; `restarted` when the list
+   * started over (an expired continue token: one unpaginated read replaces the pages so far).
+   * A cold view's snapshot streams them before the list completes.
+   */
+  listPage?(rows: readonly Row[], restarted: boolean): void;
   /** The columns rows are printed under now (Table collections); null when not known. */
   columns?(): readonly ColumnDefinition[] | null;
 }
@@ -127,7 +133,13 @@ export interface ListResult {
  * in one go, from the watch cache or etcd, and always finishes; it costs the server one large
  * answer instead of pages.
  */
-export async function listAll(client: KubeClient, collection: Collection, signal?: AbortSignal, namespacePath?: string): Promise<ListResult> {
+export async function listAll(
+  client: KubeClient,
+  collection: Collection,
+  signal?: AbortSignal,
+  namespacePath?: string,
+  onPage?: (rows: readonly Row[], restarted: boolean) => void,
+): Promise<ListResult> {
   const path = namespacePath ?? collection.path;
   const base = {
     ...(collection.accept ? { accept: collection.accept } : {}),
@@ -143,6 +155,7 @@ export async function listAll(client: KubeClient, collection: Collection, signal
       const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query, limit: collection.pageSize ?? listPageSize, continue: token } });
       const page = collection.readPage(body);
       rows.push(...page.rows);
+      onPage?.(page.rows, false);
       resourceVersion = page.resourceVersion || resourceVersion;
       // Columns come with every page; the first page's are the printer's (a CRD edited between
       // pages changes nothing until the next list).
@@ -155,6 +168,7 @@ export async function listAll(client: KubeClient, collection: Collection, signal
   }
   const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query }, maxBytes: 1024 * 1024 * 1024 });
   const page = collection.readPage(body);
+  onPage?.(page.rows, true);
   return { rows: page.rows, resourceVersion: page.resourceVersion, columns: page.columns, mode: 'unpaginated after expired continue' };
 }
 
@@ -179,7 +193,7 @@ export class RelistSignal {
 export function listWatchActors(client: KubeClient, collection: Collection, sink: CacheSink, relist?: RelistSignal) {
   return {
     listResource: fromPromise<ListOutput, ListInput>(async ({ signal }) => {
-      const { rows, resourceVersion, columns, mode } = await listAll(client, collection, signal);
+      const { rows, resourceVersion, columns, mode } = await listAll(client, collection, signal, undefined, sink.listPage?.bind(sink));
       // The machine may have moved on (stopped) while the last page was in flight.
       if (signal.aborted) throw new Error('list abandoned');
       sink.replace(rows, resourceVersion, columns);

@@ -52,4 +52,19 @@ describe('parseServerFrame', () => {
     expect(parseServerFrame(JSON.stringify({ type: 'update', id: 'a', seq: 1, generation: 1, resourceVersion: '1', changes: [{ op: 'upsert', row: {} }] })).ok).toBe(false);
     expect(parseServerFrame('{"type":"nope"}').ok).toBe(false);
   });
+
+  test('a reset in pieces and its pieces: the fields a store relies on are checked, hostile ones refused', () => {
+    const row = { uid: 'u', resourceVersion: '1' };
+    const reset = { type: 'reset', id: 'a', seq: 3, generation: 9, resourceVersion: '12', items: [row], count: 2, digest: '0', upstream };
+    expect(parseServerFrame(JSON.stringify({ ...reset, pieces: 2 })).ok).toBe(true);
+    expect(parseServerFrame(JSON.stringify({ ...reset, pieces: 1 })).ok).toBe(false);
+    expect(parseServerFrame(JSON.stringify({ ...reset, pieces: 2.5 })).ok).toBe(false);
+    expect(parseServerFrame(JSON.stringify({ ...reset, pieces: 2, count: 0 })).ok).toBe(false); // more rows than its count
+    const piece = { type: 'reset-piece', id: 'a', seq: 3, piece: 1, items: [row] };
+    expect(parseServerFrame(JSON.stringify(piece)).ok).toBe(true);
+    expect(parseServerFrame(JSON.stringify({ ...piece, piece: 0 })).ok).toBe(false);
+    expect(parseServerFrame(JSON.stringify({ ...piece, seq: -1 })).ok).toBe(false);
+    expect(parseServerFrame(JSON.stringify({ ...piece, items: [{ uid: 'u' }] })).ok).toBe(false);
+    expect(parseServerFrame(JSON.stringify({ ...piece, id: 7 })).ok).toBe(false);
+  });
 });

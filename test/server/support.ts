@@ -128,9 +128,31 @@ export class MiniStore {
   gaps: string[] = [];
   disagreements: string[] = [];
   heartbeatsAgreeing = 0;
+  /** A reset arriving in pieces: its head and the rows so far, applied whole at its last piece. */
+  private piecewise: { head: Extract<ServerFrame, { type: 'reset' }>; items: Row[]; next: number } | null = null;
 
   apply(frame: ServerFrame): void {
     if (frame.type === 'error') return;
+    if (frame.type === 'reset' && frame.pieces !== undefined) {
+      this.piecewise = { head: frame, items: [...frame.items], next: 1 };
+      return;
+    }
+    if (frame.type === 'reset-piece') {
+      const open = this.piecewise;
+      if (!open || frame.seq !== open.head.seq || frame.piece !== open.next) {
+        this.disagreements.push(`reset-piece ${frame.piece} of seq ${frame.seq} out of order`);
+        return;
+      }
+      open.items.push(...frame.items);
+      open.next++;
+      if (open.next < open.head.pieces!) return;
+      this.piecewise = null;
+      return this.apply({ ...open.head, pieces: undefined, items: open.items });
+    }
+    if (this.piecewise) {
+      this.disagreements.push(`${frame.type} ${frame.seq} before the last piece of reset ${this.piecewise.head.seq}`);
+      this.piecewise = null;
+    }
     if (frame.type !== 'reset' && frame.seq !== this.lastSeq + 1) this.gaps.push(`seq ${this.lastSeq} → ${frame.seq}`);
     this.lastSeq = frame.seq;
     if (frame.type === 'reset') {

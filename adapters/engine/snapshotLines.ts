@@ -1,0 +1,76 @@
+/**
+ * Reads a snapshot sent as lines (docs/protocol.md, "Snapshots as lines") as it arrives: each
+ * `rows` line is handed to `onRows` at once (a cold view shows it), and the whole answer comes
+ * back as a snapshot body once the trail lands, only if the rows add up to the trail's count
+ * and digest. A hostile or cut-short answer (a bad line, no trail, a count or digest that does
+ * not hold, an over-long line) is an error, with nothing kept.
+ */
+import { digestOf } from '../digest.js';
+import { maxSnapshotLineChars, parseSnapshotLine, type Row, type SnapshotBody, type SnapshotLine } from '../protocol.js';
+
+type Head = Extract<SnapshotLine, { type: 'head' }>;
+
+/** The text of a body as it arrives: from its stream when it has one, else all at once from `text()`. */
+export async function* bodyText(response: { readonly body?: ReadableStream<Uint8Array> | null; text(): Promise<string> }): AsyncGenerator<string> {
+  if (!response.body) {
+    yield await response.text();
+    return;
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+export async function readSnapshotLines(
+  chunks: AsyncIterable<string>,
+  onRows: (rows: readonly Row[], expected: number | null) => void,
+  failure: (status: number, reason: string) => Error,
+): Promise<SnapshotBody> {
+  let head: Head | null = null;
+  const items: Row[] = [];
+  const take = (text: string): SnapshotBody | null => {
+    const parsed = parseSnapshotLine(text);
+    if (!parsed.ok) throw failure(502, parsed.reason);
+    const line = parsed.line;
+    if (line.type === 'error') throw failure(503, `${line.error}: ${line.reason}`);
+    if (line.type === 'head') {
+      if (head !== null) throw failure(502, 'snapshot lines: a second head');
+      head = line;
+      return null;
+    }
+    if (head === null) throw failure(502, `snapshot lines: ${line.type} before the head`);
+    const known: Head = head;
+    if (line.type === 'rows') {
+      if (known.expected !== null && items.length + line.items.length > known.expected) throw failure(502, `snapshot lines: more rows than the ${known.expected} expected`);
+      for (const row of line.items) items.push(row);
+      onRows(line.items, known.expected);
+      return null;
+    }
+    if (line.count !== items.length) throw failure(502, `snapshot lines: ${items.length} rows, trail says ${line.count}`);
+    const digest = digestOf(items);
+    if (digest !== line.digest) throw failure(502, `snapshot lines: digest ${digest}, trail says ${line.digest}`);
+    const { type: _type, expected: _expected, ...rest } = known;
+    return { ...rest, items, count: line.count, digest: line.digest, generation: line.generation, resourceVersion: line.resourceVersion };
+  };
+  let buffer = '';
+  for await (const chunk of chunks) {
+    buffer += chunk;
+    let start = 0;
+    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n', start)) {
+      const snapshot = take(buffer.slice(start, end));
+      start = end + 1;
+      if (snapshot) return snapshot;
+    }
+    buffer = buffer.slice(start);
+    if (buffer.length > maxSnapshotLineChars) throw failure(502, `snapshot line over ${maxSnapshotLineChars} characters`);
+  }
+  throw failure(502, 'snapshot lines ended before their trail');
+}

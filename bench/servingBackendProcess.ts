@@ -1,0 +1,66 @@
+/**
+ * The backend in a child process, for the rows that measure the backend's own event loop: its
+ * delay (perf_hooks `monitorEventLoopDelay`) and heap are read here, where only the backend runs,
+ * not in the bench process, whose clients decode what the backend sends. The parent
+ * (`ServingBackend` in servingBackend.ts) drives it over IPC.
+ */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import type { ConfigOverrides } from '../machines/config.js';
+import { startBackend, type Backend } from '../server/backend.js';
+import type { StreamLimits } from '../server/stream.js';
+
+export type BackendRequest =
+  | { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides; limits: Partial<StreamLimits> }
+  | { op: 'loopDelay'; restart: boolean }
+  | { op: 'heap' }
+  | { op: 'stop' };
+
+/** The loop's delay since the last restart, in ms, and the longest garbage collection in it. */
+export interface LoopDelay {
+  readonly maxMs: number;
+  readonly p99Ms: number;
+  readonly meanMs: number;
+  /** A collection stops the loop too: this tells a long GC pause from long work of our own. */
+  readonly longestGcMs: number;
+}
+
+// 10 ms resolution: blocks of 50 ms and more are what we look for, finer would only add cost.
+const histogram = monitorEventLoopDelay({ resolution: 10 });
+let backend: Backend | null = null;
+let longestGcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) longestGcMs = Math.max(longestGcMs, entry.duration);
+}).observe({ entryTypes: ['gc'] });
+
+async function answer(request: BackendRequest): Promise<unknown> {
+  switch (request.op) {
+    case 'start':
+      backend = await startBackend({ kubeconfigYaml: request.kubeconfigYaml, port: 0, config: request.config, limits: request.limits });
+      histogram.enable();
+      return { url: backend.url };
+    case 'loopDelay': {
+      const delay: LoopDelay = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, meanMs: histogram.mean / 1e6, longestGcMs };
+      if (request.restart) {
+        histogram.reset();
+        longestGcMs = 0;
+      }
+      return delay;
+    }
+    case 'heap':
+      // Twice: the first collection can leave what the second frees (weak maps, finalizers).
+      globalThis.gc?.();
+      globalThis.gc?.();
+      return { heapUsedBytes: process.memoryUsage().heapUsed };
+    case 'stop':
+      await backend?.stop();
+      setImmediate(() => process.exit(0));
+      return null;
+  }
+}
+
+process.on('message', (message: { id: number; request: BackendRequest }) => {
+  answer(message.request).then(
+    (result) => process.send?.({ id: message.id, ok: true, result }),
+    (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+  );
+});

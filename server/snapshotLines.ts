@@ -1,0 +1,112 @@
+/**
+ * Snapshots as lines (`Accept: application/x-ndjson`, docs/protocol.md "Snapshots as lines"): a
+ * head line, rows lines of at most `rowsPerLine` rows, and a trail line with the count, digest,
+ * generation and resourceVersion the rows add up to. A client shows rows as the lines land.
+ *
+ * On a cold view (its upstream's first list still running) the rows are the list's pages, sent as
+ * they arrive from the API server, so the first screen does not wait for the last page. Such a
+ * snapshot is a read of the API server like `source: "api"`: its generation is taken as the
+ * request began, so every change the cache applies once the list lands orders after it.
+ */
+import { addItem, emptyDigest, formatDigest } from '../adapters/digest.js';
+import type { Row, SnapshotBody, SnapshotLine } from '../adapters/protocol.js';
+import type { ResourceCache } from './cache.js';
+
+/** Rows per line: about 0.4 MB of pods, a few ms of the event loop to serialise. */
+export const rowsPerLine = 1000;
+
+/** Writes one piece of a response and resolves when the next may be written (the socket drained, or a turn later). */
+export type PieceWriter = (text: string) => Promise<void>;
+
+export const ndjsonType = 'application/x-ndjson';
+
+/** Whether the client asked for the snapshot as lines. */
+export function wantsLines(accept: string | undefined): boolean {
+  return accept !== undefined && accept.split(',').some((part) => part.trim().split(';')[0] === ndjsonType);
+}
+
+function line(value: SnapshotLine): string {
+  return `${JSON.stringify(value)}\n`;
+}
+
+/** Rows in lines of `rowsPerLine`, each written on its own turn of the event loop. */
+async function writeRows(write: PieceWriter, rows: readonly Row[], closed: () => boolean): Promise<void> {
+  for (let start = 0; start < rows.length && !closed(); start += rowsPerLine) {
+    await write(line({ type: 'rows', items: rows.slice(start, start + rowsPerLine) }));
+  }
+}
+
+/** A snapshot whose rows are all at hand (from the cache, or a fresh read), as lines. */
+export async function writeSnapshotLines(write: PieceWriter, closed: () => boolean, body: Omit<SnapshotBody, 'items'>, items: readonly Row[]): Promise<void> {
+  const { count, digest, generation, resourceVersion, ...rest } = body;
+  await write(line({ type: 'head', ...rest, expected: count }));
+  await writeRows(write, items, closed);
+  if (!closed()) await write(line({ type: 'trail', count, digest, generation, resourceVersion }));
+}
+
+export interface FirstListLines {
+  readonly head: Omit<Extract<SnapshotLine, { type: 'head' }>, 'type' | 'expected' | 'source'>;
+  /** Taken as the request began: the cache's own changes, once the list lands, order after it. */
+  readonly generation: number;
+  readonly cache: ResourceCache;
+  /** Only rows of this namespace (null: all). */
+  readonly namespace: string | null;
+  /** Resolves when the first list is no longer running: landed, failed, or timed out. */
+  readonly listSettled: Promise<void>;
+}
+
+/**
+ * The rows of an upstream's first list as its pages arrive, then the trail. False, with nothing
+ * written, when the cache was listed already (the caller serves it from the cache). The list
+ * starting over (an expired continue token), failing or timing out ends the lines with an
+ * `error` line: the rows sent are not a view of anything, and the client drops them.
+ */
+export async function writeFirstListLines(write: PieceWriter, closed: () => boolean, start: () => void, plan: FirstListLines): Promise<boolean> {
+  const pages: (readonly Row[])[] = [];
+  let ending: Extract<SnapshotLine, { type: 'trail' | 'error' }> | null = null;
+  let wake: (() => void) | null = null;
+  const digest = emptyDigest();
+  let count = 0;
+  const stop = plan.cache.followFirstList((progress) => {
+    if (progress.kind === 'page') pages.push(progress.rows);
+    else if (progress.kind === 'restarted') ending ??= { type: 'error', error: 'list-restarted', reason: 'the first list started over (its continue token expired); ask again' };
+    else ending ??= { type: 'trail', count: -1, digest: '', generation: plan.generation, resourceVersion: progress.resourceVersion };
+    wake?.();
+  });
+  if (stop === false) return false;
+  let settled = false;
+  void plan.listSettled.then(() => {
+    settled = true;
+    wake?.();
+  });
+  try {
+    start();
+    await write(line({ type: 'head', ...plan.head, source: 'api', expected: null }));
+    for (;;) {
+      if (closed()) return true;
+      const page = pages.shift();
+      if (page) {
+        const rows = plan.namespace === null ? page : page.filter((row) => 'namespace' in row && row.namespace === plan.namespace);
+        for (const row of rows) addItem(digest, row.uid, row.resourceVersion);
+        count += rows.length;
+        await writeRows(write, rows, closed);
+        continue;
+      }
+      // `ending` and `settled` are set by the follower, which TypeScript cannot see from here.
+      const end = ending as Extract<SnapshotLine, { type: 'trail' | 'error' }> | null;
+      if (end !== null) {
+        await write(line(end.type === 'trail' ? { ...end, count, digest: formatDigest(digest) } : end));
+        return true;
+      }
+      if (settled as boolean) {
+        // The list stopped (failed, backing off, timed out, the upstream restarted) without landing here.
+        await write(line({ type: 'error', error: 'upstream-error', reason: 'the first list did not complete; ask again' }));
+        return true;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+  } finally {
+    stop();
+  }
+}

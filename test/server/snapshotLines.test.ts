@@ -1,0 +1,145 @@
+/**
+ * Snapshots as lines over real sockets: a cold view's rows stream from the backend's first list
+ * as its pages arrive, a warm view's from the cache, and either way the lines add up to the
+ * cluster's pods (read from the demo cluster's own store). Hostile or cut-short lines, from a
+ * server of our own making, never become a store's rows.
+ */
+import { createServer, type Server } from 'node:http';
+import { createSnapshotSource } from '../../adapters/engine/snapshots.js';
+import { RowStore } from '../../adapters/engine/store.js';
+import { digestOf } from '../../adapters/digest.js';
+import { parseSnapshotLine, type Row, type SnapshotLine } from '../../adapters/protocol.js';
+import { demoDigest, startStack, type Stack } from './support.js';
+
+async function linesOf(url: string): Promise<{ contentType: string | null; lines: SnapshotLine[] }> {
+  const response = await fetch(url, { headers: { accept: 'application/x-ndjson' } });
+  const text = await response.text();
+  const lines = text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const parsed = parseSnapshotLine(l);
+      if (!parsed.ok) throw new Error(parsed.reason);
+      return parsed.line;
+    });
+  return { contentType: response.headers.get('content-type'), lines };
+}
+
+function rowsOf(lines: SnapshotLine[]): Row[] {
+  return lines.flatMap((l) => (l.type === 'rows' ? [...l.items] : []));
+}
+
+describe('snapshots as lines', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ demo: { pods: 2500, churn: 0 } });
+  });
+  afterAll(() => stack.stop());
+
+  test('a cold view streams the first list as it arrives: head without a count, rows, a trail that adds up to the cluster pods', async () => {
+    // Nothing has asked for pods yet: this request starts the upstream and its first list.
+    const { contentType, lines } = await linesOf(`${stack.base}/api/v1/snapshot/pods`);
+    expect(contentType).toMatch(/^application\/x-ndjson/);
+    const [head] = lines;
+    const trail = lines.at(-1);
+    expect(head).toMatchObject({ type: 'head', domain: 'pods', source: 'api', expected: null });
+    if (trail?.type !== 'trail') throw new Error(`last line is ${trail?.type}`);
+    const rows = rowsOf(lines);
+    expect(lines.filter((l) => l.type === 'rows').length).toBeGreaterThan(1);
+    const truth = demoDigest(stack.demo, 'pods');
+    expect({ count: rows.length, digest: digestOf(rows) }).toEqual(truth);
+    expect({ count: trail.count, digest: trail.digest }).toEqual(truth);
+  });
+
+  test('a warm view comes from the cache with its count up front, and a namespace scope holds only that namespace', async () => {
+    const { lines } = await linesOf(`${stack.base}/api/v1/snapshot/pods`);
+    expect(lines[0]).toMatchObject({ type: 'head', source: 'cache', expected: demoDigest(stack.demo, 'pods').count });
+    const namespace = (rowsOf(lines)[0] as Row & { namespace: string }).namespace;
+    const scoped = await linesOf(`${stack.base}/api/v1/snapshot/pods?scope=${namespace}`);
+    const rows = rowsOf(scoped.lines);
+    expect({ count: rows.length, digest: digestOf(rows) }).toEqual(demoDigest(stack.demo, 'pods', namespace));
+  });
+
+  test('without asking for lines the answer is the one JSON body, as before', async () => {
+    const response = await fetch(`${stack.base}/api/v1/snapshot/pods`);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await response.json()) as { items: Row[]; count: number };
+    expect(body.count).toBe(demoDigest(stack.demo, 'pods').count);
+  });
+});
+
+describe('hostile or cut-short lines', () => {
+  let server: Server;
+  let answer = '';
+  let base = '';
+  beforeAll(async () => {
+    server = createServer((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      response.end(answer);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const row = (i: number): Row => ({ uid: `u${i}`, resourceVersion: `${i}`, namespace: 'a', name: `p${i}` }) as unknown as Row;
+  const rows = [row(1), row(2), row(3)];
+  const head = { type: 'head', domain: 'pods', scope: '', generatedAt: 'now', upstream: { state: 'listing', healthy: false }, source: 'api', expected: null };
+  const trail = { type: 'trail', count: 3, digest: digestOf(rows), generation: 5, resourceVersion: '9' };
+  const ndjson = (...values: unknown[]) => values.map((v) => `${JSON.stringify(v)}\n`).join('');
+
+  async function fetchInto(store: RowStore): Promise<unknown> {
+    const source = createSnapshotSource({ baseUrl: base, store });
+    return source.fetchSnapshot('pods', '').then(
+      () => null,
+      (error: unknown) => error,
+    );
+  }
+
+  test('whole lines fill a cold store, showing rows as loading first', async () => {
+    answer = ndjson(head, { type: 'rows', items: rows.slice(0, 2) }, { type: 'rows', items: rows.slice(2) }, trail);
+    const store = new RowStore();
+    const seen: (number | null)[] = [];
+    store.onRowsChanged(() => seen.push(store.collection('pods:')?.loading?.received ?? null));
+    expect(await fetchInto(store)).toBeNull();
+    expect(seen).toEqual([2, 3, null]);
+    expect(store.summary('pods:')).toMatchObject({ count: 3, digest: trail.digest, generation: 5 });
+  });
+
+  test('a fetch that hands over the body only as text (no stream) reads the same lines', async () => {
+    answer = ndjson(head, { type: 'rows', items: rows }, trail);
+    const store = new RowStore();
+    const textOnly = async (url: string, init?: { headers?: Record<string, string> }) => {
+      const response = await fetch(url, init);
+      const text = await response.text();
+      return { status: response.status, ok: response.ok, headers: response.headers, json: async () => JSON.parse(text) as unknown, text: async () => text };
+    };
+    await createSnapshotSource({ baseUrl: base, store, fetch: textOnly }).fetchSnapshot('pods', '');
+    expect(store.summary('pods:')).toMatchObject({ count: 3, digest: trail.digest });
+  });
+
+  test.each([
+    ['no trail', ndjson(head, { type: 'rows', items: rows })],
+    ['a wrong digest', ndjson(head, { type: 'rows', items: rows }, { ...trail, digest: '0000000000000001' })],
+    ['a count the rows do not reach', ndjson(head, { type: 'rows', items: rows.slice(0, 2) }, { ...trail, count: 2 })],
+    ['more rows than the head expects', ndjson({ ...head, expected: 2 }, { type: 'rows', items: rows }, trail)],
+    ['rows before the head', ndjson({ type: 'rows', items: rows }, head, trail)],
+    ['a row without a resourceVersion', ndjson(head, { type: 'rows', items: [{ uid: 'x' }] }, trail)],
+    ['a line that is not JSON', `${ndjson(head)}{"type":"rows",\n`],
+    ['an error line', ndjson(head, { type: 'rows', items: rows }, { type: 'error', error: 'list-restarted', reason: 'again' })],
+  ])('%s: refused, and a cold store is left empty', async (_what, text) => {
+    answer = text;
+    const store = new RowStore();
+    expect(await fetchInto(store)).toBeInstanceOf(Error);
+    expect(store.collection('pods:')?.rows.size ?? 0).toBe(0);
+    expect(store.collection('pods:')?.loading ?? null).toBeNull();
+  });
+
+  test('a cut-short answer never touches a view already shown', async () => {
+    const store = new RowStore();
+    store.applySnapshot('pods:', { items: [row(7)], generation: 2, resourceVersion: '7', source: 'cache' });
+    answer = ndjson(head, { type: 'rows', items: rows });
+    expect(await fetchInto(store)).toBeInstanceOf(Error);
+    expect([...store.collection('pods:')!.rows.keys()]).toEqual(['u7']);
+  });
+});
