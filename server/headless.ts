@@ -201,9 +201,15 @@ function watchTarget(args: WatchArgs, discovery: ApiResourceRow[] | null): Watch
   return { view, warnings };
 }
 
+function answered(engine: Engine, key: string): boolean {
+  const held = engine.store.collection(key);
+  return held !== undefined && held.loading === null;
+}
+
 /** Waits for the subscription's first answer; throws when it is blocked (refused, forbidden) before one. */
 async function firstAnswer(engine: Engine, key: string): Promise<void> {
-  for (let waited = 0; !engine.store.collection(key); waited += 50) {
+  // A snapshot arriving as lines puts its first rows in the store marked `loading`: not an answer yet.
+  for (let waited = 0; !answered(engine, key); waited += 50) {
     if (waited > 60_000) throw new Error(`no data for ${key} within a minute`);
     const row = engine.diagnostics().rows.find((r) => r.key === key);
     if (row?.state === 'blocked') throw new Error(`${key}: ${row.reason}${row.lastError ? ` (${row.lastError})` : ''}`);
@@ -247,7 +253,8 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
   const onChange = (change: RowsChanged) => {
     if (change.key !== key) return;
     const held = engine.store.collection(key);
-    if (!held) return;
+    // Rows still arriving as lines are printed once the whole snapshot is in (its columns with it).
+    if (!held || held.loading !== null) return;
     const at = Date.now();
     if (!started) {
       started = true;

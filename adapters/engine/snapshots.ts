@@ -88,6 +88,15 @@ function sincePoint(store: RowStore, key: string): number | null {
   return held && held.generation >= 0 && held.source !== null && held.source !== 'api' ? held.generation : null;
 }
 
+/** A body that is not the JSON asked for (a proxy's page, lines not asked for) is the backend failing, said as such. */
+async function jsonOf(response: { json(): Promise<unknown> }, domain: string, scope: string, url: string): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch (error) {
+    throw new EngineHttpError(502, `the answer is not JSON: ${error instanceof Error ? error.message : String(error)}`, { domain, scope, url });
+  }
+}
+
 /** `cluster`: the kubeconfig context every request names (`?cluster=`); absent, the backend's default. */
 export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike; counters?: PollCounters; cluster?: string }): SnapshotSource {
   const counters: PollCounters = options.counters ?? { pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
@@ -122,7 +131,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     if (!response.ok) throw await errorFrom(response, domain, scope, url);
     const tag = response.headers.get('etag');
     const lines = asLines && (response.headers.get('content-type') ?? '').startsWith('application/x-ndjson');
-    const body = lines ? await readSnapshotLines(bodyText(response), asLines, (status, reason) => new EngineHttpError(status, reason, { domain, scope, url })) : await response.json();
+    const body = lines ? await readSnapshotLines(bodyText(response), asLines, (status, reason) => new EngineHttpError(status, reason, { domain, scope, url })) : await jsonOf(response, domain, scope, url);
     return { response, body, tag };
   }
 

@@ -47,7 +47,9 @@ function answersRecorded(): { fetch: FetchLike; answers: string[] } {
     const response = await fetch(url, init);
     if (!url.includes('/api/v1/snapshot/') || response.status !== 200) return response;
     const text = await response.text();
-    const body = JSON.parse(text) as { answer?: string; fullBecause?: string };
+    // A whole view may come as lines (docs/protocol.md, "Snapshots as lines"): always the whole view.
+    const lines = (response.headers.get('content-type') ?? '').startsWith('application/x-ndjson');
+    const body = lines ? {} : (JSON.parse(text) as { answer?: string; fullBecause?: string });
     answers.push(body.answer === 'changes' ? 'changes' : `whole${body.fullBecause ? `:${body.fullBecause}` : ''}`);
     return { status: response.status, ok: response.ok, headers: response.headers, json: async () => JSON.parse(text), text: async () => text };
   };
