@@ -14,7 +14,7 @@ import { diagnoseConnection } from '../machines/diagnostics.js';
 import { ClusterPicker } from './components/ClusterPicker.js';
 import { Identity } from './components/Identity.js';
 import { UnknownClusters } from './components/UnknownClusters.js';
-import { useClusterChoice, useClusterList } from './hooks/clusters.js';
+import { ClusterScope, useClusterChoice, useClusterList } from './hooks/clusters.js';
 import { Settings } from './components/Settings.js';
 import { Sidebar } from './components/Sidebar.js';
 import { useEngine, useNow } from './hooks/engine.js';
@@ -28,6 +28,7 @@ import { describeConnection } from './lib/operatorWords.js';
 import { openView, parseRoute, routeHash, type Navigate, type Route, type Tab } from './lib/route.js';
 import { ClustersNodesView } from './views/ClustersNodesView.js';
 import { ClustersPodsView } from './views/ClustersPodsView.js';
+import { ClustersResourceView } from './views/ClustersResourceView.js';
 import { DiagnosticsView } from './views/DiagnosticsView.js';
 import { EventsView } from './views/EventsView.js';
 import { HelmView } from './views/HelmView.js';
@@ -238,9 +239,22 @@ export function App() {
           {showing.tab === 'pods' && unknown.length === 0 ? several ? <ClustersPodsView clusters={several} route={showing} navigate={navigate} /> : <PodsView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'events' ? <EventsView route={showing} navigate={navigate} discovery={discovery.rows} /> : null}
           {showing.tab === 'helm' ? <HelmView route={showing} navigate={navigate} /> : null}
-          {showing.tab === 'describe' ? <DescribeView key={`${showing.domain}/${showing.selected}`} route={showing} /> : null}
+          {showing.tab === 'describe' ? (
+            // An object of another chosen cluster is described from that cluster (`in=`).
+            several && showing.selectedCluster ? (
+              <ClusterScope cluster={showing.selectedCluster}>
+                <DescribeView key={`${showing.selectedCluster}:${showing.domain}/${showing.selected}`} route={showing} />
+              </ClusterScope>
+            ) : (
+              <DescribeView key={`${showing.domain}/${showing.selected}`} route={showing} />
+            )
+          ) : null}
           {showing.tab === 'resource' ? (
-            <ResourceView kind={findKind(discovery.rows, showing.domain ?? '')} discoveryAnswered={discovery.answered} route={showing} navigate={navigate} />
+            several && findKind(discovery.rows, showing.domain ?? '') ? (
+              <ClustersResourceView key={showing.domain} clusters={several} kind={findKind(discovery.rows, showing.domain ?? '')!} route={showing} navigate={navigate} />
+            ) : (
+              <ResourceView kind={findKind(discovery.rows, showing.domain ?? '')} discoveryAnswered={discovery.answered} route={showing} navigate={navigate} />
+            )
           ) : null}
         </div>
         {route.tab === 'diagnostics' && unknown.length === 0 ? (

@@ -7,7 +7,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, u
 import type { Engine } from '../../adapters/engine/engine.js';
 import type { ClustersBody } from '../../adapters/protocol.js';
 import { fetchClusters } from '../lib/api.js';
-import { clusterSearch, parseClusterChoice, type ClusterChoice } from '../lib/clusters.js';
+import { clusterSearch, pageCluster, parseClusterChoice, type ClusterChoice } from '../lib/clusters.js';
 import type { ClusterName, EnginePool } from '../state/enginePool.js';
 import { EngineProvider } from './engine.js';
 
@@ -99,10 +99,27 @@ export function useClusterEngine(cluster: ClusterName): Engine {
   return engine;
 }
 
-/** Renders `children` against the cluster's own engine: everything below reads and acts on that cluster. */
+/** The cluster a ClusterScope names; undefined outside one (the page's first cluster applies). */
+const ScopeContext = createContext<ClusterName | undefined>(undefined);
+
+/**
+ * Renders `children` against the cluster's own engine: everything below reads and acts on that
+ * cluster, its streams through the engine and its one-off reads (YAML, previous logs, a Secret's
+ * value) through `useScopeCluster`.
+ */
 export function ClusterScope({ cluster, children }: { cluster: ClusterName; children: ReactNode }) {
   const engine = useClusterEngine(cluster);
-  return <EngineProvider engine={engine}>{children}</EngineProvider>;
+  return (
+    <ScopeContext.Provider value={cluster}>
+      <EngineProvider engine={engine}>{children}</EngineProvider>
+    </ScopeContext.Provider>
+  );
+}
+
+/** Where a one-off read of the component's object goes: its ClusterScope's cluster, else the page's first. */
+export function useScopeCluster(): ClusterName {
+  const scoped = useContext(ScopeContext);
+  return scoped === undefined ? pageCluster() : scoped;
 }
 
 // ---- the backend's list ----------------------------------------------------------------------

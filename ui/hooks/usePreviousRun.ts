@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'react';
 import type { LogLineRow } from '../../adapters/rows.js';
 import { fetchObject, fetchPreviousLog } from '../lib/api.js';
+import { useScopeCluster } from './clusters.js';
 import { containerRunsOf, type ContainerRuns } from '../lib/containerRuns.js';
 
 /** The previous run's lines read: about what a kubelet keeps of a run, and what the demo cluster does. */
@@ -25,22 +26,24 @@ export type PreviousRun =
  */
 export function useContainerRuns(namespace: string, pod: string, restarts: number | undefined): ReadonlyMap<string, ContainerRuns> | null {
   const [runs, setRuns] = useState<ReadonlyMap<string, ContainerRuns> | null>(null);
+  const cluster = useScopeCluster();
   useEffect(() => {
     setRuns(null);
     if (restarts === 0) return;
     const request = new AbortController();
-    fetchObject({ resource: 'pods', namespace, name: pod }, request.signal).then(
+    fetchObject({ resource: 'pods', namespace, name: pod }, request.signal, cluster).then(
       (object) => setRuns(containerRunsOf(object)),
       () => undefined, // not known: offered to every container, as before the read
     );
     return () => request.abort();
-  }, [namespace, pod, restarts]);
+  }, [namespace, pod, restarts, cluster]);
   return runs;
 }
 
 /** The previous run's lines while `enabled`; read again when the pod restarts again. */
 export function usePreviousRun(namespace: string, pod: string, container: string | null, enabled: boolean, restarts: number | undefined): PreviousRun {
   const [run, setRun] = useState<PreviousRun>({ state: 'off' });
+  const cluster = useScopeCluster();
   useEffect(() => {
     if (!enabled || container === null) {
       setRun({ state: 'off' });
@@ -48,13 +51,13 @@ export function usePreviousRun(namespace: string, pod: string, container: string
     }
     const request = new AbortController();
     setRun({ state: 'loading' });
-    fetchPreviousLog({ namespace, pod, container }, previousTailLines, request.signal).then(
+    fetchPreviousLog({ namespace, pod, container }, previousTailLines, request.signal, cluster).then(
       (rows) => setRun({ state: 'loaded', rows }),
       (error: unknown) => {
         if (!request.signal.aborted) setRun({ state: 'failed', message: error instanceof Error ? error.message : String(error) });
       },
     );
     return () => request.abort();
-  }, [namespace, pod, container, enabled, restarts]);
+  }, [namespace, pod, container, enabled, restarts, cluster]);
   return run;
 }

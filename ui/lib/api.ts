@@ -50,22 +50,22 @@ export type ObjectRef =
   | { readonly domain: string; readonly resource?: undefined; readonly namespace: string; readonly name: string };
 
 /** The whole object, as the API server has it now (without managedFields; a Secret's values redacted). */
-export function fetchObject(ref: ObjectRef, signal?: AbortSignal): Promise<Record<string, unknown>> {
+export function fetchObject(ref: ObjectRef, signal?: AbortSignal, cluster: string | null = pageCluster()): Promise<Record<string, unknown>> {
   if (ref.domain !== undefined) {
     const query = new URLSearchParams({ domain: ref.domain, namespace: ref.namespace, name: ref.name });
-    return call('GET', `api/v1/object?${query.toString()}`, signal);
+    return call('GET', `api/v1/object?${query.toString()}`, signal, {}, cluster);
   }
   const parts = [ref.resource, ...(ref.namespace ? [ref.namespace] : []), ref.name].map(encodeURIComponent);
-  return call('GET', `api/v1/object/${parts.join('/')}`, signal);
+  return call('GET', `api/v1/object/${parts.join('/')}`, signal, {}, cluster);
 }
 
 /**
  * The last `tailLines` lines of a container's previous run (`kubectl logs --previous`); a
  * container that never restarted is an ApiError 400 in the API server's words.
  */
-export async function fetchPreviousLog(target: { namespace: string; pod: string; container: string }, tailLines: number, signal?: AbortSignal): Promise<LogLineRow[]> {
+export async function fetchPreviousLog(target: { namespace: string; pod: string; container: string }, tailLines: number, signal?: AbortSignal, cluster: string | null = pageCluster()): Promise<LogLineRow[]> {
   const query = new URLSearchParams({ ...target, tailLines: String(tailLines) });
-  const answer = await call<{ lines?: unknown }>('GET', `api/v1/logs/previous?${query.toString()}`, signal);
+  const answer = await call<{ lines?: unknown }>('GET', `api/v1/logs/previous?${query.toString()}`, signal, {}, cluster);
   return Array.isArray(answer.lines) ? (answer.lines as LogLineRow[]) : [];
 }
 
@@ -74,8 +74,8 @@ export async function fetchPreviousLog(target: { namespace: string; pod: string;
  * value reaches the browser. The caller shows it and keeps it nowhere else. A value that is not
  * UTF-8 comes as base64 (`encoding`).
  */
-export async function revealSecretKey(ref: { namespace: string; name: string; key: string }, signal?: AbortSignal): Promise<Pick<SecretKeyBody, 'value' | 'encoding' | 'bytes'>> {
-  const answer = await call<Partial<SecretKeyBody>>('POST', 'api/v1/secret-key', signal, ref);
+export async function revealSecretKey(ref: { namespace: string; name: string; key: string }, signal?: AbortSignal, cluster: string | null = pageCluster()): Promise<Pick<SecretKeyBody, 'value' | 'encoding' | 'bytes'>> {
+  const answer = await call<Partial<SecretKeyBody>>('POST', 'api/v1/secret-key', signal, ref, cluster);
   if (typeof answer.value !== 'string') throw new ApiError(502, 'the backend answered without a value');
   return { value: answer.value, encoding: answer.encoding === 'base64' ? 'base64' : 'utf8', bytes: typeof answer.bytes === 'number' ? answer.bytes : answer.value.length };
 }

@@ -143,5 +143,6 @@ export function podsOf(by: { owner: string; namespace: string } | { node: string
 
 /** The Describe page of one object, its kind's resource domain (`apps/v1/deployments`) naming where to read it. */
 export function describeRoute(from: Route, domain: string, namespace: string, name: string): Route {
-  return { ...defaultRoute, tab: 'describe', domain, namespace: from.namespace, selected: objectId(namespace, name) };
+  // An object of another cluster than the first keeps its cluster (`in=`), so Describe reads that cluster's.
+  return { ...defaultRoute, tab: 'describe', domain, namespace: from.namespace, selected: objectId(namespace, name), ...(from.selectedCluster ? { selectedCluster: from.selectedCluster } : {}) };
 }

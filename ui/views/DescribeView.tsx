@@ -13,6 +13,7 @@ import type { NodeRow, PodRow, ResourceRow, WorkloadRow } from '../../adapters/r
 import type { Domain } from '../../machines/domains.js';
 import { DescribeLink, PodsLink, RouteLink } from '../components/DrillLinks.js';
 import { FreshnessBadge } from '../components/StatusBar.js';
+import { useScopeCluster } from '../hooks/clusters.js';
 import { useNow } from '../hooks/engine.js';
 import { useDiscovery } from '../hooks/useCatalog.js';
 import { useDomain } from '../hooks/useDomain.js';
@@ -106,7 +107,7 @@ export function DescribeView({ route }: { route: Route }) {
   const owner = podRow?.owner ?? workloadRow?.owner ?? row?.owner ?? null;
 
   return (
-    <section className="view describe" aria-label={`Describe ${kind} ${name}`} data-testid="describe">
+    <section className="view describe" aria-label={`Describe ${kind} ${name}`} data-testid="describe" data-uid={uid}>
       <div className="toolbar">
         <h2>
           {kind} <span className="mono">{name}</span>
@@ -208,6 +209,7 @@ export function DescribeView({ route }: { route: Route }) {
 function useObject(domain: string, namespace: string, name: string, resourceVersion: string | null, listed: boolean): { value: Json | null; problem: string | null } {
   const [value, setValue] = useState<Json | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const cluster = useScopeCluster();
   useEffect(() => {
     setValue(null);
     setProblem(null);
@@ -223,7 +225,7 @@ function useObject(domain: string, namespace: string, name: string, resourceVers
       return;
     }
     const abort = new AbortController();
-    fetchObject({ domain, namespace, name }, abort.signal).then(
+    fetchObject({ domain, namespace, name }, abort.signal, cluster).then(
       (object) => {
         setValue(object as Json);
         setProblem(null);
@@ -235,7 +237,7 @@ function useObject(domain: string, namespace: string, name: string, resourceVers
     );
     return () => abort.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [domain, namespace, name, resourceVersion]);
+  }, [domain, namespace, name, resourceVersion, cluster]);
   return { value, problem };
 }
 

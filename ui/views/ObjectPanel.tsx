@@ -10,6 +10,7 @@
  * beside the YAML: the Events about the object.
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useScopeCluster } from '../hooks/clusters.js';
 import { useNow } from '../hooks/engine.js';
 import { ApiError, fetchObject, type ObjectRef } from '../lib/api.js';
 import { ageSince } from '../lib/format.js';
@@ -55,10 +56,11 @@ export function ObjectPanel({
   aside?: ReactNode;
 }) {
   const now = useNow();
+  const cluster = useScopeCluster();
   const [fetched, setFetched] = useState<Fetched | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
-  const key = `${target.domain ?? target.resource}/${target.namespace}/${target.name}`;
+  const key = `${cluster ?? ''}:${target.domain ?? target.resource}/${target.namespace}/${target.name}`;
 
   // Another object: nothing of the previous one may show.
   useEffect(() => {
@@ -70,7 +72,7 @@ export function ObjectPanel({
     if (resourceVersion === null) return; // deleted: nothing newer to fetch
     const abort = new AbortController();
     setLoading(true);
-    fetchObject(target, abort.signal).then(
+    fetchObject(target, abort.signal, cluster).then(
       (object) => {
         const metadata = (object.metadata ?? {}) as { resourceVersion?: string };
         setFetched({
@@ -91,7 +93,7 @@ export function ObjectPanel({
     return () => abort.abort();
     // target is identified by key; a new resourceVersion fetches again.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, resourceVersion]);
+  }, [key, resourceVersion, cluster]);
 
   // Esc closes the panel through the page's keyboard model (hooks/useListKeys.ts), which puts
   // focus back on the list: the close button is how it finds a panel the route does not name.

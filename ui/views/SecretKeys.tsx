@@ -5,6 +5,7 @@
  * engine and its store never see it.
  */
 import { useEffect, useRef, useState } from 'react';
+import { useScopeCluster } from '../hooks/clusters.js';
 import { revealSecretKey } from '../lib/api.js';
 
 /** The keys of a Secret as the backend serves it (values redacted): `data` and `stringData`. */
@@ -21,6 +22,7 @@ type KeyState = { readonly step: 'hidden' } | { readonly step: 'confirming' } | 
 
 export function SecretKeys({ namespace, name, keys }: { namespace: string; name: string; keys: readonly string[] }) {
   const [states, setStates] = useState<ReadonlyMap<string, KeyState>>(new Map());
+  const cluster = useScopeCluster();
   const aborts = useRef(new Set<AbortController>());
   useEffect(() => {
     const pending = aborts.current;
@@ -35,7 +37,7 @@ export function SecretKeys({ namespace, name, keys }: { namespace: string; name:
     const abort = new AbortController();
     aborts.current.add(abort);
     try {
-      const revealed = await revealSecretKey({ namespace, name, key }, abort.signal);
+      const revealed = await revealSecretKey({ namespace, name, key }, abort.signal, cluster);
       if (!abort.signal.aborted) set(key, { step: 'shown', value: revealed.value, binary: revealed.encoding === 'base64' });
     } catch (error) {
       if (!abort.signal.aborted) set(key, { step: 'failed', reason: error instanceof Error ? error.message : String(error) });

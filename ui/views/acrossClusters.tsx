@@ -6,13 +6,13 @@
  * cluster never paints the others.
  */
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { Row } from '../../adapters/rows.js';
+import type { ColumnDefinition, Row } from '../../adapters/rows.js';
 import type { DiagnosticsRow } from '../../machines/diagnostics.js';
 import type { Domain } from '../../machines/domains.js';
 import { FreshnessBadge, Problems } from '../components/StatusBar.js';
 import { ClusterScope } from '../hooks/clusters.js';
 import { useDomain } from '../hooks/useDomain.js';
-import { useOrderedRows } from '../hooks/useStore.js';
+import { useColumns, useOrderedRows } from '../hooks/useStore.js';
 import { createClusterMerger, type ClusterRow } from '../lib/clusters.js';
 import { isLoading } from '../lib/freshness.js';
 import { describeProblem } from '../lib/operatorWords.js';
@@ -25,11 +25,15 @@ interface FeedProps<R extends Row> {
   readonly label: string;
   readonly onRows: (cluster: string, rows: readonly R[]) => void;
   readonly onStatus: (cluster: string, status: DiagnosticsRow | undefined) => void;
+  readonly onColumns: (cluster: string, columns: readonly ColumnDefinition[] | null) => void;
 }
 
-function ClusterFeed<R extends Row>({ cluster, domain, scope, order, label, onRows, onStatus }: FeedProps<R>) {
+function ClusterFeed<R extends Row>({ cluster, domain, scope, order, label, onRows, onStatus, onColumns }: FeedProps<R>) {
   const held = useDomain(domain, scope);
   const rows = useOrderedRows<R>(held.key, order);
+  // The generic view's columns are each API server's own: clusters of different versions may print different ones.
+  const columns = useColumns(held.key);
+  useEffect(() => onColumns(cluster, columns), [onColumns, cluster, columns]);
   // Handed up after render: a parent's state may not change while a child renders.
   useEffect(() => onRows(cluster, rows), [onRows, cluster, rows]);
   useEffect(() => onStatus(cluster, held.status), [onStatus, cluster, held.status]);
@@ -40,6 +44,8 @@ export interface AcrossClusters<R> {
   /** Every cluster's rows, in `order` and then by cluster. */
   readonly rows: readonly ClusterRow<R>[];
   readonly statuses: Readonly<Record<string, DiagnosticsRow | undefined>>;
+  /** Each cluster's Table columns (the generic view's), null until its server has printed them. */
+  readonly columns: Readonly<Record<string, readonly ColumnDefinition[] | null>>;
   /** The feeds, one badge each: render them where the badges go (they hold the subscriptions). */
   readonly badges: ReactNode;
   /** Each cluster's problems under its name. */
@@ -53,17 +59,19 @@ export function useAcrossClusters<R extends Row>(clusters: readonly string[], do
   const [parts, setParts] = useState<Readonly<Record<string, readonly R[]>>>({});
   const [statuses, setStatuses] = useState<Readonly<Record<string, DiagnosticsRow | undefined>>>({});
   const onRows = useCallback((cluster: string, rows: readonly R[]) => setParts((p) => (p[cluster] === rows ? p : { ...p, [cluster]: rows })), []);
+  const [columns, setColumns] = useState<Readonly<Record<string, readonly ColumnDefinition[] | null>>>({});
+  const onColumns = useCallback((cluster: string, defs: readonly ColumnDefinition[] | null) => setColumns((c) => (c[cluster] === defs ? c : { ...c, [cluster]: defs })), []);
   const onStatus = useCallback((cluster: string, status: DiagnosticsRow | undefined) => setStatuses((s) => (s[cluster] === status ? s : { ...s, [cluster]: status })), []);
   const merge = useMemo(() => createClusterMerger<R>(order), [order]);
   const rows = useMemo(() => merge(clusters.map((cluster) => ({ cluster, rows: parts[cluster] ?? [] }))), [merge, clusters, parts]);
   const badges = clusters.map((cluster) => (
     <ClusterScope key={cluster} cluster={cluster}>
-      <ClusterFeed<R> cluster={cluster} domain={domain} scope={scope} order={order} label={label} onRows={onRows} onStatus={onStatus} />
+      <ClusterFeed<R> cluster={cluster} domain={domain} scope={scope} order={order} label={label} onRows={onRows} onStatus={onStatus} onColumns={onColumns} />
     </ClusterScope>
   ));
   const problems = clusters.map((cluster) => <ClusterProblems key={cluster} cluster={cluster} status={statuses[cluster]} />);
   const loading = clusters.every((c) => isLoading(statuses[c], parts[c]?.length ?? 0));
-  return { rows, statuses, badges, problems, loading };
+  return { rows, statuses, columns, badges, problems, loading };
 }
 
 /** One cluster's problems under its name: the same words ("disconnected") for two clusters are two problems. */

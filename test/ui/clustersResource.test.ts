@@ -1,0 +1,91 @@
+/**
+ * The generic view across three demo clusters in a real Chromium: a Deployments list across the
+ * three holds exactly each cluster's Deployments as kubectl lists them with that cluster's
+ * context, and opening one of the second cluster shows that cluster's YAML (its uid is the second
+ * cluster's object's, not the first's), and Describe of it reads the second cluster too.
+ * Screenshots: test-artifacts/clusters-deployments.png, clusters-deployment-yaml.png.
+ */
+import { jest } from '@jest/globals';
+import type { Page } from 'playwright-core';
+import type { Backend } from '../../server/serve.js';
+import { kubectl } from '../demo-cluster/client.js';
+import { quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
+
+let backend: Backend;
+let page: Page;
+
+jest.setTimeout(180_000);
+
+useDashboard({ demo: { clusters: 3, nodes: 2, pods: 6, churn: 0, seed: 21 }, port: 0, config: quickConfig }, (d) => ({ backend, page } = d), { viewport: { width: 1440, height: 2200 } });
+
+const clusters = ['kubelive-demo', 'kubelive-demo-2', 'kubelive-demo-3'];
+
+const until = <T>(what: string, read: () => Promise<T>, ready: (value: T) => boolean, timeoutMs?: number) => waitUntil(page, what, read, ready, timeoutMs);
+
+interface Truth {
+  readonly row: string;
+  readonly uid: string;
+}
+
+/** Every Deployment of one cluster as kubectl lists it with that cluster's context: `cluster|namespace/name` and its uid. */
+async function deploymentsByKubectl(context: string): Promise<Truth[]> {
+  const r = await kubectl(backend.demo!.kubeconfigPath, ['--context', context, 'get', 'deployments', '-A', '-o', 'json']);
+  expect(r.code).toBe(0);
+  const list = JSON.parse(r.stdout) as { items: { metadata: { namespace: string; name: string; uid: string } }[] };
+  return list.items.map((d) => ({ row: `${context}|${d.metadata.namespace}/${d.metadata.name}`, uid: d.metadata.uid }));
+}
+
+function shownRows(): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid=clusters-resource] [data-testid=vt-body] [role=row]')].map((row) => {
+      const cell = (col: string) => row.querySelector(`[data-col="${col}"]`)?.textContent?.trim() ?? '';
+      return `${cell('cluster')}|${cell('Namespace')}/${cell('Name')}`;
+    }),
+  );
+}
+
+/** The open object's metadata.uid as the YAML panel prints it. */
+async function panelUid(): Promise<string> {
+  const yaml = (await page.getByTestId('object-yaml').textContent()) ?? '';
+  return /^ {2}uid: "?([^"\n]+)"?$/m.exec(yaml)?.[1] ?? '';
+}
+
+test('deploymentsAcrossThreeClustersHoldEachClustersTruthAndOpenFromTheirOwnCluster', async () => {
+  const truths = await Promise.all(clusters.map(deploymentsByKubectl));
+  const truth = truths.flat().map((t) => t.row).sort();
+  expect(truths[1]!.length).toBeGreaterThan(0);
+
+  await page.goto(`${backend.url}?clusters=${clusters.join(',')}#/r/apps/v1/deployments`);
+  await page.getByTestId('clusters-resource').waitFor();
+  expect(await page.locator('[data-testid=clusters-resource] [role=columnheader][data-col=cluster]').textContent()).toContain('Cluster');
+  const shown = await until('every cluster’s deployments', async () => (await shownRows()).sort(), (rows) => JSON.stringify(rows) === JSON.stringify(truth));
+  expect(shown).toEqual(truth);
+  // The API server's own columns are there (kubectl get deployments prints Ready and Up-to-date).
+  expect(await page.locator('[data-testid=clusters-resource] [role=columnheader][data-col=Ready]').count()).toBe(1);
+  await until('three live badges', () => Promise.all(clusters.map(async (c) => (await page.getByTestId(`freshness-deployments · ${c}`).getAttribute('data-level')) ?? 'none')), (l) => l.every((x) => x === 'live'));
+
+  // The filter narrows to one cluster by its name.
+  await page.getByTestId('filter').fill(clusters[2]!);
+  await until('only the third cluster’s rows', async () => (await shownRows()).sort(), (rows) => JSON.stringify(rows) === JSON.stringify(truth.filter((t) => t.startsWith(`${clusters[2]}|`))));
+  await page.getByTestId('filter').fill('');
+  await screenshot(page, 'clusters-deployments');
+
+  // A Deployment of the second cluster, preferably one whose name the first cluster also has.
+  const firstNames = new Set(truths[0]!.map((t) => t.row.split('|')[1]));
+  const second = truths[1]!.find((t) => firstNames.has(t.row.split('|')[1])) ?? truths[1]![0]!;
+  const [namespace, name] = second.row.split('|')[1]!.split('/') as [string, string];
+  const sameInFirst = truths[0]!.find((t) => t.row.split('|')[1] === `${namespace}/${name}`);
+  if (sameInFirst) expect(sameInFirst.uid).not.toBe(second.uid);
+
+  await page.locator(`[data-testid=clusters-resource] [role=row][data-key="${clusters[1]}/${second.uid}"]`).click();
+  await page.getByTestId('object-yaml').waitFor();
+  expect(await page.getByTestId('panel-cluster').textContent()).toContain(clusters[1]);
+  expect(await until('the second cluster’s YAML', panelUid, (uid) => uid === second.uid)).toBe(second.uid);
+  expect(new URL(page.url()).hash).toContain(`in=${clusters[1]}`);
+  await screenshot(page, 'clusters-deployment-yaml');
+
+  // Describe of it reads the same cluster.
+  await page.getByTestId('drill-describe').click();
+  await until('Describe of the second cluster’s object', () => page.getByTestId('describe').getAttribute('data-uid'), (uid) => uid === second.uid);
+  expect(new URL(page.url()).hash).toContain(`in=${clusters[1]}`);
+});
