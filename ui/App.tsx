@@ -26,6 +26,7 @@ import { headerStatus } from './lib/freshness.js';
 import { inspectorNotice } from './lib/inspector.js';
 import { describeConnection } from './lib/operatorWords.js';
 import { openView, parseRoute, routeHash, type Navigate, type Route, type Tab } from './lib/route.js';
+import { ClustersEventsView } from './views/ClustersEventsView.js';
 import { ClustersNodesView } from './views/ClustersNodesView.js';
 import { ClustersPodsView } from './views/ClustersPodsView.js';
 import { ClustersResourceView } from './views/ClustersResourceView.js';
@@ -237,7 +238,7 @@ export function App() {
           {unknown.length > 0 ? null : showing.tab === 'nodes' ? several ? <ClustersNodesView clusters={several} route={showing} navigate={navigate} /> : <NodesView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'workloads' ? <WorkloadsView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'pods' && unknown.length === 0 ? several ? <ClustersPodsView clusters={several} route={showing} navigate={navigate} /> : <PodsView route={showing} navigate={navigate} /> : null}
-          {showing.tab === 'events' ? <EventsView route={showing} navigate={navigate} discovery={discovery.rows} /> : null}
+          {showing.tab === 'events' ? several ? <ClustersEventsView clusters={several} route={showing} navigate={navigate} discovery={discovery.rows} /> : <EventsView route={showing} navigate={navigate} discovery={discovery.rows} /> : null}
           {showing.tab === 'helm' ? <HelmView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'describe' ? (
             // An object of another chosen cluster is described from that cluster (`in=`).

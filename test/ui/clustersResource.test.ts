@@ -89,3 +89,33 @@ test('deploymentsAcrossThreeClustersHoldEachClustersTruthAndOpenFromTheirOwnClus
   await until('Describe of the second cluster’s object', () => page.getByTestId('describe').getAttribute('data-uid'), (uid) => uid === second.uid);
   expect(new URL(page.url()).hash).toContain(`in=${clusters[1]}`);
 });
+
+/** Every event of one cluster as kubectl lists it with that cluster's context: `cluster|namespace|kind/name|reason`. */
+async function eventsByKubectl(context: string): Promise<string[]> {
+  const r = await kubectl(backend.demo!.kubeconfigPath, ['--context', context, 'get', 'events', '-A', '-o', 'json']);
+  expect(r.code).toBe(0);
+  const list = JSON.parse(r.stdout) as { items: { metadata: { namespace: string }; reason: string; involvedObject: { kind: string; name: string } }[] };
+  return list.items.map((e) => `${context}|${e.metadata.namespace}|${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}|${e.reason}`);
+}
+
+test('eventsAcrossThreeClustersHoldEachClustersTruthAndOpenTheirObjectInItsCluster', async () => {
+  const truth = (await Promise.all(clusters.map(eventsByKubectl))).flat().sort();
+  expect(truth.some((t) => t.startsWith(`${clusters[1]}|`))).toBe(true);
+  await page.goto(`${backend.url}?clusters=${clusters.join(',')}#/events`);
+  await page.getByTestId('clusters-events').waitFor();
+  const read = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid=clusters-events] [data-testid=vt-body] [role=row]')]
+        .map((row) => ['cluster', 'namespace', 'object', 'reason'].map((col) => row.querySelector(`[data-col=${col}]`)?.textContent?.trim() ?? '').join('|'))
+        .sort(),
+    );
+  expect(await until('every cluster’s events', read, (rows) => JSON.stringify(rows) === JSON.stringify(truth))).toEqual(truth);
+  await screenshot(page, 'clusters-events');
+
+  // An event of the second cluster opens its object in the generic view, read from that cluster.
+  await page.locator(`[data-testid=clusters-events] [role=row][data-key^="${clusters[1]}/"]`).first().click();
+  await page.getByTestId('clusters-resource').waitFor();
+  expect(new URL(page.url()).hash).toContain(`in=${clusters[1]}`);
+  await page.getByTestId('object-yaml').waitFor();
+  expect(await page.getByTestId('panel-cluster').textContent()).toContain(clusters[1]);
+});

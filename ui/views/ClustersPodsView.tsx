@@ -9,7 +9,6 @@ import { useDeferredValue, useMemo, useState } from 'react';
 import type { PodRow } from '../../adapters/rows.js';
 import { ActionButton } from '../components/ActionButton.js';
 import { FilterBox } from '../components/NamespaceSelect.js';
-import { Loading } from '../components/StatusBar.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { ClusterScope } from '../hooks/clusters.js';
 import { useNow } from '../hooks/engine.js';
@@ -18,7 +17,7 @@ import { ageKey, ageSince } from '../lib/format.js';
 import { sortByKey, type SortSpec } from '../lib/order.js';
 import { phaseClass, phaseText, podOrder, readyShare, restartsText } from '../lib/pods.js';
 import type { Navigate, Route } from '../lib/route.js';
-import { useAcrossClusters } from './acrossClusters.js';
+import { AcrossClustersBody, ClusterBadges, useAcrossClusters } from './acrossClusters.js';
 import { LogsPanel } from './LogsPanel.js';
 
 type Pod = ClusterRow<PodRow>;
@@ -26,7 +25,8 @@ type Pod = ClusterRow<PodRow>;
 export function ClustersPodsView({ clusters, route, navigate }: { clusters: readonly string[]; route: Route; navigate: Navigate }) {
   const namespace = route.namespace;
   const now = useNow();
-  const { rows, statuses, badges, problems, loading } = useAcrossClusters<PodRow>(clusters, 'pods', namespace, podOrder, 'pods');
+  const across = useAcrossClusters<PodRow>(clusters, 'pods', namespace, podOrder, 'pods');
+  const rows = across.rows;
 
   const filter = route.filter;
   const deferredFilter = useDeferredValue(filter);
@@ -68,15 +68,13 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
         <h2>Pods</h2>
         <span className="count">{rows.length > 0 ? `${sorted.length.toLocaleString()} of ${rows.length.toLocaleString()} in ${clusters.length} clusters` : ''}</span>
         <FilterBox value={filter} onChange={(text) => navigate({ ...route, filter: text }, { replace: true })} placeholder="cluster, pod, namespace, node or status" />
-        <div className="badges" data-testid="cluster-badges">
-          {badges}
-        </div>
+        <ClusterBadges across={across} />
       </div>
-      {problems}
-      <div className="split">
-        {loading ? (
-          <Loading what={`pods in ${clusters.join(', ')}`} status={statuses[clusters[0] ?? '']} count={rows.length} />
-        ) : (
+      <AcrossClustersBody
+        across={across}
+        clusters={clusters}
+        what="pods"
+        list={
           <VirtualTable
             rows={sorted}
             columns={columns}
@@ -88,8 +86,9 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
             sort={sort}
             onSort={(next: SortSpec) => navigate({ ...route, sort: next })}
           />
-        )}
-        {selected ? (
+        }
+        panel={
+          selected ? (
           <ClusterScope cluster={selected.cluster}>
             <LogsPanel
               key={`${panelKey}:${selected.clusterKey}`}
@@ -105,8 +104,9 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
               }
             />
           </ClusterScope>
-        ) : null}
-      </div>
+          ) : null
+        }
+      />
     </section>
   );
 }

@@ -14,7 +14,6 @@ import type { ApiResourceRow, ColumnDefinition, ResourceRow } from '../../adapte
 import type { ResourceDomain } from '../../machines/domains.js';
 import { DescribeLink } from '../components/DrillLinks.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
-import { Loading } from '../components/StatusBar.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { ClusterScope } from '../hooks/clusters.js';
 import { useNow } from '../hooks/engine.js';
@@ -23,7 +22,7 @@ import type { ClusterRow } from '../lib/clusters.js';
 import { sortByKey } from '../lib/order.js';
 import { cellText, descendingFirst, filterRows, resourceOrder, sortKeyOf, tableColumns, type TableColumn } from '../lib/resourceTable.js';
 import { objectId, type Navigate, type Route } from '../lib/route.js';
-import { useAcrossClusters } from './acrossClusters.js';
+import { AcrossClustersBody, ClusterBadges, useAcrossClusters } from './acrossClusters.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
@@ -57,7 +56,8 @@ export function ClustersResourceView({ clusters, kind, route, navigate }: { clus
   const domain = kind.domain as ResourceDomain;
   const scope = kind.namespaced ? route.namespace : '';
   const label = pluralKind(kind.kind, kind.resource);
-  const { rows, statuses, columns: definitions, badges, problems, loading } = useAcrossClusters<ResourceRow>(clusters, domain, scope, resourceOrder, kind.resource);
+  const across = useAcrossClusters<ResourceRow>(clusters, domain, scope, resourceOrder, kind.resource);
+  const { rows, columns: definitions } = across;
   const shared = useMemo(() => sharedColumns(clusters, definitions, route.wide), [clusters, definitions, route.wide]);
 
   const viewColumns: Column<Item>[] = useMemo(() => {
@@ -66,7 +66,7 @@ export function ClustersResourceView({ clusters, kind, route, navigate }: { clus
       return column ? cellText(row, column, now) : '';
     };
     return [
-      { id: 'cluster', header: 'Cluster', width: 'minmax(9rem, 1.1fr)', render: (r) => <span className="mono">{r.cluster}</span>, title: (r) => r.cluster, sort: { key: (r) => r.cluster } },
+      { id: 'cluster', header: 'Cluster', width: 'minmax(11rem, 1.2fr)', render: (r) => <span className="mono">{r.cluster}</span>, title: (r) => r.cluster, sort: { key: (r) => r.cluster } },
       ...(kind.namespaced && scope === '' ? [{ id: 'Namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (r: Item) => r.namespace, title: (r: Item) => r.namespace, sort: { key: (r: Item) => r.namespace } }] : []),
       ...shared.map((c) => ({
         id: c.id,
@@ -107,15 +107,13 @@ export function ClustersResourceView({ clusters, kind, route, navigate }: { clus
           <input type="checkbox" checked={route.wide} onChange={(e) => navigate({ ...route, wide: e.target.checked })} data-testid="wide" />
           <span>Wide</span>
         </label>
-        <div className="badges" data-testid="cluster-badges">
-          {badges}
-        </div>
+        <ClusterBadges across={across} />
       </div>
-      {problems}
-      <div className="split">
-        {loading ? (
-          <Loading what={`${label.toLowerCase()} in ${clusters.join(', ')}`} status={statuses[clusters[0] ?? '']} count={rows.length} />
-        ) : (
+      <AcrossClustersBody
+        across={across}
+        clusters={clusters}
+        what={label.toLowerCase()}
+        list={
           <VirtualTable
             rows={shown}
             columns={viewColumns}
@@ -128,8 +126,9 @@ export function ClustersResourceView({ clusters, kind, route, navigate }: { clus
             sort={sort}
             onSort={(next) => navigate({ ...route, sort: next })}
           />
-        )}
-        {selected ? (
+        }
+        panel={
+          selected ? (
           <ClusterScope cluster={selected.cluster}>
             <ObjectPanel
               key={selected.clusterKey}
@@ -147,8 +146,9 @@ export function ClustersResourceView({ clusters, kind, route, navigate }: { clus
               aside={<ObjectEvents subject={{ uid: selected.uid, kind: kind.kind, namespace: selected.namespace, name: selected.name }} />}
             />
           </ClusterScope>
-        ) : null}
-      </div>
+          ) : null
+        }
+      />
     </section>
   );
 }

@@ -18,11 +18,11 @@ import { ageSince } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
 import { openView, objectId, type Navigate, type Route } from '../lib/route.js';
 
-const seenKey = (e: EventRow) => {
+export const seenKey = (e: EventRow) => {
   const at = e.lastTimestamp ? Date.parse(e.lastTimestamp) : Number.NaN;
   return Number.isFinite(at) ? -at : Number.POSITIVE_INFINITY;
 };
-const objectText = (e: EventRow) => `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`;
+export const objectText = (e: EventRow) => `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`;
 
 /** Rows with every word of the filter in their type, reason, object, message or namespace. */
 export function filterEvents(rows: readonly EventRow[], filter: string): readonly EventRow[] {
@@ -34,6 +34,34 @@ export function filterEvents(rows: readonly EventRow[], filter: string): readonl
   });
 }
 
+/** The Events table's columns; the view across clusters puts its Cluster column before them. */
+export function eventColumns<E extends EventRow>(namespace: string, now: number): Column<E>[] {
+  return [
+    ...(namespace === '' ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (e: E) => e.namespace, sort: { key: (e: E) => e.namespace } }] : []),
+    { id: 'seen', header: 'Last Seen', width: '6.75rem', align: 'right', render: (e) => ageSince(e.lastTimestamp, now), title: (e) => e.lastTimestamp ?? '', sort: { key: seenKey } },
+    { id: 'type', header: 'Type', width: '6rem', render: (e) => <span className={e.type === 'Warning' ? 'warn' : undefined}>{e.type}</span>, sort: { key: (e) => e.type } },
+    { id: 'reason', header: 'Reason', width: 'minmax(10.5rem, 1fr)', render: (e) => e.reason, sort: { key: (e) => e.reason } },
+    { id: 'object', header: 'Object', width: 'minmax(12rem, 2fr)', render: (e) => <span className="mono">{objectText(e)}</span>, title: objectText, sort: { key: objectText } },
+    { id: 'count', header: 'Count', width: '5rem', align: 'right', render: (e) => e.count, sort: { key: (e) => e.count, descendingFirst: true } },
+    { id: 'message', header: 'Message', width: 'minmax(14rem, 4fr)', render: (e) => e.message, title: (e) => e.message, sort: { key: (e) => e.message } },
+  ];
+}
+
+/** An event names its object's kind, not its resource: a built-in kind wins over a CRD's of the same name. */
+export function eventKinds(discovery: readonly ApiResourceRow[]): ReadonlyMap<string, ApiResourceRow> {
+  const byKind = new Map<string, ApiResourceRow>();
+  for (const k of servedKinds(discovery)) if (!byKind.has(k.kind) || (byKind.get(k.kind)!.custom && !k.custom)) byKind.set(k.kind, k);
+  return byKind;
+}
+
+/** The generic view of the kind an event is about, with its object open; null for a kind not served. */
+export function objectRouteOf(e: EventRow, kinds: ReadonlyMap<string, ApiResourceRow>, from: Route): Route | null {
+  const kind = kinds.get(e.involvedObject.kind);
+  if (!kind) return null;
+  const namespace = e.involvedObject.namespace ?? '';
+  return { ...openView(from, 'resource', kind.domain), namespace: kind.namespaced ? namespace : from.namespace, selected: objectId(kind.namespaced ? namespace : '', e.involvedObject.name) };
+}
+
 export function EventsView({ route, navigate, discovery }: { route: Route; navigate: Navigate; discovery: readonly ApiResourceRow[] }) {
   const now = useNow();
   const handle = useDomain('events', route.namespace);
@@ -41,32 +69,14 @@ export function EventsView({ route, navigate, discovery }: { route: Route; navig
   // Newest first unless a header says otherwise, as an operator reads events.
   const byTime = useMemo(() => [...rows].sort((a, b) => seenKey(a) - seenKey(b)), [rows]);
   const filtered = useMemo(() => filterEvents(byTime, route.filter), [byTime, route.filter]);
-  // An event names its object's kind, not its resource: a built-in kind wins over a CRD's of the same name.
-  const kinds = useMemo(() => {
-    const byKind = new Map<string, ApiResourceRow>();
-    for (const k of servedKinds(discovery)) if (!byKind.has(k.kind) || (byKind.get(k.kind)!.custom && !k.custom)) byKind.set(k.kind, k);
-    return byKind;
-  }, [discovery]);
+  const kinds = useMemo(() => eventKinds(discovery), [discovery]);
 
-  const columns: Column<EventRow>[] = useMemo(
-    () => [
-      ...(route.namespace === '' ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (e: EventRow) => e.namespace, sort: { key: (e: EventRow) => e.namespace } }] : []),
-      { id: 'seen', header: 'Last Seen', width: '6.75rem', align: 'right', render: (e) => ageSince(e.lastTimestamp, now), title: (e) => e.lastTimestamp ?? '', sort: { key: seenKey } },
-      { id: 'type', header: 'Type', width: '6rem', render: (e) => <span className={e.type === 'Warning' ? 'warn' : undefined}>{e.type}</span>, sort: { key: (e) => e.type } },
-      { id: 'reason', header: 'Reason', width: 'minmax(10.5rem, 1fr)', render: (e) => e.reason, sort: { key: (e) => e.reason } },
-      { id: 'object', header: 'Object', width: 'minmax(12rem, 2fr)', render: (e) => <span className="mono">{objectText(e)}</span>, title: objectText, sort: { key: objectText } },
-      { id: 'count', header: 'Count', width: '5rem', align: 'right', render: (e) => e.count, sort: { key: (e) => e.count, descendingFirst: true } },
-      { id: 'message', header: 'Message', width: 'minmax(14rem, 4fr)', render: (e) => e.message, title: (e) => e.message, sort: { key: (e) => e.message } },
-    ],
-    [route.namespace, now],
-  );
+  const columns = useMemo(() => eventColumns<EventRow>(route.namespace, now), [route.namespace, now]);
   const shown = useSortedRows(filtered, columns, route.sort, 0);
 
   const openObject = (e: EventRow) => {
-    const kind = kinds.get(e.involvedObject.kind);
-    if (!kind) return;
-    const namespace = e.involvedObject.namespace ?? '';
-    navigate({ ...openView(route, 'resource', kind.domain), namespace: kind.namespaced ? namespace : route.namespace, selected: objectId(kind.namespaced ? namespace : '', e.involvedObject.name) });
+    const to = objectRouteOf(e, kinds, route);
+    if (to) navigate(to);
   };
 
   return (

@@ -9,7 +9,7 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 import type { ColumnDefinition, Row } from '../../adapters/rows.js';
 import type { DiagnosticsRow } from '../../machines/diagnostics.js';
 import type { Domain } from '../../machines/domains.js';
-import { FreshnessBadge, Problems } from '../components/StatusBar.js';
+import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { ClusterScope } from '../hooks/clusters.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useColumns, useOrderedRows } from '../hooks/useStore.js';
@@ -82,5 +82,27 @@ function ClusterProblems({ cluster, status }: { cluster: string; status: Diagnos
       <span className="mono strong">{cluster}</span>
       <Problems statuses={[status]} />
     </div>
+  );
+}
+
+/** Each cluster's freshness badge, in the view's toolbar. */
+export function ClusterBadges({ across }: { across: AcrossClusters<unknown> }) {
+  return (
+    <div className="badges" data-testid="cluster-badges">
+      {across.badges}
+    </div>
+  );
+}
+
+/** Below the toolbar: each cluster's problems, then the list (or what it waits for) and the open object's panel. */
+export function AcrossClustersBody({ across, clusters, what, list, panel }: { across: AcrossClusters<unknown>; clusters: readonly string[]; what: string; list: ReactNode; panel?: ReactNode }) {
+  return (
+    <>
+      {across.problems}
+      <div className="split">
+        {across.loading ? <Loading what={`${what} in ${clusters.join(', ')}`} status={across.statuses[clusters[0] ?? '']} count={across.rows.length} /> : list}
+        {panel}
+      </div>
+    </>
   );
 }
