@@ -61,7 +61,7 @@ test('deploymentsAcrossThreeClustersHoldEachClustersTruthAndOpenFromTheirOwnClus
   const shown = await until('every cluster’s deployments', async () => (await shownRows()).sort(), (rows) => JSON.stringify(rows) === JSON.stringify(truth));
   expect(shown).toEqual(truth);
   // The API server's own columns are there (kubectl get deployments prints Ready and Up-to-date).
-  expect(await page.locator('[data-testid=clusters-resource] [role=columnheader][data-col=Ready]').count()).toBe(1);
+  await until('the Ready column', () => page.locator('[data-testid=clusters-resource] [role=columnheader][data-col=Ready]').count(), (n) => n === 1);
   await until('three live badges', () => Promise.all(clusters.map(async (c) => (await page.getByTestId(`freshness-deployments · ${c}`).getAttribute('data-level')) ?? 'none')), (l) => l.every((x) => x === 'live'));
 
   // The filter narrows to one cluster by its name.
@@ -118,4 +118,21 @@ test('eventsAcrossThreeClustersHoldEachClustersTruthAndOpenTheirObjectInItsClust
   expect(new URL(page.url()).hash).toContain(`in=${clusters[1]}`);
   await page.getByTestId('object-yaml').waitFor();
   expect(await page.getByTestId('panel-cluster').textContent()).toContain(clusters[1]);
+});
+
+test('sidebarCountsAreSummedOverTheChosenClustersWithEachClustersCountOnHover', async () => {
+  const each = await Promise.all(
+    clusters.map(async (context) => {
+      const r = await kubectl(backend.demo!.kubeconfigPath, ['--context', context, 'get', 'pods', '-A', '-o', 'json']);
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout) as { items: unknown[] }).items.length;
+    }),
+  );
+  // The clusters differ in size, so the first cluster's count thrice could not pass.
+  expect(new Set(each).size).toBeGreaterThan(1);
+  await page.goto(`${backend.url}?clusters=${clusters.join(',')}#/nodes`);
+  const count = page.getByTestId('count-pods');
+  const total = each.reduce((a, b) => a + b, 0);
+  await until('the summed Pods count', async () => (await count.textContent())?.trim(), (text) => text === total.toLocaleString());
+  expect(await count.getAttribute('title')).toBe(clusters.map((c, i) => `${c}: ${each[i]!.toLocaleString()}`).join(' · '));
 });

@@ -4,10 +4,16 @@
  * selectors set). Counts come from `/api/v1/counts` for the namespace in
  * scope, refreshed slowly; the entry that is open counts the rows its view holds, live. Entries
  * are links, so a kind can be opened in a new tab or its address copied.
+ *
+ * With several clusters chosen, each count is the sum over them, asked of each cluster, with the
+ * split in its title (hover); the open entry is not counted live then, since the page's first
+ * engine holds one cluster's rows only.
  */
 import { useMemo } from 'react';
 import { subscriptionKey, type ResourceDomain } from '../../machines/domains.js';
-import { useCounts } from '../hooks/useCatalog.js';
+import { useClusterChoice } from '../hooks/clusters.js';
+import { useCounts, type ClusterCounts } from '../hooks/useCatalog.js';
+import { pageCluster } from '../lib/clusters.js';
 import { NamespaceSelect } from './NamespaceSelect.js';
 import { useRowCount } from '../hooks/useStore.js';
 import { buildCatalog, countOf, type CatalogItem, type CatalogTarget } from '../lib/catalog.js';
@@ -33,10 +39,21 @@ function liveKey(entry: CatalogItem, namespace: string): string | null {
   return null;
 }
 
-function Entry({ entry, route, counts, onNavigate }: { entry: CatalogItem; route: Route; counts: Readonly<Record<string, number>>; onNavigate: (route: Route) => void }) {
+/** The entry's count summed over the clusters, and the split as a title when there are several; null where none could count. */
+function summed(entry: CatalogItem, counts: readonly ClusterCounts[]): { count: number | null; split: string | null } {
+  const each = counts.map((c) => ({ cluster: c.cluster ?? '', count: countOf(entry, c.counts) }));
+  const known = each.filter((c) => c.count !== null);
+  if (known.length === 0) return { count: null, split: null };
+  const count = known.reduce((sum, c) => sum + c.count!, 0);
+  return { count, split: counts.length > 1 ? each.map((c) => `${c.cluster}: ${c.count === null ? 'not counted' : c.count.toLocaleString()}`).join(' · ') : null };
+}
+
+function Entry({ entry, route, counts, onNavigate }: { entry: CatalogItem; route: Route; counts: readonly ClusterCounts[]; onNavigate: (route: Route) => void }) {
   const open = isOpen(entry.target, route);
-  const live = useRowCount(open ? liveKey(entry, route.namespace) : null);
-  const count = live ?? countOf(entry, counts);
+  const several = counts.length > 1;
+  const live = useRowCount(open && !several ? liveKey(entry, route.namespace) : null);
+  const total = summed(entry, counts);
+  const count = live ?? total.count;
   const next = targetRoute(entry.target, route);
   return (
     <li>
@@ -54,7 +71,7 @@ function Entry({ entry, route, counts, onNavigate }: { entry: CatalogItem; route
       >
         <span className="nav-label">{entry.label}</span>
         {count !== null ? (
-          <span className="nav-count" data-testid={`count-${entry.id}`} aria-label={`${count} ${entry.label}`}>
+          <span className="nav-count" data-testid={`count-${entry.id}`} aria-label={`${count} ${entry.label}${total.split ? ` (${total.split})` : ''}`} title={total.split ?? undefined} data-split={total.split ?? undefined}>
             {count.toLocaleString()}
           </span>
         ) : null}
@@ -76,7 +93,9 @@ export function Sidebar({
   onEscape?: (() => void) | undefined;
 }) {
   const sections = useMemo(() => buildCatalog(discovery), [discovery]);
-  const counts = useCounts(route.namespace);
+  const choice = useClusterChoice();
+  // Several chosen: every one is counted; one (or none: the backend's default): as the page's engine.
+  const counts = useCounts(route.namespace, choice.names.length > 1 ? choice.names : [pageCluster()]);
   return (
     <nav
       id="sidebar"

@@ -28,28 +28,35 @@ export function useDiscovery(): Discovery {
 /** Counts change slowly compared with what the open view shows live; a minute apart would feel stuck. */
 export const countsRefreshMs = 30_000;
 
-export function useCounts(scope: string): Readonly<Record<string, number>> {
-  const [counts, setCounts] = useState<Readonly<Record<string, number>>>({});
+/** One cluster's counts per domain; empty while not answered (or when it could not count). */
+export interface ClusterCounts {
+  readonly cluster: string | null;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+/** Each cluster's counts, asked of each cluster's own backend route, in the order given. */
+export function useCounts(scope: string, clusters: readonly (string | null)[]): readonly ClusterCounts[] {
+  const [counts, setCounts] = useState<readonly ClusterCounts[]>([]);
+  // The clusters by value: a new array of the same names is not a new choice.
+  const names = JSON.stringify(clusters);
   useEffect(() => {
+    const chosen = JSON.parse(names) as (string | null)[];
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const abort = new AbortController();
     const poll = async () => {
-      try {
-        const next = await fetchCounts(scope, abort.signal);
-        if (live) setCounts(next);
-      } catch {
-        // No counts is not an error worth a banner: the sidebar simply shows none.
-      }
+      // No counts is not an error worth a banner: that cluster's entries simply show none.
+      const next = await Promise.all(chosen.map((cluster) => fetchCounts(scope, abort.signal, cluster).catch(() => ({}))));
+      if (live) setCounts(chosen.map((cluster, i) => ({ cluster, counts: next[i]! })));
       if (live) timer = setTimeout(poll, countsRefreshMs);
     };
-    setCounts({});
+    setCounts([]);
     void poll();
     return () => {
       live = false;
       abort.abort();
       clearTimeout(timer);
     };
-  }, [scope]);
+  }, [scope, names]);
   return counts;
 }

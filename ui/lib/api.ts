@@ -81,8 +81,8 @@ export async function revealSecretKey(ref: { namespace: string; name: string; ke
 }
 
 /** How many objects of each domain the backend counts in a namespace ('' for all), for the sidebar; kinds it could not count are left out. */
-export async function fetchCounts(scope: string, signal?: AbortSignal): Promise<Record<string, number>> {
-  const answer = await call<Partial<CountsBody>>('GET', `api/v1/counts?scope=${encodeURIComponent(scope)}`, signal);
+export async function fetchCounts(scope: string, signal?: AbortSignal, cluster: string | null = pageCluster()): Promise<Record<string, number>> {
+  const answer = await call<Partial<CountsBody>>('GET', `api/v1/counts?scope=${encodeURIComponent(scope)}`, signal, {}, cluster);
   const counts: Record<string, number> = {};
   for (const item of answer.items ?? []) if (typeof item.count === 'number') counts[item.domain] = item.count;
   return counts;
