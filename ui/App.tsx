@@ -30,6 +30,7 @@ import { ClustersEventsView } from './views/ClustersEventsView.js';
 import { ClustersNodesView } from './views/ClustersNodesView.js';
 import { ClustersPodsView } from './views/ClustersPodsView.js';
 import { ClustersResourceView } from './views/ClustersResourceView.js';
+import { ClustersWorkloadsView } from './views/ClustersWorkloadsView.js';
 import { DiagnosticsView } from './views/DiagnosticsView.js';
 import { EventsView } from './views/EventsView.js';
 import { HelmView } from './views/HelmView.js';
@@ -236,7 +237,7 @@ export function App() {
         ) : null}
         <div className={route.tab === 'diagnostics' || unknown.length > 0 ? 'hidden' : 'pane'}>
           {unknown.length > 0 ? null : showing.tab === 'nodes' ? several ? <ClustersNodesView clusters={several} route={showing} navigate={navigate} /> : <NodesView route={showing} navigate={navigate} /> : null}
-          {showing.tab === 'workloads' ? <WorkloadsView route={showing} navigate={navigate} /> : null}
+          {showing.tab === 'workloads' ? several ? <ClustersWorkloadsView clusters={several} route={showing} navigate={navigate} /> : <WorkloadsView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'pods' && unknown.length === 0 ? several ? <ClustersPodsView clusters={several} route={showing} navigate={navigate} /> : <PodsView route={showing} navigate={navigate} /> : null}
           {showing.tab === 'events' ? several ? <ClustersEventsView clusters={several} route={showing} navigate={navigate} discovery={discovery.rows} /> : <EventsView route={showing} navigate={navigate} discovery={discovery.rows} /> : null}
           {showing.tab === 'helm' ? <HelmView route={showing} navigate={navigate} /> : null}

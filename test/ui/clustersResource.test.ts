@@ -136,3 +136,23 @@ test('sidebarCountsAreSummedOverTheChosenClustersWithEachClustersCountOnHover', 
   await until('the summed Pods count', async () => (await count.textContent())?.trim(), (text) => text === total.toLocaleString());
   expect(await count.getAttribute('title')).toBe(clusters.map((c, i) => `${c}: ${each[i]!.toLocaleString()}`).join(' · '));
 });
+
+test('workloadsAcrossThreeClustersHoldEachClustersDeploymentsAndOpenFromTheirOwnCluster', async () => {
+  const truths = await Promise.all(clusters.map(deploymentsByKubectl));
+  const truth = truths.flat().map((t) => t.row).sort();
+  await page.goto(`${backend.url}?clusters=${clusters.join(',')}#/workloads`);
+  await page.getByTestId('clusters-workloads').waitFor();
+  await page.getByTestId('kind-Deployment').click();
+  const read = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid=clusters-workloads] [data-testid=vt-body] [role=row]')]
+        .map((row) => `${row.querySelector('[data-col=cluster]')?.textContent?.trim()}|${row.querySelector('[data-col=namespace]')?.textContent?.trim()}/${row.querySelector('[data-col=name]')?.textContent?.trim()}`)
+        .sort(),
+    );
+  expect(await until('every cluster’s deployments', read, (rows) => JSON.stringify(rows) === JSON.stringify(truth))).toEqual(truth);
+  const second = truths[1]![0]!;
+  await page.locator(`[data-testid=clusters-workloads] [role=row][data-key="${clusters[1]}/${second.uid}"]`).click();
+  await page.getByTestId('object-yaml').waitFor();
+  expect(await until('the second cluster’s YAML', panelUid, (uid) => uid === second.uid)).toBe(second.uid);
+  await screenshot(page, 'clusters-workloads');
+});

@@ -17,7 +17,7 @@ import { ageKey, ageSince } from '../lib/format.js';
 import { sortByKey, type SortSpec } from '../lib/order.js';
 import { phaseClass, phaseText, podOrder, readyShare, restartsText } from '../lib/pods.js';
 import type { Navigate, Route } from '../lib/route.js';
-import { AcrossClustersBody, ClusterBadges, useAcrossClusters } from './acrossClusters.js';
+import { AcrossClustersBody, ClusterBadges, PanelCluster, useAcrossClusters } from './acrossClusters.js';
 import { LogsPanel } from './LogsPanel.js';
 
 type Pod = ClusterRow<PodRow>;
@@ -96,9 +96,7 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
               onClose={() => select(null)}
               switcher={
                 <span className="drill-links">
-                  <span className="muted small" data-testid="panel-cluster">
-                    on {selected.cluster}
-                  </span>
+                  <PanelCluster cluster={selected.cluster} />
                   <ActionButton request={{ action: 'delete-pod', object: { kind: 'Pod', namespace: selected.namespace, name: selected.name } }} rowVersion={selected.resourceVersion ?? null} testId="action-delete-pod" className="small danger" />
                 </span>
               }

@@ -22,7 +22,7 @@ import type { ClusterRow } from '../lib/clusters.js';
 import { sortByKey } from '../lib/order.js';
 import { cellText, descendingFirst, filterRows, resourceOrder, sortKeyOf, tableColumns, type TableColumn } from '../lib/resourceTable.js';
 import { objectId, type Navigate, type Route } from '../lib/route.js';
-import { AcrossClustersBody, ClusterBadges, useAcrossClusters } from './acrossClusters.js';
+import { AcrossClustersBody, ClusterBadges, PanelCluster, useAcrossClusters } from './acrossClusters.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
@@ -137,9 +137,7 @@ export function ClustersResourceView({ clusters, kind, route, navigate }: { clus
               onClose={() => select(null)}
               switcher={
                 <span className="drill-links">
-                  <span className="muted small" data-testid="panel-cluster">
-                    on {selected.cluster}
-                  </span>
+                  <PanelCluster cluster={selected.cluster} />
                   <DescribeLink from={route} domain={kind.domain} namespace={selected.namespace} name={selected.name} />
                 </span>
               }

@@ -106,3 +106,12 @@ export function AcrossClustersBody({ across, clusters, what, list, panel }: { ac
     </>
   );
 }
+
+/** In an open object's panel: the cluster it was read from (and is acted on in). */
+export function PanelCluster({ cluster }: { cluster: string }) {
+  return (
+    <span className="muted small" data-testid="panel-cluster">
+      on {cluster}
+    </span>
+  );
+}
