@@ -163,3 +163,26 @@ export function filterRows<R extends ResourceRow>(rows: readonly R[], filter: st
     return words.every((w) => text.includes(w));
   });
 }
+
+/** One shown column: its name, and where each cluster's server prints it (absent: not printed there). */
+export interface SharedColumn {
+  readonly id: string;
+  readonly first: TableColumn;
+  readonly byCluster: ReadonlyMap<string, TableColumn>;
+}
+
+/** The columns of several servers matched by name: those all print first (in the first's order), then the rest. */
+export function sharedColumns(clusters: readonly string[], definitions: Readonly<Record<string, readonly ColumnDefinition[] | null>>, wide: boolean): SharedColumn[] {
+  const answered = clusters.filter((c) => definitions[c]);
+  const shown = new Map<string, { first: TableColumn; byCluster: Map<string, TableColumn> }>();
+  for (const cluster of answered) {
+    for (const column of tableColumns(definitions[cluster]!, { wide, withNamespace: false })) {
+      const known = shown.get(column.id);
+      if (known) known.byCluster.set(cluster, column);
+      else shown.set(column.id, { first: column, byCluster: new Map([[cluster, column]]) });
+    }
+  }
+  const all = [...shown.entries()].map(([id, c]) => ({ id, ...c }));
+  const everywhere = all.filter((c) => c.byCluster.size === answered.length);
+  return [...everywhere, ...all.filter((c) => c.byCluster.size !== answered.length)];
+}

@@ -10,7 +10,7 @@
  * read from the object's own cluster (`in=` in the address).
  */
 import { useMemo } from 'react';
-import type { ApiResourceRow, ColumnDefinition, ResourceRow } from '../../adapters/rows.js';
+import type { ApiResourceRow, ResourceRow } from '../../adapters/rows.js';
 import type { ResourceDomain } from '../../machines/domains.js';
 import { DescribeLink } from '../components/DrillLinks.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
@@ -20,36 +20,13 @@ import { useNow } from '../hooks/engine.js';
 import { pluralKind } from '../lib/catalog.js';
 import type { ClusterRow } from '../lib/clusters.js';
 import { sortByKey } from '../lib/order.js';
-import { cellText, descendingFirst, filterRows, resourceOrder, sortKeyOf, tableColumns, type TableColumn } from '../lib/resourceTable.js';
+import { cellText, descendingFirst, filterRows, resourceOrder, sharedColumns, sortKeyOf, type SharedColumn } from '../lib/resourceTable.js';
 import { objectId, type Navigate, type Route } from '../lib/route.js';
 import { AcrossClustersBody, ClusterBadges, PanelCluster, useAcrossClusters } from './acrossClusters.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 
 type Item = ClusterRow<ResourceRow>;
-
-/** One shown column: its name, and where each cluster's server prints it (absent: not printed there). */
-export interface SharedColumn {
-  readonly id: string;
-  readonly first: TableColumn;
-  readonly byCluster: ReadonlyMap<string, TableColumn>;
-}
-
-/** The columns of several servers matched by name: those all print first (in the first's order), then the rest. */
-export function sharedColumns(clusters: readonly string[], definitions: Readonly<Record<string, readonly ColumnDefinition[] | null>>, wide: boolean): SharedColumn[] {
-  const answered = clusters.filter((c) => definitions[c]);
-  const shown = new Map<string, { first: TableColumn; byCluster: Map<string, TableColumn> }>();
-  for (const cluster of answered) {
-    for (const column of tableColumns(definitions[cluster]!, { wide, withNamespace: false })) {
-      const known = shown.get(column.id);
-      if (known) known.byCluster.set(cluster, column);
-      else shown.set(column.id, { first: column, byCluster: new Map([[cluster, column]]) });
-    }
-  }
-  const all = [...shown.entries()].map(([id, c]) => ({ id, ...c }));
-  const everywhere = all.filter((c) => c.byCluster.size === answered.length);
-  return [...everywhere, ...all.filter((c) => c.byCluster.size !== answered.length)];
-}
 
 export function ClustersResourceView({ clusters, kind, route, navigate }: { clusters: readonly string[]; kind: ApiResourceRow; route: Route; navigate: Navigate }) {
   const now = useNow();
