@@ -48,6 +48,7 @@ export function ClustersResourceView({ clusters, kind, route, navigate }: { clus
       ...shared.map((c) => ({
         id: c.id,
         header: c.first.name,
+        align: c.first.kind === 'number' ? ('right' as const) : undefined,
         width: c.first.kind === 'name' ? 'minmax(14rem, 3fr)' : c.first.kind === 'age' ? '5.5rem' : 'minmax(6rem, 1.5fr)',
         render: (r: Item) => (c.first.kind === 'name' ? <span className={`mono ${r.deleting ? 'muted' : ''}`}>{cell(c, r)}</span> : cell(c, r)),
         title: (r: Item) => (c.byCluster.has(r.cluster) ? cell(c, r) : `${r.cluster}'s API server does not print ${c.first.name}`),
