@@ -35,7 +35,10 @@ export interface WatchOptions {
   /** undefined: start with the current objects as ADDED; a number: replay changes after it. */
   fromRevision: number | undefined;
   sendInitialEvents: boolean;
+  /** Periodic bookmarks: asked by the client and sent by this server. */
   allowBookmarks: boolean;
+  /** A streaming list that allows bookmarks: its initial events end with the annotated bookmark. */
+  endsInitialEvents: boolean;
   timeoutMs: number;
   bookmarkIntervalMs: number;
   /** Turns an object into what goes on the wire instead of the object itself (a one-row Table), bookmarks' too. */
@@ -108,7 +111,7 @@ export class WatchStream {
       }
       // Following first: the initial-events-end bookmark is at the revision the objects were read at.
       this.follow();
-      if (options.sendInitialEvents && options.allowBookmarks) this.bookmark(true);
+      if (options.endsInitialEvents) this.bookmark(true);
     } else {
       this.catchUp(options.fromRevision);
     }
