@@ -388,6 +388,14 @@ export class ApiServer {
       this.sendTable(res, r.info, page.items.map(present), String(page.revision), q, page.continueToken, page.remainingItemCount);
       return Promise.resolve();
     }
+    if (wantsPartialMetadata(req, 'PartialObjectMetadataList')) {
+      // Metadata only, as metadata informers list (the API concepts page, "Receiving resources as
+      // Tables" and PartialObjectMetadataList in meta.k8s.io/v1): each item keeps its metadata alone.
+      const metadata = { resourceVersion: String(page.revision), ...(page.continueToken ? { continue: page.continueToken } : {}), ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}) };
+      const items = page.items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: present(o).metadata }));
+      sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata, items }, 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
+      return Promise.resolve();
+    }
     return writeList(res, r.info, page, present);
   }
 
