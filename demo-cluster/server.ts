@@ -311,7 +311,9 @@ export class ApiServer {
     if (info.computed && faults.find('stop-metrics', info.plural, key)) {
       throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request (get ' + info.plural + '.metrics.k8s.io)');
     }
-    if (verb === 'list' && faults.find('fail-lists', info.plural, key)) throw new ApiError(500, 'InternalError', `Internal error occurred: injected fault: listing ${info.plural} failed`);
+    // A streaming list is a list sent as a watch: it fails with the lists.
+    const listing = verb === 'list' || (verb === 'watch' && q.get('sendInitialEvents') === 'true');
+    if (listing && faults.find('fail-lists', info.plural, key)) throw new ApiError(500, 'InternalError', `Internal error occurred: injected fault: listing ${info.plural} failed`);
 
     if (r.subresource !== undefined) return this.subresource(req, res, q, r, method);
     if (info.computed) {

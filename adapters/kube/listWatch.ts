@@ -205,9 +205,13 @@ function endsInitialEvents(object: unknown): boolean {
   return annotations?.[initialEventsEnd] === 'true';
 }
 
-/** A streaming list the server refused to start: list in pages instead. */
+/**
+ * A streaming list the cluster refuses as such: list in pages instead, from now on. Only the
+ * validation answers count; a 403 (no watch permission) or 405 (a kind that cannot be watched)
+ * is about one resource, not the cluster.
+ */
 function isRefusal(error: unknown): boolean {
-  return error instanceof KubeApiError && (error.status === 400 || error.status === 422 || error.status === 403 || error.status === 405);
+  return error instanceof KubeApiError && (error.status === 400 || error.status === 422);
 }
 
 /**
@@ -245,15 +249,19 @@ export async function streamList(
     let piece: Row[] = [];
     let columns: readonly ColumnDefinition[] | null = null;
     let done = false;
-    let silence: NodeJS.Timeout | undefined;
-    const heard = () => {
-      clearTimeout(silence);
-      silence = setTimeout(() => end(new Error(`the streaming list sent nothing for ${silenceMs} ms`)), silenceMs);
-    };
+    // Lines counted, and looked at once per `silenceMs`: a timer reset per line would cost
+    // 150,000 timer updates a list. Silence is noticed after one to two periods.
+    let lines = 0;
+    let linesAtLastLook = -1;
+    const silence = setInterval(() => {
+      if (lines === linesAtLastLook) end(new Error(`the streaming list sent nothing for ${silenceMs} ms`));
+      linesAtLastLook = lines;
+    }, silenceMs);
+    silence.unref();
     const end = (error: Error | null, resourceVersion = '') => {
       if (done) return;
       done = true;
-      clearTimeout(silence);
+      clearInterval(silence);
       opened.abort();
       signal?.removeEventListener('abort', onAbort);
       if (error) {
@@ -265,11 +273,10 @@ export async function streamList(
     };
     const onAbort = () => end(new Error('list abandoned'));
     signal?.addEventListener('abort', onAbort);
-    heard();
     opened.read(
       (text) => {
         if (done) return;
-        heard();
+        lines++;
         let line: WatchLine;
         try {
           line = JSON.parse(text) as WatchLine;
