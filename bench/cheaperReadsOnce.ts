@@ -39,7 +39,9 @@ for (const watchList of [true, false]) {
     try {
       const cold = await coldView(backend, config, pods);
       const after = await rawMs(cluster);
-      const list = watchList ? 'streaming' : 'paginated';
+      // How the backend read it, in its own words: the row is about that list path, or it is void.
+      const diagnostics = (await (await fetch(`${backend.url}api/v1/diagnostics`)).json()) as { upstreams: { key: string; lastList: string | null }[] };
+      const list = diagnostics.upstreams.find((u) => u.key === 'pods')?.lastList ?? 'unknown';
       console.log(`14c ${list}: complete ${ms(cold.completeMs)}, first screen ${ms(cold.firstScreenMs)}; raw ${ms(raw)} before, ${ms(after)} after: ${(cold.completeMs / ((raw + after) / 2)).toFixed(2)}× raw`);
     } finally {
       await backend.stop();
