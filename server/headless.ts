@@ -201,6 +201,16 @@ function watchTarget(args: WatchArgs, discovery: ApiResourceRow[] | null): Watch
   return { view, warnings };
 }
 
+async function upstreamReported(engine: Engine, key: string): Promise<void> {
+  for (let waited = 0; waited < upstreamReportWaitMs; waited += 25) {
+    if (engine.diagnostics().rows.find((r) => r.key === key)?.upstream) return;
+    await sleep(25);
+  }
+}
+
+/** Long enough for a machine to take its snapshot's answer; a view that has no upstream report by then has none to tell. */
+const upstreamReportWaitMs = 2_000;
+
 function answered(engine: Engine, key: string): boolean {
   const held = engine.store.collection(key);
   return held !== undefined && held.loading === null;
@@ -283,7 +293,13 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
   const stopListening = engine.store.onRowsChanged(onChange);
   try {
     await firstAnswer(engine, key);
-    if (!args.once) await untilSignal();
+    if (args.once) {
+      // The first answer's rows reach the store a moment before its machine records the upstream
+      // report that came with them: a one-shot run waits for that report (briefly) to say whether
+      // the view is partial before it exits.
+      await upstreamReported(engine, key);
+      sayPartial();
+    } else await untilSignal();
   } finally {
     stopListening();
     release();
