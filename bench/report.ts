@@ -79,6 +79,32 @@ export function printResults(results: readonly BenchResult[], comparison: Compar
   }
 }
 
+/**
+ * The run as a Markdown table beside the previous run's ratio and verdict, for docs/development.md
+ * to show: one line per row, its target and whether it was met, then each row's note once.
+ */
+export function markdownTable(results: readonly BenchResult[], comparison: Comparison, title: string): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const verdict = (met: boolean | null) => (met === null ? 'no target' : met ? 'met' : '**missed**');
+  const lines = [
+    `# ${title}`,
+    '',
+    comparison.summary,
+    '',
+    '| row | what | kubelive | baseline | ratio | target | this run | previous run |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...results.map((r) => `| ${cell(r.key ?? r.row)} | ${cell(r.what)} | ${cell(r.kubelive)} | ${cell(r.baseline)} | ${formatRatio(r.ratio)} | ${cell(r.target)} | ${verdict(r.met)} | ${previousCell(comparison.previousOf(r))} |`),
+    '',
+  ];
+  const printed = new Set<string>();
+  for (const r of results) {
+    if (!r.note || printed.has(`${r.row} ${r.note}`)) continue;
+    printed.add(`${r.row} ${r.note}`);
+    lines.push(`- ${r.row}: ${cell(r.note)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export async function writeResults(path: string, results: readonly BenchResult[], mode: { quick: boolean; sizes: Record<string, number> }, comparison: Comparison): Promise<void> {
   const body = {
     date: new Date().toISOString(),

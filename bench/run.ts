@@ -32,7 +32,7 @@ import { firstRowsRows } from './firstRows.js';
 import { loadRows } from './load.js';
 import { loadSourceRun, type LoadSourceResult } from './loadSource.js';
 import { resourceRows } from './resources.js';
-import { kb, median, ms, printResults, ratioOf, writeResults, type BenchResult } from './report.js';
+import { kb, markdownTable, median, ms, printResults, ratioOf, writeResults, type BenchResult } from './report.js';
 import { uiRows } from './ui.js';
 import { sustained, updateRuns, type RateResult, type UpdateRuns } from './updates.js';
 
@@ -364,10 +364,24 @@ async function main(): Promise<void> {
   await finish(results);
 }
 
+/**
+ * Where a run's record goes. A whole full run is `results.json`, committed, so a fresh clone has
+ * a previous run to compare with; a quick run (CI's) and a run of `--only` some groups each keep
+ * their own file, so neither replaces the full record a full run compares itself with. A quick
+ * run compares with the previous quick run, an `--only` run with the last whole full run.
+ */
+function recordPaths(): { write: string; previous: string; table: string | null; plot: string } {
+  const at = (name: string) => fileURLToPath(new URL(`../../bench/${name}`, import.meta.url));
+  if (quick) return { write: at('results-quick.json'), previous: at('results-quick.json'), table: null, plot: at('latency-quick.svg') };
+  if (values.only || values.rates) return { write: at('results-only.json'), previous: at('results.json'), table: null, plot: at('latency-only.svg') };
+  return { write: at('results.json'), previous: at('results.json'), table: at('results.md'), plot: at('latency.svg') };
+}
+
 async function finish(results: BenchResult[]): Promise<void> {
-  const path = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
+  const paths = recordPaths();
+  const path = paths.write;
   const mode = { quick, sizes: { ...sizes } };
-  const comparison = compareRuns(mode, await readPrevious(path));
+  const comparison = compareRuns(mode, await readPrevious(paths.previous));
   const started = new Date().toISOString();
   console.log(`\nkubelive bench (${quick ? 'quick' : 'full'}), config ${JSON.stringify(resolveConfig(config).stallTimeoutMs)} ms stall timeout, ${started}\n`);
   printResults(results, comparison);
@@ -375,8 +389,12 @@ async function finish(results: BenchResult[]): Promise<void> {
   console.log(missed.length === 0 ? '\nevery target met' : `\ntargets missed: ${missed.map((r) => r.row).join(', ')}`);
   await writeResults(path, results, mode, comparison);
   console.log(`written to ${path}`);
+  if (paths.table) {
+    await writeFile(paths.table, markdownTable(results, comparison, `Full run of ${started.slice(0, 16)} UTC, ${((performance.now() - benchStarted) / 60_000).toFixed(1)} minutes`));
+    console.log(`table written to ${paths.table}`);
+  }
   if (updates) {
-    const plot = fileURLToPath(new URL('../../bench/latency.svg', import.meta.url));
+    const plot = paths.plot;
     await writeFile(plot, latencyPlot(updates, `Change latency against rate, ${sizes.churnPods} pods (${quick ? 'quick' : 'full'} run, ${started.slice(0, 16)} UTC)`));
     console.log(`plot written to ${plot}`);
   }

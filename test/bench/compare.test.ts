@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareRuns, previousCell, readPrevious, type RunRecord } from '../../bench/compare.js';
-import type { BenchResult } from '../../bench/report.js';
+import { markdownTable, type BenchResult } from '../../bench/report.js';
 
 function result(row: string, ratio: number | null, met: boolean | null, key?: string): BenchResult {
   return { row, ...(key ? { key } : {}), what: `row ${row}`, kubelive: '', baseline: '', ratio, target: '', met, raw: {} };
@@ -60,4 +60,18 @@ test('saysSoWhenThereIsNoPreviousRun', async () => {
   const comparison = compareRuns({ quick: false, sizes: fullSizes }, null);
   expect(comparison.summary).toMatch(/^no previous run/);
   expect(comparison.previousOf(result('1', 1, true))).toBeUndefined();
+});
+
+test('writesTheRunAsAMarkdownTableBesideThePreviousRun', () => {
+  const comparison = compareRuns({ quick: false, sizes: fullSizes }, previousFull);
+  const missed = { ...result('3', 2, false, '3@1000'), what: 'latency | p99', note: 'one note' };
+  const table = markdownTable([result('1', 1.2, true), missed, { ...result('3', 0.5, true, '3@5000'), note: 'one note' }, result('14h', 0.1, null)], comparison, 'Full run');
+  const lines = table.split('\n');
+  expect(lines[0]).toBe('# Full run');
+  expect(lines).toContain('| 1 | row 1 |  |  | 1.20× |  | met | 1.44× met |');
+  // A pipe inside a cell is escaped, so the row keeps its eight columns.
+  expect(lines).toContain('| 3@1000 | latency \\| p99 |  |  | 2.00× |  | **missed** | 5.10× MISSED |');
+  expect(lines).toContain('| 14h | row 14h |  |  | 0.10× |  | no target | none |');
+  // A note shared by a repeated row is written once.
+  expect(lines.filter((l) => l === '- 3: one note')).toHaveLength(1);
 });
