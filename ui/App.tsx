@@ -83,7 +83,8 @@ function ConnectionBanner({ of }: { of: string | null }) {
   useSelector(engine.actor, (s) => s.context.subscriptions);
   const connectionRef = useSelector(engine.actor, (s) => s.children.connection);
   const connection = useSelector(connectionRef, (s) => (s ? diagnoseConnection(s) : null), (a, b) => JSON.stringify(a) === JSON.stringify(b));
-  const status = headerStatus(connection, engine.diagnostics().rows);
+  // Read at each render (every second, and on every machine change): a view's loading mark comes and goes with its rows.
+  const status = headerStatus(connection, engine.diagnostics().rows, (key) => engine.store.collection(key)?.loading ?? null);
   const problem = describeConnection(connection);
   return (
     <span

@@ -7,7 +7,8 @@
  *
  * With several clusters chosen, each count is the sum over them, asked of each cluster, with the
  * split in its title (hover); the open entry is not counted live then, since the page's first
- * engine holds one cluster's rows only.
+ * engine holds one cluster's rows only. While the open entry's rows are still arriving its count
+ * is what has arrived, said so ("40,000…", the progress on hover), never as the kind's total.
  */
 import { useMemo } from 'react';
 import { subscriptionKey, type ResourceDomain } from '../../machines/domains.js';
@@ -15,7 +16,8 @@ import { useClusterChoice } from '../hooks/clusters.js';
 import { useCounts, type ClusterCounts } from '../hooks/useCatalog.js';
 import { pageCluster } from '../lib/clusters.js';
 import { NamespaceSelect } from './NamespaceSelect.js';
-import { useRowCount } from '../hooks/useStore.js';
+import { useLoading, useRowCount } from '../hooks/useStore.js';
+import { loadingProgress } from '../lib/loading.js';
 import { buildCatalog, countOf, type CatalogItem, type CatalogTarget } from '../lib/catalog.js';
 import type { ApiResourceRow } from '../../adapters/rows.js';
 import { openView, routeHash, type Route } from '../lib/route.js';
@@ -51,9 +53,12 @@ function summed(entry: CatalogItem, counts: readonly ClusterCounts[]): { count: 
 function Entry({ entry, route, counts, onNavigate }: { entry: CatalogItem; route: Route; counts: readonly ClusterCounts[]; onNavigate: (route: Route) => void }) {
   const open = isOpen(entry.target, route);
   const several = counts.length > 1;
-  const live = useRowCount(open && !several ? liveKey(entry, route.namespace) : null);
+  const key = open && !several ? liveKey(entry, route.namespace) : null;
+  const live = useRowCount(key);
+  const arriving = useLoading(key);
   const total = summed(entry, counts);
   const count = live ?? total.count;
+  const countTitle = arriving ? `still loading: ${loadingProgress(arriving)} received` : (total.split ?? undefined);
   const next = targetRoute(entry.target, route);
   return (
     <li>
@@ -71,8 +76,16 @@ function Entry({ entry, route, counts, onNavigate }: { entry: CatalogItem; route
       >
         <span className="nav-label">{entry.label}</span>
         {count !== null ? (
-          <span className="nav-count" data-testid={`count-${entry.id}`} aria-label={`${count} ${entry.label}${total.split ? ` (${total.split})` : ''}`} title={total.split ?? undefined} data-split={total.split ?? undefined}>
+          <span
+            className={`nav-count${arriving ? ' nav-count-loading' : ''}`}
+            data-testid={`count-${entry.id}`}
+            data-loading={arriving ? 'true' : undefined}
+            aria-label={arriving ? `${entry.label}: ${countTitle}` : `${count} ${entry.label}${total.split ? ` (${total.split})` : ''}`}
+            title={countTitle}
+            data-split={total.split ?? undefined}
+          >
             {count.toLocaleString()}
+            {arriving ? '…' : ''}
           </span>
         ) : null}
       </a>

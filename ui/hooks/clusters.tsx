@@ -45,10 +45,27 @@ export function usePool(): EnginePool {
   return pool;
 }
 
-/** Every engine the pool runs, re-rendering when one comes or goes. */
+/**
+ * Every engine the pool runs, re-rendering when one comes or goes. A component's render may
+ * create an engine (`useClusterEngine` asks the pool for it in a memo), and the pool tells its
+ * listeners at once: told straight away, React would update this component while rendering that
+ * one, which it refuses with a console error (seen when a cluster is picked). So the news is
+ * passed on a microtask later; React re-reads `engines()` then, and checks it on every render anyway.
+ */
 export function usePoolEngines(): readonly Engine[] {
   const pool = usePool();
-  return useSyncExternalStore(pool.subscribe, pool.engines, pool.engines);
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      let live = true;
+      const unsubscribe = pool.subscribe(() => queueMicrotask(() => live && listener()));
+      return () => {
+        live = false;
+        unsubscribe();
+      };
+    },
+    [pool],
+  );
+  return useSyncExternalStore(subscribe, pool.engines, pool.engines);
 }
 
 // ---- the address's choice --------------------------------------------------------------------

@@ -6,7 +6,8 @@
 import { useMemo, useSyncExternalStore } from 'react';
 import type { ColumnDefinition, Row } from '../../adapters/rows.js';
 import type { Usage } from '../../adapters/engine/workloadMetrics.js';
-import { columnsSource, metricsVersionSource, rowCountSource, orderedRowsSource, rowsSource, workloadUsageSource } from '../state/storeSources.js';
+import { columnsSource, loadingSource, metricsVersionSource, rowCountSource, orderedRowsSource, rowsSource, workloadUsageSource } from '../state/storeSources.js';
+import type { RowsLoading } from '../lib/loading.js';
 import { useEngine } from './engine.js';
 
 export function useRows<R extends Row>(key: string): readonly R[] {
@@ -49,6 +50,15 @@ export function useColumns(key: string): readonly ColumnDefinition[] | null {
 export function useRowCount(key: string | null): number | null {
   const { store } = useEngine();
   const source = useMemo(() => (key === null ? null : rowCountSource(store, key)), [store, key]);
+  const none = useMemo(() => ({ subscribe: () => () => {}, getSnapshot: () => null }), []);
+  const active = source ?? none;
+  return useSyncExternalStore(active.subscribe, active.getSnapshot, active.getSnapshot);
+}
+
+/** Whether a key's rows are still arriving, and how far (lib/loading.ts); null once whole, or for no key. */
+export function useLoading(key: string | null): RowsLoading | null {
+  const { store } = useEngine();
+  const source = useMemo(() => (key === null ? null : loadingSource(store, key)), [store, key]);
   const none = useMemo(() => ({ subscribe: () => () => {}, getSnapshot: () => null }), []);
   const active = source ?? none;
   return useSyncExternalStore(active.subscribe, active.getSnapshot, active.getSnapshot);

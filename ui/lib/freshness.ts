@@ -12,11 +12,15 @@
  *   (polling) is kept for a real problem: a streamed view that fell back to polling, or polled
  *   data whose requests are failing.
  * - no data yet: loading; blocked with nothing to show: blocked.
+ * - rows still arriving (a cold view's first list shown as it comes, lib/loading.ts): loading,
+ *   whatever the machine says. Its proof and its data age speak for an older or an empty view,
+ *   not for these rows, so a view that is loading is never `live`, `fresh` or `polling`.
  * - a cluster that serves no metrics API (no metrics-server): unavailable, whatever was shown before.
  */
 import type { ConnectionDiagnostics, DiagnosticsRow } from '../../machines/diagnostics.js';
 import type { RetrievalMode } from '../../machines/types.js';
 import { formatAgo, formatInterval } from './format.js';
+import { loadingProgress, type RowsLoading } from './loading.js';
 
 export type FreshnessLevel = 'loading' | 'live' | 'fresh' | 'proving' | 'polling' | 'stale' | 'blocked' | 'unavailable';
 
@@ -28,6 +32,8 @@ export interface Freshness {
   readonly basis: 'proof' | 'data';
   /** Older than this is stale; null when nothing bounds it (blocked, stopped). */
   readonly boundMs: number | null;
+  /** Rows still arriving, with how far; null when the view is whole (or shows nothing yet). */
+  readonly rows: RowsLoading | null;
 }
 
 const streamingHealthily = (row: DiagnosticsRow) => row.mode === 'streaming' && !row.polling.enabled;
@@ -42,31 +48,42 @@ export function freshnessBound(row: DiagnosticsRow): number | null {
   return null;
 }
 
-export function freshnessOf(row: DiagnosticsRow | undefined): Freshness {
-  if (!row) return { level: 'loading', mode: 'snapshot', ageMs: null, basis: 'data', boundMs: null };
+export function freshnessOf(row: DiagnosticsRow | undefined, loading: RowsLoading | null = null): Freshness {
+  const settled = settledFreshness(row);
+  if (loading === null) return settled;
+  // Blocked or unavailable is said even so; anything else of a view still arriving is `loading`.
+  if (settled.level === 'blocked' || settled.level === 'unavailable') return { ...settled, rows: loading };
+  return { ...settled, level: 'loading', rows: loading };
+}
+
+function settledFreshness(row: DiagnosticsRow | undefined): Freshness {
+  const rows = null;
+  if (!row) return { level: 'loading', mode: 'snapshot', ageMs: null, basis: 'data', boundMs: null, rows };
   const boundMs = freshnessBound(row);
-  if (row.reason === 'metrics unavailable') return { level: 'unavailable', mode: row.mode, ageMs: row.dataAgeMs, basis: 'data', boundMs: null };
+  if (row.reason === 'metrics unavailable') return { level: 'unavailable', mode: row.mode, ageMs: row.dataAgeMs, basis: 'data', boundMs: null, rows };
   if (streamingHealthily(row)) {
     const ageMs = row.proofAgeMs;
-    if (ageMs === null) return { level: 'proving', mode: row.mode, ageMs, basis: 'proof', boundMs };
-    return { level: boundMs === null || ageMs > boundMs ? 'stale' : 'live', mode: row.mode, ageMs, basis: 'proof', boundMs };
+    if (ageMs === null) return { level: 'proving', mode: row.mode, ageMs, basis: 'proof', boundMs, rows };
+    return { level: boundMs === null || ageMs > boundMs ? 'stale' : 'live', mode: row.mode, ageMs, basis: 'proof', boundMs, rows };
   }
   const ageMs = row.dataAgeMs;
   const blocked = row.state === 'blocked' || row.state === 'stopped';
-  if (ageMs === null) return { level: blocked ? 'blocked' : 'loading', mode: row.mode, ageMs, basis: 'data', boundMs };
-  if (boundMs === null || ageMs > boundMs) return { level: 'stale', mode: row.mode, ageMs, basis: 'data', boundMs };
+  if (ageMs === null) return { level: blocked ? 'blocked' : 'loading', mode: row.mode, ageMs, basis: 'data', boundMs, rows };
+  if (boundMs === null || ageMs > boundMs) return { level: 'stale', mode: row.mode, ageMs, basis: 'data', boundMs, rows };
   const polledByDesign = row.stream === null && row.health === 'healthy';
-  return { level: polledByDesign ? 'fresh' : 'polling', mode: row.mode, ageMs, basis: 'data', boundMs };
+  return { level: polledByDesign ? 'fresh' : 'polling', mode: row.mode, ageMs, basis: 'data', boundMs, rows };
 }
 
 /** The words a freshness badge shows after its label: the mode, or why there is none. */
 export function badgeText(freshness: Freshness): string {
   if (freshness.level === 'unavailable') return 'metrics unavailable';
+  if (freshness.level === 'loading' && freshness.rows !== null) return 'loading';
   return freshness.level === 'stale' ? `STALE · ${freshness.mode}` : freshness.mode;
 }
 
 /** The age a badge shows: "proven 2s ago" while streaming, "3s ago" for polled data, "proving…". */
 export function badgeAge(freshness: Freshness): string {
+  if (freshness.level === 'loading' && freshness.rows !== null) return loadingProgress(freshness.rows);
   if (freshness.level === 'proving') return 'proving…';
   if (freshness.ageMs === null) return '';
   return freshness.basis === 'proof' ? `proven ${formatAgo(freshness.ageMs)}` : formatAgo(freshness.ageMs);
@@ -89,11 +106,24 @@ export interface HeaderStatus {
   readonly title: string;
 }
 
-/** What the header's dot says for the whole page: green only when everything on it is proven. */
-export function headerStatus(connection: ConnectionDiagnostics | null, rows: readonly DiagnosticsRow[]): HeaderStatus {
+/**
+ * What the header's dot says for the whole page: green only when everything on it is proven.
+ * `loadingOf` tells which views' rows are still arriving: such a view is not proven whatever its
+ * machine says (its proof speaks for rows it does not show yet), and the dot says it is loading.
+ */
+export function headerStatus(connection: ConnectionDiagnostics | null, rows: readonly DiagnosticsRow[], loadingOf: (key: string) => RowsLoading | null = () => null): HeaderStatus {
   if (!connection?.open) {
     const state = connection?.state ?? 'starting';
     return { level: 'down', text: state, title: `No stream to the kubelive backend (${state}): views are polled, nothing is live.` };
+  }
+  const loading = rows.flatMap((r) => {
+    const l = loadingOf(r.key);
+    return l === null ? [] : [{ row: r, loading: l }];
+  });
+  if (loading.length > 0) {
+    const names = [...new Set(loading.map((l) => l.row.domain))];
+    const what = loading.map((l) => `${l.row.key} ${loadingProgress(l.loading)}`).join(', ');
+    return { level: 'unproven', text: `loading: ${names.join(', ')}`, title: `Connected; rows still arriving, not yet whole and verified: ${what}.` };
   }
   const unproven = rows.filter((r) => !isProven(r));
   if (unproven.length === 0) return { level: 'live', text: 'live', title: 'Every view is proven fresh end to end, within its bound.' };

@@ -9,6 +9,7 @@ import type { Collection, RowStore } from '../../adapters/engine/store.js';
 import { WorkloadUsageTracker, type Usage } from '../../adapters/engine/workloadMetrics.js';
 import { ChangeLog } from '../../adapters/engine/changeLog.js';
 import { OrderedRows } from '../lib/order.js';
+import type { RowsLoading } from '../lib/loading.js';
 
 export interface ExternalSource<T> {
   subscribe(listener: () => void): () => void;
@@ -96,4 +97,19 @@ export function columnsSource(store: RowStore, key: string): ExternalSource<read
 /** How many rows one subscription key holds: a number, so nothing is copied to count them. */
 export function rowCountSource(store: RowStore, key: string): ExternalSource<number | null> {
   return collectionSource<number | null>(store, key, null, (collection) => collection.rows.size);
+}
+
+/**
+ * Whether one subscription key's rows are still arriving (a cold view's first list, shown as it
+ * comes) and how far: null once the whole, verified snapshot is applied. A new object only when
+ * the progress moves, so a view re-renders as pages land and once more when the mark goes.
+ */
+export function loadingSource(store: RowStore, key: string): ExternalSource<RowsLoading | null> {
+  let last: RowsLoading | null = null;
+  return collectionSource<RowsLoading | null>(store, key, null, (collection) => {
+    const now = collection.loading;
+    if (now === null) return (last = null);
+    if (last === null || last.received !== now.received || last.count !== now.count) last = { received: now.received, count: now.count };
+    return last;
+  });
 }

@@ -12,6 +12,7 @@ import { useNow } from '../hooks/engine.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
 import type { ClusterRow } from '../lib/clusters.js';
 import { compareText } from '../lib/order.js';
+import { rowCountText } from '../lib/loading.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { AcrossClustersBody, ClusterBadges, useAcrossClusters } from './acrossClusters.js';
 import { eventColumns, eventKinds, filterEvents, objectRouteOf, seenKey } from './EventsView.js';
@@ -44,7 +45,7 @@ export function ClustersEventsView({ clusters, route, navigate, discovery }: { c
     <section className="view" aria-label="Events across clusters" data-testid="clusters-events">
       <div className="toolbar">
         <h2>Events</h2>
-        <span className="count">{rows.length > 0 ? `${shown.length.toLocaleString()} of ${rows.length.toLocaleString()} in ${clusters.length} clusters` : ''}</span>
+        <span className="count">{rowCountText(shown.length, rows.length, across.arriving, ` in ${clusters.length} clusters`)}</span>
         <NamespaceSelect value={route.namespace} onChange={(ns) => navigate({ ...route, namespace: ns })} />
         <FilterBox value={route.filter} onChange={(filter) => navigate({ ...route, filter }, { replace: true })} placeholder="cluster, type, reason, object or message" />
         <ClusterBadges across={across} />

@@ -14,6 +14,7 @@ import type { ClusterRow } from '../lib/clusters.js';
 import { ageKey, ageSince } from '../lib/format.js';
 import { byName, nodeMatches, rolesText, statusText } from '../lib/nodes.js';
 import { sortByKey } from '../lib/order.js';
+import { rowCountText } from '../lib/loading.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { useAcrossClusters } from './acrossClusters.js';
 
@@ -21,7 +22,7 @@ type Node = ClusterRow<NodeRow>;
 
 export function ClustersNodesView({ clusters, route, navigate }: { clusters: readonly string[]; route: Route; navigate: Navigate }) {
   const now = useNow();
-  const { rows, statuses, badges, problems, loading } = useAcrossClusters<NodeRow>(clusters, 'nodes', '', byName, 'nodes');
+  const { rows, statuses, badges, problems, loading, arriving } = useAcrossClusters<NodeRow>(clusters, 'nodes', '', byName, 'nodes');
   const deferredFilter = useDeferredValue(route.filter);
   const sort = route.sort;
   const columns: Column<Node>[] = useMemo(
@@ -48,7 +49,7 @@ export function ClustersNodesView({ clusters, route, navigate }: { clusters: rea
     <section className="view" aria-label="Nodes across clusters" data-testid="clusters-nodes">
       <div className="toolbar">
         <h2>Nodes</h2>
-        <span className="count">{rows.length > 0 ? `${listed.length.toLocaleString()} of ${rows.length.toLocaleString()} in ${clusters.length} clusters` : ''}</span>
+        <span className="count">{rowCountText(listed.length, rows.length, arriving, ` in ${clusters.length} clusters`)}</span>
         <FilterBox value={route.filter} onChange={(text) => navigate({ ...route, filter: text }, { replace: true })} placeholder="cluster, node, role or status" />
         <div className="badges" data-testid="cluster-badges">
           {badges}

@@ -16,6 +16,7 @@ import type { ClusterRow } from '../lib/clusters.js';
 import { ageKey, ageSince } from '../lib/format.js';
 import { sortByKey, type SortSpec } from '../lib/order.js';
 import { phaseClass, phaseText, podOrder, readyShare, restartsText } from '../lib/pods.js';
+import { rowCountText } from '../lib/loading.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { AcrossClustersBody, ClusterBadges, PanelCluster, useAcrossClusters } from './acrossClusters.js';
 import { LogsPanel } from './LogsPanel.js';
@@ -66,7 +67,7 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
     <section className={`view ${selected ? 'with-panel' : ''}`} aria-label="Pods across clusters" data-testid="clusters-pods">
       <div className="toolbar">
         <h2>Pods</h2>
-        <span className="count">{rows.length > 0 ? `${sorted.length.toLocaleString()} of ${rows.length.toLocaleString()} in ${clusters.length} clusters` : ''}</span>
+        <span className="count">{rowCountText(sorted.length, rows.length, across.arriving, ` in ${clusters.length} clusters`)}</span>
         <FilterBox value={filter} onChange={(text) => navigate({ ...route, filter: text }, { replace: true })} placeholder="cluster, pod, namespace, node or status" />
         <ClusterBadges across={across} />
       </div>

@@ -21,6 +21,7 @@ import { pluralKind } from '../lib/catalog.js';
 import type { ClusterRow } from '../lib/clusters.js';
 import { sortByKey } from '../lib/order.js';
 import { cellText, descendingFirst, filterRows, resourceOrder, sharedColumns, sortKeyOf, type SharedColumn } from '../lib/resourceTable.js';
+import { rowCountText } from '../lib/loading.js';
 import { objectId, type Navigate, type Route } from '../lib/route.js';
 import { AcrossClustersBody, ClusterBadges, PanelCluster, useAcrossClusters } from './acrossClusters.js';
 import { ObjectEvents } from './ObjectEvents.js';
@@ -77,7 +78,7 @@ export function ClustersResourceView({ clusters, kind, route, navigate }: { clus
           {label} <span className="muted small mono">{kind.group ? `${kind.group}/${kind.version}` : kind.version}</span>
         </h2>
         <span className="count" data-testid="row-count">
-          {rows.length > 0 ? `${shown.length.toLocaleString()} of ${rows.length.toLocaleString()} in ${clusters.length} clusters` : ''}
+          {rowCountText(shown.length, rows.length, across.arriving, ` in ${clusters.length} clusters`)}
         </span>
         {kind.namespaced ? <NamespaceSelect value={route.namespace} onChange={(ns) => navigate({ ...route, namespace: ns, selected: null, selectedCluster: null })} /> : null}
         <FilterBox value={route.filter} onChange={(filter) => navigate({ ...route, filter }, { replace: true })} placeholder="cluster, name, namespace or any column" />

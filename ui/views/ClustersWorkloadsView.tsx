@@ -18,6 +18,7 @@ import type { ClusterRow } from '../lib/clusters.js';
 import { ageKey, ageSince } from '../lib/format.js';
 import { compareText } from '../lib/order.js';
 import { domainOfKind } from '../lib/related.js';
+import { rowCountText } from '../lib/loading.js';
 import { objectId, type Navigate, type Route } from '../lib/route.js';
 import { countByKind, isListed, isShort, listedKinds, readyText, resourceOfKind, workloadMatches, workloadStatusClass } from '../lib/workloads.js';
 import { AcrossClustersBody, ClusterBadges, PanelCluster, useAcrossClusters } from './acrossClusters.js';
@@ -65,7 +66,7 @@ export function ClustersWorkloadsView({ clusters, route, navigate }: { clusters:
     <section className={`view ${selected ? 'with-panel' : ''}`} aria-label="Workloads across clusters" data-testid="clusters-workloads">
       <div className="toolbar">
         <h2>Workloads</h2>
-        <span className="count">{counts.all > 0 ? `${list.length.toLocaleString()} of ${counts.all.toLocaleString()} in ${clusters.length} clusters` : ''}</span>
+        <span className="count">{rowCountText(list.length, counts.all, across.arriving, ` in ${clusters.length} clusters`)}</span>
         <NamespaceSelect value={namespace} onChange={(ns) => navigate({ ...route, namespace: ns, selected: null, selectedCluster: null })} />
         <div className="kinds" role="group" aria-label="Kind">
           {(['all', ...listedKinds] as const).map((k) => (

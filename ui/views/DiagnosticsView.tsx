@@ -19,6 +19,7 @@ import { backendDiagnostics, type BackendDiagnostics } from '../lib/api.js';
 import { formatAgo, formatClock, formatInterval } from '../lib/format.js';
 import { freshnessOf, isProven } from '../lib/freshness.js';
 import { scopeText } from '../lib/operatorWords.js';
+import { loadingProgress, type RowsLoading } from '../lib/loading.js';
 
 /** The backend's diagnostics are a request: every two seconds is live enough and cheap. */
 const backendPollMs = 2000;
@@ -55,8 +56,9 @@ function clusterLabel(engine: Engine, defaultName: string | null): string {
   return engine.cluster ?? defaultName ?? 'default';
 }
 
-function DomainRow({ row, refused, cluster, testId }: { row: DiagnosticsRow; refused: number; cluster: string; testId: string }) {
-  const freshness = freshnessOf(row);
+/** `loading`: the rows still arriving for this key (lib/loading.ts), read from its engine's store at render. */
+function DomainRow({ row, refused, loading, cluster, testId }: { row: DiagnosticsRow; refused: number; loading: RowsLoading | null; cluster: string; testId: string }) {
+  const freshness = freshnessOf(row, loading);
   const recent = row.transitions.slice(-4).reverse();
   const counters = Object.entries(row.counters).filter(([, n]) => n > 0);
   return (
@@ -72,6 +74,7 @@ function DomainRow({ row, refused, cluster, testId }: { row: DiagnosticsRow; ref
       data-freshness-bound={row.freshnessBoundMs}
       data-upstream-proof-age={row.upstreamProofAgeMs ?? ''}
       data-proof-age={row.proofAgeMs ?? ''}
+      data-loading={loading ? loadingProgress(loading) : ''}
     >
       <td className="mono cluster-cell">{cluster}</td>
       <td>
@@ -144,7 +147,13 @@ function DomainRow({ row, refused, cluster, testId }: { row: DiagnosticsRow; ref
         <div className="muted small">bound {formatInterval(row.freshnessBoundMs)}</div>
       </td>
       <td>
-        <div>{row.itemCount === null ? '—' : row.itemCount.toLocaleString()} items</div>
+        {loading ? (
+          <div className="warn" data-testid="diagnostics-loading">
+            loading: {loadingProgress(loading)} rows received, not yet whole and verified
+          </div>
+        ) : (
+          <div>{row.itemCount === null ? '—' : row.itemCount.toLocaleString()} items</div>
+        )}
         <div className={`small badge-inline badge-${freshness.level}`}>data {formatAgo(row.dataAgeMs)}</div>
         {row.sampleAgeMs !== null ? <div className="muted small">sample {formatAgo(row.sampleAgeMs)}</div> : null}
         {refused > 0 ? <div className="muted small">{refused} stale frame{refused === 1 ? '' : 's'} refused</div> : null}
@@ -273,6 +282,7 @@ export function DiagnosticsView() {
                   // The page's own engine keeps the plain id; another cluster's rows are prefixed with it.
                   testId={e === engine ? `diag-${row.key}` : `diag-${labelOf(e)}/${row.key}`}
                   refused={e.store.collection(row.key)?.refused ?? 0}
+                  loading={e.store.collection(row.key)?.loading ?? null}
                 />
               ))
             )}

@@ -12,7 +12,8 @@ import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
-import { useRows } from '../hooks/useStore.js';
+import { useLoading, useRows } from '../hooks/useStore.js';
+import { rowCountText } from '../lib/loading.js';
 import { servedKinds } from '../lib/catalog.js';
 import { ageSince } from '../lib/format.js';
 import { isLoading } from '../lib/freshness.js';
@@ -66,6 +67,7 @@ export function EventsView({ route, navigate, discovery }: { route: Route; navig
   const now = useNow();
   const handle = useDomain('events', route.namespace);
   const rows = useRows<EventRow>(handle.key);
+  const arriving = useLoading(handle.key);
   // Newest first unless a header says otherwise, as an operator reads events.
   const byTime = useMemo(() => [...rows].sort((a, b) => seenKey(a) - seenKey(b)), [rows]);
   const filtered = useMemo(() => filterEvents(byTime, route.filter), [byTime, route.filter]);
@@ -83,14 +85,14 @@ export function EventsView({ route, navigate, discovery }: { route: Route; navig
     <section className="view" aria-label="Events" data-testid="events-view">
       <div className="toolbar">
         <h2>Events</h2>
-        <span className="count">{rows.length > 0 ? `${shown.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
+        <span className="count" data-testid="row-count">{rowCountText(shown.length, rows.length, arriving)}</span>
         <NamespaceSelect value={route.namespace} onChange={(ns) => navigate({ ...route, namespace: ns })} />
         <FilterBox value={route.filter} onChange={(filter) => navigate({ ...route, filter }, { replace: true })} placeholder="type, reason, object or message" />
         <div className="badges">
           <FreshnessBadge label="events" status={handle.status} />
         </div>
       </div>
-      <Problems statuses={[handle.status]} />
+      <Problems statuses={[handle.status]} what={`events in ${route.namespace || 'all namespaces'}`} narrowed={route.filter.trim() !== '' || route.sort !== null} />
       <div className="split">
         {isLoading(handle.status, rows.length) ? (
           <Loading what={`events in ${route.namespace || 'all namespaces'}`} status={handle.status} count={rows.length} />
@@ -102,7 +104,7 @@ export function EventsView({ route, navigate, discovery }: { route: Route; navig
             onRowClick={openObject}
             rowClassName={(e) => (e.type === 'Warning' ? 'warning' : '')}
             label="Events"
-            empty={rows.length === 0 ? 'No events.' : 'No events match.'}
+            empty={rows.length === 0 ? 'No events.' : arriving ? 'No events match among those received so far.' : 'No events match.'}
             sort={route.sort}
             onSort={(sort) => navigate({ ...route, sort })}
           />

@@ -102,7 +102,7 @@ export function HelmView({ route, navigate }: { route: Route; navigate: Navigate
           <FreshnessBadge label="helm" status={handle.status} />
         </div>
       </div>
-      <Problems statuses={[handle.status]} />
+      <Problems statuses={[handle.status]} what={`Helm releases in ${route.namespace || 'all namespaces'}`} />
       <div className="split">
         {isLoading(handle.status, rows.length) ? (
           <Loading what={`Helm releases in ${route.namespace || 'all namespaces'}`} status={handle.status} count={rows.length} />

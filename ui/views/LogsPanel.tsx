@@ -207,7 +207,7 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
           </button>
         </span>
       </div>
-      <Problems statuses={statuses} />
+      <Problems statuses={statuses} what="log lines" />
       {previous.state === 'failed' ? (
         <div className="problems" role="status" data-testid="log-previous-problem">
           <span className="problem problem-warning">Previous run of {shown[0]}: {previous.message}</span>

@@ -14,7 +14,8 @@ import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import type { Engine } from '../../adapters/engine/engine.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
-import { useMetricsVersion, useRows } from '../hooks/useStore.js';
+import { useLoading, useMetricsVersion, useRows } from '../hooks/useStore.js';
+import { rowCountText } from '../lib/loading.js';
 import { ActionButton } from '../components/ActionButton.js';
 import { ageKey, ageSince, formatBytes, formatCpu, formatShare, formatTaint } from '../lib/format.js';
 import { isLoading, staleMetrics } from '../lib/freshness.js';
@@ -65,6 +66,7 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
   const nodes = useDomain('nodes', '');
   const metrics = useDomain('node-metrics', '');
   const rows = useRows<NodeRow>(nodes.key);
+  const arriving = useLoading(nodes.key);
   const metricsVersion = useMetricsVersion();
   // Filter, sort and the node whose YAML is open below the list are the route's (lib/route.ts).
   const filter = route.filter;
@@ -140,14 +142,14 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
     <section className={`view ${selected ? 'with-panel' : ''}`} aria-label="Nodes">
       <div className="toolbar">
         <h2>Nodes</h2>
-        <span className="count">{rows.length > 0 ? `${listed.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
+        <span className="count" data-testid="row-count">{rowCountText(listed.length, rows.length, arriving)}</span>
         <FilterBox value={filter} onChange={setFilter} placeholder="node, role, status or pressure" />
         <div className="badges">
           <FreshnessBadge label="nodes" status={nodes.status} />
           <FreshnessBadge label="metrics" status={metrics.status} />
         </div>
       </div>
-      <Problems statuses={[nodes.status, metrics.status]} />
+      <Problems statuses={[nodes.status, metrics.status]} what="nodes" narrowed={filter.trim() !== '' || sort !== null} />
       <div className="split">
         {isLoading(nodes.status, rows.length) ? (
           <Loading what="nodes" status={nodes.status} count={rows.length} />
@@ -158,7 +160,7 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
             rowKey={(n) => n.name}
             rowHeight={34}
             label="Nodes"
-            empty="No nodes match."
+            empty={arriving ? 'No nodes match among those received so far.' : 'No nodes match.'}
             sort={sort}
             onSort={setSort}
             selectedKey={selected?.name ?? null}

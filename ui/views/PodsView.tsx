@@ -14,7 +14,8 @@ import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
-import { useMetricsVersion, useOrderedRows, useRows } from '../hooks/useStore.js';
+import { useLoading, useMetricsVersion, useOrderedRows, useRows } from '../hooks/useStore.js';
+import { rowCountText } from '../lib/loading.js';
 import { ageKey, ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import { isLoading, staleMetrics } from '../lib/freshness.js';
 import type { SortSpec } from '../lib/order.js';
@@ -43,6 +44,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
   // In order already, and kept so incrementally: re-sorting 50,000 pods on every change of a
   // churning cluster dropped frames while scrolling (bench row 9).
   const rows = useOrderedRows<PodRow>(pods.key, podOrder);
+  const loading = useLoading(pods.key);
   const metricsVersion = useMetricsVersion();
   // "Pods of this workload": the workloads rows name a Deployment's ReplicaSets (held only then).
   const workloads = useDomain('workloads', route.owner ? namespace : null);
@@ -115,6 +117,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
   // The status filter offers the statuses of the pods in scope (before narrowing by status itself).
   const statuses = useMemo(() => statusCounts(route.status ? ordered.filter(podNarrowing({ ...route, status: null }, workloadRows) ?? (() => true)) : narrowed), [ordered, narrowed, route, workloadRows]);
   const selectedPod = found ?? null;
+  const whatPods = namespace === '' ? 'pods in all namespaces' : `pods in ${namespace}`;
 
   const selectedKey = selected ? `${selected.namespace}/${selected.name}` : null;
   // The selected pod's row as the stream keeps it: its resourceVersion moves the YAML along; no
@@ -152,7 +155,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
     <section className={`view ${selected ? 'with-panel' : ''}`} aria-label="Pods">
       <div className="toolbar">
         <h2>Pods</h2>
-        <span className="count">{rows.length > 0 ? `${sorted.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}</span>
+        <span className="count" data-testid="row-count">{rowCountText(sorted.length, rows.length, loading)}</span>
         <NamespaceSelect value={namespace} onChange={(ns) => navigate({ ...route, namespace: ns, selected: null })} />
         <FilterBox value={filter} onChange={setFilter} placeholder="pod, namespace, node or status" />
         <select aria-label="Status" data-testid="status-filter" value={route.status ?? ''} onChange={(e) => navigate({ ...route, status: e.target.value || null, selected: null })}>
@@ -160,7 +163,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
           {route.status && !statuses.some(([s]) => s === route.status) ? <option value={route.status}>{route.status} (0)</option> : null}
           {statuses.map(([s, n]) => (
             <option key={s} value={s}>
-              {s} ({n})
+              {s} ({n.toLocaleString()}{loading ? ' so far' : ''})
             </option>
           ))}
         </select>
@@ -177,10 +180,10 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
           <FreshnessBadge label="metrics" status={metrics.status} />
         </div>
       </div>
-      <Problems statuses={[pods.status, metrics.status]} />
+      <Problems statuses={[pods.status, metrics.status]} what={whatPods} narrowed={filter.trim() !== '' || sort !== null || narrowing !== null} />
       <div className="split">
         {isLoading(pods.status, rows.length) ? (
-          <Loading what={namespace === '' ? 'pods in all namespaces' : `pods in ${namespace}`} status={pods.status} count={rows.length} />
+          <Loading what={whatPods} status={pods.status} count={rows.length} />
         ) : (
           <VirtualTable
             rows={sorted}
@@ -189,7 +192,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
             selectedKey={selectedKey}
             onRowClick={(p) => setSelected(p)}
             label="Pods"
-            empty="No pods match."
+            empty={loading ? 'No pods match among those received so far.' : 'No pods match.'}
             sort={sort}
             onSort={setSort}
           />

@@ -18,7 +18,8 @@ import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
 import { useSortedRows } from '../hooks/useSortedRows.js';
-import { useColumns, useOrderedRows } from '../hooks/useStore.js';
+import { useColumns, useLoading, useOrderedRows } from '../hooks/useStore.js';
+import { rowCountText } from '../lib/loading.js';
 import { pluralKind } from '../lib/catalog.js';
 import { isLoading } from '../lib/freshness.js';
 import { cellText, descendingFirst, filterRows, hasWideColumns, resourceOrder, sortKeyOf, tableColumns, withNumericCells, type TableColumn } from '../lib/resourceTable.js';
@@ -77,6 +78,7 @@ function ResourceList({ kind, route, navigate }: { kind: ApiResourceRow; route: 
   const scope = kind.namespaced ? route.namespace : '';
   const handle = useDomain(domain, scope);
   const rows = useOrderedRows<ResourceRow>(handle.key, resourceOrder);
+  const arriving = useLoading(handle.key);
   const definitions = useColumns(handle.key);
   const label = pluralKind(kind.kind, kind.resource);
 
@@ -140,7 +142,7 @@ function ResourceList({ kind, route, navigate }: { kind: ApiResourceRow; route: 
           {label} <span className="muted small mono">{kind.group ? `${kind.group}/${kind.version}` : kind.version}</span>
         </h2>
         <span className="count" data-testid="row-count">
-          {rows.length > 0 ? `${shown.length.toLocaleString()} of ${rows.length.toLocaleString()}` : ''}
+          {rowCountText(shown.length, rows.length, arriving)}
         </span>
         {kind.namespaced ? <NamespaceSelect value={route.namespace} onChange={(ns) => navigate({ ...route, namespace: ns, selected: null })} /> : null}
         <FilterBox value={route.filter} onChange={(filter) => navigate({ ...route, filter }, { replace: true })} placeholder="name, namespace or any column" />
@@ -154,7 +156,7 @@ function ResourceList({ kind, route, navigate }: { kind: ApiResourceRow; route: 
           <FreshnessBadge label={kind.resource} status={handle.status} />
         </div>
       </div>
-      <Problems statuses={[handle.status]} />
+      <Problems statuses={[handle.status]} what={kind.namespaced ? `${label.toLowerCase()} in ${route.namespace || 'all namespaces'}` : label.toLowerCase()} narrowed={route.filter.trim() !== '' || route.sort !== null} />
       <div className="split">
         {loading ? (
           <Loading what={kind.namespaced ? `${label.toLowerCase()} in ${route.namespace || 'all namespaces'}` : label.toLowerCase()} status={handle.status} count={rows.length} />
@@ -167,7 +169,7 @@ function ResourceList({ kind, route, navigate }: { kind: ApiResourceRow; route: 
             onRowClick={(r) => navigate({ ...route, selected: objectId(r.namespace, r.name) })}
             rowClassName={(r) => (r.deleting ? 'deleting' : '')}
             label={label}
-            empty={rows.length === 0 ? `No ${label.toLowerCase()}${kind.namespaced && route.namespace ? ` in ${route.namespace}` : ''}.` : `No ${label.toLowerCase()} match.`}
+            empty={rows.length === 0 ? `No ${label.toLowerCase()}${kind.namespaced && route.namespace ? ` in ${route.namespace}` : ''}.` : `No ${label.toLowerCase()} match${arriving ? ' among those received so far' : ''}.`}
             sort={route.sort}
             onSort={(sort) => navigate({ ...route, sort })}
           />

@@ -12,7 +12,8 @@ import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
-import { useRows, useWorkloadUsage } from '../hooks/useStore.js';
+import { useLoading, useRows, useWorkloadUsage } from '../hooks/useStore.js';
+import { rowCountText } from '../lib/loading.js';
 import { ageKey, ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import type { SortSpec } from '../lib/order.js';
 import { objectId, type Navigate, type Route } from '../lib/route.js';
@@ -32,6 +33,7 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
   const pods = useDomain('pods', namespace);
   const metrics = useDomain('pod-metrics', namespace);
   const workloadRows = useRows<WorkloadRow>(workloads.key);
+  const arriving = useLoading(workloads.key);
   // Kept current pod by pod: summing 50,000 pods on every change of a churning cluster kept the
   // browser busy (bench row 9w).
   const usage = useWorkloadUsage(pods.key, workloads.key);
@@ -104,7 +106,7 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
     <section className={`view ${selected ? 'with-panel' : ''}`} aria-label="Workloads">
       <div className="toolbar">
         <h2>Workloads</h2>
-        <span className="count">{counts.all > 0 ? `${list.length.toLocaleString()} of ${counts.all.toLocaleString()}` : ''}</span>
+        <span className="count" data-testid="row-count">{rowCountText(list.length, counts.all, arriving)}</span>
         <NamespaceSelect value={namespace} onChange={(ns) => navigate({ ...route, namespace: ns })} />
         <div className="kinds" role="group" aria-label="Kind">
           {(['all', ...listedKinds] as const).map((k) => (
@@ -120,7 +122,7 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
           <FreshnessBadge label="metrics" status={metrics.status} />
         </div>
       </div>
-      <Problems statuses={[workloads.status, pods.status, metrics.status]} />
+      <Problems statuses={[workloads.status, pods.status, metrics.status]} what={namespace === '' ? 'workloads in all namespaces' : `workloads in ${namespace}`} narrowed={filter.trim() !== '' || sort !== null || kind !== 'all'} />
       <div className="split">
         {isLoading(workloads.status, workloadRows.length) ? (
           <Loading what={namespace === '' ? 'workloads in all namespaces' : `workloads in ${namespace}`} status={workloads.status} count={workloadRows.length} />
@@ -130,7 +132,7 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
             columns={columns}
             rowKey={(r) => r.workload.uid}
             label="Workloads"
-            empty="No workloads match."
+            empty={arriving ? 'No workloads match among those received so far.' : 'No workloads match.'}
             sort={sort}
             onSort={setSort}
             selectedKey={selected?.uid ?? null}

@@ -3,7 +3,8 @@
  * ClusterScope, holds the domain's subscription on the cluster's own engine and hands its rows
  * and status up; `useAcrossClusters` merges the rows (tagged with their cluster, keyed by cluster
  * and uid) and gives each cluster its own freshness badge and its own problems, so one stale
- * cluster never paints the others.
+ * cluster never paints the others. A cluster whose rows are still arriving says so under its
+ * name, and the merged count is said as what has arrived (lib/loading.ts) until every one is whole.
  */
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ColumnDefinition, Row } from '../../adapters/rows.js';
@@ -12,7 +13,9 @@ import type { Domain } from '../../machines/domains.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { ClusterScope } from '../hooks/clusters.js';
 import { useDomain } from '../hooks/useDomain.js';
-import { useColumns, useOrderedRows } from '../hooks/useStore.js';
+import { useColumns, useLoading, useOrderedRows } from '../hooks/useStore.js';
+import { combineLoading, type RowsLoading } from '../lib/loading.js';
+import { LoadingNoteOf } from '../components/LoadingNote.js';
 import { createClusterMerger, type ClusterRow } from '../lib/clusters.js';
 import { isLoading } from '../lib/freshness.js';
 import { describeProblem } from '../lib/operatorWords.js';
@@ -26,13 +29,16 @@ interface FeedProps<R extends Row> {
   readonly onRows: (cluster: string, rows: readonly R[]) => void;
   readonly onStatus: (cluster: string, status: DiagnosticsRow | undefined) => void;
   readonly onColumns: (cluster: string, columns: readonly ColumnDefinition[] | null) => void;
+  readonly onLoading: (cluster: string, loading: RowsLoading | null) => void;
 }
 
-function ClusterFeed<R extends Row>({ cluster, domain, scope, order, label, onRows, onStatus, onColumns }: FeedProps<R>) {
+function ClusterFeed<R extends Row>({ cluster, domain, scope, order, label, onRows, onStatus, onColumns, onLoading }: FeedProps<R>) {
   const held = useDomain(domain, scope);
   const rows = useOrderedRows<R>(held.key, order);
   // The generic view's columns are each API server's own: clusters of different versions may print different ones.
   const columns = useColumns(held.key);
+  const loading = useLoading(held.key);
+  useEffect(() => onLoading(cluster, loading), [onLoading, cluster, loading]);
   useEffect(() => onColumns(cluster, columns), [onColumns, cluster, columns]);
   // Handed up after render: a parent's state may not change while a child renders.
   useEffect(() => onRows(cluster, rows), [onRows, cluster, rows]);
@@ -52,6 +58,8 @@ export interface AcrossClusters<R> {
   readonly problems: ReactNode;
   /** No cluster has delivered anything yet. */
   readonly loading: boolean;
+  /** Rows still arriving in some cluster, summed over every cluster; null when every one is whole. */
+  readonly arriving: RowsLoading | null;
 }
 
 /** `order` must be stable (module-level): each cluster's rows are kept in it without re-sorting. */
@@ -61,26 +69,34 @@ export function useAcrossClusters<R extends Row>(clusters: readonly string[], do
   const onRows = useCallback((cluster: string, rows: readonly R[]) => setParts((p) => (p[cluster] === rows ? p : { ...p, [cluster]: rows })), []);
   const [columns, setColumns] = useState<Readonly<Record<string, readonly ColumnDefinition[] | null>>>({});
   const onColumns = useCallback((cluster: string, defs: readonly ColumnDefinition[] | null) => setColumns((c) => (c[cluster] === defs ? c : { ...c, [cluster]: defs })), []);
+  const [arrivals, setArrivals] = useState<Readonly<Record<string, RowsLoading | null>>>({});
+  const onLoading = useCallback((cluster: string, loading: RowsLoading | null) => setArrivals((a) => (a[cluster] === loading ? a : { ...a, [cluster]: loading })), []);
   const onStatus = useCallback((cluster: string, status: DiagnosticsRow | undefined) => setStatuses((s) => (s[cluster] === status ? s : { ...s, [cluster]: status })), []);
   const merge = useMemo(() => createClusterMerger<R>(order), [order]);
   const rows = useMemo(() => merge(clusters.map((cluster) => ({ cluster, rows: parts[cluster] ?? [] }))), [merge, clusters, parts]);
   const badges = clusters.map((cluster) => (
     <ClusterScope key={cluster} cluster={cluster}>
-      <ClusterFeed<R> cluster={cluster} domain={domain} scope={scope} order={order} label={label} onRows={onRows} onStatus={onStatus} onColumns={onColumns} />
+      <ClusterFeed<R> cluster={cluster} domain={domain} scope={scope} order={order} label={label} onRows={onRows} onStatus={onStatus} onColumns={onColumns} onLoading={onLoading} />
     </ClusterScope>
   ));
-  const problems = clusters.map((cluster) => <ClusterProblems key={cluster} cluster={cluster} status={statuses[cluster]} />);
+  const problems = clusters.map((cluster) => <ClusterProblems key={cluster} cluster={cluster} status={statuses[cluster]} arriving={arrivals[cluster] ?? null} label={label} />);
   const loading = clusters.every((c) => isLoading(statuses[c], parts[c]?.length ?? 0));
-  return { rows, statuses, columns, badges, problems, loading };
+  const arriving = combineLoading(
+    clusters.map((c) => arrivals[c] ?? null),
+    clusters.reduce((sum, c) => sum + (arrivals[c] ? 0 : (parts[c]?.length ?? 0)), 0),
+  );
+  return { rows, statuses, columns, badges, problems, loading, arriving };
 }
 
 /** One cluster's problems under its name: the same words ("disconnected") for two clusters are two problems. */
-function ClusterProblems({ cluster, status }: { cluster: string; status: DiagnosticsRow | undefined }) {
-  if (!status || !describeProblem(status)) return null;
+function ClusterProblems({ cluster, status, arriving, label }: { cluster: string; status: DiagnosticsRow | undefined; arriving: RowsLoading | null; label: string }) {
+  const problem = status ? describeProblem(status) : null;
+  if (!problem && !arriving) return null;
   return (
     <div className="cluster-problems" data-testid={`cluster-problems-${cluster}`}>
       <span className="mono strong">{cluster}</span>
-      <Problems statuses={[status]} />
+      {arriving ? <LoadingNoteOf loading={arriving} what={`${label} in ${cluster}`} narrowed={false} testId={`loading-${cluster}`} /> : null}
+      {problem && status ? <Problems statuses={[status]} sayLoading={false} /> : null}
     </div>
   );
 }
