@@ -14,6 +14,7 @@
  */
 import { addDigest, addItem, emptyDigest, removeItem, type DigestSum } from '../adapters/digest.js';
 import type { ColumnDefinition, Row, RowChange } from '../adapters/protocol.js';
+import { SharedValues } from '../adapters/engine/sharedValues.js';
 import { sameColumns } from '../adapters/kube/tableRows.js';
 
 /** The backend's monotonic counter, shared by every cache of one backend. */
@@ -105,6 +106,7 @@ class NextView implements View {
     /** New columns: every row's cells are new, though its resourceVersion is not. */
     private readonly everyRowChanged: boolean,
     private readonly createdGeneration: number,
+    private readonly shared: SharedValues,
   ) {
     this.total = { ...emptyAggregate(live.total.lastGeneration), lastResourceVersion: live.total.lastResourceVersion };
   }
@@ -124,6 +126,7 @@ class NextView implements View {
       addItem(aggregate.digest, row.uid, row.resourceVersion);
     }
     if (unchanged) return;
+    this.shared.share(row);
     // A row that moved namespace leaves its old one: a delete there, as a watch would tell it.
     if (liveNamespace !== undefined && liveNamespace !== namespace) this.changes.push({ namespace: liveNamespace, change: { op: 'delete', uid: row.uid } });
     this.changes.push({ namespace, change: { op: 'upsert', row } });
@@ -205,6 +208,12 @@ export class ResourceCache {
   private landing: Landing | null = null;
   /** Writes that came while a list was landing. */
   private deferred: DeferredWrite[] = [];
+  /**
+   * One copy of the values many rows repeat (node name, creation time, owner, containers), as the
+   * engine's store keeps: each row projected from JSON holds its own copies otherwise, about a
+   * third of what a pod row costs (docs/backend.md, "Cache memory").
+   */
+  private readonly shared = new SharedValues();
   private readonly ring: CacheChange[] = [];
   private ringStart = 0;
   /** Changes at or below this generation are no longer all in the ring. */
@@ -342,7 +351,7 @@ export class ResourceCache {
   private begin(columns: readonly ColumnDefinition[] | null): NextView {
     if (this.landing !== null) this.abandon(this.landing, 'a newer list came');
     const columnsChanged = columns !== null && this.columns !== null && !sameColumns(columns, this.columns);
-    return new NextView(this.view, columnsChanged, this.createdGeneration);
+    return new NextView(this.view, columnsChanged, this.createdGeneration, this.shared);
   }
 
   /** Gives up a landing list: the live view stays, and the writes that waited for it apply now. */
@@ -361,7 +370,22 @@ export class ResourceCache {
     const columnsChanged = columns !== null && this.columns !== null && !sameColumns(columns, this.columns);
     if (columns !== null) this.columns = columns;
     const changes: CacheChange[] = [];
-    for (const staged of next.changes) changes.push(this.record(next.bucket(staged.namespace), next.total, staged.namespace, resourceVersion, staged.change));
+    if (!this.listed && next.changes.length > this.options.ringSize) {
+      // A first list the ring cannot hold: no client holds a row of a cache never listed, and no
+      // resume from before it could be replayed, so it takes one generation, and its listeners
+      // hear an empty batch (the cache is listed: they owe resets). Numbering 150,148 changes
+      // that would fall out of the ring at once held the loop 50–200 ms.
+      const generation = this.generations.next();
+      for (const aggregate of [next.total, ...[...next.buckets.values()].map((bucket) => bucket.aggregate)]) {
+        aggregate.lastGeneration = generation;
+        aggregate.lastResourceVersion = resourceVersion;
+      }
+      this.ring.length = 0;
+      this.ringStart = 0;
+      this.ringFloor = generation;
+    } else {
+      for (const staged of next.changes) changes.push(this.record(next.bucket(staged.namespace), next.total, staged.namespace, resourceVersion, staged.change));
+    }
     this.view = next;
     this.landing = null;
     this.resourceVersion = resourceVersion;
@@ -484,7 +508,7 @@ export class ResourceCache {
       else aggregate.count++;
       addItem(aggregate.digest, row.uid, row.resourceVersion);
     }
-    bucket.rows.set(row.uid, row);
+    bucket.rows.set(row.uid, this.shared.share(row));
     this.view.namespaceOfUid.set(row.uid, namespace);
     changes.push(this.record(bucket, this.view.total, namespace, resourceVersion, { op: 'upsert', row }));
   }

@@ -132,3 +132,47 @@ describe('a list landing in pieces', () => {
     expect(viewState([cache], 'ns-2').generation).toBeGreaterThan(emptied);
   });
 });
+
+describe('a first list larger than the resume ring', () => {
+  test('lands under one generation: its listeners hear an empty batch, and no resume reaches back before it', async () => {
+    const generations = new GenerationCounter();
+    const cache = new ResourceCache('pods', generations, { ringSize: 100, landingBudgetMs: 0 });
+    const batches: (readonly CacheChange[])[] = [];
+    cache.subscribe((changes) => batches.push(changes));
+    const before = generations.current();
+    const rows = Array.from({ length: 1_000 }, (_, i) => pod(`u${i}`, `ns-${i % 2}`, '1'));
+    await cache.land(rows, '9');
+    expect(cache.listed).toBe(true);
+    expect(batches).toEqual([[]]);
+    const state = viewState([cache], null);
+    expect(state.count).toBe(1_000);
+    expect(state.digest).toBe(digestOf(rows));
+    expect(state.generation).toBeGreaterThan(before);
+    expect(viewState([cache], 'ns-1').generation).toBe(state.generation);
+    expect(cache.changesSince(before, null).ok).toBe(false);
+    expect(cache.changesSince(state.generation, null)).toEqual({ ok: true, changes: [] });
+    // What comes after is numbered and replayed as usual.
+    cache.apply('MODIFIED', pod('u1', 'ns-1', '2'), '10');
+    const replay = cache.changesSince(state.generation, null);
+    expect(replay.ok && replay.changes.map((c) => c.change.op)).toEqual(['upsert']);
+  });
+});
+
+describe('viewRows', () => {
+  test('gathers a view once while its generations stand, and again once a row changes', () => {
+    const { cache } = setup();
+    cache.replace([pod('a', 'ns-1', '1'), pod('b', 'ns-2', '1')], '1');
+    const first = viewRows([cache], null);
+    expect(viewRows([cache], null)).toBe(first);
+    expect(viewRows([cache], 'ns-1').map((r) => r.uid)).toEqual(['a']);
+    cache.apply('MODIFIED', pod('b', 'ns-2', '2'), '2');
+    const after = viewRows([cache], null);
+    expect(after).not.toBe(first);
+    expect(after.map((r) => `${r.uid}@${r.resourceVersion}`).sort()).toEqual(['a@1', 'b@2']);
+    // A namespace's rows stand while another namespace changes.
+    const one = viewRows([cache], 'ns-1');
+    cache.apply('ADDED', pod('c', 'ns-2', '3'), '3');
+    expect(viewRows([cache], 'ns-1')).toBe(one);
+    expect(viewRows([cache], null).map((r) => r.uid).sort()).toEqual(['a', 'b', 'c']);
+  });
+});
