@@ -25,7 +25,9 @@ export class ServingBackend {
 
   static async start(kubeconfigYaml: string, config: ConfigOverrides, limits: Partial<StreamLimits>): Promise<ServingBackend> {
     const path = fileURLToPath(new URL('./servingBackendProcess.js', import.meta.url));
-    const child = fork(path, [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // KUBELIVE_BENCH_BACKEND_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the backend, which is what these rows measure.
+    const extra = (process.env.KUBELIVE_BENCH_BACKEND_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+    const child = fork(path, [], { execArgv: ['--expose-gc', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const backend = new ServingBackend(child);
     const { url } = (await backend.ask({ op: 'start', kubeconfigYaml, config, limits })) as { url: string };
     backend.url = url;

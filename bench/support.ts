@@ -77,6 +77,20 @@ export async function settledHeap(): Promise<number> {
   return process.memoryUsage().heapUsed;
 }
 
+/**
+ * The median of `repeats` settled heap readings a little apart, and their spread: one reading can
+ * catch a socket's buffers or a finished request's garbage that the next has let go of.
+ */
+export async function medianSettledHeap(repeats = 3, apartMs = 200): Promise<{ bytes: number; spread: number }> {
+  const readings: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    if (i > 0) await sleep(apartMs);
+    readings.push(await settledHeap());
+  }
+  readings.sort((a, b) => a - b);
+  return { bytes: readings[Math.floor(readings.length / 2)]!, spread: readings[readings.length - 1]! - readings[0]! };
+}
+
 export function storeVersions(store: RowStore, key: string): string[] {
   return store.rows(key).map((r) => `${r.uid}@${r.resourceVersion}`);
 }

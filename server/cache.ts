@@ -6,9 +6,15 @@
  *
  * A relist does not throw the cache away: it is diffed against what the cache holds, so clients
  * see a relist as ordinary updates and their digests keep agreeing.
+ *
+ * A large list lands in pieces (`land`): its view is built beside the live one, a few
+ * milliseconds of rows a turn, and swapped in by one assignment once complete. Until then every
+ * reader (snapshot, reset, heartbeat, `since`) sees the live view whole; writes that arrive
+ * meanwhile wait for the swap. 150,000 pods landed in one call held the loop about 250 ms.
  */
 import { addDigest, addItem, emptyDigest, removeItem, type DigestSum } from '../adapters/digest.js';
 import type { ColumnDefinition, Row, RowChange } from '../adapters/protocol.js';
+import { SharedValues } from '../adapters/engine/sharedValues.js';
 import { sameColumns } from '../adapters/kube/tableRows.js';
 
 /** The backend's monotonic counter, shared by every cache of one backend. */
@@ -49,11 +55,134 @@ interface NamespaceBucket {
   readonly aggregate: Aggregate;
 }
 
+/** What readers see: the rows by namespace, where each uid is, and the running total. Swapped whole. */
+interface View {
+  readonly buckets: Map<string, NamespaceBucket>;
+  /** uid → namespace, to find a row's bucket on delete. */
+  readonly namespaceOfUid: Map<string, string>;
+  readonly total: Aggregate;
+}
+
+/** A change found while a list lands, numbered only when the view is swapped in. */
+interface StagedChange {
+  readonly namespace: string;
+  readonly change: RowChange;
+}
+
+/** A write that arrived while a list was landing: applied, in order, right after the swap. */
+type DeferredWrite = { readonly kind: 'apply'; readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly row: Row; readonly resourceVersion: string } | { readonly kind: 'bookmark'; readonly resourceVersion: string };
+
+/** How long a landing list may hold the loop in one turn: a sixth of the 50 ms no turn may pass (issue 14). */
+export const landingBudgetMs = 8;
+/** Rows between two looks at the clock while landing: reading it per row would cost more than the rows. */
+const rowsBetweenClockReads = 500;
+
+/** Thrown by `land` when its list will not land: a newer list came, or the caller gave up. */
+export class LandingAbandoned extends Error {
+  constructor(reason: string) {
+    super(`list not landed: ${reason}`);
+    this.name = 'LandingAbandoned';
+  }
+}
+
+function emptyAggregate(generation: number): Aggregate {
+  return { count: 0, digest: emptyDigest(), lastGeneration: generation, lastResourceVersion: '' };
+}
+
+/**
+ * NextView builds a list's view beside the live one: each row is compared with the live row of
+ * its uid (an unchanged row keeps the live object, so a relist allocates nothing that lasts), and
+ * what differs is kept as a staged change, numbered when the view is swapped in. The live view
+ * is only read, never written, so it may be built across many turns.
+ */
+class NextView implements View {
+  readonly buckets = new Map<string, NamespaceBucket>();
+  readonly namespaceOfUid = new Map<string, string>();
+  readonly total: Aggregate;
+  readonly changes: StagedChange[] = [];
+
+  constructor(
+    private readonly live: View,
+    /** New columns: every row's cells are new, though its resourceVersion is not. */
+    private readonly everyRowChanged: boolean,
+    private readonly createdGeneration: number,
+    private readonly shared: SharedValues,
+  ) {
+    this.total = { ...emptyAggregate(live.total.lastGeneration), lastResourceVersion: live.total.lastResourceVersion };
+  }
+
+  add(row: Row): void {
+    const namespace = namespaceOf(row);
+    const listedTwice = this.namespaceOfUid.get(row.uid);
+    if (listedTwice !== undefined) this.forget(row.uid, listedTwice);
+    const liveNamespace = this.live.namespaceOfUid.get(row.uid);
+    const previous = liveNamespace === undefined ? undefined : this.live.buckets.get(liveNamespace)?.rows.get(row.uid);
+    const unchanged = previous !== undefined && liveNamespace === namespace && previous.resourceVersion === row.resourceVersion && !this.everyRowChanged;
+    const bucket = this.bucket(namespace);
+    bucket.rows.set(row.uid, unchanged ? previous : row);
+    this.namespaceOfUid.set(row.uid, namespace);
+    for (const aggregate of [bucket.aggregate, this.total]) {
+      aggregate.count++;
+      addItem(aggregate.digest, row.uid, row.resourceVersion);
+    }
+    if (unchanged) return;
+    this.shared.share(row);
+    // A row that moved namespace leaves its old one: a delete there, as a watch would tell it.
+    if (liveNamespace !== undefined && liveNamespace !== namespace) this.changes.push({ namespace: liveNamespace, change: { op: 'delete', uid: row.uid } });
+    this.changes.push({ namespace, change: { op: 'upsert', row } });
+  }
+
+  /**
+   * Every live row the list did not have is a delete, found a bounded number at a time: answers
+   * whether more rows remain to be looked at. Every live namespace keeps its bucket, empty or
+   * not, so a namespace's generation never goes back.
+   */
+  removeMissing(live: Iterator<[string, Row]>, namespace: string, budget: number): boolean {
+    this.bucket(namespace);
+    for (let i = 0; i < budget; i++) {
+      const next = live.next();
+      if (next.done) return false;
+      const [uid] = next.value;
+      if (!this.namespaceOfUid.has(uid)) this.changes.push({ namespace, change: { op: 'delete', uid } });
+    }
+    return true;
+  }
+
+  bucket(namespace: string): NamespaceBucket {
+    let bucket = this.buckets.get(namespace);
+    if (!bucket) {
+      const live = this.live.buckets.get(namespace)?.aggregate;
+      bucket = { rows: new Map(), aggregate: { ...emptyAggregate(live?.lastGeneration ?? this.createdGeneration), lastResourceVersion: live?.lastResourceVersion ?? '' } };
+      this.buckets.set(namespace, bucket);
+    }
+    return bucket;
+  }
+
+  private forget(uid: string, namespace: string): void {
+    const bucket = this.buckets.get(namespace)!;
+    const row = bucket.rows.get(uid)!;
+    bucket.rows.delete(uid);
+    this.namespaceOfUid.delete(uid);
+    for (const aggregate of [bucket.aggregate, this.total]) {
+      aggregate.count--;
+      removeItem(aggregate.digest, uid, row.resourceVersion);
+    }
+  }
+}
+
+/** A list on its way in: the view being built, and whether it still may land. */
+interface Landing {
+  readonly next: NextView;
+  abandoned: string | null;
+}
+
 export interface CacheOptions {
   /** How many recent changes the resume ring keeps. */
   readonly ringSize: number;
   /** Keep at most this many rows, dropping the oldest (for log tails); unbounded when absent. */
   readonly maxRows?: number;
+  /** How long a landing list may hold the loop in one turn; `landingBudgetMs` when absent (tests set 0: a piece a turn). */
+  readonly landingBudgetMs?: number;
 }
 
 /**
@@ -73,10 +202,18 @@ function namespaceOf(row: Row): string {
 }
 
 export class ResourceCache {
-  private readonly buckets = new Map<string, NamespaceBucket>();
-  /** uid → namespace, to find a row's bucket on delete. */
-  private readonly namespaceOfUid = new Map<string, string>();
-  private readonly total: Aggregate;
+  /** The view every reader sees; a landing list replaces it whole. */
+  private view: View;
+  /** The list landing in pieces, if one is. */
+  private landing: Landing | null = null;
+  /** Writes that came while a list was landing. */
+  private deferred: DeferredWrite[] = [];
+  /**
+   * One copy of the values many rows repeat (node name, creation time, owner, containers), as the
+   * engine's store keeps: each row projected from JSON holds its own copies otherwise, about a
+   * third of what a pod row costs (docs/backend.md, "Cache memory").
+   */
+  private readonly shared = new SharedValues();
   private readonly ring: CacheChange[] = [];
   private ringStart = 0;
   /** Changes at or below this generation are no longer all in the ring. */
@@ -104,11 +241,16 @@ export class ResourceCache {
   ) {
     this.createdGeneration = generations.next();
     this.ringFloor = this.createdGeneration;
-    this.total = { count: 0, digest: emptyDigest(), lastGeneration: this.createdGeneration, lastResourceVersion: '' };
+    this.view = { buckets: new Map(), namespaceOfUid: new Map(), total: emptyAggregate(this.createdGeneration) };
   }
 
   get size(): number {
-    return this.total.count;
+    return this.view.total.count;
+  }
+
+  /** Whether a list is landing in pieces now (writes wait for it). */
+  get landingList(): boolean {
+    return this.landing !== null;
   }
 
   /** Receives every batch of changes as it is applied. Returns the unsubscribe. */
@@ -149,22 +291,103 @@ export class ResourceCache {
   }
 
   /**
-   * Replaces the content with a fresh list, emitting only the difference. New columns (a CRD's
-   * printer columns edited) are told after the difference, so a reset built then has both.
+   * Replaces the content with a fresh list in one call, emitting only the difference. New
+   * columns (a CRD's printer columns edited) are told after the difference, so a reset built
+   * then has both. For a small list, or a test; a list of thousands lands with `land`.
    */
   replace(rows: readonly Row[], resourceVersion: string, columns: readonly ColumnDefinition[] | null = null): void {
+    const next = this.begin(columns);
+    for (const row of rows) next.add(row);
+    for (const [namespace, bucket] of this.view.buckets) next.removeMissing(bucket.rows.entries(), namespace, Number.POSITIVE_INFINITY);
+    this.commit(next, resourceVersion, columns);
+  }
+
+  /**
+   * Replaces the content with a fresh list as `replace` does, but builds the new view a few
+   * milliseconds a turn beside the live one and swaps it in at once when complete: readers see
+   * the old view or the new, never a mix. Rejects with LandingAbandoned, changing nothing, when
+   * a newer list starts meanwhile or `signal` aborts.
+   */
+  async land(rows: readonly Row[], resourceVersion: string, columns: readonly ColumnDefinition[] | null = null, signal?: AbortSignal): Promise<void> {
+    const next = this.begin(columns);
+    const landing: Landing = { next, abandoned: null };
+    this.landing = landing;
+    const stillLanding = async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (signal?.aborted) this.abandon(landing, 'the list was abandoned');
+      if (landing.abandoned !== null) throw new LandingAbandoned(landing.abandoned);
+    };
+    const budgetMs = this.options.landingBudgetMs ?? landingBudgetMs;
+    let index = 0;
+    const rowsOfTurn = () => {
+      const until = performance.now() + budgetMs;
+      do {
+        for (const end = Math.min(index + rowsBetweenClockReads, rows.length); index < end; index++) next.add(rows[index]!);
+      } while (index < rows.length && performance.now() < until);
+    };
+    rowsOfTurn();
+    while (index < rows.length) {
+      await stillLanding();
+      rowsOfTurn();
+    }
+    // The live view does not change while a list lands (writes wait), so its iterators stay valid across turns.
+    for (const [namespace, bucket] of [...this.view.buckets]) {
+      const live = bucket.rows.entries();
+      for (;;) {
+        const until = performance.now() + budgetMs;
+        let more: boolean;
+        do more = next.removeMissing(live, namespace, rowsBetweenClockReads);
+        while (more && performance.now() < until);
+        if (!more) break;
+        await stillLanding();
+      }
+    }
+    if (signal?.aborted) this.abandon(landing, 'the list was abandoned');
+    if (landing.abandoned !== null) throw new LandingAbandoned(landing.abandoned);
+    this.commit(next, resourceVersion, columns);
+  }
+
+  /** A new view, to be built beside the live one; a list still landing is abandoned for it. */
+  private begin(columns: readonly ColumnDefinition[] | null): NextView {
+    if (this.landing !== null) this.abandon(this.landing, 'a newer list came');
+    const columnsChanged = columns !== null && this.columns !== null && !sameColumns(columns, this.columns);
+    return new NextView(this.view, columnsChanged, this.createdGeneration, this.shared);
+  }
+
+  /** Gives up a landing list: the live view stays, and the writes that waited for it apply now. */
+  private abandon(landing: Landing, reason: string): void {
+    landing.abandoned ??= reason;
+    if (this.landing !== landing) return;
+    this.landing = null;
+    this.applyDeferred();
+  }
+
+  /**
+   * Swaps a built view in, in one turn: numbers its changes (generations taken now, so they
+   * order after everything any reader has seen), emits them, and tells who waited.
+   */
+  private commit(next: NextView, resourceVersion: string, columns: readonly ColumnDefinition[] | null): void {
     const columnsChanged = columns !== null && this.columns !== null && !sameColumns(columns, this.columns);
     if (columns !== null) this.columns = columns;
     const changes: CacheChange[] = [];
-    const seen = new Set<string>();
-    for (const row of rows) {
-      seen.add(row.uid);
-      // Under new columns every row's cells are new, though its resourceVersion is not.
-      this.upsert(row, resourceVersion, changes, columnsChanged);
+    if (!this.listed && next.changes.length > this.options.ringSize) {
+      // A first list the ring cannot hold: no client holds a row of a cache never listed, and no
+      // resume from before it could be replayed, so it takes one generation, and its listeners
+      // hear an empty batch (the cache is listed: they owe resets). Numbering 150,148 changes
+      // that would fall out of the ring at once held the loop 50–200 ms.
+      const generation = this.generations.next();
+      for (const aggregate of [next.total, ...[...next.buckets.values()].map((bucket) => bucket.aggregate)]) {
+        aggregate.lastGeneration = generation;
+        aggregate.lastResourceVersion = resourceVersion;
+      }
+      this.ring.length = 0;
+      this.ringStart = 0;
+      this.ringFloor = generation;
+    } else {
+      for (const staged of next.changes) changes.push(this.record(next.bucket(staged.namespace), next.total, staged.namespace, resourceVersion, staged.change));
     }
-    for (const uid of [...this.namespaceOfUid.keys()]) {
-      if (!seen.has(uid)) this.remove(uid, resourceVersion, changes);
-    }
+    this.view = next;
+    this.landing = null;
     this.resourceVersion = resourceVersion;
     const wasListed = this.listed;
     this.listed = true;
@@ -175,10 +398,24 @@ export class ResourceCache {
       this.listListeners.clear();
     }
     if (columnsChanged) for (const listener of this.columnListeners) listener();
+    this.applyDeferred();
   }
 
-  /** Applies one watch event (ADDED, MODIFIED or DELETED). */
+  private applyDeferred(): void {
+    const writes = this.deferred;
+    this.deferred = [];
+    for (const write of writes) {
+      if (write.kind === 'apply') this.apply(write.type, write.row, write.resourceVersion);
+      else this.bookmark(write.resourceVersion);
+    }
+  }
+
+  /** Applies one watch event (ADDED, MODIFIED or DELETED); while a list lands, right after it. */
   apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', row: Row, resourceVersion: string): void {
+    if (this.landing !== null) {
+      this.deferred.push({ kind: 'apply', type, row, resourceVersion });
+      return;
+    }
     if (resourceVersion) this.resourceVersion = resourceVersion;
     const changes: CacheChange[] = [];
     const version = resourceVersion || row.resourceVersion;
@@ -188,8 +425,8 @@ export class ResourceCache {
       this.upsert(row, version, changes);
       if (this.options.maxRows !== undefined) {
         // Map iteration is insertion order, so the first uid is the oldest row.
-        for (const uid of this.namespaceOfUid.keys()) {
-          if (this.total.count <= this.options.maxRows) break;
+        for (const uid of this.view.namespaceOfUid.keys()) {
+          if (this.view.total.count <= this.options.maxRows) break;
           this.remove(uid, version, changes);
         }
       }
@@ -199,12 +436,16 @@ export class ResourceCache {
 
   /** A bookmark: the resourceVersion moves on, nothing else changes. */
   bookmark(resourceVersion: string): void {
+    if (this.landing !== null) {
+      this.deferred.push({ kind: 'bookmark', resourceVersion });
+      return;
+    }
     if (resourceVersion) this.resourceVersion = resourceVersion;
   }
 
   rowsIn(namespace: string | null): Iterable<Row> {
-    if (namespace !== null) return this.buckets.get(namespace)?.rows.values() ?? [];
-    const buckets = this.buckets;
+    if (namespace !== null) return this.view.buckets.get(namespace)?.rows.values() ?? [];
+    const buckets = this.view.buckets;
     return (function* allRows() {
       for (const bucket of buckets.values()) yield* bucket.rows.values();
     })();
@@ -216,7 +457,7 @@ export class ResourceCache {
    * resets can be named in one turn of the loop.
    */
   collectRows(namespace: string | null, into: Row[]): void {
-    const buckets = namespace === null ? this.buckets.values() : [this.buckets.get(namespace)];
+    const buckets = namespace === null ? this.view.buckets.values() : [this.view.buckets.get(namespace)];
     for (const bucket of buckets) {
       if (bucket) for (const row of bucket.rows.values()) into.push(row);
     }
@@ -224,9 +465,9 @@ export class ResourceCache {
 
   /** The aggregate for one namespace, or for everything when `namespace` is null. */
   aggregate(namespace: string | null): Aggregate {
-    if (namespace === null) return this.total;
+    if (namespace === null) return this.view.total;
     return (
-      this.buckets.get(namespace)?.aggregate ?? {
+      this.view.buckets.get(namespace)?.aggregate ?? {
         count: 0,
         digest: emptyDigest(),
         lastGeneration: this.createdGeneration,
@@ -247,52 +488,49 @@ export class ResourceCache {
   }
 
   private bucket(namespace: string): NamespaceBucket {
-    let bucket = this.buckets.get(namespace);
+    let bucket = this.view.buckets.get(namespace);
     if (!bucket) {
-      bucket = {
-        rows: new Map(),
-        aggregate: { count: 0, digest: emptyDigest(), lastGeneration: this.createdGeneration, lastResourceVersion: '' },
-      };
-      this.buckets.set(namespace, bucket);
+      bucket = { rows: new Map(), aggregate: emptyAggregate(this.createdGeneration) };
+      this.view.buckets.set(namespace, bucket);
     }
     return bucket;
   }
 
   private upsert(row: Row, resourceVersion: string, changes: CacheChange[], evenIfSameVersion = false): void {
     const namespace = namespaceOf(row);
-    const previousNamespace = this.namespaceOfUid.get(row.uid);
+    const previousNamespace = this.view.namespaceOfUid.get(row.uid);
     if (previousNamespace !== undefined && previousNamespace !== namespace) this.remove(row.uid, resourceVersion, changes);
     const bucket = this.bucket(namespace);
     const previous = bucket.rows.get(row.uid);
     if (previous && previous.resourceVersion === row.resourceVersion && !evenIfSameVersion) return;
-    for (const aggregate of [bucket.aggregate, this.total]) {
+    for (const aggregate of [bucket.aggregate, this.view.total]) {
       if (previous) removeItem(aggregate.digest, previous.uid, previous.resourceVersion);
       else aggregate.count++;
       addItem(aggregate.digest, row.uid, row.resourceVersion);
     }
-    bucket.rows.set(row.uid, row);
-    this.namespaceOfUid.set(row.uid, namespace);
-    changes.push(this.record(bucket, namespace, resourceVersion, { op: 'upsert', row }));
+    bucket.rows.set(row.uid, this.shared.share(row));
+    this.view.namespaceOfUid.set(row.uid, namespace);
+    changes.push(this.record(bucket, this.view.total, namespace, resourceVersion, { op: 'upsert', row }));
   }
 
   private remove(uid: string, resourceVersion: string, changes: CacheChange[]): void {
-    const namespace = this.namespaceOfUid.get(uid);
+    const namespace = this.view.namespaceOfUid.get(uid);
     if (namespace === undefined) return;
     const bucket = this.bucket(namespace);
     const previous = bucket.rows.get(uid);
-    this.namespaceOfUid.delete(uid);
+    this.view.namespaceOfUid.delete(uid);
     if (!previous) return;
     bucket.rows.delete(uid);
-    for (const aggregate of [bucket.aggregate, this.total]) {
+    for (const aggregate of [bucket.aggregate, this.view.total]) {
       removeItem(aggregate.digest, previous.uid, previous.resourceVersion);
       aggregate.count--;
     }
-    changes.push(this.record(bucket, namespace, resourceVersion, { op: 'delete', uid }));
+    changes.push(this.record(bucket, this.view.total, namespace, resourceVersion, { op: 'delete', uid }));
   }
 
-  private record(bucket: NamespaceBucket, namespace: string, resourceVersion: string, change: RowChange): CacheChange {
+  private record(bucket: NamespaceBucket, total: Aggregate, namespace: string, resourceVersion: string, change: RowChange): CacheChange {
     const entry: CacheChange = { generation: this.generations.next(), namespace, resourceVersion, change };
-    for (const aggregate of [bucket.aggregate, this.total]) {
+    for (const aggregate of [bucket.aggregate, total]) {
       aggregate.lastGeneration = entry.generation;
       aggregate.lastResourceVersion = resourceVersion;
     }

@@ -242,8 +242,9 @@ export class Upstream {
     // The sink goes through `this.cache`, so a restart's fresh cache is what the next list fills;
     // the witness remembers what the watch delivered, for the probes that prove it complete.
     const sink: CacheSink = {
-      replace: (rows, rv, columns) => {
-        this.cache.replace(rows, rv, columns ?? null);
+      // A list lands in pieces (cache.ts, `land`), so the first of 150,000 pods does not hold the loop.
+      replace: async (rows, rv, columns, signal) => {
+        await this.cache.land(rows, rv, columns ?? null, signal);
         witness.listed(rv);
       },
       listPage: (rows, restarted) => this.cache.listPage(rows, restarted),

@@ -208,9 +208,35 @@ export function viewState(caches: readonly ResourceCache[], namespace: string | 
   };
 }
 
-export function viewRows(caches: readonly ResourceCache[], namespace: string | null): Row[] {
+/** A view's rows as last gathered, with the generations they were gathered at. */
+interface Gathered {
+  readonly caches: readonly ResourceCache[];
+  readonly namespace: string | null;
+  readonly generations: readonly number[];
+  readonly rows: readonly Row[];
+}
+
+/** By the view's first cache: one gathering per view kept, until its rows change. */
+const lastGathered = new WeakMap<ResourceCache, Gathered>();
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+/**
+ * The view's rows, for a reset or a snapshot. Every change moves its namespace's generation, so
+ * while the generations are those of the last gathering its rows are too, and they are shared:
+ * ten clients subscribing to 150,000 pods in one turn gather them once, not ten times (each
+ * gathering 5–30 ms of the loop). Callers only read the array.
+ */
+export function viewRows(caches: readonly ResourceCache[], namespace: string | null): readonly Row[] {
+  const generations = caches.map((cache) => cache.aggregate(namespace).lastGeneration);
+  const first = caches[0];
+  const held = first ? lastGathered.get(first) : undefined;
+  if (held && held.namespace === namespace && sameItems(held.caches, caches) && sameItems(held.generations, generations)) return held.rows;
   const rows: Row[] = [];
   for (const cache of caches) cache.collectRows(namespace, rows);
+  if (first) lastGathered.set(first, { caches: [...caches], namespace, generations, rows });
   return rows;
 }
 

@@ -21,7 +21,8 @@ export type ListMode = 'paginated' | 'unpaginated after expired continue';
 
 /** The part of the cache a list-watch writes to. */
 export interface CacheSink {
-  replace(rows: readonly Row[], resourceVersion: string, columns?: readonly ColumnDefinition[] | null): void;
+  /** A whole list; the list's actor waits for a returned promise (a large list lands in pieces) before it watches. */
+  replace(rows: readonly Row[], resourceVersion: string, columns?: readonly ColumnDefinition[] | null, signal?: AbortSignal): void | Promise<void>;
   apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', row: Row, resourceVersion: string): void;
   bookmark(resourceVersion: string): void;
   /** How the list that just landed was read (lists only). */
@@ -196,7 +197,7 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
       const { rows, resourceVersion, columns, mode } = await listAll(client, collection, signal, undefined, sink.listPage?.bind(sink));
       // The machine may have moved on (stopped) while the last page was in flight.
       if (signal.aborted) throw new Error('list abandoned');
-      sink.replace(rows, resourceVersion, columns);
+      await sink.replace(rows, resourceVersion, columns, signal);
       sink.listedBy?.(mode);
       return { resourceVersion };
     }),

@@ -127,7 +127,7 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
       // The "resourceVersion" of a log is the timestamp of its last line: where a follow resumes.
       const resourceVersion = last?.time ?? new Date().toISOString();
       if (signal.aborted) throw new Error('log tail abandoned');
-      sink.replace(rows, resourceVersion);
+      await sink.replace(rows, resourceVersion, null, signal);
       return { resourceVersion };
     }),
     watchResource: fromCallback<EventObject, WatchInput>(({ input, sendBack }) => {
