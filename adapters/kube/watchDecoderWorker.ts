@@ -19,13 +19,13 @@ function serve(request: DecoderRequest): DecoderReply | null {
       const stream = streams.get(request.id);
       if (!stream) return null;
       const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
-      return { id: request.id, lines: JSON.stringify(stream.splitter.push(bytes).map((text) => decodeLine(text, stream.read))), bytes: bytes.length, ended: false };
+      return { id: request.id, lines: stream.splitter.push(bytes).map((text) => decodeLine(text, stream.read)), bytes: bytes.length, ended: false };
     }
     case 'end': {
       const stream = streams.get(request.id);
       streams.delete(request.id);
       const last = stream?.splitter.finish();
-      return { id: request.id, lines: JSON.stringify(stream && last ? [decodeLine(last, stream.read)] : []), bytes: 0, ended: true };
+      return { id: request.id, lines: stream && last ? [decodeLine(last, stream.read)] : [], bytes: 0, ended: true };
     }
     case 'close':
       streams.delete(request.id);
