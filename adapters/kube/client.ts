@@ -19,8 +19,6 @@ import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
 import { inClusterKubeConfig, type InClusterSource } from './inCluster.js';
-import { watchDecoder, type DecodedStream } from './watchDecoder.js';
-import { decodeLine, eventReaderNamed, type DecodedLine, type EventReaderName } from './watchLines.js';
 
 /** An API server's refusal or a transport failure, with where it happened. */
 export class KubeApiError extends Error {
@@ -159,11 +157,6 @@ export interface LineStream {
   readonly status: number;
   /** Called once per complete line; `end` once, with an error for a broken transport. */
   read(onLine: (line: string) => void, onEnd: (error?: Error) => void): void;
-  /**
-   * The same, each line already read by the named reader: on the watch decoder's worker when it
-   * runs (watchDecoder.ts), else here. `end` comes after every line before it.
-   */
-  readDecoded(reader: EventReaderName, onLine: (line: DecodedLine) => void, onEnd: (error?: Error) => void): void;
   abort(): void;
 }
 
@@ -356,42 +349,11 @@ export class KubeClient {
       const text = await readBody(response, 1024 * 1024, 'GET', path);
       throw errorFromBody(status, text, 'GET', path);
     }
-    let decoded: DecodedStream | null = null;
-    const stream: LineStream = {
+    return {
       status,
       abort: () => {
-        decoded?.close();
         controller.abort();
         response.destroy();
-      },
-      readDecoded(reader, onLine, onEnd) {
-        let closed = false;
-        decoded = watchDecoder.stream(
-          reader,
-          (lines) => {
-            for (const line of lines) {
-              if (closed) return;
-              onLine(line);
-            }
-          },
-          (error) => {
-            closed = true;
-            onEnd(error);
-          },
-          () => response.resume(),
-        );
-        if (!decoded) {
-          const read = eventReaderNamed(reader);
-          stream.read((text) => onLine(decodeLine(text, read)), onEnd);
-          return;
-        }
-        const into = decoded;
-        response.on('data', (chunk: Buffer) => {
-          if (!into.push(chunk)) response.pause();
-        });
-        response.on('end', () => into.end());
-        response.on('error', (error) => into.end(error));
-        response.on('close', () => into.end(response.complete ? undefined : new Error('connection closed before the response ended')));
       },
       read(onLine, onEnd) {
         let ended = false;
@@ -421,7 +383,6 @@ export class KubeClient {
         response.on('close', () => end(response.complete ? undefined : new Error('connection closed before the response ended')));
       },
     };
-    return stream;
   }
 
   private async send(method: string, path: string, options: RequestOptions): Promise<http.IncomingMessage> {

@@ -14,10 +14,7 @@ import type { ColumnDefinition, Row } from '../rows.js';
 import { KubeApiError, type KubeClient, type Query } from './client.js';
 import { type ResourceSpec } from './resources.js';
 import type { KubeObject } from './rows.js';
-import { readResourcePage, sameColumns, tableAccept } from './tableRows.js';
-import { decodeLine, eventReaderNamed, objectEventReader, type DecodedLine, type EventReaderName, type WatchedObject } from './watchLines.js';
-
-export type { WatchedObject } from './watchLines.js';
+import { readResourceEvent, readResourcePage, sameColumns, tableAccept } from './tableRows.js';
 
 /** How the last list was read: `paginated`, or one unpaginated read after a continue token expired. */
 export type ListMode = 'paginated' | 'unpaginated after expired continue';
@@ -50,6 +47,14 @@ export interface Page {
   readonly columns: readonly ColumnDefinition[] | null;
 }
 
+/** One watch event's object, read. */
+export interface WatchedObject {
+  readonly row: Row | null;
+  readonly resourceVersion: string;
+  /** Columns the event carried, when any (the first event of a Table watch). */
+  readonly columns: readonly ColumnDefinition[] | null;
+}
+
 /** How to list and watch one collection, and read what comes back. */
 export interface Collection {
   /** The collection path across all namespaces, e.g. `/apis/apps/v1/deployments`. */
@@ -63,8 +68,6 @@ export interface Collection {
   readonly maxPageBytes?: number;
   readonly readPage: (body: unknown) => Page;
   readonly readEvent: (type: string, object: unknown) => WatchedObject;
-  /** `readEvent` by name, when it has one: its watch is then read on the watch decoder's worker. */
-  readonly readerName?: EventReaderName;
 }
 
 interface ListPage {
@@ -86,13 +89,16 @@ export function objectCollection(path: string, project: (object: KubeObject) => 
       }
       return { rows, resourceVersion: page.metadata?.resourceVersion ?? '', continueToken: page.metadata?.continue ?? '', columns: null };
     },
-    readEvent: objectEventReader(project),
+    readEvent: (type, object) => {
+      const kubeObject = (object ?? {}) as KubeObject;
+      return { row: type === 'BOOKMARK' ? null : project(kubeObject), resourceVersion: kubeObject.metadata?.resourceVersion ?? '', columns: null };
+    },
   };
 }
 
 /** The collection of a hand-made resource. */
 export function specCollection(spec: ResourceSpec, path = spec.path): Collection {
-  return { ...objectCollection(path, spec.project), readerName: { kind: 'object', resource: spec.name } };
+  return objectCollection(path, spec.project);
 }
 
 /** A resource domain's collection, read in Table form with metadata-only objects. */
@@ -105,8 +111,7 @@ export function tableCollection(path: string): Collection {
       const page = readResourcePage(body);
       return { rows: page.rows, resourceVersion: page.resourceVersion, continueToken: page.continueToken, columns: page.columns };
     },
-    readEvent: eventReaderNamed({ kind: 'table' }),
-    readerName: { kind: 'table' },
+    readEvent: (type, object) => readResourceEvent(type, object),
   };
 }
 
@@ -167,6 +172,11 @@ export async function listAll(
   return { rows: page.rows, resourceVersion: page.resourceVersion, columns: page.columns, mode: 'unpaginated after expired continue' };
 }
 
+interface WatchLine {
+  type?: string;
+  object?: { code?: number; message?: string; reason?: string; metadata?: { resourceVersion?: string } };
+}
+
 /** Asks a running watch to end with a relist (the columns the rows are printed under changed). */
 export class RelistSignal {
   private readonly listeners = new Set<() => void>();
@@ -223,14 +233,22 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
       };
       // Rows printed under other columns cannot be mixed with the cache's: list them all again.
       const stopListening = relist?.on(() => finish({ type: 'WATCH.GONE' }));
-      const onLine = (line: DecodedLine) => {
+      const onLine = (text: string) => {
         if (finished) return;
-        switch (line.kind) {
-          case 'invalid':
-            finish({ type: 'WATCH.FAILED', message: line.message });
-            return;
-          case 'event': {
-            const { read } = line;
+        let line: WatchLine;
+        try {
+          line = JSON.parse(text) as WatchLine;
+        } catch {
+          finish({ type: 'WATCH.FAILED', message: 'watch sent a line that is not JSON' });
+          return;
+        }
+        const object = line.object ?? {};
+        switch (line.type) {
+          case 'ADDED':
+          case 'MODIFIED':
+          case 'DELETED':
+          case 'BOOKMARK': {
+            const read = collection.readEvent(line.type, object);
             if (read.columns && sink.columns && !sameColumns(read.columns, sink.columns())) {
               // The printer changed (a CRD's printer columns were edited): relist and reset.
               finish({ type: 'WATCH.GONE' });
@@ -239,15 +257,15 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
             if (line.type === 'BOOKMARK' || !read.row) sink.bookmark(read.resourceVersion);
             else sink.apply(line.type, read.row, read.resourceVersion);
             noteProgress(read.resourceVersion);
-            return;
+            break;
           }
-          case 'error':
+          case 'ERROR':
             // An in-stream Status: 410 Expired means our resourceVersion is too old.
-            if (line.code === 410 || line.reason === 'Expired' || line.reason === 'Gone') finish({ type: 'WATCH.GONE' });
-            else finish({ type: 'WATCH.FAILED', ...(line.code !== undefined ? { status: line.code } : {}), message: line.message ?? 'watch error' });
-            return;
-          case 'ignored':
-            return;
+            if (object.code === 410 || object.reason === 'Expired' || object.reason === 'Gone') finish({ type: 'WATCH.GONE' });
+            else finish({ type: 'WATCH.FAILED', ...(object.code !== undefined ? { status: object.code } : {}), message: object.message ?? 'watch error' });
+            break;
+          default:
+            break;
         }
       };
       client
@@ -269,10 +287,9 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
               return;
             }
             abort = () => stream.abort();
-            const onEnd = (error?: Error) => finish(error ? { type: 'WATCH.FAILED', message: error.message } : { type: 'WATCH.ENDED' });
-            // A named reader's lines are parsed off the event loop (watchDecoder.ts).
-            if (collection.readerName) stream.readDecoded(collection.readerName, onLine, onEnd);
-            else stream.read((text) => onLine(decodeLine(text, collection.readEvent)), onEnd);
+            stream.read(onLine, (error) =>
+              finish(error ? { type: 'WATCH.FAILED', message: error.message } : { type: 'WATCH.ENDED' }),
+            );
           },
           (error: unknown) => {
             const status = error instanceof KubeApiError ? error.status : undefined;
