@@ -30,7 +30,7 @@ export interface BackendStats {
    * window, busy / wall near 1 means the loop itself is the limit, whatever the process's CPU.
    */
   readonly loopBusyMs: number;
-  /** CPU time of the event loop's own thread, in microseconds (Linux; null elsewhere): the rest went to the watch decoder and libuv. */
+  /** CPU time of the event loop's own thread, in microseconds (Linux; null elsewhere): the rest went to V8's and libuv's helper threads (garbage collection, TLS). */
   readonly mainThreadCpuMicros: number | null;
 }
 
