@@ -8,8 +8,9 @@
  * backend's URL; `stop` ends it. A parent that goes away takes the backend with it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ConfigOverrides } from '../machines/config.js';
 import { startBackend, type Backend } from '../server/backend.js';
 
@@ -24,6 +25,24 @@ export interface BackendStats {
   readonly loopDelayMaxMs: number;
   /** The 99th percentile of that delay, in milliseconds. */
   readonly loopDelayP99Ms: number;
+  /**
+   * The event loop's busy time so far, in milliseconds (`eventLoopUtilization().active`): over a
+   * window, busy / wall near 1 means the loop itself is the limit, whatever the process's CPU.
+   */
+  readonly loopBusyMs: number;
+  /** CPU time of the event loop's own thread, in microseconds (Linux; null elsewhere): the rest went to V8's and libuv's helper threads (garbage collection, TLS). */
+  readonly mainThreadCpuMicros: number | null;
+}
+
+/** The main thread's user + system time from /proc (its thread id is the process id). */
+function mainThreadCpuMicros(): number | null {
+  try {
+    // Fields after the parenthesised command: state is the first, utime the 12th, stime the 13th.
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
 }
 
 /** The parent's handle on a backend running in its own process. */
@@ -79,7 +98,13 @@ function serveParent(): void {
       );
     } else if (request.op === 'stats') {
       const cpu = process.cpuUsage();
-      process.send!({ cpuMicros: cpu.user + cpu.system, loopDelayMaxMs: loopDelay.max / 1e6, loopDelayP99Ms: loopDelay.percentile(99) / 1e6 } satisfies BackendStats);
+      process.send!({
+        cpuMicros: cpu.user + cpu.system,
+        loopDelayMaxMs: loopDelay.max / 1e6,
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        loopBusyMs: performance.eventLoopUtilization().active,
+        mainThreadCpuMicros: mainThreadCpuMicros(),
+      } satisfies BackendStats);
       loopDelay.reset();
     } else {
       void (backend?.stop() ?? Promise.resolve()).finally(() => process.exit(0));

@@ -24,8 +24,12 @@ export interface RateResult {
   readonly achievedPerSecond: number;
   /** The cluster process's CPU seconds per second meanwhile (1 = one core). */
   readonly clusterCpu: number;
-  /** The backend process's CPU seconds per second meanwhile (kubelive only; 1 = one core). */
+  /** The backend process's CPU seconds per second meanwhile, all its threads (kubelive only; 1 = one core). */
   readonly backendCpu: number | null;
+  /** The share of the window the backend's event loop was busy (kubelive only; 1 = never idle). */
+  readonly backendLoopBusy: number | null;
+  /** The backend's event-loop thread's CPU seconds per second (kubelive only, Linux). */
+  readonly backendMainCpu: number | null;
   /** The backend's event loop delay over the window, p99 and max in ms (kubelive only). */
   readonly backendLoopP99Ms: number | null;
   readonly backendLoopMaxMs: number | null;
@@ -110,6 +114,8 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
     achievedPerSecond: (after.churnOps - before.churnOps) / ((after.atMs - before.atMs) / 1000),
     clusterCpu: (after.cpuMicros - before.cpuMicros) / 1e6 / ((after.atMs - before.atMs) / 1000),
     backendCpu: backendBefore && backendAfter ? (backendAfter.cpuMicros - backendBefore.cpuMicros) / 1e6 / elapsed : null,
+    backendLoopBusy: backendBefore && backendAfter ? (backendAfter.loopBusyMs - backendBefore.loopBusyMs) / 1000 / elapsed : null,
+    backendMainCpu: backendBefore?.mainThreadCpuMicros != null && backendAfter?.mainThreadCpuMicros != null ? (backendAfter.mainThreadCpuMicros - backendBefore.mainThreadCpuMicros) / 1e6 / elapsed : null,
     backendLoopP99Ms: backendAfter?.loopDelayP99Ms ?? null,
     backendLoopMaxMs: backendAfter?.loopDelayMaxMs ?? null,
     consumerLoopMaxMs: loopDelay.max / 1e6,
@@ -203,7 +209,7 @@ export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: 
     for (const name of order) {
       const consumer = await starters[name]();
       const result = await runRate(cluster, api, consumer, rate, seconds, source);
-      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${consumer.states() ? `; ${consumer.states()}` : ''}`);
+      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${consumer.states() ? `; ${consumer.states()}` : ''}`);
       runs[name].push(result);
       await consumer.stop();
     }
