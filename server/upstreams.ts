@@ -26,7 +26,7 @@ import { createActor, fromCallback, type Actor } from 'xstate';
 import type { KubeClient } from '../adapters/kube/client.js';
 import { discoveredPath, type Discovery, type DiscoveredResource } from '../adapters/kube/discovery.js';
 import { helmLabelSelector, helmReleaseRow } from '../adapters/kube/helm.js';
-import { listWatchActors, objectCollection, RelistSignal, specCollection, tableCollection, type CacheSink, type Collection, type ListMode } from '../adapters/kube/listWatch.js';
+import { defaultStreamSilenceMs, listWatchActors, objectCollection, RelistSignal, specCollection, tableCollection, type CacheSink, type Collection, type ListMode } from '../adapters/kube/listWatch.js';
 import { parseLogScope, podLogActors, logTailLines } from '../adapters/kube/logs.js';
 import { proofActor, WatchWitness } from '../adapters/kube/proof.js';
 import { collectionPath, isResourceName, resourceSpecs } from '../adapters/kube/resources.js';
@@ -203,10 +203,15 @@ export interface UpstreamDiagnostics {
   readonly lastError: string | null;
   readonly stopsInMs: number | null;
   readonly proof: UpstreamProofDiagnostics;
-  /** How the last list was read: `paginated`, or `unpaginated after expired continue` (issue 14). Null before one landed. */
+  /**
+   * How the last list was read (issue 14): `streaming` (a watch with sendInitialEvents), or, where
+   * the cluster refused that, `paginated` or `unpaginated after expired continue`. Null before one landed.
+   */
   readonly lastList: ListMode | null;
   /** Lists that fell back to one unpaginated read because a continue token expired. */
   readonly unpaginatedFallbacks: number;
+  /** Streaming lists that broke or went silent before their end, and were replaced by a paginated list. */
+  readonly streamingFallbacks: number;
 }
 
 type UpstreamActor = Actor<typeof upstreamMachine>;
@@ -227,6 +232,7 @@ export class Upstream {
   /** How the last list was read, and how often a list fell back to one unpaginated read. */
   lastList: ListMode | null = null;
   unpaginatedFallbacks = 0;
+  streamingFallbacks = 0;
   /** Ends the running watch with a relist (the columns rows are printed under changed). */
   readonly relistSignal = new RelistSignal();
 
@@ -249,7 +255,8 @@ export class Upstream {
       listPage: (rows, restarted) => this.cache.listPage(rows, restarted),
       listedBy: (mode) => {
         this.lastList = mode;
-        if (mode !== 'paginated') this.unpaginatedFallbacks++;
+        if (mode === 'unpaginated after expired continue') this.unpaginatedFallbacks++;
+        if (mode === 'paginated after streaming failed') this.streamingFallbacks++;
       },
       columns: () => this.cache.columns,
       apply: (type, row, rv) => {
@@ -412,6 +419,7 @@ export class Upstream {
       },
       lastList: this.lastList,
       unpaginatedFallbacks: this.unpaginatedFallbacks,
+      streamingFallbacks: this.streamingFallbacks,
     };
   }
 
@@ -459,6 +467,14 @@ export class Upstreams {
     this.limits = options.limits ?? defaultUpstreamLimits;
     this.startTokens = this.limits.maxNewLogUpstreamsPerSecond;
     options.discovery?.onChange(() => this.dropWhatIsNoLongerServed());
+  }
+
+  /**
+   * How long a streaming list may be silent before a paginated list replaces it: within half the
+   * stall timeout, so that the fallback list still fits the list timeout (twice the stall timeout).
+   */
+  private streamSilenceMs(): number {
+    return Math.min(defaultStreamSilenceMs, this.options.config.upstreamStallTimeoutMs / 2);
   }
 
   private timings(stallTimeoutMs: number, freshnessBoundMs: number | null): UpstreamTimings {
@@ -744,7 +760,7 @@ export class Upstreams {
       new Upstream(
         key,
         () => new ResourceCache(key, generations, { ringSize }),
-        (sink, witness, relist) => ({ ...listWatchActors(client, found, sink, relist), proveResource: proofActor(client, found.path, witness, labelSelector) }),
+        (sink, witness, relist) => ({ ...listWatchActors(client, found, sink, relist, this.streamSilenceMs()), proveResource: proofActor(client, found.path, witness, labelSelector) }),
         timings,
       );
   }
@@ -762,7 +778,7 @@ export class Upstreams {
         new Upstream(
           key,
           () => new ResourceCache(key, generations, { ringSize }),
-          (sink, witness) => ({ ...listWatchActors(client, specCollection(spec), sink), proveResource: proofActor(client, spec.path, witness) }),
+          (sink, witness) => ({ ...listWatchActors(client, specCollection(spec), sink, undefined, this.streamSilenceMs()), proveResource: proofActor(client, spec.path, witness) }),
           provable,
         );
     }
@@ -786,7 +802,7 @@ export class Upstreams {
         key,
         () => new ResourceCache(key, generations, { ringSize }),
         (sink, witness, relist) => ({
-          ...listWatchActors(client, collection, sink, relist),
+          ...listWatchActors(client, collection, sink, relist, this.streamSilenceMs()),
           proveResource: proofActor(client, collection.path, witness, labelSelector),
         }),
         provable,
