@@ -9,7 +9,8 @@
  *   server-side Table (`as=Table`, each row with its object's metadata, kubectl's default) and
  *   of a metadata-only list (`as=PartialObjectMetadataList`).
  */
-import { listAll, specCollection, streamList } from '../adapters/kube/listWatch.js';
+import { listAll, specCollection } from '../adapters/kube/listWatch.js';
+import { streamList } from '../adapters/kube/streamingList.js';
 import { KubeClient } from '../adapters/kube/client.js';
 import { resourceSpecs } from '../adapters/kube/resources.js';
 import type { ChildCluster } from './cluster.js';

@@ -14,13 +14,14 @@ import type { ColumnDefinition, Row } from '../rows.js';
 import { KubeApiError, type KubeClient, type Query } from './client.js';
 import { type ResourceSpec } from './resources.js';
 import type { KubeObject } from './rows.js';
+import { GiveWaySignal, refusesStreamingLists, StreamingListGaveWay, streamingListSuspects, streamList, type StreamingListSuspects } from './streamingList.js';
 import { readResourceEvent, readResourcePage, sameColumns, tableAccept } from './tableRows.js';
 
 /**
  * How the last list was read: `streaming` (a watch that sends the current objects first);
- * `paginated` (the cluster refused streaming lists); `paginated after streaming failed` (this
- * streaming list broke or went silent before its end); or one unpaginated read after a continue
- * token expired.
+ * `paginated` (no streaming list was tried, or one gave way to a fresh read: `pagedBecause` says
+ * why); `paginated after streaming failed` (this streaming list broke or went silent before its
+ * end); or one unpaginated read after a continue token expired.
  */
 export type ListMode = 'streaming' | 'paginated' | 'paginated after streaming failed' | 'unpaginated after expired continue';
 
@@ -29,8 +30,10 @@ export interface CacheSink {
   replace(rows: readonly Row[], resourceVersion: string, columns?: readonly ColumnDefinition[] | null): void;
   apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', row: Row, resourceVersion: string): void;
   bookmark(resourceVersion: string): void;
-  /** How the list that just landed was read (lists only). */
-  listedBy?(mode: ListMode): void;
+  /** How the list that just landed was read (lists only), and why it was not streamed (null when it was). */
+  listedBy?(mode: ListMode, pagedBecause: string | null): void;
+  /** A streaming list failed and pages replace it: told at once, before those pages land. */
+  streamingListFailed?(message: string): void;
   /**
    * The rows of each page of a list still in progress, as it arrives; `restarted` when the list
    * started over (an expired continue token: one unpaginated read replaces the pages so far).
@@ -125,6 +128,8 @@ export interface ListResult {
   readonly resourceVersion: string;
   readonly columns: readonly ColumnDefinition[] | null;
   readonly mode: ListMode;
+  /** Why it was not a streaming list; null when it was. */
+  readonly pagedBecause: string | null;
 }
 
 /**
@@ -167,14 +172,14 @@ export async function listAll(
       columns ??= page.columns;
       token = page.continueToken || undefined;
     } while (token);
-    return { rows, resourceVersion, columns, mode: 'paginated' };
+    return { rows, resourceVersion, columns, mode: 'paginated', pagedBecause: 'listed in pages' };
   } catch (error) {
     if (token === undefined || !(error instanceof KubeApiError) || error.status !== 410) throw error;
   }
   const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query }, maxBytes: 1024 * 1024 * 1024 });
   const page = collection.readPage(body);
   onPage?.(page.rows, true);
-  return { rows: page.rows, resourceVersion: page.resourceVersion, columns: page.columns, mode: 'unpaginated after expired continue' };
+  return { rows: page.rows, resourceVersion: page.resourceVersion, columns: page.columns, mode: 'unpaginated after expired continue', pagedBecause: 'a continue token expired halfway' };
 }
 
 interface WatchLine {
@@ -182,162 +187,69 @@ interface WatchLine {
   object?: { code?: number; message?: string; reason?: string; metadata?: { resourceVersion?: string; annotations?: Record<string, string> } };
 }
 
-/** Rows handed on (`onPage`) per piece of a streaming list, as a list page would be. */
-const streamPieceRows = listPageSize;
+/** What `listCollection` needs besides the client and the collection. */
+export interface ListCollectionOptions {
+  /** How long a streaming list may send nothing before a paginated list replaces it. */
+  readonly streamSilenceMs: number;
+  readonly signal?: AbortSignal;
+  readonly onPage?: (rows: readonly Row[], restarted: boolean) => void;
+  /** Fired by a fresh read waiting for this list: a streaming list in flight gives way to pages. */
+  readonly giveWay?: GiveWaySignal;
+  /** The upstream's last watch lapsed: its streaming list would stall the same way (ListInput). */
+  readonly watchLapsed?: boolean;
+  /** Told at once when a streaming list failed and pages replace it, before those pages land. */
+  readonly onStreamingFailed?: (message: string) => void;
+  readonly suspects?: StreamingListSuspects;
+}
 
-/**
- * Clusters (by client) that refused a streaming list: asked once, then listed in pages until the
- * backend restarts. A server without the WatchList feature refuses `sendInitialEvents` with 422
- * Invalid; one older than resourceVersionMatch on watches refuses that the same way.
- */
-const refusesStreamingLists = new WeakSet<KubeClient>();
-
-/** The annotation on the bookmark that ends a streaming list's initial events. */
-const initialEventsEnd = 'k8s.io/initial-events-end';
-
-/**
- * Whether a bookmark ends the initial events. A Table watch's bookmark is a one-row Table (a real
- * server transforms bookmarks like any object), whose row carries the object's metadata.
- */
-function endsInitialEvents(object: unknown): boolean {
-  const record = (object ?? {}) as { metadata?: { annotations?: Record<string, unknown> }; rows?: { object?: { metadata?: { annotations?: Record<string, unknown> } } }[] };
-  const annotations = record.metadata?.annotations ?? (Array.isArray(record.rows) ? record.rows[0]?.object?.metadata?.annotations : undefined);
-  return annotations?.[initialEventsEnd] === 'true';
+/** A paginated list, saying why it was not a streaming one. */
+async function listInPages(client: KubeClient, collection: Collection, options: ListCollectionOptions, pagedBecause: string, mode?: ListMode): Promise<ListResult> {
+  const paged = await listAll(client, collection, options.signal, undefined, options.onPage);
+  if (paged.mode !== 'paginated') return paged;
+  return { ...paged, mode: mode ?? paged.mode, pagedBecause };
 }
 
 /**
- * A streaming list the cluster refuses as such: list in pages instead, from now on. Only the
- * validation answers count; a 403 (no watch permission) or 405 (a kind that cannot be watched)
- * is about one resource, not the cluster.
+ * Lists a collection the cheapest way the cluster allows that cannot stall with its watches:
+ * streaming where it serves that, in pages where it refuses, and in pages whenever a streaming
+ * list is likely to stall: after this upstream's watch lapsed, and for a while after a streaming
+ * list of this collection broke off or went silent (StreamingListSuspects). A streaming list that
+ * breaks or goes silent before its end is followed at once by a paginated list, as client-go's
+ * reflector falls back to a list when its watch-list fails: a server whose watches stall (an
+ * overloaded watch cache) still answers lists. So does one a fresh read is waiting for
+ * (`giveWay`): such a read never waits on a streaming list. The rows streamed so far are dropped
+ * (`restarted`): pages from another read cannot be mixed with them.
  */
-function isRefusal(error: unknown): boolean {
-  return error instanceof KubeApiError && (error.status === 400 || error.status === 422);
-}
-
-/**
- * Lists a collection as a streaming list (the API concepts page, "Streaming lists"): a watch with
- * `sendInitialEvents=true`, `resourceVersionMatch=NotOlderThan` and resourceVersion unset (a
- * consistent read) sends one ADDED event per current object, then a BOOKMARK annotated
- * `k8s.io/initial-events-end: "true"` at the resourceVersion the objects were read at. The server
- * never builds the whole list in memory, and rows are read as they arrive. The watch is closed at
- * that bookmark: the upstream machine watches from its resourceVersion as after any list. A
- * stream that ends or fails before the bookmark is an error, so the machine lists again;
- * a refusal to start resolves null, and the caller lists in pages.
- */
-export async function streamList(
-  client: KubeClient,
-  collection: Collection,
-  silenceMs: number,
-  signal?: AbortSignal,
-  onPage?: (rows: readonly Row[], restarted: boolean) => void,
-): Promise<ListResult | null> {
-  let stream;
-  try {
-    stream = await client.openStream(collection.path, {
-      query: { ...collection.query, watch: 'true', sendInitialEvents: 'true', resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: 'true' },
-      ...(collection.accept ? { accept: collection.accept } : {}),
-      ...(signal ? { signal } : {}),
-    });
-  } catch (error) {
-    if (!isRefusal(error)) throw error;
-    refusesStreamingLists.add(client);
-    return null;
-  }
-  const opened = stream;
-  return new Promise<ListResult>((resolve, reject) => {
-    const rows: Row[] = [];
-    let piece: Row[] = [];
-    let columns: readonly ColumnDefinition[] | null = null;
-    let done = false;
-    // Lines counted, and looked at once per `silenceMs`: a timer reset per line would cost
-    // 150,000 timer updates a list. Silence is noticed after one to two periods.
-    let lines = 0;
-    let linesAtLastLook = -1;
-    const silence = setInterval(() => {
-      if (lines === linesAtLastLook) end(new Error(`the streaming list sent nothing for ${silenceMs} ms`));
-      linesAtLastLook = lines;
-    }, silenceMs);
-    silence.unref();
-    const end = (error: Error | null, resourceVersion = '') => {
-      if (done) return;
-      done = true;
-      clearInterval(silence);
-      opened.abort();
-      signal?.removeEventListener('abort', onAbort);
-      if (error) {
-        reject(error);
-        return;
-      }
-      if (piece.length > 0) onPage?.(piece, false);
-      resolve({ rows, resourceVersion, columns, mode: 'streaming' });
-    };
-    const onAbort = () => end(new Error('list abandoned'));
-    signal?.addEventListener('abort', onAbort);
-    opened.read(
-      (text) => {
-        if (done) return;
-        lines++;
-        let line: WatchLine;
-        try {
-          line = JSON.parse(text) as WatchLine;
-        } catch {
-          end(new Error('streaming list sent a line that is not JSON'));
-          return;
-        }
-        const object = line.object ?? {};
-        if (line.type === 'ERROR') {
-          end(new KubeApiError(object.message ?? 'streaming list error', object.code, 'GET', collection.path, object.reason));
-          return;
-        }
-        if (line.type === 'BOOKMARK') {
-          if (endsInitialEvents(object)) end(null, collection.readEvent('BOOKMARK', object).resourceVersion);
-          return;
-        }
-        // Before the end bookmark every event is an ADDED of a current object.
-        if (line.type !== 'ADDED') return;
-        const read = collection.readEvent(line.type, object);
-        columns ??= read.columns;
-        if (!read.row) return;
-        rows.push(read.row);
-        piece.push(read.row);
-        if (piece.length >= streamPieceRows) {
-          onPage?.(piece, false);
-          piece = [];
-        }
-      },
-      (error) => end(error ?? new Error('the streaming list ended before its initial-events-end bookmark')),
-    );
-  });
-}
-
-/**
- * Lists a collection the cheapest way the cluster allows: streaming when it serves that, else in
- * pages. A streaming list that breaks or goes silent before its end is followed at once by a
- * paginated list, as client-go's reflector falls back to a list when its watch-list fails: a
- * server whose watches stall (an overloaded watch cache) still answers lists. The rows streamed
- * so far are dropped (`restarted`): pages from another read cannot be mixed with them.
- */
-export async function listCollection(
-  client: KubeClient,
-  collection: Collection,
-  streamSilenceMs: number,
-  signal?: AbortSignal,
-  onPage?: (rows: readonly Row[], restarted: boolean) => void,
-): Promise<ListResult> {
+export async function listCollection(client: KubeClient, collection: Collection, options: ListCollectionOptions): Promise<ListResult> {
+  const suspects = options.suspects ?? streamingListSuspects;
   // Table collections (resource domains) list in pages: where a real server puts the
   // initial-events-end annotation on a Table bookmark is not documented, and a bookmark not
   // recognised would leave a busy resource's list waiting for its timeout.
-  if (collection.accept !== undefined || refusesStreamingLists.has(client)) return listAll(client, collection, signal, undefined, onPage);
-  try {
-    const streamed = await streamList(client, collection, streamSilenceMs, signal, onPage);
-    if (streamed) return streamed;
-    return await listAll(client, collection, signal, undefined, onPage);
-  } catch (error) {
-    if (signal?.aborted || (error instanceof KubeApiError && (error.status === 401 || error.status === 403 || error.status === 404))) throw error;
+  if (collection.accept !== undefined) return listInPages(client, collection, options, 'resource domains (Table form) list in pages');
+  if (refusesStreamingLists(client)) return listInPages(client, collection, options, 'the cluster refuses streaming lists');
+  if (options.watchLapsed) return listInPages(client, collection, options, 'the last watch lapsed, and a streaming list is a watch: it would stall the same way');
+  const suspicion = suspects.suspicion(client, collection);
+  if (suspicion) {
+    const until = new Date(suspicion.until).toISOString();
+    return listInPages(client, collection, options, `a streaming list of this collection failed at ${new Date(suspicion.since).toISOString()} (${suspicion.reason}); in pages until ${until}`);
   }
-  onPage?.([], true);
-  const paged = await listAll(client, collection, signal, undefined, onPage);
-  return paged.mode === 'paginated' ? { ...paged, mode: 'paginated after streaming failed' } : paged;
+  let failure: string;
+  let mode: ListMode = 'paginated after streaming failed';
+  try {
+    const streamed = await streamList(client, collection, options.streamSilenceMs, options);
+    if (streamed) return streamed;
+    return await listInPages(client, collection, options, 'the cluster refuses streaming lists');
+  } catch (error) {
+    if (options.signal?.aborted || (error instanceof KubeApiError && (error.status === 401 || error.status === 403 || error.status === 404))) throw error;
+    failure = error instanceof Error ? error.message : String(error);
+    if (error instanceof StreamingListGaveWay) mode = 'paginated';
+    else {
+      suspects.mark(client, collection, failure);
+      options.onStreamingFailed?.(`streaming list failed, listing in pages instead: ${failure}`);
+    }
+  }
+  options.onPage?.([], true);
+  return listInPages(client, collection, options, failure, mode);
 }
 
 /** Asks a running watch to end with a relist (the columns the rows are printed under changed). */
@@ -353,20 +265,38 @@ export class RelistSignal {
 }
 
 /**
- * How long a streaming list may send nothing before a paginated list replaces it: initial events
- * flow without pause once begun, and a real server answers a consistent read within seconds.
+ * How long a streaming list may send nothing before a paginated list replaces it, when its owner
+ * sets no bound: initial events flow without pause once begun, and a real server answers a
+ * consistent read within seconds.
  */
 export const defaultStreamSilenceMs = 30_000;
 
+/** What an upstream hands its list-watch besides the cache: the signals it may fire, and its silence bound. */
+export interface ListWatchSignals {
+  /** Ends the running watch with a relist. */
+  readonly relist?: RelistSignal;
+  /** Turns a streaming list in flight into a paginated one: a fresh read is waiting for it. */
+  readonly giveWay?: GiveWaySignal;
+  readonly streamSilenceMs?: number;
+}
+
 /** The machine's `listResource` and `watchResource` actors for one collection, writing to `sink`. */
-export function listWatchActors(client: KubeClient, collection: Collection, sink: CacheSink, relist?: RelistSignal, streamSilenceMs = defaultStreamSilenceMs) {
+export function listWatchActors(client: KubeClient, collection: Collection, sink: CacheSink, signals: ListWatchSignals = {}) {
+  const { relist, giveWay, streamSilenceMs = defaultStreamSilenceMs } = signals;
   return {
-    listResource: fromPromise<ListOutput, ListInput>(async ({ signal }) => {
-      const { rows, resourceVersion, columns, mode } = await listCollection(client, collection, streamSilenceMs, signal, sink.listPage?.bind(sink));
+    listResource: fromPromise<ListOutput, ListInput>(async ({ input, signal }) => {
+      const { rows, resourceVersion, columns, mode, pagedBecause } = await listCollection(client, collection, {
+        streamSilenceMs,
+        signal,
+        ...(sink.listPage ? { onPage: sink.listPage.bind(sink) } : {}),
+        ...(giveWay ? { giveWay } : {}),
+        ...(input.watchLapsed ? { watchLapsed: true } : {}),
+        ...(sink.streamingListFailed ? { onStreamingFailed: sink.streamingListFailed.bind(sink) } : {}),
+      });
       // The machine may have moved on (stopped) while the last page was in flight.
       if (signal.aborted) throw new Error('list abandoned');
       sink.replace(rows, resourceVersion, columns);
-      sink.listedBy?.(mode);
+      sink.listedBy?.(mode, pagedBecause);
       return { resourceVersion };
     }),
     watchResource: fromCallback<EventObject, WatchInput>(({ input, sendBack }) => {

@@ -23,7 +23,15 @@ async function viewEqualsCluster(stack: Stack, domain: string, resource: string)
   client.close();
 }
 
-async function listedBy(stack: Stack, key: string): Promise<{ lastList: string; lists: number; streamingFallbacks: number }> {
+interface Listed {
+  lastList: string;
+  lastListPagedBecause: string | null;
+  lastError: string | null;
+  lists: number;
+  streamingFallbacks: number;
+}
+
+async function listedBy(stack: Stack, key: string): Promise<Listed> {
   return waitFor(`the ${key} list to land`, async () => {
     const upstream = await upstreamOf(stack, key);
     return upstream?.lastList ? upstream : undefined;
@@ -87,12 +95,47 @@ describe('a streaming list cut before its initial-events-end bookmark', () => {
     const upstream = await listedBy(stack, 'pods');
     expect(upstream.lastList).toBe('paginated after streaming failed');
     expect(upstream.streamingFallbacks).toBe(1);
+    // Diagnostics say what broke it off, in the list's reason and as the upstream's last error.
+    expect(upstream.lastListPagedBecause).toMatch(/connection closed|ended before its initial-events-end bookmark/);
+    expect(upstream.lastError).toMatch(/^streaming list failed, listing in pages instead/);
     // The cut stream was never counted as a list.
     expect(upstream.lists).toBe(1);
     client.close();
     await viewEqualsCluster(stack, 'pods', 'pods');
+    // Stopped when idle and started again, pods are still suspect: in pages, saying why.
+    await waitFor('the idle pods upstream to stop', async () => (await upstreamOf(stack, 'pods'))?.state === 'stopped', 10_000);
+    await viewEqualsCluster(stack, 'pods', 'pods');
+    const again = await listedBy(stack, 'pods');
+    expect(again.lastList).toBe('paginated');
+    expect(again.lastListPagedBecause).toMatch(/^a streaming list of this collection failed at .* in pages until /);
     // A cut is not a refusal: the next list of this cluster streams.
     await viewEqualsCluster(stack, 'nodes', 'nodes');
     expect((await listedBy(stack, 'nodes')).lastList).toBe('streaming');
+  }, 60_000);
+});
+
+describe('an upstream whose watch lapsed', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ demo: { pods: 300, churn: 0 } });
+  });
+  afterAll(() => stack.stop());
+  afterEach(() => stack.demo.faults.clear());
+
+  test('relistsInPagesBecauseAStreamingListWouldStallWithIt', async () => {
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'p', domain: 'pods', scope: '' });
+    const first = await listedBy(stack, 'pods');
+    expect(first.lastList).toBe('streaming');
+    // Watches (streaming lists among them) stall; plain lists still answer.
+    stack.demo.faults.set({ fault: 'stall-watches', resource: 'pods' });
+    const relisted = await waitFor('a relist after the lapse', async () => {
+      const upstream = (await upstreamOf(stack, 'pods')) as Listed | undefined;
+      return upstream && upstream.lists > first.lists ? upstream : undefined;
+    }, 30_000);
+    expect(relisted.lastList).toBe('paginated');
+    expect(relisted.lastListPagedBecause).toMatch(/last watch lapsed/);
+    expect(relisted.lastError).toMatch(/no proof within the freshness bound/);
+    client.close();
   }, 60_000);
 });
