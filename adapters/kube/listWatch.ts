@@ -211,7 +211,7 @@ async function listInPages(client: KubeClient, collection: Collection, options: 
 
 /**
  * Lists a collection the cheapest way the cluster allows that cannot stall with its watches:
- * streaming where it serves that, in pages where it refuses, and in pages whenever a streaming
+ * streaming (whole objects or Tables) where it serves that, in pages where it refuses, and in pages whenever a streaming
  * list is likely to stall: after this upstream's watch lapsed, and for a while after a streaming
  * list of this collection broke off or went silent (StreamingListSuspects). A streaming list that
  * breaks or goes silent before its end is followed at once by a paginated list, as client-go's
@@ -222,10 +222,6 @@ async function listInPages(client: KubeClient, collection: Collection, options: 
  */
 export async function listCollection(client: KubeClient, collection: Collection, options: ListCollectionOptions): Promise<ListResult> {
   const suspects = options.suspects ?? streamingListSuspects;
-  // Table collections (resource domains) list in pages: where a real server puts the
-  // initial-events-end annotation on a Table bookmark is not documented, and a bookmark not
-  // recognised would leave a busy resource's list waiting for its timeout.
-  if (collection.accept !== undefined) return listInPages(client, collection, options, 'resource domains (Table form) list in pages');
   if (refusesStreamingLists(client)) return listInPages(client, collection, options, 'the cluster refuses streaming lists');
   if (options.watchLapsed) return listInPages(client, collection, options, 'the last watch lapsed, and a streaming list is a watch: it would stall the same way');
   const suspicion = suspects.suspicion(client, collection);

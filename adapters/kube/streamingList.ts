@@ -39,8 +39,12 @@ function isRefusal(error: unknown): boolean {
 }
 
 /**
- * Whether a bookmark ends the initial events. A Table watch's bookmark is a one-row Table (a real
- * server transforms bookmarks like any object), whose row carries the object's metadata.
+ * Whether a bookmark ends the initial events. On a Table watch (resource domains), kube-apiserver
+ * encodes a bookmark as it does any event object (handlers/response.go: `watchEncoder.Encode`
+ * sends bookmarks through the same `doEncode`, whose embedded encoder calls `doTransformObject`,
+ * i.e. `asTable`): a one-row Table whose row object, with includeObject=Metadata, is the
+ * bookmark's metadata as PartialObjectMetadata, annotations included. Were the conversion to
+ * fail, the server sends the object untransformed: the annotation is then on its own metadata.
  */
 function endsInitialEvents(object: unknown): boolean {
   const record = (object ?? {}) as { metadata?: { annotations?: Record<string, unknown> }; rows?: { object?: { metadata?: { annotations?: Record<string, unknown> } } }[] };
@@ -109,18 +113,26 @@ export async function streamList(client: KubeClient, collection: Collection, sil
     let done = false;
     // Lines are counted, and the count looked at four times per `silenceMs`: a timer reset per
     // line would cost 150,000 timer updates a list. Silence is noticed within 1.25 × silenceMs.
+    // Only time in which lines could have been read counts: a look that comes late (the event
+    // loop was busy, say serialising a large reset) adds one period at most, since the lines
+    // waiting on the socket are read only after the timers of that turn.
+    const period = Math.max(1, Math.round(silenceMs / 4));
     let lines = 0;
     let linesAtLastLook = 0;
-    let lastLineSeenAt = Date.now();
+    let lastLookAt = Date.now();
+    let silentMs = 0;
     const silence = setInterval(() => {
       const now = Date.now();
+      const since = Math.min(now - lastLookAt, period);
+      lastLookAt = now;
       if (lines !== linesAtLastLook) {
         linesAtLastLook = lines;
-        lastLineSeenAt = now;
-      } else if (now - lastLineSeenAt >= silenceMs) {
-        end(new Error(`the streaming list sent nothing for ${silenceMs} ms`));
+        silentMs = 0;
+        return;
       }
-    }, Math.max(1, Math.round(silenceMs / 4)));
+      silentMs += since;
+      if (silentMs >= silenceMs) end(new Error(`the streaming list sent nothing for ${silenceMs} ms`));
+    }, period);
     silence.unref();
     const stopWaiting = giveWay?.on(() => end(new StreamingListGaveWay()));
     const end = (error: Error | null, resourceVersion = '') => {
@@ -156,11 +168,20 @@ export async function streamList(client: KubeClient, collection: Collection, sil
           return;
         }
         if (line.type === 'BOOKMARK') {
-          if (endsInitialEvents(object)) end(null, collection.readEvent('BOOKMARK', object).resourceVersion);
+          if (!endsInitialEvents(object)) return;
+          const read = collection.readEvent('BOOKMARK', object);
+          // Only the first object a Table watch sends carries the columns: in an empty
+          // collection, that is the end bookmark.
+          columns ??= read.columns;
+          end(null, read.resourceVersion);
           return;
         }
-        // Before the end bookmark every event is an ADDED of a current object.
-        if (line.type !== 'ADDED') return;
+        // Before the end bookmark every event is an ADDED of a current object. A change means the
+        // bookmark went by unrecognised: fail now rather than follow changes until the timeout.
+        if (line.type !== 'ADDED') {
+          end(new Error(`the streaming list sent ${line.type ?? 'an event without a type'} before its initial-events-end bookmark`));
+          return;
+        }
         const read = collection.readEvent(line.type, object);
         columns ??= read.columns;
         if (!read.row) return;

@@ -6,7 +6,7 @@
  * cluster holds and says why it was not streamed.
  */
 import { KubeClient, loadKubeConfig } from '../../../adapters/kube/client.js';
-import { listCollection, objectCollection, type ListCollectionOptions } from '../../../adapters/kube/listWatch.js';
+import { listAll, listCollection, objectCollection, tableCollection, type ListCollectionOptions } from '../../../adapters/kube/listWatch.js';
 import { nodeRow, podRow } from '../../../adapters/kube/rows.js';
 import { GiveWaySignal, StreamingListSuspects, suspectForMs } from '../../../adapters/kube/streamingList.js';
 import { startDemoCluster, type DemoCluster } from '../../../demo-cluster/index.js';
@@ -41,6 +41,26 @@ const podLists = () => cluster.requestCounts()['GET /api/v1/pods'] ?? 0;
 test('streamsWhereTheClusterServesIt', async () => {
   const listed = await listCollection(client, pods, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
   expect({ mode: listed.mode, pagedBecause: listed.pagedBecause, rows: listed.rows.length }).toEqual({ mode: 'streaming', pagedBecause: null, rows: podCount() });
+});
+
+test('aTableCollectionStreamsTheSameRowsAndColumnsAsItsPages', async () => {
+  const configMaps = tableCollection('/api/v1/configmaps');
+  const streamed = await listCollection(client, configMaps, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
+  const paged = await listAll(client, configMaps);
+  expect(streamed.mode).toBe('streaming');
+  expect(streamed.rows.length).toBeGreaterThan(0);
+  expect(streamed.columns).toEqual(paged.columns);
+  const byUid = (rows: readonly { uid: string }[]) => [...rows].sort((a, b) => a.uid.localeCompare(b.uid));
+  expect(byUid(streamed.rows as unknown as { uid: string }[])).toEqual(byUid(paged.rows as unknown as { uid: string }[]));
+});
+
+test('anEmptyTableCollectionTakesItsColumnsFromTheEndBookmark', async () => {
+  const none = tableCollection('/api/v1/namespaces/no-such-namespace/configmaps');
+  const streamed = await listCollection(client, none, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
+  expect(streamed.mode).toBe('streaming');
+  expect(streamed.rows).toEqual([]);
+  expect(streamed.columns).toEqual((await listAll(client, none)).columns);
+  expect(streamed.columns?.length ?? 0).toBeGreaterThan(0);
 });
 
 test('aSilentStreamingListIsReplacedByPagesAndItsCollectionIsSuspectUntilTheSuspicionExpires', async () => {
