@@ -211,9 +211,9 @@ export interface UpstreamDiagnostics {
    */
   readonly lastList: ListMode | null;
   /**
-   * Why the last list was not a streaming one (null when it was): the cluster refuses them, a
-   * Table collection, the last watch lapsed, a recent streaming list of this collection failed
-   * (and until when it lists in pages), or what broke this one off.
+   * Why the last list was not a streaming one (null when it was): the cluster refuses them, the
+   * last watch lapsed, a recent streaming list of this collection failed (and until when it
+   * lists in pages), what broke this one off, or a fresh read that was waiting for it.
    */
   readonly lastListPagedBecause: string | null;
   /** Lists that fell back to one unpaginated read because a continue token expired. */
