@@ -20,9 +20,9 @@ export function apiAgent(api: ApiAccess): Agent {
 }
 
 /** A raw request to the API server; resolves with the status and the whole body. */
-export function apiRequest(api: ApiAccess, agent: Agent, method: string, path: string): Promise<{ status: number; body: Buffer }> {
+export function apiRequest(api: ApiAccess, agent: Agent, method: string, path: string, accept = 'application/json'): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, api.url), { method, agent, headers: { authorization: `Bearer ${api.token}`, accept: 'application/json' } }, (res) => {
+    const req = request(new URL(path, api.url), { method, agent, headers: { authorization: `Bearer ${api.token}`, accept } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));

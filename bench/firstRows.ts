@@ -97,7 +97,7 @@ async function loopWhileServing(cluster: ChildCluster, backend: ServingBackend):
 }
 
 /** A cold view in a real engine: when its store first holds a screen of rows, and all of them. */
-async function coldView(backend: ServingBackend, config: ConfigOverrides, count: number): Promise<{ firstScreenMs: number; completeMs: number }> {
+export async function coldView(backend: ServingBackend, config: ConfigOverrides, count: number): Promise<{ firstScreenMs: number; completeMs: number }> {
   const engine = createEngine({ server: backend.url, config, socket: countingSockets().factory });
   try {
     const started = performance.now();

@@ -28,6 +28,7 @@ import { compareRuns, readPrevious } from './compare.js';
 import { engineReconnect, failoverTimes, protocolReconnect, type EngineReconnect, type ReconnectCost } from './failover.js';
 import { proofCost, stallDetection, type ProofCost, type StallDetection } from './freshness.js';
 import { latencyPlot } from './latencyPlot.js';
+import { cheaperReadsRows } from './cheaperReads.js';
 import { firstRowsRows } from './firstRows.js';
 import { loadRows } from './load.js';
 import { loadSourceRun, type LoadSourceResult } from './loadSource.js';
@@ -284,6 +285,7 @@ async function main(): Promise<void> {
     const limits = await ChildCluster.start({ nodes: sizes.firstRowsNodes, pods: sizes.firstRowsPods, namespaces: 20, seed: 9 });
     try {
       results.push(...(await firstRowsRows(limits, { pods: sizes.firstRowsPods, nodes: sizes.firstRowsNodes }, config)));
+      results.push(...(await cheaperReadsRows(limits, values.quick ? 1 : 3)));
     } finally {
       await limits.stop();
     }

@@ -101,12 +101,12 @@ export function wantsTable(req: IncomingMessage): boolean {
   });
 }
 
-/** A metadata-only watch (`as=PartialObjectMetadata`), as metadata informers and kubelive's probes ask for. */
-export function wantsPartialMetadata(req: IncomingMessage): boolean {
+/** A metadata-only watch (`as=PartialObjectMetadata`), or list with `as=PartialObjectMetadataList`, asked first in Accept. */
+export function wantsPartialMetadata(req: IncomingMessage, as: 'PartialObjectMetadata' | 'PartialObjectMetadataList' = 'PartialObjectMetadata'): boolean {
   const accept = String(req.headers.accept ?? '');
   const first = accept.split(',')[0] ?? '';
   const params = first.split(';').map((p) => p.trim());
-  return params.includes('as=PartialObjectMetadata') && params.includes('g=meta.k8s.io');
+  return params.includes(`as=${as}`) && params.includes('g=meta.k8s.io');
 }
 
 export const partialMetadataMediaType = 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io';

@@ -57,6 +57,11 @@ export interface DemoClusterOptions {
    */
   bookmarks?: boolean;
   /**
+   * false: streaming lists (`sendInitialEvents`) are refused with 422 Invalid, as by a
+   * kube-apiserver whose WatchList feature gate is off (docs/demo-cluster.md). Default on.
+   */
+  watchList?: boolean;
+  /**
    * Add the `troubleshooting` namespace: pods in each state kubectl prints (CrashLoopBackOff,
    * Init:0/2, OOMKilled, Evicted, Terminating, ...), a paused and a stuck Deployment, failed and
    * suspended Jobs, a node under memory pressure and a lost node (troubleshooting.ts). Default off,
@@ -195,6 +200,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     bookmarkIntervalMs,
     servesMetrics,
     sendsBookmarks: options.bookmarks ?? true,
+    servesWatchList: options.watchList ?? true,
   });
   const server = createServer({ key: certificates.keyPem, cert: certificates.certPem }, api.handle);
   // A client that sends garbage instead of TLS or HTTP is dropped without disturbing anyone else.

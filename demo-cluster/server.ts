@@ -71,6 +71,8 @@ export interface ApiServerContext {
   bookmarkIntervalMs: number;
   /** false: no watch gets a bookmark, as without a watch cache. */
   sendsBookmarks: boolean;
+  /** false: `sendInitialEvents` is refused, as by a kube-apiserver without the WatchList feature. */
+  servesWatchList: boolean;
   /** false: metrics.k8s.io is not served at all, as on a cluster without metrics-server. */
   servesMetrics: boolean;
 }
@@ -309,7 +311,9 @@ export class ApiServer {
     if (info.computed && faults.find('stop-metrics', info.plural, key)) {
       throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request (get ' + info.plural + '.metrics.k8s.io)');
     }
-    if (verb === 'list' && faults.find('fail-lists', info.plural, key)) throw new ApiError(500, 'InternalError', `Internal error occurred: injected fault: listing ${info.plural} failed`);
+    // A streaming list is a list sent as a watch: it fails with the lists.
+    const listing = verb === 'list' || (verb === 'watch' && q.get('sendInitialEvents') === 'true');
+    if (listing && faults.find('fail-lists', info.plural, key)) throw new ApiError(500, 'InternalError', `Internal error occurred: injected fault: listing ${info.plural} failed`);
 
     if (r.subresource !== undefined) return this.subresource(req, res, q, r, method);
     if (info.computed) {
@@ -361,6 +365,8 @@ export class ApiServer {
     const match = q.get('resourceVersionMatch') ?? '';
     if (match && !['Exact', 'NotOlderThan'].includes(match)) throw badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
     if (match && !rv) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    // A streaming list is a watch; on a plain list the option is refused (ValidateListOptions).
+    if (q.has('sendInitialEvents')) throw badRequest('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list');
     const continueToken = q.get('continue') || undefined;
     if (continueToken && rv && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
     const revision = rv && rv !== '0' ? parseRevision(rv) : undefined;
@@ -384,6 +390,14 @@ export class ApiServer {
       this.sendTable(res, r.info, page.items.map(present), String(page.revision), q, page.continueToken, page.remainingItemCount);
       return Promise.resolve();
     }
+    if (wantsPartialMetadata(req, 'PartialObjectMetadataList')) {
+      // Metadata only, as metadata informers list (the API concepts page, "Receiving resources as
+      // Tables" and PartialObjectMetadataList in meta.k8s.io/v1): each item keeps its metadata alone.
+      const metadata = { resourceVersion: String(page.revision), ...(page.continueToken ? { continue: page.continueToken } : {}), ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}) };
+      const items = page.items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: present(o).metadata }));
+      sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata, items }, 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
+      return Promise.resolve();
+    }
     return writeList(res, r.info, page, present);
   }
 
@@ -397,11 +411,16 @@ export class ApiServer {
     const sendInitialEvents = boolParam(q, 'sendInitialEvents');
     const allowBookmarks = boolParam(q, 'allowWatchBookmarks');
     const timeoutSeconds = intParam(q, 'timeoutSeconds', 0, 24 * 3600);
-    const match = q.get('resourceVersionMatch') ?? '';
-    if (sendInitialEvents && match !== 'NotOlderThan') throw new ApiError(422, 'Invalid', 'sendInitialEvents=true requires resourceVersionMatch=NotOlderThan');
+    refuseWatchListOptions(q, this.ctx.servesWatchList);
     const filter = this.filterFor(q, r);
     let fromRevision: number | undefined;
     if (!sendInitialEvents && rv !== '' && rv !== '0') fromRevision = parseRevision(rv);
+    // NotOlderThan a version this server has not reached: kube-apiserver waits a few seconds for
+    // its watch cache to catch up, then answers 504 "Too large resource version"; the demo's
+    // store is never behind itself, so such a version was never handed out and is refused at once.
+    if (sendInitialEvents && rv !== '' && rv !== '0' && parseRevision(rv) > store.currentRevision()) {
+      throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${store.currentRevision()}`);
+    }
     const expiredError = fromRevision !== undefined && !store.canReplayFrom(fromRevision) ? new ApiError(410, 'Expired', `too old resource version: ${fromRevision} (${store.currentRevision()})`) : undefined;
     const table = wantsTable(req);
     const include = includeObjectParam(q);
@@ -429,6 +448,9 @@ export class ApiServer {
       fromRevision,
       sendInitialEvents,
       allowBookmarks: allowBookmarks && this.ctx.sendsBookmarks,
+      // The end of a streaming list's initial events is told whenever the client allows
+      // bookmarks: it is part of the streaming-list contract, not a periodic bookmark.
+      endsInitialEvents: sendInitialEvents && allowBookmarks,
       timeoutMs: timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : defaultWatchTimeoutMs,
       bookmarkIntervalMs: this.ctx.bookmarkIntervalMs,
       encode,
@@ -802,6 +824,22 @@ export class ApiServer {
         throw new ApiError(405, 'MethodNotAllowed', '/_demo/faults supports GET, POST and DELETE');
     }
   }
+}
+
+/**
+ * Refuses the watch options a real server refuses (kube-apiserver's ValidateListOptions; the
+ * API concepts page, "Streaming lists", states the contract): `sendInitialEvents` requires
+ * `resourceVersionMatch=NotOlderThan`; `resourceVersionMatch` on a watch requires
+ * `sendInitialEvents`; and without the WatchList feature `sendInitialEvents` is forbidden. Each
+ * is 422 Invalid.
+ */
+function refuseWatchListOptions(q: URLSearchParams, servesWatchList: boolean): void {
+  const asked = q.has('sendInitialEvents');
+  const match = q.get('resourceVersionMatch') ?? '';
+  const invalid = (field: string, why: string) => new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: Forbidden: ${why}`);
+  if (asked && !servesWatchList) throw invalid('sendInitialEvents', 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled');
+  if (asked && match !== 'NotOlderThan') throw invalid('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+  if (!asked && match !== '') throw invalid('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
 }
 
 /**

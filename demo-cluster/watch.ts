@@ -35,7 +35,10 @@ export interface WatchOptions {
   /** undefined: start with the current objects as ADDED; a number: replay changes after it. */
   fromRevision: number | undefined;
   sendInitialEvents: boolean;
+  /** Periodic bookmarks: asked by the client and sent by this server. */
   allowBookmarks: boolean;
+  /** A streaming list that allows bookmarks: its initial events end with the annotated bookmark. */
+  endsInitialEvents: boolean;
   timeoutMs: number;
   bookmarkIntervalMs: number;
   /** Turns an object into what goes on the wire instead of the object itself (a one-row Table), bookmarks' too. */
@@ -102,13 +105,14 @@ export class WatchStream {
       return;
     }
     const { store } = options;
-    if (options.fromRevision === undefined) {
+    if (options.fromRevision === undefined && options.sendInitialEvents) {
+      const revision = store.currentRevision();
+      this.sendInitialEvents([...store.values(options.namespace)], 0, revision);
+    } else if (options.fromRevision === undefined) {
       for (const object of store.values(options.namespace)) {
         if (options.matches(object)) this.send('ADDED', object);
       }
-      // Following first: the initial-events-end bookmark is at the revision the objects were read at.
       this.follow();
-      if (options.sendInitialEvents && options.allowBookmarks) this.bookmark(true);
     } else {
       this.catchUp(options.fromRevision);
     }
@@ -168,6 +172,28 @@ export class WatchStream {
     const next = () => this.catchUp(reached);
     if (this.response.writableLength > replayAheadBytes) this.response.once('drain', next);
     else setImmediate(next);
+  }
+
+  /**
+   * A streaming list's initial events: the objects as of `revision`, a piece at a time as the
+   * client takes them (150,000 pods are 350 MB, far past `maxBufferedBytes` if written in one
+   * turn), then the initial-events-end bookmark at `revision`, then the changes after it
+   * replayed from history and followed (`catchUp`). Stored objects never change, so the
+   * snapshot taken at the start stays the state at `revision` however long the pieces take.
+   */
+  private sendInitialEvents(objects: readonly KubeObject[], from: number, revision: number): void {
+    if (this.closed || this.dead) return;
+    const to = Math.min(objects.length, from + replayPieceChanges);
+    for (let i = from; i < to; i++) if (this.options.matches(objects[i]!)) this.send('ADDED', objects[i]!);
+    if (to < objects.length) {
+      this.flush();
+      const next = () => this.sendInitialEvents(objects, to, revision);
+      if (this.response.writableLength > replayAheadBytes) this.response.once('drain', next);
+      else setImmediate(next);
+      return;
+    }
+    if (this.options.endsInitialEvents) this.writeBookmark(String(revision), true);
+    this.catchUp(revision);
   }
 
   get isOpen(): boolean {
@@ -237,7 +263,11 @@ export class WatchStream {
   private bookmark(initialEventsEnd: boolean): void {
     // While catching up, the store's revision is ahead of what was sent: a bookmark would skip the rest.
     if (this.closed || this.catchingUp || this.options.isStalled()) return;
-    const metadata: Record<string, unknown> = { resourceVersion: String(this.options.store.currentRevision()) };
+    this.writeBookmark(String(this.options.store.currentRevision()), initialEventsEnd);
+  }
+
+  private writeBookmark(resourceVersion: string, initialEventsEnd: boolean): void {
+    const metadata: Record<string, unknown> = { resourceVersion };
     if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
     const object = { kind: this.options.kind, apiVersion: this.options.apiVersion, metadata } as unknown as KubeObject;
     // A real server transforms a bookmark's object like any other (into a one-row Table, or

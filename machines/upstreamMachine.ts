@@ -38,6 +38,12 @@ export type UpstreamEvent =
 
 export interface ListInput {
   readonly resource: string;
+  /**
+   * This upstream's last watch lapsed (went silent past the freshness bound) and no probe has
+   * passed since. A list that is itself a watch (a streaming list) would most likely stall the
+   * same way, so the list should be one the server answers as a plain read.
+   */
+  readonly watchLapsed?: boolean;
 }
 
 export interface ListOutput {
@@ -291,7 +297,7 @@ export const upstreamMachine = setup({
       },
       invoke: {
         src: 'listResource',
-        input: ({ context }) => ({ resource: context.resource }),
+        input: ({ context }) => ({ resource: context.resource, watchLapsed: context.lapseStreak > 0 }),
         onDone: {
           target: 'watching',
           actions: [{ type: 'recordList', params: ({ event }) => ({ resourceVersion: event.output.resourceVersion }) }, 'grantProofAllowance'],

@@ -662,7 +662,9 @@ async function sendSnapshot(context: ClusterContext, slots: Bound, request: Inco
     // applies on top. Ordered by what each one saw, never by resourceVersion. A relist already in
     // flight saw the cluster before this read would, yet its diff lands after: the read waits for
     // it, so that the relist's older view orders first and cannot undo a deletion this read saw.
-    await Promise.all(upstreams.map((u) => u.listSettled(firstListWaitMs)));
+    // A streaming relist is a watch and stalls with the cluster's watches: it gives way to a
+    // paginated list, so this read waits on a plain read at most.
+    await Promise.all(upstreams.map((u) => u.listSettled(firstListWaitMs, true)));
     await inSnapshotSlot(slots, async () => {
       const generation = context.generations.next();
       const fresh = await readFromApi(context, view);

@@ -69,7 +69,7 @@ export async function writeFirstListLines(write: PieceWriter, closed: () => bool
   let count = 0;
   const stop = plan.cache.followFirstList((progress) => {
     if (progress.kind === 'page') pages.push(progress.rows);
-    else if (progress.kind === 'restarted') ending ??= { type: 'error', error: 'list-restarted', reason: 'the first list started over (its continue token expired); ask again' };
+    else if (progress.kind === 'restarted') ending ??= { type: 'error', error: 'list-restarted', reason: 'the first list started over (its continue token expired, or its streaming list broke off); ask again' };
     else ending ??= { type: 'trail', count: -1, digest: '', generation: plan.generation, resourceVersion: progress.resourceVersion };
     wake?.();
   });

@@ -26,7 +26,8 @@ import { createActor, fromCallback, type Actor } from 'xstate';
 import type { KubeClient } from '../adapters/kube/client.js';
 import { discoveredPath, type Discovery, type DiscoveredResource } from '../adapters/kube/discovery.js';
 import { helmLabelSelector, helmReleaseRow } from '../adapters/kube/helm.js';
-import { listWatchActors, objectCollection, RelistSignal, specCollection, tableCollection, type CacheSink, type Collection, type ListMode } from '../adapters/kube/listWatch.js';
+import { listWatchActors, objectCollection, RelistSignal, specCollection, tableCollection, type CacheSink, type Collection, type ListMode, type ListWatchSignals } from '../adapters/kube/listWatch.js';
+import { GiveWaySignal } from '../adapters/kube/streamingList.js';
 import { parseLogScope, podLogActors, logTailLines } from '../adapters/kube/logs.js';
 import { proofActor, WatchWitness } from '../adapters/kube/proof.js';
 import { collectionPath, isResourceName, resourceSpecs } from '../adapters/kube/resources.js';
@@ -203,10 +204,22 @@ export interface UpstreamDiagnostics {
   readonly lastError: string | null;
   readonly stopsInMs: number | null;
   readonly proof: UpstreamProofDiagnostics;
-  /** How the last list was read: `paginated`, or `unpaginated after expired continue` (issue 14). Null before one landed. */
+  /**
+   * How the last list was read (issue 14): `streaming` (a watch with sendInitialEvents),
+   * `paginated`, `paginated after streaming failed` or `unpaginated after expired continue`.
+   * Null before one landed.
+   */
   readonly lastList: ListMode | null;
+  /**
+   * Why the last list was not a streaming one (null when it was): the cluster refuses them, the
+   * last watch lapsed, a recent streaming list of this collection failed (and until when it
+   * lists in pages), what broke this one off, or a fresh read that was waiting for it.
+   */
+  readonly lastListPagedBecause: string | null;
   /** Lists that fell back to one unpaginated read because a continue token expired. */
   readonly unpaginatedFallbacks: number;
+  /** Streaming lists that broke or went silent before their end, and were replaced by a paginated list. */
+  readonly streamingFallbacks: number;
 }
 
 type UpstreamActor = Actor<typeof upstreamMachine>;
@@ -226,14 +239,26 @@ export class Upstream {
   running = true;
   /** How the last list was read, and how often a list fell back to one unpaginated read. */
   lastList: ListMode | null = null;
+  lastListPagedBecause: string | null = null;
   unpaginatedFallbacks = 0;
+  streamingFallbacks = 0;
   /** Ends the running watch with a relist (the columns rows are printed under changed). */
   readonly relistSignal = new RelistSignal();
+  /** Turns a streaming list in flight into a paginated one (a fresh read is waiting for it). */
+  private readonly giveWaySignal = new GiveWaySignal();
+  /**
+   * The newest error, whoever saw it: the machine (a failed list or watch, a stall, a lapse) or
+   * the list actor (a streaming list that failed and was replaced by pages, which the machine
+   * never hears of, since the list as a whole succeeded).
+   */
+  private lastError: string | null = null;
+  /** The machine's errors, stalls and lapses as last seen: a change means it recorded a new error. */
+  private machineErrorsSeen = '';
 
   constructor(
     readonly key: string,
     private readonly makeCache: () => ResourceCache,
-    actors: (sink: CacheSink, witness: WatchWitness, relist: RelistSignal) => Parameters<typeof upstreamMachine.provide>[0]['actors'],
+    actors: (sink: CacheSink, witness: WatchWitness, signals: Required<Pick<ListWatchSignals, 'relist' | 'giveWay'>>) => Parameters<typeof upstreamMachine.provide>[0]['actors'],
     timings: UpstreamTimings,
   ) {
     this.cache = makeCache();
@@ -248,9 +273,14 @@ export class Upstream {
         witness.listed(rv);
       },
       listPage: (rows, restarted) => this.cache.listPage(rows, restarted),
-      listedBy: (mode) => {
+      listedBy: (mode, pagedBecause) => {
         this.lastList = mode;
-        if (mode !== 'paginated') this.unpaginatedFallbacks++;
+        this.lastListPagedBecause = pagedBecause;
+        if (mode === 'unpaginated after expired continue') this.unpaginatedFallbacks++;
+        if (mode === 'paginated after streaming failed') this.streamingFallbacks++;
+      },
+      streamingListFailed: (message) => {
+        this.lastError = message;
       },
       columns: () => this.cache.columns,
       apply: (type, row, rv) => {
@@ -262,9 +292,17 @@ export class Upstream {
         witness.delivered(rv);
       },
     };
-    this.actor = createActor(upstreamMachine.provide({ actors: actors(sink, witness, this.relistSignal) }), { input: { resource: key, timings } });
+    this.actor = createActor(upstreamMachine.provide({ actors: actors(sink, witness, { relist: this.relistSignal, giveWay: this.giveWaySignal }) }), { input: { resource: key, timings } });
     this.actor.subscribe({
-      next: () => this.noticeState(),
+      next: (snapshot) => {
+        const { errors, stalls, lapses, lastError } = snapshot.context;
+        const seen = `${errors}|${stalls}|${lapses}`;
+        if (seen !== this.machineErrorsSeen) {
+          this.machineErrorsSeen = seen;
+          this.lastError = lastError;
+        }
+        this.noticeState();
+      },
       error: () => this.noticeState(),
     });
     this.actor.start();
@@ -313,10 +351,12 @@ export class Upstream {
   /**
    * Resolves once no list is in flight (at once when none is), after `timeoutMs` at the latest. A
    * relist's diff reaches the cache only when the list completes, so whatever reads the cluster
-   * beside it must wait to be ordered after it.
+   * beside it must wait to be ordered after it. `giveWay`: a streaming list in flight gives way to
+   * a paginated one, so the wait is a plain read's, never a watch's that may be stalled.
    */
-  listSettled(timeoutMs: number): Promise<void> {
+  listSettled(timeoutMs: number, giveWay = false): Promise<void> {
     if (this.state !== 'listing') return Promise.resolve();
+    if (giveWay) this.giveWaySignal.fire();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -401,7 +441,7 @@ export class Upstream {
       lists: context.lists,
       stalls: context.stalls,
       watches: context.watches,
-      lastError: context.lastError,
+      lastError: this.lastError,
       stopsInMs: this.stopAt === null ? null : Math.max(0, this.stopAt - now),
       proof: {
         ageMs: this.report(now).proofAgeMs ?? null,
@@ -412,7 +452,9 @@ export class Upstream {
         lastFailure: context.lastProofError,
       },
       lastList: this.lastList,
+      lastListPagedBecause: this.lastListPagedBecause,
       unpaginatedFallbacks: this.unpaginatedFallbacks,
+      streamingFallbacks: this.streamingFallbacks,
     };
   }
 
@@ -460,6 +502,17 @@ export class Upstreams {
     this.limits = options.limits ?? defaultUpstreamLimits;
     this.startTokens = this.limits.maxNewLogUpstreamsPerSecond;
     options.discovery?.onChange(() => this.dropWhatIsNoLongerServed());
+  }
+
+  /**
+   * How long a streaming list may be silent before a paginated list replaces it: the bound a
+   * silent watch is held to, since a streaming list is a watch. A provable watch that sends
+   * nothing lapses at the freshness bound; an unprovable one is restarted at the stall timeout;
+   * the shorter of the two. Noticed within 1.25 times that, so the paginated list that follows
+   * still fits the list timeout (twice the stall timeout).
+   */
+  private streamSilenceMs(): number {
+    return Math.min(this.options.config.upstreamStallTimeoutMs, this.options.config.freshnessBoundMs);
   }
 
   private timings(stallTimeoutMs: number, freshnessBoundMs: number | null): UpstreamTimings {
@@ -745,7 +798,7 @@ export class Upstreams {
       new Upstream(
         key,
         () => new ResourceCache(key, generations, { ringSize }),
-        (sink, witness, relist) => ({ ...listWatchActors(client, found, sink, relist), proveResource: proofActor(client, found.path, witness, labelSelector) }),
+        (sink, witness, signals) => ({ ...listWatchActors(client, found, sink, { ...signals, streamSilenceMs: this.streamSilenceMs() }), proveResource: proofActor(client, found.path, witness, labelSelector) }),
         timings,
       );
   }
@@ -763,7 +816,7 @@ export class Upstreams {
         new Upstream(
           key,
           () => new ResourceCache(key, generations, { ringSize }),
-          (sink, witness) => ({ ...listWatchActors(client, specCollection(spec), sink), proveResource: proofActor(client, spec.path, witness) }),
+          (sink, witness, { giveWay }) => ({ ...listWatchActors(client, specCollection(spec), sink, { giveWay, streamSilenceMs: this.streamSilenceMs() }), proveResource: proofActor(client, spec.path, witness) }),
           provable,
         );
     }
@@ -786,8 +839,8 @@ export class Upstreams {
       const upstream = new Upstream(
         key,
         () => new ResourceCache(key, generations, { ringSize }),
-        (sink, witness, relist) => ({
-          ...listWatchActors(client, collection, sink, relist),
+        (sink, witness, signals) => ({
+          ...listWatchActors(client, collection, sink, { ...signals, streamSilenceMs: this.streamSilenceMs() }),
           proveResource: proofActor(client, collection.path, witness, labelSelector),
         }),
         provable,

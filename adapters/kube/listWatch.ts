@@ -14,10 +14,16 @@ import type { ColumnDefinition, Row } from '../rows.js';
 import { KubeApiError, type KubeClient, type Query } from './client.js';
 import { type ResourceSpec } from './resources.js';
 import type { KubeObject } from './rows.js';
+import { GiveWaySignal, refusesStreamingLists, StreamingListGaveWay, streamingListSuspects, streamList, type StreamingListSuspects } from './streamingList.js';
 import { readResourceEvent, readResourcePage, sameColumns, tableAccept } from './tableRows.js';
 
-/** How the last list was read: `paginated`, or one unpaginated read after a continue token expired. */
-export type ListMode = 'paginated' | 'unpaginated after expired continue';
+/**
+ * How the last list was read: `streaming` (a watch that sends the current objects first);
+ * `paginated` (no streaming list was tried, or one gave way to a fresh read: `pagedBecause` says
+ * why); `paginated after streaming failed` (this streaming list broke or went silent before its
+ * end); or one unpaginated read after a continue token expired.
+ */
+export type ListMode = 'streaming' | 'paginated' | 'paginated after streaming failed' | 'unpaginated after expired continue';
 
 /** The part of the cache a list-watch writes to. */
 export interface CacheSink {
@@ -25,8 +31,10 @@ export interface CacheSink {
   replace(rows: readonly Row[], resourceVersion: string, columns?: readonly ColumnDefinition[] | null, signal?: AbortSignal): void | Promise<void>;
   apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', row: Row, resourceVersion: string): void;
   bookmark(resourceVersion: string): void;
-  /** How the list that just landed was read (lists only). */
-  listedBy?(mode: ListMode): void;
+  /** How the list that just landed was read (lists only), and why it was not streamed (null when it was). */
+  listedBy?(mode: ListMode, pagedBecause: string | null): void;
+  /** A streaming list failed and pages replace it: told at once, before those pages land. */
+  streamingListFailed?(message: string): void;
   /**
    * The rows of each page of a list still in progress, as it arrives; `restarted` when the list
    * started over (an expired continue token: one unpaginated read replaces the pages so far).
@@ -121,6 +129,8 @@ export interface ListResult {
   readonly resourceVersion: string;
   readonly columns: readonly ColumnDefinition[] | null;
   readonly mode: ListMode;
+  /** Why it was not a streaming list; null when it was. */
+  readonly pagedBecause: string | null;
 }
 
 /**
@@ -163,19 +173,80 @@ export async function listAll(
       columns ??= page.columns;
       token = page.continueToken || undefined;
     } while (token);
-    return { rows, resourceVersion, columns, mode: 'paginated' };
+    return { rows, resourceVersion, columns, mode: 'paginated', pagedBecause: 'listed in pages' };
   } catch (error) {
     if (token === undefined || !(error instanceof KubeApiError) || error.status !== 410) throw error;
   }
   const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query }, maxBytes: 1024 * 1024 * 1024 });
   const page = collection.readPage(body);
   onPage?.(page.rows, true);
-  return { rows: page.rows, resourceVersion: page.resourceVersion, columns: page.columns, mode: 'unpaginated after expired continue' };
+  return { rows: page.rows, resourceVersion: page.resourceVersion, columns: page.columns, mode: 'unpaginated after expired continue', pagedBecause: 'a continue token expired halfway' };
 }
 
 interface WatchLine {
   type?: string;
-  object?: { code?: number; message?: string; reason?: string; metadata?: { resourceVersion?: string } };
+  object?: { code?: number; message?: string; reason?: string; metadata?: { resourceVersion?: string; annotations?: Record<string, string> } };
+}
+
+/** What `listCollection` needs besides the client and the collection. */
+export interface ListCollectionOptions {
+  /** How long a streaming list may send nothing before a paginated list replaces it. */
+  readonly streamSilenceMs: number;
+  readonly signal?: AbortSignal;
+  readonly onPage?: (rows: readonly Row[], restarted: boolean) => void;
+  /** Fired by a fresh read waiting for this list: a streaming list in flight gives way to pages. */
+  readonly giveWay?: GiveWaySignal;
+  /** The upstream's last watch lapsed: its streaming list would stall the same way (ListInput). */
+  readonly watchLapsed?: boolean;
+  /** Told at once when a streaming list failed and pages replace it, before those pages land. */
+  readonly onStreamingFailed?: (message: string) => void;
+  readonly suspects?: StreamingListSuspects;
+}
+
+/** A paginated list, saying why it was not a streaming one. */
+async function listInPages(client: KubeClient, collection: Collection, options: ListCollectionOptions, pagedBecause: string, mode?: ListMode): Promise<ListResult> {
+  const paged = await listAll(client, collection, options.signal, undefined, options.onPage);
+  if (paged.mode !== 'paginated') return paged;
+  return { ...paged, mode: mode ?? paged.mode, pagedBecause };
+}
+
+/**
+ * Lists a collection the cheapest way the cluster allows that cannot stall with its watches:
+ * streaming (whole objects or Tables) where it serves that, in pages where it refuses, and in pages whenever a streaming
+ * list is likely to stall: after this upstream's watch lapsed, and for a while after a streaming
+ * list of this collection broke off or went silent (StreamingListSuspects). A streaming list that
+ * breaks or goes silent before its end is followed at once by a paginated list, as client-go's
+ * reflector falls back to a list when its watch-list fails: a server whose watches stall (an
+ * overloaded watch cache) still answers lists. So does one a fresh read is waiting for
+ * (`giveWay`): such a read never waits on a streaming list. The rows streamed so far are dropped
+ * (`restarted`): pages from another read cannot be mixed with them.
+ */
+export async function listCollection(client: KubeClient, collection: Collection, options: ListCollectionOptions): Promise<ListResult> {
+  const suspects = options.suspects ?? streamingListSuspects;
+  if (refusesStreamingLists(client)) return listInPages(client, collection, options, 'the cluster refuses streaming lists');
+  if (options.watchLapsed) return listInPages(client, collection, options, 'the last watch lapsed, and a streaming list is a watch: it would stall the same way');
+  const suspicion = suspects.suspicion(client, collection);
+  if (suspicion) {
+    const until = new Date(suspicion.until).toISOString();
+    return listInPages(client, collection, options, `a streaming list of this collection failed at ${new Date(suspicion.since).toISOString()} (${suspicion.reason}); in pages until ${until}`);
+  }
+  let failure: string;
+  let mode: ListMode = 'paginated after streaming failed';
+  try {
+    const streamed = await streamList(client, collection, options.streamSilenceMs, options);
+    if (streamed) return streamed;
+    return await listInPages(client, collection, options, 'the cluster refuses streaming lists');
+  } catch (error) {
+    if (options.signal?.aborted || (error instanceof KubeApiError && (error.status === 401 || error.status === 403 || error.status === 404))) throw error;
+    failure = error instanceof Error ? error.message : String(error);
+    if (error instanceof StreamingListGaveWay) mode = 'paginated';
+    else {
+      suspects.mark(client, collection, failure);
+      options.onStreamingFailed?.(`streaming list failed, listing in pages instead: ${failure}`);
+    }
+  }
+  options.onPage?.([], true);
+  return listInPages(client, collection, options, failure, mode);
 }
 
 /** Asks a running watch to end with a relist (the columns the rows are printed under changed). */
@@ -190,15 +261,39 @@ export class RelistSignal {
   }
 }
 
+/**
+ * How long a streaming list may send nothing before a paginated list replaces it, when its owner
+ * sets no bound: initial events flow without pause once begun, and a real server answers a
+ * consistent read within seconds.
+ */
+export const defaultStreamSilenceMs = 30_000;
+
+/** What an upstream hands its list-watch besides the cache: the signals it may fire, and its silence bound. */
+export interface ListWatchSignals {
+  /** Ends the running watch with a relist. */
+  readonly relist?: RelistSignal;
+  /** Turns a streaming list in flight into a paginated one: a fresh read is waiting for it. */
+  readonly giveWay?: GiveWaySignal;
+  readonly streamSilenceMs?: number;
+}
+
 /** The machine's `listResource` and `watchResource` actors for one collection, writing to `sink`. */
-export function listWatchActors(client: KubeClient, collection: Collection, sink: CacheSink, relist?: RelistSignal) {
+export function listWatchActors(client: KubeClient, collection: Collection, sink: CacheSink, signals: ListWatchSignals = {}) {
+  const { relist, giveWay, streamSilenceMs = defaultStreamSilenceMs } = signals;
   return {
-    listResource: fromPromise<ListOutput, ListInput>(async ({ signal }) => {
-      const { rows, resourceVersion, columns, mode } = await listAll(client, collection, signal, undefined, sink.listPage?.bind(sink));
+    listResource: fromPromise<ListOutput, ListInput>(async ({ input, signal }) => {
+      const { rows, resourceVersion, columns, mode, pagedBecause } = await listCollection(client, collection, {
+        streamSilenceMs,
+        signal,
+        ...(sink.listPage ? { onPage: sink.listPage.bind(sink) } : {}),
+        ...(giveWay ? { giveWay } : {}),
+        ...(input.watchLapsed ? { watchLapsed: true } : {}),
+        ...(sink.streamingListFailed ? { onStreamingFailed: sink.streamingListFailed.bind(sink) } : {}),
+      });
       // The machine may have moved on (stopped) while the last page was in flight.
       if (signal.aborted) throw new Error('list abandoned');
       await sink.replace(rows, resourceVersion, columns, signal);
-      sink.listedBy?.(mode);
+      sink.listedBy?.(mode, pagedBecause);
       return { resourceVersion };
     }),
     watchResource: fromCallback<EventObject, WatchInput>(({ input, sendBack }) => {

@@ -1,0 +1,160 @@
+/**
+ * Which list the backend makes, against the demo cluster over real sockets: a streaming list
+ * where it can, and a paginated one whenever a streaming list could stall with the cluster's
+ * watches: when one went silent (replaced at once), for a while after that (the suspicion), after
+ * the upstream's watch lapsed, and when a fresh read is waiting on it. Each answer holds what the
+ * cluster holds and says why it was not streamed.
+ */
+import { KubeClient, loadKubeConfig } from '../../../adapters/kube/client.js';
+import { listAll, listCollection, objectCollection, tableCollection, type ListCollectionOptions } from '../../../adapters/kube/listWatch.js';
+import { nodeRow, podRow } from '../../../adapters/kube/rows.js';
+import { GiveWaySignal, StreamingListSuspects, suspectForMs } from '../../../adapters/kube/streamingList.js';
+import { startDemoCluster, type DemoCluster } from '../../../demo-cluster/index.js';
+import { waitUntil } from '../../demo-cluster/client.js';
+
+const pods = objectCollection('/api/v1/pods', podRow);
+const nodes = objectCollection('/api/v1/nodes', nodeRow);
+/** Longer than any test here runs: a streaming list that waited out its silence would fail the test by timing out. */
+const neverSilentMs = 120_000;
+
+let cluster: DemoCluster;
+let client: KubeClient;
+beforeAll(async () => {
+  cluster = await startDemoCluster({ seed: 31, nodes: 3, pods: 300, churn: 0 });
+  client = new KubeClient(loadKubeConfig({ kubeconfigYaml: cluster.kubeconfigYaml }));
+});
+afterAll(async () => {
+  client.close();
+  await cluster.stop();
+});
+afterEach(() => cluster.faults.clear());
+
+/** A clock the suspicions read, moved by hand. */
+function handClock(): { now: () => number; advance: (ms: number) => void } {
+  let at = Date.parse('2026-11-30T12:00:00Z');
+  return { now: () => at, advance: (ms) => void (at += ms) };
+}
+
+const podCount = () => cluster.listObjects('pods').length;
+const podLists = () => cluster.requestCounts()['GET /api/v1/pods'] ?? 0;
+
+test('streamsWhereTheClusterServesIt', async () => {
+  const listed = await listCollection(client, pods, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
+  expect({ mode: listed.mode, pagedBecause: listed.pagedBecause, rows: listed.rows.length }).toEqual({ mode: 'streaming', pagedBecause: null, rows: podCount() });
+});
+
+test('aTableCollectionStreamsTheSameRowsAndColumnsAsItsPages', async () => {
+  const configMaps = tableCollection('/api/v1/configmaps');
+  const streamed = await listCollection(client, configMaps, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
+  const paged = await listAll(client, configMaps);
+  expect(streamed.mode).toBe('streaming');
+  expect(streamed.rows.length).toBeGreaterThan(0);
+  expect(streamed.columns).toEqual(paged.columns);
+  const byUid = (rows: readonly { uid: string }[]) => [...rows].sort((a, b) => a.uid.localeCompare(b.uid));
+  expect(byUid(streamed.rows as unknown as { uid: string }[])).toEqual(byUid(paged.rows as unknown as { uid: string }[]));
+});
+
+test('anEmptyTableCollectionTakesItsColumnsFromTheEndBookmark', async () => {
+  const none = tableCollection('/api/v1/namespaces/no-such-namespace/configmaps');
+  const streamed = await listCollection(client, none, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
+  expect(streamed.mode).toBe('streaming');
+  expect(streamed.rows).toEqual([]);
+  expect(streamed.columns).toEqual((await listAll(client, none)).columns);
+  expect(streamed.columns?.length ?? 0).toBeGreaterThan(0);
+});
+
+test('aSilentStreamingListIsReplacedByPagesAndItsCollectionIsSuspectUntilTheSuspicionExpires', async () => {
+  const clock = handClock();
+  const suspects = new StreamingListSuspects(clock.now);
+  const told: string[] = [];
+  const pieces: Array<{ rows: number; restarted: boolean }> = [];
+  const options: ListCollectionOptions = {
+    streamSilenceMs: 300,
+    suspects,
+    onStreamingFailed: (message) => told.push(message),
+    onPage: (rows, restarted) => pieces.push({ rows: rows.length, restarted }),
+  };
+  cluster.faults.set({ fault: 'stall-watches', resource: 'pods' });
+  const replaced = await listCollection(client, pods, options);
+  expect(replaced.mode).toBe('paginated after streaming failed');
+  expect(replaced.pagedBecause).toMatch(/sent nothing for 300 ms/);
+  expect(replaced.rows).toHaveLength(podCount());
+  // Told before the pages, which start over from nothing.
+  expect(told).toEqual([expect.stringMatching(/^streaming list failed, listing in pages instead: .*sent nothing for 300 ms/)]);
+  expect(pieces[0]).toEqual({ rows: 0, restarted: true });
+
+  // Watches answer again, but this collection is still suspect: pages, saying why and until when.
+  cluster.faults.clear();
+  const before = podLists();
+  const suspect = await listCollection(client, pods, options);
+  expect(suspect.mode).toBe('paginated');
+  expect(suspect.pagedBecause).toContain('a streaming list of this collection failed at 2026-11-30T12:00:00.000Z');
+  expect(suspect.pagedBecause).toContain(`in pages until ${new Date(clock.now() + suspectForMs).toISOString()}`);
+  // One page of 300 pods: no streaming list was opened first.
+  expect(podLists() - before).toBe(1);
+  // Another collection of the same cluster is not suspect.
+  expect((await listCollection(client, nodes, options)).mode).toBe('streaming');
+
+  clock.advance(suspectForMs);
+  expect((await listCollection(client, pods, options)).mode).toBe('streaming');
+  expect(told).toHaveLength(1);
+});
+
+test('aStreamingListThatNeverStartsIsReportedAndReplacedByPages', async () => {
+  const told: string[] = [];
+  const slowStart = new KubeClient(loadKubeConfig({ kubeconfigYaml: cluster.kubeconfigYaml }), { timeouts: () => ({ readMs: 5_000, writeMs: 5_000, watchStartMs: 300 }) });
+  try {
+    cluster.faults.set({ fault: 'blackhole-watches', resource: 'pods' });
+    const listed = await listCollection(slowStart, pods, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects(), onStreamingFailed: (message) => told.push(message) });
+    expect(listed.mode).toBe('paginated after streaming failed');
+    expect(listed.rows).toHaveLength(podCount());
+    expect(told).toEqual([expect.stringMatching(/did not start answering within 300 ms/)]);
+    expect(slowStart.timedOut.watchStart).toBe(1);
+  } finally {
+    slowStart.close();
+  }
+});
+
+test('afterTheWatchLapsedItListsInPagesWithoutTryingAStreamingList', async () => {
+  cluster.faults.set({ fault: 'stall-watches', resource: 'pods' });
+  const before = podLists();
+  const listed = await listCollection(client, pods, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects(), watchLapsed: true });
+  expect(listed.mode).toBe('paginated');
+  expect(listed.pagedBecause).toMatch(/last watch lapsed/);
+  expect(listed.rows).toHaveLength(podCount());
+  expect(podLists() - before).toBe(1);
+});
+
+test('aStreamingListGivesWayToPagesWhenAFreshReadIsWaitingAndIsNotHeldAgainstItsCollection', async () => {
+  const suspects = new StreamingListSuspects();
+  const giveWay = new GiveWaySignal();
+  cluster.faults.set({ fault: 'stall-watches', resource: 'pods' });
+  const listing = listCollection(client, pods, { streamSilenceMs: neverSilentMs, suspects, giveWay });
+  await waitUntil(() => cluster.openWatches() > 0, 'the streaming list to open');
+  giveWay.fire();
+  const listed = await listing;
+  expect(listed.mode).toBe('paginated');
+  expect(listed.pagedBecause).toMatch(/fresh read was waiting/);
+  expect(listed.rows).toHaveLength(podCount());
+  // The stream ended because of us, not the cluster: the collection is not suspect.
+  expect(suspects.size(client)).toBe(0);
+  // A signal fired with no streaming list in flight changes nothing.
+  giveWay.fire();
+  cluster.faults.clear();
+  expect((await listCollection(client, pods, { streamSilenceMs: neverSilentMs, suspects, giveWay })).mode).toBe('streaming');
+});
+
+test('suspicionsAreBoundedPerClusterAndTheOldestGoesFirst', () => {
+  const suspects = new StreamingListSuspects(Date.now, suspectForMs, 3);
+  const collection = (n: number) => objectCollection(`/api/v1/namespaces/ns-${n}/pods`, podRow);
+  for (let n = 0; n < 5; n++) suspects.mark(client, collection(n), `cut ${n}`);
+  expect(suspects.size(client)).toBe(3);
+  expect(suspects.suspicion(client, collection(0))).toBeNull();
+  expect(suspects.suspicion(client, collection(1))).toBeNull();
+  expect(suspects.suspicion(client, collection(4))?.reason).toBe('cut 4');
+  // Marked again, a suspicion is the newest: the next one to go is another's.
+  suspects.mark(client, collection(2), 'cut again');
+  suspects.mark(client, collection(5), 'cut 5');
+  expect(suspects.suspicion(client, collection(2))?.reason).toBe('cut again');
+  expect(suspects.suspicion(client, collection(3))).toBeNull();
+});

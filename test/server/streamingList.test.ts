@@ -1,0 +1,141 @@
+/**
+ * Issue 14: the backend's first list is a streaming list (a watch with sendInitialEvents) where
+ * the cluster serves one, and a paginated list where it refuses; Diagnostics say which; either
+ * way the view holds what the cluster holds. A streaming list cut before its initial-events-end
+ * bookmark is not taken for a whole list: a paginated list replaces it at once (as client-go's
+ * reflector falls back), the refusal is not remembered, and the view is the cluster's.
+ */
+import { MiniStore, StreamClient, demoDigest, feed, startStack, upstreamOf, waitFor, type Stack } from './support.js';
+
+/** Subscribes to `domain` and waits until the client's store equals the cluster, confirmed by a heartbeat. */
+async function viewEqualsCluster(stack: Stack, domain: string, resource: string): Promise<void> {
+  const client = await StreamClient.connect(stack.base);
+  client.send({ type: 'subscribe', id: 'v', domain, scope: '' });
+  const store = new MiniStore();
+  let fed = 0;
+  await waitFor(`the ${domain} view to equal the cluster, confirmed by a heartbeat`, () => {
+    fed = feed(store, client, 'v', fed);
+    const truth = demoDigest(stack.demo, resource);
+    return store.rows.size === truth.count && store.digest() === truth.digest && store.heartbeatsAgreeing > 0;
+  }, 30_000);
+  expect(store.disagreements).toEqual([]);
+  expect(store.gaps).toEqual([]);
+  client.close();
+}
+
+interface Listed {
+  lastList: string;
+  lastListPagedBecause: string | null;
+  lastError: string | null;
+  lists: number;
+  streamingFallbacks: number;
+}
+
+async function listedBy(stack: Stack, key: string): Promise<Listed> {
+  return waitFor(`the ${key} list to land`, async () => {
+    const upstream = await upstreamOf(stack, key);
+    return upstream?.lastList ? upstream : undefined;
+  }, 30_000);
+}
+
+describe('a cluster that serves streaming lists', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ demo: { pods: 1800, churn: 0 } });
+  });
+  afterAll(() => stack.stop());
+
+  test('listsByStreamingAndHoldsWhatTheClusterHolds', async () => {
+    const churning = setInterval(() => stack.demo.churn(5), 50);
+    try {
+      await viewEqualsCluster(stack, 'pods', 'pods');
+    } finally {
+      clearInterval(churning);
+    }
+    expect((await listedBy(stack, 'pods')).lastList).toBe('streaming');
+    // Settled: still equal once the churn stops.
+    await viewEqualsCluster(stack, 'pods', 'pods');
+  }, 60_000);
+});
+
+describe('a cluster without the WatchList feature', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ demo: { pods: 1800, churn: 0, watchList: false } });
+  });
+  afterAll(() => stack.stop());
+
+  test('listsInPagesAfterTheRefusalAndHoldsWhatTheClusterHolds', async () => {
+    await viewEqualsCluster(stack, 'pods', 'pods');
+    expect((await listedBy(stack, 'pods')).lastList).toBe('paginated');
+    // The refusal is remembered for the cluster: the next resource lists in pages too.
+    await viewEqualsCluster(stack, 'nodes', 'nodes');
+    expect((await listedBy(stack, 'nodes')).lastList).toBe('paginated');
+  }, 60_000);
+});
+
+describe('a streaming list cut before its initial-events-end bookmark', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ demo: { pods: 1200, churn: 0 } });
+  });
+  afterAll(() => stack.stop());
+
+  test('isNotTakenForAListAndTheBackendListsAgainCleanly', async () => {
+    // The watch opens and its initial events are held back; then the connection is dropped.
+    stack.demo.faults.set({ fault: 'stall-watches', resource: 'pods' });
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'p', domain: 'pods', scope: '' });
+    await waitFor('the streaming list of pods to open', () => (stack.demo.requestCounts()['GET /api/v1/pods'] ?? 0) > 0 && stack.demo.openWatches() > 0, 10_000);
+    stack.demo.churn(20);
+    stack.demo.faults.set({ fault: 'drop-watches', resource: 'pods' });
+    // Cut, and nothing taken for a list meanwhile.
+    expect((await upstreamOf(stack, 'pods'))?.lastList ?? null).toBeNull();
+    stack.demo.faults.clear();
+    const upstream = await listedBy(stack, 'pods');
+    expect(upstream.lastList).toBe('paginated after streaming failed');
+    expect(upstream.streamingFallbacks).toBe(1);
+    // Diagnostics say what broke it off, in the list's reason and as the upstream's last error.
+    expect(upstream.lastListPagedBecause).toMatch(/connection closed|ended before its initial-events-end bookmark/);
+    expect(upstream.lastError).toMatch(/^streaming list failed, listing in pages instead/);
+    // The cut stream was never counted as a list.
+    expect(upstream.lists).toBe(1);
+    client.close();
+    await viewEqualsCluster(stack, 'pods', 'pods');
+    // Stopped when idle and started again, pods are still suspect: in pages, saying why.
+    await waitFor('the idle pods upstream to stop', async () => (await upstreamOf(stack, 'pods'))?.state === 'stopped', 10_000);
+    await viewEqualsCluster(stack, 'pods', 'pods');
+    const again = await listedBy(stack, 'pods');
+    expect(again.lastList).toBe('paginated');
+    expect(again.lastListPagedBecause).toMatch(/^a streaming list of this collection failed at .* in pages until /);
+    // A cut is not a refusal: the next list of this cluster streams.
+    await viewEqualsCluster(stack, 'nodes', 'nodes');
+    expect((await listedBy(stack, 'nodes')).lastList).toBe('streaming');
+  }, 60_000);
+});
+
+describe('an upstream whose watch lapsed', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ demo: { pods: 300, churn: 0 } });
+  });
+  afterAll(() => stack.stop());
+  afterEach(() => stack.demo.faults.clear());
+
+  test('relistsInPagesBecauseAStreamingListWouldStallWithIt', async () => {
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'p', domain: 'pods', scope: '' });
+    const first = await listedBy(stack, 'pods');
+    expect(first.lastList).toBe('streaming');
+    // Watches (streaming lists among them) stall; plain lists still answer.
+    stack.demo.faults.set({ fault: 'stall-watches', resource: 'pods' });
+    const relisted = await waitFor('a relist after the lapse', async () => {
+      const upstream = (await upstreamOf(stack, 'pods')) as Listed | undefined;
+      return upstream && upstream.lists > first.lists ? upstream : undefined;
+    }, 30_000);
+    expect(relisted.lastList).toBe('paginated');
+    expect(relisted.lastListPagedBecause).toMatch(/last watch lapsed/);
+    expect(relisted.lastError).toMatch(/no proof within the freshness bound/);
+    client.close();
+  }, 60_000);
+});
