@@ -90,6 +90,7 @@ describe('resource domains against the cluster', () => {
     let compared = 0;
     for (const kind of kinds) {
       // Ages roll over and churn moves objects: the comparison is retried on a fresh read.
+      let why = '';
       await waitFor(`${kind.domain}: cells equal kubectl's`, async () => {
         const snapshot = await getJson(`${stack.base}/api/v1/snapshot/${kind.domain}`);
         const row = (snapshot.body.items as ResourceRow[])[0];
@@ -97,14 +98,14 @@ describe('resource domains against the cluster', () => {
         const columns = snapshot.body.columns as { name: string; type: string }[];
         const target = kind.group === '' ? kind.resource : `${kind.resource}.${kind.group}`;
         const printed = await kubectl(stack.demo.kubeconfigPath, ['get', target, row.name, '-o', 'wide', ...(row.namespace ? ['-n', row.namespace] : [])]);
-        if (printed.code !== 0) return false;
+        if (printed.code !== 0) return void (why = `kubectl: ${printed.stderr}`);
         const [header, line] = printed.stdout.split('\n');
         // kubectl aligns cells under their headers: each header's offset is where its cell starts.
         const starts: number[] = [];
         let from = 0;
         for (const column of columns) {
           const at = header!.indexOf(column.name.toUpperCase(), from);
-          if (at < 0) return false;
+          if (at < 0) return void (why = `no ${column.name} in kubectl's header ${header}`);
           starts.push(at);
           from = at + column.name.length;
         }
@@ -112,9 +113,15 @@ describe('resource domains against the cluster', () => {
         const ours = row.cells.map((cell, i) =>
           columns[i]!.type === 'date' ? null : cell === null ? '<none>' : String(cell),
         );
-        const same = ours.every((cell, i) => cell === null || cell === printedCells[i]);
+        // Some ages are printed as strings (an Event's LAST SEEN): "0s" in a cached row is "2s" a
+        // moment later from kubectl. Such a cell is checked as an age on both sides, not its value.
+        const age = /^(\d+[smhdy])+$/;
+        const same = ours.every((cell, i) => cell === null || cell === printedCells[i] || (age.test(cell) && age.test(printedCells[i] ?? '')));
         if (same) compared++;
+        else why = `${row.namespace}/${row.name} (${snapshot.body.source}): ours ${JSON.stringify(ours)}, kubectl's ${JSON.stringify(printedCells)}`;
         return same;
+      }).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}; last: ${why}`);
       });
     }
     expect(compared).toBeGreaterThan(15);
@@ -165,6 +172,8 @@ describe('resource domains against the cluster', () => {
     const diagnostics = await getJson(`${stack.base}/api/v1/diagnostics`);
     // The CRD watch (which tells discovery of new kinds) is the only kind watched without a view.
     expect(diagnostics.body.upstreams.map((u: { key: string }) => u.key).filter((k: string) => k.includes('/'))).toEqual(['apiextensions.k8s.io/v1/customresourcedefinitions']);
-    expect(stack.demo.openWatches()).toBeLessThanOrEqual(watchesBefore);
+    // A watch the backend had open may be ending as its successor starts (the CRD watch's
+    // reconnect, under load): a watch started for these reads would stay, so it is given seconds.
+    await waitFor(`open watches back to ${watchesBefore}`, () => stack.demo.openWatches() <= watchesBefore, 5_000);
   });
 });
