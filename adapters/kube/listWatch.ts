@@ -14,7 +14,7 @@ import type { ColumnDefinition, Row } from '../rows.js';
 import { KubeApiError, type KubeClient, type Query } from './client.js';
 import { type ResourceSpec } from './resources.js';
 import type { KubeObject } from './rows.js';
-import { GiveWaySignal, refusesStreamingLists, StreamingListGaveWay, streamingListSuspects, streamList, type StreamingListSuspects } from './streamingList.js';
+import { GiveWaySignal, ListenerSignal, refusesStreamingLists, StreamingListGaveWay, streamingListSuspects, streamList, type StreamingListSuspects } from './streamingList.js';
 import { readResourceEvent, readResourcePage, sameColumns, tableAccept } from './tableRows.js';
 
 /**
@@ -250,16 +250,7 @@ export async function listCollection(client: KubeClient, collection: Collection,
 }
 
 /** Asks a running watch to end with a relist (the columns the rows are printed under changed). */
-export class RelistSignal {
-  private readonly listeners = new Set<() => void>();
-  on(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  fire(): void {
-    for (const listener of [...this.listeners]) listener();
-  }
-}
+export class RelistSignal extends ListenerSignal {}
 
 /**
  * How long a streaming list may send nothing before a paginated list replaces it, when its owner

@@ -52,8 +52,8 @@ function endsInitialEvents(object: unknown): boolean {
   return annotations?.[initialEventsEnd] === 'true';
 }
 
-/** Asks a streaming list in flight to give way to a paginated list now: a fresh read is waiting for it. */
-export class GiveWaySignal {
+/** A request an upstream makes of its running list or watch; `on` returns how to stop listening. */
+export class ListenerSignal {
   private readonly listeners = new Set<() => void>();
   on(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -63,6 +63,9 @@ export class GiveWaySignal {
     for (const listener of [...this.listeners]) listener();
   }
 }
+
+/** Asks a streaming list in flight to give way to a paginated list now: a fresh read is waiting for it. */
+export class GiveWaySignal extends ListenerSignal {}
 
 /** A streaming list ended early because something was waiting on it (`GiveWaySignal`); not a failure of the cluster. */
 export class StreamingListGaveWay extends Error {
