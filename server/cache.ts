@@ -103,8 +103,8 @@ class NextView implements View {
 
   constructor(
     private readonly live: View,
-    /** New columns: every row's cells are new, though its resourceVersion is not. */
-    private readonly everyRowChanged: boolean,
+    /** New columns: every row's cells are new, though its resourceVersion is not; told to column listeners on the swap. */
+    readonly columnsChanged: boolean,
     private readonly createdGeneration: number,
     private readonly shared: SharedValues,
   ) {
@@ -117,7 +117,7 @@ class NextView implements View {
     if (listedTwice !== undefined) this.forget(row.uid, listedTwice);
     const liveNamespace = this.live.namespaceOfUid.get(row.uid);
     const previous = liveNamespace === undefined ? undefined : this.live.buckets.get(liveNamespace)?.rows.get(row.uid);
-    const unchanged = previous !== undefined && liveNamespace === namespace && previous.resourceVersion === row.resourceVersion && !this.everyRowChanged;
+    const unchanged = previous !== undefined && liveNamespace === namespace && previous.resourceVersion === row.resourceVersion && !this.columnsChanged;
     const bucket = this.bucket(namespace);
     bucket.rows.set(row.uid, unchanged ? previous : row);
     this.namespaceOfUid.set(row.uid, namespace);
@@ -312,10 +312,13 @@ export class ResourceCache {
     const next = this.begin(columns);
     const landing: Landing = { next, abandoned: null };
     this.landing = landing;
-    const stillLanding = async () => {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    const mayLand = () => {
       if (signal?.aborted) this.abandon(landing, 'the list was abandoned');
       if (landing.abandoned !== null) throw new LandingAbandoned(landing.abandoned);
+    };
+    const stillLanding = async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      mayLand();
     };
     const budgetMs = this.options.landingBudgetMs ?? landingBudgetMs;
     let index = 0;
@@ -342,8 +345,7 @@ export class ResourceCache {
         await stillLanding();
       }
     }
-    if (signal?.aborted) this.abandon(landing, 'the list was abandoned');
-    if (landing.abandoned !== null) throw new LandingAbandoned(landing.abandoned);
+    mayLand();
     this.commit(next, resourceVersion, columns);
   }
 
@@ -367,7 +369,8 @@ export class ResourceCache {
    * order after everything any reader has seen), emits them, and tells who waited.
    */
   private commit(next: NextView, resourceVersion: string, columns: readonly ColumnDefinition[] | null): void {
-    const columnsChanged = columns !== null && this.columns !== null && !sameColumns(columns, this.columns);
+    // Columns change only here, and a newer list abandons this one: what `begin` found still holds.
+    const { columnsChanged } = next;
     if (columns !== null) this.columns = columns;
     const changes: CacheChange[] = [];
     if (!this.listed && next.changes.length > this.options.ringSize) {
