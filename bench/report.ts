@@ -70,13 +70,19 @@ export function printResults(results: readonly BenchResult[], comparison: Compar
   console.log(format(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of lines) console.log(format(line));
-  // Rows repeated per rate share a note: print it once.
-  const printed = new Set<string>();
+  for (const { row, note } of notesOnce(results)) console.log(`  ${row}: ${note}`);
+}
+
+/** Each row's note, once: rows repeated per rate share a note. */
+function notesOnce(results: readonly BenchResult[]): { row: string; note: string }[] {
+  const seen = new Set<string>();
+  const notes: { row: string; note: string }[] = [];
   for (const r of results) {
-    if (!r.note || printed.has(`${r.row} ${r.note}`)) continue;
-    printed.add(`${r.row} ${r.note}`);
-    console.log(`  ${r.row}: ${r.note}`);
+    if (!r.note || seen.has(`${r.row} ${r.note}`)) continue;
+    seen.add(`${r.row} ${r.note}`);
+    notes.push({ row: r.row, note: r.note });
   }
+  return notes;
 }
 
 /**
@@ -96,12 +102,7 @@ export function markdownTable(results: readonly BenchResult[], comparison: Compa
     ...results.map((r) => `| ${cell(r.key ?? r.row)} | ${cell(r.what)} | ${cell(r.kubelive)} | ${cell(r.baseline)} | ${formatRatio(r.ratio)} | ${cell(r.target)} | ${verdict(r.met)} | ${previousCell(comparison.previousOf(r))} |`),
     '',
   ];
-  const printed = new Set<string>();
-  for (const r of results) {
-    if (!r.note || printed.has(`${r.row} ${r.note}`)) continue;
-    printed.add(`${r.row} ${r.note}`);
-    lines.push(`- ${r.row}: ${cell(r.note)}`);
-  }
+  for (const { row, note } of notesOnce(results)) lines.push(`- ${row}: ${cell(note)}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -6,6 +6,7 @@
 import WebSocket from 'ws';
 import type { SocketLike } from '../adapters/engine/engine.js';
 import type { RowStore } from '../adapters/engine/store.js';
+import { median } from './report.js';
 
 export interface CountingSockets {
   readonly factory: (url: string) => SocketLike;
@@ -87,8 +88,7 @@ export async function medianSettledHeap(repeats = 3, apartMs = 200): Promise<{ b
     if (i > 0) await sleep(apartMs);
     readings.push(await settledHeap());
   }
-  readings.sort((a, b) => a - b);
-  return { bytes: readings[Math.floor(readings.length / 2)]!, spread: readings[readings.length - 1]! - readings[0]! };
+  return { bytes: median(readings), spread: Math.max(...readings) - Math.min(...readings) };
 }
 
 export function storeVersions(store: RowStore, key: string): string[] {
