@@ -183,7 +183,8 @@ export async function listAll(
   return { rows: page.rows, resourceVersion: page.resourceVersion, columns: page.columns, mode: 'unpaginated after expired continue', pagedBecause: 'a continue token expired halfway' };
 }
 
-interface WatchLine {
+/** One line of a watch: an event, or an in-stream Status (ERROR). */
+export interface WatchLine {
   type?: string;
   object?: { code?: number; message?: string; reason?: string; metadata?: { resourceVersion?: string; annotations?: Record<string, string> } };
 }

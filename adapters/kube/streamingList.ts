@@ -10,7 +10,7 @@
  */
 import type { ColumnDefinition, Row } from '../rows.js';
 import { KubeApiError, type KubeClient } from './client.js';
-import type { Collection, ListResult } from './listWatch.js';
+import type { Collection, ListResult, WatchLine } from './listWatch.js';
 
 /** Rows handed on (`onPage`) per piece of a streaming list, as a list page would be (client-go's page size). */
 const streamPieceRows = 500;
@@ -158,9 +158,9 @@ export async function streamList(client: KubeClient, collection: Collection, sil
       (text) => {
         if (done) return;
         lines++;
-        let line: { type?: string; object?: { code?: number; message?: string; reason?: string } };
+        let line: WatchLine;
         try {
-          line = JSON.parse(text) as typeof line;
+          line = JSON.parse(text) as WatchLine;
         } catch {
           end(new Error('streaming list sent a line that is not JSON'));
           return;
