@@ -162,6 +162,28 @@ export interface LineStream {
 
 const defaultMaxBytes = 256 * 1024 * 1024;
 
+/** The longest every stream's lines together are handed on in one turn of the event loop. */
+const lineSliceMs = 8;
+let lineSliceStartedAt = -1;
+
+/**
+ * Whether this turn's slice for handing on lines is spent. The slice is shared by every stream of
+ * the process (a backend with many watches behind at once must not hold the loop for each in
+ * turn) and starts with the first line handed on after the last check phase, so the data events
+ * of one socket event, which come one after another in the same turn, all draw on it.
+ */
+function lineSliceSpent(): boolean {
+  const now = performance.now();
+  if (lineSliceStartedAt < 0) {
+    lineSliceStartedAt = now;
+    setImmediate(() => {
+      lineSliceStartedAt = -1;
+    });
+    return false;
+  }
+  return now - lineSliceStartedAt >= lineSliceMs;
+}
+
 export class KubeClient {
   private kc: KubeConfig;
   private cluster: { server: string; context: string };
@@ -363,19 +385,39 @@ export class KubeClient {
           onEnd(error);
         };
         let partial = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          partial += chunk;
+        let yielded = false;
+        // Lines are handed on while the turn's slice lasts (`lineSliceSpent`). A consumer that
+        // fell behind (its loop was busy, or descheduled) finds a backlog waiting, and a socket
+        // event delivers chunk after chunk of it: handing them all on in one turn would hold the
+        // loop for every other client (bench row 14l). Past the slice the response is paused,
+        // which leaves the rest in the socket for TCP to hold back, and the lines already read
+        // wait for the next turn. At least one line goes on per call, so every stream moves.
+        const handOn = () => {
           let newline = partial.indexOf('\n');
-          while (newline !== -1) {
+          while (newline !== -1 && !ended) {
             const line = partial.slice(0, newline);
             partial = partial.slice(newline + 1);
             if (line.length > 0) onLine(line);
-            if (ended) return;
             newline = partial.indexOf('\n');
+            if (newline !== -1 && lineSliceSpent()) {
+              yielded = true;
+              response.pause();
+              setImmediate(() => {
+                yielded = false;
+                handOn();
+              });
+              return;
+            }
           }
+          if (!ended && response.isPaused()) response.resume();
+        };
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          partial += chunk;
+          if (!yielded) handOn();
         });
         response.on('end', () => {
+          // A paused response ends only after it is resumed, so every whole line was handed on.
           if (partial.length > 0 && !ended) onLine(partial);
           end();
         });
