@@ -76,7 +76,7 @@ async function podLists(backend: ServingBackend): Promise<number> {
 
 type Served = LoopDelay & { servedMs: number; lists: number };
 
-async function loopWhileServing(cluster: ChildCluster, backend: ServingBackend): Promise<Served> {
+export async function loopWhileServing(cluster: ChildCluster, backend: ServingBackend): Promise<Served> {
   await cluster.setChurn(churnPerSecond, 'load');
   await backend.loopDelay(true);
   const started = performance.now();

@@ -4,6 +4,9 @@
  * not in the bench process, whose clients decode what the backend sends. The parent
  * (`ServingBackend` in servingBackend.ts) drives it over IPC.
  */
+import { Session } from 'node:inspector/promises';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { ConfigOverrides } from '../machines/config.js';
 import { startBackend, type Backend } from '../server/backend.js';
@@ -32,6 +35,56 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) longestGcMs = Math.max(longestGcMs, entry.duration);
 }).observe({ entryTypes: ['gc'] });
 
+/**
+ * KUBELIVE_BENCH_PROFILE_DIR=/tmp/prof: the window between a restart of the loop's delay and its
+ * next reading is CPU-profiled (1 ms samples) and written there, so the turns that made the delay
+ * can be found (`node dist/bench/longTurns.js FILE`) without the start-up and listing around them.
+ */
+const profileDir = process.env.KUBELIVE_BENCH_PROFILE_DIR;
+let profiler: Session | null = null;
+let profiles = 0;
+/**
+ * While profiling, a 2 ms timer notes every time it fired 30 ms or more after its previous run:
+ * the loop was held in between. The windows (CLOCK_MONOTONIC µs, the profile's own clock) are
+ * written beside the profile, so longTurns.js looks at exactly the samples of the long turns.
+ */
+let held: { fromUs: number; toUs: number }[] = [];
+let heldProbe: NodeJS.Timeout | null = null;
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+function probeHeldLoop(on: boolean): void {
+  if (heldProbe) clearInterval(heldProbe);
+  heldProbe = null;
+  if (!on) return;
+  held = [];
+  let last = monotonicUs();
+  heldProbe = setInterval(() => {
+    const now = monotonicUs();
+    if (now - last >= 30_000) held.push({ fromUs: last, toUs: now });
+    last = now;
+  }, 2);
+}
+
+async function profileWindow(restart: boolean): Promise<void> {
+  if (!profileDir) return;
+  if (profiler) {
+    probeHeldLoop(false);
+    const { profile } = await profiler.post('Profiler.stop');
+    const name = join(profileDir, `serving-${process.pid}-${++profiles}`);
+    await writeFile(`${name}.cpuprofile`, JSON.stringify(profile));
+    await writeFile(`${name}.held.json`, JSON.stringify(held));
+    profiler.disconnect();
+    profiler = null;
+  }
+  if (!restart) return;
+  profiler = new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await profiler.post('Profiler.start');
+  probeHeldLoop(true);
+}
+
 async function answer(request: BackendRequest): Promise<unknown> {
   switch (request.op) {
     case 'start':
@@ -40,6 +93,7 @@ async function answer(request: BackendRequest): Promise<unknown> {
       return { url: backend.url };
     case 'loopDelay': {
       const delay: LoopDelay = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, meanMs: histogram.mean / 1e6, longestGcMs };
+      await profileWindow(request.restart);
       if (request.restart) {
         histogram.reset();
         longestGcMs = 0;
