@@ -12,7 +12,7 @@ import { nodeRow, podRow } from '../../../adapters/kube/rows.js';
 import type { RowBase } from '../../../adapters/rows.js';
 import { GiveWaySignal, StreamingListSuspects, suspectForMs } from '../../../adapters/kube/streamingList.js';
 import { startDemoCluster, type DemoCluster } from '../../../demo-cluster/index.js';
-import { waitUntil } from '../../demo-cluster/client.js';
+import { call, waitUntil } from '../../demo-cluster/client.js';
 
 const pods = objectCollection('/api/v1/pods', podRow);
 const nodes = objectCollection('/api/v1/nodes', nodeRow);
@@ -183,6 +183,11 @@ describe('a server that ignores sendInitialEvents', () => {
   });
   afterEach(() => ignoring.faults.clear());
 
+  /**
+   * GETs of a collection the cluster has taken. The one a streaming list makes is answered in the
+   * turn it is counted: the watch is open and every ADDED written before the test looks again.
+   */
+  const requestsFor = (path: string) => ignoring.requestCounts()[`GET ${path}`] ?? 0;
   /** What the cluster itself holds, as the uid and resourceVersion pairs rows carry. */
   const clusterVersions = (resource: string) => versionsOf((ignoring.listObjects(resource) as { metadata: RowBase }[]).map((o) => o.metadata));
 
@@ -197,4 +202,47 @@ describe('a server that ignores sendInitialEvents', () => {
     expect(versionsOf(listed.rows)).toEqual(clusterVersions('pods'));
     expect(suspects.suspicion(ignoringClient, pods)?.reason).toBe(listed.pagedBecause);
   }, 30_000);
+
+  test('aChangeBeforeTheEndBookmarkFailsTheStreamAtOnceAndThePagesHoldTheChange', async () => {
+    const suspects = new StreamingListSuspects();
+    const configMaps = tableCollection('/api/v1/configmaps');
+    ignoring.faults.set({ fault: 'ignore-initial-events', resource: 'configmaps' });
+    const started = Date.now();
+    // A silence bound the test outlasts: only the change can end this stream in time.
+    const before = requestsFor('/api/v1/configmaps');
+    const listing = listCollection(ignoringClient, configMaps, { streamSilenceMs: 30_000, suspects });
+    await waitUntil(() => requestsFor('/api/v1/configmaps') > before, 'the streaming list to open');
+    // The change comes after the ADDEDs on the stream.
+    const [first] = ignoring.listObjects('configmaps') as { metadata: { name: string; namespace: string } }[];
+    const patched = await call(ignoring, `/api/v1/namespaces/${first!.metadata.namespace}/configmaps/${first!.metadata.name}`, {
+      method: 'PATCH',
+      body: '{"metadata":{"annotations":{"probe":"before-the-end-bookmark"}}}',
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+    });
+    expect(patched.status).toBe(200);
+    const listed = await listing;
+    expect(listed.mode).toBe('paginated after streaming failed');
+    expect(listed.pagedBecause).toBe('the streaming list sent MODIFIED before its initial-events-end bookmark');
+    // Generous: the silence bound is twice this.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(suspects.suspicion(ignoringClient, configMaps)?.reason).toBe(listed.pagedBecause);
+    // The pages were read after the change, which they hold.
+    expect(versionsOf(listed.rows)).toEqual(clusterVersions('configmaps'));
+    expect(versionsOf(listed.rows)).toContain(`${patched.json().metadata.uid}@${patched.json().metadata.resourceVersion}`);
+  }, 60_000);
+
+  test('aStreamThatEndsBeforeTheEndBookmarkIsNotTakenForAList', async () => {
+    const suspects = new StreamingListSuspects();
+    ignoring.faults.set({ fault: 'ignore-initial-events', resource: 'pods' });
+    const before = requestsFor('/api/v1/pods');
+    const listing = listCollection(ignoringClient, pods, { streamSilenceMs: 30_000, suspects });
+    await waitUntil(() => requestsFor('/api/v1/pods') > before, 'the streaming list to open');
+    // The server ends the watch, as a real one does at its timeout, and no end bookmark came.
+    ignoring.faults.set({ fault: 'drop-watches', resource: 'pods' });
+    const listed = await listing;
+    expect(listed.mode).toBe('paginated after streaming failed');
+    expect(listed.pagedBecause).toBe('the streaming list ended before its initial-events-end bookmark');
+    expect(versionsOf(listed.rows)).toEqual(clusterVersions('pods'));
+    expect(suspects.suspicion(ignoringClient, pods)?.reason).toBe(listed.pagedBecause);
+  }, 60_000);
 });
