@@ -9,10 +9,14 @@
  * (as etcd compaction does) so the next watch or continue from an older resourceVersion gets 410.
  * The others hold while they are on, except that a watch `blackhole-watches` has caught stays dead
  * after it is cleared, as a half-open connection never recovers.
+ *
+ * `ignore-initial-events` makes the resource's watches those of a server that does not know
+ * streaming lists (server.ts, `resource`): a streaming list gets a plain watch, whose current
+ * objects never end with the initial-events-end bookmark.
  */
 import { badRequest } from './status.js';
 
-export const faultNames = ['drop-watches', 'stall-watches', 'blackhole-watches', 'expire', 'fail-lists', 'forbid', 'slow', 'stop-metrics'] as const;
+export const faultNames = ['drop-watches', 'stall-watches', 'blackhole-watches', 'ignore-initial-events', 'expire', 'fail-lists', 'forbid', 'slow', 'stop-metrics'] as const;
 export type FaultName = (typeof faultNames)[number];
 
 export interface FaultRequest {

@@ -311,6 +311,7 @@ export class ApiServer {
     if (info.computed && faults.find('stop-metrics', info.plural, key)) {
       throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request (get ' + info.plural + '.metrics.k8s.io)');
     }
+    if (isWatch && faults.find('ignore-initial-events', info.plural, key)) forgetStreamingListOptions(q);
     // A streaming list is a list sent as a watch: it fails with the lists.
     const listing = verb === 'list' || (verb === 'watch' && q.get('sendInitialEvents') === 'true');
     if (listing && faults.find('fail-lists', info.plural, key)) throw new ApiError(500, 'InternalError', `Internal error occurred: injected fault: listing ${info.plural} failed`);
@@ -824,6 +825,27 @@ export class ApiServer {
         throw new ApiError(405, 'MethodNotAllowed', '/_demo/faults supports GET, POST and DELETE');
     }
   }
+}
+
+/**
+ * The `ignore-initial-events` fault: the watch is served by a server that does not know streaming
+ * lists, so it never reads `sendInitialEvents` or `resourceVersionMatch`, and refuses neither. What
+ * is left is the classic watch. With resourceVersion unset, as a streaming list sends it, that is
+ * "Get State and Start at Most Recent" (the API concepts page, "Semantics for watch"): synthetic
+ * ADDED events for every object that exists at the starting resourceVersion, then every change
+ * after it, and no bookmark that ends the ADDED events: `k8s.io/initial-events-end` is promised
+ * by `sendInitialEvents` alone (its parameter documentation in the API reference). The periodic
+ * bookmarks a client allowed still come, as on any watch here: `allowWatchBookmarks` leaves them
+ * to the server's discretion, kube-apiserver's watch cache sends them to plain watches, and they
+ * are the harder case for a client, which hears from a connection whose list never ends.
+ *
+ * Real servers that answered this way: kcp's CachedResource virtual storage sent every object as
+ * ADDED and never the end bookmark (kcp-dev/kcp#3871, fixed by #3875); any aggregated API server
+ * or proxy whose watch does not know the two options behaves the same.
+ */
+function forgetStreamingListOptions(q: URLSearchParams): void {
+  q.delete('sendInitialEvents');
+  q.delete('resourceVersionMatch');
 }
 
 /**

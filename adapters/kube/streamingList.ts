@@ -91,8 +91,10 @@ export interface StreamListOptions {
  * never builds the whole list in memory, and rows are read as they arrive. The watch is closed at
  * that bookmark: the upstream machine watches from its resourceVersion as after any list.
  *
- * It fails (the caller lists in pages) when it ends or breaks before the bookmark, or sends
- * nothing for `silenceMs`; it resolves null when the cluster refuses streaming lists.
+ * It fails (the caller lists in pages) when it ends or breaks before the bookmark, sends a change
+ * before it, or sends nothing but other bookmarks for `silenceMs`; it resolves null when the
+ * cluster refuses streaming lists. A server that does not know `sendInitialEvents` answers with
+ * the plain watch and never sends the bookmark; one of these three ends it.
  */
 export async function streamList(client: KubeClient, collection: Collection, silenceMs: number, options: StreamListOptions = {}): Promise<ListResult | null> {
   const { signal, onPage, giveWay } = options;
@@ -124,6 +126,8 @@ export async function streamList(client: KubeClient, collection: Collection, sil
     let linesAtLastLook = 0;
     let lastLookAt = Date.now();
     let silentMs = 0;
+    // Bookmarks that did not end the initial events: no progress, but the mark of a plain watch.
+    let otherBookmarks = 0;
     const silence = setInterval(() => {
       const now = Date.now();
       const since = Math.min(now - lastLookAt, period);
@@ -134,7 +138,9 @@ export async function streamList(client: KubeClient, collection: Collection, sil
         return;
       }
       silentMs += since;
-      if (silentMs >= silenceMs) end(new Error(`the streaming list sent nothing for ${silenceMs} ms`));
+      if (silentMs < silenceMs) return;
+      const but = otherBookmarks > 0 ? ' but bookmarks without the initial-events-end annotation, as a server that ignores sendInitialEvents does' : '';
+      end(new Error(`the streaming list sent nothing for ${silenceMs} ms${but}`));
     }, period);
     silence.unref();
     const stopWaiting = giveWay?.on(() => end(new StreamingListGaveWay()));
@@ -157,7 +163,6 @@ export async function streamList(client: KubeClient, collection: Collection, sil
     opened.read(
       (text) => {
         if (done) return;
-        lines++;
         let line: WatchLine;
         try {
           line = JSON.parse(text) as WatchLine;
@@ -166,12 +171,21 @@ export async function streamList(client: KubeClient, collection: Collection, sil
           return;
         }
         const object = line.object ?? {};
+        // A bookmark that does not end the initial events says the connection lives, not that
+        // the list moves on, so it does not break the silence: a server that ignores
+        // sendInitialEvents serves the plain watch, whose periodic bookmarks would otherwise
+        // keep a quiet collection's list open as long as the watch lasts (the demo cluster's
+        // `ignore-initial-events` fault).
+        if (line.type === 'BOOKMARK' && !endsInitialEvents(object)) {
+          otherBookmarks++;
+          return;
+        }
+        lines++;
         if (line.type === 'ERROR') {
           end(new KubeApiError(object.message ?? 'streaming list error', object.code, 'GET', collection.path, object.reason));
           return;
         }
         if (line.type === 'BOOKMARK') {
-          if (!endsInitialEvents(object)) return;
           const read = collection.readEvent('BOOKMARK', object);
           // Only the first object a Table watch sends carries the columns: in an empty
           // collection, that is the end bookmark.
@@ -180,7 +194,8 @@ export async function streamList(client: KubeClient, collection: Collection, sil
           return;
         }
         // Before the end bookmark every event is an ADDED of a current object. A change means the
-        // bookmark went by unrecognised: fail now rather than follow changes until the timeout.
+        // bookmark went by unrecognised, or the server serves the plain watch and will never send
+        // it: fail now rather than follow changes until the timeout.
         if (line.type !== 'ADDED') {
           end(new Error(`the streaming list sent ${line.type ?? 'an event without a type'} before its initial-events-end bookmark`));
           return;

@@ -65,6 +65,16 @@ test('demoClusterServesUntilSignalledAndItsKubeconfigWorks', async () => {
   expect((await run(['demo-cluster', 'fault', 'list', '--server', url])).stdout).toContain('fail-lists');
   expect((await run(['demo-cluster', 'fault', 'clear', '--server', url])).stdout).toContain('no faults active');
   expect((await call({ url, caPem: ca, token }, '/api/v1/pods')).status).toBe(200);
+  // A streaming list of pods becomes a plain watch: its ADDED events never end with the bookmark.
+  expect((await run(['demo-cluster', 'fault', 'ignore-initial-events', '--resource', 'pods', '--server', url])).stdout).toContain('ignore-initial-events (pods)');
+  const badScope = await run(['demo-cluster', 'fault', 'ignore-initial-events', '--resource', 'Pods', '--server', url]);
+  expect(badScope.code).toBe(1);
+  expect(badScope.stderr).toContain('400 resource must be a plural resource name');
+  expect((await run(['demo-cluster', 'fault', 'list', '--server', url])).stdout).toBe('ignore-initial-events (pods)\n');
+  const plain = await call({ url, caPem: ca, token }, '/api/v1/pods?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1');
+  expect(plain.text.split('\n').filter((l) => l.includes('"ADDED"'))).toHaveLength(40);
+  expect(plain.text).not.toContain('k8s.io/initial-events-end');
+  expect((await run(['demo-cluster', 'fault', 'clear', '--server', url])).stdout).toContain('no faults active');
   const blackhole = await run(['demo-cluster', 'fault', 'blackhole-watches', '--resource', 'pods', '--server', url]);
   expect(blackhole.stdout).toContain('blackhole-watches (pods)');
   await run(['demo-cluster', 'fault', 'clear', '--server', url]);

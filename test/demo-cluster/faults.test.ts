@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import { isLoopback } from '../../demo-cluster/http.js';
 import { startDemoCluster } from '../../demo-cluster/index.js';
 import type { DemoCluster } from '../../demo-cluster/index.js';
-import { call, waitUntil, watch } from './client.js';
+import { call, waitUntil, watch, type WatchEvent } from './client.js';
 
 let cluster: DemoCluster;
 
@@ -160,6 +160,53 @@ test('expireMakesTheNextWatchAndContinueFromAnOlderVersionGet410', async () => {
   expect(again.status).toBe(200);
   expect(again.isEnded()).toBe(false);
   again.close();
+});
+
+/** A streaming list as kubelive asks for one (adapters/kube/streamingList.ts). */
+const streamingList = 'watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true';
+const endsInitialEvents = (e: WatchEvent): boolean => e.type === 'BOOKMARK' && e.object.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true';
+const uidsOf = (objects: readonly { metadata: { uid: string } }[]): string[] => objects.map((o) => o.metadata.uid).sort();
+
+test('ignoreInitialEventsServesAStreamingListAsAPlainWatchWhoseAddedEventsNeverEnd', async () => {
+  await setFault({ fault: 'ignore-initial-events', resource: 'pods' });
+  const current = uidsOf(cluster.listObjects('pods') as { metadata: { uid: string } }[]);
+  // timeoutSeconds=3: the server's pre-deadline bookmark comes after 1 s, the end after 3 s.
+  const pods = await watch(cluster, `/api/v1/pods?${streamingList}&timeoutSeconds=3`);
+  const nodes = await watch(cluster, `/api/v1/nodes?${streamingList}&timeoutSeconds=3`);
+  expect(pods.status).toBe(200);
+  // Get State and Start at Most Recent: every current pod as ADDED ...
+  await pods.waitFor(() => pods.events.length >= current.length);
+  const initial = pods.events.slice(0, current.length);
+  expect(initial.map((e) => e.type)).toEqual(new Array(current.length).fill('ADDED'));
+  expect(uidsOf(initial.map((e) => e.object))).toEqual(current);
+  // ... then the changes after them, on the same stream.
+  const victim = aReplicaSetPod();
+  expect((await call(cluster, `/api/v1/namespaces/shop/pods/${victim.metadata.name}?gracePeriodSeconds=0`, { method: 'DELETE' })).status).toBe(200);
+  const deleted = await pods.waitFor((e) => e.type === 'DELETED');
+  expect(deleted.object.metadata.name).toBe(victim.metadata.name);
+  await pods.ended;
+  // Periodic bookmarks as on any watch that allowed them, but never the end of the initial events.
+  const bookmarks = pods.events.filter((e) => e.type === 'BOOKMARK');
+  expect(bookmarks.length).toBeGreaterThan(0);
+  expect(bookmarks.filter(endsInitialEvents)).toEqual([]);
+  // A resource out of the fault's scope still gets a streaming list.
+  await nodes.waitFor(endsInitialEvents);
+  nodes.close();
+});
+
+test('ignoreInitialEventsIsScopedByResourceNameListedWhileOnAndCleared', async () => {
+  for (const resource of ['Pods', 'pods/status', '']) {
+    const bad = await call(cluster, '/_demo/faults', { method: 'POST', body: JSON.stringify({ fault: 'ignore-initial-events', resource }), token: null });
+    expect({ resource, status: bad.status }).toEqual({ resource, status: 400 });
+    expect(bad.json().message).toContain('resource must be a plural resource name');
+  }
+  await setFault({ fault: 'ignore-initial-events', resource: 'widgets.example.com' });
+  expect((await call(cluster, '/_demo/faults', { token: null })).json().faults).toEqual([{ fault: 'ignore-initial-events', resource: 'widgets.example.com', since: expect.any(String) }]);
+  expect((await call(cluster, '/_demo/faults', { method: 'DELETE', token: null })).json().faults).toEqual([]);
+  // Cleared: a streaming list of pods ends its initial events again.
+  const pods = await watch(cluster, `/api/v1/pods?${streamingList}`);
+  await pods.waitFor(endsInitialEvents);
+  pods.close();
 });
 
 test('failListsAnswersListsWith500AndLeavesGetsAndOtherResourcesAlone', async () => {

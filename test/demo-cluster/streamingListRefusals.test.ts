@@ -2,7 +2,8 @@
  * Streaming lists as kube-apiserver serves them (the API concepts page, "Streaming lists"): the
  * initial events end with the annotated bookmark only when bookmarks were allowed, the options a
  * real server refuses are refused with 422 Invalid, and a cluster started without the WatchList
- * feature refuses every streaming list while plain watches and lists still work.
+ * feature refuses every streaming list while plain watches and lists still work. A server that
+ * does not know the options at all (the `ignore-initial-events` fault) refuses nothing.
  */
 import { startDemoCluster, type DemoCluster } from '../../demo-cluster/index.js';
 import { call, watch } from './client.js';
@@ -71,4 +72,21 @@ test('withoutTheWatchListFeatureStreamingListsAreRefusedAndPlainReadsStillServed
   const w = await watch(withoutWatchList, '/api/v1/nodes?watch=true');
   await w.waitFor(() => w.events.length >= withoutWatchList.listObjects('nodes').length);
   w.close();
+});
+
+test('aServerThatDoesNotKnowStreamingListsServesAPlainWatchInsteadOfRefusingOne', async () => {
+  // The `ignore-initial-events` fault: the options are never read, so neither refused.
+  withoutWatchList.faults.set({ fault: 'ignore-initial-events', resource: 'nodes' });
+  try {
+    const w = await watch(withoutWatchList, `/api/v1/nodes?${streaming}&allowWatchBookmarks=true`);
+    expect(w.status).toBe(200);
+    const count = withoutWatchList.listObjects('nodes').length;
+    await w.waitFor(() => w.events.length >= count);
+    expect(w.events.slice(0, count).map((e) => e.type)).toEqual(new Array(count).fill('ADDED'));
+    w.close();
+    // Out of the fault's scope, the refusal stands.
+    expect((await call(withoutWatchList, `/api/v1/pods?${streaming}&allowWatchBookmarks=true`)).status).toBe(422);
+  } finally {
+    withoutWatchList.faults.clear();
+  }
 });

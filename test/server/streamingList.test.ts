@@ -3,7 +3,9 @@
  * the cluster serves one, and a paginated list where it refuses; Diagnostics say which; either
  * way the view holds what the cluster holds. A streaming list cut before its initial-events-end
  * bookmark is not taken for a whole list: a paginated list replaces it at once (as client-go's
- * reflector falls back), the refusal is not remembered, and the view is the cluster's.
+ * reflector falls back), the refusal is not remembered, and the view is the cluster's. So is one
+ * whose server never sends that bookmark (the demo's `ignore-initial-events`), and Diagnostics
+ * say why the list was paged.
  */
 import { MiniStore, StreamClient, demoDigest, feed, startStack, upstreamOf, waitFor, type Stack } from './support.js';
 
@@ -111,6 +113,30 @@ describe('a streaming list cut before its initial-events-end bookmark', () => {
     // A cut is not a refusal: the next list of this cluster streams.
     await viewEqualsCluster(stack, 'nodes', 'nodes');
     expect((await listedBy(stack, 'nodes')).lastList).toBe('streaming');
+  }, 60_000);
+});
+
+describe('a server that ignores sendInitialEvents', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // A quiet cluster that bookmarks every second, more often than the 2 s silence bound.
+    stack = await startStack({ demo: { pods: 300, churn: 0 } });
+  });
+  afterAll(() => stack.stop());
+  afterEach(() => stack.demo.faults.clear());
+
+  test('pagesAfterTheSilenceSaysWhyInDiagnosticsAndHoldsWhatTheClusterHolds', async () => {
+    // Pods' streaming list is served as a plain watch: every pod as ADDED, then bookmarks, never the end.
+    stack.demo.faults.set({ fault: 'ignore-initial-events', resource: 'pods' });
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'p', domain: 'pods', scope: '' });
+    const upstream = await listedBy(stack, 'pods');
+    expect(upstream.lastList).toBe('paginated after streaming failed');
+    expect(upstream.lastListPagedBecause).toBe('the streaming list sent nothing for 2000 ms but bookmarks without the initial-events-end annotation, as a server that ignores sendInitialEvents does');
+    expect(upstream.lastError).toBe(`streaming list failed, listing in pages instead: ${upstream.lastListPagedBecause}`);
+    expect({ lists: upstream.lists, streamingFallbacks: upstream.streamingFallbacks }).toEqual({ lists: 1, streamingFallbacks: 1 });
+    await viewEqualsCluster(stack, 'pods', 'pods');
+    client.close();
   }, 60_000);
 });
 

@@ -2,15 +2,17 @@
  * Which list the backend makes, against the demo cluster over real sockets: a streaming list
  * where it can, and a paginated one whenever a streaming list could stall with the cluster's
  * watches: when one went silent (replaced at once), for a while after that (the suspicion), after
- * the upstream's watch lapsed, and when a fresh read is waiting on it. Each answer holds what the
+ * the upstream's watch lapsed, when a fresh read is waiting on it, and when the server never ends
+ * the initial events (a server that ignores sendInitialEvents). Each answer holds what the
  * cluster holds and says why it was not streamed.
  */
 import { KubeClient, loadKubeConfig } from '../../../adapters/kube/client.js';
 import { listAll, listCollection, objectCollection, tableCollection, type ListCollectionOptions } from '../../../adapters/kube/listWatch.js';
 import { nodeRow, podRow } from '../../../adapters/kube/rows.js';
+import type { RowBase } from '../../../adapters/rows.js';
 import { GiveWaySignal, StreamingListSuspects, suspectForMs } from '../../../adapters/kube/streamingList.js';
 import { startDemoCluster, type DemoCluster } from '../../../demo-cluster/index.js';
-import { waitUntil } from '../../demo-cluster/client.js';
+import { call, waitUntil } from '../../demo-cluster/client.js';
 
 const pods = objectCollection('/api/v1/pods', podRow);
 const nodes = objectCollection('/api/v1/nodes', nodeRow);
@@ -36,6 +38,8 @@ function handClock(): { now: () => number; advance: (ms: number) => void } {
 }
 
 const podCount = () => cluster.listObjects('pods').length;
+/** Rows or objects as sorted `uid@resourceVersion`: equal when they hold the same objects at the same versions. */
+const versionsOf = (rows: readonly unknown[]): string[] => (rows as readonly Pick<RowBase, 'uid' | 'resourceVersion'>[]).map((r) => `${r.uid}@${r.resourceVersion}`).sort();
 const podLists = () => cluster.requestCounts()['GET /api/v1/pods'] ?? 0;
 
 test('streamsWhereTheClusterServesIt', async () => {
@@ -157,4 +161,88 @@ test('suspicionsAreBoundedPerClusterAndTheOldestGoesFirst', () => {
   suspects.mark(client, collection(5), 'cut 5');
   expect(suspects.suspicion(client, collection(2))?.reason).toBe('cut again');
   expect(suspects.suspicion(client, collection(3))).toBeNull();
+});
+
+/**
+ * A server that does not know streaming lists (the demo's `ignore-initial-events` fault): it
+ * serves the plain watch, every current object as ADDED and then the changes, and never the
+ * initial-events-end bookmark. Its periodic bookmarks still come, here every second: more often
+ * than the silence bound, as a server bookmarking more often than kube-apiserver's once a minute
+ * would send them.
+ */
+describe('a server that ignores sendInitialEvents', () => {
+  let ignoring: DemoCluster;
+  let ignoringClient: KubeClient;
+  beforeAll(async () => {
+    ignoring = await startDemoCluster({ seed: 32, nodes: 3, pods: 300, churn: 0, bookmarkIntervalMs: 1000 });
+    ignoringClient = new KubeClient(loadKubeConfig({ kubeconfigYaml: ignoring.kubeconfigYaml }));
+  });
+  afterAll(async () => {
+    ignoringClient.close();
+    await ignoring.stop();
+  });
+  afterEach(() => ignoring.faults.clear());
+
+  /**
+   * GETs of a collection the cluster has taken. The one a streaming list makes is answered in the
+   * turn it is counted: the watch is open and every ADDED written before the test looks again.
+   */
+  const requestsFor = (path: string) => ignoring.requestCounts()[`GET ${path}`] ?? 0;
+  /** What the cluster itself holds, as the uid and resourceVersion pairs rows carry. */
+  const clusterVersions = (resource: string) => versionsOf((ignoring.listObjects(resource) as { metadata: RowBase }[]).map((o) => o.metadata));
+
+  test('aQuietClusterIsCaughtBySilenceDespiteItsBookmarksAndListedInPages', async () => {
+    const suspects = new StreamingListSuspects();
+    const told: string[] = [];
+    ignoring.faults.set({ fault: 'ignore-initial-events', resource: 'pods' });
+    const listed = await listCollection(ignoringClient, pods, { streamSilenceMs: 1500, suspects, onStreamingFailed: (message) => told.push(message) });
+    expect(listed.mode).toBe('paginated after streaming failed');
+    expect(listed.pagedBecause).toBe('the streaming list sent nothing for 1500 ms but bookmarks without the initial-events-end annotation, as a server that ignores sendInitialEvents does');
+    expect(told).toEqual([`streaming list failed, listing in pages instead: ${listed.pagedBecause}`]);
+    expect(versionsOf(listed.rows)).toEqual(clusterVersions('pods'));
+    expect(suspects.suspicion(ignoringClient, pods)?.reason).toBe(listed.pagedBecause);
+  }, 30_000);
+
+  test('aChangeBeforeTheEndBookmarkFailsTheStreamAtOnceAndThePagesHoldTheChange', async () => {
+    const suspects = new StreamingListSuspects();
+    const configMaps = tableCollection('/api/v1/configmaps');
+    ignoring.faults.set({ fault: 'ignore-initial-events', resource: 'configmaps' });
+    const started = Date.now();
+    // A silence bound the test outlasts: only the change can end this stream in time.
+    const before = requestsFor('/api/v1/configmaps');
+    const listing = listCollection(ignoringClient, configMaps, { streamSilenceMs: 30_000, suspects });
+    await waitUntil(() => requestsFor('/api/v1/configmaps') > before, 'the streaming list to open');
+    // The change comes after the ADDEDs on the stream.
+    const [first] = ignoring.listObjects('configmaps') as { metadata: { name: string; namespace: string } }[];
+    const patched = await call(ignoring, `/api/v1/namespaces/${first!.metadata.namespace}/configmaps/${first!.metadata.name}`, {
+      method: 'PATCH',
+      body: '{"metadata":{"annotations":{"probe":"before-the-end-bookmark"}}}',
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+    });
+    expect(patched.status).toBe(200);
+    const listed = await listing;
+    expect(listed.mode).toBe('paginated after streaming failed');
+    expect(listed.pagedBecause).toBe('the streaming list sent MODIFIED before its initial-events-end bookmark');
+    // Generous: the silence bound is twice this.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(suspects.suspicion(ignoringClient, configMaps)?.reason).toBe(listed.pagedBecause);
+    // The pages were read after the change, which they hold.
+    expect(versionsOf(listed.rows)).toEqual(clusterVersions('configmaps'));
+    expect(versionsOf(listed.rows)).toContain(`${patched.json().metadata.uid}@${patched.json().metadata.resourceVersion}`);
+  }, 60_000);
+
+  test('aStreamThatEndsBeforeTheEndBookmarkIsNotTakenForAList', async () => {
+    const suspects = new StreamingListSuspects();
+    ignoring.faults.set({ fault: 'ignore-initial-events', resource: 'pods' });
+    const before = requestsFor('/api/v1/pods');
+    const listing = listCollection(ignoringClient, pods, { streamSilenceMs: 30_000, suspects });
+    await waitUntil(() => requestsFor('/api/v1/pods') > before, 'the streaming list to open');
+    // The server ends the watch, as a real one does at its timeout, and no end bookmark came.
+    ignoring.faults.set({ fault: 'drop-watches', resource: 'pods' });
+    const listed = await listing;
+    expect(listed.mode).toBe('paginated after streaming failed');
+    expect(listed.pagedBecause).toBe('the streaming list ended before its initial-events-end bookmark');
+    expect(versionsOf(listed.rows)).toEqual(clusterVersions('pods'));
+    expect(suspects.suspicion(ignoringClient, pods)?.reason).toBe(listed.pagedBecause);
+  }, 60_000);
 });
