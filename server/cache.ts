@@ -190,7 +190,7 @@ export interface CacheOptions {
  * starting over (its rows so far are void), or the list landing in the cache.
  */
 export type ListProgress =
-  | { readonly kind: 'page'; readonly rows: readonly Row[] }
+  | { readonly kind: 'page'; readonly rows: readonly Row[]; readonly columns: readonly ColumnDefinition[] | null }
   | { readonly kind: 'restarted' }
   | { readonly kind: 'listed'; readonly resourceVersion: string };
 
@@ -223,6 +223,8 @@ export class ResourceCache {
   private readonly listListeners = new Set<(progress: ListProgress) => void>();
   /** The rows of the first list's pages so far, while it runs; null before it starts and once it landed. */
   private listing: Row[] | null = null;
+  /** The columns the first list's rows are printed under, once a page said (Table collections). */
+  private listingColumns: readonly ColumnDefinition[] | null = null;
   /**
    * The columns the rows' cells follow (resource domains: the API server's Table columns), or
    * null for rows without cells. They change only with a list; clients then need a reset.
@@ -269,14 +271,16 @@ export class ResourceCache {
    * A page of the first list: kept, and told to cold snapshots waiting on it. Pages of later
    * lists are not (a listed view is served from the cache; a relist reaches clients as a diff).
    */
-  listPage(rows: readonly Row[], restarted: boolean): void {
+  listPage(rows: readonly Row[], restarted: boolean, columns: readonly ColumnDefinition[] | null): void {
     if (this.listed) return;
     if (restarted || this.listing === null) {
       if (this.listing !== null && this.listing.length > 0) this.tellList({ kind: 'restarted' });
       this.listing = [];
+      this.listingColumns = null;
     }
+    this.listingColumns ??= columns;
     for (const row of rows) this.listing.push(row);
-    this.tellList({ kind: 'page', rows });
+    this.tellList({ kind: 'page', rows, columns: this.listingColumns });
   }
 
   /**
@@ -285,7 +289,7 @@ export class ResourceCache {
    */
   followFirstList(listener: (progress: ListProgress) => void): (() => void) | false {
     if (this.listed) return false;
-    if (this.listing !== null && this.listing.length > 0) listener({ kind: 'page', rows: this.listing.slice() });
+    if (this.listing !== null && this.listing.length > 0) listener({ kind: 'page', rows: this.listing.slice(), columns: this.listingColumns });
     this.listListeners.add(listener);
     return () => this.listListeners.delete(listener);
   }
@@ -395,6 +399,7 @@ export class ResourceCache {
     const wasListed = this.listed;
     this.listed = true;
     this.listing = null;
+    this.listingColumns = null;
     this.emit(changes);
     if (!wasListed) {
       this.tellList({ kind: 'listed', resourceVersion });

@@ -36,14 +36,21 @@ export interface CacheSink {
   /** A streaming list failed and pages replace it: told at once, before those pages land. */
   streamingListFailed?(message: string): void;
   /**
-   * The rows of each page of a list still in progress, as it arrives; `restarted` when the list
-   * started over (an expired continue token: one unpaginated read replaces the pages so far).
-   * A cold view's snapshot streams them before the list completes.
+   * The rows of each page of a list still in progress, as it arrives (PageListener). A cold
+   * view's snapshot streams them before the list completes.
    */
-  listPage?(rows: readonly Row[], restarted: boolean): void;
+  listPage?(rows: readonly Row[], restarted: boolean, columns: readonly ColumnDefinition[] | null): void;
   /** The columns rows are printed under now (Table collections); null when not known. */
   columns?(): readonly ColumnDefinition[] | null;
 }
+
+/**
+ * Hears each page of a list in progress: its rows; `restarted` when the list started over (an
+ * expired continue token, a streaming list replaced by pages: the rows so far are void); and the
+ * columns the list's rows are printed under once it knows them (a Table collection's first page,
+ * or a streaming list's first event), else null.
+ */
+export type PageListener = (rows: readonly Row[], restarted: boolean, columns: readonly ColumnDefinition[] | null) => void;
 
 /** 500 is client-go's page size: big enough to list fast, small enough to keep pages cheap. */
 export const listPageSize = 500;
@@ -149,7 +156,7 @@ export async function listAll(
   collection: Collection,
   signal?: AbortSignal,
   namespacePath?: string,
-  onPage?: (rows: readonly Row[], restarted: boolean) => void,
+  onPage?: PageListener,
 ): Promise<ListResult> {
   const path = namespacePath ?? collection.path;
   const base = {
@@ -166,11 +173,11 @@ export async function listAll(
       const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query, limit: collection.pageSize ?? listPageSize, continue: token } });
       const page = collection.readPage(body);
       rows.push(...page.rows);
-      onPage?.(page.rows, false);
-      resourceVersion = page.resourceVersion || resourceVersion;
       // Columns come with every page; the first page's are the printer's (a CRD edited between
       // pages changes nothing until the next list).
       columns ??= page.columns;
+      onPage?.(page.rows, false, columns);
+      resourceVersion = page.resourceVersion || resourceVersion;
       token = page.continueToken || undefined;
     } while (token);
     return { rows, resourceVersion, columns, mode: 'paginated', pagedBecause: 'listed in pages' };
@@ -179,7 +186,7 @@ export async function listAll(
   }
   const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query }, maxBytes: 1024 * 1024 * 1024 });
   const page = collection.readPage(body);
-  onPage?.(page.rows, true);
+  onPage?.(page.rows, true, page.columns);
   return { rows: page.rows, resourceVersion: page.resourceVersion, columns: page.columns, mode: 'unpaginated after expired continue', pagedBecause: 'a continue token expired halfway' };
 }
 
@@ -194,7 +201,7 @@ export interface ListCollectionOptions {
   /** How long a streaming list may send nothing before a paginated list replaces it. */
   readonly streamSilenceMs: number;
   readonly signal?: AbortSignal;
-  readonly onPage?: (rows: readonly Row[], restarted: boolean) => void;
+  readonly onPage?: PageListener;
   /** Fired by a fresh read waiting for this list: a streaming list in flight gives way to pages. */
   readonly giveWay?: GiveWaySignal;
   /** The upstream's last watch lapsed: its streaming list would stall the same way (ListInput). */
@@ -246,7 +253,7 @@ export async function listCollection(client: KubeClient, collection: Collection,
       options.onStreamingFailed?.(`streaming list failed, listing in pages instead: ${failure}`);
     }
   }
-  options.onPage?.([], true);
+  options.onPage?.([], true, null);
   return listInPages(client, collection, options, failure, mode);
 }
 
