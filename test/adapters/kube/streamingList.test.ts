@@ -6,11 +6,12 @@
  * cluster holds and says why it was not streamed.
  */
 import { KubeClient, loadKubeConfig } from '../../../adapters/kube/client.js';
-import { listAll, listCollection, objectCollection, tableCollection, type ListCollectionOptions } from '../../../adapters/kube/listWatch.js';
+import { listAll, listCollection, objectCollection, tableCollection, tablesPagedBecause, type ListCollectionOptions } from '../../../adapters/kube/listWatch.js';
 import { nodeRow, podRow } from '../../../adapters/kube/rows.js';
-import { GiveWaySignal, StreamingListSuspects, suspectForMs } from '../../../adapters/kube/streamingList.js';
+import { GiveWaySignal, StreamingListSuspects, streamList, suspectForMs } from '../../../adapters/kube/streamingList.js';
+import { tableAccept } from '../../../adapters/kube/tableRows.js';
 import { startDemoCluster, type DemoCluster } from '../../../demo-cluster/index.js';
-import { waitUntil } from '../../demo-cluster/client.js';
+import { call, waitUntil } from '../../demo-cluster/client.js';
 
 const pods = objectCollection('/api/v1/pods', podRow);
 const nodes = objectCollection('/api/v1/nodes', nodeRow);
@@ -43,20 +44,38 @@ test('streamsWhereTheClusterServesIt', async () => {
   expect({ mode: listed.mode, pagedBecause: listed.pagedBecause, rows: listed.rows.length }).toEqual({ mode: 'streaming', pagedBecause: null, rows: podCount() });
 });
 
-test('aTableCollectionStreamsTheSameRowsAndColumnsAsItsPages', async () => {
-  const configMaps = tableCollection('/api/v1/configmaps');
-  const streamed = await listCollection(client, configMaps, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
-  const paged = await listAll(client, configMaps);
-  expect(streamed.mode).toBe('streaming');
-  expect(streamed.rows.length).toBeGreaterThan(0);
-  expect(streamed.columns).toEqual(paged.columns);
-  const byUid = (rows: readonly { uid: string }[]) => [...rows].sort((a, b) => a.uid.localeCompare(b.uid));
-  expect(byUid(streamed.rows as unknown as { uid: string }[])).toEqual(byUid(paged.rows as unknown as { uid: string }[]));
+/** `uid@resourceVersion` of each row, or of each object the cluster itself holds, sorted. */
+const versionsOf = (rows: readonly { uid: string; resourceVersion: string }[]) => rows.map((r) => `${r.uid}@${r.resourceVersion}`).sort();
+const clusterVersions = (resource: string) => versionsOf((cluster.listObjects(resource) as { metadata: { uid: string; resourceVersion: string } }[]).map((o) => o.metadata));
+/** The column names the API server prints a collection under, read from it directly. */
+async function printedColumns(path: string): Promise<string[]> {
+  const table = (await call(cluster, `${path}?limit=1`, { headers: { Accept: tableAccept } })).json<{ columnDefinitions: { name: string }[] }>();
+  return table.columnDefinitions.map((c) => c.name);
+}
+
+test('aTableCollectionListsInPagesWithoutOpeningAStreamingList', async () => {
+  const lists = () => cluster.requestCounts()['GET /api/v1/configmaps'] ?? 0;
+  const before = lists();
+  const listed = await listCollection(client, tableCollection('/api/v1/configmaps'), { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
+  expect({ mode: listed.mode, pagedBecause: listed.pagedBecause }).toEqual({ mode: 'paginated', pagedBecause: tablesPagedBecause });
+  // One page holds them all: no watch was opened before it.
+  expect(lists() - before).toBe(1);
+  expect(versionsOf(listed.rows as unknown as { uid: string; resourceVersion: string }[])).toEqual(clusterVersions('configmaps'));
+  expect(listed.columns?.map((c) => c.name)).toEqual(await printedColumns('/api/v1/configmaps'));
+});
+
+test('aTableWatchStreamsTheRowsAndColumnsTheClusterHolds', async () => {
+  // Table collections list in pages, but a Table watch still reads as a streaming list where one is asked for.
+  const streamed = await streamList(client, tableCollection('/api/v1/configmaps'), neverSilentMs);
+  expect(streamed?.mode).toBe('streaming');
+  expect(streamed!.rows.length).toBeGreaterThan(0);
+  expect(versionsOf(streamed!.rows as unknown as { uid: string; resourceVersion: string }[])).toEqual(clusterVersions('configmaps'));
+  expect(streamed!.columns?.map((c) => c.name)).toEqual(await printedColumns('/api/v1/configmaps'));
 });
 
 test('anEmptyTableCollectionTakesItsColumnsFromTheEndBookmark', async () => {
   const none = tableCollection('/api/v1/namespaces/no-such-namespace/configmaps');
-  const streamed = await listCollection(client, none, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
+  const streamed = (await streamList(client, none, neverSilentMs))!;
   expect(streamed.mode).toBe('streaming');
   expect(streamed.rows).toEqual([]);
   expect(streamed.columns).toEqual((await listAll(client, none)).columns);
