@@ -12,7 +12,7 @@
  * reader (snapshot, reset, heartbeat, `since`) sees the live view whole; writes that arrive
  * meanwhile wait for the swap. 150,000 pods landed in one call held the loop about 250 ms.
  */
-import { addDigest, addItem, emptyDigest, removeItem, type DigestSum } from '../adapters/digest.js';
+import { addDigest, addItemToBoth, emptyDigest, removeItemFromBoth, type DigestSum } from '../adapters/digest.js';
 import type { ColumnDefinition, Row, RowChange } from '../adapters/protocol.js';
 import { SharedValues } from '../adapters/engine/sharedValues.js';
 import { sameColumns } from '../adapters/kube/tableRows.js';
@@ -121,10 +121,9 @@ class NextView implements View {
     const bucket = this.bucket(namespace);
     bucket.rows.set(row.uid, unchanged ? previous : row);
     this.namespaceOfUid.set(row.uid, namespace);
-    for (const aggregate of [bucket.aggregate, this.total]) {
-      aggregate.count++;
-      addItem(aggregate.digest, row.uid, row.resourceVersion);
-    }
+    bucket.aggregate.count++;
+    this.total.count++;
+    addItemToBoth(bucket.aggregate.digest, this.total.digest, row.uid, row.resourceVersion);
     if (unchanged) return;
     this.shared.share(row);
     // A row that moved namespace leaves its old one: a delete there, as a watch would tell it.
@@ -163,10 +162,9 @@ class NextView implements View {
     const row = bucket.rows.get(uid)!;
     bucket.rows.delete(uid);
     this.namespaceOfUid.delete(uid);
-    for (const aggregate of [bucket.aggregate, this.total]) {
-      aggregate.count--;
-      removeItem(aggregate.digest, uid, row.resourceVersion);
-    }
+    bucket.aggregate.count--;
+    this.total.count--;
+    removeItemFromBoth(bucket.aggregate.digest, this.total.digest, uid, row.resourceVersion);
   }
 }
 
@@ -511,11 +509,12 @@ export class ResourceCache {
     const bucket = this.bucket(namespace);
     const previous = bucket.rows.get(row.uid);
     if (previous && previous.resourceVersion === row.resourceVersion && !evenIfSameVersion) return;
-    for (const aggregate of [bucket.aggregate, this.view.total]) {
-      if (previous) removeItem(aggregate.digest, previous.uid, previous.resourceVersion);
-      else aggregate.count++;
-      addItem(aggregate.digest, row.uid, row.resourceVersion);
+    if (previous) removeItemFromBoth(bucket.aggregate.digest, this.view.total.digest, previous.uid, previous.resourceVersion);
+    else {
+      bucket.aggregate.count++;
+      this.view.total.count++;
     }
+    addItemToBoth(bucket.aggregate.digest, this.view.total.digest, row.uid, row.resourceVersion);
     bucket.rows.set(row.uid, this.shared.share(row));
     this.view.namespaceOfUid.set(row.uid, namespace);
     changes.push(this.record(bucket, this.view.total, namespace, resourceVersion, { op: 'upsert', row }));
@@ -529,10 +528,9 @@ export class ResourceCache {
     this.view.namespaceOfUid.delete(uid);
     if (!previous) return;
     bucket.rows.delete(uid);
-    for (const aggregate of [bucket.aggregate, this.view.total]) {
-      removeItem(aggregate.digest, previous.uid, previous.resourceVersion);
-      aggregate.count--;
-    }
+    removeItemFromBoth(bucket.aggregate.digest, this.view.total.digest, previous.uid, previous.resourceVersion);
+    bucket.aggregate.count--;
+    this.view.total.count--;
     changes.push(this.record(bucket, this.view.total, namespace, resourceVersion, { op: 'delete', uid }));
   }
 
