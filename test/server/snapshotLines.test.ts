@@ -54,6 +54,15 @@ describe('snapshots as lines', () => {
     expect({ count: trail.count, digest: trail.digest }).toEqual(truth);
   });
 
+  test('a warm view comes from the cache with its count up front, and a namespace scope holds only that namespace', async () => {
+    const { lines } = await linesOf(`${stack.base}/api/v1/snapshot/pods`);
+    expect(lines[0]).toMatchObject({ type: 'head', source: 'cache', expected: demoDigest(stack.demo, 'pods').count });
+    const namespace = (rowsOf(lines)[0] as Row & { namespace: string }).namespace;
+    const scoped = await linesOf(`${stack.base}/api/v1/snapshot/pods?scope=${namespace}`);
+    const rows = rowsOf(scoped.lines);
+    expect({ count: rows.length, digest: digestOf(rows) }).toEqual(demoDigest(stack.demo, 'pods', namespace));
+  });
+
   test('a cold view of a kind from discovery streams its first list too, its head carrying the columns the cluster prints', async () => {
     const { lines } = await linesOf(`${stack.base}/api/v1/snapshot/core/v1/configmaps`);
     const [head] = lines;
@@ -68,15 +77,6 @@ describe('snapshots as lines', () => {
     expect(truth.count).toBeGreaterThan(0);
     expect({ count: rows.length, digest: digestOf(rows) }).toEqual(truth);
     expect({ count: trail.count, digest: trail.digest }).toEqual(truth);
-  });
-
-  test('a warm view comes from the cache with its count up front, and a namespace scope holds only that namespace', async () => {
-    const { lines } = await linesOf(`${stack.base}/api/v1/snapshot/pods`);
-    expect(lines[0]).toMatchObject({ type: 'head', source: 'cache', expected: demoDigest(stack.demo, 'pods').count });
-    const namespace = (rowsOf(lines)[0] as Row & { namespace: string }).namespace;
-    const scoped = await linesOf(`${stack.base}/api/v1/snapshot/pods?scope=${namespace}`);
-    const rows = rowsOf(scoped.lines);
-    expect({ count: rows.length, digest: digestOf(rows) }).toEqual(demoDigest(stack.demo, 'pods', namespace));
   });
 
   test('without asking for lines the answer is the one JSON body, as before', async () => {
