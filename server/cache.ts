@@ -12,7 +12,7 @@
  * reader (snapshot, reset, heartbeat, `since`) sees the live view whole; writes that arrive
  * meanwhile wait for the swap. 150,000 pods landed in one call held the loop about 250 ms.
  */
-import { addDigest, addItem, emptyDigest, removeItem, type DigestSum } from '../adapters/digest.js';
+import { addDigest, addItemToBoth, emptyDigest, removeItemFromBoth, type DigestSum } from '../adapters/digest.js';
 import type { ColumnDefinition, Row, RowChange } from '../adapters/protocol.js';
 import { SharedValues } from '../adapters/engine/sharedValues.js';
 import { sameColumns } from '../adapters/kube/tableRows.js';
@@ -121,10 +121,9 @@ class NextView implements View {
     const bucket = this.bucket(namespace);
     bucket.rows.set(row.uid, unchanged ? previous : row);
     this.namespaceOfUid.set(row.uid, namespace);
-    for (const aggregate of [bucket.aggregate, this.total]) {
-      aggregate.count++;
-      addItem(aggregate.digest, row.uid, row.resourceVersion);
-    }
+    bucket.aggregate.count++;
+    this.total.count++;
+    addItemToBoth(bucket.aggregate.digest, this.total.digest, row.uid, row.resourceVersion);
     if (unchanged) return;
     this.shared.share(row);
     // A row that moved namespace leaves its old one: a delete there, as a watch would tell it.
@@ -163,10 +162,9 @@ class NextView implements View {
     const row = bucket.rows.get(uid)!;
     bucket.rows.delete(uid);
     this.namespaceOfUid.delete(uid);
-    for (const aggregate of [bucket.aggregate, this.total]) {
-      aggregate.count--;
-      removeItem(aggregate.digest, uid, row.resourceVersion);
-    }
+    bucket.aggregate.count--;
+    this.total.count--;
+    removeItemFromBoth(bucket.aggregate.digest, this.total.digest, uid, row.resourceVersion);
   }
 }
 
@@ -190,7 +188,7 @@ export interface CacheOptions {
  * starting over (its rows so far are void), or the list landing in the cache.
  */
 export type ListProgress =
-  | { readonly kind: 'page'; readonly rows: readonly Row[] }
+  | { readonly kind: 'page'; readonly rows: readonly Row[]; readonly columns: readonly ColumnDefinition[] | null }
   | { readonly kind: 'restarted' }
   | { readonly kind: 'listed'; readonly resourceVersion: string };
 
@@ -223,6 +221,8 @@ export class ResourceCache {
   private readonly listListeners = new Set<(progress: ListProgress) => void>();
   /** The rows of the first list's pages so far, while it runs; null before it starts and once it landed. */
   private listing: Row[] | null = null;
+  /** The columns the first list's rows are printed under, once a page said (Table collections). */
+  private listingColumns: readonly ColumnDefinition[] | null = null;
   /**
    * The columns the rows' cells follow (resource domains: the API server's Table columns), or
    * null for rows without cells. They change only with a list; clients then need a reset.
@@ -269,14 +269,16 @@ export class ResourceCache {
    * A page of the first list: kept, and told to cold snapshots waiting on it. Pages of later
    * lists are not (a listed view is served from the cache; a relist reaches clients as a diff).
    */
-  listPage(rows: readonly Row[], restarted: boolean): void {
+  listPage(rows: readonly Row[], restarted: boolean, columns: readonly ColumnDefinition[] | null): void {
     if (this.listed) return;
     if (restarted || this.listing === null) {
       if (this.listing !== null && this.listing.length > 0) this.tellList({ kind: 'restarted' });
       this.listing = [];
+      this.listingColumns = null;
     }
+    this.listingColumns ??= columns;
     for (const row of rows) this.listing.push(row);
-    this.tellList({ kind: 'page', rows });
+    this.tellList({ kind: 'page', rows, columns: this.listingColumns });
   }
 
   /**
@@ -285,7 +287,7 @@ export class ResourceCache {
    */
   followFirstList(listener: (progress: ListProgress) => void): (() => void) | false {
     if (this.listed) return false;
-    if (this.listing !== null && this.listing.length > 0) listener({ kind: 'page', rows: this.listing.slice() });
+    if (this.listing !== null && this.listing.length > 0) listener({ kind: 'page', rows: this.listing.slice(), columns: this.listingColumns });
     this.listListeners.add(listener);
     return () => this.listListeners.delete(listener);
   }
@@ -395,6 +397,7 @@ export class ResourceCache {
     const wasListed = this.listed;
     this.listed = true;
     this.listing = null;
+    this.listingColumns = null;
     this.emit(changes);
     if (!wasListed) {
       this.tellList({ kind: 'listed', resourceVersion });
@@ -506,11 +509,12 @@ export class ResourceCache {
     const bucket = this.bucket(namespace);
     const previous = bucket.rows.get(row.uid);
     if (previous && previous.resourceVersion === row.resourceVersion && !evenIfSameVersion) return;
-    for (const aggregate of [bucket.aggregate, this.view.total]) {
-      if (previous) removeItem(aggregate.digest, previous.uid, previous.resourceVersion);
-      else aggregate.count++;
-      addItem(aggregate.digest, row.uid, row.resourceVersion);
+    if (previous) removeItemFromBoth(bucket.aggregate.digest, this.view.total.digest, previous.uid, previous.resourceVersion);
+    else {
+      bucket.aggregate.count++;
+      this.view.total.count++;
     }
+    addItemToBoth(bucket.aggregate.digest, this.view.total.digest, row.uid, row.resourceVersion);
     bucket.rows.set(row.uid, this.shared.share(row));
     this.view.namespaceOfUid.set(row.uid, namespace);
     changes.push(this.record(bucket, this.view.total, namespace, resourceVersion, { op: 'upsert', row }));
@@ -524,10 +528,9 @@ export class ResourceCache {
     this.view.namespaceOfUid.delete(uid);
     if (!previous) return;
     bucket.rows.delete(uid);
-    for (const aggregate of [bucket.aggregate, this.view.total]) {
-      removeItem(aggregate.digest, previous.uid, previous.resourceVersion);
-      aggregate.count--;
-    }
+    removeItemFromBoth(bucket.aggregate.digest, this.view.total.digest, previous.uid, previous.resourceVersion);
+    bucket.aggregate.count--;
+    this.view.total.count--;
     changes.push(this.record(bucket, this.view.total, namespace, resourceVersion, { op: 'delete', uid }));
   }
 

@@ -616,10 +616,10 @@ async function sendSnapshot(context: ClusterContext, slots: Bound, request: Inco
   try {
     const [only] = upstreams;
     // A cold view: its rows stream from the first list's pages as the API server sends them.
-    if (lines && only && upstreams.length === 1 && only.state === 'listing' && !only.cache.listed && !isResourceDomain(domain) && !view.partial) {
+    if (lines && only && upstreams.length === 1 && only.state === 'listing' && !only.cache.listed && !view.partial) {
       const generation = context.generations.next();
       const head = { cluster: context.cluster, domain, scope, generatedAt: new Date().toISOString(), upstream: withReason(combinedReport(upstreams, Date.now(), view.partial)) };
-      const plan = { head, generation, cache: only.cache, namespace: view.namespace, listSettled: only.listSettled(firstListWaitMs) };
+      const plan = { head, withColumns: view.resource !== null, generation, cache: only.cache, namespace: view.namespace, listSettled: only.listSettled(firstListWaitMs) };
       const served = await inSnapshotSlot(slots, () => writeFirstListLines(pieceWriter(response, stallMs), closed, () => response.writeHead(200, linesHeaders), plan));
       if (served) return void response.end();
     }

@@ -9,7 +9,7 @@
  * request began, so every change the cache applies once the list lands orders after it.
  */
 import { addItem, emptyDigest, formatDigest } from '../adapters/digest.js';
-import type { Row, SnapshotBody, SnapshotLine } from '../adapters/protocol.js';
+import type { ColumnDefinition, Row, SnapshotBody, SnapshotLine } from '../adapters/protocol.js';
 import type { ResourceCache } from './cache.js';
 
 /** Rows per line: about 0.4 MB of pods, a few ms of the event loop to serialise. */
@@ -45,7 +45,13 @@ export async function writeSnapshotLines(write: PieceWriter, closed: () => boole
 }
 
 export interface FirstListLines {
-  readonly head: Omit<Extract<SnapshotLine, { type: 'head' }>, 'type' | 'expected' | 'source'>;
+  readonly head: Omit<Extract<SnapshotLine, { type: 'head' }>, 'type' | 'expected' | 'source' | 'columns'>;
+  /**
+   * A resource domain's view: its head carries the columns the rows are printed under, which the
+   * list knows from its first page (or event) on, so the head waits for them (or for the list's
+   * end, when no page carried any).
+   */
+  readonly withColumns: boolean;
   /** Taken as the request began: the cache's own changes, once the list lands, order after it. */
   readonly generation: number;
   readonly cache: ResourceCache;
@@ -67,9 +73,12 @@ export async function writeFirstListLines(write: PieceWriter, closed: () => bool
   let wake: (() => void) | null = null;
   const digest = emptyDigest();
   let count = 0;
+  let columns: readonly ColumnDefinition[] | null = null;
   const stop = plan.cache.followFirstList((progress) => {
-    if (progress.kind === 'page') pages.push(progress.rows);
-    else if (progress.kind === 'restarted') ending ??= { type: 'error', error: 'list-restarted', reason: 'the first list started over (its continue token expired, or its streaming list broke off); ask again' };
+    if (progress.kind === 'page') {
+      pages.push(progress.rows);
+      columns ??= progress.columns;
+    } else if (progress.kind === 'restarted') ending ??= { type: 'error', error: 'list-restarted', reason: 'the first list started over (its continue token expired, or its streaming list broke off); ask again' };
     else ending ??= { type: 'trail', count: -1, digest: '', generation: plan.generation, resourceVersion: progress.resourceVersion };
     wake?.();
   });
@@ -79,12 +88,25 @@ export async function writeFirstListLines(write: PieceWriter, closed: () => bool
     settled = true;
     wake?.();
   });
+  let headWritten = false;
+  const writeHead = (listColumns: readonly ColumnDefinition[] | null) => {
+    headWritten = true;
+    return write(line({ type: 'head', ...plan.head, ...(listColumns ? { columns: listColumns } : {}), source: 'api', expected: null }));
+  };
   try {
     start();
-    await write(line({ type: 'head', ...plan.head, source: 'api', expected: null }));
+    if (!plan.withColumns) await writeHead(null);
     for (;;) {
       if (closed()) return true;
-      const page = pages.shift();
+      // `ending`, `columns` and `settled` are set by the follower, which TypeScript cannot see from here.
+      const end = ending as Extract<SnapshotLine, { type: 'trail' | 'error' }> | null;
+      const listColumns = columns as readonly ColumnDefinition[] | null;
+      if (!headWritten && (listColumns !== null || end?.type === 'trail')) {
+        // A list that landed with no page carrying columns: the cache's are the ones it landed with.
+        await writeHead(listColumns ?? plan.cache.columns);
+        continue;
+      }
+      const page = headWritten ? pages.shift() : undefined;
       if (page) {
         const rows = plan.namespace === null ? page : page.filter((row) => 'namespace' in row && row.namespace === plan.namespace);
         for (const row of rows) addItem(digest, row.uid, row.resourceVersion);
@@ -92,8 +114,6 @@ export async function writeFirstListLines(write: PieceWriter, closed: () => bool
         await writeRows(write, rows, closed);
         continue;
       }
-      // `ending` and `settled` are set by the follower, which TypeScript cannot see from here.
-      const end = ending as Extract<SnapshotLine, { type: 'trail' | 'error' }> | null;
       if (end !== null) {
         await write(line(end.type === 'trail' ? { ...end, count, digest: formatDigest(digest) } : end));
         return true;

@@ -272,7 +272,7 @@ export class Upstream {
         await this.cache.land(rows, rv, columns ?? null, signal);
         witness.listed(rv);
       },
-      listPage: (rows, restarted) => this.cache.listPage(rows, restarted),
+      listPage: (rows, restarted, columns) => this.cache.listPage(rows, restarted, columns),
       listedBy: (mode, pagedBecause) => {
         this.lastList = mode;
         this.lastListPagedBecause = pagedBecause;

@@ -6,7 +6,7 @@
  * not hold, an over-long line) is an error, with nothing kept.
  */
 import { digestOf } from '../digest.js';
-import { maxSnapshotLineChars, parseSnapshotLine, type Row, type SnapshotBody, type SnapshotLine } from '../protocol.js';
+import { maxSnapshotLineChars, parseSnapshotLine, type ColumnDefinition, type Row, type SnapshotBody, type SnapshotLine } from '../protocol.js';
 
 type Head = Extract<SnapshotLine, { type: 'head' }>;
 
@@ -31,7 +31,7 @@ export async function* bodyText(response: { readonly body?: ReadableStream<Uint8
 
 export async function readSnapshotLines(
   chunks: AsyncIterable<string>,
-  onRows: (rows: readonly Row[], expected: number | null) => void,
+  onRows: (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined) => void,
   failure: (status: number, reason: string) => Error,
 ): Promise<SnapshotBody> {
   let head: Head | null = null;
@@ -51,7 +51,7 @@ export async function readSnapshotLines(
     if (line.type === 'rows') {
       if (known.expected !== null && items.length + line.items.length > known.expected) throw failure(502, `snapshot lines: more rows than the ${known.expected} expected`);
       for (const row of line.items) items.push(row);
-      onRows(line.items, known.expected);
+      onRows(line.items, known.expected, known.columns);
       return null;
     }
     if (line.count !== items.length) throw failure(502, `snapshot lines: ${items.length} rows, trail says ${line.count}`);

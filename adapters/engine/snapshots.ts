@@ -15,7 +15,7 @@
  */
 import type { Domain } from '../../machines/domains.js';
 import type { FetchResult, UpstreamReport } from '../../machines/types.js';
-import { isChangeArray, isStreamDomain, type MetricsBody, type Row, type SinceRefusal, type SnapshotBody, type SnapshotChangesBody } from '../protocol.js';
+import { isChangeArray, isStreamDomain, type ColumnDefinition, type MetricsBody, type Row, type SinceRefusal, type SnapshotBody, type SnapshotChangesBody } from '../protocol.js';
 import { bodyText, readSnapshotLines } from './snapshotLines.js';
 import type { MetricsKind, RowStore } from './store.js';
 
@@ -113,7 +113,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     etag: string | undefined,
     signal?: AbortSignal,
     since: number | null = null,
-    asLines?: (rows: readonly Row[], expected: number | null) => void,
+    asLines?: (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined) => void,
   ) {
     const cluster = options.cluster === undefined ? '' : `&cluster=${encodeURIComponent(options.cluster)}`;
     const url = `${base}${path}?scope=${encodeURIComponent(scope)}${cluster}${since === null ? '' : `&since=${since}`}`;
@@ -149,7 +149,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     const since = mayAskChanges && isStreamDomain(domain) ? sincePoint(options.store, key) : null;
     // A view that shows nothing yet shows a whole snapshot's rows as they arrive, marked loading;
     // an answer of changes is small and comes as one JSON body.
-    const showLoading = since === null ? (rows: readonly Row[], expected: number | null) => void options.store.showLoading(key, rows, expected) : undefined;
+    const showLoading = since === null ? (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined) => void options.store.showLoading(key, rows, expected, columns) : undefined;
     try {
       return await applyAnswer(key, domain, scope, signal, await get(`/api/v1/snapshot/${domain}`, domain, scope, current ? held.tag : undefined, signal, since, showLoading));
     } catch (error) {

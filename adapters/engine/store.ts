@@ -121,6 +121,18 @@ interface MutableSample {
   timestampText: string | null;
 }
 
+/**
+ * Whether a collection shown as loading holds exactly these rows, as the very objects: the pieces
+ * it showed were this answer's own (a snapshot's lines, a reset's pieces), each already shared.
+ * Then applying the answer keeps them where they are instead of putting every row in a new map:
+ * for 20,345 ConfigMaps that second map and its digest were 10 ms of a cold load.
+ */
+function holdsAlready(c: MutableCollection, items: readonly Row[]): boolean {
+  if (c.loading === null || c.rows.size !== items.length) return false;
+  for (const row of items) if (c.rows.get(row.uid) !== row) return false;
+  return true;
+}
+
 export class RowStore {
   private readonly collections = new Map<string, MutableCollection>();
   private readonly metrics = new Map<string, Map<string, MutableSample>>();
@@ -241,15 +253,17 @@ export class RowStore {
     // Columns travel with the whole state: a reset or snapshot without them (a built-in domain)
     // keeps none, and rows are never shown against another answer's columns.
     c.columns = columns ?? null;
-    c.loading = null;
-    c.rows = new Map();
-    c.digest = emptyDigest();
-    for (const row of items) {
-      const previous = c.rows.get(row.uid);
-      if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
-      c.rows.set(row.uid, this.shared.share(row));
-      addItem(c.digest, row.uid, row.resourceVersion);
+    if (!holdsAlready(c, items)) {
+      c.rows = new Map();
+      c.digest = emptyDigest();
+      for (const row of items) {
+        const previous = c.rows.get(row.uid);
+        if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
+        c.rows.set(row.uid, this.shared.share(row));
+        addItem(c.digest, row.uid, row.resourceVersion);
+      }
     }
+    c.loading = null;
     c.updatedAt = this.now();
     c.version++;
     this.rowsChanged(key, 'all');
@@ -328,7 +342,8 @@ export class RowStore {
     for (const row of rows) {
       const previous = c.rows.get(row.uid);
       if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
-      c.rows.set(row.uid, row);
+      // Shared now as when applied: the answer's rows, once whole, are these same objects (holdsAlready).
+      c.rows.set(row.uid, this.shared.share(row));
       addItem(c.digest, row.uid, row.resourceVersion);
     }
     c.loading = { received: c.rows.size, count };

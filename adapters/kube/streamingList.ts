@@ -10,7 +10,7 @@
  */
 import type { ColumnDefinition, Row } from '../rows.js';
 import { KubeApiError, type KubeClient } from './client.js';
-import type { Collection, ListResult, WatchLine } from './listWatch.js';
+import type { Collection, ListResult, PageListener, WatchLine } from './listWatch.js';
 
 /** Rows handed on (`onPage`) per piece of a streaming list, as a list page would be (client-go's page size). */
 const streamPieceRows = 500;
@@ -78,7 +78,7 @@ export class StreamingListGaveWay extends Error {
 /** What a streaming list also needs besides its collection. */
 export interface StreamListOptions {
   readonly signal?: AbortSignal;
-  readonly onPage?: (rows: readonly Row[], restarted: boolean) => void;
+  readonly onPage?: PageListener;
   readonly giveWay?: GiveWaySignal;
 }
 
@@ -155,7 +155,7 @@ export async function streamList(client: KubeClient, collection: Collection, sil
         reject(error);
         return;
       }
-      if (piece.length > 0) onPage?.(piece, false);
+      if (piece.length > 0) onPage?.(piece, false, columns);
       resolve({ rows, resourceVersion, columns, mode: 'streaming', pagedBecause: null });
     };
     const onAbort = () => end(new Error('list abandoned'));
@@ -206,7 +206,7 @@ export async function streamList(client: KubeClient, collection: Collection, sil
         rows.push(read.row);
         piece.push(read.row);
         if (piece.length >= streamPieceRows) {
-          onPage?.(piece, false);
+          onPage?.(piece, false, columns);
           piece = [];
         }
       },

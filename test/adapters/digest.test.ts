@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { addItem, digestOf, emptyDigest, formatDigest, removeItem } from '../../adapters/digest.js';
+import { addItem, addItemToBoth, digestOf, emptyDigest, formatDigest, removeItem, removeItemFromBoth } from '../../adapters/digest.js';
 
 const item = fc.record({ uid: fc.string({ maxLength: 40 }), resourceVersion: fc.string({ maxLength: 12 }) });
 
@@ -19,6 +19,20 @@ describe('digest', () => {
         for (const i of [...dropped, ...kept]) addItem(sum, i.uid, i.resourceVersion);
         for (const i of dropped) removeItem(sum, i.uid, i.resourceVersion);
         expect(formatDigest(sum)).toBe(digestOf(kept));
+      }),
+    );
+  });
+
+  test('two digests kept by adding and removing each item once, from a start of their own, each equal the digest recomputed from scratch', () => {
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 20 }), fc.array(item, { maxLength: 30 }), fc.array(item, { maxLength: 30 }), (onlyFirst, kept, dropped) => {
+        const first = emptyDigest();
+        const second = emptyDigest();
+        for (const i of onlyFirst) addItem(first, i.uid, i.resourceVersion);
+        for (const i of [...dropped, ...kept]) addItemToBoth(first, second, i.uid, i.resourceVersion);
+        for (const i of dropped) removeItemFromBoth(first, second, i.uid, i.resourceVersion);
+        expect(formatDigest(first)).toBe(digestOf([...onlyFirst, ...kept]));
+        expect(formatDigest(second)).toBe(digestOf(kept));
       }),
     );
   });

@@ -1,6 +1,7 @@
 /**
  * Snapshots as lines over real sockets: a cold view's rows stream from the backend's first list
- * as its pages arrive, a warm view's from the cache, and either way the lines add up to the
+ * as its pages arrive (a kind from discovery's too, under the columns the cluster prints), a
+ * warm view's from the cache, and either way the lines add up to the
  * cluster's pods (read from the demo cluster's own store). Hostile or cut-short lines, from a
  * server of our own making, never become a store's rows.
  */
@@ -9,6 +10,8 @@ import { createSnapshotSource } from '../../adapters/engine/snapshots.js';
 import { RowStore } from '../../adapters/engine/store.js';
 import { digestOf } from '../../adapters/digest.js';
 import { parseSnapshotLine, type Row, type SnapshotLine } from '../../adapters/protocol.js';
+import { tableAccept } from '../../adapters/kube/tableRows.js';
+import { call } from '../demo-cluster/client.js';
 import { demoDigest, startStack, type Stack } from './support.js';
 
 async function linesOf(url: string): Promise<{ contentType: string | null; lines: SnapshotLine[] }> {
@@ -60,6 +63,22 @@ describe('snapshots as lines', () => {
     expect({ count: rows.length, digest: digestOf(rows) }).toEqual(demoDigest(stack.demo, 'pods', namespace));
   });
 
+  test('a cold view of a kind from discovery streams its first list too, its head carrying the columns the cluster prints', async () => {
+    const { lines } = await linesOf(`${stack.base}/api/v1/snapshot/core/v1/configmaps`);
+    const [head] = lines;
+    const trail = lines.at(-1);
+    expect(head).toMatchObject({ type: 'head', domain: 'core/v1/configmaps', source: 'api', expected: null });
+    const printed = (await call(stack.demo, '/api/v1/configmaps?limit=1', { headers: { Accept: tableAccept } })).json<{ columnDefinitions: { name: string; type: string }[] }>();
+    if (head?.type !== 'head') throw new Error(`first line is ${head?.type}`);
+    expect(head.columns?.map((c) => [c.name, c.type])).toEqual(printed.columnDefinitions.map((c) => [c.name, c.type]));
+    if (trail?.type !== 'trail') throw new Error(`last line is ${trail?.type}`);
+    const rows = rowsOf(lines);
+    const truth = demoDigest(stack.demo, 'configmaps');
+    expect(truth.count).toBeGreaterThan(0);
+    expect({ count: rows.length, digest: digestOf(rows) }).toEqual(truth);
+    expect({ count: trail.count, digest: trail.digest }).toEqual(truth);
+  });
+
   test('without asking for lines the answer is the one JSON body, as before', async () => {
     const response = await fetch(`${stack.base}/api/v1/snapshot/pods`);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
@@ -104,6 +123,19 @@ describe('hostile or cut-short lines', () => {
     expect(await fetchInto(store)).toBeNull();
     expect(seen).toEqual([2, 3, null]);
     expect(store.summary('pods:')).toMatchObject({ count: 3, digest: trail.digest, generation: 5 });
+  });
+
+  test("a kind's loading rows show under the columns its head carries", async () => {
+    const columns = [{ name: 'Name', type: 'string', format: 'name', description: '', priority: 0 }];
+    answer = ndjson({ ...head, domain: 'core/v1/configmaps', columns }, { type: 'rows', items: rows }, trail);
+    const store = new RowStore();
+    const whileLoading: unknown[] = [];
+    store.onRowsChanged(() => {
+      if (store.collection('core/v1/configmaps:')?.loading) whileLoading.push(store.columns('core/v1/configmaps:'));
+    });
+    await createSnapshotSource({ baseUrl: base, store }).fetchSnapshot('core/v1/configmaps', '');
+    expect(whileLoading).toEqual([columns]);
+    expect(store.columns('core/v1/configmaps:')).toEqual(columns);
   });
 
   test('a fetch that hands over the body only as text (no stream) reads the same lines', async () => {

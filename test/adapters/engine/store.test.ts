@@ -31,6 +31,23 @@ const sample = (name: string, time: string, cpu: number, namespace?: string): Me
 });
 
 describe('row store', () => {
+  test('anAnswerShownWhileLoadingIsAppliedAsItsOwnRowsAndAnyOtherAnswerReplacesThem', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 40 }), { maxLength: 25 }), fc.integer({ min: 1, max: 5 }), fc.boolean(), (ids, pieceSize, sameAnswer) => {
+        const store = new RowStore(() => 0);
+        const shown = ids.map((i) => node(`n${i}`, `${i}`));
+        for (let i = 0; i < shown.length; i += pieceSize) store.showLoading('nodes:', shown.slice(i, i + pieceSize), shown.length);
+        // The answer is the rows shown (the same objects), or equal rows parsed again, one of them changed.
+        const answer = sameAnswer ? shown : shown.map((row, i) => (i === 0 ? { ...row, resourceVersion: 'changed' } : { ...row }));
+        store.applySnapshot('nodes:', { items: answer, generation: 3, resourceVersion: '9' });
+        const held = store.collection('nodes:')!;
+        expect(held.loading).toBeNull();
+        expect([...held.rows.values()].sort((a, b) => a.uid.localeCompare(b.uid))).toEqual([...answer].sort((a, b) => a.uid.localeCompare(b.uid)));
+        expect(store.summary('nodes:')).toMatchObject({ count: answer.length, digest: digestOf(answer), generation: 3 });
+      }),
+    );
+  });
+
   test('aStaleSnapshotNeverRollsBackWhatTheStreamApplied', () => {
     const store = new RowStore(() => 0);
     store.applyReset('nodes:', { items: [node('a', '5')], generation: 10, seq: 1, resourceVersion: '5' });

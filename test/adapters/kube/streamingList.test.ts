@@ -7,10 +7,11 @@
  * cluster holds and says why it was not streamed.
  */
 import { KubeClient, loadKubeConfig } from '../../../adapters/kube/client.js';
-import { listAll, listCollection, objectCollection, tableCollection, type ListCollectionOptions } from '../../../adapters/kube/listWatch.js';
+import { listAll, listCollection, objectCollection, tableCollection, tablesPagedBecause, type ListCollectionOptions } from '../../../adapters/kube/listWatch.js';
 import { nodeRow, podRow } from '../../../adapters/kube/rows.js';
 import type { RowBase } from '../../../adapters/rows.js';
-import { GiveWaySignal, StreamingListSuspects, suspectForMs } from '../../../adapters/kube/streamingList.js';
+import { GiveWaySignal, StreamingListSuspects, streamList, suspectForMs } from '../../../adapters/kube/streamingList.js';
+import { tableAccept } from '../../../adapters/kube/tableRows.js';
 import { startDemoCluster, type DemoCluster } from '../../../demo-cluster/index.js';
 import { call, waitUntil } from '../../demo-cluster/client.js';
 
@@ -47,20 +48,36 @@ test('streamsWhereTheClusterServesIt', async () => {
   expect({ mode: listed.mode, pagedBecause: listed.pagedBecause, rows: listed.rows.length }).toEqual({ mode: 'streaming', pagedBecause: null, rows: podCount() });
 });
 
-test('aTableCollectionStreamsTheSameRowsAndColumnsAsItsPages', async () => {
-  const configMaps = tableCollection('/api/v1/configmaps');
-  const streamed = await listCollection(client, configMaps, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
-  const paged = await listAll(client, configMaps);
-  expect(streamed.mode).toBe('streaming');
-  expect(streamed.rows.length).toBeGreaterThan(0);
-  expect(streamed.columns).toEqual(paged.columns);
-  const byUid = (rows: readonly { uid: string }[]) => [...rows].sort((a, b) => a.uid.localeCompare(b.uid));
-  expect(byUid(streamed.rows as unknown as { uid: string }[])).toEqual(byUid(paged.rows as unknown as { uid: string }[]));
+const clusterVersions = (resource: string) => versionsOf((cluster.listObjects(resource) as { metadata: { uid: string; resourceVersion: string } }[]).map((o) => o.metadata));
+/** The column names the API server prints a collection under, read from it directly. */
+async function printedColumns(path: string): Promise<string[]> {
+  const table = (await call(cluster, `${path}?limit=1`, { headers: { Accept: tableAccept } })).json<{ columnDefinitions: { name: string }[] }>();
+  return table.columnDefinitions.map((c) => c.name);
+}
+
+test('aTableCollectionListsInPagesWithoutOpeningAStreamingList', async () => {
+  const lists = () => cluster.requestCounts()['GET /api/v1/configmaps'] ?? 0;
+  const before = lists();
+  const listed = await listCollection(client, tableCollection('/api/v1/configmaps'), { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
+  expect({ mode: listed.mode, pagedBecause: listed.pagedBecause }).toEqual({ mode: 'paginated', pagedBecause: tablesPagedBecause });
+  // One page holds them all: no watch was opened before it.
+  expect(lists() - before).toBe(1);
+  expect(versionsOf(listed.rows as unknown as { uid: string; resourceVersion: string }[])).toEqual(clusterVersions('configmaps'));
+  expect(listed.columns?.map((c) => c.name)).toEqual(await printedColumns('/api/v1/configmaps'));
+});
+
+test('aTableWatchStreamsTheRowsAndColumnsTheClusterHolds', async () => {
+  // Table collections list in pages, but a Table watch still reads as a streaming list where one is asked for.
+  const streamed = await streamList(client, tableCollection('/api/v1/configmaps'), neverSilentMs);
+  expect(streamed?.mode).toBe('streaming');
+  expect(streamed!.rows.length).toBeGreaterThan(0);
+  expect(versionsOf(streamed!.rows as unknown as { uid: string; resourceVersion: string }[])).toEqual(clusterVersions('configmaps'));
+  expect(streamed!.columns?.map((c) => c.name)).toEqual(await printedColumns('/api/v1/configmaps'));
 });
 
 test('anEmptyTableCollectionTakesItsColumnsFromTheEndBookmark', async () => {
   const none = tableCollection('/api/v1/namespaces/no-such-namespace/configmaps');
-  const streamed = await listCollection(client, none, { streamSilenceMs: neverSilentMs, suspects: new StreamingListSuspects() });
+  const streamed = (await streamList(client, none, neverSilentMs))!;
   expect(streamed.mode).toBe('streaming');
   expect(streamed.rows).toEqual([]);
   expect(streamed.columns).toEqual((await listAll(client, none)).columns);
@@ -205,16 +222,16 @@ describe('a server that ignores sendInitialEvents', () => {
 
   test('aChangeBeforeTheEndBookmarkFailsTheStreamAtOnceAndThePagesHoldTheChange', async () => {
     const suspects = new StreamingListSuspects();
-    const configMaps = tableCollection('/api/v1/configmaps');
-    ignoring.faults.set({ fault: 'ignore-initial-events', resource: 'configmaps' });
+    // Nodes, as whole objects (a Table collection lists in pages and never streams); a node can be patched.
+    ignoring.faults.set({ fault: 'ignore-initial-events', resource: 'nodes' });
     const started = Date.now();
     // A silence bound the test outlasts: only the change can end this stream in time.
-    const before = requestsFor('/api/v1/configmaps');
-    const listing = listCollection(ignoringClient, configMaps, { streamSilenceMs: 30_000, suspects });
-    await waitUntil(() => requestsFor('/api/v1/configmaps') > before, 'the streaming list to open');
+    const before = requestsFor('/api/v1/nodes');
+    const listing = listCollection(ignoringClient, nodes, { streamSilenceMs: 30_000, suspects });
+    await waitUntil(() => requestsFor('/api/v1/nodes') > before, 'the streaming list to open');
     // The change comes after the ADDEDs on the stream.
-    const [first] = ignoring.listObjects('configmaps') as { metadata: { name: string; namespace: string } }[];
-    const patched = await call(ignoring, `/api/v1/namespaces/${first!.metadata.namespace}/configmaps/${first!.metadata.name}`, {
+    const [first] = ignoring.listObjects('nodes') as { metadata: { name: string } }[];
+    const patched = await call(ignoring, `/api/v1/nodes/${first!.metadata.name}`, {
       method: 'PATCH',
       body: '{"metadata":{"annotations":{"probe":"before-the-end-bookmark"}}}',
       headers: { 'Content-Type': 'application/merge-patch+json' },
@@ -225,9 +242,9 @@ describe('a server that ignores sendInitialEvents', () => {
     expect(listed.pagedBecause).toBe('the streaming list sent MODIFIED before its initial-events-end bookmark');
     // Generous: the silence bound is twice this.
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(suspects.suspicion(ignoringClient, configMaps)?.reason).toBe(listed.pagedBecause);
+    expect(suspects.suspicion(ignoringClient, nodes)?.reason).toBe(listed.pagedBecause);
     // The pages were read after the change, which they hold.
-    expect(versionsOf(listed.rows)).toEqual(clusterVersions('configmaps'));
+    expect(versionsOf(listed.rows)).toEqual(clusterVersions('nodes'));
     expect(versionsOf(listed.rows)).toContain(`${patched.json().metadata.uid}@${patched.json().metadata.resourceVersion}`);
   }, 60_000);
 
