@@ -528,7 +528,7 @@ export class StreamHub {
     for (const cache of subscription.caches()) {
       const replay = cache.changesSince(generation, subscription.view.namespace);
       if (!replay.ok) return false;
-      all.push(...replay.changes);
+      for (const change of replay.changes) all.push(change);
     }
     all.sort((a, b) => a.generation - b.generation);
     for (const entry of all) subscription.pending.set(changeUid(entry.change), entry.change);

@@ -194,7 +194,9 @@ export async function listAll(
     do {
       const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query, limit: collection.pageSize ?? listPageSize, continue: token } });
       const page = collection.readPage(body);
-      rows.push(...page.rows);
+      // Not `push(...page.rows)`: a server may ignore `limit` and answer the whole collection in one
+      // page, and a spread of 150,000 rows overflows the stack.
+      for (const row of page.rows) rows.push(row);
       // Columns come with every page; the first page's are the printer's (a CRD edited between
       // pages changes nothing until the next list).
       columns ??= page.columns;

@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, KubeClient } from '../../../adapters/kube/client.js';
 import { aggregatedDiscoveryAccept, discover } from '../../../adapters/kube/discovery.js';
-import { listAll, tableCollection } from '../../../adapters/kube/listWatch.js';
+import { listAll, tableCollection, tablePageSize } from '../../../adapters/kube/listWatch.js';
+import { readFromApi } from '../../../server/http.js';
+import type { ViewSpec } from '../../../server/views.js';
 
 type Handler = (url: URL, request: IncomingMessage) => { status?: number; body: unknown };
 
@@ -91,8 +93,8 @@ describe('against a server without the newer features', () => {
       expect(list.columns?.map((c) => c.name)).toEqual(['Name']);
       const queries = requests.map((r) => new URLSearchParams(r.query));
       expect(queries.map((q) => [q.get('limit'), q.get('continue')])).toEqual([
-        ['500', null],
-        ['500', 'token-1'],
+        [String(tablePageSize), null],
+        [String(tablePageSize), 'token-1'],
         [null, null],
       ]);
       // The fallback asks for the same Table form.
@@ -112,5 +114,50 @@ describe('against a server without the newer features', () => {
       client.close();
       server.close();
     }
+  });
+
+  // ListOptions' `limit`: "servers may choose not to support the limit argument and will return
+  // all of the available results". Kubernetes' own scale is 150,000 pods in one answer then.
+  describe('a server that ignores limit and answers 150,000 pods at once', () => {
+    const count = 150_000;
+    const pod = (i: number) => ({ metadata: { name: `p-${i}`, namespace: `ns-${i % 20}`, uid: `uid-${i}`, resourceVersion: String(1000 + i) }, spec: { nodeName: `node-${i % 50}` }, status: { phase: 'Running' } });
+    const table = {
+      kind: 'Table',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: { resourceVersion: '999999' },
+      columnDefinitions: [{ name: 'Name', type: 'string', format: 'name', description: '', priority: 0 }],
+      rows: Array.from({ length: count }, (_, i) => ({ cells: [`p-${i}`], object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', ...pod(i) } })),
+    };
+    const list = { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '999999' }, items: Array.from({ length: count }, (_, i) => pod(i)) };
+
+    test('listAll holds every row of the one page', async () => {
+      const { server, client, requests } = await serve(() => ({ body: table }));
+      try {
+        const listed = await listAll(client, tableCollection('/api/v1/pods'));
+        expect(requests).toHaveLength(1);
+        expect(listed.rows).toHaveLength(count);
+        expect(listed.rows[count - 1]!.uid).toBe(`uid-${count - 1}`);
+        expect(listed.resourceVersion).toBe('999999');
+      } finally {
+        client.close();
+        server.close();
+      }
+    }, 60_000);
+
+    test("a view's fresh read from the API holds every pod", async () => {
+      // The read a snapshot makes when the cache cannot answer fresh: it answered 500 "Maximum
+      // call stack size exceeded" for a cold view of 150,148 demo pods.
+      const { server, client } = await serve(() => ({ body: list }));
+      try {
+        const view: ViewSpec = { domain: 'pods', scope: '', keys: ['pods'], baseKeys: ['pods'], partial: null, namespace: null, resource: null };
+        const read = await readFromApi({ client }, view);
+        expect(read.rows).toHaveLength(count);
+        expect(new Set(read.rows.map((r) => r.uid)).size).toBe(count);
+        expect(read.resourceVersion).toBe('999999');
+      } finally {
+        client.close();
+        server.close();
+      }
+    }, 60_000);
   });
 });
