@@ -17,7 +17,8 @@ const backend = await ServingBackend.start(cluster.kubeconfigYaml, { upstreamIdl
 try {
   // The pods upstream listed before the windows, as in the bench (its cold view lists them).
   const listed = await fetch(`${backend.url}api/v1/snapshot/pods?scope=`);
-  console.log(`pods listed: ${listed.status}, ${(await listed.arrayBuffer()).byteLength} bytes`);
+  const body = await listed.text();
+  console.log(`pods listed: ${listed.status}, ${body.length} characters${listed.ok ? '' : `: ${body}`}`);
   for (let i = 1; i <= Number(values.repeat); i++) {
     const served = await loopWhileServing(cluster, backend);
     console.log(`window ${i}: max ${served.maxMs.toFixed(0)} ms, p99 ${served.p99Ms.toFixed(0)} ms, longest GC ${served.longestGcMs.toFixed(1)} ms, served in ${served.servedMs.toFixed(0)} ms, pod lists ${served.lists}`);
