@@ -115,8 +115,13 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
       ? narrowed
       : narrowed.filter((p) => p.name.includes(needle) || p.namespace.includes(needle) || (p.nodeName ?? '').includes(needle) || phaseText(p).toLowerCase().includes(needle));
   }, [narrowed, deferredFilter]);
-  // The status filter offers the statuses of the pods in scope (before narrowing by status itself).
-  const statuses = useMemo(() => statusCounts(route.status ? ordered.filter(podNarrowing({ ...route, status: null }, workloadRows) ?? (() => true)) : narrowed), [ordered, narrowed, route, workloadRows]);
+  // The status filter offers the statuses of the pods in scope (before narrowing by status
+  // itself), counted over the pods in their own order: the counts are the same, and 50,000 pods
+  // walked in CPU order, all over memory, took the browser 3.5-5 ms an update, against 2-2.7 ms.
+  const statuses = useMemo(() => {
+    const inScope = podNarrowing({ ...route, status: null }, workloadRows);
+    return statusCounts(inScope ? rows.filter(inScope) : rows);
+  }, [rows, route, workloadRows]);
   const selectedPod = found ?? null;
   const whatPods = namespace === '' ? 'pods in all namespaces' : `pods in ${namespace}`;
 
