@@ -90,6 +90,8 @@ export interface FrameTrace {
   /** The main thread over the whole scroll, by bucket, ms. */
   readonly mainTotal: Readonly<Record<Bucket, number>>;
   readonly spanMs: number;
+  /** The renderer's main thread, `pid:tid`. */
+  readonly mainThread: string;
 }
 
 const emptyBuckets = (): Record<Bucket, number> => ({ script: 0, gc: 0, style: 0, layout: 0, paint: 0, other: 0 });
@@ -111,6 +113,17 @@ function busy(slices: readonly Slice[], from: number, to: number): number {
 }
 
 /**
+ * When each animation frame of a thread ran its callbacks: one time per frame however many
+ * callbacks it ran (the page's own, and the scroll's), so the gaps are the page's frame gaps.
+ */
+export function animationFrames(events: readonly TraceEvent[]): number[] {
+  const serviced = events.filter((e) => e.name === 'PageAnimator::serviceScriptedAnimations' && e.ph === 'X' && e.dur !== undefined);
+  const callbacks = events.filter((e) => e.name === 'FireAnimationFrame');
+  const frames = serviced.filter((frame) => callbacks.some((c) => c.pid === frame.pid && c.tid === frame.tid && c.ts >= frame.ts && c.ts <= frame.ts + frame.dur!));
+  return (frames.length > 0 ? frames : callbacks).map((e) => e.ts).sort((a, b) => a - b);
+}
+
+/**
  * The late frames of a trace taken while a page scrolled in animation frames. The renderer is
  * the process whose main thread ran the most animation frames (a browser has others).
  */
@@ -129,10 +142,9 @@ export function lateFrames(events: readonly TraceEvent[], lateMs = 50): FrameTra
   let frameTimes: number[] = [];
   for (const [id, list] of byThread) {
     if (threadNames.get(id) !== 'CrRendererMain') continue;
-    const times = list.filter((e) => e.name === 'FireAnimationFrame').map((e) => e.ts);
+    const times = animationFrames(list);
     if (times.length > frameTimes.length) [mainId, frameTimes] = [id, times];
   }
-  frameTimes.sort((a, b) => a - b);
   const main = slicesOf(byThread.get(mainId) ?? []);
   const mainPid = mainId.split(':')[0];
   // The renderer's compositor and raster workers, and the GPU process (display compositing in software).
@@ -157,5 +169,5 @@ export function lateFrames(events: readonly TraceEvent[], lateMs = 50): FrameTra
   }
   const mainTotal = emptyBuckets();
   if (frameTimes.length > 1) addClipped(mainTotal, main, frameTimes[0]!, frameTimes[frameTimes.length - 1]!);
-  return { frames: Math.max(0, frameTimes.length - 1), late, mainTotal, spanMs: frameTimes.length > 1 ? (frameTimes[frameTimes.length - 1]! - frameTimes[0]!) / 1000 : 0 };
+  return { mainThread: mainId, frames: Math.max(0, frameTimes.length - 1), late, mainTotal, spanMs: frameTimes.length > 1 ? (frameTimes[frameTimes.length - 1]! - frameTimes[0]!) / 1000 : 0 };
 }

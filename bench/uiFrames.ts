@@ -22,7 +22,7 @@ import type { CDPSession, Page } from 'playwright-core';
 import { startBackend } from '../server/backend.js';
 import { ensureUiBuilt, launchChromium } from '../scripts/chromium.js';
 import { ChildCluster } from './cluster.js';
-import { lateFrames, type TraceEvent } from './frameTrace.js';
+import { animationFrames, lateFrames, type TraceEvent } from './frameTrace.js';
 import { openView, scrollGaps, sortView } from './ui.js';
 import { sleep } from './support.js';
 
@@ -155,7 +155,7 @@ function printTrace(events: readonly TraceEvent[], profile: CpuProfile): void {
     console.log(`${fixed(f.at)}  ${fixed(f.gapMs)} | ${fixed(m.script)} ${fixed(m.gc)} ${fixed(m.style)}  ${fixed(m.layout)}  ${fixed(m.paint)}  ${fixed(m.other)} | ${fixed(f.longestTaskMs)}         | ${Object.entries(f.threads).map(([n, t]) => `${n} ${t.toFixed(0)}`).join(', ')}`);
   }
   // The same windows on the trace's clock, which the profile shares.
-  const frameTimes = events.filter((e) => e.name === 'FireAnimationFrame').map((e) => e.ts).sort((a, b) => a - b);
+  const frameTimes = animationFrames(events.filter((e) => `${e.pid}:${e.tid}` === trace.mainThread));
   if (frameTimes.length < 2) return;
   const windows: [number, number][] = [];
   for (let i = 1; i < frameTimes.length; i++) if (frameTimes[i]! - frameTimes[i - 1]! > 50_000) windows.push([frameTimes[i - 1]!, frameTimes[i]!]);
