@@ -23,8 +23,8 @@ interface FrameTimes {
 }
 
 /** Scrolls the table `rowsPerFrame` rows each animation frame, wrapping at the end, and returns the gaps between frames. */
-async function scrollFrames(page: Page, table: string, frames: number, rowsPerFrame: number): Promise<FrameTimes> {
-  const gaps = await page.evaluate(
+export function scrollGaps(page: Page, table: string, frames: number, rowsPerFrame: number): Promise<number[]> {
+  return page.evaluate(
     ({ table, frames, rowsPerFrame }) =>
       new Promise<number[]>((resolve, reject) => {
         const body = document.querySelector<HTMLElement>(`[role=grid][aria-label=${table}] [data-testid=vt-body]`);
@@ -44,6 +44,10 @@ async function scrollFrames(page: Page, table: string, frames: number, rowsPerFr
       }),
     { table, frames, rowsPerFrame },
   );
+}
+
+async function scrollFrames(page: Page, table: string, frames: number, rowsPerFrame: number): Promise<FrameTimes> {
+  const gaps = await scrollGaps(page, table, frames, rowsPerFrame);
   return {
     p50: percentile(gaps, 50),
     p95: percentile(gaps, 95),
@@ -56,7 +60,7 @@ async function scrollFrames(page: Page, table: string, frames: number, rowsPerFr
 const describe = (f: FrameTimes) => `p50 ${ms(f.p50)}, p95 ${ms(f.p95)}, max ${ms(f.max)}, late ${(f.lateShare * 100).toFixed(1)}%`;
 
 /** A view ready to measure: its table listing more than `atLeast` rows, its `freshness` badge streaming. */
-async function openView(page: Page, tab: 'pods' | 'workloads', table: string, atLeast: number, freshness: string): Promise<void> {
+export async function openView(page: Page, tab: 'pods' | 'workloads', table: string, atLeast: number, freshness: string): Promise<void> {
   await page.getByTestId(`tab-${tab}`).click();
   const listed = await page
     .waitForFunction(({ table, atLeast }) => Number(document.querySelector(`[role=grid][aria-label=${table}]`)?.getAttribute('aria-rowcount') ?? 0) > atLeast, { table, atLeast }, { timeout: 300_000 })
@@ -67,6 +71,13 @@ async function openView(page: Page, tab: 'pods' | 'workloads', table: string, at
   await listed.dispose();
   const streaming = await page.waitForFunction((label) => document.querySelector(`[data-testid=freshness-${label}]`)?.getAttribute('data-mode') === 'streaming', freshness, { timeout: 60_000 });
   await streaming.dispose();
+}
+
+/** Clicks a column's header once: the column's own first direction (CPU: biggest first). */
+export async function sortView(page: Page, table: string, column: string): Promise<void> {
+  const header = page.locator(`[role=grid][aria-label=${table}] [role=columnheader][data-col=${column}]`);
+  await header.getByRole('button').click();
+  await page.waitForFunction((element) => element?.getAttribute('aria-sort') !== 'none', await header.elementHandle(), { timeout: 10_000 });
 }
 
 export async function uiRows(cluster: ChildCluster, pods: number, config: ConfigOverrides, rates: readonly number[], frames: number): Promise<BenchResult[]> {
@@ -89,11 +100,7 @@ export async function uiRows(cluster: ChildCluster, pods: number, config: Config
     const results: BenchResult[] = [];
     for (const view of views) {
       await openView(page, view.tab, view.table, view.atLeast, view.freshness);
-      if (view.sortBy) {
-        const header = page.locator(`[role=grid][aria-label=${view.table}] [role=columnheader][data-col=${view.sortBy}]`);
-        await header.getByRole('button').click();
-        await page.waitForFunction((element) => element?.getAttribute('aria-sort') !== 'none', await header.elementHandle(), { timeout: 10_000 });
-      }
+      if (view.sortBy) await sortView(page, view.table, view.sortBy);
       const listed = Number(await page.locator(`[role=grid][aria-label=${view.table}]`).getAttribute('aria-rowcount')) - 1;
       await scrollFrames(page, view.table, 60, 4); // warm-up: JIT, layout caches
       const quiet = await scrollFrames(page, view.table, frames, 4);

@@ -107,9 +107,9 @@ export interface MetricsApplyResult {
   readonly newestSampleTime: number | null;
 }
 
-/** Samples per kind and namespace, then per name: no key string is built per sample per tick. */
-function metricsGroup(kind: MetricsKind, namespace: string | undefined): string {
-  return kind === 'node' ? 'node' : `pod/${namespace ?? ''}`;
+/** The namespace a sample is kept under: nodes have none. */
+function metricsNamespace(kind: MetricsKind, namespace: string | undefined): string {
+  return kind === 'node' ? '' : (namespace ?? '');
 }
 
 interface MutableSample {
@@ -135,7 +135,12 @@ function holdsAlready(c: MutableCollection, items: readonly Row[]): boolean {
 
 export class RowStore {
   private readonly collections = new Map<string, MutableCollection>();
-  private readonly metrics = new Map<string, Map<string, MutableSample>>();
+  /**
+   * Samples by kind, then namespace, then name. No key string is built to find one: the Pods view
+   * sorted by CPU looks up all 50,000 pods' samples per sort, and a key built per lookup (then
+   * hashed afresh) was a third of the sort's time.
+   */
+  private readonly metrics: Record<MetricsKind, Map<string, Map<string, MutableSample>>> = { node: new Map(), pod: new Map() };
   private readonly listeners = new Set<() => void>();
   private readonly rowsListeners = new Set<(change: RowsChanged) => void>();
   /** One copy of each value many rows repeat (node names, owners, containers), for every key. */
@@ -179,7 +184,7 @@ export class RowStore {
 
   /** The newest sample, updated in place when a new one arrives; read it while rendering. */
   metricsFor(kind: MetricsKind, name: string, namespace?: string): MetricsSample | undefined {
-    return this.metrics.get(metricsGroup(kind, namespace))?.get(name);
+    return this.metrics[kind].get(metricsNamespace(kind, namespace))?.get(name);
   }
 
   get metricsVersion(): number {
@@ -473,21 +478,28 @@ export class RowStore {
     // sample: the unchanged path is a map lookup and a string comparison, nothing allocated.
     let changed = 0;
     let newest: number | null = null;
+    const groups = this.metrics[kind];
     let group: Map<string, MutableSample> | undefined;
-    let groupKey = '';
+    let groupNamespace = '';
+    // The samples of one scrape share their timestamp: each text is parsed once, not per sample.
+    let parsedText: string | null = null;
+    let parsed = Number.NaN;
     for (const item of items) {
-      const key = metricsGroup(kind, item.namespace);
-      if (!group || key !== groupKey) {
-        groupKey = key;
-        group = this.metrics.get(key);
-        if (!group) this.metrics.set(key, (group = new Map()));
+      const namespace = metricsNamespace(kind, item.namespace);
+      if (!group || namespace !== groupNamespace) {
+        groupNamespace = namespace;
+        group = groups.get(namespace);
+        if (!group) groups.set(namespace, (group = new Map()));
       }
       const previous = group.get(item.name);
       if (previous && previous.timestampText !== null && previous.timestampText === item.timestamp) {
         if (previous.sampleTime !== null && (newest === null || previous.sampleTime > newest)) newest = previous.sampleTime;
         continue;
       }
-      const parsed = item.timestamp ? Date.parse(item.timestamp) : Number.NaN;
+      if (item.timestamp !== parsedText) {
+        parsedText = item.timestamp;
+        parsed = item.timestamp ? Date.parse(item.timestamp) : Number.NaN;
+      }
       const time = Number.isFinite(parsed) ? parsed : null;
       if (time !== null && (newest === null || time > newest)) newest = time;
       if (previous) {

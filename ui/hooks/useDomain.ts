@@ -1,15 +1,17 @@
 /**
  * useDomain holds one domain subscription for as long as the component is mounted (or until
- * its scope changes) and reads its machine through @xstate/react: the orchestrator's entry for
- * the key, then the domain actor's own snapshot, turned into the DiagnosticsRow everything on
- * screen is derived from. `scope: null` holds nothing (e.g. no pod chosen for logs).
+ * its scope changes) and reads its machine: the orchestrator's entry for the key through
+ * @xstate/react, then the domain actor's own snapshot (once a frame at most), turned into the
+ * DiagnosticsRow everything on screen is derived from. `scope: null` holds nothing (e.g. no pod
+ * chosen for logs).
  */
 import { useSelector } from '@xstate/react';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useSyncExternalStore } from 'react';
 import type { DiagnosticsRow } from '../../machines/diagnostics.js';
 import type { Domain } from '../../machines/domains.js';
 import { subscriptionKey } from '../../machines/domains.js';
 import { statusRow } from '../state/domainStatus.js';
+import { perFrame } from '../state/perFrame.js';
 import { useEngine, useNow } from './engine.js';
 
 export interface DomainHandle {
@@ -29,8 +31,24 @@ export function useDomain(domain: Domain, scope: string | null): DomainHandle {
 
   const entry = useSelector(engine.actor, (s) => (scope === null ? undefined : s.context.subscriptions[key]));
   const ref = entry?.ref;
-  // Re-renders on every snapshot of this one actor, and on nothing else's.
-  const snapshot = useSelector(ref as { getSnapshot(): unknown; subscribe: never } | undefined, (s) => s);
+  // Re-renders on this one actor's snapshots and nothing else's, at most once a frame: every
+  // delivery moves its snapshot (the last delivery's time), several can land in one frame, and
+  // each would render the whole view (ui/state/perFrame.ts).
+  // An actor that failed is heard too, and its error thrown while rendering, as useSelector does.
+  const followed = ref as { subscribe(observer: { next(): void; error(): void }): { unsubscribe(): void }; getSnapshot(): unknown } | undefined;
+  const onSnapshots = useMemo(
+    () =>
+      perFrame((listener) => {
+        const subscription = followed?.subscribe({ next: listener, error: listener });
+        return () => subscription?.unsubscribe();
+      }),
+    [followed],
+  );
+  const snapshot = useSyncExternalStore(onSnapshots, () => {
+    const current = followed?.getSnapshot() as { status?: string; error?: unknown } | undefined;
+    if (current?.status === 'error') throw current.error;
+    return current;
+  });
   const status = useMemo(
     () => (entry && snapshot ? statusRow(entry.retrieval, snapshot, Math.max(now, engine.clock.now()), entry.holders) : undefined),
     [entry, snapshot, now, engine],

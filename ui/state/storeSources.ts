@@ -1,8 +1,9 @@
 /**
  * Store sources: the narrow, subscribable views of the engine's RowStore that React reads with
- * useSyncExternalStore. `getSnapshot` must return the same value until something it depends on
- * changes, so each source caches by the collection's identity and version (a dropped and
- * re-created collection is a new object, so its restarted version numbers cannot fool it).
+ * useSyncExternalStore, told of changes at most once a frame (perFrame.ts). `getSnapshot` must
+ * return the same value until something it depends on changes, so each source caches by the
+ * collection's identity and version (a dropped and re-created collection is a new object, so its
+ * restarted version numbers cannot fool it).
  */
 import type { ColumnDefinition, Row } from '../../adapters/rows.js';
 import type { Collection, RowStore } from '../../adapters/engine/store.js';
@@ -10,6 +11,7 @@ import { WorkloadUsageTracker, type Usage } from '../../adapters/engine/workload
 import { ChangeLog } from '../../adapters/engine/changeLog.js';
 import { OrderedRows } from '../lib/order.js';
 import type { RowsLoading } from '../lib/loading.js';
+import { perFrame, type Subscribe } from './perFrame.js';
 
 export interface ExternalSource<T> {
   subscribe(listener: () => void): () => void;
@@ -17,6 +19,15 @@ export interface ExternalSource<T> {
 }
 
 const none: readonly never[] = Object.freeze([]);
+
+const framedStores = new WeakMap<RowStore, Subscribe>();
+
+/** The store's notifications, heard at most once a frame (perFrame.ts): one follower per store, however many sources read it. */
+function storeFrames(store: RowStore): Subscribe {
+  let framed = framedStores.get(store);
+  if (!framed) framedStores.set(store, (framed = perFrame((listener) => store.subscribe(listener))));
+  return framed;
+}
 
 /**
  * `read(collection, fresh)`, cached until the collection's version moves; `fresh` says the
@@ -26,7 +37,7 @@ function collectionSource<T>(store: RowStore, key: string, empty: T, read: (coll
   let seen: { collection: Collection; version: number } | null = null;
   let value = empty;
   return {
-    subscribe: (listener) => store.subscribe(listener),
+    subscribe: storeFrames(store),
     getSnapshot() {
       const collection = store.collection(key);
       if (!collection) {
@@ -81,12 +92,12 @@ function followingWrites(logs: readonly { attach(): () => void }[], subscribe: (
 /** Each workload's summed pod usage, by uid: a new map only when a total moved. */
 export function workloadUsageSource(store: RowStore, podsKey: string, workloadsKey: string): ExternalSource<ReadonlyMap<string, Usage>> {
   const tracker = new WorkloadUsageTracker(store, podsKey, workloadsKey);
-  return { subscribe: followingWrites([tracker], (listener) => store.subscribe(listener)), getSnapshot: () => tracker.read() };
+  return { subscribe: followingWrites([tracker], storeFrames(store)), getSnapshot: () => tracker.read() };
 }
 
 /** A number that moves whenever any metrics sample changes. */
 export function metricsVersionSource(store: RowStore): ExternalSource<number> {
-  return { subscribe: (listener) => store.subscribe(listener), getSnapshot: () => store.metricsVersion };
+  return { subscribe: storeFrames(store), getSnapshot: () => store.metricsVersion };
 }
 
 /** A resource domain's columns, as the store keeps them beside its rows (null before the first snapshot, and for built-in domains). */

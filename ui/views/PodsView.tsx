@@ -101,12 +101,13 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [engine, now, namespace, metricsVersion, metrics.status]);
 
-  // Sorting 50,000 pods by a value that changes costs tens of milliseconds: at most once a second.
-  const budget = useMemo(
-    () => ({ ms: 1000, byUid: () => (engine.store.collection(pods.key)?.rows ?? new Map()) as ReadonlyMap<string, PodRow>, writes: new ChangeLog(engine.store, pods.key) }),
+  // Sorting 50,000 pods by a value costs the browser tens of milliseconds: a write re-places only
+  // its pod, and a metrics tick (every pod's CPU moves) sorts afresh.
+  const follow = useMemo(
+    () => ({ order: podOrder, byUid: () => (engine.store.collection(pods.key)?.rows ?? new Map()) as ReadonlyMap<string, PodRow>, writes: new ChangeLog(engine.store, pods.key) }),
     [engine, pods.key],
   );
-  const ordered = useSortedRows(rows, columns, sort, metricsVersion, budget);
+  const ordered = useSortedRows(rows, columns, sort, metricsVersion, follow);
   const narrowed = useMemo(() => (narrowing ? ordered.filter(narrowing) : ordered), [ordered, narrowing]);
   const sorted = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
@@ -114,8 +115,13 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
       ? narrowed
       : narrowed.filter((p) => p.name.includes(needle) || p.namespace.includes(needle) || (p.nodeName ?? '').includes(needle) || phaseText(p).toLowerCase().includes(needle));
   }, [narrowed, deferredFilter]);
-  // The status filter offers the statuses of the pods in scope (before narrowing by status itself).
-  const statuses = useMemo(() => statusCounts(route.status ? ordered.filter(podNarrowing({ ...route, status: null }, workloadRows) ?? (() => true)) : narrowed), [ordered, narrowed, route, workloadRows]);
+  // The status filter offers the statuses of the pods in scope (before narrowing by status
+  // itself), counted over the pods in their own order: the counts are the same, and 50,000 pods
+  // walked in CPU order, all over memory, took the browser 3.5-5 ms an update, against 2-2.7 ms.
+  const statuses = useMemo(() => {
+    const inScope = podNarrowing({ ...route, status: null }, workloadRows);
+    return statusCounts(inScope ? rows.filter(inScope) : rows);
+  }, [rows, route, workloadRows]);
   const selectedPod = found ?? null;
   const whatPods = namespace === '' ? 'pods in all namespaces' : `pods in ${namespace}`;
 

@@ -113,13 +113,13 @@ function ResourceList({ kind, route, navigate }: { kind: ApiResourceRow; route: 
     [columns, now],
   );
 
-  // A kind can have tens of thousands of objects (ConfigMaps): sorted by a value at most once a
-  // second, rows kept in place in between, as the Pods view does (docs/ui.md, Large lists).
-  const budget = useMemo(
-    () => ({ ms: 1000, byUid: () => (engine.store.collection(handle.key)?.rows ?? new Map()) as ReadonlyMap<string, ResourceRow>, writes: new ChangeLog(engine.store, handle.key) }),
+  // A kind can have tens of thousands of objects (ConfigMaps): sorted by a value, a write
+  // re-places only its row, as in the Pods view (docs/ui.md, Large lists).
+  const follow = useMemo(
+    () => ({ order: resourceOrder, byUid: () => (engine.store.collection(handle.key)?.rows ?? new Map()) as ReadonlyMap<string, ResourceRow>, writes: new ChangeLog(engine.store, handle.key) }),
     [engine, handle.key],
   );
-  const sorted = useSortedRows(rows, viewColumns, route.sort, 0, budget);
+  const sorted = useSortedRows(rows, viewColumns, route.sort, 0, follow);
   const shown = useMemo(() => filterRows(sorted, route.filter), [sorted, route.filter]);
 
   const selected = useMemo(() => {

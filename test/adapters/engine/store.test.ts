@@ -137,6 +137,32 @@ describe('row store', () => {
     expect(store.metricsFor('node', 'a')?.usage.cpuMillicores).toBe(100);
   });
 
+  test('eachSampleKeepsItsOwnTimeAndPlaceWhateverTheListMixes', () => {
+    // One list mixing namespaces and scrape times, a node and pods of one name: each sample is
+    // found under its own kind and namespace and carries its own timestamp.
+    const store = new RowStore(() => 0);
+    store.applyMetrics('pod', [
+      sample('web', '2026-11-26T10:00:00Z', 1, 'shop'),
+      sample('web', '2026-11-26T10:00:00Z', 2, 'auth'),
+      sample('api', '2026-11-26T10:00:15Z', 3, 'shop'),
+      sample('db', '2026-11-26T10:00:00Z', 4, 'shop'),
+      sample('lone', '2026-11-26T10:00:30Z', 5),
+    ]);
+    store.applyMetrics('node', [sample('web', '2026-11-26T10:00:45Z', 6)]);
+    const read = (kind: 'node' | 'pod', name: string, namespace?: string) => {
+      const s = store.metricsFor(kind, name, namespace);
+      return s ? [s.usage.cpuMillicores, new Date(s.sampleTime!).toISOString()] : null;
+    };
+    expect(read('pod', 'web', 'shop')).toEqual([1, '2026-11-26T10:00:00.000Z']);
+    expect(read('pod', 'web', 'auth')).toEqual([2, '2026-11-26T10:00:00.000Z']);
+    expect(read('pod', 'api', 'shop')).toEqual([3, '2026-11-26T10:00:15.000Z']);
+    expect(read('pod', 'db', 'shop')).toEqual([4, '2026-11-26T10:00:00.000Z']);
+    expect(read('pod', 'lone')).toEqual([5, '2026-11-26T10:00:30.000Z']);
+    expect(read('node', 'web')).toEqual([6, '2026-11-26T10:00:45.000Z']);
+    expect(read('pod', 'web')).toBeNull();
+    expect(read('pod', 'api', 'auth')).toBeNull();
+  });
+
   test('metricsForAnObjectNotYetPresentWaitAndApplyWhenItArrives', () => {
     const store = new RowStore(() => 0);
     store.applyMetrics('pod', [sample('web-1', '2026-11-26T10:00:00Z', 250, 'shop')]);
