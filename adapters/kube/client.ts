@@ -386,12 +386,16 @@ export class KubeClient {
         };
         let partial = '';
         let yielded = false;
+        /** The response ended whole: what is left is handed on, then the stream ends. */
+        let complete = false;
         // Lines are handed on while the turn's slice lasts (`lineSliceSpent`). A consumer that
         // fell behind (its loop was busy, or descheduled) finds a backlog waiting, and a socket
         // event delivers chunk after chunk of it: handing them all on in one turn would hold the
         // loop for every other client (bench row 14l). Past the slice the response is paused,
         // which leaves the rest in the socket for TCP to hold back, and the lines already read
         // wait for the next turn. At least one line goes on per call, so every stream moves.
+        // A response can end (and close) while lines wait: they are still handed on, in their
+        // turns, before the stream's end is told.
         const handOn = () => {
           let newline = partial.indexOf('\n');
           while (newline !== -1 && !ended) {
@@ -401,7 +405,7 @@ export class KubeClient {
             newline = partial.indexOf('\n');
             if (newline !== -1 && lineSliceSpent()) {
               yielded = true;
-              response.pause();
+              if (!complete) response.pause();
               setImmediate(() => {
                 yielded = false;
                 handOn();
@@ -409,20 +413,26 @@ export class KubeClient {
               return;
             }
           }
-          if (!ended && response.isPaused()) response.resume();
+          if (ended) return;
+          if (complete) {
+            if (partial.length > 0) onLine(partial);
+            partial = '';
+            end();
+          } else if (response.isPaused()) response.resume();
+        };
+        const finish = () => {
+          if (complete) return;
+          complete = true;
+          if (!yielded) handOn();
         };
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => {
           partial += chunk;
           if (!yielded) handOn();
         });
-        response.on('end', () => {
-          // A paused response ends only after it is resumed, so every whole line was handed on.
-          if (partial.length > 0 && !ended) onLine(partial);
-          end();
-        });
+        response.on('end', finish);
         response.on('error', (error) => end(error));
-        response.on('close', () => end(response.complete ? undefined : new Error('connection closed before the response ended')));
+        response.on('close', () => (response.complete ? finish() : end(new Error('connection closed before the response ended'))));
       },
     };
   }

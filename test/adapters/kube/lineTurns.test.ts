@@ -72,3 +72,25 @@ test('aBackloggedWatchIsHandedOnInTurnsThatLeaveTheLoopToOthers', async () => {
   expect(mostLinesInOneTurn).toBeLessThanOrEqual(20);
   expect(turnsForOthers).toBeGreaterThanOrEqual(changes / 20);
 });
+
+test('aWatchThatEndsWhileItsLinesWaitHandsThemAllOnBeforeItsEnd', async () => {
+  const listed = await client.requestJson<{ metadata: { resourceVersion: string } }>('GET', '/api/v1/pods', { query: { limit: 1 } });
+  for (let made = 0; made < changes; made += 500) cluster.load(500);
+  // The server ends this watch after a second; read at 1 ms a line, its lines take two.
+  const stream = await client.openStream('/api/v1/pods', { query: { watch: 'true', resourceVersion: listed.metadata.resourceVersion, timeoutSeconds: 1 } });
+  const versions: string[] = [];
+  const ended = await new Promise<Error | undefined>((resolve) => {
+    stream.read(
+      (line) => {
+        versions.push((JSON.parse(line) as { object: { metadata: { resourceVersion: string } } }).object.metadata.resourceVersion);
+        busyFor(lineMs);
+      },
+      (error) => resolve(error),
+    );
+  });
+  expect(ended).toBeUndefined();
+  // Every change of the history, once each and in order, before the end was told.
+  expect(versions.length).toBeGreaterThanOrEqual(changes);
+  expect(new Set(versions).size).toBe(versions.length);
+  expect(versions.map(Number)).toEqual([...versions.map(Number)].sort((a, b) => a - b));
+});
