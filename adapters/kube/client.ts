@@ -196,6 +196,8 @@ export class KubeClient {
   lastReloadError: string | null = null;
   /** Times a 401 renewed the credentials (re-read the kubeconfig, or ran the exec plugin again). */
   credentialRenewals = 0;
+  /** Reads sent again because the kept-alive connection they went out on had been closed by the server. */
+  staleSocketRetries = 0;
   /** Moves at each renewal: a request that began before one and got a 401 only needs a retry. */
   private credentialsGeneration = 0;
   /** Requests abandoned at their deadline, by kind. */
@@ -455,12 +457,24 @@ export class KubeClient {
     const transport = url.protocol === 'http:' ? http : https;
     if (transport === http) delete requestOptions.agent; // the agent it built speaks TLS only
     else requestOptions.agent = this.sharedAgent(requestOptions);
-    return new Promise((resolve, reject) => {
-      const request = transport.request(url, { ...requestOptions, ...(options.signal ? { signal: options.signal } : {}) }, resolve);
-      request.on('error', (error) => reject(new KubeApiError(`${method} ${url.pathname}: ${error.message}`, undefined, method, path)));
-      if (body !== undefined) request.write(body);
-      request.end();
-    });
+    const attempt = (mayRetry: boolean): Promise<http.IncomingMessage> =>
+      new Promise((resolve, reject) => {
+        const request = transport.request(url, { ...requestOptions, ...(options.signal ? { signal: options.signal } : {}) }, resolve);
+        request.on('error', (error: NodeJS.ErrnoException) => {
+          // A kept-alive connection the server closed as idle just as we reused it: the request
+          // never reached it. A read goes again once on a fresh connection, as client-go retries
+          // a GET that met a probable EOF; a write is reported, since we cannot know it was not done.
+          if (mayRetry && request.reusedSocket && !options.signal?.aborted && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+            this.staleSocketRetries++;
+            attempt(false).then(resolve, reject);
+            return;
+          }
+          reject(new KubeApiError(`${method} ${url.pathname}: ${error.message}`, undefined, method, path));
+        });
+        if (body !== undefined) request.write(body);
+        request.end();
+      });
+    return attempt(method === 'GET' || method === 'HEAD');
   }
 
   /**
