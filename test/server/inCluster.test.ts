@@ -161,6 +161,8 @@ test('servesEveryViewAsTheServiceAccountAndActsAsItsClusterRoleAllows', async ()
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (output += d));
   const first = await waitFor(`kubelive's URL (output: ${output})`, () => (output.includes('\n') ? output.split('\n')[0] : undefined), 30_000);
   base = first.replace(/\/$/, '');
+  // The line after the URL names the cluster; it may come in a later chunk of stdout.
+  await waitFor(`the line naming the context (output: ${output})`, () => (/^watching .*\n/m.test(output) ? true : undefined), 30_000);
   expect(output).toMatch(/context in-cluster/);
 
   const identity = await getJson(`${base}/api/v1/identity`);

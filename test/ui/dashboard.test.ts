@@ -173,12 +173,24 @@ test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {
   // The header says how many the store holds: every pod of the cluster.
   await page.locator('.toolbar .count', { hasText: `of ${pods.length}` }).first().waitFor(wait);
 
-  const running = pods.find((p) => p.status?.phase === 'Running' && p.metadata.namespace !== 'kube-system') ?? pods[0]!;
-  await page.getByTestId('namespace-select').selectOption(running.metadata.namespace);
-  const inNamespace = pods.filter((p) => p.metadata.namespace === running.metadata.namespace).length;
-  await page.locator('.toolbar .count', { hasText: `of ${inNamespace}` }).first().waitFor(wait);
-  expect(page.url()).toContain(`ns=${running.metadata.namespace}`);
+  type Pod = (typeof pods)[number];
+  const namespace = (pods.find((p) => p.status?.phase === 'Running' && p.metadata.namespace !== 'kube-system') ?? pods[0]!).metadata.namespace;
+  await page.getByTestId('namespace-select').selectOption(namespace);
+  // The cluster churns (pods replaced, workloads scaled): the count shown is compared with the
+  // cluster's at each look, not with a count taken before.
+  const podsNow = () => (backend.demo!.listObjects('pods') as Pod[]).filter((p) => p.metadata.namespace === namespace);
+  const countShown = page.locator('.toolbar .count').first();
+  let shown = '';
+  for (const until = Date.now() + wait.timeout; !(shown = (await countShown.textContent()) ?? '').includes(`of ${podsNow().length}`); ) {
+    if (Date.now() > until) throw new Error(`the Pods count says "${shown}" where the cluster has ${podsNow().length} pods in ${namespace}`);
+    await page.waitForTimeout(100);
+  }
+  expect(page.url()).toContain(`ns=${namespace}`);
 
+  // A Running pod the table shows now (one picked before could have been replaced since).
+  const keys = await page.locator('[aria-label="Pods"] [role=row][data-key]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
+  const running = podsNow().find((p) => p.status?.phase === 'Running' && keys.includes(`${p.metadata.namespace}/${p.metadata.name}`));
+  if (!running) throw new Error(`none of the rows shown (${keys.join(', ')}) is a Running pod of ${namespace} in the cluster`);
   await page.locator(`[aria-label="Pods"] [role=row][data-key="${running.metadata.namespace}/${running.metadata.name}"]`).click();
   const logs = page.getByTestId('logs-panel');
   await logs.waitFor(wait);
