@@ -155,6 +155,7 @@ function printTrace(events: readonly TraceEvent[], profile: CpuProfile): void {
   for (const f of trace.late) {
     const m = f.main;
     console.log(`${fixed(f.at)}  ${fixed(f.gapMs)} | ${fixed(m.script)} ${fixed(m.gc)} ${fixed(m.style)}  ${fixed(m.layout)}  ${fixed(m.paint)}  ${fixed(m.other)} | ${fixed(f.longestTaskMs)}         | ${Object.entries(f.threads).map(([n, t]) => `${n} ${t.toFixed(0)}`).join(', ')}`);
+    console.log(`                main thread's most: ${f.mainTop.map(([n, t]) => `${n} ${t.toFixed(0)}`).join(', ')}`);
   }
   // The same windows on the trace's clock, which the profile shares.
   const frameTimes = animationFrames(events.filter((e) => `${e.pid}:${e.tid}` === trace.mainThread));
