@@ -32,6 +32,7 @@ function bucketOf(name: string): Bucket | null {
 
 /** A complete slice with its own time (its duration less its children's) and the bucket it counts in. */
 interface Slice {
+  readonly name: string;
   readonly ts: number;
   readonly end: number;
   readonly self: number;
@@ -53,19 +54,19 @@ function slicesOf(events: readonly TraceEvent[]): Slice[] {
   }
   complete.sort((a, b) => a.ts - b.ts || b.end - a.end);
   const slices: Slice[] = [];
-  const stack: { end: number; bucket: Bucket | null; children: number; index: number; ts: number }[] = [];
+  const stack: { name: string; end: number; bucket: Bucket | null; children: number; index: number; ts: number }[] = [];
   const close = (until: number) => {
     while (stack.length > 0 && stack[stack.length - 1]!.end <= until) {
       const top = stack.pop()!;
       const inherited = top.bucket ?? stack.findLast((s) => s.bucket !== null)?.bucket ?? 'other';
-      slices[top.index] = { ts: top.ts, end: top.end, self: Math.max(0, top.end - top.ts - top.children), bucket: inherited, depth: stack.length };
+      slices[top.index] = { name: top.name, ts: top.ts, end: top.end, self: Math.max(0, top.end - top.ts - top.children), bucket: inherited, depth: stack.length };
     }
   };
   for (const c of complete) {
     close(c.ts);
     const parent = stack[stack.length - 1];
     if (parent) parent.children += Math.min(c.end, parent.end) - c.ts;
-    stack.push({ end: c.end, bucket: bucketOf(c.name), children: 0, index: slices.length, ts: c.ts });
+    stack.push({ name: c.name, end: c.end, bucket: bucketOf(c.name), children: 0, index: slices.length, ts: c.ts });
     slices.push(undefined as unknown as Slice);
   }
   close(Number.POSITIVE_INFINITY);
@@ -80,6 +81,8 @@ export interface LateFrame {
   readonly main: Readonly<Record<Bucket, number>>;
   /** The longest single task the main thread ran in the gap, ms. */
   readonly longestTaskMs: number;
+  /** The main thread's events with the most self time in the gap, ms, biggest first. */
+  readonly mainTop: readonly (readonly [string, number])[];
   /** Busy time of the other threads in the gap, by thread name (numbers stripped), ms. */
   readonly threads: Readonly<Record<string, number>>;
 }
@@ -160,12 +163,18 @@ export function lateFrames(events: readonly TraceEvent[], lateMs = 50): FrameTra
     addClipped(buckets, main, from, to);
     let longest = 0;
     for (const s of main) if (s.depth === 0 && s.end > from && s.ts < to) longest = Math.max(longest, s.end - s.ts);
+    const byName = new Map<string, number>();
+    for (const sl of main) {
+      if (sl.end <= from || sl.ts >= to || sl.self === 0) continue;
+      byName.set(sl.name, (byName.get(sl.name) ?? 0) + (sl.self * (Math.min(sl.end, to) - Math.max(sl.ts, from))) / (sl.end - sl.ts) / 1000);
+    }
+    const mainTop = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 4);
     const threads: Record<string, number> = {};
     for (const o of others) {
       const time = busy(o.slices, from, to);
       if (time > 0.5) threads[o.name] = (threads[o.name] ?? 0) + time;
     }
-    late.push({ at: (to - frameTimes[0]!) / 1000, gapMs: (to - from) / 1000, main: buckets, longestTaskMs: longest / 1000, threads });
+    late.push({ at: (to - frameTimes[0]!) / 1000, gapMs: (to - from) / 1000, main: buckets, longestTaskMs: longest / 1000, mainTop, threads });
   }
   const mainTotal = emptyBuckets();
   if (frameTimes.length > 1) addClipped(mainTotal, main, frameTimes[0]!, frameTimes[frameTimes.length - 1]!);

@@ -121,6 +121,8 @@ async function watchLongFrames(page: Page): Promise<void> {
     const w = window as unknown as { longFrames: PerformanceEntry[]; longFramesObserver?: PerformanceObserver };
     w.longFrames = [];
     performance.clearMeasures();
+    performance.clearResourceTimings();
+    performance.setResourceTimingBufferSize(10_000);
     w.longFramesObserver?.disconnect();
     w.longFramesObserver = new PerformanceObserver((list) => w.longFrames.push(...list.getEntries().filter((e) => e.duration > 50)));
     w.longFramesObserver.observe({ type: 'long-animation-frame' });
@@ -153,6 +155,7 @@ function printTrace(events: readonly TraceEvent[], profile: CpuProfile): void {
   for (const f of trace.late) {
     const m = f.main;
     console.log(`${fixed(f.at)}  ${fixed(f.gapMs)} | ${fixed(m.script)} ${fixed(m.gc)} ${fixed(m.style)}  ${fixed(m.layout)}  ${fixed(m.paint)}  ${fixed(m.other)} | ${fixed(f.longestTaskMs)}         | ${Object.entries(f.threads).map(([n, t]) => `${n} ${t.toFixed(0)}`).join(', ')}`);
+    console.log(`                main thread's most: ${f.mainTop.map(([n, t]) => `${n} ${t.toFixed(0)}`).join(', ')}`);
   }
   // The same windows on the trace's clock, which the profile shares.
   const frameTimes = animationFrames(events.filter((e) => `${e.pid}:${e.tid}` === trace.mainThread));
@@ -179,6 +182,16 @@ async function printPageSide(page: Page, gaps: readonly number[]): Promise<void>
   const causes = new Map<string, number>();
   for (const l of long) causes.set(l.cause, (causes.get(l.cause) ?? 0) + 1);
   console.log(`long animation frames (> 50 ms): ${long.length}; what took most of each: ${[...causes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  // A metrics poll brings every pod's sample (8 MB at 50,000 pods): the frames while it is read,
+  // parsed, merged and sorted by are counted apart.
+  const metricsReads = await page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .filter((r) => r.name.includes('/api/v1/metrics/pod-metrics'))
+      .map((r) => [(r as PerformanceResourceTiming).responseStart, (r as PerformanceResourceTiming).responseEnd] as const),
+  );
+  const byMetrics = long.filter((l) => metricsReads.some(([from, to]) => l.at + l.duration >= from && l.at <= to + 400));
+  console.log(`of those, ${byMetrics.length} while a pod-metrics answer arrived or within 400 ms after it (${metricsReads.length} answers in the page so far)`);
   const measures = await page.evaluate(() => performance.getEntriesByType('measure').map((m) => [m.name, m.duration] as const));
   const byName = new Map<string, number[]>();
   for (const [n, d] of measures) byName.set(n, [...(byName.get(n) ?? []), d]);

@@ -102,7 +102,8 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
   const counters: PollCounters = options.counters ?? { pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
   const fetchImpl: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const base = options.baseUrl.replace(/\/+$/, '');
-  const metricsTags = new Map<string, string>();
+  /** Per metrics key: the last answer's ETag, and what it held, for a 304 to report. The store keeps samples for good. */
+  const metricsTags = new Map<string, { tag: string; count: number; sampleTime: number | null }>();
   /** Per subscription: the last snapshot's ETag and the store version it left the rows at. */
   const snapshotTags = new Map<string, { tag: string; version: number }>();
 
@@ -200,14 +201,16 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
 
     async fetchMetrics(domain, scope, signal) {
       const key = subscriptionKeyOf(domain, scope);
-      const etag = options.store.collection(key) ? metricsTags.get(key) : undefined;
-      const { body, tag } = await get(`/api/v1/metrics/${domain}`, domain, scope, etag, signal);
-      if (body === null) return { count: 0, changed: false, sampleTime: null };
-      if (tag) metricsTags.set(key, tag);
+      const held = metricsTags.get(key);
+      const { body, tag } = await get(`/api/v1/metrics/${domain}`, domain, scope, held?.tag, signal);
+      // 304: the same samples as the last answer, which the store holds.
+      if (body === null) return { count: held?.count ?? 0, changed: false, sampleTime: held?.sampleTime ?? null };
       const metrics = body as MetricsBody;
       if (!metrics || !Array.isArray(metrics.items)) throw new EngineHttpError(502, 'metrics body is malformed', { domain, scope });
       const kind: MetricsKind = domain === 'node-metrics' ? 'node' : 'pod';
       const result = options.store.applyMetrics(kind, metrics.items);
+      if (tag) metricsTags.set(key, { tag, count: result.count, sampleTime: result.newestSampleTime });
+      else metricsTags.delete(key);
       return { count: result.count, changed: result.changed > 0, sampleTime: result.newestSampleTime };
     },
   };

@@ -86,6 +86,21 @@ describe('HTTP API', () => {
     expect(pods.body.items[0].namespace).toEqual(expect.any(String));
   });
 
+  test('a metrics poll that sends back the ETag of the same samples gets a 304 and no body', async () => {
+    const url = `${stack.base}/api/v1/metrics/pod-metrics`;
+    const first = await getJson(url);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"metrics-\d+-/);
+    // The interval is a minute here: the same samples until then.
+    const again = await fetch(url, { headers: { 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(await again.text()).toBe('');
+    const other = await fetch(url, { headers: { 'If-None-Match': '"metrics-0-other"' } });
+    expect(other.status).toBe(200);
+    expect(other.headers.get('etag')).toBe(etag);
+  });
+
   test('a whole object on demand, without managedFields; secrets and unknown resources are refused', async () => {
     const nodes = await getJson(`${stack.base}/api/v1/snapshot/nodes`);
     const name = nodes.body.items[0].name;

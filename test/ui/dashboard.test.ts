@@ -231,7 +231,7 @@ test('podsSortByAColumnFromItsHeader', async () => {
         (p.status?.containerStatuses ?? []).reduce((sum, c) => sum + (c.restartCount ?? 0), 0),
       ),
     );
-  // The cluster churns; the order catches up within the sort budget (a second), so wait for it.
+  // The cluster churns; the order is the truth once the stream has brought the last change, so wait for it.
   await until('the pod with the most restarts first, and the rows in view in descending order', restartsShown, (shown) => shown[0] === mostRestarts() && shown.every((n, i) => i === 0 || n <= shown[i - 1]!));
   await screenshot(page, 'pods-by-restarts');
   await header.getByRole('button').click();

@@ -2,7 +2,7 @@
  * What React hears of the engine, at most once per animation frame. Each WebSocket message is a
  * task of its own; after it the store and the subscription's machine tell their listeners, and
  * React renders a useSyncExternalStore change at once. When several messages waited for one frame
- * (they queue behind a long one), the Pods view rendered once per message, 6-10 ms each, up to
+ * (they queue behind a long one), the Pods view rendered once per message, 5-10 ms each, up to
  * eight in one frame under churn (bench row 9s). Through `perFrame` the listeners hear once, in
  * the next frame before it paints, whatever happened since; a hidden page runs no frames and hears
  * within `hiddenPageMs`.
