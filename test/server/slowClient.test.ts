@@ -9,6 +9,8 @@ import { MiniStore, StreamClient, demoDigest, feed, getJson, startStack, waitFor
 type ClientDiagnostics = ReturnType<StreamHub['diagnostics']>[number];
 
 const bound = 256 * 1024;
+/** Each test's own waits add up past jest's 30 s default on a loaded machine (stop 21's CI). */
+const testMs = 120_000;
 
 /** A client's subscription `id` in a diagnostics reading. */
 function subscriptionOf(client: ClientDiagnostics, id: string) {
@@ -23,6 +25,16 @@ describe('a slow client', () => {
     stack = await startStack({ demo: { pods: 3000, churn: 0 }, backend: { limits: { maxBufferedBytes: bound } } });
   });
   afterAll(() => stack.stop());
+  // Closed whatever a test did: a failed test's paused client would otherwise load the next one.
+  const opened: StreamClient[] = [];
+  const connect = async () => {
+    const client = await StreamClient.connect(stack.base);
+    opened.push(client);
+    return client;
+  };
+  afterEach(() => {
+    for (const client of opened.splice(0)) client.close();
+  });
 
   /** One diagnostics reading of the client holding subscription `id`. */
   async function clientHolding(id: string): Promise<ClientDiagnostics> {
@@ -35,12 +47,12 @@ describe('a slow client', () => {
   test('gets nothing queued while congested, never grows the backend send buffer past the bound plus one frame, and catches up once it reads again', async () => {
     const snapshot = await fetch(`${stack.base}/api/v1/snapshot/pods`);
     const frameBytes = (await snapshot.text()).length; // a reset of every pod is about one snapshot
-    const healthy = await StreamClient.connect(stack.base);
+    const healthy = await connect();
     healthy.send({ type: 'subscribe', id: 'n', domain: 'namespaces' });
     await healthy.next('n', 'reset');
 
     // 'p' asks for resets; 'q' only follows changes, so it owes no reset and would be due heartbeats.
-    const slow = await StreamClient.connect(stack.base);
+    const slow = await connect();
     slow.send({ type: 'subscribe', id: 'p', domain: 'pods' });
     slow.send({ type: 'subscribe', id: 'q', domain: 'pods' });
     await slow.next('p', 'reset');
@@ -108,10 +120,10 @@ describe('a slow client', () => {
     expect((await clientHolding('p')).congested).toBe(false);
     slow.close();
     healthy.close();
-  });
+  }, testMs);
 
   test('changes that pile up while a client is congested arrive as one update after the drain, not as another reset', async () => {
-    const client = await StreamClient.connect(stack.base);
+    const client = await connect();
     client.socket.pause();
     // Twelve subscriptions' resets (~1 MB each) fill the kernel buffers and pass the bound.
     const ids = Array.from({ length: 12 }, (_, i) => `p${i}`);
@@ -130,9 +142,21 @@ describe('a slow client', () => {
       return ids.every((id) => {
         const store = stores.get(id)!;
         fed.set(id, feed(store, client, id, fed.get(id)!));
-        return store.digest() === truth.digest && store.heartbeatsAgreeing > 0;
+        return store.heartbeatsAgreeing > 0 && store.digest() === truth.digest;
       });
-    }, 60_000);
+    }, 60_000).catch(async (error: Error) => {
+      // Which subscriptions did not get there, and what they and the backend say of them.
+      const truth = demoDigest(stack.demo, 'pods').digest;
+      const holding = await clientHolding(ids[0]!);
+      const behind = ids
+        .filter((id) => stores.get(id)!.digest() !== truth || stores.get(id)!.heartbeatsAgreeing === 0)
+        .map((id) => {
+          const store = stores.get(id)!;
+          const kinds = client.framesFor(id).map((f) => f.type).join(',').slice(-200);
+          return `${id}: agrees ${store.digest() === truth}, heartbeats agreeing ${store.heartbeatsAgreeing}, seq ${store.lastSeq}, gaps ${store.gaps.length}, frames ${kinds}; backend ${JSON.stringify(subscriptionOf(holding, id))}`;
+        });
+      throw new Error(`${error.message}; congested ${holding.congested}; ${behind.join(' | ')}`);
+    });
     // Those whose reset went out before the congestion caught up through updates: one reset each.
     const resetsPerSubscription = ids.map((id) => client.framesFor(id).filter((f) => f.type === 'reset').length);
     expect(resetsPerSubscription.every((n) => n === 1)).toBe(true);
@@ -141,7 +165,7 @@ describe('a slow client', () => {
       expect(store.disagreements).toEqual([]);
     }
     client.close();
-  }, 90_000); // twelve ~1 MB resets through a paused socket on a shared machine; the wait above allows 60 s
+  }, testMs); // twelve ~1 MB resets through a paused socket on a shared machine; the wait above allows 60 s of it
 
   test('a healthy client that falls too far behind in one batch gets a reset at once', async () => {
     const small = await startStack({ demo: { pods: 30 }, backend: { limits: { maxPendingChanges: 3 } } });

@@ -155,6 +155,7 @@ export class MiniStore {
     }
     if (frame.type !== 'reset' && frame.seq !== this.lastSeq + 1) this.gaps.push(`seq ${this.lastSeq} → ${frame.seq}`);
     this.lastSeq = frame.seq;
+    if (frame.type === 'reset' || frame.type === 'update') this.rowsVersion++;
     if (frame.type === 'reset') {
       this.rows.clear();
       for (const row of frame.items) this.rows.set(row.uid, row);
@@ -176,9 +177,14 @@ export class MiniStore {
     }
   }
 
+  /** Rows' digest, kept until the rows change: waits ask for it every 25 ms, in the process the backend runs in. */
   digest(): string {
-    return digestOf(this.rows.values());
+    if (this.digestCache === null || this.digestCache.rows !== this.rowsVersion) this.digestCache = { rows: this.rowsVersion, digest: digestOf(this.rows.values()) };
+    return this.digestCache.digest;
   }
+
+  private rowsVersion = 0;
+  private digestCache: { rows: number; digest: string } | null = null;
 }
 
 /** Feeds every frame of `id` the client has received, from `from`, into a store; returns the next index. */
