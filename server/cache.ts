@@ -276,6 +276,8 @@ export class ResourceCache {
       this.listing = [];
       this.listingColumns = null;
     }
+    // A restart alone (a read begins, or one failed partway) voids the pages so far and carries nothing.
+    if (rows.length === 0 && columns === null) return;
     this.listingColumns ??= columns;
     for (const row of rows) this.listing.push(row);
     this.tellList({ kind: 'page', rows, columns: this.listingColumns });

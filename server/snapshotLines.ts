@@ -78,7 +78,7 @@ export async function writeFirstListLines(write: PieceWriter, closed: () => bool
     if (progress.kind === 'page') {
       pages.push(progress.rows);
       columns ??= progress.columns;
-    } else if (progress.kind === 'restarted') ending ??= { type: 'error', error: 'list-restarted', reason: 'the first list started over (its continue token expired, or its streaming list broke off); ask again' };
+    } else if (progress.kind === 'restarted') ending ??= { type: 'error', error: 'list-restarted', reason: 'the first list started over (it failed partway, its continue token expired, or its streaming list broke off); ask again' };
     else ending ??= { type: 'trail', count: -1, digest: '', generation: plan.generation, resourceVersion: progress.resourceVersion };
     wake?.();
   });

@@ -307,6 +307,11 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
   const { relist, giveWay, streamSilenceMs = defaultStreamSilenceMs } = signals;
   return {
     listResource: fromPromise<ListOutput, ListInput>(async ({ input, signal }) => {
+      // The pages of an earlier read that failed partway are void (this one may differ: objects
+      // deleted since, or changed), and so are this read's if it fails: a cold view following
+      // the list must never be handed one read's rows mixed with another's.
+      const voidPages = () => sink.listPage?.([], true, null);
+      voidPages();
       const { rows, resourceVersion, columns, mode, pagedBecause } = await listCollection(client, collection, {
         streamSilenceMs,
         signal,
@@ -314,6 +319,9 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
         ...(giveWay ? { giveWay } : {}),
         ...(input.watchLapsed ? { watchLapsed: true } : {}),
         ...(sink.streamingListFailed ? { onStreamingFailed: sink.streamingListFailed.bind(sink) } : {}),
+      }).catch((error: unknown) => {
+        voidPages();
+        throw error;
       });
       // The machine may have moved on (stopped) while the last page was in flight.
       if (signal.aborted) throw new Error('list abandoned');
