@@ -169,6 +169,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           kubeconfigReloads: client.reloads,
           kubeconfigReloadError: client.lastReloadError,
           credentialRenewals: client.credentialRenewals,
+          staleSocketRetries: client.staleSocketRetries,
           timedOut: client.timedOut,
           sockets: client.sockets(),
           discovery: {
