@@ -44,6 +44,11 @@ export interface RateResult {
   readonly lost: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /**
+   * The slowest probe that arrived, taken apart: when the cluster answered its DELETE (the
+   * cluster's own share, which both consumers pay) and when the consumer saw it, ms after t0.
+   */
+  readonly slowest: { readonly deleteAnsweredMs: number | null; readonly arrivedMs: number } | null;
   readonly keptUp: boolean;
 }
 
@@ -77,20 +82,27 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   const pending = new Set<Promise<void>>();
   let probes = 0;
   let skipped = 0;
+  let slowest: RateResult['slowest'] = null;
   for (const victim of victims) {
     if (performance.now() - started > seconds * 1000) break;
     probes++;
     const t0 = performance.now();
+    let deleteAnsweredMs: number | null = null;
     const arrived = new Promise<boolean>((resolve) => consumer.watchFor(victim.uid, () => resolve(true)));
     // Churn may have replaced the pod first: a DELETE that finds nothing is no probe.
     const deleted = apiRequest(api, agent, 'DELETE', `/api/v1/namespaces/${victim.namespace}/pods/${victim.name}?gracePeriodSeconds=0`).then(
-      (r) => r.status === 200,
+      (r) => {
+        deleteAnsweredMs = performance.now() - t0;
+        return r.status === 200;
+      },
       () => false,
     );
     pending.add(
       Promise.race([arrived, deleted.then((ok) => (ok ? arrived : false))]).then((ok) => {
-        if (ok) latencies.push(performance.now() - t0);
-        else skipped++;
+        if (!ok) return void skipped++;
+        const arrivedMs = performance.now() - t0;
+        latencies.push(arrivedMs);
+        if (slowest === null || arrivedMs > slowest.arrivedMs) slowest = { deleteAnsweredMs, arrivedMs };
       }),
     );
     await sleep(probeEveryMs);
@@ -124,6 +136,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
     lost,
     p50Ms: percentile(arrivedMs, 50),
     p99Ms: p99,
+    slowest,
     keptUp: lost === 0 && p99 <= keepUpP99Ms,
   };
 }
@@ -209,7 +222,7 @@ export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: 
     for (const name of order) {
       const consumer = await starters[name]();
       const result = await runRate(cluster, api, consumer, rate, seconds, source);
-      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${consumer.states() ? `; ${consumer.states()}` : ''}`);
+      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${result.slowest ? `, slowest probe ${result.slowest.arrivedMs.toFixed(0)} ms (its DELETE answered at ${result.slowest.deleteAnsweredMs?.toFixed(0) ?? 'after it arrived'} ms)` : ''}${consumer.states() ? `; ${consumer.states()}` : ''}`);
       runs[name].push(result);
       await consumer.stop();
     }
