@@ -5,13 +5,12 @@
  * reads once without limit and continue; an Expired first page is an error, not a fallback).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, KubeClient } from '../../../adapters/kube/client.js';
 import { aggregatedDiscoveryAccept, discover } from '../../../adapters/kube/discovery.js';
 import { listAll, tableCollection, tablePageSize } from '../../../adapters/kube/listWatch.js';
 import { readFromApi } from '../../../server/http.js';
 import type { ViewSpec } from '../../../server/views.js';
+import { listenWithClient } from './plainServer.js';
 
 type Handler = (url: URL, request: IncomingMessage) => { status?: number; body: unknown };
 
@@ -24,15 +23,7 @@ async function serve(handler: Handler): Promise<{ server: Server; client: KubeCl
     response.writeHead(status, { 'Content-Type': 'application/json' });
     response.end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return { server, client: new KubeClient(kc), requests };
+  return { server, client: await listenWithClient(server), requests };
 }
 
 const resource = (name: string, kind: string, namespaced = true, verbs = ['list', 'watch', 'get']) => ({ name, singularName: kind.toLowerCase(), namespaced, kind, verbs });

@@ -6,13 +6,12 @@
  * changed. The list actor writes to a ResourceCache wired as the backend's upstream wires it.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createActor, toPromise } from 'xstate';
-import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from '../../../adapters/kube/client.js';
+import type { KubeClient } from '../../../adapters/kube/client.js';
 import { listWatchActors, objectCollection, type CacheSink } from '../../../adapters/kube/listWatch.js';
 import type { Row } from '../../../adapters/protocol.js';
 import { GenerationCounter, ResourceCache, type ListProgress } from '../../../server/cache.js';
+import { listenWithClient } from './plainServer.js';
 
 type Item = { metadata: { uid: string; name: string; resourceVersion: string } };
 const item = (name: string, resourceVersion: string): Item => ({ metadata: { uid: `uid-${name}`, name, resourceVersion } });
@@ -38,15 +37,7 @@ beforeEach(async () => {
     // The second read: `a` was deleted and `b` changed since the first read's page.
     void secondRead.then(() => answer(200, { kind: 'List', metadata: { resourceVersion: '20' }, items: [item('b', '15'), item('c', '16')] }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  client = new KubeClient(kc);
+  client = await listenWithClient(server);
 });
 
 afterEach(() => {

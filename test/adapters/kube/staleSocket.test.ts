@@ -6,9 +6,9 @@
  * socket meets when the server's idle timeout fired first.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { Socket } from 'node:net';
 import { KubeApiError, KubeClient } from '../../../adapters/kube/client.js';
+import { listenWithClient } from './plainServer.js';
 
 let server: Server;
 let client: KubeClient;
@@ -28,15 +28,7 @@ beforeEach(async () => {
     response.writeHead(200, { 'Content-Type': 'application/json', Connection: 'keep-alive' });
     response.end(JSON.stringify({ kind: 'Status', metadata: {}, message: `answer ${handled.length}` }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  client = new KubeClient(kc);
+  client = await listenWithClient(server);
 });
 
 afterEach(() => {
