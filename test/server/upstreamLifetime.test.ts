@@ -22,7 +22,13 @@ describe('upstream lifetime', () => {
     const kinds = new Set(reset.items.map((row) => (row as { kind: string }).kind));
     expect(kinds.has('Deployment')).toBe(true);
     expect(kinds.has('ReplicaSet')).toBe(true);
-    await waitFor('six watches open (one per workload resource)', () => stack.demo.openWatches() === 6);
+    // One watch per workload resource, each upstream watching. The demo counts the proof's short
+    // probe watches too (a second or so each, every few seconds per upstream), so at a given
+    // look there may be more than six, and on a loaded machine seldom exactly six.
+    await waitFor('six workload upstreams watching, with a watch open for each', async () => {
+      const upstreams = (await getJson(`${stack.base}/api/v1/diagnostics`)).body.upstreams as { state: string }[];
+      return upstreams.length === 6 && upstreams.every((u) => u.state === 'watching') && stack.demo.openWatches() >= 6;
+    });
 
     client.send({ type: 'unsubscribe', id: 'w' });
     const stopped = await waitFor('the deployments upstream to stop', async () => {
