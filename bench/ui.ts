@@ -73,6 +73,15 @@ export async function openView(page: Page, tab: 'pods' | 'workloads', table: str
   await streaming.dispose();
 }
 
+/**
+ * Row 9 measures the dashboard users get. A development build (React's checks and per-component
+ * performance entries) made 1–5 s frames in row 9s, so a page that says it is one is refused.
+ */
+export async function refuseDevelopmentBuild(page: Page): Promise<void> {
+  const flag = await page.evaluate(() => document.documentElement.dataset.devBuild);
+  if (flag !== 'false') throw new Error(`the dashboard served is not a production build (data-dev-build=${String(flag)}): build it with \`npx vite build\` and NODE_ENV unset or production`);
+}
+
 /** Clicks a column's header once: the column's own first direction (CPU: biggest first). */
 export async function sortView(page: Page, table: string, column: string): Promise<void> {
   const header = page.locator(`[role=grid][aria-label=${table}] [role=columnheader][data-col=${column}]`);
@@ -89,6 +98,7 @@ export async function uiRows(cluster: ChildCluster, pods: number, config: Config
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(backend.url);
+    await refuseDevelopmentBuild(page);
     const views = [
       // Every pod listed (all namespaces is the default scope).
       { row: '9', tab: 'pods', table: 'Pods', atLeast: pods, freshness: 'pods', what: `${pods.toLocaleString('en')} pods` },

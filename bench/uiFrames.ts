@@ -23,7 +23,7 @@ import { startBackend } from '../server/backend.js';
 import { ensureUiBuilt, launchChromium } from '../scripts/chromium.js';
 import { ChildCluster } from './cluster.js';
 import { animationFrames, lateFrames, type TraceEvent } from './frameTrace.js';
-import { openView, scrollGaps, sortView } from './ui.js';
+import { openView, refuseDevelopmentBuild, scrollGaps, sortView } from './ui.js';
 import { sleep } from './support.js';
 
 const { values } = parseArgs({
@@ -212,6 +212,7 @@ async function main(): Promise<void> {
   try {
     const page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(backend.url);
+    await refuseDevelopmentBuild(page);
     const cdp = await page.context().newCDPSession(page);
     for (const name of values.view!.split(',')) {
       const view = views[name as keyof typeof views];
