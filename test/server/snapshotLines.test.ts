@@ -12,7 +12,7 @@ import { digestOf } from '../../adapters/digest.js';
 import { parseSnapshotLine, type Row, type SnapshotLine } from '../../adapters/protocol.js';
 import { tableAccept } from '../../adapters/kube/tableRows.js';
 import { call } from '../demo-cluster/client.js';
-import { demoDigest, startStack, waitFor, type Stack } from './support.js';
+import { demoDigest, startStack, type Stack } from './support.js';
 
 async function linesOf(url: string): Promise<{ contentType: string | null; lines: SnapshotLine[] }> {
   const response = await fetch(url, { headers: { accept: 'application/x-ndjson' } });
@@ -55,11 +55,7 @@ describe('snapshots as lines', () => {
   });
 
   test('a warm view comes from the cache with its count up front, and a namespace scope holds only that namespace', async () => {
-    // The cold view's trail went out when its list was read; the list lands in the cache just after.
-    const lines = await waitFor('the pods list landed in the cache', async () => {
-      const answer = await linesOf(`${stack.base}/api/v1/snapshot/pods`);
-      return answer.lines[0]?.type === 'head' && answer.lines[0].source === 'cache' ? answer.lines : undefined;
-    });
+    const { lines } = await linesOf(`${stack.base}/api/v1/snapshot/pods`);
     expect(lines[0]).toMatchObject({ type: 'head', source: 'cache', expected: demoDigest(stack.demo, 'pods').count });
     const namespace = (rowsOf(lines)[0] as Row & { namespace: string }).namespace;
     const scoped = await linesOf(`${stack.base}/api/v1/snapshot/pods?scope=${namespace}`);
