@@ -15,20 +15,7 @@ import type { ConfigOverrides } from '../machines/config.js';
 import { startBackend, type Backend } from '../server/backend.js';
 import { apiAgent, clientNodeList, kubeConfigOf, rawList, type ApiAccess } from './clients.js';
 import { kb, median, memoryResult, ms, ratioOf, type BenchResult } from './report.js';
-import { countingSockets, medianSettledHeap, settledHeap, sleep, waitUntil } from './support.js';
-
-/** Longer than a stopped client's subscription lingers on the backend (`unsubscribeLingerMs`, about 0.5 s). */
-const lingerMs = 1500;
-
-/** Whether `ref`'s object was collected within 30 s of forced collections (`--expose-gc`). */
-async function collected(ref: WeakRef<object>): Promise<boolean> {
-  for (let i = 0; i < 300; i++) {
-    await settledHeap();
-    if (ref.deref() === undefined) return true;
-    await sleep(100);
-  }
-  return false;
-}
+import { collected, countingSockets, lingerMs, medianSettledHeap, settledHeap, sleep, waitUntil } from './support.js';
 
 async function fullStore(engine: Engine, key: string, count: number): Promise<number> {
   const started = performance.now();

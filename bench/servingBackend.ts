@@ -11,6 +11,8 @@ export class ServingBackend {
   private nextId = 1;
   private readonly waiting = new Map<number, (reply: { ok: boolean; result?: unknown; error?: string }) => void>();
   url = '';
+  /** The process's heap after GC just before its backend started: a row's baseline for the backend's growth. */
+  heapBeforeStartBytes = 0;
 
   private constructor(private readonly child: ChildProcess) {
     child.on('message', (reply: { id: number; ok: boolean; result?: unknown; error?: string }) => {
@@ -29,8 +31,9 @@ export class ServingBackend {
     const extra = (process.env.KUBELIVE_BENCH_BACKEND_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
     const child = fork(path, [], { execArgv: ['--expose-gc', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const backend = new ServingBackend(child);
-    const { url } = (await backend.ask({ op: 'start', kubeconfigYaml, config, limits })) as { url: string };
+    const { url, heapBeforeStartBytes } = (await backend.ask({ op: 'start', kubeconfigYaml, config, limits })) as { url: string; heapBeforeStartBytes: number };
     backend.url = url;
+    backend.heapBeforeStartBytes = heapBeforeStartBytes;
     return backend;
   }
 
@@ -41,6 +44,11 @@ export class ServingBackend {
 
   async heapUsedBytes(): Promise<number> {
     return ((await this.ask({ op: 'heap' })) as { heapUsedBytes: number }).heapUsedBytes;
+  }
+
+  /** CPU the backend process has used so far, user + system, in microseconds: a window's cost is the difference. */
+  async cpuMicros(): Promise<number> {
+    return ((await this.ask({ op: 'cpu' })) as { cpuMicros: number }).cpuMicros;
   }
 
   async stop(): Promise<void> {

@@ -16,6 +16,7 @@ export type BackendRequest =
   | { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides; limits: Partial<StreamLimits> }
   | { op: 'loopDelay'; restart: boolean }
   | { op: 'heap' }
+  | { op: 'cpu' }
   | { op: 'stop' };
 
 /** The loop's delay since the last restart, in ms, and the longest garbage collection in it. */
@@ -85,12 +86,22 @@ async function profileWindow(restart: boolean): Promise<void> {
   probeHeldLoop(true);
 }
 
+/** The heap after forced collections; twice, as the first can leave what the second frees (weak maps, finalizers). */
+function settledHeapUsed(): number {
+  globalThis.gc?.();
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
 async function answer(request: BackendRequest): Promise<unknown> {
   switch (request.op) {
-    case 'start':
+    case 'start': {
+      // Read before the backend exists, so a row can give the backend's growth alone.
+      const heapBeforeStartBytes = settledHeapUsed();
       backend = await startBackend({ kubeconfigYaml: request.kubeconfigYaml, port: 0, config: request.config, limits: request.limits });
       histogram.enable();
-      return { url: backend.url };
+      return { url: backend.url, heapBeforeStartBytes };
+    }
     case 'loopDelay': {
       const delay: LoopDelay = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, meanMs: histogram.mean / 1e6, longestGcMs };
       await profileWindow(request.restart);
@@ -101,10 +112,11 @@ async function answer(request: BackendRequest): Promise<unknown> {
       return delay;
     }
     case 'heap':
-      // Twice: the first collection can leave what the second frees (weak maps, finalizers).
-      globalThis.gc?.();
-      globalThis.gc?.();
-      return { heapUsedBytes: process.memoryUsage().heapUsed };
+      return { heapUsedBytes: settledHeapUsed() };
+    case 'cpu': {
+      const cpu = process.cpuUsage();
+      return { cpuMicros: cpu.user + cpu.system };
+    }
     case 'stop':
       await backend?.stop();
       setImmediate(() => process.exit(0));

@@ -69,6 +69,19 @@ const gc = (globalThis as { gc?: () => void }).gc;
 export const canCollect = typeof gc === 'function';
 
 /** Heap in use after two full collections (needs `node --expose-gc`; otherwise as it is). */
+/** Longer than a stopped client's subscription lingers on the backend (`unsubscribeLingerMs`, about 0.5 s). */
+export const lingerMs = 1500;
+
+/** Whether `ref`'s object was collected within 30 s of forced collections (`--expose-gc`). */
+export async function collected(ref: WeakRef<object>): Promise<boolean> {
+  for (let i = 0; i < 300; i++) {
+    await settledHeap();
+    if (ref.deref() === undefined) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
 export async function settledHeap(): Promise<number> {
   if (gc) {
     gc();

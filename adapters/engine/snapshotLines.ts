@@ -5,7 +5,7 @@
  * and digest. A hostile or cut-short answer (a bad line, no trail, a count or digest that does
  * not hold, an over-long line) is an error, with nothing kept.
  */
-import { digestOf } from '../digest.js';
+import { addItem, emptyDigest, formatDigest } from '../digest.js';
 import { maxSnapshotLineChars, parseSnapshotLine, type ColumnDefinition, type Row, type SnapshotBody, type SnapshotLine } from '../protocol.js';
 
 type Head = Extract<SnapshotLine, { type: 'head' }>;
@@ -36,6 +36,9 @@ export async function readSnapshotLines(
 ): Promise<SnapshotBody> {
   let head: Head | null = null;
   const items: Row[] = [];
+  // Summed as the rows lines come, while the backend is still reading the next page: at the
+  // trail only the sum is left to check (20,345 rows hashed at the end were 5-10 ms of the tail).
+  const sum = emptyDigest();
   const take = (text: string): SnapshotBody | null => {
     const parsed = parseSnapshotLine(text);
     if (!parsed.ok) throw failure(502, parsed.reason);
@@ -50,12 +53,15 @@ export async function readSnapshotLines(
     const known: Head = head;
     if (line.type === 'rows') {
       if (known.expected !== null && items.length + line.items.length > known.expected) throw failure(502, `snapshot lines: more rows than the ${known.expected} expected`);
-      for (const row of line.items) items.push(row);
+      for (const row of line.items) {
+        items.push(row);
+        addItem(sum, row.uid, row.resourceVersion);
+      }
       onRows(line.items, known.expected, known.columns);
       return null;
     }
     if (line.count !== items.length) throw failure(502, `snapshot lines: ${items.length} rows, trail says ${line.count}`);
-    const digest = digestOf(items);
+    const digest = formatDigest(sum);
     if (digest !== line.digest) throw failure(502, `snapshot lines: digest ${digest}, trail says ${line.digest}`);
     const { type: _type, expected: _expected, ...rest } = known;
     return { ...rest, items, count: line.count, digest: line.digest, generation: line.generation, resourceVersion: line.resourceVersion };
