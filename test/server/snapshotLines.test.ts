@@ -12,7 +12,7 @@ import { digestOf } from '../../adapters/digest.js';
 import { parseSnapshotLine, type Row, type SnapshotLine } from '../../adapters/protocol.js';
 import { tableAccept } from '../../adapters/kube/tableRows.js';
 import { call } from '../demo-cluster/client.js';
-import { demoDigest, startStack, type Stack } from './support.js';
+import { StreamClient, demoDigest, startStack, type Stack } from './support.js';
 
 async function linesOf(url: string): Promise<{ contentType: string | null; lines: SnapshotLine[] }> {
   const response = await fetch(url, { headers: { accept: 'application/x-ndjson' } });
@@ -55,12 +55,21 @@ describe('snapshots as lines', () => {
   });
 
   test('a warm view comes from the cache with its count up front, and a namespace scope holds only that namespace', async () => {
-    const { lines } = await linesOf(`${stack.base}/api/v1/snapshot/pods`);
-    expect(lines[0]).toMatchObject({ type: 'head', source: 'cache', expected: demoDigest(stack.demo, 'pods').count });
-    const namespace = (rowsOf(lines)[0] as Row & { namespace: string }).namespace;
-    const scoped = await linesOf(`${stack.base}/api/v1/snapshot/pods?scope=${namespace}`);
-    const rows = rowsOf(scoped.lines);
-    expect({ count: rows.length, digest: digestOf(rows) }).toEqual(demoDigest(stack.demo, 'pods', namespace));
+    // A stream subscriber holds the pods upstream, listed: the cold view's alone lingers only the
+    // test stack's 500 ms idle grace, and the clean-clone CI once found it let go in between.
+    const holder = await StreamClient.connect(stack.base);
+    try {
+      holder.send({ type: 'subscribe', id: 'hold', domain: 'pods' });
+      await holder.next('hold', 'reset');
+      const { lines } = await linesOf(`${stack.base}/api/v1/snapshot/pods`);
+      expect(lines[0]).toMatchObject({ type: 'head', source: 'cache', expected: demoDigest(stack.demo, 'pods').count });
+      const namespace = (rowsOf(lines)[0] as Row & { namespace: string }).namespace;
+      const scoped = await linesOf(`${stack.base}/api/v1/snapshot/pods?scope=${namespace}`);
+      const rows = rowsOf(scoped.lines);
+      expect({ count: rows.length, digest: digestOf(rows) }).toEqual(demoDigest(stack.demo, 'pods', namespace));
+    } finally {
+      holder.close();
+    }
   });
 
   test('a cold view of a kind from discovery streams its first list too, its head carrying the columns the cluster prints', async () => {
