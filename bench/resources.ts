@@ -60,14 +60,18 @@ export async function resourceRows(api: ApiAccess, config: ConfigOverrides): Pro
     // KUBELIVE_BENCH_PROFILE_DIR profiles the backend over the cold load: from here to the reading below.
     await backend.loopDelay(true);
     const backendCpuBefore = await backend.cpuMicros();
-    const engineCpu = process.cpuUsage();
-    const cold = createEngine({ server: backend.url, config, socket: countingSockets().factory });
-    const coldMs = await loaded(cold, raw.items);
-    const engineCpuMs = cpuMsSince(engineCpu);
+    // The cold engine lives only in this call: nothing in this frame keeps its store alive once stopped.
+    const { coldMs, engineCpuMs, coldStore } = await (async () => {
+      const engineCpu = process.cpuUsage();
+      const cold = createEngine({ server: backend.url, config, socket: countingSockets().factory });
+      const ms = await loaded(cold, raw.items);
+      const cpuMs = cpuMsSince(engineCpu);
+      const store = new WeakRef(cold.store);
+      cold.stop();
+      return { coldMs: ms, engineCpuMs: cpuMs, coldStore: store };
+    })();
     const backendCpuMs = ((await backend.cpuMicros()) - backendCpuBefore) / 1000;
     const coldLoop = await backend.loopDelay(false);
-    const coldStore = new WeakRef(cold.store);
-    cold.stop();
     // The stopped engine's subscription lingers on the backend with what it held for that client.
     await sleep(lingerMs);
     const heapBackend = await backend.heapUsedBytes();
