@@ -19,7 +19,7 @@ import { proofTimings } from '../machines/upstreamMachine.js';
 import { startBackend, type Backend } from '../server/backend.js';
 import type { ChildCluster } from './cluster.js';
 import { median } from './report.js';
-import { countingSockets, sleep, waitUntil } from './support.js';
+import { countingSockets, cpuMsSince, sleep, waitUntil } from './support.js';
 
 const podsRow = (engine: Engine) => engine.diagnostics().rows.find((r) => r.key === 'pods:');
 
@@ -104,8 +104,7 @@ async function backendWindow(cluster: ChildCluster, config: ConfigOverrides, win
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await sleep(windowMs);
-    const cpu = process.cpuUsage(cpu0);
-    return ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 1000;
+    return (cpuMsSince(cpu0) / (performance.now() - t0)) * 1000;
   } finally {
     await backend.stop();
   }
@@ -147,10 +146,10 @@ export async function probeCosts(cluster: ChildCluster, count: number): Promise<
         events += outcome.ok ? outcome.events : 0;
       }
       const wall = performance.now() - t0;
-      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = cpuMsSince(cpu0);
       if (!outcome.ok) throw new Error(`probe failed: ${outcome.message}`);
       if (i < 2) continue; // the first ones open the connection
-      out.cpuMs.push((cpu.user + cpu.system) / 1000);
+      out.cpuMs.push(cpuMs);
       out.wallMs.push(wall);
       out.events.push(events);
       await sleep(2_500); // the probe's connection ends at its deadline and is reused

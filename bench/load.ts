@@ -15,7 +15,7 @@ import type { ConfigOverrides } from '../machines/config.js';
 import { startBackend, type Backend } from '../server/backend.js';
 import { apiAgent, clientNodeList, kubeConfigOf, rawList, type ApiAccess } from './clients.js';
 import { kb, median, memoryResult, ms, ratioOf, type BenchResult } from './report.js';
-import { collected, countingSockets, lingerMs, medianSettledHeap, settledHeap, sleep, waitUntil } from './support.js';
+import { collected, countingSockets, cpuMsSince, lingerMs, medianSettledHeap, settledHeap, sleep, waitUntil } from './support.js';
 
 async function fullStore(engine: Engine, key: string, count: number): Promise<number> {
   const started = performance.now();
@@ -146,8 +146,7 @@ export async function loadRows(api: ApiAccess, pods: number, config: ConfigOverr
     const text = await response.text();
     JSON.parse(text);
     full.ms += performance.now() - t;
-    const used = process.cpuUsage(cpu);
-    full.cpu += (used.user + used.system) / 1000;
+    full.cpu += cpuMsSince(cpu);
     full.bytes += Buffer.byteLength(text);
     etag = response.headers.get('etag') ?? '';
   }
@@ -161,8 +160,7 @@ export async function loadRows(api: ApiAccess, pods: number, config: ConfigOverr
       throw new Error(`an unchanged domain answered ${response.status}, not 304 (poll ${i + 1}: sent ${etag}, got ${response.headers.get('etag')}; source ${said.source}, upstream ${said.upstream?.state} ${said.upstream?.reason ?? ''})`);
     }
     polls.ms += performance.now() - t;
-    const used = process.cpuUsage(cpu);
-    polls.cpu += (used.user + used.system) / 1000;
+    polls.cpu += cpuMsSince(cpu);
     polls.bytes += Buffer.byteLength(text);
   }
   const pollCpu = polls.cpu / pollRuns;

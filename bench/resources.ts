@@ -22,7 +22,7 @@ import { subscriptionKey, type ResourceDomain } from '../machines/domains.js';
 import { apiAgent, rawList, type ApiAccess } from './clients.js';
 import { memoryResult, ms, ratioOf, type BenchResult } from './report.js';
 import { ServingBackend } from './servingBackend.js';
-import { collected, countingSockets, lingerMs, settledHeap, sleep, waitUntil } from './support.js';
+import { collected, countingSockets, cpuMsSince, lingerMs, settledHeap, sleep, waitUntil } from './support.js';
 
 const domain: ResourceDomain = 'core/v1/configmaps';
 
@@ -39,11 +39,6 @@ async function loaded(engine: Engine, count: number): Promise<number> {
   if (!done) throw new Error(`${key} never reached ${count} rows (has ${engine.store.collection(key)?.rows.size ?? 0})`);
   return performance.now() - started;
 }
-
-const cpuMsSince = (since: NodeJS.CpuUsage) => {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1000;
-};
 
 export async function resourceRows(api: ApiAccess, config: ConfigOverrides): Promise<BenchResult[]> {
   const agent = apiAgent(api);

@@ -68,7 +68,12 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 export const canCollect = typeof gc === 'function';
 
-/** Heap in use after two full collections (needs `node --expose-gc`; otherwise as it is). */
+/** This process's CPU (user and system, all threads) since `since`, in ms. */
+export function cpuMsSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
+
 /** Longer than a stopped client's subscription lingers on the backend (`unsubscribeLingerMs`, about 0.5 s). */
 export const lingerMs = 1500;
 
@@ -82,6 +87,7 @@ export async function collected(ref: WeakRef<object>): Promise<boolean> {
   return false;
 }
 
+/** Heap in use after two full collections (needs `node --expose-gc`; otherwise as it is). */
 export async function settledHeap(): Promise<number> {
   if (gc) {
     gc();
