@@ -164,8 +164,11 @@ describe('changes are accepted only from the dashboard itself', () => {
 
   test('snapshotsBeyondTheBoundAre503WithRetryAfter', async () => {
     // A snapshot far larger than the kernel's socket buffers (about 7 MB on loopback), so a
-    // client that reads nothing holds its slot until the stall bound cuts it off.
-    const busy = await startStack({ demo: { nodes: 4, pods: 30_000 }, backend: { httpLimits: { maxConcurrentSnapshots: 1, snapshotWriteStallMs: 1500 } } });
+    // client that reads nothing holds its slot until the stall bound cuts it off. The bound is
+    // several seconds because the refused request must arrive while the slot is still held: with
+    // 1.5 s, a loaded CI machine once took longer than that between seeing the slot held and
+    // asking again, the stuck client had been cut off, and the second read was served (200).
+    const busy = await startStack({ demo: { nodes: 4, pods: 30_000 }, backend: { httpLimits: { maxConcurrentSnapshots: 1, snapshotWriteStallMs: 6000 } } });
     const stuck = connect(busy.backend.port, '127.0.0.1');
     try {
       const url = `${busy.base}/api/v1/snapshot/pods`;
