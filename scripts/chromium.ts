@@ -45,9 +45,13 @@ export const defaultUiOutDir = join(repoRoot, 'dist', 'ui');
  * `ui/index.html` carries Vite's own `%DEV%`.
  */
 export function isDevelopmentBuild(indexHtml: string): boolean {
-  const flag = /<html[^>]*\sdata-dev-build="([^"]*)"/.exec(indexHtml)?.[1];
+  const flag = devBuildFlag(indexHtml);
   if (flag === undefined) throw new Error('the built index.html has no data-dev-build flag: was ui/index.html changed?');
   return flag !== 'false';
+}
+
+function devBuildFlag(indexHtml: string): string | undefined {
+  return /<html[^>]*\sdata-dev-build="([^"]*)"/.exec(indexHtml)?.[1];
 }
 
 /**
@@ -70,13 +74,14 @@ export function buildUi(outDir: string = defaultUiOutDir): void {
 
 /**
  * dist/ui as the backend serves it. Built when missing (`npm ci` builds it through `prepare`),
- * older than its sources, or a development build, so nothing passes or measures against a
- * stale or a development bundle. A `vite build --minify false` of the same sources is kept.
+ * older than its sources, or not flagged as a production build (a development build, or one
+ * from a checkout before the flag), so nothing passes or measures against a stale or a
+ * development bundle. A `vite build --minify false` of the same sources is kept.
  */
 export function ensureUiBuilt(outDir: string = defaultUiOutDir): void {
   const index = join(outDir, 'index.html');
   const sources = Math.max(...uiSourceDirs.map((dir) => newestMtime(join(repoRoot, dir))), statSync(join(repoRoot, 'vite.config.ts')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources && !isDevelopmentBuild(readFileSync(index, 'utf8'))) return;
+  if (existsSync(index) && statSync(index).mtimeMs >= sources && devBuildFlag(readFileSync(index, 'utf8')) === 'false') return;
   buildUi(outDir);
 }
 

@@ -4,7 +4,7 @@
  * 2026-12-01 a browser test built one and row 9s measured React's development build (1–5 s frames).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureUiBuilt, isDevelopmentBuild, repoRoot } from '../../scripts/chromium.js';
@@ -51,3 +51,14 @@ test(
 test('anIndexWithoutTheFlagIsRefused', () => {
   expect(() => isDevelopmentBuild('<!doctype html><html lang="en"><body></body></html>')).toThrow(/no data-dev-build flag/);
 });
+
+test(
+  'rebuildsABundleFromBeforeTheFlag',
+  () => {
+    // What a checkout from before the flag leaves in dist/ui: newer than the sources, no flag.
+    writeFileSync(join(outDir, 'index.html'), '<!doctype html><html lang="en"><body><div id="root"></div></body></html>');
+    ensureUiBuilt(outDir);
+    expect(isDevelopmentBuild(builtIndex())).toBe(false);
+  },
+  buildTimeoutMs,
+);
