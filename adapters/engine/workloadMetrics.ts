@@ -45,6 +45,7 @@ interface Contribution {
   /** The workloads credited: the pod's owner and, one hop up, the owner's owner. */
   readonly owner: string;
   readonly parent: string | undefined;
+  /** Whole nanocores and bytes (metrics-server's own units), so totals add and subtract exactly. */
   cpu: number;
   memory: number;
   /** False for a pod without a sample (yet): it credits nothing. */
@@ -63,7 +64,8 @@ interface Contribution {
 export class WorkloadUsageTracker {
   private readonly contributions = new Map<string, Contribution>();
   private readonly podsByOwner = new Map<string, Set<string>>();
-  private readonly totals = new Map<string, Usage>();
+  /** In whole units: sums of floats moved by every re-credit (0.3 - 0.3 + 0.1 - 0.1 left -0 in a test). */
+  private readonly totals = new Map<string, { nanocores: number; memoryBytes: number; pods: number }>();
   private parents = new Map<string, string>();
   private readonly podWrites: ChangeLog;
   private readonly workloadWrites: ChangeLog;
@@ -100,7 +102,7 @@ export class WorkloadUsageTracker {
     const workloadsWritten = this.workloadWrites.take();
     const changed =
       podsWritten === 'all' || workloadsWritten === 'all' ? this.sumEverything() : this.recreditWritten(podsWritten, workloadsWritten, metricsMoved);
-    if (changed) this.snapshot = new Map([...this.totals].map(([uid, t]) => [uid, { ...t }]));
+    if (changed) this.snapshot = new Map([...this.totals].map(([uid, t]) => [uid, { cpuMillicores: t.nanocores / 1e6, memoryBytes: t.memoryBytes, pods: t.pods }]));
     return this.snapshot;
   }
 
@@ -144,8 +146,8 @@ export class WorkloadUsageTracker {
     const owner = row.owner?.uid ?? '';
     const parent = owner ? this.parents.get(owner) : undefined;
     const sample = owner ? this.store.metricsFor('pod', row.name, row.namespace) : undefined;
-    const cpu = sample?.usage.cpuMillicores ?? 0;
-    const memory = sample?.usage.memoryBytes ?? 0;
+    const cpu = Math.round((sample?.usage.cpuMillicores ?? 0) * 1e6);
+    const memory = Math.round(sample?.usage.memoryBytes ?? 0);
     const measured = sample !== undefined;
     if (before && before.owner === owner && before.parent === parent) {
       // The common case, every pod on every metrics tick: new numbers in place, no allocation.
@@ -189,8 +191,8 @@ export class WorkloadUsageTracker {
 
   private shift(uid: string, cpu: number, memory: number, pods: number): void {
     let t = this.totals.get(uid);
-    if (!t) this.totals.set(uid, (t = { cpuMillicores: 0, memoryBytes: 0, pods: 0 }));
-    t.cpuMillicores += cpu;
+    if (!t) this.totals.set(uid, (t = { nanocores: 0, memoryBytes: 0, pods: 0 }));
+    t.nanocores += cpu;
     t.memoryBytes += memory;
     t.pods += pods;
     if (t.pods === 0) this.totals.delete(uid);
