@@ -615,7 +615,19 @@ export class Upstreams {
         }, 100);
         timer.unref();
       };
+      // The first list needs no second discovery when discovery already serves every kind it
+      // names (it ran just before, and the list's rows are what it saw), and no view of these
+      // kinds relists for it: they listed their columns from the same definitions moments ago.
+      let listed = definitions.cache.listed;
       const offChanges = definitions.onChanges((changes) => {
+        if (!listed) {
+          listed = true;
+          const names = [...definitions.cache.rowsIn(null)].map((row) => row.name);
+          discovery.setCustomResources(names);
+          const served = new Set(discovery.resources.map((r) => `${r.resource}.${r.group}`));
+          if (!names.every((name) => served.has(name))) changed();
+          return;
+        }
         if (changes.length > 0) changed();
         // A CRD edited (its printer columns, say): the kind's rows are printed anew.
         for (const entry of changes) {

@@ -87,3 +87,28 @@ describe('a CRD created and deleted at runtime', () => {
     client.close();
   }, 60_000);
 });
+
+describe('the CRDs there at start', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ demo: { pods: 5 } });
+  });
+  afterAll(() => stack.stop());
+
+  test('are marked custom from the first list of definitions, which costs no second discovery and relists no view', async () => {
+    // A view of a custom kind opened as the dashboard starts, before the definitions list.
+    expect((await apiResources(stack)).some((k) => k.domain === 'example.com/v1/widgets')).toBe(true);
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'w', domain: 'example.com/v1/widgets', scope: '' });
+    await client.next('w', 'reset');
+    const widgets = await waitFor('widgets marked custom', async () => (await apiResources(stack)).find((k) => k.domain === 'example.com/v1/widgets' && k.custom));
+    expect(widgets.resource).toBe('widgets');
+    await waitFor('the definitions listed and watched', async () => (await upstreamOf(stack, 'apiextensions.k8s.io/v1/customresourcedefinitions'))?.state === 'watching');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // past the rediscovery's 100 ms gathering
+    const diagnostics = (await getJson(`${stack.base}/api/v1/diagnostics`)).body;
+    expect(diagnostics.kube.discovery.refreshes).toBe(1);
+    expect(stack.demo.requestCounts()['GET /apis']).toBe(1);
+    expect((await upstreamOf(stack, 'example.com/v1/widgets')).lists).toBe(1);
+    client.close();
+  }, 60_000);
+});
