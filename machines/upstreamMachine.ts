@@ -24,6 +24,8 @@ import type { Now, UpstreamReport } from './types.js';
 export type UpstreamEvent =
   /** Anything arrived on the watch: an object event or a bookmark, with the resourceVersion it carried. */
   | { type: 'WATCH.PROGRESS'; resourceVersion?: string }
+  /** A page (or a piece of a streaming list) of the list in flight arrived. */
+  | { type: 'LIST.PROGRESS' }
   /** The API server closed the watch cleanly (its timeoutSeconds ran out, or it restarted). */
   | { type: 'WATCH.ENDED' }
   /** 410 Gone: the resourceVersion we watch from is too old; only a relist helps. */
@@ -44,6 +46,8 @@ export interface ListInput {
    * same way, so the list should be one the server answers as a plain read.
    */
   readonly watchLapsed?: boolean;
+  /** Called at every page or piece that arrives: the list is alive however long it takes. */
+  readonly progress?: () => void;
 }
 
 export interface ListOutput {
@@ -71,7 +75,12 @@ export interface UpstreamTimings {
   readonly backoffCapMs: number;
   /** A watch silent this long (no event, no bookmark) is presumed dead and restarted. */
   readonly stallTimeoutMs: number;
-  /** A list (all its pages) taking longer than this is abandoned and retried: a hung request must not hang the upstream. */
+  /**
+   * A list with no page (or piece) for this long is abandoned and retried: a hung request must
+   * not hang the upstream. Counted from the last page, not from the start: a total bound never
+   * let a list finish whose pages all arrived in time but added up to more (a starved machine,
+   * a slow link, 150,000 pods), and each retry started over.
+   */
   readonly listTimeoutMs: number;
   /** How long `forbidden` waits before trying again: permissions rarely change by the second. */
   readonly forbiddenRetryMs: number;
@@ -283,21 +292,28 @@ export const upstreamMachine = setup({
   states: {
     listing: {
       entry: 'recordListStart',
-      after: {
-        listTimeout: {
-          target: 'backoff',
-          actions: [
-            {
-              type: 'recordFailure',
-              params: ({ context }) => ({ message: `list took longer than ${context.timings.listTimeoutMs} ms`, reason: 'errors' }),
+      initial: 'arriving',
+      states: {
+        // Re-entered at every page, which restarts the timer (the list itself runs on).
+        arriving: {
+          on: { 'LIST.PROGRESS': { target: 'arriving', reenter: true } },
+          after: {
+            listTimeout: {
+              target: '#upstream.backoff',
+              actions: [
+                {
+                  type: 'recordFailure',
+                  params: ({ context }) => ({ message: `no page of the list arrived for ${context.timings.listTimeoutMs} ms`, reason: 'errors' }),
+                },
+                'forgetResourceVersion',
+              ],
             },
-            'forgetResourceVersion',
-          ],
+          },
         },
       },
       invoke: {
         src: 'listResource',
-        input: ({ context }) => ({ resource: context.resource, watchLapsed: context.lapseStreak > 0 }),
+        input: ({ context, self }) => ({ resource: context.resource, watchLapsed: context.lapseStreak > 0, progress: () => self.send({ type: 'LIST.PROGRESS' }) }),
         onDone: {
           target: 'watching',
           actions: [{ type: 'recordList', params: ({ event }) => ({ resourceVersion: event.output.resourceVersion }) }, 'grantProofAllowance'],

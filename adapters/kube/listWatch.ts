@@ -312,10 +312,14 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
       // the list must never be handed one read's rows mixed with another's.
       const voidPages = () => sink.listPage?.([], true, null);
       voidPages();
+      const onPage: PageListener = (rows, restarted, columns) => {
+        input.progress?.();
+        sink.listPage?.(rows, restarted, columns);
+      };
       const { rows, resourceVersion, columns, mode, pagedBecause } = await listCollection(client, collection, {
         streamSilenceMs,
         signal,
-        ...(sink.listPage ? { onPage: sink.listPage.bind(sink) } : {}),
+        onPage,
         ...(giveWay ? { giveWay } : {}),
         ...(input.watchLapsed ? { watchLapsed: true } : {}),
         ...(sink.streamingListFailed ? { onStreamingFailed: sink.streamingListFailed.bind(sink) } : {}),

@@ -3,6 +3,7 @@ import {
   upstreamMachine,
   upstreamReport,
   upstreamStateName,
+  type ListInput,
   type ListOutput,
   type ProofInput,
   type UpstreamEvent,
@@ -24,7 +25,7 @@ const timings: UpstreamTimings = {
 const bound = 10_000;
 const provable: UpstreamTimings = { ...timings, freshnessBoundMs: bound };
 
-type ListBehaviour = () => Promise<ListOutput>;
+type ListBehaviour = (input: ListInput) => Promise<ListOutput>;
 
 /** Runs the machine on a simulated clock with a scripted list and a recorded watch. */
 export function harness(list: ListBehaviour[], withTimings: UpstreamTimings = timings) {
@@ -34,10 +35,10 @@ export function harness(list: ListBehaviour[], withTimings: UpstreamTimings = ti
   let lists = 0;
   const machine = upstreamMachine.provide({
     actors: {
-      listResource: fromPromise<ListOutput, { resource: string }>(() => {
+      listResource: fromPromise<ListOutput, ListInput>(({ input }) => {
         const behaviour = list[Math.min(lists, list.length - 1)]!;
         lists++;
-        return behaviour();
+        return behaviour(input);
       }),
       watchResource: fromCallback<EventObject, WatchInput>(({ input, sendBack }) => {
         const watch = { input, send: (event: UpstreamEvent) => sendBack(event), closed: false };
@@ -225,6 +226,37 @@ describe('upstreamMachine', () => {
     await flush();
     expect(h.listCount()).toBe(2);
     expect(h.state()).toBe('watching');
+  });
+
+  test('a list whose pages keep arriving runs past the list timeout; one whose pages stop is abandoned a timeout after the last', async () => {
+    let progress: (() => void) | undefined;
+    let finish: ((output: ListOutput) => void) | undefined;
+    const slow: ListBehaviour = (input) => new Promise<ListOutput>((resolve) => {
+      progress = input.progress;
+      finish = resolve;
+    });
+    const h = harness([slow, slow]);
+    // A page every three quarters of the timeout, for four timeouts: a long list, never a stuck one.
+    for (let page = 0; page < 6; page++) {
+      h.clock.increment(timings.listTimeoutMs * 0.75);
+      progress!();
+    }
+    expect(h.state()).toBe('listing');
+    finish!({ resourceVersion: '7' });
+    await flush();
+    expect(h.state()).toBe('watching');
+    expect(h.report()).toMatchObject({ errors: 0 });
+
+    // The second list's pages stop after one: abandoned a whole timeout after that page.
+    h.lastWatch().send({ type: 'WATCH.GONE' });
+    expect(h.state()).toBe('listing');
+    h.clock.increment(timings.listTimeoutMs / 2);
+    progress!();
+    h.clock.increment(timings.listTimeoutMs - 1);
+    expect(h.state()).toBe('listing');
+    h.clock.increment(1);
+    expect(h.state()).toBe('backoff');
+    expect(h.actor.getSnapshot().context.lastError).toMatch(/no page of the list arrived for 20000 ms/);
   });
 });
 

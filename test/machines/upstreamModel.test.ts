@@ -41,6 +41,7 @@ const sampleEvents: AnyEventObject[] = [
   { type: `xstate.done.actor.${listId}`, output: { resourceVersion: '100' } },
   { type: `xstate.error.actor.${listId}`, error: { status: 403, message: 'forbidden' } },
   { type: `xstate.error.actor.${listId}`, error: { status: 500, message: 'boom' } },
+  { type: 'LIST.PROGRESS' },
   { type: 'WATCH.PROGRESS', resourceVersion: '101' },
   { type: 'WATCH.ENDED' },
   { type: 'WATCH.GONE' },
