@@ -4,7 +4,7 @@
  * subscription that asked for one (or fell too far behind), one update of what changed otherwise.
  */
 import type { StreamHub } from '../../server/stream.js';
-import { MiniStore, StreamClient, demoDigest, feed, getJson, startStack, waitFor, type Stack } from './support.js';
+import { MiniStore, StreamClient, demoDigest, feed, getJson, startStack, upstreamOf, waitFor, type Stack } from './support.js';
 
 type ClientDiagnostics = ReturnType<StreamHub['diagnostics']>[number];
 
@@ -155,7 +155,9 @@ describe('a slow client', () => {
           const kinds = client.framesFor(id).map((f) => f.type).join(',').slice(-200);
           return `${id}: agrees ${store.digest() === truth}, heartbeats agreeing ${store.heartbeatsAgreeing}, seq ${store.lastSeq}, gaps ${store.gaps.length}, frames ${kinds}; backend ${JSON.stringify(subscriptionOf(holding, id))}`;
         });
-      throw new Error(`${error.message}; congested ${holding.congested}; ${behind.join(' | ')}`);
+      const { state, lists, errors, lastError, lastList, proof } = (await upstreamOf(stack, 'pods')) ?? {};
+      const upstream = JSON.stringify({ state, lists, errors, lastError, lastList, proof });
+      throw new Error(`${error.message}; congested ${holding.congested}; the pods upstream ${upstream}; ${behind.join(' | ')}`);
     });
     // Those whose reset went out before the congestion caught up through updates: one reset each.
     const resetsPerSubscription = ids.map((id) => client.framesFor(id).filter((f) => f.type === 'reset').length);
