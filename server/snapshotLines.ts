@@ -6,7 +6,9 @@
  * On a cold view (its upstream's first list still running) the rows are the list's pages, sent as
  * they arrive from the API server, so the first screen does not wait for the last page. Such a
  * snapshot is a read of the API server like `source: "api"`: its generation is taken as the
- * request began, so every change the cache applies once the list lands orders after it.
+ * request began, so every change the cache applies once the list lands orders after it. Its
+ * trail goes out when the last page is read, not when the list has landed in the cache: the rows
+ * are a whole list then, and the client's stream waits for the landing anyway.
  */
 import { addItem, emptyDigest, formatDigest } from '../adapters/digest.js';
 import type { ColumnDefinition, Row, SnapshotBody, SnapshotLine } from '../adapters/protocol.js';
@@ -75,6 +77,8 @@ export async function writeFirstListLines(write: PieceWriter, closed: () => bool
   let count = 0;
   let columns: readonly ColumnDefinition[] | null = null;
   const stop = plan.cache.followFirstList((progress) => {
+    // Once the list was read whole (or voided) nothing after belongs to these lines.
+    if (ending !== null) return;
     if (progress.kind === 'page') {
       pages.push(progress.rows);
       columns ??= progress.columns;

@@ -273,6 +273,7 @@ export class Upstream {
         witness.listed(rv);
       },
       listPage: (rows, restarted, columns) => this.cache.listPage(rows, restarted, columns),
+      listRead: (rv) => this.cache.listRead(rv),
       listedBy: (mode, pagedBecause) => {
         this.lastList = mode;
         this.lastListPagedBecause = pagedBecause;
