@@ -7,8 +7,8 @@
  */
 import WebSocket from 'ws';
 import { createEngine, type SocketLike } from '../../adapters/engine/engine.js';
-import { parseServerFrame, parseSnapshotLine, type SnapshotLine } from '../../adapters/protocol.js';
-import { StreamClient, demoDigest, startStack, testConfig, waitFor, type Stack } from './support.js';
+import { parseServerFrame, type SnapshotLine } from '../../adapters/protocol.js';
+import { StreamClient, demoDigest, snapshotLinesOf, startStack, testConfig, waitFor, type Stack } from './support.js';
 
 /** A kind from discovery (Table rows), large enough that its first list lands over several turns. */
 const domain = 'core/v1/pods';
@@ -34,15 +34,7 @@ function rowCountingSockets() {
 }
 
 async function linesOf(url: string): Promise<SnapshotLine[]> {
-  const text = await (await fetch(url, { headers: { accept: 'application/x-ndjson' } })).text();
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => {
-      const parsed = parseSnapshotLine(l);
-      if (!parsed.ok) throw new Error(parsed.reason);
-      return parsed.line;
-    });
+  return snapshotLinesOf(await (await fetch(url, { headers: { accept: 'application/x-ndjson' } })).text());
 }
 
 describe('the stream after a snapshot', () => {
