@@ -5,7 +5,7 @@
  * view is served from the cache without listing the cluster again.
  */
 import { parseSnapshotLine, type SnapshotLine } from '../../adapters/protocol.js';
-import { getJson, startStack, upstreamOf, waitFor, type Stack } from './support.js';
+import { getJson, listsOfALoadedMachine, startStack, upstreamOf, waitFor, type Stack } from './support.js';
 
 /** Reads a snapshot's lines up to its trail (or error) and leaves at once, the rest unread. */
 async function linesToTrail(url: string): Promise<SnapshotLine[]> {
@@ -40,7 +40,7 @@ describe('a first list landing when its last user lets go', () => {
   let stack: Stack;
   beforeAll(async () => {
     // A grace period far longer than the test, so only a forgotten upstream can lose the list.
-    stack = await startStack({ demo: { pods, churn: 0 }, config: { upstreamIdleGraceMs: 60_000 } });
+    stack = await startStack({ demo: { pods, churn: 0 }, config: { upstreamIdleGraceMs: 60_000, ...listsOfALoadedMachine } });
   });
   afterAll(() => stack.stop());
 
@@ -70,7 +70,7 @@ describe('a first list landing when its last user lets go', () => {
 describe("a client that leaves at a cold view's trail", () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ demo: { pods, churn: 0 }, config: { upstreamIdleGraceMs: 60_000 } });
+    stack = await startStack({ demo: { pods, churn: 0 }, config: { upstreamIdleGraceMs: 60_000, ...listsOfALoadedMachine } });
   });
   afterAll(() => stack.stop());
 

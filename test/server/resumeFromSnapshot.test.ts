@@ -8,7 +8,7 @@
 import WebSocket from 'ws';
 import { createEngine, type SocketLike } from '../../adapters/engine/engine.js';
 import { parseServerFrame, type SnapshotLine } from '../../adapters/protocol.js';
-import { StreamClient, demoDigest, snapshotLinesOf, startStack, testConfig, waitFor, type Stack } from './support.js';
+import { demoDigest, listsOfALoadedMachine, snapshotLinesOf, startStack, StreamClient, testConfig, waitFor, type Stack } from './support.js';
 
 /** A kind from discovery (Table rows), large enough that its first list lands over several turns. */
 const domain = 'core/v1/pods';
@@ -40,7 +40,7 @@ async function linesOf(url: string): Promise<SnapshotLine[]> {
 describe('the stream after a snapshot', () => {
   let stack: Stack;
   beforeEach(async () => {
-    stack = await startStack({ demo: { pods, churn: 0 }, config: { upstreamIdleGraceMs: 60_000 } });
+    stack = await startStack({ demo: { pods, churn: 0 }, config: { upstreamIdleGraceMs: 60_000, ...listsOfALoadedMachine } });
   });
   afterEach(() => stack.stop());
 

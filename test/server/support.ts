@@ -32,6 +32,13 @@ export const testConfig: ConfigOverrides = {
   freshnessBoundMs: 5000,
 };
 
+/**
+ * For a stack whose first list is of 10,000 rows: the test stall timeout (2 s) gives up a list
+ * after 4 s, which 10,000 pods in Table pages passed on a loaded machine (load average 8 to 15),
+ * so the cold view ended in an error line.
+ */
+export const listsOfALoadedMachine: ConfigOverrides = { upstreamStallTimeoutMs: 20_000 };
+
 export async function startStack(
   options: { demo?: DemoClusterOptions; config?: ConfigOverrides; backend?: Partial<BackendOptions> } = {},
 ): Promise<Stack> {
