@@ -92,7 +92,18 @@ export type SnapshotLine =
       readonly columns?: readonly ColumnDefinition[];
     }
   | { readonly type: 'rows'; readonly items: readonly Row[] }
-  | { readonly type: 'trail'; readonly count: number; readonly digest: string; readonly generation: number; readonly resourceVersion: string }
+  | {
+      readonly type: 'trail';
+      readonly count: number;
+      readonly digest: string;
+      readonly generation: number;
+      readonly resourceVersion: string;
+      /**
+       * A cold view's rows are the first list its cache lands: `resumeFrom` (seq 0) or `since`
+       * this generation is answered with what changed after, as from a snapshot of the cache.
+       */
+      readonly resumable?: true;
+    }
   | { readonly type: 'error'; readonly error: string; readonly reason: string };
 
 /** Longest line of a snapshot a client accepts: a rows line is at most 1,000 rows. */
@@ -540,6 +551,7 @@ export function parseSnapshotLine(text: string): { ok: true; line: SnapshotLine 
       if (!isCount(data.count) || typeof data.digest !== 'string' || !isCount(data.generation) || typeof data.resourceVersion !== 'string') {
         return bad('count, digest, generation and resourceVersion required');
       }
+      if (data.resumable !== undefined && data.resumable !== true) return bad('resumable must be true when present');
       break;
     case 'error':
       if (typeof data.error !== 'string' || typeof data.reason !== 'string') return bad('error and reason required');

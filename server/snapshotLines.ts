@@ -5,8 +5,12 @@
  *
  * On a cold view (its upstream's first list still running) the rows are the list's pages, sent as
  * they arrive from the API server, so the first screen does not wait for the last page. Such a
- * snapshot is a read of the API server like `source: "api"`: its generation is taken as the
- * request began, so every change the cache applies once the list lands orders after it.
+ * snapshot is a read of the API server like `source: "api"`, ordered before every change the
+ * cache applies once the list lands. Its trail goes out when the last page is read, not when the
+ * list has landed in the cache: the rows are a whole list then, and the client's stream waits for
+ * the landing anyway. That trail's generation is the one the cache gave the list as read, and says
+ * `resumable`: the rows are exactly what the landing makes the cache, so a stream subscription or
+ * a poll from that generation gets only what changed after, not the rows again.
  */
 import { addItem, emptyDigest, formatDigest } from '../adapters/digest.js';
 import type { ColumnDefinition, Row, SnapshotBody, SnapshotLine } from '../adapters/protocol.js';
@@ -75,10 +79,13 @@ export async function writeFirstListLines(write: PieceWriter, closed: () => bool
   let count = 0;
   let columns: readonly ColumnDefinition[] | null = null;
   const stop = plan.cache.followFirstList((progress) => {
+    // Once the list was read whole (or voided) nothing after belongs to these lines.
+    if (ending !== null) return;
     if (progress.kind === 'page') {
       pages.push(progress.rows);
       columns ??= progress.columns;
     } else if (progress.kind === 'restarted') ending ??= { type: 'error', error: 'list-restarted', reason: 'the first list started over (it failed partway, its continue token expired, or its streaming list broke off); ask again' };
+    else if (progress.kind === 'read') ending ??= { type: 'trail', count: -1, digest: '', generation: progress.generation, resourceVersion: progress.resourceVersion, resumable: true };
     else ending ??= { type: 'trail', count: -1, digest: '', generation: plan.generation, resourceVersion: progress.resourceVersion };
     wake?.();
   });

@@ -273,6 +273,7 @@ export class Upstream {
         witness.listed(rv);
       },
       listPage: (rows, restarted, columns) => this.cache.listPage(rows, restarted, columns),
+      listRead: (rv) => this.cache.listRead(rv),
       listedBy: (mode, pagedBecause) => {
         this.lastList = mode;
         this.lastListPagedBecause = pagedBecause;
@@ -319,11 +320,13 @@ export class Upstream {
 
   /**
    * Nothing worth keeping for a next user: it never listed, or its last outcome was a refusal
-   * (403) or a missing object (404). Keeping it would only retry against the API server.
+   * (403) or a missing object (404). Keeping it would only retry against the API server. A first
+   * list that was read whole and is landing in the cache has listed, in all but the last few
+   * turns: forgetting it there threw away 20,345 ConfigMaps a client had just been sent.
    */
   get barren(): boolean {
     const { context } = this.actor.getSnapshot();
-    return !this.cache.listed || this.state === 'forbidden' || context.lastFailureStatus === 403 || context.lastFailureStatus === 404;
+    return (!this.cache.listed && !this.cache.landingList) || this.state === 'forbidden' || context.lastFailureStatus === 403 || context.lastFailureStatus === 404;
   }
 
   /** The HTTP status of its last failure while nothing has worked since (404: the kind is gone). */

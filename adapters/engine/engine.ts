@@ -160,10 +160,11 @@ export function createEngine(options: EngineOptions): Engine {
     if (!isStreamDomain(domain)) return;
     const key = subscriptionKey(domain, scope);
     const held = store.summary(key);
-    // Resume from frames or from a snapshot of the backend's cache; rows read straight from the
-    // API server are not what the backend's change ring starts from, so those start afresh.
+    // Resume from frames or from a snapshot of the backend's cache (seq 0 after a first snapshot:
+    // without it the backend sent every row again as a reset); rows read straight from the API
+    // server are not what the backend's change ring starts from, so those start afresh.
     const resumeFrom =
-      held && held.seq > 0 && held.source !== 'api' ? { seq: held.seq, generation: held.generation } : undefined;
+      held && held.generation >= 0 && (held.source === 'stream' || held.source === 'cache') ? { seq: held.seq, generation: held.generation } : undefined;
     if (streaming.has(key)) send({ type: 'unsubscribe', id: key });
     streaming.add(key);
     counters.subscribes++;

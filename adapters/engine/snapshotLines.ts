@@ -64,7 +64,10 @@ export async function readSnapshotLines(
     const digest = formatDigest(sum);
     if (digest !== line.digest) throw failure(502, `snapshot lines: digest ${digest}, trail says ${line.digest}`);
     const { type: _type, expected: _expected, ...rest } = known;
-    return { ...rest, items, count: line.count, digest: line.digest, generation: line.generation, resourceVersion: line.resourceVersion };
+    // A cold view's rows that are the first list its cache lands are that cache's view at the
+    // trail's generation, as good a resume point as a snapshot of the cache.
+    const source = line.resumable ? 'cache' : known.source;
+    return { ...rest, source, items, count: line.count, digest: line.digest, generation: line.generation, resourceVersion: line.resourceVersion };
   };
   let buffer = '';
   for await (const chunk of chunks) {

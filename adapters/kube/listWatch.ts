@@ -42,6 +42,8 @@ export interface CacheSink {
   listPage?(rows: readonly Row[], restarted: boolean, columns: readonly ColumnDefinition[] | null): void;
   /** The columns rows are printed under now (Table collections); null when not known. */
   columns?(): readonly ColumnDefinition[] | null;
+  /** A list's last page is read, before its rows are handed to `replace`: a cold view's snapshot can end there. */
+  listRead?(resourceVersion: string): void;
 }
 
 /**
@@ -329,6 +331,7 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
       });
       // The machine may have moved on (stopped) while the last page was in flight.
       if (signal.aborted) throw new Error('list abandoned');
+      sink.listRead?.(resourceVersion);
       await sink.replace(rows, resourceVersion, columns, signal);
       sink.listedBy?.(mode, pagedBecause);
       return { resourceVersion };

@@ -9,22 +9,14 @@ import { createServer, type Server } from 'node:http';
 import { createSnapshotSource } from '../../adapters/engine/snapshots.js';
 import { RowStore } from '../../adapters/engine/store.js';
 import { digestOf } from '../../adapters/digest.js';
-import { parseSnapshotLine, type Row, type SnapshotLine } from '../../adapters/protocol.js';
+import { type Row, type SnapshotLine } from '../../adapters/protocol.js';
 import { tableAccept } from '../../adapters/kube/tableRows.js';
 import { call } from '../demo-cluster/client.js';
-import { StreamClient, demoDigest, startStack, type Stack } from './support.js';
+import { StreamClient, demoDigest, snapshotLinesOf, startStack, type Stack } from './support.js';
 
 async function linesOf(url: string): Promise<{ contentType: string | null; lines: SnapshotLine[] }> {
   const response = await fetch(url, { headers: { accept: 'application/x-ndjson' } });
-  const text = await response.text();
-  const lines = text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => {
-      const parsed = parseSnapshotLine(l);
-      if (!parsed.ok) throw new Error(parsed.reason);
-      return parsed.line;
-    });
+  const lines = snapshotLinesOf(await response.text());
   return { contentType: response.headers.get('content-type'), lines };
 }
 

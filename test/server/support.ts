@@ -5,7 +5,7 @@
  */
 import WebSocket from 'ws';
 import { digestOf } from '../../adapters/digest.js';
-import { parseServerFrame, type Row, type ServerFrame } from '../../adapters/protocol.js';
+import { parseServerFrame, parseSnapshotLine, type Row, type ServerFrame, type SnapshotLine } from '../../adapters/protocol.js';
 import { startDemoCluster, type DemoCluster, type DemoClusterOptions } from '../../demo-cluster/index.js';
 import type { ConfigOverrides } from '../../machines/config.js';
 import { startBackend, type Backend, type BackendOptions } from '../../server/serve.js';
@@ -31,6 +31,13 @@ export const testConfig: ConfigOverrides = {
   // Probes every 1.25 s, each about a second: room for a busy test machine before a proof lapses.
   freshnessBoundMs: 5000,
 };
+
+/**
+ * For a stack whose first list is of 10,000 rows: the test stall timeout (2 s) gives up a list
+ * after 4 s, which 10,000 pods in Table pages passed on a loaded machine (load average 8 to 15),
+ * so the cold view ended in an error line.
+ */
+export const listsOfALoadedMachine: ConfigOverrides = { upstreamStallTimeoutMs: 20_000 };
 
 export async function startStack(
   options: { demo?: DemoClusterOptions; config?: ConfigOverrides; backend?: Partial<BackendOptions> } = {},
@@ -211,6 +218,18 @@ export async function getJson(url: string, init: RequestInit = {}): Promise<{ st
   const response = await fetch(url, init);
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+}
+
+/** A snapshot answered as lines, each parsed (a line that does not parse fails the test). */
+export function snapshotLinesOf(text: string): SnapshotLine[] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const parsed = parseSnapshotLine(l);
+      if (!parsed.ok) throw new Error(parsed.reason);
+      return parsed.line;
+    });
 }
 
 /** Uids and resourceVersions of what the demo cluster holds, for comparing with a store. */

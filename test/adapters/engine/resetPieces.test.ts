@@ -57,6 +57,20 @@ function start(tamper: (text: string) => string[]): Engine {
   return engine;
 }
 
+/**
+ * Subscribes to pods and asks for a reset once streaming: the subscription itself resumes from
+ * the first snapshot (no reset when the backend's cache answered it), so the reset is asked for.
+ */
+async function subscribeAndAskReset(e: Engine): Promise<void> {
+  await subscribeUntilStreaming(e);
+  e.refresh('pods', '');
+}
+
+async function subscribeUntilStreaming(e: Engine): Promise<void> {
+  e.subscribe('pods', '');
+  await waitFor('pods streamingHealthy', () => e.diagnostics().rows.find((r) => r.key === 'pods:')?.state === 'streamingHealthy');
+}
+
 async function holdsTheClusterPods(e: Engine): Promise<void> {
   await waitFor('the store to hold the cluster pods', () => {
     const rows = e.store.collection('pods:')?.rows;
@@ -66,8 +80,7 @@ async function holdsTheClusterPods(e: Engine): Promise<void> {
 
 test('a reset of a view already shown swaps in only when whole: no partial rows, no loading mark', async () => {
   const e = start(untouched);
-  e.subscribe('pods', '');
-  await waitFor('a reset from the stream', () => e.counters.resetsReceived > 0);
+  await subscribeUntilStreaming(e);
   await holdsTheClusterPods(e);
   const seen: { rows: number; loading: unknown }[] = [];
   e.store.onRowsChanged(({ key }) => {
@@ -93,7 +106,7 @@ test('a changed row in a piece breaks the digest: the reset is dropped, the engi
     }
     return [text];
   });
-  e.subscribe('pods', '');
+  await subscribeAndAskReset(e);
   await waitFor('a tampered piece', () => tampered === 1);
   await holdsTheClusterPods(e);
   expect(e.counters.drifts).toBeGreaterThan(0);
@@ -111,7 +124,7 @@ test('a lost last piece, with a heartbeat in its place, is a cut-short reset: dr
     }
     return [text];
   });
-  e.subscribe('pods', '');
+  await subscribeAndAskReset(e);
   await waitFor('a lost piece', () => cut === 1);
   await waitFor('the next frame to cut the reset short', () => e.counters.framesRejected > 0);
   expect(e.counters.lastFrameError).toMatch(/before the last piece/);
@@ -132,7 +145,7 @@ test('pieces swapped in order are refused', async () => {
     }
     return [text];
   });
-  e.subscribe('pods', '');
+  await subscribeAndAskReset(e);
   await waitFor('swapped pieces', () => swapped);
   await holdsTheClusterPods(e);
   expect(e.counters.drifts).toBeGreaterThan(0);
