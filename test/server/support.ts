@@ -43,12 +43,17 @@ export async function startStack(
   options: { demo?: DemoClusterOptions; config?: ConfigOverrides; backend?: Partial<BackendOptions> } = {},
 ): Promise<Stack> {
   const demo = await startDemoCluster({ port: 0, nodes: 3, pods: 30, churn: 0, seed: 7, bookmarkIntervalMs: 1000, ...options.demo });
+  // A backend that refuses to start (a bad test config) must not leave the cluster running: its
+  // sockets and timers kept jest running, silent, for ten minutes until killed.
   const backend = await startBackend({
     kubeconfigYaml: demo.kubeconfigYaml,
     port: 0,
     allowFaults: true,
     config: { ...testConfig, ...options.config },
     ...options.backend,
+  }).catch(async (error: unknown) => {
+    await demo.stop();
+    throw error;
   });
   return {
     demo,
