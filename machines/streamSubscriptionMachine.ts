@@ -112,6 +112,8 @@ export const streamSubscriptionMachine = setup({
     canSendReset: ({ context }) => context.listed && context.healthy && context.writable,
     resumed: ({ context }) => context.resumed,
     resumedOnBlockedSocket: ({ context }) => context.resumed && !context.writable,
+    /** Resumed with nothing to replay: the client holds the view as it is now. */
+    resumedUpToDate: ({ context }) => context.resumed && context.pending === 0,
     /** A status would say nothing worth a frame: the reset follows at once, or the socket is blocked. */
     noStatusNeeded: ({ context }) => (context.listed && context.healthy) || !context.writable,
     eventProvesUpstream: ({ event }) => event.type === 'UPSTREAM.CHANGED' && event.listed && event.healthy,
@@ -159,6 +161,9 @@ export const streamSubscriptionMachine = setup({
       always: [
         // A resumed subscription's replay waits in the pending map like any change.
         { guard: 'resumedOnBlockedSocket', target: 'congested' },
+        // Nothing to replay means no update to prove the stream: a heartbeat at once does, where
+        // the first timed one would leave the client pending for a whole interval (2 s).
+        { guard: 'resumedUpToDate', target: 'live', actions: frame('sendHeartbeat') },
         { guard: 'resumed', target: 'live' },
         { guard: 'noStatusNeeded', target: 'awaitingList' },
         // Tells the client what it is waiting for.

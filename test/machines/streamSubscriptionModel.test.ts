@@ -37,6 +37,7 @@ const starts: Record<string, Start> = {
   'listed, unhealthy': { listed: true, healthy: false, writable: true },
   'proven, blocked': { listed: true, healthy: true, writable: false, seq: 41 },
   'resumed with changes': { listed: true, healthy: true, writable: true, seq: 7, resumedWith: 2 },
+  'resumed up to date': { listed: true, healthy: true, writable: true, seq: 7, resumedWith: 0 },
   'resumed on a blocked socket': { listed: true, healthy: false, writable: false, seq: 7, resumedWith: 2 },
 };
 

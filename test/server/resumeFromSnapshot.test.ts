@@ -79,3 +79,30 @@ describe('the stream after a snapshot', () => {
     }
   });
 });
+
+describe('a resume with nothing to replay', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // Heartbeats a minute apart: only a heartbeat sent at the resume itself can arrive in time.
+    stack = await startStack({ demo: { pods: 20, churn: 0 }, config: { heartbeatIntervalMs: 60_000, stallTimeoutMs: 120_000, pendingTimeoutMs: 120_000, freshnessBoundMs: 120_000, upstreamIdleGraceMs: 60_000 } });
+  });
+  afterAll(() => stack.stop());
+
+  test('is proven at once by a heartbeat, not left waiting for the first timed one', async () => {
+    // A snapshot of the cache (the second read: the first listed it), and its generation.
+    await fetch(`${stack.base}/api/v1/snapshot/pods`);
+    const snapshot = await waitFor('a snapshot from the cache', async () => {
+      const body = await (await fetch(`${stack.base}/api/v1/snapshot/pods`)).json();
+      return body.source === 'cache' ? body : undefined;
+    });
+    const client = await StreamClient.connect(stack.base);
+    try {
+      client.send({ type: 'subscribe', id: 'p', domain: 'pods', resumeFrom: { seq: 0, generation: snapshot.generation } });
+      const heartbeat = await client.next('p', 'heartbeat', 0, 10_000);
+      expect({ count: heartbeat.count, digest: heartbeat.digest }).toEqual({ count: snapshot.count, digest: snapshot.digest });
+      expect(client.framesFor('p').filter((f) => f.type === 'reset' || f.type === 'update')).toEqual([]);
+    } finally {
+      client.close();
+    }
+  });
+});
