@@ -14,6 +14,7 @@ import { engineConfig } from './lib/bootConfig.js';
 import { connectInspector } from './lib/inspector.js';
 import { loadMetricsInterval } from './lib/settings.js';
 import { createEnginePool, type EnginePool } from './state/enginePool.js';
+import { metricsFetchIn } from './state/workerFetch.js';
 import './styles.css';
 
 async function backendConfig(): Promise<unknown> {
@@ -41,12 +42,15 @@ async function boot(): Promise<void> {
   root.render(<div className="splash">Connecting to the kubelive backend…</div>);
   const [config, inspect] = await Promise.all([backendConfig(), connectInspector(window.location.search)]);
   const overrides = engineConfig(config, loadMetricsInterval(savedStorage()));
+  // One Worker reads every engine's metrics answers off the main thread (state/workerFetch.ts).
+  const metricsFetch = metricsFetchIn(new Worker(new URL('./state/metricsWorker.ts', import.meta.url), { type: 'module' }));
   const pool = createEnginePool((cluster) =>
     createEngine({
       server: `${window.location.origin}/`,
       ...(cluster === null ? {} : { cluster }),
       config: overrides,
       fetch: (url, init) => window.fetch(url, init),
+      metricsFetch,
       ...(inspect ? { inspect } : {}),
     }),
   );

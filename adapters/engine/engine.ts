@@ -69,6 +69,11 @@ export interface EngineOptions {
   readonly config?: ConfigOverrides;
   readonly socket?: SocketFactory;
   readonly fetch?: FetchLike;
+  /**
+   * How metrics answers are fetched, when not as everything else is: the dashboard reads them in
+   * a Worker (ui/state/workerFetch.ts), as 50,000 pods' samples are 8 MB of JSON.
+   */
+  readonly metricsFetch?: FetchLike;
   readonly clock?: CountingClock;
   readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** Page visibility and network status; default: the browser's, none in Node. */
@@ -133,7 +138,7 @@ export function createEngine(options: EngineOptions): Engine {
   const store = new RowStore(now);
   const cluster = options.cluster;
   const counters: EngineCounters = { subscribes: 0, resumes: 0, resetsReceived: 0, framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, framesRefused: 0, lastFrameError: null, pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
-  const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch, counters, ...(cluster === undefined ? {} : { cluster }) });
+  const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch, metricsFetch: options.metricsFetch, counters, ...(cluster === undefined ? {} : { cluster }) });
   const makeSocket: SocketFactory =
     options.socket ??
     ((url) => {

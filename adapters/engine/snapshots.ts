@@ -98,9 +98,11 @@ async function jsonOf(response: { json(): Promise<unknown> }, domain: string, sc
 }
 
 /** `cluster`: the kubeconfig context every request names (`?cluster=`); absent, the backend's default. */
-export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike; counters?: PollCounters; cluster?: string }): SnapshotSource {
+/** `metricsFetch`: how metrics answers are fetched, when not with `fetch` (the dashboard reads them in a Worker). */
+export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike; metricsFetch?: FetchLike; counters?: PollCounters; cluster?: string }): SnapshotSource {
   const counters: PollCounters = options.counters ?? { pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
   const fetchImpl: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
+  const metricsFetchImpl: FetchLike = options.metricsFetch ?? fetchImpl;
   const base = options.baseUrl.replace(/\/+$/, '');
   /** Per metrics key: the last answer's ETag, and what it held, for a 304 to report. The store keeps samples for good. */
   const metricsTags = new Map<string, { tag: string; count: number; sampleTime: number | null }>();
@@ -115,6 +117,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     signal?: AbortSignal,
     since: number | null = null,
     asLines?: (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined) => void,
+    fetching: FetchLike = fetchImpl,
   ) {
     const cluster = options.cluster === undefined ? '' : `&cluster=${encodeURIComponent(options.cluster)}`;
     const url = `${base}${path}?scope=${encodeURIComponent(scope)}${cluster}${since === null ? '' : `&since=${since}`}`;
@@ -123,7 +126,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     if (etag) headers['if-none-match'] = etag;
     let response;
     try {
-      response = await fetchImpl(url, { headers, signal });
+      response = await fetching(url, { headers, signal });
     } catch (error) {
       if (signal?.aborted) throw error;
       throw new EngineHttpError(0, `cannot reach the backend: ${error instanceof Error ? error.message : String(error)}`, { domain, scope, url });
@@ -202,7 +205,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     async fetchMetrics(domain, scope, signal) {
       const key = subscriptionKeyOf(domain, scope);
       const held = metricsTags.get(key);
-      const { body, tag } = await get(`/api/v1/metrics/${domain}`, domain, scope, held?.tag, signal);
+      const { body, tag } = await get(`/api/v1/metrics/${domain}`, domain, scope, held?.tag, signal, null, undefined, metricsFetchImpl);
       // 304: the same samples as the last answer, which the store holds.
       if (body === null) return { count: held?.count ?? 0, changed: false, sampleTime: held?.sampleTime ?? null };
       const metrics = body as MetricsBody;

@@ -12,7 +12,7 @@
  */
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactElement, type ReactNode } from 'react';
 import { isGridMove, nextActiveRow, scrollToShow } from '../lib/gridKeys.js';
-import type { SortKey, SortSpec } from '../lib/order.js';
+import type { RowList, SortKey, SortSpec } from '../lib/order.js';
 import { visibleWindow } from '../lib/windowing.js';
 
 /**
@@ -71,6 +71,8 @@ export interface Column<T> {
 
 export interface VirtualTableProps<T> {
   readonly rows: readonly T[];
+  /** The list `rows` is read from when its array is written in place (lib/order.ts): it moves when the array alone does not. */
+  readonly rowsFrom?: RowList<T>;
   readonly columns: readonly Column<T>[];
   readonly rowKey: (row: T) => string;
   readonly rowHeight?: number;
@@ -84,7 +86,7 @@ export interface VirtualTableProps<T> {
 }
 
 export function VirtualTable<T>(props: VirtualTableProps<T>) {
-  const { rows, columns, rowKey, rowHeight = 30, onRowClick, selectedKey, rowClassName, label, empty, sort, onSort } = props;
+  const { rows, rowsFrom, columns, rowKey, rowHeight = 30, onRowClick, selectedKey, rowClassName, label, empty, sort, onSort } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const head = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -130,7 +132,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
       element.scrollTop = Math.max(0, top - element.clientHeight / 3);
       setScrollTop(element.scrollTop);
     }
-  }, [selectedKey, rows, rowKey, rowHeight]);
+  }, [selectedKey, rows, rowsFrom, rowKey, rowHeight]);
 
   // The selected row is the active one too, wherever the selection came from.
   useEffect(() => {

@@ -8,6 +8,7 @@ import type { ColumnDefinition, Row } from '../../adapters/rows.js';
 import type { Usage } from '../../adapters/engine/workloadMetrics.js';
 import { columnsSource, loadingSource, metricsVersionSource, rowCountSource, orderedRowsSource, rowsSource, workloadUsageSource } from '../state/storeSources.js';
 import type { RowsLoading } from '../lib/loading.js';
+import type { RowList } from '../lib/order.js';
 import { useEngine } from './engine.js';
 
 export function useRows<R extends Row>(key: string): readonly R[] {
@@ -18,9 +19,10 @@ export function useRows<R extends Row>(key: string): readonly R[] {
 
 /**
  * The rows of one key in `order`, which must be a stable function (module-level) depending only
- * on fields that never change for a uid: the rows are kept in order without re-sorting them.
+ * on fields that never change for a uid: the rows are kept in order without re-sorting them, in
+ * one array written in place. Compare the RowList (or its version), never the array.
  */
-export function useOrderedRows<R extends Row>(key: string, order: (a: R, b: R) => number): readonly R[] {
+export function useOrderedRows<R extends Row>(key: string, order: (a: R, b: R) => number): RowList<R> {
   const { store } = useEngine();
   const source = useMemo(() => orderedRowsSource<R>(store, key, order), [store, key, order]);
   return useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);

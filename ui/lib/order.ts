@@ -5,11 +5,26 @@
  * that only looked every row up again, and so did moving each written row with a splice of the
  * whole array (a batch of a few hundred writes, common under churn, cost 5-8 ms). Both
  * structures here take the uids written since their last update (adapters/engine/changeLog.ts),
- * find only those by binary search, and copy the list once into a new array for React
- * (`withWrites`); `'all'` (rows replaced, or changes unknown) sorts afresh.
+ * find only those by binary search, and move the rest of the list in one pass (`mergeWrites`);
+ * `'all'` (rows replaced, or changes unknown) sorts afresh.
+ *
+ * The list is one array written in place, with a version that moves on every change (RowList).
+ * A new array per update was 400 KB for 50,000 rows, twice in a sorted view: arrays that size
+ * are allocated straight into V8's old generation, and churn made enough of them to bring a
+ * major GC every few seconds, the biggest cause of the sorted view's late frames (bench row 9s).
  */
 import type { Changed } from '../../adapters/engine/changeLog.js';
 import type { Row } from '../../adapters/rows.js';
+
+/**
+ * A list that its owner writes in place, and a version that moves with each write: a new object
+ * whenever the version moves, so React and memos compare it rather than the array, which stays
+ * the same object. Read `rows` while rendering; do not keep it to compare with later.
+ */
+export interface RowList<R> {
+  readonly rows: readonly R[];
+  readonly version: number;
+}
 
 /**
  * Rows in an order over what never changes for an object's uid (namespace and name: Kubernetes
@@ -18,37 +33,52 @@ import type { Row } from '../../adapters/rows.js';
  * (podOrder breaks ties by uid).
  */
 export class OrderedRows<R extends Row> {
-  /** Never changed once returned: each update that changes something makes a new array. */
-  private order: readonly R[] = [];
+  /** Written in place by every update that changes something; `version` says when. */
+  private readonly order: R[] = [];
   /** Each row as placed, to find a changed or deleted row's place by its key. */
   private placed = new Map<string, R>();
+  private changes = 0;
 
   constructor(private readonly compare: (a: R, b: R) => number) {}
+
+  get rows(): readonly R[] {
+    return this.order;
+  }
+
+  /** Moves whenever `rows` changed. */
+  get version(): number {
+    return this.changes;
+  }
 
   update(current: ReadonlyMap<string, R>, changed: Changed): readonly R[] {
     if (changed === 'all') return this.sortAfresh(current);
     if (changed.size === 0) return this.order;
-    // Null cannot happen with a total order; never guess.
-    this.order = withWrites(this.order, this.placed, current, changed, this.compare) ?? this.sortAfresh(current);
+    // False cannot happen with a total order; never guess.
+    if (!mergeWrites(this.order, this.placed, current, changed, this.compare)) return this.sortAfresh(current);
+    this.changes++;
     return this.order;
   }
 
   private sortAfresh(current: ReadonlyMap<string, R>): readonly R[] {
-    this.order = [...current.values()].sort(this.compare);
+    this.order.length = 0;
+    for (const row of current.values()) this.order.push(row);
+    this.order.sort(this.compare);
     this.placed = new Map(current);
+    this.changes++;
     return this.order;
   }
 }
 
 /**
- * `order` (sorted by `compare`) after writes to the `changed` uids, as a new array. Each row as
+ * `order` (sorted by `compare`) after writes to the `changed` uids, written in place. Each row as
  * placed is found by a binary search (its key as placed comes from the row object as placed) and
  * is replaced where the new version compares the same, or else leaves while the new version is put
- * where it belongs; one pass copies the rest. Null when a row as placed is not where the search
- * says, which cannot happen while the keys are as placed: the caller sorts afresh. `placed` is
- * brought up to date either way.
+ * where it belongs; then one pass forward closes the gaps the leaving rows left and one pass
+ * backward opens those the arriving rows need, so nothing but the few written rows is allocated.
+ * False, with `order` untouched, when a row as placed is not where the search says, which cannot
+ * happen while the keys are as placed: the caller sorts afresh. `placed` is brought up to date either way.
  */
-function withWrites<R extends Row>(order: readonly R[], placed: Map<string, R>, current: ReadonlyMap<string, R>, changed: ReadonlySet<string>, compare: (a: R, b: R) => number): R[] | null {
+function mergeWrites<R extends Row>(order: R[], placed: Map<string, R>, current: ReadonlyMap<string, R>, changed: ReadonlySet<string>, compare: (a: R, b: R) => number): boolean {
   const leaving: number[] = [];
   const replacing: { at: number; row: R }[] = [];
   const arriving: R[] = [];
@@ -69,24 +99,37 @@ function withWrites<R extends Row>(order: readonly R[], placed: Map<string, R>, 
       }
     } else if (now) arriving.push(now);
   }
-  if (lost) return null;
+  if (lost) return false;
+  // A replaced row compares the same as the row it replaces, so the searches below are unchanged by it.
+  for (const { at, row } of replacing) order[at] = row;
   leaving.sort((a, b) => a - b);
-  replacing.sort((a, b) => a.at - b.at);
   arriving.sort(compare);
-  // Where each arriving row goes among the rows as they were (nondecreasing, as it is sorted).
+  // Where each arriving row goes among the rows as they were (nondecreasing, as it is sorted),
+  // then among those that stay: the leaving rows before it no longer count.
   const places = arriving.map((row) => insertionPoint(order, row, compare));
-  const next: R[] = [];
-  let left = 0;
-  let replaced = 0;
-  let arrived = 0;
-  for (let i = 0; i < order.length; i++) {
-    while (arrived < arriving.length && places[arrived] === i) next.push(arriving[arrived++]!);
-    if (leaving[left] === i) left++;
-    else if (replacing[replaced]?.at === i) next.push(replacing[replaced++]!.row);
-    else next.push(order[i]!);
+  for (let a = 0, left = 0; a < places.length; a++) {
+    while (left < leaving.length && leaving[left]! < places[a]!) left++;
+    places[a]! -= left;
   }
-  while (arrived < arriving.length) next.push(arriving[arrived++]!);
-  return next;
+  const before = order.length;
+  let kept = before;
+  if (leaving.length > 0) {
+    let to = leaving[0]!;
+    for (let from = to, left = 0; from < before; from++) {
+      if (leaving[left] === from) left++;
+      else order[to++] = order[from]!;
+    }
+    kept = to;
+  }
+  const after = kept + arriving.length;
+  // Grown by pushing, so the array stays packed (a length set past its end leaves holes).
+  while (order.length < after) order.push(arriving[0]!);
+  for (let to = after - 1, from = kept - 1, a = arriving.length - 1; a >= 0; to--) {
+    if (from >= places[a]!) order[to] = order[from--]!;
+    else order[to] = arriving[a--]!;
+  }
+  order.length = after;
+  return true;
 }
 
 /** Code-point order: what names made of DNS labels need, and far cheaper than localeCompare. */
@@ -112,7 +155,7 @@ const manyWrites = (rows: number) => Math.max(64, rows / 50);
 /**
  * Rows sorted by a value that changes (restarts, CPU, phase), kept exactly in order across
  * updates; ties go by the list's own order (`tieOrder`, total), so there is one right order and
- * every update reaches it. An update moves only the rows written (`withWrites`): a row's key as
+ * every update reaches it. An update moves only the rows written (`mergeWrites`): a row's key as
  * placed is read from the row object as placed, which holds while the values behind the keys have
  * not moved. When they move (`valuesVersion`: a metrics tick changes every pod's CPU), when the
  * rows were replaced, or when another sort is asked for, it sorts afresh (sortByKey).
@@ -122,14 +165,24 @@ const manyWrites = (rows: number) => Math.max(64, rows / 50);
  * every second, and an order up to a second behind the values shown (bench row 9s).
  */
 export class SortedRows<R extends Row> {
-  /** Never changed once returned: each update that changes something makes a new array. */
-  private order: readonly R[] = [];
+  /** Written in place by every update that changes something, a fresh sort included; `version` says when. */
+  private readonly order: R[] = [];
   /** Each row as placed, by uid: its key as placed is found through it. */
   private placed = new Map<string, R>();
   private sortedBy = '';
   private valuesVersion = Number.NaN;
+  private changes = 0;
 
   constructor(private readonly tieOrder: (a: R, b: R) => number) {}
+
+  get rows(): readonly R[] {
+    return this.order;
+  }
+
+  /** Moves whenever `rows` changed. */
+  get version(): number {
+    return this.changes;
+  }
 
   /**
    * `inOrder`: every row, in `tieOrder`; `current`: the same rows by uid; `changed`: the uids
@@ -153,12 +206,14 @@ export class SortedRows<R extends Row> {
       const ka = key(a);
       return (ka < probeKey ? -sign : ka > probeKey ? sign : 0) || this.tieOrder(a, b);
     };
-    this.order = withWrites(this.order, this.placed, current, changed, compare) ?? this.sortAfresh(inOrder, current, 'all', key, descending, spec, valuesVersion);
+    if (!mergeWrites(this.order, this.placed, current, changed, compare)) return this.sortAfresh(inOrder, current, 'all', key, descending, spec, valuesVersion);
+    this.changes++;
     return this.order;
   }
 
   private sortAfresh(inOrder: readonly R[], current: ReadonlyMap<string, R>, changed: Changed, key: SortKey<R>, descending: boolean, spec: string, valuesVersion: number): readonly R[] {
-    this.order = sortByKey(inOrder, key, descending);
+    sortByKey(inOrder, key, descending, this.order);
+    this.changes++;
     if (changed === 'all') this.placed = new Map(current);
     else {
       for (const uid of changed) {
@@ -185,10 +240,16 @@ function insertionPoint<R>(rows: readonly R[], row: R, compare: (a: R, b: R) => 
   return low;
 }
 
-/** `rows` sorted by `key`, ties in their given order. */
-export function sortByKey<R>(rows: readonly R[], key: SortKey<R>, descending: boolean): R[] {
+/**
+ * `rows` sorted by `key`, ties in their given order: into `into` when given (a list kept in place,
+ * whose old order is overwritten), else into a new array.
+ */
+export function sortByKey<R>(rows: readonly R[], key: SortKey<R>, descending: boolean, into: R[] = []): R[] {
   const keys = rows.map(key);
-  return keys.every(isOrderedNumber) ? sortByNumbers(rows, keys as number[], descending) : sortByKeys(rows, keys, descending);
+  // As long as `rows`, and packed: a length set past the end would leave holes.
+  while (into.length < rows.length) into.push(rows[0]!);
+  into.length = rows.length;
+  return keys.every(isOrderedNumber) ? sortByNumbers(rows, keys as number[], descending, into) : sortByKeys(rows, keys, descending, into);
 }
 
 const isOrderedNumber = (key: number | string) => typeof key === 'number' && !Number.isNaN(key);
@@ -198,13 +259,12 @@ const isOrderedNumber = (key: number | string) => typeof key === 'number' && !Nu
  * faster than a comparator over 50,000 rows. Each row then takes the next free place among those
  * of its key, so ties keep their given order as in a stable sort.
  */
-function sortByNumbers<R>(rows: readonly R[], keys: readonly number[], descending: boolean): R[] {
+function sortByNumbers<R>(rows: readonly R[], keys: readonly number[], descending: boolean, result: R[]): R[] {
   const n = rows.length;
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = descending ? -keys[i]! : keys[i]!;
   const sorted = values.slice().sort();
   const taken = new Int32Array(n);
-  const result = new Array<R>(n);
   for (let i = 0; i < n; i++) {
     // The first place of this key: 0 and -0 share it, as they compare equal.
     const value = values[i]!;
@@ -220,7 +280,7 @@ function sortByNumbers<R>(rows: readonly R[], keys: readonly number[], descendin
   return result;
 }
 
-function sortByKeys<R>(rows: readonly R[], keys: readonly (number | string)[], descending: boolean): R[] {
+function sortByKeys<R>(rows: readonly R[], keys: readonly (number | string)[], descending: boolean, result: R[]): R[] {
   const index = rows.map((_, i) => i);
   const sign = descending ? -1 : 1;
   index.sort((a, b) => {
@@ -228,5 +288,6 @@ function sortByKeys<R>(rows: readonly R[], keys: readonly (number | string)[], d
     const kb = keys[b]!;
     return (ka < kb ? -sign : ka > kb ? sign : 0) || a - b;
   });
-  return index.map((i) => rows[i]!);
+  for (let i = 0; i < index.length; i++) result[i] = rows[index[i]!]!;
+  return result;
 }

@@ -9,7 +9,7 @@ import type { ColumnDefinition, Row } from '../../adapters/rows.js';
 import type { Collection, RowStore } from '../../adapters/engine/store.js';
 import { WorkloadUsageTracker, type Usage } from '../../adapters/engine/workloadMetrics.js';
 import { ChangeLog } from '../../adapters/engine/changeLog.js';
-import { OrderedRows } from '../lib/order.js';
+import { OrderedRows, type RowList } from '../lib/order.js';
 import type { RowsLoading } from '../lib/loading.js';
 import { perFrame, type Subscribe } from './perFrame.js';
 
@@ -61,15 +61,20 @@ export function rowsSource<R extends Row>(store: RowStore, key: string): Externa
 /**
  * The rows of one subscription key in `order`, kept in order incrementally (see lib/order.ts):
  * the order must depend only on what never changes for a uid. While React listens, the source
- * follows the store's writes and re-places only the rows written.
+ * follows the store's writes and re-places only the rows written, in the same array: what React
+ * compares is the RowList, a new one whenever the version moves.
  */
-export function orderedRowsSource<R extends Row>(store: RowStore, key: string, order: (a: R, b: R) => number): ExternalSource<readonly R[]> {
+export function orderedRowsSource<R extends Row>(store: RowStore, key: string, order: (a: R, b: R) => number): ExternalSource<RowList<R>> {
   const log = new ChangeLog(store, key);
   let ordered = new OrderedRows<R>(order);
-  const source = collectionSource<readonly R[]>(store, key, none, (collection, fresh) => {
+  const empty: RowList<R> = { rows: none, version: 0 };
+  let last = empty;
+  const source = collectionSource<RowList<R>>(store, key, empty, (collection, fresh) => {
     const changed = log.take();
     if (fresh) ordered = new OrderedRows<R>(order);
-    return ordered.update(collection.rows as ReadonlyMap<string, R>, fresh ? 'all' : changed);
+    ordered.update(collection.rows as ReadonlyMap<string, R>, fresh ? 'all' : changed);
+    if (last.rows !== ordered.rows || last.version !== ordered.version) last = { rows: ordered.rows, version: ordered.version };
+    return last;
   });
   return { subscribe: followingWrites([log], source.subscribe), getSnapshot: source.getSnapshot };
 }

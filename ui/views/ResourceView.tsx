@@ -17,7 +17,7 @@ import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { useEngine, useNow } from '../hooks/engine.js';
 import { useDomain } from '../hooks/useDomain.js';
-import { useSortedRows } from '../hooks/useSortedRows.js';
+import { useSortedList } from '../hooks/useSortedRows.js';
 import { useColumns, useLoading, useOrderedRows } from '../hooks/useStore.js';
 import { rowCountText } from '../lib/loading.js';
 import { pluralKind } from '../lib/catalog.js';
@@ -77,7 +77,8 @@ function ResourceList({ kind, route, navigate }: { kind: ApiResourceRow; route: 
   const domain = kind.domain as ResourceDomain;
   const scope = kind.namespaced ? route.namespace : '';
   const handle = useDomain(domain, scope);
-  const rows = useOrderedRows<ResourceRow>(handle.key, resourceOrder);
+  const list = useOrderedRows<ResourceRow>(handle.key, resourceOrder);
+  const rows = list.rows;
   const arriving = useLoading(handle.key);
   const definitions = useColumns(handle.key);
   const label = pluralKind(kind.kind, kind.resource);
@@ -119,13 +120,13 @@ function ResourceList({ kind, route, navigate }: { kind: ApiResourceRow; route: 
     () => ({ order: resourceOrder, byUid: () => (engine.store.collection(handle.key)?.rows ?? new Map()) as ReadonlyMap<string, ResourceRow>, writes: new ChangeLog(engine.store, handle.key) }),
     [engine, handle.key],
   );
-  const sorted = useSortedRows(rows, viewColumns, route.sort, 0, follow);
-  const shown = useMemo(() => filterRows(sorted, route.filter), [sorted, route.filter]);
+  const sorted = useSortedList(list, viewColumns, route.sort, 0, follow);
+  const shown = useMemo(() => filterRows(sorted.rows, route.filter), [sorted, route.filter]);
 
   const selected = useMemo(() => {
     if (!route.selected) return null;
-    return rows.find((r) => objectId(r.namespace, r.name) === route.selected) ?? null;
-  }, [rows, route.selected]);
+    return list.rows.find((r) => objectId(r.namespace, r.name) === route.selected) ?? null;
+  }, [list, route.selected]);
   const selectedName = route.selected ? route.selected.slice(route.selected.indexOf('/') + 1) : '';
   const selectedNamespace = route.selected && route.selected.includes('/') ? route.selected.slice(0, route.selected.indexOf('/')) : '';
   const subject: EventSubject | null = useMemo(
@@ -163,6 +164,7 @@ function ResourceList({ kind, route, navigate }: { kind: ApiResourceRow; route: 
         ) : (
           <VirtualTable
             rows={shown}
+            rowsFrom={sorted}
             columns={viewColumns}
             rowKey={(r) => objectId(r.namespace, r.name)}
             selectedKey={route.selected}

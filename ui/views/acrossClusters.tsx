@@ -34,14 +34,15 @@ interface FeedProps<R extends Row> {
 
 function ClusterFeed<R extends Row>({ cluster, domain, scope, order, label, onRows, onStatus, onColumns, onLoading }: FeedProps<R>) {
   const held = useDomain(domain, scope);
-  const rows = useOrderedRows<R>(held.key, order);
+  const list = useOrderedRows<R>(held.key, order);
   // The generic view's columns are each API server's own: clusters of different versions may print different ones.
   const columns = useColumns(held.key);
   const loading = useLoading(held.key);
   useEffect(() => onLoading(cluster, loading), [onLoading, cluster, loading]);
   useEffect(() => onColumns(cluster, columns), [onColumns, cluster, columns]);
   // Handed up after render: a parent's state may not change while a child renders.
-  useEffect(() => onRows(cluster, rows), [onRows, cluster, rows]);
+  // Its own copy: the list's array is written in place, and the merge keeps each cluster's rows by identity.
+  useEffect(() => onRows(cluster, list.rows.slice()), [onRows, cluster, list]);
   useEffect(() => onStatus(cluster, held.status), [onStatus, cluster, held.status]);
   return <FreshnessBadge label={`${label} · ${cluster}`} status={held.status} />;
 }
