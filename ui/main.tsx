@@ -8,6 +8,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createEngine } from '../adapters/engine/engine.js';
+import type { FetchLike } from '../adapters/engine/snapshots.js';
 import { App } from './App.js';
 import { ClusterScope, ClustersProvider, useClusterChoice, useEngineKey } from './hooks/clusters.js';
 import { engineConfig } from './lib/bootConfig.js';
@@ -43,13 +44,14 @@ async function boot(): Promise<void> {
   const [config, inspect] = await Promise.all([backendConfig(), connectInspector(window.location.search)]);
   const overrides = engineConfig(config, loadMetricsInterval(savedStorage()));
   // One Worker reads every engine's metrics answers off the main thread (state/workerFetch.ts).
-  const metricsFetch = metricsFetchIn(new Worker(new URL('./state/metricsWorker.ts', import.meta.url), { type: 'module' }));
+  const pageFetch: FetchLike = (url, init) => window.fetch(url, init);
+  const metricsFetch = metricsFetchIn(new Worker(new URL('./state/metricsWorker.ts', import.meta.url), { type: 'module' }), pageFetch);
   const pool = createEnginePool((cluster) =>
     createEngine({
       server: `${window.location.origin}/`,
       ...(cluster === null ? {} : { cluster }),
       config: overrides,
-      fetch: (url, init) => window.fetch(url, init),
+      fetch: pageFetch,
       metricsFetch,
       ...(inspect ? { inspect } : {}),
     }),

@@ -20,16 +20,29 @@ export type WorkerAnswer =
       readonly notJson?: string;
     };
 
-export function metricsFetchIn(worker: Worker): FetchLike {
+/**
+ * A Worker that fails (its script blocked or missing, or an error inside it) answers nothing: its
+ * polls in flight fail with the reason, and later ones are fetched on the page (`fallback`), so
+ * metrics never stop without a word.
+ */
+export function metricsFetchIn(worker: Worker, fallback: FetchLike): FetchLike {
   let nextId = 0;
+  let broken: string | null = null;
   const waiting = new Map<number, (answer: WorkerAnswer) => void>();
   worker.addEventListener('message', (event: MessageEvent<WorkerAnswer>) => {
     const settle = waiting.get(event.data.id);
     waiting.delete(event.data.id);
     settle?.(event.data);
   });
+  const failed = (event: Event) => {
+    broken = `the metrics Worker failed: ${(event as ErrorEvent).message || event.type}`;
+    for (const [id, settle] of waiting) settle({ id, failed: broken });
+    waiting.clear();
+  };
+  worker.addEventListener('error', failed);
+  worker.addEventListener('messageerror', failed);
   return (url, init) =>
-    new Promise((resolve, reject) => {
+    broken !== null ? fallback(url, init) : new Promise((resolve, reject) => {
       const id = nextId++;
       const signal = init?.signal;
       const aborted = () => {
