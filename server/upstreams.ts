@@ -607,13 +607,18 @@ export class Upstreams {
       }
       const definitions = held;
       let timer: NodeJS.Timeout | null = null;
+      /** Tells discovery which kinds are custom (a CRD's name is `plural.group`); returns those names. */
+      const markCustom = () => {
+        const names = [...definitions.cache.rowsIn(null)].map((row) => row.name);
+        discovery.setCustomResources(names);
+        return names;
+      };
       const changed = () => {
         // A burst of changes (a chart installing ten CRDs) is one rediscovery.
         if (timer) return;
         timer = setTimeout(() => {
           timer = null;
-          const names = [...definitions.cache.rowsIn(null)].map((row) => row.name);
-          discovery.setCustomResources(names);
+          markCustom();
           void discovery.refresh();
         }, 100);
         timer.unref();
@@ -625,8 +630,7 @@ export class Upstreams {
       const offChanges = definitions.onChanges((changes) => {
         if (!listed) {
           listed = true;
-          const names = [...definitions.cache.rowsIn(null)].map((row) => row.name);
-          discovery.setCustomResources(names);
+          const names = markCustom();
           const served = new Set(discovery.resources.map((r) => `${r.resource}.${r.group}`));
           if (!names.every((name) => served.has(name))) changed();
           return;
