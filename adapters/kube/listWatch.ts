@@ -12,6 +12,7 @@ import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { ListInput, ListOutput, UpstreamEvent, WatchInput } from '../../machines/upstreamMachine.js';
 import type { ColumnDefinition, Row } from '../rows.js';
 import { KubeApiError, type KubeClient, type Query } from './client.js';
+import { checkListBounds } from './listBounds.js';
 import { type ResourceSpec } from './resources.js';
 import type { KubeObject } from './rows.js';
 import { GiveWaySignal, ListenerSignal, refusesStreamingLists, StreamingListGaveWay, streamingListSuspects, streamList, type StreamingListSuspects } from './streamingList.js';
@@ -192,10 +193,12 @@ export async function listAll(
   let token: string | undefined;
   let resourceVersion = '';
   let columns: readonly ColumnDefinition[] | null = null;
+  let pages = 0;
   try {
     do {
       const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query, limit: collection.pageSize ?? listPageSize, continue: token } });
       const page = collection.readPage(body);
+      checkListBounds(path, rows.length + page.rows.length, ++pages, token, page.continueToken);
       // Not `push(...page.rows)`: a server may ignore `limit` and answer the whole collection in one
       // page, and a spread of 150,000 rows overflows the stack.
       for (const row of page.rows) rows.push(row);
@@ -212,6 +215,7 @@ export async function listAll(
   }
   const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query }, maxBytes: 1024 * 1024 * 1024 });
   const page = collection.readPage(body);
+  checkListBounds(path, page.rows.length, 1);
   onPage?.(page.rows, true, page.columns);
   return { rows: page.rows, resourceVersion: page.resourceVersion, columns: page.columns, mode: 'unpaginated after expired continue', pagedBecause: 'a continue token expired halfway' };
 }

@@ -10,6 +10,7 @@
  */
 import type { ColumnDefinition, Row } from '../rows.js';
 import { KubeApiError, type KubeClient } from './client.js';
+import { listRowBound } from './listBounds.js';
 import type { Collection, ListResult, PageListener, WatchLine } from './listWatch.js';
 
 /** Rows handed on (`onPage`) per piece of a streaming list, as a list page would be (client-go's page size). */
@@ -203,6 +204,10 @@ export async function streamList(client: KubeClient, collection: Collection, sil
         const read = collection.readEvent(line.type, object);
         columns ??= read.columns;
         if (!read.row) return;
+        if (rows.length >= listRowBound) {
+          end(new Error(`the streaming list of ${collection.path} passed ${listRowBound} rows, the most kubelive holds for one collection`));
+          return;
+        }
         rows.push(read.row);
         piece.push(read.row);
         if (piece.length >= streamPieceRows) {

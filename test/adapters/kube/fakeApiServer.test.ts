@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { KubeApiError, KubeClient } from '../../../adapters/kube/client.js';
 import { aggregatedDiscoveryAccept, discover } from '../../../adapters/kube/discovery.js';
+import { checkListBounds, listPageBound, listRowBound } from '../../../adapters/kube/listBounds.js';
 import { listAll, tableCollection, tablePageSize } from '../../../adapters/kube/listWatch.js';
 import { readFromApi } from '../../../server/http.js';
 import type { ViewSpec } from '../../../server/views.js';
@@ -105,6 +106,36 @@ describe('against a server without the newer features', () => {
       client.close();
       server.close();
     }
+  });
+
+  describe('a server that never ends a list', () => {
+    const table = (names: string[], extra: Record<string, unknown> = {}) => ({
+      kind: 'Table',
+      metadata: { resourceVersion: '10', ...extra },
+      columnDefinitions: [{ name: 'Name', type: 'string', format: 'name', description: '', priority: 0 }],
+      rows: names.map((n) => ({ cells: [n], object: { kind: 'PartialObjectMetadata', metadata: { name: n, uid: `u-${n}`, resourceVersion: '9' } } })),
+    });
+
+    test('answering a continue token with the same token fails the list at once, with the reason', async () => {
+      // The list timeout counts from the last page, so without this check the list would page for ever.
+      const { server, client, requests } = await serve((url) => ({ body: table([`row-${requests.length}`], { continue: url.searchParams.get('continue') ?? 'stuck' }) }));
+      try {
+        await expect(listAll(client, tableCollection('/apis/example.com/v1/widgets'))).rejects.toThrow(/answered continue token "stuck" with the same token: it would never end/);
+        expect(requests).toHaveLength(2);
+      } finally {
+        client.close();
+        server.close();
+      }
+    });
+
+    test('a list of new tokens for ever ends at the page bound; one past the row bound ends too', () => {
+      expect(() => checkListBounds('/api/v1/pods', 0, listPageBound, 'a', 'b')).not.toThrow();
+      expect(() => checkListBounds('/api/v1/pods', 0, listPageBound + 1, 'a', 'b')).toThrow(`the list of /api/v1/pods passed ${listPageBound} pages without ending`);
+      expect(() => checkListBounds('/api/v1/pods', listRowBound, 1)).not.toThrow();
+      expect(() => checkListBounds('/api/v1/pods', listRowBound + 1, 1)).toThrow(/passed 1000000 rows/);
+      // The last page has no token: that is the end, not a repeat.
+      expect(() => checkListBounds('/api/v1/pods', 5, 3, 'a', '')).not.toThrow();
+    });
   });
 
   // ListOptions' `limit`: "servers may choose not to support the limit argument and will return
