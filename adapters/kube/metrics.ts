@@ -5,7 +5,7 @@
  */
 import type { MetricsRow } from '../rows.js';
 import type { KubeClient } from './client.js';
-import { cpuMillicores, memoryBytes } from './quantity.js';
+import { cpuMillicores, cpuNanocores, memoryBytes } from './quantity.js';
 
 const metricsApi = '/apis/metrics.k8s.io/v1beta1';
 
@@ -26,10 +26,15 @@ function sum(values: (number | null)[]): number | null {
   return total;
 }
 
+function millicoresOf(nanocores: number | null): number | null {
+  return nanocores === null ? null : nanocores / 1e6;
+}
+
 function metricsRow(item: MetricsItem, namespaced: boolean): MetricsRow {
   const usage = item.containers
     ? {
-        cpuMillicores: sum(item.containers.map((c) => cpuMillicores(c.usage?.cpu))),
+        // Summed in whole nanocores, as kubectl top pod sums its containers' quantities, then in millicores.
+        cpuMillicores: millicoresOf(sum(item.containers.map((c) => cpuNanocores(c.usage?.cpu)))),
         memoryBytes: sum(item.containers.map((c) => memoryBytes(c.usage?.memory))),
       }
     : { cpuMillicores: cpuMillicores(item.usage?.cpu), memoryBytes: memoryBytes(item.usage?.memory) };

@@ -33,9 +33,22 @@ export function parseQuantity(text: unknown): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-export function cpuMillicores(text: unknown): number | null {
+/**
+ * CPU in whole nanocores, metrics-server's own unit ("2603404666n"). Sums are made in these, and
+ * rounded once at the end as kubectl rounds them.
+ */
+export function cpuNanocores(text: unknown): number | null {
   const cores = parseQuantity(text);
-  return cores === null ? null : Math.round(cores * 1000);
+  return cores === null ? null : Math.round(cores * 1e9);
+}
+
+/**
+ * CPU in millicores, to the nanocore: 2603404666n is 2603.404666, not 2603. Rounding here to whole
+ * millicores made the figure disagree with `kubectl top`, which rounds the exact value up (2604m).
+ */
+export function cpuMillicores(text: unknown): number | null {
+  const nanocores = cpuNanocores(text);
+  return nanocores === null ? null : nanocores / 1e6;
 }
 
 export function memoryBytes(text: unknown): number | null {

@@ -122,16 +122,19 @@ test('a quantity from the API, parsed then printed, parses back to itself within
   );
 });
 
-test('CPU figures parse back as quantities: millicores exactly, cores to a tenth', () => {
+test('CPU figures parse back as quantities: millicores rounded up as kubectl top does, cores to a tenth', () => {
   fc.assert(
     fc.property(fc.double({ min: 0, max: 512_000, noNaN: true }), (millicores) => {
       const text = formatCpu(millicores);
       const back = cpuMillicores(text.replace(/ cores$/, '')) as number;
-      const allowed = text.endsWith(' cores') ? 50 : 0.5;
-      expect({ text, ok: Math.abs(back - millicores) <= allowed }).toEqual({ text, ok: true });
+      // Millicores: the whole millicore at or above the usage (Quantity.MilliValue), never below it.
+      const ok = text.endsWith(' cores') ? Math.abs(back - millicores) <= 51 : back >= millicores - 1e-6 && back - millicores < 1;
+      expect({ text, ok }).toEqual({ text, ok: true });
     }),
     { numRuns: 10_000, seed: 18 },
   );
+  // Whole nanocores over 10^6 are whole millicores when they are: no float bit rounds them up again.
+  fc.assert(fc.property(fc.integer({ min: 0, max: 9_998 }), (m) => formatCpu((m * 1_000_000) / 1e6) === `${m}m` && formatCpu(((m * 1_000_000 + 1) * 1e-9) * 1000) === `${m + 1}m`));
   fc.assert(fc.property(fc.constantFrom('250m', '1', '1.5', '100m', '4', '3800m', '0.1'), (q) => cpuMillicores(formatCpu(cpuMillicores(q)).replace(/ cores$/, '')) === cpuMillicores(q)));
 });
 
@@ -153,16 +156,35 @@ test('intervals are Go durations that parse back to the interval, rounded as sho
   );
 });
 
-test('a share is the percentage, rounded, and nothing without a capacity', () => {
+test('a share is the whole percentage at or below usage over allocatable, and nothing without allocatable', () => {
   fc.assert(
-    fc.property(fc.double({ min: 0, max: 1e12, noNaN: true }), fc.double({ min: 1, max: 1e12, noNaN: true }), (used, capacity) => {
-      const text = formatShare(used, capacity);
-      expect(Math.abs(Number(text.replace(/%$/, '')) - (used / capacity) * 100) <= 0.5).toBe(true);
+    fc.property(fc.integer({ min: 0, max: 1e12 }), fc.integer({ min: 1, max: 1e12 }), (used, allocatable) => {
+      const share = Number(formatShare(used, allocatable, 'memoryBytes').replace(/%$/, ''));
+      const exact = (used / allocatable) * 100;
+      expect(Number.isInteger(share) && share <= exact + 1e-9 && exact - share < 1).toBe(true);
     }),
     { numRuns: 5000, seed: 20 },
   );
-  expect(formatShare(5, 0)).toBe('');
-  expect(formatShare(null, 10)).toBe('');
+  expect(formatShare(5, 0, 'memoryBytes')).toBe('');
+  expect(formatShare(null, 10, 'cpuMillicores')).toBe('');
+});
+
+test("node figures read as kubectl top node printed them for the demo's nodes", () => {
+  // Each line: kubectl 1.3x's `top nodes` output against the demo cluster, beside the NodeMetrics
+  // usage and the node's allocatable it was printed from (read with `kubectl get --raw` and
+  // `kubectl get nodes`). Rounding to nearest said 2603m and 67% where kubectl said 2604m and 66%.
+  const printed = [
+    { cpu: '2603404666n', cpuAllocatable: '3900m', memory: '5152436Ki', memoryAllocatable: '8126464Ki', top: ['2604m', '66%', '63%'] },
+    { cpu: '3536390149n', cpuAllocatable: '7900m', memory: '7565810Ki', memoryAllocatable: '16515072Ki', top: ['3537m', '44%', '45%'] },
+    { cpu: '2162601277n', cpuAllocatable: '7900m', memory: '21323943Ki', memoryAllocatable: '66846720Ki', top: ['2163m', '27%', '31%'] },
+    { cpu: '6135579312n', cpuAllocatable: '15900m', memory: '13606838Ki', memoryAllocatable: '33292288Ki', top: ['6136m', '38%', '40%'] },
+  ];
+  const shown = printed.map((n) => [
+    formatCpu(cpuMillicores(n.cpu)),
+    formatShare(cpuMillicores(n.cpu), cpuMillicores(n.cpuAllocatable), 'cpuMillicores'),
+    formatShare(memoryBytes(n.memory), memoryBytes(n.memoryAllocatable), 'memoryBytes'),
+  ]);
+  expect(shown).toEqual(printed.map((n) => n.top));
 });
 
 test('a taint reads back as kubectl describe writes it, key=value:Effect', () => {

@@ -44,11 +44,22 @@ export function ageKey(object: { createdAt: string | null }): number {
   return Number.isFinite(at) ? -at : Number.POSITIVE_INFINITY;
 }
 
-/** CPU as `kubectl top` prints it: millicores, switching to cores past ten of them. */
+/**
+ * Millicores as `kubectl top` counts them: a Quantity's MilliValue rounds up, so 2603404666n is
+ * 2604m there, and a figure rounded to 2603m here would disagree with the terminal beside it.
+ * Usage arrives as whole nanocores over 10^6; the allowance keeps a sum's last floating-point bit
+ * (2604.0000000000005) from rounding a whole millicore up once more.
+ */
+export function topMillicores(millicores: number): number {
+  return Math.ceil(millicores - 1e-7);
+}
+
+/** CPU as `kubectl top` prints it: millicores rounded up, switching to cores past ten of them. */
 export function formatCpu(millicores: number | null | undefined): string {
   if (millicores === null || millicores === undefined || !Number.isFinite(millicores)) return '—';
-  if (millicores < 10_000) return `${Math.round(millicores)}m`;
-  return `${(millicores / 1000).toFixed(1)} cores`;
+  const shown = topMillicores(millicores);
+  if (shown < 10_000) return `${shown}m`;
+  return `${(shown / 1000).toFixed(1)} cores`;
 }
 
 const binaryUnits = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi'] as const;
@@ -69,10 +80,15 @@ export function formatBytes(bytes: number | null | undefined): string {
   return `${text.includes('.') ? text.replace(/\.?0+$/, '') : text}${binaryUnits[unit]}`;
 }
 
-/** Usage as a share of capacity, or '' when capacity is unknown. */
-export function formatShare(used: number | null | undefined, capacity: number | null | undefined): string {
-  if (used === null || used === undefined || !capacity || !Number.isFinite(used)) return '';
-  return `${Math.round((used / capacity) * 100)}%`;
+/**
+ * Usage as a share of allocatable, as `kubectl top node` prints its CPU% and MEMORY%: both in
+ * milli-units (CPU in millicores rounded up as shown, memory in bytes × 1000), the percentage cut
+ * to a whole number, never rounded up (66.8 % is 66%); '' when allocatable is unknown.
+ */
+export function formatShare(used: number | null | undefined, allocatable: number | null | undefined, unit: 'cpuMillicores' | 'memoryBytes'): string {
+  if (used === null || used === undefined || !allocatable || !Number.isFinite(used)) return '';
+  const [usedMilli, allocatableMilli] = unit === 'cpuMillicores' ? [topMillicores(used), topMillicores(allocatable)] : [Math.ceil(used) * 1000, Math.ceil(allocatable) * 1000];
+  return `${Math.trunc((usedMilli / allocatableMilli) * 100)}%`;
 }
 
 /** A configured interval: 500ms, 5s, 1m, 1m30s. */

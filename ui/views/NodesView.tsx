@@ -53,7 +53,7 @@ function usageColumn(
         <span className="usage">
           <Sparkline values={sample?.history.map((h) => h[field]) ?? []} label={`${header} of ${n.name}`} />
           <span>{format(sample?.usage[field])}</span>
-          <span className="share">{formatShare(sample?.usage[field], n.allocatable[field])}</span>
+          <span className="share">{formatShare(sample?.usage[field], n.allocatable[field], field)}</span>
         </span>
       );
     },
