@@ -11,41 +11,28 @@
  */
 import { jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { startDemoCluster, type DemoCluster } from '../../demo-cluster/index.js';
-import { startBackend, type Backend } from '../../server/backend.js';
+import type { Backend } from '../../server/serve.js';
 import { kubectl, requireKubectlInCi, kubectlPath } from '../demo-cluster/client.js';
-import { collectPageErrors, ensureUiBuilt, launchChromium, quickConfig, screenshot, until, type LaunchedBrowser } from './browser.js';
+import { quickConfig, screenshot, until, useDashboard } from './browser.js';
 
 jest.setTimeout(180_000);
 
-let cluster: DemoCluster;
 let backend: Backend;
-let chromium: LaunchedBrowser;
 let page: Page;
 let errors: string[];
 
 requireKubectlInCi();
 const withKubectl = kubectlPath ? describe : describe.skip;
 
-beforeAll(async () => {
-  if (!kubectlPath) return;
-  ensureUiBuilt();
-  cluster = await startDemoCluster({ nodes: 5, pods: 80, namespaces: 4, churn: 0, seed: 31, port: 0, metricsResolutionMs: 3_600_000 });
-  backend = await startBackend({ kubeconfigYaml: cluster.kubeconfigYaml, port: 0, config: { ...quickConfig, metricsIntervalMs: 1000 } });
-  chromium = await launchChromium();
-  page = await chromium.browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  errors = collectPageErrors(page);
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await backend?.stop();
-  await cluster?.stop();
-});
+useDashboard(
+  { demo: { nodes: 5, pods: 80, churn: 0, seed: 31, metricsResolutionMs: 3_600_000 }, port: 0, config: { ...quickConfig, metricsIntervalMs: 1000 } },
+  (dashboard) => ({ backend, page, errors } = dashboard),
+  { viewport: { width: 1600, height: 1000 } },
+);
 
 /** `kubectl top ARGS --no-headers`, one array of columns per line. */
 async function top(args: string[]): Promise<string[][]> {
-  const result = await kubectl(cluster.kubeconfigPath, ['top', ...args, '--no-headers']);
+  const result = await kubectl(backend.demo!.kubeconfigPath, ['top', ...args, '--no-headers']);
   if (result.code !== 0) throw new Error(`kubectl top ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout
     .trim()
