@@ -38,6 +38,16 @@ export function cpuMillicores(text: unknown): number | null {
   return cores === null ? null : Math.round(cores * 1000);
 }
 
+/**
+ * CPU in whole nanocores, metrics-server's own unit: usage is summed in these and turned into
+ * millicores once, since whole millicores per container ("44082177n" read as 44m) put up to half a
+ * millicore of error into each term of a sum (a 7-pod Deployment was shown 295m for 297.3m).
+ */
+export function cpuNanocores(text: unknown): number | null {
+  const cores = parseQuantity(text);
+  return cores === null ? null : Math.round(cores * 1e9);
+}
+
 export function memoryBytes(text: unknown): number | null {
   const bytes = parseQuantity(text);
   return bytes === null ? null : Math.round(bytes);
