@@ -1,15 +1,15 @@
 /**
- * Reads node and pod usage from metrics.k8s.io and reduces it to MetricsRows: CPU in millicores,
- * memory in bytes, pod usage summed over its containers, and the sample's own timestamp and
+ * Reads node and pod usage from metrics.k8s.io and reduces it to MetricsRows: CPU in millicores
+ * (with their fraction: summed from whole nanocores, never rounded per container), memory in bytes, pod usage summed over its containers, and the sample's own timestamp and
  * window so the client can tell a new sample from a repeated one.
  */
 import type { MetricsRow } from '../rows.js';
 import type { KubeClient } from './client.js';
-import { cpuMillicores, cpuNanocores, memoryBytes } from './quantity.js';
+import { cpuNanocores, memoryBytes } from './quantity.js';
 
 const metricsApi = '/apis/metrics.k8s.io/v1beta1';
 
-interface MetricsItem {
+export interface MetricsItem {
   metadata?: { name?: string; namespace?: string };
   timestamp?: string;
   window?: string;
@@ -26,18 +26,17 @@ function sum(values: (number | null)[]): number | null {
   return total;
 }
 
-function millicoresOf(nanocores: number | null): number | null {
-  return nanocores === null ? null : nanocores / 1e6;
-}
+const millicoresOf = (nanocores: number | null) => (nanocores === null ? null : nanocores / 1e6);
 
-function metricsRow(item: MetricsItem, namespaced: boolean): MetricsRow {
+/** One NodeMetrics or PodMetrics item as a row; exported for its unit test. */
+export function metricsRow(item: MetricsItem, namespaced: boolean): MetricsRow {
   const usage = item.containers
     ? {
         // Summed in whole nanocores, as kubectl top pod sums its containers' quantities, then in millicores.
         cpuMillicores: millicoresOf(sum(item.containers.map((c) => cpuNanocores(c.usage?.cpu)))),
         memoryBytes: sum(item.containers.map((c) => memoryBytes(c.usage?.memory))),
       }
-    : { cpuMillicores: cpuMillicores(item.usage?.cpu), memoryBytes: memoryBytes(item.usage?.memory) };
+    : { cpuMillicores: millicoresOf(cpuNanocores(item.usage?.cpu)), memoryBytes: memoryBytes(item.usage?.memory) };
   return {
     name: item.metadata?.name ?? '',
     ...(namespaced ? { namespace: item.metadata?.namespace ?? '' } : {}),

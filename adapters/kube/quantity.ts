@@ -34,8 +34,10 @@ export function parseQuantity(text: unknown): number | null {
 }
 
 /**
- * CPU in whole nanocores, metrics-server's own unit ("2603404666n"). Sums are made in these, and
- * rounded once at the end as kubectl rounds them.
+ * CPU in whole nanocores, metrics-server's own unit ("2603404666n"). Sums are made in these and
+ * rounded once, at the end, as kubectl rounds them: whole millicores per container ("44082177n"
+ * read as 44m) put up to half a millicore of error into each term (a 7-pod Deployment was shown
+ * 295m for 297.3m).
  */
 export function cpuNanocores(text: unknown): number | null {
   const cores = parseQuantity(text);

@@ -13,6 +13,7 @@ import { jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { Backend } from '../../server/serve.js';
 import { kubectl, requireKubectlInCi, kubectlPath } from '../demo-cluster/client.js';
+import { shownMemory } from '../support/shownFigures.js';
 import { quickConfig, screenshot, until, useDashboard } from './browser.js';
 
 jest.setTimeout(180_000);
@@ -47,24 +48,16 @@ function asShown(kubectlCpu: string): string {
   return millicores < 10_000 ? `${millicores}m` : `${(millicores / 1000).toFixed(1)} cores`;
 }
 
-const binary: Record<string, number> = { B: 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-
 /**
  * Whether the dashboard's memory figure (e.g. "4.91Gi") and kubectl's ("5031Mi", whole Mi cut)
- * can be one amount of bytes: the intervals each figure stands for overlap.
+ * can be one amount of bytes: the ranges each figure stands for overlap.
  */
 function sameMemory(shown: string, kubectlMemory: string): boolean {
-  const page = /^(\d+(?:\.(\d+))?)(B|Ki|Mi|Gi|Ti)$/.exec(shown);
+  const page = shownMemory(shown);
   const cli = /^(\d+)Mi$/.exec(kubectlMemory);
-  if (!page || !cli) return false;
-  const unit = binary[page[3]!]!;
-  // The page rounds to its last shown digit, so its figure stands for ± half of that digit.
-  const half = (unit * 10 ** -(page[2]?.length ?? 0)) / 2;
-  const pageLow = Number(page[1]) * unit - half;
-  const pageHigh = Number(page[1]) * unit + half;
+  if (!cli) return false;
   const cliLow = Number(cli[1]) * 2 ** 20;
-  const cliHigh = cliLow + 2 ** 20;
-  return pageLow < cliHigh && cliLow <= pageHigh;
+  return page.value - page.tolerance < cliLow + 2 ** 20 && cliLow <= page.value + page.tolerance;
 }
 
 interface Shown {

@@ -9,10 +9,10 @@
 import { jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { startDemoCluster, type DemoCluster } from '../../demo-cluster/index.js';
-import { cpuMillicores } from '../../adapters/kube/quantity.js';
 import { startBackend, type Backend } from '../../server/backend.js';
 import { formatCpu } from '../../ui/lib/format.js';
 import { call } from '../demo-cluster/client.js';
+import { quantityIn } from '../support/quantity.js';
 import { collectPageErrors, ensureUiBuilt, launchChromium, quickConfig, screenshot, until, type LaunchedBrowser } from './browser.js';
 
 jest.setTimeout(180_000);
@@ -49,7 +49,8 @@ async function clusterOrder(): Promise<{ sample: string; rows: Listed[] }> {
   const reply = await call(cluster, '/apis/metrics.k8s.io/v1beta1/pods');
   expect(reply.status).toBe(200);
   const items = reply.json<{ items: { metadata: { namespace: string; name: string }; timestamp: string; containers: { usage: { cpu: string } }[] }[] }>().items;
-  const cpu = new Map(items.map((m) => [`${m.metadata.namespace}/${m.metadata.name}`, m.containers.reduce((sum, c) => sum + (cpuMillicores(c.usage.cpu) ?? 0), 0)]));
+  // Summed exactly over the containers (as kubectl top sorts), in millicores only at the end.
+  const cpu = new Map(items.map((m) => [`${m.metadata.namespace}/${m.metadata.name}`, Number(m.containers.reduce((sum, c) => sum + quantityIn(c.usage.cpu, 1_000_000_000n), 0n)) / 1e6]));
   const pods = (cluster.listObjects('pods') as { metadata: { namespace: string; name: string; uid: string } }[]).map((p) => ({ ...p.metadata, key: `${p.metadata.namespace}/${p.metadata.name}` }));
   const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   // A pod without a sample (not running) goes last, as a CPU of -1.
