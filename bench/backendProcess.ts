@@ -53,7 +53,9 @@ export class BackendChild {
   ) {}
 
   static async start(kubeconfigYaml: string, config: ConfigOverrides): Promise<BackendChild> {
-    const child = fork(fileURLToPath(import.meta.url), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // KUBELIVE_BENCH_BACKEND_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the backend (as servingBackend.ts does): the profile covers the process's life.
+    const extra = (process.env.KUBELIVE_BENCH_BACKEND_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+    const child = fork(fileURLToPath(import.meta.url), [], { serialization: 'advanced', execArgv: [...process.execArgv, ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const reply = await new Promise<BackendReply>((resolve, reject) => {
       child.once('message', (message: BackendReply) => resolve(message));
       child.once('exit', (code) => reject(new Error(`the backend process exited (${code}) before it started`)));

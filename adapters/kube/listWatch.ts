@@ -308,6 +308,15 @@ export interface ListWatchSignals {
   readonly streamSilenceMs?: number;
 }
 
+/**
+ * The least time between two WATCH.PROGRESS one watch tells its machine. Each re-enters the
+ * machine's liveness state, restarting its stall timer; a backend behind a busy watch hands lines
+ * on in 8 ms slices, a turn each, and one a turn was 3 % of its CPU at 20,000 changes/s
+ * (docs/development.md, "Row 2"). The stall timer is seconds long, and a watch that ends tells
+ * its newest resourceVersion first (`finish`), so a tenth of a second later costs neither.
+ */
+export const progressEveryMs = 100;
+
 /** The machine's `listResource` and `watchResource` actors for one collection, writing to `sink`. */
 export function listWatchActors(client: KubeClient, collection: Collection, sink: CacheSink, signals: ListWatchSignals = {}) {
   const { relist, giveWay, streamSilenceMs = defaultStreamSilenceMs } = signals;
@@ -346,20 +355,29 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
       let abort: (() => void) | undefined;
       // Aborts the request even before its response arrives (a server that never answers).
       const request = new AbortController();
-      // Progress is told once per turn, with the newest resourceVersion, not once per event: the
-      // machine only needs to know the watch is alive and where to resume, and each event it
-      // hears restarts its stall timer. At 5,000 events/s, one per event was a fifth of the
-      // backend's CPU (docs/development.md, Measured limits).
+      // Progress is told at most once per turn and once per `progressEveryMs`, with the newest
+      // resourceVersion, not once per event: the machine only needs to know the watch is alive
+      // and where to resume, and each event it hears restarts its stall timer. At 5,000 events/s,
+      // one per event was a fifth of the backend's CPU (docs/development.md, Measured limits).
       let progressAt: string | null = null;
+      let toldAt = Number.NEGATIVE_INFINITY;
+      let progressTimer: NodeJS.Timeout | null = null;
       const tellProgress = () => {
+        progressTimer = null;
         const resourceVersion = progressAt;
         progressAt = null;
-        if (resourceVersion !== null && !finished) send({ type: 'WATCH.PROGRESS', resourceVersion });
+        if (resourceVersion === null || finished) return;
+        toldAt = performance.now();
+        send({ type: 'WATCH.PROGRESS', resourceVersion });
       };
       const noteProgress = (resourceVersion: string) => {
-        // setImmediate, not a microtask: every chunk read in this turn (a TLS record holds a
-        // few events) lands before the machine hears of them.
-        if (progressAt === null) setImmediate(tellProgress);
+        if (progressAt === null) {
+          // setImmediate, not a microtask: every chunk read in this turn (a TLS record holds a
+          // few events) lands before the machine hears of them.
+          const wait = toldAt + progressEveryMs - performance.now();
+          if (wait <= 0) setImmediate(tellProgress);
+          else progressTimer ??= setTimeout(tellProgress, wait);
+        }
         // An event without a resourceVersion moves nothing: keep the newest one that did.
         if (progressAt === null || resourceVersion) progressAt = resourceVersion;
       };
@@ -441,6 +459,7 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
       // Cleanup when the machine leaves `watching`: close the connection, report nothing more.
       return () => {
         stopListening?.();
+        if (progressTimer) clearTimeout(progressTimer);
         if (!finished) {
           finished = true;
           abort?.();

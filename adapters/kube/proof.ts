@@ -165,7 +165,7 @@ export interface ProbeOptions {
 /** One probe: the events since `from` up to the server's bookmark, each checked against the witness. */
 export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
   const { client, path, witness, from, graceMs, signal } = options;
-  let seen: string[] = [];
+  const seen: string[] = [];
   let bookmark: string | null = null;
   let bookmarkAt = 0;
   let lastEventAt: number | null = null;
@@ -236,11 +236,17 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
   }
   const events = seen.length;
   const deadline = Date.now() + graceMs;
+  // The changes are checked in the order the server sent them, and each round goes on from the
+  // first the watch has not delivered yet: the watch delivers in that order too, so the ones
+  // after it are most likely missing as well. Checking every missing one every round cost a
+  // backend 3 s behind its watch thousands of look-ups a round, 40 rounds a second.
+  let delivered = 0;
   for (;;) {
-    seen = seen.filter((rv) => !witness.has(rv));
-    if (seen.length === 0) return { ok: true, bookmark, bookmarkAt, events, lastEventAt };
+    while (delivered < seen.length && witness.has(seen[delivered]!)) delivered++;
+    if (delivered === seen.length) return { ok: true, bookmark, bookmarkAt, events, lastEventAt };
     if (Date.now() >= deadline || signal.aborted) {
-      return { ok: false, message: `the watch has not delivered ${seen.length} of ${events} changes the API server has` };
+      const missing = seen.slice(delivered).filter((rv) => !witness.has(rv)).length;
+      return { ok: false, message: `the watch has not delivered ${missing} of ${events} changes the API server has` };
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -1,0 +1,60 @@
+/**
+ * One probe against the demo cluster: it passes once the main watch (here a witness fed by the
+ * test) has delivered every change the probe saw, even when the first of them comes late, and
+ * fails at its grace with the count of the changes still missing.
+ */
+import { KubeClient, loadKubeConfig } from '../../../adapters/kube/client.js';
+import { probeOnce, WatchWitness, watchLineFacts } from '../../../adapters/kube/proof.js';
+import { startDemoCluster, type DemoCluster } from '../../../demo-cluster/index.js';
+
+let cluster: DemoCluster;
+let client: KubeClient;
+beforeAll(async () => {
+  cluster = await startDemoCluster({ seed: 23, nodes: 2, pods: 100, churn: 0 });
+  client = new KubeClient(loadKubeConfig({ kubeconfigYaml: cluster.kubeconfigYaml }));
+});
+afterAll(() => cluster.stop());
+
+/** Makes `count` changes after a fresh resourceVersion; answers it and the changes' versions, in the server's order. */
+async function changesSinceNow(count: number): Promise<{ from: string; versions: string[] }> {
+  const listed = await client.requestJson<{ metadata: { resourceVersion: string } }>('GET', '/api/v1/pods', { query: { limit: 1 } });
+  const from = listed.metadata.resourceVersion;
+  expect(cluster.load(count)).toBe(count);
+  const stream = await client.openStream('/api/v1/pods', { query: { watch: 'true', resourceVersion: from } });
+  const versions = await new Promise<string[]>((resolve, reject) => {
+    const seen: string[] = [];
+    stream.read(
+      (line) => {
+        const facts = watchLineFacts(line);
+        if (facts && facts.type !== 'BOOKMARK') seen.push(facts.resourceVersion);
+        if (seen.length === count) resolve(seen);
+      },
+      (error) => reject(error ?? new Error(`the watch ended after ${seen.length} changes`)),
+    );
+  });
+  stream.abort();
+  return { from, versions };
+}
+
+test('passesOnceTheWatchDeliversTheFirstChangeLateWithinItsGrace', async () => {
+  const { from, versions } = await changesSinceNow(5);
+  const witness = new WatchWitness();
+  for (const rv of versions.slice(1)) witness.delivered(rv);
+  // Past the probe's bookmark (about a second in), so the probe is waiting on the watch.
+  const late = setTimeout(() => witness.delivered(versions[0]!), 2000);
+  try {
+    const outcome = await probeOnce({ client, path: '/api/v1/pods', witness, from, graceMs: 5000, signal: new AbortController().signal });
+    expect(outcome).toMatchObject({ ok: true, events: 5 });
+  } finally {
+    clearTimeout(late);
+  }
+});
+
+test('failsAtItsGraceCountingEveryChangeStillMissing', async () => {
+  const { from, versions } = await changesSinceNow(5);
+  const witness = new WatchWitness();
+  // The first is delivered, the second and fourth never are.
+  for (const rv of [versions[0]!, versions[2]!, versions[4]!]) witness.delivered(rv);
+  const outcome = await probeOnce({ client, path: '/api/v1/pods', witness, from, graceMs: 200, signal: new AbortController().signal });
+  expect(outcome).toEqual({ ok: false, message: 'the watch has not delivered 2 of 5 changes the API server has' });
+});
