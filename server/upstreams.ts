@@ -689,6 +689,8 @@ export class Upstreams {
 
   dispose(): void {
     this.stopFollowing?.();
+    // A discovery that answers after this (it starts with the runtime) must not follow anything.
+    this.stopFollowing = () => {};
     for (const upstream of this.upstreams.values()) upstream.dispose();
     this.upstreams.clear();
   }
