@@ -306,7 +306,8 @@ export class ClusterSet {
       maxSockets: upstreamSocketBudget(options.upstreamLimits) + apiSocketHeadroom,
       ...(files.length > 0 ? { reloadFrom: source } : {}),
     });
-    // Discovery starts with the runtime (below); from then on the CRDs are followed, so kinds
+    // Discovery is asked as the runtime is made (warmUp) and runs from the first view that needs
+    // it (a resource domain, api-resources, counts); from then on the CRDs are followed, so kinds
     // come and go without a restart.
     const discovery = new Discovery({ client, periodMs: discoveryPeriodMs, minRefreshMs: discoveryMinRefreshMs, onStart: () => upstreams.followDefinitions() });
     const upstreams = new Upstreams({
@@ -384,14 +385,15 @@ function entriesOf(kc: KubeConfig, defaultName: string, source: KubeconfigSource
 
 /**
  * What every first view of a cluster asks before it can list: discovery (which kinds, at which
- * versions; then the CRD list it follows) and who the user is (the header shows it). Asked as the
- * runtime is made, at `serve` for the default cluster and at a cluster's first use for the others,
- * so the first view finds them answered, or in flight, and its connections to the API server
- * open, as a dashboard opened before the first click should. A failure is kept where each keeps
- * it (discovery's `lastError`, an unnamed user); the first view asks again as it always did.
+ * versions) and who the user is (the header shows it). Asked as the runtime is made, at `serve`
+ * for the default cluster and at a cluster's first use for the others, so the first view finds
+ * them answered, or in flight, and a connection to the API server open, as a dashboard opened
+ * before the first click should. Nothing is watched before a view: the CRDs are followed from
+ * the first view on, as before. A failure is kept where each keeps it (discovery's `lastError`,
+ * an unnamed user), and the first view asks again as it always did.
  */
 function warmUp(runtime: ClusterRuntime): void {
-  void runtime.discovery.ready().catch(() => {});
+  void runtime.discovery.prefetch();
   void runtime.permissions.whoami();
 }
 

@@ -689,8 +689,6 @@ export class Upstreams {
 
   dispose(): void {
     this.stopFollowing?.();
-    // A discovery that answers after this (it starts with the runtime) must not follow anything.
-    this.stopFollowing = () => {};
     for (const upstream of this.upstreams.values()) upstream.dispose();
     this.upstreams.clear();
   }
