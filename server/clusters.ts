@@ -5,7 +5,8 @@
  * use and disposed once nothing has held it for `idleMs`; at most `maxInUse` run at once, and a
  * use of one more, when no idle runtime can make room, is refused (TooManyClustersError). The
  * default cluster is made at start and kept: it is what every request that names no cluster
- * reaches, and a broken kubeconfig should fail `serve`, not the first request.
+ * reaches, and a broken kubeconfig should fail `serve`, not the first request. A runtime asks
+ * discovery and who the user is as it is made, so a cluster's first view does not wait on them.
  *
  * Clusters are probed (one `GET /version` with a short deadline) only when the cluster list is
  * asked for, and only those not in use or in trouble, at most every `probeEveryMs` each and
@@ -305,8 +306,9 @@ export class ClusterSet {
       maxSockets: upstreamSocketBudget(options.upstreamLimits) + apiSocketHeadroom,
       ...(files.length > 0 ? { reloadFrom: source } : {}),
     });
-    // Discovery starts with the first view that needs it (a resource domain, api-resources,
-    // counts); from then on the CRDs are followed, so kinds come and go without a restart.
+    // Discovery is asked as the runtime is made (warmUp) and runs from the first view that needs
+    // it (a resource domain, api-resources, counts); from then on the CRDs are followed, so kinds
+    // come and go without a restart.
     const discovery = new Discovery({ client, periodMs: discoveryPeriodMs, minRefreshMs: discoveryMinRefreshMs, onStart: () => upstreams.followDefinitions() });
     const upstreams = new Upstreams({
       client,
@@ -327,6 +329,7 @@ export class ClusterSet {
     slot.stopWatchingFiles = watchCredentialFiles(files, client);
     this.counts.started++;
     for (const listener of this.startListeners) listener(runtime);
+    warmUp(runtime);
     return runtime;
   }
 
@@ -378,6 +381,20 @@ function entriesOf(kc: KubeConfig, defaultName: string, source: KubeconfigSource
     server: (kc.getCluster(context.cluster)?.server ?? '').replace(/\/+$/, ''),
     namespace: context.namespace || null,
   }));
+}
+
+/**
+ * What every first view of a cluster asks before it can list: discovery (which kinds, at which
+ * versions) and who the user is (the header shows it). Asked as the runtime is made, at `serve`
+ * for the default cluster and at a cluster's first use for the others, so the first view finds
+ * them answered, or in flight, and a connection to the API server open, as a dashboard opened
+ * before the first click should. Nothing is watched before a view: the CRDs are followed from
+ * the first view on, as before. A failure is kept where each keeps it (discovery's `lastError`,
+ * an unnamed user), and the first view asks again as it always did.
+ */
+function warmUp(runtime: ClusterRuntime): void {
+  void runtime.discovery.prefetch();
+  void runtime.permissions.whoami();
 }
 
 /** The first unhealthy upstream the runtime's views hold, as `key: reason`; null when all are healthy. */

@@ -224,12 +224,25 @@ export class Discovery {
 
   constructor(private readonly options: DiscoveryOptions) {}
 
+  /**
+   * Asks once ahead of the first use (a cluster's runtime just made), starting neither the
+   * periodic refresh nor `onStart`: the first use then finds the answer, or shares the request.
+   */
+  prefetch(): Promise<void> {
+    if (this.timer || this.lastResult) return Promise.resolve();
+    return this.refresh();
+  }
+
   /** Resolves once a first discovery has been tried. Starts the periodic refresh. */
   ready(): Promise<void> {
     if (!this.timer) {
       this.timer = setInterval(() => void this.refresh(), this.options.periodMs);
       this.timer.unref();
-      return this.refresh().then(() => this.options.onStart?.());
+      // A prefetch in flight, or answered within a period (the periodic refresh would not have
+      // asked again yet), is the first discovery.
+      const fresh = this.lastResult !== null && Date.now() - this.lastRefreshAt < this.options.periodMs;
+      const first = this.inFlight ?? (fresh ? Promise.resolve() : this.refresh());
+      return first.then(() => this.options.onStart?.());
     }
     return this.lastResult ? Promise.resolve() : this.refreshIfStale();
   }

@@ -163,6 +163,8 @@ export interface ListResult {
   readonly mode: ListMode;
   /** Why it was not a streaming list; null when it was. */
   readonly pagedBecause: string | null;
+  /** Paginated: the pages asked for while the page before them was still being parsed (continueAhead). */
+  readonly askedAhead?: number;
 }
 
 /**
@@ -175,6 +177,12 @@ export interface ListResult {
  * instead can loop for ever: each new run expires the same way. An unpaginated read is served
  * in one go, from the watch cache or etcd, and always finishes; it costs the server one large
  * answer instead of pages.
+ *
+ * Each page's continue token is read from the head of its text (`continueAhead`) and the next
+ * page asked for before this one is parsed, so the API server prepares a page while we parse the
+ * last one instead of the two taking turns. The token the parsed page carries is the authority:
+ * a request made with any other is cancelled and the right one made. At most two pages are held
+ * at once, each within `maxPageBytes`.
  */
 export async function listAll(
   client: KubeClient,
@@ -187,17 +195,37 @@ export async function listAll(
   const base = {
     ...(collection.accept ? { accept: collection.accept } : {}),
     ...(collection.maxPageBytes ? { maxBytes: collection.maxPageBytes } : {}),
-    ...(signal ? { signal } : {}),
+  };
+  const ask = (continueToken: string | undefined): InFlightPage => {
+    const cancel = new AbortController();
+    const text = client.requestText(path, {
+      ...base,
+      signal: signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal,
+      query: { ...collection.query, limit: collection.pageSize ?? listPageSize, continue: continueToken },
+    });
+    // A page asked ahead and then not wanted must not report its cancellation as unhandled.
+    text.catch(() => {});
+    return { continueToken, text, cancel: () => cancel.abort() };
   };
   const rows: Row[] = [];
   let token: string | undefined;
   let resourceVersion = '';
   let columns: readonly ColumnDefinition[] | null = null;
+  let askedAhead = 0;
   let pages = 0;
+  let next: InFlightPage | null = ask(undefined);
   try {
-    do {
-      const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query, limit: collection.pageSize ?? listPageSize, continue: token } });
-      const page = collection.readPage(body);
+    while (next) {
+      const current: InFlightPage = next;
+      token = current.continueToken;
+      next = null;
+      const text = await current.text;
+      const ahead = continueAhead(text);
+      if (ahead !== null) {
+        next = ask(ahead);
+        askedAhead++;
+      }
+      const page = collection.readPage(parseJson(text, path));
       checkListBounds(path, rows.length + page.rows.length, ++pages, token, page.continueToken);
       // Not `push(...page.rows)`: a server may ignore `limit` and answer the whole collection in one
       // page, and a spread of 150,000 rows overflows the stack.
@@ -207,18 +235,62 @@ export async function listAll(
       columns ??= page.columns;
       onPage?.(page.rows, false, columns);
       resourceVersion = page.resourceVersion || resourceVersion;
-      token = page.continueToken || undefined;
-    } while (token);
-    return { rows, resourceVersion, columns, mode: 'paginated', pagedBecause: 'listed in pages' };
+      const wanted = page.continueToken || undefined;
+      if (next?.continueToken !== wanted) {
+        if (next) askedAhead--;
+        next?.cancel();
+        next = wanted === undefined ? null : ask(wanted);
+      }
+    }
+    return { rows, resourceVersion, columns, mode: 'paginated', pagedBecause: 'listed in pages', askedAhead };
   } catch (error) {
+    next?.cancel();
     if (token === undefined || !(error instanceof KubeApiError) || error.status !== 410) throw error;
   }
-  const body = await client.requestJson<unknown>('GET', path, { ...base, query: { ...collection.query }, maxBytes: 1024 * 1024 * 1024 });
+  const body = await client.requestJson<unknown>('GET', path, { ...base, ...(signal ? { signal } : {}), query: { ...collection.query }, maxBytes: 1024 * 1024 * 1024 });
   const page = collection.readPage(body);
   checkListBounds(path, page.rows.length, 1);
   onPage?.(page.rows, true, page.columns);
   return { rows: page.rows, resourceVersion: page.resourceVersion, columns: page.columns, mode: 'unpaginated after expired continue', pagedBecause: 'a continue token expired halfway' };
 }
+
+/** A page asked for and not yet read. */
+interface InFlightPage {
+  readonly continueToken: string | undefined;
+  readonly text: Promise<string>;
+  readonly cancel: () => void;
+}
+
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new KubeApiError(`GET ${path}: response is not JSON`, 200, 'GET', path);
+  }
+}
+
+/**
+ * The continue token of a list page, read from the head of its JSON before it is parsed, or null.
+ * A list's `metadata` comes before its `items` (a Table's before its `columnDefinitions` and
+ * `rows`) as the API server writes it, so the token is near the start; a `"continue"` only
+ * found after the first of those keys may be in an object's annotations and is not taken, nor is
+ * a token with characters an opaque base64 token does not have. A wrong guess costs one request,
+ * cancelled: the parsed page decides.
+ */
+export function continueAhead(text: string): string | null {
+  const head = text.slice(0, continueHeadChars);
+  const at = head.indexOf('"continue":"');
+  if (at < 0) return null;
+  for (const key of ['"items":', '"rows":', '"columnDefinitions":']) {
+    const k = head.indexOf(key);
+    if (k >= 0 && k < at) return null;
+  }
+  const match = /^"continue":"([A-Za-z0-9+/=_-]+)"/.exec(head.slice(at));
+  return match ? match[1]! : null;
+}
+
+/** A list's metadata is a few hundred bytes: a token further in is not in it. */
+const continueHeadChars = 4096;
 
 /** One line of a watch: an event, or an in-stream Status (ERROR). */
 export interface WatchLine {

@@ -121,7 +121,10 @@ describe('against a server without the newer features', () => {
       const { server, client, requests } = await serve((url) => ({ body: table([`row-${requests.length}`], { continue: url.searchParams.get('continue') ?? 'stuck' }) }));
       try {
         await expect(listAll(client, tableCollection('/apis/example.com/v1/widgets'))).rejects.toThrow(/answered continue token "stuck" with the same token: it would never end/);
-        expect(requests).toHaveLength(2);
+        // The first page, the one that answered its own token, and perhaps the next asked ahead
+        // of parsing it (cancelled when the answer is seen): never a fourth.
+        expect(requests.length).toBeGreaterThanOrEqual(2);
+        expect(requests.length).toBeLessThanOrEqual(3);
       } finally {
         client.close();
         server.close();
