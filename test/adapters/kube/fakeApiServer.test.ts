@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { KubeApiError, KubeClient } from '../../../adapters/kube/client.js';
 import { aggregatedDiscoveryAccept, discover } from '../../../adapters/kube/discovery.js';
 import { checkListBounds, listPageBound, listRowBound } from '../../../adapters/kube/listBounds.js';
-import { listAll, tableCollection, tablePageSize } from '../../../adapters/kube/listWatch.js';
+import { listAll, objectCollection, tableCollection, tablePageSize } from '../../../adapters/kube/listWatch.js';
+import { podRow } from '../../../adapters/kube/rows.js';
 import { readFromApi } from '../../../server/http.js';
 import type { ViewSpec } from '../../../server/views.js';
 import { listenWithClient } from './plainServer.js';
@@ -102,6 +103,32 @@ describe('against a server without the newer features', () => {
     try {
       await expect(listAll(client, tableCollection('/api/v1/configmaps'))).rejects.toBeInstanceOf(KubeApiError);
       expect(requests).toHaveLength(1);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
+  test("a token guessed from a page's head that the parsed page does not carry is dropped for the parsed one", async () => {
+    // Something before the list's metadata carries a "continue" of its own: the guess taken from
+    // the head of the text is wrong, and the parsed metadata decides.
+    const page = (names: string[], token: string | null) => ({
+      kind: 'PodList',
+      note: { continue: 'not-the-token' },
+      metadata: { resourceVersion: '10', ...(token ? { continue: token } : {}) },
+      items: names.map((n) => ({ metadata: { name: n, namespace: 'a', uid: `u-${n}`, resourceVersion: '9' } })),
+    });
+    const { server, client, requests } = await serve((url) => {
+      const token = url.searchParams.get('continue');
+      if (token === 'not-the-token') return { body: page(['wrong'], null) };
+      return token === 'page-2' ? { body: page(['c'], null) } : { body: page(['a', 'b'], 'page-2') };
+    });
+    try {
+      const list = await listAll(client, objectCollection('/api/v1/pods', podRow));
+      expect(list.rows.map((r) => r.uid)).toEqual(['u-a', 'u-b', 'u-c']);
+      // The wrong guess was asked and cancelled (or cancelled before it left); the right page asked once.
+      expect(requests.filter((r) => new URLSearchParams(r.query).get('continue') === 'page-2')).toHaveLength(1);
+      expect(list.askedAhead).toBe(0);
     } finally {
       client.close();
       server.close();
