@@ -141,6 +141,8 @@ export class RowStore {
    * hashed afresh) was a third of the sort's time.
    */
   private readonly metrics: Record<MetricsKind, Map<string, Map<string, MutableSample>>> = { node: new Map(), pod: new Map() };
+  /** metricsOfRow's memory: a row object, the sample it was found to have. */
+  private readonly samplesByRow: Record<MetricsKind, WeakMap<object, MetricsSample>> = { node: new WeakMap(), pod: new WeakMap() };
   private readonly listeners = new Set<() => void>();
   private readonly rowsListeners = new Set<(change: RowsChanged) => void>();
   /** One copy of each value many rows repeat (node names, owners, containers), for every key. */
@@ -182,9 +184,25 @@ export class RowStore {
     };
   }
 
-  /** The newest sample, updated in place when a new one arrives; read it while rendering. */
+  /** The newest sample, updated in place when a new one arrives and never removed: it may be kept and read again (WorkloadUsageTracker does). */
   metricsFor(kind: MetricsKind, name: string, namespace?: string): MetricsSample | undefined {
     return this.metrics[kind].get(metricsNamespace(kind, namespace))?.get(name);
+  }
+
+  /**
+   * metricsFor, by the row shown (a pod's name and namespace, a node's name), remembered for that
+   * row object: a sort by CPU reads all 50,000 pods' samples after each metrics tick, and two
+   * lookups by name per pod were half its time. A written row is a new object, found afresh.
+   */
+  metricsOfRow(kind: MetricsKind, row: { readonly name: string; readonly namespace?: string }): MetricsSample | undefined {
+    const found = this.samplesByRow[kind];
+    let sample = found.get(row);
+    if (sample === undefined) {
+      sample = this.metricsFor(kind, row.name, row.namespace);
+      // A sample stays its name's for good; none yet is looked up again next time.
+      if (sample) found.set(row, sample);
+    }
+    return sample;
   }
 
   get metricsVersion(): number {

@@ -169,6 +169,22 @@ describe('row store', () => {
     );
   });
 
+  test('aRowsSampleIsItsNamesSampleThroughEveryLaterAnswer', () => {
+    // Remembered per row object: a later answer is still seen (the sample is updated in place),
+    // and a row first read before its pod had a sample finds the sample once there is one.
+    const store = new RowStore(() => 0);
+    const web = { name: 'web', namespace: 'shop' };
+    const db = { name: 'db', namespace: 'shop' };
+    expect(store.metricsOfRow('pod', db)).toBeUndefined();
+    store.applyMetrics('pod', [sample('web', '2026-11-26T10:00:00Z', 1, 'shop'), sample('db', '2026-11-26T10:00:00Z', 2, 'shop')]);
+    expect(store.metricsOfRow('pod', web)?.usage.cpuMillicores).toBe(1);
+    expect(store.metricsOfRow('pod', db)?.usage.cpuMillicores).toBe(2);
+    store.applyMetrics('pod', [sample('web', '2026-11-26T10:00:15Z', 3, 'shop')]);
+    expect(store.metricsOfRow('pod', web)?.usage.cpuMillicores).toBe(3);
+    expect(store.metricsOfRow('pod', web)).toBe(store.metricsFor('pod', 'web', 'shop'));
+    expect(store.metricsOfRow('node', web)).toBeUndefined();
+  });
+
   test('twoAnswersStagedTogetherCommitAsIfOneFollowedTheOther', () => {
     // A later answer committed while an earlier one was still being read: the earlier commit
     // writes only what moved past what the store now holds, and adds no sample twice.
