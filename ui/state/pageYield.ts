@@ -1,24 +1,13 @@
 /**
- * The page's Pause (adapters/engine/slices.ts): the next slice of long work runs as a task of its
- * own, so a frame that is due renders first. `scheduler.yield` where Chromium has it (the work
- * goes on before tasks queued meanwhile), else a MessageChannel message: a setTimeout nested this
- * deep waits at least 4 ms each time.
+ * The page's Pause (adapters/engine/slices.ts): the next slice of long work waits for the next
+ * animation frame (perFrame.ts's scheduler, which a hidden page hears from by a timer), so each
+ * frame takes one slice and renders. Yielding to a task instead (`scheduler.yield`, a
+ * MessageChannel message) did not let frames through: Chromium ran a metrics answer's slices back
+ * to back, 90–100 ms of them with no frame between (bench/uiFrames.ts trace, row 9s and 9w).
+ * A hidden page draws no frames, so it does not wait for them (its timer would make a 50,000-pod
+ * answer take seconds).
  */
 import type { Pause } from '../../adapters/engine/slices.js';
+import { animationFrames } from './perFrame.js';
 
-interface YieldingScheduler {
-  yield(): Promise<void>;
-}
-
-export const pageYield: Pause = () => {
-  const scheduler = (globalThis as { scheduler?: Partial<YieldingScheduler> }).scheduler;
-  if (typeof scheduler?.yield === 'function') return scheduler.yield();
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-};
+export const pageYield: Pause = () => (document.visibilityState === 'hidden' ? Promise.resolve() : new Promise((resolve) => void animationFrames.request(resolve)));
