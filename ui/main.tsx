@@ -16,6 +16,8 @@ import { connectInspector } from './lib/inspector.js';
 import { loadMetricsInterval } from './lib/settings.js';
 import { createEnginePool, type EnginePool } from './state/enginePool.js';
 import { metricsFetchIn } from './state/workerFetch.js';
+import { markMetricsApplied } from './state/metricsMark.js';
+import { pageYield } from './state/pageYield.js';
 import './styles.css';
 
 async function backendConfig(): Promise<unknown> {
@@ -45,17 +47,22 @@ async function boot(): Promise<void> {
   const overrides = engineConfig(config, loadMetricsInterval(savedStorage()));
   // One Worker reads every engine's metrics answers off the main thread (state/workerFetch.ts).
   const pageFetch: FetchLike = (url, init) => window.fetch(url, init);
-  const metricsFetch = metricsFetchIn(new Worker(new URL('./state/metricsWorker.ts', import.meta.url), { type: 'module' }), pageFetch);
-  const pool = createEnginePool((cluster) =>
-    createEngine({
+  // Its answers are unpacked and merged in slices between frames, then shown at once (RowStore.stageMetrics).
+  const metricsFetch = metricsFetchIn(new Worker(new URL('./state/metricsWorker.ts', import.meta.url), { type: 'module' }), pageFetch, pageYield);
+  const pool = createEnginePool((cluster) => {
+    const engine = createEngine({
       server: `${window.location.origin}/`,
       ...(cluster === null ? {} : { cluster }),
       config: overrides,
       fetch: pageFetch,
       metricsFetch,
+      pause: pageYield,
       ...(inspect ? { inspect } : {}),
-    }),
-  );
+    });
+    // Lives as long as the engine's store, which holds it.
+    markMetricsApplied(engine.store);
+    return engine;
+  });
   root.render(
     <StrictMode>
       <ClustersProvider pool={pool}>

@@ -40,6 +40,7 @@ import { onlineSignal, visibilitySignal } from './environment.js';
 import type { FetchLike, PollCounters } from './snapshots.js';
 import { ResetAssembly } from './resetPieces.js';
 import { createSnapshotSource } from './snapshots.js';
+import type { Pause } from './slices.js';
 import { RowStore } from './store.js';
 
 /** The part of the WebSocket API shared by browsers and the `ws` package. */
@@ -74,6 +75,8 @@ export interface EngineOptions {
    * a Worker (ui/state/workerFetch.ts), as 50,000 pods' samples are 8 MB of JSON.
    */
   readonly metricsFetch?: FetchLike;
+  /** How slow work (a metrics answer's merge) hands the thread back to the page's frames between slices; none in Node. */
+  readonly pause?: Pause;
   readonly clock?: CountingClock;
   readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** Page visibility and network status; default: the browser's, none in Node. */
@@ -138,7 +141,7 @@ export function createEngine(options: EngineOptions): Engine {
   const store = new RowStore(now);
   const cluster = options.cluster;
   const counters: EngineCounters = { subscribes: 0, resumes: 0, resetsReceived: 0, framesReceived: 0, framesRejected: 0, framesIgnored: 0, drifts: 0, framesRefused: 0, lastFrameError: null, pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
-  const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch, metricsFetch: options.metricsFetch, counters, ...(cluster === undefined ? {} : { cluster }) });
+  const source = createSnapshotSource({ baseUrl: options.server, store, fetch: options.fetch, metricsFetch: options.metricsFetch, ...(options.pause ? { pause: options.pause } : {}), counters, ...(cluster === undefined ? {} : { cluster }) });
   const makeSocket: SocketFactory =
     options.socket ??
     ((url) => {

@@ -17,6 +17,7 @@ import type { Domain } from '../../machines/domains.js';
 import type { FetchResult, UpstreamReport } from '../../machines/types.js';
 import { isChangeArray, isStreamDomain, type ColumnDefinition, type MetricsBody, type Row, type SinceRefusal, type SnapshotBody, type SnapshotChangesBody } from '../protocol.js';
 import { bodyText, readSnapshotLines } from './snapshotLines.js';
+import { inSlices, type Pause } from './slices.js';
 import type { MetricsKind, RowStore } from './store.js';
 
 /** One error type for every failed request, carrying what is known about it. */
@@ -98,8 +99,12 @@ async function jsonOf(response: { json(): Promise<unknown> }, domain: string, sc
 }
 
 /** `cluster`: the kubeconfig context every request names (`?cluster=`); absent, the backend's default. */
-/** `metricsFetch`: how metrics answers are fetched, when not with `fetch` (the dashboard reads them in a Worker). */
-export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike; metricsFetch?: FetchLike; counters?: PollCounters; cluster?: string }): SnapshotSource {
+/**
+ * `metricsFetch`: how metrics answers are fetched, when not with `fetch` (the dashboard reads them
+ * in a Worker); `pause`: how a metrics answer's reading hands the thread back between slices (the
+ * page's frames), none in Node.
+ */
+export function createSnapshotSource(options: { baseUrl: string; store: RowStore; fetch?: FetchLike; metricsFetch?: FetchLike; pause?: Pause; counters?: PollCounters; cluster?: string }): SnapshotSource {
   const counters: PollCounters = options.counters ?? { pollsWithChanges: 0, pollsWithWholeView: 0, pollDrifts: 0, lastFullBecause: null };
   const fetchImpl: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const metricsFetchImpl: FetchLike = options.metricsFetch ?? fetchImpl;
@@ -211,7 +216,10 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
       const metrics = body as MetricsBody;
       if (!metrics || !Array.isArray(metrics.items)) throw new EngineHttpError(502, 'metrics body is malformed', { domain, scope });
       const kind: MetricsKind = domain === 'node-metrics' ? 'node' : 'pod';
-      const result = options.store.applyMetrics(kind, metrics.items);
+      // Read in slices, then shown at once (RowStore.stageMetrics).
+      const staged = options.store.stageMetrics(kind);
+      await inSlices(metrics.items.length, (from, to) => staged.read(metrics.items, from, to), options.pause);
+      const result = staged.commit();
       if (tag) metricsTags.set(key, { tag, count: result.count, sampleTime: result.newestSampleTime });
       else metricsTags.delete(key);
       return { count: result.count, changed: result.changed > 0, sampleTime: result.newestSampleTime };

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { MetricsBody } from '../../adapters/protocol.js';
-import { packMetrics, unpackMetrics } from '../../ui/lib/packedMetrics.js';
+import { packMetrics, unpackMetrics, unpackMetricsInSlices } from '../../ui/lib/packedMetrics.js';
 
 const orNull = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: null });
 
@@ -31,4 +31,15 @@ test('aPackedAnswerUnpacksToTheAnswerAsParsed', () => {
     { numRuns: 60 },
   );
   expect(packMetrics({ error: 'metrics-unavailable' })).toBeNull();
+});
+
+test('anAnswerUnpackedInSlicesIsTheAnswerUnpackedAtOnce', async () => {
+  // Cut wherever the clock says (slices.test.ts pins how); the answer must not depend on where.
+  const items = Array.from({ length: 5000 }, (_, i) => ({ name: `pod-${i}`, namespace: `ns-${i % 7}`, timestamp: '2026-12-01T10:00:00Z', window: '15s', usage: { cpuMillicores: i, memoryBytes: i % 3 === 0 ? null : i * 1024 } }));
+  const body = { domain: 'pod-metrics', scope: '', generatedAt: 'g', fetchedAt: 'f', count: items.length, items } as unknown as MetricsBody;
+  const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const sliced = await unpackMetricsInSlices(packMetrics(body)!, pause);
+  expect(sliced).toEqual(unpackMetrics(packMetrics(body)!));
+  expect(sliced).toEqual(body);
+  expect(await unpackMetricsInSlices(packMetrics({ ...body, items: [] })!, pause)).toEqual({ ...body, items: [] });
 });

@@ -26,20 +26,11 @@ export interface RowList<R> {
   readonly version: number;
 }
 
-/**
- * Rows in an order over what never changes for an object's uid (namespace and name: Kubernetes
- * does not rename objects; a pod re-created under the same name has a new uid). A changed row
- * keeps its place; a new one is put at its place; a gone one leaves. `compare` must be total
- * (podOrder breaks ties by uid).
- */
-export class OrderedRows<R extends Row> {
+/** One array written in place, and the version that says when (RowList); OrderedRows and SortedRows own one each. */
+abstract class RowsInPlace<R> implements RowList<R> {
   /** Written in place by every update that changes something; `version` says when. */
-  private readonly order: R[] = [];
-  /** Each row as placed, to find a changed or deleted row's place by its key. */
-  private placed = new Map<string, R>();
-  private changes = 0;
-
-  constructor(private readonly compare: (a: R, b: R) => number) {}
+  protected readonly order: R[] = [];
+  protected changes = 0;
 
   get rows(): readonly R[] {
     return this.order;
@@ -48,6 +39,21 @@ export class OrderedRows<R extends Row> {
   /** Moves whenever `rows` changed. */
   get version(): number {
     return this.changes;
+  }
+}
+
+/**
+ * Rows in an order over what never changes for an object's uid (namespace and name: Kubernetes
+ * does not rename objects; a pod re-created under the same name has a new uid). A changed row
+ * keeps its place; a new one is put at its place; a gone one leaves. `compare` must be total
+ * (podOrder breaks ties by uid).
+ */
+export class OrderedRows<R extends Row> extends RowsInPlace<R> {
+  /** Each row as placed, to find a changed or deleted row's place by its key. */
+  private placed = new Map<string, R>();
+
+  constructor(private readonly compare: (a: R, b: R) => number) {
+    super();
   }
 
   update(current: ReadonlyMap<string, R>, changed: Changed): readonly R[] {
@@ -164,24 +170,14 @@ const manyWrites = (rows: number) => Math.max(64, rows / 50);
  * between): on a cluster changing a few rows a second that was a 50–80 ms sort in the browser
  * every second, and an order up to a second behind the values shown (bench row 9s).
  */
-export class SortedRows<R extends Row> {
-  /** Written in place by every update that changes something, a fresh sort included; `version` says when. */
-  private readonly order: R[] = [];
+export class SortedRows<R extends Row> extends RowsInPlace<R> {
   /** Each row as placed, by uid: its key as placed is found through it. */
   private placed = new Map<string, R>();
   private sortedBy = '';
   private valuesVersion = Number.NaN;
-  private changes = 0;
 
-  constructor(private readonly tieOrder: (a: R, b: R) => number) {}
-
-  get rows(): readonly R[] {
-    return this.order;
-  }
-
-  /** Moves whenever `rows` changed. */
-  get version(): number {
-    return this.changes;
+  constructor(private readonly tieOrder: (a: R, b: R) => number) {
+    super();
   }
 
   /**

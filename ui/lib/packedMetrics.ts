@@ -6,6 +6,7 @@
  * namespaces, timestamps and windows as tables with an index per sample, the numbers in typed
  * arrays. `unpackMetrics` gives back the answer exactly as JSON.parse would have.
  */
+import { inSlices, type Pause } from '../../adapters/engine/slices.js';
 import type { MetricsBody, MetricsRow } from '../../adapters/protocol.js';
 
 /** Distinct values and, per sample, its value's place among them (0: absent). */
@@ -68,17 +69,36 @@ export function packMetrics(body: unknown): PackedMetrics | null {
 }
 
 export function unpackMetrics(packed: PackedMetrics): MetricsBody {
+  const unpacking = unpacker(packed);
+  unpacking.read(0, packed.cpu.length);
+  return unpacking.body;
+}
+
+/**
+ * unpackMetrics in slices (adapters/engine/slices.ts): 50,000 samples made into objects are
+ * several milliseconds of the page, which a metrics answer should not take from one frame.
+ */
+export async function unpackMetricsInSlices(packed: PackedMetrics, pause?: Pause): Promise<MetricsBody> {
+  const unpacking = unpacker(packed);
+  await inSlices(packed.cpu.length, unpacking.read, pause);
+  return unpacking.body;
+}
+
+/** The answer's body, its items filled in as `read` reaches them. */
+function unpacker(packed: PackedMetrics): { body: MetricsBody; read: (from: number, to: number) => void } {
   const n = packed.cpu.length;
   const names = typeof packed.names === 'string' ? (n === 0 ? [] : packed.names.split('\n')) : packed.names;
   const valueAt = <V>(table: Table<V>, i: number): V | undefined => (table.at[i] === 0 ? undefined : table.values[table.at[i]! - 1]);
   const items = new Array<MetricsRow>(n);
-  for (let i = 0; i < n; i++) {
-    const namespace = valueAt(packed.namespaces, i);
-    const cpu = packed.cpu[i]!;
-    const memory = packed.memory[i]!;
-    const usage = { cpuMillicores: Number.isNaN(cpu) ? null : cpu, memoryBytes: Number.isNaN(memory) ? null : memory };
-    const row = { name: names[i]!, timestamp: valueAt(packed.timestamps, i) ?? null, window: valueAt(packed.windows, i) ?? null, usage };
-    items[i] = namespace === undefined ? row : { name: row.name, namespace, timestamp: row.timestamp, window: row.window, usage };
-  }
-  return { ...packed.head, items };
+  const read = (from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const namespace = valueAt(packed.namespaces, i);
+      const cpu = packed.cpu[i]!;
+      const memory = packed.memory[i]!;
+      const usage = { cpuMillicores: Number.isNaN(cpu) ? null : cpu, memoryBytes: Number.isNaN(memory) ? null : memory };
+      const row = { name: names[i]!, timestamp: valueAt(packed.timestamps, i) ?? null, window: valueAt(packed.windows, i) ?? null, usage };
+      items[i] = namespace === undefined ? row : { name: row.name, namespace, timestamp: row.timestamp, window: row.window, usage };
+    }
+  };
+  return { body: { ...packed.head, items }, read };
 }

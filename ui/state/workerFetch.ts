@@ -5,7 +5,8 @@
  * 8 MB of JSON for 50,000 pods (about 110 ms, bench row 9s).
  */
 import type { FetchLike } from '../../adapters/engine/snapshots.js';
-import { unpackMetrics, type PackedMetrics } from '../lib/packedMetrics.js';
+import type { Pause } from '../../adapters/engine/slices.js';
+import { unpackMetricsInSlices, type PackedMetrics } from '../lib/packedMetrics.js';
 
 export type WorkerAsk = { readonly id: number; readonly url: string; readonly headers: Record<string, string> } | { readonly id: number; readonly abort: true };
 
@@ -23,9 +24,10 @@ export type WorkerAnswer =
 /**
  * A Worker that fails (its script blocked or missing, or an error inside it) answers nothing: its
  * polls in flight fail with the reason, and later ones are fetched on the page (`fallback`), so
- * metrics never stop without a word.
+ * metrics never stop without a word. `pause`: how the unpacking hands the page's frames the
+ * thread between slices (adapters/engine/slices.ts).
  */
-export function metricsFetchIn(worker: Worker, fallback: FetchLike): FetchLike {
+export function metricsFetchIn(worker: Worker, fallback: FetchLike, pause?: Pause): FetchLike {
   let nextId = 0;
   let broken: string | null = null;
   const waiting = new Map<number, (answer: WorkerAnswer) => void>();
@@ -56,7 +58,7 @@ export function metricsFetchIn(worker: Worker, fallback: FetchLike): FetchLike {
         signal?.removeEventListener('abort', aborted);
         if ('failed' in answer) return reject(new TypeError(answer.failed));
         const json = async (): Promise<unknown> => {
-          if (answer.packed) return unpackMetrics(answer.packed);
+          if (answer.packed) return unpackMetricsInSlices(answer.packed, pause);
           if (answer.notJson !== undefined) throw new SyntaxError(answer.notJson);
           return answer.body;
         };

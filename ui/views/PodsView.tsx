@@ -68,9 +68,9 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
   const selected: SelectedPod | null = !route.selected ? null : found ? { uid: found.uid, namespace: found.namespace, name: found.name, containers: found.containers, restarts: found.restarts } : lastSeen && `${lastSeen.namespace}/${lastSeen.name}` === route.selected ? lastSeen : null;
 
   const columns: Column<PodRow>[] = useMemo(() => {
-    const usage = (p: PodRow) => engine.store.metricsFor('pod', p.name, p.namespace)?.usage;
+    const usage = (p: PodRow) => engine.store.metricsOfRow('pod', p)?.usage;
     // Numbers older than the metrics interval are dimmed, with a title saying how old.
-    const old = (p: PodRow) => staleMetrics(metrics.status, engine.store.metricsFor('pod', p.name, p.namespace)?.sampleTime, now);
+    const old = (p: PodRow) => staleMetrics(metrics.status, engine.store.metricsOfRow('pod', p)?.sampleTime, now);
     const oldMetrics = { cellClass: (p: PodRow) => (old(p) ? 'stale-metric' : undefined), title: (p: PodRow) => old(p) ?? undefined };
     return [
       { id: 'name', header: 'Name', width: 'minmax(14rem, 3fr)', render: (p) => <span className="mono">{p.name}</span>, title: (p) => p.name, sort: {} },

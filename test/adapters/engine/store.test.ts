@@ -137,6 +137,68 @@ describe('row store', () => {
     expect(store.metricsFor('node', 'a')?.usage.cpuMillicores).toBe(100);
   });
 
+  test('aStagedAnswerShowsNothingUntilCommittedThenEqualsOneApply', async () => {
+    // Read in any slices, an answer changes no sample, version or listener until its commit; then
+    // the store holds what one applyMetrics would have made, history included.
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.record({ name: fc.constantFrom('a', 'b', 'c'), namespace: fc.constantFrom('shop', 'auth'), second: fc.integer({ min: 0, max: 9 }), cpu: fc.integer({ min: 0, max: 5000 }) }), { maxLength: 8 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 4 }),
+        (answers, cuts) => {
+          const staged = new RowStore(() => 0);
+          const whole = new RowStore(() => 0);
+          const read = (store: RowStore) => ['a', 'b', 'c'].flatMap((name) => ['shop', 'auth'].map((ns) => JSON.stringify(store.metricsFor('pod', name, ns) ?? null)));
+          for (const answer of answers) {
+            const items = answer.map((s) => sample(s.name, `2026-11-26T10:00:0${s.second}Z`, s.cpu, s.namespace));
+            const expected = whole.applyMetrics('pod', items);
+            const before = read(staged);
+            const version = staged.metricsVersion;
+            const stage = staged.stageMetrics('pod');
+            const bounds = [0, ...cuts.map((c) => Math.min(c, items.length)).sort((x, y) => x - y), items.length];
+            for (let i = 1; i < bounds.length; i++) {
+              stage.read(items, bounds[i - 1]!, bounds[i]!);
+              expect(read(staged)).toEqual(before);
+              expect(staged.metricsVersion).toBe(version);
+            }
+            expect(stage.commit()).toEqual(expected);
+            expect(read(staged)).toEqual(read(whole));
+          }
+        },
+      ),
+      { numRuns: 200, seed: 5 },
+    );
+  });
+
+  test('aRowsSampleIsItsNamesSampleThroughEveryLaterAnswer', () => {
+    // Remembered per row object: a later answer is still seen (the sample is updated in place),
+    // and a row first read before its pod had a sample finds the sample once there is one.
+    const store = new RowStore(() => 0);
+    const web = { name: 'web', namespace: 'shop' };
+    const db = { name: 'db', namespace: 'shop' };
+    expect(store.metricsOfRow('pod', db)).toBeUndefined();
+    store.applyMetrics('pod', [sample('web', '2026-11-26T10:00:00Z', 1, 'shop'), sample('db', '2026-11-26T10:00:00Z', 2, 'shop')]);
+    expect(store.metricsOfRow('pod', web)?.usage.cpuMillicores).toBe(1);
+    expect(store.metricsOfRow('pod', db)?.usage.cpuMillicores).toBe(2);
+    store.applyMetrics('pod', [sample('web', '2026-11-26T10:00:15Z', 3, 'shop')]);
+    expect(store.metricsOfRow('pod', web)?.usage.cpuMillicores).toBe(3);
+    expect(store.metricsOfRow('pod', web)).toBe(store.metricsFor('pod', 'web', 'shop'));
+    expect(store.metricsOfRow('node', web)).toBeUndefined();
+  });
+
+  test('twoAnswersStagedTogetherCommitAsIfOneFollowedTheOther', () => {
+    // A later answer committed while an earlier one was still being read: the earlier commit
+    // writes only what moved past what the store now holds, and adds no sample twice.
+    const store = new RowStore(() => 0);
+    const first = store.stageMetrics('pod');
+    const second = store.stageMetrics('pod');
+    const items = [sample('web', '2026-11-26T10:00:00Z', 1, 'shop')];
+    first.read(items, 0, 1);
+    second.read(items, 0, 1);
+    expect(second.commit().changed).toBe(1);
+    expect(first.commit().changed).toBe(0);
+    expect(store.metricsFor('pod', 'web', 'shop')?.history).toHaveLength(1);
+  });
+
   test('eachSampleKeepsItsOwnTimeAndPlaceWhateverTheListMixes', () => {
     // One list mixing namespaces and scrape times, a node and pods of one name: each sample is
     // found under its own kind and namespace and carries its own timestamp.
