@@ -98,6 +98,15 @@ async function jsonOf(response: { json(): Promise<unknown> }, domain: string, sc
   }
 }
 
+/** One GET of the backend: its ETag to revalidate, a `since` for changes, how a whole snapshot's lines are shown as they arrive, and which fetch makes it. */
+interface GetOptions {
+  readonly etag: string | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly since?: number | null;
+  readonly asLines?: (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined) => void;
+  readonly fetching?: FetchLike;
+}
+
 /** `cluster`: the kubeconfig context every request names (`?cluster=`); absent, the backend's default. */
 /**
  * `metricsFetch`: how metrics answers are fetched, when not with `fetch` (the dashboard reads them
@@ -114,16 +123,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
   /** Per subscription: the last snapshot's ETag and the store version it left the rows at. */
   const snapshotTags = new Map<string, { tag: string; version: number }>();
 
-  async function get(
-    path: string,
-    domain: string,
-    scope: string,
-    etag: string | undefined,
-    signal?: AbortSignal,
-    since: number | null = null,
-    asLines?: (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined) => void,
-    fetching: FetchLike = fetchImpl,
-  ) {
+  async function get(path: string, domain: string, scope: string, { etag, signal, since = null, asLines, fetching = fetchImpl }: GetOptions) {
     const cluster = options.cluster === undefined ? '' : `&cluster=${encodeURIComponent(options.cluster)}`;
     const url = `${base}${path}?scope=${encodeURIComponent(scope)}${cluster}${since === null ? '' : `&since=${since}`}`;
     // Whole snapshots are asked for as lines, so a cold view shows rows as they arrive (docs/protocol.md).
@@ -160,7 +160,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     // an answer of changes is small and comes as one JSON body.
     const showLoading = since === null ? (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined) => void options.store.showLoading(key, rows, expected, columns) : undefined;
     try {
-      return await applyAnswer(key, domain, scope, signal, await get(`/api/v1/snapshot/${domain}`, domain, scope, current ? held.tag : undefined, signal, since, showLoading));
+      return await applyAnswer(key, domain, scope, signal, await get(`/api/v1/snapshot/${domain}`, domain, scope, { etag: current ? held.tag : undefined, signal, since, asLines: showLoading }));
     } catch (error) {
       options.store.abandonLoading(key);
       throw error;
@@ -210,7 +210,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     async fetchMetrics(domain, scope, signal) {
       const key = subscriptionKeyOf(domain, scope);
       const held = metricsTags.get(key);
-      const { body, tag } = await get(`/api/v1/metrics/${domain}`, domain, scope, held?.tag, signal, null, undefined, metricsFetchImpl);
+      const { body, tag } = await get(`/api/v1/metrics/${domain}`, domain, scope, { etag: held?.tag, signal, fetching: metricsFetchImpl });
       // 304: the same samples as the last answer, which the store holds.
       if (body === null) return { count: held?.count ?? 0, changed: false, sampleTime: held?.sampleTime ?? null };
       const metrics = body as MetricsBody;
