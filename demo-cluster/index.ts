@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,6 +207,14 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
   // A client that sends garbage instead of TLS or HTTP is dropped without disturbing anyone else.
   server.on('clientError', (_error, socket) => socket.destroy());
   server.on('tlsClientError', () => undefined);
+  // Every socket, from its TCP connect: `closeAllConnections` knows only sockets that became HTTP
+  // connections, so one still in its TLS handshake (or a request arriving as the server stops)
+  // held `close` open for up to the handshake timeout, two minutes.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -271,6 +280,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
+          for (const socket of sockets) socket.destroy();
         });
         if (tempDir) await rm(tempDir, { recursive: true, force: true });
       })();

@@ -26,6 +26,7 @@ describe('a bounded permissions recheck on a cluster of many namespaces', () => 
   });
   afterAll(async () => {
     for (const p of started) p.dispose();
+    client?.close();
     await demo?.stop();
   });
 
