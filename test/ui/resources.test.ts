@@ -476,8 +476,18 @@ test('eventsCountTheirAgeUpLiveAndOpenTheObjectTheyAreAbout', async () => {
   const first = await seen.textContent();
   // Newest first, and seconds old: its Last Seen moves on its own, with no new frame for it.
   await until('Last Seen to count up', () => seen.textContent(), (text) => text !== first, 5000);
-  const aboutPod = page.locator('[role=grid][aria-label="Events"] [role=row][data-key]', { has: page.locator('[data-col=object]', { hasText: /^pod\// }) }).first();
-  const object = (await aboutPod.locator('[data-col=object]').textContent())!.slice('pod/'.length);
+  // An event about a pod the cluster still runs, not being replaced: the churn's Killing event is
+  // about a pod about to go, and the panel (rightly) shows no events about a pod deleted meanwhile
+  // and re-created under its name. ReplicaSet pods' names are never reused.
+  const standing = new Set(
+    (backend.demo!.listObjects('pods') as Array<{ metadata: { name: string; deletionTimestamp?: string; ownerReferences?: Array<{ kind: string }> } }>)
+      .filter((pod) => !pod.metadata.deletionTimestamp && pod.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet')
+      .map((pod) => pod.metadata.name),
+  );
+  const objects = await page.locator('[role=grid][aria-label="Events"] [role=row][data-key] [data-col=object]').allTextContents();
+  const object = objects.map((text) => text.trim()).find((text) => text.startsWith('pod/') && standing.has(text.slice('pod/'.length)))?.slice('pod/'.length);
+  if (!object) throw new Error(`no event on screen is about a standing ReplicaSet pod: ${objects.join(', ')}`);
+  const aboutPod = page.locator('[role=grid][aria-label="Events"] [role=row][data-key]', { has: page.locator('[data-col=object]', { hasText: `pod/${object}` }) }).first();
   await aboutPod.click();
   await page.getByTestId('object-yaml').waitFor(wait);
   expect(new URL(page.url()).hash).toMatch(new RegExp(`^#/r/core/v1/pods\\?ns=[a-z0-9-]+&sel=[a-z0-9-]+%2F${object}$`));
