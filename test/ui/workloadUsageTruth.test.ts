@@ -189,6 +189,11 @@ function rowDisagreements(row: ShownRow, u: Usage): string[] {
     if (row.cpu !== '—' || row.memory !== '—') out.push(`${row.key}: ${row.cpu} / ${row.memory} for no measured pod`);
     return out;
   }
+  // A dash before the first sample lands (or a cell mid-render) is a disagreement to wait out, not a parse error.
+  if (!/^\d/.test(row.cpu) || !/^\d/.test(row.memory)) {
+    out.push(`${row.key}: ${row.cpu} / ${row.memory} for ${u.pods} measured pods`);
+    return out;
+  }
   const cpu = shownCpu(row.cpu);
   // 1e-9: the float division of an exact nanocore sum, not a rounding allowance.
   if (Math.abs(Number(u.nanocores) / 1e6 - cpu.value) > cpu.tolerance + 1e-9) out.push(`${row.key}: CPU ${row.cpu}, cluster ${u.nanocores}n`);
