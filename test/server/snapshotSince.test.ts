@@ -63,15 +63,25 @@ test('theChangesSinceAGenerationBringTheEarlierSnapshotToTheCluster', async () =
 }, 60_000);
 
 test('aGenerationTheRingCannotAnswerGetsTheWholeViewAndSaysWhy', async () => {
-  const now = await getJson(snapshotUrl(''));
-  const truth = await clusterPods();
-  // Older than the cache itself (the ring starts where the cache was made).
-  const old = await getJson(snapshotUrl('&since=1'));
+  // The pods the first test churned may still be finishing (deleted after their grace period),
+  // so each reading is taken again until the cluster held still across it.
+  const reading = await waitFor('a reading while the cluster holds still', async () => {
+    const before = await clusterPods();
+    const now = await getJson(snapshotUrl(''));
+    // Older than the cache itself (the ring starts where the cache was made).
+    const old = await getJson(snapshotUrl('&since=1'));
+    // From the future: not a generation this backend gave (another process, a clock gone back).
+    const future = await getJson(snapshotUrl(`&since=${now.body.generation + 1_000_000_000}`));
+    const after = await clusterPods();
+    const still = before.size === after.size && [...before].every(([uid, version]) => after.get(uid) === version);
+    // The backend's cache follows the cluster a moment behind: wait for it to agree (never, if wrong).
+    const agrees = future.body.items?.length === after.size && future.body.items.every((row: Row) => after.has(row.uid));
+    return still && agrees && old.body.items?.length === now.body.count && { now, old, future, truth: after };
+  });
+  const { now, old, future, truth } = reading;
   expect(old.status).toBe(200);
   expect(old.body.fullBecause).toBe('ring-passed');
   expect(old.body.items.length).toBe(now.body.count);
-  // From the future: not a generation this backend gave (another process, a clock gone back).
-  const future = await getJson(snapshotUrl(`&since=${now.body.generation + 1_000_000_000}`));
   expect(future.status).toBe(200);
   expect(future.body.fullBecause).toBe('unknown-generation');
   expect(new Set(future.body.items.map((row: Row) => row.uid))).toEqual(new Set(truth.keys()));
