@@ -5,7 +5,7 @@
  */
 import type { MetricsRow } from '../rows.js';
 import type { KubeClient } from './client.js';
-import { cpuNanocores, memoryBytes } from './quantity.js';
+import { cpuMillicores, cpuNanocores, memoryBytes } from './quantity.js';
 
 const metricsApi = '/apis/metrics.k8s.io/v1beta1';
 
@@ -36,7 +36,7 @@ export function metricsRow(item: MetricsItem, namespaced: boolean): MetricsRow {
         cpuMillicores: millicoresOf(sum(item.containers.map((c) => cpuNanocores(c.usage?.cpu)))),
         memoryBytes: sum(item.containers.map((c) => memoryBytes(c.usage?.memory))),
       }
-    : { cpuMillicores: millicoresOf(cpuNanocores(item.usage?.cpu)), memoryBytes: memoryBytes(item.usage?.memory) };
+    : { cpuMillicores: cpuMillicores(item.usage?.cpu), memoryBytes: memoryBytes(item.usage?.memory) };
   return {
     name: item.metadata?.name ?? '',
     ...(namespaced ? { namespace: item.metadata?.namespace ?? '' } : {}),
