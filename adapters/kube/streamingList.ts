@@ -81,6 +81,8 @@ export interface StreamListOptions {
   readonly signal?: AbortSignal;
   readonly onPage?: PageListener;
   readonly giveWay?: GiveWaySignal;
+  /** The most rows the list may hold before it fails: `listRowBound` unless a caller asks for fewer. */
+  readonly rowBound?: number;
 }
 
 /**
@@ -98,7 +100,7 @@ export interface StreamListOptions {
  * the plain watch and never sends the bookmark; one of these three ends it.
  */
 export async function streamList(client: KubeClient, collection: Collection, silenceMs: number, options: StreamListOptions = {}): Promise<ListResult | null> {
-  const { signal, onPage, giveWay } = options;
+  const { signal, onPage, giveWay, rowBound = listRowBound } = options;
   let stream;
   try {
     stream = await client.openStream(collection.path, {
@@ -204,8 +206,8 @@ export async function streamList(client: KubeClient, collection: Collection, sil
         const read = collection.readEvent(line.type, object);
         columns ??= read.columns;
         if (!read.row) return;
-        if (rows.length >= listRowBound) {
-          end(new Error(`the streaming list of ${collection.path} passed ${listRowBound} rows, the most kubelive holds for one collection`));
+        if (rows.length >= rowBound) {
+          end(new Error(`the streaming list of ${collection.path} passed ${rowBound} rows, the most kubelive holds for one collection`));
           return;
         }
         rows.push(read.row);

@@ -75,6 +75,20 @@ test('aTableWatchStreamsTheRowsAndColumnsTheClusterHolds', async () => {
   expect(streamed!.columns?.map((c) => c.name)).toEqual(await printedColumns('/api/v1/configmaps'));
 });
 
+/**
+ * A server that sends initial events for ever would fill the backend's memory: the list fails
+ * once it passes its row bound. The real bound is a million rows; a smaller one asked of the same
+ * code shows the cut without a million events.
+ */
+test('aStreamingListPastItsRowBoundFailsSayingSo', async () => {
+  const bound = Math.floor(podCount() / 3);
+  expect(bound).toBeGreaterThan(0);
+  await expect(streamList(client, pods, neverSilentMs, { rowBound: bound })).rejects.toThrow(`the streaming list of /api/v1/pods passed ${bound} rows, the most kubelive holds for one collection`);
+  // At exactly the cluster's count it is within the bound and lists every pod.
+  const whole = await streamList(client, pods, neverSilentMs, { rowBound: podCount() });
+  expect(whole?.rows).toHaveLength(podCount());
+});
+
 test('anEmptyTableCollectionTakesItsColumnsFromTheEndBookmark', async () => {
   const none = tableCollection('/api/v1/namespaces/no-such-namespace/configmaps');
   const streamed = (await streamList(client, none, neverSilentMs))!;
