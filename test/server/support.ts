@@ -140,6 +140,8 @@ export class MiniStore {
   gaps: string[] = [];
   disagreements: string[] = [];
   heartbeatsAgreeing = 0;
+  /** Heartbeats sent while the upstream was unhealthy: they claim nothing about the store. */
+  heartbeatsUnproven = 0;
   /** A reset arriving in pieces: its head and the rows so far, applied whole at its last piece. */
   private piecewise: { head: Extract<ServerFrame, { type: 'reset' }>; items: Row[]; next: number } | null = null;
 
@@ -182,6 +184,13 @@ export class MiniStore {
       this.resourceVersion = frame.resourceVersion;
       this.generation = frame.generation;
     } else if (frame.type === 'heartbeat') {
+      // From an unhealthy upstream a heartbeat describes a cache that may be behind, and a
+      // subscription owed a reset gets none from it: no claim to compare, as the engine's drift
+      // check reads it (adapters/engine/drift.ts).
+      if (frame.upstream.healthy === false) {
+        this.heartbeatsUnproven++;
+        return;
+      }
       const digest = digestOf(this.rows.values());
       if (frame.count !== this.rows.size || frame.digest !== digest || frame.resourceVersion !== this.resourceVersion) {
         this.disagreements.push(`heartbeat ${frame.seq}: backend ${frame.count}/${frame.digest}/${frame.resourceVersion}, store ${this.rows.size}/${digest}/${this.resourceVersion}`);
