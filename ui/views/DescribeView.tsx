@@ -7,6 +7,7 @@
  *
  * The object is fetched whole (`GET /api/v1/object?domain=`) when the page opens and again when
  * the resourceVersion its domain's row carries moves; everything else is rows the engine streams.
+ * Deleted while open, the page keeps what it last read and the Events about it, marked deleted.
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { NodeRow, PodRow, ResourceRow, WorkloadRow } from '../../adapters/rows.js';
@@ -26,6 +27,8 @@ import { cellOf, domainOfKind, findWorkload, kindOfDomain, ownedWorkloads, owner
 import { defaultRoute, type Route } from '../lib/route.js';
 import { workloadStatusClass } from '../lib/workloads.js';
 import { ObjectEvents } from './ObjectEvents.js';
+import { DeletedNote, ReplacedNote } from '../components/GoneNote.js';
+import { useOpenObject } from '../hooks/useOpenObject.js';
 
 interface Condition {
   readonly type: string;
@@ -52,6 +55,9 @@ export function DescribeView({ route }: { route: Route }) {
   const ownRows = useRows<ResourceRow>(own.key);
   const ownColumns = useColumns(own.key) ?? [];
   const row = ownRows.find((r) => r.name === name && r.namespace === namespace) ?? null;
+  // Deleted while the page is open: the page stays on what was last read, and says when it went.
+  const open = useOpenObject(name === '' ? null : `${domain}:${namespace}/${name}`, row ?? undefined);
+  const goneAt = open?.goneAt ?? null;
   const object = useObject(domain, namespace, name, row?.resourceVersion ?? null, ownRows.length > 0 || own.status?.dataAgeMs != null);
 
   const isWorkload = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'].includes(kind);
@@ -121,7 +127,9 @@ export function DescribeView({ route }: { route: Route }) {
           <FreshnessBadge label={kind.toLowerCase() || 'object'} status={own.status} />
         </div>
       </div>
-      {object.problem ? <div className="problem" role="alert">{object.problem}</div> : null}
+      {goneAt !== null ? <DeletedNote where={namespace ? `${namespace}/${name}` : name} at={goneAt} now={now} lastVersion={typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : null} /> : null}
+      {open?.replaced && goneAt === null ? <ReplacedNote where={namespace ? `${namespace}/${name}` : name} uid={open.row.uid} before={open.replaced} /> : null}
+      {object.problem && goneAt === null ? <div className="problem" role="alert">{object.problem}</div> : null}
       <div className="describe-grid">
         <section aria-label="Summary" className="describe-section">
           <h3>Summary</h3>
@@ -219,11 +227,9 @@ function useObject(domain: string, namespace: string, name: string, resourceVers
       setProblem('No object named: the address needs ?sel=<namespace>/<name>.');
       return;
     }
-    // Once the list has answered without the object, it is gone: keep what was last read.
-    if (resourceVersion === null && listed && value !== null) {
-      setProblem(`${name} is not in the cluster any more: it was deleted.`);
-      return;
-    }
+    // Once the list has answered without the object, it is gone: keep what was last read (the
+    // page says it was deleted).
+    if (resourceVersion === null && listed && value !== null) return;
     const abort = new AbortController();
     fetchObject({ domain, namespace, name }, abort.signal, cluster).then(
       (object) => {
