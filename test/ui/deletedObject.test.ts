@@ -4,8 +4,8 @@
  * the kubelet's Killing of each container included, as the cluster's own events API lists them.
  * When a pod of the same name is created again (a StatefulSet's ordinal), the panel moves to the
  * new pod (the route names namespace/name) and says it replaced the deleted one. The generic
- * view's panel and the Pods view's YAML panel, which share the code that holds the object
- * (hooks/useOpenObject.ts).
+ * view's panel, the Pods view's YAML panel and the Describe page, which share the code that holds
+ * the object (hooks/useOpenObject.ts).
  */
 import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
@@ -131,6 +131,28 @@ test('thePodsViewsYamlPanelKeepsADeletedPodTheSameWay', async () => {
   await page.getByTestId('panel-yaml').click(wait);
   await yamlOf(pod.metadata.uid);
   await expectDeletedPodKeptInThePanel(pod, 'deleted-object-pods');
+});
+
+test('aDescribePageOfAPodDeletedWhileOpenStaysOnItMarkedDeletedWithItsEvents', async () => {
+  const pod = aRunningPod('shop', 'ReplicaSet');
+  const { name, namespace, uid } = pod.metadata;
+  await page.goto(`${backend.url}#/describe/core/v1/pods?sel=${namespace}/${name}`);
+  await until('the Describe page of the pod', () => page.getByTestId('describe').getAttribute('data-uid'), (shown) => shown === uid);
+  await page.getByTestId('describe-containers').waitFor(wait);
+  await deleteGracefully(pod);
+  await until(`${name} to be gone from the cluster`, () => uidInCluster(namespace, name), (now) => now === null);
+  const truth = await clusterEventsAbout(namespace, uid);
+  expect(truth.some((e) => e.reason === 'Killing')).toBe(true);
+  await page.getByTestId('object-deleted').waitFor(wait);
+  // Still the deleted pod, as last read, with every Event the cluster has about it.
+  expect(await page.getByTestId('describe').getAttribute('data-uid')).toBe(uid);
+  expect(await page.getByTestId('describe-containers').count()).toBe(1);
+  // Not said to be Running: deleted, with what it was last seen as; its owner still named.
+  expect(await page.getByTestId('describe-status').textContent()).toMatch(/^Deleted · last seen /);
+  expect(await page.getByTestId('describe-owner').textContent()).toBe(`ReplicaSet/${pod.metadata.ownerReferences![0]!.name}`);
+  await until(`the ${truth.length} events about the deleted ${name}`, panelEvents, (shown) => truth.every((e) => shown.map(key).includes(key(e))));
+  expect(await page.locator('[role=alert]').count()).toBe(0);
+  await screenshot(page, 'deleted-object-describe');
 });
 
 test('aPodCreatedAgainUnderTheOpenNameIsShownAsTheNewObjectWithItsOwnEvents', async () => {

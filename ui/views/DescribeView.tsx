@@ -58,6 +58,8 @@ export function DescribeView({ route }: { route: Route }) {
   // Deleted while the page is open: the page stays on what was last read, and says when it went.
   const open = useOpenObject(name === '' ? null : `${domain}:${namespace}/${name}`, row ?? undefined);
   const goneAt = open?.goneAt ?? null;
+  // The live row, or once deleted the row last seen: its owner and printed status still describe it.
+  const lastRow = open?.row ?? row;
   const object = useObject(domain, namespace, name, row?.resourceVersion ?? null, ownRows.length > 0 || own.status?.dataAgeMs != null);
 
   const isWorkload = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'].includes(kind);
@@ -82,7 +84,7 @@ export function DescribeView({ route }: { route: Route }) {
 
   const related = useMemo(() => {
     const groups: { title: string; testId: string; items: ReactNode[] }[] = [];
-    const ownerRef = podRow?.owner ?? workloadRow?.owner ?? row?.owner ?? null;
+    const ownerRef = podRow?.owner ?? workloadRow?.owner ?? lastRow?.owner ?? null;
     const chain = ownerChain(ownerRef, namespace, workloadRows);
     if (chain.length > 0) groups.push({ title: 'Owners', testId: 'related-owners', items: chain.map((o) => <ObjectLinkItem key={o.uid ?? o.name} from={route} link={o} discovery={discovery.rows} />) });
     if (workloadRow) {
@@ -106,11 +108,13 @@ export function DescribeView({ route }: { route: Route }) {
       groups.push({ title: 'Pods', testId: 'related-pods', items: [<PodsLink key="all" by={{ node: name }}>{`All ${on.length} pods on ${name}`}</PodsLink>, ...on.slice(0, podsListed).map((p) => <PodItem key={p.uid} from={route} pod={p} withNamespace />)] });
     }
     return groups;
-  }, [kind, name, namespace, uid, route, discovery.rows, podRow, workloadRow, row, workloadRows, podRows, serviceRows, serviceColumns, sliceRows, labels]);
+  }, [kind, name, namespace, uid, route, discovery.rows, podRow, workloadRow, lastRow, workloadRows, podRows, serviceRows, serviceColumns, sliceRows, labels]);
 
   const conditions = (((object.value?.status ?? {}) as Json).conditions ?? []) as Condition[];
-  const status = statusOf(kind, { pod: podRow, workload: workloadRow, node: nodeRow, row, columns: ownColumns, object: object.value });
-  const owner = podRow?.owner ?? workloadRow?.owner ?? row?.owner ?? null;
+  const lastStatus = statusOf(kind, { pod: podRow, workload: workloadRow, node: nodeRow, row: lastRow, columns: ownColumns, object: object.value });
+  // A deleted object's phase as last read (a pod's Running) would say it still runs.
+  const status = goneAt === null ? lastStatus : { text: 'Deleted', className: 'bad', detail: `last seen ${lastStatus.text || '—'}` };
+  const owner = podRow?.owner ?? workloadRow?.owner ?? lastRow?.owner ?? null;
 
   return (
     <section className="view describe" aria-label={`Describe ${kind} ${name}`} data-testid="describe" data-uid={uid}>
