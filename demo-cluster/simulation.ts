@@ -431,10 +431,21 @@ export class Simulation {
    * terminationGracePeriodSeconds), then goes. Its controller replaces it at once, since it does
    * not count Terminating pods. A grace period of 0 removes it now. Returns the pod as it is after
    * the request (the last state, for a removal).
+   *
+   * The kubelet of the pod's node stops each container and says so in an Event (`Killing`,
+   * "Stopping container <name>"), as on a real cluster: that event is what tells an operator why
+   * the pod went. A pod bound to no node has no kubelet, and one already Terminating was stopped
+   * before, so neither records one.
    */
   deletePod(namespace: string, name: string, gracePeriodSeconds?: number): KubeObject | undefined {
     const pod = this.stores.pods.get(namespace, name);
     if (!pod) return undefined;
+    const node = (pod.spec as { nodeName?: string }).nodeName;
+    if (node && !isTerminating(pod)) {
+      for (const container of (pod.spec as { containers?: { name: string }[] }).containers ?? []) {
+        this.recordEvent(pod, 'Normal', 'Killing', `Stopping container ${container.name}`, 'kubelet', node);
+      }
+    }
     return this.terminatePod(pod, gracePeriodSeconds ?? podGracePeriodSeconds(pod));
   }
 

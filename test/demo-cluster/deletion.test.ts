@@ -52,6 +52,28 @@ test('aDeletedPodStaysTerminatingForItsGracePeriodThenGoes', async () => {
   w.close();
 });
 
+interface EventObject {
+  reason: string;
+  message: string;
+  source?: { component?: string; host?: string };
+  involvedObject: { kind: string; name: string; uid?: string };
+}
+
+test('aClientsDeleteOfAPodOnANodeRecordsTheKubeletsKillingOfEachContainerOnce', async () => {
+  const victim = aLivePod();
+  const about = `/api/v1/namespaces/shop/events?fieldSelector=${encodeURIComponent(`involvedObject.uid=${victim.metadata.uid}`)}`;
+  const killing = async () => ((await call(cluster, about)).json().items as EventObject[]).filter((e) => e.reason === 'Killing');
+  expect(await killing()).toEqual([]);
+  expect((await call(cluster, podPath(victim, '?gracePeriodSeconds=2'), { method: 'DELETE' })).status).toBe(200);
+  const containers = (cluster.listObjects('pods', 'shop') as Array<Pod & { spec: { nodeName: string; containers: { name: string }[] } }>).find((p) => p.metadata.uid === victim.metadata.uid)!.spec;
+  const recorded = await killing();
+  expect(recorded.map((e) => e.message).sort()).toEqual(containers.containers.map((c) => `Stopping container ${c.name}`).sort());
+  expect(recorded.every((e) => e.source?.component === 'kubelet' && e.source.host === containers.nodeName && e.involvedObject.name === victim.metadata.name)).toBe(true);
+  // A second DELETE of the Terminating pod stops nothing more.
+  await call(cluster, podPath(victim, '?gracePeriodSeconds=2'), { method: 'DELETE' });
+  expect(await killing()).toHaveLength(recorded.length);
+});
+
 test('gracePeriodZeroDeletesAtOnceAndASecondDeleteOfATerminatingPodChangesNothing', async () => {
   const slow = aLivePod();
   const first = (await call(cluster, podPath(slow), { method: 'DELETE' })).json() as Pod;

@@ -156,3 +156,33 @@ test('workloadsAcrossThreeClustersHoldEachClustersDeploymentsAndOpenFromTheirOwn
   expect(await until('the second cluster’s YAML', panelUid, (uid) => uid === second.uid)).toBe(second.uid);
   await screenshot(page, 'clusters-workloads');
 });
+
+test('aDeploymentDeletedInOneClusterWhileOpenAcrossClustersStaysOpenMarkedDeletedWithItsEvents', async () => {
+  // The second cluster's Deployment with the most Events about it, as that cluster lists them.
+  const truths = await deploymentsByKubectl(clusters[1]!);
+  const eventsAbout = async (uid: string): Promise<string[]> => {
+    const r = await kubectl(backend.demo!.kubeconfigPath, ['--context', clusters[1]!, 'get', 'events', '-A', '--field-selector', `involvedObject.uid=${uid}`, '-o', 'json']);
+    expect(r.code).toBe(0);
+    return (JSON.parse(r.stdout) as { items: { reason: string; message: string }[] }).items.map((e) => `${e.reason}|${e.message}`);
+  };
+  const counted = await Promise.all(truths.map(async (t) => ({ ...t, events: await eventsAbout(t.uid) })));
+  const doomed = counted.sort((a, b) => b.events.length - a.events.length)[0]!;
+  const [namespace, name] = doomed.row.split('|')[1]!.split('/') as [string, string];
+  await page.goto(`${backend.url}?clusters=${clusters.join(',')}#/r/apps/v1/deployments`);
+  await page.locator(`[data-testid=clusters-resource] [role=row][data-key="${clusters[1]}/${doomed.uid}"]`).click();
+  await until('its YAML', panelUid, (uid) => uid === doomed.uid);
+
+  const r = await kubectl(backend.demo!.kubeconfigPath, ['--context', clusters[1]!, 'delete', 'deployment', name, '-n', namespace, '--wait=false']);
+  expect(r.code).toBe(0);
+  const gone = await kubectl(backend.demo!.kubeconfigPath, ['--context', clusters[1]!, 'get', 'deployment', name, '-n', namespace]);
+  expect(gone.stderr).toContain('NotFound');
+  await page.getByTestId('object-deleted').waitFor();
+  // Still the deleted Deployment of the second cluster, with every Event that cluster has about it.
+  expect(await panelUid()).toBe(doomed.uid);
+  expect(await page.getByTestId('panel-cluster').textContent()).toContain(clusters[1]);
+  const truth = await eventsAbout(doomed.uid);
+  const shown = () => page.getByTestId('object-event').evaluateAll((items) => items.map((i) => `${i.querySelector('.event-head .strong')?.textContent}|${i.querySelector('.event-message')?.textContent}`));
+  await until(`the ${truth.length} events about it`, shown, (s) => truth.every((e) => s.includes(e)));
+  expect(await page.getByTestId('object-events').count()).toBe(1);
+  await screenshot(page, 'clusters-deployment-deleted');
+});

@@ -20,6 +20,7 @@ import { rowCountText } from '../lib/loading.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { AcrossClustersBody, ClusterBadges, PanelCluster, useAcrossClusters } from './acrossClusters.js';
 import { LogsPanel } from './LogsPanel.js';
+import { useOpenObject } from '../hooks/useOpenObject.js';
 
 type Pod = ClusterRow<PodRow>;
 
@@ -56,7 +57,10 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
   }, [rows, sort?.column, sort?.descending, deferredFilter, namespace]);
 
   // The open pod: `sel` is `cluster/namespace/name` here, since names repeat across clusters.
-  const selected = route.selected ? rows.find((p) => `${p.namespace}/${p.name}` === route.selected && p.cluster === route.selectedCluster) : undefined;
+  const found = route.selected ? rows.find((p) => `${p.namespace}/${p.name}` === route.selected && p.cluster === route.selectedCluster) : undefined;
+  // Held as last seen once deleted (useOpenObject), as in the Pods view: its logs stay readable.
+  const open = useOpenObject(route.selected ? `${route.selectedCluster ?? ''}/${route.selected}` : null, found);
+  const selected = open?.row;
   const [panelKey, setPanelKey] = useState(0);
   const select = (p: Pod | null) => {
     setPanelKey((k) => k + 1);
@@ -93,12 +97,12 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
           <ClusterScope cluster={selected.cluster}>
             <LogsPanel
               key={`${panelKey}:${selected.clusterKey}`}
-              pod={{ namespace: selected.namespace, name: selected.name, containers: selected.containers, restarts: selected.restarts }}
+              pod={{ namespace: selected.namespace, name: selected.name, containers: selected.containers, ...(open?.goneAt === null ? { restarts: selected.restarts } : {}) }}
               onClose={() => select(null)}
               switcher={
                 <span className="drill-links">
                   <PanelCluster cluster={selected.cluster} />
-                  <ActionButton request={{ action: 'delete-pod', object: { kind: 'Pod', namespace: selected.namespace, name: selected.name } }} rowVersion={selected.resourceVersion ?? null} testId="action-delete-pod" className="small danger" />
+                  <ActionButton request={{ action: 'delete-pod', object: { kind: 'Pod', namespace: selected.namespace, name: selected.name } }} rowVersion={open?.goneAt === null ? (selected.resourceVersion ?? null) : null} testId="action-delete-pod" className="small danger" />
                 </span>
               }
             />

@@ -26,6 +26,7 @@ import { objectId, type Navigate, type Route } from '../lib/route.js';
 import { AcrossClustersBody, ClusterBadges, PanelCluster, useAcrossClusters } from './acrossClusters.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
+import { useOpenObject } from '../hooks/useOpenObject.js';
 
 type Item = ClusterRow<ResourceRow>;
 
@@ -68,7 +69,10 @@ export function ClustersResourceView({ clusters, kind, route, navigate }: { clus
   const needle = route.filter.trim().toLowerCase();
   const shown = useMemo(() => (needle === '' ? sorted : sorted.filter((r) => r.cluster.toLowerCase().includes(needle) || filterRows([r], needle).length > 0)), [sorted, needle]);
 
-  const selected = route.selected ? rows.find((r) => objectId(r.namespace, r.name) === route.selected && r.cluster === (route.selectedCluster ?? clusters[0])) : undefined;
+  const found = route.selected ? rows.find((r) => objectId(r.namespace, r.name) === route.selected && r.cluster === (route.selectedCluster ?? clusters[0])) : undefined;
+  // Held as last seen once deleted (useOpenObject): its YAML and Events stay, marked deleted.
+  const open = useOpenObject(route.selected ? `${route.selectedCluster ?? clusters[0]}/${route.selected}` : null, found);
+  const selected = open?.row;
   const select = (r: Item | null) => navigate({ ...route, selected: r ? objectId(r.namespace, r.name) : null, selectedCluster: r ? r.cluster : null });
 
   return (
@@ -112,7 +116,7 @@ export function ClustersResourceView({ clusters, kind, route, navigate }: { clus
             <ObjectPanel
               key={selected.clusterKey}
               target={{ domain: kind.domain, namespace: selected.namespace, name: selected.name }}
-              resourceVersion={selected.resourceVersion ?? null}
+              open={open}
               onClose={() => select(null)}
               switcher={
                 <span className="drill-links">

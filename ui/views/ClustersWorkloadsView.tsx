@@ -24,6 +24,7 @@ import { countByKind, isListed, isShort, listedKinds, readyText, resourceOfKind,
 import { AcrossClustersBody, ClusterBadges, PanelCluster, useAcrossClusters } from './acrossClusters.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
+import { useOpenObject } from '../hooks/useOpenObject.js';
 
 type Workload = ClusterRow<WorkloadRow>;
 
@@ -59,7 +60,10 @@ export function ClustersWorkloadsView({ clusters, route, navigate }: { clusters:
   );
   const shown = useSortedRows(list, columns, route.sort, 0);
 
-  const selected = route.selected && route.selectedKind ? rows.find((w) => w.kind === route.selectedKind && objectId(w.namespace, w.name) === route.selected && w.cluster === (route.selectedCluster ?? clusters[0])) : undefined;
+  const found = route.selected && route.selectedKind ? rows.find((w) => w.kind === route.selectedKind && objectId(w.namespace, w.name) === route.selected && w.cluster === (route.selectedCluster ?? clusters[0])) : undefined;
+  // Held as last seen once deleted (useOpenObject): its YAML and Events stay, marked deleted.
+  const open = useOpenObject(route.selected && route.selectedKind ? `${route.selectedCluster ?? clusters[0]}/${route.selectedKind}/${route.selected}` : null, found);
+  const selected = open?.row;
   const select = (w: Workload | null) => navigate({ ...route, selected: w ? objectId(w.namespace, w.name) : null, selectedKind: w ? w.kind : null, selectedCluster: w ? w.cluster : null });
 
   return (
@@ -89,7 +93,7 @@ export function ClustersWorkloadsView({ clusters, route, navigate }: { clusters:
               <ObjectPanel
                 key={selected.clusterKey}
                 target={{ resource: resourceOfKind(selected.kind), namespace: selected.namespace, name: selected.name }}
-                resourceVersion={selected.resourceVersion ?? null}
+                open={open}
                 onClose={() => select(null)}
                 switcher={
                   <span className="drill-links">

@@ -7,6 +7,7 @@
  *
  * The object is fetched whole (`GET /api/v1/object?domain=`) when the page opens and again when
  * the resourceVersion its domain's row carries moves; everything else is rows the engine streams.
+ * Deleted while open, the page keeps what it last read and the Events about it, marked deleted.
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { NodeRow, PodRow, ResourceRow, WorkloadRow } from '../../adapters/rows.js';
@@ -26,6 +27,8 @@ import { cellOf, domainOfKind, findWorkload, kindOfDomain, ownedWorkloads, owner
 import { defaultRoute, type Route } from '../lib/route.js';
 import { workloadStatusClass } from '../lib/workloads.js';
 import { ObjectEvents } from './ObjectEvents.js';
+import { DeletedNote, ReplacedNote } from '../components/GoneNote.js';
+import { useOpenObject } from '../hooks/useOpenObject.js';
 
 interface Condition {
   readonly type: string;
@@ -52,6 +55,11 @@ export function DescribeView({ route }: { route: Route }) {
   const ownRows = useRows<ResourceRow>(own.key);
   const ownColumns = useColumns(own.key) ?? [];
   const row = ownRows.find((r) => r.name === name && r.namespace === namespace) ?? null;
+  // Deleted while the page is open: the page stays on what was last read, and says when it went.
+  const open = useOpenObject(name === '' ? null : `${domain}:${namespace}/${name}`, row ?? undefined);
+  const goneAt = open?.goneAt ?? null;
+  // The live row, or once deleted the row last seen: its owner and printed status still describe it.
+  const lastRow = open?.row ?? row;
   const object = useObject(domain, namespace, name, row?.resourceVersion ?? null, ownRows.length > 0 || own.status?.dataAgeMs != null);
 
   const isWorkload = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'].includes(kind);
@@ -76,7 +84,7 @@ export function DescribeView({ route }: { route: Route }) {
 
   const related = useMemo(() => {
     const groups: { title: string; testId: string; items: ReactNode[] }[] = [];
-    const ownerRef = podRow?.owner ?? workloadRow?.owner ?? row?.owner ?? null;
+    const ownerRef = podRow?.owner ?? workloadRow?.owner ?? lastRow?.owner ?? null;
     const chain = ownerChain(ownerRef, namespace, workloadRows);
     if (chain.length > 0) groups.push({ title: 'Owners', testId: 'related-owners', items: chain.map((o) => <ObjectLinkItem key={o.uid ?? o.name} from={route} link={o} discovery={discovery.rows} />) });
     if (workloadRow) {
@@ -100,11 +108,13 @@ export function DescribeView({ route }: { route: Route }) {
       groups.push({ title: 'Pods', testId: 'related-pods', items: [<PodsLink key="all" by={{ node: name }}>{`All ${on.length} pods on ${name}`}</PodsLink>, ...on.slice(0, podsListed).map((p) => <PodItem key={p.uid} from={route} pod={p} withNamespace />)] });
     }
     return groups;
-  }, [kind, name, namespace, uid, route, discovery.rows, podRow, workloadRow, row, workloadRows, podRows, serviceRows, serviceColumns, sliceRows, labels]);
+  }, [kind, name, namespace, uid, route, discovery.rows, podRow, workloadRow, lastRow, workloadRows, podRows, serviceRows, serviceColumns, sliceRows, labels]);
 
   const conditions = (((object.value?.status ?? {}) as Json).conditions ?? []) as Condition[];
-  const status = statusOf(kind, { pod: podRow, workload: workloadRow, node: nodeRow, row, columns: ownColumns, object: object.value });
-  const owner = podRow?.owner ?? workloadRow?.owner ?? row?.owner ?? null;
+  const lastStatus = statusOf(kind, { pod: podRow, workload: workloadRow, node: nodeRow, row: lastRow, columns: ownColumns, object: object.value });
+  // A deleted object's phase as last read (a pod's Running) would say it still runs.
+  const status = goneAt === null ? lastStatus : { text: 'Deleted', className: 'bad', detail: `last seen ${lastStatus.text || '—'}` };
+  const owner = podRow?.owner ?? workloadRow?.owner ?? lastRow?.owner ?? null;
 
   return (
     <section className="view describe" aria-label={`Describe ${kind} ${name}`} data-testid="describe" data-uid={uid}>
@@ -121,7 +131,9 @@ export function DescribeView({ route }: { route: Route }) {
           <FreshnessBadge label={kind.toLowerCase() || 'object'} status={own.status} />
         </div>
       </div>
-      {object.problem ? <div className="problem" role="alert">{object.problem}</div> : null}
+      {goneAt !== null ? <DeletedNote where={namespace ? `${namespace}/${name}` : name} at={goneAt} now={now} lastVersion={typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : null} /> : null}
+      {open?.replaced && goneAt === null ? <ReplacedNote where={namespace ? `${namespace}/${name}` : name} uid={open.row.uid} before={open.replaced} /> : null}
+      {object.problem && goneAt === null ? <div className="problem" role="alert">{object.problem}</div> : null}
       <div className="describe-grid">
         <section aria-label="Summary" className="describe-section">
           <h3>Summary</h3>
@@ -219,11 +231,9 @@ function useObject(domain: string, namespace: string, name: string, resourceVers
       setProblem('No object named: the address needs ?sel=<namespace>/<name>.');
       return;
     }
-    // Once the list has answered without the object, it is gone: keep what was last read.
-    if (resourceVersion === null && listed && value !== null) {
-      setProblem(`${name} is not in the cluster any more: it was deleted.`);
-      return;
-    }
+    // Once the list has answered without the object, it is gone: keep what was last read (the
+    // page says it was deleted).
+    if (resourceVersion === null && listed && value !== null) return;
     const abort = new AbortController();
     fetchObject({ domain, namespace, name }, abort.signal, cluster).then(
       (object) => {

@@ -26,6 +26,7 @@ import { useSortedRows } from '../hooks/useSortedRows.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
+import { useOpenObject } from '../hooks/useOpenObject.js';
 
 /**
  * A usage column: sparkline of recent samples, the newest value, and its share of allocatable;
@@ -74,8 +75,10 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
   const sort = route.sort;
   const setSort = (next: SortSpec) => navigate({ ...route, sort: next });
   const setSelected = (node: { name: string } | null) => navigate({ ...route, selected: node?.name ?? null });
-  const selectedUid = route.selected ? rows.find((n) => n.name === route.selected)?.uid : undefined;
-  const selected = route.selected ? { uid: selectedUid ?? '', name: route.selected } : null;
+  // The open node, held as last seen once deleted (useOpenObject): its YAML and Events stay.
+  const found = useMemo(() => (route.selected ? rows.find((n) => n.name === route.selected) : undefined), [rows, route.selected]);
+  const open = useOpenObject(route.selected, found);
+  const selected = route.selected ? { uid: open?.row.uid ?? '', name: route.selected } : null;
   const deferredFilter = useDeferredValue(filter);
 
   const listed = useMemo(() => {
@@ -169,9 +172,9 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
         )}
         {selected && !isLoading(nodes.status, rows.length) ? (
           <ObjectPanel
-            key={selected.name}
+            key={`${selected.name}:${selected.uid}`}
             target={{ resource: 'nodes', namespace: '', name: selected.name }}
-            resourceVersion={engine.store.collection(nodes.key)?.rows.get(selected.uid)?.resourceVersion ?? null}
+            open={open}
             onClose={() => setSelected(null)}
             switcher={
               <span className="drill-links">

@@ -3,7 +3,8 @@
  * Objects are not streamed whole; the list's row is, and it carries the object's
  * resourceVersion. So the panel fetches when it opens and again whenever that resourceVersion
  * moves: it stays as live as the list without polling. When the row disappears the object was
- * deleted, and the panel says so over the last YAML it had.
+ * deleted: the view keeps it open (hooks/useOpenObject.ts), and the panel says when it went over
+ * the last YAML it had, with the Events about it still beside it.
  *
  * A Secret arrives with its values redacted by the backend; the panel lists its keys, and a key's
  * value is fetched only when the user asks for it and confirms (SecretKeys). `aside` is shown
@@ -14,6 +15,8 @@ import { useScopeCluster } from '../hooks/clusters.js';
 import { useNow } from '../hooks/engine.js';
 import { ApiError, fetchObject, type ObjectRef } from '../lib/api.js';
 import { ageSince } from '../lib/format.js';
+import type { OpenObject } from '../lib/openObject.js';
+import { DeletedNote, ReplacedNote } from '../components/GoneNote.js';
 import { toYaml } from '../lib/yaml.js';
 import { SecretKeys, secretKeysOf } from './SecretKeys.js';
 
@@ -25,10 +28,16 @@ interface Fetched {
   readonly secretKeys: readonly string[];
 }
 
-function problemText(error: unknown, ref: ObjectRef): string {
-  if (error instanceof ApiError && error.status === 404) return `${ref.name} is not in the cluster any more: it was deleted.`;
-  if (error instanceof ApiError) return error.message;
-  return String(error);
+interface Problem {
+  readonly text: string;
+  /** The object was not found: said better by the deleted note once the list has dropped it. */
+  readonly notFound: boolean;
+}
+
+function problemOf(error: unknown, ref: ObjectRef): Problem {
+  const notFound = error instanceof ApiError && error.status === 404;
+  if (notFound) return { text: `${ref.name} is not in the cluster any more: it was deleted.`, notFound };
+  return { text: error instanceof ApiError ? error.message : String(error), notFound };
 }
 
 function isSecret(ref: ObjectRef): boolean {
@@ -36,19 +45,20 @@ function isSecret(ref: ObjectRef): boolean {
 }
 
 /**
- * `resourceVersion`: the list row's, as the stream keeps it; null once the row is gone.
+ * `open`: the object as the view follows it (hooks/useOpenObject.ts); null when the list has
+ * never carried a row of this name (yet). Its row's resourceVersion moves the YAML along.
  * `switcher`: controls the parent places in the panel's toolbar (the Pods view's Logs | YAML).
  */
 export function ObjectPanel({
   target,
-  resourceVersion,
+  open,
   onClose,
   switcher,
   actions,
   aside,
 }: {
   target: ObjectRef;
-  resourceVersion: string | null;
+  open: OpenObject<{ readonly uid: string; readonly resourceVersion?: string }> | null;
   onClose: () => void;
   switcher?: ReactNode;
   /** Buttons that act on the object (Drain, Restart, Scale...: components/ActionButton). */
@@ -58,7 +68,10 @@ export function ObjectPanel({
   const now = useNow();
   const cluster = useScopeCluster();
   const [fetched, setFetched] = useState<Fetched | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  // Nothing newer to fetch for an object gone from the list, or one it never carried.
+  const resourceVersion = open && open.goneAt === null ? (open.row.resourceVersion ?? '') : null;
+  const goneAt = open?.goneAt ?? null;
   const [loading, setLoading] = useState(false);
   const key = `${cluster ?? ''}:${target.domain ?? target.resource}/${target.namespace}/${target.name}`;
 
@@ -69,7 +82,7 @@ export function ObjectPanel({
   }, [key]);
 
   useEffect(() => {
-    if (resourceVersion === null) return; // deleted: nothing newer to fetch
+    if (resourceVersion === null) return;
     const abort = new AbortController();
     setLoading(true);
     fetchObject(target, abort.signal, cluster).then(
@@ -86,7 +99,7 @@ export function ObjectPanel({
       },
       (error: unknown) => {
         if (abort.signal.aborted) return;
-        setProblem(problemText(error, target));
+        setProblem(problemOf(error, target));
         setLoading(false);
       },
     );
@@ -101,7 +114,7 @@ export function ObjectPanel({
   const lines = useMemo(() => (fetched ? fetched.yaml.split('\n').length - 1 : 0), [fetched]);
   const where = target.namespace ? `${target.namespace}/${target.name}` : target.name;
   return (
-    <aside className="details" aria-label={`YAML of ${where}`} data-testid="object-panel" data-resource-version={fetched?.resourceVersion ?? ''}>
+    <aside className={`details ${goneAt !== null ? 'gone' : ''}`} aria-label={`YAML of ${where}`} data-testid="object-panel" data-resource-version={fetched?.resourceVersion ?? ''} data-uid={open?.row.uid ?? ''}>
       <div className="toolbar">
         <h3>
           YAML <span className="mono">{where}</span>
@@ -118,14 +131,16 @@ export function ObjectPanel({
           </button>
         </div>
       </div>
-      {resourceVersion === null ? (
-        <div className="problem problem-warning" role="status" data-testid="object-deleted">
-          {fetched ? `${where} is gone from the list: it was deleted. This is its last known state.` : `${where} is not in the list: it was deleted, or never existed.`}
+      {goneAt !== null ? <DeletedNote where={where} at={goneAt} now={now} lastVersion={fetched?.resourceVersion ?? null} /> : null}
+      {open === null ? (
+        <div className="problem problem-warning" role="status" data-testid="object-missing">
+          {where} is not in the list: it was deleted, or never existed.
         </div>
       ) : null}
-      {problem ? (
+      {open?.replaced && goneAt === null ? <ReplacedNote where={where} uid={open.row.uid} before={open.replaced} /> : null}
+      {problem && !(problem.notFound && goneAt !== null) ? (
         <div className="problem problem-error" role="alert">
-          {problem}
+          {problem.text}
         </div>
       ) : null}
       <div className="details-body">

@@ -25,6 +25,7 @@ import type { Navigate, Route } from '../lib/route.js';
 import { LogsPanel } from './LogsPanel.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
+import { useOpenObject } from '../hooks/useOpenObject.js';
 
 interface SelectedPod {
   readonly uid: string;
@@ -59,13 +60,10 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
   const setSelected = (pod: { namespace: string; name: string } | null) => navigate({ ...route, selected: pod ? `${pod.namespace}/${pod.name}` : null });
   const deferredFilter = useDeferredValue(filter);
   const [panel, setPanel] = useState<'logs' | 'yaml'>('logs');
-  // The open pod as last seen in the list: its logs stay readable after it is deleted.
-  const [lastSeen, setLastSeen] = useState<SelectedPod | null>(null);
+  // The open pod, held as last seen once deleted (useOpenObject): its logs, YAML and Events stay.
   const found = useMemo(() => (route.selected ? list.rows.find((p) => `${p.namespace}/${p.name}` === route.selected) : undefined), [list, route.selected]);
-  if (found && (lastSeen?.uid !== found.uid || lastSeen.containers !== found.containers)) {
-    setLastSeen({ uid: found.uid, namespace: found.namespace, name: found.name, containers: found.containers });
-  }
-  const selected: SelectedPod | null = !route.selected ? null : found ? { uid: found.uid, namespace: found.namespace, name: found.name, containers: found.containers, restarts: found.restarts } : lastSeen && `${lastSeen.namespace}/${lastSeen.name}` === route.selected ? lastSeen : null;
+  const open = useOpenObject(route.selected, found);
+  const selected: SelectedPod | null = open ? { uid: open.row.uid, namespace: open.row.namespace, name: open.row.name, containers: open.row.containers, ...(open.goneAt === null ? { restarts: open.row.restarts } : {}) } : null;
 
   const columns: Column<PodRow>[] = useMemo(() => {
     const usage = (p: PodRow) => engine.store.metricsOfRow('pod', p)?.usage;
@@ -125,13 +123,12 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
     const inScope = podNarrowing({ ...route, status: null }, workloadRows);
     return statusCounts(inScope ? list.rows.filter(inScope) : list.rows);
   }, [list, route, workloadRows]);
-  const selectedPod = found ?? null;
+  const selectedPod = open?.row ?? null;
   const whatPods = namespace === '' ? 'pods in all namespaces' : `pods in ${namespace}`;
 
   const selectedKey = selected ? `${selected.namespace}/${selected.name}` : null;
-  // The selected pod's row as the stream keeps it: its resourceVersion moves the YAML along; no
-  // row means the pod was deleted.
-  const selectedRow = selected ? (engine.store.collection(pods.key)?.rows.get(selected.uid) ?? null) : null;
+  // The selected pod's row while the list carries it; null once it was deleted.
+  const selectedRow = open && open.goneAt === null ? open.row : null;
   const switcher = (
     <>
     <span className="panel-switch" role="group" aria-label="Show">
@@ -207,12 +204,12 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
             onSort={setSort}
           />
         )}
-        {selected && panel === 'logs' ? <LogsPanel key={selectedKey} pod={selected} onClose={() => setSelected(null)} switcher={switcher} /> : null}
+        {selected && panel === 'logs' ? <LogsPanel key={`${selectedKey}:${selected.uid}`} pod={selected} onClose={() => setSelected(null)} switcher={switcher} /> : null}
         {selected && panel === 'yaml' ? (
           <ObjectPanel
-            key={selectedKey}
+            key={`${selectedKey}:${selected.uid}`}
             target={{ resource: 'pods', namespace: selected.namespace, name: selected.name }}
-            resourceVersion={selectedRow?.resourceVersion ?? null}
+            open={open}
             onClose={() => setSelected(null)}
             switcher={switcher}
             aside={<ObjectEvents subject={{ uid: selected.uid, kind: 'Pod', namespace: selected.namespace, name: selected.name }} />}

@@ -2,7 +2,7 @@
  * Any kind the cluster serves, as `kubectl get` prints it: the API server's Table columns
  * (priority 0, all of them with "Wide"), live from one resource-domain subscription, virtualized,
  * filtered over name, namespace and every cell, sorted by any column. A row opens its YAML and
- * the Events about it. Everything that makes the screen (namespace, filter, sort, wide, the open
+ * the Events about it, which stay, marked deleted, when the object is deleted while open. Everything that makes the screen (namespace, filter, sort, wide, the open
  * object) is in the route, so Back, Forward, a reload and a copied link all give it back.
  *
  * A kind that discovery stops listing (its CRD was deleted) is not subscribed to any more: the
@@ -26,6 +26,7 @@ import { cellText, descendingFirst, filterRows, hasWideColumns, resourceOrder, s
 import { objectId, type Navigate, type Route } from '../lib/route.js';
 import { ObjectEvents, type EventSubject } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
+import { useOpenObject } from '../hooks/useOpenObject.js';
 import { DescribeLink } from '../components/DrillLinks.js';
 
 function widthOf(column: TableColumn): string {
@@ -123,10 +124,10 @@ function ResourceList({ kind, route, navigate }: { kind: ApiResourceRow; route: 
   const sorted = useSortedList(list, viewColumns, route.sort, 0, follow);
   const shown = useMemo(() => filterRows(sorted.rows, route.filter), [sorted, route.filter]);
 
-  const selected = useMemo(() => {
-    if (!route.selected) return null;
-    return list.rows.find((r) => objectId(r.namespace, r.name) === route.selected) ?? null;
-  }, [list, route.selected]);
+  // The open object: the row of its name, or once deleted the row last seen (useOpenObject).
+  const found = useMemo(() => (route.selected ? list.rows.find((r) => objectId(r.namespace, r.name) === route.selected) : undefined), [list, route.selected]);
+  const open = useOpenObject(route.selected, found);
+  const selected = open?.row ?? null;
   const selectedName = route.selected ? route.selected.slice(route.selected.indexOf('/') + 1) : '';
   const selectedNamespace = route.selected && route.selected.includes('/') ? route.selected.slice(0, route.selected.indexOf('/')) : '';
   const subject: EventSubject | null = useMemo(
@@ -178,9 +179,9 @@ function ResourceList({ kind, route, navigate }: { kind: ApiResourceRow; route: 
         )}
         {route.selected && !loading ? (
           <ObjectPanel
-            key={route.selected}
+            key={`${route.selected}:${selected?.uid ?? ''}`}
             target={{ domain: kind.domain, namespace: selected?.namespace ?? selectedNamespace, name: selected?.name ?? selectedName }}
-            resourceVersion={selected?.resourceVersion ?? null}
+            open={open}
             onClose={() => navigate({ ...route, selected: null })}
             switcher={<DescribeLink from={route} domain={kind.domain} namespace={selected?.namespace ?? selectedNamespace} name={selected?.name ?? selectedName} />}
             aside={subject ? <ObjectEvents subject={subject} /> : null}

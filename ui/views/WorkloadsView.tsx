@@ -4,7 +4,7 @@
  * rows the store holds (pod → ReplicaSet → Deployment, pod → Job → CronJob), so this view also
  * holds the `pods` and `pod-metrics` subscriptions of its namespace.
  */
-import { useDeferredValue, useMemo, useRef } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import type { WorkloadKind, WorkloadRow } from '../../adapters/rows.js';
 import { WorkloadActions } from '../components/WorkloadActions.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
@@ -24,6 +24,7 @@ import { domainOfKind } from '../lib/related.js';
 import { DescribeLink, PodsLink } from '../components/DrillLinks.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
+import { useOpenObject } from '../hooks/useOpenObject.js';
 
 export function WorkloadsView({ route, navigate }: { route: Route; navigate: Navigate }) {
   const namespace = route.namespace;
@@ -47,12 +48,11 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
   const setSort = (next: SortSpec) => navigate({ ...route, sort: next });
   /**
    * The workload whose YAML is open below the list: found by kind, namespace and name among the
-   * rows; once it is deleted the panel keeps its last row (and says it is deleted).
+   * rows; once it is deleted the panel keeps its last row and says so (useOpenObject).
    */
-  const lastSelected = useRef<WorkloadRow | null>(null);
   const found = route.selected && route.selectedKind ? workloadRows.find((r) => r.kind === route.selectedKind && objectId(r.namespace, r.name) === route.selected) : undefined;
-  const selected: WorkloadRow | null = found ?? (lastSelected.current && route.selectedKind === lastSelected.current.kind && route.selected === objectId(lastSelected.current.namespace, lastSelected.current.name) ? lastSelected.current : null);
-  lastSelected.current = selected;
+  const open = useOpenObject(route.selected && route.selectedKind ? `${route.selectedKind}/${route.selected}` : null, found);
+  const selected: WorkloadRow | null = open?.row ?? null;
   const setSelected = (row: WorkloadRow | null) =>
     navigate({ ...route, selected: row ? objectId(row.namespace, row.name) : null, selectedKind: row ? row.kind : null });
   const deferredFilter = useDeferredValue(filter);
@@ -143,7 +143,7 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
           <ObjectPanel
             key={selected.uid}
             target={{ resource: resourceOfKind(selected.kind), namespace: selected.namespace, name: selected.name }}
-            resourceVersion={engine.store.collection(workloads.key)?.rows.get(selected.uid)?.resourceVersion ?? null}
+            open={open}
             onClose={() => setSelected(null)}
             switcher={
               <span className="drill-links">

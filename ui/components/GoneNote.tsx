@@ -1,0 +1,29 @@
+/**
+ * What a panel or a Describe page says when the object it shows is not the live one any more:
+ * deleted from the cluster, shown as last known; or, after such a deletion, a new object that
+ * took the name (lib/openObject.ts).
+ */
+import { formatAge, formatClock } from '../lib/format.js';
+
+/**
+ * `at`: when the list dropped the object, which is when the API server's watch said it was
+ * deleted (within a stream batch). `lastVersion`: the resourceVersion of what is shown, if known.
+ */
+export function DeletedNote({ where, at, now, lastVersion }: { where: string; at: number; now: number; lastVersion: string | null }) {
+  return (
+    <div className="problem problem-warning" role="status" data-testid="object-deleted" data-gone-at={new Date(at).toISOString()}>
+      <strong>Deleted from the cluster at {formatClock(at)}</strong> ({formatAge(Math.max(0, now - at))} ago). What is shown of <span className="mono">{where}</span> is its last known state
+      {lastVersion ? ` (resourceVersion ${lastVersion})` : ''}; the Events about it stay, and any that still arrive are added.
+    </div>
+  );
+}
+
+/** `uid`: the object shown; `before`: the deleted one of the same name that was shown until it came. */
+export function ReplacedNote({ where, uid, before }: { where: string; uid: string; before: string }) {
+  return (
+    <div className="problem problem-warning" role="status" data-testid="object-replaced" data-uid={uid} data-replaced={before}>
+      A new object took the name <span className="mono">{where}</span> (uid <span className="mono">{uid}</span>): the one shown before (uid <span className="mono">{before}</span>)
+      was deleted. What is shown now, Events included, is the new one.
+    </div>
+  );
+}
