@@ -5,6 +5,7 @@
  */
 import { useDeferredValue, useMemo, useState } from 'react';
 import { ChangeLog } from '../../adapters/engine/changeLog.js';
+import { MetricsChangeLog } from '../../adapters/engine/metricsChangeLog.js';
 import type { PodRow, WorkloadRow } from '../../adapters/rows.js';
 import { DescribeLink, RouteLink } from '../components/DrillLinks.js';
 import { domainOfKind } from '../lib/related.js';
@@ -19,7 +20,7 @@ import { rowCountText } from '../lib/loading.js';
 import { ageKey, ageSince, formatBytes, formatCpu } from '../lib/format.js';
 import { isLoading, staleMetrics } from '../lib/freshness.js';
 import type { SortSpec } from '../lib/order.js';
-import { phaseClass, phaseText, podNarrowing, podOrder, readyShare, restartsText, statusCounts } from '../lib/pods.js';
+import { phaseClass, phaseText, podNarrowing, podOrder, podsMoved, readyShare, restartsText, statusCounts } from '../lib/pods.js';
 import { useSortedList } from '../hooks/useSortedRows.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { LogsPanel } from './LogsPanel.js';
@@ -104,10 +105,17 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
 
   // Sorting 50,000 pods by a value costs the browser tens of milliseconds: a write re-places only
   // its pod, and a metrics tick (every pod's CPU moves) sorts afresh.
-  const follow = useMemo(
-    () => ({ order: podOrder, byUid: () => (engine.store.collection(pods.key)?.rows ?? new Map()) as ReadonlyMap<string, PodRow>, writes: new ChangeLog(engine.store, pods.key) }),
-    [engine, pods.key],
-  );
+  // A metrics answer that moved a few samples (under churn, most: the new pods' first ones)
+  // re-places those pods alone (lib/order.ts).
+  const follow = useMemo(() => {
+    const samples = new MetricsChangeLog(engine.store, 'pod');
+    return {
+      order: podOrder,
+      byUid: () => (engine.store.collection(pods.key)?.rows ?? new Map()) as ReadonlyMap<string, PodRow>,
+      writes: new ChangeLog(engine.store, pods.key),
+      values: { attach: () => samples.attach(), take: () => podsMoved(samples.take()) },
+    };
+  }, [engine, pods.key]);
   const ordered = useSortedList(list, columns, sort, metricsVersion, follow);
   // Follows the list (its array is written in place, so the array alone would not say it moved).
   const narrowed = useMemo(() => (narrowing ? ordered.rows.filter(narrowing) : ordered.rows), [ordered, narrowing]);
