@@ -58,9 +58,11 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
   const deferredFilter = useDeferredValue(filter);
 
   const counts = useMemo(() => countByKind(workloadRows), [workloadRows]);
+  // The last list's rows: a workload whose row and usage did not change keeps its object, and the table leaves it be.
+  const lastRows = useRef(new Map<string, WorkloadListRow>());
   const list = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
-    return workloadList(workloadRows, usage, kind).filter((r) => workloadMatches(r.workload, needle));
+    return workloadList(workloadRows, usage, kind, lastRows.current).filter((r) => workloadMatches(r.workload, needle));
   }, [workloadRows, usage, kind, deferredFilter]);
 
   // Sums older than the metrics interval are dimmed, with a title saying how old.
