@@ -40,7 +40,7 @@ import { sustained, updateRuns, type RateResult, type UpdateRuns } from './updat
 const { values } = parseArgs({
   args: process.argv.slice(2),
   strict: true,
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, rates: { type: 'string' }, 'update-batch-ms': { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, rates: { type: 'string' }, 'update-batch-ms': { type: 'string' }, 'ui-rows': { type: 'string' }, 'ui-rates': { type: 'string' } },
 });
 const quick = values.quick!;
 /** `--only load,resources,ui,updates,failover,freshness,first-rows`: a subset of the row groups, e.g. while working on one. */
@@ -64,7 +64,9 @@ const loadSourceTarget = 20_000;
  */
 const churnWatchWindow = 102_400;
 /** Changes a second while the Pods view scrolls: a busy cluster, then a very busy one. */
-const uiRates = [20, 200];
+const uiRates = values['ui-rates'] ? values['ui-rates'].split(',').map(Number) : [20, 200];
+/** `--ui-rows 9s,9w`: some of row 9's views only, e.g. for A/B pairs of one view on a busy machine (a whole `--only ui` took 12 min there). */
+const uiRowsWanted = values['ui-rows'] ? values['ui-rows'].split(',') : null;
 const reconnectChurn = 100;
 const cutMs = 2000;
 
@@ -266,7 +268,7 @@ async function main(): Promise<void> {
       }
       if (groups.has('ui')) {
         log('row 9');
-        results.push(...(await uiRows(large, sizes.loadPods, config, uiRates, sizes.scrollFrames)));
+        results.push(...(await uiRows(large, sizes.loadPods, config, uiRates, sizes.scrollFrames, uiRowsWanted)));
       }
       if (groups.has('freshness')) {
         log('row 11');

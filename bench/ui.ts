@@ -114,7 +114,8 @@ function measuredNothing(row: string, what: string, targeted: boolean, why: stri
   return { row, what, kubelive: 'not measured', baseline: 'not measured', ratio: null, target: targeted ? rowTarget : 'no target', met: targeted ? false : null, raw: { notMeasured: why }, note: `MEASURED NOTHING: ${why}` };
 }
 
-export async function uiRows(cluster: ChildCluster, pods: number, config: ConfigOverrides, rates: readonly number[], frames: number): Promise<BenchResult[]> {
+/** `only`: the rows wanted (`9s`, `9w`), all three when null. */
+export async function uiRows(cluster: ChildCluster, pods: number, config: ConfigOverrides, rates: readonly number[], frames: number, only: readonly string[] | null = null): Promise<BenchResult[]> {
   ensureUiBuilt();
   const backend = await startBackend({ kubeconfigYaml: cluster.kubeconfigYaml, port: 0, config });
   const chromium = await launchChromium();
@@ -131,7 +132,7 @@ export async function uiRows(cluster: ChildCluster, pods: number, config: Config
       { row: '9s', tab: 'pods', table: 'Pods', atLeast: pods, freshness: 'pods', what: `${pods.toLocaleString('en')} pods sorted by CPU`, sortBy: 'cpu' },
       // The workloads of the same cluster, each summing its pods' usage, so every pod change reaches it too.
       { row: '9w', tab: 'workloads', table: 'Workloads', atLeast: 1, freshness: 'workloads', what: `the workloads of ${pods.toLocaleString('en')} pods` },
-    ] as ReadonlyArray<{ row: string; tab: 'pods' | 'workloads'; table: string; atLeast: number; freshness: string; what: string; sortBy?: string }>;
+    ].filter((view) => !only || only.includes(view.row)) as ReadonlyArray<{ row: string; tab: 'pods' | 'workloads'; table: string; atLeast: number; freshness: string; what: string; sortBy?: string }>;
     const results: BenchResult[] = [];
     for (const view of views) {
       const notReady = await openView(page, view.tab, view.table, view.atLeast, view.freshness);

@@ -104,8 +104,24 @@ export class WorkloadUsageTracker {
     const workloadsWritten = this.workloadWrites.take();
     const changed =
       podsWritten === 'all' || workloadsWritten === 'all' ? this.sumEverything() : this.recreditWritten(podsWritten, workloadsWritten, metricsMoved);
-    if (changed) this.snapshot = new Map([...this.totals].map(([uid, t]) => [uid, { cpuMillicores: t.nanocores / 1e6, memoryBytes: t.memoryBytes, pods: t.pods }]));
+    if (changed) this.snapshot = this.totalsKeepingUnchanged();
     return this.snapshot;
+  }
+
+  /**
+   * The totals as a new map, each workload's usage the same object as before unless its numbers
+   * moved: the Workloads view re-renders a row only when its usage object changes, and a pod
+   * written under churn moves one or two workloads' totals, not all 331 (bench row 9w).
+   */
+  private totalsKeepingUnchanged(): ReadonlyMap<string, Usage> {
+    const before = this.snapshot;
+    const next = new Map<string, Usage>();
+    for (const [uid, t] of this.totals) {
+      const cpuMillicores = t.nanocores / 1e6;
+      const was = before.get(uid);
+      next.set(uid, was && was.cpuMillicores === cpuMillicores && was.memoryBytes === t.memoryBytes && was.pods === t.pods ? was : { cpuMillicores, memoryBytes: t.memoryBytes, pods: t.pods });
+    }
+    return next;
   }
 
   private sumEverything(): boolean {

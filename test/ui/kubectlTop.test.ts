@@ -74,8 +74,10 @@ interface Shown {
 /** Every row of a view's table, read by scrolling it through (it renders only what is in view). */
 function shownRows(label: string): Promise<Shown[]> {
   return page.evaluate(async (label) => {
-    const body = document.querySelector<HTMLElement>(`[role=grid][aria-label="${label}"] [data-testid=vt-body]`)!;
+    const body = document.querySelector<HTMLElement>(`[role=grid][aria-label="${label}"] [data-testid=vt-body]`);
     const rows = new Map<string, Shown>();
+    // No table yet (the view still says it is loading): nothing shown, read again.
+    if (!body) return [];
     const frame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
     // A usage cell holds a sparkline, the figure and (nodes only) its share; a pod's cell is the figure alone.
     const figure = (cell: Element | null) => (cell?.querySelector('.usage') ? (cell.querySelector('.usage > span:not(.share)')?.textContent ?? '') : (cell?.textContent ?? ''));

@@ -10,7 +10,7 @@ import { useEffect, useMemo } from 'react';
 import type { ChangeLog } from '../../adapters/engine/changeLog.js';
 import type { Row } from '../../adapters/rows.js';
 import type { Column } from '../components/VirtualTable.js';
-import { SortedRows, sortByKey, type RowList, type SortSpec } from '../lib/order.js';
+import { SortedRows, sortByKey, type RowList, type SortSpec, type ValuesMoved } from '../lib/order.js';
 
 export interface FollowedRows<T> {
   /** The order the rows are given in (total): a sort by value breaks its ties by it. */
@@ -19,6 +19,8 @@ export interface FollowedRows<T> {
   readonly byUid: () => ReadonlyMap<string, T>;
   /** The rows' writes, followed while a sort by value is on (and only then: nobody else takes them). */
   readonly writes: ChangeLog;
+  /** Whose values the sort keys read outside the rows moved (metrics), followed as `writes` are; without it a move sorts afresh. */
+  readonly values?: { attach(): () => void; take(): ValuesMoved<T> };
 }
 
 /** `valuesVersion`: moves when values the sort keys read outside the rows (metrics) change. */
@@ -47,7 +49,7 @@ export function useSortedList<T extends Row>(list: RowList<T>, columns: readonly
     if (!sort || !column?.sort) return list;
     // The list's own order reversed: a copy, as only a sort by name descending asks for it.
     if (!key) return sort.descending ? { rows: [...list.rows].reverse(), version: list.version } : list;
-    const rows = sorter.update(list.rows, follow.byUid(), follow.writes.take(), key, sort.descending, `${sort.column}:${sort.descending}`, valuesVersion);
+    const rows = sorter.update(list.rows, follow.byUid(), follow.writes.take(), key, sort.descending, `${sort.column}:${sort.descending}`, valuesVersion, follow.values?.take());
     return { rows, version: sorter.version };
     // As above: the columns' identity moves every second.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -55,5 +57,6 @@ export function useSortedList<T extends Row>(list: RowList<T>, columns: readonly
 
   const byValue = Boolean(key);
   useEffect(() => (byValue ? follow.writes.attach() : undefined), [byValue, follow]);
+  useEffect(() => (byValue ? follow.values?.attach() : undefined), [byValue, follow]);
   return sorted;
 }

@@ -6,7 +6,7 @@
 import { useMemo, useSyncExternalStore } from 'react';
 import type { ColumnDefinition, Row } from '../../adapters/rows.js';
 import type { Usage } from '../../adapters/engine/workloadMetrics.js';
-import { columnsSource, loadingSource, metricsVersionSource, rowCountSource, orderedRowsSource, rowsSource, workloadUsageSource } from '../state/storeSources.js';
+import { columnsSource, loadingSource, metricsVersionSource, rowCountSource, orderedRowsSource, rowsSource, statusCountsSource, workloadUsageSource } from '../state/storeSources.js';
 import type { RowsLoading } from '../lib/loading.js';
 import type { RowList } from '../lib/order.js';
 import { useEngine } from './engine.js';
@@ -38,6 +38,13 @@ export function useMetricsVersion(): number {
 export function useWorkloadUsage(podsKey: string, workloadsKey: string): ReadonlyMap<string, Usage> {
   const { store } = useEngine();
   const source = useMemo(() => workloadUsageSource(store, podsKey, workloadsKey), [store, podsKey, workloadsKey]);
+  return useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
+}
+
+/** The pods of one key's statuses by count, most first: kept current pod by pod. */
+export function useStatusCounts(podsKey: string): readonly [string, number][] {
+  const { store } = useEngine();
+  const source = useMemo(() => statusCountsSource(store, podsKey), [store, podsKey]);
   return useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
 }
 

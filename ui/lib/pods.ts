@@ -1,7 +1,8 @@
 /** What the Pods view shows about a pod beyond its raw row. */
 import type { PodRow, WorkloadRow } from '../../adapters/rows.js';
 import { formatAge } from './format.js';
-import { compareText } from './order.js';
+import type { MetricsMoved } from '../../adapters/engine/metricsChangeLog.js';
+import { compareText, type ValuesMoved } from './order.js';
 import { findWorkload, podOwnerUids } from './related.js';
 
 /**
@@ -73,4 +74,10 @@ export function podNarrowing(narrow: { owner?: string | null; node?: string | nu
 export function restartsText(pod: PodRow, now: number): string {
   const at = pod.lastRestartAt ? Date.parse(pod.lastRestartAt) : Number.NaN;
   return pod.restarts > 0 && Number.isFinite(at) ? `${pod.restarts} (${formatAge(now - at)} ago)` : String(pod.restarts);
+}
+
+/** A metrics log's samples as SortedRows takes them: a pod moved when its own sample did. */
+export function podsMoved(taken: MetricsMoved): ValuesMoved<PodRow> {
+  const samples = taken.samples;
+  return { from: taken.from, to: taken.to, moved: samples === 'all' ? 'all' : (pod) => samples.get(pod.namespace)?.has(pod.name) === true };
 }

@@ -26,19 +26,35 @@ export function isListed(row: WorkloadRow): boolean {
   return kindOrder.has(row.kind);
 }
 
-/** Listed workloads with usage, sorted by namespace, kind (as above), then name. */
+/**
+ * Listed workloads with usage, sorted by namespace, kind (as above), then name. With `reuse` (the
+ * rows of the last list, by uid, kept up to date here) a workload whose row and usage objects are
+ * both unchanged keeps its list row object, so the table leaves it unrendered: under churn each
+ * change moves one or two workloads, and re-rendering every row in view for each was row 9w's
+ * late frames.
+ */
 export function workloadList(
   rows: readonly WorkloadRow[],
   usage: ReadonlyMap<string, WorkloadUsage>,
   kind: WorkloadKind | 'all' = 'all',
+  reuse?: Map<string, WorkloadListRow>,
 ): WorkloadListRow[] {
-  return rows
+  const listed = rows
     .filter((w) => isListed(w) && (kind === 'all' || w.kind === kind))
     .sort(
       (a, b) =>
         compareText(a.namespace, b.namespace) || (kindOrder.get(a.kind) ?? 9) - (kindOrder.get(b.kind) ?? 9) || compareText(a.name, b.name),
     )
-    .map((workload) => ({ workload, usage: usage.get(workload.uid) ?? null }));
+    .map((workload): WorkloadListRow => {
+      const used = usage.get(workload.uid) ?? null;
+      const was = reuse?.get(workload.uid);
+      return was && was.workload === workload && was.usage === used ? was : { workload, usage: used };
+    });
+  if (reuse) {
+    reuse.clear();
+    for (const row of listed) reuse.set(row.workload.uid, row);
+  }
+  return listed;
 }
 
 /** The backend's resource name for a kind, as `GET /api/v1/object/:resource/...` takes it. */

@@ -10,6 +10,8 @@ import type { Collection, RowStore } from '../../adapters/engine/store.js';
 import { WorkloadUsageTracker, type Usage } from '../../adapters/engine/workloadMetrics.js';
 import { ChangeLog } from '../../adapters/engine/changeLog.js';
 import { OrderedRows, type RowList } from '../lib/order.js';
+import { StatusTally } from '../lib/statusTally.js';
+import type { PodRow } from '../../adapters/rows.js';
 import type { RowsLoading } from '../lib/loading.js';
 import { perFrame, type Subscribe } from './perFrame.js';
 
@@ -75,6 +77,18 @@ export function orderedRowsSource<R extends Row>(store: RowStore, key: string, o
     ordered.update(collection.rows as ReadonlyMap<string, R>, fresh ? 'all' : changed);
     if (last.rows !== ordered.rows || last.version !== ordered.version) last = { rows: ordered.rows, version: ordered.version };
     return last;
+  });
+  return { subscribe: followingWrites([log], source.subscribe), getSnapshot: source.getSnapshot };
+}
+
+/** The pods' statuses by count (lib/statusTally.ts), re-counting only the pods written while React listens. */
+export function statusCountsSource(store: RowStore, key: string): ExternalSource<readonly [string, number][]> {
+  const log = new ChangeLog(store, key);
+  let tally = new StatusTally();
+  const source = collectionSource<readonly [string, number][]>(store, key, none, (collection, fresh) => {
+    const changed = log.take();
+    if (fresh) tally = new StatusTally();
+    return tally.update(collection.rows as ReadonlyMap<string, PodRow>, fresh ? 'all' : changed);
   });
   return { subscribe: followingWrites([log], source.subscribe), getSnapshot: source.getSnapshot };
 }

@@ -4,7 +4,7 @@
  * rows the store holds (pod → ReplicaSet → Deployment, pod → Job → CronJob), so this view also
  * holds the `pods` and `pod-metrics` subscriptions of its namespace.
  */
-import { useDeferredValue, useMemo } from 'react';
+import { useDeferredValue, useMemo, useRef } from 'react';
 import type { WorkloadKind, WorkloadRow } from '../../adapters/rows.js';
 import { WorkloadActions } from '../components/WorkloadActions.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
@@ -58,9 +58,11 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
   const deferredFilter = useDeferredValue(filter);
 
   const counts = useMemo(() => countByKind(workloadRows), [workloadRows]);
+  // The last list's rows: a workload whose row and usage did not change keeps its object, and the table leaves it be.
+  const lastRows = useRef(new Map<string, WorkloadListRow>());
   const list = useMemo(() => {
     const needle = deferredFilter.trim().toLowerCase();
-    return workloadList(workloadRows, usage, kind).filter((r) => workloadMatches(r.workload, needle));
+    return workloadList(workloadRows, usage, kind, lastRows.current).filter((r) => workloadMatches(r.workload, needle));
   }, [workloadRows, usage, kind, deferredFilter]);
 
   // Sums older than the metrics interval are dimmed, with a title saying how old.
