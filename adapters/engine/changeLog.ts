@@ -7,6 +7,7 @@
  * attached, while detached, and after the rows were replaced (a reset, a snapshot, a drop).
  * Attaching is counted, so two readers can attach and detach independently.
  */
+import { Attachments } from './attachments.js';
 import type { RowStore } from './store.js';
 
 export type Changed = ReadonlySet<string> | 'all';
@@ -14,8 +15,15 @@ export type Changed = ReadonlySet<string> | 'all';
 export class ChangeLog {
   private written = new Set<string>();
   private everything = true;
-  private attachments = 0;
-  private stopFollowing: (() => void) | null = null;
+  private readonly attachments = new Attachments(() => {
+    this.everything = true; // whatever was written while detached went unseen
+    this.written = new Set();
+    return this.store.onRowsChanged((change) => {
+      if (change.key !== this.key) return;
+      if (change.uids === 'all') this.everything = true;
+      else if (!this.everything) for (const uid of change.uids) this.written.add(uid);
+    });
+  });
 
   constructor(
     private readonly store: RowStore,
@@ -23,32 +31,16 @@ export class ChangeLog {
   ) {}
 
   attach(): () => void {
-    if (this.attachments++ === 0) {
-      this.everything = true; // whatever was written while detached went unseen
-      this.written = new Set();
-      this.stopFollowing = this.store.onRowsChanged((change) => {
-        if (change.key !== this.key) return;
-        if (change.uids === 'all') this.everything = true;
-        else if (!this.everything) for (const uid of change.uids) this.written.add(uid);
-      });
-    }
-    let detached = false;
-    return () => {
-      if (detached) return;
-      detached = true;
-      if (--this.attachments > 0) return;
-      this.stopFollowing?.();
-      this.stopFollowing = null;
-    };
+    return this.attachments.attach();
   }
 
   get attached(): boolean {
-    return this.attachments > 0;
+    return this.attachments.attached;
   }
 
   /** What was written since the last take, and a fresh start. */
   take(): Changed {
-    if (this.attachments === 0) return 'all';
+    if (!this.attachments.attached) return 'all';
     const taken: Changed = this.everything ? 'all' : this.written;
     this.everything = false;
     this.written = new Set();

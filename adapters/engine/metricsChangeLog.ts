@@ -7,6 +7,7 @@
  * `take()` answers `'all'` whenever the log may have missed something: before it was first
  * attached, while detached, and after an answer that moved too many samples to list.
  */
+import { Attachments } from './attachments.js';
 import type { MetricsKind, RowStore } from './store.js';
 
 /** Sample names by namespace (`''` for nodes): looked up per row without building a key string. */
@@ -23,8 +24,24 @@ export class MetricsChangeLog {
   private moved = new Map<string, Set<string>>();
   private everything = true;
   private from: number;
-  private attachments = 0;
-  private stopFollowing: (() => void) | null = null;
+  private readonly attachments = new Attachments(() => {
+    this.everything = true; // whatever moved while detached went unseen
+    this.moved = new Map();
+    return this.store.onMetricsChanged((change) => {
+      // Every kind's answer moves the one metrics version; only this kind's samples are kept.
+      if (change.kind !== this.kind || this.everything) return;
+      if (change.samples === 'all') {
+        this.everything = true;
+        return;
+      }
+      for (const sample of change.samples) {
+        const namespace = this.kind === 'node' ? '' : (sample.namespace ?? '');
+        let names = this.moved.get(namespace);
+        if (!names) this.moved.set(namespace, (names = new Set()));
+        names.add(sample.name);
+      }
+    });
+  });
 
   constructor(
     private readonly store: RowStore,
@@ -34,40 +51,15 @@ export class MetricsChangeLog {
   }
 
   attach(): () => void {
-    if (this.attachments++ === 0) {
-      this.everything = true; // whatever moved while detached went unseen
-      this.moved = new Map();
-      this.stopFollowing = this.store.onMetricsChanged((change) => {
-        // Every kind's answer moves the one metrics version; only this kind's samples are kept.
-        if (change.kind !== this.kind || this.everything) return;
-        if (change.samples === 'all') {
-          this.everything = true;
-          return;
-        }
-        for (const sample of change.samples) {
-          const namespace = this.kind === 'node' ? '' : (sample.namespace ?? '');
-          let names = this.moved.get(namespace);
-          if (!names) this.moved.set(namespace, (names = new Set()));
-          names.add(sample.name);
-        }
-      });
-    }
-    let detached = false;
-    return () => {
-      if (detached) return;
-      detached = true;
-      if (--this.attachments > 0) return;
-      this.stopFollowing?.();
-      this.stopFollowing = null;
-    };
+    return this.attachments.attach();
   }
 
   /** What moved since the last take, and a fresh start from the store's version now. */
   take(): MetricsMoved {
     const to = this.store.metricsVersion;
-    const taken: MetricsMoved = { from: this.from, to, samples: this.attachments === 0 || this.everything ? 'all' : this.moved };
+    const taken: MetricsMoved = { from: this.from, to, samples: !this.attachments.attached || this.everything ? 'all' : this.moved };
     this.from = to;
-    this.everything = this.attachments === 0;
+    this.everything = !this.attachments.attached;
     this.moved = new Map();
     return taken;
   }
