@@ -17,7 +17,6 @@ export default {
     ],
   },
   testTimeout: 30000,
-  // Most suites wait on sockets and timers, not the CPU: with jest's default (cores - 1, one
-  // worker on CI's two cores) the load stayed below 2 and the run took 23 minutes.
-  maxWorkers: 2,
+  // One worker (jest's default on two cores): two halved the time but failed a wait in one of
+  // two quiet clean-clone runs (docs/development.md, "Tests and CI").
 };
