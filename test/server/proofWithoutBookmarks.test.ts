@@ -6,8 +6,10 @@
 import { StreamClient, startStack, testConfig, upstreamOf, waitFor, type Stack } from './support.js';
 
 let stack: Stack;
-// Without bookmarks a probe lasts its whole 3 s: a bound of 6 s leaves room for a probe and a pause.
-const boundMs = 6_000;
+// Without bookmarks a probe lasts its whole 3 s. A bound of 6 s left room for one probe and a
+// pause, and a quiet serial CI run (19:10 UTC, 2026-12-01) saw one lapse in its 18 s: 9 s, nearer
+// the 10 s default, leaves room for a probe that saw no change as well.
+const boundMs = 9_000;
 
 beforeAll(async () => {
   stack = await startStack({ demo: { pods: 60, churn: 20, bookmarks: false }, config: { ...testConfig, freshnessBoundMs: boundMs } });
