@@ -50,6 +50,11 @@ export function podOrder(a: PodRow, b: PodRow): number {
 export function statusCounts(pods: readonly PodRow[]): [string, number][] {
   const counts = new Map<string, number>();
   for (const p of pods) counts.set(phaseText(p), (counts.get(phaseText(p)) ?? 0) + 1);
+  return countsInOrder(counts);
+}
+
+/** Statuses by count, most first, then by name: the Status filter's order. */
+export function countsInOrder(counts: ReadonlyMap<string, number>): [string, number][] {
   return [...counts].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]));
 }
 

@@ -6,8 +6,7 @@
  */
 import type { Changed } from '../../adapters/engine/changeLog.js';
 import type { PodRow } from '../../adapters/rows.js';
-import { compareText } from './order.js';
-import { phaseText } from './pods.js';
+import { countsInOrder, phaseText } from './pods.js';
 
 export class StatusTally {
   /** Each pod's status as counted, by uid. */
@@ -34,7 +33,7 @@ export class StatusTally {
         moved = true;
       }
     }
-    if (moved) this.listed = [...this.counts].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]));
+    if (moved) this.listed = countsInOrder(this.counts);
     return this.listed;
   }
 
