@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { digestOf } from '../../adapters/digest.js';
 import { startBackend } from '../../server/serve.js';
 import { serveStatic } from '../../server/staticFiles.js';
-import { demoDigest, getJson, startStack, waitFor, type Stack } from './support.js';
+import { demoDigest, getJson, listsOfALoadedMachine, startStack, waitFor, type Stack } from './support.js';
 
 const json = { 'Content-Type': 'application/json' };
 
@@ -168,7 +168,7 @@ describe('changes are accepted only from the dashboard itself', () => {
     // several seconds because the refused request must arrive while the slot is still held: with
     // 1.5 s, a loaded CI machine once took longer than that between seeing the slot held and
     // asking again, the stuck client had been cut off, and the second read was served (200).
-    const busy = await startStack({ demo: { nodes: 4, pods: 30_000 }, backend: { httpLimits: { maxConcurrentSnapshots: 1, snapshotWriteStallMs: 6000 } } });
+    const busy = await startStack({ demo: { nodes: 4, pods: 30_000 }, config: listsOfALoadedMachine, backend: { httpLimits: { maxConcurrentSnapshots: 1, snapshotWriteStallMs: 6000 } } });
     const stuck = connect(busy.backend.port, '127.0.0.1');
     try {
       const url = `${busy.base}/api/v1/snapshot/pods`;
