@@ -26,7 +26,7 @@ import type { ResourceInfo } from './resources.js';
 import { apiVersionOf, crdResourceKey, isSimulated, resourceKey } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { Simulation } from './simulation.js';
-import { alreadyExists, ApiError, badRequest, conflict, notFound } from './status.js';
+import { alreadyExists, ApiError, badRequest, conflict, notFound, preconditionFailed } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
 import type { Stores } from './stores.js';
 import { tableWatchEncoder, toTable } from './table.js';
@@ -521,6 +521,7 @@ export class ApiServer {
   private async removeDeployment(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
     const options = deleteOptions(q, await readBody(req));
     const current = this.mustGet(this.ctx.stores.deployments, r);
+    checkPreconditions(r.info, current, options);
     const propagation = options.propagationPolicy ?? 'Background';
     if (propagation === 'Foreground') throw new ApiError(422, 'Invalid', 'propagationPolicy: Unsupported value: "Foreground": the demo cluster deletes Deployments with "Background" or "Orphan"');
     if (options.dryRun) return sendJson(res, 200, current);
@@ -534,6 +535,7 @@ export class ApiServer {
     const options = deleteOptions(q, await readBody(req));
     const store = this.ctx.stores.byName(resourceKey(r.info));
     const current = this.mustGet(store, r);
+    checkPreconditions(r.info, current, options);
     if (options.dryRun) {
       const grace = options.gracePeriodSeconds ?? Number((current.spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30);
       if (grace === 0 || current.metadata.deletionTimestamp !== undefined) return sendJson(res, 200, current);
@@ -621,6 +623,7 @@ export class ApiServer {
   private async genericDelete(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, store: ObjectStore): Promise<void> {
     const options = deleteOptions(q, await readBody(req));
     const current = this.mustGet(store, r);
+    checkPreconditions(r.info, current, options);
     if (options.dryRun) return sendJson(res, 200, presentAs(r.info)(current));
     const deleted = store.delete(current.metadata.namespace, current.metadata.name) ?? current;
     sendJson(res, 200, presentAs(r.info)(deleted));
@@ -900,6 +903,17 @@ interface DeleteRequest {
   gracePeriodSeconds: number | undefined;
   dryRun: boolean;
   propagationPolicy: 'Background' | 'Foreground' | 'Orphan' | undefined;
+  /** DeleteOptions.preconditions: the object must have this uid and resourceVersion, or the DELETE is a 409. */
+  preconditions: { uid?: string; resourceVersion?: string };
+}
+
+/** Refuses a DELETE whose preconditions the object does not meet, as a real server does (409 Conflict). */
+function checkPreconditions(info: ResourceInfo, current: KubeObject, options: DeleteRequest): void {
+  const { uid, resourceVersion } = options.preconditions;
+  if (uid !== undefined && uid !== current.metadata.uid) throw preconditionFailed(info.plural, current.metadata.name, info.group, 'UID', uid, current.metadata.uid);
+  if (resourceVersion !== undefined && resourceVersion !== current.metadata.resourceVersion) {
+    throw preconditionFailed(info.plural, current.metadata.name, info.group, 'ResourceVersion', resourceVersion, String(current.metadata.resourceVersion));
+  }
 }
 
 const propagationPolicies = ['Background', 'Foreground', 'Orphan'] as const;
@@ -916,10 +930,21 @@ function deleteOptions(q: URLSearchParams, body: Buffer): DeleteRequest {
   let gracePeriodSeconds = intParam(q, 'gracePeriodSeconds', 0, 10 * 365 * 24 * 3600);
   let dryRun = dryRunParam(q, 'DeleteOptions');
   let propagationPolicy = propagationPolicyOf(q.get('propagationPolicy') ?? undefined);
+  const preconditions: DeleteRequest['preconditions'] = {};
   if (body.length > 0) {
     const parsed = parseJson(body);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('the request body must be a DeleteOptions object');
-    const options = parsed as { gracePeriodSeconds?: unknown; dryRun?: unknown; propagationPolicy?: unknown; orphanDependents?: unknown };
+    const options = parsed as { gracePeriodSeconds?: unknown; dryRun?: unknown; propagationPolicy?: unknown; orphanDependents?: unknown; preconditions?: unknown };
+    if (options.preconditions !== undefined && options.preconditions !== null) {
+      const p = options.preconditions as { uid?: unknown; resourceVersion?: unknown };
+      if (typeof p !== 'object' || Array.isArray(p)) throw badRequest('preconditions: must be an object with uid and/or resourceVersion');
+      for (const key of ['uid', 'resourceVersion'] as const) {
+        const value = p[key];
+        if (value === undefined || value === null) continue;
+        if (typeof value !== 'string') throw badRequest(`preconditions.${key}: must be a string, got ${JSON.stringify(value)}`);
+        preconditions[key] = value;
+      }
+    }
     propagationPolicy = propagationPolicyOf(options.propagationPolicy) ?? (options.orphanDependents === true ? 'Orphan' : propagationPolicy);
     if (options.gracePeriodSeconds !== undefined && options.gracePeriodSeconds !== null) {
       const g = options.gracePeriodSeconds;
@@ -932,7 +957,7 @@ function deleteOptions(q: URLSearchParams, body: Buffer): DeleteRequest {
       dryRun = dryRunParam(fromBody, 'DeleteOptions') || dryRun;
     }
   }
-  return { gracePeriodSeconds, dryRun, propagationPolicy };
+  return { gracePeriodSeconds, dryRun, propagationPolicy, preconditions };
 }
 
 function checkIdentity(current: KubeObject, proposed: unknown): void {

@@ -135,3 +135,27 @@ test('theSimulationsOwnDeletionsGoThroughTerminatingToo', async () => {
     await churning.stop();
   }
 });
+
+test('aDeleteWhoseUidPreconditionNamesAnotherObjectIsA409AndDeletesNothing', async () => {
+  const victim = aLivePod();
+  const asDelete = (preconditions: Record<string, string>) => ({
+    method: 'DELETE',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions }),
+  });
+  // Another uid: the API server's 409 Conflict, naming both, and the pod untouched.
+  const wrong = await call(cluster, podPath(victim), asDelete({ uid: '00000000-0000-4000-8000-000000000000' }));
+  expect(wrong.status).toBe(409);
+  expect(wrong.json()).toMatchObject({ kind: 'Status', reason: 'Conflict', code: 409 });
+  expect(wrong.json().message).toContain(`Precondition failed: UID in precondition: 00000000-0000-4000-8000-000000000000, UID in object meta: ${victim.metadata.uid}`);
+  const after = (await call(cluster, podPath(victim))).json() as Pod;
+  expect(after.metadata.uid).toBe(victim.metadata.uid);
+  expect(after.metadata.deletionTimestamp).toBeUndefined();
+  // A stale resourceVersion is refused the same way.
+  const stale = await call(cluster, podPath(victim), asDelete({ resourceVersion: '1' }));
+  expect(stale.status).toBe(409);
+  // Its own uid: deleted, gracefully as ever.
+  const right = await call(cluster, podPath(victim), asDelete({ uid: victim.metadata.uid }));
+  expect(right.status).toBe(200);
+  expect((right.json() as Pod).metadata.deletionTimestamp).toBeDefined();
+});
