@@ -74,6 +74,14 @@ function kindOf<T extends Record<string, string>>(body: Record<string, unknown>,
   return kind;
 }
 
+/** A uid the request names, if it names one: the object the operator confirmed. */
+function optionalUid(body: Record<string, unknown>): string | undefined {
+  const uid = body.uid;
+  if (uid === undefined || uid === null || uid === '') return undefined;
+  if (typeof uid !== 'string' || uid.length > 128 || !/^[A-Za-z0-9-]+$/.test(uid)) throw new BadActionRequest(`"uid" must be an object's uid, got ${JSON.stringify(uid)}`);
+  return uid;
+}
+
 const enc = encodeURIComponent;
 
 export class ActionRunner {
@@ -135,11 +143,16 @@ export class ActionRunner {
       case 'delete-pod': {
         const namespace = field(body, 'namespace', dnsLabel, 63);
         const name = field(body, 'name', objectName, 253);
+        const uid = optionalUid(body);
         return {
           object: { kind: 'Pod', namespace, name },
           perform: async () => {
-            // DELETE with the pod's own grace period, as `kubectl delete pod` sends it.
-            const pod = await this.client.requestJson<KubeObjectLike>('DELETE', `/api/v1/namespaces/${enc(namespace)}/pods/${enc(name)}`);
+            // DELETE with the pod's own grace period, as `kubectl delete pod` sends it. With the
+            // uid of the pod the operator confirmed as a precondition: a pod created since under
+            // the same name (a StatefulSet's ordinal) is another pod, and the API server answers
+            // 409 Conflict rather than deleting it.
+            const options = uid ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid } } } : {};
+            const pod = await this.client.requestJson<KubeObjectLike>('DELETE', `/api/v1/namespaces/${enc(namespace)}/pods/${enc(name)}`, options);
             return { resourceVersion: pod.metadata?.resourceVersion ?? '', message: `pod "${name}" deleted` };
           },
         };

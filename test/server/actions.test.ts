@@ -88,6 +88,19 @@ describe('actions', () => {
     expect((await act('uncordon', { node })).status).toBe(200);
   }, 30_000);
 
+  test('deletePodWithTheUidOfAnotherPodOfTheNameIsRefusedWithTheApiServers409AndDeletesNothing', async () => {
+    // The dialog was opened on a pod since deleted; a pod of the same name now has another uid.
+    const pod = objects('pods', 'shop').find((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' && !p.metadata.deletionTimestamp)!;
+    const gone = '11111111-1111-4111-8111-111111111111';
+    const refused = await act('delete-pod', { namespace: 'shop', name: pod.metadata.name, uid: gone });
+    expect(refused.status).toBe(409);
+    expect(refused.body.reason).toContain(`Precondition failed: UID in precondition: ${gone}, UID in object meta: ${pod.metadata.uid}`);
+    expect(objects('pods', 'shop').find((p) => p.metadata.uid === pod.metadata.uid)?.metadata.deletionTimestamp).toBeUndefined();
+    // Its own uid: deleted.
+    expect((await act('delete-pod', { namespace: 'shop', name: pod.metadata.name, uid: pod.metadata.uid })).status).toBe(200);
+    expect(objects('pods', 'shop').find((p) => p.metadata.uid === pod.metadata.uid)?.metadata.deletionTimestamp).toBeDefined();
+  });
+
   test('deletePodRestartScaleAndSuspendChangeWhatTheClusterHolds', async () => {
     const pod = objects('pods', 'shop').find((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' && !p.metadata.deletionTimestamp)!;
     const deleted = await act('delete-pod', { namespace: 'shop', name: pod.metadata.name });
