@@ -16,9 +16,11 @@ export interface ActionObject {
 
 /**
  * `cluster`: the kubeconfig context the action goes to (`?cluster=`), the one whose rows the
- * button sits on; absent, the backend's default.
+ * button sits on; absent, the backend's default. `uid`: the object the confirmation was opened
+ * for; the backend makes it a precondition where the API has one (a DELETE's
+ * `preconditions.uid`), so an object created again under the name is not acted on instead.
  */
-export type ActionRequest = ActionOnObject & { readonly cluster?: string };
+export type ActionRequest = ActionOnObject & { readonly cluster?: string; readonly uid?: string };
 
 type ActionOnObject =
   | { readonly action: 'cordon' | 'uncordon' | 'drain'; readonly object: ActionObject & { kind: 'Node' } }
@@ -141,6 +143,7 @@ function bodyOf(request: ActionRequest): Record<string, unknown> {
     case 'drain':
       return { node: object.name };
     case 'delete-pod':
+      return { namespace: object.namespace, name: object.name, ...(request.uid ? { uid: request.uid } : {}) };
     case 'suspend':
     case 'resume':
       return { namespace: object.namespace, name: object.name };
