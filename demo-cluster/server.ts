@@ -342,6 +342,7 @@ export class ApiServer {
         return isSimulated(info) ? this.write(req, res, q, r, store, verb) : this.genericWrite(req, res, q, r, store, verb);
       case 'delete':
         if (info.kind === 'Deployment' && info.group === 'apps') return this.removeDeployment(req, res, q, r);
+        if (info.kind === 'Node' && info.group === '') return this.removeNode(req, res, q, r);
         return isSimulated(info) ? this.remove(req, res, q, r) : this.genericDelete(req, res, q, r, store);
       default:
         req.resume();
@@ -528,6 +529,15 @@ export class ApiServer {
     const deleted = this.ctx.simulation.deleteDeployment(r.namespace ?? 'default', current.metadata.name, propagation) ?? current;
     this.clientDeployments.delete(current.metadata.uid);
     sendJson(res, 200, deleted);
+  }
+
+  /** DELETE on a Node: gone at once; its pods stay until the pod garbage collector's turn (Simulation.deleteNode). */
+  private async removeNode(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
+    const options = deleteOptions(q, await readBody(req));
+    const current = this.mustGet(this.ctx.stores.nodes, r);
+    checkPreconditions(r.info, current, options);
+    if (options.dryRun) return sendJson(res, 200, current);
+    sendJson(res, 200, this.ctx.simulation.deleteNode(current.metadata.name) ?? current);
   }
 
   /** DELETE on a pod: graceful, as on a real cluster (see Simulation.deletePod), or checked only under dryRun. */
