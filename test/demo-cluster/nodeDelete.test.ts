@@ -94,3 +94,29 @@ describeWithKubectl('kubectl delete node', () => {
     expect((await call(cluster, '/api/v1/nodes/demo-worker-1')).status).toBe(200);
   });
 });
+
+describe('the last worker deleted', () => {
+  let small: DemoCluster;
+  beforeAll(async () => {
+    small = await startDemoCluster({ nodes: 2, pods: 10, seed: 5, podGcQuarantineMs: 500 });
+  });
+  afterAll(() => small.stop());
+
+  test('itsReplicaSetPodsComeBackPendingWithTheSchedulersFailedScheduling', async () => {
+    const worker = 'demo-worker-1';
+    const pods = (small.listObjects('pods') as Obj[]).filter((p) => p.spec?.nodeName === worker && p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet');
+    expect(pods.length).toBeGreaterThan(0);
+    expect((await call(small, `/api/v1/nodes/${worker}`, { method: 'DELETE' })).status).toBe(200);
+    const owner = pods[0]!.metadata.ownerReferences![0]!.name;
+    const replacement = await waitUntil(
+      () => (small.listObjects('pods', pods[0]!.metadata.namespace) as Obj[]).find((p) => p.metadata.ownerReferences?.[0]?.name === owner && !pods.some((q) => q.metadata.uid === p.metadata.uid)),
+      'a replacement pod',
+    );
+    // The scheduler's turn comes a moment after the pod is created: it finds no node for it.
+    const reasons = () => (small.listObjects('events', replacement.metadata.namespace) as { reason: string; involvedObject: { uid?: string } }[]).filter((e) => e.involvedObject.uid === replacement.metadata.uid).map((e) => e.reason);
+    await waitUntil(() => reasons().includes('FailedScheduling'), 'the scheduler to say it found no node');
+    const now = (small.listObjects('pods', replacement.metadata.namespace) as Obj[]).find((p) => p.metadata.uid === replacement.metadata.uid)!;
+    expect(now.spec?.nodeName).toBeUndefined();
+    expect(now.status?.phase).toBe('Pending');
+  });
+});
