@@ -483,6 +483,7 @@ export class ApiServer {
     const preconditionRv = (proposed as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
     // A resourceVersion in the body is a precondition, as on a real server: stale means 409.
     if (preconditionRv !== undefined && preconditionRv !== current.metadata.resourceVersion) throw conflict(r.info.plural, current.metadata.name, r.info.group);
+    checkUidPrecondition(r.info, current, proposed);
     if (verb === 'update') checkIdentity(current, proposed);
     const next = checkedUpdate(current, proposed);
     // A dry run answers with what would be stored, checked the same way, and stores nothing.
@@ -619,6 +620,7 @@ export class ApiServer {
     const proposed = verb === 'patch' ? applyPatch(String(req.headers['content-type'] ?? ''), seenAs, body) : body;
     const preconditionRv = (proposed as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
     if (preconditionRv !== undefined && preconditionRv !== '' && preconditionRv !== current.metadata.resourceVersion) throw conflict(r.info.plural, current.metadata.name, r.info.group);
+    checkUidPrecondition(r.info, current, proposed);
     let next = prepareUpdate(r.info, current, proposed, this.servedVersions(r.info));
     if (resourceKey(r.info) === crdResourceKey) next = this.checkedCrd(next, current);
     if (dryRun) return sendJson(res, 200, presentAs(r.info)(next));
@@ -697,6 +699,7 @@ export class ApiServer {
     const proposed = method === 'PATCH' ? applyPatch(String(req.headers['content-type'] ?? ''), scale, body) : body;
     const p = proposed as { metadata?: { resourceVersion?: unknown }; spec?: { replicas?: unknown } } | null;
     if (p?.metadata?.resourceVersion !== undefined && p.metadata.resourceVersion !== current.metadata.resourceVersion) throw conflict(r.info.plural, current.metadata.name, 'apps');
+    checkUidPrecondition(r.info, current, proposed);
     const replicas = p?.spec?.replicas;
     const problem = isReplicas(replicas);
     if (problem) throw new ApiError(422, 'Invalid', `Scale.autoscaling "${current.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: ${problem}`);
@@ -915,6 +918,16 @@ interface DeleteRequest {
   propagationPolicy: 'Background' | 'Foreground' | 'Orphan' | undefined;
   /** DeleteOptions.preconditions: the object must have this uid and resourceVersion, or the DELETE is a 409. */
   preconditions: { uid?: string; resourceVersion?: string };
+}
+
+/**
+ * A uid in an update's or a patch's object is a precondition on a real server (the registry takes
+ * it as one, and a Scale's as its workload's): another uid than the object's is 409 Conflict.
+ */
+function checkUidPrecondition(info: ResourceInfo, current: KubeObject, proposed: unknown): void {
+  const uid = (proposed as { metadata?: { uid?: unknown } } | null)?.metadata?.uid;
+  if (uid === undefined || uid === null || uid === '') return;
+  if (uid !== current.metadata.uid) throw preconditionFailed(info.plural, current.metadata.name, info.group, 'UID', String(uid), current.metadata.uid);
 }
 
 /** Refuses a DELETE whose preconditions the object does not meet, as a real server does (409 Conflict). */
