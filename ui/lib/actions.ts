@@ -17,8 +17,8 @@ export interface ActionObject {
 /**
  * `cluster`: the kubeconfig context the action goes to (`?cluster=`), the one whose rows the
  * button sits on; absent, the backend's default. `uid`: the object the confirmation was opened
- * for; the backend makes it a precondition where the API has one (a DELETE's
- * `preconditions.uid`), so an object created again under the name is not acted on instead.
+ * for; the backend makes it a precondition (a DELETE's `preconditions.uid`, a patch's
+ * `metadata.uid`), so an object created again under the name is not acted on instead.
  */
 export type ActionRequest = ActionOnObject & { readonly cluster?: string; readonly uid?: string };
 
@@ -134,8 +134,12 @@ export function pendingText(request: ActionRequest): string {
   }
 }
 
-/** The body the backend reads for each action. */
+/** The body the backend reads for each action, with the uid confirmed when known (a precondition there). */
 function bodyOf(request: ActionRequest): Record<string, unknown> {
+  return request.uid ? { ...fieldsOf(request), uid: request.uid } : fieldsOf(request);
+}
+
+function fieldsOf(request: ActionRequest): Record<string, unknown> {
   const { object } = request;
   switch (request.action) {
     case 'cordon':
@@ -143,7 +147,6 @@ function bodyOf(request: ActionRequest): Record<string, unknown> {
     case 'drain':
       return { node: object.name };
     case 'delete-pod':
-      return { namespace: object.namespace, name: object.name, ...(request.uid ? { uid: request.uid } : {}) };
     case 'suspend':
     case 'resume':
       return { namespace: object.namespace, name: object.name };
