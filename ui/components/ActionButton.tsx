@@ -10,7 +10,7 @@
  */
 import { useMachine } from '@xstate/react';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { actionLabel, actionVerb, objectLabel, type ActionRequest } from '../lib/actions.js';
+import { actionLabel, actionVerb, objectLabel, staleReason, type ActionRequest } from '../lib/actions.js';
 import { formatClock } from '../lib/format.js';
 import { useEngine } from '../hooks/engine.js';
 import { actionMachine } from '../lib/actionMachine.js';
@@ -146,12 +146,3 @@ function ActionRun({
   );
 }
 
-/** Why a dialog opened on one object must not act any more: it was deleted, or another object took its name; null while it is still there. */
-function staleReason(opened: ActionRequest, live: { uid: string; goneAt: number | null }): string | null {
-  const what = objectLabel(opened.object);
-  if (live.goneAt !== null) return `${what} was deleted from the cluster at ${formatClock(live.goneAt)}, after this was opened. Nothing was sent.`;
-  if (opened.uid && live.uid !== opened.uid) {
-    return `${what} was deleted and a new object took its name (uid ${live.uid}). This was opened for the deleted one (uid ${opened.uid}), so it sends nothing; act on the new one from its own button if that is what you mean.`;
-  }
-  return null;
-}

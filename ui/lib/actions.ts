@@ -6,6 +6,7 @@
  */
 import type { NodeRow, PodRow, WorkloadRow } from '../../adapters/rows.js';
 import { withCluster } from './clusters.js';
+import { formatClock } from './format.js';
 
 /** The object an action is about, as the confirmation names it. */
 export interface ActionObject {
@@ -250,4 +251,19 @@ export function hasArrived(request: ActionRequest, answer: ActionAnswer, rows: S
     case 'resume':
       return workload()?.suspended === (request.action === 'suspend');
   }
+}
+
+/**
+ * Why a confirmation opened on one object must not act any more: the cluster deleted it
+ * (`goneAt`), or another object took its name (another uid); null while it is still the one.
+ * `opened` is the request as the dialog was opened, with its uid; `live` the object of that name
+ * as the view shows it now.
+ */
+export function staleReason(opened: ActionRequest, live: { uid: string; goneAt: number | null }): string | null {
+  const what = objectLabel(opened.object);
+  if (live.goneAt !== null) return `${what} was deleted from the cluster at ${formatClock(live.goneAt)}, after this was opened. Nothing was sent.`;
+  if (opened.uid && live.uid !== opened.uid) {
+    return `${what} was deleted and a new object took its name (uid ${live.uid}). This was opened for the deleted one (uid ${opened.uid}), so it sends nothing; act on the new one from its own button if that is what you mean.`;
+  }
+  return null;
 }
