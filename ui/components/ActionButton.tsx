@@ -64,7 +64,6 @@ export function ActionButton({
         aria-label={pending ? `${pendingWords[request.action]} ${objectLabel(request.object)}` : actionLabel(request.action, request.object)}
         disabled={(pending && !open) || (deleted !== null && !pending)}
         title={deleted && !pending ? deleted : undefined}
-        data-deleted={deleted !== null ? 'true' : undefined}
         onClick={(e) => {
           e.stopPropagation(); // the row's own click opens the object's panel
           setOpening((n) => n + 1);
@@ -145,4 +144,3 @@ function ActionRun({
     </>
   );
 }
-
