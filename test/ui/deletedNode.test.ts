@@ -101,6 +101,9 @@ test('aPodThePodGarbageCollectorRemovesAfterItsNodeIsDeletedStaysOpenAcrossClust
   await page.goto(`${backend.url}?clusters=kubelive-demo,${context}#/pods?sel=${namespace}/${name}&in=${context}`);
   await page.getByTestId('logs-panel').waitFor(wait);
   await until('Delete to be offered', () => page.getByTestId('action-delete-pod').isDisabled(), (disabled) => !disabled);
+  // How many lines the panel holds ("1,234 lines"): the list shows only those in view.
+  const heldLines = async () => Number(/^([\d,]+) lines/.exec((await page.getByTestId('log-count').textContent()) ?? '')?.[1]?.replace(/,/g, '') ?? 0);
+  const before = await until(`${name}'s log lines`, heldLines, (count) => count > 0);
 
   await kubectl('--context', context, 'delete', 'node', node);
   // The pod GC's turn: the pod is gone from the cluster after the quarantine.
@@ -109,6 +112,9 @@ test('aPodThePodGarbageCollectorRemovesAfterItsNodeIsDeletedStaysOpenAcrossClust
   await until('Delete to be disabled', () => page.getByTestId('action-delete-pod').isDisabled(), (disabled) => disabled);
   expect(await page.getByTestId('action-delete-pod').getAttribute('title')).toMatch(deletedReason);
   expect(await page.getByTestId('logs-panel').getAttribute('aria-label')).toBe(`Logs of ${name}`);
+  // The lines read before it went are still held, to be read.
+  expect(await heldLines()).toBeGreaterThanOrEqual(before);
+  expect(await page.locator('[data-testid=log-lines] .log-line').count()).toBeGreaterThan(0);
   await screenshot(page, 'deleted-node-pod-across-clusters');
 });
 
