@@ -42,6 +42,8 @@ export interface DemoClusterOptions {
   seed?: number;
   /** How often metrics take a new sample; default 15 s, as metrics-server's standard manifests. */
   metricsResolutionMs?: number;
+  /** How long after a node's deletion the pod garbage collector removes its pods; default 40 s, podgc's quarantine. */
+  podGcQuarantineMs?: number;
   /** Where to write the kubeconfig; default a new temporary folder, removed on stop. */
   kubeconfigOut?: string;
   /** How often watches that allow bookmarks get one; default 60 s as kube-apiserver's watch cache, at least 1 s. */
@@ -168,7 +170,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
   const historyWindowMs = options.historyWindowMs ?? defaults.historyWindowMs;
   if (!Number.isFinite(historyWindowMs) || historyWindowMs < 1000) throw new RangeError(`the history window must be at least 1s; got ${historyWindowMs} ms`);
   const stores = new Stores(options.watchWindow, historyWindowMs);
-  const simulation = new Simulation(stores, { nodes, pods, namespaces, seed: options.seed ?? defaults.seed, churn, scenarios: options.scenarios ?? false });
+  const simulation = new Simulation(stores, { nodes, pods, namespaces, seed: options.seed ?? defaults.seed, churn, scenarios: options.scenarios ?? false, ...(options.podGcQuarantineMs !== undefined ? { podGcQuarantineMs: options.podGcQuarantineMs } : {}) });
   const servesMetrics = options.metrics ?? true;
   const registry = new Registry(stores, { servesMetrics });
   simulation.generate();

@@ -63,7 +63,7 @@ const commonFields = ['metadata.name', 'metadata.namespace'];
 const simulated: readonly ResourceInfo[] = [
   // Namespaces can be created (to hold a user's objects) but not deleted: that would mean emptying every store of it.
   { group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, verbs: [...readVerbs, 'create'], shortNames: ['ns'], fields: [...commonFields, 'status.phase'] },
-  { group: '', version: 'v1', plural: 'nodes', singular: 'node', kind: 'Node', namespaced: false, verbs: [...readVerbs, 'patch', 'update'], shortNames: ['no'], fields: [...commonFields, 'spec.unschedulable'] },
+  { group: '', version: 'v1', plural: 'nodes', singular: 'node', kind: 'Node', namespaced: false, verbs: [...readVerbs, 'patch', 'update', 'delete'], shortNames: ['no'], fields: [...commonFields, 'spec.unschedulable'] },
   { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, verbs: [...readVerbs, 'delete'], shortNames: ['po'], categories: ['all'], fields: [...commonFields, 'spec.nodeName', 'status.phase', 'spec.restartPolicy', 'spec.schedulerName', 'status.podIP'] },
   { group: '', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, verbs: readVerbs, shortNames: ['ev'], fields: [...commonFields, 'involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'involvedObject.uid', 'reason', 'type', 'source'] },
   { group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, verbs: [...readVerbs, 'create', 'delete', 'patch', 'update'], shortNames: ['deploy'], categories: ['all'], fields: commonFields },

@@ -26,7 +26,7 @@ import type { ResourceInfo } from './resources.js';
 import { apiVersionOf, crdResourceKey, isSimulated, resourceKey } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { Simulation } from './simulation.js';
-import { alreadyExists, ApiError, badRequest, conflict, notFound } from './status.js';
+import { alreadyExists, ApiError, badRequest, conflict, notFound, preconditionFailed } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
 import type { Stores } from './stores.js';
 import { tableWatchEncoder, toTable } from './table.js';
@@ -342,6 +342,7 @@ export class ApiServer {
         return isSimulated(info) ? this.write(req, res, q, r, store, verb) : this.genericWrite(req, res, q, r, store, verb);
       case 'delete':
         if (info.kind === 'Deployment' && info.group === 'apps') return this.removeDeployment(req, res, q, r);
+        if (info.kind === 'Node' && info.group === '') return this.removeNode(req, res, q, r);
         return isSimulated(info) ? this.remove(req, res, q, r) : this.genericDelete(req, res, q, r, store);
       default:
         req.resume();
@@ -482,6 +483,7 @@ export class ApiServer {
     const preconditionRv = (proposed as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
     // A resourceVersion in the body is a precondition, as on a real server: stale means 409.
     if (preconditionRv !== undefined && preconditionRv !== current.metadata.resourceVersion) throw conflict(r.info.plural, current.metadata.name, r.info.group);
+    checkUidPrecondition(r.info, current, proposed);
     if (verb === 'update') checkIdentity(current, proposed);
     const next = checkedUpdate(current, proposed);
     // A dry run answers with what would be stored, checked the same way, and stores nothing.
@@ -521,6 +523,7 @@ export class ApiServer {
   private async removeDeployment(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
     const options = deleteOptions(q, await readBody(req));
     const current = this.mustGet(this.ctx.stores.deployments, r);
+    checkPreconditions(r.info, current, options);
     const propagation = options.propagationPolicy ?? 'Background';
     if (propagation === 'Foreground') throw new ApiError(422, 'Invalid', 'propagationPolicy: Unsupported value: "Foreground": the demo cluster deletes Deployments with "Background" or "Orphan"');
     if (options.dryRun) return sendJson(res, 200, current);
@@ -529,11 +532,21 @@ export class ApiServer {
     sendJson(res, 200, deleted);
   }
 
+  /** DELETE on a Node: gone at once; its pods stay until the pod garbage collector's turn (Simulation.deleteNode). */
+  private async removeNode(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
+    const options = deleteOptions(q, await readBody(req));
+    const current = this.mustGet(this.ctx.stores.nodes, r);
+    checkPreconditions(r.info, current, options);
+    if (options.dryRun) return sendJson(res, 200, current);
+    sendJson(res, 200, this.ctx.simulation.deleteNode(current.metadata.name) ?? current);
+  }
+
   /** DELETE on a pod: graceful, as on a real cluster (see Simulation.deletePod), or checked only under dryRun. */
   private async remove(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest): Promise<void> {
     const options = deleteOptions(q, await readBody(req));
     const store = this.ctx.stores.byName(resourceKey(r.info));
     const current = this.mustGet(store, r);
+    checkPreconditions(r.info, current, options);
     if (options.dryRun) {
       const grace = options.gracePeriodSeconds ?? Number((current.spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30);
       if (grace === 0 || current.metadata.deletionTimestamp !== undefined) return sendJson(res, 200, current);
@@ -607,6 +620,7 @@ export class ApiServer {
     const proposed = verb === 'patch' ? applyPatch(String(req.headers['content-type'] ?? ''), seenAs, body) : body;
     const preconditionRv = (proposed as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
     if (preconditionRv !== undefined && preconditionRv !== '' && preconditionRv !== current.metadata.resourceVersion) throw conflict(r.info.plural, current.metadata.name, r.info.group);
+    checkUidPrecondition(r.info, current, proposed);
     let next = prepareUpdate(r.info, current, proposed, this.servedVersions(r.info));
     if (resourceKey(r.info) === crdResourceKey) next = this.checkedCrd(next, current);
     if (dryRun) return sendJson(res, 200, presentAs(r.info)(next));
@@ -621,6 +635,7 @@ export class ApiServer {
   private async genericDelete(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, store: ObjectStore): Promise<void> {
     const options = deleteOptions(q, await readBody(req));
     const current = this.mustGet(store, r);
+    checkPreconditions(r.info, current, options);
     if (options.dryRun) return sendJson(res, 200, presentAs(r.info)(current));
     const deleted = store.delete(current.metadata.namespace, current.metadata.name) ?? current;
     sendJson(res, 200, presentAs(r.info)(deleted));
@@ -684,6 +699,7 @@ export class ApiServer {
     const proposed = method === 'PATCH' ? applyPatch(String(req.headers['content-type'] ?? ''), scale, body) : body;
     const p = proposed as { metadata?: { resourceVersion?: unknown }; spec?: { replicas?: unknown } } | null;
     if (p?.metadata?.resourceVersion !== undefined && p.metadata.resourceVersion !== current.metadata.resourceVersion) throw conflict(r.info.plural, current.metadata.name, 'apps');
+    checkUidPrecondition(r.info, current, proposed);
     const replicas = p?.spec?.replicas;
     const problem = isReplicas(replicas);
     if (problem) throw new ApiError(422, 'Invalid', `Scale.autoscaling "${current.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: ${problem}`);
@@ -900,6 +916,27 @@ interface DeleteRequest {
   gracePeriodSeconds: number | undefined;
   dryRun: boolean;
   propagationPolicy: 'Background' | 'Foreground' | 'Orphan' | undefined;
+  /** DeleteOptions.preconditions: the object must have this uid and resourceVersion, or the DELETE is a 409. */
+  preconditions: { uid?: string; resourceVersion?: string };
+}
+
+/**
+ * A uid in an update's or a patch's object is a precondition on a real server (the registry takes
+ * it as one, and a Scale's as its workload's): another uid than the object's is 409 Conflict.
+ */
+function checkUidPrecondition(info: ResourceInfo, current: KubeObject, proposed: unknown): void {
+  const uid = (proposed as { metadata?: { uid?: unknown } } | null)?.metadata?.uid;
+  if (uid === undefined || uid === null || uid === '') return;
+  if (uid !== current.metadata.uid) throw preconditionFailed(info.plural, current.metadata.name, info.group, 'UID', String(uid), current.metadata.uid);
+}
+
+/** Refuses a DELETE whose preconditions the object does not meet, as a real server does (409 Conflict). */
+function checkPreconditions(info: ResourceInfo, current: KubeObject, options: DeleteRequest): void {
+  const { uid, resourceVersion } = options.preconditions;
+  if (uid !== undefined && uid !== current.metadata.uid) throw preconditionFailed(info.plural, current.metadata.name, info.group, 'UID', uid, current.metadata.uid);
+  if (resourceVersion !== undefined && resourceVersion !== current.metadata.resourceVersion) {
+    throw preconditionFailed(info.plural, current.metadata.name, info.group, 'ResourceVersion', resourceVersion, String(current.metadata.resourceVersion));
+  }
 }
 
 const propagationPolicies = ['Background', 'Foreground', 'Orphan'] as const;
@@ -916,10 +953,21 @@ function deleteOptions(q: URLSearchParams, body: Buffer): DeleteRequest {
   let gracePeriodSeconds = intParam(q, 'gracePeriodSeconds', 0, 10 * 365 * 24 * 3600);
   let dryRun = dryRunParam(q, 'DeleteOptions');
   let propagationPolicy = propagationPolicyOf(q.get('propagationPolicy') ?? undefined);
+  const preconditions: DeleteRequest['preconditions'] = {};
   if (body.length > 0) {
     const parsed = parseJson(body);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('the request body must be a DeleteOptions object');
-    const options = parsed as { gracePeriodSeconds?: unknown; dryRun?: unknown; propagationPolicy?: unknown; orphanDependents?: unknown };
+    const options = parsed as { gracePeriodSeconds?: unknown; dryRun?: unknown; propagationPolicy?: unknown; orphanDependents?: unknown; preconditions?: unknown };
+    if (options.preconditions !== undefined && options.preconditions !== null) {
+      const p = options.preconditions as { uid?: unknown; resourceVersion?: unknown };
+      if (typeof p !== 'object' || Array.isArray(p)) throw badRequest('preconditions: must be an object with uid and/or resourceVersion');
+      for (const key of ['uid', 'resourceVersion'] as const) {
+        const value = p[key];
+        if (value === undefined || value === null) continue;
+        if (typeof value !== 'string') throw badRequest(`preconditions.${key}: must be a string, got ${JSON.stringify(value)}`);
+        preconditions[key] = value;
+      }
+    }
     propagationPolicy = propagationPolicyOf(options.propagationPolicy) ?? (options.orphanDependents === true ? 'Orphan' : propagationPolicy);
     if (options.gracePeriodSeconds !== undefined && options.gracePeriodSeconds !== null) {
       const g = options.gracePeriodSeconds;
@@ -932,7 +980,7 @@ function deleteOptions(q: URLSearchParams, body: Buffer): DeleteRequest {
       dryRun = dryRunParam(fromBody, 'DeleteOptions') || dryRun;
     }
   }
-  return { gracePeriodSeconds, dryRun, propagationPolicy };
+  return { gracePeriodSeconds, dryRun, propagationPolicy, preconditions };
 }
 
 function checkIdentity(current: KubeObject, proposed: unknown): void {

@@ -26,7 +26,15 @@ export interface SimulationOptions {
   churn: number;
   /** The troubleshooting namespace (troubleshooting.ts); its pods keep their trouble, churn leaves them alone. */
   scenarios?: boolean;
+  /**
+   * How long the pod garbage collector waits after a node is deleted before it removes the pods
+   * bound to it; default the real podgc's quarantine, 40 s.
+   */
+  podGcQuarantineMs?: number;
 }
+
+/** kube-controller-manager's podgc waits this long before it trusts that a node is gone (its `quarantineTime`). */
+export const podGcQuarantineMs = 40_000;
 
 /** Events kept at most; older ones are deleted, as the event TTL does on a real cluster. */
 const maxEventsFloor = 500;
@@ -356,6 +364,12 @@ export class Simulation {
   }
 
   private schedule(ns: string, name: string, pinnedTo?: string): void {
+    if (pinnedTo === undefined && this.workerNames.length === 0) {
+      // Every worker deleted (Simulation.deleteNode): the pod stays Pending, as the scheduler leaves it.
+      const pod = this.stores.pods.get(ns, name);
+      if (pod) this.recordEvent(pod, 'Warning', 'FailedScheduling', `0/${this.stores.nodes.size} nodes are available: no worker node is left.`, 'default-scheduler');
+      return;
+    }
     const node = pinnedTo ?? this.schedulableWorker();
     const pod = this.stores.pods.mutate(ns, name, (draft) => schedulePod(draft, node, this.nodeIPs.get(node) ?? '10.0.0.2', this.iso()));
     if (!pod) return;
@@ -437,6 +451,41 @@ export class Simulation {
    * the pod went. A pod bound to no node has no kubelet, and one already Terminating was stopped
    * before, so neither records one.
    */
+  /**
+   * DELETE of a Node: the object goes at once, as on a real cluster (a Node has no finalizers and
+   * no grace period), and the node-lifecycle controller records RemovingNode. No pod moves yet:
+   * the pods bound to it stay as they were, until the pod garbage collector, after its
+   * quarantine, marks each one Failed with a DisruptionTarget condition (DeletionByPodGC) and
+   * deletes it with no grace, whereupon their controllers replace them elsewhere.
+   */
+  deleteNode(name: string): KubeObject | undefined {
+    const node = this.stores.nodes.delete(undefined, name);
+    if (!node) return undefined;
+    this.workerNames = this.workerNames.filter((n) => n !== name);
+    this.recordEvent({ ...node, metadata: { ...node.metadata, namespace: 'default' } }, 'Normal', 'RemovingNode', `Node ${name} event: Removing Node ${name} from Controller`, 'node-controller');
+    this.later(this.options.podGcQuarantineMs ?? podGcQuarantineMs, () => this.collectPodsOfDeletedNode(name));
+    return node;
+  }
+
+  /** The pod garbage collector's part for one deleted node (podgc's gcOrphaned): unless a node of that name is back, each pod on it goes. */
+  private collectPodsOfDeletedNode(name: string): void {
+    if (this.stores.nodes.get(undefined, name)) return;
+    const orphans = [...this.stores.pods.values()].filter((p) => (p.spec as { nodeName?: string }).nodeName === name);
+    for (const pod of orphans) {
+      const namespace = pod.metadata.namespace ?? 'default';
+      const marked = this.stores.pods.mutate(namespace, pod.metadata.name, (d) => {
+        const status = (d.status ??= {}) as { phase?: string; conditions?: Record<string, unknown>[] };
+        if (status.phase !== 'Succeeded' && status.phase !== 'Failed') status.phase = 'Failed';
+        const conditions = (status.conditions ??= []);
+        const condition = { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: this.iso(), lastProbeTime: null };
+        const at = conditions.findIndex((c) => c.type === 'DisruptionTarget');
+        if (at >= 0) conditions[at] = condition;
+        else conditions.push(condition);
+      });
+      if (marked) this.terminatePod(marked, 0);
+    }
+  }
+
   deletePod(namespace: string, name: string, gracePeriodSeconds?: number): KubeObject | undefined {
     const pod = this.stores.pods.get(namespace, name);
     if (!pod) return undefined;

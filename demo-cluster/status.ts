@@ -71,6 +71,15 @@ export function expired(message: string): ApiError {
   return new ApiError(410, 'Expired', message);
 }
 
+/**
+ * A DELETE's precondition (DeleteOptions.preconditions) the object does not meet: 409 Conflict,
+ * naming the uid or resourceVersion asked for and the one the object has.
+ */
+export function preconditionFailed(resource: string, name: string, group: string, field: 'UID' | 'ResourceVersion', asked: string, actual: string): ApiError {
+  const qualified = group ? `${resource}.${group}` : resource;
+  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified} "${name}": Precondition failed: ${field} in precondition: ${asked}, ${field} in object meta: ${actual}`, { name, group, kind: resource });
+}
+
 export function conflict(resource: string, name: string, group = ''): ApiError {
   const qualified = group ? `${resource}.${group}` : resource;
   return new ApiError(

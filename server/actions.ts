@@ -74,6 +74,23 @@ function kindOf<T extends Record<string, string>>(body: Record<string, unknown>,
   return kind;
 }
 
+/** A uid the request names, if it names one: the object the operator confirmed. */
+function optionalUid(body: Record<string, unknown>): string | undefined {
+  const uid = body.uid;
+  if (uid === undefined || uid === null || uid === '') return undefined;
+  if (typeof uid !== 'string' || uid.length > 128 || !/^[A-Za-z0-9-]+$/.test(uid)) throw new BadActionRequest(`"uid" must be an object's uid, got ${JSON.stringify(uid)}`);
+  return uid;
+}
+
+/**
+ * A patch that names the object's uid: the API server takes a uid in an update's object as a
+ * precondition and answers 409 Conflict if the object under that name has another (as a
+ * DELETE's `preconditions.uid`), so the action does not reach an object created since.
+ */
+function withUid<T extends Record<string, unknown>>(patch: T, uid: string | undefined): T {
+  return uid ? { ...patch, metadata: { ...((patch.metadata as Record<string, unknown> | undefined) ?? {}), uid } } : patch;
+}
+
 const enc = encodeURIComponent;
 
 export class ActionRunner {
@@ -126,20 +143,27 @@ export class ActionRunner {
       case 'cordon':
       case 'uncordon': {
         const name = field(body, 'node', objectName, 253);
-        return { object: { kind: 'Node', name }, perform: () => this.setUnschedulable(name, action === 'cordon') };
+        const uid = optionalUid(body);
+        return { object: { kind: 'Node', name }, perform: () => this.setUnschedulable(name, action === 'cordon', uid) };
       }
       case 'drain': {
         const name = field(body, 'node', objectName, 253);
-        return { object: { kind: 'Node', name }, perform: () => this.drain(name) };
+        const uid = optionalUid(body);
+        return { object: { kind: 'Node', name }, perform: () => this.drain(name, uid) };
       }
       case 'delete-pod': {
         const namespace = field(body, 'namespace', dnsLabel, 63);
         const name = field(body, 'name', objectName, 253);
+        const uid = optionalUid(body);
         return {
           object: { kind: 'Pod', namespace, name },
           perform: async () => {
-            // DELETE with the pod's own grace period, as `kubectl delete pod` sends it.
-            const pod = await this.client.requestJson<KubeObjectLike>('DELETE', `/api/v1/namespaces/${enc(namespace)}/pods/${enc(name)}`);
+            // DELETE with the pod's own grace period, as `kubectl delete pod` sends it. With the
+            // uid of the pod the operator confirmed as a precondition: a pod created since under
+            // the same name (a StatefulSet's ordinal) is another pod, and the API server answers
+            // 409 Conflict rather than deleting it.
+            const options = uid ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid } } } : {};
+            const pod = await this.client.requestJson<KubeObjectLike>('DELETE', `/api/v1/namespaces/${enc(namespace)}/pods/${enc(name)}`, options);
             return { resourceVersion: pod.metadata?.resourceVersion ?? '', message: `pod "${name}" deleted` };
           },
         };
@@ -149,12 +173,13 @@ export class ActionRunner {
         const namespace = field(body, 'namespace', dnsLabel, 63);
         const name = field(body, 'name', objectName, 253);
         const plural = restartable[kind as keyof typeof restartable];
+        const uid = optionalUid(body);
         return {
           object: { kind, namespace, name },
           perform: async () => {
             // The patch `kubectl rollout restart` sends: a new template annotation rolls every pod.
             const patch = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') } } } } };
-            const updated = await this.client.requestJson<KubeObjectLike>('PATCH', `/apis/apps/v1/namespaces/${enc(namespace)}/${plural}/${enc(name)}`, { body: patch, contentType: 'application/strategic-merge-patch+json' });
+            const updated = await this.client.requestJson<KubeObjectLike>('PATCH', `/apis/apps/v1/namespaces/${enc(namespace)}/${plural}/${enc(name)}`, { body: withUid(patch, uid), contentType: 'application/strategic-merge-patch+json' });
             return { resourceVersion: updated.metadata?.resourceVersion ?? '', message: `${kind.toLowerCase()}.apps/${name} restarted` };
           },
         };
@@ -168,12 +193,14 @@ export class ActionRunner {
           throw new BadActionRequest(`"replicas" must be a whole number from 0 to ${maxScaleReplicas}, got ${JSON.stringify(replicas ?? null)}`);
         }
         const plural = scalable[kind as keyof typeof scalable];
+        const uid = optionalUid(body);
         return {
           object: { kind, namespace, name },
           perform: async () => {
             // Through the scale subresource, as `kubectl scale` does.
             const scale = await this.client.requestJson<{ spec?: { replicas?: number }; metadata?: { resourceVersion?: string } }>('PATCH', `/apis/apps/v1/namespaces/${enc(namespace)}/${plural}/${enc(name)}/scale`, {
-              body: { spec: { replicas } },
+              // A Scale's uid is its workload's: the scale subresource refuses another with 409.
+              body: withUid({ spec: { replicas } }, uid),
               contentType: 'application/merge-patch+json',
             });
             return { replicas: scale.spec?.replicas ?? replicas, resourceVersion: scale.metadata?.resourceVersion ?? '', message: `${kind.toLowerCase()}.apps/${name} scaled` };
@@ -185,11 +212,12 @@ export class ActionRunner {
         const namespace = field(body, 'namespace', dnsLabel, 63);
         const name = field(body, 'name', objectName, 253);
         const suspend = action === 'suspend';
+        const uid = optionalUid(body);
         return {
           object: { kind: 'CronJob', namespace, name },
           perform: async () => {
             const updated = await this.client.requestJson<KubeObjectLike & { spec?: { suspend?: boolean } }>('PATCH', `/apis/batch/v1/namespaces/${enc(namespace)}/cronjobs/${enc(name)}`, {
-              body: { spec: { suspend } },
+              body: withUid({ spec: { suspend } }, uid),
               contentType: 'application/merge-patch+json',
             });
             return { suspend: updated.spec?.suspend === true, resourceVersion: updated.metadata?.resourceVersion ?? '', message: `cronjob.batch/${name} ${suspend ? 'suspended' : 'resumed'}` };
@@ -199,10 +227,10 @@ export class ActionRunner {
     }
   }
 
-  private async setUnschedulable(name: string, unschedulable: boolean): Promise<Record<string, unknown>> {
-    // The same patch `kubectl cordon` sends.
+  private async setUnschedulable(name: string, unschedulable: boolean, uid?: string): Promise<Record<string, unknown>> {
+    // The same patch `kubectl cordon` sends, with the uid confirmed as a precondition (withUid).
     const node = await this.client.requestJson<KubeObjectLike & { spec?: { unschedulable?: boolean } }>('PATCH', `/api/v1/nodes/${enc(name)}`, {
-      body: { spec: { unschedulable } },
+      body: withUid({ spec: { unschedulable } }, uid),
       contentType: 'application/strategic-merge-patch+json',
     });
     return { unschedulable: node.spec?.unschedulable === true, resourceVersion: node.metadata?.resourceVersion ?? '', message: `node/${name} ${unschedulable ? 'cordoned' : 'uncordoned'}` };
@@ -220,7 +248,7 @@ export class ActionRunner {
     return { evict, leave };
   }
 
-  private async drain(node: string): Promise<Record<string, unknown>> {
+  private async drain(node: string, uid?: string): Promise<Record<string, unknown>> {
     if (this.draining.has(node) || this.draining.size >= maxConcurrentDrains) {
       this.counts.drainsRefused++;
       const why = this.draining.has(node) ? `node ${node} is being drained already` : `${maxConcurrentDrains} drains are running already`;
@@ -228,7 +256,8 @@ export class ActionRunner {
     }
     this.draining.add(node);
     try {
-      const cordoned = await this.setUnschedulable(node, true);
+      // Cordoned first, with the node's uid: a drain confirmed for a node since replaced stops here, evicting nothing.
+      const cordoned = await this.setUnschedulable(node, true, uid);
       const plan = await this.planDrain(node);
       const deadline = Date.now() + this.config().drainTimeoutMs;
       const outcomes: DrainPodOutcome[] = plan.leave.map(({ pod, reason }) => ({ ...podRef(pod), outcome: 'skipped', message: reason, attempts: 0 }));

@@ -6,7 +6,7 @@
 import type { DemoCluster, DemoClusterOptions } from '../demo-cluster/index.js';
 
 /** What `serve` passes through to the demo cluster (`--nodes --pods --churn --seed`), and the metrics resolution a test may hold still. */
-export type DemoOptions = Pick<DemoClusterOptions, 'nodes' | 'pods' | 'churn' | 'seed' | 'scenarios' | 'watchList' | 'metricsResolutionMs'> & {
+export type DemoOptions = Pick<DemoClusterOptions, 'nodes' | 'pods' | 'churn' | 'seed' | 'scenarios' | 'watchList' | 'metricsResolutionMs' | 'podGcQuarantineMs'> & {
   /** Start this many demo clusters of different sizes behind one kubeconfig (`--demo-clusters`); the first is the default cluster. */
   clusters?: number;
 };

@@ -449,7 +449,9 @@ export class KubeClient {
       method,
       headers: {
         Accept: options.accept ?? 'application/json',
-        ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json' } : {}),
+        // With its length: Node frames a DELETE's body neither as chunked nor at all without one, so
+        // a DeleteOptions body would reach the server as the start of the next request.
+        ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
       },
     };
     // Adds the CA, client certificate, bearer token or exec credential of the current context.

@@ -135,3 +135,44 @@ test('theSimulationsOwnDeletionsGoThroughTerminatingToo', async () => {
     await churning.stop();
   }
 });
+
+test('aDeleteWhoseUidPreconditionNamesAnotherObjectIsA409AndDeletesNothing', async () => {
+  const victim = aLivePod();
+  const asDelete = (preconditions: Record<string, string>) => ({
+    method: 'DELETE',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions }),
+  });
+  // Another uid: the API server's 409 Conflict, naming both, and the pod untouched.
+  const wrong = await call(cluster, podPath(victim), asDelete({ uid: '00000000-0000-4000-8000-000000000000' }));
+  expect(wrong.status).toBe(409);
+  expect(wrong.json()).toMatchObject({ kind: 'Status', reason: 'Conflict', code: 409 });
+  expect(wrong.json().message).toContain(`Precondition failed: UID in precondition: 00000000-0000-4000-8000-000000000000, UID in object meta: ${victim.metadata.uid}`);
+  const after = (await call(cluster, podPath(victim))).json() as Pod;
+  expect(after.metadata.uid).toBe(victim.metadata.uid);
+  expect(after.metadata.deletionTimestamp).toBeUndefined();
+  // A stale resourceVersion is refused the same way.
+  const stale = await call(cluster, podPath(victim), asDelete({ resourceVersion: '1' }));
+  expect(stale.status).toBe(409);
+  // Its own uid: deleted, gracefully as ever.
+  const right = await call(cluster, podPath(victim), asDelete({ uid: victim.metadata.uid }));
+  expect(right.status).toBe(200);
+  expect((right.json() as Pod).metadata.deletionTimestamp).toBeDefined();
+});
+
+test('aPatchNamingAnotherUidIsA409AsAnUpdatePreconditionAndChangesNothing', async () => {
+  const node = (cluster.listObjects('nodes') as Pod[])[1]!;
+  const patch = (path: string, body: object, type = 'application/merge-patch+json') => call(cluster, path, { method: 'PATCH', headers: { 'content-type': type }, body: JSON.stringify(body) });
+  const wrong = await patch(`/api/v1/nodes/${node.metadata.name}`, { metadata: { uid: 'another' }, spec: { unschedulable: true } }, 'application/strategic-merge-patch+json');
+  expect(wrong.status).toBe(409);
+  expect(wrong.json().message).toContain(`Precondition failed: UID in precondition: another, UID in object meta: ${node.metadata.uid}`);
+  expect(((await call(cluster, `/api/v1/nodes/${node.metadata.name}`)).json() as { spec: { unschedulable?: boolean } }).spec.unschedulable).toBeUndefined();
+  // The Scale of a Deployment carries the Deployment's uid, and is held to it the same way.
+  const deployment = (cluster.listObjects('deployments', 'shop') as Pod[])[0]!;
+  const scale = await patch(`/apis/apps/v1/namespaces/shop/deployments/${deployment.metadata.name}/scale`, { metadata: { uid: 'another' }, spec: { replicas: 9 } });
+  expect(scale.status).toBe(409);
+  // Its own uid: done.
+  const right = await patch(`/api/v1/nodes/${node.metadata.name}`, { metadata: { uid: node.metadata.uid }, spec: { unschedulable: true } }, 'application/strategic-merge-patch+json');
+  expect(right.status).toBe(200);
+  expect((await patch(`/api/v1/nodes/${node.metadata.name}`, { spec: { unschedulable: null } })).status).toBe(200);
+});

@@ -88,6 +88,46 @@ describe('actions', () => {
     expect((await act('uncordon', { node })).status).toBe(200);
   }, 30_000);
 
+  test('deletePodWithTheUidOfAnotherPodOfTheNameIsRefusedWithTheApiServers409AndDeletesNothing', async () => {
+    // The dialog was opened on a pod since deleted; a pod of the same name now has another uid.
+    const pod = objects('pods', 'shop').find((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' && !p.metadata.deletionTimestamp)!;
+    const gone = '11111111-1111-4111-8111-111111111111';
+    const refused = await act('delete-pod', { namespace: 'shop', name: pod.metadata.name, uid: gone });
+    expect(refused.status).toBe(409);
+    expect(refused.body.reason).toContain(`Precondition failed: UID in precondition: ${gone}, UID in object meta: ${pod.metadata.uid}`);
+    expect(objects('pods', 'shop').find((p) => p.metadata.uid === pod.metadata.uid)?.metadata.deletionTimestamp).toBeUndefined();
+    // Its own uid: deleted.
+    expect((await act('delete-pod', { namespace: 'shop', name: pod.metadata.name, uid: pod.metadata.uid })).status).toBe(200);
+    expect(objects('pods', 'shop').find((p) => p.metadata.uid === pod.metadata.uid)?.metadata.deletionTimestamp).toBeDefined();
+  });
+
+  test('cordonDrainRestartScaleAndSuspendWithAnotherObjectsUidAreRefusedWithTheApiServers409AndChangeNothing', async () => {
+    const gone = '22222222-2222-4222-8222-222222222222';
+    const refusedFor = async (name: string, body: object, actual: string) => {
+      const answer = await act(name, { ...body, uid: gone });
+      expect(answer.status).toBe(409);
+      expect(answer.body.reason).toContain(`Precondition failed: UID in precondition: ${gone}, UID in object meta: ${actual}`);
+    };
+    const node = objects('nodes').find((n) => n.metadata.name === 'demo-worker-3')!;
+    await refusedFor('cordon', { node: node.metadata.name }, node.metadata.uid);
+    await refusedFor('drain', { node: node.metadata.name }, node.metadata.uid);
+    expect(objects('nodes').find((n) => n.metadata.uid === node.metadata.uid)?.spec.unschedulable).toBeFalsy();
+    const deployment = objects('deployments', 'shop')[1]!;
+    const version = (name: string) => objects('deployments', 'shop').find((d) => d.metadata.name === name)!.metadata as { resourceVersion?: string };
+    const before = version(deployment.metadata.name).resourceVersion;
+    await refusedFor('restart', { kind: 'Deployment', namespace: 'shop', name: deployment.metadata.name }, deployment.metadata.uid);
+    await refusedFor('scale', { kind: 'Deployment', namespace: 'shop', name: deployment.metadata.name, replicas: 7 }, deployment.metadata.uid);
+    expect(version(deployment.metadata.name).resourceVersion).toBe(before);
+    const cronJob = objects('cronjobs.batch')[0]!;
+    await refusedFor('suspend', { namespace: cronJob.metadata.namespace, name: cronJob.metadata.name }, cronJob.metadata.uid);
+    expect(objects('cronjobs.batch').find((c) => c.metadata.uid === cronJob.metadata.uid)?.spec.suspend).toBeFalsy();
+    // With their own uids, they act.
+    expect((await act('cordon', { node: node.metadata.name, uid: node.metadata.uid })).status).toBe(200);
+    expect(objects('nodes').find((n) => n.metadata.uid === node.metadata.uid)?.spec.unschedulable).toBe(true);
+    expect((await act('uncordon', { node: node.metadata.name, uid: node.metadata.uid })).status).toBe(200);
+    expect((await act('scale', { kind: 'Deployment', namespace: 'shop', name: deployment.metadata.name, replicas: 3, uid: deployment.metadata.uid })).status).toBe(200);
+  });
+
   test('deletePodRestartScaleAndSuspendChangeWhatTheClusterHolds', async () => {
     const pod = objects('pods', 'shop').find((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' && !p.metadata.deletionTimestamp)!;
     const deleted = await act('delete-pod', { namespace: 'shop', name: pod.metadata.name });

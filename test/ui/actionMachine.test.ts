@@ -7,7 +7,7 @@
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import type { NodeRow, PodRow, WorkloadRow } from '../../adapters/rows.js';
 import { actionMachine } from '../../ui/lib/actionMachine.js';
-import { ActionRefused, actionLabel, hasArrived, type ActionAnswer, type ActionRequest } from '../../ui/lib/actions.js';
+import { ActionRefused, actionLabel, hasArrived, staleReason, type ActionAnswer, type ActionRequest } from '../../ui/lib/actions.js';
 
 const cordon: ActionRequest = { action: 'cordon', object: { kind: 'Node', name: 'worker-1' } };
 const answer: ActionAnswer = { cluster: 'prod', object: cordon.object, message: 'node/worker-1 cordoned', resourceVersion: '12' };
@@ -115,4 +115,26 @@ test('eachButtonsNameSaysWhichObject', () => {
   expect(actionLabel('drain', { kind: 'Node', name: 'worker-1' })).toBe('Drain worker-1');
   expect(actionLabel('delete-pod', { kind: 'Pod', namespace: 'shop', name: 'web-1' })).toBe('Delete pod shop/web-1');
   expect(actionLabel('scale', { kind: 'StatefulSet', namespace: 'data', name: 'db' })).toBe('Scale statefulset data/db');
+});
+
+describe('staleReason', () => {
+  const opened: ActionRequest = { action: 'delete-pod', object: { kind: 'Pod', namespace: 'data', name: 'db-0' }, uid: 'uid-a' };
+
+  test('aDialogOnTheObjectStillThereMayAct', () => {
+    expect(staleReason(opened, { uid: 'uid-a', goneAt: null })).toBeNull();
+  });
+
+  test('aDialogWhoseObjectWasDeletedSaysSoAndThatNothingWasSent', () => {
+    expect(staleReason(opened, { uid: 'uid-a', goneAt: Date.UTC(2026, 0, 1, 12, 0, 5) })).toMatch(/^data\/db-0 was deleted from the cluster at \d\d:\d\d:05, after this was opened\. Nothing was sent\.$/);
+  });
+
+  test('aDialogWhoseObjectWasReplacedUnderItsNameNamesBothUidsAndSendsNothing', () => {
+    const reason = staleReason(opened, { uid: 'uid-b', goneAt: null });
+    expect(reason).toContain('a new object took its name (uid uid-b)');
+    expect(reason).toContain('opened for the deleted one (uid uid-a), so it sends nothing');
+  });
+
+  test('aDialogOpenedBeforeTheUidWasKnownIsNotCalledReplaced', () => {
+    expect(staleReason({ ...opened, uid: '' }, { uid: 'uid-b', goneAt: null })).toBeNull();
+  });
 });

@@ -2,10 +2,16 @@
  * A button that acts on one object: its accessible name says which ("Drain demo-worker-1",
  * "Delete pod shop/web-1"), a click opens the ActionDialog, and while the action is pending the
  * button says so ("Draining…") even with the dialog closed. The action's life is actionMachine's.
+ *
+ * An object the cluster no longer has (a panel keeps a deleted one shown, hooks/useOpenObject.ts)
+ * has nothing to act on: the button stays, disabled, its description saying why (docs/ui.md,
+ * "Actions on a deleted object"). A dialog already open is for the object it was opened on, by
+ * uid: if that one goes, or another takes its name, it sends nothing (ActionDialog's `stale`).
  */
 import { useMachine } from '@xstate/react';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { actionLabel, actionVerb, objectLabel, type ActionRequest } from '../lib/actions.js';
+import { actionLabel, actionVerb, objectLabel, staleReason, type ActionRequest } from '../lib/actions.js';
+import { formatClock } from '../lib/format.js';
 import { useEngine } from '../hooks/engine.js';
 import { actionMachine } from '../lib/actionMachine.js';
 import { ActionDialog, StreamWatch, type ActionPhase } from './ActionDialog.js';
@@ -21,10 +27,29 @@ const pendingWords: Record<ActionRequest['action'], string> = {
   resume: 'Resuming…',
 };
 
-export function ActionButton({ request: asked, rowVersion, testId, className = 'small' }: { request: ActionRequest; rowVersion: string | null; testId?: string; className?: string }) {
+/**
+ * `uid`: the object the button is about, as the view shows it now; `goneAt`: when the cluster
+ * deleted it (the panel still shows it), null while the cluster has it.
+ */
+export function ActionButton({
+  request: asked,
+  uid,
+  goneAt = null,
+  rowVersion,
+  testId,
+  className = 'small',
+}: {
+  request: ActionRequest;
+  uid: string;
+  goneAt?: number | null;
+  rowVersion: string | null;
+  testId?: string;
+  className?: string;
+}) {
   // The action goes to the cluster whose rows the button sits on: the engine it is rendered under.
   const { cluster } = useEngine();
-  const request: ActionRequest = cluster === null || asked.cluster !== undefined ? asked : { ...asked, cluster };
+  const request: ActionRequest = { ...(cluster === null || asked.cluster !== undefined ? asked : { ...asked, cluster }), uid };
+  const deleted = goneAt === null ? null : `${objectLabel(request.object)} was deleted from the cluster at ${formatClock(goneAt)}: there is nothing to ${actionVerb(request.action).toLowerCase()}.`;
   // A fresh machine per opening: `key` changes with each click.
   const [opening, setOpening] = useState(0);
   const [open, setOpen] = useState(false);
@@ -37,7 +62,8 @@ export function ActionButton({ request: asked, rowVersion, testId, className = '
         type="button"
         className={className}
         aria-label={pending ? `${pendingWords[request.action]} ${objectLabel(request.object)}` : actionLabel(request.action, request.object)}
-        disabled={pending && !open}
+        disabled={(pending && !open) || (deleted !== null && !pending)}
+        title={deleted && !pending ? deleted : undefined}
         onClick={(e) => {
           e.stopPropagation(); // the row's own click opens the object's panel
           setOpening((n) => n + 1);
@@ -51,6 +77,7 @@ export function ActionButton({ request: asked, rowVersion, testId, className = '
         <ActionRun
           key={opening}
           request={request}
+          live={{ uid, goneAt }}
           rowVersion={rowVersion}
           open={open}
           onClose={() => {
@@ -65,8 +92,30 @@ export function ActionButton({ request: asked, rowVersion, testId, className = '
   );
 }
 
-/** One run of the action: the machine lives here, so closing the dialog does not forget what is pending. */
-function ActionRun({ request, rowVersion, open, onClose, onPending }: { request: ActionRequest; rowVersion: string | null; open: boolean; onClose: () => void; onPending: (pending: boolean) => void }) {
+/**
+ * One run of the action: the machine lives here, so closing the dialog does not forget what is
+ * pending. The request is the one of the opening, uid included: props that move on to another
+ * object of the same name must not change what Confirm sends.
+ */
+function ActionRun({
+  request: current,
+  live,
+  rowVersion,
+  open,
+  onClose,
+  onPending,
+}: {
+  request: ActionRequest;
+  live: { uid: string; goneAt: number | null };
+  rowVersion: string | null;
+  open: boolean;
+  onClose: () => void;
+  onPending: (pending: boolean) => void;
+}) {
+  const [opened] = useState(current);
+  // What moves with the row (a scale's replicas now, a CronJob's suspend flipping) is still this object's, so it is taken; the uid is not.
+  const request: ActionRequest = { ...current, uid: opened.uid } as ActionRequest;
+  const stale = staleReason(opened, live);
   const [snapshot, send] = useMachine(actionMachine, { input: { request } });
   const phase = snapshot.value as ActionPhase;
   const pending = phase === 'sending' || phase === 'awaitingStream';
@@ -84,7 +133,8 @@ function ActionRun({ request, rowVersion, open, onClose, onPending }: { request:
       refusal={snapshot.context.refusal}
       confirmedRequest={snapshot.context.request}
       before={snapshot.context.before}
-      onConfirm={(confirmed) => send({ type: 'ACTION.CONFIRM', request: confirmed, before: rowVersion })}
+      stale={stale}
+      onConfirm={(confirmed) => stale === null && send({ type: 'ACTION.CONFIRM', request: confirmed, before: rowVersion })}
       onArrived={onArrived}
       onClose={() => {
         if (phase === 'confirming') send({ type: 'ACTION.CANCEL' });

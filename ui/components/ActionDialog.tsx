@@ -38,13 +38,15 @@ export interface ActionDialogProps {
   readonly refusal: { readonly status: number; readonly reason: string } | null;
   readonly confirmedRequest: ActionRequest;
   readonly before: string | null;
+  /** Why this dialog must not act any more (its object was deleted, or replaced under its name); null while it may. */
+  readonly stale?: string | null;
   readonly onConfirm: (request: ActionRequest) => void;
   readonly onArrived: () => void;
   readonly onClose: () => void;
 }
 
 export function ActionDialog(props: ActionDialogProps) {
-  const { request, phase, answer, onConfirm, onClose } = props;
+  const { request, phase, answer, stale = null, onConfirm, onClose } = props;
   const titleId = useId();
   const [cluster, setCluster] = useState<ActionTarget | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -74,7 +76,7 @@ export function ActionDialog(props: ActionDialogProps) {
   const scaleTo = Number(replicas);
   const replicasValid = request.action !== 'scale' || (replicas.trim() !== '' && Number.isInteger(scaleTo) && scaleTo >= 0 && scaleTo <= maxReplicas);
   const confirmed: ActionRequest = request.action === 'scale' ? { ...request, replicas: scaleTo } : request;
-  const ready = cluster !== null && (request.action !== 'drain' || plan !== null) && replicasValid;
+  const ready = cluster !== null && (request.action !== 'drain' || plan !== null) && replicasValid && stale === null;
   const label = actionLabel(request.action, request.object);
 
   const dialog = useRef<HTMLDivElement>(null);
@@ -148,6 +150,11 @@ export function ActionDialog(props: ActionDialogProps) {
         ) : null}
         {request.action === 'drain' ? (
           phase === 'confirming' || phase === 'cancelled' ? <DrainPlanList plan={plan} answer={answer} live={null} node={request.object.name} /> : <DrainProgress plan={plan} answer={answer} node={request.object.name} />
+        ) : null}
+        {stale !== null && phase === 'confirming' ? (
+          <div className="problem problem-warning" role="status" data-testid="action-stale">
+            {stale}
+          </div>
         ) : null}
         {problem ? (
           <div className="problem problem-error" role="alert">

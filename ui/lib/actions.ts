@@ -6,6 +6,7 @@
  */
 import type { NodeRow, PodRow, WorkloadRow } from '../../adapters/rows.js';
 import { withCluster } from './clusters.js';
+import { formatClock } from './format.js';
 
 /** The object an action is about, as the confirmation names it. */
 export interface ActionObject {
@@ -16,9 +17,11 @@ export interface ActionObject {
 
 /**
  * `cluster`: the kubeconfig context the action goes to (`?cluster=`), the one whose rows the
- * button sits on; absent, the backend's default.
+ * button sits on; absent, the backend's default. `uid`: the object the confirmation was opened
+ * for; the backend makes it a precondition (a DELETE's `preconditions.uid`, a patch's
+ * `metadata.uid`), so an object created again under the name is not acted on instead.
  */
-export type ActionRequest = ActionOnObject & { readonly cluster?: string };
+export type ActionRequest = ActionOnObject & { readonly cluster?: string; readonly uid?: string };
 
 type ActionOnObject =
   | { readonly action: 'cordon' | 'uncordon' | 'drain'; readonly object: ActionObject & { kind: 'Node' } }
@@ -132,8 +135,12 @@ export function pendingText(request: ActionRequest): string {
   }
 }
 
-/** The body the backend reads for each action. */
+/** The body the backend reads for each action, with the uid confirmed when known (a precondition there). */
 function bodyOf(request: ActionRequest): Record<string, unknown> {
+  return request.uid ? { ...fieldsOf(request), uid: request.uid } : fieldsOf(request);
+}
+
+function fieldsOf(request: ActionRequest): Record<string, unknown> {
   const { object } = request;
   switch (request.action) {
     case 'cordon':
@@ -244,4 +251,19 @@ export function hasArrived(request: ActionRequest, answer: ActionAnswer, rows: S
     case 'resume':
       return workload()?.suspended === (request.action === 'suspend');
   }
+}
+
+/**
+ * Why a confirmation opened on one object must not act any more: the cluster deleted it
+ * (`goneAt`), or another object took its name (another uid); null while it is still the one.
+ * `opened` is the request as the dialog was opened, with its uid; `live` the object of that name
+ * as the view shows it now.
+ */
+export function staleReason(opened: ActionRequest, live: { uid: string; goneAt: number | null }): string | null {
+  const what = objectLabel(opened.object);
+  if (live.goneAt !== null) return `${what} was deleted from the cluster at ${formatClock(live.goneAt)}, after this was opened. Nothing was sent.`;
+  if (opened.uid && live.uid !== opened.uid) {
+    return `${what} was deleted and a new object took its name (uid ${live.uid}). This was opened for the deleted one (uid ${opened.uid}), so it sends nothing; act on the new one from its own button if that is what you mean.`;
+  }
+  return null;
 }

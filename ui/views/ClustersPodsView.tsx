@@ -102,7 +102,7 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
               switcher={
                 <span className="drill-links">
                   <PanelCluster cluster={selected.cluster} />
-                  <ActionButton request={{ action: 'delete-pod', object: { kind: 'Pod', namespace: selected.namespace, name: selected.name } }} rowVersion={open?.goneAt === null ? (selected.resourceVersion ?? null) : null} testId="action-delete-pod" className="small danger" />
+                  <ActionButton request={{ action: 'delete-pod', object: { kind: 'Pod', namespace: selected.namespace, name: selected.name } }} uid={selected.uid} goneAt={open?.goneAt ?? null} rowVersion={open?.goneAt === null ? (selected.resourceVersion ?? null) : null} testId="action-delete-pod" className="small danger" />
                 </span>
               }
             />

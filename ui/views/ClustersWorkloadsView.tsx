@@ -101,7 +101,7 @@ export function ClustersWorkloadsView({ clusters, route, navigate }: { clusters:
                     <DescribeLink from={route} domain={domainOfKind(selected.kind) ?? ''} namespace={selected.namespace} name={selected.name} />
                   </span>
                 }
-                actions={<WorkloadActions workload={selected} />}
+                actions={<WorkloadActions workload={selected} goneAt={open?.goneAt ?? null} />}
                 aside={<ObjectEvents subject={{ uid: selected.uid, kind: selected.kind, namespace: selected.namespace, name: selected.name }} />}
               />
             </ClusterScope>

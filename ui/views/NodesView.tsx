@@ -132,7 +132,7 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
         header: '',
         width: '7rem',
         // Confirmed in a dialog naming the cluster and node; pending until the stream shows it (ActionButton).
-        render: (n) => <ActionButton request={{ action: n.unschedulable ? 'uncordon' : 'cordon', object: { kind: 'Node', name: n.name } }} rowVersion={n.resourceVersion} testId={`cordon-${n.name}`} />,
+        render: (n) => <ActionButton request={{ action: n.unschedulable ? 'uncordon' : 'cordon', object: { kind: 'Node', name: n.name } }} uid={n.uid} rowVersion={n.resourceVersion} testId={`cordon-${n.name}`} />,
       },
     ],
     // metricsVersion: the cells read samples from the store when metrics move.
@@ -182,7 +182,7 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
                 <DescribeLink from={route} domain="core/v1/nodes" namespace="" name={selected.name} />
               </span>
             }
-            actions={<ActionButton request={{ action: 'drain', object: { kind: 'Node', name: selected.name } }} rowVersion={null} testId="action-drain" className="small danger" />}
+            actions={<ActionButton request={{ action: 'drain', object: { kind: 'Node', name: selected.name } }} uid={selected.uid} goneAt={open?.goneAt ?? null} rowVersion={null} testId="action-drain" className="small danger" />}
             aside={<ObjectEvents subject={{ uid: selected.uid, kind: 'Node', namespace: '', name: selected.name }} />}
           />
         ) : null}

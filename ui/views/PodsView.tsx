@@ -165,7 +165,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
       </span>
     ) : null}
     {/* In both panels' toolbars: the open pod's one action, confirmed (ActionButton). */}
-    {selected ? <ActionButton request={{ action: 'delete-pod', object: { kind: 'Pod', namespace: selected.namespace, name: selected.name } }} rowVersion={selectedRow?.resourceVersion ?? null} testId="action-delete-pod" className="small danger" /> : null}
+    {selected ? <ActionButton request={{ action: 'delete-pod', object: { kind: 'Pod', namespace: selected.namespace, name: selected.name } }} uid={selected.uid} goneAt={open?.goneAt ?? null} rowVersion={selectedRow?.resourceVersion ?? null} testId="action-delete-pod" className="small danger" /> : null}
     </>
   );
   return (

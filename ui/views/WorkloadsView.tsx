@@ -153,7 +153,7 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
                 <DescribeLink from={route} domain={domainOfKind(selected.kind) ?? ''} namespace={selected.namespace} name={selected.name} />
               </span>
             }
-            actions={<WorkloadActions workload={(engine.store.collection(workloads.key)?.rows.get(selected.uid) as WorkloadRow | undefined) ?? selected} />}
+            actions={<WorkloadActions workload={(engine.store.collection(workloads.key)?.rows.get(selected.uid) as WorkloadRow | undefined) ?? selected} goneAt={open?.goneAt ?? null} />}
             aside={<ObjectEvents subject={{ uid: selected.uid, kind: selected.kind, namespace: selected.namespace, name: selected.name }} />}
           />
         ) : null}
