@@ -104,6 +104,11 @@ test('aPodThePodGarbageCollectorRemovesAfterItsNodeIsDeletedStaysOpenAcrossClust
   // How many lines the panel holds ("1,234 lines"): the list shows only those in view.
   const heldLines = async () => Number(/^([\d,]+) lines/.exec((await page.getByTestId('log-count').textContent()) ?? '')?.[1]?.replace(/,/g, '') ?? 0);
   const before = await until(`${name}'s log lines`, heldLines, (count) => count > 0);
+  // Every request the page makes for this pod's logs, with when it was made.
+  const logReads: number[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/snapshot/pod-logs') && request.url().includes(encodeURIComponent(`${namespace}/${name}`))) logReads.push(Date.now());
+  });
 
   await kubectl('--context', context, 'delete', 'node', node);
   // The pod GC's turn: the pod is gone from the cluster after the quarantine.
@@ -115,13 +120,25 @@ test('aPodThePodGarbageCollectorRemovesAfterItsNodeIsDeletedStaysOpenAcrossClust
   // The lines read before it went are still held, to be read.
   expect(await heldLines()).toBeGreaterThanOrEqual(before);
   expect(await page.locator('[data-testid=log-lines] .log-line').count()).toBeGreaterThan(0);
+  // The panel says its logs are no longer followed, and stops asking for them: over several of
+  // the subscription's backoffs (quickConfig caps them at 1 s), no read of this pod's logs.
+  await page.getByTestId('logs-ended').waitFor(wait);
+  expect(await page.getByTestId('logs-ended').textContent()).toContain(`${namespace}/${name} are no longer followed`);
+  // A read may already be on its way as the note is drawn (the subscription is released just
+  // after; reads were seen 60-350 ms before the note showed), and the page's request events
+  // reach this process a little later: counted from a second on.
+  await page.waitForTimeout(1000);
+  const endedAt = Date.now();
+  await page.waitForTimeout(4000);
+  expect(logReads.filter((at) => at > endedAt)).toEqual([]);
+  expect(await heldLines()).toBeGreaterThanOrEqual(before);
   await screenshot(page, 'deleted-node-pod-across-clusters');
 });
 
 test('thePageThrewNothing', () => {
-  // Reads of what the test deleted answer 404: a YAML fetch racing the deletion, and the deleted
-  // pod's logs, which the pod-logs subscription asks for again with backoff while the panel
-  // stays open (a leftover, said in docs/ui.md). Those are the cluster's answers, not the page's errors.
+  // Reads of what the test deleted answer 404: a YAML fetch racing the deletion, and a read of
+  // the pod's logs already asked as the pod went (after that the panel stops following). Those
+  // are the cluster's answers, not the page's errors.
   const deletedReads = /404 \(Not Found\) \(http:[^ ]+\/api\/v1\/(object\/nodes\/demo-worker-2|object\/pods\/[^?]+\?cluster=kubelive-demo-2|snapshot\/pod-logs\?[^ ]*cluster=kubelive-demo-2)/;
   expect(errors.filter((e) => !deletedReads.test(e))).toEqual([]);
 });

@@ -27,3 +27,16 @@ export function ReplacedNote({ where, uid, before }: { where: string; uid: strin
     </div>
   );
 }
+
+/**
+ * A logs panel's pod was deleted: kubectl's follow ends with the container, and here the panel
+ * stops asking for the logs of a pod the cluster no longer has, keeping the lines it received.
+ */
+export function LogsEndedNote({ where, at, now }: { where: string; at: number; now: number }) {
+  return (
+    <div className="problem problem-warning" role="status" data-testid="logs-ended" data-gone-at={new Date(at).toISOString()}>
+      <strong>Deleted from the cluster at {formatClock(at)}</strong> ({formatAge(Math.max(0, now - at))} ago). The logs of <span className="mono">{where}</span> are no longer
+      followed: the lines below are the last received before it went.
+    </div>
+  );
+}

@@ -3,9 +3,13 @@
  * `namespace/pod/container`) and reads each one's rows and state, as useDomain and useRows do for
  * one: the engine keys subscriptions by domain and scope, so the all-containers view is these
  * followers joined in the view, and one container is the same with a single follower.
+ *
+ * `follow` false (the pod was deleted): no subscription, so no request for the logs of a pod the
+ * cluster no longer has, and each follower keeps the lines it held when following stopped
+ * (releasing a subscription drops its rows from the store).
  */
 import { useSelector } from '@xstate/react';
-import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { LogLineRow } from '../../adapters/rows.js';
 import type { DiagnosticsRow } from '../../machines/diagnostics.js';
 import { subscriptionKey } from '../../machines/domains.js';
@@ -55,7 +59,7 @@ function actorSource(ref: SubscriptionEntry['ref'] | undefined): ExternalSource<
 
 const sameEntries = (a: readonly (SubscriptionEntry | undefined)[], b: readonly (SubscriptionEntry | undefined)[]) => a.length === b.length && a.every((entry, i) => entry === b[i]);
 
-export function useLogFollowers(namespace: string, pod: string, containers: readonly string[]): readonly LogFollower[] {
+export function useLogFollowers(namespace: string, pod: string, containers: readonly string[], follow = true): readonly LogFollower[] {
   const engine = useEngine();
   const now = useNow();
   const joined = containers.join('/');
@@ -64,14 +68,20 @@ export function useLogFollowers(namespace: string, pod: string, containers: read
   const keys = useMemo(() => scopes.map((s) => subscriptionKey('pod-logs', s)), [scopes]);
 
   useEffect(() => {
+    if (!follow) return;
     const releases = scopes.map((scope) => engine.subscribe('pod-logs', scope));
     return () => {
       for (const release of releases) release();
     };
-  }, [engine, scopes]);
+  }, [engine, scopes, follow]);
 
   const rowsOfAll = useMemo(() => allOf(keys.map((key) => rowsSource<LogLineRow>(engine.store, key))), [engine, keys]);
-  const rows = useSyncExternalStore(rowsOfAll.subscribe, rowsOfAll.getSnapshot, rowsOfAll.getSnapshot);
+  const live = useSyncExternalStore(rowsOfAll.subscribe, rowsOfAll.getSnapshot, rowsOfAll.getSnapshot);
+  // The lines of each key as last read while following: what a stopped follower shows.
+  const held = useRef(new Map<string, readonly LogLineRow[]>());
+  if (follow) keys.forEach((key, i) => held.current.set(key, live[i] ?? []));
+  const stopped = useMemo(() => (follow ? null : keys.map((key) => held.current.get(key) ?? [])), [follow, keys]);
+  const rows = stopped ?? live;
 
   const entries = useSelector(engine.actor, (s) => keys.map((key) => s.context.subscriptions[key]), sameEntries);
   const snapshotsOfAll = useMemo(() => allOf(entries.map((entry) => actorSource(entry?.ref))), [entries]);
@@ -82,9 +92,9 @@ export function useLogFollowers(namespace: string, pod: string, containers: read
       keys.map((key, i) => {
         const entry = entries[i];
         const snapshot = snapshots[i];
-        const status = entry && snapshot ? statusRow(entry.retrieval, snapshot, Math.max(now, engine.clock.now()), entry.holders) : undefined;
+        const status = follow && entry && snapshot ? statusRow(entry.retrieval, snapshot, Math.max(now, engine.clock.now()), entry.holders) : undefined;
         return { container: containers[i] ?? '', key, rows: rows[i] ?? [], status };
       }),
-    [keys, entries, snapshots, rows, now, engine],
+    [keys, entries, snapshots, rows, now, engine, follow],
   );
 }

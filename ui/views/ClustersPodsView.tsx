@@ -97,7 +97,7 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
           <ClusterScope cluster={selected.cluster}>
             <LogsPanel
               key={`${panelKey}:${selected.clusterKey}`}
-              pod={{ namespace: selected.namespace, name: selected.name, containers: selected.containers, ...(open?.goneAt === null ? { restarts: selected.restarts } : {}) }}
+              pod={{ namespace: selected.namespace, name: selected.name, containers: selected.containers, goneAt: open?.goneAt ?? null, ...(open?.goneAt === null ? { restarts: selected.restarts } : {}) }}
               onClose={() => select(null)}
               switcher={
                 <span className="drill-links">

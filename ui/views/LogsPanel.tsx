@@ -10,7 +10,9 @@ import { useDeferredValue, useLayoutEffect, useMemo, useRef, useState, type Reac
 import type { LogLineRow } from '../../adapters/rows.js';
 import { LogLine } from '../components/LogLine.js';
 import { LogSearchBox } from '../components/LogSearchBox.js';
+import { LogsEndedNote } from '../components/GoneNote.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
+import { useNow } from '../hooks/engine.js';
 import { useLogFollowers } from '../hooks/useLogFollowers.js';
 import { useContainerRuns, usePreviousRun } from '../hooks/usePreviousRun.js';
 import { lastRunWords } from '../lib/containerRuns.js';
@@ -25,6 +27,8 @@ export interface LogTarget {
   readonly containers: readonly string[];
   /** The pod's restarts, all containers together: a previous run is offered when there are any (unknown: offered). */
   readonly restarts?: number;
+  /** When the cluster deleted the pod (useOpenObject); its logs are then no longer followed. */
+  readonly goneAt?: number | null;
 }
 
 /** Within this many pixels of the bottom counts as "at the bottom": keep following. */
@@ -56,7 +60,9 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   const [selection, setSelection] = useState<string>(pod.containers[0] ?? '');
   const all = selection === allContainers && pod.containers.length > 1;
   const shown = useMemo(() => (all ? pod.containers : [selection || pod.containers[0] || '']).filter((c) => c !== ''), [all, selection, pod.containers]);
-  const followers = useLogFollowers(pod.namespace, pod.name, shown);
+  const goneAt = pod.goneAt ?? null;
+  const now = useNow();
+  const followers = useLogFollowers(pod.namespace, pod.name, shown, goneAt === null);
   const [previousWanted, setPreviousWanted] = useState(false);
   const runs = useContainerRuns(pod.namespace, pod.name, pod.restarts);
   const runsOfShown = runs?.get(shown[0] ?? '');
@@ -122,7 +128,7 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
 
   const statuses = followers.map((f) => f.status);
   const previousCount = previous.state === 'loaded' && !previousIsShown ? previous.rows.length : 0;
-  const loading = followers.every((f) => isLoading(f.status, f.rows.length)) && previous.state !== 'loaded';
+  const loading = goneAt === null && followers.every((f) => isLoading(f.status, f.rows.length)) && previous.state !== 'loaded';
   let lineNumber = -1;
 
   return (
@@ -157,10 +163,10 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
           {lineCount(lineItems.length - previousCount, previousCount)}
         </span>
         <div className="badges">
-          {following ? <span className="muted">following</span> : <button type="button" className="small" onClick={() => setFollowing(true)}>Follow</button>}
-          {followers.map((f) => (
-            <FreshnessBadge key={f.key} label={all ? `logs:${f.container}` : 'logs'} status={f.status} />
-          ))}
+          {goneAt !== null ? null : following ? <span className="muted">following</span> : <button type="button" className="small" onClick={() => setFollowing(true)}>Follow</button>}
+          {goneAt !== null
+            ? null
+            : followers.map((f) => <FreshnessBadge key={f.key} label={all ? `logs:${f.container}` : 'logs'} status={f.status} />)}
           <button type="button" className="small" onClick={onClose} aria-label="Close logs">
             Close
           </button>
@@ -207,7 +213,7 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
           </button>
         </span>
       </div>
-      <Problems statuses={statuses} what="log lines" />
+      {goneAt !== null ? <LogsEndedNote where={`${pod.namespace}/${pod.name}`} at={goneAt} now={now} /> : <Problems statuses={statuses} what="log lines" />}
       {previous.state === 'failed' ? (
         <div className="problems" role="status" data-testid="log-previous-problem">
           <span className="problem problem-warning">Previous run of {shown[0]}: {previous.message}</span>

@@ -35,6 +35,8 @@ interface SelectedPod {
   readonly containers: readonly string[];
   /** For the logs' Previous run: offered once a container has restarted. */
   readonly restarts?: number;
+  /** When the cluster deleted it: its logs stop being followed. */
+  readonly goneAt: number | null;
 }
 
 export function PodsView({ route, navigate }: { route: Route; navigate: Navigate }) {
@@ -64,7 +66,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
   // The open pod, held as last seen once deleted (useOpenObject): its logs, YAML and Events stay.
   const found = useMemo(() => (route.selected ? list.rows.find((p) => `${p.namespace}/${p.name}` === route.selected) : undefined), [list, route.selected]);
   const open = useOpenObject(route.selected, found);
-  const selected: SelectedPod | null = open ? { uid: open.row.uid, namespace: open.row.namespace, name: open.row.name, containers: open.row.containers, ...(open.goneAt === null ? { restarts: open.row.restarts } : {}) } : null;
+  const selected: SelectedPod | null = open ? { uid: open.row.uid, namespace: open.row.namespace, name: open.row.name, containers: open.row.containers, goneAt: open.goneAt, ...(open.goneAt === null ? { restarts: open.row.restarts } : {}) } : null;
 
   const columns: Column<PodRow>[] = useMemo(() => {
     const usage = (p: PodRow) => engine.store.metricsOfRow('pod', p)?.usage;
