@@ -11,7 +11,6 @@ import type { ApiResourceRow, Row } from '../adapters/protocol.js';
 import { ConfigError, parseDuration } from '../machines/config.js';
 import type { Domain } from '../machines/domains.js';
 import { domainSpec, isDomain, scopeProblem, subscriptionKey } from '../machines/domains.js';
-import { startBackend } from './backend.js';
 import { createFollower, partialLines } from './diagnosticsFollow.js';
 import { resolveDomain, ResourceNameError } from './resourceNames.js';
 import { untilSignal } from './signals.js';
@@ -91,6 +90,9 @@ async function resolveSpecs(server: string, specs: readonly DomainSpecArg[]): Pr
 /** Connects to `--server`, or starts the demo backend in-process and returns how to stop it. */
 async function backendFor(server: string | null): Promise<{ url: string; stop(): Promise<void> }> {
   if (server) return { url: server, stop: async () => {} };
+  // Imported here, not at the top: the backend brings @kubernetes/client-node (about 2,500
+  // modules, a second or more to load), which a command given --server never uses.
+  const { startBackend } = await import('./backend.js');
   const backend = await startBackend({ demo: true, port: 0 });
   return { url: backend.url, stop: () => backend.stop() };
 }
