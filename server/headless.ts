@@ -240,6 +240,8 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
   const printed = new Map<string, Row>();
   const order = rowOrder(view);
   let started = false;
+  /** Set as the first rows print (not once firstAnswer next looks, up to 50 ms later): a reader who has seen what it wanted may stop the watch at once. */
+  let signalled: Promise<void> | null = null;
   // What the view covers, said again only when it changes (a grant or revocation re-plans it).
   let partialSaid = 'null';
   const sayPartial = () => {
@@ -270,6 +272,7 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
     const at = Date.now();
     if (!started) {
       started = true;
+      if (!args.once) signalled = untilSignal();
       printFirst([...held.rows.values()], at);
       return sayPartial();
     }
@@ -301,7 +304,7 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
       // the view is partial before it exits.
       await upstreamReported(engine, key);
       sayPartial();
-    } else await untilSignal();
+    } else await (signalled ?? untilSignal());
   } finally {
     stopListening();
     release();
