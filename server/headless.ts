@@ -11,7 +11,6 @@ import type { ApiResourceRow, Row } from '../adapters/protocol.js';
 import { ConfigError, parseDuration } from '../machines/config.js';
 import type { Domain } from '../machines/domains.js';
 import { domainSpec, isDomain, scopeProblem, subscriptionKey } from '../machines/domains.js';
-import { startBackend } from './backend.js';
 import { createFollower, partialLines } from './diagnosticsFollow.js';
 import { resolveDomain, ResourceNameError } from './resourceNames.js';
 import { untilSignal } from './signals.js';
@@ -91,6 +90,9 @@ async function resolveSpecs(server: string, specs: readonly DomainSpecArg[]): Pr
 /** Connects to `--server`, or starts the demo backend in-process and returns how to stop it. */
 async function backendFor(server: string | null): Promise<{ url: string; stop(): Promise<void> }> {
   if (server) return { url: server, stop: async () => {} };
+  // Imported here, not at the top: the backend brings @kubernetes/client-node (about 2,500
+  // modules, a second or more to load), which a command given --server never uses.
+  const { startBackend } = await import('./backend.js');
   const backend = await startBackend({ demo: true, port: 0 });
   return { url: backend.url, stop: () => backend.stop() };
 }
@@ -238,6 +240,8 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
   const printed = new Map<string, Row>();
   const order = rowOrder(view);
   let started = false;
+  /** Set as the first rows print (not once firstAnswer next looks, up to 50 ms later): a reader who has seen what it wanted may stop the watch at once. */
+  let signalled: Promise<void> | null = null;
   // What the view covers, said again only when it changes (a grant or revocation re-plans it).
   let partialSaid = 'null';
   const sayPartial = () => {
@@ -268,6 +272,7 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
     const at = Date.now();
     if (!started) {
       started = true;
+      if (!args.once) signalled = untilSignal();
       printFirst([...held.rows.values()], at);
       return sayPartial();
     }
@@ -299,7 +304,7 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
       // the view is partial before it exits.
       await upstreamReported(engine, key);
       sayPartial();
-    } else await untilSignal();
+    } else await (signalled ?? untilSignal());
   } finally {
     stopListening();
     release();

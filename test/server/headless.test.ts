@@ -28,6 +28,13 @@ afterAll(async () => {
   await stack.stop();
 });
 
+// A test that fails halfway leaves its faults on (the forbidden namespaces once failed the next
+// test too, which said nothing about it): cleared after each, on the cluster and the backend.
+afterEach(async () => {
+  stack.demo.faults.clear();
+  await fetch(`${stack.base}/_debug/faults`, { method: 'DELETE' });
+});
+
 function launch(args: string[]) {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
@@ -62,9 +69,16 @@ test('diagnosticsJsonFollowShowsEachStateWhileItHappens', async () => {
   const rowsOf = (line: string) => (JSON.parse(line) as { rows: Row[] }).rows;
   const seen = (predicate: (rows: Row[]) => boolean) => () => run.lines.some((l) => predicate(rowsOf(l)));
   const pods = (rows: Row[]) => rows.find((r) => r.key === 'pods:');
+  /** What a timed-out wait on `key` saw: the row's states as they changed over every line printed, its last row (with its transitions), and the command's stderr. */
+  const history = (key: string) => () => {
+    const rows = run.lines.map((l) => rowsOf(l).find((r) => r.key === key));
+    const states = rows.map((r) => (r ? `${r.state}/${r.health}/${r.reason ?? '-'}` : 'absent'));
+    const changes = states.filter((state, i) => state !== states[i - 1]);
+    return `${run.lines.length} lines; ${key} ${changes.join(' → ') || 'no line yet'}; last row ${JSON.stringify(rows.at(-1) ?? null)}; stderr ${JSON.stringify(run.stderr().slice(-500))}`;
+  };
 
-  await waitFor('pods streaming and healthy', seen((rows) => pods(rows)?.state === 'streamingHealthy' && pods(rows)?.polling.enabled === false), 30_000);
-  await waitFor('namespaces blocked for permissions', seen((rows) => rows.some((r) => r.key === 'namespaces:' && r.state === 'blocked' && r.reason === 'permissions')));
+  await waitFor('pods streaming and healthy', seen((rows) => pods(rows)?.state === 'streamingHealthy' && pods(rows)?.polling.enabled === false), 30_000, history('pods:'));
+  await waitFor('namespaces blocked for permissions', seen((rows) => rows.some((r) => r.key === 'namespaces:' && r.state === 'blocked' && r.reason === 'permissions')), undefined, history('namespaces:'));
   expect(run.lines.some((l) => rowsOf(l).some((r) => r.key === 'pod-logs:' && r.health === 'unhealthy' && r.reason === 'no scope'))).toBe(true);
   expect(run.lines.some((l) => rowsOf(l).some((r) => r.key === 'node-metrics:' && r.mode === 'metrics-only'))).toBe(true);
 

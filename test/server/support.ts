@@ -70,13 +70,22 @@ export async function startStack(
   };
 }
 
-/** Waits until `check` returns something other than undefined/false, polling; fails after `timeoutMs` with `what`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+/**
+ * Waits until `check` returns something other than undefined/false, polling; fails after
+ * `timeoutMs` with `what`, and with what `lastSeen` says at that moment (the state the wait saw
+ * last), so a wait that times out in CI says where it stood.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  lastSeen?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastSeen ? `; last seen: ${lastSeen()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -30,7 +30,8 @@ jest.setTimeout(120_000);
 beforeAll(async () => {
   ensureUiBuilt();
   // One after the other, so a failed launch still leaves `backend` set for afterAll to stop.
-  backend = await startBackend({ demo: { nodes: 4, pods: 150, churn: 2, seed: 5 }, port: 0, allowFaults: true, config });
+  // A metrics sample every 3 s, not metrics-server's 15 s: the sparklines wait for a second one.
+  backend = await startBackend({ demo: { nodes: 4, pods: 150, churn: 2, seed: 5, metricsResolutionMs: 3000 }, port: 0, allowFaults: true, config });
   chromium = await launchChromium();
   page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
   errors = collectPageErrors(page);
@@ -107,7 +108,7 @@ test('nodesViewShowsEveryDemoNodeWithUsage', async () => {
   const badge = page.getByTestId('freshness-nodes');
   await expect(badge.getAttribute('data-age-basis')).resolves.toBe('proof');
   await expect(badge.locator('.badge-age').textContent()).resolves.toMatch(/^proven (just now|\d+s ago)$/);
-  // Sparklines need two samples; the demo's metrics resolution is 15 s, so wait for a path to be drawn.
+  // Sparklines need two samples (a new one every 3 s here, read every 5 s): wait for a path to be drawn.
   await page.waitForSelector('[aria-label="Nodes"] [data-col=cpu] svg path', { timeout: 45_000 });
   await screenshot(page, 'nodes');
 });
