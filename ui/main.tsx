@@ -10,7 +10,8 @@ import { createRoot } from 'react-dom/client';
 import { createEngine } from '../adapters/engine/engine.js';
 import type { FetchLike } from '../adapters/engine/snapshots.js';
 import { App } from './App.js';
-import { ClusterScope, ClustersProvider, useClusterChoice, useEngineKey } from './hooks/clusters.js';
+import { askClusterList, ClusterScope, ClustersProvider, useClusterChoice, useEngineKey } from './hooks/clusters.js';
+import { parseClusterChoice } from './lib/clusters.js';
 import { engineConfig } from './lib/bootConfig.js';
 import { connectInspector } from './lib/inspector.js';
 import { loadMetricsInterval } from './lib/settings.js';
@@ -43,7 +44,9 @@ async function boot(): Promise<void> {
   if (!element) throw new Error('index.html has no #root');
   const root = createRoot(element);
   root.render(<div className="splash">Connecting to the kubelive backend…</div>);
-  const [config, inspect] = await Promise.all([backendConfig(), connectInspector(window.location.search)]);
+  // An address that names a cluster is keyed by the list (which is the default), asked alongside.
+  const namesCluster = parseClusterChoice(window.location.search).names.length > 0;
+  const [config, inspect, clusters] = await Promise.all([backendConfig(), connectInspector(window.location.search), namesCluster ? askClusterList() : Promise.resolve(null)]);
   const overrides = engineConfig(config, loadMetricsInterval(savedStorage()));
   // One Worker reads every engine's metrics answers off the main thread (state/workerFetch.ts).
   const pageFetch: FetchLike = (url, init) => window.fetch(url, init);
@@ -65,7 +68,7 @@ async function boot(): Promise<void> {
   });
   root.render(
     <StrictMode>
-      <ClustersProvider pool={pool}>
+      <ClustersProvider pool={pool} initial={clusters ?? undefined}>
         <Page pool={pool} />
       </ClustersProvider>
     </StrictMode>,

@@ -15,8 +15,9 @@ const PoolContext = createContext<EnginePool | null>(null);
 const ListContext = createContext<ClusterList>({ body: null, single: false, error: null });
 
 /** The pool, and the backend's list of clusters asked once for the whole page. */
-export function ClustersProvider({ pool, children }: { pool: EnginePool; children: ReactNode }) {
-  const list = useAskedClusterList();
+/** `initial`: the list as asked before the first render (`askClusterList`), if it was. */
+export function ClustersProvider({ pool, initial, children }: { pool: EnginePool; initial?: ClusterList | undefined; children: ReactNode }) {
+  const list = useAskedClusterList(initial);
   return (
     <PoolContext.Provider value={pool}>
       <ListContext.Provider value={list}>{children}</ListContext.Provider>
@@ -152,8 +153,23 @@ export interface ClusterList {
   readonly error: string | null;
 }
 
-function useAskedClusterList(): ClusterList {
-  const [list, setList] = useState<ClusterList>({ body: null, single: false, error: null });
+/**
+ * The list asked once, for the first render: null when it could not be read (the page asks again
+ * as it runs). The page's first render keys its engine by it (`useEngineKey`): an address that
+ * names the default cluster, rendered before the list came, started on an engine of that name
+ * and moved to the default's (null) when the list said which that is, remounting the whole page
+ * a second or so after it loaded, a panel's fetched YAML with it.
+ */
+export async function askClusterList(): Promise<ClusterList | null> {
+  try {
+    return { body: await fetchClusters(), single: false, error: null };
+  } catch (error) {
+    return (error as { status?: number }).status === 404 ? { body: null, single: true, error: null } : null;
+  }
+}
+
+function useAskedClusterList(initial: ClusterList | undefined): ClusterList {
+  const [list, setList] = useState<ClusterList>(initial ?? { body: null, single: false, error: null });
   useEffect(() => {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -172,11 +188,15 @@ function useAskedClusterList(): ClusterList {
           timer = setTimeout(ask, status === 404 ? 30_000 : clustersRefreshMs);
         },
       );
-    void ask();
+    // Asked just before the first render already: the next asking is the refresh.
+    if (initial) timer = setTimeout(ask, initial.single ? 30_000 : clustersRefreshMs);
+    else void ask();
     return () => {
       controller.abort();
       clearTimeout(timer);
     };
+    // The initial list matters at mount only.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   return list;
 }
