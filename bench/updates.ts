@@ -206,7 +206,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   let probes = 0;
   let skipped = 0;
   for (const victim of victims) {
-    if (performance.now() - started > seconds * 1000) break;
+    if (performance.now() - started >= seconds * 1000) break;
     probes++;
     const probe: ProbeTimes = { uid: victim.uid, sentAt: wallNow(), answeredAt: null, newConnection: false, frameAt: null, arrivedAt: null };
     const arrived = new Promise<boolean>((resolve) =>
@@ -231,7 +231,9 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
         arrivals.push(probe);
       }),
     );
-    await sleep(probeEveryMs);
+    // On a schedule from the start, not a fixed sleep after each: a late timer would otherwise
+    // add up, and a window meant for 300 probes made 280.
+    await sleep(Math.max(0, started + probes * probeEveryMs - performance.now()));
   }
   const elapsed = (performance.now() - started) / 1000;
   const after = await cluster.stats();
