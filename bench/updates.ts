@@ -55,6 +55,9 @@ export interface RateResult {
   /** Pod changes the cluster made over the window besides the churn, per probe sent: what a probe costs the consumers beyond its own deletion. */
   readonly changesPerProbe: number;
   readonly probes: number;
+  /** Probes sent whose deletion the cluster had not committed by the end of the drain: not counted as probes (nor as lost). */
+  readonly uncommitted: number;
+  /** Probes whose deletion the cluster committed and the consumer had not seen by the end of the drain. */
   readonly lost: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -201,14 +204,16 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   const gc = gcPauses();
   gc.take();
   const started = performance.now();
+  const sent: ProbeTimes[] = [];
   const arrivals: ProbeTimes[] = [];
+  const skipped = new Set<ProbeTimes>();
   const pending = new Set<Promise<void>>();
   let probes = 0;
-  let skipped = 0;
   for (const victim of victims) {
     if (performance.now() - started >= seconds * 1000) break;
     probes++;
     const probe: ProbeTimes = { uid: victim.uid, sentAt: wallNow(), answeredAt: null, newConnection: false, frameAt: null, arrivedAt: null };
+    sent.push(probe);
     const arrived = new Promise<boolean>((resolve) =>
       consumer.watchFor(victim.uid, (frameAt) => {
         probe.arrivedAt = wallNow();
@@ -227,7 +232,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
     );
     pending.add(
       Promise.race([arrived, deleted.then((ok) => (ok ? arrived : false))]).then((ok) => {
-        if (!ok) return void skipped++;
+        if (!ok) return void skipped.add(probe);
         arrivals.push(probe);
       }),
     );
@@ -244,7 +249,10 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   gc.stop();
   await Promise.race([Promise.all(pending), sleep(5000)]);
   // Counted once, here: a probe still unanswered now is lost, whatever arrives later.
+  const drainedAt = wallNow();
   const arrived = [...arrivals];
+  const unanswered = sent.filter((p) => p.arrivedAt === null && !skipped.has(p));
+  const skippedCount = skipped.size;
   // After the drain: a relist that came while the backlog drained counts for this rate.
   const backendDrained = await consumer.backendStats();
   await cluster.setChurn(0);
@@ -253,8 +261,12 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   const inConsumer = await consumer.traced();
   const stages = arrived.map((p) => stagesOf(p, atCluster[p.uid], inConsumer[p.uid], isKubelive)).sort((a, b) => b.totalMs - a.totalMs);
   const arrivedMs = stages.map((s) => s.totalMs);
-  const counted = probes - skipped;
-  const lost = counted - arrivedMs.length;
+  // A deletion the cluster had not committed by then was never a change the consumer could
+  // have had (its DELETE waited on the cluster, or on a new connection's handshake): no probe,
+  // as one whose pod was already gone is none. Lost is what was committed and not seen.
+  const lost = unanswered.filter((p) => (atCluster[p.uid]?.committedAt ?? Number.POSITIVE_INFINITY) <= drainedAt).length;
+  const uncommitted = unanswered.length - lost;
+  const counted = probes - skippedCount - uncommitted;
   const p99 = lost > 0 ? Number.POSITIVE_INFINITY : percentile(arrivedMs, 99);
   const upstream = upstreamDelta(backendBefore, backendDrained);
   const watchEnded = consumer.watchEnded();
@@ -277,6 +289,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
     changesPerProbe: (after.podChanges - before.podChanges - (after.churnOps - before.churnOps)) / probes,
     eventsPerSecond: eventsBefore === null || eventsAfter === null ? null : (eventsAfter - eventsBefore) / elapsed,
     probes: counted,
+    uncommitted,
     lost,
     p50Ms: percentile(arrivedMs, 50),
     p99Ms: p99,
@@ -382,7 +395,7 @@ export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: 
     for (const name of order) {
       const consumer = await starters[name]();
       const result = await runRate(cluster, api, consumer, rate, probing, source, name === 'kubelive');
-      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, max ${result.maxMs.toFixed(0)} ms, from the commit p50 ${result.p50FromCommitMs.toFixed(0)} p99 ${result.p99FromCommitMs.toFixed(0)} ms, lost ${result.lost}/${result.probes}, ${result.newConnections} on new connections, cluster CPU ${(result.clusterCpu * 100).toFixed(0)} %, loop delay max ${result.clusterLoopMaxMs.toFixed(0)} ms, GC pause max cluster ${result.clusterGcMaxMs.toFixed(0)}${result.backendGcMaxMs === null ? '' : ` backend ${result.backendGcMaxMs.toFixed(0)}`} consumer ${result.consumerGcMaxMs.toFixed(0)} ms, ${result.changesPerProbe.toFixed(1)} other pod changes a probe${result.upstream ? `, upstream lists +${result.upstream.lists} stalls +${result.upstream.stalls} proof failures +${result.upstream.proofFailures} lapses +${result.upstream.lapses}` : ''}${result.watchEnded ? `, watch ended: ${result.watchEnded}` : ''}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${consumer.states() ? `; ${consumer.states()}` : ''}`);
+      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, max ${result.maxMs.toFixed(0)} ms, from the commit p50 ${result.p50FromCommitMs.toFixed(0)} p99 ${result.p99FromCommitMs.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.uncommitted > 0 ? ` (${result.uncommitted} more never committed)` : ''}, ${result.newConnections} on new connections, cluster CPU ${(result.clusterCpu * 100).toFixed(0)} %, loop delay max ${result.clusterLoopMaxMs.toFixed(0)} ms, GC pause max cluster ${result.clusterGcMaxMs.toFixed(0)}${result.backendGcMaxMs === null ? '' : ` backend ${result.backendGcMaxMs.toFixed(0)}`} consumer ${result.consumerGcMaxMs.toFixed(0)} ms, ${result.changesPerProbe.toFixed(1)} other pod changes a probe${result.upstream ? `, upstream lists +${result.upstream.lists} stalls +${result.upstream.stalls} proof failures +${result.upstream.proofFailures} lapses +${result.upstream.lapses}` : ''}${result.watchEnded ? `, watch ended: ${result.watchEnded}` : ''}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${consumer.states() ? `; ${consumer.states()}` : ''}`);
       if (result.medianStages) console.error(`bench:     median ${formatStages(result.medianStages)}`);
       for (const p of result.slowest) console.error(`bench:     slow   ${formatStages(p)}`);
       runs[name].push(result);
