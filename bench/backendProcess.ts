@@ -13,8 +13,15 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ConfigOverrides } from '../machines/config.js';
 import { startBackend, type Backend } from '../server/backend.js';
+import type { Upstream } from '../server/upstreams.js';
+import { gcPauses, wallNow } from './support.js';
 
-type BackendRequest = { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides } | { op: 'stats' } | { op: 'stop' };
+type BackendRequest =
+  | { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides }
+  | { op: 'stats' }
+  | { op: 'traceDeletes'; uids: readonly string[] }
+  | { op: 'tracedDeletes' }
+  | { op: 'stop' };
 type BackendReply = { ok: true; url: string } | { ok: false; error: string };
 
 /** The backend process's cost so far, read at both ends of a window. */
@@ -32,6 +39,24 @@ export interface BackendStats {
   readonly loopBusyMs: number;
   /** CPU time of the event loop's own thread, in microseconds (Linux; null elsewhere): the rest went to V8's and libuv's helper threads (garbage collection, TLS). */
   readonly mainThreadCpuMicros: number | null;
+  /**
+   * The pods upstream's counts so far (null before it exists): lists (the first and every
+   * relist), watches opened, stalls, and the upstream proof's failed probes and lapses
+   * (docs/backend.md, "Freshness, end to end"). A window's difference says whether the upstream
+   * fell behind and started over.
+   */
+  /** Its garbage collections since the previous stats: the longest pause and the sum, in ms. */
+  readonly gcMaxMs: number;
+  readonly gcTotalMs: number;
+  readonly podsUpstream: { readonly lists: number; readonly watches: number; readonly stalls: number; readonly proofFailures: number; readonly lapses: number } | null;
+}
+
+/** Counts of a window: `after` less `before`, field by field (null when either is unknown). */
+export function upstreamDelta(before: BackendStats | null, after: BackendStats | null): BackendStats['podsUpstream'] {
+  const a = before?.podsUpstream;
+  const b = after?.podsUpstream;
+  if (!a || !b) return null;
+  return { lists: b.lists - a.lists, watches: b.watches - a.watches, stalls: b.stalls - a.stalls, proofFailures: b.proofFailures - a.proofFailures, lapses: b.lapses - a.lapses };
 }
 
 /** The main thread's user + system time from /proc (its thread id is the process id). */
@@ -68,9 +93,24 @@ export class BackendChild {
 
   /** CPU so far (a window's cost is the difference) and the loop's delay since the previous call. */
   stats(): Promise<BackendStats> {
+    return this.ask({ op: 'stats' });
+  }
+
+  /** Times these pods' deletions as the backend's pods cache applies them (`tracedDeletes` reads them). */
+  traceDeletes(uids: readonly string[]): Promise<unknown> {
+    return this.ask({ op: 'traceDeletes', uids });
+  }
+
+  /** When the cache applied each traced deletion (wall-clock ms, as `wallNow`), by uid; ends the tracing. */
+  tracedDeletes(): Promise<Record<string, number>> {
+    return this.ask({ op: 'tracedDeletes' });
+  }
+
+  /** One request at a time: the reply is the next message. */
+  private ask<T>(request: BackendRequest): Promise<T> {
     return new Promise((resolve) => {
-      this.child.once('message', (message: BackendStats) => resolve(message));
-      this.child.send({ op: 'stats' } satisfies BackendRequest);
+      this.child.once('message', (message: T) => resolve(message));
+      this.child.send(request);
     });
   }
 
@@ -86,9 +126,20 @@ export class BackendChild {
 /** The child's side: runs only when this file is the forked process's entry point. */
 function serveParent(): void {
   let backend: Backend | null = null;
+  const tracing = new Set<string>();
+  const traced = new Map<string, number>();
+  let tracedUpstream: Upstream | null = null;
+  /** The default cluster's pods upstream, once a view has asked for it. */
+  const podsUpstream = (): Upstream | null => {
+    if (!backend) return null;
+    const runtime = backend.clusters.hold(null);
+    backend.clusters.release(runtime);
+    return runtime.upstreams.get('pods') ?? null;
+  };
   // 1 ms resolution: the delays that matter here are tens of milliseconds.
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
+  const gc = gcPauses();
   process.on('message', (request: BackendRequest) => {
     if (request.op === 'start') {
       startBackend({ kubeconfigYaml: request.kubeconfigYaml, port: 0, config: request.config }).then(
@@ -98,14 +149,38 @@ function serveParent(): void {
         },
         (error: unknown) => process.send!({ ok: false, error: error instanceof Error ? error.message : String(error) } satisfies BackendReply),
       );
+    } else if (request.op === 'traceDeletes') {
+      for (const uid of request.uids) tracing.add(uid);
+      const upstream = podsUpstream();
+      if (upstream && upstream !== tracedUpstream) {
+        tracedUpstream = upstream;
+        // Told as the cache applies a watch event (or a relist's difference), before the stream
+        // hub batches it into a frame.
+        upstream.onChanges((changes) => {
+          if (tracing.size === 0) return;
+          for (const { change } of changes) {
+            if (change.op === 'delete' && tracing.delete(change.uid)) traced.set(change.uid, wallNow());
+          }
+        });
+      }
+      process.send!({ ok: true });
+    } else if (request.op === 'tracedDeletes') {
+      process.send!(Object.fromEntries(traced));
+      traced.clear();
+      tracing.clear();
     } else if (request.op === 'stats') {
       const cpu = process.cpuUsage();
+      const upstream = podsUpstream()?.diagnostics(Date.now());
+      const pauses = gc.take();
       process.send!({
         cpuMicros: cpu.user + cpu.system,
         loopDelayMaxMs: loopDelay.max / 1e6,
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
         loopBusyMs: performance.eventLoopUtilization().active,
         mainThreadCpuMicros: mainThreadCpuMicros(),
+        gcMaxMs: pauses.maxMs,
+        gcTotalMs: pauses.totalMs,
+        podsUpstream: upstream ? { lists: upstream.lists, watches: upstream.watches, stalls: upstream.stalls, proofFailures: upstream.proof.failed, lapses: upstream.proof.lapses } : null,
       } satisfies BackendStats);
       loopDelay.reset();
     } else {

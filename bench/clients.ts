@@ -19,13 +19,16 @@ export function apiAgent(api: ApiAccess): Agent {
   return new Agent({ keepAlive: true, ca: api.caPem });
 }
 
-/** A raw request to the API server; resolves with the status and the whole body. */
-export function apiRequest(api: ApiAccess, agent: Agent, method: string, path: string, accept = 'application/json'): Promise<{ status: number; body: Buffer }> {
+/**
+ * A raw request to the API server; resolves with the status, the whole body, and whether it went
+ * on a kept-alive connection (false: it paid a TLS handshake first).
+ */
+export function apiRequest(api: ApiAccess, agent: Agent, method: string, path: string, accept = 'application/json'): Promise<{ status: number; body: Buffer; reusedSocket: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request(new URL(path, api.url), { method, agent, headers: { authorization: `Bearer ${api.token}`, accept } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), reusedSocket: req.reusedSocket }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -67,6 +70,11 @@ export interface PodWatch {
   readonly pods: Map<string, string>;
   events: number;
   onChange: ((type: string, uid: string) => void) | null;
+  /**
+   * Why the watch ended, or null while it runs. The baseline does not watch again (a bare
+   * `Watch` is used so): a watch the server dropped loses every change after it.
+   */
+  ended: string | null;
   stop(): void;
 }
 
@@ -77,6 +85,7 @@ export async function clientNodeWatch(kc: KubeConfig): Promise<PodWatch> {
     pods: listed.uids,
     events: 0,
     onChange: null,
+    ended: null,
     stop: () => undefined,
   };
   const controller = await new Watch(kc).watch(
@@ -89,9 +98,14 @@ export async function clientNodeWatch(kc: KubeConfig): Promise<PodWatch> {
       else state.pods.set(object.metadata.uid, object.metadata.resourceVersion ?? '');
       state.onChange?.(type, object.metadata.uid);
     },
-    () => undefined,
+    (error: unknown) => {
+      state.ended ??= error ? (error instanceof Error ? error.message : String(error)) : 'ended by the server';
+    },
   );
-  state.stop = () => controller.abort();
+  state.stop = () => {
+    state.ended ??= 'stopped';
+    controller.abort();
+  };
   return state;
 }
 

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { domainResources } from '../adapters/kube/resources.js';
 import type { DemoClusterOptions, FaultName } from '../demo-cluster/index.js';
 import { parseResourceDomain } from '../machines/domains.js';
-import type { ChurnSource, ClusterRequest, ClusterStats, PodRef } from './clusterProcess.js';
+import type { ChurnSource, ClusterRequest, ClusterStats, PodRef, TracedDelete } from './clusterProcess.js';
 
-export type { ChurnSource, PodRef, ClusterStats } from './clusterProcess.js';
+export type { ChurnSource, PodRef, ClusterStats, TracedDelete } from './clusterProcess.js';
 
 export class ChildCluster {
   private nextId = 1;
@@ -79,6 +79,16 @@ export class ChildCluster {
 
   pickPods(count: number): Promise<PodRef[]> {
     return this.call({ op: 'pickPods', count }) as Promise<PodRef[]>;
+  }
+
+  /** Times these pods' deletions in the cluster (`tracedDeletes` reads them). */
+  traceDeletes(uids: readonly string[]): Promise<unknown> {
+    return this.call({ op: 'traceDeletes', uids });
+  }
+
+  /** The traced deletions so far, by uid, and an end to tracing. */
+  tracedDeletes(): Promise<Record<string, TracedDelete>> {
+    return this.call({ op: 'tracedDeletes' }) as Promise<Record<string, TracedDelete>>;
   }
 
   /** Adds `count` ConfigMaps at once (before anyone watches them); resolves with how many the cluster holds. */

@@ -15,6 +15,8 @@
  * process's own clock, with its CPU, so a parent that answers late cannot blur it.
  */
 import { Agent, request as httpsRequest } from 'node:https';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { gcPauses, wallNow } from './support.js';
 import { startDemoCluster, type DemoCluster, type DemoClusterOptions, type FaultName } from '../demo-cluster/index.js';
 
 export type ClusterRequest =
@@ -25,6 +27,8 @@ export type ClusterRequest =
   | { op: 'versions'; resources: readonly string[]; namespace?: string }
   | { op: 'names'; resource: string }
   | { op: 'pickPods'; count: number }
+  | { op: 'traceDeletes'; uids: readonly string[] }
+  | { op: 'tracedDeletes' }
   | { op: 'fillConfigMaps'; count: number }
   | { op: 'stats' }
   | { op: 'stop' };
@@ -50,6 +54,23 @@ export interface ClusterStats {
   readonly heapUsedBytes: number;
   readonly openWatches: number;
   readonly cpuMicros: number;
+  /** The longest the cluster's event loop was held up since the previous stats, in ms: its own share of a slow change. */
+  readonly loopDelayMaxMs: number;
+  /** Its garbage collections since the previous stats: the longest pause and the sum, in ms. */
+  readonly gcMaxMs: number;
+  readonly gcTotalMs: number;
+  /** Pod changes committed so far, from any source: the churn's, and what the probes' deletions set off (replacements, their scheduling and start). */
+  readonly podChanges: number;
+}
+
+/**
+ * When a traced pod's deletion was committed and when the turn that writes it to the watches
+ * ran (watch.ts sends a turn's lines together, in the check phase after it), as wall-clock ms
+ * (`performance.timeOrigin + performance.now()`), which every process on the machine shares.
+ */
+export interface TracedDelete {
+  readonly committedAt: number;
+  readonly flushedAt: number;
 }
 
 interface ObjectMeta {
@@ -93,6 +114,14 @@ class ChurnDriver {
 }
 
 let cluster: DemoCluster | null = null;
+/** Pods whose deletion is timed (the probes' victims), and the times once deleted. */
+const tracing = new Set<string>();
+const traced = new Map<string, TracedDelete>();
+// 1 ms resolution: the delays that matter to a probe are tens of milliseconds.
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+const gc = gcPauses();
+let podChanges = 0;
 
 /** POSTs a JSON body to the cluster's API; resolves with the status. */
 function post(agent: Agent, path: string, body: string): Promise<number> {
@@ -121,6 +150,13 @@ async function handle(request: ClusterRequest): Promise<unknown> {
     case 'start': {
       cluster = await startDemoCluster({ ...request.options, churn: 0 });
       churn = new ChurnDriver(cluster);
+      // Subscribed before any watch opens, so this hears a deletion before the watches relay it.
+      cluster.onPodChange((type, uid) => {
+        podChanges++;
+        if (type !== 'DELETED' || !tracing.delete(uid)) return;
+        const committedAt = wallNow();
+        setImmediate(() => traced.set(uid, { committedAt, flushedAt: wallNow() }));
+      });
       return { url: cluster.url, kubeconfigYaml: cluster.kubeconfigYaml, token: cluster.token, caPem: cluster.caPem };
     }
     case 'setChurn':
@@ -148,6 +184,15 @@ async function handle(request: ClusterRequest): Promise<unknown> {
         picked.push({ namespace: o!.metadata.namespace ?? '', name: o!.metadata.name, uid: o!.metadata.uid });
       }
       return picked;
+    }
+    case 'traceDeletes':
+      for (const uid of request.uids) tracing.add(uid);
+      return null;
+    case 'tracedDeletes': {
+      const out = Object.fromEntries(traced);
+      traced.clear();
+      tracing.clear();
+      return out;
     }
     case 'fillConfigMaps': {
       // ConfigMaps of an ordinary application's size (a few settings and a small file), spread
@@ -180,6 +225,9 @@ async function handle(request: ClusterRequest): Promise<unknown> {
     }
     case 'stats': {
       const cpu = process.cpuUsage();
+      const delayMaxMs = loopDelay.max / 1e6;
+      loopDelay.reset();
+      const pauses = gc.take();
       return {
         churnOps: churn?.ops ?? 0,
         atMs: churn?.countedAt ?? performance.now(),
@@ -187,6 +235,10 @@ async function handle(request: ClusterRequest): Promise<unknown> {
         heapUsedBytes: process.memoryUsage().heapUsed,
         openWatches: cluster?.openWatches() ?? 0,
         cpuMicros: cpu.user + cpu.system,
+        loopDelayMaxMs: delayMaxMs,
+        gcMaxMs: pauses.maxMs,
+        gcTotalMs: pauses.totalMs,
+        podChanges,
       } satisfies ClusterStats;
     }
     case 'stop':

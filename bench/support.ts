@@ -3,6 +3,7 @@
  * engine, waiting, seeded randomness, GC and heap readings, and reading a store as
  * `uid@resourceVersion`.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { SocketLike } from '../adapters/engine/engine.js';
 import type { RowStore } from '../adapters/engine/store.js';
@@ -14,16 +15,31 @@ export interface CountingSockets {
   readonly closed: number;
   /** Bytes of every frame received, on every socket so far. */
   readonly bytesIn: number;
+  /**
+   * When the frames being handled now began to arrive (wall-clock ms, as `wallNow`): the first
+   * frame of this turn's socket read. Read in a store notification, it is when the engine's
+   * process began on the frames that notification follows.
+   */
+  readonly framesArrivedAt: number;
 }
 
 /** `(url) => new WebSocket(url)` from `ws`, counting sockets and received bytes. */
 export function countingSockets(): CountingSockets {
-  const counts = { opened: 0, closed: 0, bytesIn: 0 };
+  const counts = { opened: 0, closed: 0, bytesIn: 0, framesArrivedAt: 0 };
+  let inTurn = false;
   return {
     factory(url) {
       const ws = new WebSocket(url);
       counts.opened++;
-      ws.on('message', (data: Buffer) => (counts.bytesIn += data.length));
+      // Registered before the engine's own handler, so this runs first for every frame.
+      ws.on('message', (data: Buffer) => {
+        counts.bytesIn += data.length;
+        if (inTurn) return;
+        inTurn = true;
+        counts.framesArrivedAt = wallNow();
+        // Queued before any notification the frames cause, so it runs first and leaves the time for it.
+        queueMicrotask(() => (inTurn = false));
+      });
       ws.on('close', () => counts.closed++);
       return ws as unknown as SocketLike;
     },
@@ -36,6 +52,35 @@ export function countingSockets(): CountingSockets {
     get bytesIn() {
       return counts.bytesIn;
     },
+    get framesArrivedAt() {
+      return counts.framesArrivedAt;
+    },
+  };
+}
+
+/** Wall-clock ms with performance.now()'s resolution, comparable across the bench's processes (the probes' stages are timed in three). */
+export const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/** This process's garbage-collection pauses from now on; `take` reads the longest and the sum since the last take, in ms. */
+export function gcPauses(): { take(): { maxMs: number; totalMs: number; count: number }; stop(): void } {
+  let maxMs = 0;
+  let totalMs = 0;
+  let count = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      maxMs = Math.max(maxMs, entry.duration);
+      totalMs += entry.duration;
+      count++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    take() {
+      const taken = { maxMs, totalMs, count };
+      maxMs = totalMs = count = 0;
+      return taken;
+    },
+    stop: () => observer.disconnect(),
   };
 }
 

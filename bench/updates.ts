@@ -7,16 +7,22 @@
  * The consumer is either kubelive (API server → backend list-watch → WebSocket → engine store)
  * or, alone, client-node's Watch on all pods. The backend runs in a process of its own
  * (backendProcess.ts), the engine and the probes in the bench's, as in production. A consumer keeps up with a rate when every probe
- * arrived and the p99 stayed under a second; past that, its backlog grows with time.
+ * arrived, the p99 stayed under a second and it never had to start over (a relist, a dropped
+ * watch); past that, its backlog grows with time.
+ *
+ * Each probe is timed in every process it passes through (`ProbeStages`): the cluster notes
+ * when it committed the deletion and wrote it to the watches, kubelive's backend when its cache
+ * applied it, this process when the frame carrying it arrived and when the store dropped it; so
+ * a slow probe says whose it was.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createEngine } from '../adapters/engine/engine.js';
 import type { ConfigOverrides } from '../machines/config.js';
-import { BackendChild, type BackendStats } from './backendProcess.js';
-import type { ChildCluster, ChurnSource } from './cluster.js';
+import { BackendChild, upstreamDelta, type BackendStats } from './backendProcess.js';
+import type { ChildCluster, ChurnSource, TracedDelete } from './cluster.js';
 import { apiAgent, apiRequest, clientNodeWatch, kubeConfigOf, type ApiAccess } from './clients.js';
 import { percentile } from './report.js';
-import { countingSockets, sleep, waitUntil } from './support.js';
+import { countingSockets, gcPauses, sleep, waitUntil, wallNow } from './support.js';
 
 export interface RateResult {
   readonly targetPerSecond: number;
@@ -40,21 +46,86 @@ export interface RateResult {
   readonly consumerLoopMaxMs: number;
   /** Pod watch events per second the consumer received (client-node only). */
   readonly eventsPerSecond: number | null;
+  /** The cluster's event loop delay over the window, max in ms: a slow change the cluster held is the cluster's, and both consumers pay it. */
+  readonly clusterLoopMaxMs: number;
+  /** The longest garbage-collection pause over the window, in ms, of the cluster, the backend (kubelive only) and this process (the engine's or client-node's). */
+  readonly clusterGcMaxMs: number;
+  readonly backendGcMaxMs: number | null;
+  readonly consumerGcMaxMs: number;
+  /** Pod changes the cluster made over the window besides the churn, per probe sent: what a probe costs the consumers beyond its own deletion. */
+  readonly changesPerProbe: number;
   readonly probes: number;
+  /** Probes sent whose deletion the cluster had not committed by the end of the drain: not counted as probes (nor as lost). */
+  readonly uncommitted: number;
+  /** Probes whose deletion the cluster committed and the consumer had not seen by the end of the drain. */
   readonly lost: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** The slowest probe that arrived (ms); p99 is the slowest but one in a hundred. */
+  readonly maxMs: number;
   /**
-   * The slowest probe that arrived, taken apart: when the cluster answered its DELETE (the
-   * cluster's own share, which both consumers pay) and when the consumer saw it, ms after t0.
+   * The same latencies from the cluster's commit of the deletion rather than from the DELETE
+   * sent: without the request's way in (the bench's HTTPS client, the cluster's request
+   * queue), which is the deleter's path, not the change's way to the consumer. Over the probes
+   * whose commit was traced; Infinity when any was lost.
    */
-  readonly slowest: { readonly deleteAnsweredMs: number | null; readonly arrivedMs: number } | null;
+  readonly p50FromCommitMs: number;
+  readonly p99FromCommitMs: number;
+  /** Probes whose DELETE opened a new connection (a TLS handshake) instead of reusing one. */
+  readonly newConnections: number;
+  /** The five slowest probes that arrived, each taken apart by stage (`ProbeStages`), slowest first. */
+  readonly slowest: readonly ProbeStages[];
+  /** The median of each stage over every probe that arrived, for comparison with the slowest. */
+  readonly medianStages: ProbeStages | null;
+  /** The pods upstream's relists, stalls and proof lapses over the window and its drain (kubelive only). */
+  readonly upstream: BackendStats['podsUpstream'];
+  /** Why client-node's watch ended during the window, or null (client-node only; kubelive's upstream watches again). */
+  readonly watchEnded: string | null;
   readonly keptUp: boolean;
 }
 
+/**
+ * One probe's latency taken apart, in ms, each stage from the end of the one before; null where
+ * a stage was not seen (the consumer has no such stage, or the probe was not traced there):
+ * DELETE sent → the cluster committed it (the request's way in, and the cluster's loop) → the
+ * cluster's turn that writes it to every watch ran → kubelive's backend applied it to its cache
+ * (the upstream socket, the parse; for client-node, its watch callback: `received`) → the
+ * engine's process began on the frame that carries it (the update batch window, serialising,
+ * the WebSocket) → the engine applied it (its parse and store).
+ */
+export interface ProbeStages {
+  readonly totalMs: number;
+  /** DELETE sent → the bench had its answer (the bench's loop reads it as it reads frames). */
+  readonly answeredMs: number | null;
+  readonly committedMs: number | null;
+  readonly flushedMs: number | null;
+  readonly backendMs: number | null;
+  readonly frameMs: number | null;
+  readonly engineMs: number | null;
+  /** client-node: the cluster's write → its watch callback. */
+  readonly receivedMs: number | null;
+  /** The DELETE opened a new connection (a TLS handshake) rather than reuse one. */
+  readonly newConnection: boolean;
+}
+
+/** `394 ms = commit 290 + flush 1 + backend 3 + frame 22 + engine 2 (answered 295)`, for the log and the report. */
+export function formatStages(p: ProbeStages): string {
+  const n = (x: number | null) => (x === null ? '?' : x.toFixed(0));
+  const parts = [`commit ${n(p.committedMs)}`, `flush ${n(p.flushedMs)}`];
+  if (p.receivedMs !== null) parts.push(`received ${n(p.receivedMs)}`);
+  else parts.push(`backend ${n(p.backendMs)}`, `frame ${n(p.frameMs)}`, `engine ${n(p.engineMs)}`);
+  return `${p.totalMs.toFixed(0)} ms = ${parts.join(' + ')} (answered ${n(p.answeredMs)}${p.newConnection ? ', new connection' : ''})`;
+}
+
 interface Consumer {
-  /** Resolves a pending probe when the consumer no longer holds the pod. */
-  watchFor(uid: string, resolve: () => void): void;
+  /** Resolves a pending probe when the consumer no longer holds the pod, with when its frame arrived (kubelive; null for client-node). */
+  watchFor(uid: string, resolve: (frameAt: number | null) => void): void;
+  /** Times these pods' deletions inside the consumer (kubelive's backend cache); `traced` reads them. */
+  trace(uids: readonly string[]): Promise<void>;
+  /** When each traced deletion was applied inside the consumer (wall-clock ms), by uid. */
+  traced(): Promise<Record<string, number>>;
+  /** Why its watch ended, or null (client-node only). */
+  watchEnded(): string | null;
   events(): number | null;
   /** The states it passed through since started (kubelive: the view's, with reasons); '' when none are known. */
   states(): string;
@@ -64,12 +135,65 @@ interface Consumer {
 }
 
 const keepUpP99Ms = 1000;
-const probeEveryMs = 50;
 
-async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer, perSecond: number, seconds: number, source: ChurnSource): Promise<RateResult> {
+/** How the probes are made: one DELETE every `everyMs` for `seconds`. */
+export interface Probing {
+  readonly everyMs: number;
+  readonly seconds: number;
+}
+
+interface ProbeTimes {
+  readonly uid: string;
+  readonly sentAt: number;
+  answeredAt: number | null;
+  newConnection: boolean;
+  frameAt: number | null;
+  arrivedAt: number | null;
+}
+
+function stagesOf(p: ProbeTimes, atCluster: TracedDelete | undefined, inConsumer: number | undefined, isKubelive: boolean): ProbeStages {
+  const d = (from: number | null | undefined, to: number | null | undefined) => (from == null || to == null ? null : to - from);
+  const flushedAt = atCluster?.flushedAt;
+  return {
+    totalMs: p.arrivedAt! - p.sentAt,
+    answeredMs: d(p.sentAt, p.answeredAt),
+    committedMs: d(p.sentAt, atCluster?.committedAt),
+    flushedMs: d(atCluster?.committedAt, flushedAt),
+    backendMs: isKubelive ? d(flushedAt, inConsumer) : null,
+    frameMs: isKubelive ? d(inConsumer, p.frameAt) : null,
+    engineMs: isKubelive ? d(p.frameAt, p.arrivedAt) : null,
+    receivedMs: isKubelive ? null : d(flushedAt, p.arrivedAt),
+    newConnection: p.newConnection,
+  };
+}
+
+function medianStages(all: readonly ProbeStages[]): ProbeStages | null {
+  if (all.length === 0) return null;
+  const m = (pick: (s: ProbeStages) => number | null) => {
+    const values = all.map(pick).filter((x): x is number => x !== null);
+    return values.length === 0 ? null : percentile(values, 50);
+  };
+  return {
+    totalMs: m((s) => s.totalMs)!,
+    answeredMs: m((s) => s.answeredMs),
+    committedMs: m((s) => s.committedMs),
+    flushedMs: m((s) => s.flushedMs),
+    backendMs: m((s) => s.backendMs),
+    frameMs: m((s) => s.frameMs),
+    engineMs: m((s) => s.engineMs),
+    receivedMs: m((s) => s.receivedMs),
+    newConnection: false,
+  };
+}
+
+async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer, perSecond: number, probing: Probing, source: ChurnSource, isKubelive: boolean): Promise<RateResult> {
+  const { everyMs: probeEveryMs, seconds } = probing;
   const agent = apiAgent(api);
   // Picked before the churn starts: a busy cluster process answers IPC late.
   const victims = await cluster.pickPods(Math.ceil((seconds * 1000) / probeEveryMs));
+  const victimUids = victims.map((v) => v.uid);
+  await cluster.traceDeletes(victimUids);
+  await consumer.trace(victimUids);
   await cluster.setChurn(perSecond, source);
   await sleep(1000); // let the backlog, if any, form
   const before = await cluster.stats();
@@ -77,49 +201,76 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   const backendBefore = await consumer.backendStats();
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
+  const gc = gcPauses();
+  gc.take();
   const started = performance.now();
-  const latencies: number[] = [];
+  const sent: ProbeTimes[] = [];
+  const arrivals: ProbeTimes[] = [];
+  const skipped = new Set<ProbeTimes>();
   const pending = new Set<Promise<void>>();
   let probes = 0;
-  let skipped = 0;
-  let slowest: RateResult['slowest'] = null;
   for (const victim of victims) {
-    if (performance.now() - started > seconds * 1000) break;
+    if (performance.now() - started >= seconds * 1000) break;
     probes++;
-    const t0 = performance.now();
-    let deleteAnsweredMs: number | null = null;
-    const arrived = new Promise<boolean>((resolve) => consumer.watchFor(victim.uid, () => resolve(true)));
+    const probe: ProbeTimes = { uid: victim.uid, sentAt: wallNow(), answeredAt: null, newConnection: false, frameAt: null, arrivedAt: null };
+    sent.push(probe);
+    const arrived = new Promise<boolean>((resolve) =>
+      consumer.watchFor(victim.uid, (frameAt) => {
+        probe.arrivedAt = wallNow();
+        probe.frameAt = frameAt;
+        resolve(true);
+      }),
+    );
     // Churn may have replaced the pod first: a DELETE that finds nothing is no probe.
     const deleted = apiRequest(api, agent, 'DELETE', `/api/v1/namespaces/${victim.namespace}/pods/${victim.name}?gracePeriodSeconds=0`).then(
       (r) => {
-        deleteAnsweredMs = performance.now() - t0;
+        probe.answeredAt = wallNow();
+        probe.newConnection = !r.reusedSocket;
         return r.status === 200;
       },
       () => false,
     );
     pending.add(
       Promise.race([arrived, deleted.then((ok) => (ok ? arrived : false))]).then((ok) => {
-        if (!ok) return void skipped++;
-        const arrivedMs = performance.now() - t0;
-        latencies.push(arrivedMs);
-        if (slowest === null || arrivedMs > slowest.arrivedMs) slowest = { deleteAnsweredMs, arrivedMs };
+        if (!ok) return void skipped.add(probe);
+        arrivals.push(probe);
       }),
     );
-    await sleep(probeEveryMs);
+    // On a schedule from the start, not a fixed sleep after each: a late timer would otherwise
+    // add up, and a window meant for 300 probes made 280.
+    await sleep(Math.max(0, started + probes * probeEveryMs - performance.now()));
   }
   const elapsed = (performance.now() - started) / 1000;
   const after = await cluster.stats();
   const eventsAfter = consumer.events();
   const backendAfter = await consumer.backendStats();
   loopDelay.disable();
+  const consumerGc = gc.take();
+  gc.stop();
   await Promise.race([Promise.all(pending), sleep(5000)]);
+  // Counted once, here: a probe still unanswered now is lost, whatever arrives later.
+  const drainedAt = wallNow();
+  const arrived = [...arrivals];
+  const unanswered = sent.filter((p) => p.arrivedAt === null && !skipped.has(p));
+  const skippedCount = skipped.size;
+  // After the drain: a relist that came while the backlog drained counts for this rate.
+  const backendDrained = await consumer.backendStats();
   await cluster.setChurn(0);
   agent.destroy();
-  // Counted once, here: a probe still unanswered now is lost, whatever arrives later.
-  const arrivedMs = [...latencies];
-  const counted = probes - skipped;
-  const lost = counted - arrivedMs.length;
+  const atCluster = await cluster.tracedDeletes();
+  const inConsumer = await consumer.traced();
+  const stages = arrived.map((p) => stagesOf(p, atCluster[p.uid], inConsumer[p.uid], isKubelive)).sort((a, b) => b.totalMs - a.totalMs);
+  const arrivedMs = stages.map((s) => s.totalMs);
+  // A deletion the cluster had not committed by then was never a change the consumer could
+  // have had (its DELETE waited on the cluster, or on a new connection's handshake): no probe,
+  // as one whose pod was already gone is none. Lost is what was committed and not seen.
+  const lost = unanswered.filter((p) => (atCluster[p.uid]?.committedAt ?? Number.POSITIVE_INFINITY) <= drainedAt).length;
+  const uncommitted = unanswered.length - lost;
+  const counted = probes - skippedCount - uncommitted;
   const p99 = lost > 0 ? Number.POSITIVE_INFINITY : percentile(arrivedMs, 99);
+  const upstream = upstreamDelta(backendBefore, backendDrained);
+  const watchEnded = consumer.watchEnded();
+  const fromCommit = stages.filter((s) => s.committedMs !== null).map((s) => s.totalMs - s.committedMs!);
   await sleep(1500); // the controllers settle before the next rate
   return {
     targetPerSecond: perSecond,
@@ -131,23 +282,39 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
     backendLoopP99Ms: backendAfter?.loopDelayP99Ms ?? null,
     backendLoopMaxMs: backendAfter?.loopDelayMaxMs ?? null,
     consumerLoopMaxMs: loopDelay.max / 1e6,
+    clusterLoopMaxMs: after.loopDelayMaxMs,
+    clusterGcMaxMs: after.gcMaxMs,
+    backendGcMaxMs: backendAfter?.gcMaxMs ?? null,
+    consumerGcMaxMs: consumerGc.maxMs,
+    changesPerProbe: (after.podChanges - before.podChanges - (after.churnOps - before.churnOps)) / probes,
     eventsPerSecond: eventsBefore === null || eventsAfter === null ? null : (eventsAfter - eventsBefore) / elapsed,
     probes: counted,
+    uncommitted,
     lost,
     p50Ms: percentile(arrivedMs, 50),
     p99Ms: p99,
-    slowest,
-    keptUp: lost === 0 && p99 <= keepUpP99Ms,
+    maxMs: arrivedMs.length === 0 ? Number.NaN : arrivedMs[0]!,
+    p50FromCommitMs: percentile(fromCommit, 50),
+    p99FromCommitMs: lost > 0 ? Number.POSITIVE_INFINITY : percentile(fromCommit, 99),
+    newConnections: arrived.filter((p) => p.newConnection).length,
+    slowest: stages.slice(0, 5),
+    medianStages: medianStages(stages),
+    upstream,
+    watchEnded,
+    // A consumer that had to start over (kubelive's upstream relisted; client-node's watch was
+    // dropped, which it never recovers from) fell too far behind to follow change by change.
+    keptUp: lost === 0 && p99 <= keepUpP99Ms && (upstream?.lists ?? 0) === 0 && watchEnded === null,
   };
 }
 
 async function kubeliveConsumer(api: ApiAccess, config: ConfigOverrides, pods: number): Promise<Consumer> {
   // Its own process, as in production: the engine's work and the backend's never share a loop.
   const backend = await BackendChild.start(api.kubeconfigYaml, config);
-  const engine = createEngine({ server: backend.url, config, socket: countingSockets().factory });
+  const sockets = countingSockets();
+  const engine = createEngine({ server: backend.url, config, socket: sockets.factory });
   engine.subscribe('pods', '');
   await waitUntil(() => engine.diagnostics().rows[0]?.state === 'streamingHealthy' && (engine.store.collection('pods:')?.rows.size ?? 0) >= pods * 0.9, 120_000, 50);
-  const waiting = new Map<string, () => void>();
+  const waiting = new Map<string, (frameAt: number | null) => void>();
   // A view that left streaming (a lapse, a reset, a fallback) explains a rate's latency: kept in order.
   const states: string[] = [];
   const noteState = () => {
@@ -164,12 +331,15 @@ async function kubeliveConsumer(api: ApiAccess, config: ConfigOverrides, pods: n
     for (const [uid, resolve] of waiting) {
       if (!rows?.has(uid)) {
         waiting.delete(uid);
-        resolve();
+        resolve(sockets.framesArrivedAt);
       }
     }
   });
   return {
     watchFor: (uid, resolve) => waiting.set(uid, resolve),
+    trace: async (uids) => void (await backend.traceDeletes(uids)),
+    traced: () => backend.tracedDeletes(),
+    watchEnded: () => null,
     events: () => null,
     backendStats: () => backend.stats(),
     states: () => states.join(' → '),
@@ -184,17 +354,20 @@ async function kubeliveConsumer(api: ApiAccess, config: ConfigOverrides, pods: n
 
 async function clientNodeConsumer(api: ApiAccess): Promise<Consumer> {
   const watch = await clientNodeWatch(kubeConfigOf(api));
-  const waiting = new Map<string, () => void>();
+  const waiting = new Map<string, (frameAt: number | null) => void>();
   watch.onChange = (type, uid) => {
     if (type !== 'DELETED') return;
     const resolve = waiting.get(uid);
     if (resolve) {
       waiting.delete(uid);
-      resolve();
+      resolve(null);
     }
   };
   return {
     watchFor: (uid, resolve) => waiting.set(uid, resolve),
+    trace: async () => undefined,
+    traced: async () => ({}),
+    watchEnded: () => watch.ended,
     events: () => watch.events,
     backendStats: async () => null,
     states: () => '',
@@ -214,15 +387,17 @@ export interface UpdateRuns {
  * consumer alone, freshly started, one after the other (the order alternates), so both see the
  * cluster in the same shape after the rates before.
  */
-export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: ConfigOverrides, pods: number, rates: readonly number[], seconds: number, source: ChurnSource = 'load'): Promise<UpdateRuns> {
+export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: ConfigOverrides, pods: number, rates: readonly number[], probing: Probing, source: ChurnSource = 'load'): Promise<UpdateRuns> {
   const runs: UpdateRuns = { kubelive: [], clientNode: [] };
   const starters = { clientNode: () => clientNodeConsumer(api), kubelive: () => kubeliveConsumer(api, config, pods) };
   for (const [i, rate] of rates.entries()) {
     const order = i % 2 === 0 ? (['clientNode', 'kubelive'] as const) : (['kubelive', 'clientNode'] as const);
     for (const name of order) {
       const consumer = await starters[name]();
-      const result = await runRate(cluster, api, consumer, rate, seconds, source);
-      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${result.slowest ? `, slowest probe ${result.slowest.arrivedMs.toFixed(0)} ms (its DELETE answered at ${result.slowest.deleteAnsweredMs?.toFixed(0) ?? 'after it arrived'} ms)` : ''}${consumer.states() ? `; ${consumer.states()}` : ''}`);
+      const result = await runRate(cluster, api, consumer, rate, probing, source, name === 'kubelive');
+      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, max ${result.maxMs.toFixed(0)} ms, from the commit p50 ${result.p50FromCommitMs.toFixed(0)} p99 ${result.p99FromCommitMs.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.uncommitted > 0 ? ` (${result.uncommitted} more never committed)` : ''}, ${result.newConnections} on new connections, cluster CPU ${(result.clusterCpu * 100).toFixed(0)} %, loop delay max ${result.clusterLoopMaxMs.toFixed(0)} ms, GC pause max cluster ${result.clusterGcMaxMs.toFixed(0)}${result.backendGcMaxMs === null ? '' : ` backend ${result.backendGcMaxMs.toFixed(0)}`} consumer ${result.consumerGcMaxMs.toFixed(0)} ms, ${result.changesPerProbe.toFixed(1)} other pod changes a probe${result.upstream ? `, upstream lists +${result.upstream.lists} stalls +${result.upstream.stalls} proof failures +${result.upstream.proofFailures} lapses +${result.upstream.lapses}` : ''}${result.watchEnded ? `, watch ended: ${result.watchEnded}` : ''}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${consumer.states() ? `; ${consumer.states()}` : ''}`);
+      if (result.medianStages) console.error(`bench:     median ${formatStages(result.medianStages)}`);
+      for (const p of result.slowest) console.error(`bench:     slow   ${formatStages(p)}`);
       runs[name].push(result);
       await consumer.stop();
     }

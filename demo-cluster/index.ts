@@ -124,6 +124,12 @@ export interface DemoCluster {
   churn(count: number): void;
   /** Cheap changes for the bench's rate rows (load.ts): `count` pods get a new annotation value; returns how many changed. */
   load(count: number): number;
+  /**
+   * Hears each pod change as the store commits it, before any watch is told of it: the bench
+   * times its probes from the commit of their deletion, and counts what else they changed
+   * (bench/clusterProcess.ts). Returns the unsubscribe.
+   */
+  onPodChange(listener: (type: 'ADDED' | 'MODIFIED' | 'DELETED', uid: string) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -275,6 +281,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
       simulation.churnBatch(count);
     },
     load: (count) => (loadSource ??= new LoadSource(stores.pods)).change(count),
+    onPodChange: (listener) => stores.pods.subscribe((change) => listener(change.type, change.object.metadata.uid)),
     stop() {
       stopped ??= (async () => {
         simulation.stop();
