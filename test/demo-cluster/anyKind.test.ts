@@ -93,7 +93,12 @@ describe('any stored kind', () => {
     const path = '/api/v1/namespaces/default/configmaps';
     const created = (await post(path, cm('upd'))).json();
     const put = (body: unknown): ReturnType<typeof call> => call(cluster, `${path}/upd`, { method: 'PUT', body: JSON.stringify(body), headers: json });
-    const updated = await put({ ...created, data: { k: 'new' }, metadata: { ...created.metadata, uid: 'forged' } });
+    // A uid in the body is a precondition, as kube-apiserver reads it (rest's default updated
+    // object info gives the new object's uid as the update's precondition): another uid is a
+    // 409 and changes nothing. Without one, the update keeps the stored uid.
+    expect((await put({ ...created, data: { k: 'forged' }, metadata: { ...created.metadata, uid: 'forged' } })).status).toBe(409);
+    expect((await call(cluster, `${path}/upd`)).json().metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+    const updated = await put({ ...created, data: { k: 'new' }, metadata: { ...created.metadata, uid: undefined } });
     expect(updated.status).toBe(200);
     expect(updated.json().metadata.uid).toBe(created.metadata.uid);
     expect(updated.json().data.k).toBe('new');
