@@ -66,7 +66,11 @@ export interface ProofInput {
   readonly intervalMs: number;
   /** Before the first probe of a watch: long enough for the watch itself to connect. */
   readonly firstDelayMs: number;
-  /** How long the main watch may lag the probe on the same server before the proof fails. */
+  /**
+   * How long the main watch may lag the probe on the same server before the probe fails. A pass
+   * proves the cache as of the probe's bookmark, not as of the pass, so a later pass is an older
+   * proof, never a false one.
+   */
   readonly graceMs: number;
 }
 
@@ -93,12 +97,17 @@ export interface UpstreamTimings {
   readonly freshnessBoundMs: number | null;
 }
 
-/** Probes run about four times per bound, so three can fail before the proof lapses. */
+/**
+ * Probes run about four times per bound, so three can fail before the proof lapses. The grace is
+ * half the bound: a main watch behind the server by less than that still passes, and its proof
+ * is as old as its lag (docs/backend.md, "A watch that is behind"). A watch that lost changes
+ * never passes, and lapses at the bound as before.
+ */
 export function proofTimings(freshnessBoundMs: number): Omit<ProofInput, 'resource'> {
   return {
     intervalMs: Math.max(500, Math.round(freshnessBoundMs / 4)),
     firstDelayMs: Math.min(500, Math.round(freshnessBoundMs / 10)),
-    graceMs: Math.max(250, Math.min(2_000, Math.round(freshnessBoundMs / 5))),
+    graceMs: Math.max(250, Math.round(freshnessBoundMs / 2)),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { KubeClient, loadKubeConfig } from '../../../adapters/kube/client.js';
 import { probeOnce, WatchWitness, watchLineFacts } from '../../../adapters/kube/proof.js';
+import { proofTimings } from '../../../machines/upstreamMachine.js';
 import { startDemoCluster, type DemoCluster } from '../../../demo-cluster/index.js';
 
 let cluster: DemoCluster;
@@ -45,6 +46,31 @@ test('passesOnceTheWatchDeliversTheFirstChangeLateWithinItsGrace', async () => {
   try {
     const outcome = await probeOnce({ client, path: '/api/v1/pods', witness, from, graceMs: 5000, signal: new AbortController().signal });
     expect(outcome).toMatchObject({ ok: true, events: 5 });
+  } finally {
+    clearTimeout(late);
+  }
+});
+
+test('aWatchBehindTheServerByLessThanHalfTheBoundPassesProvenAsOfTheBookmarkNotThePass', async () => {
+  // A backend busy with a fast-changing resource reads its watch seconds behind the server. Its
+  // cache is then as old as its lag, which is fresh enough within the bound (10 s by default):
+  // failing it made the upstream lapse and relist, at 20,000 changes a second the costliest
+  // thing it can do (row 2). The probe waits, and the proof it gives is dated at its bookmark.
+  const { graceMs } = proofTimings(10_000);
+  const { from, versions } = await changesSinceNow(5);
+  const witness = new WatchWitness();
+  let deliveredAt = 0;
+  // Well past the probe's bookmark (about a second in) plus the old 2 s grace.
+  const late = setTimeout(() => {
+    deliveredAt = Date.now();
+    for (const rv of versions) witness.delivered(rv);
+  }, 3500);
+  try {
+    const outcome = await probeOnce({ client, path: '/api/v1/pods', witness, from, graceMs, signal: new AbortController().signal });
+    expect(outcome).toMatchObject({ ok: true, events: 5 });
+    // Proven as of the bookmark, which came before the watch caught up: a late pass is an older proof.
+    expect(deliveredAt).toBeGreaterThan(0);
+    expect(outcome.ok && outcome.bookmarkAt).toBeLessThan(deliveredAt);
   } finally {
     clearTimeout(late);
   }
