@@ -2,12 +2,15 @@
  * Browser tests' support: Chromium and the built dashboard (scripts/chromium.ts, shared with the
  * browser benchmark), screenshots kept as test artifacts, and the errors a page reports.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll } from '@jest/globals';
 import type { BrowserContextOptions, Page } from 'playwright-core';
 import { ensureUiBuilt, launchChromium, repoRoot, type LaunchedBrowser } from '../../scripts/chromium.js';
 import { startBackend, type Backend, type BackendOptions } from '../../server/backend.js';
+import { kubectlPath } from '../demo-cluster/client.js';
 
 export { ensureUiBuilt, launchChromium, repoRoot, type LaunchedBrowser } from '../../scripts/chromium.js';
 
@@ -33,6 +36,17 @@ export async function until<T>(page: Page, what: string, read: () => Promise<T>,
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(value).slice(0, 3000)}`);
     await page.waitForTimeout(100);
   }
+}
+
+const runFile = promisify(execFile);
+
+/**
+ * kubectl against the backend's demo cluster(s) (`--context` picks one of several), its stdout;
+ * a non-zero exit rejects. Never synchronously: the demo cluster answers from this very process.
+ */
+export async function kubectlOfDemo(backend: Backend, ...args: string[]): Promise<string> {
+  const { stdout } = await runFile(kubectlPath ?? 'kubectl', ['--kubeconfig', backend.demo!.kubeconfigPath, ...args], { encoding: 'utf8' });
+  return stdout;
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

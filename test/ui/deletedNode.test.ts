@@ -7,11 +7,9 @@
  * garbage collector removes stays open in the Pods view's logs panel, its Delete disabled.
  */
 import { jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import type { Backend } from '../../server/backend.js';
-import { quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
+import { kubectlOfDemo, quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
 
 jest.setTimeout(180_000);
 
@@ -24,14 +22,9 @@ const quarantineMs = 3000;
 useDashboard({ demo: { clusters: 2, nodes: 4, pods: 40, churn: 0, seed: 29, podGcQuarantineMs: quarantineMs }, port: 0, config: quickConfig }, (d) => ({ backend, page, errors } = d));
 
 const wait = { timeout: 30_000 };
-const run = promisify(execFile);
 const until = <T>(what: string, read: () => Promise<T>, ready: (value: T) => boolean) => waitUntil(page, what, read, ready);
 
-/** kubectl against the demo clusters (`--context` picks one). Never synchronously: they answer from this very process. */
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', backend.demo!.kubeconfigPath, ...args], { encoding: 'utf8' });
-  return stdout;
-}
+const kubectl = (...args: string[]): Promise<string> => kubectlOfDemo(backend, ...args);
 
 interface ClusterEvent {
   reason: string;

@@ -8,11 +8,9 @@
  * the object (hooks/useOpenObject.ts).
  */
 import { jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import type { Backend } from '../../server/backend.js';
-import { quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
+import { kubectlOfDemo, quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
 
 jest.setTimeout(180_000);
 
@@ -25,14 +23,9 @@ let errors: string[];
 useDashboard({ demo: { nodes: 3, pods: 60, churn: 0, seed: 13 }, port: 0, config: quickConfig }, (d) => ({ backend, page, errors } = d));
 
 const wait = { timeout: 30_000 };
-const run = promisify(execFile);
 const until = <T>(what: string, read: () => Promise<T>, ready: (value: T) => boolean) => waitUntil(page, what, read, ready);
 
-/** kubectl against the demo cluster. Never synchronously: the demo cluster answers from this very process. */
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', backend.demo!.kubeconfigPath, ...args], { encoding: 'utf8' });
-  return stdout;
-}
+const kubectl = (...args: string[]): Promise<string> => kubectlOfDemo(backend, ...args);
 
 interface Pod {
   metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string; ownerReferences?: Array<{ kind: string; name: string }> };

@@ -6,11 +6,9 @@
  * holds is checked with kubectl, the truth, not with the page.
  */
 import { jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import type { Backend } from '../../server/backend.js';
-import { quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
+import { kubectlOfDemo, quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
 
 jest.setTimeout(180_000);
 
@@ -22,14 +20,9 @@ let errors: string[];
 useDashboard({ demo: { nodes: 3, pods: 60, churn: 0, seed: 17 }, port: 0, config: quickConfig }, (d) => ({ backend, page, errors } = d));
 
 const wait = { timeout: 30_000 };
-const run = promisify(execFile);
 const until = <T>(what: string, read: () => Promise<T>, ready: (value: T) => boolean) => waitUntil(page, what, read, ready);
 
-/** kubectl against the demo cluster. Never synchronously: the demo cluster answers from this very process. */
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', backend.demo!.kubeconfigPath, ...args], { encoding: 'utf8' });
-  return stdout;
-}
+const kubectl = (...args: string[]): Promise<string> => kubectlOfDemo(backend, ...args);
 
 /** The uid the cluster has under this name now; null once it has none (kubectl: NotFound). */
 async function uidInCluster(kind: string, namespace: string, name: string): Promise<string | null> {

@@ -7,14 +7,12 @@
  * with no error left; Back and Forward walk the kinds visited. Screenshots go to test-artifacts/.
  */
 import { jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startBackend, type Backend } from '../../server/serve.js';
-import { collectPageErrors, ensureUiBuilt, launchChromium, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
+import { collectPageErrors, ensureUiBuilt, kubectlOfDemo, launchChromium, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
 
 const config = {
   ...quickConfig,
@@ -58,13 +56,8 @@ afterAll(async () => {
   await backend?.stop();
 });
 
-const run = promisify(execFile);
 
-/** kubectl against the demo cluster. Never synchronously: the demo cluster answers from this very process. */
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run('kubectl', ['--kubeconfig', backend.demo!.kubeconfigPath, ...args], { encoding: 'utf8' });
-  return stdout;
-}
+const kubectl = (...args: string[]): Promise<string> => kubectlOfDemo(backend, ...args);
 
 /** Rows of the visible table that carry data (the header row has no data-key). */
 function dataRows(label: string) {
