@@ -926,14 +926,18 @@ interface DeleteRequest {
  */
 function checkUidPrecondition(info: ResourceInfo, current: KubeObject, proposed: unknown): void {
   const uid = (proposed as { metadata?: { uid?: unknown } } | null)?.metadata?.uid;
-  if (uid === undefined || uid === null || uid === '') return;
-  if (uid !== current.metadata.uid) throw preconditionFailed(info.plural, current.metadata.name, info.group, 'UID', String(uid), current.metadata.uid);
+  if (uid !== undefined && uid !== null && uid !== '') requireUid(info, current, String(uid));
+}
+
+/** The uid precondition of an update, a patch or a DELETE: the object must be the one asked for. */
+function requireUid(info: ResourceInfo, current: KubeObject, uid: string): void {
+  if (uid !== current.metadata.uid) throw preconditionFailed(info.plural, current.metadata.name, info.group, 'UID', uid, current.metadata.uid);
 }
 
 /** Refuses a DELETE whose preconditions the object does not meet, as a real server does (409 Conflict). */
 function checkPreconditions(info: ResourceInfo, current: KubeObject, options: DeleteRequest): void {
   const { uid, resourceVersion } = options.preconditions;
-  if (uid !== undefined && uid !== current.metadata.uid) throw preconditionFailed(info.plural, current.metadata.name, info.group, 'UID', uid, current.metadata.uid);
+  if (uid !== undefined) requireUid(info, current, uid);
   if (resourceVersion !== undefined && resourceVersion !== current.metadata.resourceVersion) {
     throw preconditionFailed(info.plural, current.metadata.name, info.group, 'ResourceVersion', resourceVersion, String(current.metadata.resourceVersion));
   }

@@ -440,18 +440,6 @@ export class Simulation {
   }
 
   /**
-   * A client deleted a pod. As on a real cluster the deletion is graceful: the pod gets a
-   * deletionTimestamp and stays, Terminating, for its grace period (the request's, else the pod's
-   * terminationGracePeriodSeconds), then goes. Its controller replaces it at once, since it does
-   * not count Terminating pods. A grace period of 0 removes it now. Returns the pod as it is after
-   * the request (the last state, for a removal).
-   *
-   * The kubelet of the pod's node stops each container and says so in an Event (`Killing`,
-   * "Stopping container <name>"), as on a real cluster: that event is what tells an operator why
-   * the pod went. A pod bound to no node has no kubelet, and one already Terminating was stopped
-   * before, so neither records one.
-   */
-  /**
    * DELETE of a Node: the object goes at once, as on a real cluster (a Node has no finalizers and
    * no grace period), and the node-lifecycle controller records RemovingNode. No pod moves yet:
    * the pods bound to it stay as they were, until the pod garbage collector, after its
@@ -486,6 +474,18 @@ export class Simulation {
     }
   }
 
+  /**
+   * A client deleted a pod. As on a real cluster the deletion is graceful: the pod gets a
+   * deletionTimestamp and stays, Terminating, for its grace period (the request's, else the pod's
+   * terminationGracePeriodSeconds), then goes. Its controller replaces it at once, since it does
+   * not count Terminating pods. A grace period of 0 removes it now. Returns the pod as it is after
+   * the request (the last state, for a removal).
+   *
+   * The kubelet of the pod's node stops each container and says so in an Event (`Killing`,
+   * "Stopping container <name>"), as on a real cluster: that event is what tells an operator why
+   * the pod went. A pod bound to no node has no kubelet, and one already Terminating was stopped
+   * before, so neither records one.
+   */
   deletePod(namespace: string, name: string, gracePeriodSeconds?: number): KubeObject | undefined {
     const pod = this.stores.pods.get(namespace, name);
     if (!pod) return undefined;
