@@ -68,7 +68,7 @@ async function boot(): Promise<void> {
   });
   root.render(
     <StrictMode>
-      <ClustersProvider pool={pool} initial={clusters ?? undefined}>
+      <ClustersProvider pool={pool} initial={clusters?.error === null ? clusters : undefined}>
         <Page pool={pool} />
       </ClustersProvider>
     </StrictMode>,

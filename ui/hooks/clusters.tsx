@@ -154,42 +154,39 @@ export interface ClusterList {
 }
 
 /**
- * The list asked once, for the first render: null when it could not be read (the page asks again
- * as it runs). The page's first render keys its engine by it (`useEngineKey`): an address that
- * names the default cluster, rendered before the list came, started on an engine of that name
- * and moved to the default's (null) when the list said which that is, remounting the whole page
- * a second or so after it loaded, a panel's fetched YAML with it.
+ * One asking of the list: its body; `single` for a backend of one cluster (it has no such route,
+ * 404); else the error, with no body. The page asks once before its first render too, and keys
+ * its engine by the answer (`useEngineKey`): an address that names the default cluster, rendered
+ * before the list came, started on an engine of that name and moved to the default's (null) when
+ * the list said which that is, remounting the whole page a second or so after it loaded, a
+ * panel's fetched YAML with it.
  */
-export async function askClusterList(): Promise<ClusterList | null> {
+export async function askClusterList(signal?: AbortSignal): Promise<ClusterList> {
   try {
-    return { body: await fetchClusters(), single: false, error: null };
+    return { body: await fetchClusters(signal), single: false, error: null };
   } catch (error) {
-    return (error as { status?: number }).status === 404 ? { body: null, single: true, error: null } : null;
+    if ((error as { status?: number }).status === 404) return { body: null, single: true, error: null };
+    return { body: null, single: false, error: error instanceof Error ? error.message : String(error) };
   }
 }
 
+/** `initial`: an answer asked before the first render (not an error); the next asking is then the refresh. */
 function useAskedClusterList(initial: ClusterList | undefined): ClusterList {
   const [list, setList] = useState<ClusterList>(initial ?? { body: null, single: false, error: null });
   useEffect(() => {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // A backend of one cluster has no list: asked again rarely, in case it is upgraded under us.
+    const next = (asked: ClusterList) => (timer = setTimeout(ask, asked.single ? 30_000 : clustersRefreshMs));
     const ask = () =>
-      fetchClusters(controller.signal).then(
-        (body) => {
-          setList((known) => (JSON.stringify(known.body) === JSON.stringify(body) ? known : { body, single: false, error: null }));
-          timer = setTimeout(ask, clustersRefreshMs);
-        },
-        (error: unknown) => {
-          if (controller.signal.aborted) return;
-          const status = (error as { status?: number }).status;
-          // A backend of one cluster has no list: asked again rarely, in case it is upgraded under us.
-          if (status === 404) setList({ body: null, single: true, error: null });
-          else setList((known) => ({ ...known, error: error instanceof Error ? error.message : String(error) }));
-          timer = setTimeout(ask, status === 404 ? 30_000 : clustersRefreshMs);
-        },
-      );
-    // Asked just before the first render already: the next asking is the refresh.
-    if (initial) timer = setTimeout(ask, initial.single ? 30_000 : clustersRefreshMs);
+      askClusterList(controller.signal).then((asked) => {
+        if (controller.signal.aborted) return;
+        if (asked.error !== null) setList((known) => ({ ...known, error: asked.error }));
+        else if (asked.single) setList(asked);
+        else setList((known) => (JSON.stringify(known.body) === JSON.stringify(asked.body) ? known : asked));
+        next(asked);
+      });
+    if (initial) next(initial);
     else void ask();
     return () => {
       controller.abort();
