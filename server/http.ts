@@ -76,8 +76,12 @@ interface ClusterContext extends Omit<HttpContext, 'describe'> {
 }
 
 export interface HttpLimits {
-  /** Snapshot bodies built (or read from the API server) at once; past it, 503 + Retry-After. */
+  /** Snapshot bodies built (or read from the API server) at once; past it a request waits its turn. */
   readonly maxConcurrentSnapshots: number;
+  /** Requests waiting for a snapshot slot, at most; past it, 503 + Retry-After at once. */
+  readonly maxWaitingSnapshots: number;
+  /** How long a request waits for a snapshot slot before it is refused with 503 + Retry-After. */
+  readonly snapshotWaitMs: number;
   /** Requests one peer address may have in flight; past it, 429 + Retry-After. */
   readonly maxRequestsPerPeer: number;
   /** A snapshot whose client reads nothing for this long is abandoned, so it cannot hold a slot for good. */
@@ -88,6 +92,13 @@ export const defaultHttpLimits: HttpLimits = {
   // Four 100,000-pod snapshots already hold 150 MB of rows in flight; more would only queue behind
   // them on two cores while stretching every stream's heartbeat.
   maxConcurrentSnapshots: 4,
+  // One dashboard page opens a snapshot per view and per related panel at once (a Describe page
+  // asks for half a dozen); on a busy machine each can take seconds, and refusing the page's own
+  // fifth request made it back off and retry for nothing. Waiting costs a socket, not rows: the
+  // slots still bound the work, as kube-apiserver's priority and fairness queues a request before
+  // it rejects one.
+  maxWaitingSnapshots: 16,
+  snapshotWaitMs: 10_000,
   // A browser opens at most 6 connections to a host; 64 leaves room for scripts and the CLI.
   maxRequestsPerPeer: 64,
   // A client reading at a few hundred kB/s drains a socket buffer well within this.
@@ -191,29 +202,81 @@ function upstreamFailure(error: unknown): HttpError {
   return new HttpError(500, 'internal', error instanceof Error ? error.message : String(error));
 }
 
-/** Counts work in flight against a bound, and the times the bound said no. */
-class Bound {
+/**
+ * Counts work in flight against a bound, with a queue of bounded length where a request waits
+ * its turn for a bounded time; and the times the bound said no.
+ */
+export class Bound {
   inFlight = 0;
   peak = 0;
   refused = 0;
-  constructor(readonly max: number) {}
+  /** Requests that found every slot taken and were served after waiting. */
+  waited = 0;
+  peakWaiting = 0;
+  private readonly waiting: Array<(entered: boolean) => void> = [];
 
-  tryEnter(): boolean {
-    if (this.inFlight >= this.max) {
+  constructor(
+    readonly max: number,
+    readonly maxWaiting = 0,
+    readonly waitMs = 0,
+  ) {}
+
+  get waitingNow(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * True once a slot is this caller's (it must `leave()` it), false when refused: every slot taken
+   * and the queue full, or no slot freed within `waitMs`. A waiter whose client has gone
+   * (`abandoned()` at its turn) passes the slot on, so nobody builds a body for a closed socket.
+   */
+  async enter(abandoned: () => boolean = () => false): Promise<boolean> {
+    if (this.inFlight < this.max) {
+      this.take();
+      return true;
+    }
+    if (this.waiting.length >= this.maxWaiting) {
       this.refused++;
       return false;
     }
-    this.inFlight++;
-    this.peak = Math.max(this.peak, this.inFlight);
+    const entered = await new Promise<boolean>((resolve) => {
+      const turn = (handedOver: boolean) => {
+        clearTimeout(timer);
+        resolve(handedOver);
+      };
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(turn), 1);
+        turn(false);
+      }, this.waitMs);
+      this.waiting.push(turn);
+      this.peakWaiting = Math.max(this.peakWaiting, this.waiting.length);
+    });
+    if (!entered) {
+      this.refused++;
+      return false;
+    }
+    if (abandoned()) {
+      this.leave();
+      return false;
+    }
+    this.waited++;
     return true;
   }
 
+  /** Frees a slot, or hands it straight to the longest waiter (the slot stays counted in flight). */
   leave(): void {
+    const next = this.waiting.shift();
+    if (next) return next(true);
     this.inFlight--;
   }
 
   report() {
-    return { inFlight: this.inFlight, peak: this.peak, refused: this.refused, max: this.max };
+    return { inFlight: this.inFlight, peak: this.peak, refused: this.refused, max: this.max, waiting: this.waiting.length, peakWaiting: this.peakWaiting, waited: this.waited, maxWaiting: this.maxWaiting };
+  }
+
+  private take(): void {
+    this.inFlight++;
+    this.peak = Math.max(this.peak, this.inFlight);
   }
 }
 
@@ -281,7 +344,7 @@ export function createRequestHandler(context: HttpContext) {
     let cluster = perCluster.get(runtime);
     if (!cluster) {
       cluster = {
-        snapshots: new Bound(context.limits.maxConcurrentSnapshots),
+        snapshots: new Bound(context.limits.maxConcurrentSnapshots, context.limits.maxWaitingSnapshots, context.limits.snapshotWaitMs),
         counts: new CountCache(runtime.client, { ttlMs: countTtlMs, concurrency: countConcurrency }),
         actions: new ActionRunner(runtime.client, () => context.config),
       };
@@ -553,10 +616,13 @@ async function apiResources(context: ClusterContext, request: IncomingMessage, r
   sendJson(response, 200, { cluster: context.cluster, ...body }, { ETag: etag });
 }
 
-/** Runs `build` in one of the bounded snapshot slots, or refuses with 503 when all are taken. */
-async function inSnapshotSlot<T>(bound: Bound, build: () => Promise<T>): Promise<T> {
-  if (!bound.tryEnter()) {
-    throw new HttpError(503, 'busy', `${bound.max} snapshots are being built already; retry in a second`, { 'Retry-After': '1' });
+/**
+ * Runs `build` in one of the bounded snapshot slots, after waiting its turn if all are taken; 503
+ * when the queue is full or no slot freed in time.
+ */
+async function inSnapshotSlot<T>(bound: Bound, closed: () => boolean, build: () => Promise<T>): Promise<T> {
+  if (!(await bound.enter(closed))) {
+    throw new HttpError(503, 'busy', `${bound.max} snapshots are being built already and ${bound.waitingNow} wait; retry in a second`, { 'Retry-After': '1' });
   }
   try {
     return await build();
@@ -643,7 +709,7 @@ async function sendSnapshot(context: ClusterContext, slots: Bound, request: Inco
       const generation = context.generations.next();
       const head = { cluster: context.cluster, domain, scope, generatedAt: new Date().toISOString(), upstream: withReason(combinedReport(upstreams, Date.now(), view.partial)) };
       const plan = { head, withColumns: view.resource !== null, generation, cache: only.cache, namespace: view.namespace, listSettled: only.listSettled(firstListWaitMs) };
-      const served = await inSnapshotSlot(slots, () => writeFirstListLines(pieceWriter(response, stallMs), closed, () => response.writeHead(200, linesHeaders), plan));
+      const served = await inSnapshotSlot(slots, closed, () => writeFirstListLines(pieceWriter(response, stallMs), closed, () => response.writeHead(200, linesHeaders), plan));
       if (served) return void response.end();
     }
     await Promise.all(upstreams.map((u) => u.firstList(firstListWaitMs)));
@@ -661,7 +727,7 @@ async function sendSnapshot(context: ClusterContext, slots: Bound, request: Inco
         // Bounded by the rings (resumeRingSize per resource) and by the view's count.
         return sendJson(response, 200, body, { ETag: etag });
       }
-      return inSnapshotSlot(slots, async () => {
+      return inSnapshotSlot(slots, closed, async () => {
         const items = viewRows(caches, view.namespace);
         const columns = viewColumns(view, caches);
         const head: Omit<SnapshotBody, 'items'> = {
@@ -688,7 +754,7 @@ async function sendSnapshot(context: ClusterContext, slots: Bound, request: Inco
     // A streaming relist is a watch and stalls with the cluster's watches: it gives way to a
     // paginated list, so this read waits on a plain read at most.
     await Promise.all(upstreams.map((u) => u.listSettled(firstListWaitMs, true)));
-    await inSnapshotSlot(slots, async () => {
+    await inSnapshotSlot(slots, closed, async () => {
       const generation = context.generations.next();
       const fresh = await readFromApi(context, view);
       const digest = digestOf(fresh.rows);

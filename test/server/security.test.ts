@@ -162,13 +162,17 @@ describe('changes are accepted only from the dashboard itself', () => {
     expect((await getJson(`${stack.base}/_debug/faults`)).body.active).toEqual([]);
   });
 
-  test('snapshotsBeyondTheBoundAre503WithRetryAfter', async () => {
+  test('aSnapshotPastTheBoundWaitsItsTurnAndOnePastTheQueueIs503WithRetryAfter', async () => {
     // A snapshot far larger than the kernel's socket buffers (about 7 MB on loopback), so a
     // client that reads nothing holds its slot until the stall bound cuts it off. The bound is
     // several seconds because the refused request must arrive while the slot is still held: with
     // 1.5 s, a loaded CI machine once took longer than that between seeing the slot held and
     // asking again, the stuck client had been cut off, and the second read was served (200).
-    const busy = await startStack({ demo: { nodes: 4, pods: 30_000 }, config: listsOfALoadedMachine, backend: { httpLimits: { maxConcurrentSnapshots: 1, snapshotWriteStallMs: 6000 } } });
+    const busy = await startStack({
+      demo: { nodes: 4, pods: 30_000 },
+      config: listsOfALoadedMachine,
+      backend: { httpLimits: { maxConcurrentSnapshots: 1, maxWaitingSnapshots: 1, snapshotWaitMs: 30_000, snapshotWriteStallMs: 6000 } },
+    });
     const stuck = connect(busy.backend.port, '127.0.0.1');
     try {
       const url = `${busy.base}/api/v1/snapshot/pods`;
@@ -181,23 +185,25 @@ describe('changes are accepted only from the dashboard itself', () => {
       stuck.write(`GET /api/v1/snapshot/pods HTTP/1.1\r\nHost: 127.0.0.1:${busy.backend.port}\r\n\r\n`);
       await waitFor('the stuck snapshot to hold the slot', async () => (await http()).inFlight === 1);
 
+      // The next one waits for the slot; the one after finds the queue full and is refused at once.
+      const waiting = getOnNewConnection(url);
+      await waitFor('a snapshot waiting its turn', async () => (await http()).waiting === 1);
       const refused = await getOnNewConnection(url);
       expect(refused.status).toBe(503);
       expect(refused.retryAfter).toBe('1');
       expect(JSON.parse(refused.text)).toMatchObject({ error: 'busy', reason: expect.stringContaining('retry') });
-      expect(await http()).toMatchObject({ max: 1, inFlight: 1, refused: 1 });
+      expect(await http()).toMatchObject({ max: 1, inFlight: 1, refused: 1, waiting: 1, waited: 0 });
 
-      // The client that stopped reading is cut off, and the slot is free again.
-      await waitFor('the stalled snapshot to be abandoned', async () => (await http()).inFlight === 0);
-      // A body written in pieces is still one JSON document that agrees with itself.
-      const whole = await getOnNewConnection(url);
+      // The client that stopped reading is cut off, and its slot goes to the one that waited: a
+      // body written in pieces that is still one JSON document agreeing with itself and the cluster.
+      const whole = await waiting;
       expect(whole.status).toBe(200);
       const body = JSON.parse(whole.text);
       expect(body.items.length).toBeGreaterThanOrEqual(30_000);
       expect(body.count).toBe(body.items.length);
       expect(body.digest).toBe(digestOf(body.items));
       expect({ count: body.count, digest: body.digest }).toEqual(demoDigest(busy.demo, 'pods'));
-      expect(await http()).toMatchObject({ peak: 1, refused: 1, inFlight: 0 });
+      expect(await http()).toMatchObject({ peak: 1, refused: 1, inFlight: 0, waiting: 0, waited: 1, peakWaiting: 1 });
     } finally {
       stuck.destroy();
       await busy.stop();
