@@ -1,7 +1,9 @@
 /**
  * Actions on an object the cluster deleted while its panel is open, in a real Chromium against
  * the demo cluster: the panel keeps the object shown (deletedObject.test.ts), and the buttons
- * that would act on it in the cluster stay, disabled, saying why. A confirmation already open
+ * that would act on it in the cluster stay, disabled, saying why: in text one sees beside them,
+ * which is also each button's accessible description, read from Chromium's accessibility tree
+ * (a `title` alone reaches neither a keyboard nor a screen reader). A confirmation already open
  * when the object goes says it will send nothing and cannot be confirmed; and what the cluster
  * holds is checked with kubectl, the truth, not with the page.
  */
@@ -47,13 +49,45 @@ function aRunningReplicaSetPod(namespace: string, not: string[] = []): Obj {
   return pod;
 }
 
-const deletedReason = /^\S+ was deleted from the cluster at \d\d:\d\d:\d\d: there is nothing to \w+\.$/;
+const deletedReason = /^\S+ was deleted from the cluster at \d\d:\d\d:\d\d: there is nothing to \w+(?:(?:, | or )\w+)*\.$/;
 
-/** The state of an action button: disabled or not, and its description. */
-async function buttonState(testId: string): Promise<{ disabled: boolean; title: string | null }> {
+/**
+ * The state of an action button: disabled or not, its title (for a mouse), its accessible
+ * description as Chromium computes it for a screen reader (null for none), and whether the text
+ * it is described by is on screen (null when it is described by nothing).
+ */
+async function buttonState(testId: string): Promise<{ disabled: boolean; title: string | null; description: string | null; describedByVisible: boolean | null }> {
   const button = page.getByTestId(testId);
-  return { disabled: await button.isDisabled(), title: await button.getAttribute('title') };
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: `[data-testid="${testId}"]` });
+    const { nodes } = await cdp.send('Accessibility.getPartialAXTree', { nodeId, fetchRelatives: false });
+    const description = (nodes[0]?.description?.value as string | undefined) || null;
+    const describedByVisible = await button.evaluate((b) => {
+      const ids = b.getAttribute('aria-describedby');
+      if (!ids) return null;
+      return ids.split(/\s+/).every((id) => {
+        const element = document.getElementById(id);
+        const box = element?.getBoundingClientRect();
+        return element !== null && element.checkVisibility() && box !== undefined && box.width > 0 && box.height > 0;
+      });
+    });
+    return { disabled: await button.isDisabled(), title: await button.getAttribute('title'), description, describedByVisible };
+  } finally {
+    await cdp.detach();
+  }
 }
+
+/** A disabled button's reason reaches everyone: seen beside it, its description, its title. */
+function expectDisabledSayingWhy(state: Awaited<ReturnType<typeof buttonState>>): void {
+  expect(state.disabled).toBe(true);
+  expect(state.description).toMatch(deletedReason);
+  expect(state.describedByVisible).toBe(true);
+  expect(state.title).toBe(state.description);
+}
+
+const enabled = { disabled: false, title: null, description: null, describedByVisible: null };
 
 test('theDeleteButtonOfAPodDeletedWhileItsPanelIsOpenIsDisabledSayingWhy', async () => {
   const pod = aRunningReplicaSetPod('shop');
@@ -62,14 +96,14 @@ test('theDeleteButtonOfAPodDeletedWhileItsPanelIsOpenIsDisabledSayingWhy', async
   // The YAML panel, which says when the pod was deleted (the logs panel of a deleted pod is logs.test.ts's).
   await page.getByTestId('panel-yaml').click(wait);
   await page.getByTestId('action-delete-pod').waitFor(wait);
-  expect(await buttonState('action-delete-pod')).toEqual({ disabled: false, title: null });
+  expect(await buttonState('action-delete-pod')).toEqual(enabled);
   await kubectl('delete', 'pod', name, '-n', namespace, '--grace-period=1', '--wait=false');
   await until(`${name} to be gone from the cluster`, () => uidInCluster('pod', namespace, name), (now) => now === null);
   await page.getByTestId('object-deleted').waitFor(wait);
   const state = await buttonState('action-delete-pod');
-  expect(state.disabled).toBe(true);
-  expect(state.title).toMatch(deletedReason);
-  expect(state.title).toContain(`${namespace}/${name} was deleted from the cluster at`);
+  expectDisabledSayingWhy(state);
+  expect(state.description).toContain(`${namespace}/${name} was deleted from the cluster at`);
+  expect(state.description).toMatch(/nothing to delete\.$/);
   // Still the deleted pod's panel, and its name still on the button, so the operator knows what was meant.
   expect(await page.getByTestId('action-delete-pod').getAttribute('aria-label')).toBe(`Delete pod ${namespace}/${name}`);
   expect(uid).not.toBe('');
@@ -105,16 +139,18 @@ test('aDeploymentDeletedWhileItsPanelIsOpenHasItsRestartAndScaleDisabledSayingWh
   const { name, namespace } = deployment.metadata;
   await page.goto(`${backend.url}#/workloads?ns=${namespace}&sel=${namespace}/${name}&of=Deployment`);
   await page.getByTestId('action-restart').waitFor(wait);
-  expect(await buttonState('action-restart')).toEqual({ disabled: false, title: null });
-  expect(await buttonState('action-scale')).toEqual({ disabled: false, title: null });
+  expect(await buttonState('action-restart')).toEqual(enabled);
+  expect(await buttonState('action-scale')).toEqual(enabled);
   await kubectl('delete', 'deployment', name, '-n', namespace, '--wait=false');
   await until(`${name} to be gone from the cluster`, () => uidInCluster('deployment', namespace, name), (now) => now === null);
   await page.getByTestId('object-deleted').waitFor(wait);
   for (const testId of ['action-restart', 'action-scale']) {
     const state = await buttonState(testId);
-    expect(state.disabled).toBe(true);
-    expect(state.title).toMatch(deletedReason);
+    expectDisabledSayingWhy(state);
+    expect(state.description).toMatch(new RegExp(`^${namespace}/${name} was deleted .*: there is nothing to restart or scale\\.$`));
   }
+  // One sentence for both buttons, not one each.
+  expect(await page.getByTestId('action-reason').count()).toBe(1);
   await screenshot(page, 'deleted-object-actions-deployment');
 });
 

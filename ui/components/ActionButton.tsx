@@ -4,14 +4,14 @@
  * button says so ("Draining…") even with the dialog closed. The action's life is actionMachine's.
  *
  * An object the cluster no longer has (a panel keeps a deleted one shown, hooks/useOpenObject.ts)
- * has nothing to act on: the button stays, disabled, its description saying why (docs/ui.md,
- * "Actions on a deleted object"). A dialog already open is for the object it was opened on, by
+ * has nothing to act on: the button stays, disabled, and the reason is written beside it, as
+ * text one sees and as the button's description (aria-describedby) a screen reader reads with it;
+ * not only in a title, which needs a mouse (docs/ui.md, "Actions on a deleted object"). A dialog already open is for the object it was opened on, by
  * uid: if that one goes, or another takes its name, it sends nothing (ActionDialog's `stale`).
  */
 import { useMachine } from '@xstate/react';
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { actionLabel, actionVerb, objectLabel, staleReason, type ActionRequest } from '../lib/actions.js';
-import { formatClock } from '../lib/format.js';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { actionLabel, actionVerb, deletedReason, objectLabel, staleReason, type ActionRequest } from '../lib/actions.js';
 import { useEngine } from '../hooks/engine.js';
 import { actionMachine } from '../lib/actionMachine.js';
 import { ActionDialog, StreamWatch, type ActionPhase } from './ActionDialog.js';
@@ -28,8 +28,21 @@ const pendingWords: Record<ActionRequest['action'], string> = {
 };
 
 /**
+ * Why a deleted object's buttons are disabled, written once beside them (`id` for their
+ * aria-describedby). A group of buttons on one object (WorkloadActions) shows one for all.
+ */
+export function DeletedReason({ id, text }: { id: string; text: string }) {
+  return (
+    <span id={id} className="action-reason" data-testid="action-reason">
+      {text}
+    </span>
+  );
+}
+
+/**
  * `uid`: the object the button is about, as the view shows it now; `goneAt`: when the cluster
- * deleted it (the panel still shows it), null while the cluster has it.
+ * deleted it (the panel still shows it), null while the cluster has it. `reason`: the
+ * DeletedReason a group shows for all its buttons; without it the button shows its own.
  */
 export function ActionButton({
   request: asked,
@@ -38,6 +51,7 @@ export function ActionButton({
   rowVersion,
   testId,
   className = 'small',
+  reason: shared,
 }: {
   request: ActionRequest;
   uid: string;
@@ -45,11 +59,13 @@ export function ActionButton({
   rowVersion: string | null;
   testId?: string;
   className?: string;
+  reason?: { id: string; text: string };
 }) {
   // The action goes to the cluster whose rows the button sits on: the engine it is rendered under.
   const { cluster } = useEngine();
   const request: ActionRequest = { ...(cluster === null || asked.cluster !== undefined ? asked : { ...asked, cluster }), uid };
-  const deleted = goneAt === null ? null : `${objectLabel(request.object)} was deleted from the cluster at ${formatClock(goneAt)}: there is nothing to ${actionVerb(request.action).toLowerCase()}.`;
+  const ownReasonId = useId();
+  const reason = goneAt === null ? null : (shared ?? { id: ownReasonId, text: deletedReason(request.object, [request.action], goneAt) });
   // A fresh machine per opening: `key` changes with each click.
   const [opening, setOpening] = useState(0);
   const [open, setOpen] = useState(false);
@@ -62,8 +78,9 @@ export function ActionButton({
         type="button"
         className={className}
         aria-label={pending ? `${pendingWords[request.action]} ${objectLabel(request.object)}` : actionLabel(request.action, request.object)}
-        disabled={(pending && !open) || (deleted !== null && !pending)}
-        title={deleted && !pending ? deleted : undefined}
+        disabled={(pending && !open) || (reason !== null && !pending)}
+        title={reason && !pending ? reason.text : undefined}
+        aria-describedby={reason && !pending ? reason.id : undefined}
         onClick={(e) => {
           e.stopPropagation(); // the row's own click opens the object's panel
           setOpening((n) => n + 1);
@@ -73,6 +90,7 @@ export function ActionButton({
       >
         {pending ? pendingWords[request.action] : actionVerb(request.action)}
       </button>
+      {reason && !pending && !shared ? <DeletedReason {...reason} /> : null}
       {opening > 0 ? (
         <ActionRun
           key={opening}

@@ -91,6 +91,8 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   const head = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
+  /** The body's vertical scrollbar, 0 where scrollbars overlay: the header leaves as much at its end, so its columns sit over the rows'. */
+  const [gutter, setGutter] = useState(0);
   /** The active row's key: the one Tab reaches and the keys move. */
   const [activeKey, setActiveKey] = useState<string | null>(null);
   /** Where the active row was last seen: found there again without a search, kept when it leaves. */
@@ -101,8 +103,12 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   useLayoutEffect(() => {
     const element = scroller.current;
     if (!element) return;
-    setViewport(element.clientHeight);
-    const observer = new ResizeObserver(() => setViewport(element.clientHeight));
+    const measure = () => {
+      setViewport(element.clientHeight);
+      setGutter(element.offsetWidth - element.clientWidth);
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
     observer.observe(element);
     return () => observer.disconnect();
   }, []);
@@ -239,7 +245,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   return (
     <div className="vt" role="grid" aria-label={label} aria-rowcount={rows.length + 1} aria-colcount={columns.length} data-active-row={activeIndex >= 0 ? activeIndex : undefined}>
       <div className="vt-head" ref={head}>
-        <div className="vt-header" role="row" aria-rowindex={1} style={gridStyle}>
+        <div className="vt-header" role="row" aria-rowindex={1} style={{ ...gridStyle, paddingRight: gutter, minWidth: `calc(${String(gridStyle.minWidth)} + ${gutter}px)` }}>
           {columns.map((c) => {
             const sorted = sort?.column === c.id ? (sort.descending ? 'descending' : 'ascending') : undefined;
             return (

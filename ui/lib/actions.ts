@@ -267,3 +267,14 @@ export function staleReason(opened: ActionRequest, live: { uid: string; goneAt: 
   }
   return null;
 }
+
+/**
+ * Why the buttons for `actions` on an object the cluster deleted at `goneAt` are disabled: one
+ * sentence for every button of the object ("shop/cart was deleted from the cluster at 14:02:11:
+ * there is nothing to restart or scale."), shown beside them and given to each as its description.
+ */
+export function deletedReason(object: ActionObject, actions: readonly ActionName[], goneAt: number): string {
+  const verbs = actions.map((a) => actionVerb(a).toLowerCase());
+  const what = verbs.length > 1 ? `${verbs.slice(0, -1).join(', ')} or ${verbs.at(-1)}` : (verbs[0] ?? 'act on');
+  return `${objectLabel(object)} was deleted from the cluster at ${formatClock(goneAt)}: there is nothing to ${what}.`;
+}

@@ -28,6 +28,9 @@ import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 import { useOpenObject } from '../hooks/useOpenObject.js';
 
+/** Narrower than the sparkline's own 64 px: two of them cost the Nodes table 32 px it needs for names. */
+const sparklineWidth = 48;
+
 /**
  * A usage column: sparkline of recent samples, the newest value, and its share of allocatable;
  * dimmed, with a title saying how old, once the numbers are older than the metrics interval.
@@ -37,13 +40,14 @@ function usageColumn(
   id: string,
   header: string,
   field: 'cpuMillicores' | 'memoryBytes',
+  width: string,
   format: (v: number | null | undefined) => string,
   old: (sampleTime: number | null | undefined) => string | null,
 ): Column<NodeRow> {
   return {
     id,
     header,
-    width: '14rem',
+    width,
     align: 'right',
     sort: { key: (n) => engine.store.metricsFor('node', n.name)?.usage[field] ?? -1, descendingFirst: true },
     cellClass: (n) => (old(engine.store.metricsFor('node', n.name)?.sampleTime) ? 'stale-metric' : undefined),
@@ -52,7 +56,7 @@ function usageColumn(
       const sample = engine.store.metricsFor('node', n.name);
       return (
         <span className="usage">
-          <Sparkline values={sample?.history.map((h) => h[field]) ?? []} label={`${header} of ${n.name}`} />
+          <Sparkline values={sample?.history.map((h) => h[field]) ?? []} width={sparklineWidth} label={`${header} of ${n.name}`} />
           <span>{format(sample?.usage[field])}</span>
           <span className="share">{formatShare(sample?.usage[field], n.allocatable[field], field)}</span>
         </span>
@@ -86,14 +90,17 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
     return rows.filter((n) => nodeMatches(n, needle)).sort(byName);
   }, [rows, deferredFilter]);
 
+  // The columns fit a 1,400-px window beside the sidebar, scrollbar included: their minimums add
+  // up to 84.5rem (1,099 px) of the 1,136 px left. Short words (Status, Version, Age) get what
+  // they need and no more; what is left goes mostly to Name, then Taints, Roles and Status.
   const columns: Column<NodeRow>[] = useMemo(
     () => [
-      { id: 'name', header: 'Name', width: 'minmax(11rem, 2fr)', render: (n) => <span className="mono">{n.name}</span>, title: (n) => n.name, sort: {} },
-      { id: 'roles', header: 'Roles', width: 'minmax(6rem, 1fr)', render: (n) => rolesText(n), title: (n) => rolesText(n), sort: { key: rolesText } },
+      { id: 'name', header: 'Name', width: 'minmax(12.5rem, 3fr)', render: (n) => <span className="mono">{n.name}</span>, title: (n) => n.name, sort: {} },
+      { id: 'roles', header: 'Roles', width: 'minmax(8rem, 1fr)', render: (n) => rolesText(n), title: (n) => rolesText(n), sort: { key: rolesText } },
       {
         id: 'ready',
         header: 'Status',
-        width: 'minmax(13rem, 2fr)',
+        width: 'minmax(6rem, 1fr)',
         sort: { key: (n) => (n.ready === 'True' ? 1 : 0) - troubleConditions(n).length / 10 },
         // kubectl's STATUS word (its Ready part: SchedulingDisabled has its own column), the
         // reason a node is not ready, and every pressure condition that is True, in words.
@@ -111,22 +118,22 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
       {
         id: 'scheduling',
         header: 'Scheduling',
-        width: '8.5rem',
+        width: '8.5rem', // its header, sortable, is the widest thing in it
         sort: { key: (n) => (n.unschedulable ? 1 : 0), descendingFirst: true },
         render: (n) => (n.unschedulable ? <span className="pill pill-warn">Cordoned</span> : <span className="muted">Schedulable</span>),
       },
       {
         id: 'taints',
         header: 'Taints',
-        width: 'minmax(8rem, 2fr)',
+        width: 'minmax(6rem, 1.5fr)',
         sort: { key: (n) => n.taints.length, descendingFirst: true },
         render: (n) => (n.taints.length === 0 ? <span className="muted">none</span> : n.taints.map(formatTaint).join(', ')),
         title: (n) => n.taints.map(formatTaint).join('\n'),
       },
-      { id: 'version', header: 'Version', width: '6.5rem', render: (n) => n.kubeletVersion, sort: { key: (n) => n.kubeletVersion } },
+      { id: 'version', header: 'Version', width: '5.5rem', render: (n) => n.kubeletVersion, title: (n) => n.kubeletVersion, sort: { key: (n) => n.kubeletVersion } },
       { id: 'age', header: 'Age', width: '4.5rem', align: 'right', render: (n) => ageSince(n.createdAt, now), sort: { key: ageKey } },
-      usageColumn(engine, 'cpu', 'CPU', 'cpuMillicores', formatCpu, (t) => staleMetrics(metrics.status, t, now)),
-      usageColumn(engine, 'memory', 'Memory', 'memoryBytes', formatBytes, (t) => staleMetrics(metrics.status, t, now)),
+      usageColumn(engine, 'cpu', 'CPU', 'cpuMillicores', '14.5rem', formatCpu, (t) => staleMetrics(metrics.status, t, now)),
+      usageColumn(engine, 'memory', 'Memory', 'memoryBytes', '12rem', formatBytes, (t) => staleMetrics(metrics.status, t, now)),
       {
         id: 'action',
         header: '',

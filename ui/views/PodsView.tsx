@@ -76,7 +76,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
     return [
       { id: 'name', header: 'Name', width: 'minmax(14rem, 3fr)', render: (p) => <span className="mono">{p.name}</span>, title: (p) => p.name, sort: {} },
       ...(namespace === ''
-        ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (p: PodRow) => p.namespace, title: (p: PodRow) => p.namespace, sort: {} }]
+        ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(9rem, 1fr)', render: (p: PodRow) => p.namespace, title: (p: PodRow) => p.namespace, sort: {} }]
         : []),
       { id: 'phase', header: 'Status', width: 'minmax(14.5rem, 1.4fr)', render: (p) => <span className={phaseClass(p)}>{phaseText(p)}</span>, title: phaseText, sort: { key: phaseText } },
       { id: 'ready', header: 'Ready', width: '5.5rem', align: 'right', render: (p) => p.ready, sort: { key: readyShare } },

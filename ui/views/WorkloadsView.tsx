@@ -72,7 +72,7 @@ export function WorkloadsView({ route, navigate }: { route: Route; navigate: Nav
     () => [
       { id: 'name', header: 'Name', width: 'minmax(12rem, 3fr)', render: (r) => <span className="mono">{r.workload.name}</span>, title: (r) => r.workload.name, sort: { key: (r) => r.workload.name } },
       ...(namespace === ''
-        ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(7rem, 1fr)', render: (r: WorkloadListRow) => r.workload.namespace, sort: {} }]
+        ? [{ id: 'namespace', header: 'Namespace', width: 'minmax(9rem, 1fr)', render: (r: WorkloadListRow) => r.workload.namespace, sort: {} }]
         : []),
       { id: 'kind', header: 'Kind', width: '8.5rem', render: (r) => r.workload.kind, sort: { key: (r) => r.workload.kind } },
       {
