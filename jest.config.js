@@ -17,6 +17,7 @@ const alone = [
   'server/exhaustion',
   'server/expiredContinue',
   'server/headless',
+  'server/headlessInProcess',
   'server/headlessPartial',
   'server/landingOutlivesRelease',
   'server/proofWithoutBookmarks',
