@@ -11,11 +11,26 @@
  * it under every row that holds it.
  */
 
-/** String fields that many rows have the same value in (pods on one node, created in one second). */
-const repeatedStrings = ['namespace', 'nodeName', 'createdAt', 'status', 'phase', 'ready', 'kubeletVersion', 'reason', 'type', 'kind'];
-
-/** Lists of names that many rows hold equal copies of: the pods of one ReplicaSet have the same containers. */
-const repeatedLists = ['containers', 'roles'];
+/**
+ * The fields whose values repeat across rows: strings many rows have the same value in (pods on
+ * one node, created in one second), lists of names many rows hold equal copies of (the pods of
+ * one ReplicaSet have the same containers), and the owner. A row has some of them, or none.
+ */
+interface Shareable {
+  namespace?: unknown;
+  nodeName?: unknown;
+  createdAt?: unknown;
+  status?: unknown;
+  phase?: unknown;
+  ready?: unknown;
+  kubeletVersion?: unknown;
+  reason?: unknown;
+  type?: unknown;
+  kind?: unknown;
+  containers?: unknown;
+  roles?: unknown;
+  owner?: unknown;
+}
 
 /** Strings this short are already shared by the parser (V8 internalizes them), so looking them up costs more than it saves. */
 const shortString = 10;
@@ -25,8 +40,6 @@ const shortString = 10;
  * first seen afterwards get new copies. Bounds the table under churn that never repeats.
  */
 export const sharedValuesLimit = 50_000;
-
-type Field = unknown;
 
 interface Owner {
   readonly kind: unknown;
@@ -42,19 +55,29 @@ export class SharedValues {
 
   /** The row with its repeated values replaced by the shared ones (the same object, written in place). */
   share<R extends object>(row: R): R {
-    // The named fields are looked up, rather than every field walked: a 50,000-row reset passes here.
-    const fields = row as Record<string, Field>;
-    for (const key of repeatedStrings) {
-      const value = fields[key];
-      if (typeof value === 'string' && value.length > shortString) fields[key] = this.string(value);
-    }
-    for (const key of repeatedLists) {
-      const value = fields[key];
-      if (Array.isArray(value)) fields[key] = this.list(value);
-    }
-    const owner = fields.owner;
-    if (isOwner(owner)) fields.owner = this.owner(owner);
+    // The named fields are looked up, rather than every field walked: a 50,000-row reset passes
+    // here. Each is read by its own name: a loop reading `row[key]` over the names made every
+    // read a lookup by key, about half of this function's 10-20 ms on 20,345 ConfigMaps.
+    const fields = row as Shareable;
+    if (this.repeats(fields.namespace)) fields.namespace = this.string(fields.namespace);
+    if (this.repeats(fields.nodeName)) fields.nodeName = this.string(fields.nodeName);
+    if (this.repeats(fields.createdAt)) fields.createdAt = this.string(fields.createdAt);
+    if (this.repeats(fields.status)) fields.status = this.string(fields.status);
+    if (this.repeats(fields.phase)) fields.phase = this.string(fields.phase);
+    if (this.repeats(fields.ready)) fields.ready = this.string(fields.ready);
+    if (this.repeats(fields.kubeletVersion)) fields.kubeletVersion = this.string(fields.kubeletVersion);
+    if (this.repeats(fields.reason)) fields.reason = this.string(fields.reason);
+    if (this.repeats(fields.type)) fields.type = this.string(fields.type);
+    if (this.repeats(fields.kind)) fields.kind = this.string(fields.kind);
+    if (Array.isArray(fields.containers)) fields.containers = this.list(fields.containers);
+    if (Array.isArray(fields.roles)) fields.roles = this.list(fields.roles);
+    if (isOwner(fields.owner)) fields.owner = this.owner(fields.owner);
     return row;
+  }
+
+  /** A string worth sharing: shorter ones the parser already keeps one copy of. */
+  private repeats(value: unknown): value is string {
+    return typeof value === 'string' && value.length > shortString;
   }
 
   /** How many distinct values the table holds now. */

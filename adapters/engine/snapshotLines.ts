@@ -69,17 +69,32 @@ export async function readSnapshotLines(
     const source = line.resumable ? 'cache' : known.source;
     return { ...rest, source, items, count: line.count, digest: line.digest, generation: line.generation, resourceVersion: line.resourceVersion };
   };
-  let buffer = '';
+  // The start of a line whose end has not come yet, as the pieces it came in: each chunk is
+  // searched for line ends once and a line is joined once, at its end. Appending every chunk to
+  // one string and searching that from its start copied and scanned each 0.2 MB rows line again
+  // for every 64 KB chunk it spans.
+  let pending: string[] = [];
+  let pendingChars = 0;
   for await (const chunk of chunks) {
-    buffer += chunk;
     let start = 0;
-    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n', start)) {
-      const snapshot = take(buffer.slice(start, end));
+    for (let end = chunk.indexOf('\n'); end >= 0; end = chunk.indexOf('\n', start)) {
+      const tail = chunk.slice(start, end);
+      let text = tail;
+      if (pending.length > 0) {
+        pending.push(tail);
+        text = pending.join('');
+        pending = [];
+        pendingChars = 0;
+      }
       start = end + 1;
+      const snapshot = take(text);
       if (snapshot) return snapshot;
     }
-    buffer = buffer.slice(start);
-    if (buffer.length > maxSnapshotLineChars) throw failure(502, `snapshot line over ${maxSnapshotLineChars} characters`);
+    if (start < chunk.length) {
+      pending.push(start === 0 ? chunk : chunk.slice(start));
+      pendingChars += chunk.length - start;
+    }
+    if (pendingChars > maxSnapshotLineChars) throw failure(502, `snapshot line over ${maxSnapshotLineChars} characters`);
   }
   throw failure(502, 'snapshot lines ended before their trail');
 }
