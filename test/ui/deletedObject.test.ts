@@ -214,6 +214,34 @@ test('aDeletedPodsLogsPanelAsksNothingMoreOfThePod', async () => {
   }
 });
 
+test('aLogsAddressForAPodTheClusterDoesNotHaveSaysSoAndAsksNothingOfIt', async () => {
+  // Opened by address after the pod went, or for one that never was: nothing to hold, so no panel,
+  // but the address still names it; the page says so rather than showing the list as if nothing was asked.
+  const namespace = 'shop';
+  const name = 'cart-0000000000-gone1';
+  expect(await uidInCluster(namespace, name)).toBeNull();
+  const reads: string[] = [];
+  const listener = (request: { url(): string }) => {
+    if (request.url().includes(name)) reads.push(request.url());
+  };
+  page.on('request', listener);
+  try {
+    await page.goto(`${backend.url}#/pods?ns=${namespace}&sel=${namespace}/${name}`);
+    await page.getByTestId('pod-missing').waitFor(wait);
+    expect(await page.getByTestId('pod-missing').textContent()).toContain(`${namespace}/${name} is not among the pods in ${namespace}`);
+    expect(await page.getByTestId('logs-panel').count()).toBe(0);
+    await page.waitForTimeout(2000);
+    expect(reads).toEqual([]);
+    await screenshot(page, 'pod-missing');
+    // Closing it clears the address's selection, as closing a panel does.
+    await page.getByTestId('pod-missing').getByRole('button', { name: 'Close' }).click();
+    await until('the note to go', () => page.getByTestId('pod-missing').count(), (n) => n === 0);
+    expect(page.url()).not.toContain(name);
+  } finally {
+    page.off('request', listener);
+  }
+});
+
 test('thePageThrewNothing', () => {
   // One 404 is the cluster's answer, not the page's error: a read of the logs of the pod deleted
   // under its logs panel, already asked as the pod went (seen in one run of three; the panel stops
