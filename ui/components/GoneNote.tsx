@@ -40,3 +40,19 @@ export function LogsEndedNote({ where, at, now }: { where: string; at: number; n
     </div>
   );
 }
+
+/**
+ * An address names an object the list, received whole, does not have: deleted before the page
+ * opened, or never there. Nothing is held to show, and nothing is read for it (a read would be
+ * a 404); `onClose` clears the address's selection.
+ */
+export function NotInListNote({ where, among, onClose, testId }: { where: string; among: string; onClose: () => void; testId: string }) {
+  return (
+    <div className="problem problem-warning" role="status" data-testid={testId}>
+      <span className="mono">{where}</span> is not among the {among}: it was deleted before this page opened, or never existed.{' '}
+      <button type="button" className="small" onClick={onClose}>
+        Close
+      </button>
+    </div>
+  );
+}

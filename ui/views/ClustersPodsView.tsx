@@ -8,6 +8,7 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { PodRow } from '../../adapters/rows.js';
 import { ActionButton } from '../components/ActionButton.js';
+import { NotInListNote } from '../components/GoneNote.js';
 import { FilterBox } from '../components/NamespaceSelect.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { ClusterScope } from '../hooks/clusters.js';
@@ -61,6 +62,8 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
   // Held as last seen once deleted (useOpenObject), as in the Pods view: its logs stay readable.
   const open = useOpenObject(route.selected ? `${route.selectedCluster ?? ''}/${route.selected}` : null, found);
   const selected = open?.row;
+  // The selection's cluster received whole (and every other, as said together): one it lacks is not merely still to come.
+  const selectedClusterWhole = across.arriving === null && !!route.selectedCluster && across.statuses[route.selectedCluster]?.dataAgeMs != null;
   const [panelKey, setPanelKey] = useState(0);
   const select = (p: Pod | null) => {
     setPanelKey((k) => k + 1);
@@ -75,6 +78,9 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
         <FilterBox value={filter} onChange={(text) => navigate({ ...route, filter: text }, { replace: true })} placeholder="cluster, pod, namespace, node or status" />
         <ClusterBadges across={across} />
       </div>
+      {route.selected && route.selectedCluster && !open && selectedClusterWhole ? (
+        <NotInListNote where={`${route.selected} (${route.selectedCluster})`} among={`pods in ${route.selectedCluster}`} onClose={() => select(null)} testId="pod-missing" />
+      ) : null}
       <AcrossClustersBody
         across={across}
         clusters={clusters}

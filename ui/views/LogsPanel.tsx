@@ -62,13 +62,17 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   const shown = useMemo(() => (all ? pod.containers : [selection || pod.containers[0] || '']).filter((c) => c !== ''), [all, selection, pod.containers]);
   const goneAt = pod.goneAt ?? null;
   const now = useNow();
-  const followers = useLogFollowers(pod.namespace, pod.name, shown, goneAt === null);
+  // A deleted pod is asked nothing more: not its logs, its container runs or a previous run.
+  const followed = goneAt === null;
+  const followers = useLogFollowers(pod.namespace, pod.name, shown, followed);
   const [previousWanted, setPreviousWanted] = useState(false);
-  const runs = useContainerRuns(pod.namespace, pod.name, pod.restarts);
+  const runs = useContainerRuns(pod.namespace, pod.name, pod.restarts, followed);
   const runsOfShown = runs?.get(shown[0] ?? '');
-  // Offered to a container that has a previous run; while that is not known, to any container of a pod that restarted.
-  const previousOffered = !all && (runs !== null ? runsOfShown?.lastRun != null : pod.restarts === undefined || pod.restarts > 0);
-  const previous = usePreviousRun(pod.namespace, pod.name, shown[0] ?? null, previousOffered && previousWanted, pod.restarts);
+  // Readable from a container that has a previous run; while that is not known, from any container of a pod that restarted.
+  const previousReadable = !all && (runs !== null ? runsOfShown?.lastRun != null : pod.restarts === undefined || pod.restarts > 0);
+  const previous = usePreviousRun(pod.namespace, pod.name, shown[0] ?? null, previousReadable && previousWanted, pod.restarts, followed);
+  // Once the pod is deleted its previous run cannot be read: the toggle stays only over one already shown.
+  const previousOffered = followed ? previousReadable : previous.state === 'loaded';
   const [preferences, setPreferences] = useState<LogPreferences>(() => loadLogPreferences(storage()));
   const setPreference = (change: Partial<LogPreferences>) => {
     const next = { ...preferences, ...change };

@@ -10,6 +10,7 @@ import type { PodRow, WorkloadRow } from '../../adapters/rows.js';
 import { DescribeLink, RouteLink } from '../components/DrillLinks.js';
 import { domainOfKind } from '../lib/related.js';
 import { ActionButton } from '../components/ActionButton.js';
+import { NotInListNote } from '../components/GoneNote.js';
 import { FilterBox, NamespaceSelect } from '../components/NamespaceSelect.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
@@ -139,6 +140,8 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
   const selectedPod = open?.row ?? null;
   const whatPods = namespace === '' ? 'pods in all namespaces' : `pods in ${namespace}`;
 
+  // Received whole: a selection it does not have is not merely still to come.
+  const listWhole = loading === null && pods.status?.dataAgeMs != null;
   const selectedKey = selected ? `${selected.namespace}/${selected.name}` : null;
   // The selected pod's row while the list carries it; null once it was deleted.
   const selectedRow = open && open.goneAt === null ? open.row : null;
@@ -200,6 +203,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
         </div>
       </div>
       <Problems statuses={[pods.status, metrics.status]} what={whatPods} narrowed={filter.trim() !== '' || sort !== null || narrowing !== null} />
+      {route.selected && !open && listWhole ? <NotInListNote where={route.selected} among={whatPods} onClose={() => setSelected(null)} testId="pod-missing" /> : null}
       <div className="split">
         {isLoading(pods.status, rows.length) ? (
           <Loading what={whatPods} status={pods.status} count={rows.length} />
