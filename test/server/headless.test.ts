@@ -3,28 +3,23 @@
  * `kubelive diagnostics` in child processes, against a real backend and demo cluster, while
  * faults are injected from outside.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { call, kubectl, kubectlPath } from '../demo-cluster/client.js';
+import { killLeftovers, launchCommand, requireBuiltCommand } from './commands.js';
 import { startStack, waitFor, type Stack } from './support.js';
-
-const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
-const bin = join(root, 'bin', 'kubelive');
-const built = join(root, 'dist', 'server', 'headless.js');
 
 let stack: Stack;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(built)) throw new Error(`${built} is missing: run 'npm run build' (npm ci runs it through prepare) first`);
+  requireBuiltCommand();
   stack = await startStack({ demo: { nodes: 3, pods: 30, churn: 0, seed: 5 } });
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  killLeftovers(children);
   await stack.stop();
 });
 
@@ -35,22 +30,7 @@ afterEach(async () => {
   await fetch(`${stack.base}/_debug/faults`, { method: 'DELETE' });
 });
 
-function launch(args: string[]) {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const lines: string[] = [];
-  let err = '';
-  let partial = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    partial += d;
-    const parts = partial.split('\n');
-    partial = parts.pop()!;
-    lines.push(...parts);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, stderr: () => err, exited };
-}
+const launch = (args: string[]) => launchCommand(args, children);
 
 async function debugFault(body: object | null) {
   const response = await fetch(`${stack.base}/_debug/faults`, {

@@ -9,18 +9,13 @@
  * reads that one.
  */
 import { jest } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { kubectl, kubectlPath } from '../demo-cluster/client.js';
 import { startDemo, type DemoHandle } from '../../server/demo.js';
+import { killLeftovers, launchCommand, requireBuiltCommand, type Command } from './commands.js';
 import { waitFor } from './support.js';
 
 jest.setTimeout(120_000);
-
-const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
-const bin = join(root, 'bin', 'kubelive');
-const built = join(root, 'dist', 'server', 'headless.js');
 
 /** Past this after SIGTERM the command is taken to hang: stopping the in-process backend takes well under a second. */
 const exitWithinMs = 15_000;
@@ -29,39 +24,24 @@ let twin: DemoHandle;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(built)) throw new Error(`${built} is missing: run 'npm run build' (npm ci runs it through prepare) first`);
+  requireBuiltCommand();
   twin = await startDemo({});
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killLeftovers(children);
   await twin?.stop();
 });
 
-function launch(args: string[]) {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const lines: string[] = [];
-  let err = '';
-  let partial = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    partial += d;
-    const parts = partial.split('\n');
-    partial = parts.pop()!;
-    lines.push(...parts);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, lines, stderr: () => err, exited };
-}
+const launch = (args: string[]) => launchCommand(args, children);
 
 /** SIGTERM, then how the process ended: `hung` when it did not within exitWithinMs. */
-async function terminate(run: ReturnType<typeof launch>): Promise<{ code: number | null; signal: string | null } | 'hung'> {
+async function terminate(run: Command): Promise<{ code: number | null; signal: string | null } | 'hung'> {
   run.child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), exitWithinMs)));
   try {
-    return await Promise.race([run.exited, hung]);
+    return await Promise.race([run.ended, hung]);
   } finally {
     clearTimeout(timer);
   }
