@@ -459,14 +459,18 @@ export async function runDiagnostics(
     const text = follow({ diagnostics: engine.diagnostics(), framesRefused: engine.counters.framesRefused, at: Date.now() });
     if (text !== '') write(text);
   };
+  // Listening before the first line is printed: a reader that stops us as soon as it has seen a
+  // line must not meet the default action of SIGTERM (as `kubelive watch` once did).
+  let stopped = false;
+  if (args.follow) {
+    void untilSignal().then(() => {
+      stopped = true;
+    });
+  }
   try {
     await sleep(args.settleMs);
-    print();
+    if (!stopped) print();
     if (args.follow) {
-      let stopped = false;
-      void untilSignal().then(() => {
-        stopped = true;
-      });
       while (!stopped) {
         await sleep(args.intervalMs);
         if (!stopped) print();
