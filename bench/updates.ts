@@ -44,6 +44,12 @@ export interface RateResult {
    * client-node's loop, shared with the probes.
    */
   readonly consumerLoopMaxMs: number;
+  /**
+   * This process's CPU over the window, in cores: the engine's (kubelive) or client-node's, with
+   * the probes' own requests. Beside the cluster's and the backend's, it says how much of two
+   * cores each consumer leaves the cluster (docs/development.md, "Row 3 at 5,000/s").
+   */
+  readonly consumerCpu: number;
   /** Pod watch events per second the consumer received (client-node only). */
   readonly eventsPerSecond: number | null;
   /** The cluster's event loop delay over the window, max in ms: a slow change the cluster held is the cluster's, and both consumers pay it. */
@@ -203,6 +209,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   loopDelay.enable();
   const gc = gcPauses();
   gc.take();
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const sent: ProbeTimes[] = [];
   const arrivals: ProbeTimes[] = [];
@@ -241,6 +248,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
     await sleep(Math.max(0, started + probes * probeEveryMs - performance.now()));
   }
   const elapsed = (performance.now() - started) / 1000;
+  const consumerCpuUsed = process.cpuUsage(cpuBefore);
   const after = await cluster.stats();
   const eventsAfter = consumer.events();
   const backendAfter = await consumer.backendStats();
@@ -282,6 +290,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
     backendLoopP99Ms: backendAfter?.loopDelayP99Ms ?? null,
     backendLoopMaxMs: backendAfter?.loopDelayMaxMs ?? null,
     consumerLoopMaxMs: loopDelay.max / 1e6,
+    consumerCpu: (consumerCpuUsed.user + consumerCpuUsed.system) / 1e6 / elapsed,
     clusterLoopMaxMs: after.loopDelayMaxMs,
     clusterGcMaxMs: after.gcMaxMs,
     backendGcMaxMs: backendAfter?.gcMaxMs ?? null,
@@ -395,7 +404,7 @@ export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: 
     for (const name of order) {
       const consumer = await starters[name]();
       const result = await runRate(cluster, api, consumer, rate, probing, source, name === 'kubelive');
-      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, max ${result.maxMs.toFixed(0)} ms, from the commit p50 ${result.p50FromCommitMs.toFixed(0)} p99 ${result.p99FromCommitMs.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.uncommitted > 0 ? ` (${result.uncommitted} more never committed)` : ''}, ${result.newConnections} on new connections, cluster CPU ${(result.clusterCpu * 100).toFixed(0)} %, loop delay max ${result.clusterLoopMaxMs.toFixed(0)} ms, GC pause max cluster ${result.clusterGcMaxMs.toFixed(0)}${result.backendGcMaxMs === null ? '' : ` backend ${result.backendGcMaxMs.toFixed(0)}`} consumer ${result.consumerGcMaxMs.toFixed(0)} ms, ${result.changesPerProbe.toFixed(1)} other pod changes a probe${result.upstream ? `, upstream lists +${result.upstream.lists} stalls +${result.upstream.stalls} proof failures +${result.upstream.proofFailures} lapses +${result.upstream.lapses}` : ''}${result.watchEnded ? `, watch ended: ${result.watchEnded}` : ''}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${consumer.states() ? `; ${consumer.states()}` : ''}`);
+      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, max ${result.maxMs.toFixed(0)} ms, from the commit p50 ${result.p50FromCommitMs.toFixed(0)} p99 ${result.p99FromCommitMs.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.uncommitted > 0 ? ` (${result.uncommitted} more never committed)` : ''}, ${result.newConnections} on new connections, cluster CPU ${(result.clusterCpu * 100).toFixed(0)} %, loop delay max ${result.clusterLoopMaxMs.toFixed(0)} ms, GC pause max cluster ${result.clusterGcMaxMs.toFixed(0)}${result.backendGcMaxMs === null ? '' : ` backend ${result.backendGcMaxMs.toFixed(0)}`} consumer ${result.consumerGcMaxMs.toFixed(0)} ms, ${result.changesPerProbe.toFixed(1)} other pod changes a probe${result.upstream ? `, upstream lists +${result.upstream.lists} stalls +${result.upstream.stalls} proof failures +${result.upstream.proofFailures} lapses +${result.upstream.lapses}` : ''}${result.watchEnded ? `, watch ended: ${result.watchEnded}` : ''}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer CPU ${(result.consumerCpu * 100).toFixed(0)} %, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${consumer.states() ? `; ${consumer.states()}` : ''}`);
       if (result.medianStages) console.error(`bench:     median ${formatStages(result.medianStages)}`);
       for (const p of result.slowest) console.error(`bench:     slow   ${formatStages(p)}`);
       runs[name].push(result);
