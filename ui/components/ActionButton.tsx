@@ -6,8 +6,9 @@
  * An object the cluster no longer has (a panel keeps a deleted one shown, hooks/useOpenObject.ts)
  * has nothing to act on: the button stays, disabled, and the reason is written beside it, as
  * text one sees and as the button's description (aria-describedby) a screen reader reads with it;
- * not only in a title, which needs a mouse (docs/ui.md, "Actions on a deleted object"). A dialog already open is for the object it was opened on, by
- * uid: if that one goes, or another takes its name, it sends nothing (ActionDialog's `stale`).
+ * not only in a title, which needs a mouse (docs/ui.md, "Actions on a deleted object"). A dialog
+ * already open is for the object it was opened on, by uid: if that one goes, or another takes its
+ * name, it sends nothing (ActionDialog's `stale`).
  */
 import { useMachine } from '@xstate/react';
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
