@@ -15,17 +15,18 @@ export function WorkloadActions({ workload, goneAt = null }: { workload: Workloa
   const reasonId = useId();
   const restartable = kind === 'Deployment' || kind === 'StatefulSet' || kind === 'DaemonSet';
   const scalable = kind === 'Deployment' || kind === 'StatefulSet';
+  const suspendable = kind === 'CronJob';
   const suspendOrResume = workload.suspended ? 'resume' : 'suspend';
   const actions: ActionName[] = [];
   if (restartable) actions.push('restart');
   if (scalable) actions.push('scale');
-  if (kind === 'CronJob') actions.push(suspendOrResume);
+  if (suspendable) actions.push(suspendOrResume);
   const reason = goneAt === null || actions.length === 0 ? undefined : { id: reasonId, text: deletedReason({ kind, namespace, name }, actions, goneAt) };
   const common = { uid, goneAt, rowVersion: resourceVersion, reason };
   const buttons = [];
   if (restartable) buttons.push(<ActionButton key="restart" request={{ action: 'restart', object: { kind, namespace, name } }} testId="action-restart" {...common} />);
   if (scalable) buttons.push(<ActionButton key="scale" request={{ action: 'scale', object: { kind, namespace, name }, replicas: workload.desired }} testId="action-scale" {...common} />);
-  if (kind === 'CronJob') {
+  if (suspendable) {
     // One button whose action flips with the row: the same component, so a pending suspend's dialog stays open as the row turns.
     buttons.push(<ActionButton key="suspend-resume" request={{ action: suspendOrResume, object: { kind, namespace, name } }} testId={`action-${suspendOrResume}`} {...common} />);
   }
