@@ -28,7 +28,7 @@ import { discoveredPath, type Discovery, type DiscoveredResource } from '../adap
 import { helmLabelSelector, helmReleaseRow } from '../adapters/kube/helm.js';
 import { listWatchActors, objectCollection, RelistSignal, specCollection, tableCollection, type CacheSink, type Collection, type ListMode, type ListWatchSignals } from '../adapters/kube/listWatch.js';
 import { GiveWaySignal } from '../adapters/kube/streamingList.js';
-import { parseLogScope, podLogActors, logTailLines } from '../adapters/kube/logs.js';
+import { parseLogScope, podLogActors, logTailLines, type PodPresence } from '../adapters/kube/logs.js';
 import { proofActor, WatchWitness } from '../adapters/kube/proof.js';
 import { collectionPath, isResourceName, resourceSpecs } from '../adapters/kube/resources.js';
 import { isResourceDomain, parseResourceDomain } from '../machines/domains.js';
@@ -260,6 +260,8 @@ export class Upstream {
     private readonly makeCache: () => ResourceCache,
     actors: (sink: CacheSink, witness: WatchWitness, signals: Required<Pick<ListWatchSignals, 'relist' | 'giveWay'>>) => Parameters<typeof upstreamMachine.provide>[0]['actors'],
     timings: UpstreamTimings,
+    /** What it follows is gone for good (a log follower's deleted pod): not worth keeping for a next user. */
+    private readonly followsNothing: () => boolean = () => false,
   ) {
     this.cache = makeCache();
     this.unsubscribeCache = this.forward(this.cache);
@@ -320,13 +322,14 @@ export class Upstream {
 
   /**
    * Nothing worth keeping for a next user: it never listed, or its last outcome was a refusal
-   * (403) or a missing object (404). Keeping it would only retry against the API server. A first
-   * list that was read whole and is landing in the cache has listed, in all but the last few
-   * turns: forgetting it there threw away 20,345 ConfigMaps a client had just been sent.
+   * (403) or a missing object (404), or what it follows is gone (a deleted pod's log, which a
+   * pod taking the name again would have to replace). Keeping it would only ask the API server
+   * again. A first list that was read whole and is landing in the cache has listed, in all but
+   * the last few turns: forgetting it there threw away 20,345 ConfigMaps a client had just been sent.
    */
   get barren(): boolean {
     const { context } = this.actor.getSnapshot();
-    return (!this.cache.listed && !this.cache.landingList) || this.state === 'forbidden' || context.lastFailureStatus === 403 || context.lastFailureStatus === 404;
+    return (!this.cache.listed && !this.cache.landingList) || this.state === 'forbidden' || context.lastFailureStatus === 403 || context.lastFailureStatus === 404 || this.followsNothing();
   }
 
   /** The HTTP status of its last failure while nothing has worked since (404: the kind is gone). */
@@ -841,14 +844,17 @@ export class Upstreams {
     }
     if (key.startsWith('pod-logs:')) {
       const target = parseLogScope(key.slice('pod-logs:'.length));
-      return () =>
-        new Upstream(
+      return () => {
+        const pod: PodPresence = { gone: false };
+        return new Upstream(
           key,
           () => new ResourceCache(key, generations, { ringSize: logTailLines * 2, maxRows: logTailLines }),
           // A log has no resourceVersions to probe with: its follow is its own proof.
-          (sink) => ({ ...podLogActors(client, target, sink), proveResource: fromCallback(() => {}) }),
+          (sink) => ({ ...podLogActors(client, target, sink, pod), proveResource: fromCallback(() => {}) }),
           this.timings(logStallTimeoutMs, null),
+          () => pod.gone,
         );
+      };
     }
     const entry = key === helmKey ? null : (this.options.discovery?.resolve(key) ?? null);
     const collection = collectionOf(key, entry);

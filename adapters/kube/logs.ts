@@ -9,6 +9,12 @@
  * was: a container that is not running has written its whole log, and the watch stays put,
  * reporting progress ("the log is complete") and asking again every `finishedRecheckMs` until
  * the container runs again, which is a new run to follow.
+ *
+ * A pod that answers 404 once its log was read has been deleted, and its log went with it (the
+ * kubelet removes a deleted pod's containers and their logs): the lines held are all there will
+ * be. That is the end of the log, not an error to retry, so the watch stays as for a finished run
+ * and says so in `PodPresence`; a pod found under the name later is a new pod, whose log is read
+ * afresh from its tail (`WATCH.GONE`: only a relist helps).
  */
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { ListInput, ListOutput, UpstreamEvent, WatchInput } from '../../machines/upstreamMachine.js';
@@ -117,7 +123,14 @@ async function readLogLines(client: KubeClient, target: LogTarget, query: { tail
     .map((line) => numbering.row(line));
 }
 
-export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheSink) {
+/** Whether the pod whose log was read has since been deleted: its log then ended with it. */
+export interface PodPresence {
+  gone: boolean;
+}
+
+const isMissing = (error: unknown): boolean => error instanceof KubeApiError && error.status === 404;
+
+export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheSink, presence: PodPresence = { gone: false }) {
   let container = target.container;
   return {
     listResource: fromPromise<ListOutput, ListInput>(async ({ signal }) => {
@@ -128,6 +141,7 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
       const resourceVersion = last?.time ?? new Date().toISOString();
       if (signal.aborted) throw new Error('log tail abandoned');
       await sink.replace(rows, resourceVersion, null, signal);
+      presence.gone = false;
       return { resourceVersion };
     }),
     watchResource: fromCallback<EventObject, WatchInput>(({ input, sendBack }) => {
@@ -148,17 +162,27 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
         ...(error instanceof KubeApiError && error.status !== undefined ? { status: error.status } : {}),
         message: error instanceof Error ? error.message : String(error),
       });
+      // The pod was deleted: its log is complete, as a finished run's is. Progress, not a failure,
+      // so no client falls back to reading the log of a pod the API server no longer has (404).
+      const podGone = () => {
+        if (finished) return;
+        presence.gone = true;
+        send({ type: 'WATCH.PROGRESS' });
+        recheck = setTimeout(followOrWaitForNextRun, finishedRecheckMs);
+      };
       // The follow ended: reopen it only if the container still runs (or runs again); while it
       // does not, the log is complete and staying here costs one pod GET per recheck.
       const followOrWaitForNextRun = () => {
         client.requestJson<KubeObject>('GET', podPath(target), { signal: request.signal }).then(
           (pod) => {
             if (finished) return;
+            // Seen gone, now here: a new pod took the name, and its log starts anew.
+            if (presence.gone) return finish({ type: 'WATCH.GONE' });
             if (isContainerRunning(pod, container ?? '')) return finish({ type: 'WATCH.ENDED' });
             send({ type: 'WATCH.PROGRESS' });
             recheck = setTimeout(followOrWaitForNextRun, finishedRecheckMs);
           },
-          (error: unknown) => finish(failure(error)),
+          (error: unknown) => (isMissing(error) ? podGone() : finish(failure(error))),
         );
       };
       client
@@ -191,7 +215,8 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
               },
             );
           },
-          (error: unknown) => finish(failure(error)),
+          // Refused as the pod went: reopened at once after a follow that ended, say.
+          (error: unknown) => (isMissing(error) ? podGone() : finish(failure(error))),
         );
       return () => {
         finished = true;

@@ -73,6 +73,8 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   const previous = usePreviousRun(pod.namespace, pod.name, shown[0] ?? null, previousReadable && previousWanted, pod.restarts, followed);
   // Once the pod is deleted its previous run cannot be read: the toggle stays only over one already shown.
   const previousOffered = followed ? previousReadable : previous.state === 'loaded';
+  // The container whose previous run was put away after the pod was deleted: its lines are gone for good, and the panel says why.
+  const [previousDropped, setPreviousDropped] = useState<string | null>(null);
   const [preferences, setPreferences] = useState<LogPreferences>(() => loadLogPreferences(storage()));
   const setPreference = (change: Partial<LogPreferences>) => {
     const next = { ...preferences, ...change };
@@ -158,8 +160,23 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
           <span className="muted">{shown[0]}</span>
         )}
         {previousOffered ? (
-          <label className="toggle" title="Show the container's previous run above the current one (kubectl logs --previous)">
-            <input type="checkbox" checked={previousWanted} data-testid="log-previous" onChange={(e) => setPreviousWanted(e.target.checked)} />
+          <label
+            className="toggle"
+            title={
+              followed
+                ? "Show the container's previous run above the current one (kubectl logs --previous)"
+                : 'Unticked, the previous run goes for good: the pod was deleted, and its logs with it, so it cannot be read again'
+            }
+          >
+            <input
+              type="checkbox"
+              checked={previousWanted}
+              data-testid="log-previous"
+              onChange={(e) => {
+                setPreviousWanted(e.target.checked);
+                if (!e.target.checked && !followed) setPreviousDropped(shown[0] ?? '');
+              }}
+            />
             Previous run
           </label>
         ) : null}
@@ -221,6 +238,12 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
       {previous.state === 'failed' ? (
         <div className="problems" role="status" data-testid="log-previous-problem">
           <span className="problem problem-warning">Previous run of {shown[0]}: {previous.message}</span>
+        </div>
+      ) : null}
+      {previousDropped !== null && !previousOffered ? (
+        <div className="muted small" data-testid="log-previous-dropped">
+          The previous run of {previousDropped} is no longer shown, and cannot be shown again: {pod.namespace}/{pod.name} was deleted, and the kubelet deleted its logs with
+          it.
         </div>
       ) : null}
       {previousIsShown ? (

@@ -27,9 +27,19 @@ import type { Navigate, Route } from '../lib/route.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 import { useOpenObject } from '../hooks/useOpenObject.js';
+import { useMediaQuery } from '../hooks/useMediaQuery.js';
 
 /** Narrower than the sparkline's own 64 px: two of them cost the Nodes table 32 px it needs for names. */
 const sparklineWidth = 48;
+
+/**
+ * Where every column fits: their minimums (83rem, 1,079 px at the 13-px root) beside the 17rem
+ * sidebar and the view's padding (264 px), a 15-px scrollbar included, need a 1,358-px window.
+ * Narrower, Version goes: it is the column that tells nodes apart least (one kubelet version for
+ * all of them but during an upgrade), and the name's title, the node's YAML and Describe still
+ * say it. Without it the minimums are 77.5rem, which fit a 1,280-px window, scrollbar and all.
+ */
+const versionColumnFrom = '(min-width: 1358px)';
 
 /**
  * A usage column: sparkline of recent samples, the newest value, and its share of allocatable;
@@ -91,11 +101,20 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
   }, [rows, deferredFilter]);
 
   // The columns fit a 1,400-px window beside the sidebar, scrollbar included: their minimums add
-  // up to 84.5rem (1,099 px) of the 1,136 px left. Short words (Status, Version, Age) get what
-  // they need and no more; what is left goes mostly to Name, then Taints, Roles and Status.
+  // up to 83rem (1,079 px) of the 1,136 px left; a 1,280-px window leaves 1,016, and Version goes
+  // (versionColumnFrom). Short words (Status, Version, Age) get what they need and no more; what
+  // is left goes mostly to Name, then Taints, Roles and Status.
+  const versionShown = useMediaQuery(versionColumnFrom);
   const columns: Column<NodeRow>[] = useMemo(
     () => [
-      { id: 'name', header: 'Name', width: 'minmax(12.5rem, 3fr)', render: (n) => <span className="mono">{n.name}</span>, title: (n) => n.name, sort: {} },
+      {
+        id: 'name',
+        header: 'Name',
+        width: 'minmax(12.5rem, 3fr)',
+        render: (n) => <span className="mono">{n.name}</span>,
+        title: (n) => (versionShown ? n.name : `${n.name}\nkubelet ${n.kubeletVersion}`),
+        sort: {},
+      },
       { id: 'roles', header: 'Roles', width: 'minmax(8rem, 1fr)', render: (n) => rolesText(n), title: (n) => rolesText(n), sort: { key: rolesText } },
       {
         id: 'ready',
@@ -125,12 +144,13 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
       {
         id: 'taints',
         header: 'Taints',
-        width: 'minmax(6rem, 1.5fr)',
+        // "none" on most nodes; a taint is cut short at once anyway (one is 48 characters), its whole list in the title.
+        width: 'minmax(4.5rem, 1.5fr)',
         sort: { key: (n) => n.taints.length, descendingFirst: true },
         render: (n) => (n.taints.length === 0 ? <span className="muted">none</span> : n.taints.map(formatTaint).join(', ')),
         title: (n) => n.taints.map(formatTaint).join('\n'),
       },
-      { id: 'version', header: 'Version', width: '5.5rem', render: (n) => n.kubeletVersion, title: (n) => n.kubeletVersion, sort: { key: (n) => n.kubeletVersion } },
+      ...(versionShown ? [{ id: 'version', header: 'Version', width: '5.5rem', render: (n: NodeRow) => n.kubeletVersion, title: (n: NodeRow) => n.kubeletVersion, sort: { key: (n: NodeRow) => n.kubeletVersion } }] : []),
       { id: 'age', header: 'Age', width: '4.5rem', align: 'right', render: (n) => ageSince(n.createdAt, now), sort: { key: ageKey } },
       usageColumn(engine, 'cpu', 'CPU', 'cpuMillicores', '14.5rem', formatCpu, (t) => staleMetrics(metrics.status, t, now)),
       usageColumn(engine, 'memory', 'Memory', 'memoryBytes', '12rem', formatBytes, (t) => staleMetrics(metrics.status, t, now)),
@@ -144,7 +164,7 @@ export function NodesView({ route, navigate }: { route: Route; navigate: Navigat
     ],
     // metricsVersion: the cells read samples from the store when metrics move.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [engine, now, metricsVersion, metrics.status],
+    [engine, now, metricsVersion, metrics.status, versionShown],
   );
   const shown = useSortedRows(listed, columns, sort, metricsVersion);
 
