@@ -168,6 +168,8 @@ export class Permissions {
   private readonly entries = new Map<string, Entry>();
   private readonly listeners = new Set<(ref: ResourceRef) => void>();
   private timer: NodeJS.Timeout | null = null;
+  /** Disposed (its cluster stopped): a round in progress asks nothing more, and none follows. */
+  private disposed = false;
   private rounds = 0;
   private requests = 0;
   private rulesRequests = 0;
@@ -242,7 +244,7 @@ export class Permissions {
    */
   recheckSoon(ref: ResourceRef): void {
     const entry = this.entries.get(refKey(ref));
-    if (!entry || entry.checking || entry.soon) return;
+    if (!entry || entry.checking || entry.soon || this.disposed) return;
     const wait = entry.checkedAt === null ? 0 : Math.max(0, entry.checkedAt + minRecheckMs - Date.now());
     entry.soon = setTimeout(() => {
       entry.soon = null;
@@ -312,6 +314,7 @@ export class Permissions {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     for (const entry of this.entries.values()) if (entry.soon) clearTimeout(entry.soon);
@@ -330,10 +333,10 @@ export class Permissions {
 
   /** The recheck timer runs while anything is held, one round at a time. */
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.disposed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (![...this.entries.values()].some((e) => e.holders > 0)) return;
+      if (this.disposed || ![...this.entries.values()].some((e) => e.holders > 0)) return;
       void this.recheck().finally(() => this.schedule());
     }, this.options.recheckMs());
     this.timer.unref();
@@ -482,11 +485,16 @@ export class Permissions {
     round.nextStartAt = startAt + round.spacingMs;
     const wait = startAt - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+    if (this.disposed) throw new Error('permissions disposed: its cluster was stopped');
   }
 
   /** Runs one review request when a slot is free: at most `concurrency` in flight for every resource together. */
   private async limited<T>(request: () => Promise<T>): Promise<T> {
     while (this.inFlight >= (this.options.concurrency ?? defaultConcurrency)) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.disposed) {
+      this.waiting.shift()?.();
+      throw new Error('permissions disposed: its cluster was stopped');
+    }
     this.inFlight++;
     this.requests++;
     try {

@@ -24,8 +24,11 @@ describe('a bounded permissions recheck on a cluster of many namespaces', () => 
     demo = await startDemoCluster({ port: 0, nodes: 2, pods: 40, namespaces: namespaceCount, churn: 0, seed: 3 });
     client = new KubeClient(loadKubeConfig({ kubeconfigYaml: demo.kubeconfigYaml, context: demo.users.contexts.namespaceUser }));
   });
+  // Each test's rechecks stop with it, so the cluster's review count is one test's alone.
+  afterEach(() => {
+    for (const p of started.splice(0)) p.dispose();
+  });
   afterAll(async () => {
-    for (const p of started) p.dispose();
     client?.close();
     await demo?.stop();
   });
@@ -85,6 +88,27 @@ describe('a bounded permissions recheck on a cluster of many namespaces', () => 
     expect(report.deferred).toBeGreaterThan(0);
     // budget reviews, spacingMs = period / 2 / budget apart: the last starts (budget − 1) spacings after the first.
     expect(Date.now() - started).toBeGreaterThanOrEqual(((recheckMs / 2) * (budget - 1)) / budget);
+  }, 30_000);
+
+  test('disposedInTheMiddleOfARoundItAsksNothingMoreAndNoRoundFollows', async () => {
+    // A cluster stopped (idle, or gone from the kubeconfig) disposes its permissions while a
+    // scheduled round may be spreading its reviews: that round must stop asking, and no timer
+    // may start another, or every stopped cluster would go on reviewing for the process's life.
+    const recheckMs = 1000;
+    const p = permissions(recheckMs);
+    await p.access(pods);
+    p.hold(pods);
+    await waitFor('a scheduled round under way', () => {
+      const round = p.diagnostics().lastRound;
+      return round?.kind === 'scheduled' && round.finishedAt === null && round.rulesReviews > 0;
+    }, 10_000);
+    p.dispose();
+    const atDispose = rulesReviews();
+    // Long enough for the rest of that round (half a period) and three more rounds.
+    await new Promise((resolve) => setTimeout(resolve, recheckMs * 3.5));
+    // At most the reviews already on the wire when it was disposed (the client's concurrency).
+    expect(rulesReviews() - atDispose).toBeLessThanOrEqual(4);
+    expect(p.diagnostics().lastRound?.kind).toBe('scheduled');
   }, 30_000);
 
   test('aGrantInANamespaceAViewIsScopedToShowsUpWithinOneRecheckWhateverTheBudget', async () => {
