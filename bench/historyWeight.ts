@@ -4,12 +4,14 @@
  * pods (from now: every pod ADDED, then each change) read by a child process (so the cached JSON is made, as in rows 2 and 3, and the reader's
  * garbage is not in this heap), then the load source's changes at a set rate or as fast as it
  * goes. It prints the live heap after a forced collection before and after, every major GC pause
- * on the way, and the CPU per change. Not part of the bench's report (docs/development.md, "The
+ * on the way, the CPU per change, and (up to 125,000 changes, all still in the window) what a watch resuming from before
+ * the churn costs the cluster to replay. Not part of the bench's report (docs/development.md, "The
  * demo's pods history made light").
  *
  *   node --expose-gc dist/bench/historyWeight.js [--rate 5000|max] [--seconds 30]
  */
 import { spawn } from 'node:child_process';
+import { get as httpsGet } from 'node:https';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
@@ -28,13 +30,23 @@ function liveHeapMb(): number {
   return getHeapStatistics().used_heap_size / 1e6;
 }
 
-/** Reads the watch and throws it away: bytes counted, nothing parsed. */
+/**
+ * Reads a watch and throws it away: bytes and lines counted, nothing parsed. From RV when set
+ * (a replay), telling the parent once LINES lines have come.
+ */
 const readerSource = `
 const https = require('node:https');
-const req = https.get(process.env.URL + '/api/v1/pods?watch=true&allowWatchBookmarks=true',
+const from = process.env.RV ? '&resourceVersion=' + process.env.RV : '';
+const req = https.get(process.env.URL + '/api/v1/pods?watch=true&allowWatchBookmarks=true' + from,
   { ca: process.env.CA, headers: { authorization: 'Bearer ' + process.env.TOKEN } }, (res) => {
     let bytes = 0;
-    res.on('data', (d) => { bytes += d.length; });
+    let lines = 0;
+    const wanted = Number(process.env.LINES || Infinity);
+    res.on('data', (d) => {
+      bytes += d.length;
+      for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) lines++;
+      if (lines >= wanted) { process.send({ lines }); process.exit(0); }
+    });
     process.on('message', () => process.send(bytes));
   });
 req.on('error', (e) => { console.error(e); process.exit(1); });
@@ -42,9 +54,16 @@ process.on('disconnect', () => process.exit(0));`;
 
 const cluster = await startDemoCluster({ nodes: 50, pods: 10_000, namespaces: 10, seed: 8, watchWindow: 102_400, churn: 0 });
 try {
-  const reader = spawn(process.execPath, ['-e', readerSource], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, URL: cluster.url, TOKEN: cluster.token, CA: cluster.caPem },
+  const readWatch = (env: Record<string, string> = {}) =>
+    spawn(process.execPath, ['-e', readerSource], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, URL: cluster.url, TOKEN: cluster.token, CA: cluster.caPem, ...env } });
+  const reader = readWatch();
+  const startRevision = await new Promise<string>((resolve, reject) => {
+    httpsGet(`${cluster.url}/api/v1/pods?limit=1`, { ca: cluster.caPem, headers: { authorization: `Bearer ${cluster.token}` } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve((JSON.parse(text) as { metadata: { resourceVersion: string } }).metadata.resourceVersion));
+    }).on('error', reject);
   });
   await sleep(2000);
   // After the reader's initial events: the current pods' JSON is made, only the history is to come.
@@ -102,6 +121,17 @@ try {
   reader.disconnect();
   const after = liveHeapMb();
   const cpuUs = cpu.user + cpu.system;
+
+  // A watch resuming from before the churn: every change replayed from the history.
+  let replay: { changes: number; ms: number; cpuMs: number } | null = null;
+  if (made <= 125_000) {
+    const replayCpu = process.cpuUsage();
+    const replayStarted = performance.now();
+    const resumed = readWatch({ RV: startRevision, LINES: String(made) });
+    await new Promise((resolve) => resumed.once('message', resolve));
+    const used = process.cpuUsage(replayCpu);
+    replay = { changes: made, ms: Math.round(performance.now() - replayStarted), cpuMs: Math.round((used.user + used.system) / 1000) };
+  }
   console.log(
     JSON.stringify({
       rate: values.rate,
@@ -118,6 +148,7 @@ try {
       majorGcTotalMs: Math.round(majors.reduce((a, b) => a + b, 0)),
       otherGcTotalMs: Math.round(otherMs),
       watchMb: Math.round(bytes / 1e6),
+      replay,
     }),
   );
 } finally {
