@@ -1,12 +1,12 @@
 /**
  * What the demo cluster's pods history weighs, and what its collections cost: the cluster at the
  * churn rows' size (10,000 pods, a watch window of 102,400) in this process, one raw watch on all
- * pods (from now: every pod ADDED, then each change) read by a child process (so the cached JSON is made, as in rows 2 and 3, and the reader's
- * garbage is not in this heap), then the load source's changes at a set rate or as fast as it
- * goes. It prints the live heap after a forced collection before and after, every major GC pause
- * on the way, the CPU per change, and (up to 125,000 changes, all still in the window) what a watch resuming from before
- * the churn costs the cluster to replay. Not part of the bench's report (docs/development.md, "The
- * demo's pods history made light").
+ * pods (every pod ADDED, then each change) read by a child process, so the watch's JSON is made
+ * as in rows 2 and 3 and the reader's garbage is not in this heap; then the load source's changes
+ * at a set rate or as fast as it goes. It prints the live heap after a forced collection before
+ * and after, every major GC pause on the way, the CPU per change, and (up to 125,000 changes, all
+ * still in the window) what a watch resuming from before the churn costs the cluster to replay.
+ * Not part of the bench's report (docs/development.md, "The demo's pods history made light").
  *
  *   node --expose-gc dist/bench/historyWeight.js [--rate 5000|max] [--seconds 30]
  */
