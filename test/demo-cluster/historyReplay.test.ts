@@ -17,6 +17,8 @@ interface Pod {
 }
 
 let cluster: DemoCluster;
+/** How long each replay stays open: it ends at its deadline, having replayed everything long before. */
+const replaySeconds = 8;
 
 beforeAll(async () => {
   cluster = await startDemoCluster({ seed: 23, nodes: 3, pods: 240, churn: 0 });
@@ -37,7 +39,7 @@ function clientNodeReplay(resourceVersion: string, labelSelector: string): Promi
   const events: WatchEvent[] = [];
   return new Promise((resolve, reject) => {
     new Watch(kc)
-      .watch('/api/v1/pods', { resourceVersion, labelSelector, timeoutSeconds: 3 }, (type: string, object: unknown) => events.push({ type, object }), (error: unknown) => (error ? reject(error) : resolve(events)))
+      .watch('/api/v1/pods', { resourceVersion, labelSelector, timeoutSeconds: replaySeconds }, (type: string, object: unknown) => events.push({ type, object }), (error: unknown) => (error ? reject(error) : resolve(events)))
       .catch(reject);
   });
 }
@@ -68,12 +70,12 @@ test('aWatchFromTheHistoryWindowReplaysEveryVersionAsALiveWatchWasSentIt', async
     expect(cluster.load(pods.length * 2)).toBe(pods.length * 2);
     const remove = (pod: Pod) => call(cluster, `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}?gracePeriodSeconds=0`, { method: 'DELETE' });
     expect((await remove(victim)).status).toBe(200);
-    await waitUntil(() => running(namespace).length === runningBefore && !running(namespace).some((p) => p.metadata.uid === victim.metadata.uid), 'the deleted pod replaced and running');
+    await waitUntil(() => running(namespace).length === runningBefore && !running(namespace).some((p) => p.metadata.uid === victim.metadata.uid), 'the deleted pod replaced and running', 60_000);
     cluster.load(pods.length);
     // The last change, which every watch here is sent.
     expect((await remove(last)).status).toBe(200);
     const isLast = (e: WatchEvent) => e.type === 'DELETED' && e.object.metadata.uid === last.metadata.uid;
-    for (const [name, w] of Object.entries(live)) await waitUntil(() => w.events.some(isLast), `the live ${name} watch saw the last change`);
+    for (const [name, w] of Object.entries(live)) await waitUntil(() => w.events.some(isLast), `the live ${name} watch saw the last change`, 60_000);
     const sent = { all: upTo(live.all.events, isLast), app: upTo(live.app.events, isLast), running: upTo(live.running.events, isLast) };
 
     // What the replays must cover: superseded versions, and the selectors' entries and exits.
@@ -84,16 +86,17 @@ test('aWatchFromTheHistoryWindowReplaysEveryVersionAsALiveWatchWasSentIt', async
     expect(sent.running.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.uid)).toEqual([victim.metadata.uid, last.metadata.uid]);
     expect(sent.running.filter((e) => e.type === 'ADDED').length).toBeGreaterThanOrEqual(1);
 
-    const raw = await watch(cluster, `${path.all}&timeoutSeconds=3`);
-    await raw.ended;
-    expect(upTo(raw.events, isLast)).toEqual(sent.all);
-
-    expect(upTo(await clientNodeReplay(rv, `app=${app}`), isLast)).toEqual(sent.app);
-
-    if (kubectlPath) {
-      const read = await kubectl(cluster.kubeconfigPath, ['get', '--raw', `${path.running}&timeoutSeconds=3`]);
-      expect(read.code).toBe(0);
-      const events = read.stdout.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as WatchEvent);
+    // Read at once, each until the server ends it: long enough to replay everything under load.
+    const [raw, labelled, namespaced] = await Promise.all([
+      watch(cluster, `${path.all}&timeoutSeconds=${replaySeconds}`).then(async (w) => (await w.ended, w.events)),
+      clientNodeReplay(rv, `app=${app}`),
+      kubectlPath ? kubectl(cluster.kubeconfigPath, ['get', '--raw', `${path.running}&timeoutSeconds=${replaySeconds}`]) : null,
+    ]);
+    expect(upTo(raw, isLast)).toEqual(sent.all);
+    expect(upTo(labelled, isLast)).toEqual(sent.app);
+    if (namespaced) {
+      expect(namespaced.code).toBe(0);
+      const events = namespaced.stdout.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as WatchEvent);
       expect(upTo(events, isLast)).toEqual(sent.running);
     }
   } finally {
