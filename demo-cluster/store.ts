@@ -136,6 +136,8 @@ export class ObjectStore {
   /** Watches and continues from a revision below this are expired. */
   private compactedRevision: number;
   private readonly listeners = new Set<(change: Change) => void>();
+  /** The JSON text of current objects, made at the first send (`json`) and dropped once superseded. */
+  private readonly texts = new WeakMap<KubeObject, string>();
 
   constructor(
     readonly resource: string,
@@ -230,6 +232,10 @@ export class ObjectStore {
       if (type === 'ADDED') this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 0, key);
       this.objects.set(key, object);
     }
+    // The superseded version stays in the history as its object, for replays, selectors and
+    // past lists, but without its text, which weighed several times the object (docs/development.md,
+    // "The demo's pods history made light").
+    if (previous) this.texts.delete(previous);
     const change: Change = { revision, type, key, object, previous };
     this.history.push(change);
     this.historyTimes.push(this.now());
@@ -300,6 +306,22 @@ export class ObjectStore {
       else hi = mid;
     }
     return lo;
+  }
+
+  /**
+   * An object's JSON text, as a watch sends it. A current object's is made once however many
+   * watches send it (every follower sends each change in the turn it is made); a superseded
+   * version's, sent only to a watch replaying history, is made afresh each time and not kept,
+   * so the history holds one form of each version, the object. Stored objects never change, so
+   * either text is the same.
+   */
+  json(object: KubeObject): string {
+    let text = this.texts.get(object);
+    if (text === undefined) {
+      text = JSON.stringify(object);
+      if (this.objects.get(keyOf(object)) === object) this.texts.set(object, text);
+    }
+    return text;
   }
 
   subscribe(listener: (change: Change) => void): () => void {

@@ -46,21 +46,6 @@ export interface WatchOptions {
   isStalled: () => boolean;
 }
 
-/**
- * Each stored object's JSON, made once however many watches send it: stored objects never change
- * (a write stores a new one), so the text stays right for as long as the object lives.
- */
-const jsonOf = new WeakMap<KubeObject, string>();
-
-function objectJson(object: KubeObject): string {
-  let text = jsonOf.get(object);
-  if (text === undefined) {
-    text = JSON.stringify(object);
-    jsonOf.set(object, text);
-  }
-  return text;
-}
-
 /** How long before its deadline a watch gets its last bookmark, as kube-apiserver's watch cache does. */
 const preDeadlineBookmarkMs = 2_000;
 
@@ -257,7 +242,7 @@ export class WatchStream {
 
   private send(type: WatchEventType, object: KubeObject): void {
     if (this.options.encode) this.writeLine(type, this.options.encode(object));
-    else this.writeRaw(type, objectJson(object));
+    else this.writeRaw(type, this.options.store.json(object));
   }
 
   private bookmark(initialEventsEnd: boolean): void {
