@@ -17,7 +17,7 @@
  * per-key `version` that changes exactly when that key's rows or metrics change.
  */
 import type { DigestSum } from '../digest.js';
-import { addItem, emptyDigest, formatDigest, removeItem } from '../digest.js';
+import { addDigest, addItem, emptyDigest, formatDigest, removeItem } from '../digest.js';
 import type { ColumnDefinition, MetricsRow, Resources, Row, RowChange } from '../protocol.js';
 import { SharedValues } from './sharedValues.js';
 
@@ -383,8 +383,12 @@ export class RowStore {
    * list runs and nobody knows how many there will be). Generation, seq and resourceVersion stay as they were (no frame is applied
    * until the reset is whole), so nothing resumes from or is checked against these rows. False,
    * and nothing written, when the view already shows rows.
+   *
+   * `rowsDigest`, when given, is the digest of exactly `rows` (`sumOf`), as the snapshot's lines
+   * summed them for their trail: it is added whole instead of each row being hashed again. A sum
+   * does not care in which order it is added, so the store's digest comes out the same.
    */
-  showLoading(key: string, rows: readonly Row[], count: number | null, columns?: readonly ColumnDefinition[]): boolean {
+  showLoading(key: string, rows: readonly Row[], count: number | null, columns?: readonly ColumnDefinition[], rowsDigest?: Readonly<DigestSum>): boolean {
     const c = this.ensure(key);
     if (c.loading === null && (c.version > 0 || c.rows.size > 0)) return false;
     if (c.loading === null) c.columns = columns ?? null;
@@ -393,8 +397,9 @@ export class RowStore {
       if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
       // Shared now as when applied: the answer's rows, once whole, are these same objects (holdsAlready).
       c.rows.set(row.uid, this.shared.share(row));
-      addItem(c.digest, row.uid, row.resourceVersion);
+      if (rowsDigest === undefined) addItem(c.digest, row.uid, row.resourceVersion);
     }
+    if (rowsDigest !== undefined) addDigest(c.digest, rowsDigest);
     c.loading = { received: c.rows.size, count };
     c.version++;
     this.rowsChanged(key, rows.map((row) => row.uid));
