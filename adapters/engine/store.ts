@@ -145,10 +145,17 @@ interface MutableSample {
  * it showed were this answer's own (a snapshot's lines, a reset's pieces), each already shared.
  * Then applying the answer keeps them where they are instead of putting every row in a new map:
  * for 20,345 ConfigMaps that second map and its digest were 10 ms of a cold load.
+ *
+ * The rows are compared in the order the map holds them, which is the order they were shown in,
+ * and so the answer's: as many rows, each the same object, is exactly these rows (every row is
+ * kept under its own uid). Looking each uid up instead was 6–12 ms of a cold load's last step
+ * (the map's order only differs when a row came twice or changed meanwhile, and then the answer
+ * is put in a new map as any other).
  */
 function holdsAlready(c: MutableCollection, items: readonly Row[]): boolean {
   if (c.loading === null || c.rows.size !== items.length) return false;
-  for (const row of items) if (c.rows.get(row.uid) !== row) return false;
+  let i = 0;
+  for (const held of c.rows.values()) if (held !== items[i++]) return false;
   return true;
 }
 
