@@ -98,6 +98,16 @@ export function removeItemFromBoth(first: DigestSum, second: DigestSum, uid: str
   subtractLanes(second, hashLo, hashHi);
 }
 
+/**
+ * The digest of a batch of items, as a sum that can be added into others (`addDigest`): a batch
+ * hashed once can then stand in both for an answer's check and for a store that takes the batch.
+ */
+export function sumOf(items: readonly { readonly uid: string; readonly resourceVersion: string }[]): DigestSum {
+  const sum = emptyDigest();
+  for (const item of items) addItem(sum, item.uid, item.resourceVersion);
+  return sum;
+}
+
 /** Adds another digest into `sum`: the digest of a union of disjoint sets. */
 export function addDigest(sum: DigestSum, other: DigestSum): void {
   addLanes(sum, other.lo, other.hi);

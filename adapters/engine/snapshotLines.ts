@@ -5,7 +5,7 @@
  * and digest. A hostile or cut-short answer (a bad line, no trail, a count or digest that does
  * not hold, an over-long line) is an error, with nothing kept.
  */
-import { addItem, emptyDigest, formatDigest } from '../digest.js';
+import { addDigest, emptyDigest, formatDigest, sumOf, type DigestSum } from '../digest.js';
 import { maxSnapshotLineChars, parseSnapshotLine, type ColumnDefinition, type Row, type SnapshotBody, type SnapshotLine } from '../protocol.js';
 
 type Head = Extract<SnapshotLine, { type: 'head' }>;
@@ -31,7 +31,8 @@ export async function* bodyText(response: { readonly body?: ReadableStream<Uint8
 
 export async function readSnapshotLines(
   chunks: AsyncIterable<string>,
-  onRows: (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined) => void,
+  /** `digest` is the digest of exactly `rows`, the sum the trail's check adds them in with. */
+  onRows: (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined, digest: Readonly<DigestSum>) => void,
   failure: (status: number, reason: string) => Error,
 ): Promise<SnapshotBody> {
   let head: Head | null = null;
@@ -53,11 +54,10 @@ export async function readSnapshotLines(
     const known: Head = head;
     if (line.type === 'rows') {
       if (known.expected !== null && items.length + line.items.length > known.expected) throw failure(502, `snapshot lines: more rows than the ${known.expected} expected`);
-      for (const row of line.items) {
-        items.push(row);
-        addItem(sum, row.uid, row.resourceVersion);
-      }
-      onRows(line.items, known.expected, known.columns);
+      for (const row of line.items) items.push(row);
+      const digest = sumOf(line.items);
+      addDigest(sum, digest);
+      onRows(line.items, known.expected, known.columns, digest);
       return null;
     }
     if (line.count !== items.length) throw failure(502, `snapshot lines: ${items.length} rows, trail says ${line.count}`);

@@ -14,6 +14,7 @@
  * with; a store they leave different has drifted, and the same poll asks for the whole view.
  */
 import type { Domain } from '../../machines/domains.js';
+import type { DigestSum } from '../digest.js';
 import type { FetchResult, UpstreamReport } from '../../machines/types.js';
 import { isChangeArray, isStreamDomain, type ColumnDefinition, type MetricsBody, type Row, type SinceRefusal, type SnapshotBody, type SnapshotChangesBody } from '../protocol.js';
 import { bodyText, readSnapshotLines } from './snapshotLines.js';
@@ -103,7 +104,7 @@ interface GetOptions {
   readonly etag: string | undefined;
   readonly signal: AbortSignal | undefined;
   readonly since?: number | null;
-  readonly asLines?: (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined) => void;
+  readonly asLines?: (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined, digest: Readonly<DigestSum>) => void;
   readonly fetching?: FetchLike;
 }
 
@@ -158,7 +159,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     const since = mayAskChanges && isStreamDomain(domain) ? sincePoint(options.store, key) : null;
     // A view that shows nothing yet shows a whole snapshot's rows as they arrive, marked loading;
     // an answer of changes is small and comes as one JSON body.
-    const showLoading = since === null ? (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined) => void options.store.showLoading(key, rows, expected, columns) : undefined;
+    const showLoading = since === null ? (rows: readonly Row[], expected: number | null, columns: readonly ColumnDefinition[] | undefined, digest: Readonly<DigestSum>) => void options.store.showLoading(key, rows, expected, columns, digest) : undefined;
     try {
       return await applyAnswer(key, domain, scope, signal, await get(`/api/v1/snapshot/${domain}`, domain, scope, { etag: current ? held.tag : undefined, signal, since, asLines: showLoading }));
     } catch (error) {

@@ -48,6 +48,30 @@ describe('row store', () => {
     );
   });
 
+  test('anAnswerThatDiffersFromTheRowsShownInOneRowAnywhereInTheirOrderOrByOneMoreIsAppliedAsItsOwnRows', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 40 }), { minLength: 2, maxLength: 25 }), fc.nat(), fc.constantFrom('one changed', 'reordered', 'one more'), (ids, at, how) => {
+        const store = new RowStore(() => 0);
+        const shown = ids.map((i) => node(`n${i}`, `${i}`));
+        store.showLoading('nodes:', shown, shown.length);
+        const changed = at % shown.length;
+        // The rows shown, the same objects, but one of them (anywhere) another version; or all of
+        // them in another order, one of them a row not shown; or all of them and one more.
+        const answer =
+          how === 'reordered'
+            ? [...shown.slice(1).reverse(), node('other', '1')]
+            : how === 'one more'
+              ? [...shown, node('other', '1')]
+              : shown.map((row, i) => (i === changed ? { ...row, resourceVersion: 'changed' } : row));
+        store.applySnapshot('nodes:', { items: answer, generation: 3, resourceVersion: '9' });
+        const held = [...store.collection('nodes:')!.rows.values()];
+        expect(held.map((row) => `${row.uid}@${row.resourceVersion}`).sort()).toEqual(answer.map((row) => `${row.uid}@${row.resourceVersion}`).sort());
+        expect(store.summary('nodes:')).toMatchObject({ count: answer.length, digest: digestOf(answer) });
+        expect(store.summary('nodes:')?.digest).toBe(digestOf(held));
+      }),
+    );
+  });
+
   test('aStaleSnapshotNeverRollsBackWhatTheStreamApplied', () => {
     const store = new RowStore(() => 0);
     store.applyReset('nodes:', { items: [node('a', '5')], generation: 10, seq: 1, resourceVersion: '5' });
