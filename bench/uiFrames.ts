@@ -177,7 +177,8 @@ function printTrace(events: readonly TraceEvent[], profile: CpuProfile): void {
  * not by a fraction of a millisecond), its long animation frames with what took most of each, and
  * any `performance.measure`s it made (instrumentation added while weighing a change).
  */
-async function printPageSide(page: Page, gaps: readonly number[]): Promise<void> {
+/** `scrollStart`: when the scroll began, on the page's clock. */
+async function printPageSide(page: Page, gaps: readonly number[], scrollStart: number): Promise<void> {
   const intervals = new Map<number, number>();
   for (const g of gaps) intervals.set(Math.round(g / (1000 / 60)), (intervals.get(Math.round(g / (1000 / 60))) ?? 0) + 1);
   console.log(`gaps in frame intervals: ${[...intervals].sort((a, b) => a[0] - b[0]).map(([n, c]) => `${n}×: ${c}`).join(', ')}`);
@@ -192,6 +193,11 @@ async function printPageSide(page: Page, gaps: readonly number[]): Promise<void>
   const landings = await page.evaluate((mark) => performance.getEntriesByName(mark, 'mark').map((m) => m.startTime), metricsAppliedMark);
   const byMetrics = long.filter((l) => landings.some((at) => l.at + l.duration >= at - 400 && l.at <= at + 400));
   console.log(`of those, ${byMetrics.length} within 400 ms of a metrics answer landing (${landings.length} landed in the page so far)`);
+  // Each answer that landed during this scroll, with the long frames around it: what one costs the page.
+  for (const at of landings.filter((t) => t >= scrollStart)) {
+    const near = long.filter((l) => l.at + l.duration >= at - 400 && l.at <= at + 400);
+    console.log(`  landed at ${at.toFixed(0)}: ${near.length ? near.map((l) => `${l.duration.toFixed(0)} ms (${l.cause})`).join(', ') : 'no long frame'}`);
+  }
   const measures = await page.evaluate(() => performance.getEntriesByType('measure').map((m) => [m.name, m.duration] as const));
   const byName = new Map<string, number[]>();
   for (const [n, d] of measures) byName.set(n, [...(byName.get(n) ?? []), d]);
@@ -228,6 +234,7 @@ async function main(): Promise<void> {
         }
         for (let round = 1; round <= Number(values.rounds); round++) {
           await watchLongFrames(page);
+          const scrollStart = await page.evaluate(() => performance.now());
           let gaps: number[];
           const what = `${name}, churn ${rate}/s, round ${round}`;
           if (values.light) {
@@ -244,7 +251,7 @@ async function main(): Promise<void> {
             }
             printTrace(traced.events, traced.profile);
           }
-          await printPageSide(page, gaps);
+          await printPageSide(page, gaps, scrollStart);
         }
         if (rate > 0) {
           await cluster.setChurn(0);
