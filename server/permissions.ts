@@ -163,6 +163,8 @@ interface Entry {
 
 /** Out-of-round checks of one resource come at most this often: a refusal may repeat every probe. */
 const minRecheckMs = 5_000;
+/** What a review about to be asked of a disposed `Permissions` throws. */
+const disposedMessage = 'permissions disposed: its cluster was stopped';
 
 export class Permissions {
   private readonly entries = new Map<string, Entry>();
@@ -485,7 +487,7 @@ export class Permissions {
     round.nextStartAt = startAt + round.spacingMs;
     const wait = startAt - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
-    if (this.disposed) throw new Error('permissions disposed: its cluster was stopped');
+    if (this.disposed) throw new Error(disposedMessage);
   }
 
   /** Runs one review request when a slot is free: at most `concurrency` in flight for every resource together. */
@@ -493,7 +495,7 @@ export class Permissions {
     while (this.inFlight >= (this.options.concurrency ?? defaultConcurrency)) await new Promise<void>((resolve) => this.waiting.push(resolve));
     if (this.disposed) {
       this.waiting.shift()?.();
-      throw new Error('permissions disposed: its cluster was stopped');
+      throw new Error(disposedMessage);
     }
     this.inFlight++;
     this.requests++;

@@ -162,13 +162,17 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
         ...(error instanceof KubeApiError && error.status !== undefined ? { status: error.status } : {}),
         message: error instanceof Error ? error.message : String(error),
       });
+      // The log is complete for now: say so, and look again after `finishedRecheckMs`.
+      const waitForNextRun = () => {
+        send({ type: 'WATCH.PROGRESS' });
+        recheck = setTimeout(followOrWaitForNextRun, finishedRecheckMs);
+      };
       // The pod was deleted: its log is complete, as a finished run's is. Progress, not a failure,
       // so no client falls back to reading the log of a pod the API server no longer has (404).
       const podGone = () => {
         if (finished) return;
         presence.gone = true;
-        send({ type: 'WATCH.PROGRESS' });
-        recheck = setTimeout(followOrWaitForNextRun, finishedRecheckMs);
+        waitForNextRun();
       };
       // The follow ended: reopen it only if the container still runs (or runs again); while it
       // does not, the log is complete and staying here costs one pod GET per recheck.
@@ -179,8 +183,7 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
             // Seen gone, now here: a new pod took the name, and its log starts anew.
             if (presence.gone) return finish({ type: 'WATCH.GONE' });
             if (isContainerRunning(pod, container ?? '')) return finish({ type: 'WATCH.ENDED' });
-            send({ type: 'WATCH.PROGRESS' });
-            recheck = setTimeout(followOrWaitForNextRun, finishedRecheckMs);
+            waitForNextRun();
           },
           (error: unknown) => (isMissing(error) ? podGone() : finish(failure(error))),
         );
