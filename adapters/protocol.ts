@@ -451,8 +451,16 @@ function hasSequence(data: Record<string, unknown>): boolean {
   return typeof data.id === 'string' && isCount(data.seq) && isCount(data.generation);
 }
 
+/** An `ended` code: short lower-case words with hyphens (`pod-deleted`); codes added later pass too. */
+const endedCode = /^[a-z][a-z0-9-]{0,63}$/;
+
 function isUpstream(value: unknown): value is UpstreamReport {
-  return isRecord(value) && typeof value.state === 'string' && typeof value.healthy === 'boolean';
+  return (
+    isRecord(value) &&
+    typeof value.state === 'string' &&
+    typeof value.healthy === 'boolean' &&
+    (value.ended === undefined || (typeof value.ended === 'string' && endedCode.test(value.ended)))
+  );
 }
 
 function isRowArray(value: unknown): value is Row[] {

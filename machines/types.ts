@@ -47,7 +47,16 @@ export interface UpstreamReport {
    * Absent for a view that covers everything it asked for.
    */
   readonly partial?: PartialViewReport;
+  /**
+   * Set when what the view follows has ended for good and its rows are all there will be:
+   * `pod-deleted` on a pod-logs view whose pod was deleted (its log went with it). Not a fault:
+   * `healthy` stays true. Absent otherwise; a client shows a code it does not know as "ended".
+   */
+  readonly ended?: string;
 }
+
+/** The `ended` codes this version sends (adapters/protocol.ts checks the field's shape, not the list). */
+export const podDeletedEnd = 'pod-deleted';
 
 /** What a partial view covers, and what it does not and why: for its header and Diagnostics. */
 export interface PartialViewReport {
