@@ -454,7 +454,12 @@ function hasSequence(data: Record<string, unknown>): boolean {
 /** An `ended` code: short lower-case words with hyphens (`pod-deleted`); codes added later pass too. */
 const endedCode = /^[a-z][a-z0-9-]{0,63}$/;
 
-function isUpstream(value: unknown): value is UpstreamReport {
+/** Why what a view follows ended for good (`pod-deleted`), from a report; null when it has not, or the report is no report. */
+export function endedOf(upstream: unknown): string | null {
+  return isUpstream(upstream) && upstream.ended !== undefined ? upstream.ended : null;
+}
+
+export function isUpstream(value: unknown): value is UpstreamReport {
   return (
     isRecord(value) &&
     typeof value.state === 'string' &&
