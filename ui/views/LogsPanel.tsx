@@ -7,10 +7,11 @@
  * keeps the newest line in view unless the reader has scrolled up to read something.
  */
 import { useDeferredValue, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { endedOf } from '../../adapters/protocol.js';
 import type { LogLineRow } from '../../adapters/rows.js';
 import { LogLine } from '../components/LogLine.js';
 import { LogSearchBox } from '../components/LogSearchBox.js';
-import { LogsEndedNote } from '../components/GoneNote.js';
+import { LogsEndedNote, LogsOfDeletedPodNote } from '../components/GoneNote.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { useNow } from '../hooks/engine.js';
 import { useLogFollowers } from '../hooks/useLogFollowers.js';
@@ -22,6 +23,8 @@ import { loadLogPreferences, saveLogPreferences, type LogPreferences } from '../
 import { compileSearch, findMatches, matchNumberOf, matchRefOf, stepMatch, type MatchRef, type SearchOptions } from '../lib/logSearch.js';
 
 export interface LogTarget {
+  /** The pod shown (a pod that takes the name later is another panel). */
+  readonly uid?: string;
   readonly namespace: string;
   readonly name: string;
   readonly containers: readonly string[];
@@ -133,12 +136,14 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   };
 
   const statuses = followers.map((f) => f.status);
+  // The backend's word that the lines held are a deleted pod's: ahead of the pods list, or under a new pod of the name.
+  const ofDeletedPod = goneAt === null && followers.some((f) => f.rows.length > 0 && endedOf(f.status?.upstream) === 'pod-deleted');
   const previousCount = previous.state === 'loaded' && !previousIsShown ? previous.rows.length : 0;
   const loading = goneAt === null && followers.every((f) => isLoading(f.status, f.rows.length)) && previous.state !== 'loaded';
   let lineNumber = -1;
 
   return (
-    <aside className="logs" aria-label={`Logs of ${pod.name}`} data-testid="logs-panel">
+    <aside className="logs" aria-label={`Logs of ${pod.name}`} data-testid="logs-panel" data-uid={pod.uid ?? ''}>
       <div className="toolbar">
         <h3>
           Logs <span className="mono">{pod.namespace}/{pod.name}</span>
@@ -235,6 +240,7 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
         </span>
       </div>
       {goneAt !== null ? <LogsEndedNote where={`${pod.namespace}/${pod.name}`} at={goneAt} now={now} /> : <Problems statuses={statuses} what="log lines" />}
+      {ofDeletedPod ? <LogsOfDeletedPodNote where={`${pod.namespace}/${pod.name}`} /> : null}
       {previous.state === 'failed' ? (
         <div className="problems" role="status" data-testid="log-previous-problem">
           <span className="problem problem-warning">Previous run of {shown[0]}: {previous.message}</span>
