@@ -53,6 +53,18 @@ export interface UpstreamReport {
    * `healthy` stays true. Absent otherwise; a client shows a code it does not know as "ended".
    */
   readonly ended?: string;
+  /**
+   * A pod-logs view's: the uid of the pod whose log the rows are. A pod re-created under the name
+   * has another uid, so a client showing a pod whose uid differs knows the rows are not its log
+   * (yet). Absent before the first read, and from a backend before it.
+   */
+  readonly podUid?: string;
+}
+
+/** What a log follower adds to its upstream's report: whose log it holds, and whether that log ended. */
+export interface LogFacts {
+  readonly ended?: string;
+  readonly podUid?: string;
 }
 
 /** The `ended` codes this version sends (adapters/protocol.ts checks the field's shape, not the list). */

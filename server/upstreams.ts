@@ -34,7 +34,7 @@ import { collectionPath, isResourceName, resourceSpecs } from '../adapters/kube/
 import { isResourceDomain, parseResourceDomain } from '../machines/domains.js';
 import type { UpstreamReport } from '../adapters/protocol.js';
 import type { KubeliveConfig } from '../machines/config.js';
-import { podDeletedEnd, type UpstreamProofDiagnostics } from '../machines/types.js';
+import { podDeletedEnd, type LogFacts, type UpstreamProofDiagnostics } from '../machines/types.js';
 import {
   defaultWatchTimeoutSeconds,
   upstreamMachine,
@@ -264,10 +264,11 @@ export class Upstream {
     actors: (sink: CacheSink, witness: WatchWitness, signals: Required<Pick<ListWatchSignals, 'relist' | 'giveWay'>>) => Parameters<typeof upstreamMachine.provide>[0]['actors'],
     timings: UpstreamTimings,
     /**
-     * Why what it follows ended for good (a log follower's deleted pod: `pod-deleted`), or null.
-     * Reported to clients, and such an upstream is not worth keeping for a next user.
+     * A log follower's facts for its report: whose log it holds (`podUid`), and why it ended for
+     * good (its pod deleted: `ended: pod-deleted`). An upstream whose log ended is not worth
+     * keeping for a next user.
      */
-    private readonly ended: () => string | null = () => null,
+    private readonly logFacts: () => LogFacts = () => ({}),
     private readonly disposed: () => void = () => {},
   ) {
     this.cache = makeCache();
@@ -336,7 +337,7 @@ export class Upstream {
    */
   get barren(): boolean {
     const { context } = this.actor.getSnapshot();
-    return (!this.cache.listed && !this.cache.landingList) || this.state === 'forbidden' || context.lastFailureStatus === 403 || context.lastFailureStatus === 404 || this.ended() !== null;
+    return (!this.cache.listed && !this.cache.landingList) || this.state === 'forbidden' || context.lastFailureStatus === 403 || context.lastFailureStatus === 404 || this.logFacts().ended !== undefined;
   }
 
   /** The HTTP status of its last failure while nothing has worked since (404: the kind is gone). */
@@ -346,8 +347,8 @@ export class Upstream {
 
   report(now = Date.now()): UpstreamReport {
     const report = upstreamReport(this.actor.getSnapshot(), now);
-    const ended = this.ended();
-    return ended === null ? report : { ...report, ended };
+    const facts = this.logFacts();
+    return facts.ended === undefined && facts.podUid === undefined ? report : { ...report, ...facts };
   }
 
   /** Ready to serve from the cache: listed, and the watch is healthy. */
@@ -482,7 +483,7 @@ export class Upstream {
 
   private noticeState(): void {
     const report = this.report();
-    const key = `${report.state}|${report.healthy}|${report.reason ?? ''}|${report.ended ?? ''}`;
+    const key = `${report.state}|${report.healthy}|${report.reason ?? ''}|${report.ended ?? ''}|${report.podUid ?? ''}`;
     if (key === this.lastStateKey) return;
     this.lastStateKey = key;
     for (const listener of this.stateListeners) isolate(listener, undefined);
@@ -877,7 +878,7 @@ export class Upstreams {
           // A log has no resourceVersions to probe with: its follow is its own proof.
           (sink) => ({ ...podLogActors(client, target, sink, pod, this.options.logRecheckMs), proveResource: fromCallback(() => {}) }),
           this.timings(logStallTimeoutMs, null),
-          () => (pod.gone ? podDeletedEnd : null),
+          () => ({ ...(pod.gone ? { ended: podDeletedEnd } : {}), ...(pod.uid !== null ? { podUid: pod.uid } : {}) }),
           () => this.podSightings.stopListening(target.namespace, target.pod, pod),
         );
       };

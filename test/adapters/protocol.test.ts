@@ -84,4 +84,13 @@ describe('parseServerFrame', () => {
       expect(parseServerFrame(JSON.stringify({ ...heartbeat, upstream: ended(bad) })).ok).toBe(false);
     }
   });
+
+  test('an upstream that names the pod whose log it holds: a uid is taken, anything else refuses the frame', () => {
+    const status = { type: 'status', id: 'a', seq: 3, generation: 9 };
+    const of = (value: unknown) => ({ ...upstream, podUid: value });
+    expect(parseServerFrame(JSON.stringify({ ...status, upstream: of('0e1361b8-4754-4bb1-956f-621bf821cdef') })).ok).toBe(true);
+    for (const bad of [null, 7, '', 'x'.repeat(129), { uid: 'u' }, ['u']]) {
+      expect(parseServerFrame(JSON.stringify({ ...status, upstream: of(bad) })).ok).toBe(false);
+    }
+  });
 });

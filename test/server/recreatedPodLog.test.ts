@@ -53,12 +53,15 @@ async function deleteAndWatchTheReplacement(stack: Stack, client: StreamClient, 
   let marked = false;
   const mixed: string[] = [];
   const markedNew: string[] = [];
+  const wrongUid: string[] = [];
   const check = (type: ServerFrame['type']) => {
     const times = [...store.rows.values()].map((r) => Date.parse((r as LogLineRow).time ?? ''));
     const old = times.filter((t) => t < deletedAt).length;
     const fresh = times.length - old;
     if (old > 0 && fresh > 0) mixed.push(`${old} old and ${fresh} new lines held together`);
     if (report?.ended === 'pod-deleted') marked = true;
+    // Whose log the lines are: the old pod's until the new pod's replace them.
+    if (type !== 'update' && old > 0 && report?.podUid !== pod.metadata.uid) wrongUid.push(`old lines under podUid ${report?.podUid}`);
     // The report that describes an update is the status sent right after it (what was sent before
     // a status is what the status is about), so the mark is checked against reports only.
     if (type !== 'update' && fresh > 0 && report?.ended !== undefined) markedNew.push(`new lines held under the deleted pod’s mark (${type})`);
@@ -86,7 +89,9 @@ async function deleteAndWatchTheReplacement(stack: Stack, client: StreamClient, 
   expect(started).toBe(true);
   expect(mixed).toEqual([]);
   expect(markedNew).toEqual([]);
+  expect(wrongUid).toEqual([]);
   expect(marked).toBe(true);
+  expect(report!.podUid).toBe(replacement.metadata.uid);
 
   // The truth: the new pod's log as the cluster serves it, read after what the client holds.
   const truth = await call(stack.demo, `${podPath}/log?container=${container}&timestamps=true&tailLines=500`);

@@ -47,7 +47,15 @@ export function LogsEndedNote({ where, at, now }: { where: string; at: number; n
  * is shown, whose own log is read once its container has started. Either way the lines are not
  * a live pod's, and the panel says whose they are.
  */
-export function LogsOfDeletedPodNote({ where }: { where: string }) {
+export function LogsOfDeletedPodNote({ where, another }: { where: string; another: boolean }) {
+  if (another) {
+    return (
+      <div className="problem problem-warning" role="status" data-testid="logs-of-deleted-pod" data-another="true">
+        <strong>This pod&apos;s log is not read yet.</strong> The log the backend holds under <span className="mono">{where}</span> is of the pod that had the name before and
+        was deleted, so none of it is shown here; this pod&apos;s own log is, once its container has started.
+      </div>
+    );
+  }
   return (
     <div className="problem problem-warning" role="status" data-testid="logs-of-deleted-pod">
       <strong>The lines below are of a pod that was deleted.</strong> The pod named <span className="mono">{where}</span> whose log they are is gone, and the log is complete. A
