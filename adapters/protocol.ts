@@ -451,8 +451,25 @@ function hasSequence(data: Record<string, unknown>): boolean {
   return typeof data.id === 'string' && isCount(data.seq) && isCount(data.generation);
 }
 
-function isUpstream(value: unknown): value is UpstreamReport {
-  return isRecord(value) && typeof value.state === 'string' && typeof value.healthy === 'boolean';
+/** A Kubernetes uid is a 36-character UUID; this leaves room for any server's, and no more. */
+const maxUidLength = 128;
+
+/** An `ended` code: short lower-case words with hyphens (`pod-deleted`); codes added later pass too. */
+const endedCode = /^[a-z][a-z0-9-]{0,63}$/;
+
+/** Why what a view follows ended for good (`pod-deleted`), from a report; null when it has not, or the report is no report. */
+export function endedOf(upstream: unknown): string | null {
+  return isUpstream(upstream) && upstream.ended !== undefined ? upstream.ended : null;
+}
+
+export function isUpstream(value: unknown): value is UpstreamReport {
+  return (
+    isRecord(value) &&
+    typeof value.state === 'string' &&
+    typeof value.healthy === 'boolean' &&
+    (value.ended === undefined || (typeof value.ended === 'string' && endedCode.test(value.ended))) &&
+    (value.podUid === undefined || (typeof value.podUid === 'string' && value.podUid.length > 0 && value.podUid.length <= maxUidLength))
+  );
 }
 
 function isRowArray(value: unknown): value is Row[] {

@@ -47,7 +47,28 @@ export interface UpstreamReport {
    * Absent for a view that covers everything it asked for.
    */
   readonly partial?: PartialViewReport;
+  /**
+   * Set when what the view follows has ended for good and its rows are all there will be:
+   * `pod-deleted` on a pod-logs view whose pod was deleted (its log went with it). Not a fault:
+   * `healthy` stays true. Absent otherwise; a client shows a code it does not know as "ended".
+   */
+  readonly ended?: string;
+  /**
+   * A pod-logs view's: the uid of the pod whose log the rows are. A pod re-created under the name
+   * has another uid, so a client showing a pod whose uid differs knows the rows are not its log
+   * (yet). Absent before the first read, and from a backend before it.
+   */
+  readonly podUid?: string;
 }
+
+/** What a log follower adds to its upstream's report: whose log it holds, and whether that log ended. */
+export interface LogFacts {
+  readonly ended?: string;
+  readonly podUid?: string;
+}
+
+/** The `ended` codes this version sends (adapters/protocol.ts checks the field's shape, not the list). */
+export const podDeletedEnd = 'pod-deleted';
 
 /** What a partial view covers, and what it does not and why: for its header and Diagnostics. */
 export interface PartialViewReport {

@@ -70,6 +70,8 @@ export interface BackendOptions {
   readonly upstreamLimits?: Partial<UpstreamLimits>;
   /** Server-side watch timeout range in seconds (default 300-600, as client-go). */
   readonly watchTimeoutSeconds?: readonly [number, number];
+  /** How often a log follower whose log is complete reads its pod again (default `finishedRecheckMs`, 5 s). */
+  readonly logRecheckMs?: number;
   /** Bounds on the clusters in use at once and how long an unused one keeps its runtime (server/clusters.ts). */
   readonly clusterLimits?: Partial<ClusterLimits>;
 }
@@ -135,6 +137,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       limits: { ...defaultClusterLimits, ...options.clusterLimits },
       ...(options.namespaces ? { namespaces: options.namespaces } : {}),
       ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
+      ...(options.logRecheckMs ? { logRecheckMs: options.logRecheckMs } : {}),
     });
     const limits: StreamLimits = { ...defaultStreamLimits, ...options.limits };
     let hub: StreamHub | null = null;

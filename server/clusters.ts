@@ -88,6 +88,7 @@ export interface ClusterSetOptions {
   /** The last-resort namespaces of partial views (`--namespace`), for every cluster. */
   readonly namespaces?: readonly string[];
   readonly watchTimeoutSeconds?: readonly [number, number];
+  readonly logRecheckMs?: number;
 }
 
 /** What the last probe of a cluster's API server found. */
@@ -317,6 +318,7 @@ export class ClusterSet {
       discovery,
       limits: options.upstreamLimits,
       ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
+      ...(options.logRecheckMs ? { logRecheckMs: options.logRecheckMs } : {}),
     });
     const permissions = new Permissions({
       client,

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import type { Engine, SocketLike } from '../adapters/engine/engine.js';
 import { createEngine } from '../adapters/engine/engine.js';
 import type { RowsChanged } from '../adapters/engine/store.js';
-import type { ApiResourceRow, Row } from '../adapters/protocol.js';
+import { endedOf, isUpstream, type ApiResourceRow, type Row } from '../adapters/protocol.js';
 import { ConfigError, parseDuration } from '../machines/config.js';
 import type { Domain } from '../machines/domains.js';
 import { domainSpec, isDomain, scopeProblem, subscriptionKey } from '../machines/domains.js';
@@ -15,7 +15,7 @@ import { createFollower, partialLines } from './diagnosticsFollow.js';
 import { resolveDomain, ResourceNameError } from './resourceNames.js';
 import { untilSignal } from './signals.js';
 import type { WatchEventType, WatchView } from './watchPrinter.js';
-import { changeJson, changeLine, formatTable, printColumns, rowOrder } from './watchPrinter.js';
+import { changeJson, changeLine, endedLine, formatTable, printColumns, rowOrder } from './watchPrinter.js';
 
 export class HeadlessUsageError extends Error {}
 
@@ -210,6 +210,29 @@ async function upstreamReported(engine: Engine, key: string): Promise<void> {
   }
 }
 
+/**
+ * Calls `listener` whenever the machine of subscription `key` changes, which is when an upstream
+ * report reaches it (a status frame changes no row); returns the way to stop.
+ */
+function onSubscriptionChange(engine: Engine, key: string, listener: () => void): () => void {
+  let ref: unknown = null;
+  let inner: { unsubscribe(): void } | null = null;
+  const attach = () => {
+    const entry = engine.actor.getSnapshot().context.subscriptions[key];
+    if ((entry?.ref ?? null) === ref) return;
+    inner?.unsubscribe();
+    ref = entry?.ref ?? null;
+    inner = entry ? (entry.ref as { subscribe(next: () => void): { unsubscribe(): void } }).subscribe(() => listener()) : null;
+    listener();
+  };
+  const outer = engine.actor.subscribe(attach);
+  attach();
+  return () => {
+    outer.unsubscribe();
+    inner?.unsubscribe();
+  };
+}
+
 /** Long enough for a machine to take its snapshot's answer; a view that has no upstream report by then has none to tell. */
 const upstreamReportWaitMs = 2_000;
 
@@ -253,6 +276,19 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
     else if (partial) for (const line of partialLines(partial)) note(line);
     else note(`${view.domain}: every namespace shown again`);
   };
+  // Whether the followed log ended for good (its pod deleted), said once as it happens, and once
+  // more if a new pod under the name is followed after it. Only a report that is there says so.
+  let endedSaid: string | null = null;
+  const sayEnded = () => {
+    if (view.domain !== 'pod-logs' || !started) return;
+    const upstream = engine.diagnostics().rows.find((r) => r.key === key)?.upstream;
+    if (!isUpstream(upstream)) return;
+    const ended = endedOf(upstream);
+    if (ended === endedSaid || (ended === null && !upstream.healthy)) return;
+    endedSaid = ended;
+    if (args.json) out(JSON.stringify({ type: 'ENDED', key, time: new Date().toISOString(), ended }));
+    else note(endedLine(view, ended));
+  };
   const emit = (type: WatchEventType, row: Row, at: number) => {
     const definitions = engine.store.columns(key);
     out(args.json ? changeJson(type, key, row, view, definitions, at) : changeLine(type, row, view, printColumns(view, definitions), at));
@@ -274,6 +310,7 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
       started = true;
       if (!args.once) signalled = untilSignal();
       printFirst([...held.rows.values()], at);
+      sayEnded();
       return sayPartial();
     }
     sayPartial();
@@ -296,6 +333,7 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
   };
   const release = engine.subscribe(view.domain, view.scope);
   const stopListening = engine.store.onRowsChanged(onChange);
+  const stopHearingReports = onSubscriptionChange(engine, key, sayEnded);
   try {
     await firstAnswer(engine, key);
     if (args.once) {
@@ -304,8 +342,10 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
       // the view is partial before it exits.
       await upstreamReported(engine, key);
       sayPartial();
+      sayEnded();
     } else await (signalled ?? untilSignal());
   } finally {
+    stopHearingReports();
     stopListening();
     release();
   }

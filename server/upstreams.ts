@@ -28,13 +28,13 @@ import { discoveredPath, type Discovery, type DiscoveredResource } from '../adap
 import { helmLabelSelector, helmReleaseRow } from '../adapters/kube/helm.js';
 import { listWatchActors, objectCollection, RelistSignal, specCollection, tableCollection, type CacheSink, type Collection, type ListMode, type ListWatchSignals } from '../adapters/kube/listWatch.js';
 import { GiveWaySignal } from '../adapters/kube/streamingList.js';
-import { parseLogScope, podLogActors, logTailLines, type PodPresence } from '../adapters/kube/logs.js';
+import { parseLogScope, podLogActors, logTailLines, PodPresence } from '../adapters/kube/logs.js';
 import { proofActor, WatchWitness } from '../adapters/kube/proof.js';
 import { collectionPath, isResourceName, resourceSpecs } from '../adapters/kube/resources.js';
 import { isResourceDomain, parseResourceDomain } from '../machines/domains.js';
 import type { UpstreamReport } from '../adapters/protocol.js';
 import type { KubeliveConfig } from '../machines/config.js';
-import type { UpstreamProofDiagnostics } from '../machines/types.js';
+import { podDeletedEnd, type LogFacts, type UpstreamProofDiagnostics } from '../machines/types.js';
 import {
   defaultWatchTimeoutSeconds,
   upstreamMachine,
@@ -43,6 +43,7 @@ import {
   type UpstreamTimings,
 } from '../machines/upstreamMachine.js';
 import { GenerationCounter, ResourceCache, type CacheChange } from './cache.js';
+import { PodSightings } from './podSightings.js';
 
 /** Changes each resource keeps for resuming clients; ~10k rows of a few hundred bytes is a few MB. */
 export const resumeRingSize = 10_000;
@@ -158,6 +159,8 @@ export interface UpstreamsOptions {
   readonly config: KubeliveConfig;
   readonly generations: GenerationCounter;
   readonly watchTimeoutSeconds?: readonly [number, number];
+  /** How often a log follower whose log is complete reads its pod again (default `finishedRecheckMs`). */
+  readonly logRecheckMs?: number;
   readonly ringSize?: number;
   readonly limits?: UpstreamLimits;
   /** What the cluster serves: resource-domain upstreams are made from it. */
@@ -260,8 +263,13 @@ export class Upstream {
     private readonly makeCache: () => ResourceCache,
     actors: (sink: CacheSink, witness: WatchWitness, signals: Required<Pick<ListWatchSignals, 'relist' | 'giveWay'>>) => Parameters<typeof upstreamMachine.provide>[0]['actors'],
     timings: UpstreamTimings,
-    /** What it follows is gone for good (a log follower's deleted pod): not worth keeping for a next user. */
-    private readonly followsNothing: () => boolean = () => false,
+    /**
+     * A log follower's facts for its report: whose log it holds (`podUid`), and why it ended for
+     * good (its pod deleted: `ended: pod-deleted`). An upstream whose log ended is not worth
+     * keeping for a next user.
+     */
+    private readonly logFacts: () => LogFacts = () => ({}),
+    private readonly disposed: () => void = () => {},
   ) {
     this.cache = makeCache();
     this.unsubscribeCache = this.forward(this.cache);
@@ -329,7 +337,7 @@ export class Upstream {
    */
   get barren(): boolean {
     const { context } = this.actor.getSnapshot();
-    return (!this.cache.listed && !this.cache.landingList) || this.state === 'forbidden' || context.lastFailureStatus === 403 || context.lastFailureStatus === 404 || this.followsNothing();
+    return (!this.cache.listed && !this.cache.landingList) || this.state === 'forbidden' || context.lastFailureStatus === 403 || context.lastFailureStatus === 404 || this.logFacts().ended !== undefined;
   }
 
   /** The HTTP status of its last failure while nothing has worked since (404: the kind is gone). */
@@ -338,7 +346,9 @@ export class Upstream {
   }
 
   report(now = Date.now()): UpstreamReport {
-    return upstreamReport(this.actor.getSnapshot(), now);
+    const report = upstreamReport(this.actor.getSnapshot(), now);
+    const facts = this.logFacts();
+    return facts.ended === undefined && facts.podUid === undefined ? report : { ...report, ...facts };
   }
 
   /** Ready to serve from the cache: listed, and the watch is healthy. */
@@ -433,6 +443,7 @@ export class Upstream {
     if (this.stopTimer) clearTimeout(this.stopTimer);
     this.stop();
     this.actor.stop();
+    this.disposed();
   }
 
   diagnostics(now: number): UpstreamDiagnostics {
@@ -472,7 +483,7 @@ export class Upstream {
 
   private noticeState(): void {
     const report = this.report();
-    const key = `${report.state}|${report.healthy}|${report.reason ?? ''}`;
+    const key = `${report.state}|${report.healthy}|${report.reason ?? ''}|${report.ended ?? ''}|${report.podUid ?? ''}`;
     if (key === this.lastStateKey) return;
     this.lastStateKey = key;
     for (const listener of this.stateListeners) isolate(listener, undefined);
@@ -503,6 +514,8 @@ export class Upstreams {
   private endedGone = 0;
   private readonly goneListeners = new Set<(key: string, reason: string) => void>();
   private stopFollowing: (() => void) | null = null;
+  /** What the pods watches see, told to the log followers of the same names. */
+  private readonly podSightings = new PodSightings();
 
   constructor(private readonly options: UpstreamsOptions) {
     this.limits = options.limits ?? defaultUpstreamLimits;
@@ -817,12 +830,21 @@ export class Upstreams {
     if (!collection) throw new UnknownDomainError(`${base} is not a resource this cluster serves`);
     const found = collection;
     return () =>
-      new Upstream(
-        key,
-        () => new ResourceCache(key, generations, { ringSize }),
-        (sink, witness, signals) => ({ ...listWatchActors(client, found, sink, { ...signals, streamSilenceMs: this.streamSilenceMs() }), proveResource: proofActor(client, found.path, witness, labelSelector) }),
-        timings,
+      this.toldOfPods(
+        base,
+        new Upstream(
+          key,
+          () => new ResourceCache(key, generations, { ringSize }),
+          (sink, witness, signals) => ({ ...listWatchActors(client, found, sink, { ...signals, streamSilenceMs: this.streamSilenceMs() }), proveResource: proofActor(client, found.path, witness, labelSelector) }),
+          timings,
+        ),
       );
+  }
+
+  /** A pods upstream (cluster-wide or one namespace's) tells the log followers of the pods it sees. */
+  private toldOfPods(resource: string, upstream: Upstream): Upstream {
+    if (resource === 'pods') upstream.onChanges((changes) => this.podSightings.noticed(changes));
+    return upstream;
   }
 
   /** How to make the upstream for `key`; throws before anything is made when the key names nothing served. */
@@ -835,24 +857,29 @@ export class Upstreams {
     if (isResourceName(key)) {
       const spec = resourceSpecs[key];
       return () =>
-        new Upstream(
+        this.toldOfPods(
           key,
-          () => new ResourceCache(key, generations, { ringSize }),
-          (sink, witness, { giveWay }) => ({ ...listWatchActors(client, specCollection(spec), sink, { giveWay, streamSilenceMs: this.streamSilenceMs() }), proveResource: proofActor(client, spec.path, witness) }),
-          provable,
+          new Upstream(
+            key,
+            () => new ResourceCache(key, generations, { ringSize }),
+            (sink, witness, { giveWay }) => ({ ...listWatchActors(client, specCollection(spec), sink, { giveWay, streamSilenceMs: this.streamSilenceMs() }), proveResource: proofActor(client, spec.path, witness) }),
+            provable,
+          ),
         );
     }
     if (key.startsWith('pod-logs:')) {
       const target = parseLogScope(key.slice('pod-logs:'.length));
       return () => {
-        const pod: PodPresence = { gone: false };
+        const pod = new PodPresence();
+        this.podSightings.listen(target.namespace, target.pod, pod);
         return new Upstream(
           key,
           () => new ResourceCache(key, generations, { ringSize: logTailLines * 2, maxRows: logTailLines }),
           // A log has no resourceVersions to probe with: its follow is its own proof.
-          (sink) => ({ ...podLogActors(client, target, sink, pod), proveResource: fromCallback(() => {}) }),
+          (sink) => ({ ...podLogActors(client, target, sink, pod, this.options.logRecheckMs), proveResource: fromCallback(() => {}) }),
           this.timings(logStallTimeoutMs, null),
-          () => pod.gone,
+          () => ({ ...(pod.gone ? { ended: podDeletedEnd } : {}), ...(pod.uid !== null ? { podUid: pod.uid } : {}) }),
+          () => this.podSightings.stopListening(target.namespace, target.pod, pod),
         );
       };
     }

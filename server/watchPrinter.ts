@@ -220,3 +220,14 @@ export function changeJson(type: WatchEventType, key: string, row: Row, view: Wa
   const columns = isResourceDomain(view.domain) && definitions ? { columns: definitions.map((d) => d.name) } : {};
   return JSON.stringify({ type, key, row, time: new Date(at).toISOString(), kind: kindOf(view, row), namespace, name, ...columns });
 }
+
+/**
+ * What a person is told when a followed log ends for good (`ended`, from the upstream report), or
+ * when, after that, a new pod under the name is followed instead (`ended` null). Said once each.
+ */
+export function endedLine(view: WatchView, ended: string | null): string {
+  const [namespace = '', pod = ''] = view.scope.split('/');
+  if (ended === null) return `a new pod took the name ${namespace}/${pod}: its log is read afresh and followed (lines stamped before it started were the deleted pod's)`;
+  if (ended === 'pod-deleted') return `pod ${namespace}/${pod} was deleted: its log is complete, the lines above are all there will be`;
+  return `the log of ${view.scope} ended (${ended}): the lines above are all there will be`;
+}

@@ -15,8 +15,8 @@
  */
 import type { Domain } from '../../machines/domains.js';
 import type { DigestSum } from '../digest.js';
-import type { FetchResult, UpstreamReport } from '../../machines/types.js';
-import { isChangeArray, isStreamDomain, type ColumnDefinition, type MetricsBody, type Row, type SinceRefusal, type SnapshotBody, type SnapshotChangesBody } from '../protocol.js';
+import type { FetchResult } from '../../machines/types.js';
+import { isChangeArray, isStreamDomain, isUpstream, type ColumnDefinition, type MetricsBody, type Row, type SinceRefusal, type SnapshotBody, type SnapshotChangesBody } from '../protocol.js';
 import { bodyText, readSnapshotLines } from './snapshotLines.js';
 import { inSlices, type Pause } from './slices.js';
 import type { MetricsKind, RowStore } from './store.js';
@@ -188,7 +188,7 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
       counters.pollsWithChanges++;
       const summary = options.store.summary(key);
       rememberTag(key, tag, summary !== null && summary.generation === body.generation && summary.digest === body.digest);
-      return { count: result.count, changed: result.applied, upstream: body.upstream ?? null };
+      return { count: result.count, changed: result.applied, upstream: isUpstream(body.upstream) ? body.upstream : null };
     }
     const snapshot = body as SnapshotBody;
     if (!snapshot || !Array.isArray(snapshot.items) || typeof snapshot.generation !== 'number') {
@@ -200,7 +200,8 @@ export function createSnapshotSource(options: { baseUrl: string; store: RowStore
     // The tag stands for the store only if the store now holds exactly this answer.
     const summary = options.store.summary(key);
     rememberTag(key, tag, result.applied || (summary !== null && summary.generation === snapshot.generation && (snapshot.digest === undefined || summary.digest === snapshot.digest)));
-    return { count: result.count, changed: result.applied, upstream: (snapshot.upstream as UpstreamReport) ?? null };
+    // A report that is no report (a malformed `ended`, say) is as good as none.
+    return { count: result.count, changed: result.applied, upstream: isUpstream(snapshot.upstream) ? snapshot.upstream : null };
   }
 
   return {

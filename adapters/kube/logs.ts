@@ -13,8 +13,12 @@
  * A pod that answers 404 once its log was read has been deleted, and its log went with it (the
  * kubelet removes a deleted pod's containers and their logs): the lines held are all there will
  * be. That is the end of the log, not an error to retry, so the watch stays as for a finished run
- * and says so in `PodPresence`; a pod found under the name later is a new pod, whose log is read
- * afresh from its tail (`WATCH.GONE`: only a relist helps).
+ * and says so in `PodPresence`. A pod found under the name with another uid is a new pod (a
+ * StatefulSet brings its ordinal back at once), never a new run of the old one: the old pod is
+ * gone just the same, and once the new pod's container has started its log is read afresh from
+ * its tail (`WATCH.GONE`: only a relist helps), so no old line is ever shown as the new pod's.
+ * The pods watch, when the backend runs one, tells `PodPresence` of such a pod as it appears
+ * (`sighted`), so it is read at once instead of at the next recheck.
  */
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { ListInput, ListOutput, UpstreamEvent, WatchInput } from '../../machines/upstreamMachine.js';
@@ -69,25 +73,44 @@ export class LogLineNumbering {
 
 interface ContainerStatus {
   name?: unknown;
-  state?: { running?: unknown };
+  state?: { running?: unknown; terminated?: unknown };
+  lastState?: { terminated?: unknown };
 }
+
+function containerStatus(pod: KubeObject, container: string): ContainerStatus | undefined {
+  const statuses = (pod.status as { containerStatuses?: unknown } | undefined)?.containerStatuses;
+  return Array.isArray(statuses) ? (statuses as ContainerStatus[]).find((s) => s?.name === container) : undefined;
+}
+
+const present = (value: unknown): boolean => value !== undefined && value !== null;
 
 /** Whether the pod's container is running now: while it is not, its log is complete. */
 export function isContainerRunning(pod: KubeObject, container: string): boolean {
   const phase = (pod.status as { phase?: unknown } | undefined)?.phase;
   if (phase === 'Succeeded' || phase === 'Failed') return false;
-  const statuses = (pod.status as { containerStatuses?: unknown } | undefined)?.containerStatuses;
-  const status = Array.isArray(statuses) ? (statuses as ContainerStatus[]).find((s) => s?.name === container) : undefined;
-  return status?.state?.running !== undefined && status.state.running !== null;
+  return present(containerStatus(pod, container)?.state?.running);
+}
+
+/**
+ * Whether the container has a log to read: it runs, or ran. Until then the API server refuses
+ * the read (400, "waiting to start"), so a new pod's log is read once this holds.
+ */
+export function hasContainerStarted(pod: KubeObject, container: string): boolean {
+  const status = containerStatus(pod, container);
+  return present(status?.state?.running) || present(status?.state?.terminated) || present(status?.lastState?.terminated);
+}
+
+/** The pod's first container: the one a scope without a container means. */
+function firstContainer(pod: KubeObject, target: LogTarget): string {
+  const first = Array.isArray(pod.spec?.containers) ? pod.spec.containers[0]?.name : undefined;
+  if (typeof first !== 'string') throw new KubeApiError(`pod ${target.namespace}/${target.pod} has no containers`, 404, 'GET', podPath(target));
+  return first;
 }
 
 /** Resolves the container: the one named in the scope, else the pod's first. */
 async function resolveContainer(client: KubeClient, target: LogTarget, signal?: AbortSignal): Promise<string> {
   if (target.container) return target.container;
-  const pod = await client.requestJson<KubeObject>('GET', podPath(target), signal ? { signal } : {});
-  const first = Array.isArray(pod.spec?.containers) ? pod.spec.containers[0]?.name : undefined;
-  if (typeof first !== 'string') throw new KubeApiError(`pod ${target.namespace}/${target.pod} has no containers`, 404, 'GET', podPath(target));
-  return first;
+  return firstContainer(await client.requestJson<KubeObject>('GET', podPath(target), signal ? { signal } : {}), target);
 }
 
 /** The last `logTailLines` lines of the target's container, as rows. */
@@ -123,24 +146,54 @@ async function readLogLines(client: KubeClient, target: LogTarget, query: { tail
     .map((line) => numbering.row(line));
 }
 
-/** Whether the pod whose log was read has since been deleted: its log then ended with it. */
-export interface PodPresence {
-  gone: boolean;
+/**
+ * PodPresence knows which pod a follower's lines are of (its uid), and whether that pod has since
+ * been deleted, in which case its log ended with it. It is shared by the follower's list and watch
+ * effects, the Upstream that reports it, and the pods watch that tells it of pods under the name.
+ */
+export class PodPresence {
+  /** The pod whose lines are held was deleted: they are its whole log. */
+  gone = false;
+  /** The uid of the pod whose lines are held; null before the first read. */
+  uid: string | null = null;
+  private newPodListener: (() => void) | null = null;
+
+  /**
+   * The pods watch saw a pod of this name. Another uid than the one read is another pod, so the
+   * one whose lines are held is gone; the follower looks at once (the watch says a pod changed,
+   * the pod's own GET says whether its log can be read yet).
+   */
+  sighted(uid: string): void {
+    if (this.uid !== null && uid !== this.uid) this.newPodListener?.();
+  }
+
+  /** The follower's watch listens while it runs; returns the way to stop. */
+  onNewPod(listener: () => void): () => void {
+    this.newPodListener = listener;
+    return () => {
+      if (this.newPodListener === listener) this.newPodListener = null;
+    };
+  }
 }
 
 const isMissing = (error: unknown): boolean => error instanceof KubeApiError && error.status === 404;
 
-export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheSink, presence: PodPresence = { gone: false }) {
+export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheSink, presence = new PodPresence(), recheckMs = finishedRecheckMs) {
   let container = target.container;
   return {
     listResource: fromPromise<ListOutput, ListInput>(async ({ signal }) => {
-      const rows = await fetchLogTail(client, target, signal);
-      container = rows[0]?.container ?? (await resolveContainer(client, target, signal));
+      // The pod first, for its uid: whose lines these are. A pod replaced between this read and
+      // the log's is seen as another uid at the next look, and read again.
+      const pod = await client.requestJson<KubeObject>('GET', podPath(target), { signal });
+      container = target.container ?? firstContainer(pod, target);
+      const rows = await readLogLines(client, { ...target, container }, { tailLines: logTailLines }, signal);
       const last = rows[rows.length - 1];
       // The "resourceVersion" of a log is the timestamp of its last line: where a follow resumes.
       const resourceVersion = last?.time ?? new Date().toISOString();
       if (signal.aborted) throw new Error('log tail abandoned');
       await sink.replace(rows, resourceVersion, null, signal);
+      // Cleared once the new lines are in: until then the lines held are the deleted pod's, and say so.
+      presence.uid = typeof pod.metadata?.uid === 'string' ? pod.metadata.uid : null;
       presence.gone = false;
       return { resourceVersion };
     }),
@@ -165,7 +218,7 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
       // The log is complete for now: say so, and look again after `finishedRecheckMs`.
       const waitForNextRun = () => {
         send({ type: 'WATCH.PROGRESS' });
-        recheck = setTimeout(followOrWaitForNextRun, finishedRecheckMs);
+        recheck = setTimeout(followOrWaitForNextRun, recheckMs);
       };
       // The pod was deleted: its log is complete, as a finished run's is. Progress, not a failure,
       // so no client falls back to reading the log of a pod the API server no longer has (404).
@@ -174,20 +227,48 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
         presence.gone = true;
         waitForNextRun();
       };
-      // The follow ended: reopen it only if the container still runs (or runs again); while it
-      // does not, the log is complete and staying here costs one pod GET per recheck.
+      let looking = false;
+      let lookAgain = false;
+      // The follow ended, or a pod took the name: reopen the follow only if the container still
+      // runs (or runs again); while it does not, the log is complete and staying here costs one
+      // pod GET per recheck. Another pod under the name is read afresh once its container started.
       const followOrWaitForNextRun = () => {
+        if (recheck) clearTimeout(recheck);
+        recheck = undefined;
+        if (looking) {
+          lookAgain = true;
+          return;
+        }
+        looking = true;
         client.requestJson<KubeObject>('GET', podPath(target), { signal: request.signal }).then(
-          (pod) => {
-            if (finished) return;
-            // Seen gone, now here: a new pod took the name, and its log starts anew.
-            if (presence.gone) return finish({ type: 'WATCH.GONE' });
-            if (isContainerRunning(pod, container ?? '')) return finish({ type: 'WATCH.ENDED' });
-            waitForNextRun();
-          },
-          (error: unknown) => (isMissing(error) ? podGone() : finish(failure(error))),
+          (pod) => settle(() => decide(pod)),
+          (error: unknown) => settle(() => (isMissing(error) ? podGone() : finish(failure(error)))),
         );
       };
+      // A look asked for while one was in flight (the pod changed meanwhile) replaces its answer.
+      const settle = (decide: () => void) => {
+        looking = false;
+        if (finished) return;
+        if (!lookAgain) return decide();
+        lookAgain = false;
+        followOrWaitForNextRun();
+      };
+      const decide = (pod: KubeObject) => {
+        const uid = typeof pod.metadata?.uid === 'string' ? pod.metadata.uid : null;
+        if (presence.gone || (presence.uid !== null && uid !== presence.uid)) {
+          // Another pod: the one read is gone, and its lines stay, marked so, until the new pod's
+          // replace them. Its log is read once there is one (before, the read is a 400).
+          presence.gone = true;
+          return hasContainerStarted(pod, container ?? '') ? finish({ type: 'WATCH.GONE' }) : waitForNextRun();
+        }
+        if (isContainerRunning(pod, container ?? '')) return finish({ type: 'WATCH.ENDED' });
+        waitForNextRun();
+      };
+      // A pod of this name with another uid (from the pods watch): look now, not at the recheck. A
+      // follow still open is of the old pod, and ends as it goes, which looks again anyway.
+      const stopHearing = presence.onNewPod(() => {
+        if (!finished) followOrWaitForNextRun();
+      });
       client
         .openStream(`${podPath(target)}/log`, {
           query: {
@@ -223,6 +304,7 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
         );
       return () => {
         finished = true;
+        stopHearing();
         if (recheck) clearTimeout(recheck);
         abort?.();
         request.abort();

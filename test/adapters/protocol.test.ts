@@ -67,4 +67,30 @@ describe('parseServerFrame', () => {
     expect(parseServerFrame(JSON.stringify({ ...piece, items: [{ uid: 'u' }] })).ok).toBe(false);
     expect(parseServerFrame(JSON.stringify({ ...piece, id: 7 })).ok).toBe(false);
   });
+
+  test('an upstream that says what it follows ended: a short code is taken, anything else refuses the frame', () => {
+    const status = { type: 'status', id: 'a', seq: 3, generation: 9 };
+    const heartbeat = { ...status, type: 'heartbeat', resourceVersion: '12', count: 0, digest: '0' };
+    const ended = (value: unknown) => ({ ...upstream, ended: value });
+    // Frames without it, from a backend before it, are taken as ever.
+    expect(parseServerFrame(JSON.stringify({ ...status, upstream })).ok).toBe(true);
+    expect(parseServerFrame(JSON.stringify({ ...status, upstream: ended('pod-deleted') })).ok).toBe(true);
+    expect(parseServerFrame(JSON.stringify({ ...heartbeat, upstream: ended('pod-deleted') })).ok).toBe(true);
+    // A code a later backend may add is taken, to be shown as "ended".
+    expect(parseServerFrame(JSON.stringify({ ...status, upstream: ended('container-gone') })).ok).toBe(true);
+    for (const bad of [null, true, 7, '', 'Pod Deleted', '-x', 'x'.repeat(65), '<script>', { reason: 'pod-deleted' }, ['pod-deleted']]) {
+      const parsed = parseServerFrame(JSON.stringify({ ...status, upstream: ended(bad) }));
+      expect(parsed.ok).toBe(false);
+      expect(parseServerFrame(JSON.stringify({ ...heartbeat, upstream: ended(bad) })).ok).toBe(false);
+    }
+  });
+
+  test('an upstream that names the pod whose log it holds: a uid is taken, anything else refuses the frame', () => {
+    const status = { type: 'status', id: 'a', seq: 3, generation: 9 };
+    const of = (value: unknown) => ({ ...upstream, podUid: value });
+    expect(parseServerFrame(JSON.stringify({ ...status, upstream: of('0e1361b8-4754-4bb1-956f-621bf821cdef') })).ok).toBe(true);
+    for (const bad of [null, 7, '', 'x'.repeat(129), { uid: 'u' }, ['u']]) {
+      expect(parseServerFrame(JSON.stringify({ ...status, upstream: of(bad) })).ok).toBe(false);
+    }
+  });
 });

@@ -3,8 +3,9 @@
  * pod's containers and their logs, so the API server answers 404 for both the pod and its log:
  * the backend's follower takes that as the end of the log, not as trouble. It stays healthy with
  * the lines it held, so no client is told to read the log itself (which would be that 404 again),
- * and its last release forgets it at once (a pod that takes the name later has a log of its own).
- * On the real demo cluster, whose follow ends as the pod goes.
+ * says so on the wire (`upstream.ended: "pod-deleted"`, on a status frame as it happens and on
+ * every heartbeat and snapshot after), and its last release forgets it at once (a pod that takes
+ * the name later has a log of its own). On the real demo cluster, whose follow ends as the pod goes.
  */
 import { call } from '../demo-cluster/client.js';
 import { getJson, startStack, StreamClient, upstreamOf, waitFor, type Stack } from './support.js';
@@ -37,13 +38,15 @@ test('aFollowedPodsDeletionEndsItsLogWithTheUpstreamHealthyAndForgottenAtRelease
   client.send({ type: 'subscribe', id: 'log', domain: 'pod-logs', scope });
   const reset = await client.next('log', 'reset');
   expect(reset.items.length).toBeGreaterThan(0);
+  expect(reset.upstream.ended).toBeUndefined();
   const fromDeletion = client.frames.length;
+  const podGets = () => stack.demo.requestCounts()[`GET ${podPath}`] ?? 0;
+  const getsBefore = podGets();
 
   expect((await call(stack.demo, `${podPath}?gracePeriodSeconds=0`, { method: 'DELETE' })).status).toBe(200);
   expect((await call(stack.demo, podPath)).status).toBe(404);
-  // The follow ends with the pod, and the follower asks the pod why (the only GET of it here,
-  // since the scope names the container): a 404. Past its answer, two heartbeats.
-  await waitFor('the follower to ask the pod why its follow ended', () => (stack.demo.requestCounts()[`GET ${podPath}`] ?? 0) >= 1);
+  // The follow ends with the pod, and the follower asks the pod why: a 404. Past its answer, two heartbeats.
+  await waitFor('the follower to ask the pod why its follow ended', () => podGets() > getsBefore);
   const asked = client.frames.length;
   await waitFor('two heartbeats after that', () => client.framesFor('log').slice(asked).filter((f) => f.type === 'heartbeat').length >= 2 || undefined);
 
@@ -54,12 +57,22 @@ test('aFollowedPodsDeletionEndsItsLogWithTheUpstreamHealthyAndForgottenAtRelease
   expect(reports.length).toBeGreaterThan(0);
   expect(reports.filter((u) => u!.healthy === false)).toEqual([]);
   const upstream = await upstreamOf(stack, key);
-  expect(upstream.report).toMatchObject({ state: 'watching', healthy: true, errors: 0 });
+  expect(upstream.report).toMatchObject({ state: 'watching', healthy: true, errors: 0, ended: 'pod-deleted' });
+
+  // Said as it happened, on a status frame, healthy; and on every heartbeat after it.
+  const since = client.frames.slice(fromDeletion).filter((f) => f.type !== 'error' && f.id === 'log');
+  const statuses = since.filter((f) => f.type === 'status');
+  expect(statuses.map((f) => f.type === 'status' && f.upstream)).toContainEqual(expect.objectContaining({ healthy: true, ended: 'pod-deleted' }));
+  const saidAt = since.findIndex((f) => f.type === 'status' && f.upstream.ended === 'pod-deleted');
+  const heartbeatsAfter = since.slice(saidAt).filter((f) => f.type === 'heartbeat');
+  expect(heartbeatsAfter.length).toBeGreaterThan(0);
+  expect(heartbeatsAfter.every((f) => f.type === 'heartbeat' && f.upstream.ended === 'pod-deleted')).toBe(true);
 
   // A page that asks anyway gets the lines held, from the cache, not a 404.
   const snapshot = await getJson(`${stack.base}/api/v1/snapshot/pod-logs?scope=${encodeURIComponent(scope)}`);
   expect(snapshot.status).toBe(200);
   expect(snapshot.body.source).toBe('cache');
+  expect(snapshot.body.upstream).toMatchObject({ healthy: true, ended: 'pod-deleted' });
   expect(snapshot.body.items.length).toBeGreaterThanOrEqual(reset.items.length);
 
   // Let go: forgotten at once, with no grace period for a pod that is gone.

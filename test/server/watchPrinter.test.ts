@@ -3,7 +3,7 @@
  * live ages, and change lines that name time, event, kind and object, deletes included.
  */
 import type { ColumnDefinition, ResourceRow } from '../../adapters/rows.js';
-import { changeJson, changeLine, formatTable, printColumns, rowOrder, type WatchView } from '../../server/watchPrinter.js';
+import { changeJson, changeLine, endedLine, formatTable, printColumns, rowOrder, type WatchView } from '../../server/watchPrinter.js';
 
 const column = (name: string, more: Partial<ColumnDefinition> = {}): ColumnDefinition => ({ name, type: 'string', format: '', description: '', priority: 0, ...more });
 const definitions = [column('Name', { format: 'name' }), column('Data', { type: 'integer' }), column('Age'), column('Labels', { priority: 1 })];
@@ -77,4 +77,11 @@ test('logLinesPrintInTimeOrderAndAChangeLineNamesTheirContainer', () => {
   const rows = [line('sidecar', '2026-11-30T11:00:02Z', 'b'), line('postgres', '2026-11-30T11:00:03Z', 'c'), line('postgres', '2026-11-30T11:00:01Z', 'a')];
   expect(rows.sort(rowOrder(logs)).map((r) => r.line)).toEqual(['a', 'b', 'c']);
   expect(changeLine('ADDED', rows[0]!, logs, printColumns(logs, null), now)).toBe('2026-11-30T12:00:00.000Z  ADDED     LogLine  postgres  TIME=2026-11-30T11:00:01Z LINE=a');
+});
+
+test('aLogThatEndedIsSaidInWordsNamingThePodAndACodeNotKnownHereIsNamedAsIs', () => {
+  const view: WatchView = { domain: 'pod-logs', scope: 'shop/web-0/app', kind: null, allNamespaces: false };
+  expect(endedLine(view, 'pod-deleted')).toBe('pod shop/web-0 was deleted: its log is complete, the lines above are all there will be');
+  expect(endedLine(view, 'node-gone')).toBe('the log of shop/web-0/app ended (node-gone): the lines above are all there will be');
+  expect(endedLine(view, null)).toMatch(/^a new pod took the name shop\/web-0: /);
 });

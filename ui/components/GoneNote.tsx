@@ -42,6 +42,29 @@ export function LogsEndedNote({ where, at, now }: { where: string; at: number; n
 }
 
 /**
+ * The backend says the lines a logs panel holds are of a pod that was deleted (`upstream.ended`):
+ * the panel's pod was deleted and the pods list has not said so yet, or a pod that took its name
+ * is shown, whose own log is read once its container has started. Either way the lines are not
+ * a live pod's, and the panel says whose they are.
+ */
+export function LogsOfDeletedPodNote({ where, another }: { where: string; another: boolean }) {
+  if (another) {
+    return (
+      <div className="problem problem-warning" role="status" data-testid="logs-of-deleted-pod" data-another="true">
+        <strong>This pod&apos;s log is not read yet.</strong> The log the backend holds under <span className="mono">{where}</span> is of the pod that had the name before and
+        was deleted, so none of it is shown here; this pod&apos;s own log is, once its container has started.
+      </div>
+    );
+  }
+  return (
+    <div className="problem problem-warning" role="status" data-testid="logs-of-deleted-pod">
+      <strong>The lines below are of a pod that was deleted.</strong> The pod named <span className="mono">{where}</span> whose log they are is gone, and the log is complete. A
+      pod that takes the name has a log of its own, shown here once its container has started.
+    </div>
+  );
+}
+
+/**
  * An address names an object the list, received whole, does not have: deleted before the page
  * opened, or never there. Nothing is held to show, and nothing is read for it (a read would be
  * a 404); `onClose` clears the address's selection.

@@ -24,7 +24,7 @@ export interface LogLineProps {
 export const LogLine = memo(function LogLine({ row, run, timestamps, prefixPod, colour, ranges, firstMatch, current }: LogLineProps) {
   const stamp = timestamps && row.time !== null;
   return (
-    <div className={run === 'previous' ? 'log-line log-previous' : 'log-line'} data-container={row.container} data-run={run} data-matches={ranges.length}>
+    <div className={run === 'previous' ? 'log-line log-previous' : 'log-line'} data-container={row.container} data-run={run} data-time={row.time ?? ''} data-matches={ranges.length}>
       {prefixPod !== null ? <span className={`log-tag log-c${colour}`}>{containerPrefix(prefixPod, row.container)}</span> : null}
       {prefixPod !== null ? ' ' : null}
       {stamp ? <span className="log-time">{row.time}</span> : null}

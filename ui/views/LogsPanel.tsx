@@ -7,10 +7,11 @@
  * keeps the newest line in view unless the reader has scrolled up to read something.
  */
 import { useDeferredValue, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { endedOf, isUpstream } from '../../adapters/protocol.js';
 import type { LogLineRow } from '../../adapters/rows.js';
 import { LogLine } from '../components/LogLine.js';
 import { LogSearchBox } from '../components/LogSearchBox.js';
-import { LogsEndedNote } from '../components/GoneNote.js';
+import { LogsEndedNote, LogsOfDeletedPodNote } from '../components/GoneNote.js';
 import { FreshnessBadge, Loading, Problems } from '../components/StatusBar.js';
 import { useNow } from '../hooks/engine.js';
 import { useLogFollowers } from '../hooks/useLogFollowers.js';
@@ -22,6 +23,8 @@ import { loadLogPreferences, saveLogPreferences, type LogPreferences } from '../
 import { compileSearch, findMatches, matchNumberOf, matchRefOf, stepMatch, type MatchRef, type SearchOptions } from '../lib/logSearch.js';
 
 export interface LogTarget {
+  /** The pod shown (a pod that takes the name later is another panel). */
+  readonly uid?: string;
   readonly namespace: string;
   readonly name: string;
   readonly containers: readonly string[];
@@ -29,6 +32,16 @@ export interface LogTarget {
   readonly restarts?: number;
   /** When the cluster deleted the pod (useOpenObject); its logs are then no longer followed. */
   readonly goneAt?: number | null;
+}
+
+/**
+ * Whether the log a follower holds is of another pod than the one shown: the backend names the
+ * uid of the pod whose log it read (`podUid`), and a pod re-created under the name has another.
+ * Unknown (a backend before it, or no uid shown) counts as this pod's, as it always did.
+ */
+function isAnotherPodsLog(upstream: unknown, uid: string | undefined): boolean {
+  const podUid = isUpstream(upstream) ? upstream.podUid : undefined;
+  return uid !== undefined && podUid !== undefined && podUid !== uid;
 }
 
 /** Within this many pixels of the bottom counts as "at the bottom": keep following. */
@@ -87,7 +100,9 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   const body = useRef<HTMLDivElement>(null);
   const [following, setFollowing] = useState(true);
 
-  const joined = useMemo(() => interleave(followers.map((f) => ({ container: f.container, rows: f.rows })), heldLogLines), [followers]);
+  // A follower holding another pod's log (the one that had the name before, deleted) shows none of it here.
+  const foreign = useMemo(() => followers.map((f) => isAnotherPodsLog(f.status?.upstream, pod.uid)), [followers, pod.uid]);
+  const joined = useMemo(() => interleave(followers.map((f, i) => ({ container: f.container, rows: foreign[i] ? [] : f.rows })), heldLogLines), [followers, foreign]);
   // Shown once: a crash-looping container's log already is its previous run.
   const previousIsShown = previous.state === 'loaded' && isShownRun(previous.rows, joined.rows);
   const items = useMemo((): Item[] => {
@@ -133,12 +148,16 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   };
 
   const statuses = followers.map((f) => f.status);
+  // The backend's word that the lines held are a deleted pod's: this pod's, ahead of the pods list;
+  // or another's, under a new pod of the name, whose lines are then not shown.
+  const ofDeletedPod = goneAt === null && followers.some((f, i) => f.rows.length > 0 && (foreign[i] || endedOf(f.status?.upstream) === 'pod-deleted'));
+  const ofAnotherPod = foreign.some(Boolean);
   const previousCount = previous.state === 'loaded' && !previousIsShown ? previous.rows.length : 0;
   const loading = goneAt === null && followers.every((f) => isLoading(f.status, f.rows.length)) && previous.state !== 'loaded';
   let lineNumber = -1;
 
   return (
-    <aside className="logs" aria-label={`Logs of ${pod.name}`} data-testid="logs-panel">
+    <aside className="logs" aria-label={`Logs of ${pod.name}`} data-testid="logs-panel" data-uid={pod.uid ?? ''}>
       <div className="toolbar">
         <h3>
           Logs <span className="mono">{pod.namespace}/{pod.name}</span>
@@ -235,6 +254,7 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
         </span>
       </div>
       {goneAt !== null ? <LogsEndedNote where={`${pod.namespace}/${pod.name}`} at={goneAt} now={now} /> : <Problems statuses={statuses} what="log lines" />}
+      {ofDeletedPod ? <LogsOfDeletedPodNote where={`${pod.namespace}/${pod.name}`} another={ofAnotherPod} /> : null}
       {previous.state === 'failed' ? (
         <div className="problems" role="status" data-testid="log-previous-problem">
           <span className="problem problem-warning">Previous run of {shown[0]}: {previous.message}</span>
