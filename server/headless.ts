@@ -252,6 +252,12 @@ async function firstAnswer(engine: Engine, key: string): Promise<void> {
   }
 }
 
+/** What an empty first answer says, as kubectl says it; a log's scope is a pod, not a namespace. */
+function emptyAnswer(view: WatchView): string {
+  if (view.domain === 'pod-logs') return `No log lines yet in ${view.scope}.`;
+  return view.allNamespaces || view.scope === '' ? 'No resources found' : `No resources found in ${view.scope} namespace.`;
+}
+
 /**
  * Prints the first answer as a table (or as ADDED lines with --json), then every change. Each
  * row is remembered as it arrives, so a delete names the object it removes. The store dropping a
@@ -297,7 +303,7 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
     rows.sort(order);
     for (const row of rows) printed.set(row.uid, row);
     if (args.json) for (const row of rows) emit('ADDED', row, at);
-    else if (rows.length === 0) console.error(view.allNamespaces || view.scope === '' ? 'No resources found' : `No resources found in ${view.scope} namespace.`);
+    else if (rows.length === 0) console.error(emptyAnswer(view));
     else for (const line of formatTable(printColumns(view, engine.store.columns(key)), rows, at)) out(line);
   };
   const onChange = (change: RowsChanged) => {

@@ -191,6 +191,11 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
       // The "resourceVersion" of a log is the timestamp of its last line: where a follow resumes.
       const resourceVersion = last?.time ?? new Date().toISOString();
       if (signal.aborted) throw new Error('log tail abandoned');
+      // Told as a list read whole, as a collection's pages are: a cold view's snapshot follows the
+      // first list through them, and without them it answered an empty log (count 0 at the last
+      // line's time) while the lines were landing.
+      sink.listPage?.(rows, true, null);
+      sink.listRead?.(resourceVersion);
       await sink.replace(rows, resourceVersion, null, signal);
       // Cleared once the new lines are in: until then the lines held are the deleted pod's, and say so.
       presence.uid = typeof pod.metadata?.uid === 'string' ? pod.metadata.uid : null;

@@ -11,6 +11,8 @@ import { RowStore } from '../../adapters/engine/store.js';
 import { digestOf } from '../../adapters/digest.js';
 import { type Row, type SnapshotLine } from '../../adapters/protocol.js';
 import { tableAccept } from '../../adapters/kube/tableRows.js';
+import { logTailLines } from '../../adapters/kube/logs.js';
+import type { LogLineRow } from '../../adapters/rows.js';
 import { call } from '../demo-cluster/client.js';
 import { StreamClient, demoDigest, snapshotLinesOf, startStack, type Stack } from './support.js';
 
@@ -78,6 +80,28 @@ describe('snapshots as lines', () => {
     expect(truth.count).toBeGreaterThan(0);
     expect({ count: rows.length, digest: digestOf(rows) }).toEqual(truth);
     expect({ count: trail.count, digest: trail.digest }).toEqual(truth);
+  });
+
+  test("a cold view of a pod's log holds the log's lines, as the cluster's log endpoint serves them", async () => {
+    // The log follower reads its tail in one request, not in pages: its cold view once answered
+    // an empty log (count 0) while the lines were landing, and they came after as additions.
+    const pods = (await call(stack.demo, '/api/v1/pods')).json<{ items: { metadata: { name: string; namespace: string }; spec: { containers: { name: string }[] }; status: { phase: string } }[] }>();
+    const pod = pods.items.find((p) => p.status.phase === 'Running');
+    if (!pod) throw new Error('the demo cluster has no running pod');
+    const { name, namespace } = pod.metadata;
+    const container = pod.spec.containers[0]!.name;
+    const { lines } = await linesOf(`${stack.base}/api/v1/snapshot/pod-logs?scope=${namespace}/${name}/${container}`);
+    const trail = lines.at(-1);
+    if (trail?.type !== 'trail') throw new Error(`last line is ${trail?.type}`);
+    const held = rowsOf(lines) as LogLineRow[];
+    expect({ count: trail.count, digest: trail.digest }).toEqual({ count: held.length, digest: digestOf(held) });
+    // The truth, read after: every line up to the last one held, of which the tail is what the view keeps.
+    const truth = await call(stack.demo, `/api/v1/namespaces/${namespace}/pods/${name}/log?container=${container}&timestamps=true`);
+    expect(truth.status).toBe(200);
+    const lastHeld = held.map((r) => r.time!).sort().at(-1) ?? '';
+    const upToHeld = truth.text.split('\n').filter((l) => l !== '' && l.slice(0, l.indexOf(' ')) <= lastHeld);
+    expect(upToHeld.length).toBeGreaterThan(0);
+    expect(held.map((r) => `${r.time} ${r.line}`)).toEqual(upToHeld.slice(-logTailLines));
   });
 
   test('without asking for lines the answer is the one JSON body, as before', async () => {
