@@ -37,8 +37,8 @@ export const probeTimeoutSeconds = 3;
  * Each generation is a list the main watch appends to, and a probe's `DeliveryCheck` reads it,
  * not a set: every change costs the main watch one append, and only the probe's few changes are
  * looked up. Adding each version to a set of up to 100,000 was the witness's whole cost, 2.5 % of
- * a backend's busy time at 20,000 changes/s (docs/development.md, "Row 2: where the backend's
- * loop goes").
+ * a backend's busy time at 20,000 changes/s (docs/development.md, "Row 2 at 20,000/s: parsing
+ * less").
  */
 export class WatchWitness {
   /** The last resourceVersion the main watch (or its list) reached; where a probe starts. */
