@@ -14,7 +14,7 @@
 import { createEngine, type Engine } from '../adapters/engine/engine.js';
 import { resolveConfig, type ConfigOverrides } from '../machines/config.js';
 import { KubeClient, loadKubeConfig } from '../adapters/kube/client.js';
-import { probeOnce, WatchWitness } from '../adapters/kube/proof.js';
+import { probeOnce, WatchWitness, type DeliveryCheck } from '../adapters/kube/proof.js';
 import { proofTimings } from '../machines/upstreamMachine.js';
 import { startBackend, type Backend } from '../server/backend.js';
 import type { ChildCluster } from './cluster.js';
@@ -112,8 +112,8 @@ async function backendWindow(cluster: ChildCluster, config: ConfigOverrides, win
 
 /** Everything a probe sees counts as delivered: this measures the probe's own price. */
 class EverythingWitness extends WatchWitness {
-  override has(): boolean {
-    return true;
+  override deliveryCheck(): DeliveryCheck {
+    return { missing: () => 0 };
   }
 }
 

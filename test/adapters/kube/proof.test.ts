@@ -1,7 +1,8 @@
 /**
  * The probe's pieces that need no cluster: reading a watch line's type and resourceVersion
  * without parsing the object must agree with JSON.parse whenever it answers at all, and the
- * witness must remember what the main watch delivered across one probe rotation.
+ * witness must remember what the main watch delivered across one probe rotation, and a probe's
+ * check must see what the watch delivers while it waits.
  */
 import fc from 'fast-check';
 import { watchLineFacts, WatchWitness } from '../../../adapters/kube/proof.js';
@@ -73,13 +74,30 @@ describe('WatchWitness', () => {
     w.delivered('11');
     w.rotate();
     w.delivered('12');
-    expect(w.has('11') && w.has('12')).toBe(true);
+    expect(w.deliveryCheck(['11', '12']).missing()).toBe(0);
     w.rotate();
-    expect(w.has('11')).toBe(false);
-    expect(w.has('12')).toBe(true);
+    expect(w.deliveryCheck(['11', '12']).missing()).toBe(1);
+    expect(w.deliveryCheck(['12']).missing()).toBe(0);
     expect(w.lastResourceVersion).toBe('12');
     w.listed('20');
-    expect(w.has('12')).toBe(false);
+    expect(w.deliveryCheck(['12']).missing()).toBe(1);
+  });
+
+  test('a check made while the watch is behind counts what it delivers later, across a rotation', () => {
+    const w = new WatchWitness();
+    w.listed('1');
+    w.delivered('2');
+    const check = w.deliveryCheck(['2', '3', '4', '5']);
+    expect(check.missing()).toBe(3);
+    w.delivered('3');
+    expect(check.missing()).toBe(2);
+    // The next probe begins while this check still waits: what was delivered stays delivered.
+    w.rotate();
+    w.delivered('4');
+    expect(check.missing()).toBe(1);
+    w.delivered('6');
+    w.delivered('5');
+    expect(check.missing()).toBe(0);
   });
 
   test('a passed probe moves the starting point to its bookmark only if the main watch delivered nothing since it began', () => {
