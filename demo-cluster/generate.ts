@@ -228,15 +228,19 @@ export class ClusterBuilder {
         spec: { completions: 1, parallelism: 1, backoffLimit: 6, template: templateSpec(template) },
         status: { succeeded: 1, startTime: this.iso(runAge), completionTime: this.iso(runAge - 95_000), conditions: [{ type: 'Complete', status: 'True', lastProbeTime: this.iso(runAge - 95_000), lastTransitionTime: this.iso(runAge - 95_000) }] },
       };
-      const pod = this.runningPod(ns, this.uniquePodName(ns, job.metadata.name), job, template, this.randomWorker(), runAge);
+      const pod = this.runningPod(ns, this.uniquePodName(ns, job.metadata.name), job, template, this.randomWorker(), runAge, runAge - 95_000);
       completePod(pod, this.iso(runAge - 95_000));
       built.add('jobs.batch', job);
       built.add('pods', pod);
     }
   }
 
-  /** A pod as it is after a while on a healthy node; a few restarted, a rare one crash-looping. */
-  private runningPod(ns: string, name: string, owner: KubeObject, template: PodTemplate, nodeName: string, ageMs: number): KubeObject {
+  /**
+   * A pod as it is after a while on a healthy node; a few restarted, a rare one crash-looping. A
+   * run that ends (a Job's pod, `endsAgoMs` before now) restarted only while it ran, and never
+   * crash-loops: a pod completed 22 h ago showed a restart 30 s ago.
+   */
+  private runningPod(ns: string, name: string, owner: KubeObject, template: PodTemplate, nodeName: string, ageMs: number, endsAgoMs = 0): KubeObject {
     const r = this.random;
     const created = this.iso(ageMs);
     const pod = makePendingPod({ name, namespace: ns, uid: r.uid(), created, owner, template });
@@ -248,10 +252,13 @@ export class ClusterBuilder {
     if (r.chance(0.08)) {
       const times = r.int(1, 4);
       const agos: number[] = [];
-      for (let i = 0; i < times; i++) agos.push(r.int(1000, ageMs));
+      // Drawn over the pod's whole age as always (a seed's other draws stay where they were), then
+      // placed in order inside the run: from its start to a second before it ends.
+      const within = (ago: number) => (endsAgoMs === 0 ? ago : Math.round(endsAgoMs + 1000 + ((ago - 1000) * (ageMs - endsAgoMs - 1000)) / Math.max(1, ageMs - 1000)));
+      for (let i = 0; i < times; i++) agos.push(within(r.int(1000, ageMs)));
       for (const ago of agos.sort((a, b) => b - a)) restartContainer(pod, 0, this.iso(ago), false);
     }
-    if (r.chance(0.01)) {
+    if (r.chance(0.01) && endsAgoMs === 0) {
       const running = (pod.status as { containerStatuses: { state: { running?: { startedAt: string } } }[] }).containerStatuses[0]?.state.running;
       // The run that crashed started at least a second before it crashed.
       if (running && Date.parse(running.startedAt) > this.now() - crashAgoMs - 1000) running.startedAt = this.iso(Math.min(ageMs, crashAgoMs + 60_000));
