@@ -16,7 +16,7 @@
  */
 import { Agent, request as httpsRequest } from 'node:https';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { gcPauses, wallNow } from './support.js';
+import { gcPauses, gcTimeline, wallNow } from './support.js';
 import { startDemoCluster, type DemoCluster, type DemoClusterOptions, type FaultName } from '../demo-cluster/index.js';
 
 export type ClusterRequest =
@@ -71,6 +71,10 @@ export interface ClusterStats {
 export interface TracedDelete {
   readonly committedAt: number;
   readonly flushedAt: number;
+  /** How much of commit → flush the cluster's garbage collector held, in ms. */
+  readonly flushGcMs?: number;
+  /** The cluster process's CPU over commit → flush, all its threads, in ms: far below the stage, it waited for a core rather than worked. */
+  readonly flushCpuMs?: number;
 }
 
 interface ObjectMeta {
@@ -121,6 +125,7 @@ const traced = new Map<string, TracedDelete>();
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 const gc = gcPauses();
+const gcTimes = gcTimeline();
 let podChanges = 0;
 
 /** POSTs a JSON body to the cluster's API; resolves with the status. */
@@ -155,7 +160,11 @@ async function handle(request: ClusterRequest): Promise<unknown> {
         podChanges++;
         if (type !== 'DELETED' || !tracing.delete(uid)) return;
         const committedAt = wallNow();
-        setImmediate(() => traced.set(uid, { committedAt, flushedAt: wallNow() }));
+        const cpuAtCommit = process.cpuUsage();
+        setImmediate(() => {
+          const cpu = process.cpuUsage(cpuAtCommit);
+          traced.set(uid, { committedAt, flushedAt: wallNow(), flushCpuMs: (cpu.user + cpu.system) / 1000 });
+        });
       });
       return { url: cluster.url, kubeconfigYaml: cluster.kubeconfigYaml, token: cluster.token, caPem: cluster.caPem };
     }
@@ -189,7 +198,7 @@ async function handle(request: ClusterRequest): Promise<unknown> {
       for (const uid of request.uids) tracing.add(uid);
       return null;
     case 'tracedDeletes': {
-      const out = Object.fromEntries(traced);
+      const out = Object.fromEntries([...traced].map(([uid, t]) => [uid, { ...t, flushGcMs: gcTimes.overlapMs(t.committedAt, t.flushedAt) }]));
       traced.clear();
       tracing.clear();
       return out;
