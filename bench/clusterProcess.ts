@@ -75,6 +75,8 @@ export interface TracedDelete {
   readonly flushGcMs?: number;
   /** The cluster process's CPU over commit → flush, all its threads, in ms: far below the stage, it waited for a core rather than worked. */
   readonly flushCpuMs?: number;
+  /** When the callback that committed it had run to its end (its microtasks): the rest of the flush stage is other callbacks' turn. */
+  readonly callbackEndedAt?: number;
 }
 
 interface ObjectMeta {
@@ -161,9 +163,12 @@ async function handle(request: ClusterRequest): Promise<unknown> {
         if (type !== 'DELETED' || !tracing.delete(uid)) return;
         const committedAt = wallNow();
         const cpuAtCommit = process.cpuUsage();
+        let callbackEndedAt = committedAt;
+        // Runs once the committing callback's synchronous part has returned, before any other callback.
+        queueMicrotask(() => (callbackEndedAt = wallNow()));
         setImmediate(() => {
           const cpu = process.cpuUsage(cpuAtCommit);
-          traced.set(uid, { committedAt, flushedAt: wallNow(), flushCpuMs: (cpu.user + cpu.system) / 1000 });
+          traced.set(uid, { committedAt, flushedAt: wallNow(), flushCpuMs: (cpu.user + cpu.system) / 1000, callbackEndedAt });
         });
       });
       return { url: cluster.url, kubeconfigYaml: cluster.kubeconfigYaml, token: cluster.token, caPem: cluster.caPem };

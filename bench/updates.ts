@@ -121,6 +121,8 @@ export interface ProbeStages {
   readonly gcMs: { readonly cluster: number | null; readonly backend: number | null; readonly consumer: number | null };
   /** The cluster's CPU (all threads) in its flush stage, ms: a flush far longer than this waited for a core. */
   readonly flushCpuMs: number | null;
+  /** The part of the flush stage spent in the callback that committed the deletion; the rest went to other callbacks of that turn. */
+  readonly flushOwnMs: number | null;
   /** client-node: the cluster's write → its watch callback. */
   readonly receivedMs: number | null;
   /** The DELETE opened a new connection (a TLS handshake) rather than reuse one. */
@@ -130,7 +132,7 @@ export interface ProbeStages {
 /** `394 ms = commit 290 + flush 1 + backend 3 + frame 22 + engine 2 (answered 295)`, for the log and the report. */
 export function formatStages(p: ProbeStages): string {
   const n = (x: number | null) => (x === null ? '?' : x.toFixed(0));
-  const parts = [`commit ${n(p.committedMs)}`, `flush ${n(p.flushedMs)} (CPU ${n(p.flushCpuMs)})`];
+  const parts = [`commit ${n(p.committedMs)}`, `flush ${n(p.flushedMs)} (own ${n(p.flushOwnMs)}, CPU ${n(p.flushCpuMs)})`];
   if (p.receivedMs !== null) parts.push(`received ${n(p.receivedMs)}`);
   else parts.push(`backend ${n(p.backendMs)}`, `frame ${n(p.frameMs)} (batch ${n(p.batchMs)})`, `engine ${n(p.engineMs)}`);
   const gc = [`cluster ${n(p.gcMs.cluster)}`, ...(p.gcMs.backend === null ? [] : [`backend ${n(p.gcMs.backend)}`]), `consumer ${n(p.gcMs.consumer)}`];
@@ -186,6 +188,7 @@ function stagesOf(p: ProbeTimes, atCluster: TracedDelete | undefined, inBackend:
     frameMs: isKubelive ? d(inConsumer, p.frameAt) : null,
     batchMs: isKubelive ? d(inConsumer, trace?.sentAt) : null,
     flushCpuMs: atCluster?.flushCpuMs ?? null,
+    flushOwnMs: d(atCluster?.committedAt, atCluster?.callbackEndedAt),
     gcMs: {
       cluster: atCluster?.flushGcMs ?? null,
       backend: isKubelive && flushedAt != null && trace?.sentAt != null ? gcOverlapMs(inBackend.gc, flushedAt, trace.sentAt) : null,
@@ -213,6 +216,7 @@ function stagesAt(all: readonly ProbeStages[], q: number): ProbeStages | null {
     frameMs: m((s) => s.frameMs),
     batchMs: m((s) => s.batchMs),
     flushCpuMs: m((s) => s.flushCpuMs),
+    flushOwnMs: m((s) => s.flushOwnMs),
     gcMs: { cluster: m((s) => s.gcMs.cluster), backend: m((s) => s.gcMs.backend), consumer: m((s) => s.gcMs.consumer) },
     engineMs: m((s) => s.engineMs),
     receivedMs: m((s) => s.receivedMs),
