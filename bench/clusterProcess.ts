@@ -64,8 +64,8 @@ export interface ClusterStats {
 }
 
 /**
- * When a traced pod's deletion was committed and when the turn that writes it to the watches
- * ran (watch.ts sends a turn's lines together, in the check phase after it), as wall-clock ms
+ * When a traced pod's deletion was committed and when the watches wrote it (watch.ts sends the
+ * lines a callback made together, in a microtask once it ends), as wall-clock ms
  * (`performance.timeOrigin + performance.now()`), which every process on the machine shares.
  */
 export interface TracedDelete {
@@ -164,11 +164,15 @@ async function handle(request: ClusterRequest): Promise<unknown> {
         const committedAt = wallNow();
         const cpuAtCommit = process.cpuUsage();
         let callbackEndedAt = committedAt;
-        // Runs once the committing callback's synchronous part has returned, before any other callback.
-        queueMicrotask(() => (callbackEndedAt = wallNow()));
-        setImmediate(() => {
-          const cpu = process.cpuUsage(cpuAtCommit);
-          traced.set(uid, { committedAt, flushedAt: wallNow(), flushCpuMs: (cpu.user + cpu.system) / 1000, callbackEndedAt });
+        // Runs once the committing callback's synchronous part has returned, before any other
+        // callback; the watches' flush is queued by then (their relay follows this listener), so
+        // a microtask queued from here runs after it: when the deletion was written.
+        queueMicrotask(() => {
+          callbackEndedAt = wallNow();
+          queueMicrotask(() => {
+            const cpu = process.cpuUsage(cpuAtCommit);
+            traced.set(uid, { committedAt, flushedAt: wallNow(), flushCpuMs: (cpu.user + cpu.system) / 1000, callbackEndedAt });
+          });
         });
       });
       return { url: cluster.url, kubeconfigYaml: cluster.kubeconfigYaml, token: cluster.token, caPem: cluster.caPem };

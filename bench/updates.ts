@@ -97,7 +97,7 @@ export interface RateResult {
  * One probe's latency taken apart, in ms, each stage from the end of the one before; null where
  * a stage was not seen (the consumer has no such stage, or the probe was not traced there):
  * DELETE sent → the cluster committed it (the request's way in, and the cluster's loop) → the
- * cluster's turn that writes it to every watch ran → kubelive's backend applied it to its cache
+ * cluster wrote it to every watch → kubelive's backend applied it to its cache
  * (the upstream socket, the parse; for client-node, its watch callback: `received`) → the
  * engine's process began on the frame that carries it (the update batch window, serialising,
  * the WebSocket) → the engine applied it (its parse and store).
@@ -121,7 +121,10 @@ export interface ProbeStages {
   readonly gcMs: { readonly cluster: number | null; readonly backend: number | null; readonly consumer: number | null };
   /** The cluster's CPU (all threads) in its flush stage, ms: a flush far longer than this waited for a core. */
   readonly flushCpuMs: number | null;
-  /** The part of the flush stage spent in the callback that committed the deletion; the rest went to other callbacks of that turn. */
+  /**
+   * The part of the flush stage spent in the callback that committed the deletion. Before the
+   * demo's watches wrote at the callback's end, the rest was the turn's other callbacks.
+   */
   readonly flushOwnMs: number | null;
   /** client-node: the cluster's write → its watch callback. */
   readonly receivedMs: number | null;
