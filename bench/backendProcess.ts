@@ -14,7 +14,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ConfigOverrides } from '../machines/config.js';
 import { startBackend, type Backend } from '../server/backend.js';
 import type { Upstream } from '../server/upstreams.js';
-import { gcPauses, wallNow } from './support.js';
+import WebSocket from 'ws';
+import { gcPauses, gcTimeline, wallNow, type GcPause } from './support.js';
 
 type BackendRequest =
   | { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides }
@@ -59,6 +60,17 @@ export function upstreamDelta(before: BackendStats | null, after: BackendStats |
   return { lists: b.lists - a.lists, watches: b.watches - a.watches, stalls: b.stalls - a.stalls, proofFailures: b.proofFailures - a.proofFailures, lapses: b.lapses - a.lapses };
 }
 
+/** A traced deletion in the backend: applied to the pods cache, then sent in an update frame (null: not seen sent). */
+export interface BackendTrace {
+  readonly appliedAt: number;
+  readonly sentAt: number | null;
+}
+
+export interface BackendTraced {
+  readonly deletes: Record<string, BackendTrace>;
+  readonly gc: readonly GcPause[];
+}
+
 /** The main thread's user + system time from /proc (its thread id is the process id). */
 function mainThreadCpuMicros(): number | null {
   try {
@@ -101,8 +113,12 @@ export class BackendChild {
     return this.ask({ op: 'traceDeletes', uids });
   }
 
-  /** When the cache applied each traced deletion (wall-clock ms, as `wallNow`), by uid; ends the tracing. */
-  tracedDeletes(): Promise<Record<string, number>> {
+  /**
+   * When the cache applied each traced deletion and when the frame that carries it was sent to
+   * the engine (wall-clock ms, as `wallNow`), by uid, and the backend's GC pauses meanwhile; ends
+   * the tracing.
+   */
+  tracedDeletes(): Promise<BackendTraced> {
     return this.ask({ op: 'tracedDeletes' });
   }
 
@@ -127,7 +143,24 @@ export class BackendChild {
 function serveParent(): void {
   let backend: Backend | null = null;
   const tracing = new Set<string>();
-  const traced = new Map<string, number>();
+  const traced = new Map<string, { appliedAt: number; sentAt: number | null }>();
+  /** Applied, not yet seen in a frame sent: what each frame sent is searched for. */
+  const unsent = new Set<string>();
+  const gcTimes = gcTimeline();
+  // The stream hub's frames all leave through ws's send: a frame naming an applied deletion's uid
+  // is the one that carries it to the engine, so its send ends the batch stage.
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (this: WebSocket, data: unknown, ...rest: unknown[]) {
+    if (unsent.size > 0 && typeof data === 'string') {
+      const now = wallNow();
+      for (const uid of unsent) {
+        if (!data.includes(uid)) continue;
+        unsent.delete(uid);
+        traced.get(uid)!.sentAt = now;
+      }
+    }
+    return (send as (...args: unknown[]) => void).call(this, data, ...rest);
+  } as typeof WebSocket.prototype.send;
   let tracedUpstream: Upstream | null = null;
   /** The default cluster's pods upstream, once a view has asked for it. */
   const podsUpstream = (): Upstream | null => {
@@ -159,14 +192,20 @@ function serveParent(): void {
         upstream.onChanges((changes) => {
           if (tracing.size === 0) return;
           for (const { change } of changes) {
-            if (change.op === 'delete' && tracing.delete(change.uid)) traced.set(change.uid, wallNow());
+            if (change.op === 'delete' && tracing.delete(change.uid)) {
+              traced.set(change.uid, { appliedAt: wallNow(), sentAt: null });
+              unsent.add(change.uid);
+            }
           }
         });
       }
       process.send!({ ok: true });
     } else if (request.op === 'tracedDeletes') {
-      process.send!(Object.fromEntries(traced));
+      const times = [...traced.values()].flatMap((t) => [t.appliedAt, t.sentAt ?? t.appliedAt]);
+      const gc = times.length === 0 ? [] : gcTimes.between(Math.min(...times) - 1000, Math.max(...times));
+      process.send!({ deletes: Object.fromEntries(traced), gc } satisfies BackendTraced);
       traced.clear();
+      unsent.clear();
       tracing.clear();
     } else if (request.op === 'stats') {
       const cpu = process.cpuUsage();

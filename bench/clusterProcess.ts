@@ -16,7 +16,7 @@
  */
 import { Agent, request as httpsRequest } from 'node:https';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { gcPauses, wallNow } from './support.js';
+import { gcPauses, gcTimeline, wallNow } from './support.js';
 import { startDemoCluster, type DemoCluster, type DemoClusterOptions, type FaultName } from '../demo-cluster/index.js';
 
 export type ClusterRequest =
@@ -64,13 +64,19 @@ export interface ClusterStats {
 }
 
 /**
- * When a traced pod's deletion was committed and when the turn that writes it to the watches
- * ran (watch.ts sends a turn's lines together, in the check phase after it), as wall-clock ms
+ * When a traced pod's deletion was committed and when the watches wrote it (watch.ts sends the
+ * lines a callback made together, in a microtask once it ends), as wall-clock ms
  * (`performance.timeOrigin + performance.now()`), which every process on the machine shares.
  */
 export interface TracedDelete {
   readonly committedAt: number;
   readonly flushedAt: number;
+  /** How much of commit → flush the cluster's garbage collector held, in ms. */
+  readonly flushGcMs?: number;
+  /** The cluster process's CPU over commit → flush, all its threads, in ms: far below the stage, it waited for a core rather than worked. */
+  readonly flushCpuMs?: number;
+  /** When the callback that committed it had run to its end (its microtasks): the rest of the flush stage is other callbacks' turn. */
+  readonly callbackEndedAt?: number;
 }
 
 interface ObjectMeta {
@@ -121,6 +127,7 @@ const traced = new Map<string, TracedDelete>();
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 const gc = gcPauses();
+const gcTimes = gcTimeline();
 let podChanges = 0;
 
 /** POSTs a JSON body to the cluster's API; resolves with the status. */
@@ -155,7 +162,18 @@ async function handle(request: ClusterRequest): Promise<unknown> {
         podChanges++;
         if (type !== 'DELETED' || !tracing.delete(uid)) return;
         const committedAt = wallNow();
-        setImmediate(() => traced.set(uid, { committedAt, flushedAt: wallNow() }));
+        const cpuAtCommit = process.cpuUsage();
+        let callbackEndedAt = committedAt;
+        // Runs once the committing callback's synchronous part has returned, before any other
+        // callback; the watches' flush is queued by then (their relay follows this listener), so
+        // a microtask queued from here runs after it: when the deletion was written.
+        queueMicrotask(() => {
+          callbackEndedAt = wallNow();
+          queueMicrotask(() => {
+            const cpu = process.cpuUsage(cpuAtCommit);
+            traced.set(uid, { committedAt, flushedAt: wallNow(), flushCpuMs: (cpu.user + cpu.system) / 1000, callbackEndedAt });
+          });
+        });
       });
       return { url: cluster.url, kubeconfigYaml: cluster.kubeconfigYaml, token: cluster.token, caPem: cluster.caPem };
     }
@@ -189,7 +207,7 @@ async function handle(request: ClusterRequest): Promise<unknown> {
       for (const uid of request.uids) tracing.add(uid);
       return null;
     case 'tracedDeletes': {
-      const out = Object.fromEntries(traced);
+      const out = Object.fromEntries([...traced].map(([uid, t]) => [uid, { ...t, flushGcMs: gcTimes.overlapMs(t.committedAt, t.flushedAt) }]));
       traced.clear();
       tracing.clear();
       return out;

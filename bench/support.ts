@@ -84,6 +84,42 @@ export function gcPauses(): { take(): { maxMs: number; totalMs: number; count: n
   };
 }
 
+/** One garbage-collection pause, wall-clock ms (as `wallNow`). */
+export interface GcPause {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** How much of `from` → `to` the pauses held, in ms. */
+export function gcOverlapMs(pauses: readonly GcPause[], from: number, to: number): number {
+  let held = 0;
+  for (const p of pauses) held += Math.max(0, Math.min(to, p.end) - Math.max(from, p.start));
+  return held;
+}
+
+/**
+ * This process's garbage-collection pauses as wall-clock intervals (as `wallNow`), kept from now
+ * on: `overlapMs(from, to)` says how much of a stretch a collection held, so a probe's stage can
+ * say whether it waited on one. Entries arrive a little after the pause, so ask after the fact.
+ */
+export function gcTimeline(): { overlapMs(from: number, to: number): number; between(from: number, to: number): GcPause[]; stop(): void } {
+  const pauses: GcPause[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const start = performance.timeOrigin + entry.startTime;
+      pauses.push({ start, end: start + entry.duration });
+    }
+    // A window's worth is all any probe asks about: a minute at most.
+    while (pauses.length > 0 && pauses[0]!.end < wallNow() - 60_000) pauses.shift();
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    overlapMs: (from, to) => gcOverlapMs(pauses, from, to),
+    between: (from, to) => pauses.filter((p) => p.end > from && p.start < to),
+    stop: () => observer.disconnect(),
+  };
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns something other than undefined/false; null after `timeoutMs`. */

@@ -15,14 +15,15 @@
  * applied it, this process when the frame carrying it arrived and when the store dropped it; so
  * a slow probe says whose it was.
  */
+import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createEngine } from '../adapters/engine/engine.js';
 import type { ConfigOverrides } from '../machines/config.js';
-import { BackendChild, upstreamDelta, type BackendStats } from './backendProcess.js';
+import { BackendChild, upstreamDelta, type BackendStats, type BackendTraced } from './backendProcess.js';
 import type { ChildCluster, ChurnSource, TracedDelete } from './cluster.js';
 import { apiAgent, apiRequest, clientNodeWatch, kubeConfigOf, type ApiAccess } from './clients.js';
 import { percentile } from './report.js';
-import { countingSockets, gcPauses, sleep, waitUntil, wallNow } from './support.js';
+import { countingSockets, gcOverlapMs, gcPauses, gcTimeline, sleep, waitUntil, wallNow } from './support.js';
 
 export interface RateResult {
   readonly targetPerSecond: number;
@@ -83,6 +84,8 @@ export interface RateResult {
   readonly slowest: readonly ProbeStages[];
   /** The median of each stage over every probe that arrived, for comparison with the slowest. */
   readonly medianStages: ProbeStages | null;
+  /** Each stage's own p99 over every probe that arrived: which stages have a tail of their own. */
+  readonly p99Stages: ProbeStages | null;
   /** The pods upstream's relists, stalls and proof lapses over the window and its drain (kubelive only). */
   readonly upstream: BackendStats['podsUpstream'];
   /** Why client-node's watch ended during the window, or null (client-node only; kubelive's upstream watches again). */
@@ -94,7 +97,7 @@ export interface RateResult {
  * One probe's latency taken apart, in ms, each stage from the end of the one before; null where
  * a stage was not seen (the consumer has no such stage, or the probe was not traced there):
  * DELETE sent → the cluster committed it (the request's way in, and the cluster's loop) → the
- * cluster's turn that writes it to every watch ran → kubelive's backend applied it to its cache
+ * cluster wrote it to every watch → kubelive's backend applied it to its cache
  * (the upstream socket, the parse; for client-node, its watch callback: `received`) → the
  * engine's process began on the frame that carries it (the update batch window, serialising,
  * the WebSocket) → the engine applied it (its parse and store).
@@ -107,7 +110,22 @@ export interface ProbeStages {
   readonly flushedMs: number | null;
   readonly backendMs: number | null;
   readonly frameMs: number | null;
+  /** The part of `frameMs` before the backend sent the frame: the update batch window, and a batch timer that fired late. */
+  readonly batchMs: number | null;
   readonly engineMs: number | null;
+  /**
+   * Garbage collection inside the probe's stages, ms held: the cluster's in its flush, the
+   * backend's from the cluster's write to the frame's send (its backend and batch stages), this
+   * process's (the engine's or client-node's) from then to the probe's end.
+   */
+  readonly gcMs: { readonly cluster: number | null; readonly backend: number | null; readonly consumer: number | null };
+  /** The cluster's CPU (all threads) in its flush stage, ms: a flush far longer than this waited for a core. */
+  readonly flushCpuMs: number | null;
+  /**
+   * The part of the flush stage spent in the callback that committed the deletion. Before the
+   * demo's watches wrote at the callback's end, the rest was the turn's other callbacks.
+   */
+  readonly flushOwnMs: number | null;
   /** client-node: the cluster's write → its watch callback. */
   readonly receivedMs: number | null;
   /** The DELETE opened a new connection (a TLS handshake) rather than reuse one. */
@@ -117,10 +135,11 @@ export interface ProbeStages {
 /** `394 ms = commit 290 + flush 1 + backend 3 + frame 22 + engine 2 (answered 295)`, for the log and the report. */
 export function formatStages(p: ProbeStages): string {
   const n = (x: number | null) => (x === null ? '?' : x.toFixed(0));
-  const parts = [`commit ${n(p.committedMs)}`, `flush ${n(p.flushedMs)}`];
+  const parts = [`commit ${n(p.committedMs)}`, `flush ${n(p.flushedMs)} (own ${n(p.flushOwnMs)}, CPU ${n(p.flushCpuMs)})`];
   if (p.receivedMs !== null) parts.push(`received ${n(p.receivedMs)}`);
-  else parts.push(`backend ${n(p.backendMs)}`, `frame ${n(p.frameMs)}`, `engine ${n(p.engineMs)}`);
-  return `${p.totalMs.toFixed(0)} ms = ${parts.join(' + ')} (answered ${n(p.answeredMs)}${p.newConnection ? ', new connection' : ''})`;
+  else parts.push(`backend ${n(p.backendMs)}`, `frame ${n(p.frameMs)} (batch ${n(p.batchMs)})`, `engine ${n(p.engineMs)}`);
+  const gc = [`cluster ${n(p.gcMs.cluster)}`, ...(p.gcMs.backend === null ? [] : [`backend ${n(p.gcMs.backend)}`]), `consumer ${n(p.gcMs.consumer)}`];
+  return `${p.totalMs.toFixed(0)} ms = ${parts.join(' + ')} (answered ${n(p.answeredMs)}${p.newConnection ? ', new connection' : ''}; GC ${gc.join(', ')})`;
 }
 
 interface Consumer {
@@ -128,8 +147,8 @@ interface Consumer {
   watchFor(uid: string, resolve: (frameAt: number | null) => void): void;
   /** Times these pods' deletions inside the consumer (kubelive's backend cache); `traced` reads them. */
   trace(uids: readonly string[]): Promise<void>;
-  /** When each traced deletion was applied inside the consumer (wall-clock ms), by uid. */
-  traced(): Promise<Record<string, number>>;
+  /** When each traced deletion was applied and sent on inside the consumer (kubelive's backend), with its GC pauses. */
+  traced(): Promise<BackendTraced>;
   /** Why its watch ended, or null (client-node only). */
   watchEnded(): string | null;
   events(): number | null;
@@ -157,9 +176,12 @@ interface ProbeTimes {
   arrivedAt: number | null;
 }
 
-function stagesOf(p: ProbeTimes, atCluster: TracedDelete | undefined, inConsumer: number | undefined, isKubelive: boolean): ProbeStages {
+function stagesOf(p: ProbeTimes, atCluster: TracedDelete | undefined, inBackend: BackendTraced, consumerGc: (from: number, to: number) => number, isKubelive: boolean): ProbeStages {
   const d = (from: number | null | undefined, to: number | null | undefined) => (from == null || to == null ? null : to - from);
   const flushedAt = atCluster?.flushedAt;
+  const trace = inBackend.deletes[p.uid];
+  const inConsumer = trace?.appliedAt;
+  const handedOn = isKubelive ? trace?.sentAt : flushedAt;
   return {
     totalMs: p.arrivedAt! - p.sentAt,
     answeredMs: d(p.sentAt, p.answeredAt),
@@ -167,17 +189,26 @@ function stagesOf(p: ProbeTimes, atCluster: TracedDelete | undefined, inConsumer
     flushedMs: d(atCluster?.committedAt, flushedAt),
     backendMs: isKubelive ? d(flushedAt, inConsumer) : null,
     frameMs: isKubelive ? d(inConsumer, p.frameAt) : null,
+    batchMs: isKubelive ? d(inConsumer, trace?.sentAt) : null,
+    flushCpuMs: atCluster?.flushCpuMs ?? null,
+    flushOwnMs: d(atCluster?.committedAt, atCluster?.callbackEndedAt),
+    gcMs: {
+      cluster: atCluster?.flushGcMs ?? null,
+      backend: isKubelive && flushedAt != null && trace?.sentAt != null ? gcOverlapMs(inBackend.gc, flushedAt, trace.sentAt) : null,
+      consumer: handedOn == null || p.arrivedAt === null ? null : consumerGc(handedOn, p.arrivedAt),
+    },
     engineMs: isKubelive ? d(p.frameAt, p.arrivedAt) : null,
     receivedMs: isKubelive ? null : d(flushedAt, p.arrivedAt),
     newConnection: p.newConnection,
   };
 }
 
-function medianStages(all: readonly ProbeStages[]): ProbeStages | null {
+/** Each stage's own percentile over every probe (so the parts need not add up to `totalMs`'s). */
+function stagesAt(all: readonly ProbeStages[], q: number): ProbeStages | null {
   if (all.length === 0) return null;
   const m = (pick: (s: ProbeStages) => number | null) => {
     const values = all.map(pick).filter((x): x is number => x !== null);
-    return values.length === 0 ? null : percentile(values, 50);
+    return values.length === 0 ? null : percentile(values, q);
   };
   return {
     totalMs: m((s) => s.totalMs)!,
@@ -186,6 +217,10 @@ function medianStages(all: readonly ProbeStages[]): ProbeStages | null {
     flushedMs: m((s) => s.flushedMs),
     backendMs: m((s) => s.backendMs),
     frameMs: m((s) => s.frameMs),
+    batchMs: m((s) => s.batchMs),
+    flushCpuMs: m((s) => s.flushCpuMs),
+    flushOwnMs: m((s) => s.flushOwnMs),
+    gcMs: { cluster: m((s) => s.gcMs.cluster), backend: m((s) => s.gcMs.backend), consumer: m((s) => s.gcMs.consumer) },
     engineMs: m((s) => s.engineMs),
     receivedMs: m((s) => s.receivedMs),
     newConnection: false,
@@ -209,6 +244,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   loopDelay.enable();
   const gc = gcPauses();
   gc.take();
+  const gcTimes = gcTimeline();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const sent: ProbeTimes[] = [];
@@ -267,8 +303,12 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   agent.destroy();
   const atCluster = await cluster.tracedDeletes();
   const inConsumer = await consumer.traced();
-  const stages = arrived.map((p) => stagesOf(p, atCluster[p.uid], inConsumer[p.uid], isKubelive)).sort((a, b) => b.totalMs - a.totalMs);
+  gcTimes.stop();
+  const stages = arrived.map((p) => stagesOf(p, atCluster[p.uid], inConsumer, gcTimes.overlapMs, isKubelive)).sort((a, b) => b.totalMs - a.totalMs);
   const arrivedMs = stages.map((s) => s.totalMs);
+  // KUBELIVE_BENCH_PROBES_OUT=dir keeps every probe's stages, one file a window, for reading the tail closer.
+  const probesOut = process.env.KUBELIVE_BENCH_PROBES_OUT;
+  if (probesOut) writeFileSync(`${probesOut}/${isKubelive ? 'kubelive' : 'clientNode'}-${perSecond}-${Date.now()}.json`, JSON.stringify(stages));
   // A deletion the cluster had not committed by then was never a change the consumer could
   // have had (its DELETE waited on the cluster, or on a new connection's handshake): no probe,
   // as one whose pod was already gone is none. Lost is what was committed and not seen.
@@ -307,7 +347,8 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
     p99FromCommitMs: lost > 0 ? Number.POSITIVE_INFINITY : percentile(fromCommit, 99),
     newConnections: arrived.filter((p) => p.newConnection).length,
     slowest: stages.slice(0, 5),
-    medianStages: medianStages(stages),
+    medianStages: stagesAt(stages, 50),
+    p99Stages: stagesAt(stages, 99),
     upstream,
     watchEnded,
     // A consumer that had to start over (kubelive's upstream relisted; client-node's watch was
@@ -375,7 +416,7 @@ async function clientNodeConsumer(api: ApiAccess): Promise<Consumer> {
   return {
     watchFor: (uid, resolve) => waiting.set(uid, resolve),
     trace: async () => undefined,
-    traced: async () => ({}),
+    traced: async () => ({ deletes: {}, gc: [] }),
     watchEnded: () => watch.ended,
     events: () => watch.events,
     backendStats: async () => null,
@@ -406,6 +447,7 @@ export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: 
       const result = await runRate(cluster, api, consumer, rate, probing, source, name === 'kubelive');
       console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, max ${result.maxMs.toFixed(0)} ms, from the commit p50 ${result.p50FromCommitMs.toFixed(0)} p99 ${result.p99FromCommitMs.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.uncommitted > 0 ? ` (${result.uncommitted} more never committed)` : ''}, ${result.newConnections} on new connections, cluster CPU ${(result.clusterCpu * 100).toFixed(0)} %, loop delay max ${result.clusterLoopMaxMs.toFixed(0)} ms, GC pause max cluster ${result.clusterGcMaxMs.toFixed(0)}${result.backendGcMaxMs === null ? '' : ` backend ${result.backendGcMaxMs.toFixed(0)}`} consumer ${result.consumerGcMaxMs.toFixed(0)} ms, ${result.changesPerProbe.toFixed(1)} other pod changes a probe${result.upstream ? `, upstream lists +${result.upstream.lists} stalls +${result.upstream.stalls} proof failures +${result.upstream.proofFailures} lapses +${result.upstream.lapses}` : ''}${result.watchEnded ? `, watch ended: ${result.watchEnded}` : ''}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer CPU ${(result.consumerCpu * 100).toFixed(0)} %, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${consumer.states() ? `; ${consumer.states()}` : ''}`);
       if (result.medianStages) console.error(`bench:     median ${formatStages(result.medianStages)}`);
+      if (result.p99Stages) console.error(`bench:     p99 of each stage ${formatStages(result.p99Stages)}`);
       for (const p of result.slowest) console.error(`bench:     slow   ${formatStages(p)}`);
       runs[name].push(result);
       await consumer.stop();

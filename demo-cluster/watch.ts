@@ -10,13 +10,18 @@
  * A blackholed stream is a half-open connection: it stays open, nothing more is written to it,
  * its socket is no longer read, and the server never ends it; only the client can.
  *
- * Lines are written in batches, one socket write per event-loop turn: kube-apiserver's watch
- * handler (endpoints/handlers/watch.go, HandleHTTP) encodes each event into a buffered writer
- * and flushes only when no further event is waiting in the watcher's channel, so a burst of
- * changes leaves in few chunks while a lone change leaves at once. Clients see the same stream
- * of newline-delimited events either way (the API concepts page, "Efficient detection of
- * changes"); only the chunking differs. At 20,000 changes/s one write per event cost the demo
- * more in syscalls than in encoding, and the watch fell behind (docs/development.md).
+ * Lines are written in batches, one socket write per callback that made changes: kube-apiserver's
+ * watch handler (endpoints/handlers/watch.go, HandleHTTP) encodes each event into a buffered
+ * writer and flushes as soon as no further event is waiting in the watcher's channel, so a burst
+ * of changes leaves in few chunks while a lone change leaves at once. Here "no further event
+ * waiting" is the end of the callback that made them (a microtask): a burst made in one call
+ * (a churn tick, a replay piece) is one write, and a change made by one request does not wait
+ * for the turn's other callbacks (other requests, other sockets' reads), which on a busy demo
+ * held it 10-40 ms where a real server, whose watchers do not share one thread, sends at once.
+ * Clients see the same stream of newline-delimited events either way (the API concepts page,
+ * "Efficient detection of changes"); only the chunking differs. At 20,000 changes/s one write
+ * per event cost the demo more in syscalls than in encoding, and the watch fell behind
+ * (docs/development.md).
  */
 import type { ServerResponse } from 'node:http';
 import type { Change, KubeObject, ObjectStore } from './store.js';
@@ -62,7 +67,7 @@ export class WatchStream {
   private closed = false;
   private dead = false;
   private held: string[] = [];
-  /** Lines written this turn, sent together when it ends (`flush`). */
+  /** Lines written by the running callback, sent together when it ends (`flush`). */
   private unflushed: string[] = [];
   private unflushedBytes = 0;
   private flushScheduled = false;
@@ -291,7 +296,7 @@ export class WatchStream {
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      queueMicrotask(() => this.flush());
     }
   }
 
