@@ -62,10 +62,7 @@ export interface UpstreamReport {
 }
 
 /** What a log follower adds to its upstream's report: whose log it holds, and whether that log ended. */
-export interface LogFacts {
-  readonly ended?: string;
-  readonly podUid?: string;
-}
+export type LogFacts = Pick<UpstreamReport, 'ended' | 'podUid'>;
 
 /** The `ended` codes this version sends (adapters/protocol.ts checks the field's shape, not the list). */
 export const podDeletedEnd = 'pod-deleted';

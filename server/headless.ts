@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import type { Engine, SocketLike } from '../adapters/engine/engine.js';
 import { createEngine } from '../adapters/engine/engine.js';
 import type { RowsChanged } from '../adapters/engine/store.js';
-import { endedOf, isUpstream, type ApiResourceRow, type Row } from '../adapters/protocol.js';
+import { isUpstream, type ApiResourceRow, type Row } from '../adapters/protocol.js';
 import { ConfigError, parseDuration } from '../machines/config.js';
 import type { Domain } from '../machines/domains.js';
 import { domainSpec, isDomain, scopeProblem, subscriptionKey } from '../machines/domains.js';
@@ -289,7 +289,7 @@ async function runWatchWith(engine: Engine, args: WatchArgs, view: WatchView, ou
     if (view.domain !== 'pod-logs' || !started) return;
     const upstream = engine.diagnostics().rows.find((r) => r.key === key)?.upstream;
     if (!isUpstream(upstream)) return;
-    const ended = endedOf(upstream);
+    const ended = upstream.ended ?? null;
     if (ended === endedSaid || (ended === null && !upstream.healthy)) return;
     endedSaid = ended;
     if (args.json) out(JSON.stringify({ type: 'ENDED', key, time: new Date().toISOString(), ended }));

@@ -25,6 +25,7 @@ import type {
 import { humanAge } from '../demo-cluster/columns.js';
 import type { Domain } from '../machines/domains.js';
 import { isResourceDomain } from '../machines/domains.js';
+import { podDeletedEnd } from '../machines/types.js';
 
 /** What is being watched, as far as printing goes. */
 export interface WatchView {
@@ -228,6 +229,6 @@ export function changeJson(type: WatchEventType, key: string, row: Row, view: Wa
 export function endedLine(view: WatchView, ended: string | null): string {
   const [namespace = '', pod = ''] = view.scope.split('/');
   if (ended === null) return `a new pod took the name ${namespace}/${pod}: its log is read afresh and followed (lines stamped before it started were the deleted pod's)`;
-  if (ended === 'pod-deleted') return `pod ${namespace}/${pod} was deleted: its log is complete, the lines above are all there will be`;
+  if (ended === podDeletedEnd) return `pod ${namespace}/${pod} was deleted: its log is complete, the lines above are all there will be`;
   return `the log of ${view.scope} ended (${ended}): the lines above are all there will be`;
 }

@@ -176,6 +176,9 @@ export class PodPresence {
   }
 }
 
+/** The uid of the pod read: whose log a follower holds. */
+const uidOf = (pod: KubeObject): string | null => (typeof pod.metadata?.uid === 'string' ? pod.metadata.uid : null);
+
 const isMissing = (error: unknown): boolean => error instanceof KubeApiError && error.status === 404;
 
 export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheSink, presence = new PodPresence(), recheckMs = finishedRecheckMs) {
@@ -198,7 +201,7 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
       sink.listRead?.(resourceVersion);
       await sink.replace(rows, resourceVersion, null, signal);
       // Cleared once the new lines are in: until then the lines held are the deleted pod's, and say so.
-      presence.uid = typeof pod.metadata?.uid === 'string' ? pod.metadata.uid : null;
+      presence.uid = uidOf(pod);
       presence.gone = false;
       return { resourceVersion };
     }),
@@ -259,7 +262,7 @@ export function podLogActors(client: KubeClient, target: LogTarget, sink: CacheS
         followOrWaitForNextRun();
       };
       const decide = (pod: KubeObject) => {
-        const uid = typeof pod.metadata?.uid === 'string' ? pod.metadata.uid : null;
+        const uid = uidOf(pod);
         if (presence.gone || (presence.uid !== null && uid !== presence.uid)) {
           // Another pod: the one read is gone, and its lines stay, marked so, until the new pod's
           // replace them. Its log is read once there is one (before, the read is a 400).

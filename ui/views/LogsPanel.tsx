@@ -8,6 +8,7 @@
  */
 import { useDeferredValue, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { endedOf, isUpstream } from '../../adapters/protocol.js';
+import { podDeletedEnd } from '../../machines/types.js';
 import type { LogLineRow } from '../../adapters/rows.js';
 import { LogLine } from '../components/LogLine.js';
 import { LogSearchBox } from '../components/LogSearchBox.js';
@@ -150,7 +151,7 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
   const statuses = followers.map((f) => f.status);
   // The backend's word that the lines held are a deleted pod's: this pod's, ahead of the pods list;
   // or another's, under a new pod of the name, whose lines are then not shown.
-  const ofDeletedPod = goneAt === null && followers.some((f, i) => f.rows.length > 0 && (foreign[i] || endedOf(f.status?.upstream) === 'pod-deleted'));
+  const ofDeletedPod = goneAt === null && followers.some((f, i) => f.rows.length > 0 && (foreign[i] || endedOf(f.status?.upstream) === podDeletedEnd));
   const ofAnotherPod = foreign.some(Boolean);
   const previousCount = previous.state === 'loaded' && !previousIsShown ? previous.rows.length : 0;
   const loading = goneAt === null && followers.every((f) => isLoading(f.status, f.rows.length)) && previous.state !== 'loaded';
