@@ -4,6 +4,7 @@
  * that applies frames and computes the digest the same way the engine does.
  */
 import WebSocket from 'ws';
+import type { SocketLike } from '../../adapters/engine/engine.js';
 import { digestOf } from '../../adapters/digest.js';
 import { parseServerFrame, parseSnapshotLine, type Row, type ServerFrame, type SnapshotLine } from '../../adapters/protocol.js';
 import { startDemoCluster, type DemoCluster, type DemoClusterOptions } from '../../demo-cluster/index.js';
@@ -281,4 +282,29 @@ export async function expectDashboardServed(url: string): Promise<void> {
   expect(asset).toBeDefined();
   expect((await fetch(new URL(asset!, page.url))).status).toBe(200);
   expect((await fetch(new URL('../../etc/passwd', page.url).toString().replace('/etc', '/%2e%2e/etc'))).status).toBe(404);
+}
+
+/** A `ws` socket whose incoming frames pass through `tamper` first (which may drop, change or add). */
+export function tamperingSocket(tamper: (text: string) => string[]) {
+  return (url: string): SocketLike => {
+    const ws = new WebSocket(url);
+    const socket: SocketLike = {
+      get readyState() {
+        return ws.readyState;
+      },
+      onopen: null,
+      onclose: null,
+      onerror: null,
+      onmessage: null,
+      send: (data) => ws.send(data),
+      close: (code, reason) => ws.close(code, reason),
+    };
+    ws.onopen = (event) => socket.onopen?.(event);
+    ws.onclose = (event) => socket.onclose?.({ code: event.code, reason: event.reason });
+    ws.onerror = (event) => socket.onerror?.(event);
+    ws.onmessage = (event) => {
+      for (const text of tamper(String(event.data))) socket.onmessage?.({ data: text });
+    };
+    return socket;
+  };
 }

@@ -5,36 +5,12 @@
  * reset) as for any drift. Nothing else breaks: the next reports say it again, properly, and the
  * engine ends healthy, holding the lines and the word that the log is complete.
  */
-import WebSocket from 'ws';
-import type { Engine, SocketLike } from '../../../adapters/engine/engine.js';
+import type { Engine } from '../../../adapters/engine/engine.js';
 import { createEngine } from '../../../adapters/engine/engine.js';
 import { subscriptionKey } from '../../../machines/domains.js';
 import { call } from '../../demo-cluster/client.js';
 import type { Stack } from '../../server/support.js';
-import { startStack, testConfig, waitFor } from '../../server/support.js';
-
-/** A `ws` socket whose incoming frames pass through `tamper` first. */
-function tamperingSocket(tamper: (text: string) => string) {
-  return (url: string): SocketLike => {
-    const ws = new WebSocket(url);
-    const socket: SocketLike = {
-      get readyState() {
-        return ws.readyState;
-      },
-      onopen: null,
-      onclose: null,
-      onerror: null,
-      onmessage: null,
-      send: (data) => ws.send(data),
-      close: (code, reason) => ws.close(code, reason),
-    };
-    ws.onopen = (event) => socket.onopen?.(event);
-    ws.onclose = (event) => socket.onclose?.({ code: event.code, reason: event.reason });
-    ws.onerror = (event) => socket.onerror?.(event);
-    ws.onmessage = (event) => socket.onmessage?.({ data: tamper(String(event.data)) });
-    return socket;
-  };
-}
+import { startStack, tamperingSocket, testConfig, waitFor } from '../../server/support.js';
 
 interface DemoPod {
   metadata: { name: string; namespace: string; deletionTimestamp?: string; ownerReferences?: { kind: string }[] };
@@ -71,7 +47,7 @@ test('aMalformedEndedIsRefusedWholeAndTheNextReportSaysTheLogIsComplete', async 
     spoiled++;
     return text.replace('"ended":"pod-deleted"', '"ended":"<b>gone</b>"');
   };
-  const e = (engine = createEngine({ server: stack.backend.url, config: testConfig, socket: tamperingSocket(spoil) }));
+  const e = (engine = createEngine({ server: stack.backend.url, config: testConfig, socket: tamperingSocket((text) => [spoil(text)]) }));
   e.subscribe('pod-logs', scope);
   const row = () => e.diagnostics().rows.find((r) => r.key === key);
   await waitFor('the log streaming', () => row()?.state === 'streamingHealthy' && (e.store.collection(key)?.rows.size ?? 0) > 0);

@@ -4,39 +4,13 @@
  * cluster's pods. Pieces tampered with on the way (a row changed, a piece lost, pieces
  * swapped) never become the store's rows: the engine drops them, resyncs, and ends on the truth.
  */
-import WebSocket from 'ws';
-import type { Engine, SocketLike } from '../../../adapters/engine/engine.js';
+import type { Engine } from '../../../adapters/engine/engine.js';
 import { createEngine } from '../../../adapters/engine/engine.js';
 import { ResetAssembly } from '../../../adapters/engine/resetPieces.js';
 import { digestOf } from '../../../adapters/digest.js';
 import type { ResetFrame, Row } from '../../../adapters/protocol.js';
 import type { Stack } from '../../server/support.js';
-import { demoDigest, startStack, testConfig, waitFor } from '../../server/support.js';
-
-/** A `ws` socket whose incoming frames pass through `tamper` first (which may drop, change or add). */
-function tamperingSocket(tamper: (text: string) => string[]) {
-  return (url: string): SocketLike => {
-    const ws = new WebSocket(url);
-    const socket: SocketLike = {
-      get readyState() {
-        return ws.readyState;
-      },
-      onopen: null,
-      onclose: null,
-      onerror: null,
-      onmessage: null,
-      send: (data) => ws.send(data),
-      close: (code, reason) => ws.close(code, reason),
-    };
-    ws.onopen = (event) => socket.onopen?.(event);
-    ws.onclose = (event) => socket.onclose?.({ code: event.code, reason: event.reason });
-    ws.onerror = (event) => socket.onerror?.(event);
-    ws.onmessage = (event) => {
-      for (const text of tamper(String(event.data))) socket.onmessage?.({ data: text });
-    };
-    return socket;
-  };
-}
+import { demoDigest, startStack, tamperingSocket, testConfig, waitFor } from '../../server/support.js';
 
 const untouched = (text: string) => [text];
 
