@@ -154,6 +154,25 @@ test('aCrashLoopingContainersLastRunIsShownOnce', async () => {
   await page.getByTestId('log-previous').uncheck();
 });
 
+test('aFinishedPodsLogReadsCompleteAndHoldsEveryLineKubectlPrintsWhileARunningPodsReadsFollowing', async () => {
+  // A Succeeded or Failed pod's containers never run again (the API's pod lifecycle), so what the
+  // panel holds is the whole log: exactly what kubectl prints, and no promise of more.
+  const finished = findPod('finished single-container pod', (p) => (p.status.phase === 'Succeeded' || p.status.phase === 'Failed') && p.spec.containers.length === 1);
+  const { namespace, name } = finished.metadata;
+  await openLogs(finished);
+  await page.getByTestId('log-complete').waitFor(wait);
+  expect(await page.getByTestId('logs-panel').getByText('following', { exact: true }).count()).toBe(0);
+  const printed = await kubectlLines('logs', '-n', namespace, name, '--timestamps', '--tail=1000');
+  expect(printed.length).toBeGreaterThan(0);
+  await until('every line of the finished log', async () => (await shownLines()).map((l) => l.text), (lines) => lines.length === printed.length);
+  expect((await shownLines()).map((l) => l.text)).toEqual(printed);
+  await screenshot(page, 'logs-complete');
+
+  await openLogs(findPod('running single-container pod', (p) => p.spec.containers.length === 1 && running(p)));
+  await page.getByTestId('logs-panel').getByText('following', { exact: true }).waitFor(wait);
+  expect(await page.getByTestId('log-complete').count()).toBe(0);
+});
+
 test('thePreviousRunIsOfferedToContainersThatHaveOne', async () => {
   const pod = findPod('pod with a sidecar whose first container restarted', (p) => p.spec.containers.length > 1 && running(p) && restarted(p) && !(p.status.containerStatuses ?? []).find((c) => c.name === p.spec.containers[1]!.name)?.lastState?.terminated);
   const [first, sidecar] = [pod.spec.containers[0]!.name, pod.spec.containers[1]!.name];

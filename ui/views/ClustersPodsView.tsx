@@ -20,7 +20,7 @@ import { phaseClass, phaseText, podOrder, readyShare, restartsText } from '../li
 import { rowCountText } from '../lib/loading.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { AcrossClustersBody, ClusterBadges, PanelCluster, useAcrossClusters } from './acrossClusters.js';
-import { LogsPanel } from './LogsPanel.js';
+import { isFinishedPhase, LogsPanel } from './LogsPanel.js';
 import { useOpenObject } from '../hooks/useOpenObject.js';
 
 type Pod = ClusterRow<PodRow>;
@@ -103,7 +103,7 @@ export function ClustersPodsView({ clusters, route, navigate }: { clusters: read
           <ClusterScope cluster={selected.cluster}>
             <LogsPanel
               key={`${panelKey}:${selected.clusterKey}`}
-              pod={{ namespace: selected.namespace, name: selected.name, containers: selected.containers, goneAt: open?.goneAt ?? null, ...(open?.goneAt === null ? { restarts: selected.restarts } : {}) }}
+              pod={{ namespace: selected.namespace, name: selected.name, containers: selected.containers, goneAt: open?.goneAt ?? null, finished: isFinishedPhase(selected.phase), ...(open?.goneAt === null ? { restarts: selected.restarts } : {}) }}
               onClose={() => select(null)}
               switcher={
                 <span className="drill-links">

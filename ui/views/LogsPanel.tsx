@@ -33,6 +33,16 @@ export interface LogTarget {
   readonly restarts?: number;
   /** When the cluster deleted the pod (useOpenObject); its logs are then no longer followed. */
   readonly goneAt?: number | null;
+  /**
+   * The pod's phase is Succeeded or Failed: every container has terminated and none will run
+   * again, so the lines held are the whole log and "following" would promise lines that never come.
+   */
+  readonly finished?: boolean;
+}
+
+/** A pod whose phase means no container of it runs again (the API's pod lifecycle: Succeeded, Failed). */
+export function isFinishedPhase(phase: string | undefined): boolean {
+  return phase === 'Succeeded' || phase === 'Failed';
 }
 
 /**
@@ -204,7 +214,17 @@ export function LogsPanel({ pod, onClose, switcher }: { pod: LogTarget; onClose:
           {lineCount(lineItems.length - previousCount, previousCount)}
         </span>
         <div className="badges">
-          {goneAt !== null ? null : following ? <span className="muted">following</span> : <button type="button" className="small" onClick={() => setFollowing(true)}>Follow</button>}
+          {goneAt !== null ? null : pod.finished ? (
+            <span className="muted" data-testid="log-complete" title="The pod has finished: its containers will not run again, so these are all its lines">
+              complete
+            </span>
+          ) : following ? (
+            <span className="muted">following</span>
+          ) : (
+            <button type="button" className="small" onClick={() => setFollowing(true)}>
+              Follow
+            </button>
+          )}
           {goneAt !== null
             ? null
             : followers.map((f) => <FreshnessBadge key={f.key} label={all ? `logs:${f.container}` : 'logs'} status={f.status} />)}

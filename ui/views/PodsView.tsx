@@ -24,7 +24,7 @@ import type { SortSpec } from '../lib/order.js';
 import { phaseClass, phaseText, podNarrowing, podOrder, podsMoved, readyShare, restartsText, statusCounts } from '../lib/pods.js';
 import { useSortedList } from '../hooks/useSortedRows.js';
 import type { Navigate, Route } from '../lib/route.js';
-import { LogsPanel } from './LogsPanel.js';
+import { isFinishedPhase, LogsPanel } from './LogsPanel.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 import { useOpenObject } from '../hooks/useOpenObject.js';
@@ -38,6 +38,8 @@ interface SelectedPod {
   readonly restarts?: number;
   /** When the cluster deleted it: its logs stop being followed. */
   readonly goneAt: number | null;
+  /** Succeeded or Failed: its log is complete. */
+  readonly finished: boolean;
 }
 
 export function PodsView({ route, navigate }: { route: Route; navigate: Navigate }) {
@@ -67,7 +69,7 @@ export function PodsView({ route, navigate }: { route: Route; navigate: Navigate
   // The open pod, held as last seen once deleted (useOpenObject): its logs, YAML and Events stay.
   const found = useMemo(() => (route.selected ? list.rows.find((p) => `${p.namespace}/${p.name}` === route.selected) : undefined), [list, route.selected]);
   const open = useOpenObject(route.selected, found);
-  const selected: SelectedPod | null = open ? { uid: open.row.uid, namespace: open.row.namespace, name: open.row.name, containers: open.row.containers, goneAt: open.goneAt, ...(open.goneAt === null ? { restarts: open.row.restarts } : {}) } : null;
+  const selected: SelectedPod | null = open ? { uid: open.row.uid, namespace: open.row.namespace, name: open.row.name, containers: open.row.containers, goneAt: open.goneAt, finished: isFinishedPhase(open.row.phase), ...(open.goneAt === null ? { restarts: open.row.restarts } : {}) } : null;
 
   const columns: Column<PodRow>[] = useMemo(() => {
     const usage = (p: PodRow) => engine.store.metricsOfRow('pod', p)?.usage;
