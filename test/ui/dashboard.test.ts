@@ -170,7 +170,7 @@ test('aNodesYamlOpensFromItsRowAndFollowsACordon', async () => {
 test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {
   await open('#/pods');
   await dataRows('Pods').first().waitFor(wait);
-  const pods = backend.demo!.listObjects('pods') as Array<{ metadata: { name: string; namespace: string }; status?: { phase?: string } }>;
+  const pods = backend.demo!.listObjects('pods') as Array<{ metadata: { name: string; namespace: string; uid: string }; status?: { phase?: string } }>;
   // The header says how many the store holds: every pod of the cluster.
   await page.locator('.toolbar .count', { hasText: `of ${pods.length}` }).first().waitFor(wait);
 
@@ -188,33 +188,45 @@ test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {
   }
   expect(page.url()).toContain(`ns=${namespace}`);
 
-  // A Running pod the table shows now (one picked before could have been replaced since).
-  const keys = await page.locator('[aria-label="Pods"] [role=row][data-key]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
-  const running = podsNow().find((p) => p.status?.phase === 'Running' && keys.includes(`${p.metadata.namespace}/${p.metadata.name}`));
-  if (!running) throw new Error(`none of the rows shown (${keys.join(', ')}) is a Running pod of ${namespace} in the cluster`);
-  await page.locator(`[aria-label="Pods"] [role=row][data-key="${running.metadata.namespace}/${running.metadata.name}"]`).click();
+  // A Running pod the table shows now (one picked before could have been replaced since). Churn
+  // can still replace it (deleted with a 1-3 s grace) while its log is watched: then, and only
+  // when the cluster no longer has it, another is chosen.
   const logs = page.getByTestId('logs-panel');
-  await logs.waitFor(wait);
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=log-lines] .log-line').length > 0, null, wait);
-  const before = await page.locator('[data-testid=log-lines] .log-line').count();
-  // The demo's containers keep logging: following shows new lines without a reload.
-  await page.waitForFunction(
-    (n) => {
-      const lines = document.querySelectorAll('[data-testid=log-lines] .log-line');
-      return lines.length > n || (lines.length >= 500 && lines[lines.length - 1]?.textContent !== null);
-    },
-    before,
-    { timeout: 45_000 },
-  );
-  await page.waitForFunction(() => document.querySelector('[data-testid=freshness-logs]')?.getAttribute('data-level') === 'live', null, wait);
-  await screenshot(page, 'pods-logs');
+  let running: Pod | undefined;
+  for (let attempt = 1; running === undefined; attempt++) {
+    const keys = await page.locator('[aria-label="Pods"] [role=row][data-key]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
+    const candidate = podsNow().find((p) => p.status?.phase === 'Running' && keys.includes(`${p.metadata.namespace}/${p.metadata.name}`));
+    if (!candidate) throw new Error(`none of the rows shown (${keys.join(', ')}) is a Running pod of ${namespace} in the cluster`);
+    try {
+      await page.locator(`[aria-label="Pods"] [role=row][data-key="${candidate.metadata.namespace}/${candidate.metadata.name}"]`).click(wait);
+      await logs.waitFor(wait);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=log-lines] .log-line').length > 0, null, wait);
+      const before = await page.locator('[data-testid=log-lines] .log-line').count();
+      // The demo's containers keep logging: following shows new lines without a reload.
+      await page.waitForFunction(
+        (n) => {
+          const lines = document.querySelectorAll('[data-testid=log-lines] .log-line');
+          return lines.length > n || (lines.length >= 500 && lines[lines.length - 1]?.textContent !== null);
+        },
+        before,
+        { timeout: 45_000 },
+      );
+      await page.waitForFunction(() => document.querySelector('[data-testid=freshness-logs]')?.getAttribute('data-level') === 'live', null, wait);
+      await screenshot(page, 'pods-logs');
 
-  // Beside the logs, the pod's whole object.
-  await page.getByTestId('panel-yaml').click();
-  await objectYaml((y) => y.includes('kind: Pod') && y.includes(`name: ${running.metadata.name}`) && y.includes(`namespace: ${running.metadata.namespace}`), `pod ${running.metadata.name}`);
-  await screenshot(page, 'pods-yaml');
-  await page.getByTestId('panel-logs').click();
-  await logs.waitFor(wait);
+      // Beside the logs, the pod's whole object (a deleted pod's cannot be read any more).
+      await page.getByTestId('panel-yaml').click();
+      const { name } = candidate.metadata;
+      await objectYaml((y) => y.includes('kind: Pod') && y.includes(`name: ${name}`) && y.includes(`namespace: ${candidate.metadata.namespace}`), `pod ${name}`);
+      await screenshot(page, 'pods-yaml');
+      await page.getByTestId('panel-logs').click();
+      await logs.waitFor(wait);
+      running = candidate;
+    } catch (error) {
+      if (attempt >= 3 || podsNow().some((p) => p.metadata.uid === candidate.metadata.uid)) throw error;
+      await page.getByTestId('panel-logs').click().catch(() => undefined);
+    }
+  }
 });
 
 test('podsSortByAColumnFromItsHeader', async () => {
