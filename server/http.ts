@@ -708,7 +708,7 @@ async function sendSnapshot(context: ClusterContext, slots: Bound, request: Inco
     if (lines && only && upstreams.length === 1 && only.state === 'listing' && !only.cache.listed && !view.partial) {
       const generation = context.generations.next();
       const head = { cluster: context.cluster, domain, scope, generatedAt: new Date().toISOString(), upstream: withReason(combinedReport(upstreams, Date.now(), view.partial)) };
-      const plan = { head, withColumns: view.resource !== null, generation, cache: only.cache, namespace: view.namespace, listSettled: only.listSettled(firstListWaitMs) };
+      const plan = { head, withColumns: view.resource !== null, generation, cache: only.cache, namespace: view.namespace, listSettled: only.listSettled(firstListWaitMs), lastFailure: () => ({ status: only.lastFailureStatus, message: only.lastFailureMessage }) };
       const served = await inSnapshotSlot(slots, closed, () => writeFirstListLines(pieceWriter(response, stallMs), closed, () => response.writeHead(200, linesHeaders), plan));
       if (served) return void response.end();
     }

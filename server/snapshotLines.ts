@@ -63,6 +63,22 @@ export interface FirstListLines {
   readonly namespace: string | null;
   /** Resolves when the first list is no longer running: landed, failed, or timed out. */
   readonly listSettled: Promise<void>;
+  /** The HTTP status and message of the upstream's last failure while nothing has worked since (null: none). */
+  readonly lastFailure: () => { readonly status: number | null; readonly message: string | null };
+}
+
+/**
+ * The `error` line of a first list that stopped without landing. A refusal (403) or a kind the
+ * cluster no longer serves (404) is said as such, as the JSON route answers them with their status,
+ * so the client's machine blocks for permissions (or lets the kind go) at once; a generic error
+ * left it asking again at the domain's poll interval (30 s for namespaces), showing an error
+ * meanwhile. Anything else is worth asking again.
+ */
+export function unlandedListLine(failure: { readonly status: number | null; readonly message: string | null }): Extract<SnapshotLine, { type: 'error' }> {
+  const because = failure.message ?? 'the API server refused the list';
+  if (failure.status === 403) return { type: 'error', error: 'forbidden', reason: because };
+  if (failure.status === 404) return { type: 'error', error: 'not-found', reason: because };
+  return { type: 'error', error: 'upstream-error', reason: 'the first list did not complete; ask again' };
 }
 
 /**
@@ -127,7 +143,7 @@ export async function writeFirstListLines(write: PieceWriter, closed: () => bool
       }
       if (settled as boolean) {
         // The list stopped (failed, backing off, timed out, the upstream restarted) without landing here.
-        await write(line({ type: 'error', error: 'upstream-error', reason: 'the first list did not complete; ask again' }));
+        await write(line(unlandedListLine(plan.lastFailure())));
         return true;
       }
       await new Promise<void>((resolve) => (wake = resolve));

@@ -345,6 +345,11 @@ export class Upstream {
     return this.actor.getSnapshot().context.lastFailureStatus;
   }
 
+  /** The words of its last failure (the API server's, for a refusal), beside `lastFailureStatus`. */
+  get lastFailureMessage(): string | null {
+    return this.actor.getSnapshot().context.lastError;
+  }
+
   report(now = Date.now()): UpstreamReport {
     const report = upstreamReport(this.actor.getSnapshot(), now);
     const facts = this.logFacts();

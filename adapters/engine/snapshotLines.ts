@@ -44,7 +44,9 @@ export async function readSnapshotLines(
     const parsed = parseSnapshotLine(text);
     if (!parsed.ok) throw failure(502, parsed.reason);
     const line = parsed.line;
-    if (line.type === 'error') throw failure(503, `${line.error}: ${line.reason}`);
+    // A refusal or a kind gone is said with its status, as the JSON route's answer would be: the
+    // machine blocks for permissions (403) or lets the kind go (404) instead of asking again.
+    if (line.type === 'error') throw failure(line.error === 'forbidden' ? 403 : line.error === 'not-found' ? 404 : 503, `${line.error}: ${line.reason}`);
     if (line.type === 'head') {
       if (head !== null) throw failure(502, 'snapshot lines: a second head');
       head = line;

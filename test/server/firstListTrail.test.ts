@@ -25,7 +25,7 @@ function coldView() {
       lines.push(parsed.line);
     }
   };
-  const plan: FirstListLines = { head: { domain: 'pods', scope: '', generatedAt: new Date(0).toISOString(), upstream: { state: 'listing', healthy: false } }, withColumns: false, generation: generations.next(), cache, namespace: null, listSettled: new Promise(() => undefined) };
+  const plan: FirstListLines = { head: { domain: 'pods', scope: '', generatedAt: new Date(0).toISOString(), upstream: { state: 'listing', healthy: false } }, withColumns: false, generation: generations.next(), cache, namespace: null, listSettled: new Promise(() => undefined), lastFailure: () => ({ status: null, message: null }) };
   return { cache, lines, write, plan };
 }
 

@@ -104,6 +104,25 @@ describe('snapshots as lines', () => {
     expect(held.map((r) => `${r.time} ${r.line}`)).toEqual(upToHeld.slice(-logTailLines));
   });
 
+  test('a first list refused while a cold view follows it ends the lines with the refusal, in the API server\'s words, as the JSON route answers 403', async () => {
+    // Slowed, so the request finds the list under way and follows it; then refused (the first
+    // list is a streaming list, a watch, so the words may name either verb).
+    stack.demo.faults.set({ fault: 'slow', resource: 'namespaces', ms: 1000 });
+    stack.demo.faults.set({ fault: 'forbid', resource: 'namespaces' });
+    try {
+      const { lines } = await linesOf(`${stack.base}/api/v1/snapshot/namespaces`);
+      expect(lines[0]).toMatchObject({ type: 'head', source: 'api', expected: null });
+      expect(rowsOf(lines)).toEqual([]);
+      expect(lines.at(-1)).toMatchObject({ type: 'error', error: 'forbidden', reason: expect.stringMatching(/namespaces is forbidden: User ".*" cannot (list|watch) resource "namespaces"/) });
+      // Once the refusal is known the JSON route says it with its status: the same words.
+      const json = await fetch(`${stack.base}/api/v1/snapshot/namespaces`);
+      expect(json.status).toBe(403);
+      expect(await json.json()).toMatchObject({ error: 'forbidden' });
+    } finally {
+      stack.demo.faults.clear();
+    }
+  });
+
   test('without asking for lines the answer is the one JSON body, as before', async () => {
     const response = await fetch(`${stack.base}/api/v1/snapshot/pods`);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);

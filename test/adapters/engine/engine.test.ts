@@ -181,6 +181,20 @@ test('forbiddenResourceIsBlockedForPermissionsAndMissingScopeIsNoScope', async (
   expect(row(e, 'pod-logs:')).toMatchObject({ health: 'unhealthy', reason: 'no scope', polling: { enabled: false } });
 });
 
+test('aRefusalOfTheFirstListWhileASnapshotFollowsItBlocksAtTheFirstAnswer', async () => {
+  // The list is slowed, so the snapshot finds it under way and follows its pages as lines; the
+  // list is then refused. Said as a refusal, it blocks the view at once: said as a generic error
+  // (as before), the view showed "errors" and learned of the refusal only at its next poll.
+  stack.demo.faults.set({ fault: 'slow', resource: 'namespaces', ms: 1500 });
+  stack.demo.faults.set({ fault: 'forbid', resource: 'namespaces' });
+  const e = start();
+  e.subscribe('namespaces', '');
+  const blocked = await waitFor('blocked (permissions)', inState(e, 'namespaces:', 'blocked', 'permissions'));
+  // The first answer was the refusal: one snapshot error, and it carries the API server's words.
+  expect(blocked.counters.snapshotErrors).toBe(1);
+  expect(blocked.lastError).toMatch(/namespaces is forbidden/);
+});
+
 test('metricsArriveOnTheIntervalAndNeverTouchRows', async () => {
   const e = await healthyPods();
   e.subscribe('nodes', '');
