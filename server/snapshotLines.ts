@@ -70,9 +70,9 @@ export interface FirstListLines {
 /**
  * The `error` line of a first list that stopped without landing. A refusal (403) or a kind the
  * cluster no longer serves (404) is said as such, as the JSON route answers them with their status,
- * so the client's machine blocks for permissions (or lets the kind go) at once; a generic error
- * left it asking again at the domain's poll interval (30 s for namespaces), showing an error
- * meanwhile. Anything else is worth asking again.
+ * so the client's machine blocks for permissions (or lets the kind go) at its first answer; a
+ * generic error showed "errors" until a retry learned of the refusal. Anything else is worth
+ * asking again.
  */
 export function unlandedListLine(failure: { readonly status: number | null; readonly message: string | null }): Extract<SnapshotLine, { type: 'error' }> {
   const because = failure.message ?? 'the API server refused the list';
