@@ -29,6 +29,16 @@ export async function* bodyText(response: { readonly body?: ReadableStream<Uint8
   }
 }
 
+/** Lines passed to one `concat` at most: a hostile answer of a million one-row lines must not overflow the call's arguments. */
+const linesPerConcat = 1000;
+
+/** The rows of many lines as one list: `concat` copies each line's array whole (21 lines of 1,000 rows: 0.2 ms against 1.3-2.5 for a push per row, cold). */
+function joined(lines: readonly (readonly Row[])[]): Row[] {
+  let items: Row[] = [];
+  for (let at = 0; at < lines.length; at += linesPerConcat) items = items.concat(...lines.slice(at, at + linesPerConcat));
+  return items;
+}
+
 export async function readSnapshotLines(
   chunks: AsyncIterable<string>,
   /** `digest` is the digest of exactly `rows`, the sum the trail's check adds them in with. */
@@ -36,7 +46,10 @@ export async function readSnapshotLines(
   failure: (status: number, reason: string) => Error,
 ): Promise<SnapshotBody> {
   let head: Head | null = null;
-  const items: Row[] = [];
+  // Each rows line's array as it came, joined once at the trail: pushing every row into one list
+  // as it came was a pass of its own over 20,345 rows, run cold in a fresh page.
+  const lines: (readonly Row[])[] = [];
+  let received = 0;
   // Summed as the rows lines come, while the backend is still reading the next page: at the
   // trail only the sum is left to check (20,345 rows hashed at the end were 5-10 ms of the tail).
   const sum = emptyDigest();
@@ -53,20 +66,22 @@ export async function readSnapshotLines(
     if (head === null) throw failure(502, `snapshot lines: ${line.type} before the head`);
     const known: Head = head;
     if (line.type === 'rows') {
-      if (known.expected !== null && items.length + line.items.length > known.expected) throw failure(502, `snapshot lines: more rows than the ${known.expected} expected`);
-      for (const row of line.items) items.push(row);
+      if (known.expected !== null && received + line.items.length > known.expected) throw failure(502, `snapshot lines: more rows than the ${known.expected} expected`);
+      lines.push(line.items);
+      received += line.items.length;
       const digest = sumOf(line.items);
       addDigest(sum, digest);
       onRows(line.items, known.expected, known.columns, digest);
       return null;
     }
-    if (line.count !== items.length) throw failure(502, `snapshot lines: ${items.length} rows, trail says ${line.count}`);
+    if (line.count !== received) throw failure(502, `snapshot lines: ${received} rows, trail says ${line.count}`);
     const digest = formatDigest(sum);
     if (digest !== line.digest) throw failure(502, `snapshot lines: digest ${digest}, trail says ${line.digest}`);
     const { type: _type, expected: _expected, ...rest } = known;
     // A cold view's rows that are the first list its cache lands are that cache's view at the
     // trail's generation, as good a resume point as a snapshot of the cache.
     const source = line.resumable ? 'cache' : known.source;
+    const items = joined(lines);
     return { ...rest, source, items, count: line.count, digest: line.digest, generation: line.generation, resourceVersion: line.resourceVersion };
   };
   // The start of a line whose end has not come yet, as the pieces it came in: each chunk is
