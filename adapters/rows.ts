@@ -256,3 +256,17 @@ export function isStreamDomain(value: unknown): value is StreamDomain {
 export function isRowDomain(value: unknown): value is RowDomain {
   return value === 'api-resources' || isStreamDomain(value);
 }
+
+/** Pieces passed to one `concat` at most: an answer of a million one-row pieces must not overflow the call's arguments. */
+const piecesPerConcat = 1000;
+
+/**
+ * The rows of many pieces (a list's pages, a snapshot's lines) as one list, in their order.
+ * `concat` copies each piece's array whole: 21 pieces of 1,000 rows took 0.2 ms, where a `push`
+ * per row as each piece came took 1.3-2.5 ms in a fresh process (the loop runs cold).
+ */
+export function joinedRows<R>(pieces: readonly (readonly R[])[]): R[] {
+  let rows: R[] = [];
+  for (let at = 0; at < pieces.length; at += piecesPerConcat) rows = rows.concat(...pieces.slice(at, at + piecesPerConcat));
+  return rows;
+}

@@ -13,7 +13,7 @@
  * meanwhile wait for the swap. 150,000 pods landed in one call held the loop about 250 ms.
  */
 import { addDigest, addItemToBoth, emptyDigest, removeItemFromBoth, type DigestSum } from '../adapters/digest.js';
-import type { ColumnDefinition, Row, RowChange } from '../adapters/protocol.js';
+import { joinedRows, type ColumnDefinition, type Row, type RowChange } from '../adapters/protocol.js';
 import { SharedValues } from '../adapters/engine/sharedValues.js';
 import { sameColumns } from '../adapters/kube/tableRows.js';
 
@@ -225,8 +225,8 @@ export class ResourceCache {
   private readonly listeners = new Set<(changes: readonly CacheChange[]) => void>();
   private readonly columnListeners = new Set<() => void>();
   private readonly listListeners = new Set<(progress: ListProgress) => void>();
-  /** The rows of the first list's pages so far, while it runs; null before it starts and once it landed. */
-  private listing: Row[] | null = null;
+  /** The first list's pages so far (those with rows), while it runs; null before it starts and once it landed. Joined only for a late follower. */
+  private listing: (readonly Row[])[] | null = null;
   /** The columns the first list's rows are printed under, once a page said (Table collections). */
   private listingColumns: readonly ColumnDefinition[] | null = null;
   /** The first list read whole, once its last page came: its resourceVersion and the generation naming it; null until then. */
@@ -289,7 +289,7 @@ export class ResourceCache {
     // A restart alone (a read begins, or one failed partway) voids the pages so far and carries nothing.
     if (rows.length === 0 && columns === null) return;
     this.listingColumns ??= columns;
-    for (const row of rows) this.listing.push(row);
+    if (rows.length > 0) this.listing.push(rows);
     this.tellList({ kind: 'page', rows, columns: this.listingColumns });
   }
 
@@ -311,7 +311,7 @@ export class ResourceCache {
    */
   followFirstList(listener: (progress: ListProgress) => void): (() => void) | false {
     if (this.listed) return false;
-    if (this.listing !== null && (this.listing.length > 0 || this.listingColumns !== null)) listener({ kind: 'page', rows: this.listing.slice(), columns: this.listingColumns });
+    if (this.listing !== null && (this.listing.length > 0 || this.listingColumns !== null)) listener({ kind: 'page', rows: joinedRows(this.listing), columns: this.listingColumns });
     if (this.listingRead !== null) listener({ kind: 'read', ...this.listingRead });
     this.listListeners.add(listener);
     return () => this.listListeners.delete(listener);

@@ -10,7 +10,7 @@
  */
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { ListInput, ListOutput, UpstreamEvent, WatchInput } from '../../machines/upstreamMachine.js';
-import type { ColumnDefinition, Row } from '../rows.js';
+import { joinedRows, type ColumnDefinition, type Row } from '../rows.js';
 import { KubeApiError, type KubeClient, type Query } from './client.js';
 import { checkListBounds } from './listBounds.js';
 import { type ResourceSpec } from './resources.js';
@@ -207,12 +207,13 @@ export async function listAll(
     text.catch(() => {});
     return { continueToken, text, cancel: () => cancel.abort() };
   };
-  const rows: Row[] = [];
+  // Each page's rows as they came, joined once at the end (joinedRows).
+  const pages: Row[][] = [];
+  let listed = 0;
   let token: string | undefined;
   let resourceVersion = '';
   let columns: readonly ColumnDefinition[] | null = null;
   let askedAhead = 0;
-  let pages = 0;
   let next: InFlightPage | null = ask(undefined);
   try {
     while (next) {
@@ -226,10 +227,9 @@ export async function listAll(
         askedAhead++;
       }
       const page = collection.readPage(parseJson(text, path));
-      checkListBounds(path, rows.length + page.rows.length, ++pages, token, page.continueToken);
-      // Not `push(...page.rows)`: a server may ignore `limit` and answer the whole collection in one
-      // page, and a spread of 150,000 rows overflows the stack.
-      for (const row of page.rows) rows.push(row);
+      checkListBounds(path, listed + page.rows.length, pages.length + 1, token, page.continueToken);
+      pages.push(page.rows);
+      listed += page.rows.length;
       // Columns come with every page; the first page's are the printer's (a CRD edited between
       // pages changes nothing until the next list).
       columns ??= page.columns;
@@ -242,7 +242,7 @@ export async function listAll(
         next = wanted === undefined ? null : ask(wanted);
       }
     }
-    return { rows, resourceVersion, columns, mode: 'paginated', pagedBecause: 'listed in pages', askedAhead };
+    return { rows: joinedRows(pages), resourceVersion, columns, mode: 'paginated', pagedBecause: 'listed in pages', askedAhead };
   } catch (error) {
     next?.cancel();
     if (token === undefined || !(error instanceof KubeApiError) || error.status !== 410) throw error;

@@ -114,3 +114,22 @@ describe('ResourceCache, generated histories', () => {
     );
   });
 });
+
+test('aViewThatFollowsTheFirstListLateIsHandedEveryPageSoFarInOrderThenEachNewOne', () => {
+  const { cache } = setup();
+  cache.listPage([], true, null);
+  cache.listPage([pod('a', 'x', '1'), pod('b', 'y', '2')], false, null);
+  cache.listPage([], false, null); // a page with no rows adds none
+  cache.listPage([pod('c', 'x', '3')], false, null);
+  const told: string[] = [];
+  const stop = cache.followFirstList((progress) => told.push(progress.kind === 'page' ? progress.rows.map((row) => row.uid).join(',') : progress.kind));
+  expect(stop).not.toBe(false);
+  cache.listPage([pod('d', 'y', '4')], false, null);
+  cache.listRead('9');
+  // A list that started over voids what came before it: a view following from then on has only the new pages.
+  cache.listPage([pod('e', 'x', '5')], true, null);
+  const afterRestart: string[] = [];
+  cache.followFirstList((progress) => afterRestart.push(progress.kind === 'page' ? progress.rows.map((row) => row.uid).join(',') : progress.kind));
+  expect(told).toEqual(['a,b,c', 'd', 'read', 'restarted', 'e']);
+  expect(afterRestart).toEqual(['e']);
+});

@@ -61,3 +61,18 @@ test('aLineThatNeverEndsIsRefusedPastTheLimitInWhateverPiecesItComes', async () 
   }
   await expect(read(endless())).rejects.toThrow(`snapshot line over ${maxSnapshotLineChars} characters`);
 });
+
+test('theBodyHoldsEveryLinesRowsInTheOrderTheyCameHoweverManyLinesThereAre', async () => {
+  const whole = await read(cut(answer, () => answer.length));
+  expect((whole.body as { items: Row[] }).items).toEqual(rows);
+  // More lines than are joined at once (one row each), so the rows are joined in several batches.
+  const many = Array.from({ length: 2_345 }, (_, i) => row(i));
+  const oneRowLines = [
+    { ...head, expected: many.length },
+    ...many.map((r) => ({ type: 'rows', items: [r] })),
+    { ...trail, count: many.length, digest: digestOf(many) },
+  ].map((v) => `${JSON.stringify(v)}\n`).join('');
+  const got = await read(cut(oneRowLines, () => 4096));
+  expect(got.pieces).toHaveLength(many.length);
+  expect((got.body as { items: Row[] }).items).toEqual(many);
+});

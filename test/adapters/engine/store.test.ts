@@ -276,6 +276,20 @@ describe('row store', () => {
     expect(told).toEqual(['nodes: all', 'nodes: uid-b,uid-a', 'nodes: all', 'nodes: all']);
   });
 
+  test('eachLoadingPieceIsToldWithItsUidsToWhoeverListensThen', () => {
+    const store = new RowStore(() => 0);
+    // Nobody listens to the first piece: it is shown all the same.
+    expect(store.showLoading('nodes:', [node('a', '1'), node('b', '1')], 4)).toBe(true);
+    const told: string[] = [];
+    const stop = store.onRowsChanged((c) => told.push(`${c.key} ${c.uids === 'all' ? 'all' : c.uids.join(',')}`));
+    store.showLoading('nodes:', [node('c', '1')], 4);
+    store.showLoading('nodes:', [node('d', '1'), node('a', '2')], 4);
+    stop();
+    store.showLoading('nodes:', [node('e', '1')], 5);
+    expect(told).toEqual(['nodes: uid-c', 'nodes: uid-d,uid-a']);
+    expect(store.rows('nodes:').map((r) => `${r.uid}@${r.resourceVersion}`)).toEqual(['uid-a@2', 'uid-b@1', 'uid-c@1', 'uid-d@1', 'uid-e@1']);
+  });
+
   test('workloadUsageSumsPodsThroughReplicaSetsToDeployments', () => {
     const store = new RowStore(() => 0);
     const wl = (uid: string, kind: WorkloadRow['kind'], owner: WorkloadRow['owner'] = null): WorkloadRow => ({
