@@ -472,7 +472,9 @@ export interface UpstreamSnapshotLike {
 export function upstreamStateName(snapshot: UpstreamSnapshotLike): string {
   const value = snapshot.value;
   if (typeof value === 'string') return value;
-  return Object.keys(value as object)[0] ?? 'unknown';
+  // The first key, as Object.keys would give it, without building the list: the stream hub asks for every change.
+  for (const key in value as object) return key;
+  return 'unknown';
 }
 
 /** What the backend tells clients about this list-watch (heartbeats, status frames, diagnostics). */

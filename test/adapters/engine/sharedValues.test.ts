@@ -58,11 +58,16 @@ test('aRowTakesTheReplacedRowsCopiesOnlyWhereTheyAreEqual', () => {
   expect(next.owner).toBe(previous.owner);
   expect(next.containers).toBe(previous.containers);
   expect(next.nodeName).toBe(previous.nodeName);
+  expect(next.uid).toBe(previous.uid);
+  expect(next.name).toBe(previous.name);
+  expect(next.resourceVersion).toBe('2');
   // Rescheduled, renamed containers, another owner: its own values, never the replaced row's.
   const moved = shared.share(arriving('a', { kind: 'ReplicaSet', name: 'web-5d9c7', uid: 'rs-2' }, 'demo-worker-02', ['web', 'sidecar', 'x']), previous);
   expect(moved.owner).toEqual({ kind: 'ReplicaSet', name: 'web-5d9c7', uid: 'rs-2' });
   expect(moved.containers).toEqual(['web', 'sidecar', 'x']);
   expect(moved.nodeName).toBe('demo-worker-02');
+  const renamed = shared.share({ ...arriving('a', owner, 'demo-worker-01', ['web', 'sidecar']), name: 'web-renamed' }, previous);
+  expect(renamed.name).toBe('web-renamed');
   const reordered = shared.share(arriving('a', owner, 'demo-worker-01', ['sidecar', 'web']), previous);
   expect(reordered.containers).toEqual(['sidecar', 'web']);
   // An owner with more than kind, name and uid is no owner to share: it keeps what it has.
