@@ -386,47 +386,10 @@ export class KubeClient {
           ended = true;
           onEnd(error);
         };
-        // The bytes read and not yet handed on, as the chunks came: `offset` into the first.
-        // Lines are cut at their newline bytes and each decoded on its own: UTF-8 never has a
-        // newline byte inside a character, so a character split between chunks is whole in its
-        // line. Decoding each chunk and joining the text (setEncoding, `partial += chunk`) copied
-        // every byte twice before the parse, and was 3 % of a backend's loop at 20,000 watch
-        // events/s (docs/development.md, "Row 2: per-change cost").
-        const chunks: Buffer[] = [];
-        let offset = 0;
-        /** Where the first chunk's next line ends (its newline), once `lineWaiting` found one; -1 before. */
-        let lineEnd = -1;
+        let partial = '';
         let yielded = false;
         /** The response ended whole: what is left is handed on, then the stream ends. */
         let complete = false;
-        /** Whether a complete line has arrived: then it is in the first chunk, ending at `lineEnd`. */
-        const lineWaiting = (): boolean => {
-          for (;;) {
-            const head = chunks[0];
-            if (head === undefined) return false;
-            lineEnd = head.indexOf(10, offset);
-            if (lineEnd !== -1) return true;
-            const next = chunks[1];
-            if (next === undefined) return false;
-            // The line goes on in the next chunk: only its start is joined to that chunk's first line.
-            const end = next.indexOf(10);
-            const joined = Buffer.concat([head.subarray(offset), end === -1 ? next : next.subarray(0, end + 1)]);
-            if (end === -1 || end + 1 === next.length) chunks.splice(0, 2, joined);
-            else chunks.splice(0, 2, joined, next.subarray(end + 1));
-            offset = 0;
-          }
-        };
-        /** The line `lineWaiting` found, taken off the chunks. */
-        const takeLine = (): string => {
-          const head = chunks[0]!;
-          const line = head.toString('utf8', offset, lineEnd);
-          offset = lineEnd + 1;
-          if (offset === head.length) {
-            chunks.shift();
-            offset = 0;
-          }
-          return line;
-        };
         // Lines are handed on while the turn's slice lasts (`lineSliceSpent`). A consumer that
         // fell behind (its loop was busy, or descheduled) finds a backlog waiting, and a socket
         // event delivers chunk after chunk of it: handing them all on in one turn would hold the
@@ -436,12 +399,13 @@ export class KubeClient {
         // A response can end (and close) while lines wait: they are still handed on, in their
         // turns, before the stream's end is told.
         const handOn = () => {
-          let waiting = lineWaiting();
-          while (waiting && !ended) {
-            const line = takeLine();
+          let newline = partial.indexOf('\n');
+          while (newline !== -1 && !ended) {
+            const line = partial.slice(0, newline);
+            partial = partial.slice(newline + 1);
             if (line.length > 0) onLine(line);
-            waiting = lineWaiting();
-            if (waiting && lineSliceSpent()) {
+            newline = partial.indexOf('\n');
+            if (newline !== -1 && lineSliceSpent()) {
               yielded = true;
               if (!complete) response.pause();
               setImmediate(() => {
@@ -453,10 +417,8 @@ export class KubeClient {
           }
           if (ended) return;
           if (complete) {
-            const rest = chunks.length === 0 ? '' : Buffer.concat([chunks[0]!.subarray(offset), ...chunks.slice(1)]).toString('utf8');
-            chunks.length = 0;
-            offset = 0;
-            if (rest.length > 0) onLine(rest);
+            if (partial.length > 0) onLine(partial);
+            partial = '';
             end();
           } else if (response.isPaused()) response.resume();
         };
@@ -465,8 +427,9 @@ export class KubeClient {
           complete = true;
           if (!yielded) handOn();
         };
-        response.on('data', (chunk: Buffer) => {
-          chunks.push(chunk);
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          partial += chunk;
           if (!yielded) handOn();
         });
         response.on('end', finish);

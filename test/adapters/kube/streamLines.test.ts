@@ -2,9 +2,9 @@
  * A stream's lines are what the server wrote, however its bytes were cut into chunks: a line
  * over three chunks, characters of two, three and four bytes cut between chunks, several lines
  * in one chunk, an empty line (skipped), and a last line with no newline (handed on at the end).
- * The reader cuts lines at newline bytes and decodes each on its own (client.ts, `read`); this
- * pins that no character is cut or lost doing so. The server waits between chunks, so the
- * client's socket reads them one by one.
+ * This pins that the reader (client.ts, `read`) cuts and loses no character, whichever way it
+ * splits and decodes (a reader that cut lines in the bytes was tried: docs/development.md, "Row 2:
+ * per-change cost"). The server waits between chunks, so the client's socket reads them one by one.
  */
 import { createServer, type Server } from 'node:http';
 import { KubeClient } from '../../../adapters/kube/client.js';
