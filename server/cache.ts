@@ -542,7 +542,7 @@ export class ResourceCache {
     const bucket = this.bucket(namespace);
     // A uid is in one bucket at most, and `namespaceOfUid` files it there: a row found in its
     // namespace's bucket is filed already. Only a row not found there is new or moved, and only
-    // then is the uid looked up again (at 20,000 changes/s that look-up was a third of upsert).
+    // then is the uid looked up a second time (docs/development.md, "Row 2: per-change cost").
     const previous = bucket.rows.get(row.uid);
     if (previous === undefined) {
       const previousNamespace = this.view.namespaceOfUid.get(row.uid);
