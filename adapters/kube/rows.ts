@@ -113,8 +113,8 @@ function sidecarNames(object: KubeObject): ReadonlySet<string> {
 /**
  * What STATUS, READY and RESTARTS all read of a pod's init containers: which are sidecars, and
  * the first that has not done its part. Found once per pod: `podRow` runs for every change a
- * watch delivers, and found three times these were a third of its cost (docs/development.md,
- * "Row 2: per-change cost").
+ * watch delivers, and finding them three and two times over was most of its cost in a profile
+ * (docs/development.md, "Row 2: per-change cost").
  */
 interface InitFacts {
   readonly sidecars: ReadonlySet<string>;
