@@ -46,6 +46,7 @@ try {
     const clusterBefore = await cluster.stats();
     const backendBefore = await backend.stats();
     const engineBefore = process.cpuUsage();
+    const framesBefore = engine.counters.framesReceived;
     // The view's states over the window: a fall back to snapshots (an unhealthy upstream, a drift) reads the API and costs far more than a change.
     const states: string[] = [];
     const noteState = () => {
@@ -65,6 +66,7 @@ try {
     const to = monotonicMicros();
     clearInterval(stateTimer);
     const engineUsed = process.cpuUsage(engineBefore);
+    const frames = engine.counters.framesReceived - framesBefore;
     const backendAfter = await backend.stats();
     const relists = backendAfter.podsUpstream && backendBefore.podsUpstream ? backendAfter.podsUpstream.lists - backendBefore.podsUpstream.lists : null;
     const backendMicros = backendAfter.cpuMicros - backendBefore.cpuMicros;
@@ -80,6 +82,8 @@ try {
         backendMicrosPerChange: +(backendMicros / made).toFixed(2),
         backendMainMicrosPerChange: backendMain === null ? null : +(backendMain / made).toFixed(2),
         engineMicrosPerChange: +(engineMicros / made).toFixed(2),
+        // Frames the engine received: how many changes each carried, for the per-frame costs (its machines' routing).
+        frames,
         relists,
         states: states.join(' → '),
         profileWindow: { from, to },
