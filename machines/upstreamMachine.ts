@@ -472,7 +472,9 @@ export interface UpstreamSnapshotLike {
 export function upstreamStateName(snapshot: UpstreamSnapshotLike): string {
   const value = snapshot.value;
   if (typeof value === 'string') return value;
-  return Object.keys(value as object)[0] ?? 'unknown';
+  // The first key, as Object.keys would give it, without building the list: the stream hub asks for every change.
+  for (const key in value as object) return key;
+  return 'unknown';
 }
 
 /** What the backend tells clients about this list-watch (heartbeats, status frames, diagnostics). */
@@ -482,13 +484,10 @@ export function upstreamReport(snapshot: UpstreamSnapshotLike, now: number): Ups
   const provable = context.timings.freshnessBoundMs !== null;
   const watchingWell = state === 'watching' && context.reason === null;
   const fresh = proofFresh(context, now);
-  // After a lapse, the relist's own proof is not enough: this server just let a watch go silent,
-  // so the cache is trusted again only once a probe on the new watch has passed. Until then
-  // snapshots come straight from the API server, and stay as fresh as the poll interval.
   const recovering = context.lapseStreak > 0;
   return {
     state,
-    healthy: watchingWell && fresh && !recovering,
+    healthy: healthyBy(state, context, now),
     lastEventAgeMs: context.lastEventAt === null ? null : Math.max(0, now - context.lastEventAt),
     relists: context.relists,
     errors: context.errors,
@@ -497,6 +496,24 @@ export function upstreamReport(snapshot: UpstreamSnapshotLike, now: number): Ups
     reason: watchingWell ? (recovering ? 'upstream stalled' : fresh ? null : 'proving') : (context.reason ?? state),
     proofAgeMs: provable && context.provenAt !== null ? Math.max(0, now - context.provenAt) : null,
   };
+}
+
+/**
+ * `upstreamReport(snapshot, now).healthy` without building the report: the stream hub asks it
+ * for every change a watch delivers (docs/development.md, "Row 2: per-change cost").
+ */
+export function upstreamHealthy(snapshot: UpstreamSnapshotLike, now: number): boolean {
+  return healthyBy(upstreamStateName(snapshot), snapshot.context, now);
+}
+
+/**
+ * Watching with no reason to doubt it, and proven within the bound. After a lapse, the relist's
+ * own proof is not enough: this server just let a watch go silent, so the cache is trusted again
+ * only once a probe on the new watch has passed. Until then snapshots come straight from the API
+ * server, and stay as fresh as the poll interval.
+ */
+function healthyBy(state: string, context: UpstreamContext, now: number): boolean {
+  return state === 'watching' && context.reason === null && proofFresh(context, now) && !(context.lapseStreak > 0);
 }
 
 /** Whether the cache's last proof is younger than the bound (always, for what cannot be proven). */

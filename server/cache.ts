@@ -125,7 +125,7 @@ class NextView implements View {
     this.total.count++;
     addItemToBoth(bucket.aggregate.digest, this.total.digest, row.uid, row.resourceVersion);
     if (unchanged) return;
-    this.shared.share(row);
+    this.shared.share(row, previous);
     // A row that moved namespace leaves its old one: a delete there, as a watch would tell it.
     if (liveNamespace !== undefined && liveNamespace !== namespace) this.changes.push({ namespace: liveNamespace, change: { op: 'delete', uid: row.uid } });
     this.changes.push({ namespace, change: { op: 'upsert', row } });
@@ -539,19 +539,23 @@ export class ResourceCache {
 
   private upsert(row: Row, resourceVersion: string, changes: CacheChange[], evenIfSameVersion = false): void {
     const namespace = namespaceOf(row);
-    const previousNamespace = this.view.namespaceOfUid.get(row.uid);
-    if (previousNamespace !== undefined && previousNamespace !== namespace) this.remove(row.uid, resourceVersion, changes);
     const bucket = this.bucket(namespace);
+    // A uid is in one bucket at most, and `namespaceOfUid` files it there: a row found in its
+    // namespace's bucket is filed already. Only a row not found there is new or moved, and only
+    // then is the uid looked up a second time (docs/development.md, "Row 2: per-change cost").
     const previous = bucket.rows.get(row.uid);
-    if (previous && previous.resourceVersion === row.resourceVersion && !evenIfSameVersion) return;
+    if (previous === undefined) {
+      const previousNamespace = this.view.namespaceOfUid.get(row.uid);
+      if (previousNamespace !== undefined && previousNamespace !== namespace) this.remove(row.uid, resourceVersion, changes);
+    } else if (previous.resourceVersion === row.resourceVersion && !evenIfSameVersion) return;
     if (previous) removeItemFromBoth(bucket.aggregate.digest, this.view.total.digest, previous.uid, previous.resourceVersion);
     else {
       bucket.aggregate.count++;
       this.view.total.count++;
     }
     addItemToBoth(bucket.aggregate.digest, this.view.total.digest, row.uid, row.resourceVersion);
-    bucket.rows.set(row.uid, this.shared.share(row));
-    this.view.namespaceOfUid.set(row.uid, namespace);
+    bucket.rows.set(row.uid, this.shared.share(row, previous));
+    if (previous === undefined) this.view.namespaceOfUid.set(row.uid, namespace);
     changes.push(this.record(bucket, this.view.total, namespace, resourceVersion, { op: 'upsert', row }));
   }
 
@@ -572,10 +576,9 @@ export class ResourceCache {
   /** Numbers a change (the next generation, or every change of a first list read whole: its read's) and keeps it in the ring. */
   private record(bucket: NamespaceBucket, total: Aggregate, namespace: string, resourceVersion: string, change: RowChange, generation = this.generations.next()): CacheChange {
     const entry: CacheChange = { generation, namespace, resourceVersion, change };
-    for (const aggregate of [bucket.aggregate, total]) {
-      aggregate.lastGeneration = entry.generation;
-      aggregate.lastResourceVersion = resourceVersion;
-    }
+    // Both by name, not through a list of the two: this runs for every change.
+    bucket.aggregate.lastGeneration = total.lastGeneration = generation;
+    bucket.aggregate.lastResourceVersion = total.lastResourceVersion = resourceVersion;
     this.ring.push(entry);
     if (this.ring.length - this.ringStart > this.options.ringSize) {
       this.ringFloor = this.ring[this.ringStart]!.generation;

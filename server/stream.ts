@@ -127,7 +127,7 @@ class Subscription {
   facts(now = Date.now()): UpstreamFacts {
     return {
       listed: this.upstreams.every((u) => u.cache.listed),
-      healthy: this.upstreams.every((u) => u.report(now).healthy),
+      healthy: this.upstreams.every((u) => u.healthyAt(now)),
     };
   }
 

@@ -38,6 +38,7 @@ import { podDeletedEnd, type LogFacts, type UpstreamProofDiagnostics } from '../
 import {
   defaultWatchTimeoutSeconds,
   upstreamMachine,
+  upstreamHealthy,
   upstreamReport,
   upstreamStateName,
   type UpstreamTimings,
@@ -358,7 +359,12 @@ export class Upstream {
 
   /** Ready to serve from the cache: listed, and the watch is healthy. */
   get healthy(): boolean {
-    return this.cache.listed && this.report().healthy;
+    return this.cache.listed && this.healthyAt(Date.now());
+  }
+
+  /** Whether its report would say healthy at `now`, without building the report (asked for every change: stream.ts). */
+  healthyAt(now: number): boolean {
+    return upstreamHealthy(this.actor.getSnapshot(), now);
   }
 
   /**

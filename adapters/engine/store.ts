@@ -481,7 +481,7 @@ export class RowStore {
       if (change.op === 'upsert') {
         const previous = c.rows.get(change.row.uid);
         if (previous) removeItem(c.digest, previous.uid, previous.resourceVersion);
-        c.rows.set(change.row.uid, this.shared.share(change.row));
+        c.rows.set(change.row.uid, this.shared.share(change.row, previous));
         addItem(c.digest, change.row.uid, change.row.resourceVersion);
       } else {
         const previous = c.rows.get(change.uid);

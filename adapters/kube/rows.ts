@@ -100,9 +100,30 @@ function conditionTrue(object: KubeObject, type: string): boolean {
   return arr(object.status?.conditions).some((c) => c?.type === type && c?.status === 'True');
 }
 
+const noSidecars: ReadonlySet<string> = new Set();
+
 /** An init container that keeps running beside the main ones (a sidecar, `restartPolicy: Always`). */
-function sidecarNames(object: KubeObject): Set<string> {
-  return new Set(arr(object.spec?.initContainers).filter((c) => c?.restartPolicy === 'Always').map((c) => str(c?.name)));
+function sidecarNames(object: KubeObject): ReadonlySet<string> {
+  const init = arr(object.spec?.initContainers);
+  // Most pods have no init containers: no set to build.
+  if (init.length === 0) return noSidecars;
+  return new Set(init.filter((c) => c?.restartPolicy === 'Always').map((c) => str(c?.name)));
+}
+
+/**
+ * What STATUS, READY and RESTARTS all read of a pod's init containers: which are sidecars, and
+ * the first that has not done its part. Found once per pod: `podRow` runs for every change a
+ * watch delivers, and finding them three and two times over was most of its cost in a profile
+ * (docs/development.md, "Row 2: per-change cost").
+ */
+interface InitFacts {
+  readonly sidecars: ReadonlySet<string>;
+  readonly unfinished: { index: number; status: any } | null;
+}
+
+function initFacts(object: KubeObject): InitFacts {
+  const sidecars = sidecarNames(object);
+  return { sidecars, unfinished: firstUnfinishedInit(object, sidecars) };
 }
 
 /** "OOMKilled", "Error", or how the container ended when the kubelet gave no reason. */
@@ -116,8 +137,7 @@ function endedAs(terminated: any, prefix: string): string {
  * The first init container that has not done its part (exited 0, or, for a sidecar, started):
  * what holds the pod in Init, with its place among the init containers; null when none does.
  */
-function firstUnfinishedInit(object: KubeObject): { index: number; status: any } | null {
-  const sidecars = sidecarNames(object);
+function firstUnfinishedInit(object: KubeObject, sidecars: ReadonlySet<string>): { index: number; status: any } | null {
   const initStatuses = arr(object.status?.initContainerStatuses);
   for (let i = 0; i < initStatuses.length; i++) {
     const c = initStatuses[i];
@@ -138,12 +158,12 @@ function firstUnfinishedInit(object: KubeObject): { index: number; status: any }
  * for a pod being deleted that has not finished. Checked against kubectl's own client-side
  * printer (`--server-print=false`) on the demo cluster's pods.
  */
-export function podStatus(object: KubeObject): string {
+export function podStatus(object: KubeObject, init: InitFacts = initFacts(object)): string {
   const phase = str(object.status?.phase, 'Unknown');
   let reason = str(object.status?.reason) || phase;
   // A pod held back by scheduling gates says so rather than a bare Pending.
   if (arr(object.status?.conditions).some((c) => c?.type === 'PodScheduled' && c?.reason === 'SchedulingGated')) reason = 'SchedulingGated';
-  const unfinished = firstUnfinishedInit(object);
+  const { unfinished } = init;
   const initializing = unfinished !== null;
   if (unfinished) {
     const terminated = unfinished.status?.state?.terminated;
@@ -177,8 +197,7 @@ export function podStatus(object: KubeObject): string {
  * READY as kubectl counts it: containers that are running and ready, over all containers, where a
  * sidecar (a restartable init container) counts as one of them once it has started.
  */
-function readyText(object: KubeObject): string {
-  const sidecars = sidecarNames(object);
+function readyText(object: KubeObject, sidecars: ReadonlySet<string>): string {
   const isUp = (s: any): boolean => s?.ready === true && s?.state?.running !== undefined;
   const readySidecars = arr(object.status?.initContainerStatuses).filter((s) => sidecars.has(str(s?.name)) && s?.started === true && s?.ready === true).length;
   const readyMain = arr(object.status?.containerStatuses).filter(isUp).length;
@@ -190,10 +209,8 @@ function readyText(object: KubeObject): string {
  * the one holding it; once initialised, its sidecars' and main containers'. With them, when the
  * last of those previous runs ended, for kubectl's `9 (5m ago)`.
  */
-function restartsOf(object: KubeObject): { count: number; lastAt?: string } {
-  const sidecars = sidecarNames(object);
+function restartsOf(object: KubeObject, { sidecars, unfinished }: InitFacts): { count: number; lastAt?: string } {
   const initStatuses = arr(object.status?.initContainerStatuses);
-  const unfinished = firstUnfinishedInit(object);
   const counted =
     unfinished !== null && !conditionTrue(object, 'Initialized')
       ? initStatuses.slice(0, unfinished.index + 1)
@@ -215,7 +232,8 @@ function restartsOf(object: KubeObject): { count: number; lastAt?: string } {
  */
 export function podRow(object: KubeObject): PodRow {
   const containers = arr(object.spec?.containers).map((c) => str(c?.name));
-  const restarts = restartsOf(object);
+  const init = initFacts(object);
+  const restarts = restartsOf(object, init);
   const { uid, resourceVersion, name } = base(object);
   const row: { -readonly [K in keyof PodRow]: PodRow[K] } = {
     uid,
@@ -223,8 +241,8 @@ export function podRow(object: KubeObject): PodRow {
     name,
     namespace: str(object.metadata?.namespace),
     phase: str(object.status?.phase, 'Unknown'),
-    status: podStatus(object),
-    ready: readyText(object),
+    status: podStatus(object, init),
+    ready: readyText(object, init.sidecars),
     restarts: restarts.count,
     nodeName: typeof object.spec?.nodeName === 'string' ? object.spec.nodeName : null,
     owner: controllerOf(object),

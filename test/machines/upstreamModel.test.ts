@@ -16,7 +16,7 @@ import type { AnyEventObject, SnapshotFrom } from 'xstate';
 import { initialTransition, transition } from 'xstate';
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
 import { stateNodes } from '../../machines/introspect.js';
-import { upstreamMachine, upstreamReport, upstreamStateName, type UpstreamTimings } from '../../machines/upstreamMachine.js';
+import { upstreamHealthy, upstreamMachine, upstreamReport, upstreamStateName, type UpstreamTimings } from '../../machines/upstreamMachine.js';
 
 type Snapshot = SnapshotFrom<typeof upstreamMachine>;
 
@@ -109,6 +109,8 @@ function replay(t: UpstreamTimings, events: readonly AnyEventObject[]): string[]
     if (state === 'stopped') provenAtModel = null;
     if (snapshot.context.reason === 'upstream stalled' && state === 'backoff') lapsed = true;
     const report = upstreamReport(snapshot, nowMs);
+    // The stream hub asks this for every change instead of building the report: the same answer.
+    if (upstreamHealthy(snapshot, nowMs) !== report.healthy) problems.push(`${where}: upstreamHealthy says ${!report.healthy}, the report ${report.healthy}`);
     if (report.healthy && state !== 'watching') problems.push(`${where}: healthy outside watching`);
     if (report.healthy && (provenAtModel === null || nowMs - provenAtModel > bound)) problems.push(`${where}: healthy with a stale proof`);
     if (report.healthy && lapsed) problems.push(`${where}: healthy after a lapse before any probe passed`);

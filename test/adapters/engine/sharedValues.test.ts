@@ -48,3 +48,34 @@ test('theTableIsBoundedUnderValuesThatNeverRepeat', () => {
   for (let i = 0; i < sharedValuesLimit + 10; i++) shared.share(arriving(`u${i}`, { kind: 'ReplicaSet', name: `rs-${i}`, uid: `rs-${i}` }, `node-${i}-long-name`, ['web']));
   expect(shared.size).toBeLessThanOrEqual(sharedValuesLimit);
 });
+
+test('aRowTakesTheReplacedRowsCopiesOnlyWhereTheyAreEqual', () => {
+  const shared = new SharedValues();
+  const owner = { kind: 'ReplicaSet', name: 'web-5d9c7', uid: 'rs-1' };
+  const previous = shared.share(arriving('a', owner, 'demo-worker-01', ['web', 'sidecar']));
+  // The same pod, changed in another field: its equal values are the very ones it held.
+  const next = shared.share({ ...arriving('a', owner, 'demo-worker-01', ['web', 'sidecar']), resourceVersion: '2' }, previous);
+  expect(next.owner).toBe(previous.owner);
+  expect(next.containers).toBe(previous.containers);
+  expect(next.nodeName).toBe(previous.nodeName);
+  expect(next.uid).toBe(previous.uid);
+  expect(next.name).toBe(previous.name);
+  expect(next.resourceVersion).toBe('2');
+  // Rescheduled, renamed containers, another owner: its own values, never the replaced row's.
+  const moved = shared.share(arriving('a', { kind: 'ReplicaSet', name: 'web-5d9c7', uid: 'rs-2' }, 'demo-worker-02', ['web', 'sidecar', 'x']), previous);
+  expect(moved.owner).toEqual({ kind: 'ReplicaSet', name: 'web-5d9c7', uid: 'rs-2' });
+  expect(moved.containers).toEqual(['web', 'sidecar', 'x']);
+  expect(moved.nodeName).toBe('demo-worker-02');
+  const renamed = shared.share({ ...arriving('a', owner, 'demo-worker-01', ['web', 'sidecar']), name: 'web-renamed' }, previous);
+  expect(renamed.name).toBe('web-renamed');
+  const reordered = shared.share(arriving('a', owner, 'demo-worker-01', ['sidecar', 'web']), previous);
+  expect(reordered.containers).toEqual(['sidecar', 'web']);
+  // An owner with more than kind, name and uid is no owner to share: it keeps what it has.
+  const extra = shared.share({ ...arriving('a', null, 'demo-worker-01', ['web', 'sidecar']), owner: { ...owner, controller: true } as unknown as PodRow['owner'] }, previous);
+  expect(extra.owner).toEqual({ ...owner, controller: true });
+  // A list the previous row holds unshared (not frozen: not the table's) is not handed on.
+  const unshared = { ...arriving('b', owner, 'demo-worker-01', ['web']), containers: ['web', 1] as unknown as string[] };
+  const after = shared.share(arriving('b', owner, 'demo-worker-01', ['web', 1] as unknown as string[]), shared.share(unshared));
+  expect(after.containers).not.toBe(unshared.containers);
+  expect(after.containers).toEqual(['web', 1]);
+});
