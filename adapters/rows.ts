@@ -270,3 +270,12 @@ export function joinedRows<R>(pieces: readonly (readonly R[])[]): R[] {
   for (let at = 0; at < pieces.length; at += piecesPerConcat) rows = rows.concat(...pieces.slice(at, at + piecesPerConcat));
   return rows;
 }
+
+/**
+ * A pod phase after which no container of the pod runs again: Succeeded and Failed, as the
+ * Kubernetes pod lifecycle defines them. Its log is complete, it is not Terminating while deleted,
+ * and nothing of it is left running.
+ */
+export function isFinishedPhase(phase: unknown): boolean {
+  return phase === 'Succeeded' || phase === 'Failed';
+}

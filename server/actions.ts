@@ -14,6 +14,7 @@
  */
 import { KubeApiError, KubeTimeoutError, type KubeClient } from '../adapters/kube/client.js';
 import type { KubeliveConfig } from '../machines/config.js';
+import { isFinishedPhase } from '../adapters/rows.js';
 
 /** What an action answers: an HTTP status and a JSON body that always names the cluster. */
 export interface ActionAnswer {
@@ -339,7 +340,7 @@ function reasonToLeave(pod: PodLike): string | null {
   const controller = pod.metadata.ownerReferences?.find((o) => o.controller !== false);
   if (controller?.kind === 'DaemonSet') return 'DaemonSet-managed: it runs on every node';
   if (pod.metadata.deletionTimestamp !== undefined) return 'Terminating already';
-  const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  const finished = isFinishedPhase(pod.status?.phase);
   // kubectl drain refuses such pods without --force: nothing would recreate them.
   if (!controller && !finished) return 'no controller would recreate it (kubectl drain needs --force)';
   return null;

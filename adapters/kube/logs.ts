@@ -22,7 +22,7 @@
  */
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { ListInput, ListOutput, UpstreamEvent, WatchInput } from '../../machines/upstreamMachine.js';
-import type { LogLineRow } from '../rows.js';
+import { isFinishedPhase, type LogLineRow } from '../rows.js';
 import { KubeApiError, type KubeClient } from './client.js';
 import type { CacheSink } from './listWatch.js';
 import type { KubeObject } from './rows.js';
@@ -86,8 +86,7 @@ const present = (value: unknown): boolean => value !== undefined && value !== nu
 
 /** Whether the pod's container is running now: while it is not, its log is complete. */
 export function isContainerRunning(pod: KubeObject, container: string): boolean {
-  const phase = (pod.status as { phase?: unknown } | undefined)?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed') return false;
+  if (isFinishedPhase((pod.status as { phase?: unknown } | undefined)?.phase)) return false;
   return present(containerStatus(pod, container)?.state?.running);
 }
 

@@ -17,6 +17,7 @@ import type {
   WorkloadKind,
   WorkloadRow,
 } from '../rows.js';
+import { isFinishedPhase } from '../rows.js';
 import { cpuMillicores, memoryBytes } from './quantity.js';
 
 /** A Kubernetes object as JSON: only metadata is typed, the rest is read with care. */
@@ -188,7 +189,7 @@ export function podStatus(object: KubeObject, init: InitFacts = initFacts(object
   }
   if (typeof object.metadata?.deletionTimestamp === 'string') {
     if (str(object.status?.reason) === 'NodeLost') return 'Unknown';
-    if (phase !== 'Succeeded' && phase !== 'Failed') return 'Terminating';
+    if (!isFinishedPhase(phase)) return 'Terminating';
   }
   return reason;
 }

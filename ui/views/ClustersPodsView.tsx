@@ -6,7 +6,7 @@
  * engine, so they read from and act on that cluster.
  */
 import { useDeferredValue, useMemo, useState } from 'react';
-import type { PodRow } from '../../adapters/rows.js';
+import { isFinishedPhase, type PodRow } from '../../adapters/rows.js';
 import { ActionButton } from '../components/ActionButton.js';
 import { NotInListNote } from '../components/GoneNote.js';
 import { FilterBox } from '../components/NamespaceSelect.js';
@@ -20,7 +20,7 @@ import { phaseClass, phaseText, podOrder, readyShare, restartsText } from '../li
 import { rowCountText } from '../lib/loading.js';
 import type { Navigate, Route } from '../lib/route.js';
 import { AcrossClustersBody, ClusterBadges, PanelCluster, useAcrossClusters } from './acrossClusters.js';
-import { isFinishedPhase, LogsPanel } from './LogsPanel.js';
+import { LogsPanel } from './LogsPanel.js';
 import { useOpenObject } from '../hooks/useOpenObject.js';
 
 type Pod = ClusterRow<PodRow>;

@@ -40,11 +40,6 @@ export interface LogTarget {
   readonly finished?: boolean;
 }
 
-/** A pod whose phase means no container of it runs again (the API's pod lifecycle: Succeeded, Failed). */
-export function isFinishedPhase(phase: string | undefined): boolean {
-  return phase === 'Succeeded' || phase === 'Failed';
-}
-
 /**
  * Whether the log a follower holds is of another pod than the one shown: the backend names the
  * uid of the pod whose log it read (`podUid`), and a pod re-created under the name has another.

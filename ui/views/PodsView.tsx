@@ -6,7 +6,7 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import { ChangeLog } from '../../adapters/engine/changeLog.js';
 import { MetricsChangeLog } from '../../adapters/engine/metricsChangeLog.js';
-import type { PodRow, WorkloadRow } from '../../adapters/rows.js';
+import { isFinishedPhase, type PodRow, type WorkloadRow } from '../../adapters/rows.js';
 import { DescribeLink, RouteLink } from '../components/DrillLinks.js';
 import { domainOfKind } from '../lib/related.js';
 import { ActionButton } from '../components/ActionButton.js';
@@ -24,7 +24,7 @@ import type { SortSpec } from '../lib/order.js';
 import { phaseClass, phaseText, podNarrowing, podOrder, podsMoved, readyShare, restartsText, statusCounts } from '../lib/pods.js';
 import { useSortedList } from '../hooks/useSortedRows.js';
 import type { Navigate, Route } from '../lib/route.js';
-import { isFinishedPhase, LogsPanel } from './LogsPanel.js';
+import { LogsPanel } from './LogsPanel.js';
 import { ObjectEvents } from './ObjectEvents.js';
 import { ObjectPanel } from './ObjectPanel.js';
 import { useOpenObject } from '../hooks/useOpenObject.js';
