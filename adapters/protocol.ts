@@ -106,6 +106,14 @@ export type SnapshotLine =
     }
   | { readonly type: 'error'; readonly error: string; readonly reason: string };
 
+/**
+ * The code a backend names an API server's failure by, from its status: a refusal (403) and a
+ * missing kind or object (404) keep their meaning, anything else is the upstream's failure.
+ */
+export function apiFailureCode(status: number | null | undefined): 'forbidden' | 'not-found' | 'upstream-error' {
+  return status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'upstream-error';
+}
+
 /** Longest line of a snapshot a client accepts: a rows line is at most 1,000 rows. */
 export const maxSnapshotLineChars = 16 * 1024 * 1024;
 

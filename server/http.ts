@@ -19,6 +19,7 @@ import { listAll, specCollection } from '../adapters/kube/listWatch.js';
 import { fetchLogTail, parseLogScope } from '../adapters/kube/logs.js';
 import { isResourceName, objectPath, collectionPath, resourceSpecs } from '../adapters/kube/resources.js';
 import {
+  apiFailureCode,
   isStreamDomain,
   type ColumnDefinition,
   type CountItem,
@@ -196,8 +197,7 @@ function upstreamFailure(error: unknown): HttpError {
   if (error instanceof PreviousLogError) return new HttpError(error.status, error.code, error.message);
   if (error instanceof KubeApiError) {
     const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 502;
-    const code = status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'upstream-error';
-    return new HttpError(status, code, error.message);
+    return new HttpError(status, apiFailureCode(status), error.message);
   }
   return new HttpError(500, 'internal', error instanceof Error ? error.message : String(error));
 }

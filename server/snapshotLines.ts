@@ -13,7 +13,7 @@
  * a poll from that generation gets only what changed after, not the rows again.
  */
 import { addItem, emptyDigest, formatDigest } from '../adapters/digest.js';
-import type { ColumnDefinition, Row, SnapshotBody, SnapshotLine } from '../adapters/protocol.js';
+import { apiFailureCode, type ColumnDefinition, type Row, type SnapshotBody, type SnapshotLine } from '../adapters/protocol.js';
 import type { ResourceCache } from './cache.js';
 
 /** Rows per line: about 0.4 MB of pods, a few ms of the event loop to serialise. */
@@ -75,10 +75,9 @@ export interface FirstListLines {
  * asking again.
  */
 export function unlandedListLine(failure: { readonly status: number | null; readonly message: string | null }): Extract<SnapshotLine, { type: 'error' }> {
-  const because = failure.message ?? 'the API server refused the list';
-  if (failure.status === 403) return { type: 'error', error: 'forbidden', reason: because };
-  if (failure.status === 404) return { type: 'error', error: 'not-found', reason: because };
-  return { type: 'error', error: 'upstream-error', reason: 'the first list did not complete; ask again' };
+  const error = apiFailureCode(failure.status);
+  if (error === 'upstream-error') return { type: 'error', error, reason: 'the first list did not complete; ask again' };
+  return { type: 'error', error, reason: failure.message ?? 'the API server refused the list' };
 }
 
 /**
