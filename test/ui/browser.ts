@@ -49,6 +49,30 @@ export async function kubectlOfDemo(backend: Backend, ...args: string[]): Promis
   return stdout;
 }
 
+/**
+ * Runs `check` on a pod `choose` picks from a churning demo cluster. Churn deletes the pods it
+ * replaces (with a 1-3 s grace), and a deleted pod rightly leaves the table and stops its log: a
+ * check that fails after the cluster itself no longer has the pod (by uid) is run again on another,
+ * at most `attempts` times. A failure while the pod is still there is the test's own.
+ */
+export async function onAPodThatStays<P extends { metadata: { uid: string } }>(
+  backend: Backend,
+  choose: () => P | Promise<P>,
+  check: (pod: P) => Promise<void>,
+  attempts = 3,
+): Promise<P> {
+  for (let attempt = 1; ; attempt++) {
+    const pod = await choose();
+    try {
+      await check(pod);
+      return pod;
+    } catch (error) {
+      const stillThere = (backend.demo!.listObjects('pods') as P[]).some((p) => p.metadata.uid === pod.metadata.uid);
+      if (stillThere || attempt >= attempts) throw error;
+    }
+  }
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(artifactsDir, { recursive: true });
   const path = join(artifactsDir, `${name}.png`);

@@ -10,7 +10,7 @@ import { jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { NodeRow } from '../../adapters/rows.js';
 import { startBackend, type Backend } from '../../server/serve.js';
-import { collectPageErrors, ensureUiBuilt, launchChromium, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
+import { collectPageErrors, ensureUiBuilt, launchChromium, onAPodThatStays, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
 
 const config = {
   ...quickConfig,
@@ -189,16 +189,21 @@ test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {
   expect(page.url()).toContain(`ns=${namespace}`);
 
   // A Running pod the table shows now (one picked before could have been replaced since). Churn
-  // can still replace it (deleted with a 1-3 s grace) while its log is watched: then, and only
-  // when the cluster no longer has it, another is chosen.
+  // can still replace it while its log is watched (onAPodThatStays).
   const logs = page.getByTestId('logs-panel');
-  let running: Pod | undefined;
-  for (let attempt = 1; running === undefined; attempt++) {
-    const keys = await page.locator('[aria-label="Pods"] [role=row][data-key]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
-    const candidate = podsNow().find((p) => p.status?.phase === 'Running' && keys.includes(`${p.metadata.namespace}/${p.metadata.name}`));
-    if (!candidate) throw new Error(`none of the rows shown (${keys.join(', ')}) is a Running pod of ${namespace} in the cluster`);
-    try {
-      await page.locator(`[aria-label="Pods"] [role=row][data-key="${candidate.metadata.namespace}/${candidate.metadata.name}"]`).click(wait);
+  await onAPodThatStays(
+    backend,
+    async () => {
+      const keys = await page.locator('[aria-label="Pods"] [role=row][data-key]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
+      const candidate = podsNow().find((p) => p.status?.phase === 'Running' && keys.includes(`${p.metadata.namespace}/${p.metadata.name}`));
+      if (!candidate) throw new Error(`none of the rows shown (${keys.join(', ')}) is a Running pod of ${namespace} in the cluster`);
+      return candidate;
+    },
+    async (running) => {
+      const { name, namespace: podNamespace } = running.metadata;
+      await page.locator(`[aria-label="Pods"] [role=row][data-key="${podNamespace}/${name}"]`).click(wait);
+      // The logs, also after an earlier pod's check left its YAML open.
+      await page.getByTestId('panel-logs').click(wait);
       await logs.waitFor(wait);
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=log-lines] .log-line').length > 0, null, wait);
       const before = await page.locator('[data-testid=log-lines] .log-line').count();
@@ -216,17 +221,12 @@ test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {
 
       // Beside the logs, the pod's whole object (a deleted pod's cannot be read any more).
       await page.getByTestId('panel-yaml').click();
-      const { name } = candidate.metadata;
-      await objectYaml((y) => y.includes('kind: Pod') && y.includes(`name: ${name}`) && y.includes(`namespace: ${candidate.metadata.namespace}`), `pod ${name}`);
+      await objectYaml((y) => y.includes('kind: Pod') && y.includes(`name: ${name}`) && y.includes(`namespace: ${podNamespace}`), `pod ${name}`);
       await screenshot(page, 'pods-yaml');
       await page.getByTestId('panel-logs').click();
       await logs.waitFor(wait);
-      running = candidate;
-    } catch (error) {
-      if (attempt >= 3 || podsNow().some((p) => p.metadata.uid === candidate.metadata.uid)) throw error;
-      await page.getByTestId('panel-logs').click().catch(() => undefined);
-    }
-  }
+    },
+  );
 });
 
 test('podsSortByAColumnFromItsHeader', async () => {

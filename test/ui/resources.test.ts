@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startBackend, type Backend } from '../../server/serve.js';
-import { collectPageErrors, ensureUiBuilt, kubectlOfDemo, launchChromium, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
+import { collectPageErrors, ensureUiBuilt, kubectlOfDemo, launchChromium, onAPodThatStays, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
 
 const config = {
   ...quickConfig,
@@ -419,23 +419,25 @@ test('backAndForwardWalkTheKindsVisitedAndAReloadOpensTheSameScreen', async () =
   expect(await page.locator('[role=grid][aria-label="Services"] [role=row][aria-selected=true]').getAttribute('data-key')).toBe(services[0]);
   expect(await dataRows('Services').evaluateAll((rows) => rows.every((r) => (r.getAttribute('data-key') ?? '').startsWith('shop/')))).toBe(true);
   // The existing routes still open their views, and now carry their sort and open object too.
-  // The cluster churns: a pod may be replaced (deleted with a 1-3 s grace) between being chosen
-  // and being checked, and then its row rightly goes. Only then is another pod chosen.
-  for (let attempt = 1; ; attempt++) {
-    const pod = (backend.demo!.listObjects('pods', 'shop') as Meta[])[0]!;
-    const stillThere = () => (backend.demo!.listObjects('pods', 'shop') as Meta[]).some((p) => p.metadata.uid === pod.metadata.uid);
-    await page.goto(`${backend.url}#/pods?ns=shop&sort=-restarts&sel=shop/${pod.metadata.name}`);
-    await page.getByTestId('logs-panel').waitFor(wait);
-    expect(await page.locator('[role=grid][aria-label="Pods"] [role=columnheader][data-col=restarts]').getAttribute('aria-sort')).toBe('descending');
-    const selected = page.locator('[role=grid][aria-label="Pods"] [role=row][aria-selected=true]');
-    await until('the pod selected, or gone from the cluster', async () => (await selected.count()) > 0 || !stillThere(), (ready) => ready);
-    if ((await selected.count()) === 0 && !stillThere() && attempt < 3) {
-      forgive((line) => line.includes(pod.metadata.name));
-      continue;
-    }
-    expect(await selected.getAttribute('data-key')).toBe(`shop/${pod.metadata.name}`);
-    break;
-  }
+  // The cluster churns: a pod chosen may be replaced before it is checked, and its row rightly goes.
+  const selected = page.locator('[role=grid][aria-label="Pods"] [role=row][aria-selected=true]');
+  await onAPodThatStays(
+    backend,
+    () => (backend.demo!.listObjects('pods', 'shop') as Meta[])[0]!,
+    async (pod) => {
+      const stillThere = () => (backend.demo!.listObjects('pods', 'shop') as Meta[]).some((p) => p.metadata.uid === pod.metadata.uid);
+      await page.goto(`${backend.url}#/pods?ns=shop&sort=-restarts&sel=shop/${pod.metadata.name}`);
+      await page.getByTestId('logs-panel').waitFor(wait);
+      expect(await page.locator('[role=grid][aria-label="Pods"] [role=columnheader][data-col=restarts]').getAttribute('aria-sort')).toBe('descending');
+      await until('the pod selected, or gone from the cluster', async () => (await selected.count()) > 0 || !stillThere(), (ready) => ready);
+      if ((await selected.count()) === 0) {
+        // Gone: what the page asked about it meanwhile may have failed, rightly.
+        forgive((line) => line.includes(pod.metadata.name));
+        throw new Error(`shop/${pod.metadata.name} left the cluster before it was checked`);
+      }
+      expect(await selected.getAttribute('data-key')).toBe(`shop/${pod.metadata.name}`);
+    },
+  );
   const node = (backend.demo!.listObjects('nodes') as Meta[])[0]!.metadata.name;
   await page.goto(`${backend.url}#/nodes?sel=${node}&q=${node}`);
   await page.getByTestId('object-yaml').waitFor(wait);
