@@ -18,7 +18,9 @@ import * as https from 'node:https';
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
+import { StringDecoder } from 'node:string_decoder';
 import { inClusterKubeConfig, type InClusterSource } from './inCluster.js';
+import { FrameSplitter, isProtobufMediaType, readStatusBody } from './protobuf.js';
 
 /** An API server's refusal or a transport failure, with where it happened. */
 export class KubeApiError extends Error {
@@ -152,12 +154,63 @@ export interface RequestOptions {
   readonly accept?: string;
 }
 
-/** A streaming response: the caller reads lines until it ends or aborts it. */
+/** A streaming response: the caller reads lines (or protobuf frames) until it ends or aborts it. */
 export interface LineStream {
   readonly status: number;
+  /** The server answered in length-delimited protobuf (`application/vnd.kubernetes.protobuf;stream=watch`), not lines of JSON. */
+  readonly protobuf: boolean;
   /** Called once per complete line; `end` once, with an error for a broken transport. */
   read(onLine: (line: string) => void, onEnd: (error?: Error) => void): void;
+  /** The same for a protobuf stream: once per whole frame (the bytes after its length). */
+  readFrames(onFrame: (frame: Buffer) => void, onEnd: (error?: Error) => void): void;
   abort(): void;
+}
+
+/** How a stream's bytes are cut into the units handed on: lines of text, or protobuf frames. */
+interface Cutter<T> {
+  push(chunk: Buffer): void;
+  /** The next whole unit, or null until more arrives; throws on input that cannot be cut. */
+  next(): T | null;
+  /** What is left once the response ended: the last unit, or null; throws when that is broken. */
+  rest(): T | null;
+}
+
+function lineCutter(): Cutter<string> {
+  let partial = '';
+  const decoder = new StringDecoder('utf8');
+  return {
+    push: (chunk) => {
+      partial += decoder.write(chunk);
+    },
+    next: () => {
+      let newline = partial.indexOf('\n');
+      while (newline === 0) {
+        partial = partial.slice(1);
+        newline = partial.indexOf('\n');
+      }
+      if (newline === -1) return null;
+      const line = partial.slice(0, newline);
+      partial = partial.slice(newline + 1);
+      return line;
+    },
+    rest: () => {
+      const last = partial + decoder.end();
+      partial = '';
+      return last.length > 0 ? last : null;
+    },
+  };
+}
+
+function frameCutter(): Cutter<Buffer> {
+  const splitter = new FrameSplitter();
+  return {
+    push: (chunk) => splitter.push(chunk),
+    next: () => splitter.next(),
+    rest: () => {
+      if (splitter.leftover > 0) throw new Error(`the stream ended inside a watch event (${splitter.leftover} bytes of it)`);
+      return null;
+    },
+  };
 }
 
 const defaultMaxBytes = 256 * 1024 * 1024;
@@ -182,6 +235,73 @@ function lineSliceSpent(): boolean {
     return false;
   }
   return now - lineSliceStartedAt >= lineSliceMs;
+}
+
+/**
+ * Hands a streaming response's units (lines or frames) on as they are cut. Units are handed on
+ * while the turn's slice lasts (`lineSliceSpent`). A consumer that fell behind (its loop was busy,
+ * or descheduled) finds a backlog waiting, and a socket event delivers chunk after chunk of it:
+ * handing them all on in one turn would hold the loop for every other client (bench row 14l).
+ * Past the slice the response is paused, which leaves the rest in the socket for TCP to hold
+ * back, and the unit already cut waits for the next turn. At least one unit goes on per call, so
+ * every stream moves. A response can end (and close) while units wait: they are still handed on,
+ * in their turns, before the stream's end is told. Input that cannot be cut, or a consumer that
+ * throws, ends the stream with that error instead of escaping into the socket's event.
+ */
+function pump<T>(response: http.IncomingMessage, cutter: Cutter<T>, onUnit: (unit: T) => void, onEnd: (error?: Error) => void): void {
+  let ended = false;
+  const end = (error?: Error) => {
+    if (ended) return;
+    ended = true;
+    onEnd(error);
+  };
+  let yielded = false;
+  /** The response ended whole: what is left is handed on, then the stream ends. */
+  let complete = false;
+  /** A unit already cut, held for the next turn because the slice was spent. */
+  let waiting: T | null = null;
+  const handOn = () => {
+    try {
+      let unit = waiting ?? cutter.next();
+      waiting = null;
+      while (unit !== null && !ended) {
+        onUnit(unit);
+        unit = cutter.next();
+        if (unit !== null && lineSliceSpent()) {
+          waiting = unit;
+          yielded = true;
+          if (!complete) response.pause();
+          setImmediate(() => {
+            yielded = false;
+            handOn();
+          });
+          return;
+        }
+      }
+      if (ended) return;
+      if (complete) {
+        const last = cutter.rest();
+        if (last !== null) onUnit(last);
+        end();
+      } else if (response.isPaused()) response.resume();
+    } catch (error) {
+      end(error instanceof Error ? error : new Error(String(error)));
+      response.destroy();
+    }
+  };
+  const finish = () => {
+    if (complete) return;
+    complete = true;
+    if (!yielded) handOn();
+  };
+  response.on('data', (chunk: Buffer) => {
+    if (ended) return;
+    cutter.push(chunk);
+    if (!yielded) handOn();
+  });
+  response.on('end', finish);
+  response.on('error', (error) => end(error));
+  response.on('close', () => (response.complete ? finish() : end(new Error('connection closed before the response ended'))));
 }
 
 export class KubeClient {
@@ -370,72 +490,22 @@ export class KubeClient {
     }
     const status = response.statusCode ?? 0;
     if (status < 200 || status >= 300) {
-      const text = await readBody(response, 1024 * 1024, 'GET', path);
-      throw errorFromBody(status, text, 'GET', path);
+      const body = await readBodyBytes(response, 1024 * 1024, 'GET', path);
+      // Asked for protobuf, a server writes its Status that way too.
+      const refusal = isProtobufMediaType(response.headers['content-type']) ? readStatusBody(body) : null;
+      if (refusal) throw errorFromStatus(status, refusal, 'GET', path);
+      throw errorFromBody(status, body.toString('utf8'), 'GET', path);
     }
+    const protobuf = isProtobufMediaType(response.headers['content-type']);
     return {
       status,
       abort: () => {
         controller.abort();
         response.destroy();
       },
-      read(onLine, onEnd) {
-        let ended = false;
-        const end = (error?: Error) => {
-          if (ended) return;
-          ended = true;
-          onEnd(error);
-        };
-        let partial = '';
-        let yielded = false;
-        /** The response ended whole: what is left is handed on, then the stream ends. */
-        let complete = false;
-        // Lines are handed on while the turn's slice lasts (`lineSliceSpent`). A consumer that
-        // fell behind (its loop was busy, or descheduled) finds a backlog waiting, and a socket
-        // event delivers chunk after chunk of it: handing them all on in one turn would hold the
-        // loop for every other client (bench row 14l). Past the slice the response is paused,
-        // which leaves the rest in the socket for TCP to hold back, and the lines already read
-        // wait for the next turn. At least one line goes on per call, so every stream moves.
-        // A response can end (and close) while lines wait: they are still handed on, in their
-        // turns, before the stream's end is told.
-        const handOn = () => {
-          let newline = partial.indexOf('\n');
-          while (newline !== -1 && !ended) {
-            const line = partial.slice(0, newline);
-            partial = partial.slice(newline + 1);
-            if (line.length > 0) onLine(line);
-            newline = partial.indexOf('\n');
-            if (newline !== -1 && lineSliceSpent()) {
-              yielded = true;
-              if (!complete) response.pause();
-              setImmediate(() => {
-                yielded = false;
-                handOn();
-              });
-              return;
-            }
-          }
-          if (ended) return;
-          if (complete) {
-            if (partial.length > 0) onLine(partial);
-            partial = '';
-            end();
-          } else if (response.isPaused()) response.resume();
-        };
-        const finish = () => {
-          if (complete) return;
-          complete = true;
-          if (!yielded) handOn();
-        };
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          partial += chunk;
-          if (!yielded) handOn();
-        });
-        response.on('end', finish);
-        response.on('error', (error) => end(error));
-        response.on('close', () => (response.complete ? finish() : end(new Error('connection closed before the response ended'))));
-      },
+      protobuf,
+      read: (onLine, onEnd) => pump(response, lineCutter(), onLine, onEnd),
+      readFrames: (onFrame, onEnd) => pump(response, frameCutter(), onFrame, onEnd),
     };
   }
 
@@ -565,7 +635,11 @@ function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
-function readBody(response: http.IncomingMessage, maxBytes: number, method: string, path: string): Promise<string> {
+async function readBody(response: http.IncomingMessage, maxBytes: number, method: string, path: string): Promise<string> {
+  return (await readBodyBytes(response, maxBytes, method, path)).toString('utf8');
+}
+
+function readBodyBytes(response: http.IncomingMessage, maxBytes: number, method: string, path: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -578,13 +652,19 @@ function readBody(response: http.IncomingMessage, maxBytes: number, method: stri
       }
       chunks.push(chunk);
     });
-    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('end', () => resolve(Buffer.concat(chunks)));
     response.on('error', (error) => reject(new KubeApiError(`${method} ${path}: ${error.message}`, response.statusCode, method, path)));
     // An aborted response may close without 'error'; a settled promise ignores this.
     response.on('close', () => {
       if (!response.complete) reject(new KubeApiError(`${method} ${path}: connection closed before the response ended`, response.statusCode, method, path));
     });
   });
+}
+
+/** A Status read from protobuf, as a KubeApiError like the one its JSON form makes. */
+function errorFromStatus(status: number, refusal: { message?: string; reason?: string }, method: string, path: string): KubeApiError {
+  const message = refusal.message || http.STATUS_CODES[status] || 'error';
+  return new KubeApiError(`${method} ${path}: ${status} ${message}`, status, method, path, refusal.reason, { message, causes: [] });
 }
 
 /** Turns a Kubernetes Status body (or any text) into a KubeApiError carrying its code and reason. */

@@ -17,6 +17,7 @@ import { type ResourceSpec } from './resources.js';
 import type { KubeObject } from './rows.js';
 import { GiveWaySignal, ListenerSignal, refusesStreamingLists, StreamingListGaveWay, streamingListSuspects, streamList, type StreamingListSuspects } from './streamingList.js';
 import { readResourceEvent, readResourcePage, sameColumns, tableAccept } from './tableRows.js';
+import { readWatchEvents, watchAcceptOf } from './watchEvents.js';
 
 /**
  * How the last list was read: `streaming` (a watch that sends the current objects first);
@@ -25,6 +26,8 @@ import { readResourceEvent, readResourcePage, sameColumns, tableAccept } from '.
  * end); or one unpaginated read after a continue token expired.
  */
 export type ListMode = 'streaming' | 'paginated' | 'paginated after streaming failed' | 'unpaginated after expired continue';
+
+export type WatchEncoding = 'protobuf' | 'json';
 
 /** The part of the cache a list-watch writes to. */
 export interface CacheSink {
@@ -36,6 +39,8 @@ export interface CacheSink {
   listedBy?(mode: ListMode, pagedBecause: string | null): void;
   /** A streaming list failed and pages replace it: told at once, before those pages land. */
   streamingListFailed?(message: string): void;
+  /** The encoding the API server answered the watch in, once it opened: protobuf where asked for and served, else JSON. */
+  watchOpened?(encoding: WatchEncoding): void;
   /**
    * The rows of each page of a list still in progress, as it arrives (PageListener). A cold
    * view's snapshot streams them before the list completes.
@@ -81,6 +86,11 @@ export interface Collection {
   /** Asked of every list and watch: a label selector, `includeObject`. */
   readonly query?: Query;
   readonly accept?: string;
+  /**
+   * The Accept header of its watches (and streaming lists), when it differs from `accept`: pods
+   * are watched in protobuf (adapters/kube/protobuf.ts) and listed in pages as JSON.
+   */
+  readonly watchAccept?: string;
   /** Page size; smaller for collections of large objects (Helm release Secrets). */
   readonly pageSize?: number;
   /** Largest answer accepted for one page. */
@@ -119,7 +129,8 @@ export function objectCollection(path: string, project: (object: KubeObject) => 
 
 /** The collection of a hand-made resource. */
 export function specCollection(spec: ResourceSpec, path = spec.path): Collection {
-  return objectCollection(path, spec.project);
+  const collection = objectCollection(path, spec.project);
+  return spec.watchAccept ? { ...collection, watchAccept: spec.watchAccept } : collection;
 }
 
 /**
@@ -463,15 +474,8 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
       };
       // Rows printed under other columns cannot be mixed with the cache's: list them all again.
       const stopListening = relist?.on(() => finish({ type: 'WATCH.GONE' }));
-      const onLine = (text: string) => {
+      const onEvent = (line: WatchLine) => {
         if (finished) return;
-        let line: WatchLine;
-        try {
-          line = JSON.parse(text) as WatchLine;
-        } catch {
-          finish({ type: 'WATCH.FAILED', message: 'watch sent a line that is not JSON' });
-          return;
-        }
         const object = line.object ?? {};
         switch (line.type) {
           case 'ADDED':
@@ -507,7 +511,7 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
             resourceVersion: input.resourceVersion || undefined,
             timeoutSeconds: input.timeoutSeconds,
           },
-          ...(collection.accept ? { accept: collection.accept } : {}),
+          ...(watchAcceptOf(collection) ? { accept: watchAcceptOf(collection) } : {}),
           signal: request.signal,
         })
         .then(
@@ -517,7 +521,8 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
               return;
             }
             abort = () => stream.abort();
-            stream.read(onLine, (error) =>
+            sink.watchOpened?.(stream.protobuf ? 'protobuf' : 'json');
+            readWatchEvents(stream, onEvent, (error) =>
               finish(error ? { type: 'WATCH.FAILED', message: error.message } : { type: 'WATCH.ENDED' }),
             );
           },

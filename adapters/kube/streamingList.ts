@@ -11,7 +11,8 @@
 import type { ColumnDefinition, Row } from '../rows.js';
 import { KubeApiError, type KubeClient } from './client.js';
 import { listRowBound } from './listBounds.js';
-import type { Collection, ListResult, PageListener, WatchLine } from './listWatch.js';
+import type { Collection, ListResult, PageListener } from './listWatch.js';
+import { readWatchEvents, watchAcceptOf } from './watchEvents.js';
 
 /** Rows handed on (`onPage`) per piece of a streaming list, as a list page would be (client-go's page size). */
 const streamPieceRows = 500;
@@ -105,7 +106,7 @@ export async function streamList(client: KubeClient, collection: Collection, sil
   try {
     stream = await client.openStream(collection.path, {
       query: { ...collection.query, watch: 'true', sendInitialEvents: 'true', resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: 'true' },
-      ...(collection.accept ? { accept: collection.accept } : {}),
+      ...(watchAcceptOf(collection) ? { accept: watchAcceptOf(collection) } : {}),
       ...(signal ? { signal } : {}),
     });
   } catch (error) {
@@ -163,16 +164,10 @@ export async function streamList(client: KubeClient, collection: Collection, sil
     };
     const onAbort = () => end(new Error('list abandoned'));
     signal?.addEventListener('abort', onAbort);
-    opened.read(
-      (text) => {
+    readWatchEvents(
+      opened,
+      (line) => {
         if (done) return;
-        let line: WatchLine;
-        try {
-          line = JSON.parse(text) as WatchLine;
-        } catch {
-          end(new Error('streaming list sent a line that is not JSON'));
-          return;
-        }
         const object = line.object ?? {};
         // A bookmark that does not end the initial events says the connection lives, not that
         // the list moves on, so it does not break the silence: a server that ignores
@@ -295,5 +290,5 @@ export class StreamingListSuspects {
 export const streamingListSuspects = new StreamingListSuspects();
 
 function collectionKey(collection: Collection): string {
-  return `${collection.accept ?? ''} ${collection.path} ${JSON.stringify(collection.query ?? {})}`;
+  return `${watchAcceptOf(collection) ?? ''} ${collection.path} ${JSON.stringify(collection.query ?? {})}`;
 }
