@@ -26,7 +26,7 @@ import { createActor, fromCallback, type Actor } from 'xstate';
 import type { KubeClient } from '../adapters/kube/client.js';
 import { discoveredPath, type Discovery, type DiscoveredResource } from '../adapters/kube/discovery.js';
 import { helmLabelSelector, helmReleaseRow } from '../adapters/kube/helm.js';
-import { listWatchActors, objectCollection, RelistSignal, specCollection, tableCollection, type CacheSink, type Collection, type ListMode, type ListWatchSignals } from '../adapters/kube/listWatch.js';
+import { listWatchActors, objectCollection, RelistSignal, specCollection, tableCollection, type CacheSink, type Collection, type ListMode, type ListWatchSignals, type WatchEncoding } from '../adapters/kube/listWatch.js';
 import { GiveWaySignal } from '../adapters/kube/streamingList.js';
 import { parseLogScope, podLogActors, logTailLines, PodPresence } from '../adapters/kube/logs.js';
 import { proofActor, WatchWitness } from '../adapters/kube/proof.js';
@@ -220,6 +220,11 @@ export interface UpstreamDiagnostics {
    * lists in pages), what broke this one off, or a fresh read that was waiting for it.
    */
   readonly lastListPagedBecause: string | null;
+  /**
+   * What the running (or last) watch was answered in: `protobuf` for pods where the cluster
+   * serves it (adapters/kube/protobuf.ts), else `json`. Null before a watch opened.
+   */
+  readonly watchEncoding: WatchEncoding | null;
   /** Lists that fell back to one unpaginated read because a continue token expired. */
   readonly unpaginatedFallbacks: number;
   /** Streaming lists that broke or went silent before their end, and were replaced by a paginated list. */
@@ -244,6 +249,7 @@ export class Upstream {
   /** How the last list was read, and how often a list fell back to one unpaginated read. */
   lastList: ListMode | null = null;
   lastListPagedBecause: string | null = null;
+  watchEncoding: WatchEncoding | null = null;
   unpaginatedFallbacks = 0;
   streamingFallbacks = 0;
   /** Ends the running watch with a relist (the columns rows are printed under changed). */
@@ -293,6 +299,9 @@ export class Upstream {
       },
       streamingListFailed: (message) => {
         this.lastError = message;
+      },
+      watchOpened: (encoding) => {
+        this.watchEncoding = encoding;
       },
       columns: () => this.cache.columns,
       apply: (type, row, rv) => {
@@ -481,6 +490,7 @@ export class Upstream {
       },
       lastList: this.lastList,
       lastListPagedBecause: this.lastListPagedBecause,
+      watchEncoding: this.watchEncoding,
       unpaginatedFallbacks: this.unpaginatedFallbacks,
       streamingFallbacks: this.streamingFallbacks,
     };
