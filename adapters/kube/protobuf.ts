@@ -117,10 +117,16 @@ if (typeof Buffer.prototype.utf8Slice !== 'function') {
   };
 }
 
-/** A string field, at `pos`. `utf8Slice` is the decoder `toString('utf8', …)` ends in, without its argument checks (a third of its cost on short strings). */
-function text(buf: Buffer, end: number): string {
+/**
+ * A string field, at `pos`; an empty one reads as absent. Go's generated marshallers write every
+ * string field that is not a pointer, empty or not, where its JSON leaves an empty one out
+ * (`omitempty`): an unscheduled pod's JSON has no `nodeName`, its protobuf an empty one, and a
+ * row tells the two apart (`nodeName: null`). `utf8Slice` is the decoder `toString('utf8', …)`
+ * ends in, without its argument checks (a third of its cost on short strings).
+ */
+function text(buf: Buffer, end: number): string | undefined {
   const fieldEnd = lengthEnd(buf, end);
-  const value = buf.utf8Slice(pos, fieldEnd);
+  const value = fieldEnd === pos ? undefined : buf.utf8Slice(pos, fieldEnd);
   pos = fieldEnd;
   return value;
 }
@@ -142,11 +148,12 @@ class Vocabulary {
     }
   }
 
-  /** The string field at `pos`: a word of this vocabulary when it is one, else decoded. */
-  read(buf: Buffer, end: number): string {
+  /** The string field at `pos`: a word of this vocabulary when it is one, else decoded; an empty one reads as absent, as `text`. */
+  read(buf: Buffer, end: number): string | undefined {
     const fieldEnd = lengthEnd(buf, end);
     const start = pos;
     pos = fieldEnd;
+    if (fieldEnd === start) return undefined;
     const candidates = this.byLength.get(fieldEnd - start);
     if (candidates) {
       for (const candidate of candidates) {
@@ -180,17 +187,26 @@ function bool(buf: Buffer, end: number): boolean {
 const formattedTimes = new Map<number, string>();
 const maxFormattedTimes = 8192;
 
-/** A `metav1.Time` {seconds = 1, nanos = 2} as its JSON form: RFC 3339 to the second, as the API writes it. */
-function time(buf: Buffer, end: number): string {
+/**
+ * A `metav1.Time` {seconds = 1, nanos = 2} as its JSON form: RFC 3339 to the second, as the API
+ * writes it. A zero time is written as an empty message (time_proto.go: its size is 0 when
+ * `IsZero`), which JSON writes as null: it reads as absent.
+ */
+function time(buf: Buffer, end: number): string | undefined {
   const fieldEnd = lengthEnd(buf, end);
-  let seconds = 0;
+  let seconds: number | undefined;
   while (pos < fieldEnd) {
     const key = varint(buf, fieldEnd);
-    if (key === 0x08) seconds = varint(buf, fieldEnd);
-    else skip(buf, key & 7, fieldEnd);
+    if (key === 0x08) {
+      const at = pos;
+      seconds = varint(buf, fieldEnd);
+      // Before 1970: an int64 below zero arrives as ten bytes, too large for a double to hold exactly.
+      if (seconds > Number.MAX_SAFE_INTEGER) seconds = negativeInt64(buf, at, pos);
+    } else skip(buf, key & 7, fieldEnd);
   }
-  // A negative int64 arrives as a huge unsigned value; no Kubernetes time is before 1970.
-  if (seconds > 253402300799) throw new ProtobufError('a time is out of range');
+  if (seconds === undefined) return undefined;
+  // Go's time ends at year 9999 in RFC 3339; past it (or before year 1) the bytes are not a time the API wrote.
+  if (seconds > 253402300799 || seconds < -62135596800) throw new ProtobufError('a time is out of range');
   let formatted = formattedTimes.get(seconds);
   if (formatted === undefined) {
     formatted = new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
@@ -198,6 +214,13 @@ function time(buf: Buffer, end: number): string {
     formattedTimes.set(seconds, formatted);
   }
   return formatted;
+}
+
+/** The varint from `start` to `end` as a signed int64 (two's complement), exactly. */
+function negativeInt64(buf: Buffer, start: number, end: number): number {
+  let value = 0n;
+  for (let i = end - 1; i >= start; i--) value = (value << 7n) | BigInt(buf[i]! & 0x7f);
+  return Number(BigInt.asIntN(64, value));
 }
 
 // Each reader below walks its message's fields in a loop and switches on the whole key (field
@@ -253,8 +276,8 @@ function stringMapEntry(buf: Buffer, end: number, into: Record<string, string>):
   let value = '';
   while (pos < fieldEnd) {
     const key = varint(buf, fieldEnd);
-    if (key === len1) name = text(buf, fieldEnd);
-    else if (key === len2) value = text(buf, fieldEnd);
+    if (key === len1) name = text(buf, fieldEnd) ?? '';
+    else if (key === len2) value = text(buf, fieldEnd) ?? '';
     else skip(buf, key & 7, fieldEnd);
   }
   into[name] = value;
@@ -525,14 +548,14 @@ function envelopedObject(buf: Buffer, start: number, end: number, withAnnotation
       const typeEnd = lengthEnd(buf, end);
       while (pos < typeEnd) {
         const typeKey = varint(buf, typeEnd);
-        if (typeKey === len2) kind = text(buf, typeEnd);
+        if (typeKey === len2) kind = text(buf, typeEnd) ?? '';
         else skip(buf, typeKey & 7, typeEnd);
       }
     } else if (key === len2) {
       rawEnd = lengthEnd(buf, end);
       rawStart = pos;
       pos = rawEnd;
-    } else if (key === len3) encoding = text(buf, end);
+    } else if (key === len3) encoding = text(buf, end) ?? '';
     else skip(buf, key & 7, end);
   }
   if (encoding !== '') throw new ProtobufError(`an object in content encoding ${encoding}, which kubelive does not read`);
@@ -555,7 +578,7 @@ export function readWatchFrame(frame: Buffer): WatchLine {
   pos = 0;
   while (pos < end) {
     const key = varint(frame, end);
-    if (key === len1) type = text(frame, end);
+    if (key === len1) type = text(frame, end) ?? '';
     else if (key === len2) {
       const extensionEnd = lengthEnd(frame, end);
       while (pos < extensionEnd) {

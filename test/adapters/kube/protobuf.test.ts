@@ -145,6 +145,22 @@ describe('protobuf Pod watch events', () => {
     expect(podRow(object).status).toBe('Signal:9');
   });
 
+  test('emptyStringsAndAZeroTimeReadAsTheFieldsJsonLeavesOut', () => {
+    // Go writes every non-pointer field, empty or not: an unscheduled pod's nodeName, a zero time as an empty message.
+    const unscheduled = Buffer.concat([msg(1, str(1, 'p'), str(5, 'u'), msg(8)), msg(2, msg(2, str(1, 'c')), str(10, '')), msg(3, str(1, ''), str(4, ''))]);
+    const object = readWatchFrame(watchEvent('ADDED', enveloped('Pod', unscheduled))).object as KubeObject;
+    const json: KubeObject = { metadata: { name: 'p', uid: 'u', creationTimestamp: null as unknown as string }, spec: { containers: [{ name: 'c' }] }, status: {} };
+    expect(podRow(object)).toEqual(podRow(json));
+    expect(podRow(object)).toMatchObject({ nodeName: null, createdAt: null, phase: 'Unknown' });
+  });
+
+  test('aTimeBefore1970ReadsExactly', () => {
+    const pod = Buffer.concat([msg(1, str(1, 'p'), str(5, 'u'), time(8, '1969-07-20T20:17:40Z'))]);
+    expect((readWatchFrame(watchEvent('ADDED', enveloped('Pod', pod))).object as KubeObject).metadata!.creationTimestamp).toBe('1969-07-20T20:17:40Z');
+    const tooLate = Buffer.concat([msg(1, str(1, 'p'), msg(8, num(1, 253402300800)))]);
+    expect(() => readWatchFrame(watchEvent('ADDED', enveloped('Pod', tooLate)))).toThrow(/out of range/);
+  });
+
   test('aBookmarkKeepsItsAnnotationsAnEventDoesNot', () => {
     const meta = msg(1, str(6, '900'), entry(12, 'k8s.io/initial-events-end', 'true'));
     expect(readWatchFrame(watchEvent('BOOKMARK', enveloped('Pod', meta))).object).toEqual({ kind: 'Pod', metadata: { resourceVersion: '900', annotations: { 'k8s.io/initial-events-end': 'true' } } });
