@@ -103,6 +103,8 @@ export class ApiServer {
   private readonly watched = new Map<WatchStream, ResourceInfo>();
   /** Requests received, by `METHOD /path` (no query): lets tests see how often kubelive asks for something. */
   readonly requestCounts = new Map<string, number>();
+  /** Of those, the ones answered in protobuf: lets tests see which clients read pods that way. */
+  readonly protobufRequestCounts = new Map<string, number>();
   /** The uids of Deployments clients created and have not deleted: their number is bounded. */
   private readonly clientDeployments = new Set<string>();
   /** Reads of core/v1 pods whose answer, errors included, is protobuf: the client asked for it first. */
@@ -193,9 +195,12 @@ export class ApiServer {
     if (segments[0] === '_demo') return this.control(req, res, segments);
     // kube-apiserver writes every answer to a request, its errors too (ErrorNegotiated), in the
     // format negotiated for it; here only reads of pods are negotiated (docs/demo-cluster.md).
-    if (isPodRead(req.method ?? 'GET', segments) && prefersProtobuf(req.headers.accept)) this.protobufAnswers.add(res);
     const counted = `${req.method ?? 'GET'} ${url.pathname}`;
     this.requestCounts.set(counted, (this.requestCounts.get(counted) ?? 0) + 1);
+    if (isPodRead(req.method ?? 'GET', segments) && prefersProtobuf(req.headers.accept)) {
+      this.protobufAnswers.add(res);
+      this.protobufRequestCounts.set(counted, (this.protobufRequestCounts.get(counted) ?? 0) + 1);
+    }
 
     const user = this.ctx.authenticator.authenticate(req.headers.authorization);
     if (!user) {
