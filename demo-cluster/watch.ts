@@ -1,7 +1,8 @@
 /**
  * WatchStream serves one watch request: it replays what the client asked for (the current
  * objects, or the changes after its resourceVersion), then relays every change to the store as
- * one JSON line per event, with periodic bookmarks when allowed, until the client leaves, the
+ * one JSON line per event (or, for a protobuf watch of pods, one length-prefixed WatchEvent
+ * frame: podProtobuf.ts), with periodic bookmarks when allowed, until the client leaves, the
  * timeout ends it, or a fault drops it.
  *
  * Selector semantics follow a real server: an object that stops matching arrives as DELETED, one
