@@ -435,6 +435,16 @@ export function encodeListMetaField(metadata: ListMetaFields): Buffer {
 }
 const podListHead = message({ metadata: msg(1, listMeta, A) });
 
+/** A whole PodList's full encoding, for tests and small lists (the server writes lists in slices: http.ts). */
+export function encodePodListEnvelope(metadata: ListMetaFields, items: readonly object[]): Buffer {
+  const pieces: Buffer[] = [encodeListMetaField(metadata)];
+  for (const item of items) {
+    const raw = encodePod(item);
+    pieces.push(podListItemKey, varintBytes(raw.length), raw);
+  }
+  return encodeEnvelope('v1', 'PodList', Buffer.concat(pieces));
+}
+
 /** The key of PodList.items (field 2, length-delimited). */
 export const podListItemKey = Buffer.from([0x12]);
 

@@ -3,7 +3,7 @@
  * walker: what the integrator's tests build frames with, negative numbers as Go writes them,
  * long lengths, and the identity caches giving the same bytes as a fresh encoding.
  */
-import { encodeEnvelope, encodePod, encodePodEnvelope, encodeStatus, encodeWatchFrame, rawOfEnvelope } from '../../demo-cluster/podProtobuf.js';
+import { encodeEnvelope, encodePod, encodePodEnvelope, encodePodListEnvelope, encodeStatus, encodeWatchFrame, rawOfEnvelope } from '../../demo-cluster/podProtobuf.js';
 import { ApiError } from '../../demo-cluster/status.js';
 import { Msg, unwrap, walk } from './protobufWire.js';
 
@@ -65,4 +65,12 @@ test('aBeatSharingSpecAndStatusEncodesToTheSameBytesAsAFreshCopy', () => {
   expect(viaCache.equals(encodePodEnvelope(structuredClone(beat)))).toBe(true);
   expect(new Msg(rawOfEnvelope(viaCache)).msg(1)!.map(11)).toEqual({ a: '1', b: '2' });
   expect(new Msg(rawOfEnvelope(viaCache)).msg(1)!.msgs(11).map((e) => e.str(1))).toEqual(['a', 'b']);
+});
+
+test('aPodListCarriesItsListMetaAndEachPodsRawBytes', () => {
+  const list = unwrap(encodePodListEnvelope({ resourceVersion: '9', continue: 'abc', remainingItemCount: 3 }, [pod, pod]));
+  expect([list.apiVersion, list.kind]).toEqual(['v1', 'PodList']);
+  const podList = new Msg(list.raw);
+  expect([podList.msg(1)!.str(1), podList.msg(1)!.str(2), podList.msg(1)!.str(3), podList.msg(1)!.int(4)]).toEqual(['', '9', 'abc', 3]);
+  expect(podList.all(2).map((f) => f.bytes!.equals(encodePod(pod)))).toEqual([true, true]);
 });
