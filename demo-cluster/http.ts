@@ -9,6 +9,7 @@ import { apiVersionOf } from './resources.js';
 import { ApiError, badRequest } from './status.js';
 import type { KubeObject, ListPage } from './store.js';
 import type { IncludeObject } from './table.js';
+import { encodeListMetaField, encodeStatusEnvelope, envelopeHead, envelopeTail, podListItemKey, protobufMediaType, rawOfEnvelope, varintBytes } from './podProtobuf.js';
 
 /** Largest request body accepted; a real API server's limit is larger, but nothing here needs more. */
 export const maxBodyBytes = 1024 * 1024;
@@ -28,6 +29,62 @@ export function sendError(res: ServerResponse, error: ApiError): void {
   const retryAfter = error.details?.retryAfterSeconds;
   if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
   sendJson(res, error.code, error.toStatus());
+}
+
+/** A Status in protobuf, for a request whose answer was negotiated as protobuf (kube-apiserver's ErrorNegotiated). */
+export function sendProtobufError(res: ServerResponse, error: ApiError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
+  sendProtobuf(res, error.code, encodeStatusEnvelope(error.toStatus()));
+}
+
+export function sendProtobuf(res: ServerResponse, code: number, body: Buffer): void {
+  res.writeHead(code, { 'Content-Type': protobufMediaType, 'Content-Length': body.length, 'Cache-Control': 'no-cache, private' });
+  res.end(body);
+}
+
+interface AcceptClause {
+  type: string;
+  subtype: string;
+  params: Map<string, string>;
+  q: number;
+}
+
+/**
+ * True when an Accept header asks for `application/vnd.kubernetes.protobuf` before anything this
+ * server answers otherwise. Clauses are ranked as kube-apiserver's negotiation ranks them
+ * (goautoneg.ParseAccept): by q, then concrete types before wildcards, then more parameters
+ * first, otherwise in the order given; q=0 refuses a type. A protobuf clause asking for a
+ * transformation (`as=Table`, `as=PartialObjectMetadata`) is passed over: those are answered
+ * in JSON here, by the clauses that ask for JSON.
+ */
+export function prefersProtobuf(accept: string | undefined): boolean {
+  if (!accept || !accept.includes('protobuf')) return false;
+  const clauses: AcceptClause[] = [];
+  for (const part of accept.split(',')) {
+    const [mediaType = '', ...rest] = part.split(';');
+    const [type = '', subtype = ''] = mediaType.trim().toLowerCase().split('/');
+    const params = new Map<string, string>();
+    let q = 1;
+    for (const p of rest) {
+      const [key = '', value = ''] = p.split('=').map((x) => x.trim());
+      if (key === 'q') q = Number(value);
+      else if (key) params.set(key, value);
+    }
+    if (type && subtype && q > 0 && !Number.isNaN(q)) clauses.push({ type, subtype, params, q });
+  }
+  const wildcards = (c: AcceptClause): number => (c.type === '*' ? 2 : 0) + (c.subtype === '*' ? 1 : 0);
+  clauses.sort((a, b) => b.q - a.q || wildcards(a) - wildcards(b) || b.params.size - a.params.size);
+  for (const c of clauses) {
+    if (c.type === 'application' && c.subtype === 'vnd.kubernetes.protobuf') {
+      if (!c.params.has('as')) return true;
+    } else if ((c.type === 'application' && ['json', 'yaml', '*'].includes(c.subtype)) || c.type === '*') return false;
+  }
+  return false;
 }
 
 export function isLoopback(address: string | undefined): boolean {
@@ -159,6 +216,44 @@ export function dryRunParam(q: URLSearchParams, optionsKind: 'PatchOptions' | 'U
     });
   }
   return values.length > 0;
+}
+
+/**
+ * Writes a PodList in protobuf: the magic and an Unknown (v1, PodList) around the list's
+ * message, whose ListMeta is followed by one `items` field per pod, each the raw bytes of the
+ * pod's full encoding (which the store keeps for current pods). Written in slices, waiting for
+ * the socket to drain, as `writeList` writes JSON.
+ */
+export async function writeProtobufList(res: ServerResponse, page: ListPage, fullEncoding: (o: KubeObject) => Buffer): Promise<void> {
+  const listMeta = encodeListMetaField({ resourceVersion: String(page.revision), continue: page.continueToken, remainingItemCount: page.remainingItemCount });
+  const raws = page.items.map((o) => rawOfEnvelope(fullEncoding(o)));
+  const heads = raws.map((raw) => Buffer.concat([podListItemKey, varintBytes(raw.length)]));
+  let rawLength = listMeta.length;
+  for (let i = 0; i < raws.length; i++) rawLength += heads[i]!.length + raws[i]!.length;
+  const head = envelopeHead('v1', 'PodList', rawLength);
+  res.writeHead(200, { 'Content-Type': protobufMediaType, 'Content-Length': head.length + rawLength + envelopeTail.length, 'Cache-Control': 'no-cache, private' });
+  res.write(Buffer.concat([head, listMeta]));
+  const slice = 500;
+  for (let i = 0; i < raws.length; i += slice) {
+    const pieces: Buffer[] = [];
+    for (let j = i; j < Math.min(raws.length, i + slice); j++) pieces.push(heads[j]!, raws[j]!);
+    const ok = res.write(Buffer.concat(pieces));
+    if (!ok && !res.destroyed) await drained(res);
+    if (res.destroyed) return;
+  }
+  res.end(envelopeTail);
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** Writes a list in slices, waiting for the socket to drain, so 100,000 pods never become one giant string. */

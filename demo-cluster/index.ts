@@ -120,6 +120,8 @@ export interface DemoCluster {
    * surface (/_demo) is not counted.
    */
   requestCounts(): Record<string, number>;
+  /** The requests of `requestCounts` answered in protobuf (reads of pods whose client asked for it first). */
+  protobufRequestCounts(): Record<string, number>;
   /** Simulated changes: `count` pod changes at once, and content changes at their tenth (useful with churn 0 for exact tests). */
   churn(count: number): void;
   /** Cheap changes for the bench's rate rows (load.ts): `count` pods get a new annotation value; returns how many changed. */
@@ -277,6 +279,7 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
       registry.all().map((r) => ({ group: r.group, version: r.version, plural: r.plural, kind: r.kind, namespaced: r.namespaced, verbs: [...r.verbs], shortNames: [...(r.shortNames ?? [])] })),
     openWatches: () => api?.openWatchCount ?? 0,
     requestCounts: () => Object.fromEntries(api?.requestCounts ?? []),
+    protobufRequestCounts: () => Object.fromEntries(api?.protobufRequestCounts ?? []),
     churn(count) {
       simulation.churnBatch(count);
     },

@@ -40,13 +40,18 @@ import {
   parseJson,
   parseRevision,
   readBody,
+  prefersProtobuf,
   sendError,
   sendJson,
+  sendProtobuf,
+  sendProtobufError,
   tableMediaType,
   wantsPartialMetadata,
   wantsTable,
   writeList,
+  writeProtobufList,
 } from './http.js';
+import { encodePodEnvelope } from './podProtobuf.js';
 import { checkedDeploymentCreate, checkedUpdate, isReplicas, maxClientDeployments } from './writes.js';
 import type { Authorizer, RequestAttributes, UserInfo } from './rbac.js';
 import { forbiddenError } from './rbac.js';
@@ -98,8 +103,12 @@ export class ApiServer {
   private readonly watched = new Map<WatchStream, ResourceInfo>();
   /** Requests received, by `METHOD /path` (no query): lets tests see how often kubelive asks for something. */
   readonly requestCounts = new Map<string, number>();
+  /** Of those, the ones answered in protobuf: lets tests see which clients read pods that way. */
+  readonly protobufRequestCounts = new Map<string, number>();
   /** The uids of Deployments clients created and have not deleted: their number is bounded. */
   private readonly clientDeployments = new Set<string>();
+  /** Reads of core/v1 pods whose answer, errors included, is protobuf: the client asked for it first. */
+  private readonly protobufAnswers = new WeakSet<ServerResponse>();
 
   constructor(private readonly ctx: ApiServerContext) {
     ctx.faults.onChange(() => {
@@ -159,12 +168,13 @@ export class ApiServer {
   /** The request handler for node:https. Never throws; every failure becomes a Status. */
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.route(req, res).catch((error: unknown) => {
-      if (error instanceof ApiError) sendError(res, error);
+      const sendStatus = this.protobufAnswers.has(res) ? sendProtobufError : sendError;
+      if (error instanceof ApiError) sendStatus(res, error);
       // The client went away while its body was being read: nobody is left to answer or to tell.
       else if (req.aborted || (error as { code?: string })?.code === 'ECONNRESET') res.destroy();
       else {
         console.error('demo-cluster: internal error:', error);
-        sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error)?.message ?? String(error)}`));
+        sendStatus(res, new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error)?.message ?? String(error)}`));
       }
     });
   };
@@ -183,8 +193,14 @@ export class ApiServer {
       throw badRequest('the request path is not validly percent-encoded');
     }
     if (segments[0] === '_demo') return this.control(req, res, segments);
+    // kube-apiserver writes every answer to a request, its errors too (ErrorNegotiated), in the
+    // format negotiated for it; here only reads of pods are negotiated (docs/demo-cluster.md).
     const counted = `${req.method ?? 'GET'} ${url.pathname}`;
     this.requestCounts.set(counted, (this.requestCounts.get(counted) ?? 0) + 1);
+    if (isPodRead(req.method ?? 'GET', segments) && prefersProtobuf(req.headers.accept)) {
+      this.protobufAnswers.add(res);
+      this.protobufRequestCounts.set(counted, (this.protobufRequestCounts.get(counted) ?? 0) + 1);
+    }
 
     const user = this.ctx.authenticator.authenticate(req.headers.authorization);
     if (!user) {
@@ -332,6 +348,7 @@ export class ApiServer {
       case 'watch':
         return this.watch(req, res, q, r, store);
       case 'get': {
+        if (this.protobufAnswers.has(res)) return sendProtobuf(res, 200, store.encoded(this.mustGet(store, r), encodePodEnvelope));
         const object = presentAs(info)(this.mustGet(store, r));
         return wantsTable(req) ? this.sendTable(res, info, [object], String(object.metadata.resourceVersion), q) : sendJson(res, 200, object);
       }
@@ -387,6 +404,7 @@ export class ApiServer {
       atRevision: match === 'Exact' ? revision : undefined,
       countRemaining: !selected,
     });
+    if (this.protobufAnswers.has(res)) return writeProtobufList(res, page, (o) => store.encoded(o, encodePodEnvelope));
     const present = presentAs(r.info);
     if (wantsTable(req)) {
       this.sendTable(res, r.info, page.items.map(present), String(page.revision), q, page.continueToken, page.remainingItemCount);
@@ -456,6 +474,7 @@ export class ApiServer {
       timeoutMs: timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : defaultWatchTimeoutMs,
       bookmarkIntervalMs: this.ctx.bookmarkIntervalMs,
       encode,
+      protobuf: this.protobufAnswers.has(res) ? encodePodEnvelope : undefined,
       isStalled: () => faults.find('stall-watches', r.info.plural, resourceKey(r.info)) !== undefined,
     });
     // A watch's Content-Type is the stream serializer's alone, application/json, whatever it
@@ -841,6 +860,18 @@ export class ApiServer {
         throw new ApiError(405, 'MethodNotAllowed', '/_demo/faults supports GET, POST and DELETE');
     }
   }
+}
+
+/**
+ * A read (get, list or watch) of core/v1 pods, the one kind served in protobuf: kubelive's
+ * backend reads pods alone that way, and pods are where the volume is.
+ */
+function isPodRead(method: string, segments: string[]): boolean {
+  if (method !== 'GET' || segments[0] !== 'api' || segments[1] !== 'v1') return false;
+  let rest = segments.slice(2);
+  if (rest[0] === 'watch') rest = rest.slice(1);
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  return rest[0] === 'pods' && rest.length <= 2;
 }
 
 /**

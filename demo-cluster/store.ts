@@ -138,6 +138,8 @@ export class ObjectStore {
   private readonly listeners = new Set<(change: Change) => void>();
   /** The JSON text of current objects, made at the first send (`json`) and dropped once superseded. */
   private readonly texts = new WeakMap<KubeObject, string>();
+  /** Likewise the protobuf encoding of current objects (`encoded`), for the kinds served in protobuf. */
+  private readonly encodings = new WeakMap<KubeObject, Buffer>();
 
   constructor(
     readonly resource: string,
@@ -235,7 +237,10 @@ export class ObjectStore {
     // The superseded version stays in the history as its object, for replays, selectors and
     // past lists, but without its text, which weighed several times the object (docs/development.md,
     // "The demo's pods history made light").
-    if (previous) this.texts.delete(previous);
+    if (previous) {
+      this.texts.delete(previous);
+      this.encodings.delete(previous);
+    }
     const change: Change = { revision, type, key, object, previous };
     this.history.push(change);
     this.historyTimes.push(this.now());
@@ -322,6 +327,20 @@ export class ObjectStore {
       if (this.objects.get(keyOf(object)) === object) this.texts.set(object, text);
     }
     return text;
+  }
+
+  /**
+   * An object's protobuf encoding (`encode` makes it: podProtobuf.ts for pods), kept on the same
+   * terms as `json`: made once while the object is current, however many watches and lists send
+   * it, dropped when superseded; a superseded version's is made afresh and not kept.
+   */
+  encoded(object: KubeObject, encode: (object: KubeObject) => Buffer): Buffer {
+    let bytes = this.encodings.get(object);
+    if (bytes === undefined) {
+      bytes = encode(object);
+      if (this.objects.get(keyOf(object)) === object) this.encodings.set(object, bytes);
+    }
+    return bytes;
   }
 
   subscribe(listener: (change: Change) => void): () => void {

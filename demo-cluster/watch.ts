@@ -1,7 +1,8 @@
 /**
  * WatchStream serves one watch request: it replays what the client asked for (the current
  * objects, or the changes after its resourceVersion), then relays every change to the store as
- * one JSON line per event, with periodic bookmarks when allowed, until the client leaves, the
+ * one JSON line per event (or, for a protobuf watch of pods, one length-prefixed WatchEvent
+ * frame: podProtobuf.ts), with periodic bookmarks when allowed, until the client leaves, the
  * timeout ends it, or a fault drops it.
  *
  * Selector semantics follow a real server: an object that stops matching arrives as DELETED, one
@@ -25,7 +26,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Change, KubeObject, ObjectStore } from './store.js';
-import type { ApiError } from './status.js';
+import type { ApiError, Status } from './status.js';
+import { encodeStatusEnvelope, protobufWatchMediaType, watchFrameHead } from './podProtobuf.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -48,6 +50,12 @@ export interface WatchOptions {
   bookmarkIntervalMs: number;
   /** Turns an object into what goes on the wire instead of the object itself (a one-row Table), bookmarks' too. */
   encode?: ((object: KubeObject) => unknown) | undefined;
+  /**
+   * Set for a protobuf watch: an object's full encoding (magic and Unknown), which the store
+   * keeps for current objects (`ObjectStore.encoded`). Events are then length-prefixed
+   * metav1.WatchEvent frames (podProtobuf.ts), not JSON lines; everything else is the same.
+   */
+  protobuf?: ((object: KubeObject) => Buffer) | undefined;
   isStalled: () => boolean;
 }
 
@@ -66,9 +74,10 @@ const maxStalledEvents = 50_000;
 export class WatchStream {
   private closed = false;
   private dead = false;
-  private held: string[] = [];
-  /** Lines written by the running callback, sent together when it ends (`flush`). */
-  private unflushed: string[] = [];
+  /** Events held by a stall: JSON lines, or for a protobuf watch each frame's head and its object. */
+  private held: (string | Buffer)[] = [];
+  /** Lines (or frames' pieces) written by the running callback, sent together when it ends (`flush`). */
+  private unflushed: (string | Buffer)[] = [];
   private unflushedBytes = 0;
   private flushScheduled = false;
   /** Replaying history (`catchUp`): not yet following the store, so no bookmark may be sent. */
@@ -87,10 +96,13 @@ export class WatchStream {
   /** Starts the stream; an expired starting point ends it with an in-stream 410 ERROR, as real servers do. */
   start(expiredError: ApiError | undefined): void {
     const { response, options } = this;
-    response.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    // A watch's Content-Type is its stream serializer's (serveWatchHandler in kube-apiserver's
+    // endpoints/handlers/watch.go): JSON lines, or protobuf with ";stream=watch".
+    const contentType = options.protobuf ? protobufWatchMediaType : 'application/json';
+    response.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     response.flushHeaders();
     if (expiredError) {
-      this.writeLine('ERROR', expiredError.toStatus());
+      this.writeError(expiredError.toStatus());
       this.close();
       return;
     }
@@ -147,7 +159,7 @@ export class WatchStream {
     try {
       changes = this.options.store.changesSince(revision);
     } catch (error) {
-      this.writeLine('ERROR', (error as ApiError).toStatus());
+      this.writeError((error as ApiError).toStatus());
       this.close();
       return;
     }
@@ -219,7 +231,7 @@ export class WatchStream {
     if (this.closed || this.dead || this.options.isStalled() || this.held.length === 0) return;
     const held = this.held;
     this.held = [];
-    for (const line of held) this.write(line);
+    for (const piece of held) this.write(piece);
   }
 
   close(): void {
@@ -246,7 +258,8 @@ export class WatchStream {
   }
 
   private send(type: WatchEventType, object: KubeObject): void {
-    if (this.options.encode) this.writeLine(type, this.options.encode(object));
+    if (this.options.protobuf) this.writeFrame(type, this.options.store.encoded(object, this.options.protobuf));
+    else if (this.options.encode) this.writeLine(type, this.options.encode(object));
     else this.writeRaw(type, this.options.store.json(object));
   }
 
@@ -262,7 +275,27 @@ export class WatchStream {
     const object = { kind: this.options.kind, apiVersion: this.options.apiVersion, metadata } as unknown as KubeObject;
     // A real server transforms a bookmark's object like any other (into a one-row Table, or
     // PartialObjectMetadata): kube-apiserver's watchEmbeddedEncoder spares only Status objects.
-    this.writeLine('BOOKMARK', this.options.encode ? this.options.encode(object) : object);
+    // In protobuf it is a Pod with only its resourceVersion (and annotation) set.
+    if (this.options.protobuf) this.writeFrame('BOOKMARK', this.options.protobuf(object));
+    else this.writeLine('BOOKMARK', this.options.encode ? this.options.encode(object) : object);
+  }
+
+  /** An in-stream error: a Status, in the stream's format (kube-apiserver writes it with the embedded encoder). */
+  private writeError(status: Status): void {
+    if (this.options.protobuf) this.writeFrame('ERROR', encodeStatusEnvelope(status));
+    else this.writeLine('ERROR', status);
+  }
+
+  /** One protobuf event: its frame's head and the object's full encoding, kept as two pieces to spare a copy. */
+  private writeFrame(type: WatchEventType, embedded: Buffer): void {
+    if (this.closed || this.dead) return;
+    const head = watchFrameHead(type, embedded.length);
+    if (this.options.isStalled() && type !== 'ERROR') {
+      if (this.held.push(head, embedded) > 2 * maxStalledEvents) this.close();
+      return;
+    }
+    this.write(head);
+    this.write(embedded);
   }
 
   private writeLine(type: WatchEventType, object: unknown): void {
@@ -279,7 +312,7 @@ export class WatchStream {
     this.write(line);
   }
 
-  private write(line: string): void {
+  private write(line: string | Buffer): void {
     if (this.response.destroyed || this.response.writableEnded) {
       this.close();
       return;
@@ -304,7 +337,7 @@ export class WatchStream {
   private flush(): void {
     this.flushScheduled = false;
     if (this.unflushed.length === 0) return;
-    const text = this.unflushed.length === 1 ? this.unflushed[0]! : this.unflushed.join('');
+    const text = this.unflushed.length === 1 ? this.unflushed[0]! : this.options.protobuf ? Buffer.concat(this.unflushed as Buffer[], this.unflushedBytes) : this.unflushed.join('');
     this.unflushed = [];
     this.unflushedBytes = 0;
     if (this.closed || this.dead || this.response.destroyed || this.response.writableEnded) return;
