@@ -21,25 +21,19 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, error: ApiError): void {
+/**
+ * An error as a Status, in JSON or, for a request whose answer was negotiated as protobuf, in
+ * protobuf (kube-apiserver's ErrorNegotiated writes errors in the negotiated format).
+ */
+export function sendError(res: ServerResponse, error: ApiError, inProtobuf = false): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const retryAfter = error.details?.retryAfterSeconds;
   if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
-  sendJson(res, error.code, error.toStatus());
-}
-
-/** A Status in protobuf, for a request whose answer was negotiated as protobuf (kube-apiserver's ErrorNegotiated). */
-export function sendProtobufError(res: ServerResponse, error: ApiError): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const retryAfter = error.details?.retryAfterSeconds;
-  if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
-  sendProtobuf(res, error.code, encodeStatusEnvelope(error.toStatus()));
+  if (inProtobuf) sendProtobuf(res, error.code, encodeStatusEnvelope(error.toStatus()));
+  else sendJson(res, error.code, error.toStatus());
 }
 
 export function sendProtobuf(res: ServerResponse, code: number, body: Buffer): void {

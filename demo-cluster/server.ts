@@ -44,7 +44,6 @@ import {
   sendError,
   sendJson,
   sendProtobuf,
-  sendProtobufError,
   tableMediaType,
   wantsPartialMetadata,
   wantsTable,
@@ -168,13 +167,13 @@ export class ApiServer {
   /** The request handler for node:https. Never throws; every failure becomes a Status. */
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.route(req, res).catch((error: unknown) => {
-      const sendStatus = this.protobufAnswers.has(res) ? sendProtobufError : sendError;
-      if (error instanceof ApiError) sendStatus(res, error);
+      const inProtobuf = this.protobufAnswers.has(res);
+      if (error instanceof ApiError) sendError(res, error, inProtobuf);
       // The client went away while its body was being read: nobody is left to answer or to tell.
       else if (req.aborted || (error as { code?: string })?.code === 'ECONNRESET') res.destroy();
       else {
         console.error('demo-cluster: internal error:', error);
-        sendStatus(res, new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error)?.message ?? String(error)}`));
+        sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error)?.message ?? String(error)}`), inProtobuf);
       }
     });
   };
