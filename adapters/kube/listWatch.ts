@@ -87,8 +87,8 @@ export interface Collection {
   readonly query?: Query;
   readonly accept?: string;
   /**
-   * The Accept header of its watches (and streaming lists), when it differs from `accept`: pods
-   * are watched in protobuf (adapters/kube/protobuf.ts) and listed in pages as JSON.
+   * The Accept header of its watches, when it differs from `accept`: pods are watched in
+   * protobuf (adapters/kube/protobuf.ts) and listed, streamed or in pages, as JSON.
    */
   readonly watchAccept?: string;
   /** Page size; smaller for collections of large objects (Helm release Secrets). */

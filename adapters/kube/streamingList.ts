@@ -12,7 +12,7 @@ import type { ColumnDefinition, Row } from '../rows.js';
 import { KubeApiError, type KubeClient } from './client.js';
 import { listRowBound } from './listBounds.js';
 import type { Collection, ListResult, PageListener } from './listWatch.js';
-import { readWatchEvents, watchAcceptOf } from './watchEvents.js';
+import { readWatchEvents } from './watchEvents.js';
 
 /** Rows handed on (`onPage`) per piece of a streaming list, as a list page would be (client-go's page size). */
 const streamPieceRows = 500;
@@ -106,7 +106,10 @@ export async function streamList(client: KubeClient, collection: Collection, sil
   try {
     stream = await client.openStream(collection.path, {
       query: { ...collection.query, watch: 'true', sendInitialEvents: 'true', resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: 'true' },
-      ...(watchAcceptOf(collection) ? { accept: watchAcceptOf(collection) } : {}),
+      // A list, streamed or paged, asks for `accept`, not `watchAccept`: a cold list of 150,000
+      // pods in protobuf made the demo encode every pod afresh at twice JSON's CPU, and the cold
+      // view was 1-4 s slower for it (docs/development.md, "Row 2: pods watched in protobuf").
+      ...(collection.accept ? { accept: collection.accept } : {}),
       ...(signal ? { signal } : {}),
     });
   } catch (error) {
@@ -290,5 +293,5 @@ export class StreamingListSuspects {
 export const streamingListSuspects = new StreamingListSuspects();
 
 function collectionKey(collection: Collection): string {
-  return `${watchAcceptOf(collection) ?? ''} ${collection.path} ${JSON.stringify(collection.query ?? {})}`;
+  return `${collection.accept ?? ''} ${collection.path} ${JSON.stringify(collection.query ?? {})}`;
 }

@@ -27,7 +27,7 @@ function parseLine(text: string): WatchLine {
   return line as WatchLine;
 }
 
-/** The Accept header a collection's watches and streaming lists send, if any. */
+/** The Accept header a collection's watches send, if any (its lists send `accept`). */
 export function watchAcceptOf(collection: Collection): string | undefined {
   return collection.watchAccept ?? collection.accept;
 }
