@@ -5,7 +5,7 @@
  * backend does (adapters/kube/watchEvents.ts, `podRow`), best of seven passes over all of them,
  * in one process. It also checks that both encodings give the same rows.
  *
- * `node --expose-gc dist/bench/podDecode.js [--pods 10000]` (docs/development.md, "Pods watched in protobuf").
+ * `node --expose-gc dist/bench/podDecode.js [--pods 10000]` (docs/development.md, "Row 2: pods watched in protobuf").
  */
 import { parseArgs } from 'node:util';
 import { KubeClient, loadKubeConfig } from '../adapters/kube/client.js';

@@ -238,6 +238,7 @@ export async function writeProtobufList(res: ServerResponse, page: ListPage, ful
   res.end(envelopeTail);
 }
 
+/** Resolves once the response can take more (drain) or is gone (close). */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = (): void => {
@@ -262,15 +263,7 @@ export async function writeList(res: ServerResponse, info: ResourceInfo, page: L
   for (let i = 0; i < page.items.length; i += slice) {
     const part = page.items.slice(i, i + slice).map((o) => JSON.stringify(present(o))).join(',');
     const ok = res.write(i === 0 ? part : `,${part}`);
-    if (!ok && !res.destroyed) await new Promise<void>((resolve) => {
-      const done = (): void => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
+    if (!ok && !res.destroyed) await drained(res);
     if (res.destroyed) return;
   }
   res.end(']}');
