@@ -43,6 +43,8 @@ test('demoClusterServesUntilSignalledAndItsKubeconfigWorks', async () => {
   const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
 
   const url = await waitUntil(() => /serving at (https:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 'the command printed its URL', 30_000);
+  // Each line is its own write to the pipe, so the URL can arrive before the lines after it.
+  await waitUntil(() => out.includes('faults:'), 'the command printed its last line', 10_000);
   expect(out).toContain(`kubeconfig: ${kubeconfig}`);
   expect(out).toContain(`kubectl --kubeconfig ${kubeconfig} get pods -A`);
   const yaml = readFileSync(kubeconfig, 'utf8');
