@@ -371,7 +371,12 @@ async function kubeliveConsumer(api: ApiAccess, config: ConfigOverrides, pods: n
     const row = engine.diagnostics().rows[0];
     // The upstream's errors and relists too: a watch the cluster dropped shows there, not in the view's state.
     const upstream = row?.upstream;
-    const state = `${row?.state ?? 'none'}${row?.reason ? ` (${row.reason})` : ''}${upstream ? ` [upstream ${upstream.state}, errors ${upstream.errors ?? 0}, relists ${upstream.relists ?? 0}]` : ''}`;
+    // The upstream's own reason (`proving`: its proof went stale before a probe renewed it) and
+    // the proof's age in whole seconds tell a slow proof from a stalled watch.
+    // (The age only while the view is not healthy: otherwise the trail would change every second.)
+    const age = row?.state === 'streamingHealthy' ? null : upstream?.proofAgeMs;
+    const proof = age === null || age === undefined ? '' : `, proof ${Math.floor(age / 1000)} s old`;
+    const state = `${row?.state ?? 'none'}${row?.reason ? ` (${row.reason})` : ''}${upstream ? ` [upstream ${upstream.state}${upstream.reason ? ` (${upstream.reason})` : ''}, errors ${upstream.errors ?? 0}, relists ${upstream.relists ?? 0}${proof}]` : ''}`;
     if (states.at(-1) !== state) states.push(state);
   };
   const stateTimer = setInterval(noteState, 20);

@@ -56,6 +56,8 @@ export interface StreamSubscriptionInput {
    * starts `live` with the replayed changes pending (the hub put them in its map), no reset.
    */
   readonly resumedWith?: number | null;
+  /** The clock the heartbeat's cadence is kept on (the hub's `Date.now`; a test's fake clock). */
+  readonly now?: () => number;
 }
 
 export interface StreamSubscriptionContext {
@@ -72,6 +74,14 @@ export interface StreamSubscriptionContext {
   readonly resets: number;
   /** Resets that waited for the upstream to be healthy again (a resync or subscribe while it was not). */
   readonly resetsHeldForUpstream: number;
+  readonly now: () => number;
+  /**
+   * When the last frame carrying the upstream report on the interval's schedule (a heartbeat or
+   * a reset) went out. A congestion spell leaves `live` and restarts its timer on the way back, so
+   * a socket blocked now and then would otherwise never hear a heartbeat, and the client's proof
+   * of the upstream would lapse while every hop was working (issue 14, row 2 at 20,000/s).
+   */
+  readonly beatAt: number;
 }
 
 /** What each frame action is given: the seq the frame must carry. */
@@ -93,8 +103,10 @@ function frame(kind: Frame) {
 const dropPending = [{ type: 'clearPending' as const }, { type: 'notePending' as const, params: { pending: 0 } }];
 /** The pending changes as one update. */
 const flush = [...frame('sendUpdate'), ...dropPending];
-/** A reset carries everything, pending changes included. */
-const reset = [...dropPending, ...frame('sendReset'), { type: 'countReset' as const }];
+/** A reset carries everything, pending changes included (and the upstream report, as a heartbeat does). */
+const reset = [...dropPending, ...frame('sendReset'), { type: 'countReset' as const }, { type: 'noteBeat' as const }];
+/** A heartbeat, its time noted: the interval runs from the last one, across congestion spells. */
+const heartbeat = [...frame('sendHeartbeat'), { type: 'noteBeat' as const }];
 
 export const streamSubscriptionMachine = setup({
   types: {
@@ -118,11 +130,15 @@ export const streamSubscriptionMachine = setup({
     noStatusNeeded: ({ context }) => (context.listed && context.healthy) || !context.writable,
     eventProvesUpstream: ({ event }) => event.type === 'UPSTREAM.CHANGED' && event.listed && event.healthy,
     hasPending: ({ context }) => context.pending > 0,
+    /** An interval or more since the last heartbeat or reset: the client's proof is due. */
+    heartbeatDue: ({ context }) => context.now() - context.beatAt >= context.timings.heartbeatIntervalMs,
+    heartbeatDueWithPending: ({ context }) => context.pending > 0 && context.now() - context.beatAt >= context.timings.heartbeatIntervalMs,
     tooManyPending: ({ context, event }) => event.type === 'CACHE.CHANGED' && event.pending > context.timings.maxPendingChanges,
   },
   actions: {
     takeSeq: assign(({ context }) => ({ seq: context.seq + 1 })),
     countReset: assign(({ context }) => ({ resets: context.resets + 1 })),
+    noteBeat: assign(({ context }) => ({ beatAt: context.now() })),
     countHeldReset: assign(({ context }) => ({ resetsHeldForUpstream: context.resetsHeldForUpstream + 1 })),
     noteUpstream: assign(({ context, event }) =>
       event.type === 'UPSTREAM.CHANGED' ? { listed: event.listed, healthy: event.healthy } : { listed: context.listed, healthy: context.healthy },
@@ -151,6 +167,8 @@ export const streamSubscriptionMachine = setup({
     resumed: input.resumedWith != null,
     resets: 0,
     resetsHeldForUpstream: 0,
+    now: input.now ?? Date.now,
+    beatAt: (input.now ?? Date.now)(),
   }),
   initial: 'starting',
   on: {
@@ -163,7 +181,7 @@ export const streamSubscriptionMachine = setup({
         { guard: 'resumedOnBlockedSocket', target: 'congested' },
         // Nothing to replay means no update to prove the stream: a heartbeat at once does, where
         // the first timed one would leave the client pending for a whole interval (2 s).
-        { guard: 'resumedUpToDate', target: 'live', actions: frame('sendHeartbeat') },
+        { guard: 'resumedUpToDate', target: 'live', actions: heartbeat },
         { guard: 'resumed', target: 'live' },
         { guard: 'noStatusNeeded', target: 'awaitingList' },
         // Tells the client what it is waiting for.
@@ -189,8 +207,8 @@ export const streamSubscriptionMachine = setup({
       after: {
         heartbeatInterval: [
           // Flushed first, so the heartbeat's count and digest describe exactly what was sent.
-          { guard: 'hasPending', target: 'live', reenter: true, actions: [...flush, ...frame('sendHeartbeat')] },
-          { target: 'live', reenter: true, actions: frame('sendHeartbeat') },
+          { guard: 'hasPending', target: 'live', reenter: true, actions: [...flush, ...heartbeat] },
+          { target: 'live', reenter: true, actions: heartbeat },
         ],
       },
       states: {
@@ -222,8 +240,13 @@ export const streamSubscriptionMachine = setup({
       on: {
         'CACHE.CHANGED': [{ guard: 'tooManyPending', target: 'owesReset' }, { actions: 'noteCacheChanged' }],
         'CLIENT.RESYNC': { target: 'owesReset' },
-        // The pending changes go out as one update from `live` (its `idle` moves straight to batching).
-        'SOCKET.WRITABLE': { target: 'live', actions: 'noteWritable' },
+        // The pending changes go out as one update from `live` (its `idle` moves straight to batching),
+        // unless a heartbeat is due: then they go first, and the heartbeat after them, at once.
+        'SOCKET.WRITABLE': [
+          { guard: 'heartbeatDueWithPending', target: 'live', actions: ['noteWritable', ...flush, ...heartbeat] },
+          { guard: 'heartbeatDue', target: 'live', actions: ['noteWritable', ...heartbeat] },
+          { target: 'live', actions: 'noteWritable' },
+        ],
         'UPSTREAM.CHANGED': { actions: 'noteUpstream' },
       },
     },
@@ -245,7 +268,7 @@ export const streamSubscriptionMachine = setup({
         // age), but no reset is served from a cache that may be behind the API server.
         untilUpstreamProven: {
           after: {
-            heartbeatInterval: { target: 'untilUpstreamProven', reenter: true, actions: frame('sendHeartbeat') },
+            heartbeatInterval: { target: 'untilUpstreamProven', reenter: true, actions: heartbeat },
           },
           on: {
             'SOCKET.BLOCKED': { target: 'untilDrained', actions: 'noteBlocked' },

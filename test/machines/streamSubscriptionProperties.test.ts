@@ -107,4 +107,32 @@ describe('stream subscription machine, random histories', () => {
       { numRuns: 300 },
     );
   });
+
+  test('a socket blocked now and then still hears the upstream report every two intervals and a blocked spell', () => {
+    // Each congestion spell leaves `live`, whose heartbeat timer starts again on the way back: the
+    // interval is kept from the last heartbeat or reset, or a socket that blocks more often than
+    // that would never carry a proof, and the client would call the upstream stalled.
+    const spell = fc.integer({ min: 1, max: timings.heartbeatIntervalMs - 1 });
+    const cycle = fc.record({ writableMs: spell, blockedMs: spell, changes: fc.integer({ min: 0, max: timings.maxPendingChanges }) });
+    fc.assert(
+      fc.property(fc.array(cycle, { minLength: 10, maxLength: 40 }), (cycles) => {
+        const hub = new StreamSubscriptionHarness({ listed: true, healthy: true, writable: true });
+        for (const { writableMs, blockedMs, changes } of cycles) {
+          if (changes > 0) hub.send({ type: 'CACHE.CHANGED', pending: changes });
+          hub.clock.advance(writableMs);
+          hub.send({ type: 'SOCKET.BLOCKED' });
+          if (changes > 0) hub.send({ type: 'CACHE.CHANGED', pending: changes });
+          hub.clock.advance(blockedMs);
+          hub.send({ type: 'SOCKET.WRITABLE' });
+        }
+        expect(hub.violations()).toEqual([]);
+        const longestBlocked = Math.max(...cycles.map((c) => c.blockedMs));
+        const reports = hub.frames.filter((f) => f.kind === 'heartbeat' || f.kind === 'reset').map((f) => f.at);
+        reports.push(hub.clock.now());
+        const gaps = reports.slice(1).map((at, i) => at - reports[i]!);
+        expect(Math.max(...gaps)).toBeLessThanOrEqual(2 * timings.heartbeatIntervalMs + longestBlocked);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

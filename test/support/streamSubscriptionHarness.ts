@@ -28,6 +28,8 @@ export interface SentFrame {
   /** The facts the hub had told the machine when the frame went out. */
   readonly proven: boolean;
   readonly writable: boolean;
+  /** When it went out, on the fake clock. */
+  readonly at: number;
 }
 
 export function stateName(value: unknown): string {
@@ -55,7 +57,7 @@ export class StreamSubscriptionHarness {
     this.healthy = input.healthy;
     this.writable = input.writable;
     const record = (kind: FrameKind) => (_: unknown, params: FrameParams) => {
-      this.frames.push({ kind, seq: params.seq, changes: kind === 'update' ? this.pending : 0, proven: this.listed && this.healthy, writable: this.writable });
+      this.frames.push({ kind, seq: params.seq, changes: kind === 'update' ? this.pending : 0, proven: this.listed && this.healthy, writable: this.writable, at: this.clock.now() });
     };
     const machine = streamSubscriptionMachine.provide({
       actions: {
@@ -70,7 +72,7 @@ export class StreamSubscriptionHarness {
     });
     this.actor = createActor(machine, {
       clock: this.clock,
-      input: { timings, ...input },
+      input: { timings, now: () => this.clock.now(), ...input },
       ...(taken
         ? {
             inspect: (e: InspectionEvent) => {
