@@ -21,7 +21,7 @@ import { createEngine } from '../adapters/engine/engine.js';
 import type { ConfigOverrides } from '../machines/config.js';
 import { BackendChild, upstreamDelta, type BackendStats, type BackendTraced } from './backendProcess.js';
 import type { ChildCluster, ChurnSource, TracedDelete } from './cluster.js';
-import { apiAgent, apiRequest, clientNodeWatch, kubeConfigOf, type ApiAccess } from './clients.js';
+import { apiRequest, clientNodeWatch, kubeConfigOf, warmApiAgent, type ApiAccess } from './clients.js';
 import { percentile } from './report.js';
 import { countingSockets, gcOverlapMs, gcPauses, gcTimeline, sleep, waitUntil, wallNow } from './support.js';
 
@@ -229,7 +229,8 @@ function stagesAt(all: readonly ProbeStages[], q: number): ProbeStages | null {
 
 async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer, perSecond: number, probing: Probing, source: ChurnSource, isKubelive: boolean): Promise<RateResult> {
   const { everyMs: probeEveryMs, seconds } = probing;
-  const agent = apiAgent(api);
+  // Enough connections for a second of probes in flight, opened before the churn starts.
+  const agent = await warmApiAgent(api, Math.ceil(1000 / probing.everyMs));
   // Picked before the churn starts: a busy cluster process answers IPC late.
   const victims = await cluster.pickPods(Math.ceil((seconds * 1000) / probeEveryMs));
   const victimUids = victims.map((v) => v.uid);
