@@ -35,7 +35,11 @@ export class ChildCluster {
 
   static async start(options: DemoClusterOptions): Promise<ChildCluster> {
     const path = fileURLToPath(new URL('./clusterProcess.js', import.meta.url));
-    const child = fork(path, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // `KUBELIVE_BENCH_CLUSTER_PROFILE_DIR=DIR`: a CPU profile of each cluster process, written
+    // when it exits, for `longTurns.js` to find what held its loop (1 ms samples).
+    const profileDir = process.env.KUBELIVE_BENCH_CLUSTER_PROFILE_DIR;
+    const execArgv = profileDir ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=1000'] : process.execArgv;
+    const child = fork(path, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     const cluster = new ChildCluster(child);
     const started = (await cluster.call({ op: 'start', options })) as { url: string; kubeconfigYaml: string; token: string; caPem: string };
     Object.assign(cluster, started);
