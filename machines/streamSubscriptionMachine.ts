@@ -108,6 +108,11 @@ const reset = [...dropPending, ...frame('sendReset'), { type: 'countReset' as co
 /** A heartbeat, its time noted: the interval runs from the last one, across congestion spells. */
 const heartbeat = [...frame('sendHeartbeat'), { type: 'noteBeat' as const }];
 
+/** An interval or more since the last heartbeat or reset: the client's proof of the upstream is due. */
+function heartbeatDue(context: StreamSubscriptionContext): boolean {
+  return context.now() - context.beatAt >= context.timings.heartbeatIntervalMs;
+}
+
 export const streamSubscriptionMachine = setup({
   types: {
     context: {} as StreamSubscriptionContext,
@@ -130,9 +135,8 @@ export const streamSubscriptionMachine = setup({
     noStatusNeeded: ({ context }) => (context.listed && context.healthy) || !context.writable,
     eventProvesUpstream: ({ event }) => event.type === 'UPSTREAM.CHANGED' && event.listed && event.healthy,
     hasPending: ({ context }) => context.pending > 0,
-    /** An interval or more since the last heartbeat or reset: the client's proof is due. */
-    heartbeatDue: ({ context }) => context.now() - context.beatAt >= context.timings.heartbeatIntervalMs,
-    heartbeatDueWithPending: ({ context }) => context.pending > 0 && context.now() - context.beatAt >= context.timings.heartbeatIntervalMs,
+    heartbeatDue: ({ context }) => heartbeatDue(context),
+    heartbeatDueWithPending: ({ context }) => context.pending > 0 && heartbeatDue(context),
     tooManyPending: ({ context, event }) => event.type === 'CACHE.CHANGED' && event.pending > context.timings.maxPendingChanges,
   },
   actions: {
