@@ -169,8 +169,16 @@ describe('stream', () => {
     await client.next('a', 'reset');
     await client.next('b', 'reset');
     client.send({ type: 'unsubscribe', id: 'a' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const mark = client.frames.length;
+    // Frames of 'a' the backend sent before it read the unsubscribe may still be on their way, and
+    // a 100 ms sleep does not bound that: the test's timer and a heartbeat of 'a' can fire in one
+    // late turn, before the socket is read. The backend reads one socket's frames in order and
+    // answers an unsubscribe of an unknown id at once, on the same socket: whatever comes after
+    // that answer was sent after 'a' was gone.
+    client.send({ type: 'unsubscribe', id: 'after-a' });
+    const mark = 1 + (await waitFor('the answer to the unsubscribe sent after it', () => {
+      const at = client.frames.findIndex((f: ServerFrame) => f.type === 'error' && f.id === 'after-a');
+      return at >= 0 ? at : undefined;
+    }));
     await client.next('b', 'heartbeat', mark);
     await client.next('b', 'heartbeat', client.frames.length);
     expect(client.frames.slice(mark).filter((f: ServerFrame) => f.type !== 'error' && f.id === 'a')).toEqual([]);
