@@ -171,8 +171,14 @@ test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {
   await open('#/pods');
   await dataRows('Pods').first().waitFor(wait);
   const pods = backend.demo!.listObjects('pods') as Array<{ metadata: { name: string; namespace: string; uid: string }; status?: { phase?: string } }>;
-  // The header says how many the store holds: every pod of the cluster.
-  await page.locator('.toolbar .count', { hasText: `of ${pods.length}` }).first().waitFor(wait);
+  // The header says how many the store holds: every pod of the cluster. The cluster churns (a
+  // replaced pod counts twice until its grace ends, workloads scale), so the count shown is
+  // compared with the cluster's at each look, not with the one read above.
+  await until(
+    'the Pods count to say every pod of the cluster',
+    async () => ({ shown: (await page.locator('.toolbar .count').first().textContent()) ?? '', cluster: backend.demo!.listObjects('pods').length }),
+    ({ shown, cluster }) => shown.includes(`of ${cluster}`),
+  );
 
   type Pod = (typeof pods)[number];
   const namespace = (pods.find((p) => p.status?.phase === 'Running' && p.metadata.namespace !== 'kube-system') ?? pods[0]!).metadata.namespace;
