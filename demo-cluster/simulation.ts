@@ -318,8 +318,11 @@ export class Simulation {
     } else if (pods.length > want) {
       // Scale down removes the youngest pods first, as the ReplicaSet controller prefers.
       const victims = [...pods].sort((a, b) => (a.metadata.creationTimestamp < b.metadata.creationTimestamp ? 1 : -1)).slice(0, pods.length - want);
+      // This loop is the owner's reconciliation: each termination must not start another, which
+      // terminated the rest from a fresh read while this loop went on with its older copies (a
+      // scale-down of 230 pods wrote 26,106 changes and moved deletion timestamps).
       for (const pod of victims) {
-        this.terminatePod(pod, this.churnGraceSeconds());
+        this.terminatePod(pod, this.churnGraceSeconds(), false);
         this.recordEvent(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, 'replicaset-controller');
       }
     }
@@ -507,8 +510,11 @@ export class Simulation {
     const namespace = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name;
     let result: KubeObject | undefined;
+    // The stored pod decides, not the caller's copy, which may be older than a deletion since.
+    const stored = this.stores.pods.get(namespace, name);
+    if (!stored || stored.metadata.uid !== pod.metadata.uid) return undefined;
     if (graceSeconds === 0) result = this.stores.pods.delete(namespace, name);
-    else if (isTerminating(pod)) return pod; // already on its way; a second delete changes nothing
+    else if (isTerminating(stored)) return stored; // already on its way; a second delete changes nothing
     else {
       result = this.stores.pods.mutate(namespace, name, (draft) => {
         draft.metadata.deletionTimestamp = isoAt(this.now() + graceSeconds * 1000);

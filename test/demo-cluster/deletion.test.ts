@@ -176,3 +176,37 @@ test('aPatchNamingAnotherUidIsA409AsAnUpdatePreconditionAndChangesNothing', asyn
   expect(right.status).toBe(200);
   expect((await patch(`/api/v1/nodes/${node.metadata.name}`, { spec: { unschedulable: null } })).status).toBe(200);
 });
+
+test('aScaleDownTerminatesEachPodOnceAndNeverMovesItsDeletionTimestamp', async () => {
+  const scalePath = '/apis/apps/v1/namespaces/shop/deployments/frontend/scale';
+  const scaleTo = (replicas: number) => call(cluster, scalePath, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { replicas } }) });
+  const original = Number((await call(cluster, scalePath)).json().spec.replicas);
+  const frontend = () => (cluster.listObjects('pods', 'shop') as Pod[]).filter((p) => (p.metadata as { labels?: Record<string, string> }).labels?.app === 'frontend');
+  const standing = () => frontend().filter((p) => p.metadata.deletionTimestamp === undefined);
+  try {
+    expect((await scaleTo(60)).status).toBe(200);
+    await waitUntil(() => standing().length === 60 && frontend().length === 60, 'the frontend at 60 pods, none terminating');
+    const rv = (await call(cluster, '/api/v1/namespaces/shop/pods?limit=1')).json().metadata.resourceVersion;
+    const w = await watch(cluster, `/api/v1/namespaces/shop/pods?watch=true&resourceVersion=${rv}&labelSelector=app%3Dfrontend`);
+    expect((await scaleTo(2)).status).toBe(200);
+    const victims = 58;
+    await w.waitFor(() => w.events.filter((e) => e.type === 'DELETED').length === victims, 15_000);
+    w.close();
+    // Per pod, the deletion timestamps its events carried: one each, set once and never moved
+    // (the API server may shorten a grace period on a second delete, never lengthen it; nothing
+    // here deleted twice).
+    const stamps = new Map<string, Set<string>>();
+    for (const e of w.events) {
+      const at = e.object.metadata.deletionTimestamp as string | undefined;
+      if (at) stamps.set(e.object.metadata.uid, (stamps.get(e.object.metadata.uid) ?? new Set()).add(at));
+    }
+    expect(stamps.size).toBe(victims);
+    expect([...stamps.values()].filter((s) => s.size > 1)).toEqual([]);
+    // Each victim: the change that marks it Terminating, its removal, and at most a couple of
+    // status changes in between; the old scale-down wrote 1,711 changes for 58 victims.
+    expect(w.events.length).toBeLessThanOrEqual(victims * 4);
+    expect(standing()).toHaveLength(2);
+  } finally {
+    await scaleTo(original);
+  }
+});
