@@ -5,7 +5,7 @@
  */
 import { call } from '../demo-cluster/client.js';
 import { startBackend } from '../../server/serve.js';
-import { getJson, startStack, type Stack } from './support.js';
+import { getJson, startStack, waitFor, type Stack } from './support.js';
 
 interface Obj {
   metadata: { name: string; namespace?: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string; ownerReferences?: { kind: string; name: string }[] };
@@ -56,8 +56,14 @@ describe('actions', () => {
     expect(plan.body.evict.map((p: { name: string }) => p.name).sort()).toEqual(others.map((p) => p.metadata.name).sort());
     expect(plan.body.leave.map((p: { name: string }) => p.name).sort()).toEqual(daemonPods.map((p) => p.metadata.name).sort());
 
-    const [answer, second] = await Promise.all([act('drain', { node }), new Promise((r) => setTimeout(r, 50)).then(() => act('drain', { node }))]);
-    // One drain per node at a time.
+    // One drain per node at a time. The second is asked once the first is under way (it cordons
+    // first, then evicts and asks again for the held pod for seconds), not 50 ms after it was sent:
+    // on a loaded machine the first request reached the backend after the second (CI run 25).
+    expect(objects('nodes').find((n) => n.metadata.name === node)?.spec.unschedulable).not.toBe(true);
+    const first = act('drain', { node });
+    await waitFor('the first drain to cordon the node', () => objects('nodes').find((n) => n.metadata.name === node)?.spec.unschedulable === true);
+    const second = await act('drain', { node });
+    const answer = await first;
     expect(second.status).toBe(409);
     expect(second.body.reason).toBe(`node ${node} is being drained already`);
     expect(answer.status).toBe(200);
