@@ -17,7 +17,7 @@ import { type ResourceSpec } from './resources.js';
 import type { KubeObject } from './rows.js';
 import { GiveWaySignal, ListenerSignal, refusesStreamingLists, StreamingListGaveWay, streamingListSuspects, streamList, type StreamingListSuspects } from './streamingList.js';
 import { readResourceEvent, readResourcePage, sameColumns, tableAccept } from './tableRows.js';
-import { readWatchEvents, watchAcceptOf } from './watchEvents.js';
+import { readWatchEvents } from './watchEvents.js';
 
 /**
  * How the last list was read: `streaming` (a watch that sends the current objects first);
@@ -502,6 +502,8 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
             break;
         }
       };
+      // A watch asks for `watchAccept` where the collection has one (pods: protobuf), else for what its lists ask.
+      const watchAccept = collection.watchAccept ?? collection.accept;
       client
         .openStream(collection.path, {
           query: {
@@ -511,7 +513,7 @@ export function listWatchActors(client: KubeClient, collection: Collection, sink
             resourceVersion: input.resourceVersion || undefined,
             timeoutSeconds: input.timeoutSeconds,
           },
-          ...(watchAcceptOf(collection) ? { accept: watchAcceptOf(collection) } : {}),
+          ...(watchAccept ? { accept: watchAccept } : {}),
           signal: request.signal,
         })
         .then(

@@ -5,7 +5,7 @@
  * read ends the stream with an error saying so, and nothing after it is handed on.
  */
 import type { LineStream } from './client.js';
-import type { Collection, WatchLine } from './listWatch.js';
+import type { WatchLine } from './listWatch.js';
 import { readWatchFrame } from './protobuf.js';
 
 export function readWatchEvents(stream: LineStream, onEvent: (event: WatchLine) => void, onEnd: (error?: Error) => void): void {
@@ -25,9 +25,4 @@ function parseLine(text: string): WatchLine {
   }
   if (typeof line !== 'object' || line === null || Array.isArray(line)) throw new Error('watch sent a line that is not an event');
   return line as WatchLine;
-}
-
-/** The Accept header a collection's watches send, if any (its lists send `accept`). */
-export function watchAcceptOf(collection: Collection): string | undefined {
-  return collection.watchAccept ?? collection.accept;
 }
