@@ -504,21 +504,39 @@ test('eventsCountTheirAgeUpLiveAndOpenTheObjectTheyAreAbout', async () => {
   await until('Last Seen to count up', () => seen.textContent(), (text) => text !== first, 5000);
   // An event about a pod the cluster still runs, not being replaced: the churn's Killing event is
   // about a pod about to go, and the panel (rightly) shows no events about a pod deleted meanwhile
-  // and re-created under its name. ReplicaSet pods' names are never reused.
-  const standing = new Set(
-    (backend.demo!.listObjects('pods') as Array<{ metadata: { name: string; deletionTimestamp?: string; ownerReferences?: Array<{ kind: string }> } }>)
-      .filter((pod) => !pod.metadata.deletionTimestamp && pod.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet')
-      .map((pod) => pod.metadata.name),
+  // and re-created under its name. ReplicaSet pods' names are never reused. Churn can still delete
+  // the chosen pod before its panel opens (CI run of stop 27): then another is chosen
+  // (onAPodThatStays), and a pod still in the cluster whose panel shows no YAML fails the test.
+  const events = page.url();
+  await onAPodThatStays(
+    backend,
+    async () => {
+      if (page.url() !== events) {
+        await page.goto(events);
+        await dataRows('Events').first().waitFor(wait);
+      }
+      const pods = (backend.demo!.listObjects('pods') as Array<{ metadata: { uid: string; name: string; deletionTimestamp?: string; ownerReferences?: Array<{ kind: string }> } }>).filter(
+        (pod) => !pod.metadata.deletionTimestamp && pod.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet',
+      );
+      const objects = await page.locator('[role=grid][aria-label="Events"] [role=row][data-key] [data-col=object]').allTextContents();
+      const names = objects.map((text) => text.trim()).filter((text) => text.startsWith('pod/')).map((text) => text.slice('pod/'.length));
+      const pod = pods.find((p) => names.includes(p.metadata.name));
+      if (!pod) throw new Error(`no event on screen is about a standing ReplicaSet pod: ${objects.join(', ')}`);
+      return pod;
+    },
+    async (pod) => {
+      const object = pod.metadata.name;
+      const aboutPod = page.locator('[role=grid][aria-label="Events"] [role=row][data-key]', { has: page.locator('[data-col=object]', { hasText: `pod/${object}` }) }).first();
+      await aboutPod.click(wait);
+      // Its YAML; a pod gone from the cluster meanwhile ends the wait early, and the check fails.
+      const inCluster = () => (backend.demo!.listObjects('pods') as Array<{ metadata: { uid: string } }>).some((p) => p.metadata.uid === pod.metadata.uid);
+      await until('its YAML, or the pod gone', async () => (await page.getByTestId('object-yaml').count()) > 0 || !inCluster(), (done) => done);
+      await page.getByTestId('object-yaml').waitFor({ timeout: 1000 });
+      expect(new URL(page.url()).hash).toMatch(new RegExp(`^#/r/core/v1/pods\\?ns=[a-z0-9-]+&sel=[a-z0-9-]+%2F${object}$`));
+      expect(await page.getByTestId('object-yaml').textContent()).toContain(`name: ${object}`);
+      await page.getByTestId('object-event').first().waitFor(wait);
+    },
   );
-  const objects = await page.locator('[role=grid][aria-label="Events"] [role=row][data-key] [data-col=object]').allTextContents();
-  const object = objects.map((text) => text.trim()).find((text) => text.startsWith('pod/') && standing.has(text.slice('pod/'.length)))?.slice('pod/'.length);
-  if (!object) throw new Error(`no event on screen is about a standing ReplicaSet pod: ${objects.join(', ')}`);
-  const aboutPod = page.locator('[role=grid][aria-label="Events"] [role=row][data-key]', { has: page.locator('[data-col=object]', { hasText: `pod/${object}` }) }).first();
-  await aboutPod.click();
-  await page.getByTestId('object-yaml').waitFor(wait);
-  expect(new URL(page.url()).hash).toMatch(new RegExp(`^#/r/core/v1/pods\\?ns=[a-z0-9-]+&sel=[a-z0-9-]+%2F${object}$`));
-  expect(await page.getByTestId('object-yaml').textContent()).toContain(`name: ${object}`);
-  await page.getByTestId('object-event').first().waitFor(wait);
 });
 
 test('aRowOpensFromTheKeyboardEscClosesItSlashFiltersAndANarrowScreenStacksTheSidebar', async () => {
