@@ -469,18 +469,33 @@ test('helmReleasesShowEachReleaseAtItsNewestRevisionWithItsHistory', async () =>
   await openFromSidebar('helm');
   await dataRows('Helm releases').first().waitFor(wait);
   expect(await headers('Helm releases')).toEqual(['Name', 'Namespace', 'Revision', 'Chart', 'Chart version', 'App version', 'Status', 'Updated', 'Description']);
-  const releases = (backend.demo!.listObjects('secrets') as Array<SecretObject & { metadata: { labels?: Record<string, string> } }>).filter((s) => s.type === 'helm.sh/release.v1');
-  const newest = new Map<string, number>();
-  for (const s of releases) {
-    const id = `${s.metadata.namespace}/${s.metadata.labels?.name}`;
-    newest.set(id, Math.max(newest.get(id) ?? 0, Number(s.metadata.labels?.version)));
-  }
+  // Each release's newest revision in the cluster now. The churn upgrades a release now and then
+  // (a new revision Secret), so what a release shows is compared with the cluster at each look,
+  // not with a revision read once before.
+  const newestRevisions = () => {
+    const newest = new Map<string, number>();
+    for (const s of backend.demo!.listObjects('secrets') as Array<SecretObject & { metadata: { labels?: Record<string, string> } }>) {
+      if (s.type !== 'helm.sh/release.v1') continue;
+      const id = `${s.metadata.namespace}/${s.metadata.labels?.name}`;
+      newest.set(id, Math.max(newest.get(id) ?? 0, Number(s.metadata.labels?.version)));
+    }
+    return newest;
+  };
+  const newest = newestRevisions();
   await until('one line per release', () => dataRows('Helm releases').count(), (n) => n === newest.size);
-  const [id, revision] = [...newest].find(([, v]) => v > 1)!;
+  const [id] = [...newest].find(([, v]) => v > 1)!;
   const line = page.locator(`[role=grid][aria-label="Helm releases"] [role=row][data-key="${id}"]`);
-  expect(await line.locator('[data-col=revision]').textContent()).toBe(String(revision));
+  await until(
+    `${id} at its newest revision`,
+    async () => ({ shown: await line.locator('[data-col=revision]').textContent(), cluster: String(newestRevisions().get(id)) }),
+    ({ shown, cluster }) => shown === cluster,
+  );
   await line.click();
-  await until('its history under it', () => dataRows('Helm releases').count(), (n) => n === newest.size + revision - 1);
+  await until(
+    'its history under it',
+    async () => ({ lines: await dataRows('Helm releases').count(), revision: newestRevisions().get(id)! }),
+    ({ lines, revision }) => lines === newest.size + revision - 1,
+  );
   await screenshot(page, 'resources-helm');
 });
 
