@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { createEngine } from '../adapters/engine/engine.js';
 import type { ConfigOverrides } from '../machines/config.js';
 import { ServingBackend, type LoopDelay } from './servingBackend.js';
+import type { Hold, HeldLoopReading } from './heldLoop.js';
 import type { ChildCluster } from './cluster.js';
 import { apiAgent, rawList } from './clients.js';
 import { kb, ms, ratioOf, type BenchResult } from './report.js';
@@ -75,6 +76,27 @@ async function podLists(backend: ServingBackend): Promise<number> {
 }
 
 type Served = LoopDelay & { servedMs: number; lists: number };
+
+/** The holds' split as raw numbers: `heldWallMs`... for the longest, `ownOnCpuMs`... for the most on a core. */
+function heldRaw(prefix: string, held: HeldLoopReading | null): Record<string, number | null> {
+  const name = (n: string) => (prefix ? `${prefix}${n[0]!.toUpperCase()}${n.slice(1)}` : n);
+  const of = (h: Hold | undefined, key: keyof Hold) => (h ? h[key] : null);
+  return {
+    [name('heldWallMs')]: of(held?.longest, 'wallMs'),
+    [name('heldOnCpuMs')]: of(held?.longest, 'onCpuMs'),
+    [name('heldWaitingMs')]: of(held?.longest, 'waitingMs'),
+    [name('ownWallMs')]: of(held?.mostOnCpu, 'wallMs'),
+    [name('ownOnCpuMs')]: of(held?.mostOnCpu, 'onCpuMs'),
+    [name('ownWaitingMs')]: of(held?.mostOnCpu, 'waitingMs'),
+  };
+}
+
+/** The longest holds split into our time on a core and the time waiting for one (heldLoop.ts). */
+function heldNote(pieces: HeldLoopReading | null, whole: HeldLoopReading | null): string {
+  if (!pieces || !whole) return '';
+  const split = (h: Hold) => `${ms(h.wallMs)} (${ms(h.onCpuMs)} on a core, ${ms(h.waitingMs)} waiting for one)`;
+  return `; the longest hold in pieces ${split(pieces.longest)}, the hold with most time on a core ${split(pieces.mostOnCpu)}; whole: ${split(whole.longest)} and ${split(whole.mostOnCpu)}`;
+}
 
 export async function loopWhileServing(cluster: ChildCluster, backend: ServingBackend): Promise<Served> {
   await cluster.setChurn(churnPerSecond, 'load');
@@ -182,7 +204,7 @@ export async function firstRowsRows(cluster: ChildCluster, sizes: FirstRowsSizes
       row: '14l',
       key: '14l',
       what: `backend loop delay, max, ${clients} clients × ${raw.items} pods, a reset and a resync each, ${churnPerSecond} changes/s`,
-      kubelive: `max ${ms(pieced.maxMs)}, p99 ${ms(pieced.p99Ms)}`,
+      kubelive: `max ${ms(pieced.maxMs)}, p99 ${ms(pieced.p99Ms)}${pieced.held ? `; longest own turn ${ms(pieced.held.mostOnCpu.onCpuMs)} on a core` : ''}`,
       baseline: `whole resets: max ${ms(whole.maxMs)}, p99 ${ms(whole.p99Ms)}`,
       ratio: ratioOf(pieced.maxMs, whole.maxMs),
       target: `max ≤ ${loopTargetMs} ms`,
@@ -201,8 +223,10 @@ export async function firstRowsRows(cluster: ChildCluster, sizes: FirstRowsSizes
         wholeLongestGcMs: whole.longestGcMs,
         wholeServedMs: whole.servedMs,
         wholePodLists: whole.lists,
+        ...heldRaw('', pieced.held),
+        ...heldRaw('whole', whole.held),
       },
-      note: `every reset served in ${ms(pieced.servedMs)} in pieces, ${ms(whole.servedMs)} whole; longest GC pause ${ms(pieced.longestGcMs)} in pieces, ${ms(whole.longestGcMs)} whole; the pods upstream listed ${pieced.lists} times in pieces, ${whole.lists} whole (a relist diffs every row at once); the delay is the backend process's own (monitorEventLoopDelay, 10 ms resolution)`,
+      note: `every reset served in ${ms(pieced.servedMs)} in pieces, ${ms(whole.servedMs)} whole; longest GC pause ${ms(pieced.longestGcMs)} in pieces, ${ms(whole.longestGcMs)} whole; the pods upstream listed ${pieced.lists} times in pieces, ${whole.lists} whole (a relist diffs every row at once); the delay is the backend process's own (monitorEventLoopDelay, 10 ms resolution)${heldNote(pieced.held, whole.held)}`,
     },
     {
       row: '14h',

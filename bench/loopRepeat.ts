@@ -9,6 +9,10 @@ import { ChildCluster } from './cluster.js';
 import { loopWhileServing } from './firstRows.js';
 import { ServingBackend } from './servingBackend.js';
 import { sleep } from './support.js';
+import type { Hold, HeldLoopReading } from './heldLoop.js';
+
+const split = (h: Hold) => `${h.wallMs.toFixed(0)} ms (${h.onCpuMs.toFixed(0)} on a core, ${h.waitingMs.toFixed(0)} waiting)`;
+const held = (r: HeldLoopReading | null) => (r ? `; longest hold ${split(r.longest)}, most on a core ${split(r.mostOnCpu)}` : '');
 
 const { values } = parseArgs({ options: { pods: { type: 'string', default: '150000' }, repeat: { type: 'string', default: '5' } } });
 const pods = Number(values.pods);
@@ -21,7 +25,7 @@ try {
   console.log(`pods listed: ${listed.status}, ${body.length} characters${listed.ok ? '' : `: ${body}`}`);
   for (let i = 1; i <= Number(values.repeat); i++) {
     const served = await loopWhileServing(cluster, backend);
-    console.log(`window ${i}: max ${served.maxMs.toFixed(0)} ms, p99 ${served.p99Ms.toFixed(0)} ms, longest GC ${served.longestGcMs.toFixed(1)} ms, served in ${served.servedMs.toFixed(0)} ms, pod lists ${served.lists}`);
+    console.log(`window ${i}: max ${served.maxMs.toFixed(0)} ms, p99 ${served.p99Ms.toFixed(0)} ms, longest GC ${served.longestGcMs.toFixed(1)} ms, served in ${served.servedMs.toFixed(0)} ms, pod lists ${served.lists}${held(served.held)}`);
     await sleep(3000);
   }
 } finally {

@@ -11,6 +11,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { ConfigOverrides } from '../machines/config.js';
 import { startBackend, type Backend } from '../server/backend.js';
 import type { StreamLimits } from '../server/stream.js';
+import { HeldLoop, type HeldLoopReading } from './heldLoop.js';
 
 export type BackendRequest =
   | { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides; limits: Partial<StreamLimits> }
@@ -26,10 +27,13 @@ export interface LoopDelay {
   readonly meanMs: number;
   /** A collection stops the loop too: this tells a long GC pause from long work of our own. */
   readonly longestGcMs: number;
+  /** The same window's holds split into time on a core and time waiting for one (null off Linux). */
+  readonly held: HeldLoopReading | null;
 }
 
 // 10 ms resolution: blocks of 50 ms and more are what we look for, finer would only add cost.
 const histogram = monitorEventLoopDelay({ resolution: 10 });
+const heldLoop = new HeldLoop();
 let backend: Backend | null = null;
 let longestGcMs = 0;
 new PerformanceObserver((list) => {
@@ -103,11 +107,14 @@ async function answer(request: BackendRequest): Promise<unknown> {
       return { url: backend.url, heapBeforeStartBytes };
     }
     case 'loopDelay': {
-      const delay: LoopDelay = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, meanMs: histogram.mean / 1e6, longestGcMs };
+      const delay: LoopDelay = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, meanMs: histogram.mean / 1e6, longestGcMs, held: heldLoop.reading() };
       await profileWindow(request.restart);
       if (request.restart) {
         histogram.reset();
         longestGcMs = 0;
+        heldLoop.restart();
+      } else {
+        heldLoop.stop();
       }
       return delay;
     }

@@ -1,0 +1,63 @@
+/**
+ * Row 14l's split of a held loop into time on a core and time waiting for one must see a turn
+ * that holds the loop with our own work, and must not call a quiet loop held. The figures are the
+ * kernel's, so the bounds are loose: what is checked is that the hold is found and attributed.
+ */
+import { HeldLoop } from '../../bench/heldLoop.js';
+
+const linux = process.platform === 'linux';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs on this thread until the process has used `ms` more of CPU: a turn of our own that long. */
+function spin(ms: number): void {
+  const start = process.cpuUsage();
+  for (;;) {
+    const used = process.cpuUsage(start);
+    if ((used.user + used.system) / 1000 >= ms) return;
+  }
+}
+
+(linux ? test : test.skip)('aTurnOfOurOwnIsTheHoldWithMostTimeOnACore', async () => {
+  const held = new HeldLoop();
+  held.restart();
+  try {
+    await sleep(30);
+    spin(80);
+    await sleep(30);
+    const reading = held.reading();
+    expect(reading).not.toBeNull();
+    const own = reading!.mostOnCpu;
+    // Other threads (GC helpers) count in process.cpuUsage, not in this thread's time: a margin.
+    expect(own.onCpuMs).toBeGreaterThanOrEqual(60);
+    // The parts of one hold cannot add up to more than it took.
+    expect(own.onCpuMs + own.waitingMs).toBeLessThanOrEqual(own.wallMs + 1);
+    expect(reading!.longest.wallMs).toBeGreaterThanOrEqual(own.wallMs);
+  } finally {
+    held.stop();
+  }
+});
+
+(linux ? test : test.skip)('aLoopThatOnlyWaitsHoldsNothingOnACore', async () => {
+  const held = new HeldLoop();
+  held.restart();
+  try {
+    await sleep(200);
+    const reading = held.reading();
+    expect(reading).not.toBeNull();
+    // The timer itself runs for microseconds a turn; 20 ms of our own would be a turn we did not make.
+    expect(reading!.mostOnCpu.onCpuMs).toBeLessThan(20);
+  } finally {
+    held.stop();
+  }
+});
+
+test('aReadingAfterStopAddsNoHoldForTheTimeStopped', async () => {
+  const held = new HeldLoop();
+  held.restart();
+  await sleep(20);
+  held.stop();
+  const before = held.reading();
+  await sleep(100);
+  // Stopped: nothing ticks, so the 100 ms since are not one long hold.
+  expect(held.reading()).toEqual(before);
+});
