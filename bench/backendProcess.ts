@@ -16,6 +16,7 @@ import { startBackend, type Backend } from '../server/backend.js';
 import type { Upstream } from '../server/upstreams.js';
 import WebSocket from 'ws';
 import { gcPauses, gcTimeline, wallNow, type GcPause } from './support.js';
+import { mainThreadSchedstat } from './heldLoop.js';
 
 type BackendRequest =
   | { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides }
@@ -40,6 +41,8 @@ export interface BackendStats {
   readonly loopBusyMs: number;
   /** CPU time of the event loop's own thread, in microseconds (Linux; null elsewhere): the rest went to V8's and libuv's helper threads (garbage collection, TLS). */
   readonly mainThreadCpuMicros: number | null;
+  /** How long the event loop's thread was ready to run and waited for a core, in microseconds (Linux; null elsewhere). */
+  readonly mainThreadWaitingMicros: number | null;
   /**
    * The pods upstream's counts so far (null before it exists): lists (the first and every
    * relist), watches opened, stalls, and the upstream proof's failed probes and lapses
@@ -217,6 +220,7 @@ function serveParent(): void {
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
         loopBusyMs: performance.eventLoopUtilization().active,
         mainThreadCpuMicros: mainThreadCpuMicros(),
+        mainThreadWaitingMicros: mainThreadSchedstat()?.waitingMicros ?? null,
         gcMaxMs: pauses.maxMs,
         gcTotalMs: pauses.totalMs,
         podsUpstream: upstream ? { lists: upstream.lists, watches: upstream.watches, stalls: upstream.stalls, proofFailures: upstream.proof.failed, lapses: upstream.proof.lapses } : null,

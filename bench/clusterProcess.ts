@@ -17,6 +17,7 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gcPauses, gcTimeline, wallNow } from './support.js';
+import { mainThreadSchedstat } from './heldLoop.js';
 import { startDemoCluster, type DemoCluster, type DemoClusterOptions, type FaultName } from '../demo-cluster/index.js';
 
 export type ClusterRequest =
@@ -54,6 +55,8 @@ export interface ClusterStats {
   readonly heapUsedBytes: number;
   readonly openWatches: number;
   readonly cpuMicros: number;
+  /** How long the event loop's thread was ready to run and waited for a core, in microseconds (Linux; null elsewhere). */
+  readonly mainThreadWaitingMicros: number | null;
   /** The longest the cluster's event loop was held up since the previous stats, in ms: its own share of a slow change. */
   readonly loopDelayMaxMs: number;
   /** Its garbage collections since the previous stats: the longest pause and the sum, in ms. */
@@ -253,6 +256,7 @@ async function handle(request: ClusterRequest): Promise<unknown> {
         heapUsedBytes: process.memoryUsage().heapUsed,
         openWatches: cluster?.openWatches() ?? 0,
         cpuMicros: cpu.user + cpu.system,
+        mainThreadWaitingMicros: mainThreadSchedstat()?.waitingMicros ?? null,
         loopDelayMaxMs: delayMaxMs,
         gcMaxMs: pauses.maxMs,
         gcTotalMs: pauses.totalMs,

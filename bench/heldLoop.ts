@@ -44,6 +44,20 @@ function sample(): Sample | null {
   return { atNs: Number(process.hrtime.bigint()), onCpuNs: Number(onCpu), waitingNs: Number(waiting) };
 }
 
+/**
+ * The process's main thread's time on a core and time waiting for one so far, in µs, read from
+ * any thread (the main thread's id is the process id); null where the kernel does not keep it.
+ * A window's difference in `waitingMicros` is how long the loop was ready to run and could not.
+ */
+export function mainThreadSchedstat(): { onCpuMicros: number; waitingMicros: number } | null {
+  try {
+    const [onCpu, waiting] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ');
+    return { onCpuMicros: Number(onCpu) / 1000, waitingMicros: Number(waiting) / 1000 };
+  } catch {
+    return null;
+  }
+}
+
 const none: Hold = { wallMs: 0, onCpuMs: 0, waitingMs: 0 };
 
 /** Null where the kernel does not keep the split (not Linux, or schedstats off). */

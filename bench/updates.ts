@@ -24,6 +24,7 @@ import type { ChildCluster, ChurnSource, TracedDelete } from './cluster.js';
 import { apiRequest, clientNodeWatch, kubeConfigOf, warmApiAgent, type ApiAccess } from './clients.js';
 import { percentile } from './report.js';
 import { countingSockets, gcOverlapMs, gcPauses, gcTimeline, sleep, waitUntil, wallNow } from './support.js';
+import { mainThreadSchedstat } from './heldLoop.js';
 
 export interface RateResult {
   readonly targetPerSecond: number;
@@ -31,6 +32,12 @@ export interface RateResult {
   readonly achievedPerSecond: number;
   /** The cluster process's CPU seconds per second meanwhile (1 = one core). */
   readonly clusterCpu: number;
+  /**
+   * How much of the window each process's event loop was ready to run and waited for a core
+   * (a fraction of the window; null off Linux): on two shared cores, the part of a slow change
+   * no consumer's code is in.
+   */
+  readonly waiting: { readonly cluster: number | null; readonly backend: number | null; readonly consumer: number | null };
   /** The backend process's CPU seconds per second meanwhile, all its threads (kubelive only; 1 = one core). */
   readonly backendCpu: number | null;
   /** The share of the window the backend's event loop was busy (kubelive only; 1 = never idle). */
@@ -204,6 +211,11 @@ function stagesOf(p: ProbeTimes, atCluster: TracedDelete | undefined, inBackend:
 }
 
 /** Each stage's own percentile over every probe (so the parts need not add up to `totalMs`'s). */
+/** Microseconds waited over a window of `seconds`, as a fraction of it (null when either end is unknown). */
+function share(beforeMicros: number | null, afterMicros: number | null, seconds: number): number | null {
+  return beforeMicros === null || afterMicros === null || seconds <= 0 ? null : (afterMicros - beforeMicros) / 1e6 / seconds;
+}
+
 function stagesAt(all: readonly ProbeStages[], q: number): ProbeStages | null {
   if (all.length === 0) return null;
   const m = (pick: (s: ProbeStages) => number | null) => {
@@ -247,6 +259,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   gc.take();
   const gcTimes = gcTimeline();
   const cpuBefore = process.cpuUsage();
+  const consumerWaitBefore = mainThreadSchedstat()?.waitingMicros ?? null;
   const started = performance.now();
   const sent: ProbeTimes[] = [];
   const arrivals: ProbeTimes[] = [];
@@ -286,6 +299,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   }
   const elapsed = (performance.now() - started) / 1000;
   const consumerCpuUsed = process.cpuUsage(cpuBefore);
+  const consumerWaitAfter = mainThreadSchedstat()?.waitingMicros ?? null;
   const after = await cluster.stats();
   const eventsAfter = consumer.events();
   const backendAfter = await consumer.backendStats();
@@ -325,6 +339,11 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
     targetPerSecond: perSecond,
     achievedPerSecond: (after.churnOps - before.churnOps) / ((after.atMs - before.atMs) / 1000),
     clusterCpu: (after.cpuMicros - before.cpuMicros) / 1e6 / ((after.atMs - before.atMs) / 1000),
+    waiting: {
+      cluster: share(before.mainThreadWaitingMicros, after.mainThreadWaitingMicros, (after.atMs - before.atMs) / 1000),
+      backend: share(backendBefore?.mainThreadWaitingMicros ?? null, backendAfter?.mainThreadWaitingMicros ?? null, elapsed),
+      consumer: share(consumerWaitBefore, consumerWaitAfter, elapsed),
+    },
     backendCpu: backendBefore && backendAfter ? (backendAfter.cpuMicros - backendBefore.cpuMicros) / 1e6 / elapsed : null,
     backendLoopBusy: backendBefore && backendAfter ? (backendAfter.loopBusyMs - backendBefore.loopBusyMs) / 1000 / elapsed : null,
     backendMainCpu: backendBefore?.mainThreadCpuMicros != null && backendAfter?.mainThreadCpuMicros != null ? (backendAfter.mainThreadCpuMicros - backendBefore.mainThreadCpuMicros) / 1e6 / elapsed : null,
@@ -451,7 +470,7 @@ export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: 
     for (const name of order) {
       const consumer = await starters[name]();
       const result = await runRate(cluster, api, consumer, rate, probing, source, name === 'kubelive');
-      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, max ${result.maxMs.toFixed(0)} ms, from the commit p50 ${result.p50FromCommitMs.toFixed(0)} p99 ${result.p99FromCommitMs.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.uncommitted > 0 ? ` (${result.uncommitted} more never committed)` : ''}, ${result.newConnections} on new connections, cluster CPU ${(result.clusterCpu * 100).toFixed(0)} %, loop delay max ${result.clusterLoopMaxMs.toFixed(0)} ms, GC pause max cluster ${result.clusterGcMaxMs.toFixed(0)}${result.backendGcMaxMs === null ? '' : ` backend ${result.backendGcMaxMs.toFixed(0)}`} consumer ${result.consumerGcMaxMs.toFixed(0)} ms, ${result.changesPerProbe.toFixed(1)} other pod changes a probe${result.upstream ? `, upstream lists +${result.upstream.lists} stalls +${result.upstream.stalls} proof failures +${result.upstream.proofFailures} lapses +${result.upstream.lapses}` : ''}${result.watchEnded ? `, watch ended: ${result.watchEnded}` : ''}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer CPU ${(result.consumerCpu * 100).toFixed(0)} %, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${consumer.states() ? `; ${consumer.states()}` : ''}`);
+      console.error(`bench:   ${name} at ${rate}/s: achieved ${Math.round(result.achievedPerSecond)}/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, max ${result.maxMs.toFixed(0)} ms, from the commit p50 ${result.p50FromCommitMs.toFixed(0)} p99 ${result.p99FromCommitMs.toFixed(0)} ms, lost ${result.lost}/${result.probes}${result.uncommitted > 0 ? ` (${result.uncommitted} more never committed)` : ''}, ${result.newConnections} on new connections, cluster CPU ${(result.clusterCpu * 100).toFixed(0)} %, loop delay max ${result.clusterLoopMaxMs.toFixed(0)} ms, GC pause max cluster ${result.clusterGcMaxMs.toFixed(0)}${result.backendGcMaxMs === null ? '' : ` backend ${result.backendGcMaxMs.toFixed(0)}`} consumer ${result.consumerGcMaxMs.toFixed(0)} ms, ${result.changesPerProbe.toFixed(1)} other pod changes a probe${result.upstream ? `, upstream lists +${result.upstream.lists} stalls +${result.upstream.stalls} proof failures +${result.upstream.proofFailures} lapses +${result.upstream.lapses}` : ''}${result.watchEnded ? `, watch ended: ${result.watchEnded}` : ''}${result.backendCpu === null ? '' : `, backend CPU ${(result.backendCpu * 100).toFixed(0)} % (loop thread ${((result.backendMainCpu ?? 0) * 100).toFixed(0)} %), loop busy ${((result.backendLoopBusy ?? 0) * 100).toFixed(0)} %, loop delay p99 ${result.backendLoopP99Ms?.toFixed(0)} ms max ${result.backendLoopMaxMs?.toFixed(0)} ms`}, consumer CPU ${(result.consumerCpu * 100).toFixed(0)} %, consumer loop delay max ${result.consumerLoopMaxMs.toFixed(0)} ms${waitingText(result.waiting)}${consumer.states() ? `; ${consumer.states()}` : ''}`);
       if (result.medianStages) console.error(`bench:     median ${formatStages(result.medianStages)}`);
       if (result.p99Stages) console.error(`bench:     p99 of each stage ${formatStages(result.p99Stages)}`);
       for (const p of result.slowest) console.error(`bench:     slow   ${formatStages(p)}`);
@@ -463,6 +482,12 @@ export async function updateRuns(cluster: ChildCluster, api: ApiAccess, config: 
 }
 
 /** The highest rate kept up with, as churn changes/s actually made (0 when none was). */
+/** Each loop's wait for a core over the window, as "waiting for a core: cluster 12 %, ...". */
+export function waitingText(waiting: RateResult['waiting']): string {
+  const parts = (['cluster', 'backend', 'consumer'] as const).filter((k) => waiting[k] !== null).map((k) => `${k} ${(waiting[k]! * 100).toFixed(0)} %`);
+  return parts.length === 0 ? '' : `, loops waiting for a core: ${parts.join(', ')}`;
+}
+
 export function sustained(results: readonly RateResult[]): RateResult | null {
   const kept = results.filter((r) => r.keptUp);
   return kept.length === 0 ? null : kept.reduce((a, b) => (b.achievedPerSecond > a.achievedPerSecond ? b : a));
