@@ -16,7 +16,7 @@ import { startBackend, type Backend } from '../server/backend.js';
 import type { Upstream } from '../server/upstreams.js';
 import WebSocket from 'ws';
 import { gcPauses, gcTimeline, wallNow, type GcPause } from './support.js';
-import { mainThreadSchedstat } from './heldLoop.js';
+import { waitingMicros } from './heldLoop.js';
 
 type BackendRequest =
   | { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides }
@@ -220,7 +220,7 @@ function serveParent(): void {
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
         loopBusyMs: performance.eventLoopUtilization().active,
         mainThreadCpuMicros: mainThreadCpuMicros(),
-        mainThreadWaitingMicros: mainThreadSchedstat()?.waitingMicros ?? null,
+        mainThreadWaitingMicros: waitingMicros(),
         gcMaxMs: pauses.maxMs,
         gcTotalMs: pauses.totalMs,
         podsUpstream: upstream ? { lists: upstream.lists, watches: upstream.watches, stalls: upstream.stalls, proofFailures: upstream.proof.failed, lapses: upstream.proof.lapses } : null,

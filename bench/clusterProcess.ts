@@ -17,7 +17,7 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gcPauses, gcTimeline, wallNow } from './support.js';
-import { mainThreadSchedstat } from './heldLoop.js';
+import { waitingMicros } from './heldLoop.js';
 import { startDemoCluster, type DemoCluster, type DemoClusterOptions, type FaultName } from '../demo-cluster/index.js';
 
 export type ClusterRequest =
@@ -256,7 +256,7 @@ async function handle(request: ClusterRequest): Promise<unknown> {
         heapUsedBytes: process.memoryUsage().heapUsed,
         openWatches: cluster?.openWatches() ?? 0,
         cpuMicros: cpu.user + cpu.system,
-        mainThreadWaitingMicros: mainThreadSchedstat()?.waitingMicros ?? null,
+        mainThreadWaitingMicros: waitingMicros(),
         loopDelayMaxMs: delayMaxMs,
         gcMaxMs: pauses.maxMs,
         gcTotalMs: pauses.totalMs,

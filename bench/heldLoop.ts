@@ -2,7 +2,7 @@
  * How long a process's event loop was held, split into the time its thread ran on a core and the
  * time it waited for one. `monitorEventLoopDelay` sees only the wall clock: on two shared cores a
  * loop held 80 ms may have run 20 ms of its own work and waited 60 ms while the cluster or the
- * clients had both cores. Linux counts both for each thread in /proc/thread-self/schedstat (time
+ * clients had both cores. Linux counts both for each thread in /proc/<pid>/task/<tid>/schedstat (time
  * on a core, time runnable but waiting, in ns); a timer reads it every few ms on the loop's own
  * thread, so the gap between two readings is one hold and the differences are its split.
  */
@@ -24,8 +24,27 @@ export interface HeldLoopReading {
   readonly mostOnCpu: Hold;
 }
 
-const schedstatPath = '/proc/thread-self/schedstat';
 const tickMs = 5;
+
+/**
+ * The process's main thread's time on a core and time waiting for one so far, in ns, read from
+ * any thread (the main thread's id is the process id); null where the kernel does not keep it.
+ * A window's difference in `waitingNs` is how long the loop was ready to run and could not.
+ */
+export function mainThreadSchedstat(): { onCpuNs: number; waitingNs: number } | null {
+  try {
+    const [onCpu, waiting] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ');
+    return { onCpuNs: Number(onCpu), waitingNs: Number(waiting) };
+  } catch {
+    return null;
+  }
+}
+
+/** The main thread's time waiting for a core so far, in µs (null where the kernel does not keep it). */
+export function waitingMicros(): number | null {
+  const stat = mainThreadSchedstat();
+  return stat && stat.waitingNs / 1000;
+}
 
 interface Sample {
   readonly atNs: number;
@@ -34,33 +53,13 @@ interface Sample {
 }
 
 function sample(): Sample | null {
-  let text: string;
-  try {
-    text = readFileSync(schedstatPath, 'latin1');
-  } catch {
-    return null;
-  }
-  const [onCpu, waiting] = text.split(' ');
-  return { atNs: Number(process.hrtime.bigint()), onCpuNs: Number(onCpu), waitingNs: Number(waiting) };
-}
-
-/**
- * The process's main thread's time on a core and time waiting for one so far, in µs, read from
- * any thread (the main thread's id is the process id); null where the kernel does not keep it.
- * A window's difference in `waitingMicros` is how long the loop was ready to run and could not.
- */
-export function mainThreadSchedstat(): { onCpuMicros: number; waitingMicros: number } | null {
-  try {
-    const [onCpu, waiting] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ');
-    return { onCpuMicros: Number(onCpu) / 1000, waitingMicros: Number(waiting) / 1000 };
-  } catch {
-    return null;
-  }
+  const stat = mainThreadSchedstat();
+  return stat && { atNs: Number(process.hrtime.bigint()), ...stat };
 }
 
 const none: Hold = { wallMs: 0, onCpuMs: 0, waitingMs: 0 };
 
-/** Null where the kernel does not keep the split (not Linux, or schedstats off). */
+/** The holds of the main thread's loop from a restart on; it runs on that loop. */
 export class HeldLoop {
   private timer: NodeJS.Timeout | null = null;
   private last: Sample | null = null;
@@ -77,7 +76,7 @@ export class HeldLoop {
     this.timer = setInterval(() => this.tick(), tickMs);
   }
 
-  /** The holds since the restart; the timer goes on until the next restart or stop. */
+  /** The holds since the restart, or null where the kernel does not keep the split (not Linux, or schedstats off). */
   reading(): HeldLoopReading | null {
     if (!this.last) return null;
     if (this.timer) this.tick();

@@ -24,7 +24,7 @@ import type { ChildCluster, ChurnSource, TracedDelete } from './cluster.js';
 import { apiRequest, clientNodeWatch, kubeConfigOf, warmApiAgent, type ApiAccess } from './clients.js';
 import { percentile } from './report.js';
 import { countingSockets, gcOverlapMs, gcPauses, gcTimeline, sleep, waitUntil, wallNow } from './support.js';
-import { mainThreadSchedstat } from './heldLoop.js';
+import { waitingMicros } from './heldLoop.js';
 
 export interface RateResult {
   readonly targetPerSecond: number;
@@ -259,7 +259,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   gc.take();
   const gcTimes = gcTimeline();
   const cpuBefore = process.cpuUsage();
-  const consumerWaitBefore = mainThreadSchedstat()?.waitingMicros ?? null;
+  const consumerWaitBefore = waitingMicros();
   const started = performance.now();
   const sent: ProbeTimes[] = [];
   const arrivals: ProbeTimes[] = [];
@@ -299,7 +299,7 @@ async function runRate(cluster: ChildCluster, api: ApiAccess, consumer: Consumer
   }
   const elapsed = (performance.now() - started) / 1000;
   const consumerCpuUsed = process.cpuUsage(cpuBefore);
-  const consumerWaitAfter = mainThreadSchedstat()?.waitingMicros ?? null;
+  const consumerWaitAfter = waitingMicros();
   const after = await cluster.stats();
   const eventsAfter = consumer.events();
   const backendAfter = await consumer.backendStats();
