@@ -8,7 +8,6 @@
  * backend's URL; `stop` ends it. A parent that goes away takes the backend with it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ConfigOverrides } from '../machines/config.js';
@@ -16,7 +15,7 @@ import { startBackend, type Backend } from '../server/backend.js';
 import type { Upstream } from '../server/upstreams.js';
 import WebSocket from 'ws';
 import { gcPauses, gcTimeline, wallNow, type GcPause } from './support.js';
-import { waitingMicros } from './heldLoop.js';
+import { mainThreadSchedstat } from './heldLoop.js';
 
 type BackendRequest =
   | { op: 'start'; kubeconfigYaml: string; config: ConfigOverrides }
@@ -72,17 +71,6 @@ export interface BackendTrace {
 export interface BackendTraced {
   readonly deletes: Record<string, BackendTrace>;
   readonly gc: readonly GcPause[];
-}
-
-/** The main thread's user + system time from /proc (its thread id is the process id). */
-function mainThreadCpuMicros(): number | null {
-  try {
-    // Fields after the parenthesised command: state is the first, utime the 12th, stime the 13th.
-    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
 }
 
 /** The parent's handle on a backend running in its own process. */
@@ -212,6 +200,7 @@ function serveParent(): void {
       tracing.clear();
     } else if (request.op === 'stats') {
       const cpu = process.cpuUsage();
+      const thread = mainThreadSchedstat();
       const upstream = podsUpstream()?.diagnostics(Date.now());
       const pauses = gc.take();
       process.send!({
@@ -219,8 +208,8 @@ function serveParent(): void {
         loopDelayMaxMs: loopDelay.max / 1e6,
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
         loopBusyMs: performance.eventLoopUtilization().active,
-        mainThreadCpuMicros: mainThreadCpuMicros(),
-        mainThreadWaitingMicros: waitingMicros(),
+        mainThreadCpuMicros: thread && thread.onCpuNs / 1000,
+        mainThreadWaitingMicros: thread && thread.waitingNs / 1000,
         gcMaxMs: pauses.maxMs,
         gcTotalMs: pauses.totalMs,
         podsUpstream: upstream ? { lists: upstream.lists, watches: upstream.watches, stalls: upstream.stalls, proofFailures: upstream.proof.failed, lapses: upstream.proof.lapses } : null,

@@ -91,11 +91,15 @@ function heldRaw(prefix: string, held: HeldLoopReading | null): Record<string, n
   };
 }
 
-/** The longest holds split into our time on a core and the time waiting for one (heldLoop.ts). */
+/** A hold split into our time on a core and the time waiting for one (heldLoop.ts). */
+export function holdText(h: Hold): string {
+  return `${ms(h.wallMs)} (${ms(h.onCpuMs)} on a core, ${ms(h.waitingMs)} waiting for one)`;
+}
+
+/** The longest holds, in pieces and whole. */
 function heldNote(pieces: HeldLoopReading | null, whole: HeldLoopReading | null): string {
   if (!pieces || !whole) return '';
-  const split = (h: Hold) => `${ms(h.wallMs)} (${ms(h.onCpuMs)} on a core, ${ms(h.waitingMs)} waiting for one)`;
-  return `; the longest hold in pieces ${split(pieces.longest)}, the hold with most time on a core ${split(pieces.mostOnCpu)}; whole: ${split(whole.longest)} and ${split(whole.mostOnCpu)}`;
+  return `; the longest hold in pieces ${holdText(pieces.longest)}, the hold with most time on a core ${holdText(pieces.mostOnCpu)}; whole: ${holdText(whole.longest)} and ${holdText(whole.mostOnCpu)}`;
 }
 
 export async function loopWhileServing(cluster: ChildCluster, backend: ServingBackend): Promise<Served> {

@@ -6,13 +6,12 @@
  */
 import { parseArgs } from 'node:util';
 import { ChildCluster } from './cluster.js';
-import { loopWhileServing } from './firstRows.js';
+import { holdText, loopWhileServing } from './firstRows.js';
 import { ServingBackend } from './servingBackend.js';
 import { sleep } from './support.js';
-import type { Hold, HeldLoopReading } from './heldLoop.js';
+import type { HeldLoopReading } from './heldLoop.js';
 
-const split = (h: Hold) => `${h.wallMs.toFixed(0)} ms (${h.onCpuMs.toFixed(0)} on a core, ${h.waitingMs.toFixed(0)} waiting)`;
-const held = (r: HeldLoopReading | null) => (r ? `; longest hold ${split(r.longest)}, most on a core ${split(r.mostOnCpu)}` : '');
+const held = (r: HeldLoopReading | null) => (r ? `; longest hold ${holdText(r.longest)}, most on a core ${holdText(r.mostOnCpu)}` : '');
 
 const { values } = parseArgs({ options: { pods: { type: 'string', default: '150000' }, repeat: { type: 'string', default: '5' } } });
 const pods = Number(values.pods);
