@@ -132,8 +132,17 @@ for (const file of positionals) {
   if (current && current.ms >= overMs) stretches.push(current);
   console.log(`${file}: ${(at / 1000).toFixed(1)} s profiled, ${stretches.length} stretches of ${overMs} ms or more without idling`);
   if (held.length > 0) {
-    console.log(`${held.length} windows in which the loop was held 30 ms or more (${heldFile}), longest first:`);
+    const shortest = Math.min(...held.map((h) => h.to - h.from));
+    console.log(`${held.length} windows in which the loop was held ${shortest.toFixed(0)} ms or more (${heldFile}), longest first:`);
     for (const h of held.sort((a, b) => b.to - b.from - (a.to - a.from)).slice(0, 10)) print(h.window, `held ${(h.to - h.from).toFixed(0)} ms, sampled`);
+    // Every held window together: what the long turns are made of, not only the longest few.
+    const all = newWindow(0);
+    for (const { window: w } of held) {
+      all.ms += w.ms;
+      all.unsampledMs += w.unsampledMs;
+      for (const [into, from] of [[all.entries, w.entries], [all.ours, w.ours], [all.self, w.self]] as const) for (const [key, ms] of from) tally(into, key, ms);
+    }
+    print(all, `all ${held.length} held windows together:`);
   } else {
     for (const s of stretches.sort((a, b) => b.ms - a.ms).slice(0, 10)) print(s, 'stretch');
   }

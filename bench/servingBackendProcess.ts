@@ -49,12 +49,13 @@ const profileDir = process.env.KUBELIVE_BENCH_PROFILE_DIR;
 let profiler: Session | null = null;
 let profiles = 0;
 /**
- * While profiling, a 2 ms timer notes every time it fired 30 ms or more after its previous run:
- * the loop was held in between. The windows (CLOCK_MONOTONIC µs, the profile's own clock) are
+ * While profiling, a 2 ms timer notes every time it fired `KUBELIVE_BENCH_HELD_MS` (30 unless
+ * set) or more after its previous run: the loop was held in between. The windows (CLOCK_MONOTONIC µs, the profile's own clock) are
  * written beside the profile, so longTurns.js looks at exactly the samples of the long turns.
  */
 let held: { fromUs: number; toUs: number }[] = [];
 let heldProbe: NodeJS.Timeout | null = null;
+const heldOverUs = Number(process.env.KUBELIVE_BENCH_HELD_MS ?? 30) * 1000;
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 function probeHeldLoop(on: boolean): void {
@@ -65,7 +66,7 @@ function probeHeldLoop(on: boolean): void {
   let last = monotonicUs();
   heldProbe = setInterval(() => {
     const now = monotonicUs();
-    if (now - last >= 30_000) held.push({ fromUs: last, toUs: now });
+    if (now - last >= heldOverUs) held.push({ fromUs: last, toUs: now });
     last = now;
   }, 2);
 }
