@@ -16,6 +16,7 @@ const alone = [
   'adapters/kube/staleSocket',
   'server/exhaustion',
   'server/expiredContinue',
+  'server/heartbeatCadence',
   'server/headless',
   'server/headlessInProcess',
   'server/headlessPartial',
