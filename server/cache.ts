@@ -15,6 +15,7 @@
 import { addDigest, addItemToBoth, emptyDigest, removeItemFromBoth, type DigestSum } from '../adapters/digest.js';
 import { joinedRows, type ColumnDefinition, type Row, type RowChange } from '../adapters/protocol.js';
 import { SharedValues } from '../adapters/engine/sharedValues.js';
+import { openShare, shareSpent } from '../adapters/loopShare.js';
 import { sameColumns } from '../adapters/kube/tableRows.js';
 
 /** The backend's monotonic counter, shared by every cache of one backend. */
@@ -72,8 +73,6 @@ interface StagedChange {
 /** A write that arrived while a list was landing: applied, in order, right after the swap. */
 type DeferredWrite = { readonly kind: 'apply'; readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly row: Row; readonly resourceVersion: string } | { readonly kind: 'bookmark'; readonly resourceVersion: string };
 
-/** How long a landing list may hold the loop in one turn: a sixth of the 50 ms no turn may pass (issue 14). */
-export const landingBudgetMs = 8;
 /** Rows between two looks at the clock while landing: reading it per row would cost more than the rows. */
 const rowsBetweenClockReads = 500;
 
@@ -179,7 +178,10 @@ export interface CacheOptions {
   readonly ringSize: number;
   /** Keep at most this many rows, dropping the oldest (for log tails); unbounded when absent. */
   readonly maxRows?: number;
-  /** How long a landing list may hold the loop in one turn; `landingBudgetMs` when absent (tests set 0: a piece a turn). */
+  /**
+   * A landing list holds the loop in each turn for what is left of the loop's share
+   * (adapters/loopShare.ts), and at most this long when given (tests set 0: a piece a turn).
+   */
   readonly landingBudgetMs?: number;
 }
 
@@ -347,13 +349,16 @@ export class ResourceCache {
       await new Promise<void>((resolve) => setImmediate(resolve));
       mayLand();
     };
-    const budgetMs = this.options.landingBudgetMs ?? landingBudgetMs;
+    const ownBudgetMs = this.options.landingBudgetMs ?? Number.POSITIVE_INFINITY;
+    /** Whether this turn's landing is done: the loop's share is spent, or the own budget (tests). */
+    const turnSpent = (until: number) => shareSpent() || performance.now() >= until;
     let index = 0;
     const rowsOfTurn = () => {
-      const until = performance.now() + budgetMs;
+      openShare();
+      const until = performance.now() + ownBudgetMs;
       do {
         for (const end = Math.min(index + rowsBetweenClockReads, rows.length); index < end; index++) next.add(rows[index]!);
-      } while (index < rows.length && performance.now() < until);
+      } while (index < rows.length && !turnSpent(until));
     };
     rowsOfTurn();
     while (index < rows.length) {
@@ -364,10 +369,11 @@ export class ResourceCache {
     for (const [namespace, bucket] of [...this.view.buckets]) {
       const live = bucket.rows.entries();
       for (;;) {
-        const until = performance.now() + budgetMs;
+        openShare();
+        const until = performance.now() + ownBudgetMs;
         let more: boolean;
         do more = next.removeMissing(live, namespace, rowsBetweenClockReads);
-        while (more && performance.now() < until);
+        while (more && !turnSpent(until));
         if (!more) break;
         await stillLanding();
       }

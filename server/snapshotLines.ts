@@ -13,6 +13,7 @@
  * a poll from that generation gets only what changed after, not the rows again.
  */
 import { addItem, emptyDigest, formatDigest } from '../adapters/digest.js';
+import { openShare } from '../adapters/loopShare.js';
 import { apiFailureCode, type ColumnDefinition, type Row, type SnapshotBody, type SnapshotLine } from '../adapters/protocol.js';
 import type { ResourceCache } from './cache.js';
 
@@ -33,9 +34,10 @@ function line(value: SnapshotLine): string {
   return `${JSON.stringify(value)}\n`;
 }
 
-/** Rows in lines of `rowsPerLine`, each written on its own turn of the event loop. */
+/** Rows in lines of `rowsPerLine`, each written on its own turn of the event loop, counted in the loop's share. */
 async function writeRows(write: PieceWriter, rows: readonly Row[], closed: () => boolean): Promise<void> {
   for (let start = 0; start < rows.length && !closed(); start += rowsPerLine) {
+    openShare();
     await write(line({ type: 'rows', items: rows.slice(start, start + rowsPerLine) }));
   }
 }

@@ -14,9 +14,11 @@
  * time a single JSON.stringify of it takes. While pieces are owed the socket is not writable, so
  * the machines hold their changes as they do for a congested socket, and any frame that still
  * arrives waits behind the pieces: nothing of a subscription ever lands between its reset and
- * the reset's last piece. Every socket's pieces share the loop through one PieceTurns.
+ * the reset's last piece. Every socket's pieces take their turns in the loop's share
+ * (adapters/loopShare.ts), with the watch lines and the lists landing beside them.
  */
 import { WebSocket as WebSocketState, type WebSocket } from 'ws';
+import { inTurns } from '../adapters/loopShare.js';
 import type { ErrorFrame, ResetFrame, ServerFrame } from '../adapters/protocol.js';
 import type { StreamFaults } from './faults.js';
 
@@ -31,49 +33,6 @@ const drainPollMs = 50;
 export const rowsPerResetPiece = 1000;
 
 type SequencedFrame = Exclude<ServerFrame, ErrorFrame>;
-
-/**
- * PieceTurns shares the event loop among every socket that owes pieces: each turn runs their
- * pieces round-robin until `budgetMs` has gone, then gives the loop back. Ten clients' resets
- * then cost a turn of about the budget plus one piece, where a setImmediate per socket would
- * run all ten pieces in the same turn.
- */
-class PieceTurns {
-  private readonly owing: (() => boolean)[] = [];
-  private scheduled = false;
-
-  constructor(private readonly budgetMs: number) {}
-
-  /** `step` sends one piece and answers whether it owes more; it is called until it does not. */
-  add(step: () => boolean): void {
-    this.owing.push(step);
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.owing.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => this.turn());
-  }
-
-  private turn(): void {
-    this.scheduled = false;
-    const started = performance.now();
-    while (this.owing.length > 0 && performance.now() - started < this.budgetMs) {
-      const step = this.owing.shift()!;
-      try {
-        if (step()) this.owing.push(step);
-      } catch (error) {
-        // One socket's failure (a send on a socket torn down under it) must not stop the others.
-        console.error(`kubelive stream: a reset piece failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    this.schedule();
-  }
-}
-
-/** 10 ms of pieces a turn, for every socket together: a fifth of the 50 ms no turn may pass (issue 14). */
-const pieceTurns = new PieceTurns(10);
 
 /** A frame waiting its turn; a reset in pieces remembers how many rows went out. */
 interface Outgoing {
@@ -140,7 +99,7 @@ export class StreamSocket {
       return;
     }
     this.outgoing.push({ frame, sentRows: 0 });
-    if (this.outgoing.length === 1) pieceTurns.add(() => this.sendOwed());
+    if (this.outgoing.length === 1) inTurns(() => this.sendOwed());
     this.noticeWritable();
   }
 
@@ -192,7 +151,7 @@ export class StreamSocket {
     if (this.faults.stalled || this.congested) {
       this.pieceWait = setTimeout(() => {
         this.pieceWait = null;
-        pieceTurns.add(() => this.sendOwed());
+        inTurns(() => this.sendOwed());
       }, drainPollMs);
       this.pieceWait.unref();
       return false;

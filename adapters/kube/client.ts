@@ -20,6 +20,7 @@ import { delimiter } from 'node:path';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
 import { StringDecoder } from 'node:string_decoder';
 import { inClusterKubeConfig, type InClusterSource } from './inCluster.js';
+import { openShare, resumeFirst, shareSpent } from '../loopShare.js';
 import { FrameSplitter, isProtobufMediaType, readStatusBody } from './protobuf.js';
 
 /** An API server's refusal or a transport failure, with where it happened. */
@@ -215,34 +216,14 @@ function frameCutter(): Cutter<Buffer> {
 
 const defaultMaxBytes = 256 * 1024 * 1024;
 
-/** The longest every stream's lines together are handed on in one turn of the event loop. */
-const lineSliceMs = 8;
-let lineSliceStartedAt = -1;
-
-/**
- * Whether this turn's slice for handing on lines is spent. The slice is shared by every stream of
- * the process (a backend with many watches behind at once must not hold the loop for each in
- * turn) and starts with the first line handed on after the last check phase, so the data events
- * of one socket event, which come one after another in the same turn, all draw on it.
- */
-function lineSliceSpent(): boolean {
-  const now = performance.now();
-  if (lineSliceStartedAt < 0) {
-    lineSliceStartedAt = now;
-    setImmediate(() => {
-      lineSliceStartedAt = -1;
-    });
-    return false;
-  }
-  return now - lineSliceStartedAt >= lineSliceMs;
-}
-
 /**
  * Hands a streaming response's units (lines or frames) on as they are cut. Units are handed on
- * while the turn's slice lasts (`lineSliceSpent`). A consumer that fell behind (its loop was busy,
+ * while the loop's share lasts (adapters/loopShare.ts: shared by every stream of the process, and
+ * by the other work done in pieces, so a backend with many watches behind at once does not hold
+ * the loop for each in turn). A consumer that fell behind (its loop was busy,
  * or descheduled) finds a backlog waiting, and a socket event delivers chunk after chunk of it:
  * handing them all on in one turn would hold the loop for every other client (bench row 14l).
- * Past the slice the response is paused, which leaves the rest in the socket for TCP to hold
+ * Past the share the response is paused, which leaves the rest in the socket for TCP to hold
  * back, and the unit already cut waits for the next turn. At least one unit goes on per call, so
  * every stream moves. A response can end (and close) while units wait: they are still handed on,
  * in their turns, before the stream's end is told. Input that cannot be cut, or a consumer that
@@ -258,20 +239,22 @@ function pump<T>(response: http.IncomingMessage, cutter: Cutter<T>, onUnit: (uni
   let yielded = false;
   /** The response ended whole: what is left is handed on, then the stream ends. */
   let complete = false;
-  /** A unit already cut, held for the next turn because the slice was spent. */
+  /** A unit already cut, held for the next turn because the share was spent. */
   let waiting: T | null = null;
   const handOn = () => {
     try {
+      openShare();
       let unit = waiting ?? cutter.next();
       waiting = null;
       while (unit !== null && !ended) {
         onUnit(unit);
         unit = cutter.next();
-        if (unit !== null && lineSliceSpent()) {
+        if (unit !== null && shareSpent()) {
           waiting = unit;
           yielded = true;
           if (!complete) response.pause();
-          setImmediate(() => {
+          // At the head of the next turn, before the bulk work in pieces: these lines are news.
+          resumeFirst(() => {
             yielded = false;
             handOn();
           });

@@ -394,7 +394,7 @@ export interface ListWatchSignals {
 /**
  * The least time between two WATCH.PROGRESS one watch tells its machine. Each re-enters the
  * machine's liveness state, restarting its stall timer; a backend behind a busy watch hands lines
- * on in 8 ms slices, a turn each, and one a turn was 3 % of its CPU at 20,000 changes/s
+ * on in turns of the loop's share (then 8 ms slices), and one a turn was 3 % of its CPU at 20,000 changes/s
  * (docs/development.md, "Row 2"). The stall timer is seconds long, and a watch that ends tells
  * its newest resourceVersion first (`finish`), so a tenth of a second later costs neither.
  */

@@ -66,7 +66,8 @@ test('aBackloggedWatchIsHandedOnInTurnsThatLeaveTheLoopToOthers', async () => {
   mostLinesInOneTurn = Math.max(mostLinesInOneTurn, linesThisTurn);
 
   expect(lines).toBe(changes);
-  // The slice (8 ms) holds 8 of these lines, and one more may start just before it ends; a line
+  // The loop's share (10 ms, adapters/loopShare.ts) holds 10 of these lines, one more may start
+  // just before it ends, and one more moves in the turn after a socket event spent it; a line
   // never takes less than 1 ms, so no turn can hold more however the machine is loaded. Handed on
   // as the socket delivers them, the same replay put 78 to 108 lines (as many ms) in one turn.
   expect(mostLinesInOneTurn).toBeLessThanOrEqual(20);
