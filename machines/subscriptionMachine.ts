@@ -18,7 +18,8 @@
  * Freshness is proven end to end: every upstream report may carry `proofAgeMs`, the age of the
  * backend's last proof that its cache held everything the API server had. The machine keeps
  * `upstreamProvenAt = now - proofAgeMs` and, in `streamingHealthy`, a timer that fires when that
- * proof passes `freshnessBoundMs` (reason `upstream stalled`, polling at once).
+ * proof passes `freshnessBoundMs` (reason `upstream stalled`, polling at once). A backend that
+ * reports its own lapse names it: `upstream behind` when its watch was still delivering.
  */
 import type { EventObject } from 'xstate';
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
@@ -178,12 +179,14 @@ function proofFresh(provenAt: number | null, context: Pick<SubscriptionContext, 
 }
 
 /**
- * The reason an unhealthy upstream report gives: no proof within the bound (`upstream stalled`,
- * or `proving`: a new watch whose proof went stale before its first probe passed; either may be
- * prefixed by the resource, `"deployments: upstream stalled"`), or any other trouble.
+ * The reason an unhealthy upstream report gives: no proof within the bound while the watch still
+ * delivered (`upstream behind`), no proof within the bound otherwise (`upstream stalled`, or
+ * `proving`: a new watch whose proof went stale before its first probe passed), each possibly
+ * prefixed by the resource (`"deployments: upstream behind"`), or any other trouble.
  */
 export function upstreamReason(upstream: UpstreamReport | null | undefined): Reason {
   const reason = typeof upstream?.reason === 'string' ? upstream.reason : '';
+  if (/(^|: )upstream behind$/.test(reason)) return 'upstream behind';
   return /(^|: )(upstream stalled|proving)$/.test(reason) ? 'upstream stalled' : 'upstream';
 }
 

@@ -14,8 +14,13 @@ export type Reason =
   | 'no scope'
   | 'permissions'
   | 'upstream'
-  /** The backend's own watch has not proven itself within the freshness bound. */
+  /** The backend's own watch has not proven itself within the freshness bound, and had gone quiet. */
   | 'upstream stalled'
+  /**
+   * The backend's own watch has not proven itself within the freshness bound while it was still
+   * delivering: it is falling behind the API server rather than silent.
+   */
+  | 'upstream behind'
   /** The cluster serves no metrics.k8s.io (no metrics-server): nothing to poll, not an error. */
   | 'metrics unavailable';
 

@@ -14,12 +14,15 @@
  * schedule while watching: a short probe watch whose events the main watch must have delivered
  * too. The list itself proves the cache as of the moment it began. A proof older than the bound
  * means the cache may be missing changes the API server has: the upstream has *lapsed*, drops
- * its watch and relists (reason `upstream stalled`), because a cache that may be behind must
- * catch up from the API server before it serves anyone again.
+ * its watch and relists, because a cache that may be behind must catch up from the API server
+ * before it serves anyone again. The lapse's reason says which kind of lapse it was: `upstream
+ * behind` when the watch was still delivering (something arrived within `stillDeliveringWindow`,
+ * a quarter of the bound) but no probe could prove it had caught up, `upstream stalled` when it
+ * had gone quiet. The reason stays until a probe on a later watch passes.
  */
-import { assign, fromCallback, fromPromise, setup, type EventObject } from 'xstate';
+import { assign, fromCallback, fromPromise, setup, stateIn, type EventObject } from 'xstate';
 import { backoffDelay } from './backoff.js';
-import type { Now, UpstreamReport } from './types.js';
+import type { Now, Reason, UpstreamReport } from './types.js';
 
 export type UpstreamEvent =
   /** Anything arrived on the watch: an object event or a bookmark, with the resourceVersion it carried. */
@@ -156,7 +159,15 @@ export interface UpstreamContext {
   /** Lapses since the last passed probe: backs the relists off when a server keeps stalling. */
   readonly lapseStreak: number;
   readonly lastProofError: string | null;
+  /**
+   * Why the last lapse happened, kept until a probe passes: `upstream behind` (the watch was still
+   * delivering) or `upstream stalled` (it had gone quiet). Null when no lapse is open.
+   */
+  readonly lapseReason: LapseReason | null;
 }
+
+/** The reasons a lapse can give: the watch fell behind while delivering, or it went quiet. */
+export type LapseReason = Extract<Reason, 'upstream behind' | 'upstream stalled'>;
 
 /**
  * client-go picks each watch's timeoutSeconds in [5, 10) minutes so that watches do not all end
@@ -164,6 +175,19 @@ export interface UpstreamContext {
  * would linger; the stall timeout catches that sooner anyway.
  */
 export const defaultWatchTimeoutSeconds: readonly [number, number] = [300, 600];
+
+/**
+ * A lapse: the watch is dropped and the cache relisted either way; only the reason differs, by
+ * whether the watch was still delivering when its proof ran out.
+ */
+const lapse = [
+  {
+    guard: 'watchStillDelivering',
+    target: '#upstream.backoff',
+    actions: [{ type: 'recordLapse', params: { reason: 'upstream behind' } }, 'forgetResourceVersion'],
+  },
+  { target: '#upstream.backoff', actions: [{ type: 'recordLapse', params: { reason: 'upstream stalled' } }, 'forgetResourceVersion'] },
+] as const;
 
 const notProvided = (name: string) => () => {
   throw new Error(`upstreamMachine: actor "${name}" was not provided`);
@@ -194,6 +218,13 @@ export const upstreamMachine = setup({
      * was reopened keeps the allowance it had, so reconnecting cannot put off a lapse for ever.
      */
     proofDeadline: ({ context }) => Math.max(0, (context.proofAllowanceFrom ?? 0) + (context.timings.freshnessBoundMs ?? 0) - context.now()),
+    /**
+     * How long after its last progress a watch still counts as delivering: a quarter of the bound,
+     * the probes' own interval, so a watch that delivers at all delivers within every window while
+     * one that went silent is quiet long before it lapses. Unprovable upstreams never lapse; their
+     * window is a quarter of the stall timeout only so that it is a number.
+     */
+    stillDeliveringWindow: ({ context }) => Math.max(1, Math.round((context.timings.freshnessBoundMs ?? context.timings.stallTimeoutMs) / 4)),
   },
   guards: {
     isForbidden: (_, params: { status?: number }) => params.status === 403,
@@ -202,6 +233,8 @@ export const upstreamMachine = setup({
     watchDeliveredNothing: ({ context }) => context.watchProgress === 0,
     cannotBeProven: ({ context }) => context.timings.freshnessBoundMs === null,
     proofStale: ({ context }) => !proofFresh(context, context.now()),
+    /** Something arrived on the watch within the last `stillDeliveringWindow`. */
+    watchStillDelivering: stateIn('#upstream.watching.liveness.live.delivering'),
   },
   actions: {
     recordList: assign(({ context }, params: { resourceVersion: string }) => ({
@@ -220,17 +253,26 @@ export const upstreamMachine = setup({
       provenAt: event.type === 'PROOF.PASSED' ? Math.max(event.provenAt, context.provenAt ?? 0) : context.provenAt,
       proofs: context.proofs + 1,
       lapseStreak: 0,
+      lapseReason: null,
     })),
     recordProofFailure: assign(({ context, event }) => ({
       proofFailures: context.proofFailures + 1,
       lastProofError: event.type === 'PROOF.FAILED' ? event.message : context.lastProofError,
     })),
-    recordLapse: assign(({ context }) => ({
-      lapses: context.lapses + 1,
-      lapseStreak: context.lapseStreak + 1,
-      lastError: `no proof within the freshness bound of ${context.timings.freshnessBoundMs} ms${context.lastProofError ? ` (last probe: ${context.lastProofError})` : ''}`,
-      reason: 'upstream stalled',
-    })),
+    recordLapse: assign(({ context }, params: { reason: LapseReason }) => {
+      const lastProbe = context.lastProofError ? ` (last probe: ${context.lastProofError})` : '';
+      const bound = context.timings.freshnessBoundMs;
+      return {
+        lapses: context.lapses + 1,
+        lapseStreak: context.lapseStreak + 1,
+        lastError:
+          params.reason === 'upstream behind'
+            ? `the watch was still delivering, but no probe could prove it caught up within the freshness bound of ${bound} ms${lastProbe}`
+            : `no proof within the freshness bound of ${bound} ms${lastProbe}`,
+        reason: params.reason,
+        lapseReason: params.reason,
+      };
+    }),
     startWatchAttempt: assign(({ context }) => {
       const [min, max] = context.timings.watchTimeoutSeconds;
       return {
@@ -262,7 +304,7 @@ export const upstreamMachine = setup({
       reason: 'stalled',
     })),
     forgetResourceVersion: assign({ resourceVersion: null }),
-    markStopped: assign({ reason: 'stopped', resourceVersion: null, attempt: 0, provenAt: null, lapseStreak: 0 }),
+    markStopped: assign({ reason: 'stopped', resourceVersion: null, attempt: 0, provenAt: null, lapseStreak: 0, lapseReason: null }),
     markStarting: assign({ reason: 'starting' }),
   },
 }).createMachine({
@@ -293,6 +335,7 @@ export const upstreamMachine = setup({
     lapses: 0,
     lapseStreak: 0,
     lastProofError: null,
+    lapseReason: null,
   }),
   initial: 'listing',
   on: {
@@ -370,7 +413,13 @@ export const upstreamMachine = setup({
             // goes silent fails its probes and lapses within the freshness bound instead.
             live: {
               after: { upstreamStallTimeout: { guard: 'cannotBeProven', target: '#upstream.backoff', actions: 'recordStall' } },
-              on: { 'WATCH.PROGRESS': { target: 'live', reenter: true, actions: 'recordProgress' } },
+              on: { 'WATCH.PROGRESS': { target: '.delivering', reenter: true, actions: 'recordProgress' } },
+              // Whether the watch still delivers: only to name a lapse (`watchStillDelivering`).
+              initial: 'quiet',
+              states: {
+                quiet: {},
+                delivering: { after: { stillDeliveringWindow: 'quiet' } },
+              },
             },
           },
         },
@@ -382,7 +431,7 @@ export const upstreamMachine = setup({
             // rest of one bound before it gives up on this watch.
             proving: {
               always: { guard: 'cannotBeProven', target: 'exempt' },
-              after: { proofDeadline: { target: '#upstream.backoff', actions: ['recordLapse', 'forgetResourceVersion'] } },
+              after: { proofDeadline: lapse },
               initial: 'fresh',
               states: {
                 fresh: {
@@ -398,7 +447,7 @@ export const upstreamMachine = setup({
             },
             // Each passed probe re-enters, restarting the bound; past it the upstream has lapsed.
             proven: {
-              after: { proofExpiry: { target: '#upstream.backoff', actions: ['recordLapse', 'forgetResourceVersion'] } },
+              after: { proofExpiry: lapse },
               on: {
                 'PROOF.PASSED': { target: 'proven', reenter: true, actions: 'recordProof' },
                 'PROOF.FAILED': { actions: 'recordProofFailure' },
@@ -492,8 +541,9 @@ export function upstreamReport(snapshot: UpstreamSnapshotLike, now: number): Ups
     relists: context.relists,
     errors: context.errors,
     // A watch whose proof went stale before a probe could renew it is `proving`; one that gave up
-    // waiting has lapsed and says `upstream stalled` until its relist.
-    reason: watchingWell ? (recovering ? 'upstream stalled' : fresh ? null : 'proving') : (context.reason ?? state),
+    // waiting has lapsed and says why (`upstream behind` or `upstream stalled`) until a probe
+    // on a later watch passes.
+    reason: watchingWell ? (recovering ? (context.lapseReason ?? 'upstream stalled') : fresh ? null : 'proving') : (context.reason ?? state),
     proofAgeMs: provable && context.provenAt !== null ? Math.max(0, now - context.provenAt) : null,
   };
 }

@@ -365,3 +365,115 @@ describe('upstreamMachine: the proof', () => {
     expect(h.report().proofAgeMs).toBe(0);
   });
 });
+
+describe('upstreamMachine: a lapse names whether the watch was still delivering', () => {
+  /** The window in which a watch counts as still delivering: a quarter of the bound. */
+  const window = bound / 4;
+
+  /** Listed at '100', watching, the list's proof taken at 0: it lapses at `bound` without a probe. */
+  async function watchingWithoutProbes() {
+    const h = harness([listAt('100'), listAt('200')], provable);
+    await flush();
+    expect(h.state()).toBe('watching');
+    return h;
+  }
+
+  test('a lapse while the watch still delivers says `upstream behind`, keeps saying it through the relist, and clears when a probe passes', async () => {
+    const h = await watchingWithoutProbes();
+    // The watch keeps delivering up to the lapse, but no probe ever passes: it is behind.
+    for (let t = 0; t < bound - 1_000; t += 1_000) {
+      h.clock.increment(1_000);
+      h.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: `${101 + t / 1_000}` });
+      h.lastProver().send({ type: 'PROOF.FAILED', message: 'the watch has not delivered 40 of 40 changes the API server has' });
+    }
+    h.clock.increment(1_000);
+    expect(h.state()).toBe('backoff');
+    expect(h.report()).toMatchObject({ healthy: false, reason: 'upstream behind' });
+    const { lastError, lapseReason } = h.actor.getSnapshot().context;
+    expect(lapseReason).toBe('upstream behind');
+    expect(lastError).toContain('still delivering');
+    expect(lastError).toContain(`could prove it caught up within the freshness bound of ${bound} ms`);
+    expect(lastError).toContain('the watch has not delivered 40 of 40');
+    // The behaviour is a lapse's as before: dropped, backed off, relisted (not re-watched).
+    h.clock.increment(250);
+    expect(h.state()).toBe('listing');
+    expect(h.report()).toMatchObject({ healthy: false, reason: 'upstream behind' });
+    await flush();
+    expect(h.listCount()).toBe(2);
+    expect(h.lastWatch().input.resourceVersion).toBe('200');
+    // On the new watch, delivering and quiet alike, the reason stays until a probe passes.
+    expect(h.report()).toMatchObject({ state: 'watching', healthy: false, reason: 'upstream behind' });
+    h.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: '201' });
+    h.clock.increment(window + 1);
+    expect(h.report()).toMatchObject({ healthy: false, reason: 'upstream behind' });
+    h.lastProver().send({ type: 'PROOF.PASSED', provenAt: h.clock.now() });
+    expect(h.report()).toMatchObject({ healthy: true, reason: null });
+    expect(h.actor.getSnapshot().context.lapseReason).toBeNull();
+  });
+
+  test('a lapse of a watch that went quiet says `upstream stalled`, and keeps saying it while the new watch delivers', async () => {
+    const h = await watchingWithoutProbes();
+    h.clock.increment(1_000);
+    h.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: '101' });
+    h.clock.increment(bound - 1_000);
+    expect(h.state()).toBe('backoff');
+    expect(h.report()).toMatchObject({ healthy: false, reason: 'upstream stalled' });
+    expect(h.actor.getSnapshot().context.lastError).not.toContain('still delivering');
+    h.clock.increment(250);
+    await flush();
+    expect(h.state()).toBe('watching');
+    // The new watch delivering does not turn the last lapse into a `behind` one.
+    h.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: '201' });
+    expect(h.report()).toMatchObject({ healthy: false, reason: 'upstream stalled' });
+    h.lastProver().send({ type: 'PROOF.PASSED', provenAt: h.clock.now() });
+    expect(h.report()).toMatchObject({ healthy: true, reason: null });
+  });
+
+  test('the watch counts as delivering for one window after its last progress, and no longer', async () => {
+    const behind = await watchingWithoutProbes();
+    behind.clock.increment(bound - window + 1);
+    behind.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: '101' });
+    behind.clock.increment(window - 1);
+    expect(behind.report().reason).toBe('upstream behind');
+
+    const stalled = await watchingWithoutProbes();
+    stalled.clock.increment(bound - window - 1);
+    stalled.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: '101' });
+    stalled.clock.increment(window + 1);
+    expect(stalled.report().reason).toBe('upstream stalled');
+  });
+
+  test('a lapse after a passed probe is named the same way, and the next lapse in a row is named afresh', async () => {
+    const h = await watchingWithoutProbes();
+    h.clock.increment(1_000);
+    h.lastProver().send({ type: 'PROOF.PASSED', provenAt: h.clock.now() });
+    // Proven at 1 s; delivering right up to the expiry at 1 s + bound.
+    for (let t = 0; t < bound; t += 2_000) {
+      h.clock.increment(2_000);
+      h.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: `${110 + t}` });
+    }
+    expect(h.state()).toBe('backoff');
+    expect(h.report().reason).toBe('upstream behind');
+    h.clock.increment(250);
+    await flush();
+    // The relisted watch stays silent and lapses again: this lapse was a stall.
+    h.clock.increment(bound);
+    expect(h.state()).toBe('backoff');
+    expect(h.report().reason).toBe('upstream stalled');
+    expect(h.actor.getSnapshot().context.lapseStreak).toBe(2);
+  });
+
+  test('stopping forgets the lapse and its reason', async () => {
+    const h = await watchingWithoutProbes();
+    h.clock.increment(bound - 1);
+    h.lastWatch().send({ type: 'WATCH.PROGRESS', resourceVersion: '101' });
+    h.clock.increment(1);
+    expect(h.report().reason).toBe('upstream behind');
+    h.actor.send({ type: 'STOP' });
+    expect(h.actor.getSnapshot().context.lapseReason).toBeNull();
+    h.actor.send({ type: 'START' });
+    await flush();
+    expect(h.state()).toBe('watching');
+    expect(h.report()).toMatchObject({ healthy: true, reason: null });
+  });
+});

@@ -88,6 +88,11 @@ export function describeProblem(row: DiagnosticsRow): Problem | null {
         severity: 'warning',
         text: `The backend's watch on the cluster for ${what(row)} has not proven itself within the freshness bound: data is read fresh from the API server ${polling} until it does.`,
       };
+    case 'upstream behind':
+      return {
+        severity: 'warning',
+        text: `The backend's watch on the cluster for ${what(row)} is still delivering but falling behind, so its data may be older than the freshness bound: ${what(row)} are read fresh from the API server ${polling} until it catches up.`,
+      };
     case 'metrics unavailable':
       return {
         severity: 'warning',
