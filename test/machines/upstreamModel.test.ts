@@ -7,7 +7,11 @@
  *
  * - `healthy` only while watching, with a proof younger than the bound, and not right after a
  *   lapse (until a probe passes);
- * - a lapse drops the watch and relists: after `upstream stalled` in backoff comes `listing`;
+ * - a lapse drops the watch and relists: after `upstream stalled` or `upstream behind` in backoff
+ *   comes `listing`;
+ * - a lapse says `upstream behind` exactly when the watch delivered something since it began and
+ *   the `stillDeliveringWindow` timer has not fired since, `upstream stalled` otherwise, and a
+ *   watching upstream keeps that reason until a probe passes;
  * - `proofAgeMs` is exactly how long ago the last list began or probe's bookmark arrived.
  *
  * The test fails unless every state of the machine was reached.
@@ -81,6 +85,8 @@ function traversal(t: UpstreamTimings) {
 
 const delays = upstreamMachine.implementations.delays as unknown as Record<string, (a: { context: unknown }) => number>;
 
+const lapseReasons = new Set(['upstream stalled', 'upstream behind']);
+
 /** Replays one path; returns the problems seen. */
 function replay(t: UpstreamTimings, events: readonly AnyEventObject[]): string[] {
   nowMs = 0;
@@ -89,6 +95,10 @@ function replay(t: UpstreamTimings, events: readonly AnyEventObject[]): string[]
   let listStartedAt = 0;
   let lapsed = false;
   let mustRelist = false;
+  // Whether the current watch still counts as delivering, and the open lapse's reason, by the model.
+  let delivering = false;
+  let lapseReason: string | null = null;
+  let lapses = 0;
   const problems: string[] = [];
   for (const [index, raw] of events.entries()) {
     if (raw.type === 'xstate.init') continue;
@@ -107,7 +117,17 @@ function replay(t: UpstreamTimings, events: readonly AnyEventObject[]): string[]
       lapsed = false;
     }
     if (state === 'stopped') provenAtModel = null;
-    if (snapshot.context.reason === 'upstream stalled' && state === 'backoff') lapsed = true;
+    if (lapseReasons.has(snapshot.context.reason ?? '') && state === 'backoff') lapsed = true;
+    if (snapshot.context.lapses > lapses) {
+      const expected = delivering ? 'upstream behind' : 'upstream stalled';
+      if (snapshot.context.reason !== expected) problems.push(`${where}: a lapse said ${snapshot.context.reason}, the model ${expected}`);
+      lapses = snapshot.context.lapses;
+      lapseReason = expected;
+    }
+    if (raw.type === 'PROOF.PASSED' && before === 'watching') lapseReason = null;
+    if (state === 'stopped') lapseReason = null;
+    if (state === 'watching' && raw.type === 'WATCH.PROGRESS') delivering = true;
+    if (state !== 'watching' || raw.type === 'WATCH.ENDED' || /^xstate\.after\.stillDeliveringWindow\./.test(raw.type)) delivering = false;
     const report = upstreamReport(snapshot, nowMs);
     // The stream hub asks this for every change instead of building the report: the same answer.
     if (upstreamHealthy(snapshot, nowMs) !== report.healthy) problems.push(`${where}: upstreamHealthy says ${!report.healthy}, the report ${report.healthy}`);
@@ -119,7 +139,10 @@ function replay(t: UpstreamTimings, events: readonly AnyEventObject[]): string[]
     }
     if (before === 'backoff' && state === 'watching' && mustRelist) problems.push(`${where}: re-watched a lapsed cache without relisting`);
     if (state === 'listing') mustRelist = false;
-    if (state === 'backoff' && snapshot.context.reason === 'upstream stalled') mustRelist = true;
+    if (state === 'backoff' && lapseReasons.has(snapshot.context.reason ?? '')) mustRelist = true;
+    if (state === 'watching' && snapshot.context.reason === null && lapseReason !== null && report.reason !== lapseReason) {
+      problems.push(`${where}: after a lapse said ${lapseReason}, the report says ${report.reason} before any probe passed`);
+    }
   }
   return problems;
 }

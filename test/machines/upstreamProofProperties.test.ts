@@ -91,7 +91,9 @@ function run(steps: Step[]) {
     const state = upstreamStateName(snapshot);
     if (state === 'watching' && lastState !== 'watching') {
       watchStartedAt = clock.now();
-      if (lastState === 'backoff' && snapshot.context.reason === 'upstream stalled') problems.push('re-watched a lapsed cache instead of relisting');
+      if (lastState === 'backoff' && (snapshot.context.reason === 'upstream stalled' || snapshot.context.reason === 'upstream behind')) {
+        problems.push('re-watched a lapsed cache instead of relisting');
+      }
     }
     const value = snapshot.value as unknown;
     if (typeof value === 'object' && value && 'watching' in value) {
