@@ -341,6 +341,38 @@ describe('subscription machine', () => {
     expect(other.actor.getSnapshot().context.reason).toBe('upstream');
   });
 
+  test('aStatusSayingUpstreamBehindDegradesWithThatReasonAndPollsAtOnce', async () => {
+    for (const reason of ['upstream behind', 'pods: upstream behind']) {
+      const h = await healthy();
+      const before = h.fetch.calls.length;
+      h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason, proofAgeMs: bound + 1 } });
+      expect(h.state()).toBe('degraded');
+      expect(h.actor.getSnapshot().context.reason).toBe('upstream behind');
+      expect(h.fetch.calls.length).toBe(before + 1);
+      expect(diagnoseSubscription(h.actor.getSnapshot(), h.clock.now())).toMatchObject({ reason: 'upstream behind', health: 'degraded' });
+    }
+    // Only the whole word: a reason that merely mentions it is other upstream trouble.
+    const other = await healthy();
+    other.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'upstream behind schedule' } });
+    expect(other.actor.getSnapshot().context.reason).toBe('upstream');
+  });
+
+  test('aDegradedViewFollowsTheBackendFromStalledToBehindAndRecoversOnFreshProofs', async () => {
+    const h = await healthy();
+    h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'upstream stalled', proofAgeMs: bound + 1 } });
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+    // The next lapse of the same upstream was one of a watch still delivering.
+    h.actor.send({ ...heartbeat, upstream: { state: 'watching', healthy: false, reason: 'upstream behind', proofAgeMs: bound + 5 } });
+    expect(h.state()).toBe('degraded');
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream behind');
+    for (let i = 0; i < testConfig.hysteresisCount + 1; i++) {
+      h.actor.send(provenHeartbeat(0));
+      h.clock.advance(testConfig.heartbeatIntervalMs);
+    }
+    expect(h.state()).toBe('streamingHealthy');
+    expect(h.actor.getSnapshot().context.reason).toBeNull();
+  });
+
   test('degradedForAnotherReasonSaysUpstreamStalledOnceTheBackendDoes', async () => {
     const h = await healthy();
     h.clock.advance(testConfig.stallTimeoutMs);

@@ -38,6 +38,8 @@ const input = {
 const bound = testConfig.freshnessBoundMs;
 const upstreamDown = { state: 'backoff', healthy: false };
 const upstreamStalled = { state: 'watching', healthy: false, reason: 'upstream stalled', proofAgeMs: bound + 1 };
+/** A lapse of a watch that was still delivering: only the reason differs from `upstreamStalled`. */
+const upstreamBehind = { state: 'backoff', healthy: false, reason: 'upstream behind', proofAgeMs: bound + 1 };
 const upstreamUp = { state: 'watching', healthy: true, proofAgeMs: 0 };
 /** The same healthy upstream a second earlier: followed by upstreamUp, its proof is renewed. */
 const upstreamUpEarlier = { state: 'watching', healthy: true, proofAgeMs: 1_000 };
@@ -63,6 +65,7 @@ const sampleEvents: AnyEventObject[] = [
   { type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true, upstream: upstreamDown },
   { type: 'STREAM.STATUS', upstream: upstreamDown },
   { type: 'STREAM.STATUS', upstream: upstreamStalled },
+  { type: 'STREAM.STATUS', upstream: upstreamBehind },
   { type: 'STREAM.STATUS', upstream: upstreamUp },
   { type: 'STREAM.STATUS', upstream: upstreamUnproven },
   { type: 'STREAM.STATUS', upstream: upstreamLapsed },

@@ -30,7 +30,7 @@ const upstream: fc.Arbitrary<UpstreamReport> = fc.record(
   {
     state: fc.constantFrom('watching', 'backoff', 'listing'),
     healthy: fc.boolean(),
-    reason: fc.constantFrom(null, 'stalled', 'upstream stalled', 'deployments: upstream stalled'),
+    reason: fc.constantFrom(null, 'stalled', 'upstream stalled', 'deployments: upstream stalled', 'upstream behind', 'pods: upstream behind'),
     // Fresh, near the bound, past it, none applies; or absent (an older backend).
     proofAgeMs: fc.oneof(fc.integer({ min: 0, max: 2 * bound }), fc.constantFrom(null, 0, bound, bound + 1)),
   },

@@ -120,6 +120,26 @@ test('theHeaderDotIsGreenOnlyWhenConnectedAndEveryStreamedViewIsProven', async (
   expect(headerStatus(null, []).level).toBe('down');
 });
 
+test('anUpstreamBehindIsSaidAsAWatchStillDeliveringButFallingBehind', async () => {
+  const behind = startSubscription({ domain: 'pods', scope: 'shop' });
+  await flush();
+  behind.actor.send({ type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true, upstream: { state: 'watching', healthy: true, reason: null, proofAgeMs: 0 } });
+  behind.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'upstream behind', proofAgeMs: testConfig.freshnessBoundMs + 1 } });
+  const row = diagnoseSubscription(behind.actor.getSnapshot(), behind.clock.now());
+  expect(row.reason).toBe('upstream behind');
+  const open = { state: 'open', open: true, attempts: 0, connects: 1, disconnects: 0, lastCloseReason: null };
+  expect(headerStatus(open, [row])).toMatchObject({ level: 'unproven', text: 'unproven: pods' });
+  const problem = describeProblem(row);
+  expect(problem?.severity).toBe('warning');
+  expect(problem?.text).toMatch(/^The backend's watch on the cluster for pods is still delivering but falling behind/);
+  expect(problem?.text).toContain('may be older than the freshness bound');
+  expect(problem?.text).toMatch(/read fresh from the API server every \d/);
+  // Not the words for a watch that went quiet.
+  const stalled = describeProblem({ ...row, reason: 'upstream stalled' });
+  expect(stalled?.text).not.toContain('falling behind');
+  expect(stalled?.text).toContain('has not proven itself');
+});
+
 test('resourceDomainsAreNamedByTheirResourceAndTheirScopeInOperatorWords', async () => {
   const forbidden = startSubscription({ domain: 'core/v1/secrets', scope: 'shop', fetch: new FetchControl({ error: new HttpError(403, 'secrets is forbidden') }) as never });
   await flush();
