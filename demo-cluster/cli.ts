@@ -35,7 +35,8 @@ first as the flags say, the others smaller or larger, each with its own seed and
 contexts are kubelive-demo, kubelive-demo-2, ... (each with -jane, -viewer and -rotating beside
 it); --port applies to the first. Faults are per cluster: name its --server.
 
-Faults: ${faultNames.join(', ')}.`;
+Faults: ${faultNames.join(', ')}.
+--ms is the delay of slow and the lag of lag-watches (every watch line sent that many ms late).`;
 
 class UsageError extends Error {}
 
@@ -241,6 +242,7 @@ async function fault(argv: string[]): Promise<number> {
     if (!isFaultName(name)) throw new UsageError(`unknown fault "${name}"; known: ${faultNames.join(', ')}`);
     const ms = count('ms', values.ms, 0, 60_000);
     if (name === 'slow' && ms === undefined) throw new UsageError('the slow fault needs --ms N');
+    if (name === 'lag-watches' && (ms === undefined || ms < 1)) throw new UsageError('the lag-watches fault needs --ms N, the lag from 1 to 60000');
     result = await control(server, 'POST', ca, { fault: name, ...(values.resource ? { resource: values.resource } : {}), ...(ms !== undefined ? { ms } : {}) });
   }
   if (result.status !== 200) {

@@ -10,13 +10,16 @@
  * The others hold while they are on, except that a watch `blackhole-watches` has caught stays dead
  * after it is cleared, as a half-open connection never recovers.
  *
+ * `lag-watches` sends every watch line `ms` late, in order (watch.ts, "lagging"): a server, or a
+ * path to it, that keeps delivering but behind.
+ *
  * `ignore-initial-events` makes the resource's watches those of a server that does not know
  * streaming lists (server.ts, `resource`): a streaming list gets a plain watch, whose current
  * objects never end with the initial-events-end bookmark.
  */
 import { badRequest } from './status.js';
 
-export const faultNames = ['drop-watches', 'stall-watches', 'blackhole-watches', 'ignore-initial-events', 'expire', 'fail-lists', 'forbid', 'slow', 'stop-metrics'] as const;
+export const faultNames = ['drop-watches', 'stall-watches', 'lag-watches', 'blackhole-watches', 'ignore-initial-events', 'expire', 'fail-lists', 'forbid', 'slow', 'stop-metrics'] as const;
 export type FaultName = (typeof faultNames)[number];
 
 export interface FaultRequest {
@@ -30,7 +33,7 @@ export interface ActiveFault extends FaultRequest {
   since: string;
 }
 
-/** Longest `slow` delay accepted: past a minute every client has timed out anyway. */
+/** Longest `slow` delay (and `lag-watches` lag) accepted: past a minute every client has timed out anyway. */
 const maxSlowMs = 60_000;
 
 export function isFaultName(name: unknown): name is FaultName {
@@ -49,11 +52,14 @@ export function parseFaultRequest(input: unknown): FaultRequest {
     if (typeof resource !== 'string' || !/^[a-z][a-z0-9.-]{0,62}$/.test(resource)) throw badRequest('resource must be a plural resource name such as "pods"');
     request.resource = resource;
   }
+  // A lag of 0 would be no fault at all, yet would be listed as one.
+  const minMs = fault === 'lag-watches' ? 1 : 0;
   if (ms !== undefined) {
-    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > maxSlowMs) throw badRequest(`ms must be a whole number from 0 to ${maxSlowMs}`);
+    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < minMs || ms > maxSlowMs) throw badRequest(`ms must be a whole number from ${minMs} to ${maxSlowMs}`);
     request.ms = ms;
   }
   if (fault === 'slow' && request.ms === undefined) throw badRequest('the slow fault needs "ms", the delay in milliseconds');
+  if (fault === 'lag-watches' && request.ms === undefined) throw badRequest(`the lag-watches fault needs "ms", the lag in milliseconds from 1 to ${maxSlowMs}`);
   return request;
 }
 

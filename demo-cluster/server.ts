@@ -475,6 +475,7 @@ export class ApiServer {
       encode,
       protobuf: this.protobufAnswers.has(res) ? encodePodEnvelope : undefined,
       isStalled: () => faults.find('stall-watches', r.info.plural, resourceKey(r.info)) !== undefined,
+      lagMs: () => faults.find('lag-watches', r.info.plural, resourceKey(r.info))?.ms ?? 0,
     });
     // A watch's Content-Type is the stream serializer's alone, application/json, whatever it
     // converts to (serveWatchHandler in kube-apiserver's endpoints/handlers/watch.go).

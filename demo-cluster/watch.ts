@@ -11,6 +11,15 @@
  * A blackholed stream is a half-open connection: it stays open, nothing more is written to it,
  * its socket is no longer read, and the server never ends it; only the client can.
  *
+ * A lagging stream (the `lag-watches` fault) sends every line, bookmarks included, the fault's
+ * `ms` after it was written, in order: a server that keeps delivering but behind. Its deadline is
+ * its own and is not delayed: what still waits then is dropped with the stream, as a client that
+ * resumes from the last resourceVersion it read is sent again anyway. An in-stream ERROR is not
+ * delayed (it ends the stream, and a delayed one would be dropped with it). Waiting lines count
+ * against one budget for the whole process, `maxLaggingLines`; a stream whose line would pass it
+ * is closed, cleanly, instead. Clearing the fault sends what waits at once, as clearing
+ * `stall-watches` does.
+ *
  * Lines are written in batches, one socket write per callback that made changes: kube-apiserver's
  * watch handler (endpoints/handlers/watch.go, HandleHTTP) encodes each event into a buffered
  * writer and flushes as soon as no further event is waiting in the watcher's channel, so a burst
@@ -57,6 +66,8 @@ export interface WatchOptions {
    */
   protobuf?: ((object: KubeObject) => Buffer) | undefined;
   isStalled: () => boolean;
+  /** The `lag-watches` fault's lag in ms, or 0 when it is off. */
+  lagMs?: (() => number) | undefined;
 }
 
 /** How long before its deadline a watch gets its last bookmark, as kube-apiserver's watch cache does. */
@@ -70,6 +81,23 @@ const replayPieceChanges = 1_000;
 const replayAheadBytes = 4 * 1024 * 1024;
 /** While stalled, events wait; past this many the watch is closed rather than grow without bound. */
 const maxStalledEvents = 50_000;
+/**
+ * Lines waiting out a lag, every stream of the process together: about 125 MB of pods at most.
+ * A stream whose line would pass it is closed rather than let the process grow without bound.
+ */
+export const maxLaggingLines = 50_000;
+let laggingLines = 0;
+
+/** How many watch lines of this process wait out a `lag-watches` fault now. */
+export function waitingLagLines(): number {
+  return laggingLines;
+}
+
+/** One watch line waiting out a lag: its pieces (a protobuf frame's are two) and when it is due. */
+interface LaggingLine {
+  readonly due: number;
+  readonly pieces: readonly (string | Buffer)[];
+}
 
 export class WatchStream {
   private closed = false;
@@ -83,6 +111,10 @@ export class WatchStream {
   /** Replaying history (`catchUp`): not yet following the store, so no bookmark may be sent. */
   private catchingUp = true;
   private readonly cleanups: (() => void)[] = [];
+  /** Lines waiting out a lag, oldest first; each is due no earlier than the one before it. */
+  private lagging: LaggingLine[] = [];
+  private laggingHead = 0;
+  private lagTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly response: ServerResponse,
@@ -219,6 +251,7 @@ export class WatchStream {
     this.dead = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.held = [];
+    this.dropLagging();
     this.response.socket?.pause();
   }
 
@@ -226,12 +259,14 @@ export class WatchStream {
     return this.options.resource;
   }
 
-  /** Sends what a stall held back, once the stall is over. */
+  /** After the faults changed: sends what a stall held back once the stall is over, and what waits out a lag once the lag is. */
   resume(): void {
-    if (this.closed || this.dead || this.options.isStalled() || this.held.length === 0) return;
+    if (this.closed || this.dead) return;
+    if (this.lagMs() === 0) this.sendLagging(Infinity);
+    if (this.options.isStalled() || this.held.length === 0) return;
     const held = this.held;
     this.held = [];
-    for (const piece of held) this.write(piece);
+    for (const piece of held) this.emit([piece]);
   }
 
   close(): void {
@@ -241,6 +276,7 @@ export class WatchStream {
     this.closed = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.held = [];
+    this.dropLagging();
     if (!this.dead && !this.response.writableEnded) this.response.end();
   }
 
@@ -294,6 +330,10 @@ export class WatchStream {
       if (this.held.push(head, embedded) > 2 * maxStalledEvents) this.close();
       return;
     }
+    if (type !== 'ERROR') {
+      this.emit([head, embedded]);
+      return;
+    }
     this.write(head);
     this.write(embedded);
   }
@@ -309,7 +349,75 @@ export class WatchStream {
       if (this.held.push(line) > maxStalledEvents) this.close();
       return;
     }
-    this.write(line);
+    if (type === 'ERROR') this.write(line);
+    else this.emit([line]);
+  }
+
+  private lagMs(): number {
+    return this.options.lagMs?.() ?? 0;
+  }
+
+  /**
+   * One line, now or, while a lag is on, once it is due. A line written while earlier ones still
+   * wait waits too, whatever the lag is now: lines leave in the order they were written.
+   */
+  private emit(pieces: readonly (string | Buffer)[]): void {
+    const lag = this.lagMs();
+    if (lag === 0 && this.laggingHead === this.lagging.length) {
+      for (const piece of pieces) this.write(piece);
+      return;
+    }
+    if (laggingLines >= maxLaggingLines) {
+      this.close();
+      return;
+    }
+    const last = this.lagging[this.lagging.length - 1];
+    const due = Math.max(performance.now() + lag, last?.due ?? 0);
+    this.lagging.push({ due, pieces });
+    laggingLines++;
+    if (this.lagTimer === undefined) this.scheduleLagging();
+  }
+
+  /** Sends every waiting line due by `until`, in order. */
+  private sendLagging(until: number): void {
+    const lines = this.lagging;
+    let i = this.laggingHead;
+    while (i < lines.length && lines[i]!.due <= until) {
+      for (const piece of lines[i]!.pieces) this.write(piece);
+      i++;
+      // A write that found the client gone, or too far behind, closed the stream: its close
+      // dropped every waiting line, these included, and took them off the budget.
+      if (this.closed || this.dead) return;
+    }
+    laggingLines -= i - this.laggingHead;
+    this.laggingHead = i;
+    if (i === lines.length) {
+      this.lagging = [];
+      this.laggingHead = 0;
+    } else if (i > 1024 && i * 2 > lines.length) {
+      // Keep the array from growing for ever under a steady lag: drop what has left.
+      this.lagging = lines.slice(i);
+      this.laggingHead = 0;
+    }
+    if (this.lagTimer !== undefined) clearTimeout(this.lagTimer);
+    this.lagTimer = undefined;
+    if (this.laggingHead < this.lagging.length && !this.closed && !this.dead) this.scheduleLagging();
+  }
+
+  private scheduleLagging(): void {
+    const head = this.lagging[this.laggingHead]!;
+    // A timer may fire up to a millisecond early: send what is due by then, and wait again for the rest.
+    this.lagTimer = setTimeout(() => this.sendLagging(performance.now() + 1), Math.max(0, head.due - performance.now()));
+    this.lagTimer.unref();
+  }
+
+  /** The stream ends or goes dead: what waits is dropped, and leaves the process's budget. */
+  private dropLagging(): void {
+    laggingLines -= this.lagging.length - this.laggingHead;
+    this.lagging = [];
+    this.laggingHead = 0;
+    if (this.lagTimer !== undefined) clearTimeout(this.lagTimer);
+    this.lagTimer = undefined;
   }
 
   private write(line: string | Buffer): void {

@@ -54,6 +54,8 @@ export interface WatchEvent {
 export interface OpenWatch {
   status: number;
   events: WatchEvent[];
+  /** When each event arrived (`performance.now()`), index for index with `events`. */
+  arrivals: number[];
   ended: Promise<void>;
   isEnded(): boolean;
   /** Resolves with the first event (from the start of the stream) that satisfies `match`. */
@@ -65,6 +67,7 @@ export function watch(cluster: Pick<DemoCluster, 'url' | 'caPem' | 'token'>, pat
   return new Promise((resolve, reject) => {
     const req = request(`${cluster.url}${path}`, { ca: cluster.caPem, headers: { Authorization: `Bearer ${cluster.token}`, Accept: accept } }, (res) => {
       const events: WatchEvent[] = [];
+      const arrivals: number[] = [];
       const waiters = new Set<() => void>();
       let buffer = '';
       let ended = false;
@@ -77,7 +80,10 @@ export function watch(cluster: Pick<DemoCluster, 'url' | 'caPem' | 'token'>, pat
         while ((newline = buffer.indexOf('\n')) >= 0) {
           const line = buffer.slice(0, newline);
           buffer = buffer.slice(newline + 1);
-          if (line.trim()) events.push(JSON.parse(line) as WatchEvent);
+          if (line.trim()) {
+            events.push(JSON.parse(line) as WatchEvent);
+            arrivals.push(performance.now());
+          }
         }
         for (const w of [...waiters]) w();
       });
@@ -92,6 +98,7 @@ export function watch(cluster: Pick<DemoCluster, 'url' | 'caPem' | 'token'>, pat
       resolve({
         status: res.statusCode ?? 0,
         events,
+        arrivals,
         ended: endedPromise,
         isEnded: () => ended,
         close: () => req.destroy(),
