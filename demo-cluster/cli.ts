@@ -240,9 +240,10 @@ async function fault(argv: string[]): Promise<number> {
     result = await control(server, name === 'clear' ? 'DELETE' : 'GET', ca);
   } else {
     if (!isFaultName(name)) throw new UsageError(`unknown fault "${name}"; known: ${faultNames.join(', ')}`);
-    const ms = count('ms', values.ms, 0, 60_000);
+    // A lag of 0 would be no fault at all.
+    const ms = count('ms', values.ms, name === 'lag-watches' ? 1 : 0, 60_000);
     if (name === 'slow' && ms === undefined) throw new UsageError('the slow fault needs --ms N');
-    if (name === 'lag-watches' && (ms === undefined || ms < 1)) throw new UsageError('the lag-watches fault needs --ms N, the lag from 1 to 60000');
+    if (name === 'lag-watches' && ms === undefined) throw new UsageError('the lag-watches fault needs --ms N, the lag from 1 to 60000');
     result = await control(server, 'POST', ca, { fault: name, ...(values.resource ? { resource: values.resource } : {}), ...(ms !== undefined ? { ms } : {}) });
   }
   if (result.status !== 200) {

@@ -77,6 +77,13 @@ test('demoClusterServesUntilSignalledAndItsKubeconfigWorks', async () => {
   expect(plain.text.split('\n').filter((l) => l.includes('"ADDED"'))).toHaveLength(40);
   expect(plain.text).not.toContain('k8s.io/initial-events-end');
   expect((await run(['demo-cluster', 'fault', 'clear', '--server', url])).stdout).toContain('no faults active');
+  // lag-watches takes its lag in --ms; the server refuses a bad one and keeps what it had.
+  expect((await run(['demo-cluster', 'fault', 'lag-watches', '--resource', 'pods', '--ms', '2000', '--server', url])).stdout).toBe('lag-watches (pods) 2000 ms\n');
+  const badLag = await run(['demo-cluster', 'fault', 'lag-watches', '--resource', 'nodes', '--ms', '0', '--server', url]);
+  expect(badLag.code).toBe(2);
+  expect(badLag.stderr).toContain('--ms: 0 is out of range (1 to 60000)');
+  expect((await run(['demo-cluster', 'fault', 'list', '--server', url])).stdout).toBe('lag-watches (pods) 2000 ms\n');
+  expect((await run(['demo-cluster', 'fault', 'clear', '--server', url])).stdout).toContain('no faults active');
   const blackhole = await run(['demo-cluster', 'fault', 'blackhole-watches', '--resource', 'pods', '--server', url]);
   expect(blackhole.stdout).toContain('blackhole-watches (pods)');
   await run(['demo-cluster', 'fault', 'clear', '--server', url]);
@@ -104,6 +111,10 @@ test('badFlagsAreRejectedWithAMessageNamingTheFlag', async () => {
     [['demo-cluster', '--bogus'], /Unknown option '--bogus'/],
     [['demo-cluster', 'fault', 'melt', '--server', 'https://127.0.0.1:1'], /unknown fault "melt"/],
     [['demo-cluster', 'fault', 'slow', '--server', 'https://127.0.0.1:1'], /slow fault needs --ms/],
+    [['demo-cluster', 'fault', 'lag-watches', '--server', 'https://127.0.0.1:1'], /the lag-watches fault needs --ms N, the lag from 1 to 60000/],
+    [['demo-cluster', 'fault', 'lag-watches', '--ms', '0', '--server', 'https://127.0.0.1:1'], /--ms: 0 is out of range \(1 to 60000\)/],
+    [['demo-cluster', 'fault', 'lag-watches', '--ms', '60001', '--server', 'https://127.0.0.1:1'], /--ms: 60001 is out of range \(1 to 60000\)/],
+    [['demo-cluster', 'fault', 'lag-watches', '--ms', 'soon', '--server', 'https://127.0.0.1:1'], /--ms: "soon" is not a whole number/],
     [['demo-cluster', 'fault', 'forbid', '--server', 'https://example.com:6443'], /loopback/],
   ];
   for (const [args, message] of cases) {
@@ -114,4 +125,6 @@ test('badFlagsAreRejectedWithAMessageNamingTheFlag', async () => {
   const help = await run(['demo-cluster', '--help']);
   expect(help.code).toBe(0);
   expect(help.stdout).toContain('--kubeconfig-out FILE');
+  expect(help.stdout).toMatch(/Faults: .*lag-watches/);
+  expect(help.stdout).toContain('the lag of lag-watches');
 }, 60_000);
