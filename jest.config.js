@@ -27,6 +27,7 @@ const alone = [
   'server/slowClient',
   'server/streamingList',
   'server/streamUnhealthyUpstream',
+  'server/upstreamBehind',
   'server/upstreamFaults',
 ];
 
