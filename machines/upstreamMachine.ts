@@ -44,9 +44,9 @@ export type UpstreamEvent =
 export interface ListInput {
   readonly resource: string;
   /**
-   * This upstream's last watch lapsed (went silent past the freshness bound) and no probe has
-   * passed since. A list that is itself a watch (a streaming list) would most likely stall the
-   * same way, so the list should be one the server answers as a plain read.
+   * This upstream's last watch lapsed (no proof within the freshness bound, silent or behind) and
+   * no probe has passed since. A list that is itself a watch (a streaming list) would most likely
+   * stall or lag the same way, so the list should be one the server answers as a plain read.
    */
   readonly watchLapsed?: boolean;
   /** Called at every page or piece that arrives: the list is alive however long it takes. */
@@ -220,9 +220,10 @@ export const upstreamMachine = setup({
     proofDeadline: ({ context }) => Math.max(0, (context.proofAllowanceFrom ?? 0) + (context.timings.freshnessBoundMs ?? 0) - context.now()),
     /**
      * How long after its last progress a watch still counts as delivering: a quarter of the bound,
-     * the probes' own interval, so a watch that delivers at all delivers within every window while
-     * one that went silent is quiet long before it lapses. Unprovable upstreams never lapse; their
-     * window is a quarter of the stall timeout only so that it is a number.
+     * the probes' own interval. A watch silent for longer than that when its proof runs out is
+     * called quiet, so a slow quiet resource far behind is named stalled (docs/backend.md,
+     * "Behind, or silent"). Unprovable upstreams never lapse; their window is a quarter of the
+     * stall timeout only so that it is a number.
      */
     stillDeliveringWindow: ({ context }) => Math.max(1, Math.round((context.timings.freshnessBoundMs ?? context.timings.stallTimeoutMs) / 4)),
   },
@@ -413,6 +414,8 @@ export const upstreamMachine = setup({
             // goes silent fails its probes and lapses within the freshness bound instead.
             live: {
               after: { upstreamStallTimeout: { guard: 'cannotBeProven', target: '#upstream.backoff', actions: 'recordStall' } },
+              // `reenter` re-enters `live` too, so the stall timer restarts as before, and
+              // `delivering` with it, so its window restarts.
               on: { 'WATCH.PROGRESS': { target: '.delivering', reenter: true, actions: 'recordProgress' } },
               // Whether the watch still delivers: only to name a lapse (`watchStillDelivering`).
               initial: 'quiet',
