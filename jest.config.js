@@ -31,9 +31,21 @@ const alone = [
   'server/upstreamFaults',
 ];
 
+/**
+ * Under --experimental-vm-modules every finished suite's context stays reachable for the worker's
+ * life (a jest and Node retention, not ours: a one-assertion suite's stays too), so a worker's heap
+ * only grows, and a worker that ran half of the together phase took over jest's 500 ms to exit:
+ * "A worker process has failed to exit gracefully" (docs/development.md, "Tests and CI"). A worker
+ * whose heap has passed this after a suite is replaced, so none holds more than about this and one
+ * suite when it ends.
+ */
+const workerHeapLimit = '512MiB';
+
 function phase(name) {
   const paths = alone.map((suite) => `<rootDir>/test/${suite}.test.ts`);
-  if (name === 'together') return { maxWorkers: 2, testPathIgnorePatterns: ['/node_modules/', ...paths.map(escapeRegExp)] };
+  if (name === 'together') {
+    return { maxWorkers: 2, workerIdleMemoryLimit: workerHeapLimit, testPathIgnorePatterns: ['/node_modules/', ...paths.map(escapeRegExp)] };
+  }
   if (name === 'alone') return { maxWorkers: 1, testMatch: paths };
   if (name === undefined) return {};
   throw new Error(`KUBELIVE_JEST_PHASE: "${name}" is neither "together" nor "alone"`);
