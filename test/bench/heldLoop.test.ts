@@ -44,8 +44,10 @@ function spin(ms: number): void {
     await sleep(200);
     const reading = held.reading();
     expect(reading).not.toBeNull();
-    // The timer itself runs for microseconds a turn; 20 ms of our own would be a turn we did not make.
-    expect(reading!.mostOnCpu.onCpuMs).toBeLessThan(20);
+    // The timer itself runs for microseconds a turn; 40 ms of our own would be a turn we did not
+    // make. (20 failed once in a jest worker on a loaded machine: a worker's heap grows suite by
+    // suite, and a collection of it is a turn of the worker's own; the busy test above makes 80.)
+    expect(reading!.mostOnCpu.onCpuMs).toBeLessThan(40);
   } finally {
     held.stop();
   }
