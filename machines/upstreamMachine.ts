@@ -71,7 +71,7 @@ export interface ProofInput {
   readonly firstDelayMs: number;
   /**
    * How long the main watch may lag the probe on the same server before the probe fails. A pass
-   * proves the cache as of the probe's bookmark, not as of the pass, so a later pass is an older
+   * proves the cache as of the probe's request, not as of the pass, so a later pass is an older
    * proof, never a false one.
    */
   readonly graceMs: number;
@@ -105,6 +105,13 @@ export interface UpstreamTimings {
  * half the bound: a main watch behind the server by less than that still passes, and its proof
  * is as old as its lag (docs/backend.md, "A watch that is behind"). A watch that lost changes
  * never passes, and lapses at the bound as before.
+ *
+ * A pass is dated when its probe's request was sent, so a proof is already as old as its probe
+ * took (p: about 1 s to the server's bookmark, plus the main watch's lag) when it arrives, and is
+ * oldest just before the next pass: p + interval + p. A healthy cluster (p about 1 s) reaches
+ * 4.5 s of the default 10 s bound; one probe failing at its 3 s deadline in between makes it
+ * 10 s, at the edge. At the 3 s bound of the soak and the quick bench the healthy peak is 2.75 s,
+ * 250 ms short of a lapse (docs/backend.md, "A watch that is behind").
  */
 export function proofTimings(freshnessBoundMs: number): Omit<ProofInput, 'resource'> {
   return {

@@ -10,6 +10,14 @@
  * when our long-running watch has delivered each of those events too: resourceVersions are
  * compared for equality only, never ordered. Then everything up to the bookmark is in the cache.
  *
+ * A pass is dated at the moment the probe's request was sent, not at the bookmark's arrival. A
+ * bookmark says the watcher has been sent every change up to its resourceVersion (KEP-956, "Watch
+ * bookmark"; the API concepts page, "Watch bookmarks"), and that version is the server's state
+ * when it wrote the bookmark, which is after it received our request. When we read the line says
+ * nothing about when it was written: a server, a proxy or a busy backend can hold it for seconds,
+ * and resourceVersions are opaque, so the delay cannot be read off them. The request's own time
+ * is the one moment we know the server's state had already reached.
+ *
  * What it catches: a half-open main watch (the probe, on a new request, sees events the main
  * watch never delivers); a server whose watches went quiet (no bookmark ever arrives); a cache
  * that fell out of the server's history window (410). What it costs the API server: one watch
@@ -171,9 +179,9 @@ export type ProbeOutcome =
       readonly ok: true;
       /** Null: the watch ended at its deadline without one (a server without a watch cache), after changes. */
       readonly bookmark: string | null;
-      readonly bookmarkAt: number;
+      /** When the probe's request was sent: the cache held everything the server had then (`probeOnce`). */
+      readonly provenAt: number;
       readonly events: number;
-      readonly lastEventAt: number | null;
     }
   | { readonly ok: false; readonly status?: number; readonly message: string };
 
@@ -191,13 +199,18 @@ export interface ProbeOptions {
   readonly labelSelector?: string | undefined;
 }
 
-/** One probe: the events since `from` up to the server's bookmark, each checked against the witness. */
+/**
+ * One probe: the events since `from` up to the server's bookmark, each checked against the witness.
+ * A pass is dated when the request was sent (`provenAt`): whatever the server sends afterwards
+ * (the bookmark, or every change up to the watch's deadline) covers at least its state then, and
+ * the main watch delivered all of it. Dating it at the bookmark's arrival instead claimed the cache
+ * younger by however long the lines took to reach us.
+ */
 export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
   const { client, path, witness, from, graceMs, signal } = options;
   const seen: string[] = [];
   let bookmark: string | null = null;
-  let bookmarkAt = 0;
-  let lastEventAt: number | null = null;
+  const requestedAt = Date.now();
   try {
     const stream = await client.openStream(path, {
       query: {
@@ -220,7 +233,6 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
           const facts = watchLineFacts(text);
           if (facts && facts.type !== 'BOOKMARK') {
             if (facts.resourceVersion) seen.push(facts.resourceVersion);
-            lastEventAt = Date.now();
             return;
           }
           let line: ProbeLine;
@@ -234,7 +246,6 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
           const rv = line.object?.metadata?.resourceVersion ?? '';
           if (line.type === 'BOOKMARK') {
             bookmark = rv;
-            bookmarkAt = Date.now();
             // Not aborted: the server ends the watch at its deadline two seconds on, and the
             // connection goes back to the keep-alive pool for the next probe (no TLS handshake).
             resolve(null);
@@ -244,15 +255,14 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
             resolve({ ok: false, ...(code !== undefined ? { status: code } : {}), message: line.object?.message ?? 'probe watch error' });
           } else if (rv) {
             seen.push(rv);
-            lastEventAt = Date.now();
           }
         },
         (error) => {
           if (bookmark !== null) return;
           if (error) resolve({ ok: false, message: `probe watch failed: ${error.message}` });
           // A server that sends no bookmarks (a resource without a watch cache) still ends the
-          // watch at its deadline: the changes it sent are a proof as of the last of them. With
-          // none, nothing tells a quiet server from a stalled one.
+          // watch at its deadline, having sent every change since `from` up to then, so a proof
+          // as of the request too. With none, nothing tells a quiet server from a stalled one.
           else if (seen.length > 0) resolve(null);
           else resolve({ ok: false, message: `probe watch ended after ${probeTimeoutSeconds} s without a bookmark or a change` });
         },
@@ -270,7 +280,7 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
   const check = witness.deliveryCheck(seen);
   for (;;) {
     const missing = check.missing();
-    if (missing === 0) return { ok: true, bookmark, bookmarkAt, events, lastEventAt };
+    if (missing === 0) return { ok: true, bookmark, provenAt: requestedAt, events };
     if (Date.now() >= deadline || signal.aborted) return { ok: false, message: `the watch has not delivered ${missing} of ${events} changes the API server has` };
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -315,12 +325,17 @@ export function proofActor(client: KubeClient, path: string, witness: WatchWitne
       } else if (fieldSelector === null && outcome.bookmark !== null) {
         witness.provenUpTo(outcome.bookmark);
         // The server sent the bookmark once it had sent every change before it, and all of those
-        // are in the cache: the cache held the server's state as of the bookmark's arrival.
-        send({ type: 'PROOF.PASSED', provenAt: outcome.bookmarkAt, events: outcome.events });
-      } else if (outcome.lastEventAt !== null) {
+        // are in the cache: the cache held the server's state as of the probe's request, which
+        // the bookmark's version is at least as new as. Not as of the bookmark's arrival: the
+        // line may have waited anywhere on its way.
+        send({ type: 'PROOF.PASSED', provenAt: outcome.provenAt, events: outcome.events });
+      } else if (outcome.events > 0) {
         // The main watch has the last change the probe saw (in the sample, or before a deadline
-        // that brought no bookmark), so everything before it: proven as of that change's arrival.
-        send({ type: 'PROOF.PASSED', provenAt: outcome.lastEventAt, events: outcome.events });
+        // that brought no bookmark), so everything before it. Dated at the request too: for a
+        // whole probe ended at its deadline that is sound; for a sample it holds when its last
+        // change was made after the request, and is off by at most the main watch's lag when
+        // that change was older (docs/backend.md, "Sampling a busy resource").
+        send({ type: 'PROOF.PASSED', provenAt: outcome.provenAt, events: outcome.events });
       } else {
         // Nothing happened in the sample: it proves nothing about the rest. Look at the whole now.
         wholeNext = true;

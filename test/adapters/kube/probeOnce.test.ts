@@ -1,7 +1,8 @@
 /**
  * One probe against the demo cluster: it passes once the main watch (here a witness fed by the
  * test) has delivered every change the probe saw, even when the first of them comes late, and
- * fails at its grace with the count of the changes still missing.
+ * fails at its grace with the count of the changes still missing. A pass is dated when the probe
+ * asked, never later, however late the server's lines reach us.
  */
 import { KubeClient, loadKubeConfig } from '../../../adapters/kube/client.js';
 import { probeOnce, WatchWitness, watchLineFacts } from '../../../adapters/kube/proof.js';
@@ -51,15 +52,16 @@ test('passesOnceTheWatchDeliversTheFirstChangeLateWithinItsGrace', async () => {
   }
 });
 
-test('aWatchBehindTheServerByLessThanHalfTheBoundPassesProvenAsOfTheBookmarkNotThePass', async () => {
+test('aWatchBehindTheServerByLessThanHalfTheBoundPassesProvenAsOfTheRequestNotThePass', async () => {
   // A backend busy with a fast-changing resource reads its watch seconds behind the server. Its
   // cache is then as old as its lag, which is fresh enough within the bound (10 s by default):
   // failing it made the upstream lapse and relist, at 20,000 changes a second the costliest
-  // thing it can do (row 2). The probe waits, and the proof it gives is dated at its bookmark.
+  // thing it can do (row 2). The probe waits, and the proof it gives is dated at its request.
   const { graceMs } = proofTimings(10_000);
   const { from, versions } = await changesSinceNow(5);
   const witness = new WatchWitness();
   let deliveredAt = 0;
+  const askedBy = Date.now();
   // Well past the probe's bookmark (about a second in) plus the old 2 s grace.
   const late = setTimeout(() => {
     deliveredAt = Date.now();
@@ -68,9 +70,10 @@ test('aWatchBehindTheServerByLessThanHalfTheBoundPassesProvenAsOfTheBookmarkNotT
   try {
     const outcome = await probeOnce({ client, path: '/api/v1/pods', witness, from, graceMs, signal: new AbortController().signal });
     expect(outcome).toMatchObject({ ok: true, events: 5 });
-    // Proven as of the bookmark, which came before the watch caught up: a late pass is an older proof.
+    // Proven as of the request, which came before the watch caught up: a late pass is an older proof.
     expect(deliveredAt).toBeGreaterThan(0);
-    expect(outcome.ok && outcome.bookmarkAt).toBeLessThan(deliveredAt);
+    expect(outcome.ok && outcome.provenAt).toBeLessThan(deliveredAt);
+    expect(outcome.ok && outcome.provenAt).toBeLessThanOrEqual(askedBy + 1000);
   } finally {
     clearTimeout(late);
   }
@@ -83,4 +86,26 @@ test('failsAtItsGraceCountingEveryChangeStillMissing', async () => {
   for (const rv of [versions[0]!, versions[2]!, versions[4]!]) witness.delivered(rv);
   const outcome = await probeOnce({ client, path: '/api/v1/pods', witness, from, graceMs: 200, signal: new AbortController().signal });
   expect(outcome).toEqual({ ok: false, message: 'the watch has not delivered 2 of 5 changes the API server has' });
+});
+
+test('aPassIsNeverDatedLaterThanTheServerCouldHaveWrittenWhatProvedIt', async () => {
+  // Every watch line leaves the server 1.5 s after it was written (the demo's lag-watches fault),
+  // as it would behind a slow proxy or a busy reader. The bookmark (or, past the probe's 3 s
+  // deadline, the last change) was written at least the lag before it arrived, and the server's
+  // state it vouches for is older still: a proof dated at its arrival claimed the cache 1.5 s
+  // younger than anything the server had said.
+  const lagMs = 1500;
+  const { from, versions } = await changesSinceNow(5);
+  const witness = new WatchWitness();
+  for (const rv of versions) witness.delivered(rv);
+  cluster.faults.set({ fault: 'lag-watches', resource: 'pods', ms: lagMs });
+  try {
+    const outcome = await probeOnce({ client, path: '/api/v1/pods', witness, from, graceMs: 5000, signal: new AbortController().signal });
+    const passedAt = Date.now();
+    expect(outcome).toMatchObject({ ok: true, events: 5 });
+    // The proof's age right after the pass is at least the lag its lines waited.
+    expect(outcome.ok && passedAt - outcome.provenAt).toBeGreaterThanOrEqual(lagMs);
+  } finally {
+    cluster.faults.clear();
+  }
 });
