@@ -65,7 +65,7 @@ export interface WatchInput {
 
 export interface ProofInput {
   readonly resource: string;
-  /** Time between the end of one probe and the start of the next. */
+  /** Time from the start of one probe to the start of the next (at once, when a probe takes longer). */
   readonly intervalMs: number;
   /** Before the first probe of a watch: long enough for the watch itself to connect. */
   readonly firstDelayMs: number;
@@ -101,21 +101,20 @@ export interface UpstreamTimings {
 }
 
 /**
- * Probes run about four times per bound, so three can fail before the proof lapses. The grace is
- * half the bound: a main watch behind the server by less than that still passes, and its proof
- * is as old as its lag (docs/backend.md, "A watch that is behind"). A watch that lost changes
- * never passes, and lapses at the bound as before.
- *
- * A pass is dated when its probe's request was sent, so a proof is already as old as its probe
- * took (p: about 1 s to the server's bookmark, plus the main watch's lag) when it arrives, and is
- * oldest just before the next pass: p + interval + p. A healthy cluster (p about 1 s) reaches
- * 4.5 s of the default 10 s bound; one probe failing at its 3 s deadline in between makes it
- * 10 s, at the edge. At the 3 s bound of the soak and the quick bench the healthy peak is 2.75 s,
- * 250 ms short of a lapse (docs/backend.md, "A watch that is behind").
+ * A pass is dated when its probe asked (adapters/kube/proof.ts), so a proof is already as old as
+ * its probe took when it arrives (p: about 1 s to the server's bookmark, plus the main watch's
+ * lag), and is oldest just before the next pass: interval + p, the interval counting from one
+ * probe's start to the next's. At a third of the bound that is 4.3 s of the default 10 s (one
+ * probe failing at its 3 s deadline in between: 7.7 s), and 2 s of the 3 s bound of the soak and
+ * the quick bench, whose probes then run back to back. Counted from the end of a probe, as until
+ * 2026-12-03, it was 2p + interval: 2.75 s of a 3 s bound, and healthy quiet resources lapsed.
+ * The grace is half the bound: a main watch behind the server by less than that still passes,
+ * and its proof is as old as its lag plus the second to the bookmark (docs/backend.md, "A watch
+ * that is behind"). A watch that lost changes never passes, and lapses at the bound as before.
  */
 export function proofTimings(freshnessBoundMs: number): Omit<ProofInput, 'resource'> {
   return {
-    intervalMs: Math.max(500, Math.round(freshnessBoundMs / 4)),
+    intervalMs: Math.max(500, Math.round(freshnessBoundMs / 3)),
     firstDelayMs: Math.min(500, Math.round(freshnessBoundMs / 10)),
     graceMs: Math.max(250, Math.round(freshnessBoundMs / 2)),
   };

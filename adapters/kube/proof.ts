@@ -287,8 +287,11 @@ export async function probeOnce(options: ProbeOptions): Promise<ProbeOutcome> {
 }
 
 /**
- * The upstream machine's `proveResource` actor: probes every `intervalMs` while the machine
- * watches, and reports each outcome. The first probe waits for the main watch to connect.
+ * The upstream machine's `proveResource` actor: starts a probe every `intervalMs` (or as soon as
+ * the last one ends, if it took longer) while the machine watches, and reports each outcome. The
+ * interval counts from each probe's start because a pass is dated at its start: a proof is oldest
+ * just before the next pass, one interval and one probe after its own date. The first probe
+ * waits for the main watch to connect.
  */
 export function proofActor(client: KubeClient, path: string, witness: WatchWitness, labelSelector?: string) {
   return fromCallback<EventObject, ProofInput>(({ input, sendBack }) => {
@@ -303,11 +306,13 @@ export function proofActor(client: KubeClient, path: string, witness: WatchWitne
     let wholeNext = false;
     const probe = async () => {
       if (controller.signal.aborted) return;
+      const startedAt = Date.now();
+      const next = () => schedule(Math.max(0, startedAt + input.intervalMs - Date.now()));
       const from = witness.lastResourceVersion;
       if (!from) {
         // A watch from no resourceVersion would replay the whole collection: never a probe.
         send({ type: 'PROOF.FAILED', message: 'no resourceVersion to probe from yet' });
-        schedule(input.intervalMs);
+        next();
         return;
       }
       // A busy resource is probed in one namespace (or one object) only: a watch delivers in
@@ -342,7 +347,7 @@ export function proofActor(client: KubeClient, path: string, witness: WatchWitne
         schedule(0);
         return;
       }
-      schedule(input.intervalMs);
+      next();
     };
     schedule(input.firstDelayMs);
     return () => {
