@@ -71,6 +71,17 @@ const truthEveryMs = 1000;
  */
 const upstreamSilences: readonly FaultKind[] = ['stall-watches', 'blackhole-watches'];
 
+/**
+ * A watch that lags (every line sent late, `lag-watches`) goes alone and lasts past the bound as
+ * a silence does: short of the bound its proofs must date the cache by when the probe asked, not
+ * by when the late lines arrived, and past it the lag is a silence. The lags: two short of the
+ * bound (a probe's bookmark still arrives, 1 s plus the lag after it asked), one a little short
+ * of it (the bookmark no longer arrives before the probe's 3 s deadline; only the changes do,
+ * and a proof that old is stale), one past it.
+ */
+const upstreamLags: readonly FaultKind[] = ['lag-watches'];
+const watchLagsMs: readonly number[] = [600, 1500, 2500, 4500];
+
 type FaultKind =
   | 'kill-sockets'
   | 'stall-stream'
@@ -78,6 +89,7 @@ type FaultKind =
   | 'drop-watches'
   | 'stall-watches'
   | 'blackhole-watches'
+  | 'lag-watches'
   | 'expire-410'
   | 'fail-lists-500'
   | 'forbid-403'
@@ -95,6 +107,7 @@ const faultKinds: readonly FaultKind[] = [
   'stall-watches',
   // Only where the demo cluster has the fault (it arrived with issue 11).
   ...((faultNames as readonly string[]).includes('blackhole-watches') ? (['blackhole-watches'] as const) : []),
+  'lag-watches',
   'expire-410',
   'fail-lists-500',
   'forbid-403',
@@ -113,6 +126,7 @@ const clusterFaults: Partial<Record<FaultKind, readonly FaultName[]>> = {
   'drop-watches': ['drop-watches'],
   'stall-watches': ['stall-watches'],
   'blackhole-watches': ['blackhole-watches' as FaultName],
+  'lag-watches': ['lag-watches'],
   'expire-410': ['expire', 'drop-watches'],
   // Lists fail while a forced 410 makes the upstream relist: it must back off and say so.
   'fail-lists-500': ['fail-lists', 'expire', 'drop-watches'],
@@ -184,7 +198,7 @@ class FaultSchedule {
   nextBurst(): FaultKind[] {
     // A restart goes alone; so does an upstream silence, which a stream fault beside it would
     // hide (the view would fall back for the stream's sake, never showing what the proof caught).
-    const alone = (kind: FaultKind) => kind === 'backend-restart' || upstreamSilences.includes(kind);
+    const alone = (kind: FaultKind) => kind === 'backend-restart' || upstreamSilences.includes(kind) || upstreamLags.includes(kind);
     const first = this.draw();
     if (alone(first) || this.random() < 0.5) return [first];
     const second = this.draw();
@@ -368,7 +382,12 @@ async function main(): Promise<number> {
     const resource = schedule.pick(resources);
     const onCluster = clusterFaults[kind];
     if (onCluster) {
-      for (const fault of onCluster) await cluster.fault(fault, fault === 'stop-metrics' ? undefined : resource, fault === 'slow' ? schedule.between(200, 1500) : undefined);
+      const ms = (fault: FaultName) => (fault === 'slow' ? schedule.between(200, 1500) : fault === 'lag-watches' ? schedule.pick(watchLagsMs) : undefined);
+      for (const fault of onCluster) {
+        const faultMs = ms(fault);
+        if (fault === 'lag-watches') log(`  ${resource} watches ${faultMs} ms late`);
+        await cluster.fault(fault, fault === 'stop-metrics' ? undefined : resource, faultMs);
+      }
       return () => cluster.clearFaults().then(() => undefined);
     }
     switch (kind) {
@@ -436,7 +455,7 @@ async function main(): Promise<number> {
       stats.injected[kind] = (stats.injected[kind] ?? 0) + 1;
       enders.push(await inject(kind));
     }
-    const silences = burst.some((kind) => upstreamSilences.includes(kind));
+    const silences = burst.some((kind) => upstreamSilences.includes(kind) || upstreamLags.includes(kind));
     await sleep(silences ? schedule.between(config.freshnessBoundMs + 2000, config.freshnessBoundMs + 5000) : schedule.between(1000, 5000));
     for (const end of enders) await end();
     const diverged = await converge(`after ${burst.join(' + ')}`);
