@@ -426,6 +426,10 @@ export class ApiServer {
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, r: ResourceRequest, store: ObjectStore): void {
+    // A client that left while its request waited (the `slow` fault, a busy server) has closed
+    // its socket already: the response's 'close' has fired and would never remove this watch
+    // from the open ones, which then stayed counted for good. Nobody is there to answer.
+    if (!res.socket || res.socket.destroyed) return;
     const rv = q.get('resourceVersion') ?? '';
     const sendInitialEvents = boolParam(q, 'sendInitialEvents');
     const allowBookmarks = boolParam(q, 'allowWatchBookmarks');

@@ -248,3 +248,15 @@ test('stopMetricsMakesMetricsUnavailableUntilCleared', async () => {
   expect(back.status).toBe(200);
   expect(back.json().items.length).toBe(cluster.listObjects('nodes').length);
 });
+
+test('aWatchWhoseClientLeftWhileTheServerWasSlowIsNeverCountedOpen', async () => {
+  const rv = (await call(cluster, '/api/v1/pods?limit=1')).json().metadata.resourceVersion;
+  const openBefore = cluster.openWatches();
+  cluster.faults.set({ fault: 'slow', resource: 'pods', ms: 500 });
+  // The client hangs up while the server still holds its request back.
+  const leaving = await rawWatch(`/api/v1/pods?watch=true&resourceVersion=${rv}&timeoutSeconds=60`);
+  await pause(100);
+  leaving.socket.destroy();
+  await pause(800); // past the delay: the server has reached the watch by now
+  expect(cluster.openWatches()).toBe(openBefore);
+});
