@@ -21,6 +21,7 @@ const alone = [
   'server/headlessInProcess',
   'server/headlessPartial',
   'server/landingOutlivesRelease',
+  'server/proofCadence',
   'server/proofWithoutBookmarks',
   'server/resetPieces',
   'server/security',
