@@ -327,25 +327,22 @@ export function proofActor(client: KubeClient, path: string, witness: WatchWitne
         // A sample can fail for want of a change where a whole probe would not: the next is whole.
         wholeNext = fieldSelector !== null;
         send({ type: 'PROOF.FAILED', message: outcome.message, ...(outcome.status !== undefined ? { status: outcome.status } : {}) });
-      } else if (fieldSelector === null && outcome.bookmark !== null) {
-        witness.provenUpTo(outcome.bookmark);
-        // The server sent the bookmark once it had sent every change before it, and all of those
-        // are in the cache: the cache held the server's state as of the probe's request, which
-        // the bookmark's version is at least as new as. Not as of the bookmark's arrival: the
-        // line may have waited anywhere on its way.
-        send({ type: 'PROOF.PASSED', provenAt: outcome.provenAt, events: outcome.events });
-      } else if (outcome.events > 0) {
-        // The main watch has the last change the probe saw (in the sample, or before a deadline
-        // that brought no bookmark), so everything before it. Dated at the request too: for a
-        // whole probe ended at its deadline that is sound; for a sample it holds when its last
-        // change was made after the request, and is off by at most the main watch's lag when
-        // that change was older (docs/backend.md, "Sampling a busy resource").
-        send({ type: 'PROOF.PASSED', provenAt: outcome.provenAt, events: outcome.events });
-      } else {
+      } else if (outcome.events === 0 && (fieldSelector !== null || outcome.bookmark === null)) {
         // Nothing happened in the sample: it proves nothing about the rest. Look at the whole now.
         wholeNext = true;
         schedule(0);
         return;
+      } else {
+        // A whole probe that reached the bookmark: the server sent it once it had sent every
+        // change before it, and all of those are in the cache. Otherwise the main watch has the
+        // last change the probe saw (in the sample, or before a deadline that brought no
+        // bookmark), so everything before it. Either way the pass is dated at the probe's
+        // request, which the bookmark's version is at least as new as; not at the bookmark's
+        // arrival, since the line may have waited anywhere on its way. For a sample the date
+        // holds when its last change was made after the request, and is off by at most the main
+        // watch's lag when that change was older (docs/backend.md, "Sampling a busy resource").
+        if (fieldSelector === null && outcome.bookmark !== null) witness.provenUpTo(outcome.bookmark);
+        send({ type: 'PROOF.PASSED', provenAt: outcome.provenAt, events: outcome.events });
       }
       next();
     };
