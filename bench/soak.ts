@@ -79,8 +79,10 @@ const upstreamSilences: readonly FaultKind[] = ['stall-watches', 'blackhole-watc
  * of it (the bookmark no longer arrives before the probe's 3 s deadline; only the changes do,
  * and a proof that old is stale), one past it.
  */
-const upstreamLags: readonly FaultKind[] = ['lag-watches'];
 const watchLagsMs: readonly number[] = [600, 1500, 2500, 4500];
+
+/** What only the freshness proof catches, silences and lags: each goes alone and lasts past the bound. */
+const pastTheBound: readonly FaultKind[] = [...upstreamSilences, 'lag-watches'];
 
 type FaultKind =
   | 'kill-sockets'
@@ -198,7 +200,7 @@ class FaultSchedule {
   nextBurst(): FaultKind[] {
     // A restart goes alone; so does an upstream silence, which a stream fault beside it would
     // hide (the view would fall back for the stream's sake, never showing what the proof caught).
-    const alone = (kind: FaultKind) => kind === 'backend-restart' || upstreamSilences.includes(kind) || upstreamLags.includes(kind);
+    const alone = (kind: FaultKind) => kind === 'backend-restart' || pastTheBound.includes(kind);
     const first = this.draw();
     if (alone(first) || this.random() < 0.5) return [first];
     const second = this.draw();
@@ -455,8 +457,8 @@ async function main(): Promise<number> {
       stats.injected[kind] = (stats.injected[kind] ?? 0) + 1;
       enders.push(await inject(kind));
     }
-    const silences = burst.some((kind) => upstreamSilences.includes(kind) || upstreamLags.includes(kind));
-    await sleep(silences ? schedule.between(config.freshnessBoundMs + 2000, config.freshnessBoundMs + 5000) : schedule.between(1000, 5000));
+    const outlastsBound = burst.some((kind) => pastTheBound.includes(kind));
+    await sleep(outlastsBound ? schedule.between(config.freshnessBoundMs + 2000, config.freshnessBoundMs + 5000) : schedule.between(1000, 5000));
     for (const end of enders) await end();
     const diverged = await converge(`after ${burst.join(' + ')}`);
     if (diverged.length === 0 && staleDuringBurst === 0) for (const kind of burst) stats.survived[kind] = (stats.survived[kind] ?? 0) + 1;
