@@ -225,8 +225,8 @@ export const upstreamMachine = setup({
      */
     proofDeadline: ({ context }) => Math.max(0, (context.proofAllowanceFrom ?? 0) + (context.timings.freshnessBoundMs ?? 0) - context.now()),
     /**
-     * How long after its last progress a watch still counts as delivering: a quarter of the bound,
-     * the probes' own interval. A watch silent for longer than that when its proof runs out is
+     * How long after its last progress a watch still counts as delivering: a quarter of the bound.
+     * A watch silent for longer than that when its proof runs out is
      * called quiet, so a slow quiet resource far behind is named stalled (docs/backend.md,
      * "Behind, or silent"). Unprovable upstreams never lapse; their window is a quarter of the
      * stall timeout only so that it is a number.

@@ -11,9 +11,10 @@
  * before the server ends it) but well short of the bound gives a watch that delivers and is never
  * proven: `upstream behind` (the first test). The bound here is 8 s, not the tests' 5 s, so that
  * a 4 s lag leaves a relisted watch 4 s to deliver before its own deadline, and a window of 2 s.
- * (A lag of 3 s or less is not enough: a probe's replayed changes then arrive before its
- * deadline, and a probe that saw changes but no bookmark passes as of their arrival, so the
- * upstream stays healthy; see docs/backend.md, "A watch further behind than the bound".)
+ * (A lag of 3 s or less should not be enough at this bound, by our reckoning, not run: a probe's
+ * replayed changes then arrive before its deadline, and a probe that saw changes but no bookmark
+ * passes, dated at its request, so each proof is about the lag old when it comes and the next
+ * comes within the bound; see docs/backend.md, "A watch further behind than the bound".)
  */
 import WebSocket from 'ws';
 import type { Engine, SocketLike } from '../../adapters/engine/engine.js';
