@@ -18,8 +18,10 @@
  * Freshness is proven end to end: every upstream report may carry `proofAgeMs`, the age of the
  * backend's last proof that its cache held everything the API server had. The machine keeps
  * `upstreamProvenAt = now - proofAgeMs` and, in `streamingHealthy`, a timer that fires when that
- * proof passes `freshnessBoundMs` (reason `upstream stalled`, polling at once). A backend that
- * reports its own lapse names it: `upstream behind` when its watch was still delivering.
+ * proof passes `freshnessBoundMs` (reason `upstream unproven`, polling at once). That is all the
+ * view can know then; the backend, which sees its own watch, names its lapse when it gives up on
+ * it, `upstream behind` if the watch was still delivering, else `upstream stalled`, and the
+ * degraded view takes that word in place of its own.
  */
 import type { EventObject } from 'xstate';
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
@@ -256,7 +258,7 @@ const upstreamTrouble = [
   {
     guard: 'upstreamProofLapsed',
     target: '#subscription.subscribed.degraded',
-    actions: ['recordDelivery', 'recordUpstream', 'startHysteresis', { type: 'because', params: { reason: 'upstream stalled' } }],
+    actions: ['recordDelivery', 'recordUpstream', 'startHysteresis', { type: 'because', params: { reason: 'upstream unproven' } }],
   },
 ] as const;
 
@@ -554,7 +556,7 @@ export const subscriptionMachine = setup({
                 },
                 upstreamProofLapse: {
                   target: '#subscription.subscribed.degraded',
-                  actions: ['startHysteresis', 'upstreamTroubleSeen', { type: 'because', params: { reason: 'upstream stalled' } }],
+                  actions: ['startHysteresis', 'upstreamTroubleSeen', { type: 'because', params: { reason: 'upstream unproven' } }],
                 },
               },
             },

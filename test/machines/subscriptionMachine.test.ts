@@ -288,7 +288,7 @@ describe('subscription machine', () => {
     expect(h.effects).toEqual(['subscribeToStream', 'unsubscribeFromStream']);
   });
 
-  test('anUpstreamProofPastTheBoundDegradesWithUpstreamStalledAndPollsAtOnce', async () => {
+  test('anUpstreamProofPastTheBoundDegradesWithUpstreamUnprovenAndPollsAtOnce', async () => {
     const h = startSubscription({});
     await flush();
     h.actor.send(provenHeartbeat(1_000)); // proven one second before now
@@ -301,7 +301,9 @@ describe('subscription machine', () => {
       elapsed += 1_000;
       h.actor.send(update);
     }
-    expectDegradesAfter(h, lapseIn - elapsed, 'upstream stalled');
+    // The view knows only that no proof came in time, not whether the watch is behind or silent.
+    expectDegradesAfter(h, lapseIn - elapsed, 'upstream unproven');
+    expect(h.actor.getSnapshot().context.transitions.at(-1)).toMatchObject({ from: 'streamingHealthy', to: 'degraded', reason: 'upstream unproven' });
   });
 
   test('eachFreshProofRearmsTheLapseTimer', async () => {
@@ -325,7 +327,7 @@ describe('subscription machine', () => {
       h.actor.send(provenHeartbeat(age));
     }
     expect(h.state()).toBe('degraded');
-    expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream unproven');
     expect(age).toBeLessThanOrEqual(bound + testConfig.heartbeatIntervalMs);
   });
 
@@ -382,12 +384,52 @@ describe('subscription machine', () => {
     expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
   });
 
+  test('theViewsOwnLapseSaysUpstreamUnprovenUntilTheBackendNamesTheLapse', async () => {
+    for (const named of ['upstream behind', 'upstream stalled'] as const) {
+      const h = startSubscription({});
+      await flush();
+      h.actor.send(provenHeartbeat(0));
+      // Updates keep the stream alive; no new proof comes.
+      for (let elapsed = 0; elapsed + 1_000 < bound; elapsed += 1_000) {
+        h.clock.advance(1_000);
+        h.actor.send(update);
+      }
+      h.clock.advance(bound % 1_000 || 1_000);
+      expect(h.state()).toBe('degraded');
+      expect(h.actor.getSnapshot().context.reason).toBe('upstream unproven');
+      // The backend gives up on its watch a moment later and says which lapse it was.
+      h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: named, proofAgeMs: bound + 20 } });
+      expect(h.state()).toBe('degraded');
+      expect(diagnoseSubscription(h.actor.getSnapshot(), h.clock.now())).toMatchObject({ reason: named, health: 'degraded' });
+      // Further reports on the same lapse, and reports that prove nothing, keep the backend's word.
+      h.actor.send({ ...heartbeat, upstream: { state: 'listing', healthy: false, reason: `pods: ${named}`, proofAgeMs: bound + 300 } });
+      h.actor.send({ ...heartbeat, upstream: { state: 'watching', healthy: true, reason: null, proofAgeMs: bound + 600 } });
+      expect(h.actor.getSnapshot().context.reason).toBe(named);
+      // The log says what was known at each step: the view's own lapse, then the backend's word.
+      h.clock.advance(testConfig.degradeTimeoutMs);
+      expect(h.state()).toBe('fallbackPolling');
+      const log = h.actor.getSnapshot().context.transitions.map((t) => `${t.to}:${t.reason ?? ''}`);
+      expect(log.slice(-2)).toEqual(['degraded:upstream unproven', `fallbackPolling:${named}`]);
+    }
+  });
+
+  test('aReportWithALapsedProofButNoVerdictSaysUpstreamUnprovenUntilTheBackendNamesTheLapse', async () => {
+    // A report past the bound that does not call itself unhealthy (an older backend): the view
+    // judges the proof's age itself, and knows no more than the view's own timer would.
+    const h = await healthy();
+    h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: true, reason: null, proofAgeMs: bound + 1 } });
+    expect(h.state()).toBe('degraded');
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream unproven');
+    h.actor.send({ ...heartbeat, upstream: { state: 'backoff', healthy: false, reason: 'upstream behind', proofAgeMs: bound + 50 } });
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream behind');
+  });
+
   test('aPendingStreamDoesNotClaimHealthyOnAProofKnownToBeOld', async () => {
     const h = startSubscription({});
     await flush();
     h.actor.send(provenHeartbeat(bound + 1)); // the backend's own report, past the bound
     expect(h.state()).toBe('degraded');
-    expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream unproven');
 
     // Through fallbackPolling back to pending, with the old proof still the last one known.
     const g = startSubscription({});

@@ -140,6 +140,28 @@ test('anUpstreamBehindIsSaidAsAWatchStillDeliveringButFallingBehind', async () =
   expect(stalled?.text).toContain('has not proven itself');
 });
 
+test('theViewsOwnLapseIsSaidAsNoProofInTimeWithPollingResumedUntilTheBackendNamesIt', async () => {
+  const h = startSubscription({ domain: 'pods', scope: 'shop' });
+  await flush();
+  h.actor.send({ type: 'STREAM.DELIVERED', kind: 'heartbeat', digestAgrees: true, upstream: provenUpstream(0) });
+  // Updates keep the stream alive while the proof ages past the bound: the view's own timer fires.
+  for (let elapsed = 0; elapsed < testConfig.freshnessBoundMs; elapsed += 600) {
+    h.clock.advance(600);
+    h.actor.send({ type: 'STREAM.DELIVERED', kind: 'update' });
+  }
+  const row = diagnoseSubscription(h.actor.getSnapshot(), h.clock.now());
+  expect(row.reason).toBe('upstream unproven');
+  const problem = describeProblem(row);
+  expect(problem?.severity).toBe('warning');
+  expect(problem?.text).toMatch(/^No proof came from the backend, within the freshness bound, that its watch on the cluster for pods is up to date\./);
+  expect(problem?.text).toMatch(/Polling resumed: pods are read fresh from the API server every \d+s until the backend proves its watch again\.$/);
+  // It claims neither kind of lapse: that is the backend's to say.
+  expect(problem?.text).not.toMatch(/behind|quiet|stalled/);
+  // Once the backend says which it was, the words are the backend's.
+  h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'upstream behind', proofAgeMs: testConfig.freshnessBoundMs + 10 } });
+  expect(describeProblem(diagnoseSubscription(h.actor.getSnapshot(), h.clock.now()))?.text).toContain('still delivering but falling behind');
+});
+
 test('resourceDomainsAreNamedByTheirResourceAndTheirScopeInOperatorWords', async () => {
   const forbidden = startSubscription({ domain: 'core/v1/secrets', scope: 'shop', fetch: new FetchControl({ error: new HttpError(403, 'secrets is forbidden') }) as never });
   await flush();

@@ -83,6 +83,12 @@ export function describeProblem(row: DiagnosticsRow): Problem | null {
         text: `The backend's watch on the cluster for ${what(row)} is unhealthy${detail}: data is read fresh from the API server ${polling}.`,
       };
     }
+    case 'upstream unproven':
+      // The view's own timer ran out: it cannot yet say whether the watch fell behind or went quiet.
+      return {
+        severity: 'warning',
+        text: `No proof came from the backend, within the freshness bound, that its watch on the cluster for ${what(row)} is up to date. Polling resumed: ${what(row)} are read fresh from the API server ${polling} until the backend proves its watch again.`,
+      };
     case 'upstream stalled':
       return {
         severity: 'warning',
