@@ -181,15 +181,30 @@ function proofFresh(provenAt: number | null, context: Pick<SubscriptionContext, 
 }
 
 /**
- * The reason an unhealthy upstream report gives: no proof within the bound while the watch still
- * delivered (`upstream behind`), no proof within the bound otherwise (`upstream stalled`, or
- * `proving`: a new watch whose proof went stale before its first probe passed), each possibly
- * prefixed by the resource (`"deployments: upstream behind"`), or any other trouble.
+ * The reason an unhealthy upstream report gives: the backend gave up on a watch that still
+ * delivered but could not be proven within the bound (`upstream behind`), or on one that had gone
+ * quiet (`upstream stalled`); a watch whose proof went stale but that the backend still probes,
+ * not yet knowing which it is (`proving`, said here `upstream unproven`); each possibly prefixed
+ * by the resource (`"deployments: upstream behind"`); or any other trouble (`upstream`).
  */
 export function upstreamReason(upstream: UpstreamReport | null | undefined): Reason {
   const reason = typeof upstream?.reason === 'string' ? upstream.reason : '';
   if (/(^|: )upstream behind$/.test(reason)) return 'upstream behind';
-  return /(^|: )(upstream stalled|proving)$/.test(reason) ? 'upstream stalled' : 'upstream';
+  if (/(^|: )upstream stalled$/.test(reason)) return 'upstream stalled';
+  return /(^|: )proving$/.test(reason) ? 'upstream unproven' : 'upstream';
+}
+
+/**
+ * The reason of a view already degraded, once an unhealthy upstream report is taken into account:
+ * the report's, except that one saying only that no proof came yet (`upstream unproven`) does not
+ * replace the backend's word on which lapse this is (`upstream behind`, `upstream stalled`). One
+ * upstream does not go from a named lapse back to `proving` without a passed probe between, but a
+ * view over several reports its first unhealthy one, which can be another, merely unproven, while
+ * the named lapse goes on.
+ */
+function refinedReason(current: Reason | null, reported: Reason): Reason {
+  const named = current === 'upstream behind' || current === 'upstream stalled';
+  return named && reported === 'upstream unproven' ? current : reported;
 }
 
 function upstreamOf(event: SubscriptionEvent): UpstreamReport | null | undefined {
@@ -284,6 +299,8 @@ export const subscriptionMachine = setup({
     enter: assign(({ context }, params: { state: string }) => enteredState(context, params.state, context.reason)),
     because: assign((_, params: { reason: Reason | null }) => ({ reason: params.reason })),
     becauseOfUpstream: assign(({ event }) => ({ reason: upstreamReason(upstreamOf(event)) })),
+    /** In `degraded`: the report's reason, but never a vaguer one over the backend's name for the lapse. */
+    refineReasonFromUpstream: assign(({ context, event }) => ({ reason: refinedReason(context.reason, upstreamReason(upstreamOf(event))) })),
     countFallback: assign(({ context }) => ({
       streamAttempts: context.streamAttempts + 1,
       counters: { ...context.counters, fallbacks: context.counters.fallbacks + 1 },
@@ -586,11 +603,11 @@ export const subscriptionMachine = setup({
           on: {
             'STREAM.DELIVERED': [
               // The upstream's trouble is what keeps the episode going now: say so.
-              { guard: 'upstreamUnhealthy', actions: ['recordDelivery', 'countGoodDelivery', 'becauseOfUpstream'] },
+              { guard: 'upstreamUnhealthy', actions: ['recordDelivery', 'countGoodDelivery', 'refineReasonFromUpstream'] },
               { actions: ['recordDelivery', 'countGoodDelivery'] },
             ],
             'STREAM.STATUS': [
-              { guard: 'upstreamUnhealthy', actions: ['recordUpstream', 'becauseOfUpstream'] },
+              { guard: 'upstreamUnhealthy', actions: ['recordUpstream', 'refineReasonFromUpstream'] },
               { actions: 'recordUpstream' },
             ],
             'STREAM.DRIFT': {

@@ -16,9 +16,9 @@ export type Reason =
   | 'upstream'
   /**
    * No proof arrived, within the freshness bound, that the backend's own watch on the cluster is
-   * current: the view's own lapse timer ran out. That is all the view knows; whether the watch
-   * fell behind or went quiet only the backend can tell, once it gives up on the watch (`upstream
-   * behind` or `upstream stalled`).
+   * current: the view's own lapse timer ran out, or the backend says it is still `proving`. That
+   * is all either knows then; whether the watch fell behind or went quiet only the backend can
+   * tell, once it gives up on the watch (`upstream behind` or `upstream stalled`).
    */
   | 'upstream unproven'
   /** The backend's own watch has not proven itself within the freshness bound, and had gone quiet. */

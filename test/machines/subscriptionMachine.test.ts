@@ -332,7 +332,7 @@ describe('subscription machine', () => {
   });
 
   test('aStatusSayingUpstreamStalledDegradesWithThatReason', async () => {
-    for (const reason of ['upstream stalled', 'deployments: upstream stalled', 'proving', 'pods: proving']) {
+    for (const reason of ['upstream stalled', 'deployments: upstream stalled']) {
       const h = await healthy();
       h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason, proofAgeMs: bound + 1 } });
       expect(h.state()).toBe('degraded');
@@ -341,6 +341,45 @@ describe('subscription machine', () => {
     const other = await healthy();
     other.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'errors' } });
     expect(other.actor.getSnapshot().context.reason).toBe('upstream');
+  });
+
+  test('aBackendStillProvingItsWatchIsUpstreamUnprovenUntilItNamesTheLapse', async () => {
+    // `proving`: the backend's proof went stale and it is still probing, so it cannot yet say
+    // whether its watch is behind or silent either.
+    for (const reason of ['proving', 'pods: proving']) {
+      const h = await healthy();
+      h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason, proofAgeMs: bound + 1 } });
+      expect(h.state()).toBe('degraded');
+      expect(h.actor.getSnapshot().context.reason).toBe('upstream unproven');
+      h.actor.send({ ...heartbeat, upstream: { state: 'backoff', healthy: false, reason: 'upstream stalled', proofAgeMs: bound + 30 } });
+      expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+    }
+    // Only the whole word.
+    const other = await healthy();
+    other.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason: 'proving grounds' } });
+    expect(other.actor.getSnapshot().context.reason).toBe('upstream');
+  });
+
+  test('aDegradedViewKeepsTheBackendsNameForTheLapseAgainstALaterMerelyUnprovenReport', async () => {
+    // A view over two upstreams: the backend reports its first unhealthy one. One lapsed behind;
+    // then the other's proof goes stale too and it comes first, only `proving`.
+    const h = await healthy();
+    h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'shop-b: upstream behind', proofAgeMs: bound + 1 } });
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream behind');
+    h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason: 'shop-a: proving', proofAgeMs: bound + 200 } });
+    h.actor.send({ ...heartbeat, upstream: { state: 'watching', healthy: false, reason: 'shop-a: proving', proofAgeMs: bound + 400 } });
+    expect(h.state()).toBe('degraded');
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream behind');
+    // A precise word replaces it, and so does other trouble the backend reports.
+    h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'shop-a: upstream stalled', proofAgeMs: bound + 600 } });
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+    h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'shop-a: errors', proofAgeMs: bound + 800 } });
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream');
+    // From a vaguer start (drift, or the view's own lapse) the unproven report is the news.
+    const drifted = await healthy();
+    drifted.actor.send({ type: 'STREAM.DRIFT', detail: 'seq gap' });
+    drifted.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason: 'proving', proofAgeMs: bound + 1 } });
+    expect(drifted.actor.getSnapshot().context.reason).toBe('upstream unproven');
   });
 
   test('aStatusSayingUpstreamBehindDegradesWithThatReasonAndPollsAtOnce', async () => {

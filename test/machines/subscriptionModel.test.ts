@@ -40,6 +40,8 @@ const upstreamDown = { state: 'backoff', healthy: false };
 const upstreamStalled = { state: 'watching', healthy: false, reason: 'upstream stalled', proofAgeMs: bound + 1 };
 /** A lapse of a watch that was still delivering: only the reason differs from `upstreamStalled`. */
 const upstreamBehind = { state: 'backoff', healthy: false, reason: 'upstream behind', proofAgeMs: bound + 1 };
+/** A proof gone stale that the backend still probes: it cannot name the lapse yet, nor can the view. */
+const upstreamProving = { state: 'watching', healthy: false, reason: 'proving', proofAgeMs: bound + 1 };
 const upstreamUp = { state: 'watching', healthy: true, proofAgeMs: 0 };
 /** The same healthy upstream a second earlier: followed by upstreamUp, its proof is renewed. */
 const upstreamUpEarlier = { state: 'watching', healthy: true, proofAgeMs: 1_000 };
@@ -66,6 +68,7 @@ const sampleEvents: AnyEventObject[] = [
   { type: 'STREAM.STATUS', upstream: upstreamDown },
   { type: 'STREAM.STATUS', upstream: upstreamStalled },
   { type: 'STREAM.STATUS', upstream: upstreamBehind },
+  { type: 'STREAM.STATUS', upstream: upstreamProving },
   { type: 'STREAM.STATUS', upstream: upstreamUp },
   { type: 'STREAM.STATUS', upstream: upstreamUnproven },
   { type: 'STREAM.STATUS', upstream: upstreamLapsed },
@@ -291,10 +294,14 @@ function checkInvariants(
   if (row.health === 'healthy') expect(row.reason).toBeNull();
   else if (state !== 'stopped') expect({ where, reason: row.reason }).not.toEqual({ where, reason: null });
   if (state === 'blocked') expect(['no scope', 'permissions']).toContain(row.reason);
+  // The reasons docs/machines.md gives for `degraded`; the view's own lapse is `upstream unproven`.
+  if (state === 'degraded') expect({ where, reason: degradedReasons.includes(row.reason!) }).toEqual({ where, reason: true });
   expect(row.stream?.connected).toBe(
     snapshot.context.socketOpen && ['streamingPending', 'streamingHealthy', 'degraded'].includes(state),
   );
 }
+
+const degradedReasons: ReadonlyArray<string> = ['stalled', 'drift', 'upstream', 'upstream unproven', 'upstream stalled', 'upstream behind'];
 
 const allTransitions = machineTransitions(subscriptionMachine);
 const allStates = stateNodes(subscriptionMachine).map((n) => n.id);

@@ -5,7 +5,10 @@
  * - the core invariant: polling is paused if and only if the machine is in `streamingHealthy`,
  *   judged from what it does (a fetch in flight or a poll timer pending);
  * - the freshness bound: never `streamingHealthy` with an upstream proof older than the bound;
- * - one stream subscription at most, held exactly while in the states that stream.
+ * - one stream subscription at most, held exactly while in the states that stream;
+ * - the view names a lapse (`upstream behind`, `upstream stalled`) only once a report on the
+ *   stream has since the view was last healthy, and a degraded view never goes back from that
+ *   name to `upstream unproven`.
  */
 import fc from 'fast-check';
 import type { EventObject } from 'xstate';
@@ -30,7 +33,7 @@ const upstream: fc.Arbitrary<UpstreamReport> = fc.record(
   {
     state: fc.constantFrom('watching', 'backoff', 'listing'),
     healthy: fc.boolean(),
-    reason: fc.constantFrom(null, 'stalled', 'upstream stalled', 'deployments: upstream stalled', 'upstream behind', 'pods: upstream behind'),
+    reason: fc.constantFrom(null, 'stalled', 'upstream stalled', 'deployments: upstream stalled', 'upstream behind', 'pods: upstream behind', 'proving', 'pods: proving'),
     // Fresh, near the bound, past it, none applies; or absent (an older backend).
     proofAgeMs: fc.oneof(fc.integer({ min: 0, max: 2 * bound }), fc.constantFrom(null, 0, bound, bound + 1)),
   },
@@ -64,6 +67,13 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 
 const streamingStates = new Set(['streamingPending', 'streamingHealthy', 'degraded']);
 
+/** The lapse a report names, as the view would say it, if any. */
+function lapseNamedBy(report: UpstreamReport | null | undefined): string | null {
+  const match = /(^|: )(upstream behind|upstream stalled)$/.exec(typeof report?.reason === 'string' ? report.reason : '');
+  return match ? match[2]! : null;
+}
+const lapseNames = new Set(['upstream behind', 'upstream stalled']);
+
 test('randomHistoriesKeepPollingPausedIffStreamingHealthyAndNeverHealthyOnALapsedProof', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 60 }), async (actions) => {
@@ -86,7 +96,13 @@ test('randomHistoriesKeepPollingPausedIffStreamingHealthyAndNeverHealthyOnALapse
       });
       actor.subscribe({ error: (e) => errors.push(e) });
       actor.start();
+      // Lapse names the stream's reports have given since the view was last healthy.
+      const named = new Set<string>();
+      let before = actor.getSnapshot();
       for (const a of actions) {
+        const report = a.kind === 'send' && (a.event.type === 'STREAM.DELIVERED' || a.event.type === 'STREAM.STATUS') ? a.event.upstream : undefined;
+        const name = lapseNamedBy(report);
+        if (name) named.add(name);
         if (a.kind === 'send') actor.send(a.event);
         else if (a.kind === 'resolve') fetch.open?.resolve({ count: 1, changed: true, upstream: a.upstream });
         else if (a.kind === 'reject') fetch.open?.reject(new HttpError(a.status, 'failed'));
@@ -117,6 +133,13 @@ test('randomHistoriesKeepPollingPausedIffStreamingHealthyAndNeverHealthyOnALapse
         expect(row.polling.enabled).toBe(state !== 'streamingHealthy' && !(state === 'blocked' && c.reason === 'no scope'));
         expect(row.health === 'healthy').toBe(state === 'streamingHealthy');
         if (state === 'streamingHealthy' && row.upstreamProofAgeMs !== null) expect(row.upstreamProofAgeMs).toBeLessThanOrEqual(bound);
+        // The view's own judgement is `upstream unproven`: it names a lapse only as the backend did.
+        if (c.reason !== null && lapseNames.has(c.reason)) expect([...named]).toContain(c.reason);
+        if (state === 'streamingHealthy') named.clear();
+        // Within one degraded stretch (no transition since), a lapse once named stays named.
+        const sameStretch = state === 'degraded' && subscriptionStateName(before) === 'degraded' && c.transitions.at(-1) === before.context.transitions.at(-1);
+        if (sameStretch && before.context.reason !== null && lapseNames.has(before.context.reason)) expect(c.reason).not.toBe('upstream unproven');
+        before = snapshot;
       }
       expect(errors).toEqual([]);
       expect(actor.getSnapshot().context.counters.streamSubscribes).toBe(subscribes);

@@ -137,7 +137,7 @@ test('anUpstreamBehindIsSaidAsAWatchStillDeliveringButFallingBehind', async () =
   // Not the words for a watch that went quiet.
   const stalled = describeProblem({ ...row, reason: 'upstream stalled' });
   expect(stalled?.text).not.toContain('falling behind');
-  expect(stalled?.text).toContain('has not proven itself');
+  expect(stalled?.text).toContain('went quiet and has not proven itself');
 });
 
 test('theViewsOwnLapseIsSaidAsNoProofInTimeWithPollingResumedUntilTheBackendNamesIt', async () => {

@@ -92,7 +92,7 @@ export function describeProblem(row: DiagnosticsRow): Problem | null {
     case 'upstream stalled':
       return {
         severity: 'warning',
-        text: `The backend's watch on the cluster for ${what(row)} has not proven itself within the freshness bound: data is read fresh from the API server ${polling} until it does.`,
+        text: `The backend's watch on the cluster for ${what(row)} went quiet and has not proven itself within the freshness bound: data is read fresh from the API server ${polling} until it does.`,
       };
     case 'upstream behind':
       return {
