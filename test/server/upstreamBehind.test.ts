@@ -15,6 +15,11 @@
  * replayed changes then arrive before its deadline, and a probe that saw changes but no bookmark
  * passes, dated at its request, so each proof is about the lag old when it comes and the next
  * comes within the bound; see docs/backend.md, "A watch further behind than the bound".)
+ *
+ * Both tests also follow what the engine's view said against the report it had just received
+ * (test/support/viewReasons.ts): when the view's own proof timer runs out before the backend's
+ * lapse reaches it, it may say only `upstream unproven`; `upstream behind` or `upstream stalled`
+ * only as the backend says it, and never back to the vaguer word while it stays degraded.
  */
 import WebSocket from 'ws';
 import type { Engine, SocketLike } from '../../adapters/engine/engine.js';
@@ -22,6 +27,7 @@ import { createEngine } from '../../adapters/engine/engine.js';
 import type { DiagnosticsRow } from '../../machines/diagnostics.js';
 import { call } from '../demo-cluster/client.js';
 import { startStack, testConfig, upstreamOf, waitFor, type Stack } from './support.js';
+import { followReasons, reasonsSaid, unfoundedLapseNames } from '../support/viewReasons.js';
 
 const bound = 8_000;
 /** Longer than a probe's 3 s watch, half the bound. */
@@ -108,6 +114,7 @@ test('a watch that delivers but cannot be proven within the bound is reported `u
   startChurn();
   await waitFor('the pods upstream proven', async () => (await upstreamOf(stack, 'pods')).report.healthy);
   const before = await upstreamOf(stack, 'pods');
+  const view = followReasons(e, 'pods:');
   stack.demo.faults.set({ fault: 'lag-watches', resource: 'pods', ms: behindLag });
 
   const behind = await waitFor(
@@ -122,15 +129,29 @@ test('a watch that delivers but cannot be proven within the bound is reported `u
   expect(behind.lastError).toMatch(/still delivering, but no probe could prove it caught up within the freshness bound of 8000 ms/);
   expect(behind.proof.lapses).toBeGreaterThan(before.proof.lapses);
   // The view says it too, and is not healthy.
-  const view = await waitFor('the pods view saying upstream behind', () => {
+  const row = await waitFor('the pods view saying upstream behind', () => {
     const r = podsView(e);
     return r?.reason === 'upstream behind' ? r : undefined;
   });
-  expect(view.health).not.toBe('healthy');
-  expect(view.polling.enabled).toBe(true);
+  expect(row.health).not.toBe('healthy');
+  expect(row.polling.enabled).toBe(true);
   // Every lapse from now on, while the watch keeps delivering, is one of a watch behind.
   const next = await watchLapses(e, (reasons) => reasons.length >= 2, 30_000);
   expect(next).toEqual(['upstream behind', 'upstream behind']);
+  // What the view said on the way, against what the backend had told it: when its own proof
+  // timer ran out first it said only `upstream unproven`, and it named the lapse as the backend
+  // did, never on its own, and never went back to the vaguer word while it stayed degraded.
+  view.stop();
+  expect(unfoundedLapseNames(view.changes)).toEqual([]);
+  expect(reasonsSaid(view.changes)).toContain('upstream behind');
+  const first = view.changes.findIndex((c) => c.state !== 'streamingHealthy');
+  const firstLapse = view.changes[first];
+  expect(['upstream unproven', 'upstream behind']).toContain(firstLapse?.reason);
+  expect(firstLapse?.lastTransition).toMatchObject({ from: 'streamingHealthy', to: 'degraded', reason: firstLapse?.reason });
+  // Its own word first: the backend's then replaced it within the same degraded stretch.
+  if (firstLapse?.reason === 'upstream unproven') {
+    expect(view.changes[first + 1]).toMatchObject({ state: 'degraded', reason: 'upstream behind', lastTransition: firstLapse.lastTransition });
+  }
 
   // Cleared: what waited is sent at once, a probe passes, the view is proven again.
   stack.demo.faults.clear();
@@ -156,9 +177,14 @@ test('a lag longer than the bound silences every new watch for longer than the b
   const e = await healthyPodsView();
   startChurn();
   await waitFor('the pods upstream proven', async () => (await upstreamOf(stack, 'pods')).report.healthy);
+  const view = followReasons(e, 'pods:');
   stack.demo.faults.set({ fault: 'lag-watches', resource: 'pods', ms: 2 * bound });
   const reasons = await watchLapses(e, (r) => r.length >= 2, 40_000);
   expect(reasons).toEqual(['upstream stalled', 'upstream stalled']);
+  // The view names it as the backend did, and only so.
+  view.stop();
+  expect(unfoundedLapseNames(view.changes)).toEqual([]);
+  expect(reasonsSaid(view.changes)).toContain('upstream stalled');
   stack.demo.faults.clear();
   await waitFor('the pods view healthy again', () => podsView(e)?.state === 'streamingHealthy', 30_000);
 }, 120_000);

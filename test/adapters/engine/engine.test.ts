@@ -10,6 +10,7 @@ import type { NodeRow } from '../../../adapters/protocol.js';
 import type { DiagnosticsRow } from '../../../machines/diagnostics.js';
 import type { Stack } from '../../server/support.js';
 import { startStack, testConfig, waitFor } from '../../server/support.js';
+import { followReasons, reasonsSaid, unfoundedLapseNames } from '../../support/viewReasons.js';
 
 const nodeSocket = (url: string) => new WebSocket(url) as unknown as SocketLike;
 
@@ -156,6 +157,7 @@ test('aDroppedFrameIsDriftThatResyncsBackToHealthy', async () => {
 
 test('aStalledUpstreamWatchIsReportedAndPollingResumes', async () => {
   const e = await healthyPods();
+  const view = followReasons(e, 'pods:');
   stack.demo.faults.set({ fault: 'stall-watches', resource: 'pods' });
   const degraded = await waitFor(
     'degraded for an upstream stall',
@@ -166,6 +168,11 @@ test('aStalledUpstreamWatchIsReportedAndPollingResumes', async () => {
     30_000,
   );
   expect(degraded.polling.enabled).toBe(true);
+  // Its own proof timer may have run out first: then it said only `upstream unproven`, and named
+  // the stall once the backend did. It never named a lapse the backend had not.
+  view.stop();
+  expect(unfoundedLapseNames(view.changes)).toEqual([]);
+  expect(reasonsSaid(view.changes)).not.toContain('upstream behind');
   stack.demo.faults.clear();
   await waitFor('healthy after the upstream recovers', inState(e, 'pods:', 'streamingHealthy'), 30_000);
   expectStoreMatchesCluster(e, 'pods:', 'pods');
