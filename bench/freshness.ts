@@ -4,7 +4,9 @@
  * - Row 10: the backend's watch on the cluster goes silent (the demo cluster holds every pods
  *   event) under churn; how long until the view says `upstream stalled`, as a ratio to the
  *   freshness bound. The stream to the engine stays perfectly healthy all the while: only the
- *   upstream proof can notice.
+ *   upstream proof can notice. Since 2026-12-03 that word is the backend's alone: the view's own
+ *   lapse timer says `upstream unproven` (its moment is `leftHealthyMs`), and the view takes the
+ *   backend's `upstream stalled` when its lapse report arrives.
  * - Row 11: the proof's price. The backend holding a pods cache on a churning cluster, its proof
  *   off, gives its CPU per second; probes run alone in this process, exactly as the backend runs
  *   them, give the CPU of one probe; at the default bound's probe rate, their share of the
@@ -26,7 +28,7 @@ const podsRow = (engine: Engine) => engine.diagnostics().rows.find((r) => r.key 
 export interface StallDetection {
   /** From the fault to the view first leaving `streamingHealthy`. */
   readonly leftHealthyMs: number[];
-  /** From the fault to the view saying `upstream stalled`; NaN where it never did. */
+  /** From the fault to the view saying `upstream stalled` (the backend's word on the lapse); NaN where it never did. */
   readonly saidUpstreamStalledMs: number[];
   readonly boundMs: number;
 }
