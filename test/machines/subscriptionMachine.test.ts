@@ -31,6 +31,20 @@ function expectDegradesAfter(h: Awaited<ReturnType<typeof healthy>>, ms: number,
   expect(h.fetch.calls.length).toBe(before + 1);
 }
 
+/**
+ * A healthy view told by a status frame that its upstream is unhealthy for `reported`: degraded at
+ * once, polling at once, saying `said`.
+ */
+async function degradedByStatus(reported: string, said: string) {
+  const h = await healthy();
+  const before = h.fetch.calls.length;
+  h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: reported, proofAgeMs: bound + 1 } });
+  expect(h.state()).toBe('degraded');
+  expect(h.actor.getSnapshot().context.reason).toBe(said);
+  expect(h.fetch.calls.length).toBe(before + 1);
+  return h;
+}
+
 describe('subscription machine', () => {
   test('loadsSnapshotThenSubscribes', async () => {
     const h = startSubscription({});
@@ -332,40 +346,26 @@ describe('subscription machine', () => {
   });
 
   test('aStatusSayingUpstreamStalledDegradesWithThatReason', async () => {
-    for (const reason of ['upstream stalled', 'deployments: upstream stalled']) {
-      const h = await healthy();
-      h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason, proofAgeMs: bound + 1 } });
-      expect(h.state()).toBe('degraded');
-      expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
-    }
-    const other = await healthy();
-    other.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'errors' } });
-    expect(other.actor.getSnapshot().context.reason).toBe('upstream');
+    for (const reason of ['upstream stalled', 'deployments: upstream stalled']) await degradedByStatus(reason, 'upstream stalled');
+    await degradedByStatus('errors', 'upstream');
   });
 
   test('aBackendStillProvingItsWatchIsUpstreamUnprovenUntilItNamesTheLapse', async () => {
     // `proving`: the backend's proof went stale and it is still probing, so it cannot yet say
     // whether its watch is behind or silent either.
     for (const reason of ['proving', 'pods: proving']) {
-      const h = await healthy();
-      h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason, proofAgeMs: bound + 1 } });
-      expect(h.state()).toBe('degraded');
-      expect(h.actor.getSnapshot().context.reason).toBe('upstream unproven');
+      const h = await degradedByStatus(reason, 'upstream unproven');
       h.actor.send({ ...heartbeat, upstream: { state: 'backoff', healthy: false, reason: 'upstream stalled', proofAgeMs: bound + 30 } });
       expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
     }
     // Only the whole word.
-    const other = await healthy();
-    other.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason: 'proving grounds' } });
-    expect(other.actor.getSnapshot().context.reason).toBe('upstream');
+    await degradedByStatus('proving grounds', 'upstream');
   });
 
   test('aDegradedViewKeepsTheBackendsNameForTheLapseAgainstALaterMerelyUnprovenReport', async () => {
     // A view over two upstreams: the backend reports its first unhealthy one. One lapsed behind;
     // then the other's proof goes stale too and it comes first, only `proving`.
-    const h = await healthy();
-    h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'shop-b: upstream behind', proofAgeMs: bound + 1 } });
-    expect(h.actor.getSnapshot().context.reason).toBe('upstream behind');
+    const h = await degradedByStatus('shop-b: upstream behind', 'upstream behind');
     h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason: 'shop-a: proving', proofAgeMs: bound + 200 } });
     h.actor.send({ ...heartbeat, upstream: { state: 'watching', healthy: false, reason: 'shop-a: proving', proofAgeMs: bound + 400 } });
     expect(h.state()).toBe('degraded');
@@ -384,18 +384,11 @@ describe('subscription machine', () => {
 
   test('aStatusSayingUpstreamBehindDegradesWithThatReasonAndPollsAtOnce', async () => {
     for (const reason of ['upstream behind', 'pods: upstream behind']) {
-      const h = await healthy();
-      const before = h.fetch.calls.length;
-      h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason, proofAgeMs: bound + 1 } });
-      expect(h.state()).toBe('degraded');
-      expect(h.actor.getSnapshot().context.reason).toBe('upstream behind');
-      expect(h.fetch.calls.length).toBe(before + 1);
+      const h = await degradedByStatus(reason, 'upstream behind');
       expect(diagnoseSubscription(h.actor.getSnapshot(), h.clock.now())).toMatchObject({ reason: 'upstream behind', health: 'degraded' });
     }
     // Only the whole word: a reason that merely mentions it is other upstream trouble.
-    const other = await healthy();
-    other.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'upstream behind schedule' } });
-    expect(other.actor.getSnapshot().context.reason).toBe('upstream');
+    await degradedByStatus('upstream behind schedule', 'upstream');
   });
 
   test('aDegradedViewFollowsTheBackendFromStalledToBehindAndRecoversOnFreshProofs', async () => {
