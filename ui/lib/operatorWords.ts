@@ -84,7 +84,8 @@ export function describeProblem(row: DiagnosticsRow): Problem | null {
       };
     }
     case 'upstream unproven':
-      // The view's own timer ran out: it cannot yet say whether the watch fell behind or went quiet.
+      // No proof in time (the view's own timer, or a backend still proving): neither can say yet
+      // whether the watch fell behind or went quiet, so the words claim neither.
       return {
         severity: 'warning',
         text: `No proof came from the backend, within the freshness bound, that its watch on the cluster for ${what(row)} is up to date. Polling resumed: ${what(row)} are read fresh from the API server ${polling} until the backend proves its watch again.`,
