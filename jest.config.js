@@ -42,12 +42,21 @@ const alone = [
  */
 const workerHeapLimit = '512MiB';
 
+/**
+ * The alone phase gives each suite a process of its own (a worker limit of 0 restarts the worker
+ * after every suite): run in band, every suite of the phase shared one process, so the last ones
+ * timed their heartbeats in a process holding the others' heaps (417 MB when heartbeatCadence
+ * failed in CI run 35) and whatever work of theirs outlived them. A fresh process costs a second
+ * or so a suite; what a suite times is then its own.
+ */
+const eachAloneSuiteItsOwnProcess = 0;
+
 function phase(name) {
   const paths = alone.map((suite) => `<rootDir>/test/${suite}.test.ts`);
   if (name === 'together') {
     return { maxWorkers: 2, workerIdleMemoryLimit: workerHeapLimit, testPathIgnorePatterns: ['/node_modules/', ...paths.map(escapeRegExp)] };
   }
-  if (name === 'alone') return { maxWorkers: 1, testMatch: paths };
+  if (name === 'alone') return { maxWorkers: 1, workerIdleMemoryLimit: eachAloneSuiteItsOwnProcess, testMatch: paths };
   if (name === undefined) return {};
   throw new Error(`KUBELIVE_JEST_PHASE: "${name}" is neither "together" nor "alone"`);
 }

@@ -266,6 +266,31 @@ export function demoDigest(demo: DemoCluster, resource: string, namespace?: stri
   return { count: objects.length, digest: digestOf(objects.map((o) => ({ uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion }))) };
 }
 
+/**
+ * Watches this process's own event loop, which the demo cluster, the backend and the test's
+ * clients all share: a timer every 20 ms, and each time one came late, how late and when. A gap
+ * the client saw that the loop also saw says the process was held (by anything in it, or by the
+ * machine); one it did not says the backend did not send.
+ */
+export function watchLoop(tickMs = 20) {
+  const holds: { at: number; ms: number }[] = [];
+  let last = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (now - last > tickMs * 5) holds.push({ at: now, ms: now - last });
+    last = now;
+  }, tickMs);
+  return {
+    /** The holds that ended in [from, to]: those a gap between two arrivals could be made of. */
+    within(from: number, to: number): { at: number; ms: number }[] {
+      return holds.filter((h) => h.at >= from && h.at <= to);
+    },
+    stop(): void {
+      clearInterval(timer);
+    },
+  };
+}
+
 /** One upstream's diagnostics row (state, report, counters), by key. */
 export async function upstreamOf(stack: Stack, key: string) {
   const diagnostics = await getJson(`${stack.base}/api/v1/diagnostics`);
