@@ -77,6 +77,8 @@ function gapsBetween(received: Received[]): number[] {
   return received.slice(1).map((r, i) => r.at - received[i]!.at);
 }
 
+const seqOf = (r: Received) => (r.frame.type === 'error' ? 'none' : r.frame.seq);
+
 /**
  * No two of these frames a stall timeout apart, or a failure that says where the worst gap was
  * and whether this process's own loop (backend, cluster and client alike) was held inside it:
@@ -91,7 +93,7 @@ function expectNoStall(received: Received[], loop: ReturnType<typeof watchLoop>,
   const [from, to] = [received[i]!.at, received[i + 1]!.at];
   const holds = loop.within(from, to).map((h) => `${h.ms} ms ending ${h.at - from} ms into it`);
   throw new Error(
-    `${what}: ${worst} ms between two heartbeats (seq ${received[i]!.frame.seq} → ${received[i + 1]!.frame.seq}), not under the stall timeout ${stallTimeoutMs} ms; ` +
+    `${what}: ${worst} ms between two heartbeats (seq ${seqOf(received[i]!)} → ${seqOf(received[i + 1]!)}), not under the stall timeout ${stallTimeoutMs} ms; ` +
       `this process's loop was held ${holds.length > 0 ? holds.join(', ') : 'at no time longer than 100 ms'} in that gap`,
   );
 }
