@@ -85,16 +85,22 @@ const seqOf = (r: Received) => (r.frame.type === 'error' ? 'none' : r.frame.seq)
  * the same bound, with what a red CI run needs to tell a held process from a backend that did not
  * send (CI run 35 saw 1,293 and 6,045 ms once, and never again).
  */
-function expectNoStall(received: Received[], loop: ReturnType<typeof watchLoop>, what: string): void {
+async function expectNoStall(received: Received[], loop: ReturnType<typeof watchLoop>, stack: Stack, what: string): Promise<void> {
   const gaps = gapsBetween(received);
   const worst = Math.max(...gaps);
   if (worst < stallTimeoutMs) return;
   const i = gaps.indexOf(worst);
   const [from, to] = [received[i]!.at, received[i + 1]!.at];
   const holds = loop.within(from, to).map((h) => `${h.ms} ms ending ${h.at - from} ms into it`);
+  // And the backend's side: had a socket been congested or sent a reset in pieces (either stops
+  // heartbeats for a while), and where is each subscription's machine now.
+  const { body } = await getJson(`${stack.base}/api/v1/diagnostics`);
+  const sockets = (body.clients as { congestions: number; piecewiseResets: number; subscriptions: { id: string; state: string }[] }[]).map(
+    (c) => `congestions ${c.congestions}, resets in pieces ${c.piecewiseResets}, ${c.subscriptions.map((s) => `${s.id} ${s.state}`).join(', ')}`,
+  );
   throw new Error(
     `${what}: ${worst} ms between two heartbeats (seq ${seqOf(received[i]!)} → ${seqOf(received[i + 1]!)}), not under the stall timeout ${stallTimeoutMs} ms; ` +
-      `this process's loop was held ${holds.length > 0 ? holds.join(', ') : 'at no time longer than 100 ms'} in that gap`,
+      `this process's loop was held ${holds.length > 0 ? holds.join(', ') : 'at no time longer than 100 ms'} in that gap; the backend's sockets: ${sockets.join(' | ')}`,
   );
 }
 
@@ -135,7 +141,7 @@ describe('heartbeat cadence over a real socket', () => {
 
     // Quiet: heartbeats are all it was sent.
     expect(window.map((r) => r.frame.type).filter((t) => t !== 'heartbeat')).toEqual([]);
-    expectNoStall(window, loop, 'quiet');
+    await expectNoStall(window, loop, stack, 'quiet');
     expect(heartbeats.length - 1).toBeGreaterThanOrEqual(fewestIntervals);
 
     // Each carries what the protocol says: the next seq, the view's state as the store holds it
@@ -189,7 +195,7 @@ describe('heartbeat cadence over a real socket', () => {
     expect(updates.length).toBeGreaterThanOrEqual(heartbeats.length);
     const intervalsWithUpdates = heartbeats.slice(1).filter((h, i) => updates.some((u) => u.at > heartbeats[i]!.at && u.at <= h.at)).length;
     expect(intervalsWithUpdates).toBeGreaterThanOrEqual((heartbeats.length - 1) / 2);
-    expectNoStall(heartbeats, loop, 'busy');
+    await expectNoStall(heartbeats, loop, stack, 'busy');
     expect(heartbeats.length - 1).toBeGreaterThanOrEqual(fewestIntervals);
 
     // Each heartbeat follows the updates before it: the next seq, and the count, digest,
@@ -231,7 +237,7 @@ describe('heartbeat cadence over a real socket', () => {
     await waitFor('four heartbeats of the other subscription', () => heartbeatsOf(receivedFor(client, at, 'stays', fence)).length >= 4 || undefined, 20_000);
     expect(receivedFor(client, at, 'gone', fence)).toEqual([]);
     const stays = heartbeatsOf(receivedFor(client, at, 'stays'));
-    expectNoStall(stays, loop, 'the subscription that stays');
+    await expectNoStall(stays, loop, stack, 'the subscription that stays');
     client.close();
 
     // A closed socket's subscriptions end with it: the backend lets go of what they held (the
