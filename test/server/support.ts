@@ -271,8 +271,8 @@ export function snapshotLinesOf(text: string): SnapshotLine[] {
 
 /** Uids and resourceVersions of what the demo cluster holds, for comparing with a store. */
 export function demoDigest(demo: DemoCluster, resource: string, namespace?: string): { count: number; digest: string } {
-  const objects = demo.listObjects(resource, namespace) as { metadata: { uid: string; resourceVersion: string } }[];
-  return { count: objects.length, digest: digestOf(objects.map((o) => ({ uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion }))) };
+  const versions = demo.listVersions(resource, namespace);
+  return { count: versions.length, digest: digestOf(versions) };
 }
 
 /**
