@@ -256,11 +256,21 @@ export const upstreamMachine = setup({
     })),
     recordListStart: assign(({ context }) => ({ listStartedAt: context.now() })),
     grantProofAllowance: assign(({ context }) => ({ proofAllowanceFrom: context.now() })),
+    /**
+     * A passed probe proves the watch current, so whatever failed before it is over: a watch that
+     * failed and was resumed from its resourceVersion clears its `errors` here as well as on its
+     * own next event. Without this a quiet resource whose watch was dropped once stayed unhealthy
+     * (`errors`) until its next change or minutely bookmark, while its probes passed every second
+     * and its views flapped between pending and fallback polling (seen 2026-12-03, drop-watches on
+     * events at a 3 s bound: 17 s).
+     */
     recordProof: assign(({ context, event }) => ({
       provenAt: event.type === 'PROOF.PASSED' ? Math.max(event.provenAt, context.provenAt ?? 0) : context.provenAt,
       proofs: context.proofs + 1,
       lapseStreak: 0,
       lapseReason: null,
+      reason: null,
+      lastFailureStatus: null,
     })),
     recordProofFailure: assign(({ context, event }) => ({
       proofFailures: context.proofFailures + 1,

@@ -280,6 +280,24 @@ describe('upstreamMachine: the proof', () => {
     expect(h.actor.getSnapshot().context.proofs).toBe(6);
   });
 
+  test('a watch that failed and resumed is healthy again once a probe passes, before it delivers anything itself', async () => {
+    const h = harness([listAt('100')], provable);
+    await flush();
+    h.lastWatch().send({ type: 'WATCH.FAILED', status: 500, message: 'connection reset' });
+    expect(h.report()).toMatchObject({ healthy: false, reason: 'errors' });
+    h.clock.increment(250);
+    await flush();
+    // Resumed from its resourceVersion, not relisted; a quiet resource's watch then says nothing.
+    expect(h.state()).toBe('watching');
+    expect(h.lastWatch().input.resourceVersion).toBe('100');
+    expect(h.report()).toMatchObject({ healthy: false, reason: 'errors' });
+    h.clock.increment(1_000);
+    h.lastProver().send({ type: 'PROOF.PASSED', provenAt: h.clock.now() - 500 });
+    expect(h.report()).toMatchObject({ healthy: true, reason: null, proofAgeMs: 500 });
+    expect(h.actor.getSnapshot().context.lastFailureStatus).toBeNull();
+    expect(h.report().errors).toBe(1);
+  });
+
   test('without a passed probe the proof lapses at exactly the bound: the watch is dropped and the cache relists', async () => {
     const h = harness([listAt('100'), listAt('200')], provable);
     await flush();

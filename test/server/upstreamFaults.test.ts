@@ -154,3 +154,43 @@ describe('upstream faults', () => {
     expect((await getJson(`${stack.base}/api/v1/metrics/pod-metrics?scope=`)).status).toBe(200);
   });
 });
+
+describe('a quiet resource whose watch is dropped', () => {
+  // Bookmarks once a minute, as kube-apiserver's watch cache sends them, and no churn: after the
+  // drop the resumed watch delivers nothing, so only a probe can say it is current again.
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ demo: { pods: 20, churn: 0, bookmarkIntervalMs: 60_000 } });
+  });
+  afterAll(() => stack.stop());
+
+  test('is healthy again on its first passed probe, without waiting for an event or a bookmark', async () => {
+    const client = await StreamClient.connect(stack.base);
+    client.send({ type: 'subscribe', id: 'n', domain: 'namespaces', scope: '' });
+    await client.next('n', 'reset');
+    await waitFor('the namespaces upstream to be healthy', async () => (await upstreamOf(stack, 'namespaces')).report.healthy);
+    const before = await upstreamOf(stack, 'namespaces');
+
+    stack.demo.faults.set({ fault: 'drop-watches', resource: 'namespaces' });
+    const droppedAt = Date.now();
+    await waitFor('the dropped watch to be seen', async () => (await upstreamOf(stack, 'namespaces')).report.errors > before.report.errors);
+    stack.demo.faults.clear();
+
+    // Before this was fixed the report said `errors` until the resumed watch's first event: here
+    // a minute away, well past this wait.
+    const after = await waitFor('the namespaces upstream healthy again', async () => {
+      const u = await upstreamOf(stack, 'namespaces');
+      return u.report.healthy ? u : undefined;
+    });
+    // Resumed, not relisted, and proven by a probe: the watch itself has delivered nothing since the drop.
+    expect(after.report.relists).toBe(before.report.relists);
+    expect(after.report.reason).toBeNull();
+    expect(after.report.lastEventAgeMs).toBeGreaterThanOrEqual(Date.now() - droppedAt - 50);
+    expect(after.proof.passed).toBeGreaterThan(before.proof.passed);
+    // And the client hears it: a heartbeat from a healthy upstream, sent after the drop.
+    const from = client.frames.length;
+    const heartbeat = await client.next('n', 'heartbeat', from);
+    expect(heartbeat.upstream.healthy).toBe(true);
+    client.close();
+  });
+});
