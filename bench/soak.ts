@@ -387,7 +387,9 @@ async function main(): Promise<number> {
       const ms = (fault: FaultName) => (fault === 'slow' ? schedule.between(200, 1500) : fault === 'lag-watches' ? schedule.pick(watchLagsMs) : undefined);
       for (const fault of onCluster) {
         const faultMs = ms(fault);
+        // Named, so a view that ends the burst degraded can be read as the faulted resource's or a bystander's.
         if (fault === 'lag-watches') log(`  ${resource} watches ${faultMs} ms late`);
+        else if (fault !== 'stop-metrics') log(`  ${fault} on ${resource}${faultMs !== undefined ? ` (${faultMs} ms)` : ''}`);
         await cluster.fault(fault, fault === 'stop-metrics' ? undefined : resource, faultMs);
       }
       return () => cluster.clearFaults().then(() => undefined);
