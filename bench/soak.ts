@@ -465,6 +465,7 @@ async function main(): Promise<number> {
     const diverged = await converge(`after ${burst.join(' + ')}`);
     if (diverged.length === 0 && staleDuringBurst === 0) for (const kind of burst) stats.survived[kind] = (stats.survived[kind] ?? 0) + 1;
     log(`  converged: ${diverged.length === 0 ? `yes, in ${stats.convergenceMs.at(-1)} ms` : 'NO'}; ${summary(engine)}`);
+    log(`  backend: ${await upstreamsInTrouble(backend.url)}`);
     await sleep(schedule.between(500, 2000));
   }
 
@@ -556,6 +557,25 @@ async function divergences(engine: Engine, cluster: ChildCluster, views: Readonl
     if (d) out.push(d);
   }
   return out;
+}
+
+/**
+ * The backend's upstreams whose report is not healthy or that have lapsed, with their proof's
+ * counts and last failure: what a view that ends a burst degraded was told, from the other side.
+ */
+async function upstreamsInTrouble(base: string): Promise<string> {
+  try {
+    const d = (await (await fetch(`${base}api/v1/diagnostics`)).json()) as {
+      upstreams: { key: string; state: string; report: { healthy: boolean; reason: string | null }; proof: { ageMs: number | null; passed: number; failed: number; lapses: number; lastFailure: string | null } | null }[];
+    };
+    const trouble = d.upstreams.filter((u) => !u.report.healthy || (u.proof?.lapses ?? 0) > 0);
+    if (trouble.length === 0) return 'every upstream healthy, no lapse';
+    return trouble
+      .map((u) => `${u.key} ${u.state}${u.report.healthy ? '' : ` (${u.report.reason})`} proof ${u.proof ? `age ${u.proof.ageMs} ms, ${u.proof.passed} passed, ${u.proof.failed} failed, ${u.proof.lapses} lapses${u.proof.lastFailure ? `, last failure: ${u.proof.lastFailure}` : ''}` : 'none'}`)
+      .join('; ');
+  } catch (error) {
+    return `diagnostics unreadable: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 async function busiestNamespace(cluster: ChildCluster): Promise<string> {
