@@ -73,9 +73,21 @@ export class WatchWitness {
     if (this.current.length < WatchWitness.maxRemembered) this.current.push(resourceVersion);
   }
 
-  /** Whether the main watch delivered anything since the last rotation. */
+  /**
+   * Past this many changes since the last rotation (about one probe interval), a resource is busy
+   * enough that the namespace or object of its last change will likely change again within a
+   * probe's second, so a sample can prove the watch. Below it a sample mostly came back empty:
+   * one node, or a namespace of ConfigMaps, changing every second or two, with the main watch
+   * current, had nothing new there within the probe, so a whole probe had to follow and each proof
+   * took two probes (about 2 s, the whole of the soak's 3 s bound; docs/development.md, "The
+   * soak's bystanders"). A whole probe of fewer changes than this costs little (row 11's sampled
+   * probes carry about 120 changes for 4.7 ms).
+   */
+  static readonly busyFrom = 32;
+
+  /** Whether the main watch delivered enough since the last rotation for a sample to be worth it. */
   get busy(): boolean {
-    return this.current.length > 0;
+    return this.current.length >= WatchWitness.busyFrom;
   }
 
   /**

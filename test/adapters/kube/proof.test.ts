@@ -113,12 +113,17 @@ describe('WatchWitness', () => {
     expect(w.lastResourceVersion).toBe('16');
   });
 
-  test('samples where the main watch last changed something, and says whether it changed anything since the last probe', () => {
+  test('samples where the main watch last changed something, and says whether it changed enough since the last probe for a sample to be worth it', () => {
     const w = new WatchWitness();
     w.listed('1');
     expect(w.sample()).toBeNull(); // nothing to go by: a probe watches the whole collection
     expect(w.busy).toBe(false);
     w.delivered('2', { namespace: 'shop', name: 'web-1' });
+    // One change is not busy: its namespace will rarely change again within a probe's second.
+    expect(w.busy).toBe(false);
+    for (let v = 3; v < 2 + WatchWitness.busyFrom - 1; v++) w.delivered(String(v), { namespace: 'shop', name: 'web-1' });
+    expect(w.busy).toBe(false);
+    w.delivered('2000', { namespace: 'shop', name: 'web-1' });
     expect(w.busy).toBe(true);
     expect(w.sample()).toBe('metadata.namespace=shop');
     w.delivered('3'); // a bookmark says nothing about where
