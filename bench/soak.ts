@@ -19,6 +19,7 @@ import type { FaultName } from '../demo-cluster/index.js';
 import { faultNames } from '../demo-cluster/faults.js';
 import type { Domain } from '../machines/domains.js';
 import { startBackend, type Backend } from '../server/backend.js';
+import type { UpstreamDiagnostics } from '../server/upstreams.js';
 import { ChildCluster } from './cluster.js';
 import {
   compareVersions,
@@ -565,13 +566,14 @@ async function divergences(engine: Engine, cluster: ChildCluster, views: Readonl
  */
 async function upstreamsInTrouble(base: string): Promise<string> {
   try {
-    const d = (await (await fetch(`${base}api/v1/diagnostics`)).json()) as {
-      upstreams: { key: string; state: string; report: { healthy: boolean; reason: string | null }; proof: { ageMs: number | null; passed: number; failed: number; lapses: number; lastFailure: string | null } | null }[];
-    };
-    const trouble = d.upstreams.filter((u) => !u.report.healthy || (u.proof?.lapses ?? 0) > 0);
+    const d = (await (await fetch(`${base}api/v1/diagnostics`)).json()) as { upstreams: UpstreamDiagnostics[] };
+    const trouble = d.upstreams.filter((u) => !u.report.healthy || u.proof.lapses > 0);
     if (trouble.length === 0) return 'every upstream healthy, no lapse';
     return trouble
-      .map((u) => `${u.key} ${u.state}${u.report.healthy ? '' : ` (${u.report.reason})`} proof ${u.proof ? `age ${u.proof.ageMs} ms, ${u.proof.passed} passed, ${u.proof.failed} failed, ${u.proof.lapses} lapses${u.proof.lastFailure ? `, last failure: ${u.proof.lastFailure}` : ''}` : 'none'}`)
+      .map(({ key, state, report, proof }) => {
+        const lastFailure = proof.lastFailure ? `, last failure: ${proof.lastFailure}` : '';
+        return `${key} ${state}${report.healthy ? '' : ` (${report.reason})`} proof age ${proof.ageMs} ms, ${proof.passed} passed, ${proof.failed} failed, ${proof.lapses} lapses${lastFailure}`;
+      })
       .join('; ');
   } catch (error) {
     return `diagnostics unreadable: ${error instanceof Error ? error.message : String(error)}`;

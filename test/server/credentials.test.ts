@@ -59,7 +59,7 @@ async function engineAcross(tokenLifetimeMs: number, during: (demo: DemoCluster)
     await sampling;
     // The store holds what the cluster holds.
     await waitFor('the store to equal the cluster', () => {
-      const cluster = (demo.listObjects('pods') as { metadata: { uid: string; resourceVersion: string } }[]).map((o) => `${o.metadata.uid}@${o.metadata.resourceVersion}`).sort();
+      const cluster = demo.listVersions('pods').map((o) => `${o.uid}@${o.resourceVersion}`).sort();
       const held = engine.store.rows('pods:').map((r) => `${r.uid}@${r.resourceVersion}`).sort();
       return held.join() === cluster.join();
     });
