@@ -197,14 +197,16 @@ export function upstreamReason(upstream: UpstreamReport | null | undefined): Rea
 /**
  * The reason of a view already degraded, once an unhealthy upstream report is taken into account:
  * the report's, except that one saying only that no proof came yet (`upstream unproven`) does not
- * replace the backend's word on which lapse this is (`upstream behind`, `upstream stalled`). One
- * upstream does not go from a named lapse back to `proving` without a passed probe between, but a
- * view over several reports its first unhealthy one, which can be another, merely unproven, while
- * the named lapse goes on.
+ * replace the backend's word on which lapse this is (`upstream behind`, `upstream stalled`) while
+ * that lapse goes on. One upstream does not go from a named lapse back to `proving` without a
+ * passed probe between, but a view over several reports its first unhealthy one, which can be
+ * another, merely unproven, while the named lapse goes on. Once a fresh proof has come since the
+ * trouble (`provenSinceTrouble`, read before this report is recorded), that lapse is over, even if
+ * the view is still earning its way back: a new `proving` is a new lapse, not yet named.
  */
-function refinedReason(current: Reason | null, reported: Reason): Reason {
+function refinedReason(current: Reason | null, reported: Reason, provenSinceTrouble: boolean): Reason {
   const named = current === 'upstream behind' || current === 'upstream stalled';
-  return named && reported === 'upstream unproven' ? current : reported;
+  return named && !provenSinceTrouble && reported === 'upstream unproven' ? current : reported;
 }
 
 function upstreamOf(event: SubscriptionEvent): UpstreamReport | null | undefined {
@@ -299,8 +301,13 @@ export const subscriptionMachine = setup({
     enter: assign(({ context }, params: { state: string }) => enteredState(context, params.state, context.reason)),
     because: assign((_, params: { reason: Reason | null }) => ({ reason: params.reason })),
     becauseOfUpstream: assign(({ event }) => ({ reason: upstreamReason(upstreamOf(event)) })),
-    /** In `degraded`: the report's reason, but never a vaguer one over the backend's name for the lapse. */
-    refineReasonFromUpstream: assign(({ context, event }) => ({ reason: refinedReason(context.reason, upstreamReason(upstreamOf(event))) })),
+    /**
+     * In `degraded`: the report's reason, but never a vaguer one over the backend's name for a lapse
+     * that goes on. Runs before the report is recorded, which resets the proofs since trouble.
+     */
+    refineReasonFromUpstream: assign(({ context, event }) => ({
+      reason: refinedReason(context.reason, upstreamReason(upstreamOf(event)), context.proofsSinceTrouble > 0),
+    })),
     countFallback: assign(({ context }) => ({
       streamAttempts: context.streamAttempts + 1,
       counters: { ...context.counters, fallbacks: context.counters.fallbacks + 1 },
@@ -603,11 +610,11 @@ export const subscriptionMachine = setup({
           on: {
             'STREAM.DELIVERED': [
               // The upstream's trouble is what keeps the episode going now: say so.
-              { guard: 'upstreamUnhealthy', actions: ['recordDelivery', 'countGoodDelivery', 'refineReasonFromUpstream'] },
+              { guard: 'upstreamUnhealthy', actions: ['refineReasonFromUpstream', 'recordDelivery', 'countGoodDelivery'] },
               { actions: ['recordDelivery', 'countGoodDelivery'] },
             ],
             'STREAM.STATUS': [
-              { guard: 'upstreamUnhealthy', actions: ['recordUpstream', 'refineReasonFromUpstream'] },
+              { guard: 'upstreamUnhealthy', actions: ['refineReasonFromUpstream', 'recordUpstream'] },
               { actions: 'recordUpstream' },
             ],
             'STREAM.DRIFT': {

@@ -382,6 +382,29 @@ describe('subscription machine', () => {
     expect(drifted.actor.getSnapshot().context.reason).toBe('upstream unproven');
   });
 
+  test('aNamedLapseEndsWithAFreshProofSoALaterProvingIsUnprovenEvenWhileStillDegraded', async () => {
+    for (const named of ['upstream behind', 'upstream stalled'] as const) {
+      const h = await degradedByStatus(named, named);
+      // The backend's probe passes: that lapse is over, though the view has not earned its way back.
+      h.actor.send(provenHeartbeat(0));
+      expect(h.state()).toBe('degraded');
+      expect(h.actor.getSnapshot().context.reason).toBe(named);
+      // Its proof goes stale again before the view recovers: a new lapse, not yet named.
+      h.clock.advance(testConfig.heartbeatIntervalMs);
+      h.actor.send({ ...heartbeat, upstream: { state: 'watching', healthy: false, reason: 'proving', proofAgeMs: bound + 1 } });
+      expect(h.state()).toBe('degraded');
+      expect(diagnoseSubscription(h.actor.getSnapshot(), h.clock.now())).toMatchObject({ reason: 'upstream unproven', health: 'degraded' });
+      // And the backend's next word names it.
+      h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'backoff', healthy: false, reason: 'upstream stalled', proofAgeMs: bound + 30 } });
+      expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+    }
+    // A healthy report whose proof is past the bound proves nothing: the named lapse stands.
+    const h = await degradedByStatus('upstream behind', 'upstream behind');
+    h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: true, reason: null, proofAgeMs: bound + 50 } });
+    h.actor.send({ type: 'STREAM.STATUS', upstream: { state: 'watching', healthy: false, reason: 'proving', proofAgeMs: bound + 60 } });
+    expect(h.actor.getSnapshot().context.reason).toBe('upstream behind');
+  });
+
   test('aStatusSayingUpstreamBehindDegradesWithThatReasonAndPollsAtOnce', async () => {
     for (const reason of ['upstream behind', 'pods: upstream behind']) {
       const h = await degradedByStatus(reason, 'upstream behind');

@@ -136,9 +136,13 @@ test('randomHistoriesKeepPollingPausedIffStreamingHealthyAndNeverHealthyOnALapse
         // The view's own judgement is `upstream unproven`: it names a lapse only as the backend did.
         if (c.reason !== null && lapseNames.has(c.reason)) expect([...named]).toContain(c.reason);
         if (state === 'streamingHealthy') named.clear();
-        // Within one degraded stretch (no transition since), a lapse once named stays named.
+        // Within one degraded stretch (no transition since), a lapse once named stays named until a
+        // fresh proof ends it; after one, a report merely `proving` is a new lapse, unproven.
         const sameStretch = state === 'degraded' && subscriptionStateName(before) === 'degraded' && c.transitions.at(-1) === before.context.transitions.at(-1);
-        if (sameStretch && before.context.reason !== null && lapseNames.has(before.context.reason)) expect(c.reason).not.toBe('upstream unproven');
+        const wasNamed = before.context.reason !== null && lapseNames.has(before.context.reason);
+        if (sameStretch && wasNamed && before.context.proofsSinceTrouble === 0) expect(c.reason).not.toBe('upstream unproven');
+        const provingReport = report?.healthy === false && /(^|: )proving$/.test(String(report.reason ?? ''));
+        if (sameStretch && wasNamed && before.context.proofsSinceTrouble > 0 && provingReport) expect(c.reason).toBe('upstream unproven');
         before = snapshot;
       }
       expect(errors).toEqual([]);
