@@ -21,12 +21,16 @@ import { Authorizer } from './rbac.js';
 import { Registry } from './registry.js';
 import { ApiServer } from './server.js';
 import { Simulation } from './simulation.js';
+import type { KubeObject } from './store.js';
 import { Stores } from './stores.js';
 import { makeServingCertificates } from './tls.js';
 import type { DemoCredentials } from './users.js';
 import { Authenticator, defaultTokenLifetimeMs, namespacesOfNamespaceUser, seedUserRbac } from './users.js';
 
 export type { ActiveFault, FaultName } from './faults.js';
+
+/** A stored object as `readObjects` hands it out: to be read where it lies, never changed or kept. */
+export type StoredObject = Readonly<KubeObject>;
 export { faultNames } from './faults.js';
 
 export interface DemoClusterOptions {
@@ -113,6 +117,13 @@ export interface DemoCluster {
    * backend runs in (copying 3,000 pods each time held that process for seconds).
    */
   listVersions(resource: string, namespace?: string): { uid: string; resourceVersion: string }[];
+  /**
+   * What `read` takes from each object `listObjects` holds, copying nothing: for a harness that
+   * needs a few fields of every pod (the bench picking pods to delete, names) without cloning
+   * the whole cluster in its process just before a timed window. `read` is given the stored
+   * object itself and must neither change nor keep it.
+   */
+  readObjects<T>(resource: string, read: (object: StoredObject) => T, namespace?: string): T[];
   /**
    * Every resource served right now, as the registry has it (built-in and from established CRDs):
    * what discovery lists and kubectl api-resources prints.
@@ -287,6 +298,9 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     },
     listVersions(resource, namespace) {
       return [...storeOf(resource).values(namespace)].map((o) => ({ uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion }));
+    },
+    readObjects(resource, read, namespace) {
+      return [...storeOf(resource).values(namespace)].map((o) => read(o));
     },
     servedResources: () =>
       registry.all().map((r) => ({ group: r.group, version: r.version, plural: r.plural, kind: r.kind, namespaced: r.namespaced, verbs: [...r.verbs], shortNames: [...(r.shortNames ?? [])] })),

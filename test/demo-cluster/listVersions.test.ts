@@ -2,6 +2,7 @@
  * `listVersions` is `listObjects` reduced to what a digest reads: the same objects, in the same
  * order, each as its uid and resourceVersion, for the whole cluster and for one namespace, after
  * churn, and by plural and group alike; an unknown resource is refused as `listObjects` refuses it.
+ * `readObjects` hands each stored object to a reader in the same order, copying nothing.
  */
 import { startDemoCluster, type DemoCluster } from '../../demo-cluster/index.js';
 
@@ -26,7 +27,26 @@ test('listVersionsHoldsWhatListObjectsHoldsAsUidAndResourceVersion', () => {
   expect(Object.keys(cluster.listVersions('pods')[0]!).sort()).toEqual(['resourceVersion', 'uid']);
 });
 
-test('anUnknownResourceIsRefusedByBoth', () => {
+test('readObjectsReadsWhatListObjectsHoldsWhereItLies', () => {
+  cluster.churn(40);
+  const namespace = (cluster.listObjects('pods')[0] as { metadata: { namespace: string } }).metadata.namespace;
+  const summary = (o: unknown) => {
+    const pod = o as { metadata: { name: string; ownerReferences?: { kind: string }[] }; status?: { phase?: string } };
+    return `${pod.metadata.name} ${pod.metadata.ownerReferences?.[0]?.kind ?? '-'} ${pod.status?.phase ?? '-'}`;
+  };
+  for (const ns of [undefined, namespace]) {
+    const read = cluster.readObjects('pods', summary, ns);
+    expect(read.length).toBeGreaterThan(0);
+    expect(read).toEqual(cluster.listObjects('pods', ns).map(summary));
+  }
+  // The stored objects themselves, not copies: read twice, the same objects; listed, copies.
+  const first = cluster.readObjects('pods', (o) => o);
+  expect(cluster.readObjects('pods', (o) => o).every((o, i) => o === first[i])).toBe(true);
+  expect(cluster.listObjects('pods').some((o, i) => o === first[i])).toBe(false);
+});
+
+test('anUnknownResourceIsRefusedByAll', () => {
+  expect(() => cluster.readObjects('nosuchthings', (o) => o)).toThrow(/unknown resource nosuchthings/);
   expect(() => cluster.listVersions('nosuchthings')).toThrow(/unknown resource nosuchthings/);
   expect(() => cluster.listObjects('nosuchthings')).toThrow(/unknown resource nosuchthings/);
 });
