@@ -110,6 +110,13 @@ export class WatchStream {
   private flushScheduled = false;
   /** Replaying history (`catchUp`): not yet following the store, so no bookmark may be sent. */
   private catchingUp = true;
+  /**
+   * A bookmark fell due while catching up: it is sent once caught up. kube-apiserver queues a due
+   * bookmark on the watcher's input channel, which it reads only after the initial events
+   * (cacheWatcher.processInterval), so a replay that outlasts the pre-deadline moment still ends
+   * with that bookmark rather than losing it.
+   */
+  private bookmarkOwed = false;
   private readonly cleanups: (() => void)[] = [];
   /** Lines waiting out a lag, oldest first; each is due no earlier than the one before it. */
   private lagging: LaggingLine[] = [];
@@ -173,6 +180,10 @@ export class WatchStream {
   private follow(): void {
     this.catchingUp = false;
     this.cleanups.push(this.options.store.subscribe((change) => this.relay(change)));
+    if (this.bookmarkOwed) {
+      this.bookmarkOwed = false;
+      this.bookmark(false);
+    }
   }
 
   /**
@@ -300,8 +311,13 @@ export class WatchStream {
   }
 
   private bookmark(initialEventsEnd: boolean): void {
-    // While catching up, the store's revision is ahead of what was sent: a bookmark would skip the rest.
-    if (this.closed || this.catchingUp || this.options.isStalled()) return;
+    // While catching up, the store's revision is ahead of what was sent: a bookmark now would skip
+    // the rest, so it waits until the replay is done.
+    if (this.closed || this.options.isStalled()) return;
+    if (this.catchingUp) {
+      this.bookmarkOwed = true;
+      return;
+    }
     this.writeBookmark(String(this.options.store.currentRevision()), initialEventsEnd);
   }
 
