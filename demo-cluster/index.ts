@@ -28,10 +28,10 @@ import type { DemoCredentials } from './users.js';
 import { Authenticator, defaultTokenLifetimeMs, namespacesOfNamespaceUser, seedUserRbac } from './users.js';
 
 export type { ActiveFault, FaultName } from './faults.js';
+export { faultNames } from './faults.js';
 
 /** A stored object as `readObjects` hands it out: to be read where it lies, never changed or kept. */
 export type StoredObject = Readonly<KubeObject>;
-export { faultNames } from './faults.js';
 
 export interface DemoClusterOptions {
   /** 0 (the default) picks a free port. */
@@ -201,6 +201,9 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     if (!store) throw new Error(`unknown resource ${resource}`);
     return store;
   };
+  /** Each stored object of a resource handed to `read` where it lies (DemoCluster.readObjects). */
+  const readObjects = <T>(resource: string, read: (object: StoredObject) => T, namespace?: string): T[] =>
+    [...storeOf(resource).values(namespace)].map((o) => read(o));
   const simulation = new Simulation(stores, { nodes, pods, namespaces, seed: options.seed ?? defaults.seed, churn, scenarios: options.scenarios ?? false, ...(options.podGcQuarantineMs !== undefined ? { podGcQuarantineMs: options.podGcQuarantineMs } : {}) });
   const servesMetrics = options.metrics ?? true;
   const registry = new Registry(stores, { servesMetrics });
@@ -296,12 +299,8 @@ export async function startDemoCluster(options: DemoClusterOptions = {}): Promis
     listObjects(resource, namespace) {
       return [...storeOf(resource).values(namespace)].map((o) => structuredClone(o));
     },
-    listVersions(resource, namespace) {
-      return [...storeOf(resource).values(namespace)].map((o) => ({ uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion }));
-    },
-    readObjects(resource, read, namespace) {
-      return [...storeOf(resource).values(namespace)].map((o) => read(o));
-    },
+    listVersions: (resource, namespace) => readObjects(resource, (o) => ({ uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion }), namespace),
+    readObjects,
     servedResources: () =>
       registry.all().map((r) => ({ group: r.group, version: r.version, plural: r.plural, kind: r.kind, namespaced: r.namespaced, verbs: [...r.verbs], shortNames: [...(r.shortNames ?? [])] })),
     openWatches: () => api?.openWatchCount ?? 0,

@@ -108,7 +108,7 @@ export class WatchStream {
   private unflushed: (string | Buffer)[] = [];
   private unflushedBytes = 0;
   private flushScheduled = false;
-  /** Replaying history (`catchUp`): not yet following the store, so no bookmark may be sent. */
+  /** Replaying history (`catchUp`): not yet following the store, so a bookmark due now waits (`bookmarkOwed`). */
   private catchingUp = true;
   /**
    * A bookmark fell due while catching up: it is sent once caught up. kube-apiserver queues a due

@@ -6,10 +6,10 @@
  * replayed change. kubelive's upstream probe is such a watch when its starting point is far
  * behind: without the bookmark it can only end at the deadline.
  */
-import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { ObjectStore, Revision, type KubeObject } from '../../demo-cluster/store.js';
-import { WatchStream } from '../../demo-cluster/watch.js';
+import type { WatchStream } from '../../demo-cluster/watch.js';
+import { watchPods } from './podWatch.js';
 
 /** A Writable standing in for the response that takes nothing until it is let go: the client that does not read. */
 class HeldResponse extends Writable {
@@ -54,23 +54,8 @@ const pod = (name: string, generation: number): KubeObject => ({
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function watchFrom(store: ObjectStore, fromRevision: number, response: HeldResponse, allowBookmarks: boolean): WatchStream {
-  const stream = new WatchStream(response as unknown as ServerResponse, {
-    store,
-    resource: 'pods',
-    kind: 'Pod',
-    apiVersion: 'v1',
-    matches: () => true,
-    fromRevision,
-    sendInitialEvents: false,
-    allowBookmarks,
-    endsInitialEvents: false,
-    // The pre-deadline bookmark falls due 1 s in.
-    timeoutMs: 3_000,
-    bookmarkIntervalMs: 60_000,
-    isStalled: () => false,
-  });
-  stream.start(undefined);
-  return stream;
+  // The pre-deadline bookmark falls due 1 s in.
+  return watchPods(store, response, { fromRevision, allowBookmarks, timeoutMs: 3_000 });
 }
 
 /** A store whose history after the returned revision is 3,000 changes of about 4 KB: 12 MB, past the 4 MB a replay writes ahead. */

@@ -5,10 +5,10 @@
  * other callbacks. Proven by order and counts (what a later callback of the same turn finds
  * already written), not by time.
  */
-import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { ObjectStore, Revision, type KubeObject } from '../../demo-cluster/store.js';
-import { WatchStream } from '../../demo-cluster/watch.js';
+import type { WatchStream } from '../../demo-cluster/watch.js';
+import { watchPods } from './podWatch.js';
 
 /** A real Writable standing in for the HTTP response: it keeps each write, in order. */
 class RecordingResponse extends Writable {
@@ -46,21 +46,7 @@ function watchAllPods(): { store: ObjectStore; response: RecordingResponse; stre
   const store = new ObjectStore('pods', new Revision());
   store.bulkLoad([pod('a'), pod('b'), pod('c')]);
   const response = new RecordingResponse();
-  const stream = new WatchStream(response as unknown as ServerResponse, {
-    store,
-    resource: 'pods',
-    kind: 'Pod',
-    apiVersion: 'v1',
-    matches: () => true,
-    fromRevision: store.currentRevision(),
-    sendInitialEvents: false,
-    allowBookmarks: false,
-    endsInitialEvents: false,
-    timeoutMs: 60_000,
-    bookmarkIntervalMs: 60_000,
-    isStalled: () => false,
-  });
-  stream.start(undefined);
+  const stream = watchPods(store, response, { fromRevision: store.currentRevision(), allowBookmarks: false, timeoutMs: 60_000 });
   return { store, response, stream };
 }
 
