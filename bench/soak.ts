@@ -49,7 +49,6 @@ export const soakConfig: ConfigOverrides = {
   backoffCapMs: 2000,
   metricsIntervalMs: 2000,
   upstreamIdleGraceMs: 1000,
-  updateBatchMs: 25,
   freshnessBoundMs: 3000,
   snapshotPollIntervalMs: { nodes: 2000, pods: 2000, workloads: 2000, namespaces: 2000, events: 2000 },
 };
