@@ -194,6 +194,9 @@ export function upstreamReason(upstream: UpstreamReport | null | undefined): Rea
   return /(^|: )proving$/.test(reason) ? 'upstream unproven' : 'upstream';
 }
 
+/** The reasons that are the backend's watch's, not the stream's: the view fell back for its upstream. */
+const upstreamReasons: ReadonlySet<Reason | null> = new Set<Reason>(['upstream', 'upstream unproven', 'upstream stalled', 'upstream behind']);
+
 /**
  * The reason of a view already degraded, once an unhealthy upstream report is taken into account:
  * the report's, except that one saying only that no proof came yet (`upstream unproven`) does not
@@ -238,8 +241,11 @@ export function subscriptionStateName(snapshot: { readonly value: unknown; reado
 /**
  * The polling region shared by every state in which snapshot polling is on: fetch, wait one
  * poll interval, fetch again. `initial: 'fetching'` makes entering the state fetch at once.
+ * `retryOnUpstreamBack` (fallbackPolling): a poll whose upstream report shows the trouble the view
+ * fell back for is over subscribes again at once, instead of waiting out the stream's backoff.
  */
-function pollingRegion(initial: 'fetching' | 'waiting') {
+function pollingRegion(initial: 'fetching' | 'waiting', retryOnUpstreamBack = false) {
+  const polled = { target: 'waiting', actions: 'recordSnapshot' as const };
   return {
     initial,
     states: {
@@ -248,7 +254,9 @@ function pollingRegion(initial: 'fetching' | 'waiting') {
           id: 'snapshot',
           src: 'fetchSnapshot' as const,
           input: ({ context }: { context: SubscriptionContext }) => ({ domain: context.domain, scope: context.scope }),
-          onDone: { target: 'waiting', actions: 'recordSnapshot' as const },
+          onDone: retryOnUpstreamBack
+            ? [{ guard: 'upstreamBackOnPoll' as const, target: '#subscription.subscribed', actions: 'recordSnapshot' as const }, polled]
+            : polled,
           onError: [
             { guard: 'forbidden' as const, target: '#subscription.blocked.permissions', actions: 'recordForbidden' as const },
             { target: 'waiting', actions: 'recordSnapshotError' as const },
@@ -405,6 +413,15 @@ export const subscriptionMachine = setup({
     validConfig: ({ event }) => event.type === 'CONFIG.CHANGED' && configProblems(event.config).length === 0,
     forbidden: ({ event }) => failureStatus((event as unknown as { error: unknown }).error) === forbiddenStatus,
     upstreamUnhealthy: ({ event }) => upstreamOf(event)?.healthy === false,
+    /**
+     * The view fell back for its upstream's sake, and a poll's report now shows that upstream
+     * healthy with no proof we know to be old: the stream it left would deliver again, and the
+     * reason it still shows would no longer be true. A 304 carries no report and proves nothing.
+     */
+    upstreamBackOnPoll: ({ context, event }) => {
+      const upstream = (event as unknown as { output?: FetchResult }).output?.upstream;
+      return context.socketOpen && upstreamReasons.has(context.reason) && upstream?.healthy === true && proofFresh(provenAtAfter(context, upstream), context);
+    },
     /** The report itself carries a proof older than the bound (however the backend judged it). */
     upstreamProofLapsed: ({ context, event }) => {
       const age = upstreamOf(event)?.proofAgeMs;
@@ -640,7 +657,7 @@ export const subscriptionMachine = setup({
         'SOCKET.OPENED': { target: 'subscribed', actions: 'socketOpened' },
         REFRESH: { target: '.fetching', reenter: true },
       },
-      ...pollingRegion('fetching'),
+      ...pollingRegion('fetching', true),
     },
 
     blocked: {

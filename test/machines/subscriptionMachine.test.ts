@@ -405,6 +405,60 @@ describe('subscription machine', () => {
     expect(h.actor.getSnapshot().context.reason).toBe('upstream behind');
   });
 
+  test('aPollShowingTheUpstreamBackEndsAnUpstreamFallbackAtOnce', async () => {
+    const h = await degradedByStatus('upstream stalled', 'upstream stalled');
+    await flush();
+    h.fetch.auto = null; // each poll from here waits for the test to answer it
+    h.clock.advance(testConfig.degradeTimeoutMs);
+    expect(h.state()).toBe('fallbackPolling');
+    const subscribes = () => h.effects.filter((e) => e === 'subscribeToStream').length;
+    const subscribed = subscribes();
+    // Polls (the clock stands still, so the stream's backoff never runs out) that do not show the
+    // lapse over: still stalled, healthy on a proof past the bound, a 304 that reports nothing.
+    const polls = [
+      { count: 3, changed: true, upstream: { state: 'watching', healthy: false, reason: 'upstream stalled', proofAgeMs: bound + 1 } },
+      { count: 3, changed: true, upstream: proven(bound + 1) },
+      { count: 3, changed: false },
+    ];
+    for (const answer of polls) {
+      h.fetch.open!.resolve(answer);
+      await flush();
+      expect(h.state()).toBe('fallbackPolling');
+      expect(h.actor.getSnapshot().context.reason).toBe('upstream stalled');
+      h.actor.send({ type: 'REFRESH' });
+    }
+    expect(subscribes()).toBe(subscribed);
+    // The backend's watch has proven itself again: the stream is taken up at once.
+    h.fetch.open!.resolve({ count: 3, changed: true, upstream: proven(0) });
+    await flush();
+    expect(h.state()).toBe('streamingPending');
+    expect(subscribes()).toBe(subscribed + 1);
+    h.actor.send(provenHeartbeat(0));
+    expect(h.state()).toBe('streamingHealthy');
+  });
+
+  test('aPollShowingTheUpstreamHealthyDoesNotCutTheBackoffOfAStreamThatFailedOnItsOwn', async () => {
+    const h = startSubscription({});
+    await flush();
+    h.fetch.auto = null;
+    h.clock.advance(testConfig.pendingTimeoutMs);
+    expect(h.actor.getSnapshot().context.reason).toBe('no delivery');
+    h.fetch.open!.resolve({ count: 3, changed: true, upstream: proven(0) });
+    await flush();
+    expect(h.state()).toBe('fallbackPolling');
+    // Nor one that fell back for its upstream while the socket is down: that waits for SOCKET.OPENED.
+    const g = await degradedByStatus('upstream behind', 'upstream behind');
+    await flush();
+    g.fetch.auto = null;
+    g.clock.advance(testConfig.degradeTimeoutMs);
+    g.actor.send({ type: 'SOCKET.CLOSED' });
+    expect(g.state()).toBe('fallbackPolling');
+    g.actor.send({ type: 'REFRESH' });
+    g.fetch.open!.resolve({ count: 3, changed: true, upstream: proven(0) });
+    await flush();
+    expect(g.state()).toBe('fallbackPolling');
+  });
+
   test('aStatusSayingUpstreamBehindDegradesWithThatReasonAndPollsAtOnce', async () => {
     for (const reason of ['upstream behind', 'pods: upstream behind']) {
       const h = await degradedByStatus(reason, 'upstream behind');

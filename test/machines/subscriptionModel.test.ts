@@ -55,6 +55,8 @@ const timerEvents: AnyEventObject[] = stateNodes(subscriptionMachine).flatMap((n
 
 const sampleEvents: AnyEventObject[] = [
   { type: 'xstate.done.actor.snapshot', output: { count: 3, changed: true } },
+  // A poll that reports the upstream proven just now: it ends a fallback made for the upstream.
+  { type: 'xstate.done.actor.snapshot', output: { count: 3, changed: true, upstream: upstreamUp } },
   { type: 'xstate.error.actor.snapshot', error: { status: 500, message: 'boom' } },
   { type: 'xstate.error.actor.snapshot', error: { status: 403, message: 'forbidden' } },
   { type: 'SOCKET.OPENED' },
@@ -112,16 +114,21 @@ function proofClass(snapshot: Snapshot): 'none' | 'fresh' | 'lapsed' {
 
 /**
  * The states paths are generated over: nested state, socket, whether the upstream proof applies
- * and is fresh, and inside `degraded` the hysteresis progress (elsewhere it is reset on the way
- * in, so it does not matter). The reason is left out: it changes what diagnostics say, not what
+ * and is fresh, inside `degraded` the hysteresis progress (elsewhere it is reset on the way
+ * in, so it does not matter), and inside `fallbackPolling` whether it fell back for its upstream.
+ * The reason itself is left out: it changes what diagnostics say, not what
  * the machine does, and with it the model has four times the edges; every replayed step still
  * checks the reason against the model's.
  */
 function serializeModelState(snapshot: Snapshot): string {
   const c = snapshot.context;
   const hysteresis = topState(snapshot) === 'degraded' ? { good: Math.min(c.goodDeliveries, c.config.hysteresisCount), agreed: c.digestAgreed } : {};
-  return JSON.stringify({ value: snapshot.value, status: snapshot.status, socketOpen: c.socketOpen, proof: proofClass(snapshot), ...hysteresis });
+  // In fallbackPolling the reason decides one thing: whether a poll showing the upstream back ends it.
+  const fellBack = topState(snapshot) === 'fallbackPolling' ? { forUpstream: upstreamFallbackReasons.has(c.reason ?? '') } : {};
+  return JSON.stringify({ value: snapshot.value, status: snapshot.status, socketOpen: c.socketOpen, proof: proofClass(snapshot), ...hysteresis, ...fellBack });
 }
+
+const upstreamFallbackReasons: ReadonlySet<string> = new Set(['upstream', 'upstream unproven', 'upstream stalled', 'upstream behind']);
 
 /** Top-level state only: simple paths over anything finer are too many to enumerate. */
 function serializeTopState(snapshot: Snapshot): string {

@@ -178,6 +178,25 @@ test('aStalledUpstreamWatchIsReportedAndPollingResumes', async () => {
   expectStoreMatchesCluster(e, 'pods:', 'pods');
 });
 
+test('aFallbackForAStalledUpstreamEndsOnThePollThatShowsItBackNotOnTheStreamsBackoff', async () => {
+  // A stream backoff far longer than the test's wait: only a poll can end this fallback in time.
+  const config = { ...testConfig, degradeTimeoutMs: 1_000, backoffBaseMs: 120_000, backoffCapMs: 120_000, snapshotPollIntervalMs: { pods: 1_000 } };
+  engine = createEngine({ server: stack.backend.url, config, socket: nodeSocket });
+  const e = engine;
+  e.subscribe('pods', '');
+  await waitFor('pods streamingHealthy', inState(e, 'pods:', 'streamingHealthy'));
+  stack.demo.faults.set({ fault: 'stall-watches', resource: 'pods' });
+  await waitFor('fell back for the upstream stall', inState(e, 'pods:', 'fallbackPolling', 'upstream stalled'), 30_000);
+  const fellBackAt = Date.now();
+  const subscribes = row(e, 'pods:')!.counters.streamSubscribes ?? 0;
+  stack.demo.faults.clear();
+  await waitFor('streaming again', inState(e, 'pods:', 'streamingHealthy'), 30_000);
+  // Subscribed once more, long before the 60-120 s the stream's backoff would have taken.
+  expect(row(e, 'pods:')!.counters.streamSubscribes).toBe(subscribes + 1);
+  expect(Date.now() - fellBackAt).toBeLessThan(40_000);
+  expectStoreMatchesCluster(e, 'pods:', 'pods');
+});
+
 test('forbiddenResourceIsBlockedForPermissionsAndMissingScopeIsNoScope', async () => {
   stack.demo.faults.set({ fault: 'forbid', resource: 'namespaces' });
   const e = start();
