@@ -194,8 +194,8 @@ export function upstreamReason(upstream: UpstreamReport | null | undefined): Rea
   return /(^|: )proving$/.test(reason) ? 'upstream unproven' : 'upstream';
 }
 
-/** The reasons that are the backend's watch's, not the stream's: the view fell back for its upstream. */
-const upstreamReasons: ReadonlySet<Reason | null> = new Set<Reason>(['upstream', 'upstream unproven', 'upstream stalled', 'upstream behind']);
+/** The reasons that are the backend's watch's, not the stream's: a view that fell back for one of these fell back for its upstream. */
+export const upstreamReasons: ReadonlySet<Reason | null> = new Set<Reason>(['upstream', 'upstream unproven', 'upstream stalled', 'upstream behind']);
 
 /**
  * The reason of a view already degraded, once an unhealthy upstream report is taken into account:

@@ -18,7 +18,7 @@ import { getAdjacencyMap, getShortestPaths, getSimplePaths } from 'xstate/graph'
 import { diagnoseSubscription } from '../../machines/diagnostics.js';
 import { machineTransitions, stateNodes, takenTransitionId } from '../../machines/introspect.js';
 import type { StreamSubscriptionInput, SubscriptionEvent } from '../../machines/subscriptionMachine.js';
-import { subscriptionMachine, subscriptionStateName } from '../../machines/subscriptionMachine.js';
+import { subscriptionMachine, subscriptionStateName, upstreamReasons } from '../../machines/subscriptionMachine.js';
 import { flush, TestClock } from '../support/clock.js';
 import { FetchControl, HttpError } from '../support/fetchControl.js';
 import { testConfig } from '../support/subscriptionHarness.js';
@@ -124,11 +124,9 @@ function serializeModelState(snapshot: Snapshot): string {
   const c = snapshot.context;
   const hysteresis = topState(snapshot) === 'degraded' ? { good: Math.min(c.goodDeliveries, c.config.hysteresisCount), agreed: c.digestAgreed } : {};
   // In fallbackPolling the reason decides one thing: whether a poll showing the upstream back ends it.
-  const fellBack = topState(snapshot) === 'fallbackPolling' ? { forUpstream: upstreamFallbackReasons.has(c.reason ?? '') } : {};
+  const fellBack = topState(snapshot) === 'fallbackPolling' ? { forUpstream: upstreamReasons.has(c.reason) } : {};
   return JSON.stringify({ value: snapshot.value, status: snapshot.status, socketOpen: c.socketOpen, proof: proofClass(snapshot), ...hysteresis, ...fellBack });
 }
-
-const upstreamFallbackReasons: ReadonlySet<string> = new Set(['upstream', 'upstream unproven', 'upstream stalled', 'upstream behind']);
 
 /** Top-level state only: simple paths over anything finer are too many to enumerate. */
 function serializeTopState(snapshot: Snapshot): string {

@@ -187,13 +187,11 @@ test('aFallbackForAStalledUpstreamEndsOnThePollThatShowsItBackNotOnTheStreamsBac
   await waitFor('pods streamingHealthy', inState(e, 'pods:', 'streamingHealthy'));
   stack.demo.faults.set({ fault: 'stall-watches', resource: 'pods' });
   await waitFor('fell back for the upstream stall', inState(e, 'pods:', 'fallbackPolling', 'upstream stalled'), 30_000);
-  const fellBackAt = Date.now();
   const subscribes = row(e, 'pods:')!.counters.streamSubscribes ?? 0;
   stack.demo.faults.clear();
+  // Within 30 s, where the stream's backoff would have taken 60-120 s; and by one more subscribe.
   await waitFor('streaming again', inState(e, 'pods:', 'streamingHealthy'), 30_000);
-  // Subscribed once more, long before the 60-120 s the stream's backoff would have taken.
   expect(row(e, 'pods:')!.counters.streamSubscribes).toBe(subscribes + 1);
-  expect(Date.now() - fellBackAt).toBeLessThan(40_000);
   expectStoreMatchesCluster(e, 'pods:', 'pods');
 });
 
