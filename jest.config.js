@@ -20,6 +20,7 @@ const alone = [
   'server/headless',
   'server/headlessInProcess',
   'server/headlessPartial',
+  'server/inCluster',
   'server/landingOutlivesRelease',
   'server/proofCadence',
   'server/proofWithoutBookmarks',

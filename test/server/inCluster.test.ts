@@ -178,7 +178,14 @@ test('servesEveryViewAsTheServiceAccountAndActsAsItsClusterRoleAllows', async ()
 
   engine = createEngine({ server: first, config: testConfig, socket: nodeSocket });
   for (const view of views) engine.subscribe(view, '');
-  const states = () => Object.fromEntries(views.map((v) => [v, engine!.diagnostics().rows.find((r) => r.key === `${v}:`)?.state ?? 'none']));
+  // A view's state, with its reason when it has one (a failure then says why, not only what).
+  const states = () =>
+    Object.fromEntries(
+      views.map((v) => {
+        const row = engine!.diagnostics().rows.find((r) => r.key === `${v}:`);
+        return [v, row ? (row.reason ? `${row.state} (${row.reason})` : row.state) : 'none'];
+      }),
+    );
   await waitFor(`every view streamingHealthy (${JSON.stringify(states())})`, () => views.every((v) => states()[v] === 'streamingHealthy'), 60_000);
   expect(engine.store.rows('pods:').length).toBe(demo.listObjects('pods').length);
   expect(engine.store.rows('helm-releases:').length).toBeGreaterThan(0);
@@ -219,13 +226,20 @@ test('servesEveryViewAsTheServiceAccountAndActsAsItsClusterRoleAllows', async ()
   expect(refused.body.reason).toBe(`nodes "${node}" is forbidden: User "${serviceAccount}" cannot patch resource "nodes" in API group "" at the cluster scope`);
   const deletion = await post('delete-pod', { namespace: 'kube-system', name: 'no-such-pod' });
   expect(deletion.status).toBe(403);
-  // Without Secrets, Helm releases are forbidden (docs/deploy.md says so), and the rest stays healthy.
+  // Without Secrets, Helm releases are forbidden (docs/deploy.md says so), and the rest stays
+  // healthy: no other view is refused at any look while Helm's block arrives, and each is
+  // streaming healthily once it has.
+  const others = views.filter((v) => v !== 'helm-releases');
+  const othersSeen = new Set<string>();
   const helm = await waitFor(`helm-releases blocked (${JSON.stringify(states())})`, () => {
+    const now = states();
+    for (const v of others) othersSeen.add(`${v}: ${now[v]}`);
     const row = engine!.diagnostics().rows.find((r) => r.key === 'helm-releases:');
     return row?.state.startsWith('blocked') ? row : undefined;
   }, 60_000);
   expect(helm.reason).toBe('permissions');
-  expect(views.filter((v) => v !== 'helm-releases').map((v) => states()[v])).toEqual(views.filter((v) => v !== 'helm-releases').map(() => 'streamingHealthy'));
+  expect([...othersSeen].filter((seen) => /blocked|forbidden|permission/.test(seen))).toEqual([]);
+  expect(others.map((v) => `${v}: ${states()[v]}`)).toEqual(others.map((v) => `${v}: streamingHealthy`));
   expect(await getJson(`${base}/healthz`)).toMatchObject({ status: 200 });
 }, 180_000);
 
