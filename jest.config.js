@@ -14,6 +14,7 @@ const alone = [
   'adapters/engine/resetPieces',
   'adapters/kube/probeOnce',
   'adapters/kube/staleSocket',
+  'server/credentials',
   'server/exhaustion',
   'server/expiredContinue',
   'server/heartbeatCadence',
