@@ -73,6 +73,41 @@ export async function onAPodThatStays<P extends { metadata: { uid: string } }>(
   }
 }
 
+/**
+ * Clicks a table row as a person does and waits for it to be the selected one. In a live table a
+ * row can move between Playwright's look at it and its mouse events: a banner above the table
+ * comes or goes (a view degraded for a moment on a busy machine), or churn adds or removes a row
+ * above it, and the click lands on a neighbour, the header or nothing. Stop 32's second CI saw
+ * one such click open nothing. A missed click is told on the console with what was under the
+ * pointer and a screenshot (`<name>-missed-click.png`), then the row is clicked once more, as a
+ * person would; a second miss fails saying both.
+ */
+export async function clickRowUntilSelected(page: Page, row: ReturnType<Page['locator']>, name: string, timeoutMs = 30_000): Promise<void> {
+  const misses: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    await row.scrollIntoViewIfNeeded({ timeout: timeoutMs });
+    const box = await row.boundingBox();
+    await row.click({ timeout: timeoutMs });
+    try {
+      await page.waitForFunction((element) => element?.getAttribute('aria-selected') === 'true', await row.elementHandle(), { timeout: 5_000 });
+      if (misses.length > 0) console.warn(`${name}: a row click missed and the next one took: ${misses.join('; ')}`);
+      return;
+    } catch {
+      const under = box
+        ? await page.evaluate(({ x, y }) => {
+            const point = document.elementFromPoint(x, y);
+            const hit = point?.closest('[role=row], [role=columnheader], [role=alert], [role=status], button') ?? point;
+            return hit ? `${hit.tagName.toLowerCase()} role=${hit.getAttribute('role')} key=${hit.getAttribute('data-key')} class="${hit.className}" text="${(hit.textContent ?? '').slice(0, 80)}"` : 'nothing';
+          }, { x: box.x + box.width / 2, y: box.y + box.height / 2 })
+        : 'no box';
+      const banners = await page.locator('[role=alert], .problems').allTextContents();
+      misses.push(`attempt ${attempt} at ${page.url()}: under the click point now: ${under}; banners: ${JSON.stringify(banners).slice(0, 400)}`);
+      await screenshot(page, `${name}-missed-click`);
+      if (attempt >= 2) throw new Error(`${name}: the row never became selected; ${misses.join('; ')}`);
+    }
+  }
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(artifactsDir, { recursive: true });
   const path = join(artifactsDir, `${name}.png`);

@@ -10,7 +10,7 @@ import { jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { NodeRow } from '../../adapters/rows.js';
 import { startBackend, type Backend } from '../../server/serve.js';
-import { collectPageErrors, ensureUiBuilt, launchChromium, onAPodThatStays, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
+import { collectPageErrors, ensureUiBuilt, launchChromium, clickRowUntilSelected, onAPodThatStays, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
 
 const config = {
   ...quickConfig,
@@ -207,7 +207,7 @@ test('podsViewScopesByNamespaceAndFollowsAPodsLogs', async () => {
     },
     async (running) => {
       const { name, namespace: podNamespace } = running.metadata;
-      await page.locator(`[aria-label="Pods"] [role=row][data-key="${podNamespace}/${name}"]`).click(wait);
+      await clickRowUntilSelected(page, page.locator(`[aria-label="Pods"] [role=row][data-key="${podNamespace}/${name}"]`), 'pods-logs');
       // The logs, also after an earlier pod's check left its YAML open.
       await page.getByTestId('panel-logs').click(wait);
       await logs.waitFor(wait);
