@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { startBackend, type Backend } from '../../server/serve.js';
 import { call } from '../demo-cluster/client.js';
-import { type LaunchedBrowser, quickConfig, screenshot, until, useDashboard } from './browser.js';
+import { clickRowUntilSelected, type LaunchedBrowser, quickConfig, screenshot, until, useDashboard } from './browser.js';
 
 interface Obj {
   metadata: { name: string; namespace?: string; uid: string; deletionTimestamp?: string; ownerReferences?: { kind: string; name: string }[] };
@@ -153,7 +153,8 @@ test('deletePodIsConfirmedAndTheRowShowsItTerminating', async () => {
 
 async function openWorkload(ns: string, name: string, uid: string): Promise<void> {
   await page.goto(`${backend.url}#/workloads?ns=${ns}&q=${name}`);
-  await page.locator(`[role=grid][aria-label="Workloads"] [role=row][data-key="${uid}"] [data-col=name]`).click();
+  const row = page.locator(`[role=grid][aria-label="Workloads"] [role=row][data-key="${uid}"]`);
+  await clickRowUntilSelected(page, row, `workload-${name}`, { target: row.locator('[data-col=name]') });
   await page.getByTestId('object-panel').waitFor(wait);
 }
 

@@ -9,7 +9,7 @@ import { jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { Backend } from '../../server/serve.js';
 import { kubectl } from '../demo-cluster/client.js';
-import { quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
+import { clickRowUntilSelected, quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
 
 let backend: Backend;
 let page: Page;
@@ -77,7 +77,7 @@ test('deploymentsAcrossThreeClustersHoldEachClustersTruthAndOpenFromTheirOwnClus
   const sameInFirst = truths[0]!.find((t) => t.row.split('|')[1] === `${namespace}/${name}`);
   if (sameInFirst) expect(sameInFirst.uid).not.toBe(second.uid);
 
-  await page.locator(`[data-testid=clusters-resource] [role=row][data-key="${clusters[1]}/${second.uid}"]`).click();
+  await clickRowUntilSelected(page, page.locator(`[data-testid=clusters-resource] [role=row][data-key="${clusters[1]}/${second.uid}"]`), 'clusters-resource');
   await page.getByTestId('object-yaml').waitFor();
   expect(await page.getByTestId('panel-cluster').textContent()).toContain(clusters[1]);
   expect(await until('the second cluster’s YAML', panelUid, (uid) => uid === second.uid)).toBe(second.uid);
@@ -151,7 +151,7 @@ test('workloadsAcrossThreeClustersHoldEachClustersDeploymentsAndOpenFromTheirOwn
     );
   expect(await until('every cluster’s deployments', read, (rows) => JSON.stringify(rows) === JSON.stringify(truth))).toEqual(truth);
   const second = truths[1]![0]!;
-  await page.locator(`[data-testid=clusters-workloads] [role=row][data-key="${clusters[1]}/${second.uid}"]`).click();
+  await clickRowUntilSelected(page, page.locator(`[data-testid=clusters-workloads] [role=row][data-key="${clusters[1]}/${second.uid}"]`), 'clusters-workloads');
   await page.getByTestId('object-yaml').waitFor();
   expect(await until('the second cluster’s YAML', panelUid, (uid) => uid === second.uid)).toBe(second.uid);
   await screenshot(page, 'clusters-workloads');
@@ -169,7 +169,7 @@ test('aDeploymentDeletedInOneClusterWhileOpenAcrossClustersStaysOpenMarkedDelete
   const doomed = counted.sort((a, b) => b.events.length - a.events.length)[0]!;
   const [namespace, name] = doomed.row.split('|')[1]!.split('/') as [string, string];
   await page.goto(`${backend.url}?clusters=${clusters.join(',')}#/r/apps/v1/deployments`);
-  await page.locator(`[data-testid=clusters-resource] [role=row][data-key="${clusters[1]}/${doomed.uid}"]`).click();
+  await clickRowUntilSelected(page, page.locator(`[data-testid=clusters-resource] [role=row][data-key="${clusters[1]}/${doomed.uid}"]`), 'clusters-doomed');
   await until('its YAML', panelUid, (uid) => uid === doomed.uid);
 
   const r = await kubectl(backend.demo!.kubeconfigPath, ['--context', clusters[1]!, 'delete', 'deployment', name, '-n', namespace, '--wait=false']);

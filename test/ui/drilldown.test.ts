@@ -12,7 +12,7 @@ import { jest } from '@jest/globals';
 import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import type { Backend } from '../../server/serve.js';
-import { type LaunchedBrowser, quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
+import { clickRowUntilSelected, type LaunchedBrowser, quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
 
 const run = promisify(execFile);
 const wait = { timeout: 30_000 };
@@ -106,7 +106,7 @@ test('aDeploymentsPodsAreAFilteredViewOfExactlyItsReplicaSetsPodsAndBackReturns'
   await expect(row.locator('[data-col=status]').textContent()).resolves.toBe('ProgressDeadlineExceeded');
   await expect(page.locator('[role=grid][aria-label="Workloads"] [role=row]', { hasText: 'paused-web' }).locator('[data-col=status]').textContent()).resolves.toBe('Paused');
   await screenshot(page, 'drilldown-workload-statuses');
-  await row.click();
+  await clickRowUntilSelected(page, row, 'drilldown-workload');
   await page.getByTestId('drill-pods').click();
   await page.waitForURL(/#\/pods\?/);
   expect(hashParams().get('owner')).toBe('Deployment/stuck-rollout');
@@ -130,7 +130,7 @@ test('aNodesPodsAreAFilteredViewOfThePodsBoundToIt', async () => {
   await expect(row.locator('[data-col=ready]').textContent()).resolves.toContain('MemoryPressure');
   await expect(page.locator('[role=grid][aria-label="Nodes"] [role=row][data-key="demo-worker-lost"] [data-col=ready]').textContent()).resolves.toBe('NotReady');
   await screenshot(page, 'drilldown-node-statuses');
-  await row.click();
+  await clickRowUntilSelected(page, row, 'drilldown-node');
   await page.getByTestId('drill-pods').click();
   await page.waitForURL(/#\/pods\?/);
   expect(hashParams().get('node')).toBe(node);

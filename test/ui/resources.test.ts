@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startBackend, type Backend } from '../../server/serve.js';
-import { collectPageErrors, ensureUiBuilt, kubectlOfDemo, launchChromium, onAPodThatStays, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
+import { clickRowUntilSelected, collectPageErrors, ensureUiBuilt, kubectlOfDemo, launchChromium, onAPodThatStays, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
 
 const config = {
   ...quickConfig,
@@ -278,7 +278,7 @@ test('aSecretKeyIsRevealedOnlyOnRequestAndNoOtherFrameOrResponseCarriesASecretVa
   const row = page.locator(`[role=grid][aria-label="Secrets"] [role=row][data-key="${namespace}/${name}"]`);
   await row.waitFor(wait);
   expect(await row.locator('[data-col=Data]').textContent()).toBe(String(Object.keys(secret.data!).length));
-  await row.click();
+  await clickRowUntilSelected(page, row, 'secrets-row');
   await page.getByTestId('object-yaml').waitFor(wait);
   await page.getByTestId(`secret-key-${key}`).waitFor(wait);
   const yaml = (await page.getByTestId('object-yaml').textContent())!;
@@ -307,7 +307,7 @@ test('aSecretKeyIsRevealedOnlyOnRequestAndNoOtherFrameOrResponseCarriesASecretVa
 
   // Closing the panel forgets it.
   await page.getByTestId('close-panel').click();
-  await row.click();
+  await clickRowUntilSelected(page, row, 'secrets-row-again');
   await page.getByTestId(`reveal-${key}`).waitFor(wait);
   expect(await page.getByTestId(`secret-value-${key}`).count()).toBe(0);
 
@@ -430,7 +430,7 @@ test('backAndForwardWalkTheKindsVisitedAndAReloadOpensTheSameScreen', async () =
   const services = (await dataRows('Services').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')!))).filter((k) => k.startsWith('shop/'));
   await page.getByTestId('filter').fill('shop');
   await until('the filter in the URL', async () => new URL(page.url()).hash, (h) => h.includes('q=shop'));
-  await page.locator(`[role=grid][aria-label="Services"] [role=row][data-key="${services[0]}"]`).click();
+  await clickRowUntilSelected(page, page.locator(`[role=grid][aria-label="Services"] [role=row][data-key="${services[0]}"]`), 'services-shop');
   await page.getByTestId('object-yaml').waitFor(wait);
   await page.reload();
   await page.getByTestId('object-yaml').waitFor(wait);

@@ -5,7 +5,7 @@
 import { jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { Backend } from '../../server/serve.js';
-import { quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
+import { clickRowUntilSelected, quickConfig, screenshot, until as waitUntil, useDashboard } from './browser.js';
 
 let backend: Backend;
 let page: Page;
@@ -24,7 +24,7 @@ test('anOpenWorkloadAndTheKindChipSurviveAReloadAndBackClosesIt', async () => {
   await page.getByRole('button', { name: /^StatefulSets/ }).click();
   await until('the address to name the chip', () => page.evaluate(() => location.hash), (hash) => hash.includes('kind=StatefulSet'));
   const row = page.locator('[role=grid][aria-label="Workloads"] [role=row]', { hasText: statefulSet.metadata.name }).first();
-  await row.click();
+  await clickRowUntilSelected(page, row, 'workloads-statefulset');
   await panel().waitFor({ timeout: 30_000 });
   const hash = await page.evaluate(() => location.hash);
   expect(new URLSearchParams(hash.slice(hash.indexOf('?') + 1)).get('sel')).toBe(`${statefulSet.metadata.namespace}/${statefulSet.metadata.name}`);
