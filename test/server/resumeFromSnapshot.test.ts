@@ -72,7 +72,11 @@ describe('the stream after a snapshot', () => {
         engine.subscribe(domain, '');
         await waitFor(`${view}: ${domain} streamingHealthy`, () => engine.diagnostics().rows.find((r) => r.key === key)?.state === 'streamingHealthy');
         expect({ view, rows: engine.store.collection(key)?.rows.size }).toEqual({ view, rows: truth.count });
-        expect({ view, resumes: engine.counters.resumes, ...resent }).toEqual({ view, resumes: 1, resets: 0, rows: 0 });
+        // Every subscription resumed, and none carried a row. On a starved machine the first can
+        // miss its pending timeout and the engine subscribes again (a second resume, from the same
+        // rows): the claim is that no subscription resends the rows, not how many there were.
+        expect({ view, ...resent }).toEqual({ view, resets: 0, rows: 0 });
+        expect({ view, resumed: engine.counters.resumes >= 1, subscribedWithoutResume: engine.counters.subscribes - engine.counters.resumes }).toEqual({ view, resumed: true, subscribedWithoutResume: 0 });
       } finally {
         engine.stop();
       }
