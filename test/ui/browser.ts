@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll } from '@jest/globals';
-import type { BrowserContextOptions, Page } from 'playwright-core';
+import type { BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { ensureUiBuilt, launchChromium, repoRoot, type LaunchedBrowser } from '../../scripts/chromium.js';
 import { startBackend, type Backend, type BackendOptions } from '../../server/backend.js';
 import { kubectlPath } from '../demo-cluster/client.js';
@@ -83,17 +83,18 @@ export async function onAPodThatStays<P extends { metadata: { uid: string } }>(
  * screenshot (`<name>-missed-click.png`), then the row is clicked once more, as a person would;
  * a second miss fails saying both.
  */
-export async function clickRowUntilSelected(page: Page, row: ReturnType<Page['locator']>, name: string, options: { target?: ReturnType<Page['locator']>; timeoutMs?: number } = {}): Promise<void> {
+export async function clickRowUntilSelected(page: Page, row: Locator, name: string, options: { target?: Locator } = {}): Promise<void> {
   // What is clicked: the row, or a part of it (a name cell, away from the row's buttons).
   const target = options.target ?? row;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  // Asked afresh at each look, so a row React mounts again is still the row.
+  const selected = row.and(page.locator('[aria-selected="true"]'));
   const misses: string[] = [];
   for (let attempt = 1; ; attempt++) {
-    await target.scrollIntoViewIfNeeded({ timeout: timeoutMs });
+    await target.scrollIntoViewIfNeeded({ timeout: 30_000 });
     const box = await target.boundingBox();
-    await target.click({ timeout: timeoutMs });
+    await target.click({ timeout: 30_000 });
     try {
-      await page.waitForFunction((element) => element?.getAttribute('aria-selected') === 'true', await row.elementHandle(), { timeout: 5_000 });
+      await selected.waitFor({ state: 'attached', timeout: 5_000 });
       if (misses.length > 0) console.warn(`${name}: a row click missed and the next one took: ${misses.join('; ')}`);
       return;
     } catch {

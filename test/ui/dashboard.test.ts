@@ -10,7 +10,7 @@ import { jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { NodeRow } from '../../adapters/rows.js';
 import { startBackend, type Backend } from '../../server/serve.js';
-import { collectPageErrors, ensureUiBuilt, launchChromium, clickRowUntilSelected, onAPodThatStays, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
+import { clickRowUntilSelected, collectPageErrors, ensureUiBuilt, launchChromium, onAPodThatStays, quickConfig, screenshot, until as waitUntil, type LaunchedBrowser } from './browser.js';
 
 const config = {
   ...quickConfig,
